@@ -1,0 +1,60 @@
+"""Settings from the environment (prefix RUJI_), read once through get_settings()."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_PLACEHOLDER = "dev-only-change-me"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="RUJI_", env_file=".env", extra="ignore")
+
+    env: str = "dev"  # dev | test | prod
+    var_dir: Path = Path("var")
+
+    temporal_address: str = "127.0.0.1:7233"
+    temporal_namespace: str = "default"
+
+    database_url: str = ""  # empty: SQLite file under var_dir
+
+    storage_backend: str = "local"  # local | s3
+    storage_dir: Path | None = None
+    s3_bucket: str = "ruji"
+    s3_endpoint_url: str | None = None
+    s3_region: str = "us-east-1"
+
+    secret_key: str = DEV_PLACEHOLDER  # signs tokens
+    identity_hmac_key: str = DEV_PLACEHOLDER  # workflow IDs and lookup hashes
+    sms_provider: str = "outbox"
+    chsi_callback_secret: str = DEV_PLACEHOLDER
+
+    api_base_url: str = "http://127.0.0.1:8000"
+    chsi_base_url: str = "http://127.0.0.1:8010"
+
+    deepface_home: Path | None = None
+
+    @model_validator(mode="after")
+    def _refuse_placeholders_outside_dev(self) -> Settings:
+        if self.env not in ("dev", "test"):
+            for name in ("secret_key", "identity_hmac_key", "chsi_callback_secret"):
+                if getattr(self, name) == DEV_PLACEHOLDER:
+                    raise ValueError(f"RUJI_{name.upper()} must be set outside dev")
+        return self
+
+    @property
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.var_dir / 'ruji.db'}"
+
+    @property
+    def resolved_storage_dir(self) -> Path:
+        return self.storage_dir or self.var_dir / "objects"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

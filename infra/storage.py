@@ -1,0 +1,126 @@
+"""Object storage for uploaded images: a local directory by default, S3 (boto3) in production."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import time
+from pathlib import Path
+from typing import Protocol
+
+from domain.objects import StoredObject
+
+
+class ObjectNotFound(KeyError):
+    pass
+
+
+class ObjectStore(Protocol):
+    def put(self, key: str, data: bytes, content_type: str = ...) -> StoredObject: ...
+    def get(self, key: str) -> bytes: ...
+    def delete(self, key: str) -> None: ...
+    def exists(self, key: str) -> bool: ...
+
+
+def _describe(key: str, data: bytes, content_type: str) -> StoredObject:
+    return StoredObject(
+        key=key, sha256=hashlib.sha256(data).hexdigest(), size=len(data), content_type=content_type
+    )
+
+
+def _safe_key(key: str) -> str:
+    parts = key.split("/")
+    if not key or key.startswith("/") or any(p in ("", ".", "..") for p in parts):
+        raise ValueError(f"invalid object key: {key!r}")
+    return key
+
+
+class LocalObjectStore:
+    """Files under one directory; writes are atomic (temp file + rename), so a crash leaves none half-written."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self.root.mkdir(parents=True, exist_ok=True)
+
+    def _path(self, key: str) -> Path:
+        return self.root / _safe_key(key)
+
+    def put(self, key: str, data: bytes, content_type: str = "application/octet-stream") -> StoredObject:
+        path = self._path(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(path.name + ".part")
+        tmp.write_bytes(data)
+        tmp.replace(path)
+        return _describe(key, data, content_type)
+
+    def get(self, key: str) -> bytes:
+        try:
+            return self._path(key).read_bytes()
+        except FileNotFoundError as exc:
+            raise ObjectNotFound(key) from exc
+
+    def delete(self, key: str) -> None:
+        self._path(key).unlink(missing_ok=True)
+
+    def exists(self, key: str) -> bool:
+        return self._path(key).is_file()
+
+
+class S3ObjectStore:
+    def __init__(self, bucket: str, client) -> None:  # client: a boto3 S3 client
+        self.bucket = bucket
+        self.client = client
+
+    def put(self, key: str, data: bytes, content_type: str = "application/octet-stream") -> StoredObject:
+        self.client.put_object(Bucket=self.bucket, Key=_safe_key(key), Body=data, ContentType=content_type)
+        return _describe(key, data, content_type)
+
+    def get(self, key: str) -> bytes:
+        try:
+            return self.client.get_object(Bucket=self.bucket, Key=_safe_key(key))["Body"].read()
+        except self.client.exceptions.NoSuchKey as exc:
+            raise ObjectNotFound(key) from exc
+
+    def delete(self, key: str) -> None:
+        self.client.delete_object(Bucket=self.bucket, Key=_safe_key(key))
+
+    def exists(self, key: str) -> bool:
+        try:
+            self.client.head_object(Bucket=self.bucket, Key=_safe_key(key))
+        except Exception:  # botocore ClientError 404
+            return False
+        return True
+
+    def presigned_url(self, key: str, expires_s: int = 300) -> str:
+        return self.client.generate_presigned_url(
+            "get_object", Params={"Bucket": self.bucket, "Key": _safe_key(key)}, ExpiresIn=expires_s
+        )
+
+
+def sign_object_url(secret: str, key: str, expires_s: int = 300, now: float | None = None) -> str:
+    """Short-lived signed query for the API's own /files route (local storage has no presigning)."""
+    exp = int((now if now is not None else time.time()) + expires_s)
+    sig = hmac.new(secret.encode(), f"{key}|{exp}".encode(), hashlib.sha256).hexdigest()[:32]
+    return f"/files/{key}?exp={exp}&sig={sig}"
+
+
+def verify_object_signature(secret: str, key: str, exp: int, sig: str, now: float | None = None) -> bool:
+    if exp < (now if now is not None else time.time()):
+        return False
+    good = hmac.new(secret.encode(), f"{key}|{exp}".encode(), hashlib.sha256).hexdigest()[:32]
+    return hmac.compare_digest(good, sig)
+
+
+def build_object_store(settings) -> ObjectStore:
+    if settings.storage_backend == "s3":
+        import boto3
+        from botocore.config import Config
+
+        client = boto3.client(
+            "s3",
+            endpoint_url=settings.s3_endpoint_url,
+            region_name=settings.s3_region,
+            config=Config(retries={"max_attempts": 5, "mode": "standard"}),
+        )
+        return S3ObjectStore(settings.s3_bucket, client)
+    return LocalObjectStore(settings.resolved_storage_dir)
