@@ -1,0 +1,174 @@
+"""Identity rules for the ID step (R3): pure functions, one `Refusal` per broken rule.
+
+Resident ID cards and 港澳台居民居住证 share the GB 11643-1999 number (6-digit region, 8-digit
+birth date, 3-digit sequence whose parity is the sex, ISO 7064 MOD 11-2 check character). Other
+documents (passports, passes) only get a format check and go to an examiner, because we cannot
+read or verify them automatically.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import date
+from functools import cache
+from importlib import resources
+
+from domain.errors import Refusal
+from domain.ethnicities import ethnicity_code
+from domain.vision import IdCardFields, IdType
+
+_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_CHECK_CHARS = "10X98765432"
+_ID_SHAPE = re.compile(r"^\d{17}[\dX]$")
+_OTHER_DOC_SHAPE = re.compile(r"^[A-Z0-9]{5,20}$")
+OLDEST_BIRTH_YEAR = 1900
+
+MESSAGES = {
+    "ID_FORMAT": "证件号码应为18位，前17位为数字，最后一位为数字或X。",
+    "ID_CHECK_DIGIT": "证件号码校验位不正确，请核对号码是否输入或识别有误。",
+    "ID_REGION": "证件号码前6位不是有效的行政区划代码。",
+    "ID_BIRTH_DATE": "证件号码中的出生日期无效。",
+    "ID_TYPE_MISMATCH": "证件号码与所选证件类型不符，请重新选择证件类型。",
+    "ID_BIRTH_MISMATCH": "身份证上的出生日期与证件号码不一致。",
+    "ID_SEX_MISMATCH": "身份证上的性别与证件号码不一致。",
+    "ID_ETHNICITY": "身份证上的民族不在56个民族之列，请重新拍摄或核对。",
+    "ID_NAME_MISSING": "未能识别身份证上的姓名，请重新拍摄头像面。",
+    "ID_VALIDITY_MISSING": "未能识别身份证有效期限，请重新拍摄国徽面。",
+    "ID_EXPIRED": "身份证已过有效期，请使用有效证件。",
+    "ID_NOT_YET_VALID": "身份证有效期尚未开始，请核对国徽面的有效期限。",
+    "ID_TYPED_MISMATCH": "识别出的证件号码与您填写的号码不一致，请核对。",
+    "DOC_FORMAT": "证件号码格式不正确，应为5至20位字母或数字。",
+}
+
+
+def refusal(code: str, *, measured: object = None, expected: object = None) -> Refusal:
+    return Refusal(code=code, message=MESSAGES[code], measured=measured, expected=expected)
+
+
+@cache
+def _divisions() -> dict:
+    return json.loads(resources.files("domain").joinpath("data/admin_divisions.json").read_text())
+
+
+def province_name(number: str) -> str | None:
+    return _divisions()["provinces"].get(number[:2])
+
+
+def region_known(number: str) -> bool:
+    """Province strictly; prefecture from the current table, a few abolished cities, or the
+    21–35 range GB/T 2260 used for 地区/盟/自治州 — numbers never change when a region is renamed,
+    so people born in a former 地区 still carry its code (see docs/decisions.md)."""
+    table = _divisions()
+    if number[:6] in table["hmt_residence_prefixes"]:
+        return True
+    if number[:2] not in table["provinces"]:
+        return False
+    city = number[:4]
+    low, high = table["former_prefecture_range"]
+    return (
+        city in table["cities"]
+        or city in table["former_cities"]
+        or low <= int(city[2:]) <= high
+        or city[2:] == "90"
+    )
+
+
+def normalize_id_number(raw: str) -> str:
+    """Upper-case, without blanks: candidates type 「x」 and spaces; the card prints 「X」."""
+    return re.sub(r"\s+", "", raw or "").upper()
+
+
+def check_character(first17: str) -> str:
+    """GB 11643-1999 / ISO 7064 MOD 11-2 check character of the first 17 digits."""
+    total = sum(int(d) * w for d, w in zip(first17, _WEIGHTS, strict=True))
+    return _CHECK_CHARS[total % 11]
+
+
+def birth_date_of(number: str) -> date | None:
+    try:
+        born = date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+    except ValueError:
+        return None
+    return born
+
+
+def sex_of(number: str) -> str:
+    """The 17th digit: odd for men, even for women."""
+    return "男" if int(number[16]) % 2 else "女"
+
+
+def is_hmt_number(number: str) -> bool:
+    return number[:6] in _divisions()["hmt_residence_prefixes"]
+
+
+def check_id_number(raw: str, id_type: IdType, today: date | None = None) -> list[Refusal]:
+    """Rules on the number alone — usable as soon as the candidate types it (R2)."""
+    number = normalize_id_number(raw)
+    if id_type is IdType.PASSPORT:
+        return [] if _OTHER_DOC_SHAPE.match(number) else [refusal("DOC_FORMAT", measured=len(number))]
+    if not _ID_SHAPE.match(number):
+        return [refusal("ID_FORMAT", measured=len(number), expected=18)]
+    refusals: list[Refusal] = []
+    if check_character(number[:17]) != number[17]:
+        refusals.append(refusal("ID_CHECK_DIGIT"))
+    if not region_known(number):
+        refusals.append(refusal("ID_REGION", measured=number[:6]))
+    elif is_hmt_number(number) != (id_type is IdType.HMT_RESIDENCE):
+        expected = "港澳台居民居住证" if is_hmt_number(number) else "居民身份证"
+        refusals.append(refusal("ID_TYPE_MISMATCH", expected=expected))
+    born = birth_date_of(number)
+    if born is None or born.year < OLDEST_BIRTH_YEAR or (today is not None and born > today):
+        refusals.append(refusal("ID_BIRTH_DATE", measured=number[6:14]))
+    return refusals
+
+
+def check_card(
+    fields: IdCardFields, id_type: IdType, typed_number: str, check_date: date
+) -> list[Refusal]:
+    """Every rule of R3 on what the card says and what the candidate typed.
+
+    Passports and passes are not read: they get the format check only (the caller marks them
+    for manual review)."""
+    if id_type is IdType.PASSPORT:
+        return check_id_number(typed_number, id_type)
+    number = normalize_id_number(fields.id_number)
+    refusals = check_id_number(number, id_type, check_date)
+    typed = normalize_id_number(typed_number)
+    if number != typed:
+        refusals.append(refusal("ID_TYPED_MISMATCH", measured=mask(number), expected=mask(typed)))
+    number_ok = not refusals
+    if not fields.name.strip():
+        refusals.append(refusal("ID_NAME_MISSING"))
+    if number_ok and fields.birth_date is not None and fields.birth_date != birth_date_of(number):
+        refusals.append(
+            refusal("ID_BIRTH_MISMATCH", measured=fields.birth_date.isoformat(), expected=number[6:14])
+        )
+    if number_ok and fields.sex and fields.sex != sex_of(number):
+        refusals.append(refusal("ID_SEX_MISMATCH", measured=fields.sex, expected=sex_of(number)))
+    if id_type is IdType.RESIDENT_ID and ethnicity_code(fields.ethnicity) is None:
+        refusals.append(refusal("ID_ETHNICITY", measured=fields.ethnicity))
+    refusals.extend(check_validity(fields, check_date))
+    return refusals
+
+
+def check_validity(fields: IdCardFields, check_date: date) -> list[Refusal]:
+    """「长期」 never expires; otherwise the card is valid through its last printed day."""
+    if fields.valid_from is None or (fields.valid_until is None and not fields.long_term):
+        return [refusal("ID_VALIDITY_MISSING")]
+    if fields.valid_from > check_date:
+        return [refusal("ID_NOT_YET_VALID", measured=fields.valid_from.isoformat())]
+    if not fields.long_term and fields.valid_until is not None and fields.valid_until < check_date:
+        return [
+            refusal(
+                "ID_EXPIRED",
+                measured=fields.valid_until.isoformat(),
+                expected=f"不早于{check_date.isoformat()}",
+            )
+        ]
+    return []
+
+
+def mask(number: str) -> str:
+    """Refusals end up in logs and histories: never the whole number."""
+    return number[:3] + "*" * max(len(number) - 7, 0) + number[-4:] if len(number) > 7 else "***"
