@@ -15,8 +15,8 @@ ETHNICITIES: dict[str, str] = {
     "31": "达斡尔族", "32": "仫佬族", "33": "羌族", "34": "布朗族", "35": "撒拉族", "36": "毛南族",
     "37": "仡佬族", "38": "锡伯族", "39": "阿昌族", "40": "普米族", "41": "塔吉克族", "42": "怒族",
     "43": "乌孜别克族", "44": "俄罗斯族", "45": "鄂温克族", "46": "德昂族", "47": "保安族",
-    "48": "裕固族", "49": "京族", "50": "塔塔尔族", "51": "独龙族", "52": "鄂伦春族", "53": "赫哲族",
-    "54": "门巴族", "55": "珞巴族", "56": "基诺族",
+    "48": "裕固族", "49": "京族", "50": "塔塔尔族", "51": "独龙族", "52": "鄂伦春族",
+    "53": "赫哲族", "54": "门巴族", "55": "珞巴族", "56": "基诺族",
 }  # fmt: skip
 
 # As printed on the card: 「汉」, 「蒙古」 …
@@ -25,6 +25,6 @@ _BY_CARD_NAME = {short: code for code, short in CARD_NAMES.items()}
 
 
 def ethnicity_code(name: str) -> str | None:
-    """GB/T 3304 code of a 民族 as printed on the card (「汉」) or in full (「汉族」); None if unknown."""
+    """GB/T 3304 code of a 民族 printed on the card (「汉」) or in full (「汉族」), else None."""
     cleaned = name.strip().replace(" ", "")
     return _BY_CARD_NAME.get(cleaned) or _BY_CARD_NAME.get(cleaned.removesuffix("族"))

@@ -106,7 +106,9 @@ def check_id_number(raw: str, id_type: IdType, today: date | None = None) -> lis
     """Rules on the number alone — usable as soon as the candidate types it (R2)."""
     number = normalize_id_number(raw)
     if id_type is IdType.PASSPORT:
-        return [] if _OTHER_DOC_SHAPE.match(number) else [refusal("DOC_FORMAT", measured=len(number))]
+        return (
+            [] if _OTHER_DOC_SHAPE.match(number) else [refusal("DOC_FORMAT", measured=len(number))]
+        )
     if not _ID_SHAPE.match(number):
         return [refusal("ID_FORMAT", measured=len(number), expected=18)]
     refusals: list[Refusal] = []
@@ -142,7 +144,9 @@ def check_card(
         refusals.append(refusal("ID_NAME_MISSING"))
     if number_ok and fields.birth_date is not None and fields.birth_date != birth_date_of(number):
         refusals.append(
-            refusal("ID_BIRTH_MISMATCH", measured=fields.birth_date.isoformat(), expected=number[6:14])
+            refusal(
+                "ID_BIRTH_MISMATCH", measured=fields.birth_date.isoformat(), expected=number[6:14]
+            )
         )
     if number_ok and fields.sex and fields.sex != sex_of(number):
         refusals.append(refusal("ID_SEX_MISMATCH", measured=fields.sex, expected=sex_of(number)))

@@ -71,7 +71,9 @@ def test_malformed_numbers_are_refused_with_format(raw):
 
 @pytest.mark.parametrize("prefix", ["990102", "439902", "000000"])
 def test_unknown_region_is_refused(prefix):
-    assert "ID_REGION" in codes(check_id_number(make_number(prefix, "19900102", "123"), IdType.RESIDENT_ID))
+    assert "ID_REGION" in codes(
+        check_id_number(make_number(prefix, "19900102", "123"), IdType.RESIDENT_ID)
+    )
 
 
 @pytest.mark.parametrize("prefix", ["433101", "432302", "510212", "419001"])
@@ -81,9 +83,9 @@ def test_autonomous_and_former_prefectures_are_accepted(prefix):
 
 @pytest.mark.parametrize("born", ["19900230", "19901301", "18991231", "20300101"])
 def test_impossible_birth_date_is_refused(born):
-    assert codes(check_id_number(make_number("430102", born, "123"), IdType.RESIDENT_ID, TODAY)) == {
-        "ID_BIRTH_DATE"
-    }
+    assert codes(
+        check_id_number(make_number("430102", born, "123"), IdType.RESIDENT_ID, TODAY)
+    ) == {"ID_BIRTH_DATE"}
 
 
 @pytest.mark.parametrize("prefix", ["810000", "820000", "830000"])
@@ -129,7 +131,9 @@ def test_birth_date_must_match_the_number():
 def test_ethnicity_must_be_one_of_the_56():
     assert len(ETHNICITIES) == 56
     assert ethnicity_code("汉") == "01" and ethnicity_code("维吾尔族") == "05"
-    assert codes(check_card(card(ethnicity="火星"), IdType.RESIDENT_ID, MAN, TODAY)) == {"ID_ETHNICITY"}
+    assert codes(check_card(card(ethnicity="火星"), IdType.RESIDENT_ID, MAN, TODAY)) == {
+        "ID_ETHNICITY"
+    }
     assert check_card(card(ethnicity="蒙古"), IdType.RESIDENT_ID, MAN, TODAY) == []
 
 
