@@ -1,0 +1,104 @@
+"""Codec endpoints for the Temporal Web UI and CLI, so operators read decrypted payloads.
+
+Temporal's remote-codec protocol: ``POST {endpoint}/encode`` and ``/decode`` with a ``Payloads``
+message in protobuf JSON (metadata values and data base64), answered in the same shape. The UI
+adds ``X-Namespace``; we serve one namespace, so it is not consulted. Decrypted histories hold ID
+numbers and faces, hence every call needs the operator dependency the app passes in.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from fastapi import APIRouter, Depends, HTTPException, status
+from pydantic import BaseModel, Field
+from temporalio.api.common.v1 import Payload, Payloads
+from temporalio.converter import PayloadCodec
+
+from infra.codec import PayloadDecryptionError
+from infra.keyring import UnknownKeyError
+
+MAX_PAYLOADS_PER_CALL = 1000
+
+
+class CodecPayload(BaseModel):
+    metadata: dict[str, str] = Field(default_factory=dict, description="values are base64")
+    data: str = Field(default="", description="base64")
+
+
+class CodecPayloads(BaseModel):
+    payloads: list[CodecPayload] = Field(default_factory=list, max_length=MAX_PAYLOADS_PER_CALL)
+
+
+def _refuse(code: str, message: str) -> HTTPException:
+    return HTTPException(status.HTTP_400_BAD_REQUEST, detail={"code": code, "message": message})
+
+
+def _b64decode(text: str) -> bytes:
+    """Strict base64 (standard or URL-safe, padding optional, as protobuf JSON allows).
+
+    protobuf's own JSON parser silently drops invalid characters; a codec endpoint should say
+    the input is wrong instead of decoding something else.
+    """
+    normalized = text.replace("-", "+").replace("_", "/")
+    try:
+        return base64.b64decode(normalized + "=" * (-len(normalized) % 4), validate=True)
+    except binascii.Error:
+        raise _refuse("CODEC_BAD_PAYLOAD", "载荷不是合法的 base64 编码") from None
+
+
+def _b64encode(data: bytes) -> str:
+    return base64.b64encode(data).decode()
+
+
+def _to_proto(body: CodecPayloads) -> Payloads:
+    return Payloads(
+        payloads=[
+            Payload(
+                metadata={k: _b64decode(v) for k, v in p.metadata.items()},
+                data=_b64decode(p.data),
+            )
+            for p in body.payloads
+        ]
+    )
+
+
+def _from_proto(payloads: Payloads) -> CodecPayloads:
+    return CodecPayloads(
+        payloads=[
+            CodecPayload(
+                metadata={k: _b64encode(v) for k, v in p.metadata.items()},
+                data=_b64encode(p.data),
+            )
+            for p in payloads.payloads
+        ]
+    )
+
+
+def codec_router(
+    codec: PayloadCodec, require_operator: Callable[..., Any | Awaitable[Any]]
+) -> APIRouter:
+    """Routes under ``/codec``; ``require_operator`` is a FastAPI dependency that refuses others."""
+    router = APIRouter(prefix="/codec", tags=["codec"], dependencies=[Depends(require_operator)])
+
+    @router.post("/encode", response_model=CodecPayloads)
+    async def encode(body: CodecPayloads) -> CodecPayloads:
+        payloads = _to_proto(body)
+        await codec.encode_wrapper(payloads)
+        return _from_proto(payloads)
+
+    @router.post("/decode", response_model=CodecPayloads)
+    async def decode(body: CodecPayloads) -> CodecPayloads:
+        payloads = _to_proto(body)
+        try:
+            await codec.decode_wrapper(payloads)
+        except UnknownKeyError as exc:
+            raise _refuse("CODEC_UNKNOWN_KEY", f"密钥 {exc.key_id!r} 已不在密钥环中") from None
+        except PayloadDecryptionError:
+            raise _refuse("CODEC_UNDECRYPTABLE", "载荷无法解密（密钥不符或内容被篡改）") from None
+        return _from_proto(payloads)
+
+    return router
