@@ -74,9 +74,14 @@ def _cases():
         )
         for chsi in chsi_results:
             yield pytest.param(
-                level, major, province, category, chsi, changed,
+                level,
+                major,
+                province,
+                category,
+                chsi,
+                changed,
                 id=f"{major}-{province}-{category}-{chsi}-changed={changed}",
-            )  # fmt: skip
+            )
 
 
 @pytest.mark.parametrize(
@@ -179,9 +184,11 @@ def test_submit_check_lists_every_missing_item():
     assert "个人参保证明" in refusal.message and "变更证明" in refusal.message
 
     everything = uploaded | {
-        "DIPLOMA", "HUNAN_SOCIAL_INSURANCE", "NURSING_MEDICINE_DIPLOMA",
+        "DIPLOMA",
+        "HUNAN_SOCIAL_INSURANCE",
+        "NURSING_MEDICINE_DIPLOMA",
         "HOUSEHOLD_REGISTER_CHANGE_PAGE",
-    }  # fmt: skip
+    }
     check_attachments_complete(plan.required, everything)
 
 
