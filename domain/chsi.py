@@ -36,6 +36,7 @@ MESSAGES = {
     "CHSI_BAD_SIGNATURE": "学信网回调签名无效",
     "CHSI_CLOCK_SKEW": "学信网回调时间戳超出允许范围",
     "CHSI_REPLAY": "学信网回调重复提交",
+    "CHSI_BAD_PAYLOAD": "学信网回调内容格式错误",
     "CHSI_TOKEN_UNKNOWN": "二维码无效，请刷新后重新扫码",
     "CHSI_TOKEN_EXPIRED": "二维码已过期，请刷新后重新扫码",
     "CHSI_TOKEN_USED": "二维码已使用，每个二维码只能扫描一次，请刷新后重新扫码",
