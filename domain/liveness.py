@@ -1,0 +1,210 @@
+"""Active liveness (R5), the pure part: issuing a challenge, checking the answer's nonce, and
+reading the asked actions from 68-point facial landmarks (iBUG 300-W numbering).
+
+No I/O and no numpy, so the enrollment workflow can issue challenges with `workflow.random()`
+inside the sandbox and tests can exercise the geometry without images.
+
+Frames are read as the camera captured them, not mirrored: "turn left" is the candidate's own
+left, so the nose moves towards the right edge of the image.
+"""
+
+from __future__ import annotations
+
+import hmac
+import math
+import random
+import statistics
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from domain.errors import Refusal
+from domain.vision import LivenessAction, LivenessChallenge
+
+CHALLENGE_TTL = timedelta(seconds=60)
+MIN_ACTIONS, MAX_ACTIONS = 2, 3
+# After this many failed face checks in one day the workflow flags the case for manual review
+# instead of letting the candidate retry forever.
+MAX_ATTEMPTS_PER_DAY = 5
+
+ACTION_NAMES_ZH = {
+    LivenessAction.BLINK: "眨眼",
+    LivenessAction.TURN_LEFT: "向左转头",
+    LivenessAction.TURN_RIGHT: "向右转头",
+    LivenessAction.OPEN_MOUTH: "张嘴",
+    LivenessAction.NOD: "点头",
+}
+
+Point = tuple[float, float] | Sequence[float]
+
+
+def new_challenge(rng: random.Random, now: datetime) -> LivenessChallenge:
+    """A fresh random sequence of distinct actions; the nonce binds the answer to this challenge."""
+    count = rng.randint(MIN_ACTIONS, MAX_ACTIONS)
+    actions = rng.sample(list(LivenessAction), count)
+    nonce = f"{rng.getrandbits(128):032x}"
+    return LivenessChallenge(nonce=nonce, actions=actions, expires_at=now + CHALLENGE_TTL)
+
+
+def check_answer(
+    challenge: LivenessChallenge,
+    answered_nonce: str,
+    answered_at: datetime,
+    used_nonces: Collection[str] = (),
+) -> Refusal | None:
+    """The answer must carry this challenge's nonce, once, before it expires."""
+    if not hmac.compare_digest(answered_nonce.encode(), challenge.nonce.encode()):
+        return Refusal(
+            code="FACE_NONCE_MISMATCH", message="动作挑战已更新，请按最新提示重新完成人脸核验。"
+        )
+    if challenge.nonce in used_nonces:
+        return Refusal(
+            code="FACE_NONCE_REUSED", message="该动作挑战已使用过，请重新获取动作提示后再试。"
+        )
+    if answered_at > challenge.expires_at:
+        return Refusal(
+            code="FACE_NONCE_EXPIRED",
+            message="动作挑战已超时（60 秒内有效），请重新获取动作提示后再试。",
+            measured=answered_at.isoformat(),
+            expected=f"<= {challenge.expires_at.isoformat()}",
+        )
+    return None
+
+
+# --- geometry of one frame --------------------------------------------------------------------
+@dataclass(frozen=True)
+class LivenessThresholds:
+    """Calibrated on landmark-driven synthetic bursts of the fixture faces (docs/decisions.md)."""
+
+    blink_ear_closed: float = 0.15  # eye aspect ratio at or below which the eyes count as shut
+    blink_ear_ratio: float = 0.7  # ...or this fraction of the burst's open-eye (median) EAR
+    turn_yaw: float = 0.2  # change of the yaw proxy from rest for a head turn
+    nod_pitch: float = 0.18  # relative change of the pitch proxy from rest for a nod
+    mouth_open: float = 0.2  # growth of inner-lip gap / mouth width from rest
+
+
+DEFAULT_THRESHOLDS = LivenessThresholds()
+
+
+@dataclass(frozen=True)
+class FrameGeometry:
+    ear: float  # eye aspect ratio, both eyes averaged; ~0.3 open, ~0.1 shut
+    yaw: float  # > 0: nose towards image right (candidate turned to their left)
+    pitch: float  # nose drop below the eye line over eye-to-brow height; grows when nodding down
+    mouth: float  # inner-lip gap over mouth width; ~0 closed
+
+
+def _dist(a: Point, b: Point) -> float:
+    return math.hypot(a[0] - b[0], a[1] - b[1])
+
+
+def _mean(points: Sequence[Point]) -> tuple[float, float]:
+    return (
+        sum(p[0] for p in points) / len(points),
+        sum(p[1] for p in points) / len(points),
+    )
+
+
+def _eye_aspect_ratio(eye: Sequence[Point]) -> float:
+    width = _dist(eye[0], eye[3])
+    if width == 0:
+        return 0.0
+    return (_dist(eye[1], eye[5]) + _dist(eye[2], eye[4])) / (2.0 * width)
+
+
+def frame_geometry(points: Sequence[Point]) -> FrameGeometry:
+    """Measures from 68 landmarks; pitch is taken across the eye line so head roll cancels."""
+    if len(points) != 68:
+        raise ValueError(f"expected 68 landmarks, got {len(points)}")
+    ear = (_eye_aspect_ratio(points[36:42]) + _eye_aspect_ratio(points[42:48])) / 2.0
+
+    nose = points[30]
+    to_left_jaw, to_right_jaw = _dist(nose, points[0]), _dist(nose, points[16])
+    yaw = (to_left_jaw - to_right_jaw) / max(to_left_jaw + to_right_jaw, 1e-9)
+
+    eye_l, eye_r = _mean(points[36:42]), _mean(points[42:48])
+    axis_len = max(_dist(eye_l, eye_r), 1e-9)
+    ux, uy = (eye_r[0] - eye_l[0]) / axis_len, (eye_r[1] - eye_l[1]) / axis_len
+    down = (-uy, ux)
+    eye_mid = ((eye_l[0] + eye_r[0]) / 2, (eye_l[1] + eye_r[1]) / 2)
+    brow_mid = _mean(points[17:27])
+    nose_drop = (nose[0] - eye_mid[0]) * down[0] + (nose[1] - eye_mid[1]) * down[1]
+    brow_height = (eye_mid[0] - brow_mid[0]) * down[0] + (eye_mid[1] - brow_mid[1]) * down[1]
+    pitch = nose_drop / max(brow_height, 1e-9)
+
+    gap = (
+        _dist(points[61], points[67])
+        + _dist(points[62], points[66])
+        + _dist(points[63], points[65])
+    ) / 3
+    mouth = gap / max(_dist(points[48], points[54]), 1e-9)
+    return FrameGeometry(ear=ear, yaw=yaw, pitch=pitch, mouth=mouth)
+
+
+def rest_pose(frames: Sequence[FrameGeometry]) -> FrameGeometry:
+    """The burst's median of each measure: most frames of a burst show the face at rest, so
+    the median is the candidate's own neutral face (eye size, head pose, lips)."""
+    return FrameGeometry(
+        ear=statistics.median(f.ear for f in frames),
+        yaw=statistics.median(f.yaw for f in frames),
+        pitch=statistics.median(f.pitch for f in frames),
+        mouth=statistics.median(f.mouth for f in frames),
+    )
+
+
+def action_seen(
+    action: LivenessAction,
+    frame: FrameGeometry,
+    rest: FrameGeometry,
+    thresholds: LivenessThresholds = DEFAULT_THRESHOLDS,
+) -> bool:
+    """Whether one frame shows the action, compared with the rest pose.
+
+    A turned head shrinks the eyes and shifts the nose in the picture, so blinks and nods are
+    only read from frames that face the camera.
+    """
+    turned = abs(frame.yaw - rest.yaw) >= thresholds.turn_yaw / 2
+    if action is LivenessAction.BLINK:
+        closed = max(thresholds.blink_ear_closed, rest.ear * thresholds.blink_ear_ratio)
+        return not turned and frame.ear <= closed
+    if action is LivenessAction.TURN_LEFT:
+        return frame.yaw - rest.yaw >= thresholds.turn_yaw
+    if action is LivenessAction.TURN_RIGHT:
+        return rest.yaw - frame.yaw >= thresholds.turn_yaw
+    if action is LivenessAction.OPEN_MOUTH:
+        return frame.mouth - rest.mouth >= thresholds.mouth_open
+    if action is LivenessAction.NOD:
+        change = abs(frame.pitch - rest.pitch)
+        return not turned and change >= thresholds.nod_pitch * max(abs(rest.pitch), 1e-9)
+    raise ValueError(f"unknown action {action!r}")
+
+
+def check_actions(
+    frames: Sequence[FrameGeometry],
+    actions: Sequence[LivenessAction],
+    thresholds: LivenessThresholds = DEFAULT_THRESHOLDS,
+) -> Refusal | None:
+    """Every asked action must appear, each in a later frame than the one before it."""
+    if not frames:
+        return Refusal(code="FACE_LOST", message="未检测到人脸，请正对镜头重新核验。")
+    rest = rest_pose(frames)
+    seen = [[action_seen(a, f, rest, thresholds) for f in frames] for a in actions]
+    start = 0
+    for action, hits in zip(actions, seen, strict=True):
+        hit = next((i for i in range(start, len(frames)) if hits[i]), None)
+        name = ACTION_NAMES_ZH[action]
+        if hit is None:
+            earlier = any(hits[:start])
+            if earlier:
+                return Refusal(
+                    code="FACE_ACTION_ORDER",
+                    message=f"动作顺序不对：请按提示顺序完成动作，「{name}」未在上一个动作之后完成。",
+                    measured=action.value,
+                )
+            return Refusal(
+                code="FACE_ACTION_MISSING",
+                message=f"未检测到「{name}」动作，请按提示完成后重试。",
+                measured=action.value,
+            )
+        start = hit + 1
+    return None
