@@ -35,22 +35,20 @@ def _graduate(
     number: str, name: str, school: str, major: str, code: str, entered: int, graduated: int
 ) -> tuple[ChsiRecord, ...]:
     """A 专科 graduate has both a 学籍 (now 毕业) and a 学历 record."""
-    common = {
-        "name": name,
-        "id_number_masked": mask(number),
-        "school": school,
-        "major_name": major,
-        "major_code": code,
-        "level": "专科",
-        "study_form": "普通全日制",
-        "enrolled_on": date(entered, 9, 1),
-        "graduated_on": date(graduated, 6, 30),
-        "status": "毕业",
-    }
-    return (
-        ChsiRecord(kind=ChsiKind.XUEJI, **common),
-        ChsiRecord(kind=ChsiKind.XUELI, **common),
+    common = ChsiRecord(
+        kind=ChsiKind.XUEJI,
+        name=name,
+        id_number_masked=mask(number),
+        school=school,
+        major_name=major,
+        major_code=code,
+        level="专科",
+        study_form="普通全日制",
+        enrolled_on=date(entered, 9, 1),
+        graduated_on=date(graduated, 6, 30),
+        status="毕业",
     )
+    return common, common.model_copy(update={"kind": ChsiKind.XUELI})
 
 
 def _person(key: str, name: str, number: str, note: str, *records: ChsiRecord) -> Identity:
