@@ -1,0 +1,250 @@
+"""Walk JPEG segments and PNG chunks without decoding pixels.
+
+Everything the upload screen must know before it lets a decoder near the bytes — declared size,
+where the image really ends, how much metadata rides along, whether markup hides in it — is
+read here in one linear pass with no allocation proportional to the pixel count. Problems are
+raised as ``UploadDefect`` with a stable code; ``infra.uploads`` adds the Chinese message.
+"""
+
+from __future__ import annotations
+
+import struct
+import zlib
+from dataclasses import dataclass, field
+
+JPEG_MAGIC = b"\xff\xd8\xff"
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+MAX_JPEG_SCANS = 64  # progressive files use ~10; thousands of tiny scans are a CPU bomb
+MARKUP = (b"<script", b"<html", b"<?php", b"<svg", b"<iframe", b"<body", b"javascript:", b"<%")
+
+_SOF = {0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF}
+_STANDALONE = {0x01, *range(0xD0, 0xD8)}
+_KEEP_JPEG = {0xC4, 0xCC, 0xDB, 0xDD, 0xE0, 0xEE, *_SOF}  # tables, frame, JFIF, Adobe
+_PNG_CHANNELS = {0: 1, 2: 3, 3: 1, 4: 2, 6: 4}
+_PNG_RENDERING = {b"PLTE", b"tRNS", b"gAMA", b"cHRM", b"sRGB", b"iCCP", b"sBIT", b"pHYs", b"bKGD"}
+_ADAM7 = (
+    (0, 0, 8, 8),
+    (4, 0, 8, 8),
+    (0, 4, 4, 8),
+    (2, 0, 4, 4),
+    (0, 2, 2, 4),
+    (1, 0, 2, 2),
+    (0, 1, 1, 2),
+)
+_INFLATE_STEP = 64 * 1024
+
+
+class UploadDefect(Exception):
+    def __init__(self, code: str, *, measured: object = None, expected: object = None):
+        super().__init__(code)
+        self.code = code
+        self.measured = measured
+        self.expected = expected
+
+
+@dataclass
+class ImageStructure:
+    width: int = 0
+    height: int = 0
+    components: int = 0
+    end: int = 0  # offset just past EOI / IEND
+    metadata_bytes: int = 0
+    kept: list[tuple[int, int]] = field(default_factory=list)  # spans a clean copy keeps
+
+
+def _has_markup(chunk: bytes | memoryview) -> bool:
+    lowered = bytes(chunk).lower()
+    return any(m in lowered for m in MARKUP)
+
+
+def is_padding(tail: bytes | memoryview) -> bool:
+    return not bytes(tail).strip(b"\x00\xff \t\r\n")
+
+
+def walk_jpeg(data: bytes, start: int = 0) -> ImageStructure:
+    """Segments from SOI to EOI; entropy-coded data is skipped by looking for real markers."""
+    n, info = len(data), ImageStructure()
+    if data[start : start + 3] != JPEG_MAGIC:
+        raise UploadDefect("UPLOAD_BAD_TYPE")
+    pos, scans = start + 2, 0
+    while True:
+        if pos >= n:
+            raise UploadDefect("UPLOAD_TRUNCATED")
+        if data[pos] != 0xFF:
+            raise UploadDefect("UPLOAD_CORRUPT")
+        while pos < n and data[pos] == 0xFF:
+            pos += 1
+        if pos >= n:
+            raise UploadDefect("UPLOAD_TRUNCATED")
+        marker, seg_start = data[pos], pos - 1
+        pos += 1
+        if marker == 0xD9:
+            info.end = pos
+            return info
+        if marker in _STANDALONE:
+            continue
+        if pos + 2 > n:
+            raise UploadDefect("UPLOAD_TRUNCATED")
+        length = int.from_bytes(data[pos : pos + 2], "big")
+        seg_end = pos + length
+        if length < 2:
+            raise UploadDefect("UPLOAD_CORRUPT")
+        if seg_end > n:
+            raise UploadDefect("UPLOAD_TRUNCATED")
+        body = memoryview(data)[pos + 2 : seg_end]
+        if marker in _SOF:
+            if length < 8:
+                raise UploadDefect("UPLOAD_CORRUPT")
+            info.height, info.width = struct.unpack(">HH", body[1:5])
+            info.components = body[5]
+            if not info.width or not info.height:
+                raise UploadDefect("UPLOAD_CORRUPT")
+        elif 0xE0 <= marker <= 0xEF or marker == 0xFE:
+            if marker not in (0xE0, 0xEE):
+                info.metadata_bytes += length + 2
+            if _has_markup(body):
+                raise UploadDefect("UPLOAD_POLYGLOT")
+        if marker == 0xDA:
+            scans += 1
+            if not info.width:
+                raise UploadDefect("UPLOAD_CORRUPT")
+            if scans > MAX_JPEG_SCANS:
+                raise UploadDefect("UPLOAD_BOMB", measured=scans, expected=MAX_JPEG_SCANS)
+            seg_end = _skip_entropy(data, seg_end)
+            info.kept.append((seg_start, seg_end))
+        elif marker in _KEEP_JPEG or (marker == 0xE2 and bytes(body[:12]) == b"ICC_PROFILE\0"):
+            info.kept.append((seg_start, seg_end))
+        pos = seg_end
+
+
+def _skip_entropy(data: bytes, pos: int) -> int:
+    """Offset of the first marker after a scan: 0xFF not followed by 0x00 (stuffing) or RSTn."""
+    n = len(data)
+    while True:
+        found = data.find(b"\xff", pos)
+        if found < 0 or found + 1 >= n:
+            raise UploadDefect("UPLOAD_TRUNCATED")
+        following = data[found + 1]
+        if following == 0x00 or 0xD0 <= following <= 0xD7:
+            pos = found + 2
+        elif following == 0xFF:
+            pos = found + 1
+        else:
+            return found
+
+
+def walk_png(data: bytes, *, max_metadata_bytes: int) -> ImageStructure:
+    """Chunks from IHDR to IEND with CRCs checked; compressed metadata inflated only up to the
+    metadata limit, so a zTXt bomb is caught before Pillow inflates it."""
+    n, info = len(data), ImageStructure()
+    pos, expanded = len(PNG_MAGIC), 0
+    ihdr: tuple[int, ...] = ()
+    while True:
+        if pos + 12 > n:
+            raise UploadDefect("UPLOAD_TRUNCATED")
+        length, kind = struct.unpack(">I4s", data[pos : pos + 8])
+        end = pos + 12 + length
+        if length > 0x7FFFFFFF:
+            raise UploadDefect("UPLOAD_CORRUPT")
+        if end > n:
+            raise UploadDefect("UPLOAD_TRUNCATED")
+        body = memoryview(data)[pos + 8 : pos + 8 + length]
+        (crc,) = struct.unpack(">I", data[end - 4 : end])
+        if zlib.crc32(memoryview(data)[pos + 4 : end - 4]) != crc:
+            raise UploadDefect("UPLOAD_CORRUPT")
+        if not ihdr and kind != b"IHDR":
+            raise UploadDefect("UPLOAD_CORRUPT")
+        if kind == b"IHDR":
+            ihdr = struct.unpack(">IIBBBBB", body)
+            info.width, info.height = ihdr[0], ihdr[1]
+            if not info.width or not info.height or ihdr[3] not in _PNG_CHANNELS:
+                raise UploadDefect("UPLOAD_CORRUPT")
+            info.components = _PNG_CHANNELS[ihdr[3]]
+        elif kind == b"acTL":
+            raise UploadDefect("UPLOAD_BAD_TYPE")  # animated PNG
+        elif kind == b"IEND":
+            info.kept.append((pos, end))
+            info.end = end
+            return info
+        elif kind not in (b"IDAT", b"PLTE"):
+            if kind[0] & 0x20 == 0 and kind not in _PNG_RENDERING:
+                raise UploadDefect("UPLOAD_CORRUPT")  # unknown critical chunk
+            info.metadata_bytes += length + 12
+            if _has_markup(body):
+                raise UploadDefect("UPLOAD_POLYGLOT")
+            compressed = _compressed_part(kind, body)
+            if compressed is not None:
+                expanded += _inflated_size(compressed, limit=max_metadata_bytes - expanded)
+        if kind in (b"IHDR", b"IDAT") or kind in _PNG_RENDERING:
+            info.kept.append((pos, end))
+        pos = end
+
+
+def _compressed_part(kind: bytes, body: memoryview) -> memoryview | None:
+    """The deflated part of zTXt / iCCP (keyword, NUL, method) or a compressed iTXt."""
+    keyword_end = body.tobytes().find(b"\0")
+    if kind in (b"zTXt", b"iCCP"):
+        return body[keyword_end + 2 :]
+    if kind == b"iTXt" and len(body) > keyword_end + 1 and body[keyword_end + 1] == 1:
+        rest = body[keyword_end + 3 :].tobytes()
+        language_end = rest.find(b"\0")
+        translated_end = rest.find(b"\0", language_end + 1)
+        return body[keyword_end + 3 + translated_end + 1 :]
+    return None
+
+
+def _inflated_size(compressed: memoryview, *, limit: int) -> int:
+    inflater = zlib.decompressobj()
+    try:
+        out = inflater.decompress(compressed, max(limit, 0) + 1)
+    except zlib.error:
+        raise UploadDefect("UPLOAD_CORRUPT") from None
+    if len(out) > limit:
+        raise UploadDefect("UPLOAD_EXIF_TOO_LARGE", expected=limit)
+    return len(out)
+
+
+def png_raw_size(width: int, height: int, bits_per_pixel: int, interlaced: bool) -> int:
+    """Bytes the IDAT stream must inflate to: per row one filter byte plus packed pixels."""
+    passes = _ADAM7 if interlaced else ((0, 0, 1, 1),)
+    total = 0
+    for x0, y0, dx, dy in passes:
+        cols, rows = -(-max(width - x0, 0) // dx), -(-max(height - y0, 0) // dy)
+        if cols and rows:
+            total += rows * (1 + -(-cols * bits_per_pixel // 8))
+    return total
+
+
+def check_png_pixels(data: bytes, info: ImageStructure) -> None:
+    """Inflate IDAT in 64 KiB steps and count: exactly the raw size the header promises.
+
+    Fewer bytes is a truncated upload, more is a crafted stream; nothing is kept, so peak memory
+    is one step whatever the image size.
+    """
+    _, _, bit_depth, color_type, _, _, interlace = struct.unpack(">IIBBBBB", data[16:29])
+    expected = png_raw_size(
+        info.width, info.height, bit_depth * _PNG_CHANNELS[color_type], interlace == 1
+    )
+    inflater, produced = zlib.decompressobj(), 0
+    view = memoryview(data)
+    try:
+        for start, end in info.kept:
+            if bytes(view[start + 4 : start + 8]) != b"IDAT":
+                continue
+            pending: bytes | memoryview = view[start + 8 : end - 4]
+            while pending:
+                produced += len(inflater.decompress(pending, _INFLATE_STEP))
+                pending = inflater.unconsumed_tail
+                if produced > expected:
+                    raise UploadDefect("UPLOAD_CORRUPT")
+        while not inflater.eof and produced <= expected:
+            step = inflater.decompress(b"", _INFLATE_STEP)
+            if not step:
+                break
+            produced += len(step)
+    except zlib.error:
+        raise UploadDefect("UPLOAD_CORRUPT") from None
+    if produced > expected:
+        raise UploadDefect("UPLOAD_CORRUPT")
+    if produced < expected or not inflater.eof:
+        raise UploadDefect("UPLOAD_TRUNCATED", measured=produced, expected=expected)
