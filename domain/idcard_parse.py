@@ -1,0 +1,246 @@
+"""From OCR text lines to `IdCardFields`: pure, so the tricky cases are unit-tested without a model.
+
+OCR output is noisy in known ways: labels glued to values (「民族汉」) or split from them, digits
+read as letters (0/O, 1/l, x/X), the address wrapped over several lines, a slightly rotated card
+whose rows are not horizontal, and clutter text from the table around the card. Each field
+carries a confidence: the weakest OCR score that contributed, halved when we had to guess.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from statistics import median
+
+from domain.ethnicities import CARD_NAMES, ethnicity_code
+from domain.identity import check_character
+from domain.vision import IdCardFields
+
+FRONT_LABELS = ("姓名", "性别", "民族", "出生", "住址", "公民身份号码")
+BACK_LABELS = ("中华人民共和国", "居民身份证", "居住证", "签发机关", "有效期限")
+_DIGIT_LOOKALIKES = str.maketrans(
+    {"O": "0", "o": "0", "D": "0", "Q": "0", "I": "1", "l": "1", "|": "1", "i": "1", "!": "1",
+     "Z": "2", "z": "2", "S": "5", "s": "5", "B": "8", "G": "6", "b": "6", "x": "X", "×": "X",
+     "Х": "X", "χ": "X"}
+)  # fmt: skip
+_CJK = re.compile(r"[\u4e00-\u9fff·]+")
+_DATE = re.compile(r"(\d{4})\D{0,2}?(\d{1,2})\D{0,2}?(\d{1,2})")
+
+
+@dataclass(frozen=True)
+class OcrLine:
+    text: str
+    score: float
+    box: tuple[tuple[float, float], ...]  # 4 corners, clockwise from top-left
+
+    @property
+    def angle(self) -> float:
+        (x0, y0), (x1, y1) = self.box[0], self.box[1]
+        return math.atan2(y1 - y0, x1 - x0)
+
+    @property
+    def width(self) -> float:
+        return math.dist(self.box[0], self.box[1])
+
+    @property
+    def height(self) -> float:
+        return math.dist(self.box[1], self.box[2])
+
+
+@dataclass
+class Row:
+    y: float
+    lines: list[tuple[float, OcrLine]] = field(default_factory=list)  # (deskewed x, line)
+
+    @property
+    def text(self) -> str:
+        return "".join(line.text for _, line in sorted(self.lines, key=lambda p: p[0]))
+
+    @property
+    def score(self) -> float:
+        return min(line.score for _, line in self.lines)
+
+
+@dataclass
+class Parsed:
+    fields: IdCardFields
+    confidence: dict[str, float]
+
+
+def compact(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+def label_hits(lines: list[OcrLine], labels: tuple[str, ...]) -> int:
+    joined = compact("".join(line.text for line in lines))
+    return sum(label in joined for label in labels)
+
+
+def card_angle(lines: list[OcrLine]) -> float:
+    """Median slope of the long text boxes: the card's rotation."""
+    long = [line.angle for line in lines if line.width > 2.5 * line.height]
+    return median(long) if long else 0.0
+
+
+def rows_of(lines: list[OcrLine]) -> list[Row]:
+    """Group boxes into printed rows after undoing the card's rotation."""
+    if not lines:
+        return []
+    theta = -card_angle(lines)
+    cos, sin = math.cos(theta), math.sin(theta)
+    tolerance = 0.6 * median(line.height for line in lines)
+    rows: list[Row] = []
+    for line in lines:
+        cx = sum(p[0] for p in line.box) / 4
+        cy = sum(p[1] for p in line.box) / 4
+        x, y = cx * cos - cy * sin, cx * sin + cy * cos
+        left = x - line.width / 2
+        row = next((r for r in rows if abs(r.y - y) < tolerance), None)
+        if row is None:
+            rows.append(Row(y=y, lines=[(left, line)]))
+        else:
+            row.lines.append((left, line))
+    return sorted(rows, key=lambda r: r.y)
+
+
+def _after(text: str, label: str) -> str:
+    return text.split(label, 1)[1] if label in text else ""
+
+
+def normalize_number(text: str) -> str:
+    """Digits from OCR text where letters stand in for digits; the final X is kept."""
+    return re.sub(r"[^0-9X]", "", compact(text).translate(_DIGIT_LOOKALIKES))
+
+
+def find_id_number(candidates: list[tuple[str, float]]) -> tuple[str, float]:
+    """The 18-character number among the candidates; one whose check character fits wins."""
+    best = ("", 0.0)
+    for text, score in candidates:
+        for piece in (_after(compact(text), "号码") or text, text):
+            number = normalize_number(piece)
+            if len(number) != 18 or "X" in number[:17]:
+                continue
+            if check_character(number[:17]) == number[17]:
+                return number, score
+            best = max(best, (number, score / 2), key=lambda pair: pair[1])
+    return best
+
+
+def parse_date(text: str) -> date | None:
+    match = _DATE.search(normalize_number(text) if "年" not in text else re.sub(r"\s", "", text))
+    if match is None:
+        digits = normalize_number(text)
+        match = re.match(r"(\d{4})(\d{2})(\d{2})", digits)
+    if match is None:
+        return None
+    try:
+        return date(*(int(g) for g in match.groups()))
+    except ValueError:
+        return None
+
+
+def _closest_ethnicity(raw: str) -> tuple[str, bool]:
+    """The printed 民族, snapped to the 56 when OCR dropped or swapped one character."""
+    if ethnicity_code(raw):
+        return raw.removesuffix("族") or raw, True
+    for name in sorted(CARD_NAMES.values(), key=len, reverse=True):
+        if name in raw:
+            return name, False
+    return raw, False
+
+
+def within_card(rows: list[Row]) -> list[Row]:
+    """Drop table clutter right of the card: nothing printed lies beyond the number's row end
+    plus the margin of the card (the portrait column has no text)."""
+    anchors = [
+        (x, x + line.width)
+        for row in rows
+        for x, line in row.lines
+        if any(label in compact(line.text) for label in FRONT_LABELS)
+        or len(normalize_number(line.text)) >= 15
+    ]
+    if not anchors:
+        return rows
+    left = min(a for a, _ in anchors)
+    right = left + 1.3 * (max(b for _, b in anchors) - left)
+    kept = []
+    for row in rows:
+        row.lines = [(x, line) for x, line in row.lines if left - 0.1 * (right - left) < x < right]
+        if row.lines:
+            kept.append(row)
+    return kept
+
+
+def parse_front(lines: list[OcrLine]) -> Parsed:
+    rows = within_card(rows_of(lines))
+    found: dict[str, str] = {}
+    conf: dict[str, float] = {}
+    address: list[str] = []
+    in_address = False
+    for row in rows:
+        text = compact(row.text)
+        if "公民身份号码" in text or "身份号码" in text:
+            in_address = False
+        elif "住址" in text:
+            in_address = True
+            address.append(_after(text, "住址"))
+            conf["address"] = row.score
+            continue
+        elif in_address:
+            address.append(text)
+            conf["address"] = min(conf["address"], row.score)
+            continue
+        if "姓名" in text:
+            found["name"] = "".join(_CJK.findall(_after(text, "姓名")))
+            conf["name"] = row.score
+        if "性别" in text:
+            sex = _after(text, "性别")[:1]
+            found["sex"] = sex if sex in "男女" else ""
+            conf["sex"] = row.score if found["sex"] else 0.0
+        if "民族" in text:
+            raw = "".join(_CJK.findall(_after(text, "民族")))
+            found["ethnicity"], exact = _closest_ethnicity(raw)
+            conf["ethnicity"] = row.score if exact else row.score / 2
+        if "出生" in text:
+            found["birth"] = _after(text, "出生")
+            conf["birth_date"] = row.score
+    number, number_conf = find_id_number([(r.text, r.score) for r in rows])
+    conf["id_number"] = number_conf
+    birth = parse_date(found.get("birth", ""))
+    if birth is None:
+        conf["birth_date"] = 0.0
+    fields = IdCardFields(
+        name=found.get("name", ""),
+        sex=found.get("sex", ""),
+        ethnicity=found.get("ethnicity", ""),
+        birth_date=birth,
+        address="".join(address),
+        id_number=number,
+    )
+    for key in ("name", "sex", "ethnicity", "birth_date", "address"):
+        conf.setdefault(key, 0.0)
+    return Parsed(fields=fields, confidence=conf)
+
+
+def parse_back(lines: list[OcrLine]) -> Parsed:
+    issuer, valid_from, valid_until, long_term = "", None, None, False
+    conf = {"issuer": 0.0, "validity": 0.0}
+    for row in rows_of(lines):
+        text = compact(row.text)
+        if "签发机关" in text:
+            issuer = "".join(_CJK.findall(_after(text, "签发机关")))
+            conf["issuer"] = row.score if issuer else 0.0
+        if "有效期限" in text or re.search(r"\d{4}\D?\d{2}\D?\d{2}\D+(\d{4}|长)", text):
+            value = re.sub("[—–一~～_]", "-", _after(text, "有效期限") or text)
+            start, _, end = value.partition("-") if "-" in value else (value[:10], "", value[10:])
+            valid_from = parse_date(start)
+            long_term = "长" in end or "期" in end
+            valid_until = None if long_term else parse_date(end)
+            ok = valid_from is not None and (long_term or valid_until is not None)
+            conf["validity"] = row.score if ok else 0.0
+    fields = IdCardFields(
+        issuer=issuer, valid_from=valid_from, valid_until=valid_until, long_term=long_term
+    )
+    return Parsed(fields=fields, confidence=conf)

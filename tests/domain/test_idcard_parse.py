@@ -1,0 +1,117 @@
+from datetime import date
+
+from domain.idcard_parse import (
+    BACK_LABELS,
+    FRONT_LABELS,
+    OcrLine,
+    label_hits,
+    normalize_number,
+    parse_back,
+    parse_front,
+)
+from domain.identity import check_character
+
+NUMBER = "43010219900102123" + check_character("43010219900102123")
+
+
+def line(text: str, x: float, y: float, score: float = 0.99, h: float = 30, slope: float = 0.0):
+    """A box of `text` with top-left (x, y); `slope` tilts it like a rotated card."""
+    w = 32 * len(text)
+    return OcrLine(
+        text, score, ((x, y), (x + w, y + slope * w), (x + w, y + h + slope * w), (x, y + h))
+    )
+
+
+def front_lines(slope: float = 0.0, **overrides) -> list[OcrLine]:
+    rows = {
+        "name": [("姓名", 60, 90), ("张三丰", 180, 88)],
+        "sex": [("性别男", 60, 168), ("民族汉", 330, 168)],
+        "birth": [("出生", 60, 246), ("1990年1月2日", 180, 246)],
+        "addr1": [("住址", 60, 324), ("湖南省长沙市芙蓉区五一", 180, 324)],
+        "addr2": [("大道100号", 180, 374)],
+        "number": [("公民身份号码", 60, 520), (NUMBER, 300, 514)],
+    }
+    rows.update(overrides)
+    return [
+        line(t, x, y + slope * x, *score, slope=slope)
+        for items in rows.values()
+        for t, x, y, *score in items
+    ]
+
+
+def test_clean_front_is_read_field_by_field():
+    parsed = parse_front(front_lines())
+    f = parsed.fields
+    assert (f.name, f.sex, f.ethnicity, f.birth_date) == ("张三丰", "男", "汉", date(1990, 1, 2))
+    assert f.address == "湖南省长沙市芙蓉区五一大道100号"
+    assert f.id_number == NUMBER
+    assert min(parsed.confidence.values()) > 0.9
+
+
+def test_rotated_card_rows_are_still_grouped():
+    f = parse_front(front_lines(slope=0.07)).fields
+    assert (f.name, f.sex, f.ethnicity, f.id_number) == ("张三丰", "男", "汉", NUMBER)
+    assert f.address.startswith("湖南省长沙市")
+
+
+def test_labels_split_from_or_glued_to_values():
+    lines = front_lines(
+        name=[("姓名张三丰", 60, 90)],
+        sex=[("性别", 60, 168), ("男", 180, 168), ("民族", 330, 168), ("土家", 430, 168)],
+        number=[("公民身份号码" + NUMBER, 60, 520)],
+    )
+    f = parse_front(lines).fields
+    assert (f.name, f.sex, f.ethnicity, f.id_number) == ("张三丰", "男", "土家", NUMBER)
+
+
+def test_letters_read_for_digits_are_repaired():
+    noisy = NUMBER.replace("0", "O").replace("1", "l")
+    assert normalize_number(noisy) == NUMBER
+    assert normalize_number("11010519491231002x") == "11010519491231002X"
+    f = parse_front(front_lines(number=[("公民身份号码", 60, 520), (noisy, 300, 514)])).fields
+    assert f.id_number == NUMBER
+
+
+def test_number_with_wrong_check_character_is_kept_with_low_confidence():
+    wrong = NUMBER[:17] + ("1" if NUMBER[17] != "1" else "2")
+    parsed = parse_front(front_lines(number=[("公民身份号码", 60, 520), (wrong, 300, 514, 0.98)]))
+    assert parsed.fields.id_number == wrong
+    assert parsed.confidence["id_number"] < 0.5
+
+
+def test_clutter_beside_the_card_is_ignored():
+    lines = front_lines() + [line("TOTAL 38.50", 1400, 330)]
+    assert parse_front(lines).fields.address == "湖南省长沙市芙蓉区五一大道100号"
+
+
+def test_unreadable_ethnicity_gets_low_confidence():
+    parsed = parse_front(front_lines(sex=[("性别男", 60, 168), ("民族汊", 330, 168)]))
+    assert parsed.confidence["ethnicity"] < 0.6
+
+
+def test_back_with_dates_and_long_term():
+    lines = [
+        line("中华人民共和国", 310, 95),
+        line("居民身份证", 330, 185),
+        line("签发机关", 200, 440),
+        line("长沙市公安局芙蓉分局", 360, 436),
+        line("有效期限", 200, 520),
+        line("2015.01.02-2035.01.02", 360, 516),
+    ]
+    f = parse_back(lines).fields
+    assert f.issuer == "长沙市公安局芙蓉分局"
+    assert (f.valid_from, f.valid_until, f.long_term) == (date(2015, 1, 2), date(2035, 1, 2), False)
+    lines[-1] = line("2006.05.01一长期", 360, 516)
+    f = parse_back(lines).fields
+    assert (f.valid_from, f.valid_until, f.long_term) == (date(2006, 5, 1), None, True)
+
+
+def test_sides_are_told_apart_by_their_labels():
+    front = front_lines()
+    back = [
+        line("中华人民共和国", 310, 95),
+        line("居民身份证", 330, 185),
+        line("有效期限", 200, 520),
+    ]
+    assert label_hits(front, FRONT_LABELS) > label_hits(front, BACK_LABELS)
+    assert label_hits(back, BACK_LABELS) > label_hits(back, FRONT_LABELS)
