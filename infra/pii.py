@@ -1,0 +1,101 @@
+"""Personal data at rest in the read model: encrypted columns, keyed lookup hashes, view masks.
+
+ID numbers and names are stored as AES-GCM ciphertext (text, for an ordinary column) under the
+same key-ring scheme as the Temporal codec, so rotation works the same way: prepend a key,
+re-encrypt rows whose ``needs_reencrypt`` is true, then retire the old key. Equality lookups use
+an HMAC instead, because GCM ciphertext is randomised and cannot be searched.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import os
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from infra.keyring import KeyRing
+
+TOKEN_PREFIX = "pii1"
+_NONCE_BYTES = 12
+
+
+class PiiDecryptionError(ValueError):
+    """A stored value is not a token we wrote, or fails authentication (wrong field or key)."""
+
+
+class FieldCipher:
+    """Encrypts one column value; the column name is the associated data, so a ciphertext
+    copied into another column (name into id_number) does not decrypt."""
+
+    def __init__(self, ring: KeyRing):
+        self._ring = ring
+        self._ciphers = {key_id: AESGCM(key) for key_id, key in ring.keys.items()}
+
+    def encrypt(self, plaintext: str, *, field: str) -> str:
+        key_id = self._ring.current_id
+        nonce = os.urandom(_NONCE_BYTES)
+        sealed = self._ciphers[key_id].encrypt(nonce, plaintext.encode(), _aad(key_id, field))
+        body = base64.urlsafe_b64encode(nonce + sealed).decode().rstrip("=")
+        return f"{TOKEN_PREFIX}:{key_id}:{body}"
+
+    def decrypt(self, token: str, *, field: str) -> str:
+        prefix, _, rest = token.partition(":")
+        key_id, _, body = rest.partition(":")
+        if prefix != TOKEN_PREFIX or not body:
+            raise PiiDecryptionError(f"not a {TOKEN_PREFIX} token")
+        self._ring.key(key_id)  # UnknownKeyError names a retired key
+        try:
+            raw = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
+            plain = self._ciphers[key_id].decrypt(
+                raw[:_NONCE_BYTES], raw[_NONCE_BYTES:], _aad(key_id, field)
+            )
+        except (binascii.Error, InvalidTag, ValueError):
+            raise PiiDecryptionError(
+                f"{field} under key {key_id!r} failed authentication"
+            ) from None
+        return plain.decode()
+
+    def needs_reencrypt(self, token: str) -> bool:
+        return token.split(":", 2)[1:2] != [self._ring.current_id]
+
+
+def _aad(key_id: str, field: str) -> bytes:
+    return f"{TOKEN_PREFIX}|{key_id}|{field}".encode()
+
+
+def normalize_id_number(id_number: str) -> str:
+    """One spelling per person: no spaces, upper-case check character X."""
+    return "".join(id_number.split()).upper()
+
+
+def lookup_hash(value: str, key: str | bytes, *, field: str) -> str:
+    """HMAC-SHA256 hex for equality lookups. ``field`` separates domains, so the hash of an ID
+    number in one column never equals a hash derived from the same key for another purpose
+    (e.g. workflow IDs). Normalise before hashing (``normalize_id_number``)."""
+    secret = key.encode() if isinstance(key, str) else key
+    return hmac.new(secret, f"{field}\0{value}".encode(), hashlib.sha256).hexdigest()
+
+
+def mask_phone(phone: str) -> str:
+    """138****5678: enough for a person to recognise their own number."""
+    digits = phone[-11:]
+    return f"{digits[:3]}****{digits[-4:]}" if len(digits) == 11 else "*" * len(phone)
+
+
+def mask_id_number(id_number: str) -> str:
+    """4301**********123X (18) / 4301*******123 (15): region prefix and the last four kept."""
+    value = normalize_id_number(id_number)
+    if len(value) < 9:
+        return "*" * len(value)
+    keep_tail = 4 if len(value) >= 18 else 3
+    return value[:4] + "*" * (len(value) - 4 - keep_tail) + value[-keep_tail:]
+
+
+def mask_name(name: str) -> str:
+    """张* / 欧** : the first character only (surname, or the first letter of a Latin name)."""
+    value = name.strip()
+    return value[:1] + "*" * max(len(value) - 1, 1) if value else ""
