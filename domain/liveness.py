@@ -18,7 +18,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from domain.errors import Refusal
+from domain.errors import Refusal, RefusedError
 from domain.vision import LivenessAction, LivenessChallenge
 
 CHALLENGE_TTL = timedelta(seconds=60)
@@ -179,32 +179,49 @@ def action_seen(
     raise ValueError(f"unknown action {action!r}")
 
 
+def locate_actions(
+    frames: Sequence[FrameGeometry],
+    actions: Sequence[LivenessAction],
+    thresholds: LivenessThresholds = DEFAULT_THRESHOLDS,
+) -> list[int]:
+    """Index of the frame showing each asked action, each later than the one before it.
+
+    Raises RefusedError naming the first action not seen (or seen only out of order).
+    """
+    if not frames:
+        raise RefusedError("FACE_LOST", "未检测到人脸，请正对镜头重新核验。")
+    rest = rest_pose(frames)
+    found: list[int] = []
+    start = 0
+    for action in actions:
+        hits = [action_seen(action, f, rest, thresholds) for f in frames]
+        hit = next((i for i in range(start, len(frames)) if hits[i]), None)
+        name = ACTION_NAMES_ZH[action]
+        if hit is None and any(hits[:start]):
+            raise RefusedError(
+                "FACE_ACTION_ORDER",
+                f"动作顺序不对：「{name}」应在上一个动作之后完成，请按提示顺序重试。",
+                measured=action.value,
+            )
+        if hit is None:
+            raise RefusedError(
+                "FACE_ACTION_MISSING",
+                f"未检测到「{name}」动作，请按提示完成后重试。",
+                measured=action.value,
+            )
+        found.append(hit)
+        start = hit + 1
+    return found
+
+
 def check_actions(
     frames: Sequence[FrameGeometry],
     actions: Sequence[LivenessAction],
     thresholds: LivenessThresholds = DEFAULT_THRESHOLDS,
 ) -> Refusal | None:
     """Every asked action must appear, each in a later frame than the one before it."""
-    if not frames:
-        return Refusal(code="FACE_LOST", message="未检测到人脸，请正对镜头重新核验。")
-    rest = rest_pose(frames)
-    seen = [[action_seen(a, f, rest, thresholds) for f in frames] for a in actions]
-    start = 0
-    for action, hits in zip(actions, seen, strict=True):
-        hit = next((i for i in range(start, len(frames)) if hits[i]), None)
-        name = ACTION_NAMES_ZH[action]
-        if hit is None:
-            earlier = any(hits[:start])
-            if earlier:
-                return Refusal(
-                    code="FACE_ACTION_ORDER",
-                    message=f"动作顺序不对：请按提示顺序完成动作，「{name}」未在上一个动作之后完成。",
-                    measured=action.value,
-                )
-            return Refusal(
-                code="FACE_ACTION_MISSING",
-                message=f"未检测到「{name}」动作，请按提示完成后重试。",
-                measured=action.value,
-            )
-        start = hit + 1
+    try:
+        locate_actions(frames, actions, thresholds)
+    except RefusedError as refused:
+        return refused.refusal
     return None

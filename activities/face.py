@@ -1,0 +1,378 @@
+"""R5 face verification: active liveness over a burst of frames, then a 1:1 match of the best
+frame against the ID-card portrait and the accepted 寸照.
+
+One `FaceVerifier` per vision worker process owns the models (dlib 68-point landmarks, deepface's
+`Dlib` recognition model and detector, optionally deepface's Fasnet anti-spoofing) and loads them
+once; the activity is synchronous, so the worker runs it in its thread pool, off the event loop.
+Embeddings never leave this module and are never logged; only distances are reported.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+from PIL import Image
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from temporalio import activity
+
+from domain.errors import Refusal, RefusedError
+from domain.liveness import (
+    FrameGeometry,
+    LivenessThresholds,
+    check_answer,
+    frame_geometry,
+    locate_actions,
+    rest_pose,
+)
+from domain.vision import VERIFY_FACE, FaceMatch, VerifyFaceInput, VerifyFaceResult
+from infra import face_models
+from infra.landmarks import Face, shared_landmark_model
+from infra.storage import ObjectNotFound, ObjectStore
+
+MIN_FRAMES, MAX_FRAMES = 3, 40
+FRAME_MAX_SIDE = 640  # frames are analysed at phone-preview size; larger ones are shrunk
+FRAME_MAX_PIXELS = 4096 * 4096  # decompression-bomb guard
+REFERENCE_MAX_SIDE = 400  # ID portraits and 寸照 are shrunk to this before detection
+EMBED_FACE_WIDTH = 150  # px: the recognition model's input width; bigger crops only cost time
+SECOND_FACE_MIN_SCORE = 0.25  # HOG score; weaker detections are texture, not a second person
+NONCE_PREFIX = "face/nonces/"
+REFERENCE_NAMES_ZH = {"id_portrait": "身份证照片", "official_photo": "证件照（寸照）"}
+
+
+class FaceConfig(BaseSettings):
+    """Model choice and thresholds (env RUJI_FACE_*); figures in docs/decisions.md."""
+
+    model_config = SettingsConfigDict(env_prefix="RUJI_FACE_", extra="ignore")
+
+    model: str = "Dlib"
+    detector: str = "dlib"  # beat `opencv` on ID-portrait-sized crops (docs/decisions.md)
+    match_threshold: float = 0.09  # cosine distance, calibrated on the fixtures (default 0.07)
+    identity_threshold: float = 0.12  # burst frames vs best frame: looser, heads are turned
+    replay_max_diff: float = 1.0  # mean grey-level change below which two frames are one still
+    anti_spoofing: str = "auto"  # auto: when the Fasnet weights are in place | on | off
+    liveness: LivenessThresholds = LivenessThresholds()
+
+
+@dataclass
+class _Frame:
+    key: str
+    data: bytes
+    rgb: np.ndarray
+    face: Face
+    geometry: FrameGeometry
+
+
+def _refusal(code: str, message: str, **extra) -> Refusal:
+    return Refusal(code=code, message=message, **extra)
+
+
+def _decode(data: bytes, max_side: int) -> np.ndarray:
+    with Image.open(io.BytesIO(data), formats=("JPEG", "PNG", "WEBP")) as image:
+        if image.width * image.height > FRAME_MAX_PIXELS:
+            raise ValueError("image too large")
+        image = image.convert("RGB")
+        scale = max_side / max(image.size)
+        if scale < 1:
+            image = image.resize(
+                (round(image.width * scale), round(image.height * scale)), Image.BILINEAR
+            )
+        return np.asarray(image).copy()
+
+
+def _thumbnail(rgb: np.ndarray) -> np.ndarray:
+    grey = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+    return cv2.resize(
+        grey, (96, round(96 * grey.shape[0] / grey.shape[1])), interpolation=cv2.INTER_AREA
+    )
+
+
+def replayed_still(images: list[np.ndarray], max_diff: float) -> bool:
+    """A still shown again and again: most consecutive frames differ by less than sensor noise.
+
+    A live face moves between any two frames; a replayed photo (or one frame resent) does not.
+    """
+    thumbs = [_thumbnail(rgb).astype(np.float32) for rgb in images]
+    if any(t.shape != thumbs[0].shape for t in thumbs):
+        return False
+    still_pairs = sum(
+        float(np.mean(np.abs(a - b))) < max_diff for a, b in zip(thumbs, thumbs[1:], strict=False)
+    )
+    return still_pairs * 2 > len(thumbs) - 1
+
+
+class FaceVerifier:
+    """Liveness + 1:1 match; build once per vision worker process (models load here)."""
+
+    def __init__(self, store: ObjectStore, config: FaceConfig | None = None):
+        self.store = store
+        self.config = config or FaceConfig()
+        face_models.require_weights()
+        face_models.forbid_downloads()
+        from deepface.modules import modeling
+
+        self._landmarks = shared_landmark_model()
+        self._recognizer = modeling.build_model(
+            task="facial_recognition", model_name=self.config.model
+        )
+        modeling.build_model(task="face_detector", model_name=self.config.detector)
+        mode = self.config.anti_spoofing
+        if mode == "on" and not face_models.anti_spoofing_available():
+            raise face_models.MissingWeightsError(
+                f"RUJI_FACE_ANTI_SPOOFING=on but {face_models.ANTI_SPOOFING_WEIGHTS} are not in "
+                f"{face_models.weights_dir()}"
+            )
+        self._spoofing = None
+        if mode == "on" or (mode == "auto" and face_models.anti_spoofing_available()):
+            self._spoofing = modeling.build_model(task="spoofing", model_name="Fasnet")
+
+    # --- the activity -------------------------------------------------------------------------
+    @activity.defn(name=VERIFY_FACE)
+    def verify_face(self, request: VerifyFaceInput) -> VerifyFaceResult:
+        result = self._verify(request)
+        self._discard_burst(request, result.best_frame.key if result.best_frame else None)
+        codes = [r.code for r in result.refusals]
+        distances = {m.reference: round(m.distance, 4) for m in result.matches}
+        activity.logger.info(
+            "verify_face live=%s refusals=%s distances=%s", result.live, codes, distances
+        )
+        return result
+
+    def _verify(self, request: VerifyFaceInput) -> VerifyFaceResult:
+        challenge = request.challenge
+        refusal = check_answer(challenge, request.answered_nonce, request.answered_at)
+        if refusal is None and self._nonce_used_by_other_burst(request):
+            refusal = check_answer(
+                challenge, request.answered_nonce, request.answered_at, {challenge.nonce}
+            )
+        if refusal:
+            return VerifyFaceResult(refusals=[refusal])
+        if not MIN_FRAMES <= len(request.frames) <= MAX_FRAMES:
+            return VerifyFaceResult(
+                refusals=[
+                    _refusal(
+                        "FACE_FRAME_COUNT",
+                        f"请上传 {MIN_FRAMES}–{MAX_FRAMES} 帧连续画面。",
+                        measured=len(request.frames),
+                        expected=f"{MIN_FRAMES}-{MAX_FRAMES}",
+                    )
+                ]
+            )
+        try:
+            frames, best = self._liveness(request)
+        except RefusedError as refused:
+            return VerifyFaceResult(refusals=[refused.refusal])
+        content_type = request.frames[best].content_type
+        stored = self.store.put(request.best_frame_key, frames[best].data, content_type)
+        refusals: list[Refusal] = []
+        matches: list[FaceMatch] = []
+        try:
+            live_embedding = self._embed_reference(self._crop_around(frames[best]))
+            for reference, obj in (
+                ("id_portrait", request.id_portrait),
+                ("official_photo", request.official_photo),
+            ):
+                matches.append(self._match(live_embedding, reference, self.store.get(obj.key)))
+        except RefusedError as refused:
+            refusals.append(refused.refusal)
+        for match in matches:
+            if not match.matched:
+                name = REFERENCE_NAMES_ZH[match.reference]
+                refusals.append(
+                    _refusal(
+                        "FACE_MISMATCH",
+                        f"人脸与{name}不一致，请本人重新核验。",
+                        measured=round(match.distance, 4),
+                        expected=f"<= {match.threshold}",
+                    )
+                )
+        return VerifyFaceResult(live=True, matches=matches, best_frame=stored, refusals=refusals)
+
+    # --- liveness -----------------------------------------------------------------------------
+    def _liveness(self, request: VerifyFaceInput) -> tuple[list[_Frame], int]:
+        datas, images = [], []
+        for number, obj in enumerate(request.frames, start=1):
+            try:
+                data = self.store.get(obj.key)
+                images.append(_decode(data, FRAME_MAX_SIDE))
+            except ObjectNotFound as exc:
+                raise RefusedError("FACE_FRAMES_MISSING", "核验画面已失效，请重新拍摄。") from exc
+            except (OSError, ValueError) as exc:
+                raise RefusedError(
+                    "FACE_FRAME_UNREADABLE", f"第 {number} 帧画面无法读取，请重新拍摄。"
+                ) from exc
+            datas.append(data)
+        if replayed_still(images, self.config.replay_max_diff):
+            raise RefusedError(
+                "FACE_REPLAY",
+                "检测到静止画面（疑似照片或重复画面），请本人面对镜头按提示完成动作。",
+            )
+        frames = [
+            self._frame(number, obj.key, data, rgb)
+            for number, (obj, data, rgb) in enumerate(
+                zip(request.frames, datas, images, strict=True), start=1
+            )
+        ]
+        geometries = [f.geometry for f in frames]
+        action_frames = locate_actions(geometries, request.challenge.actions, self.config.liveness)
+        best = self._best_frame(frames)
+        self._same_person(frames, best, action_frames)
+        if self._spoofing is not None:
+            self._passive_check(frames[best])
+        return frames, best
+
+    def _frame(self, number: int, key: str, data: bytes, rgb: np.ndarray) -> _Frame:
+        faces = self._landmarks.faces(rgb)
+        if not faces:
+            raise RefusedError(
+                "FACE_LOST", f"第 {number} 帧未检测到人脸，请保持面部在取景框内。", measured=number
+            )
+        if sum(f.score >= SECOND_FACE_MIN_SCORE for f in faces[1:]):
+            raise RefusedError(
+                "FACE_MULTIPLE",
+                f"第 {number} 帧出现多张人脸，请确保画面中只有本人。",
+                measured=number,
+            )
+        return _Frame(
+            key=key, data=data, rgb=rgb, face=faces[0], geometry=frame_geometry(faces[0].points)
+        )
+
+    def _best_frame(self, frames: list[_Frame]) -> int:
+        """The most frontal, open-eyed, closed-mouth frame: closest to the rest pose."""
+        rest = rest_pose([f.geometry for f in frames])
+
+        def distance(frame: _Frame) -> float:
+            g = frame.geometry
+            return (
+                abs(g.yaw - rest.yaw)
+                + abs(g.pitch - rest.pitch) / max(rest.pitch, 1e-9)
+                + abs(g.mouth - rest.mouth)
+                + max(rest.ear - g.ear, 0.0)
+                - 0.01 * frame.face.score
+            )
+
+        return min(range(len(frames)), key=lambda i: distance(frames[i]))
+
+    def _same_person(self, frames: list[_Frame], best: int, action_frames: list[int]) -> None:
+        """The face doing the actions must be the face in the kept frame (no swap mid-burst)."""
+        reference = self._embed_chip(frames[best])
+        for index in sorted(set(action_frames) - {best}):
+            distance = _cosine_distance(reference, self._embed_chip(frames[index]))
+            if distance > self.config.identity_threshold:
+                raise RefusedError(
+                    "FACE_IDENTITY_CHANGED",
+                    "核验过程中人脸发生变化，请本人独自完成全部动作。",
+                    measured=round(distance, 4),
+                    expected=f"<= {self.config.identity_threshold}",
+                )
+
+    def _passive_check(self, frame: _Frame) -> None:
+        left, top, right, bottom = frame.face.box
+        bgr = cv2.cvtColor(frame.rgb, cv2.COLOR_RGB2BGR)
+        is_real, score = self._spoofing.analyze(
+            img=bgr, facial_area=(left, top, right - left, bottom - top)
+        )
+        if not is_real:
+            raise RefusedError(
+                "FACE_SPOOF",
+                "疑似翻拍或屏幕画面，请本人直接面对镜头核验。",
+                measured=round(float(score), 3),
+            )
+
+    # --- embeddings ---------------------------------------------------------------------------
+    def _embed_chip(self, frame: _Frame) -> np.ndarray:
+        """dlib's own aligned 150x150 chip from the 68 landmarks, no second detection."""
+        import dlib
+
+        left, top, right, bottom = frame.face.box
+        parts = [dlib.point(int(x), int(y)) for x, y in frame.face.points]
+        shape = dlib.full_object_detection(dlib.rectangle(left, top, right, bottom), parts)
+        chip = dlib.get_face_chip(frame.rgb, shape, size=150, padding=0.25)
+        return _unit(self._recognizer.forward(chip[:, :, ::-1]))
+
+    def _crop_around(self, frame: _Frame) -> np.ndarray:
+        """The face with a margin, scaled so the detector and the model see a portrait-like crop."""
+        left, top, right, bottom = frame.face.box
+        width = right - left
+        margin = int(width * 0.6)
+        h, w = frame.rgb.shape[:2]
+        crop = frame.rgb[
+            max(top - margin, 0) : min(bottom + margin, h),
+            max(left - margin, 0) : min(right + margin, w),
+        ]
+        scale = EMBED_FACE_WIDTH * 1.3 / max(width, 1)
+        return cv2.resize(
+            crop,
+            None,
+            fx=scale,
+            fy=scale,
+            interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR,
+        )
+
+    def _embed_reference(self, rgb: np.ndarray) -> np.ndarray:
+        from deepface import DeepFace
+
+        try:
+            found = DeepFace.represent(
+                rgb[:, :, ::-1].copy(),
+                model_name=self.config.model,
+                detector_backend=self.config.detector,
+                enforce_detection=True,
+                align=True,
+            )
+        except ValueError as exc:
+            raise RefusedError("FACE_REFERENCE_UNREADABLE", "照片中未能识别到人脸。") from exc
+        largest = max(found, key=lambda r: r["facial_area"]["w"] * r["facial_area"]["h"])
+        return _unit(largest["embedding"])
+
+    def _match(self, live: np.ndarray, reference: str, data: bytes) -> FaceMatch:
+        try:
+            rgb = _decode(data, REFERENCE_MAX_SIDE)
+            embedding = self._embed_reference(rgb)
+        except (OSError, ValueError, RefusedError) as exc:
+            name = REFERENCE_NAMES_ZH[reference]
+            raise RefusedError(
+                "FACE_REFERENCE_UNREADABLE",
+                f"{name}中未能识别到人脸，将转人工审核。",
+                measured=reference,
+            ) from exc
+        distance = _cosine_distance(live, embedding)
+        threshold = self.config.match_threshold
+        return FaceMatch(
+            reference=reference,
+            distance=distance,
+            threshold=threshold,
+            matched=distance <= threshold,
+        )
+
+    # --- nonce and clean-up ---------------------------------------------------------------------
+    def _nonce_used_by_other_burst(self, request: VerifyFaceInput) -> bool:
+        """Single use across activity calls: the first burst answering a nonce claims it. A retry
+        of the same call (same frames) is not a reuse."""
+        key = NONCE_PREFIX + hashlib.sha256(request.challenge.nonce.encode()).hexdigest()[:40]
+        burst = (
+            hashlib.sha256("|".join(f.sha256 for f in request.frames).encode()).hexdigest().encode()
+        )
+        try:
+            return self.store.get(key) != burst
+        except ObjectNotFound:
+            self.store.put(key, burst, "text/plain")
+            return False
+
+    def _discard_burst(self, request: VerifyFaceInput, keep: str | None) -> None:
+        """PIPL minimisation: only the chosen frame survives the decision."""
+        for obj in request.frames:
+            if obj.key != keep:
+                self.store.delete(obj.key)
+
+
+def _unit(vector) -> np.ndarray:
+    array = np.asarray(vector, dtype=np.float64)
+    return array / max(float(np.linalg.norm(array)), 1e-12)
+
+
+def _cosine_distance(a: np.ndarray, b: np.ndarray) -> float:
+    return float(1.0 - np.dot(a, b))
