@@ -80,8 +80,9 @@ def _temporal_context(record: logging.LogRecord) -> dict[str, Any]:
             for key in ("workflow_id", "workflow_type", "activity_type"):
                 if key in details:
                     found.setdefault(key, details[key])
-    if getattr(record, "workflow_id", None):
-        found["workflow_id"] = record.workflow_id
+    explicit = getattr(record, "workflow_id", None)
+    if explicit:
+        found["workflow_id"] = explicit
     return found
 
 

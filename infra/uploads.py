@@ -179,11 +179,12 @@ def _check_names(
     """A name or type claiming another image format is a mismatch (PNG renamed .jpg); a name
     claiming a non-image (.html, .exe) is refused as a bad type; no extension at all is fine."""
     suffix = PurePath(filename).suffix.lower() if filename else ""
-    claimed = {_EXTENSIONS.get(suffix, "?") if suffix else None}
     declared = (content_type or "").split(";")[0].strip().lower()
+    claimed: set[str] = set()
+    if suffix:
+        claimed.add(_EXTENSIONS.get(suffix, "?"))
     if declared not in _GENERIC_TYPES:
         claimed.add(_CONTENT_TYPES.get(declared, "?"))
-    claimed.discard(None)
     if "?" in claimed:
         raise UploadDefect("UPLOAD_BAD_TYPE", measured=suffix or declared)
     if claimed - {kind}:
