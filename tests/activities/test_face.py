@@ -1,0 +1,150 @@
+"""verify_face on real faces (tests/fixtures/faces) with landmark-driven synthetic bursts."""
+
+from __future__ import annotations
+
+import io
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image, ImageEnhance
+from temporalio.testing import ActivityEnvironment
+
+from activities.face import FaceVerifier
+from domain.vision import LivenessAction as A
+from domain.vision import LivenessChallenge, VerifyFaceInput
+from infra.face_models import provision_weights
+from infra.storage import LocalObjectStore
+from synthetic.liveness import burst
+
+pytestmark = pytest.mark.slow
+
+FACES = Path(__file__).resolve().parents[1] / "fixtures" / "faces"
+NOW = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
+
+
+def id_card_portrait(path: Path) -> bytes:
+    """A small, greyish, darker crop - what the OCR step cuts out of a photographed ID card."""
+    image = Image.open(path).convert("RGB")
+    w, h = image.size
+    image = image.crop((int(w * 0.12), int(h * 0.02), int(w * 0.88), int(h * 0.62)))
+    image = image.resize((102, 126), Image.LANCZOS)
+    image = ImageEnhance.Color(image).enhance(0.4)
+    image = ImageEnhance.Brightness(image).enhance(0.8)
+    out = io.BytesIO()
+    image.save(out, format="JPEG", quality=80)
+    return out.getvalue()
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory) -> LocalObjectStore:
+    return LocalObjectStore(tmp_path_factory.mktemp("objects"))
+
+
+@pytest.fixture(scope="module")
+def verifier(store, tmp_path_factory) -> FaceVerifier:
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("DEEPFACE_HOME", str(tmp_path_factory.mktemp("deepface")))
+        provision_weights()
+        yield FaceVerifier(store)
+
+
+@pytest.fixture(scope="module")
+def obama_burst() -> list[bytes]:
+    return burst(FACES / "obama.jpg", [A.BLINK, A.TURN_LEFT], seed=5)
+
+
+@pytest.fixture(scope="module")
+def references(store):
+    portrait = store.put(
+        "case/id_portrait.jpg", id_card_portrait(FACES / "obama2.jpg"), "image/jpeg"
+    )
+    photo = store.put("case/photo.jpg", (FACES / "obama3.jpg").read_bytes(), "image/jpeg")
+    return portrait, photo
+
+
+def answer(store, references, frames, actions, nonce, *, late=False, tag=None):
+    tag = tag or nonce
+    objs = [store.put(f"{tag}/frame{i}.jpg", data, "image/jpeg") for i, data in enumerate(frames)]
+    challenge = LivenessChallenge(
+        nonce=nonce, actions=actions, expires_at=NOW + timedelta(seconds=60)
+    )
+    return VerifyFaceInput(
+        challenge=challenge,
+        answered_nonce=nonce,
+        answered_at=NOW + timedelta(seconds=75 if late else 20),
+        frames=objs,
+        id_portrait=references[0],
+        official_photo=references[1],
+        best_frame_key=f"{tag}/best.jpg",
+    )
+
+
+def run(verifier, request):
+    return ActivityEnvironment().run(verifier.verify_face, request)
+
+
+def test_genuine_blink_and_turn_passes_and_keeps_only_the_best_frame(
+    verifier, store, references, obama_burst
+):
+    request = answer(store, references, obama_burst, [A.BLINK, A.TURN_LEFT], "genuine")
+    result = run(verifier, request)
+    assert result.refusals == []
+    assert result.ok and result.live
+    assert {m.reference for m in result.matches} == {"id_portrait", "official_photo"}
+    assert all(m.matched and m.distance <= m.threshold for m in result.matches)
+    assert result.best_frame.key == "genuine/best.jpg" and store.exists("genuine/best.jpg")
+    assert not any(store.exists(f.key) for f in request.frames)
+
+
+def test_same_still_repeated_is_a_replay(verifier, store, references):
+    still = burst(FACES / "obama.jpg", [], seed=1)[0]
+    request = answer(store, references, [still] * 8, [A.BLINK, A.TURN_LEFT], "replay")
+    result = run(verifier, request)
+    assert not result.ok and not result.live
+    assert [r.code for r in result.refusals] == ["FACE_REPLAY"]
+    assert not any(store.exists(f.key) for f in request.frames)
+
+
+def test_missing_action_is_named(verifier, store, references, obama_burst):
+    request = answer(store, references, obama_burst, [A.BLINK, A.OPEN_MOUTH], "missing")
+    refusal = run(verifier, request).refusals[0]
+    assert refusal.code == "FACE_ACTION_MISSING"
+    assert refusal.measured == "open_mouth" and "张嘴" in refusal.message
+
+
+def test_expired_nonce_fails(verifier, store, references, obama_burst):
+    request = answer(store, references, obama_burst, [A.BLINK, A.TURN_LEFT], "late", late=True)
+    assert [r.code for r in run(verifier, request).refusals] == ["FACE_NONCE_EXPIRED"]
+
+
+def test_nonce_answered_by_a_second_burst_is_reused(verifier, store, references, obama_burst):
+    first = answer(store, references, obama_burst, [A.BLINK], "once", tag="once-a")
+    assert run(verifier, first).live
+    again = answer(store, references, obama_burst[1:], [A.BLINK], "once", tag="once-b")
+    assert [r.code for r in run(verifier, again).refusals] == ["FACE_NONCE_REUSED"]
+
+
+def test_different_person_fails_the_match(verifier, store, references):
+    frames = burst(FACES / "biden.jpg", [A.TURN_RIGHT, A.OPEN_MOUTH], seed=2)
+    result = run(
+        verifier, answer(store, references, frames, [A.TURN_RIGHT, A.OPEN_MOUTH], "impostor")
+    )
+    assert result.live and not result.ok
+    assert {r.code for r in result.refusals} == {"FACE_MISMATCH"}
+    assert not any(m.matched for m in result.matches)
+    assert "身份证照片" in result.refusals[0].message
+
+
+def test_second_face_in_a_frame_is_refused(verifier, store, references, obama_burst):
+    frame = np.asarray(Image.open(io.BytesIO(obama_burst[2])))
+    other = Image.open(FACES / "grace_hopper_512x512.jpg").convert("RGB").resize((220, 220))
+    both = Image.fromarray(np.hstack([frame, np.zeros((frame.shape[0], 240, 3), np.uint8)]))
+    both.paste(other, (frame.shape[1] + 10, 100))
+    out = io.BytesIO()
+    both.save(out, format="JPEG")
+    frames = [out.getvalue() if i == 2 else f for i, f in enumerate(obama_burst)]
+    refusal = run(verifier, answer(store, references, frames, [A.BLINK], "crowd")).refusals[0]
+    assert refusal.code == "FACE_MULTIPLE"
+    assert "第 3 帧" in refusal.message
