@@ -1,0 +1,121 @@
+"""ID-photo (寸照) compliance check and auto-fix, activities of the vision worker (R4).
+
+The methods are synchronous (dlib and numpy hold the GIL only in short stretches and must not
+block the event loop): register them on a worker with an `activity_executor` thread pool.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+import numpy as np
+from PIL import Image
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from activities.photo_file import FileFacts, read_file_facts
+from activities.photo_fix import CropPlan, apply_crop, encode_standard_jpeg, plan_crop
+from activities.photo_measure import ImageFacts, measure
+from activities.photo_rules import file_rules, image_rules, is_grey
+from domain import photo_spec as spec
+from domain.errors import Refusal
+from domain.vision import (
+    CHECK_PHOTO,
+    FIX_PHOTO,
+    CheckPhotoInput,
+    FixPhotoInput,
+    FixPhotoResult,
+    PhotoReport,
+)
+from infra.storage import ObjectStore
+
+OBJECT_MISMATCH = "PHOTO_OBJECT_MISMATCH"  # stored bytes differ from the digest the workflow holds
+
+
+@dataclass(frozen=True)
+class Inspection:
+    report: PhotoReport
+    image: Image.Image | None
+    plan: CropPlan | None
+
+
+class PhotoActivities:
+    """Owns the landmark model; `landmarks` defaults to the process-wide dlib model."""
+
+    def __init__(self, store: ObjectStore, landmarks=None):
+        self._store = store
+        self._landmarks = landmarks
+
+    @property
+    def landmarks(self):
+        if self._landmarks is None:
+            from infra.landmarks import shared_landmark_model
+
+            self._landmarks = shared_landmark_model()
+        return self._landmarks
+
+    def inspect(self, data: bytes, filename: str) -> Inspection:
+        file, im = read_file_facts(data, filename)
+        image = measure(np.asarray(im.convert("RGB")), self.landmarks) if im is not None else None
+        rules = file_rules(file, image) + (image_rules(image) if image else [])
+        failing = {r.code for r in rules if not r.passed}
+        plan = _plan(file, image, failing) if image is not None else None
+        unfixable = sorted(failing - spec.FIXABLE)
+        if failing & spec.GEOMETRY and plan is None:
+            unfixable = sorted(set(unfixable) | (failing & spec.GEOMETRY))
+        if spec.PHOTO_COLOR_MODE in failing and is_grey(file, image):
+            unfixable = sorted(set(unfixable) | {spec.PHOTO_COLOR_MODE})
+        if im is None:
+            unfixable = sorted(failing)
+        fixable = bool(failing) and not unfixable and plan is not None
+        report = PhotoReport(rules=rules, fixable=fixable, unfixable_codes=unfixable)
+        return Inspection(report=report, image=im, plan=plan)
+
+    def _read(self, obj) -> bytes:
+        data = self._store.get(obj.key)
+        if hashlib.sha256(data).hexdigest() != obj.sha256:
+            raise ApplicationError(f"stored photo {obj.key} does not match its digest", type=OBJECT_MISMATCH,
+                                   non_retryable=True)  # fmt: skip
+        return data
+
+    @activity.defn(name=CHECK_PHOTO)
+    def check_photo(self, inp: CheckPhotoInput) -> PhotoReport:
+        return self.inspect(self._read(inp.photo), inp.filename).report
+
+    @activity.defn(name=FIX_PHOTO)
+    def fix_photo(self, inp: FixPhotoInput) -> FixPhotoResult:
+        """Crop, scale and re-encode; stores the result only if it then passes every rule.
+        The original stays where it is (the examiner sees both)."""
+        original = self.inspect(self._read(inp.photo), inp.photo.key.rsplit("/", 1)[-1])
+        report = original.report
+        if report.passed:
+            return FixPhotoResult(report=report)
+        if not report.fixable or original.plan is None or original.image is None:
+            return FixPhotoResult(report=report, refusals=[_not_fixable(report)])
+        data = encode_standard_jpeg(apply_crop(original.image, original.plan))
+        fixed = self.inspect(data, "photo.jpg") if data else None
+        if fixed is None or not fixed.report.passed:
+            refusal = _not_fixable(fixed.report if fixed else report)
+            return FixPhotoResult(report=fixed.report if fixed else report, refusals=[refusal])
+        stored = self._store.put(inp.fixed_key, data, "image/jpeg")
+        return FixPhotoResult(fixed=stored, report=fixed.report)
+
+
+def _plan(file: FileFacts, image: ImageFacts, failing: set[str]) -> CropPlan | None:
+    """Keep the whole picture when its geometry already passes and it is 3:4 (a resize is
+    enough); otherwise search for the crop."""
+    if image.face is None:
+        return None
+    if not failing & spec.GEOMETRY and file.width * spec.HEIGHT_PX == file.height * spec.WIDTH_PX:
+        return CropPlan(box=(0.0, 0.0, float(file.width), float(file.height)), scale=spec.WIDTH_PX / file.width)
+    return plan_crop(image.face, image.frame_scale, image.frame_size)
+
+
+def _not_fixable(report: PhotoReport) -> Refusal:
+    codes = report.unfixable_codes or sorted(r.code for r in report.rules if not r.passed)
+    no_room = bool(set(codes) & spec.GEOMETRY)
+    message = spec.NO_ROOM_MESSAGE if no_room and set(codes) <= spec.GEOMETRY else (
+        spec.NOT_FIXABLE_MESSAGE.format(codes="、".join(spec.RULES[c].message for c in codes if c in spec.RULES))
+    )  # fmt: skip
+    return Refusal(code=spec.PHOTO_NOT_FIXABLE, message=message, measured=codes)

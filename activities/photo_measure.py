@@ -1,0 +1,249 @@
+"""Measurements of the picture, in the 480-px-wide frame the standard's numbers refer to.
+
+Geometry comes from dlib's 68 landmarks; the head top is where the head meets the backdrop
+(colour taken from the top corners) above the face. The backdrop is probed above the head and
+beside it, outside the shoulders. Light, sharpness and glare follow OFIQ's (ISO/IEC 29794-5)
+ideas in simple form: face-region luminance and its left/right balance, the share of clipped
+pixels, and a no-reference blur measure (Crété-Roffet et al. 2007) on the face.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from domain import photo_spec as spec
+
+HEAD_EDGE_DELTA_E = 20.0  # a pixel this far from the backdrop colour belongs to the head
+BLOCK_PX = 16
+CORNER_PX = 28
+
+
+@dataclass(frozen=True)
+class FaceGeometry:
+    points: np.ndarray  # (68, 2) in frame px
+    centre_x: float
+    eye_y: float
+    face_width: float
+    head_top: float | None
+    eye_ratio: float
+    roll_deg: float
+    yaw: float
+
+
+@dataclass(frozen=True)
+class ImageFacts:
+    frame_scale: float  # frame px per source px
+    frame_size: tuple[int, int]
+    chroma: float
+    face_count: int
+    face: FaceGeometry | None = None
+    bg_delta_e: float | None = None
+    bg_block_delta_e: float | None = None
+    bg_outlier_share: float | None = None
+    face_lightness: float | None = None
+    side_diff: float | None = None
+    highlight_share: float | None = None
+    blur: float | None = None
+    border_sides: int = 0
+    glare_pixels: int = 0
+
+
+def to_frame(rgb: np.ndarray) -> tuple[np.ndarray, float]:
+    """Scale to the standard's width so every threshold reads in its pixels."""
+    h, w = rgb.shape[:2]
+    if w == spec.WIDTH_PX:
+        return rgb, 1.0
+    k = spec.WIDTH_PX / w
+    interp = cv2.INTER_AREA if k < 1 else cv2.INTER_LINEAR
+    return cv2.resize(rgb, (spec.WIDTH_PX, max(1, round(h * k))), interpolation=interp), k
+
+
+def lab(rgb: np.ndarray) -> np.ndarray:
+    return cv2.cvtColor(rgb.astype(np.float32) / 255.0, cv2.COLOR_RGB2Lab)
+
+
+def delta_e(lab_px: np.ndarray, ref: np.ndarray) -> np.ndarray:
+    return np.sqrt(((lab_px - ref) ** 2).sum(axis=-1))
+
+
+REFERENCE_LAB = lab(np.array([[spec.BACKGROUND_RGB]], np.uint8))[0, 0]
+
+
+def _eye_ratio(eye: np.ndarray) -> float:
+    width = np.linalg.norm(eye[0] - eye[3])
+    height = np.linalg.norm(eye[1] - eye[5]) + np.linalg.norm(eye[2] - eye[4])
+    return float(height / (2 * width)) if width else 0.0
+
+
+def _head_top(lab_img: np.ndarray, backdrop: np.ndarray, centre_x: float, eye_y: float, fw: float) -> float | None:
+    x0, x1 = int(max(0, centre_x - 0.3 * fw)), int(min(lab_img.shape[1], centre_x + 0.3 * fw))
+    band = lab_img[: int(eye_y), x0:x1]
+    if band.size == 0:
+        return None
+    share = (delta_e(band, backdrop) > HEAD_EDGE_DELTA_E).mean(axis=1) > 0.3
+    run = np.convolve(share.astype(np.int32), np.ones(4, np.int32), mode="valid") == 4
+    rows = np.nonzero(run)[0]
+    return float(rows[0]) if rows.size else None
+
+
+def geometry(points: np.ndarray, lab_img: np.ndarray, backdrop: np.ndarray) -> FaceGeometry:
+    left_eye, right_eye = points[36:42], points[42:48]
+    (lx, ly), (rx, ry) = left_eye.mean(axis=0), right_eye.mean(axis=0)
+    fw = float(np.linalg.norm(points[15] - points[1]))
+    centre_x = float((points[1, 0] + points[15, 0]) / 2)
+    eye_y = float((ly + ry) / 2)
+    to_left, to_right = points[30, 0] - points[1, 0], points[15, 0] - points[30, 0]
+    return FaceGeometry(
+        points=points,
+        centre_x=centre_x,
+        eye_y=eye_y,
+        face_width=fw,
+        head_top=_head_top(lab_img, backdrop, centre_x, eye_y, fw),
+        eye_ratio=min(_eye_ratio(left_eye), _eye_ratio(right_eye)),
+        roll_deg=float(np.degrees(np.arctan2(ry - ly, rx - lx))),
+        yaw=float((to_left - to_right) / max(1.0, to_left + to_right)),
+    )
+
+
+def backdrop_colour(lab_img: np.ndarray) -> np.ndarray:
+    """Median of the two top corners, a few px in so an added border does not decide it."""
+    c, m = CORNER_PX, 10
+    corners = np.concatenate(
+        [lab_img[m : m + c, m : m + c].reshape(-1, 3), lab_img[m : m + c, -m - c : -m].reshape(-1, 3)]
+    )
+    return np.median(corners, axis=0)
+
+
+def background_region(shape: tuple[int, int], face: FaceGeometry) -> np.ndarray:
+    h, w = shape
+    yy, xx = np.mgrid[0:h, 0:w]
+    top = face.head_top if face.head_top is not None else face.eye_y - 0.8 * face.face_width
+    beside = (np.abs(xx - face.centre_x) > 0.95 * face.face_width) & (yy < face.eye_y + 0.4 * face.face_width)
+    region = (yy < top - 6) | beside
+    if region.sum() < 2000:
+        region[:CORNER_PX, :CORNER_PX] = region[:CORNER_PX, -CORNER_PX:] = True
+    return region
+
+
+def background_stats(lab_img: np.ndarray, region: np.ndarray) -> tuple[float, float, float]:
+    """(ΔE of its median to the reference, 95th-percentile block ΔE to the median, outlier share)."""
+    px = lab_img[region]
+    median = np.median(px, axis=0)
+    outliers = float((delta_e(px, median) > spec.BG_OUTLIER_DELTA_E).mean())
+    h, w = region.shape
+    hb, wb = h // BLOCK_PX, w // BLOCK_PX
+    cov = region[: hb * BLOCK_PX, : wb * BLOCK_PX].reshape(hb, BLOCK_PX, wb, BLOCK_PX).mean(axis=(1, 3))
+    masked = lab_img[: hb * BLOCK_PX, : wb * BLOCK_PX] * region[: hb * BLOCK_PX, : wb * BLOCK_PX, None]
+    sums = masked.reshape(hb, BLOCK_PX, wb, BLOCK_PX, 3).sum(axis=(1, 3))
+    full = cov >= 0.75
+    worst = 0.0
+    if full.any():
+        means = sums[full] / (cov[full][:, None] * BLOCK_PX * BLOCK_PX)
+        worst = float(np.percentile(delta_e(means, median), 95))  # one hair-touched block is not a gradient
+    return float(delta_e(median, REFERENCE_LAB)), worst, outliers
+
+
+def face_mask(shape: tuple[int, int], face: FaceGeometry) -> np.ndarray:
+    pts = face.points
+    brows = pts[26:16:-1] - (0, 0.12 * face.face_width)
+    poly = np.concatenate([pts[0:17], brows]).astype(np.int32)
+    mask = np.zeros(shape, np.uint8)
+    cv2.fillPoly(mask, [poly], 1)
+    return mask.astype(bool)
+
+
+def blur_metric(grey: np.ndarray) -> float:
+    """Crété-Roffet: how much a strong re-blur still removes; a blurred face loses little."""
+    if grey.shape[0] < 12 or grey.shape[1] < 12:
+        return 1.0
+    f = grey.astype(np.float32)
+    scores = []
+    for axis, ksize in ((0, (1, 9)), (1, (9, 1))):
+        b = cv2.blur(f, ksize)
+        d_f = np.abs(np.diff(f, axis=axis))
+        d_b = np.abs(np.diff(b, axis=axis))
+        s_f = d_f.sum()
+        s_v = np.maximum(0, d_f - d_b).sum()
+        scores.append((s_f - s_v) / s_f if s_f else 1.0)
+    return float(max(scores))
+
+
+def light_stats(rgb: np.ndarray, lab_img: np.ndarray, face: FaceGeometry) -> tuple[float, float, float, float]:
+    mask = face_mask(rgb.shape[:2], face)
+    if not mask.any():
+        return 0.0, 0.0, 0.0, 1.0
+    lightness = lab_img[..., 0]
+    split = np.zeros_like(mask)
+    split[:, : int(face.points[27:31, 0].mean())] = True
+    left, right = lightness[mask & split], lightness[mask & ~split]
+    side = abs(float(left.mean()) - float(right.mean())) if left.size and right.size else 0.0
+    clipped = float((rgb[mask].min(axis=1) >= spec.HIGHLIGHT_MIN_VALUE).mean())
+    ys, xs = np.nonzero(mask)
+    grey = cv2.cvtColor(rgb[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1], cv2.COLOR_RGB2GRAY)
+    return float(lightness[mask].mean()), side, clipped, blur_metric(grey)
+
+
+def border_sides(lab_img: np.ndarray, face: FaceGeometry | None) -> int:
+    rows = int(face.eye_y) if face else lab_img.shape[0] // 2
+    strips = {
+        "top": (lab_img[0:3, :], lab_img[8:14, :]),
+        "left": (lab_img[:rows, 0:3], lab_img[:rows, 8:14]),
+        "right": (lab_img[:rows, -3:], lab_img[:rows, -14:-8]),
+    }
+    found = 0
+    for outer, inner in strips.values():
+        d = delta_e(np.median(outer.reshape(-1, 3), axis=0), np.median(inner.reshape(-1, 3), axis=0))
+        found += int(d > spec.BORDER_MIN_DELTA_E)
+    return found
+
+
+def glare_pixels(rgb: np.ndarray, face: FaceGeometry) -> int:
+    """Near-white pixels on where lenses sit, around each eye but not in it (catch-lights are)."""
+    total = 0
+    h, w = rgb.shape[:2]
+    for eye in (face.points[36:42], face.points[42:48]):
+        ew = float(eye[:, 0].max() - eye[:, 0].min())
+        cx, cy = eye.mean(axis=0)
+        x0, x1 = int(max(0, eye[:, 0].min() - 0.35 * ew)), int(min(w, eye[:, 0].max() + 0.35 * ew))
+        y0, y1 = int(max(0, cy - 0.5 * ew)), int(min(h, cy + 0.6 * ew))
+        if x1 <= x0 or y1 <= y0:
+            continue
+        lens = np.ones((y1 - y0, x1 - x0), np.uint8)
+        inner = np.zeros_like(lens)
+        cv2.fillConvexPoly(inner, cv2.convexHull((eye - (x0, y0)).astype(np.int32)), 1)
+        lens[cv2.dilate(inner, np.ones((7, 7), np.uint8)) > 0] = 0
+        bright = rgb[y0:y1, x0:x1].min(axis=2) >= spec.GLARE_MIN_VALUE
+        total += int((bright & (lens > 0)).sum())
+    return total
+
+
+def measure(rgb_source: np.ndarray, model) -> ImageFacts:
+    rgb, k = to_frame(rgb_source)
+    lab_img = lab(rgb)
+    chroma = float(np.sqrt(lab_img[..., 1] ** 2 + lab_img[..., 2] ** 2).mean())
+    faces = model.faces(rgb)
+    if not faces:
+        faces = model.faces(rgb, upsample=1)  # small faces (a group photo) before saying "none"
+    base = {"frame_scale": k, "frame_size": (rgb.shape[1], rgb.shape[0]), "chroma": chroma}
+    if len(faces) != 1:
+        return ImageFacts(face_count=len(faces), border_sides=border_sides(lab_img, None), **base)
+    face = geometry(faces[0].points, lab_img, backdrop_colour(lab_img))
+    bg = background_stats(lab_img, background_region(lab_img.shape[:2], face))
+    lightness, side, clipped, blur = light_stats(rgb, lab_img, face)
+    return ImageFacts(
+        face_count=1,
+        face=face,
+        bg_delta_e=bg[0],
+        bg_block_delta_e=bg[1],
+        bg_outlier_share=bg[2],
+        face_lightness=lightness,
+        side_diff=side,
+        highlight_share=clipped,
+        blur=blur,
+        border_sides=border_sides(lab_img, face),
+        glare_pixels=glare_pixels(rgb, face),
+        **base,
+    )

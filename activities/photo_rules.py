@@ -1,0 +1,84 @@
+"""Measured facts → one PhotoRule per rule of Attachment 2, with the measured value and the
+Chinese text from domain/photo_spec. Rules that cannot be measured (no single face) are left
+out rather than reported with made-up values: the face-count rule says why."""
+
+from __future__ import annotations
+
+from activities.photo_file import FileFacts
+from activities.photo_measure import ImageFacts
+from domain import photo_spec as spec
+from domain.vision import PhotoRule
+
+GREY_MODES = frozenset({"1", "L", "LA", "I", "I;16", "F"})
+
+
+def rule(code: str, passed: bool, measured=None) -> PhotoRule:
+    text = spec.RULES[code]
+    if isinstance(measured, float):
+        measured = round(measured, 3)
+    return PhotoRule(
+        code=code,
+        passed=bool(passed),
+        measured=measured,
+        expected=text.expected,
+        message="" if passed else text.message,
+    )
+
+
+def _within(value: float | None, bounds: tuple[float, float]) -> bool:
+    return value is not None and bounds[0] <= value <= bounds[1]
+
+
+def is_grey(file: FileFacts, image: ImageFacts | None) -> bool:
+    return file.mode in GREY_MODES or (image is not None and image.chroma < spec.GREY_CHROMA_MAX)
+
+
+def file_rules(file: FileFacts, image: ImageFacts | None) -> list[PhotoRule]:
+    rules = [
+        rule(spec.PHOTO_FORMAT, file.is_jpeg, file.format or "无法识别"),
+        rule(spec.PHOTO_EXTENSION, file.extension in spec.EXTENSIONS, file.extension or "无"),
+        rule(spec.PHOTO_FILE_SIZE, spec.MIN_FILE_BYTES <= file.size_bytes <= spec.MAX_FILE_BYTES,
+             round(file.size_bytes / 1024, 1)),
+    ]  # fmt: skip
+    if file.format is None:
+        return rules
+    dpi_ok = file.dpi is not None and all(abs(d - spec.DPI) <= spec.DPI_TOLERANCE for d in file.dpi)
+    mode = file.mode + ("（灰度内容）" if file.mode == "RGB" and is_grey(file, image) else "")
+    rules += [
+        rule(spec.PHOTO_SIZE_PX, (file.width, file.height) == (spec.WIDTH_PX, spec.HEIGHT_PX),
+             [float(file.width), float(file.height)]),
+        rule(spec.PHOTO_DPI, dpi_ok, list(file.dpi) if file.dpi else None),
+        rule(spec.PHOTO_COLOR_MODE, file.mode == "RGB" and not is_grey(file, image), mode),
+        rule(spec.PHOTO_QUALITY, file.quality is not None and file.quality >= spec.MIN_QUALITY,
+             float(file.quality) if file.quality is not None else None),
+    ]  # fmt: skip
+    return rules
+
+
+def image_rules(image: ImageFacts) -> list[PhotoRule]:
+    rules = [
+        rule(spec.PHOTO_FACE_COUNT, image.face_count == 1, float(image.face_count)),
+        rule(spec.PHOTO_BORDER, image.border_sides < spec.BORDER_MIN_SIDES, float(image.border_sides)),
+    ]
+    face = image.face
+    if face is None:
+        return rules
+    centre_off = face.centre_x - spec.WIDTH_PX / 2
+    rules += [
+        rule(spec.PHOTO_CENTERED, abs(centre_off) <= spec.CENTRE_TOLERANCE_PX, centre_off),
+        rule(spec.PHOTO_HAIRLINE, _within(face.head_top, spec.HAIRLINE_PX), face.head_top),
+        rule(spec.PHOTO_EYES_HEIGHT, _within(face.eye_y, spec.EYES_PX), face.eye_y),
+        rule(spec.PHOTO_FACE_WIDTH, _within(face.face_width, spec.FACE_WIDTH_PX), face.face_width),
+        rule(spec.PHOTO_EYES_OPEN, face.eye_ratio >= spec.EYE_OPEN_MIN_RATIO, face.eye_ratio),
+        rule(spec.PHOTO_POSE, abs(face.roll_deg) <= spec.ROLL_MAX_DEG and abs(face.yaw) <= spec.YAW_MAX,
+             [round(face.roll_deg, 1), round(face.yaw, 3)]),
+        rule(spec.PHOTO_BG_COLOR, image.bg_delta_e <= spec.BG_MAX_DELTA_E, image.bg_delta_e),
+        rule(spec.PHOTO_BG_UNIFORM, image.bg_block_delta_e <= spec.BG_MAX_BLOCK_DELTA_E, image.bg_block_delta_e),
+        rule(spec.PHOTO_BG_OBJECTS, image.bg_outlier_share <= spec.BG_MAX_OUTLIER_SHARE, image.bg_outlier_share),
+        rule(spec.PHOTO_EXPOSURE, _within(image.face_lightness, spec.FACE_LIGHTNESS), image.face_lightness),
+        rule(spec.PHOTO_LIGHT_EVEN, image.side_diff <= spec.FACE_MAX_SIDE_DIFF, image.side_diff),
+        rule(spec.PHOTO_HIGHLIGHTS, image.highlight_share <= spec.MAX_HIGHLIGHT_SHARE, image.highlight_share),
+        rule(spec.PHOTO_SHARPNESS, image.blur <= spec.MAX_BLUR, image.blur),
+        rule(spec.PHOTO_GLASSES_GLARE, image.glare_pixels <= spec.GLARE_MAX_PIXELS, float(image.glare_pixels)),
+    ]  # fmt: skip
+    return rules

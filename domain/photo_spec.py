@@ -1,0 +1,144 @@
+"""The ID-photo standard (REQUIREMENTS.md, Attachment 2 — the national graduation-photo standard
+that CHSI uses) as numbers, rule codes and the Chinese text a candidate reads.
+
+Every threshold the checker and the auto-fix use lives here, so a change of the standard (or a
+recalibration) is one edit. Geometry is in pixels of the 480×640 frame; colour distances are
+CIE76 ΔE in CIELAB. Figures marked "calibrated" are not in the standard: they were set on
+generated photos built from the face fixtures (no Chinese faces among them — see
+docs/decisions.md) with a margin on both sides.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# --- file --------------------------------------------------------------------------------------
+WIDTH_PX = 480
+HEIGHT_PX = 640
+DPI = 300
+DPI_TOLERANCE = 1.0  # JFIF stores px/cm too: 118 px/cm reads as 299.7 dpi
+MIN_QUALITY = 60  # IJG quality factor estimated from the luminance quantization table
+MIN_FILE_BYTES = 20 * 1024
+MAX_FILE_BYTES = 40 * 1024
+EXTENSIONS = (".jpg",)  # the standard says .JPG; compared case-insensitively
+GREY_CHROMA_MAX = 3.0  # calibrated: mean Lab chroma below this is a grey picture in RGB clothes
+
+# --- face geometry (px from the top edge / across, in the 480×640 frame) -----------------------
+HAIRLINE_PX = (50.0, 110.0)  # top of the head (hair) from the top edge
+EYES_PX = (200.0, 300.0)  # eye line from the top edge
+FACE_WIDTH_PX = (180.0, 300.0)  # cheek to cheek (landmarks 1 and 15 of the 68-point model)
+CENTRE_TOLERANCE_PX = 24.0  # 5 % of the width, either side of x = 240
+EYE_OPEN_MIN_RATIO = 0.14  # calibrated: eye aspect ratio (height / width); open ≥ 0.17, shut ≈ 0.09
+ROLL_MAX_DEG = 6.0  # calibrated: tilt of the eye line
+YAW_MAX = 0.18  # calibrated: nose-to-cheek asymmetry |l − r| / (l + r); frontal ≤ 0.11, ~15° ≥ 0.21
+
+# --- background --------------------------------------------------------------------------------
+BACKGROUND_RGB = (100, 197, 255)
+BG_MAX_DELTA_E = 15.0  # calibrated: median background colour to the reference
+BG_MAX_BLOCK_DELTA_E = 8.0  # calibrated: any 32-px block's mean to the background median
+BG_OUTLIER_DELTA_E = 18.0  # a background pixel this far from the median is "something else"
+BG_MAX_OUTLIER_SHARE = 0.01  # calibrated: shadows, objects, other people, text
+
+# --- light and image ---------------------------------------------------------------------------
+FACE_LIGHTNESS = (32.0, 85.0)  # calibrated: mean L* of the face
+FACE_MAX_SIDE_DIFF = 20.0  # calibrated: |mean L* left half − right half| of the face
+HIGHLIGHT_MIN_VALUE = 248  # a channel minimum this high is a blown highlight
+MAX_HIGHLIGHT_SHARE = 0.004  # calibrated: share of the face area
+MAX_BLUR = 0.62  # calibrated: Crété-Roffet no-reference blur (0 sharp … 1 flat) of the face
+BORDER_MIN_DELTA_E = 12.0  # outer strip vs the strip just inside, per side
+BORDER_MIN_SIDES = 2  # of top, left, right (the bottom is clothing)
+GLARE_MIN_VALUE = 245  # near-white pixels on a lens, outside the eye itself
+GLARE_MAX_PIXELS = 40  # calibrated: per face, in the 480×640 frame
+
+# --- auto-fix targets (inside the ranges, so rounding never tips a fixed photo over) ------------
+FIX_EYES_PX = 250.0
+FIX_HAIRLINE_PX = 80.0
+FIX_MARGIN_PX = 8.0  # how far inside each geometry range the fix must land
+FIX_FILE_BYTES = (22 * 1024, 38 * 1024)
+FIX_QUALITY = (60, 95)
+
+
+# --- rule codes --------------------------------------------------------------------------------
+PHOTO_FORMAT = "PHOTO_FORMAT"
+PHOTO_EXTENSION = "PHOTO_EXTENSION"
+PHOTO_SIZE_PX = "PHOTO_SIZE_PX"
+PHOTO_DPI = "PHOTO_DPI"
+PHOTO_COLOR_MODE = "PHOTO_COLOR_MODE"
+PHOTO_QUALITY = "PHOTO_QUALITY"
+PHOTO_FILE_SIZE = "PHOTO_FILE_SIZE"
+PHOTO_FACE_COUNT = "PHOTO_FACE_COUNT"
+PHOTO_CENTERED = "PHOTO_CENTERED"
+PHOTO_HAIRLINE = "PHOTO_HAIRLINE"
+PHOTO_EYES_HEIGHT = "PHOTO_EYES_HEIGHT"
+PHOTO_FACE_WIDTH = "PHOTO_FACE_WIDTH"
+PHOTO_EYES_OPEN = "PHOTO_EYES_OPEN"
+PHOTO_POSE = "PHOTO_POSE"
+PHOTO_BG_COLOR = "PHOTO_BG_COLOR"
+PHOTO_BG_UNIFORM = "PHOTO_BG_UNIFORM"
+PHOTO_BG_OBJECTS = "PHOTO_BG_OBJECTS"
+PHOTO_EXPOSURE = "PHOTO_EXPOSURE"
+PHOTO_LIGHT_EVEN = "PHOTO_LIGHT_EVEN"
+PHOTO_HIGHLIGHTS = "PHOTO_HIGHLIGHTS"
+PHOTO_SHARPNESS = "PHOTO_SHARPNESS"
+PHOTO_BORDER = "PHOTO_BORDER"
+PHOTO_GLASSES_GLARE = "PHOTO_GLASSES_GLARE"
+
+# Refusals of the fix activity (not rules)
+PHOTO_UNREADABLE = "PHOTO_UNREADABLE"
+PHOTO_NOT_FIXABLE = "PHOTO_NOT_FIXABLE"
+
+
+@dataclass(frozen=True)
+class RuleText:
+    expected: str
+    message: str  # shown when the rule fails: what is wrong and what to do
+
+
+RULES: dict[str, RuleText] = {
+    PHOTO_FORMAT: RuleText("JPEG", "照片文件必须是 JPEG 格式"),
+    PHOTO_EXTENSION: RuleText(".jpg", "照片文件扩展名应为 .jpg"),
+    PHOTO_SIZE_PX: RuleText("480×640 像素（宽×高）", "照片尺寸应为 480×640 像素（宽×高）"),
+    PHOTO_DPI: RuleText("300 dpi", "照片分辨率应为 300 dpi"),
+    PHOTO_COLOR_MODE: RuleText("24 位 RGB 真彩色", "照片应为 24 位 RGB 彩色，不能是灰度、CMYK 或带透明通道"),
+    PHOTO_QUALITY: RuleText("JPEG 压缩品质 ≥ 60", "照片压缩过度（JPEG 品质低于 60），请使用原始照片"),
+    PHOTO_FILE_SIZE: RuleText("20–40 KB", "照片文件大小应在 20–40 KB 之间"),
+    PHOTO_FACE_COUNT: RuleText("1 张人脸", "照片中应有且只有一张清晰的正面人脸"),
+    PHOTO_CENTERED: RuleText("头部水平居中（±24 像素）", "头部应在照片中水平居中"),
+    PHOTO_HAIRLINE: RuleText("头顶距上边 50–110 像素", "头顶（发际）到照片上边的距离应为 50–110 像素"),
+    PHOTO_EYES_HEIGHT: RuleText("双眼距上边 200–300 像素", "双眼到照片上边的距离应为 200–300 像素"),
+    PHOTO_FACE_WIDTH: RuleText("脸宽 180–300 像素", "脸部宽度（两颊之间）应为 180–300 像素"),
+    PHOTO_EYES_OPEN: RuleText("双眼自然睁开", "请双眼自然睁开，目视前方"),
+    PHOTO_POSE: RuleText(
+        f"头部端正（倾斜 ≤ {ROLL_MAX_DEG:g}°，左右对称）", "头部应端正、不歪不侧，面向镜头，左右对称"
+    ),
+    PHOTO_BG_COLOR: RuleText("浅蓝色背景 RGB(100,197,255)", "背景颜色应为浅蓝色 RGB(100,197,255)"),
+    PHOTO_BG_UNIFORM: RuleText("背景均匀、无渐变", "背景应颜色均匀，不能有渐变或明暗不均"),
+    PHOTO_BG_OBJECTS: RuleText("背景无阴影、人物或物体", "背景中不能有阴影、其他人物、物体或文字"),
+    PHOTO_EXPOSURE: RuleText("面部曝光正常", "面部过暗或过亮，请在均匀、充足的光线下重新拍摄"),
+    PHOTO_LIGHT_EVEN: RuleText("面部光照左右均匀", "面部光照左右不均匀，请使用两侧对称的光源重新拍摄"),
+    PHOTO_HIGHLIGHTS: RuleText("面部无反光、光斑", "面部有明显反光或光斑，请调整光线后重新拍摄"),
+    PHOTO_SHARPNESS: RuleText("图像清晰", "照片模糊，请对焦清晰后重新拍摄"),
+    PHOTO_BORDER: RuleText("无边框、无添加内容", "照片不能添加边框、文字或图案"),
+    PHOTO_GLASSES_GLARE: RuleText("镜片无反光", "眼镜镜片有反光，请调整角度或光线后重新拍摄"),
+}
+
+# Rules a crop, a scale and a re-encode can make pass without touching what the photo shows.
+FIXABLE: frozenset[str] = frozenset(
+    {
+        PHOTO_FORMAT,
+        PHOTO_EXTENSION,
+        PHOTO_SIZE_PX,
+        PHOTO_DPI,
+        PHOTO_COLOR_MODE,  # CMYK / alpha → RGB; a grey picture stays unfixable (see photo_rules)
+        PHOTO_QUALITY,
+        PHOTO_FILE_SIZE,
+        PHOTO_CENTERED,
+        PHOTO_HAIRLINE,
+        PHOTO_EYES_HEIGHT,
+        PHOTO_FACE_WIDTH,
+    }
+)
+GEOMETRY: frozenset[str] = frozenset({PHOTO_CENTERED, PHOTO_HAIRLINE, PHOTO_EYES_HEIGHT, PHOTO_FACE_WIDTH})
+
+NOT_FIXABLE_MESSAGE = "以下问题无法自动修正，请重新拍摄：{codes}"
+NO_ROOM_MESSAGE = "照片四周留白不足，无法通过裁剪调整头部位置和大小，请重新拍摄"
