@@ -27,6 +27,8 @@ TURN_DEGREES = 28.0
 NOD_DEGREES = 30.0
 # intensities of the frames that make up one action, separated by rest frames
 ACTION_RAMP = (0.5, 1.0, 0.5)
+# a blink is held shut for two frames: the predictor misreads a painted lid now and then
+BLINK_RAMP = (0.5, 1.0, 1.0, 0.5)
 
 
 def _framed(source: str | Path | bytes) -> tuple[np.ndarray, np.ndarray]:
@@ -254,7 +256,8 @@ def burst(
     rng = np.random.default_rng(random.Random(seed).getrandbits(64))
     plan: list[tuple[LivenessAction | None, float]] = [(None, 0.0)] * (rest_frames + 1)
     for action in actions:
-        plan += [(LivenessAction(action), amount) for amount in ACTION_RAMP]
+        ramp = BLINK_RAMP if LivenessAction(action) is LivenessAction.BLINK else ACTION_RAMP
+        plan += [(LivenessAction(action), amount) for amount in ramp]
         plan += [(None, 0.0)] * rest_frames
     frames = []
     for action, amount in plan:
