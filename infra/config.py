@@ -38,6 +38,11 @@ class Settings(BaseSettings):
 
     deepface_home: Path | None = None
 
+    #: "k2:<base64 32 bytes>,k1:<base64>" — the first is current; empty in dev: var/secrets/codec-keys
+    codec_keys: str = ""
+    #: the Temporal Web UI's origin, the only one allowed to call the codec endpoints
+    ui_origin: str = "http://127.0.0.1:8233"
+
     @model_validator(mode="after")
     def _refuse_placeholders_outside_dev(self) -> Settings:
         if self.env not in ("dev", "test"):

@@ -1,0 +1,97 @@
+"""Read-model projection. Idempotent and ordered by the workflow's version counter, so retries
+and out-of-order deliveries never move a row backwards."""
+
+from __future__ import annotations
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+from temporalio import activity
+
+from domain.records import (
+    PROJECT_APPLICATION,
+    READ_PERIOD,
+    UPSERT_PERIOD,
+    ApplicationSnapshot,
+    PeriodSnapshot,
+)
+from infra.db import Application, AuditEvent, Document, Period, as_utc, utcnow
+
+_APPLICATION_FIELDS = (
+    "period_id", "status", "version", "id_masked", "phone_masked", "name_masked", "region",
+    "major", "level", "submitted_at", "needs_manual_review", "claimed_by", "decision",
+    "ticket_number",
+)  # fmt: skip
+
+
+class RecordActivities:
+    def __init__(self, engine: Engine):
+        self.engine = engine
+
+    @activity.defn(name=PROJECT_APPLICATION)
+    def project_application(self, snap: ApplicationSnapshot) -> None:
+        with Session(self.engine) as session:
+            row = session.get(Application, snap.workflow_id, with_for_update=True)
+            if row is None:
+                row = Application(
+                    workflow_id=snap.workflow_id,
+                    period_id=snap.period_id,
+                    status=snap.status,
+                    id_hash=snap.identity_hash,
+                    phone_hash=snap.phone_hash,
+                    version=-1,
+                )
+            if snap.version > row.version:
+                for name in _APPLICATION_FIELDS:
+                    setattr(row, name, getattr(snap, name))
+                row.updated_at = utcnow()
+                session.add(row)
+            known_seq = set(
+                session.exec(select(AuditEvent.seq).where(AuditEvent.workflow_id == snap.workflow_id))
+            )
+            for entry in snap.audit:
+                if entry.seq not in known_seq:
+                    session.add(
+                        AuditEvent(
+                            workflow_id=snap.workflow_id, seq=entry.seq, actor=entry.actor,
+                            action=entry.action, at=entry.at,
+                        )  # fmt: skip
+                    )
+            known_docs = set(
+                session.exec(
+                    select(Document.kind, Document.object_key).where(Document.workflow_id == snap.workflow_id)
+                )
+            )
+            for doc in snap.documents:
+                if (doc.kind, doc.file.key) not in known_docs:
+                    session.add(
+                        Document(
+                            workflow_id=snap.workflow_id, kind=doc.kind, object_key=doc.file.key,
+                            sha256=doc.file.sha256, size=doc.file.size,
+                        )  # fmt: skip
+                    )
+            session.commit()
+
+    @activity.defn(name=UPSERT_PERIOD)
+    def upsert_period(self, snap: PeriodSnapshot) -> None:
+        with Session(self.engine) as session:
+            row = session.get(Period, snap.period_id) or Period(
+                id=snap.period_id, year=snap.year, window=snap.window, opens_at=snap.opens_at,
+                closes_at=snap.closes_at, review_deadline=snap.review_deadline,
+            )  # fmt: skip
+            row.opens_at, row.closes_at = snap.opens_at, snap.closes_at
+            row.review_deadline, row.state = snap.review_deadline, snap.state
+            row.updated_at = utcnow()
+            session.add(row)
+            session.commit()
+
+    @activity.defn(name=READ_PERIOD)
+    def read_period(self, period_id: str) -> PeriodSnapshot | None:
+        with Session(self.engine) as session:
+            row = session.get(Period, period_id)
+            if row is None:
+                return None
+            return PeriodSnapshot(
+                period_id=row.id, year=row.year, window=row.window, opens_at=as_utc(row.opens_at),
+                closes_at=as_utc(row.closes_at), review_deadline=as_utc(row.review_deadline),
+                state=row.state,
+            )  # fmt: skip

@@ -1,0 +1,47 @@
+"""SMS activities: one-time codes for the registration step and notifications of decisions."""
+
+from __future__ import annotations
+
+from sqlalchemy.engine import Engine
+from temporalio import activity
+
+from domain.errors import RefusedError
+from domain.records import (
+    CHECK_SMS_CODE,
+    NOTIFY_CANDIDATE,
+    SEND_SMS_CODE,
+    CheckCodeRequest,
+    Notification,
+    SendCodeRequest,
+    SendCodeResult,
+)
+from activities.refusals import as_application_error
+from infra.otp import OtpService
+from infra.sms import SmsProvider, send_once
+
+
+class SmsActivities:
+    def __init__(self, engine: Engine, provider: SmsProvider, otp: OtpService):
+        self.engine = engine
+        self.provider = provider
+        self.otp = otp
+
+    @activity.defn(name=SEND_SMS_CODE)
+    def send_sms_code(self, req: SendCodeRequest) -> SendCodeResult:
+        try:
+            return SendCodeResult(resend_after_s=self.otp.send_code(req.phone, req.client_ip))
+        except RefusedError as exc:
+            raise as_application_error(exc) from None
+
+    @activity.defn(name=CHECK_SMS_CODE)
+    def check_sms_code(self, req: CheckCodeRequest) -> None:
+        try:
+            self.otp.check_code(req.phone, req.code)
+        except RefusedError as exc:
+            raise as_application_error(exc) from None
+
+    @activity.defn(name=NOTIFY_CANDIDATE)
+    def notify_candidate(self, note: Notification) -> bool:
+        """One message per (workflow, event), however often the activity is retried."""
+        key = f"{note.workflow_id}:{note.event}"
+        return send_once(self.engine, self.provider, key, note.phone_hash, note.phone, note.text)

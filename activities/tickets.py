@@ -1,0 +1,111 @@
+"""Ticket issuing at the review deadline: number a page of approved applications in one DB
+transaction (unique constraints make it idempotent), then tell their workflows."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
+from temporalio import activity
+from temporalio.client import Client
+from temporalio.service import RPCError, RPCStatusCode
+
+from domain.enrollment import TicketAssigned
+from domain.records import (
+    DELIVER_TICKETS,
+    NUMBER_TICKET_PAGE,
+    DeliverTicketsInput,
+    NumberPageInput,
+    NumberPageResult,
+    TicketGrant,
+)
+from domain.states import AppState
+from domain.tickets import ticket_number
+from infra.db import Application, Ticket, TicketCounter
+
+log = logging.getLogger(__name__)
+
+TICKET_SIGNAL = "ticket_assigned"
+
+
+class TicketActivities:
+    def __init__(self, engine: Engine, client: Client):
+        self.engine = engine
+        self.client = client
+
+    @activity.defn(name=NUMBER_TICKET_PAGE)
+    def number_ticket_page(self, inp: NumberPageInput) -> NumberPageResult:
+        """Undelivered numbers first (a crash after numbering must not lose them), then new ones
+        in order of exam area, then submission time."""
+        with Session(self.engine) as session:
+            pending = session.exec(
+                select(Ticket)
+                .where(Ticket.period_id == inp.period_id, Ticket.delivered == False)  # noqa: E712
+                .order_by(Ticket.area, Ticket.number)
+                .limit(inp.page_size)
+            ).all()
+            if pending:
+                return NumberPageResult(grants=[TicketGrant(workflow_id=t.workflow_id, number=t.number) for t in pending])
+            numbered = select(Ticket.workflow_id)
+            todo = session.exec(
+                select(Application)
+                .where(
+                    Application.period_id == inp.period_id,
+                    Application.status == AppState.APPROVED.value,
+                    col(Application.workflow_id).not_in(numbered),
+                )
+                .order_by(Application.region, Application.submitted_at, Application.workflow_id)
+                .limit(inp.page_size)
+            ).all()
+            grants = []
+            counters: dict[str, TicketCounter] = {}
+            for app in todo:
+                area = app.region or ""
+                counter = counters.get(area)
+                if counter is None:
+                    counter = session.get(TicketCounter, (inp.year, area), with_for_update=True) or TicketCounter(
+                        year=inp.year, area=area
+                    )
+                    counters[area] = counter
+                counter.last_sequence += 1
+                number = ticket_number(inp.year, area, inp.window, counter.last_sequence)
+                session.add(
+                    Ticket(
+                        workflow_id=app.workflow_id, number=number, period_id=inp.period_id,
+                        area=area, submitted_at=app.submitted_at,
+                    )  # fmt: skip
+                )
+                grants.append(TicketGrant(workflow_id=app.workflow_id, number=number))
+            for counter in counters.values():
+                session.add(counter)
+            session.commit()
+            return NumberPageResult(grants=grants)
+
+    @activity.defn(name=DELIVER_TICKETS)
+    async def deliver_tickets(self, inp: DeliverTicketsInput) -> int:
+        gate = asyncio.Semaphore(inp.concurrency)
+
+        async def deliver(grant: TicketGrant) -> str:
+            async with gate:
+                handle = self.client.get_workflow_handle(grant.workflow_id)
+                try:
+                    await handle.signal(TICKET_SIGNAL, TicketAssigned(number=grant.number))
+                except RPCError as exc:
+                    if exc.status != RPCStatusCode.NOT_FOUND:
+                        raise
+                    log.warning("ticket for a workflow that no longer runs: %s", grant.workflow_id)
+                return grant.workflow_id
+
+        done = await asyncio.gather(*(deliver(g) for g in inp.grants))
+        await asyncio.to_thread(self._mark_delivered, list(done))
+        activity.heartbeat()
+        return len(done)
+
+    def _mark_delivered(self, workflow_ids: list[str]) -> None:
+        with Session(self.engine) as session:
+            for ticket in session.exec(select(Ticket).where(col(Ticket.workflow_id).in_(workflow_ids))):
+                ticket.delivered = True
+                session.add(ticket)
+            session.commit()

@@ -1,0 +1,264 @@
+"""Models that cross the boundary of EnrollmentWorkflow: its input, its durable state, the
+messages it takes and the views it returns. One input and one output model per message."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+
+from pydantic import BaseModel, Field
+
+from domain.catalogs import (
+    HOUSEHOLD_TYPES,
+    HUNAN,
+    MAJORS_BY_CODE,
+    OCCUPATIONS,
+    POLITICAL_STATUS,
+    PROVINCES,
+    REGIONS,
+)
+from domain.errors import Refusal
+from domain.objects import StoredObject
+from domain.states import AppState
+from domain.vision import (
+    FaceMatch,
+    IdCardFields,
+    IdType,
+    LivenessChallenge,
+    PhotoReport,
+)
+
+ENROLLMENT_TASK_QUEUE = "ruji-enrollment"
+
+PHONE_VERIFY_TIMEOUT = timedelta(minutes=15)
+FACE_VERIFY_TIMEOUT = timedelta(days=7)
+PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
+
+
+class Identity(BaseModel):
+    id_type: IdType = IdType.RESIDENT_ID
+    id_number: str
+    phone: str
+
+
+class EnrollmentInput(BaseModel):
+    application_id: str
+    period_id: str
+    identity: Identity
+    identity_hash: str  # keyed hash, computed by the API (the workflow holds no keys)
+    phone_hash: str
+    closes_at: datetime
+    vision_task_queue: str = "ruji-vision"
+    phone_verify_timeout: timedelta = PHONE_VERIFY_TIMEOUT
+    face_verify_timeout: timedelta = FACE_VERIFY_TIMEOUT
+    #: carried over by continue-as-new; None for a new application
+    state: EnrollmentState | None = None
+
+
+class EnrollmentForm(BaseModel):
+    """R7 + R10 + R12: what the candidate types on the enrollment form."""
+
+    postal_code: str
+    household_type: str
+    household_province: str
+    occupation: str
+    political_status: str
+    email: str = ""
+    contact_phone: str
+    region: str
+    major: str
+    non_hunan_category: str | None = None  # works | studies | lives, for non-Hunan households
+    identity_changed: bool = False
+    old_name: str = ""
+    old_id_number: str = ""
+
+
+def form_problems(form: EnrollmentForm) -> list[Refusal]:
+    """Every problem of a form at once, so the candidate fixes them in one go."""
+    problems: list[Refusal] = []
+
+    def bad(field: str, message: str) -> None:
+        problems.append(Refusal(code=f"FORM_{field.upper()}", message=message))
+
+    if not re.fullmatch(r"\d{6}", form.postal_code):
+        bad("postal_code", "邮政编码应为6位数字")
+    if form.household_type not in HOUSEHOLD_TYPES:
+        bad("household_type", "请选择户口类型")
+    if form.household_province not in PROVINCES:
+        bad("household_province", "请选择户籍所在省份")
+    if form.occupation not in OCCUPATIONS:
+        bad("occupation", "请选择职业")
+    if form.political_status not in POLITICAL_STATUS:
+        bad("political_status", "请选择政治面貌")
+    if form.email and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", form.email):
+        bad("email", "电子邮箱格式不正确")
+    if not PHONE_RE.match(form.contact_phone):
+        bad("contact_phone", "联系电话格式不正确")
+    if form.region not in REGIONS:
+        bad("region", "请选择入籍地区")
+    if form.major not in MAJORS_BY_CODE:
+        bad("major", "请选择入籍专业")
+    if form.household_province != HUNAN and form.household_province in PROVINCES:
+        if form.non_hunan_category not in ("works", "studies", "lives"):
+            bad("non_hunan_category", "非湖南户籍考生须在湘工作、就读或居住，请选择对应情形")
+    if form.identity_changed and not (form.old_name or form.old_id_number):
+        bad("old_identity", "请填写原姓名或原证件号码")
+    return problems
+
+
+class IdCardStep(BaseModel):
+    front: StoredObject | None = None
+    back: StoredObject | None = None
+    ocr: IdCardFields | None = None
+    confidence: dict[str, float] = Field(default_factory=dict)
+    confirmed: IdCardFields | None = None
+    corrections: dict[str, tuple[str, str]] = Field(default_factory=dict)  # field -> (ocr, typed)
+    portrait: StoredObject | None = None
+
+
+class PhotoStep(BaseModel):
+    last_upload: StoredObject | None = None
+    last_report: PhotoReport | None = None
+    pending_fix: StoredObject | None = None
+    official: StoredObject | None = None
+    original: StoredObject | None = None  # kept for the examiner when a fix was accepted
+
+
+class FaceStep(BaseModel):
+    challenge: LivenessChallenge | None = None
+    attempts: int = 0
+    passed: bool = False
+    best_frame: StoredObject | None = None
+    matches: list[FaceMatch] = Field(default_factory=list)
+    last_refusals: list[Refusal] = Field(default_factory=list)
+
+
+class ChsiStep(BaseModel):
+    status: str = "not_needed"  # not_needed | pending | verified | failed
+    tokens: dict[str, str] = Field(default_factory=dict)  # kind -> token
+    records: dict[str, dict] = Field(default_factory=dict)  # kind -> verified record
+    late_callbacks: int = 0
+
+
+class ReviewItem(BaseModel):
+    item: str  # e.g. "photo", "form.major", an attachment code
+    reason: str
+
+
+class Review(BaseModel):
+    examiner: str | None = None
+    decision: str | None = None  # approved | rejected | returned
+    items: list[ReviewItem] = Field(default_factory=list)
+    decided_at: datetime | None = None
+
+
+class EnrollmentState(BaseModel):
+    state: AppState = AppState.REGISTERED
+    version: int = 0
+    created_at: datetime | None = None
+    phone_verified_at: datetime | None = None
+    id_card: IdCardStep = Field(default_factory=IdCardStep)
+    photo: PhotoStep = Field(default_factory=PhotoStep)
+    face: FaceStep = Field(default_factory=FaceStep)
+    notice_accepted_at: datetime | None = None
+    form: EnrollmentForm | None = None
+    chsi: ChsiStep = Field(default_factory=ChsiStep)
+    attachments: dict[str, list[StoredObject]] = Field(default_factory=dict)
+    submitted_at: datetime | None = None
+    review: Review = Field(default_factory=Review)
+    ticket_number: str | None = None
+    needs_manual_review: bool = False
+    history: list[tuple[datetime, str, str]] = Field(default_factory=list)  # (at, actor, action)
+
+
+# --- messages ----------------------------------------------------------------------------------
+class RequestCodeInput(BaseModel):
+    client_ip: str = ""
+
+
+class CodeSent(BaseModel):
+    phone_masked: str
+    resend_after_s: int
+
+
+class VerifyPhoneInput(BaseModel):
+    code: str
+
+
+class IdCardUpload(BaseModel):
+    front: StoredObject
+    back: StoredObject
+
+
+class ConfirmIdCardInput(BaseModel):
+    fields: IdCardFields
+
+
+class PhotoUpload(BaseModel):
+    photo: StoredObject
+    filename: str
+
+
+class LivenessAnswer(BaseModel):
+    nonce: str
+    frames: list[StoredObject]
+
+
+class AttachmentUpload(BaseModel):
+    code: str
+    file: StoredObject
+
+
+class ChsiResult(BaseModel):
+    """A verified CHSI callback, already authenticated by the API."""
+
+    kind: str  # xueji | xueli
+    token: str
+    record: dict
+
+
+class ExaminerAction(BaseModel):
+    examiner: str  # examiner account id (never a name)
+    items: list[ReviewItem] = Field(default_factory=list)
+
+
+class TicketAssigned(BaseModel):
+    number: str
+
+
+class ApplicationView(BaseModel):
+    """What a candidate (and the Web UI) sees: personal data masked."""
+
+    application_id: str
+    period_id: str
+    state: AppState
+    state_label: str
+    name: str = ""
+    id_number: str
+    phone: str
+    id_card: IdCardFields | None = None
+    photo_report: PhotoReport | None = None
+    liveness_challenge: LivenessChallenge | None = None
+    face_passed: bool = False
+    form: EnrollmentForm | None = None
+    chsi_status: str = "not_needed"
+    chsi_tokens: dict[str, str] = Field(default_factory=dict)
+    required_attachments: list[dict] = Field(default_factory=list)
+    uploaded_attachments: list[str] = Field(default_factory=list)
+    submitted_at: datetime | None = None
+    review: Review = Field(default_factory=Review)
+    ticket_number: str | None = None
+    needs_manual_review: bool = False
+    editable: bool = False
+
+
+class CaseFile(BaseModel):
+    """Everything an examiner needs on one case (unmasked; served only to authorised examiners)."""
+
+    application_id: str
+    period_id: str
+    identity: Identity
+    state: EnrollmentState
+
+
+EnrollmentInput.model_rebuild()

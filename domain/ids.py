@@ -1,0 +1,29 @@
+"""Identifiers that carry no personal data: workflow IDs and lookup hashes are keyed HMACs."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+from domain.vision import IdType
+
+
+def keyed_hash(secret: str, value: str) -> str:
+    return hmac.new(secret.encode(), value.encode(), hashlib.sha256).hexdigest()
+
+
+def normalize_id_number(number: str) -> str:
+    return number.strip().upper()
+
+
+def identity_hash(secret: str, id_type: IdType, id_number: str) -> str:
+    return keyed_hash(secret, f"{id_type.value}:{normalize_id_number(id_number)}")
+
+
+def enrollment_workflow_id(period_id: str, identity_digest: str) -> str:
+    """`enroll-{period}-{hmac(id_type:id_number)[:20]}` — one live application per person and period."""
+    return f"enroll-{period_id}-{identity_digest[:20]}"
+
+
+def period_workflow_id(period_id: str) -> str:
+    return f"period-{period_id}"

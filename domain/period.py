@@ -1,0 +1,42 @@
+"""Models that cross the boundary of EnrollmentPeriodWorkflow."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, Field
+
+
+class PeriodConfig(BaseModel):
+    period_id: str
+    year: int
+    window: int  # 1 or 2: which window of the year
+    opens_at: datetime
+    closes_at: datetime
+    review_deadline: datetime
+
+
+class PeriodState(BaseModel):
+    state: str = "SCHEDULED"  # SCHEDULED | OPEN | CLOSED | ISSUING | ISSUED
+    issued: int = 0
+    runs: int = 0
+    supplementary_requests: int = 0
+
+
+class PeriodInput(BaseModel):
+    config: PeriodConfig
+    state: PeriodState = Field(default_factory=PeriodState)
+
+
+class DeadlineChange(BaseModel):
+    review_deadline: datetime
+
+
+class WindowChange(BaseModel):
+    opens_at: datetime | None = None
+    closes_at: datetime | None = None
+
+
+class PeriodView(BaseModel):
+    config: PeriodConfig
+    state: PeriodState

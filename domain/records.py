@@ -1,0 +1,105 @@
+"""Contracts of the read-model, SMS and ticket activities (task queue `ruji-enrollment`)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, Field
+
+from domain.objects import StoredObject
+
+PROJECT_APPLICATION = "project_application"
+UPSERT_PERIOD = "upsert_period"
+READ_PERIOD = "read_period"
+SEND_SMS_CODE = "send_sms_code"
+CHECK_SMS_CODE = "check_sms_code"
+NOTIFY_CANDIDATE = "notify_candidate"
+NUMBER_TICKET_PAGE = "number_ticket_page"
+DELIVER_TICKETS = "deliver_tickets"
+
+
+class AuditEntry(BaseModel):
+    seq: int
+    at: datetime
+    actor: str  # "candidate", "examiner:<account id>", "system", "chsi"
+    action: str
+
+
+class DocumentEntry(BaseModel):
+    kind: str
+    file: StoredObject
+
+
+class ApplicationSnapshot(BaseModel):
+    workflow_id: str
+    period_id: str
+    version: int
+    status: str
+    identity_hash: str
+    phone_hash: str
+    id_masked: str
+    phone_masked: str
+    name_masked: str = ""
+    region: str | None = None
+    major: str | None = None
+    level: str | None = None
+    submitted_at: datetime | None = None
+    needs_manual_review: bool = False
+    claimed_by: str | None = None
+    decision: str | None = None
+    ticket_number: str | None = None
+    audit: list[AuditEntry] = Field(default_factory=list)
+    documents: list[DocumentEntry] = Field(default_factory=list)
+
+
+class PeriodSnapshot(BaseModel):
+    period_id: str
+    year: int
+    window: int
+    opens_at: datetime
+    closes_at: datetime
+    review_deadline: datetime
+    state: str
+
+
+class SendCodeRequest(BaseModel):
+    phone: str
+    client_ip: str = ""
+
+
+class SendCodeResult(BaseModel):
+    resend_after_s: int
+
+
+class CheckCodeRequest(BaseModel):
+    phone: str
+    code: str
+
+
+class Notification(BaseModel):
+    workflow_id: str
+    event: str  # one message per (workflow, event): "decision:approved", "ticket"
+    phone: str
+    phone_hash: str
+    text: str
+
+
+class NumberPageInput(BaseModel):
+    period_id: str
+    year: int
+    window: int
+    page_size: int = 500
+
+
+class TicketGrant(BaseModel):
+    workflow_id: str
+    number: str
+
+
+class NumberPageResult(BaseModel):
+    grants: list[TicketGrant] = Field(default_factory=list)
+
+
+class DeliverTicketsInput(BaseModel):
+    grants: list[TicketGrant]
+    concurrency: int = 50

@@ -1,0 +1,24 @@
+"""Admission-ticket numbers: 12 digits `YY AA B SSSSSSS` (DESIGN.md)."""
+
+from __future__ import annotations
+
+import re
+
+from domain.catalogs import REGIONS
+
+TICKET_RE = re.compile(r"^\d{2}(0[1-9]|1[0-4])[12]\d{7}$")
+MAX_SEQUENCE = 9_999_999
+
+
+def ticket_number(year: int, area: str, window: int, sequence: int) -> str:
+    if area not in REGIONS:
+        raise ValueError(f"unknown exam area {area!r}")
+    if window not in (1, 2):
+        raise ValueError(f"window must be 1 or 2, got {window}")
+    if not 1 <= sequence <= MAX_SEQUENCE:
+        raise ValueError(f"sequence out of range: {sequence}")
+    return f"{year % 100:02d}{area}{window}{sequence:07d}"
+
+
+def is_ticket_number(value: str) -> bool:
+    return bool(TICKET_RE.match(value))

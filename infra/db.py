@@ -1,0 +1,181 @@
+"""The SQL read model (sqlmodel). Temporal holds the truth of each case; these tables serve lists,
+search, ticket numbering and audit. Written by idempotent activities keyed by workflow ID."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from functools import lru_cache
+
+from sqlalchemy import Index, UniqueConstraint, event
+from sqlalchemy.engine import Engine
+from sqlmodel import Field, Session, SQLModel, create_engine
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def as_utc(value: datetime) -> datetime:
+    """SQLite hands datetimes back naive; every one we store is UTC."""
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+class Application(SQLModel, table=True):
+    __table_args__ = (
+        Index("ix_application_queue", "period_id", "status", "region", "submitted_at"),
+        Index("ix_application_region_status", "region", "status"),
+    )
+    workflow_id: str = Field(primary_key=True, max_length=80)
+    period_id: str = Field(index=True, max_length=40)
+    status: str = Field(max_length=20)
+    version: int = 0
+    id_hash: str = Field(index=True, max_length=64)
+    phone_hash: str = Field(index=True, max_length=64)
+    id_masked: str = ""
+    phone_masked: str = ""
+    name_masked: str = ""
+    region: str | None = Field(default=None, max_length=4)
+    major: str | None = Field(default=None, max_length=12)
+    level: str | None = Field(default=None, max_length=10)
+    submitted_at: datetime | None = None
+    needs_manual_review: bool = False
+    claimed_by: str | None = None
+    decision: str | None = None
+    ticket_number: str | None = Field(default=None, max_length=12)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class Document(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("workflow_id", "kind", "object_key"),)
+    id: int | None = Field(default=None, primary_key=True)
+    workflow_id: str = Field(index=True, max_length=80)
+    kind: str = Field(max_length=40)
+    object_key: str
+    sha256: str = Field(max_length=64)
+    size: int
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Ticket(SQLModel, table=True):
+    workflow_id: str = Field(primary_key=True, max_length=80)
+    number: str = Field(unique=True, max_length=12)
+    period_id: str = Field(index=True, max_length=40)
+    area: str = Field(max_length=2)
+    submitted_at: datetime
+    delivered: bool = Field(default=False, index=True)
+    issued_at: datetime = Field(default_factory=utcnow)
+
+
+class TicketCounter(SQLModel, table=True):
+    year: int = Field(primary_key=True)
+    area: str = Field(primary_key=True, max_length=2)
+    last_sequence: int = 0
+
+
+class AuditEvent(SQLModel, table=True):
+    """Append-only: actor, action, time, case. Never personal data."""
+
+    __table_args__ = (UniqueConstraint("workflow_id", "seq"),)
+    id: int | None = Field(default=None, primary_key=True)
+    workflow_id: str = Field(index=True, max_length=80)
+    seq: int
+    actor: str = Field(max_length=60)
+    action: str = Field(max_length=60)
+    at: datetime
+
+
+class Account(SQLModel, table=True):
+    """Examiners, admins and operators."""
+
+    id: str = Field(primary_key=True, max_length=40)
+    username: str = Field(unique=True, max_length=60)
+    password_hash: str
+    role: str = Field(max_length=20)  # examiner | admin | operator
+    regions: str = ""  # comma-separated region codes for examiners
+    active: bool = True
+
+
+class Period(SQLModel, table=True):
+    id: str = Field(primary_key=True, max_length=40)
+    year: int
+    window: int
+    opens_at: datetime
+    closes_at: datetime
+    review_deadline: datetime
+    state: str = Field(default="SCHEDULED", max_length=20)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class SmsCode(SQLModel, table=True):
+    """One-time codes, stored hashed. Every send and every wrong try is a row change here, so a
+    refused attempt is never lost (not counted in a workflow validator)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    phone_hash: str = Field(index=True, max_length=64)
+    client_ip: str = Field(default="", index=True, max_length=64)
+    code_hash: str = Field(max_length=64)
+    created_at: datetime
+    expires_at: datetime
+    attempts: int = 0
+    used: bool = False
+
+
+class SmsMessage(SQLModel, table=True):
+    """Messages handed to the SMS provider; unique per (recipient hash, event) so a retried
+    activity never sends twice. The outbox provider also keeps the text for the dev endpoint."""
+
+    __table_args__ = (UniqueConstraint("dedupe_key"),)
+    id: int | None = Field(default=None, primary_key=True)
+    dedupe_key: str = Field(max_length=200)
+    phone_hash: str = Field(index=True, max_length=64)
+    phone: str = ""  # only the dev outbox keeps it; production providers leave it empty
+    text: str = ""
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class CodeItem(SQLModel, table=True):
+    table_name: str = Field(primary_key=True, max_length=40)
+    code: str = Field(primary_key=True, max_length=12)
+    name: str
+    extra: str = ""  # for majors: level and restricted flag
+
+
+def _sqlite_pragmas(dbapi_conn, _record) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA busy_timeout=10000")
+    cur.close()
+
+
+def make_engine(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"check_same_thread": False})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+
+
+def create_schema(engine: Engine) -> None:
+    SQLModel.metadata.create_all(engine)
+
+
+@lru_cache
+def default_engine() -> Engine:
+    from infra.config import get_settings
+
+    settings = get_settings()
+    if settings.resolved_database_url.startswith("sqlite"):
+        settings.var_dir.mkdir(parents=True, exist_ok=True)
+    return make_engine(settings.resolved_database_url)
+
+
+@contextmanager
+def session_scope(engine: Engine) -> Iterator[Session]:
+    with Session(engine) as session:
+        yield session
+        session.commit()

@@ -1,0 +1,96 @@
+"""SMS one-time codes: issue and check against the DB, with every limit of domain/otp.py.
+
+Used by the SMS activities (registration inside the workflow) and by the API (login of a
+returning candidate). Codes are stored hashed only."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import func
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from domain import otp
+from domain.ids import keyed_hash
+from domain.messages import refuse
+from infra.db import SmsCode
+from infra.db import as_utc as _as_utc
+from infra.sms import SmsProvider, send_once
+
+
+class OtpService:
+    def __init__(self, engine: Engine, provider: SmsProvider, secret: str):
+        self.engine = engine
+        self.provider = provider
+        self.secret = secret
+
+    def _code_hash(self, phone_hash: str, code: str) -> str:
+        return hmac.new(self.secret.encode(), f"{phone_hash}:{code}".encode(), hashlib.sha256).hexdigest()
+
+    def send_code(self, phone: str, client_ip: str, now: datetime | None = None) -> int:
+        """Issue a new code and send it. Returns seconds until a resend is allowed."""
+        now = now or datetime.now(UTC)
+        phone_hash = keyed_hash(self.secret, phone)
+        day_start = now - timedelta(days=1)
+        with Session(self.engine) as session:
+            last = session.exec(
+                select(SmsCode).where(SmsCode.phone_hash == phone_hash).order_by(SmsCode.created_at.desc())  # type: ignore[attr-defined]
+            ).first()
+            if last and now - _as_utc(last.created_at) < otp.RESEND_COOLDOWN:
+                wait = otp.RESEND_COOLDOWN - (now - _as_utc(last.created_at))
+                raise refuse("SMS_COOLDOWN", measured=int(wait.total_seconds()) + 1)
+            sent_phone = session.exec(
+                select(func.count()).where(SmsCode.phone_hash == phone_hash, SmsCode.created_at >= day_start)
+            ).one()
+            if sent_phone >= otp.DAILY_CAP_PER_PHONE:
+                raise refuse("SMS_DAILY_CAP", measured=sent_phone, expected=otp.DAILY_CAP_PER_PHONE)
+            if client_ip:
+                sent_ip = session.exec(
+                    select(func.count()).where(SmsCode.client_ip == client_ip, SmsCode.created_at >= day_start)
+                ).one()
+                if sent_ip >= otp.DAILY_CAP_PER_IP:
+                    raise refuse("SMS_DAILY_CAP", measured=sent_ip, expected=otp.DAILY_CAP_PER_IP)
+            code = f"{secrets.randbelow(10**otp.CODE_DIGITS):0{otp.CODE_DIGITS}d}"
+            row = SmsCode(
+                phone_hash=phone_hash,
+                client_ip=client_ip,
+                code_hash=self._code_hash(phone_hash, code),
+                created_at=now,
+                expires_at=now + otp.CODE_TTL,
+            )
+            session.add(row)
+            session.commit()
+            session.refresh(row)
+        text = f"【湖南自考】您的验证码是{code}，10分钟内有效。请勿告诉他人。"
+        send_once(self.engine, self.provider, f"otp:{row.id}", phone_hash, phone, text)
+        return int(otp.RESEND_COOLDOWN.total_seconds())
+
+    def check_code(self, phone: str, code: str, now: datetime | None = None) -> None:
+        """Consume the latest code if it matches; every wrong try is committed before refusing."""
+        now = now or datetime.now(UTC)
+        phone_hash = keyed_hash(self.secret, phone)
+        with Session(self.engine) as session:
+            row = session.exec(
+                select(SmsCode).where(SmsCode.phone_hash == phone_hash).order_by(SmsCode.created_at.desc())  # type: ignore[attr-defined]
+                .with_for_update()
+            ).first()
+            if row is None or row.used:
+                raise refuse("SMS_NO_CODE")
+            if row.attempts >= otp.MAX_WRONG_TRIES:
+                raise refuse("SMS_CODE_LOCKED")
+            if now > _as_utc(row.expires_at):
+                raise refuse("SMS_CODE_EXPIRED")
+            if not hmac.compare_digest(row.code_hash, self._code_hash(phone_hash, code.strip())):
+                row.attempts += 1
+                session.add(row)
+                session.commit()
+                if row.attempts >= otp.MAX_WRONG_TRIES:
+                    raise refuse("SMS_CODE_LOCKED")
+                raise refuse("SMS_CODE_WRONG", measured=row.attempts, expected=otp.MAX_WRONG_TRIES)
+            row.used = True
+            session.add(row)
+            session.commit()

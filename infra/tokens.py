@@ -1,0 +1,56 @@
+"""Short-lived signed bearer tokens (HMAC-SHA256). Candidate tokens are bound to one application;
+staff tokens carry role and regions."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import time
+
+from pydantic import BaseModel
+
+CANDIDATE_TOKEN_TTL_S = 2 * 3600
+STAFF_TOKEN_TTL_S = 30 * 60
+
+
+class Principal(BaseModel):
+    sub: str  # candidate: application id; staff: account id
+    role: str  # candidate | examiner | admin | operator
+    regions: list[str] = []
+    exp: int
+
+
+class TokenError(Exception):
+    pass
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def issue_token(secret: str, sub: str, role: str, regions: list[str] | None = None, ttl_s: int | None = None) -> str:
+    ttl = ttl_s if ttl_s is not None else (CANDIDATE_TOKEN_TTL_S if role == "candidate" else STAFF_TOKEN_TTL_S)
+    body = Principal(sub=sub, role=role, regions=regions or [], exp=int(time.time()) + ttl)
+    payload = _b64(body.model_dump_json().encode())
+    sig = _b64(hmac.new(secret.encode(), payload.encode(), hashlib.sha256).digest())
+    return f"{payload}.{sig}"
+
+
+def read_token(secret: str, token: str, now: float | None = None) -> Principal:
+    try:
+        payload, sig = token.split(".")
+        good = _b64(hmac.new(secret.encode(), payload.encode(), hashlib.sha256).digest())
+        if not hmac.compare_digest(good, sig):
+            raise TokenError("bad signature")
+        principal = Principal.model_validate(json.loads(_unb64(payload)))
+    except (ValueError, TypeError) as exc:
+        raise TokenError("malformed token") from exc
+    if principal.exp < (now if now is not None else time.time()):
+        raise TokenError("expired")
+    return principal

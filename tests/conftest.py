@@ -1,0 +1,82 @@
+"""Shared fixtures: the real Temporal servers from their wheels, a read-model DB per test."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy.engine import Engine
+from temporalio.api.enums.v1 import IndexedValueType
+from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
+from temporalio.testing import WorkflowEnvironment
+
+from domain import search
+from infra.db import create_schema, make_engine
+from infra.keyring import parse_key_ring, new_key_entry
+from infra.codec import EncryptionCodec, build_data_converter
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "tests" / "fixtures"
+os.environ.setdefault("RUJI_ENV", "test")
+
+
+def _binary(name: str) -> str:
+    found = shutil.which(name) or str(ROOT / ".venv" / "bin" / name)
+    if not Path(found).exists():
+        raise RuntimeError(f"{name} binary missing: run `make test` (uv sync installs it)")
+    return found
+
+
+@pytest.fixture(scope="session")
+def test_codec() -> EncryptionCodec:
+    return EncryptionCodec(parse_key_ring(new_key_entry("test1")))
+
+
+@pytest.fixture(scope="session")
+async def time_env(test_codec) -> AsyncIterator[WorkflowEnvironment]:
+    env = await WorkflowEnvironment.start_time_skipping(
+        test_server_existing_path=_binary("temporal-test-server"),
+        data_converter=build_data_converter(test_codec),
+    )
+    await env.client.operator_service.add_search_attributes(
+        AddSearchAttributesRequest(
+            namespace=env.client.namespace,
+            search_attributes={k.name: IndexedValueType.ValueType(k.indexed_value_type) for k in search.ALL},
+        )
+    )
+    yield env
+    await env.shutdown()
+
+
+@pytest.fixture(scope="session")
+async def dev_env(test_codec, tmp_path_factory) -> AsyncIterator[WorkflowEnvironment]:
+    db_file = tmp_path_factory.mktemp("temporal") / "temporal.db"
+    env = await WorkflowEnvironment.start_local(
+        dev_server_existing_path=_binary("temporal"),
+        data_converter=build_data_converter(test_codec),
+        search_attributes=list(search.ALL),
+        ui=False,
+        dev_server_extra_args=[
+            "--db-filename", str(db_file),
+            "--sqlite-pragma", "journal_mode=WAL", "--sqlite-pragma", "synchronous=NORMAL",
+        ],  # fmt: skip
+    )
+    yield env
+    await env.shutdown()
+
+
+@pytest.fixture
+def task_queue() -> str:
+    return f"tq-{uuid.uuid4().hex[:10]}"
+
+
+@pytest.fixture
+def engine(tmp_path) -> Iterator[Engine]:
+    eng = make_engine(f"sqlite:///{tmp_path / 'read.db'}")
+    create_schema(eng)
+    yield eng
+    eng.dispose()

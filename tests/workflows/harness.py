@@ -1,0 +1,107 @@
+"""A worker pair for workflow tests: the real enrollment activities on a fresh task queue with a
+per-test SQLite read model, and the vision stand-ins on their own queue."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import AsyncExitStack
+from datetime import datetime, timedelta
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+from temporalio.client import WorkflowHandle
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
+
+from activities.records import RecordActivities
+from activities.sms import SmsActivities
+from activities.tickets import TicketActivities
+from domain.enrollment import EnrollmentInput, Identity
+from domain.identity import check_character
+from domain.ids import enrollment_workflow_id, identity_hash, keyed_hash
+from domain.period import PeriodConfig, PeriodInput
+from domain.vision import IdType
+from infra.db import SmsMessage
+from infra.otp import OtpService
+from infra.sms import OutboxProvider
+from tests.stand_ins import VISION_STAND_INS
+from workflows.enrollment import EnrollmentWorkflow
+from workflows.period import EnrollmentPeriodWorkflow
+
+SECRET = "test-secret"
+
+
+def valid_id_number(serial: int, birth: str = "19990312", area: str = "430104") -> str:
+    first17 = f"{area}{birth}{serial % 1000:03d}"
+    return first17 + check_character(first17)
+
+
+class Harness:
+    def __init__(self, env: WorkflowEnvironment, engine: Engine, task_queue: str, extra_vision: list | None = None):
+        self.env, self.engine, self.task_queue = env, engine, task_queue
+        self.vision_queue = f"{task_queue}-vision"
+        self.vision_activities = extra_vision or VISION_STAND_INS
+        self._stack = AsyncExitStack()
+
+    async def __aenter__(self) -> Harness:
+        provider = OutboxProvider()
+        sms = SmsActivities(self.engine, provider, OtpService(self.engine, provider, SECRET))
+        records = RecordActivities(self.engine)
+        tickets = TicketActivities(self.engine, self.env.client)
+        executor = self._stack.enter_context(ThreadPoolExecutor(max_workers=16))
+        for worker in (
+            Worker(
+                self.env.client, task_queue=self.task_queue,
+                workflows=[EnrollmentWorkflow, EnrollmentPeriodWorkflow],
+                activities=[
+                    sms.send_sms_code, sms.check_sms_code, sms.notify_candidate,
+                    records.project_application, records.upsert_period, records.read_period,
+                    tickets.number_ticket_page, tickets.deliver_tickets,
+                ],
+                activity_executor=executor,
+            ),
+            Worker(self.env.client, task_queue=self.vision_queue, activities=self.vision_activities,
+                   activity_executor=executor),
+        ):  # fmt: skip
+            await self._stack.enter_async_context(worker)
+        return self
+
+    async def __aexit__(self, *exc) -> None:
+        await self._stack.aclose()
+
+    async def start_period(self, period_id: str, opens_at: datetime, closes_at: datetime, deadline: datetime, year: int = 2026, window: int = 2) -> WorkflowHandle:
+        cfg = PeriodConfig(period_id=period_id, year=year, window=window, opens_at=opens_at, closes_at=closes_at, review_deadline=deadline)
+        return await self.env.client.start_workflow(
+            EnrollmentPeriodWorkflow.run, PeriodInput(config=cfg), id=f"period-{period_id}-{uuid.uuid4().hex[:6]}",
+            task_queue=self.task_queue,
+        )
+
+    def enrollment_input(self, period_id: str, id_number: str, phone: str, closes_at: datetime, **kw) -> EnrollmentInput:
+        digest = identity_hash(SECRET, IdType.RESIDENT_ID, id_number)
+        return EnrollmentInput(
+            application_id=enrollment_workflow_id(period_id, digest) + uuid.uuid4().hex[:4],
+            period_id=period_id, identity=Identity(id_number=id_number, phone=phone),
+            identity_hash=digest, phone_hash=keyed_hash(SECRET, phone), closes_at=closes_at,
+            vision_task_queue=self.vision_queue, **kw,
+        )  # fmt: skip
+
+    async def start_application(self, inp: EnrollmentInput) -> WorkflowHandle:
+        return await self.env.client.start_workflow(
+            EnrollmentWorkflow.run, inp, id=inp.application_id, task_queue=self.task_queue
+        )
+
+    def last_code(self, phone: str) -> str:
+        with Session(self.engine) as session:
+            msg = session.exec(
+                select(SmsMessage).where(SmsMessage.phone_hash == keyed_hash(SECRET, phone)).order_by(SmsMessage.id.desc())  # type: ignore[union-attr]
+            ).first()
+        assert msg is not None, "no SMS sent"
+        match = re.search(r"验证码是(\d{6})", msg.text)
+        assert match, msg.text
+        return match.group(1)
+
+
+def in_days(now: datetime, days: float) -> datetime:
+    return now + timedelta(days=days)

@@ -1,0 +1,94 @@
+"""Runs the Temporal workers: `enrollment` (workflows, SMS, read model, tickets), `vision`
+(ID OCR, photo compliance, face) or both in one process.
+
+Providers are built once here and handed to the activity classes; blocking activities run in a
+thread pool, never on the event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from concurrent.futures import ThreadPoolExecutor
+
+from temporalio.client import Client
+from temporalio.worker import Worker
+
+from activities.records import RecordActivities
+from activities.sms import SmsActivities
+from activities.tickets import TicketActivities
+from domain.enrollment import ENROLLMENT_TASK_QUEUE
+from domain.vision import VISION_TASK_QUEUE
+from infra.config import Settings, get_settings
+from infra.db import create_schema, default_engine
+from infra.otp import OtpService
+from infra.sms import build_sms_provider
+from infra.storage import build_object_store
+from infra.temporal import connect
+from workflows.enrollment import EnrollmentWorkflow
+from workflows.period import EnrollmentPeriodWorkflow
+
+log = logging.getLogger("ruji.worker")
+
+
+def enrollment_worker(client: Client, settings: Settings, executor: ThreadPoolExecutor) -> Worker:
+    engine = default_engine()
+    create_schema(engine)
+    provider = build_sms_provider(settings.sms_provider)
+    sms = SmsActivities(engine, provider, OtpService(engine, provider, settings.identity_hmac_key))
+    records = RecordActivities(engine)
+    tickets = TicketActivities(engine, client)
+    return Worker(
+        client,
+        task_queue=ENROLLMENT_TASK_QUEUE,
+        workflows=[EnrollmentWorkflow, EnrollmentPeriodWorkflow],
+        activities=[
+            sms.send_sms_code, sms.check_sms_code, sms.notify_candidate,
+            records.project_application, records.upsert_period, records.read_period,
+            tickets.number_ticket_page, tickets.deliver_tickets,
+        ],  # fmt: skip
+        activity_executor=executor,
+    )
+
+
+def vision_activities(settings: Settings) -> list:
+    """Loads every model once; a missing weight file fails here, at start-up, not mid-request."""
+    from activities.face import FaceVerifier
+    from activities.ocr import IdCardReader
+    from activities.photo import PhotoChecker
+
+    store = build_object_store(settings)
+    reader, photos, faces = IdCardReader(store), PhotoChecker(store), FaceVerifier(store)
+    return [reader.read_id_card, photos.check_photo, photos.fix_photo, faces.verify_face]
+
+
+def vision_worker(client: Client, settings: Settings, executor: ThreadPoolExecutor) -> Worker:
+    return Worker(
+        client,
+        task_queue=VISION_TASK_QUEUE,
+        activities=vision_activities(settings),
+        activity_executor=executor,
+        max_concurrent_activities=2,  # CPU-bound: one per core
+    )
+
+
+async def run(kinds: list[str]) -> None:
+    settings = get_settings()
+    client = await connect(settings)
+    with ThreadPoolExecutor(max_workers=32) as executor:
+        workers = []
+        if "enrollment" in kinds:
+            workers.append(enrollment_worker(client, settings, executor))
+        if "vision" in kinds:
+            workers.append(vision_worker(client, settings, executor))
+        log.info("workers running: %s", ", ".join(kinds))
+        await asyncio.gather(*(w.run() for w in workers))
+
+
+def main(kinds: list[str] | None = None) -> None:
+    logging.basicConfig(level=logging.INFO)
+    asyncio.run(run(kinds or ["enrollment", "vision"]))
+
+
+if __name__ == "__main__":
+    main()

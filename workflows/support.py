@@ -1,0 +1,44 @@
+"""Helpers shared by the workflows: refusals as ApplicationErrors, activity options."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ActivityError, ApplicationError
+
+from domain.errors import Refusal, RefusedError
+from domain.messages import MESSAGES
+
+#: DB writes of the read model: quick, retried until the DB is back.
+PROJECTION_TIMEOUT = timedelta(seconds=30)
+PROJECTION_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30))
+#: Vision work: seconds of CPU per call; a dead worker is noticed by the heartbeat-free timeout.
+VISION_TIMEOUT = timedelta(minutes=2)
+VISION_RETRY = RetryPolicy(maximum_attempts=3, initial_interval=timedelta(seconds=2))
+#: SMS and gateway calls: short, a few retries, then the candidate is told to try again.
+SHORT_CALL_TIMEOUT = timedelta(seconds=30)
+SHORT_CALL_RETRY = RetryPolicy(maximum_attempts=5, initial_interval=timedelta(seconds=1))
+
+
+def refusal(code: str, detail: str | None = None, *, details: object = None) -> ApplicationError:
+    message = MESSAGES.get(code, code)
+    if detail:
+        message = f"{message}：{detail}"
+    payload = Refusal(code=code, message=message).model_dump(mode="json")
+    if details is not None:
+        payload["details"] = details
+    return ApplicationError(message, payload, type=code, non_retryable=True)
+
+
+def from_refused(exc: RefusedError) -> ApplicationError:
+    r = exc.refusal
+    return ApplicationError(r.message, r.model_dump(mode="json"), type=r.code, non_retryable=True)
+
+
+def business_refusal(err: ActivityError) -> ApplicationError | None:
+    """The activity's own refusal (non-retryable ApplicationError), to pass on to the caller."""
+    cause = err.cause
+    if isinstance(cause, ApplicationError) and cause.non_retryable:
+        return ApplicationError(cause.message, *cause.details, type=cause.type, non_retryable=True)
+    return None
