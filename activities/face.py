@@ -50,7 +50,7 @@ class FaceConfig(BaseSettings):
 
     model: str = "Dlib"
     detector: str = "dlib"  # beat `opencv` on ID-portrait-sized crops (docs/decisions.md)
-    match_threshold: float = 0.075  # cosine; fixtures: genuine <= 0.064, impostor >= 0.087
+    match_threshold: float = 0.078  # cosine; fixtures: genuine <= 0.069, impostor >= 0.086
     identity_threshold: float = 0.12  # burst frames vs best frame: looser, heads are turned
     replay_max_diff: float = 1.0  # mean grey-level change below which two frames are one still
     anti_spoofing: str = "auto"  # auto: when the Fasnet weights are in place | on | off
@@ -303,7 +303,7 @@ class FaceVerifier:
             max(top - margin, 0) : min(bottom + margin, h),
             max(left - margin, 0) : min(right + margin, w),
         ]
-        scale = EMBED_FACE_WIDTH * 0.75 / max(width, 1)
+        scale = EMBED_FACE_WIDTH * 1.3 / max(width, 1)
         return cv2.resize(
             crop,
             None,
