@@ -181,7 +181,7 @@ def parse_front(lines: list[OcrLine]) -> Parsed:
     in_address = False
     for row in rows:
         text = compact(row.text)
-        if "公民身份号码" in text or "身份号码" in text:
+        if "身份号码" in text or len(normalize_number(text)) >= 15 or len(address) == 3:
             in_address = False
         elif "住址" in text:
             in_address = True

@@ -1,0 +1,146 @@
+"""Photo-quality checks and the portrait crop for ID-card uploads (used by activities/ocr.py).
+
+Quality is judged before OCR: a blurred or glaring photo must be retaken whatever OCR makes of
+it, and the check costs milliseconds where OCR costs a second. Thresholds were calibrated on the
+synthetic cards (synthetic/idcard.py) and are recorded in docs/decisions.md.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+from PIL import Image, ImageOps
+
+from domain.errors import Refusal
+
+ALLOWED_FORMATS = ("JPEG", "PNG", "WEBP")
+MAX_PIXELS = 40_000_000  # decompression-bomb limit: far above any phone camera
+WORKING_LONG_SIDE = 1280  # OCR and checks run on this size: enough for 18 digits, fast on 2 cores
+MIN_SHORT_SIDE = 480  # below this the portrait is too small for the face match
+MIN_SHARPNESS = 30.0  # variance of the Laplacian at 1000 px long side
+MAX_GLARE_AREA = 0.02  # largest blown-out blob, as a fraction of the photo
+MIN_CARD_AREA = 0.08  # the card's pale print must fill this share of the photo
+MAX_CARD_ON_BORDER = 0.03  # share of the photo's edge the card may touch (a corner, a shadow)
+SIDE_NAMES = {"front": "头像面", "back": "国徽面"}
+
+MESSAGES = {
+    "ID_IMAGE_UNREADABLE": "{side}文件无法识别为图片，请上传JPG或PNG格式的照片。",
+    "ID_LOW_RESOLUTION": "{side}照片分辨率过低，请靠近证件重新拍摄，短边不少于{expected}像素。",
+    "ID_BLURRY": "{side}照片模糊，请对焦清晰后重新拍摄。",
+    "ID_GLARE": "{side}照片有反光，请避开灯光直射后重新拍摄。",
+    "ID_CARD_NOT_FOUND": "{side}照片中未找到身份证，请将证件平放后拍摄。",
+    "ID_SIDES_SWAPPED": "头像面与国徽面上传颠倒，请交换后重新上传。",
+    "ID_WRONG_SIDE": "{side}位置上传的不是{side}，请上传正确的一面。",
+    "ID_CARD_CROPPED": "{side}照片中证件不完整，请将整张证件放入取景框内拍摄。",
+    "ID_FIELDS_UNREADABLE": "{side}部分信息无法识别，请在光线均匀处重新拍摄。",
+    "ID_PORTRAIT_NOT_FOUND": "头像面未找到人像，请重新拍摄头像面。",
+}
+
+
+def photo_refusal(
+    code: str, side: str, *, measured: object = None, expected: object = None
+) -> Refusal:
+    message = MESSAGES[code].format(side=SIDE_NAMES.get(side, side), expected=expected)
+    return Refusal(code=code, message=message, measured=measured, expected=expected)
+
+
+@dataclass(frozen=True)
+class Photo:
+    rgb: np.ndarray  # working copy, long side at most WORKING_LONG_SIDE
+    original_size: tuple[int, int]  # width, height as uploaded
+
+
+def decode(data: bytes) -> Photo | None:
+    """Pillow with an allow-list and a pixel cap; EXIF orientation applied as phones intend."""
+    try:
+        with Image.open(io.BytesIO(data), formats=ALLOWED_FORMATS) as image:
+            if image.width * image.height > MAX_PIXELS:
+                return None
+            image = ImageOps.exif_transpose(image).convert("RGB")
+    except (OSError, ValueError, Image.DecompressionBombError):
+        return None
+    size = image.size
+    scale = WORKING_LONG_SIDE / max(size)
+    if scale < 1:
+        image = image.resize((round(size[0] * scale), round(size[1] * scale)), Image.BILINEAR)
+    return Photo(rgb=np.asarray(image), original_size=size)
+
+
+def sharpness(rgb: np.ndarray) -> float:
+    gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+    scale = 1000 / max(gray.shape)
+    gray = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    return float(cv2.Laplacian(gray, cv2.CV_64F).var())
+
+
+def glare_area(rgb: np.ndarray) -> float:
+    """The largest connected blown-out region: a reflection saturates every channel."""
+    blown = (rgb.min(axis=2) >= 250).astype(np.uint8)
+    count, _, stats, _ = cv2.connectedComponentsWithStats(blown, connectivity=8)
+    if count <= 1:
+        return 0.0
+    return float(stats[1:, cv2.CC_STAT_AREA].max()) / blown.size
+
+
+def card_region(rgb: np.ndarray) -> tuple[float, float]:
+    """The largest bright, colourless blob — the card's pale print — as (share of the photo,
+    share of the photo's border it covers). No blob: no card; a blob on the border: cut off."""
+    size = (320, round(320 * rgb.shape[0] / rgb.shape[1]))
+    small = cv2.resize(rgb, size, interpolation=cv2.INTER_AREA)
+    bright = small.max(axis=2) > 180
+    pale = small.max(axis=2).astype(np.int16) - small.min(axis=2) < 50
+    kernel = np.ones((5, 5), np.uint8)
+    mask = cv2.morphologyEx((bright & pale).astype(np.uint8), cv2.MORPH_CLOSE, kernel)
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    if count <= 1:
+        return 0.0, 0.0
+    biggest = 1 + int(stats[1:, cv2.CC_STAT_AREA].argmax())
+    blob = labels == biggest
+    border = np.concatenate([blob[0], blob[-1], blob[:, 0], blob[:, -1]])
+    return float(blob.mean()), float(border.mean())
+
+
+def card_on_border(photo: Photo) -> bool:
+    """Only asked when OCR missed fields: pale clutter touching the edge would fool it alone."""
+    return card_region(photo.rgb)[1] > MAX_CARD_ON_BORDER
+
+
+def quality_refusals(photo: Photo, side: str) -> list[Refusal]:
+    short = min(photo.original_size)
+    if short < MIN_SHORT_SIDE:
+        return [photo_refusal("ID_LOW_RESOLUTION", side, measured=short, expected=MIN_SHORT_SIDE)]
+    area = card_region(photo.rgb)[0]
+    if area < MIN_CARD_AREA:
+        return [photo_refusal("ID_CARD_NOT_FOUND", side, measured=round(area, 3))]
+    sharp = sharpness(photo.rgb)
+    if sharp < MIN_SHARPNESS:
+        return [photo_refusal("ID_BLURRY", side, measured=round(sharp, 1), expected=MIN_SHARPNESS)]
+    glare = glare_area(photo.rgb)
+    if glare > MAX_GLARE_AREA:
+        return [photo_refusal("ID_GLARE", side, measured=round(glare, 4), expected=MAX_GLARE_AREA)]
+    return []
+
+
+def portrait_jpeg(rgb: np.ndarray) -> bytes | None:
+    """The face on the card with the margin of the printed portrait (358 × 441 proportions)."""
+    from infra.landmarks import shared_landmark_model
+
+    faces = shared_landmark_model().faces(rgb, upsample=0)
+    if not faces:
+        return None
+    left, top, right, bottom = faces[0].box
+    side = (right - left) * 1.9
+    height = side * 441 / 358
+    cx, cy = (left + right) / 2, (top + bottom) / 2
+    box = (
+        max(int(cx - side / 2), 0),
+        max(int(cy - height * 0.45), 0),
+        min(int(cx + side / 2), rgb.shape[1]),
+        min(int(cy + height * 0.55), rgb.shape[0]),
+    )
+    buffer = io.BytesIO()
+    Image.fromarray(rgb).crop(box).save(buffer, format="JPEG", quality=92)
+    return buffer.getvalue()
