@@ -50,7 +50,7 @@ class FaceConfig(BaseSettings):
 
     model: str = "Dlib"
     detector: str = "dlib"  # beat `opencv` on ID-portrait-sized crops (docs/decisions.md)
-    match_threshold: float = 0.078  # cosine; fixtures: genuine <= 0.069, impostor >= 0.086
+    match_threshold: float = 0.082  # cosine; fixtures: genuine <= 0.080, impostor >= 0.086
     identity_threshold: float = 0.12  # burst frames vs best frame: looser, heads are turned
     replay_max_diff: float = 1.0  # mean grey-level change below which two frames are one still
     anti_spoofing: str = "auto"  # auto: when the Fasnet weights are in place | on | off
