@@ -19,7 +19,7 @@ def main(argv: list[str] | None = None) -> None:
     command, rest = argv[0], argv[1:]
     if command not in COMMANDS:
         parser.error(f"unknown command {command!r}")
-    module = importlib.import_module(f"ruji_cli.{command}")
+    module = importlib.import_module(f"ruji_cli.{command.replace('-', '_')}")
     raise SystemExit(module.main(rest) or 0)
 
 
@@ -28,6 +28,8 @@ COMMANDS = {
     "worker": "run a worker (enrollment, vision or both)",
     "api": "run the HTTP API",
     "db": "database migrations and seed data",
+    "chsi-sim": "run the CHSI simulator (dev stand-in for the CHSI gateway)",
+    "period": "ensure the current enrollment period workflow runs",
     "bench": "run a benchmark: ruji bench <name> [options]",
     "demo": "drive synthetic candidates through a running stack",
     "provision": "place offline model weights where the vision worker expects them",

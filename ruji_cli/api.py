@@ -1,0 +1,21 @@
+"""`ruji api [--host 127.0.0.1] [--port 8000]`: the HTTP API under uvicorn, built by the app
+factory so nothing (settings, engine, Temporal client) is created at import time."""
+
+from __future__ import annotations
+
+import argparse
+
+import uvicorn
+
+APP_FACTORY = "api.app:create_app"
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="ruji api", description="run the HTTP API")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument("--log-level", default="info")
+    parser.add_argument("--app", default=APP_FACTORY, help=argparse.SUPPRESS)  # tests: a stand-in
+    args = parser.parse_args(argv)
+    uvicorn.run(args.app, factory=True, host=args.host, port=args.port, log_level=args.log_level)
+    return 0

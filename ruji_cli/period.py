@@ -1,0 +1,93 @@
+"""`ruji period ensure`: start the EnrollmentPeriodWorkflow of the current default period unless
+it already runs, so `make dev` always has an open window to register in.
+
+The start uses `WorkflowIDConflictPolicy.USE_EXISTING`: a restart (or two racing starts) gets
+the running workflow back unchanged; its dates are only chosen on the very first start. Dates of
+a running period are changed by the workflow's own updates, not here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+from pydantic import BaseModel
+from temporalio.client import Client, WorkflowHandle
+from temporalio.common import SearchAttributePair, TypedSearchAttributes, WorkflowIDConflictPolicy
+
+from domain import search
+from domain.enrollment import ENROLLMENT_TASK_QUEUE
+from domain.ids import period_workflow_id
+from domain.period import PeriodConfig, PeriodInput
+from infra.config import Settings, get_settings
+from infra.temporal import connect
+from workflows.period import EnrollmentPeriodWorkflow
+
+#: Dev defaults: open since an hour ago, so registration works at once.
+OPENED_AGO = timedelta(hours=1)
+OPEN_FOR = timedelta(days=30)
+REVIEW_DEADLINE_AFTER = timedelta(days=45)
+
+
+class EnsuredPeriod(BaseModel):
+    workflow_id: str
+    run_id: str
+    config: PeriodConfig
+
+
+def default_period(now: datetime) -> PeriodConfig:
+    """Window 1 in the first half of the year (the April exam), window 2 in the second."""
+    window = 1 if now.month <= 6 else 2
+    return PeriodConfig(
+        period_id=f"{now.year}-{window}",
+        year=now.year,
+        window=window,
+        opens_at=now - OPENED_AGO,
+        closes_at=now + OPEN_FOR,
+        review_deadline=now + REVIEW_DEADLINE_AFTER,
+    )
+
+
+async def ensure(settings: Settings, config: PeriodConfig) -> EnsuredPeriod:
+    client = await connect(settings)
+    handle = await client.start_workflow(
+        EnrollmentPeriodWorkflow.run,
+        PeriodInput(config=config),
+        id=period_workflow_id(config.period_id),
+        task_queue=ENROLLMENT_TASK_QUEUE,
+        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+        search_attributes=TypedSearchAttributes(
+            [SearchAttributePair(search.PERIOD, config.period_id)]
+        ),
+    )
+    running = await started_with(client, handle)
+    return EnsuredPeriod(workflow_id=handle.id, run_id=handle.result_run_id or "", config=running)
+
+
+async def started_with(client: Client, handle: WorkflowHandle) -> PeriodConfig:
+    """The config of the running run, read from its first history event: unlike a query this
+    needs no worker, so `ruji period ensure` works before the enrollment worker is polling."""
+    async for event in handle.fetch_history_events():
+        attrs = event.workflow_execution_started_event_attributes
+        [inp] = await client.data_converter.decode(attrs.input.payloads, [PeriodInput])
+        return inp.config
+    raise RuntimeError(f"{handle.id} has no history")
+
+
+def describe(period: EnsuredPeriod) -> str:
+    cfg = period.config
+    return (
+        f"period {cfg.period_id}: workflow {period.workflow_id} "
+        f"(opens {cfg.opens_at:%Y-%m-%d %H:%M}, closes {cfg.closes_at:%Y-%m-%d %H:%M}, "
+        f"review deadline {cfg.review_deadline:%Y-%m-%d %H:%M} UTC)"
+    )
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="ruji period", description="enrollment periods")
+    parser.add_argument("action", choices=["ensure"])
+    parser.parse_args(argv)
+    period = asyncio.run(ensure(get_settings(), default_period(datetime.now(UTC))))
+    print(describe(period))
+    return 0
