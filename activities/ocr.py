@@ -78,13 +78,12 @@ class IdCardReader:
         if refusals:
             return ReadIdCardResult(refusals=refusals)
 
-        lines = {side: self.ocr_lines(photo.rgb) for side, photo in photos.items()}
-        refusals = side_refusals(lines, photos)
-        if refusals:
-            return ReadIdCardResult(refusals=refusals)
-
         result = ReadIdCardResult(needs_manual_review=inp.id_type is IdType.PASSPORT)
-        if inp.id_type is not IdType.PASSPORT:
+        if inp.id_type is not IdType.PASSPORT:  # passports and passes are read by an examiner
+            lines = {side: self.ocr_lines(photo.rgb) for side, photo in photos.items()}
+            refusals = side_refusals(lines, photos)
+            if refusals:
+                return ReadIdCardResult(refusals=refusals)
             front, back = parse_front(lines["front"]), parse_back(lines["back"])
             result.fields = merge(front, back)
             result.confidence = {**front.confidence, **back.confidence}

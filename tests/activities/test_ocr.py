@@ -1,0 +1,113 @@
+"""The real RapidOCR engine on a handful of synthetic cards: one engine for the module."""
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+from temporalio.testing import ActivityEnvironment
+
+from activities.ocr import IdCardReader
+from domain.vision import IdType, ReadIdCardInput, ReadIdCardResult
+from infra.storage import LocalObjectStore
+from synthetic.idcard import CardPair, Defect, make_card_pair
+
+TODAY = date(2026, 3, 1)
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory) -> LocalObjectStore:
+    return LocalObjectStore(Path(tmp_path_factory.mktemp("objects")))
+
+
+@pytest.fixture(scope="module")
+def reader(store) -> IdCardReader:
+    return IdCardReader(store)
+
+
+def read(
+    reader: IdCardReader, pair: CardPair, typed: str | None = None, **changes
+) -> ReadIdCardResult:
+    case = f"case-{abs(hash((pair.identity.id_number, pair.defect)))}"
+    inp = ReadIdCardInput(
+        front=reader.store.put(f"{case}/front.jpg", pair.front_jpeg, "image/jpeg"),
+        back=reader.store.put(f"{case}/back.jpg", pair.back_jpeg, "image/jpeg"),
+        typed_id_number=typed or pair.identity.id_number,
+        check_date=TODAY,
+        portrait_key=f"{case}/portrait.jpg",
+    ).model_copy(update=changes)
+    return ActivityEnvironment().run(reader.read_id_card, inp)
+
+
+def codes(result: ReadIdCardResult) -> set[str]:
+    return {r.code for r in result.refusals}
+
+
+@pytest.fixture(scope="module")
+def good_pair() -> CardPair:
+    return make_card_pair(seed=7)
+
+
+@pytest.fixture(scope="module")
+def good_read(reader, good_pair) -> ReadIdCardResult:
+    return read(reader, good_pair)
+
+
+def test_a_good_card_is_read_completely(good_read, good_pair):
+    assert good_read.ok, good_read.refusals
+    assert good_read.fields == good_pair.identity.fields()
+    assert good_read.confidence["id_number"] > 0.9 and good_read.confidence["name"] > 0.8
+    assert not good_read.needs_manual_review
+
+
+def test_the_portrait_is_stored_for_the_face_check(reader, good_read):
+    assert good_read.portrait is not None
+    stored = reader.store.get(good_read.portrait.key)
+    assert stored[:3] == b"\xff\xd8\xff" and len(stored) == good_read.portrait.size
+
+
+def test_swapped_sides_are_refused(reader):
+    assert codes(read(reader, make_card_pair(seed=11, defect=Defect.SWAPPED))) == {
+        "ID_SIDES_SWAPPED"
+    }
+
+
+def test_cropped_card_is_refused(reader):
+    assert codes(read(reader, make_card_pair(seed=12, defect=Defect.CROPPED))) == {
+        "ID_CARD_CROPPED"
+    }
+
+
+@pytest.mark.parametrize(
+    ("defect", "code"),
+    [
+        (Defect.BLURRED, "ID_BLURRY"),
+        (Defect.GLARE, "ID_GLARE"),
+        (Defect.MISSING, "ID_CARD_NOT_FOUND"),
+        (Defect.LOW_RES, "ID_LOW_RESOLUTION"),
+    ],
+)
+def test_bad_photos_are_refused_before_ocr(reader, defect, code):
+    result = read(reader, make_card_pair(seed=13, defect=defect))
+    assert code in codes(result)
+    assert all(r.message and r.code == code for r in result.refusals)
+    assert result.portrait is None
+
+
+def test_a_file_that_is_not_an_image_is_refused(reader, good_pair):
+    broken = CardPair(
+        good_pair.identity, b"%PDF-1.4 not an image", good_pair.back_jpeg, Defect.NONE
+    )
+    assert codes(read(reader, broken)) == {"ID_IMAGE_UNREADABLE"}
+
+
+def test_other_documents_go_to_manual_review(reader, good_pair):
+    result = read(reader, good_pair, typed="E12345678", id_type=IdType.PASSPORT)
+    assert result.needs_manual_review and result.ok
+
+
+def test_identity_rules_apply_to_what_was_read(reader, good_pair):
+    other = good_pair.identity.id_number[:-4] + "0000"
+    result = read(reader, good_pair, typed=other, check_date=date(2099, 1, 1))
+    assert {"ID_TYPED_MISMATCH"} <= codes(result)
+    assert result.fields.id_number == good_pair.identity.id_number
