@@ -75,8 +75,11 @@ class PhotoActivities:
     def _read(self, obj) -> bytes:
         data = self._store.get(obj.key)
         if hashlib.sha256(data).hexdigest() != obj.sha256:
-            raise ApplicationError(f"stored photo {obj.key} does not match its digest", type=OBJECT_MISMATCH,
-                                   non_retryable=True)  # fmt: skip
+            raise ApplicationError(
+                f"stored photo {obj.key} does not match its digest",
+                type=OBJECT_MISMATCH,
+                non_retryable=True,
+            )
         return data
 
     @activity.defn(name=CHECK_PHOTO)
@@ -108,14 +111,18 @@ def _plan(file: FileFacts, image: ImageFacts, failing: set[str]) -> CropPlan | N
     if image.face is None:
         return None
     if not failing & spec.GEOMETRY and file.width * spec.HEIGHT_PX == file.height * spec.WIDTH_PX:
-        return CropPlan(box=(0.0, 0.0, float(file.width), float(file.height)), scale=spec.WIDTH_PX / file.width)
+        return CropPlan(
+            box=(0.0, 0.0, float(file.width), float(file.height)), scale=spec.WIDTH_PX / file.width
+        )
     return plan_crop(image.face, image.frame_scale, image.frame_size)
 
 
 def _not_fixable(report: PhotoReport) -> Refusal:
     codes = report.unfixable_codes or sorted(r.code for r in report.rules if not r.passed)
     no_room = bool(set(codes) & spec.GEOMETRY)
-    message = spec.NO_ROOM_MESSAGE if no_room and set(codes) <= spec.GEOMETRY else (
-        spec.NOT_FIXABLE_MESSAGE.format(codes="、".join(spec.RULES[c].message for c in codes if c in spec.RULES))
-    )  # fmt: skip
+    if no_room and set(codes) <= spec.GEOMETRY:
+        message = spec.NO_ROOM_MESSAGE
+    else:
+        reasons = "、".join(spec.RULES[c].message for c in codes if c in spec.RULES)
+        message = spec.NOT_FIXABLE_MESSAGE.format(codes=reasons)
     return Refusal(code=spec.PHOTO_NOT_FIXABLE, message=message, measured=codes)

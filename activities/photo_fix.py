@@ -20,7 +20,9 @@ class CropPlan:
     scale: float  # output px per source px
 
 
-def plan_crop(face: FaceGeometry, frame_scale: float, frame_size: tuple[int, int]) -> CropPlan | None:
+def plan_crop(
+    face: FaceGeometry, frame_scale: float, frame_size: tuple[int, int]
+) -> CropPlan | None:
     """Search scale, eye height and centre for the crop nearest the standard's middle that
     stays inside the photo; all quantities in the analysis frame, the answer in source px."""
     if face.head_top is None or face.head_top <= 0:
@@ -54,7 +56,12 @@ def plan_crop(face: FaceGeometry, frame_scale: float, frame_size: tuple[int, int
     i = np.unravel_index(np.argmin(np.where(ok, cost, np.inf)), ok.shape)
     si, x0i, y0i = float(s[i]), float(x0[i]), float(y0[i])
     # inside the photo; the search allowed half a pixel of rounding at the far edges
-    box = (max(0.0, x0i), max(0.0, y0i), min(w, x0i + spec.WIDTH_PX / si), min(h, y0i + spec.HEIGHT_PX / si))
+    box = (
+        max(0.0, x0i),
+        max(0.0, y0i),
+        min(w, x0i + spec.WIDTH_PX / si),
+        min(h, y0i + spec.HEIGHT_PX / si),
+    )
     return CropPlan(box=tuple(v / frame_scale for v in box), scale=si * frame_scale)
 
 
@@ -86,5 +93,10 @@ def encode_standard_jpeg(im: Image.Image) -> bytes | None:
 def apply_crop(im: Image.Image, plan: CropPlan) -> Image.Image:
     rgb = im.convert("RGB")  # CMYK, alpha and palette pictures become 24-bit RGB
     left, top, right, bottom = plan.box  # frame → source rounding can overshoot by a hair
-    box = (max(0.0, left), max(0.0, top), min(float(rgb.width), right), min(float(rgb.height), bottom))
+    box = (
+        max(0.0, left),
+        max(0.0, top),
+        min(float(rgb.width), right),
+        min(float(rgb.height), bottom),
+    )
     return rgb.resize((spec.WIDTH_PX, spec.HEIGHT_PX), Image.Resampling.LANCZOS, box=box)

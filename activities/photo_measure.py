@@ -78,7 +78,9 @@ def _eye_ratio(eye: np.ndarray) -> float:
     return float(height / (2 * width)) if width else 0.0
 
 
-def _head_top(lab_img: np.ndarray, backdrop: np.ndarray, centre_x: float, eye_y: float, fw: float) -> float | None:
+def _head_top(
+    lab_img: np.ndarray, backdrop: np.ndarray, centre_x: float, eye_y: float, fw: float
+) -> float | None:
     x0, x1 = int(max(0, centre_x - 0.3 * fw)), int(min(lab_img.shape[1], centre_x + 0.3 * fw))
     band = lab_img[: int(eye_y), x0:x1]
     if band.size == 0:
@@ -112,7 +114,10 @@ def backdrop_colour(lab_img: np.ndarray) -> np.ndarray:
     """Median of the two top corners, a few px in so an added border does not decide it."""
     c, m = CORNER_PX, 10
     corners = np.concatenate(
-        [lab_img[m : m + c, m : m + c].reshape(-1, 3), lab_img[m : m + c, -m - c : -m].reshape(-1, 3)]
+        [
+            lab_img[m : m + c, m : m + c].reshape(-1, 3),
+            lab_img[m : m + c, -m - c : -m].reshape(-1, 3),
+        ]
     )
     return np.median(corners, axis=0)
 
@@ -121,7 +126,9 @@ def background_region(shape: tuple[int, int], face: FaceGeometry) -> np.ndarray:
     h, w = shape
     yy, xx = np.mgrid[0:h, 0:w]
     top = face.head_top if face.head_top is not None else face.eye_y - 0.8 * face.face_width
-    beside = (np.abs(xx - face.centre_x) > 0.95 * face.face_width) & (yy < face.eye_y + 0.4 * face.face_width)
+    beside = (np.abs(xx - face.centre_x) > 0.95 * face.face_width) & (
+        yy < face.eye_y + 0.4 * face.face_width
+    )
     region = (yy < top - 6) | beside
     if region.sum() < 2000:
         region[:CORNER_PX, :CORNER_PX] = region[:CORNER_PX, -CORNER_PX:] = True
@@ -129,20 +136,29 @@ def background_region(shape: tuple[int, int], face: FaceGeometry) -> np.ndarray:
 
 
 def background_stats(lab_img: np.ndarray, region: np.ndarray) -> tuple[float, float, float]:
-    """(ΔE of its median to the reference, 95th-percentile block ΔE to the median, outlier share)."""
+    """(ΔE of its median to the reference, 95th-percentile block ΔE to that median, share of
+    outlier pixels)."""
     px = lab_img[region]
     median = np.median(px, axis=0)
     outliers = float((delta_e(px, median) > spec.BG_OUTLIER_DELTA_E).mean())
     h, w = region.shape
     hb, wb = h // BLOCK_PX, w // BLOCK_PX
-    cov = region[: hb * BLOCK_PX, : wb * BLOCK_PX].reshape(hb, BLOCK_PX, wb, BLOCK_PX).mean(axis=(1, 3))
-    masked = lab_img[: hb * BLOCK_PX, : wb * BLOCK_PX] * region[: hb * BLOCK_PX, : wb * BLOCK_PX, None]
+    cov = (
+        region[: hb * BLOCK_PX, : wb * BLOCK_PX]
+        .reshape(hb, BLOCK_PX, wb, BLOCK_PX)
+        .mean(axis=(1, 3))
+    )
+    masked = (
+        lab_img[: hb * BLOCK_PX, : wb * BLOCK_PX] * region[: hb * BLOCK_PX, : wb * BLOCK_PX, None]
+    )
     sums = masked.reshape(hb, BLOCK_PX, wb, BLOCK_PX, 3).sum(axis=(1, 3))
     full = cov >= 0.75
     worst = 0.0
     if full.any():
         means = sums[full] / (cov[full][:, None] * BLOCK_PX * BLOCK_PX)
-        worst = float(np.percentile(delta_e(means, median), 95))  # one hair-touched block is not a gradient
+        worst = float(
+            np.percentile(delta_e(means, median), 95)
+        )  # one hair-touched block is not a gradient
     return float(delta_e(median, REFERENCE_LAB)), worst, outliers
 
 
@@ -171,7 +187,9 @@ def blur_metric(grey: np.ndarray) -> float:
     return float(max(scores))
 
 
-def light_stats(rgb: np.ndarray, lab_img: np.ndarray, face: FaceGeometry) -> tuple[float, float, float, float]:
+def light_stats(
+    rgb: np.ndarray, lab_img: np.ndarray, face: FaceGeometry
+) -> tuple[float, float, float, float]:
     mask = face_mask(rgb.shape[:2], face)
     if not mask.any():
         return 0.0, 0.0, 0.0, 1.0
@@ -195,7 +213,9 @@ def border_sides(lab_img: np.ndarray, face: FaceGeometry | None) -> int:
     }
     found = 0
     for outer, inner in strips.values():
-        d = delta_e(np.median(outer.reshape(-1, 3), axis=0), np.median(inner.reshape(-1, 3), axis=0))
+        d = delta_e(
+            np.median(outer.reshape(-1, 3), axis=0), np.median(inner.reshape(-1, 3), axis=0)
+        )
         found += int(d > spec.BORDER_MIN_DELTA_E)
     return found
 

@@ -37,28 +37,39 @@ def file_rules(file: FileFacts, image: ImageFacts | None) -> list[PhotoRule]:
     rules = [
         rule(spec.PHOTO_FORMAT, file.is_jpeg, file.format or "无法识别"),
         rule(spec.PHOTO_EXTENSION, file.extension in spec.EXTENSIONS, file.extension or "无"),
-        rule(spec.PHOTO_FILE_SIZE, spec.MIN_FILE_BYTES <= file.size_bytes <= spec.MAX_FILE_BYTES,
-             round(file.size_bytes / 1024, 1)),
-    ]  # fmt: skip
+        rule(
+            spec.PHOTO_FILE_SIZE,
+            spec.MIN_FILE_BYTES <= file.size_bytes <= spec.MAX_FILE_BYTES,
+            round(file.size_bytes / 1024, 1),
+        ),
+    ]
     if file.format is None:
         return rules
     dpi_ok = file.dpi is not None and all(abs(d - spec.DPI) <= spec.DPI_TOLERANCE for d in file.dpi)
     mode = file.mode + ("（灰度内容）" if file.mode == "RGB" and is_grey(file, image) else "")
     rules += [
-        rule(spec.PHOTO_SIZE_PX, (file.width, file.height) == (spec.WIDTH_PX, spec.HEIGHT_PX),
-             [float(file.width), float(file.height)]),
+        rule(
+            spec.PHOTO_SIZE_PX,
+            (file.width, file.height) == (spec.WIDTH_PX, spec.HEIGHT_PX),
+            [float(file.width), float(file.height)],
+        ),
         rule(spec.PHOTO_DPI, dpi_ok, list(file.dpi) if file.dpi else None),
         rule(spec.PHOTO_COLOR_MODE, file.mode == "RGB" and not is_grey(file, image), mode),
-        rule(spec.PHOTO_QUALITY, file.quality is not None and file.quality >= spec.MIN_QUALITY,
-             float(file.quality) if file.quality is not None else None),
-    ]  # fmt: skip
+        rule(
+            spec.PHOTO_QUALITY,
+            file.quality is not None and file.quality >= spec.MIN_QUALITY,
+            float(file.quality) if file.quality is not None else None,
+        ),
+    ]
     return rules
 
 
 def image_rules(image: ImageFacts) -> list[PhotoRule]:
     rules = [
         rule(spec.PHOTO_FACE_COUNT, image.face_count == 1, float(image.face_count)),
-        rule(spec.PHOTO_BORDER, image.border_sides < spec.BORDER_MIN_SIDES, float(image.border_sides)),
+        rule(
+            spec.PHOTO_BORDER, image.border_sides < spec.BORDER_MIN_SIDES, float(image.border_sides)
+        ),
     ]
     face = image.face
     if face is None:
@@ -70,15 +81,38 @@ def image_rules(image: ImageFacts) -> list[PhotoRule]:
         rule(spec.PHOTO_EYES_HEIGHT, _within(face.eye_y, spec.EYES_PX), face.eye_y),
         rule(spec.PHOTO_FACE_WIDTH, _within(face.face_width, spec.FACE_WIDTH_PX), face.face_width),
         rule(spec.PHOTO_EYES_OPEN, face.eye_ratio >= spec.EYE_OPEN_MIN_RATIO, face.eye_ratio),
-        rule(spec.PHOTO_POSE, abs(face.roll_deg) <= spec.ROLL_MAX_DEG and abs(face.yaw) <= spec.YAW_MAX,
-             [round(face.roll_deg, 1), round(face.yaw, 3)]),
+        rule(
+            spec.PHOTO_POSE,
+            abs(face.roll_deg) <= spec.ROLL_MAX_DEG and abs(face.yaw) <= spec.YAW_MAX,
+            [round(face.roll_deg, 1), round(face.yaw, 3)],
+        ),
         rule(spec.PHOTO_BG_COLOR, image.bg_delta_e <= spec.BG_MAX_DELTA_E, image.bg_delta_e),
-        rule(spec.PHOTO_BG_UNIFORM, image.bg_block_delta_e <= spec.BG_MAX_BLOCK_DELTA_E, image.bg_block_delta_e),
-        rule(spec.PHOTO_BG_OBJECTS, image.bg_outlier_share <= spec.BG_MAX_OUTLIER_SHARE, image.bg_outlier_share),
-        rule(spec.PHOTO_EXPOSURE, _within(image.face_lightness, spec.FACE_LIGHTNESS), image.face_lightness),
+        rule(
+            spec.PHOTO_BG_UNIFORM,
+            image.bg_block_delta_e <= spec.BG_MAX_BLOCK_DELTA_E,
+            image.bg_block_delta_e,
+        ),
+        rule(
+            spec.PHOTO_BG_OBJECTS,
+            image.bg_outlier_share <= spec.BG_MAX_OUTLIER_SHARE,
+            image.bg_outlier_share,
+        ),
+        rule(
+            spec.PHOTO_EXPOSURE,
+            _within(image.face_lightness, spec.FACE_LIGHTNESS),
+            image.face_lightness,
+        ),
         rule(spec.PHOTO_LIGHT_EVEN, image.side_diff <= spec.FACE_MAX_SIDE_DIFF, image.side_diff),
-        rule(spec.PHOTO_HIGHLIGHTS, image.highlight_share <= spec.MAX_HIGHLIGHT_SHARE, image.highlight_share),
+        rule(
+            spec.PHOTO_HIGHLIGHTS,
+            image.highlight_share <= spec.MAX_HIGHLIGHT_SHARE,
+            image.highlight_share,
+        ),
         rule(spec.PHOTO_SHARPNESS, image.blur <= spec.MAX_BLUR, image.blur),
-        rule(spec.PHOTO_GLASSES_GLARE, image.glare_pixels <= spec.GLARE_MAX_PIXELS, float(image.glare_pixels)),
-    ]  # fmt: skip
+        rule(
+            spec.PHOTO_GLASSES_GLARE,
+            image.glare_pixels <= spec.GLARE_MAX_PIXELS,
+            float(image.glare_pixels),
+        ),
+    ]
     return rules

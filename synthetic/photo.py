@@ -62,7 +62,9 @@ class Scene:
 def _backdrop(scene: Scene, rng: np.random.Generator) -> np.ndarray:
     w, h = scene.size
     colour = np.array(scene.backdrop) + rng.normal(0.0, 2.0, 3)
-    low = cv2.resize(rng.normal(0.0, 1.0, (h // 40 + 2, w // 40 + 2)), (w, h), interpolation=cv2.INTER_CUBIC)
+    low = cv2.resize(
+        rng.normal(0.0, 1.0, (h // 40 + 2, w // 40 + 2)), (w, h), interpolation=cv2.INTER_CUBIC
+    )
     cloth = cv2.GaussianBlur(rng.normal(0.0, 1.0, (h, w)), (0, 0), 1.2)
     img = np.empty((h, w, 3))
     img[:] = colour
@@ -76,8 +78,10 @@ def _scale(cut: Cutout, scene: Scene) -> float:
 
 
 def _transform(cut: Cutout, scene: Scene) -> np.ndarray:
-    """Scale about the eyes, level the eye line (fixtures' heads lean), then apply the scene's roll."""
-    m = cv2.getRotationMatrix2D((cut.centre_x, cut.eye_y), cut.roll_deg + scene.roll_deg, _scale(cut, scene))
+    """Scale about the eyes, level the eye line (the fixtures' heads lean), add the scene's roll."""
+    m = cv2.getRotationMatrix2D(
+        (cut.centre_x, cut.eye_y), cut.roll_deg + scene.roll_deg, _scale(cut, scene)
+    )
     m[0, 2] += scene.centre_x - cut.centre_x
     m[1, 2] += scene.eye_y - cut.eye_y
     return m
@@ -90,7 +94,9 @@ def _place(cut: Cutout, scene: Scene) -> tuple[np.ndarray, np.ndarray]:
     m = _transform(cut, scene)
     interp = cv2.INTER_AREA if s < 1 else cv2.INTER_CUBIC
     rgb = cv2.warpAffine(cut.rgb, m, (w, h), flags=interp, borderMode=cv2.BORDER_REPLICATE)
-    alpha = cv2.warpAffine(cut.alpha, m, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    alpha = cv2.warpAffine(
+        cut.alpha, m, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
+    )
     person = rgb.astype(np.float64) * scene.person_gain
     if scene.side_light:
         fw = cut.face_width * s
@@ -108,13 +114,16 @@ def render(cut: Cutout, scene: Scene, rng: np.random.Generator) -> np.ndarray:
     return np.clip(img, 0, 255).astype(np.uint8)
 
 
-def encode(rgb: np.ndarray, target_bytes: int = 30 * 1024, dpi: int = 300, fmt: str = "JPEG", **kw) -> bytes:
-    """JPEG whose quality is searched so the file lands near `target_bytes` (as a camera app would)."""
+def encode(
+    rgb: np.ndarray, target_bytes: int = 30 * 1024, dpi: int = 300, fmt: str = "JPEG", **kw
+) -> bytes:
+    """JPEG whose quality is searched so the file lands near `target_bytes`, as a camera app's."""
     im = Image.fromarray(rgb)
     if fmt != "JPEG":
         buf = io.BytesIO()
         im.save(buf, fmt, dpi=(dpi, dpi), **kw)
         return buf.getvalue()
+
     def save(quality: int) -> bytes:
         buf = io.BytesIO()
         im.save(buf, "JPEG", quality=quality, dpi=(dpi, dpi), **kw)
@@ -183,7 +192,9 @@ def _face_frame(cut: Cutout, scene: Scene) -> tuple[np.ndarray, float]:
 
 def _blob(img: np.ndarray, centre, axes, colour, strength: float = 1.0) -> None:
     mask = np.zeros(img.shape[:2], np.float64)
-    cv2.ellipse(mask, (int(centre[0]), int(centre[1])), (int(axes[0]), int(axes[1])), 0, 0, 360, 1.0, -1)
+    cv2.ellipse(
+        mask, (int(centre[0]), int(centre[1])), (int(axes[0]), int(axes[1])), 0, 0, 360, 1.0, -1
+    )
     mask = cv2.GaussianBlur(mask, (0, 0), max(1.0, min(axes) / 4))[..., None] * strength
     img[:] = img * (1 - mask) + np.array(colour, np.float64) * mask
 
@@ -217,7 +228,16 @@ def _paint_shadow_first(cut: Cutout, rng: np.random.Generator) -> bytes:
     bg = _backdrop(scene, rng)
     _, fw = _face_frame(cut, scene)
     shade = np.zeros((h, w), np.float64)
-    cv2.ellipse(shade, (int(scene.centre_x + 0.75 * fw), int(scene.eye_y)), (int(0.55 * fw), int(0.9 * fw)), 0, 0, 360, 1.0, -1)
+    cv2.ellipse(
+        shade,
+        (int(scene.centre_x + 0.75 * fw), int(scene.eye_y)),
+        (int(0.55 * fw), int(0.9 * fw)),
+        0,
+        0,
+        360,
+        1.0,
+        -1,
+    )
     shade = cv2.GaussianBlur(shade, (0, 0), 12)[..., None]
     bg *= 1 - 0.45 * shade
     person, alpha = _place(cut, scene)
@@ -225,7 +245,7 @@ def _paint_shadow_first(cut: Cutout, rng: np.random.Generator) -> bytes:
     return _jpeg(np.clip(img, 0, 255).astype(np.uint8), rng)
 
 
-def _paint_border(img, cut, scene) -> None:
+def _paint_border(img, _cut, _scene) -> None:
     img[:8, :] = img[-8:, :] = 255
     img[:, :8] = img[:, -8:] = 255
 
@@ -251,11 +271,19 @@ def _no_person(_cut: Cutout, rng: np.random.Generator) -> bytes:
     return _jpeg(np.clip(img, 0, 255).astype(np.uint8), rng)
 
 
-def _sized(size: tuple[int, int], quality: int = 90) -> Callable[[Cutout, np.random.Generator], bytes]:
+def _sized(
+    size: tuple[int, int], quality: int = 90
+) -> Callable[[Cutout, np.random.Generator], bytes]:
     def make(cut: Cutout, rng: np.random.Generator) -> bytes:
         k = size[0] / 480
         scene = _random_scene(cut, rng)
-        scene = replace(scene, size=size, eye_y=scene.eye_y * k, face_width=scene.face_width * k, centre_x=240 * k)
+        scene = replace(
+            scene,
+            size=size,
+            eye_y=scene.eye_y * k,
+            face_width=scene.face_width * k,
+            centre_x=240 * k,
+        )
         buf = io.BytesIO()
         Image.fromarray(render(cut, scene, rng)).save(buf, "JPEG", quality=quality, dpi=(300, 300))
         return buf.getvalue()
@@ -317,7 +345,17 @@ VARIANTS: dict[str, Callable[[Cutout, np.random.Generator], bytes]] = {
     "two_people": _two_people,
     "no_person": _no_person,
 }
-FIXABLE_VARIANTS = ("png", "cmyk", "dpi_72", "low_quality", "file_too_big", "too_large_px", "head_small", "off_centre", "head_low")
+FIXABLE_VARIANTS = (
+    "png",
+    "cmyk",
+    "dpi_72",
+    "low_quality",
+    "file_too_big",
+    "too_large_px",
+    "head_small",
+    "off_centre",
+    "head_low",
+)
 BROKEN_VARIANTS = tuple(v for v in VARIANTS if v != "compliant" and v not in FIXABLE_VARIANTS)
 
 

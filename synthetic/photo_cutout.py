@@ -93,10 +93,14 @@ def _grabcut_mask(rgb: np.ndarray, pts: np.ndarray, prior: Prior) -> np.ndarray:
     mask[(yy > chin + 0.6 * fw) & (np.abs(xx - cx) < 0.6 * fw)] = cv2.GC_FGD
     cv2.setRNGSeed(0)
     bgd, fgd = np.zeros((1, 65)), np.zeros((1, 65))
-    cv2.grabCut(cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR), mask, None, bgd, fgd, 4, cv2.GC_INIT_WITH_MASK)
+    cv2.grabCut(
+        cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR), mask, None, bgd, fgd, 4, cv2.GC_INIT_WITH_MASK
+    )
     fg = ((mask == cv2.GC_FGD) | (mask == cv2.GC_PR_FGD)).astype(np.uint8)
     thin = max(3, int(0.06 * fw) | 1)  # poles, cords and hair strands narrower than this go
-    fg = cv2.morphologyEx(fg, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (thin, thin)))
+    fg = cv2.morphologyEx(
+        fg, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (thin, thin))
+    )
     return _largest_without_holes(fg)
 
 
@@ -131,7 +135,9 @@ def cutout(face_path: str) -> Cutout:
     rgb = cv2.resize(src, (round(src.shape[1] * s), round(src.shape[0] * s)), interpolation=interp)
     small = cv2.resize(rgb, None, fx=GRABCUT_SCALE, fy=GRABCUT_SCALE, interpolation=cv2.INTER_AREA)
     fg = _grabcut_mask(small, pts * GRABCUT_SCALE, PRIORS.get(Path(face_path).name, Prior()))
-    alpha = cv2.resize(fg.astype(np.float32), (rgb.shape[1], rgb.shape[0]), interpolation=cv2.INTER_LINEAR)
+    alpha = cv2.resize(
+        fg.astype(np.float32), (rgb.shape[1], rgb.shape[0]), interpolation=cv2.INTER_LINEAR
+    )
     alpha = cv2.GaussianBlur(alpha, (0, 0), 1.2)
     alpha[-2:, :] = alpha[-3:-2, :]  # the body continues below the source's bottom edge
     cx, eye_y = pts[27, 0], pts[36:48, 1].mean()
@@ -145,5 +151,7 @@ def cutout(face_path: str) -> Cutout:
         eye_y=float(eye_y),
         head_top=float(rows[0]) if rows.size else float(eye_y - 0.8 * fw),
         face_width=fw,
-        roll_deg=float(np.degrees(np.arctan2(*(pts[42:48].mean(axis=0) - pts[36:42].mean(axis=0))[::-1]))),
+        roll_deg=float(
+            np.degrees(np.arctan2(*(pts[42:48].mean(axis=0) - pts[36:42].mean(axis=0))[::-1]))
+        ),
     )

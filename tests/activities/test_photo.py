@@ -117,18 +117,24 @@ def store(tmp_path) -> LocalObjectStore:
 def test_check_photo_activity(store):
     photos = PhotoActivities(store)
     obj = store.put("uploads/a/photo.jpg", cached_photo(OBAMA, 0, "bg_white"), "image/jpeg")
-    report = ActivityEnvironment().run(photos.check_photo, CheckPhotoInput(photo=obj, filename="IMG.JPG"))
+    report = ActivityEnvironment().run(
+        photos.check_photo, CheckPhotoInput(photo=obj, filename="IMG.JPG")
+    )
     assert not report.passed
     assert [r.code for r in report.rules if not r.passed] == [spec.PHOTO_BG_COLOR]
     assert report.unfixable_codes == [spec.PHOTO_BG_COLOR] and not report.fixable
 
 
-@pytest.mark.parametrize("variant", ["off_centre", "head_small", "head_low", "too_large_px", "png", "dpi_72"])
+@pytest.mark.parametrize(
+    "variant", ["off_centre", "head_small", "head_low", "too_large_px", "png", "dpi_72"]
+)
 def test_fix_makes_fixable_photo_compliant(store, variant):
     photos = PhotoActivities(store)
     obj = store.put("uploads/a/original", cached_photo(OBAMA, 0, variant))
     assert photos.inspect(store.get(obj.key), "x.jpg").report.fixable
-    result = ActivityEnvironment().run(photos.fix_photo, FixPhotoInput(photo=obj, fixed_key="fixed/a.jpg"))
+    result = ActivityEnvironment().run(
+        photos.fix_photo, FixPhotoInput(photo=obj, fixed_key="fixed/a.jpg")
+    )
     assert result.refusals == []
     assert result.report.passed, [r for r in result.report.rules if not r.passed]
     fixed = store.get("fixed/a.jpg")
@@ -150,7 +156,9 @@ def test_fix_makes_fixable_photo_compliant(store, variant):
 def test_fix_refuses_unfixable_photo_and_says_why(store, face, variant, code):
     photos = PhotoActivities(store)
     obj = store.put("uploads/a/original.jpg", cached_photo(face, 0, variant))
-    result = ActivityEnvironment().run(photos.fix_photo, FixPhotoInput(photo=obj, fixed_key="fixed/a.jpg"))
+    result = ActivityEnvironment().run(
+        photos.fix_photo, FixPhotoInput(photo=obj, fixed_key="fixed/a.jpg")
+    )
     assert result.fixed is None and not store.exists("fixed/a.jpg")
     assert code in result.report.unfixable_codes
     assert result.refusals and result.refusals[0].code == spec.PHOTO_NOT_FIXABLE
@@ -160,14 +168,18 @@ def test_fix_refuses_unfixable_photo_and_says_why(store, face, variant, code):
 def test_fix_leaves_compliant_photo_alone(store):
     photos = PhotoActivities(store)
     obj = store.put("uploads/a/ok.jpg", cached_photo(OBAMA, 0))
-    result = ActivityEnvironment().run(photos.fix_photo, FixPhotoInput(photo=obj, fixed_key="fixed/a.jpg"))
+    result = ActivityEnvironment().run(
+        photos.fix_photo, FixPhotoInput(photo=obj, fixed_key="fixed/a.jpg")
+    )
     assert result.fixed is None and result.report.passed and result.refusals == []
 
 
 def test_fixed_photo_is_the_source_crop_never_mirrored_or_rotated(photos):
     source = cached_photo(OBAMA, 0, "off_centre")
     inspection = photos.inspect(source, "photo.jpg")
-    fixed = np.asarray(Image.open(io.BytesIO(_fix_bytes(photos, inspection))).convert("RGB"), np.float64)
+    fixed = np.asarray(
+        Image.open(io.BytesIO(_fix_bytes(photos, inspection))).convert("RGB"), np.float64
+    )
     crop = apply_crop(Image.open(io.BytesIO(source)), inspection.plan)
     expected = np.asarray(crop, np.float64)
     mirrored = expected[:, ::-1]
