@@ -17,8 +17,6 @@ from temporalio.worker import Worker
 from activities.records import RecordActivities
 from activities.sms import SmsActivities
 from activities.tickets import TicketActivities
-from domain.enrollment import ENROLLMENT_TASK_QUEUE
-from domain.vision import VISION_TASK_QUEUE
 from infra.config import Settings, get_settings
 from infra.db import create_schema, default_engine
 from infra.otp import OtpService
@@ -40,7 +38,7 @@ def enrollment_worker(client: Client, settings: Settings, executor: ThreadPoolEx
     tickets = TicketActivities(engine, client)
     return Worker(
         client,
-        task_queue=ENROLLMENT_TASK_QUEUE,
+        task_queue=settings.enrollment_task_queue,
         workflows=[EnrollmentWorkflow, EnrollmentPeriodWorkflow],
         activities=[
             sms.send_sms_code, sms.check_sms_code, sms.notify_candidate,
@@ -65,7 +63,7 @@ def vision_activities(settings: Settings) -> list:
 def vision_worker(client: Client, settings: Settings, executor: ThreadPoolExecutor) -> Worker:
     return Worker(
         client,
-        task_queue=VISION_TASK_QUEUE,
+        task_queue=settings.vision_task_queue,
         activities=vision_activities(settings),
         activity_executor=executor,
         max_concurrent_activities=2,  # CPU-bound: one per core

@@ -19,6 +19,8 @@ class Settings(BaseSettings):
 
     temporal_address: str = "127.0.0.1:7233"
     temporal_namespace: str = "default"
+    enrollment_task_queue: str = "ruji-enrollment"
+    vision_task_queue: str = "ruji-vision"
 
     database_url: str = ""  # empty: SQLite file under var_dir
 

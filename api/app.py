@@ -1,0 +1,73 @@
+"""The FastAPI application. `create_app()` is the factory uvicorn runs; nothing is built at import."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
+
+from api.codec_server import codec_router
+from api.deps import Services, require_operator
+from api.errors import ApiError, api_error_handler, refused_handler, validation_handler
+from api.routes import admin, candidate, dev, examiner, files
+from domain.errors import RefusedError
+from infra.config import Settings, get_settings
+from infra.db import create_schema, default_engine, make_engine
+from infra.logmask import install_log_masking
+from infra.otp import OtpService
+from infra.sms import build_sms_provider
+from infra.storage import build_object_store
+from infra.temporal import codec_for, connect
+
+log = logging.getLogger("ruji.api")
+
+
+def create_app(settings: Settings | None = None, services: Services | None = None) -> FastAPI:
+    """`services` lets tests hand in their own DB/Temporal; otherwise the lifespan builds them."""
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        install_log_masking()
+        if services is not None:
+            app.state.services = services
+        else:
+            engine = default_engine() if not settings.database_url else make_engine(settings.database_url)
+            create_schema(engine)
+            provider = build_sms_provider(settings.sms_provider)
+            app.state.services = Services(
+                settings=settings, engine=engine, store=build_object_store(settings),
+                otp=OtpService(engine, provider, settings.identity_hmac_key),
+                temporal=await connect(settings),
+            )  # fmt: skip
+        yield
+
+    app = FastAPI(
+        title="ruji — 新考生入籍",
+        version="0.1.0",
+        description="Back end of Hunan's self-study-exam new-candidate enrollment. Errors are "
+        "`{code, message}` with a Chinese message.",
+        lifespan=lifespan,
+    )
+    app.add_exception_handler(ApiError, api_error_handler)
+    app.add_exception_handler(RefusedError, refused_handler)
+    app.add_exception_handler(RequestValidationError, validation_handler)
+    app.add_middleware(
+        CORSMiddleware, allow_origins=[settings.ui_origin], allow_methods=["POST"],
+        allow_headers=["authorization", "content-type", "x-namespace"], allow_credentials=True,
+    )  # fmt: skip
+    for router in (candidate.router, examiner.router, admin.router, files.router):
+        app.include_router(router)
+    app.include_router(codec_router(codec_for(settings), require_operator))
+    if settings.env in ("dev", "test"):
+        app.include_router(dev.router)
+
+    @app.get("/healthz", tags=["ops"])
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    return app

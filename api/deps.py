@@ -1,0 +1,74 @@
+"""Dependencies of the routes, as `Annotated` aliases. The app's lifespan builds the shared parts
+once and keeps them on `app.state`."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+from temporalio.client import Client
+
+from api.errors import ApiError
+from infra.config import Settings
+from infra.otp import OtpService
+from infra.storage import ObjectStore
+from infra.tokens import Principal, TokenError, read_token
+
+
+@dataclass
+class Services:
+    settings: Settings
+    engine: Engine
+    store: ObjectStore
+    otp: OtpService
+    temporal: Client | None = None
+
+    def client(self) -> Client:
+        if self.temporal is None:
+            raise ApiError("TEMPORAL_UNAVAILABLE", "服务暂不可用，请稍后重试", status=503)
+        return self.temporal
+
+
+def get_services(request: Request) -> Services:
+    return request.app.state.services
+
+
+ServicesDep = Annotated[Services, Depends(get_services)]
+
+
+def get_session(services: ServicesDep) -> Iterator[Session]:
+    with Session(services.engine) as session:
+        yield session
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+
+
+def _principal(request: Request, services: ServicesDep) -> Principal:
+    header = request.headers.get("authorization", "")
+    if not header.lower().startswith("bearer "):
+        raise ApiError("AUTH_REQUIRED")
+    try:
+        return read_token(services.settings.secret_key, header[7:].strip())
+    except TokenError:
+        raise ApiError("AUTH_INVALID") from None
+
+
+def _role(*roles: str):
+    def check(principal: Annotated[Principal, Depends(_principal)]) -> Principal:
+        if principal.role not in roles:
+            raise ApiError("FORBIDDEN")
+        return principal
+
+    return check
+
+
+CandidateDep = Annotated[Principal, Depends(_role("candidate"))]
+ExaminerDep = Annotated[Principal, Depends(_role("examiner", "admin"))]
+AdminDep = Annotated[Principal, Depends(_role("admin"))]
+OperatorDep = Annotated[Principal, Depends(_role("operator", "admin"))]
+require_operator = _role("operator", "admin")

@@ -1,0 +1,77 @@
+"""Every refusal leaves the API as `{code, message, ...}` with a Chinese message and a status
+chosen by its code."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from temporalio.client import WorkflowUpdateFailedError
+from temporalio.exceptions import ApplicationError
+
+from domain.errors import RefusedError
+from domain.messages import MESSAGES
+
+STATUS_BY_CODE = {
+    "AUTH_REQUIRED": 401,
+    "AUTH_INVALID": 401,
+    "LOGIN_FAILED": 401,
+    "FORBIDDEN": 403,
+    "REGION_FORBIDDEN": 403,
+    "WINDOW_CLOSED": 403,
+    "APPLICATION_NOT_FOUND": 404,
+    "PERIOD_NOT_FOUND": 404,
+    "SMS_COOLDOWN": 429,
+    "SMS_DAILY_CAP": 429,
+    "WRONG_STATE": 409,
+    "ALREADY_CLAIMED": 409,
+    "UNDER_REVIEW_LOCKED": 409,
+    "NOT_EDITABLE": 409,
+    "NOT_CLAIMED_BY_YOU": 409,
+    "UPLOAD_TOO_LARGE": 413,
+}
+
+
+class ErrorBody(BaseModel):
+    code: str
+    message: str
+    measured: Any = None
+    expected: Any = None
+    details: Any = None
+
+
+class ApiError(Exception):
+    def __init__(self, code: str, message: str | None = None, status: int | None = None, **extra: Any):
+        self.body = ErrorBody(code=code, message=message or MESSAGES.get(code, code), **extra)
+        self.status = status or STATUS_BY_CODE.get(code, 422)
+
+
+def from_update_failure(exc: WorkflowUpdateFailedError) -> ApiError:
+    cause = exc.cause
+    if isinstance(cause, ApplicationError) and cause.type:
+        payload = cause.details[0] if cause.details and isinstance(cause.details[0], dict) else {}
+        extra = {k: payload.get(k) for k in ("measured", "expected", "details") if payload.get(k) is not None}
+        return ApiError(cause.type, payload.get("message") or cause.message, **extra)
+    return ApiError("STEP_FAILED", "处理失败，请稍后重试", status=503)
+
+
+async def api_error_handler(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ApiError)
+    return JSONResponse(exc.body.model_dump(exclude_none=True), status_code=exc.status)
+
+
+async def refused_handler(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RefusedError)
+    r = exc.refusal
+    status = STATUS_BY_CODE.get(r.code, 413 if r.code == "UPLOAD_TOO_LARGE" else 422)
+    return JSONResponse(r.model_dump(exclude_none=True), status_code=status)
+
+
+async def validation_handler(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    fields = [".".join(str(p) for p in e["loc"][1:]) for e in exc.errors()]
+    body = ErrorBody(code="INVALID_REQUEST", message="请求数据不完整或格式不正确：" + "、".join(fields), details=fields)
+    return JSONResponse(body.model_dump(exclude_none=True), status_code=422)

@@ -1,0 +1,87 @@
+"""Admins and operators: enrollment periods, the review deadline, supplementary ticket runs."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from fastapi import APIRouter
+from pydantic import BaseModel, Field
+from sqlmodel import select
+from temporalio.common import WorkflowIDConflictPolicy
+
+from api.applications import run_query, run_update
+from api.deps import AdminDep, OperatorDep, ServicesDep, SessionDep
+from domain.ids import period_workflow_id
+from domain.period import DeadlineChange, PeriodConfig, PeriodInput, PeriodView, WindowChange
+from infra.db import Period
+from workflows.period import EnrollmentPeriodWorkflow
+
+router = APIRouter(prefix="/api/v1/admin", tags=["admin"])
+
+
+class PeriodRow(BaseModel):
+    period_id: str
+    year: int
+    window: int
+    opens_at: datetime
+    closes_at: datetime
+    review_deadline: datetime
+    state: str
+
+
+class NewPeriod(BaseModel):
+    period_id: str = Field(pattern=r"^\d{4}-[12]$", examples=["2026-2"])
+    opens_at: datetime
+    closes_at: datetime
+    review_deadline: datetime
+
+
+@router.get("/periods")
+def periods(session: SessionDep, _: OperatorDep) -> list[PeriodRow]:
+    return [
+        PeriodRow(
+            period_id=p.id, year=p.year, window=p.window, opens_at=p.opens_at, closes_at=p.closes_at,
+            review_deadline=p.review_deadline, state=p.state,
+        )
+        for p in session.exec(select(Period).order_by(Period.opens_at))
+    ]  # fmt: skip
+
+
+@router.post("/periods", status_code=201)
+async def create_period(body: NewPeriod, services: ServicesDep, _: AdminDep) -> PeriodView:
+    year, window = body.period_id.split("-")
+    cfg = PeriodConfig(
+        period_id=body.period_id, year=int(year), window=int(window), opens_at=body.opens_at,
+        closes_at=body.closes_at, review_deadline=body.review_deadline,
+    )  # fmt: skip
+    handle = await services.client().start_workflow(
+        EnrollmentPeriodWorkflow.run, PeriodInput(config=cfg), id=period_workflow_id(body.period_id),
+        task_queue=services.settings.enrollment_task_queue, id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+    )  # fmt: skip
+    return await run_query(handle, EnrollmentPeriodWorkflow.view)
+
+
+def _period(services: ServicesDep, period_id: str):
+    return services.client().get_workflow_handle(period_workflow_id(period_id))
+
+
+@router.get("/periods/{period_id}")
+async def period(period_id: str, services: ServicesDep, _: OperatorDep) -> PeriodView:
+    return await run_query(_period(services, period_id), EnrollmentPeriodWorkflow.view)
+
+
+@router.put("/periods/{period_id}/review-deadline")
+async def move_review_deadline(period_id: str, body: DeadlineChange, services: ServicesDep, _: OperatorDep) -> PeriodView:
+    """Extend (or bring forward) the review deadline, without a redeploy."""
+    return await run_update(_period(services, period_id), EnrollmentPeriodWorkflow.set_review_deadline, body)
+
+
+@router.put("/periods/{period_id}/window")
+async def move_window(period_id: str, body: WindowChange, services: ServicesDep, _: AdminDep) -> PeriodView:
+    return await run_update(_period(services, period_id), EnrollmentPeriodWorkflow.set_window, body)
+
+
+@router.post("/periods/{period_id}/supplementary-issuing")
+async def supplementary_issuing(period_id: str, services: ServicesDep, _: OperatorDep) -> PeriodView:
+    """Numbers for applications approved after the deadline."""
+    return await run_update(_period(services, period_id), EnrollmentPeriodWorkflow.start_supplementary_issuing)

@@ -1,0 +1,248 @@
+"""The candidate's steps R1–R16, in order. Each route is a thin call into the application's
+workflow; the candidate token is bound to one application."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated
+
+from fastapi import APIRouter, File, Form, Path, Request, UploadFile
+from pydantic import BaseModel, Field
+from sqlmodel import select
+
+from api.applications import application_handle, open_period, run_query, run_update, start_or_resume, store_upload
+from api.deps import CandidateDep, ServicesDep, SessionDep
+from api.errors import ApiError
+from domain.enrollment import (
+    PHONE_RE,
+    ApplicationView,
+    AttachmentUpload,
+    CodeSent,
+    ConfirmIdCardInput,
+    EnrollmentForm,
+    IdCardUpload,
+    LivenessAnswer,
+    PhotoUpload,
+    RequestCodeInput,
+    VerifyPhoneInput,
+)
+from domain.ids import keyed_hash
+from domain.masking import mask_phone
+from domain.states import PRE_SUBMIT, AppState
+from domain.vision import FixPhotoResult, IdCardFields, IdType
+from infra.db import Application
+from infra.tokens import issue_token
+from infra.uploads import DOCUMENT_POLICY, ID_PHOTO_POLICY
+from workflows.enrollment import EnrollmentWorkflow
+
+router = APIRouter(prefix="/api/v1", tags=["candidate"])
+
+MAX_LIVENESS_FRAMES = 12
+
+
+class RegisterRequest(BaseModel):
+    id_type: IdType = IdType.RESIDENT_ID
+    id_number: str = Field(min_length=6, max_length=20, examples=["430104199903120012"])
+    phone: str = Field(examples=["13900001111"])
+
+
+class RegisterResponse(BaseModel):
+    application_id: str
+    code_sent: CodeSent
+
+
+class VerifyRequest(BaseModel):
+    application_id: str
+    code: str = Field(examples=["123456"])
+
+
+class LoginCodeRequest(BaseModel):
+    phone: str
+
+
+class LoginRequest(BaseModel):
+    phone: str
+    code: str
+
+
+class Session(BaseModel):
+    token: str
+    application: ApplicationView
+
+
+class PeriodInfo(BaseModel):
+    period_id: str
+    open: bool
+    message: str = ""
+
+
+def _client_ip(request: Request) -> str:
+    return request.client.host if request.client else ""
+
+
+def _check_phone(phone: str) -> None:
+    if not PHONE_RE.match(phone):
+        raise ApiError("PHONE_INVALID")
+
+
+@router.get("/period")
+def current_period(session: SessionDep) -> PeriodInfo:
+    """R1: whether enrollment is open now."""
+    try:
+        period = open_period(session)
+    except ApiError as exc:
+        return PeriodInfo(period_id="", open=False, message=exc.body.message)
+    return PeriodInfo(period_id=period.id, open=True)
+
+
+@router.post("/candidate/register", status_code=201)
+async def register(body: RegisterRequest, request: Request, services: ServicesDep, session: SessionDep) -> RegisterResponse:
+    """R2: phone + ID; sends the SMS code. The same identity always lands on the same application."""
+    _check_phone(body.phone)
+    number = body.id_number.strip().upper()
+    if body.id_type != IdType.PASSPORT and not (len(number) == 18 and number[:17].isdigit()):
+        raise ApiError("ID_NUMBER_INVALID")
+    period = open_period(session)
+    handle = await start_or_resume(services, session, period, body.id_type, number, body.phone)
+    sent = await run_update(handle, EnrollmentWorkflow.request_phone_code, RequestCodeInput(client_ip=_client_ip(request)))
+    return RegisterResponse(application_id=handle.id, code_sent=sent)
+
+
+@router.post("/candidate/verify")
+async def verify(body: VerifyRequest, services: ServicesDep) -> Session:
+    handle = application_handle(services.client(), body.application_id)
+    view = await run_update(handle, EnrollmentWorkflow.verify_phone, VerifyPhoneInput(code=body.code))
+    return Session(token=issue_token(services.settings.secret_key, handle.id, "candidate"), application=view)
+
+
+@router.post("/candidate/login/code")
+async def login_code(body: LoginCodeRequest, request: Request, services: ServicesDep, session: SessionDep) -> CodeSent:
+    """A returning candidate logs in by phone + code and lands on his application."""
+    _check_phone(body.phone)
+    if _latest_application(session, services, body.phone) is None:
+        raise ApiError("APPLICATION_NOT_FOUND")
+    wait = await asyncio.to_thread(services.otp.send_code, body.phone, _client_ip(request))
+    return CodeSent(phone_masked=mask_phone(body.phone), resend_after_s=wait)
+
+
+@router.post("/candidate/login")
+async def login(body: LoginRequest, services: ServicesDep, session: SessionDep) -> Session:
+    _check_phone(body.phone)
+    app = _latest_application(session, services, body.phone)
+    if app is None:
+        raise ApiError("APPLICATION_NOT_FOUND")
+    await asyncio.to_thread(services.otp.check_code, body.phone, body.code)
+    view = await run_query(application_handle(services.client(), app.workflow_id), EnrollmentWorkflow.view)
+    return Session(token=issue_token(services.settings.secret_key, app.workflow_id, "candidate"), application=view)
+
+
+def _latest_application(session: SessionDep, services: ServicesDep, phone: str) -> Application | None:
+    phone_hash = keyed_hash(services.settings.identity_hmac_key, phone)
+    return session.exec(
+        select(Application)
+        .where(Application.phone_hash == phone_hash, Application.status != AppState.EXPIRED.value)
+        .order_by(Application.updated_at.desc())  # type: ignore[attr-defined]
+    ).first()
+
+
+# --- my application ---------------------------------------------------------------------------
+def _mine(services: ServicesDep, me: CandidateDep):
+    return application_handle(services.client(), me.sub)
+
+
+@router.get("/me")
+async def my_application(services: ServicesDep, me: CandidateDep) -> ApplicationView:
+    """R14: review progress and result; the ticket number once issued."""
+    return await run_query(_mine(services, me), EnrollmentWorkflow.view)
+
+
+@router.post("/me/id-card")
+async def upload_id_card(
+    services: ServicesDep, me: CandidateDep,
+    front: Annotated[UploadFile, File(description="头像面")], back: Annotated[UploadFile, File(description="国徽面")],
+) -> ApplicationView:  # fmt: skip
+    """R3: both sides; the OCR result comes back for the candidate to check."""
+    front_obj, _ = await store_upload(services, front, DOCUMENT_POLICY, f"{me.sub}/id/front")
+    back_obj, _ = await store_upload(services, back, DOCUMENT_POLICY, f"{me.sub}/id/back")
+    return await run_update(_mine(services, me), EnrollmentWorkflow.submit_id_card, IdCardUpload(front=front_obj, back=back_obj))
+
+
+@router.post("/me/id-card/confirm")
+async def confirm_id_card(fields: IdCardFields, services: ServicesDep, me: CandidateDep) -> ApplicationView:
+    """Any field changed from the OCR value is recorded as a correction for the examiner."""
+    return await run_update(_mine(services, me), EnrollmentWorkflow.confirm_id_card, ConfirmIdCardInput(fields=fields))
+
+
+@router.post("/me/photo")
+async def upload_photo(services: ServicesDep, me: CandidateDep, photo: Annotated[UploadFile, File()]) -> ApplicationView:
+    """R4: checked rule by rule against Attachment 2; a refusal lists every failing rule."""
+    obj, filename = await store_upload(services, photo, ID_PHOTO_POLICY, f"{me.sub}/photo/upload", keep_original=True)
+    return await run_update(_mine(services, me), EnrollmentWorkflow.submit_photo, PhotoUpload(photo=obj, filename=filename))
+
+
+@router.post("/me/photo/fix")
+async def fix_photo(services: ServicesDep, me: CandidateDep) -> FixPhotoResult:
+    return await run_update(_mine(services, me), EnrollmentWorkflow.fix_photo)
+
+
+@router.post("/me/photo/accept-fix")
+async def accept_fixed_photo(services: ServicesDep, me: CandidateDep) -> ApplicationView:
+    return await run_update(_mine(services, me), EnrollmentWorkflow.accept_fixed_photo)
+
+
+@router.post("/me/liveness/challenge")
+async def liveness_challenge(services: ServicesDep, me: CandidateDep) -> ApplicationView:
+    """R5: a random sequence of actions, single use, 60 s."""
+    return await run_update(_mine(services, me), EnrollmentWorkflow.start_liveness)
+
+
+@router.post("/me/liveness")
+async def liveness_answer(
+    services: ServicesDep, me: CandidateDep, nonce: Annotated[str, Form()], frames: Annotated[list[UploadFile], File()]
+) -> ApplicationView:
+    if not 2 <= len(frames) <= MAX_LIVENESS_FRAMES:
+        raise ApiError("FACE_FRAMES", f"请上传2至{MAX_LIVENESS_FRAMES}帧画面")
+    stored = [(await store_upload(services, f, DOCUMENT_POLICY, f"{me.sub}/face/frame"))[0] for f in frames]
+    return await run_update(_mine(services, me), EnrollmentWorkflow.submit_liveness, LivenessAnswer(nonce=nonce, frames=stored))
+
+
+@router.post("/me/notice/accept")
+async def accept_notice(services: ServicesDep, me: CandidateDep) -> ApplicationView:
+    """R6: 「承诺书我已阅读，并同意所有条款」."""
+    return await run_update(_mine(services, me), EnrollmentWorkflow.accept_notice)
+
+
+@router.put("/me/form")
+async def save_form(form: EnrollmentForm, services: ServicesDep, me: CandidateDep) -> ApplicationView:
+    """R7 before submission; R14 「修改」 after it, until review starts."""
+    handle = _mine(services, me)
+    view: ApplicationView = await run_query(handle, EnrollmentWorkflow.view)
+    update = EnrollmentWorkflow.save_form if view.state in PRE_SUBMIT else EnrollmentWorkflow.modify
+    return await run_update(handle, update, form)
+
+
+@router.post("/me/chsi/failed")
+async def chsi_failed(services: ServicesDep, me: CandidateDep) -> ApplicationView:
+    """R9: 「学信网校验失败」 closes the QR step and opens the manual upload."""
+    return await run_update(_mine(services, me), EnrollmentWorkflow.chsi_failed)
+
+
+@router.post("/me/attachments/{code}")
+async def upload_attachment(
+    code: Annotated[str, Path(pattern=r"^[A-Z][A-Z0-9_]{1,39}$")],
+    services: ServicesDep, me: CandidateDep, file: Annotated[UploadFile, File()],
+) -> ApplicationView:  # fmt: skip
+    """R9–R12: one document of the checklist, tagged with its document code."""
+    obj, _ = await store_upload(services, file, DOCUMENT_POLICY, f"{me.sub}/attachments/{code.lower()}")
+    return await run_update(_mine(services, me), EnrollmentWorkflow.upload_attachment, AttachmentUpload(code=code, file=obj))
+
+
+@router.post("/me/submit")
+async def submit(services: ServicesDep, me: CandidateDep) -> ApplicationView:
+    """R13 (the countdown is the client's); refused with the missing attachments listed."""
+    return await run_update(_mine(services, me), EnrollmentWorkflow.submit)
+
+
+@router.post("/me/withdraw")
+async def withdraw(services: ServicesDep, me: CandidateDep) -> ApplicationView:
+    return await run_update(_mine(services, me), EnrollmentWorkflow.withdraw)

@@ -1,0 +1,197 @@
+"""Examiners: login, the queue with filters and counts, one case, claim and decisions. An
+examiner acts only in his regions; admins everywhere."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, Field
+from sqlalchemy import func
+from sqlmodel import col, select
+
+from api.applications import application_handle, run_query, run_update
+from api.deps import ExaminerDep, ServicesDep, SessionDep
+from api.errors import ApiError
+from domain.enrollment import ApplicationView, CaseFile, ExaminerAction, ReviewItem
+from infra.db import Account, Application, AuditEvent
+from infra.passwords import verify_password_or_dummy
+from infra.storage import sign_object_url
+from infra.tokens import Principal, issue_token
+from workflows.enrollment import EnrollmentWorkflow
+
+router = APIRouter(prefix="/api/v1", tags=["examiner"])
+
+
+class LoginRequest(BaseModel):
+    username: str = Field(examples=["examiner"])
+    password: str
+
+
+class StaffSession(BaseModel):
+    token: str
+    role: str
+    regions: list[str]
+
+
+class QueueRow(BaseModel):
+    application_id: str
+    status: str
+    region: str | None
+    major: str | None
+    level: str | None
+    name: str
+    id_number: str
+    submitted_at: datetime | None
+    needs_manual_review: bool
+    claimed_by: str | None
+
+
+class QueuePage(BaseModel):
+    total: int
+    counts: dict[str, int]
+    page: int
+    size: int
+    rows: list[QueueRow]
+
+
+class AuditRow(BaseModel):
+    seq: int
+    at: datetime
+    actor: str
+    action: str
+
+
+class CaseView(BaseModel):
+    case: CaseFile
+    view: ApplicationView
+    files: dict[str, str]  # document kind -> short-lived signed URL
+    audit: list[AuditRow]
+
+
+class Decision(BaseModel):
+    items: list[ReviewItem] = Field(default_factory=list)
+
+
+@router.post("/staff/login")
+async def staff_login(body: LoginRequest, services: ServicesDep, session: SessionDep) -> StaffSession:
+    account = session.exec(select(Account).where(Account.username == body.username, Account.active)).first()
+    ok = await asyncio.to_thread(verify_password_or_dummy, account.password_hash if account else None, body.password)
+    if not ok or account is None:
+        raise ApiError("LOGIN_FAILED")
+    regions = [r for r in account.regions.split(",") if r]
+    token = issue_token(services.settings.secret_key, account.id, account.role, regions)
+    return StaffSession(token=token, role=account.role, regions=regions)
+
+
+def _in_scope(me: Principal, region: str | None) -> bool:
+    return me.role == "admin" or (region is not None and region in me.regions)
+
+
+@router.get("/examiner/applications")
+def queue(
+    session: SessionDep, me: ExaminerDep,
+    status: str | None = None, region: str | None = None, major: str | None = None,
+    level: str | None = None, manual: bool | None = None,
+    submitted_from: datetime | None = None, submitted_to: datetime | None = None,
+    page: Annotated[int, Query(ge=1)] = 1, size: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> QueuePage:  # fmt: skip
+    """Paged and indexed (period, status, region, submitted_at), so 10k cases stay fast."""
+    filters = [col(Application.submitted_at).is_not(None)]
+    if me.role != "admin":
+        filters.append(col(Application.region).in_(me.regions))
+    if region:
+        if not _in_scope(me, region):
+            raise ApiError("REGION_FORBIDDEN")
+        filters.append(Application.region == region)
+    for column, value in ((Application.major, major), (Application.level, level)):
+        if value:
+            filters.append(column == value)
+    if manual is not None:
+        filters.append(Application.needs_manual_review == manual)
+    if submitted_from:
+        filters.append(col(Application.submitted_at) >= submitted_from)
+    if submitted_to:
+        filters.append(col(Application.submitted_at) < submitted_to)
+    counts = dict(session.exec(select(Application.status, func.count()).where(*filters).group_by(Application.status)).all())
+    if status:
+        filters.append(Application.status == status)
+    total = session.exec(select(func.count()).select_from(Application).where(*filters)).one()
+    rows = session.exec(
+        select(Application).where(*filters).order_by(Application.submitted_at, Application.workflow_id)
+        .offset((page - 1) * size).limit(size)
+    ).all()  # fmt: skip
+    return QueuePage(
+        total=total, counts=counts, page=page, size=size,
+        rows=[
+            QueueRow(
+                application_id=r.workflow_id, status=r.status, region=r.region, major=r.major, level=r.level,
+                name=r.name_masked, id_number=r.id_masked, submitted_at=r.submitted_at,
+                needs_manual_review=r.needs_manual_review, claimed_by=r.claimed_by,
+            )
+            for r in rows
+        ],
+    )  # fmt: skip
+
+
+def _scoped_row(session: SessionDep, me: Principal, application_id: str) -> Application:
+    row = session.get(Application, application_id)
+    if row is None or row.submitted_at is None:
+        raise ApiError("APPLICATION_NOT_FOUND")
+    if not _in_scope(me, row.region):
+        raise ApiError("REGION_FORBIDDEN")
+    return row
+
+
+@router.get("/examiner/applications/{application_id}")
+async def case(application_id: str, services: ServicesDep, session: SessionDep, me: ExaminerDep) -> CaseView:
+    """Everything on one case: identity, OCR vs confirmed values, photo report, face scores, CHSI
+    record or attachments, audit trail; images only through short-lived signed URLs."""
+    _scoped_row(session, me, application_id)
+    handle = application_handle(services.client(), application_id)
+    case_file: CaseFile = await run_query(handle, EnrollmentWorkflow.case_file)
+    view: ApplicationView = await run_query(handle, EnrollmentWorkflow.view)
+    s = case_file.state
+    files = {}
+    for kind, obj in (
+        ("id_front", s.id_card.front), ("id_back", s.id_card.back), ("id_portrait", s.id_card.portrait),
+        ("photo", s.photo.official), ("photo_original", s.photo.original), ("face_frame", s.face.best_frame),
+    ):  # fmt: skip
+        if obj:
+            files[kind] = sign_object_url(services.settings.secret_key, obj.key)
+    for code, objs in s.attachments.items():
+        for i, obj in enumerate(objs):
+            files[f"attachment:{code}:{i}"] = sign_object_url(services.settings.secret_key, obj.key)
+    audit = session.exec(select(AuditEvent).where(AuditEvent.workflow_id == application_id).order_by(AuditEvent.seq)).all()
+    return CaseView(
+        case=case_file, view=view, files=files,
+        audit=[AuditRow(seq=a.seq, at=a.at, actor=a.actor, action=a.action) for a in audit],
+    )  # fmt: skip
+
+
+async def _decide(services: ServicesDep, session: SessionDep, me: Principal, application_id: str, update, items: list[ReviewItem]) -> ApplicationView:
+    _scoped_row(session, me, application_id)
+    handle = application_handle(services.client(), application_id)
+    return await run_update(handle, update, ExaminerAction(examiner=me.sub, items=items))
+
+
+@router.post("/examiner/applications/{application_id}/claim")
+async def claim(application_id: str, services: ServicesDep, session: SessionDep, me: ExaminerDep) -> ApplicationView:
+    return await _decide(services, session, me, application_id, EnrollmentWorkflow.claim, [])
+
+
+@router.post("/examiner/applications/{application_id}/approve")
+async def approve(application_id: str, services: ServicesDep, session: SessionDep, me: ExaminerDep) -> ApplicationView:
+    return await _decide(services, session, me, application_id, EnrollmentWorkflow.approve, [])
+
+
+@router.post("/examiner/applications/{application_id}/reject")
+async def reject(application_id: str, body: Decision, services: ServicesDep, session: SessionDep, me: ExaminerDep) -> ApplicationView:
+    return await _decide(services, session, me, application_id, EnrollmentWorkflow.reject, body.items)
+
+
+@router.post("/examiner/applications/{application_id}/return")
+async def return_for_changes(application_id: str, body: Decision, services: ServicesDep, session: SessionDep, me: ExaminerDep) -> ApplicationView:
+    return await _decide(services, session, me, application_id, EnrollmentWorkflow.return_for_changes, body.items)

@@ -1,0 +1,26 @@
+"""Document images, only through short-lived signed URLs (minted for authorised examiners)."""
+
+from __future__ import annotations
+
+import asyncio
+
+from fastapi import APIRouter
+from fastapi.responses import Response
+
+from api.deps import ServicesDep
+from api.errors import ApiError
+from infra.storage import ObjectNotFound, verify_object_signature
+
+router = APIRouter(tags=["files"])
+
+
+@router.get("/files/{key:path}")
+async def signed_file(key: str, exp: int, sig: str, services: ServicesDep) -> Response:
+    if not verify_object_signature(services.settings.secret_key, key, exp, sig):
+        raise ApiError("FORBIDDEN", "链接已失效", status=403)
+    try:
+        data = await asyncio.to_thread(services.store.get, key)
+    except (ObjectNotFound, ValueError):
+        raise ApiError("APPLICATION_NOT_FOUND", "文件不存在", status=404) from None
+    media = "image/png" if key.endswith(".png") else "image/jpeg"
+    return Response(data, media_type=media, headers={"Cache-Control": "private, max-age=60"})

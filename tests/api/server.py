@@ -1,0 +1,79 @@
+"""Serve the real app over real HTTP (uvicorn on a free loopback port) inside the test's loop."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import socket
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+import uvicorn
+from PIL import Image
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from api.app import create_app
+from api.deps import Services
+from infra.config import Settings
+from infra.db import Account, Period
+from infra.otp import OtpService
+from infra.passwords import hash_password
+from infra.sms import OutboxProvider
+from infra.storage import LocalObjectStore
+from tests.workflows.harness import SECRET
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def jpeg_bytes(w: int = 480, h: int = 640, seed: int = 0) -> bytes:
+    rng = np.random.default_rng(seed)
+    img = Image.fromarray(rng.integers(0, 255, (h, w, 3), dtype=np.uint8))
+    buf = io.BytesIO()
+    img.save(buf, "JPEG", quality=80)
+    return buf.getvalue()
+
+
+def seed(engine: Engine, period_id: str, *, open_now: bool = True) -> None:
+    now = datetime.now(UTC)
+    with Session(engine) as s:
+        s.add(Period(
+            id=period_id, year=2026, window=2, opens_at=now - timedelta(days=1),
+            closes_at=now + (timedelta(days=10) if open_now else -timedelta(hours=1)),
+            review_deadline=now + timedelta(days=20), state="OPEN" if open_now else "CLOSED",
+        ))  # fmt: skip
+        s.add(Account(id="ex-changsha", username="examiner", password_hash=hash_password("pw-examiner"), role="examiner", regions="01"))
+        s.add(Account(id="ex-yueyang", username="examiner2", password_hash=hash_password("pw-examiner2"), role="examiner", regions="06"))
+        s.add(Account(id="admin", username="admin", password_hash=hash_password("pw-admin"), role="admin"))
+        s.add(Account(id="operator", username="operator", password_hash=hash_password("pw-operator"), role="operator"))
+        s.commit()
+
+
+@asynccontextmanager
+async def serve(client, engine: Engine, tmp_path, task_queue: str, vision_queue: str):
+    settings = Settings(
+        env="test", var_dir=tmp_path, secret_key="api-test-key", identity_hmac_key=SECRET,
+        enrollment_task_queue=task_queue, vision_task_queue=vision_queue,
+    )  # fmt: skip
+    provider = OutboxProvider()
+    services = Services(
+        settings=settings, engine=engine, store=LocalObjectStore(tmp_path / "objects"),
+        otp=OtpService(engine, provider, SECRET), temporal=client,
+    )  # fmt: skip
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(create_app(settings, services), host="127.0.0.1", port=port, log_level="warning"))
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        if task.done():
+            task.result()
+        await asyncio.sleep(0.01)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await task
