@@ -39,6 +39,10 @@ OCR_PARAMS = {
     "Global.use_cls": False,  # cards are shot upright; the parser undoes a few degrees of tilt
     "Det.limit_type": "max",
     "Det.limit_side_len": 960,  # 18 digits stay legible; twice as fast as the default 736-min
+    # One thread per inference: on a shared 2-core box, all-core sessions fight the other
+    # processes and run 2x slower (measured, docs/decisions.md); scale with more vision workers.
+    "EngineConfig.onnxruntime.intra_op_num_threads": 1,
+    "EngineConfig.onnxruntime.inter_op_num_threads": 1,
 }
 
 
@@ -52,7 +56,7 @@ class IdCardReader:
     def __init__(self, store: ObjectStore, engine=None):
         self.store = store
         self.engine = engine or build_engine()
-        self._lock = threading.Lock()  # one inference at a time: onnxruntime uses every core
+        self._lock = threading.Lock()  # the rapidocr pipeline is not documented as thread-safe
 
     def ocr_lines(self, rgb: np.ndarray) -> list[OcrLine]:
         with self._lock:
