@@ -80,3 +80,42 @@ def engine(tmp_path) -> Iterator[Engine]:
     create_schema(eng)
     yield eng
     eng.dispose()
+
+
+POSTGRES_URL = os.environ.get("RUJI_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+@pytest.fixture(scope="session")
+def postgres_admin_engine() -> Iterator[Engine]:
+    """The server's `test` database; each test gets its own database created from it."""
+    eng = make_engine(POSTGRES_URL)
+    try:
+        with eng.connect() as conn:
+            conn.exec_driver_sql("select 1")
+    except Exception as exc:  # noqa: BLE001 - any connection failure means "no Postgres here"
+        if os.environ.get("RUJI_REQUIRE_POSTGRES") == "1":
+            raise RuntimeError(f"RUJI_REQUIRE_POSTGRES=1 but PostgreSQL is unreachable: {exc}") from exc
+        pytest.skip(f"PostgreSQL unreachable at {POSTGRES_URL} (set RUJI_REQUIRE_POSTGRES=1 to fail instead)")
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def any_engine(request, tmp_path) -> Iterator[Engine]:
+    """The read model on both databases it runs on."""
+    if request.param == "sqlite":
+        eng = make_engine(f"sqlite:///{tmp_path / 'read.db'}")
+        create_schema(eng)
+        yield eng
+        eng.dispose()
+        return
+    admin = request.getfixturevalue("postgres_admin_engine")
+    name = f"ruji_t_{uuid.uuid4().hex[:12]}"
+    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    eng = make_engine(POSTGRES_URL.rsplit("/", 1)[0] + f"/{name}")
+    create_schema(eng)
+    yield eng
+    eng.dispose()
+    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

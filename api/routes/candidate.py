@@ -37,7 +37,7 @@ from workflows.enrollment import EnrollmentWorkflow
 
 router = APIRouter(prefix="/api/v1", tags=["candidate"])
 
-MAX_LIVENESS_FRAMES = 12
+MIN_LIVENESS_FRAMES, MAX_LIVENESS_FRAMES = 3, 40
 
 
 class RegisterRequest(BaseModel):
@@ -200,8 +200,8 @@ async def liveness_challenge(services: ServicesDep, me: CandidateDep) -> Applica
 async def liveness_answer(
     services: ServicesDep, me: CandidateDep, nonce: Annotated[str, Form()], frames: Annotated[list[UploadFile], File()]
 ) -> ApplicationView:
-    if not 2 <= len(frames) <= MAX_LIVENESS_FRAMES:
-        raise ApiError("FACE_FRAMES", f"请上传2至{MAX_LIVENESS_FRAMES}帧画面")
+    if not MIN_LIVENESS_FRAMES <= len(frames) <= MAX_LIVENESS_FRAMES:
+        raise ApiError("FACE_FRAMES", f"请上传{MIN_LIVENESS_FRAMES}至{MAX_LIVENESS_FRAMES}帧画面")
     stored = [(await store_upload(services, f, DOCUMENT_POLICY, f"{me.sub}/face/frame"))[0] for f in frames]
     return await run_update(_mine(services, me), EnrollmentWorkflow.submit_liveness, LivenessAnswer(nonce=nonce, frames=stored))
 
