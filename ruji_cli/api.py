@@ -15,7 +15,6 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)
     parser.add_argument("--log-level", default="info")
-    parser.add_argument("--app", default=APP_FACTORY, help=argparse.SUPPRESS)  # tests: a stand-in
     args = parser.parse_args(argv)
-    uvicorn.run(args.app, factory=True, host=args.host, port=args.port, log_level=args.log_level)
+    uvicorn.run(APP_FACTORY, factory=True, host=args.host, port=args.port, log_level=args.log_level)
     return 0
