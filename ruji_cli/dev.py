@@ -20,8 +20,13 @@ import signal
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ruji_cli.dev_procs import Child, Stack, StackError, StopRequested, find_binary, port_in_use
+
+if TYPE_CHECKING:
+    from infra.config import Settings
+    from ruji_cli.db import DemoAccount
 
 RUJI = [sys.executable, "-c", "import ruji_cli; ruji_cli.main()"]
 READY_TIMEOUT = 90.0  # the first start on a cold disk imports a lot
@@ -69,7 +74,7 @@ def temporal_child(args: argparse.Namespace, var_dir: Path) -> Child:
     return Child("temporal", argv, quiet_when_stopping=True, stop_timeout=20.0)
 
 
-def prepare(settings) -> list:
+def prepare(settings: Settings) -> list[DemoAccount]:
     """var/ dirs, offline weights, dev codec keys (before any child could race to create them),
     schema and seed data. Returns the demo accounts to print."""
     from infra.db import default_engine
@@ -86,7 +91,9 @@ def prepare(settings) -> list:
     return db.seed(engine, settings).accounts
 
 
-def banner(args: argparse.Namespace, accounts: list, period_line: str, creds: Path) -> str:
+def banner(
+    args: argparse.Namespace, accounts: list[DemoAccount], period_line: str, creds: Path
+) -> str:
     api = f"http://127.0.0.1:{args.api_port}"
     lines = [
         "",

@@ -55,6 +55,8 @@ def exit_code(proc: subprocess.Popen[bytes]) -> int | None:
     the process-group ID cannot be reused, so a later `killpg` reaches only our group."""
     if proc.returncode is not None:
         return proc.returncode
+    if not hasattr(os, "waitid"):  # macOS: reaps, so stop() skips killpg for this child
+        return proc.poll()
     info = os.waitid(os.P_PID, proc.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT)
     if info is None or info.si_pid == 0:
         return None
