@@ -14,10 +14,12 @@ from concurrent.futures import ThreadPoolExecutor
 from temporalio.client import Client
 from temporalio.worker import Worker
 
+from activities.chsi import ChsiActivities
 from activities.records import RecordActivities
 from activities.sms import SmsActivities
 from activities.tickets import TicketActivities
 from infra.config import Settings, get_settings
+from infra.chsi_gateway import build_chsi_gateway
 from infra.db import create_schema, default_engine
 from infra.otp import OtpService
 from infra.sms import build_sms_provider
@@ -36,6 +38,7 @@ def enrollment_worker(client: Client, settings: Settings, executor: ThreadPoolEx
     sms = SmsActivities(engine, provider, OtpService(engine, provider, settings.identity_hmac_key))
     records = RecordActivities(engine)
     tickets = TicketActivities(engine, client)
+    chsi = ChsiActivities(build_chsi_gateway(settings), settings.chsi_callback_secret, settings.api_base_url)
     return Worker(
         client,
         task_queue=settings.enrollment_task_queue,
@@ -43,7 +46,7 @@ def enrollment_worker(client: Client, settings: Settings, executor: ThreadPoolEx
         activities=[
             sms.send_sms_code, sms.check_sms_code, sms.notify_candidate,
             records.project_application, records.upsert_period, records.read_period,
-            tickets.number_ticket_page, tickets.deliver_tickets,
+            tickets.number_ticket_page, tickets.deliver_tickets, chsi.issue_chsi_codes,
         ],  # fmt: skip
         activity_executor=executor,
     )
@@ -53,10 +56,10 @@ def vision_activities(settings: Settings) -> list:
     """Loads every model once; a missing weight file fails here, at start-up, not mid-request."""
     from activities.face import FaceVerifier
     from activities.ocr import IdCardReader
-    from activities.photo import PhotoChecker
+    from activities.photo import PhotoActivities
 
     store = build_object_store(settings)
-    reader, photos, faces = IdCardReader(store), PhotoChecker(store), FaceVerifier(store)
+    reader, photos, faces = IdCardReader(store), PhotoActivities(store), FaceVerifier(store)
     return [reader.read_id_card, photos.check_photo, photos.fix_photo, faces.verify_face]
 
 

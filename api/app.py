@@ -13,7 +13,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from api.codec_server import codec_router
 from api.deps import Services, require_operator
 from api.errors import ApiError, api_error_handler, refused_handler, validation_handler
-from api.routes import admin, candidate, dev, examiner, files
+from api.routes import admin, candidate, chsi, dev, examiner, files
 from domain.errors import RefusedError
 from infra.config import Settings, get_settings
 from infra.db import create_schema, default_engine, make_engine
@@ -60,7 +60,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         CORSMiddleware, allow_origins=[settings.ui_origin], allow_methods=["POST"],
         allow_headers=["authorization", "content-type", "x-namespace"], allow_credentials=True,
     )  # fmt: skip
-    for router in (candidate.router, examiner.router, admin.router, files.router):
+    for router in (candidate.router, chsi.router, examiner.router, admin.router, files.router):
         app.include_router(router)
     app.include_router(codec_router(codec_for(settings), require_operator))
     if settings.env in ("dev", "test"):

@@ -17,8 +17,10 @@ from domain.catalogs import (
     PROVINCES,
     REGIONS,
 )
+from domain.chsi import ChsiRecord, QrState
 from domain.errors import Refusal
 from domain.objects import StoredObject
+from domain.records import ChsiCode
 from domain.states import AppState
 from domain.vision import (
     FaceMatch,
@@ -135,8 +137,11 @@ class FaceStep(BaseModel):
 
 class ChsiStep(BaseModel):
     status: str = "not_needed"  # not_needed | pending | verified | failed
-    tokens: dict[str, str] = Field(default_factory=dict)  # kind -> token
-    records: dict[str, dict] = Field(default_factory=dict)  # kind -> verified record
+    qr: QrState | None = None
+    codes: list[ChsiCode] = Field(default_factory=list)  # what the QR images encode
+    requested_at: datetime | None = None
+    records: dict[str, ChsiRecord] = Field(default_factory=dict)  # kind -> verified record
+    outcomes: list[str] = Field(default_factory=list)  # e.g. "xueji:no_record", for the examiner
     late_callbacks: int = 0
 
 
@@ -209,14 +214,6 @@ class AttachmentUpload(BaseModel):
     file: StoredObject
 
 
-class ChsiResult(BaseModel):
-    """A verified CHSI callback, already authenticated by the API."""
-
-    kind: str  # xueji | xueli
-    token: str
-    record: dict
-
-
 class ExaminerAction(BaseModel):
     examiner: str  # examiner account id (never a name)
     items: list[ReviewItem] = Field(default_factory=list)
@@ -242,7 +239,8 @@ class ApplicationView(BaseModel):
     face_passed: bool = False
     form: EnrollmentForm | None = None
     chsi_status: str = "not_needed"
-    chsi_tokens: dict[str, str] = Field(default_factory=dict)
+    chsi_codes: list[ChsiCode] = Field(default_factory=list)
+    chsi_records: dict[str, ChsiRecord] = Field(default_factory=dict)
     required_attachments: list[dict] = Field(default_factory=list)
     uploaded_attachments: list[str] = Field(default_factory=list)
     submitted_at: datetime | None = None

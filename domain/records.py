@@ -103,3 +103,22 @@ class NumberPageResult(BaseModel):
 class DeliverTicketsInput(BaseModel):
     grants: list[TicketGrant]
     concurrency: int = 50
+
+
+ISSUE_CHSI_CODES = "issue_chsi_codes"
+
+
+class IssueChsiCodesInput(BaseModel):
+    application_id: str
+    id_number: str  # only its keyed digest leaves us (domain.chsi.subject_digest)
+
+
+class ChsiCode(BaseModel):
+    kind: str
+    token: str
+    content: str  # what the QR code encodes
+    expires_at: datetime
+
+
+class IssuedChsiCodes(BaseModel):
+    codes: list[ChsiCode]

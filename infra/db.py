@@ -179,3 +179,10 @@ def session_scope(engine: Engine) -> Iterator[Session]:
     with Session(engine) as session:
         yield session
         session.commit()
+
+
+class ChsiNonce(SQLModel, table=True):
+    """Nonces of CHSI callbacks seen within the clock window: a replay to any API replica fails."""
+
+    nonce: str = Field(primary_key=True, max_length=128)
+    expires_at: datetime

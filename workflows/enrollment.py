@@ -20,7 +20,6 @@ with workflow.unsafe.imports_passed_through():
         ApplicationView,
         AttachmentUpload,
         CaseFile,
-        ChsiResult,
         CodeSent,
         ConfirmIdCardInput,
         EnrollmentForm,
@@ -40,6 +39,8 @@ with workflow.unsafe.imports_passed_through():
     from domain.masking import mask_id_number, mask_name, mask_phone
     from domain.records import (
         CHECK_SMS_CODE,
+        ISSUE_CHSI_CODES,
+        ChsiCode,
         NOTIFY_CANDIDATE,
         PROJECT_APPLICATION,
         READ_PERIOD,
@@ -48,12 +49,17 @@ with workflow.unsafe.imports_passed_through():
         AuditEntry,
         CheckCodeRequest,
         DocumentEntry,
+        IssueChsiCodesInput,
+        IssuedChsiCodes,
         Notification,
         PeriodSnapshot,
         SendCodeRequest,
         SendCodeResult,
     )
     from domain.attachments import check_attachments_complete
+    from domain.chsi import ChsiCallback, ChsiKind, QrToken, check_subject, redeem_token
+    from domain.chsi import TOKEN_TTL as CHSI_TOKEN_TTL
+    from domain.chsi import QrState as ChsiQrState
     from domain.errors import RefusedError
     from domain.requirements import attachment_plan, checklist
     from domain.states import FINAL, PRE_SUBMIT, STATE_LABELS, AppState, step_index
@@ -98,7 +104,6 @@ class EnrollmentWorkflow:
         self.lock = asyncio.Lock()
         self.projected_audit = len(self.s.history) if inp.state else 0
         self.projected_docs: set[str] = set()
-        self.chsi_requested_at: datetime | None = None
 
     # --- lifecycle ------------------------------------------------------------------------------
     @workflow.run
@@ -135,8 +140,8 @@ class EnrollmentWorkflow:
             found.append((created + self.inp.face_verify_timeout, "face_not_verified"))
         if self.s.state in PRE_SUBMIT:
             found.append((self.closes_at, "window_closed"))
-        if self.s.chsi.status == "pending" and self.chsi_requested_at:
-            found.append((self.chsi_requested_at + CHSI_TIMEOUT, "chsi_timeout"))
+        if self.s.chsi.status == "pending" and self.s.chsi.requested_at:
+            found.append((self.s.chsi.requested_at + CHSI_TIMEOUT, "chsi_timeout"))
         return found
 
     def _time_to_deadline(self) -> timedelta | None:
@@ -151,7 +156,7 @@ class EnrollmentWorkflow:
             if at > now:
                 break
             if why == "chsi_timeout":
-                self.s.chsi.status = "failed"
+                self._close_chsi("failed")
                 await self._commit("system", "chsi_timeout")
             elif why == "window_closed":
                 period: PeriodSnapshot | None = await workflow.execute_local_activity(
@@ -538,29 +543,86 @@ class EnrollmentWorkflow:
             self.s.chsi.status = "not_needed"
 
     @workflow.update
+    async def request_chsi_codes(self) -> ApplicationView:
+        """R8: the two QR codes (学籍, 学历); asking again refreshes both and retires the old ones."""
+        async with self.lock:
+            try:
+                issued: IssuedChsiCodes = await workflow.execute_activity(
+                    ISSUE_CHSI_CODES,
+                    IssueChsiCodesInput(application_id=self.inp.application_id, id_number=self.inp.identity.id_number),
+                    result_type=IssuedChsiCodes, start_to_close_timeout=SHORT_CALL_TIMEOUT,
+                    retry_policy=SHORT_CALL_RETRY,
+                )  # fmt: skip
+            except ActivityError as err:
+                raise business_refusal(err) or refusal("CHSI_UNAVAILABLE") from None
+            chsi = self.s.chsi
+            qr = chsi.qr or ChsiQrState(application_ref=self.inp.application_id)
+            for code in issued.codes:
+                qr = qr.with_token(_qr_token(code, self.inp.application_id))
+            chsi.qr, chsi.codes, chsi.requested_at = qr, issued.codes, workflow.now()
+            await self._commit("candidate", "chsi_codes_issued")
+            return self.view()
+
+    @request_chsi_codes.validator
+    def _validate_request_chsi_codes(self) -> None:
+        self._require_step(AppState.DRAFT)
+        if self.s.chsi.status != "pending":
+            raise refusal("CHSI_NOT_NEEDED")
+
+    @workflow.update
     async def chsi_failed(self) -> ApplicationView:
         """「学信网校验失败」: close the QR step, open the manual upload path."""
         async with self.lock:
-            self.s.chsi.status = "failed"
+            self._close_chsi("failed")
             await self._commit("candidate", "chsi_failed_pressed")
             return self.view()
 
     @chsi_failed.validator
     def _validate_chsi_failed(self) -> None:
         self._require_step(AppState.DRAFT)
-        if self.s.chsi.status not in ("pending",):
+        if self.s.chsi.status != "pending":
             raise refusal("CHSI_NOT_NEEDED")
 
-    @workflow.signal
-    async def chsi_verified(self, result: ChsiResult) -> None:
+    def _close_chsi(self, status: str) -> None:
+        chsi = self.s.chsi
+        chsi.status = status
+        if chsi.qr:
+            chsi.qr = chsi.qr.close()
+
+    @workflow.update
+    async def chsi_callback(self, callback: ChsiCallback) -> str:
+        """CHSI's signed callback, authenticated by the API. An update rather than a signal so that
+        CHSI hears why a token is refused (used, superseded, expired, another application's)."""
         async with self.lock:
-            self.s.chsi.records[result.kind] = result.record
-            if self.s.chsi.status == "pending":
-                self.s.chsi.status = "verified"
-                await self._commit("chsi", f"chsi_verified:{result.kind}")
-            else:
-                self.s.chsi.late_callbacks += 1  # recorded for the examiner; the path stays
-                await self._commit("chsi", f"chsi_late_callback:{result.kind}")
+            chsi = self.s.chsi
+            assert chsi.qr is not None
+            redemption = redeem_token(chsi.qr, callback.token, callback.application_ref, scanned_at=callback.scanned_at)
+            chsi.qr = redemption.state
+            chsi.outcomes.append(f"{callback.kind.value}:{callback.outcome.value}")
+            try:
+                record = check_subject(callback)
+            except RefusedError as exc:
+                if not redemption.late:
+                    self._close_chsi("failed")  # no record at CHSI: the manual path opens
+                await self._commit("chsi", f"chsi_{callback.outcome.value}:{callback.kind.value}")
+                return exc.refusal.code
+            chsi.records[callback.kind.value] = record
+            if redemption.late:
+                chsi.late_callbacks += 1  # recorded for the examiner; the manual path stays
+                await self._commit("chsi", f"chsi_late_callback:{callback.kind.value}")
+                return "LATE"
+            self._close_chsi("verified")
+            await self._commit("chsi", f"chsi_verified:{callback.kind.value}")
+            return "VERIFIED"
+
+    @chsi_callback.validator
+    def _validate_chsi_callback(self, callback: ChsiCallback) -> None:
+        if self.s.chsi.qr is None:
+            raise from_refused(RefusedError("CHSI_TOKEN_UNKNOWN", "二维码不存在"))
+        try:
+            redeem_token(self.s.chsi.qr, callback.token, callback.application_ref, scanned_at=callback.scanned_at)
+        except RefusedError as exc:
+            raise from_refused(exc) from None
 
     @workflow.update
     async def upload_attachment(self, inp: AttachmentUpload) -> ApplicationView:
@@ -713,7 +775,8 @@ class EnrollmentWorkflow:
             phone=mask_phone(self.inp.identity.phone), id_card=masked_card,
             photo_report=s.photo.last_report, liveness_challenge=s.face.challenge,
             face_passed=s.face.passed, form=s.form, chsi_status=s.chsi.status,
-            chsi_tokens=s.chsi.tokens, required_attachments=self._required(),
+            chsi_codes=s.chsi.codes if s.chsi.status == "pending" else [],
+            chsi_records=s.chsi.records, required_attachments=self._required(),
             uploaded_attachments=sorted(s.attachments), submitted_at=s.submitted_at,
             review=s.review, ticket_number=s.ticket_number,
             needs_manual_review=s.needs_manual_review,
@@ -770,6 +833,13 @@ def _check_form(form: EnrollmentForm) -> None:
 def _require_reasons(items: list[ReviewItem]) -> None:
     if not items or any(not item.reason.strip() for item in items):
         raise refusal("REASONS_REQUIRED")
+
+
+def _qr_token(code: ChsiCode, application_id: str) -> QrToken:
+    return QrToken(
+        kind=ChsiKind(code.kind), token=code.token, application_ref=application_id,
+        issued_at=code.expires_at - CHSI_TOKEN_TTL, expires_at=code.expires_at,
+    )  # fmt: skip
 
 
 def refusal_from(code: str, message: str, details: object) -> ApplicationError:

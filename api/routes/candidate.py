@@ -221,7 +221,7 @@ async def save_form(form: EnrollmentForm, services: ServicesDep, me: CandidateDe
     return await run_update(handle, update, form)
 
 
-@router.post("/me/chsi/failed")
+@router.post("/me/chsi/failed", tags=["chsi"])
 async def chsi_failed(services: ServicesDep, me: CandidateDep) -> ApplicationView:
     """R9: 「学信网校验失败」 closes the QR step and opens the manual upload."""
     return await run_update(_mine(services, me), EnrollmentWorkflow.chsi_failed)

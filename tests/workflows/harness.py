@@ -61,6 +61,7 @@ class Harness:
                     tickets.number_ticket_page, tickets.deliver_tickets,
                 ],
                 activity_executor=executor,
+                workflow_failure_exception_types=[Exception],  # a bug fails the test at once, not by timeout
             ),
             Worker(self.env.client, task_queue=self.vision_queue, activities=self.vision_activities,
                    activity_executor=executor),
