@@ -34,6 +34,7 @@ ENROLLMENT_TASK_QUEUE = "ruji-enrollment"
 
 PHONE_VERIFY_TIMEOUT = timedelta(minutes=15)
 FACE_VERIFY_TIMEOUT = timedelta(days=7)
+CHSI_TIMEOUT = timedelta(minutes=30)
 PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
 
 
@@ -53,6 +54,8 @@ class EnrollmentInput(BaseModel):
     vision_task_queue: str = "ruji-vision"
     phone_verify_timeout: timedelta = PHONE_VERIFY_TIMEOUT
     face_verify_timeout: timedelta = FACE_VERIFY_TIMEOUT
+    #: how long CHSI may stay silent after the QR codes are shown before the manual path opens
+    chsi_timeout: timedelta = CHSI_TIMEOUT
     #: carried over by continue-as-new; None for a new application
     state: EnrollmentState | None = None
 

@@ -89,8 +89,6 @@ with workflow.unsafe.imports_passed_through():
         refusal,
     )
 
-#: How long CHSI may stay silent after the QR codes are shown before the manual path opens.
-CHSI_TIMEOUT = timedelta(minutes=30)
 WINDOW_CLOSED_LINGER = timedelta(days=1)
 
 
@@ -141,7 +139,7 @@ class EnrollmentWorkflow:
         if self.s.state in PRE_SUBMIT:
             found.append((self.closes_at, "window_closed"))
         if self.s.chsi.status == "pending" and self.s.chsi.requested_at:
-            found.append((self.s.chsi.requested_at + CHSI_TIMEOUT, "chsi_timeout"))
+            found.append((self.s.chsi.requested_at + self.inp.chsi_timeout, "chsi_timeout"))
         return found
 
     def _time_to_deadline(self) -> timedelta | None:

@@ -55,18 +55,24 @@ def seed(engine: Engine, period_id: str, *, open_now: bool = True) -> None:
 
 
 @asynccontextmanager
-async def serve(client, engine: Engine, tmp_path, task_queue: str, vision_queue: str):
+async def serve(client, engine: Engine, tmp_path, task_queue: str, vision_queue: str, port: int | None = None, **settings_kw):
     settings = Settings(
         env="test", var_dir=tmp_path, secret_key="api-test-key", identity_hmac_key=SECRET,
-        enrollment_task_queue=task_queue, vision_task_queue=vision_queue,
+        enrollment_task_queue=task_queue, vision_task_queue=vision_queue, **settings_kw,
     )  # fmt: skip
     provider = OutboxProvider()
     services = Services(
         settings=settings, engine=engine, store=LocalObjectStore(tmp_path / "objects"),
         otp=OtpService(engine, provider, SECRET), temporal=client,
     )  # fmt: skip
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(settings, services), host="127.0.0.1", port=port, log_level="warning"))
+    port = port or free_port()
+    async with serve_app(create_app(settings, services), port) as url:
+        yield url
+
+
+@asynccontextmanager
+async def serve_app(app, port: int):
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     task = asyncio.create_task(server.serve())
     while not server.started:
         if task.done():

@@ -39,10 +39,14 @@ def valid_id_number(serial: int, birth: str = "19990312", area: str = "430104") 
 
 
 class Harness:
-    def __init__(self, env: WorkflowEnvironment, engine: Engine, task_queue: str, extra_vision: list | None = None):
+    def __init__(
+        self, env: WorkflowEnvironment, engine: Engine, task_queue: str,
+        vision_activities: list | None = None, extra_activities: list | None = None,
+    ):  # fmt: skip
         self.env, self.engine, self.task_queue = env, engine, task_queue
         self.vision_queue = f"{task_queue}-vision"
-        self.vision_activities = extra_vision or VISION_STAND_INS
+        self.vision_activities = vision_activities or VISION_STAND_INS
+        self.extra_activities = extra_activities or []
         self._stack = AsyncExitStack()
 
     async def __aenter__(self) -> Harness:
@@ -58,7 +62,7 @@ class Harness:
                 activities=[
                     sms.send_sms_code, sms.check_sms_code, sms.notify_candidate,
                     records.project_application, records.upsert_period, records.read_period,
-                    tickets.number_ticket_page, tickets.deliver_tickets,
+                    tickets.number_ticket_page, tickets.deliver_tickets, *self.extra_activities,
                 ],
                 activity_executor=executor,
                 workflow_failure_exception_types=[Exception],  # a bug fails the test at once, not by timeout

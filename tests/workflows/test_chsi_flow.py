@@ -1,0 +1,124 @@
+"""The CHSI step in the local dev server with the CHSI simulator running over real HTTP: verified,
+silent CHSI → timeout → manual upload, 「学信网校验失败」 with a late callback, refreshed codes."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import pytest
+from temporalio.client import WorkflowUpdateFailedError
+
+from activities.chsi import ChsiActivities
+from domain.enrollment import AttachmentUpload
+from domain.states import AppState
+from infra.chsi_gateway import HttpChsiGateway
+from simulators.chsi import create_app as create_simulator
+from simulators.chsi_identities import IDENTITIES
+from tests.api.server import free_port, serve, serve_app
+from tests.workflows.flow import obj, to_draft, zhuanke_form
+from tests.workflows.harness import Harness
+from workflows.enrollment import EnrollmentWorkflow
+
+CALLBACK_SECRET = "chsi-test-secret"
+BENKE_FORM = zhuanke_form(major="120203K")  # 会计学 (专升本)
+
+
+@pytest.fixture
+async def stack(dev_env, engine, task_queue, tmp_path):
+    sim_port, api_port = free_port(), free_port()
+    sim_url, api_url = f"http://127.0.0.1:{sim_port}", f"http://127.0.0.1:{api_port}"
+    gateway = HttpChsiGateway(sim_url)
+    chsi = ChsiActivities(gateway, CALLBACK_SECRET, api_url)
+    async with (
+        serve_app(create_simulator(secret=CALLBACK_SECRET), sim_port),
+        Harness(dev_env, engine, task_queue, extra_activities=[chsi.issue_chsi_codes]) as h,
+        serve(dev_env.client, engine, tmp_path, task_queue, h.vision_queue, port=api_port, chsi_callback_secret=CALLBACK_SECRET),
+        httpx.AsyncClient(base_url=sim_url, timeout=30) as sim,
+    ):  # fmt: skip
+        yield h, sim
+    await gateway.aclose()
+
+
+async def benke_draft(h: Harness, identity_key: str, **kw):
+    person = IDENTITIES[identity_key]
+    phone = f"135{abs(hash(identity_key + str(kw))) % 10**8:08d}"
+    inp = h.enrollment_input("2026-2", person.id_number, phone, datetime.now(UTC) + timedelta(days=10), **kw)
+    handle = await h.start_application(inp)
+    await to_draft(h, handle, phone)
+    view = await handle.execute_update(EnrollmentWorkflow.save_form, BENKE_FORM)
+    assert view.chsi_status == "pending"
+    return handle
+
+
+async def codes(handle) -> dict[str, str]:
+    view = await handle.execute_update(EnrollmentWorkflow.request_chsi_codes)
+    return {c.kind: c.token for c in view.chsi_codes}
+
+
+async def wait_for(handle, predicate, seconds: float = 30):
+    """Poll the query: a timer firing inside the workflow has no event the test can await."""
+    deadline = asyncio.get_running_loop().time() + seconds
+    while True:
+        view = await handle.query(EnrollmentWorkflow.view)
+        if predicate(view) or asyncio.get_running_loop().time() > deadline:
+            return view
+        await asyncio.sleep(0.2)
+
+
+async def test_verified_path_single_use_and_refresh(stack):
+    h, sim = stack
+    handle = await benke_draft(h, "clinical")
+    first = await codes(handle)
+    second = await codes(handle)  # refresh: both old codes are retired
+    r = await sim.post("/scan", json={"token": first["xueli"], "identity_key": "clinical"})
+    assert r.json()["callback_status"] == 410  # superseded, refused by our callback
+    r = await sim.post("/scan", json={"token": second["xueli"], "identity_key": "clinical"})
+    assert r.status_code == 200 and r.json()["delivered"], r.text
+    view = await handle.query(EnrollmentWorkflow.view)
+    assert view.chsi_status == "verified" and view.chsi_records["xueli"].major_name == "临床医学"
+    r = await sim.post("/scan", json={"token": second["xueli"], "identity_key": "clinical"})
+    assert r.status_code == 409  # a code can be scanned once
+    assert (await handle.execute_update(EnrollmentWorkflow.submit)).state == AppState.SUBMITTED
+
+
+async def test_silent_chsi_times_out_to_manual_upload_then_submit(stack):
+    h, sim = stack
+    handle = await benke_draft(h, "nurse", chsi_timeout=timedelta(seconds=2))
+    await sim.put("/mode", json={"mode": "silent"})
+    tokens = await codes(handle)
+    r = await sim.post("/scan", json={"token": tokens["xueji"], "identity_key": "nurse"})
+    assert r.status_code == 200 and not r.json()["delivered"]
+    view = await wait_for(handle, lambda v: v.chsi_status == "failed")
+    assert view.chsi_status == "failed"
+    assert [item["code"] for item in view.required_attachments] == ["CHSI_MANUAL_PROOF"]
+
+    with pytest.raises(WorkflowUpdateFailedError) as err:
+        await handle.execute_update(EnrollmentWorkflow.submit)
+    assert err.value.cause.type == "ATTACHMENTS_MISSING" and "学历或学籍证明" in err.value.cause.message
+    await handle.execute_update(EnrollmentWorkflow.upload_attachment, AttachmentUpload(code="DIPLOMA", file=obj("diploma.jpg")))
+    assert (await handle.execute_update(EnrollmentWorkflow.submit)).state == AppState.SUBMITTED
+
+
+async def test_failed_pressed_then_late_callback_is_recorded(stack):
+    h, sim = stack
+    handle = await benke_draft(h, "pharmacist")
+    tokens = await codes(handle)
+    view = await handle.execute_update(EnrollmentWorkflow.chsi_failed)
+    assert view.chsi_status == "failed" and view.chsi_codes == []
+    r = await sim.post("/scan", json={"token": tokens["xueli"], "identity_key": "pharmacist"})
+    assert r.json()["callback_status"] == 200
+    case = await handle.query(EnrollmentWorkflow.case_file)
+    assert case.state.chsi.status == "failed" and case.state.chsi.late_callbacks == 1
+    assert "xueli" in case.state.chsi.records  # kept for the examiner beside the uploaded proof
+
+
+async def test_wrong_person_scanning_is_refused_and_opens_manual_path(stack):
+    h, sim = stack
+    handle = await benke_draft(h, "police")
+    tokens = await codes(handle)
+    r = await sim.post("/scan", json={"token": tokens["xueli"], "identity_key": "clinical"})
+    assert r.json()["outcome"] == "identity_mismatch"
+    view = await handle.query(EnrollmentWorkflow.view)
+    assert view.chsi_status == "failed"
