@@ -54,11 +54,16 @@ def _mask_value(value: Any) -> Any:
 
 class PiiMaskingFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
-        try:
-            message = record.getMessage()
-        except (TypeError, ValueError):  # bad %-args: keep the raw parts, still masked
-            message = f"{record.msg} {record.args!r}"
-        record.msg, record.args = mask_text(message), None
+        if isinstance(record.args, tuple) and record.args:
+            # Keep the args a tuple: formatters such as uvicorn's access log unpack them.
+            record.msg = mask_text(str(record.msg))
+            record.args = tuple(_mask_value(a) for a in record.args)
+        else:
+            try:
+                message = record.getMessage()
+            except (TypeError, ValueError):  # bad %-args: keep the raw parts, still masked
+                message = f"{record.msg} {record.args!r}"
+            record.msg, record.args = mask_text(message), None
         if record.exc_info and not record.exc_text:
             record.exc_text = logging.Formatter().formatException(record.exc_info)
         if record.exc_text:
