@@ -8,7 +8,7 @@ import sys
 from infra.face_models import provision_weights
 
 
-def main(argv: list[str]) -> int:
+def main(_argv: list[str]) -> int:
     placed = provision_weights()
     for path in placed:
         sys.stdout.write(f"placed {path}\n")
