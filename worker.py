@@ -18,8 +18,8 @@ from activities.chsi import ChsiActivities
 from activities.records import RecordActivities
 from activities.sms import SmsActivities
 from activities.tickets import TicketActivities
-from infra.config import Settings, get_settings
 from infra.chsi_gateway import build_chsi_gateway
+from infra.config import Settings, get_settings
 from infra.db import create_schema, default_engine
 from infra.otp import OtpService
 from infra.sms import build_sms_provider
@@ -38,16 +38,24 @@ def enrollment_worker(client: Client, settings: Settings, executor: ThreadPoolEx
     sms = SmsActivities(engine, provider, OtpService(engine, provider, settings.identity_hmac_key))
     records = RecordActivities(engine)
     tickets = TicketActivities(engine, client)
-    chsi = ChsiActivities(build_chsi_gateway(settings), settings.chsi_callback_secret, settings.api_base_url)
+    chsi = ChsiActivities(
+        build_chsi_gateway(settings), settings.chsi_callback_secret, settings.api_base_url
+    )
     return Worker(
         client,
         task_queue=settings.enrollment_task_queue,
         workflows=[EnrollmentWorkflow, EnrollmentPeriodWorkflow],
         activities=[
-            sms.send_sms_code, sms.check_sms_code, sms.notify_candidate,
-            records.project_application, records.upsert_period, records.read_period,
-            tickets.number_ticket_page, tickets.deliver_tickets, chsi.issue_chsi_codes,
-        ],  # fmt: skip
+            sms.send_sms_code,
+            sms.check_sms_code,
+            sms.notify_candidate,
+            records.project_application,
+            records.upsert_period,
+            records.read_period,
+            tickets.number_ticket_page,
+            tickets.deliver_tickets,
+            chsi.issue_chsi_codes,
+        ],
         activity_executor=executor,
     )
 

@@ -31,14 +31,25 @@ class ChsiActivities:
         for kind in (ChsiKind.XUEJI, ChsiKind.XUELI):
             token = issue_token(kind, inp.application_id, now=now, entropy=secrets.token_bytes(16))
             registration = TokenRegistration(
-                token=token.token, kind=kind, application_ref=inp.application_id,
-                callback_url=self.callback_url, expires_at=token.expires_at, subject_digest=digest,
-            )  # fmt: skip
+                token=token.token,
+                kind=kind,
+                application_ref=inp.application_id,
+                callback_url=self.callback_url,
+                expires_at=token.expires_at,
+                subject_digest=digest,
+            )
             try:
                 await self.gateway.register_token(registration)
             except ValueError as exc:
-                raise ApplicationError(str(exc), type="CHSI_REGISTRATION_REFUSED", non_retryable=True) from exc
+                raise ApplicationError(
+                    str(exc), type="CHSI_REGISTRATION_REFUSED", non_retryable=True
+                ) from exc
             codes.append(
-                ChsiCode(kind=kind.value, token=token.token, content=self.gateway.qr_content(token.token), expires_at=token.expires_at)
+                ChsiCode(
+                    kind=kind.value,
+                    token=token.token,
+                    content=self.gateway.qr_content(token.token),
+                    expires_at=token.expires_at,
+                )
             )
         return IssuedChsiCodes(codes=codes)

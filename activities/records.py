@@ -17,10 +17,21 @@ from domain.records import (
 from infra.db import Application, AuditEvent, Document, Period, as_utc, utcnow
 
 _APPLICATION_FIELDS = (
-    "period_id", "status", "version", "id_masked", "phone_masked", "name_masked", "region",
-    "major", "level", "submitted_at", "needs_manual_review", "claimed_by", "decision",
+    "period_id",
+    "status",
+    "version",
+    "id_masked",
+    "phone_masked",
+    "name_masked",
+    "region",
+    "major",
+    "level",
+    "submitted_at",
+    "needs_manual_review",
+    "claimed_by",
+    "decision",
     "ticket_number",
-)  # fmt: skip
+)
 
 
 class RecordActivities:
@@ -46,28 +57,38 @@ class RecordActivities:
                 row.updated_at = utcnow()
                 session.add(row)
             known_seq = set(
-                session.exec(select(AuditEvent.seq).where(AuditEvent.workflow_id == snap.workflow_id))
+                session.exec(
+                    select(AuditEvent.seq).where(AuditEvent.workflow_id == snap.workflow_id)
+                )
             )
             for entry in snap.audit:
                 if entry.seq not in known_seq:
                     session.add(
                         AuditEvent(
-                            workflow_id=snap.workflow_id, seq=entry.seq, actor=entry.actor,
-                            action=entry.action, at=entry.at,
-                        )  # fmt: skip
+                            workflow_id=snap.workflow_id,
+                            seq=entry.seq,
+                            actor=entry.actor,
+                            action=entry.action,
+                            at=entry.at,
+                        )
                     )
             known_docs = set(
                 session.exec(
-                    select(Document.kind, Document.object_key).where(Document.workflow_id == snap.workflow_id)
+                    select(Document.kind, Document.object_key).where(
+                        Document.workflow_id == snap.workflow_id
+                    )
                 )
             )
             for doc in snap.documents:
                 if (doc.kind, doc.file.key) not in known_docs:
                     session.add(
                         Document(
-                            workflow_id=snap.workflow_id, kind=doc.kind, object_key=doc.file.key,
-                            sha256=doc.file.sha256, size=doc.file.size,
-                        )  # fmt: skip
+                            workflow_id=snap.workflow_id,
+                            kind=doc.kind,
+                            object_key=doc.file.key,
+                            sha256=doc.file.sha256,
+                            size=doc.file.size,
+                        )
                     )
             session.commit()
 
@@ -75,9 +96,13 @@ class RecordActivities:
     def upsert_period(self, snap: PeriodSnapshot) -> None:
         with Session(self.engine) as session:
             row = session.get(Period, snap.period_id) or Period(
-                id=snap.period_id, year=snap.year, window=snap.window, opens_at=snap.opens_at,
-                closes_at=snap.closes_at, review_deadline=snap.review_deadline,
-            )  # fmt: skip
+                id=snap.period_id,
+                year=snap.year,
+                window=snap.window,
+                opens_at=snap.opens_at,
+                closes_at=snap.closes_at,
+                review_deadline=snap.review_deadline,
+            )
             row.opens_at, row.closes_at = snap.opens_at, snap.closes_at
             row.review_deadline, row.state = snap.review_deadline, snap.state
             row.updated_at = utcnow()
@@ -91,7 +116,11 @@ class RecordActivities:
             if row is None:
                 return None
             return PeriodSnapshot(
-                period_id=row.id, year=row.year, window=row.window, opens_at=as_utc(row.opens_at),
-                closes_at=as_utc(row.closes_at), review_deadline=as_utc(row.review_deadline),
+                period_id=row.id,
+                year=row.year,
+                window=row.window,
+                opens_at=as_utc(row.opens_at),
+                closes_at=as_utc(row.closes_at),
+                review_deadline=as_utc(row.review_deadline),
                 state=row.state,
-            )  # fmt: skip
+            )

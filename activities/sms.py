@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy.engine import Engine
 from temporalio import activity
 
+from activities.refusals import as_application_error
 from domain.errors import RefusedError
 from domain.records import (
     CHECK_SMS_CODE,
@@ -15,7 +16,6 @@ from domain.records import (
     SendCodeRequest,
     SendCodeResult,
 )
-from activities.refusals import as_application_error
 from infra.otp import OtpService
 from infra.sms import SmsProvider, send_once
 

@@ -47,7 +47,11 @@ class TicketActivities:
                 .limit(inp.page_size)
             ).all()
             if pending:
-                return NumberPageResult(grants=[TicketGrant(workflow_id=t.workflow_id, number=t.number) for t in pending])
+                return NumberPageResult(
+                    grants=[
+                        TicketGrant(workflow_id=t.workflow_id, number=t.number) for t in pending
+                    ]
+                )
             numbered = select(Ticket.workflow_id)
             todo = session.exec(
                 select(Application)
@@ -65,17 +69,20 @@ class TicketActivities:
                 area = app.region or ""
                 counter = counters.get(area)
                 if counter is None:
-                    counter = session.get(TicketCounter, (inp.year, area), with_for_update=True) or TicketCounter(
-                        year=inp.year, area=area
-                    )
+                    counter = session.get(
+                        TicketCounter, (inp.year, area), with_for_update=True
+                    ) or TicketCounter(year=inp.year, area=area)
                     counters[area] = counter
                 counter.last_sequence += 1
                 number = ticket_number(inp.year, area, inp.window, counter.last_sequence)
                 session.add(
                     Ticket(
-                        workflow_id=app.workflow_id, number=number, period_id=inp.period_id,
-                        area=area, submitted_at=app.submitted_at,
-                    )  # fmt: skip
+                        workflow_id=app.workflow_id,
+                        number=number,
+                        period_id=inp.period_id,
+                        area=area,
+                        submitted_at=app.submitted_at,
+                    )
                 )
                 grants.append(TicketGrant(workflow_id=app.workflow_id, number=number))
             for counter in counters.values():
@@ -105,7 +112,9 @@ class TicketActivities:
 
     def _mark_delivered(self, workflow_ids: list[str]) -> None:
         with Session(self.engine) as session:
-            for ticket in session.exec(select(Ticket).where(col(Ticket.workflow_id).in_(workflow_ids))):
+            for ticket in session.exec(
+                select(Ticket).where(col(Ticket.workflow_id).in_(workflow_ids))
+            ):
                 ticket.delivered = True
                 session.add(ticket)
             session.commit()

@@ -1,4 +1,4 @@
-"""The FastAPI application. `create_app()` is the factory uvicorn runs; nothing is built at import."""
+"""The FastAPI application: `create_app()` is the factory uvicorn runs; nothing built at import."""
 
 from __future__ import annotations
 
@@ -36,14 +36,20 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         if services is not None:
             app.state.services = services
         else:
-            engine = default_engine() if not settings.database_url else make_engine(settings.database_url)
+            engine = (
+                default_engine()
+                if not settings.database_url
+                else make_engine(settings.database_url)
+            )
             create_schema(engine)
             provider = build_sms_provider(settings.sms_provider)
             app.state.services = Services(
-                settings=settings, engine=engine, store=build_object_store(settings),
+                settings=settings,
+                engine=engine,
+                store=build_object_store(settings),
                 otp=OtpService(engine, provider, settings.identity_hmac_key),
                 temporal=await connect(settings),
-            )  # fmt: skip
+            )
         yield
 
     app = FastAPI(
@@ -57,9 +63,12 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.add_exception_handler(RefusedError, refused_handler)
     app.add_exception_handler(RequestValidationError, validation_handler)
     app.add_middleware(
-        CORSMiddleware, allow_origins=[settings.ui_origin], allow_methods=["POST"],
-        allow_headers=["authorization", "content-type", "x-namespace"], allow_credentials=True,
-    )  # fmt: skip
+        CORSMiddleware,
+        allow_origins=[settings.ui_origin],
+        allow_methods=["POST"],
+        allow_headers=["authorization", "content-type", "x-namespace"],
+        allow_credentials=True,
+    )
     for router in (candidate.router, chsi.router, examiner.router, admin.router, files.router):
         app.include_router(router)
     app.include_router(codec_router(codec_for(settings), require_operator))

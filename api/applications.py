@@ -43,7 +43,12 @@ def open_period(session: Session, now: datetime | None = None) -> Period:
 
 
 async def start_or_resume(
-    services: Services, session: Session, period: Period, id_type: IdType, id_number: str, phone: str
+    services: Services,
+    session: Session,
+    period: Period,
+    id_type: IdType,
+    id_number: str,
+    phone: str,
 ) -> WorkflowHandle:
     """One live application per person and period: the same identity lands on the same workflow."""
     secret = services.settings.identity_hmac_key
@@ -56,11 +61,14 @@ async def start_or_resume(
     return await client.start_workflow(
         EnrollmentWorkflow.run,
         EnrollmentInput(
-            application_id=workflow_id, period_id=period.id,
+            application_id=workflow_id,
+            period_id=period.id,
             identity=Identity(id_type=id_type, id_number=id_number.strip().upper(), phone=phone),
-            identity_hash=digest, phone_hash=keyed_hash(secret, phone), closes_at=as_utc(period.closes_at),
+            identity_hash=digest,
+            phone_hash=keyed_hash(secret, phone),
+            closes_at=as_utc(period.closes_at),
             vision_task_queue=services.settings.vision_task_queue,
-        ),  # fmt: skip
+        ),
         id=workflow_id,
         task_queue=services.settings.enrollment_task_queue,
         id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
@@ -95,7 +103,12 @@ async def run_query(handle: WorkflowHandle, query: Any) -> Any:
 
 
 async def store_upload(
-    services: Services, upload: UploadFile, policy: UploadPolicy, key_prefix: str, *, keep_original: bool = False
+    services: Services,
+    upload: UploadFile,
+    policy: UploadPolicy,
+    key_prefix: str,
+    *,
+    keep_original: bool = False,
 ) -> tuple[StoredObject, str]:
     """Screen an upload and store it. Returns the stored object and the client's filename.
 
@@ -104,7 +117,9 @@ async def store_upload(
     data = await read_capped(upload, policy.max_bytes)
 
     def screen_and_store() -> StoredObject:
-        screened = screen_image(data, policy, filename=upload.filename, content_type=upload.content_type)
+        screened = screen_image(
+            data, policy, filename=upload.filename, content_type=upload.content_type
+        )
         stored_bytes = data if keep_original else strip_metadata(data, screened)
         ext = "jpg" if screened.format == "JPEG" else screened.format.lower()
         key = f"{key_prefix}-{uuid.uuid4().hex[:12]}.{ext}"

@@ -52,7 +52,9 @@ class ErrorBody(BaseModel):
 
 
 class ApiError(Exception):
-    def __init__(self, code: str, message: str | None = None, status: int | None = None, **extra: Any):
+    def __init__(
+        self, code: str, message: str | None = None, status: int | None = None, **extra: Any
+    ):
         self.body = ErrorBody(code=code, message=message or MESSAGES.get(code, code), **extra)
         self.status = status or STATUS_BY_CODE.get(code, 422)
 
@@ -61,7 +63,11 @@ def from_update_failure(exc: WorkflowUpdateFailedError) -> ApiError:
     cause = exc.cause
     if isinstance(cause, ApplicationError) and cause.type:
         payload = cause.details[0] if cause.details and isinstance(cause.details[0], dict) else {}
-        extra = {k: payload.get(k) for k in ("measured", "expected", "details") if payload.get(k) is not None}
+        extra = {
+            k: payload.get(k)
+            for k in ("measured", "expected", "details")
+            if payload.get(k) is not None
+        }
         return ApiError(cause.type, payload.get("message") or cause.message, **extra)
     return ApiError("STEP_FAILED", "处理失败，请稍后重试", status=503)
 
@@ -81,5 +87,9 @@ async def refused_handler(_request: Request, exc: Exception) -> JSONResponse:
 async def validation_handler(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     fields = [".".join(str(p) for p in e["loc"][1:]) for e in exc.errors()]
-    body = ErrorBody(code="INVALID_REQUEST", message="请求数据不完整或格式不正确：" + "、".join(fields), details=fields)
+    body = ErrorBody(
+        code="INVALID_REQUEST",
+        message="请求数据不完整或格式不正确：" + "、".join(fields),
+        details=fields,
+    )
     return JSONResponse(body.model_dump(exclude_none=True), status_code=422)

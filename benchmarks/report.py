@@ -39,6 +39,9 @@ def record(name: str, result: dict, targets: dict[str, str] | None = None) -> No
             "| date | benchmark | machine | result | targets |\n|---|---|---|---|---|\n"
         )
     with BENCH_DOC.open("a") as fh:
-        fh.write(f"| {stamp} | {name} | {machine()} | `{json.dumps(result, ensure_ascii=False)}` | {notes} |\n")
+        fh.write(
+            f"| {stamp} | {name} | {machine()} "
+            f"| `{json.dumps(result, ensure_ascii=False)}` | {notes} |\n"
+        )
     sys.stdout.write(json.dumps(result, ensure_ascii=False) + "\n")
     sys.stdout.flush()

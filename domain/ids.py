@@ -21,7 +21,7 @@ def identity_hash(secret: str, id_type: IdType, id_number: str) -> str:
 
 
 def enrollment_workflow_id(period_id: str, identity_digest: str) -> str:
-    """`enroll-{period}-{hmac(id_type:id_number)[:20]}` — one live application per person and period."""
+    """`enroll-{period}-{hmac(id_type:id_number)[:20]}`: one live application per person, period."""
     return f"enroll-{period_id}-{identity_digest[:20]}"
 
 

@@ -26,7 +26,9 @@ def attachment_plan(form: EnrollmentForm, chsi_status: str) -> AttachmentPlan:
             level=RulesLevel(major.level.value),
             major_code=form.major,
             household_province=form.household_province,
-            non_hunan_category=NonHunanCategory(form.non_hunan_category) if form.non_hunan_category else None,
+            non_hunan_category=NonHunanCategory(form.non_hunan_category)
+            if form.non_hunan_category
+            else None,
             chsi_result=ChsiResult(chsi_status),
             identity_changed=form.identity_changed,
         )
@@ -42,7 +44,9 @@ def checklist(plan: AttachmentPlan, uploaded_codes: Collection[str]) -> list[dic
             "title": r.title,
             "rule": r.rule.value,
             "satisfied": r.code not in missing,
-            "options": [[{"code": d.code, "name": d.name} for d in option.documents] for option in r.options],
+            "options": [
+                [{"code": d.code, "name": d.name} for d in option.documents] for option in r.options
+            ],
         }
         for r in plan.required
     ]

@@ -1,4 +1,4 @@
-"""States of one application and which actions each allows (DESIGN.md, "States of one application")."""
+"""States of one application and which actions each allows (DESIGN.md, "States")."""
 
 from __future__ import annotations
 

@@ -138,4 +138,9 @@ class VerifyFaceResult(BaseModel):
 
     @property
     def ok(self) -> bool:
-        return self.live and bool(self.matches) and all(m.matched for m in self.matches) and not self.refusals
+        return (
+            self.live
+            and bool(self.matches)
+            and all(m.matched for m in self.matches)
+            and not self.refusals
+        )

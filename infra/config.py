@@ -40,7 +40,7 @@ class Settings(BaseSettings):
 
     deepface_home: Path | None = None
 
-    #: "k2:<base64 32 bytes>,k1:<base64>" — the first is current; empty in dev: var/secrets/codec-keys
+    #: "k2:<base64 32 bytes>,k1:<base64>", the first current; empty in dev: var/secrets/codec-keys
     codec_keys: str = ""
     #: the Temporal Web UI's origin, the only one allowed to call the codec endpoints
     ui_origin: str = "http://127.0.0.1:8233"

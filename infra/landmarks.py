@@ -22,7 +22,10 @@ def model_dir() -> Path:
 
 
 def landmark_model_path() -> Path:
-    return Path(os.environ.get("RUJI_LANDMARK_MODEL") or model_dir() / "shape_predictor_68_face_landmarks.dat")
+    return Path(
+        os.environ.get("RUJI_LANDMARK_MODEL")
+        or model_dir() / "shape_predictor_68_face_landmarks.dat"
+    )
 
 
 @dataclass(frozen=True)
@@ -50,7 +53,11 @@ class LandmarkModel:
             shape = self._predictor(rgb, rect)
             pts = np.array([(p.x, p.y) for p in shape.parts()], dtype=np.float64)
             found.append(
-                Face(box=(rect.left(), rect.top(), rect.right(), rect.bottom()), score=float(score), points=pts)
+                Face(
+                    box=(rect.left(), rect.top(), rect.right(), rect.bottom()),
+                    score=float(score),
+                    points=pts,
+                )
             )
         return sorted(found, key=lambda f: -f.score)
 

@@ -29,7 +29,9 @@ class OtpService:
         self.secret = secret
 
     def _code_hash(self, phone_hash: str, code: str) -> str:
-        return hmac.new(self.secret.encode(), f"{phone_hash}:{code}".encode(), hashlib.sha256).hexdigest()
+        return hmac.new(
+            self.secret.encode(), f"{phone_hash}:{code}".encode(), hashlib.sha256
+        ).hexdigest()
 
     def send_code(self, phone: str, client_ip: str, now: datetime | None = None) -> int:
         """Issue a new code and send it. Returns seconds until a resend is allowed."""
@@ -38,19 +40,25 @@ class OtpService:
         day_start = now - timedelta(days=1)
         with Session(self.engine) as session:
             last = session.exec(
-                select(SmsCode).where(SmsCode.phone_hash == phone_hash).order_by(SmsCode.created_at.desc())  # type: ignore[attr-defined]
+                select(SmsCode)
+                .where(SmsCode.phone_hash == phone_hash)
+                .order_by(SmsCode.created_at.desc())  # type: ignore[attr-defined]
             ).first()
             if last and now - _as_utc(last.created_at) < otp.RESEND_COOLDOWN:
                 wait = otp.RESEND_COOLDOWN - (now - _as_utc(last.created_at))
                 raise refuse("SMS_COOLDOWN", measured=int(wait.total_seconds()) + 1)
             sent_phone = session.exec(
-                select(func.count()).where(SmsCode.phone_hash == phone_hash, SmsCode.created_at >= day_start)
+                select(func.count()).where(
+                    SmsCode.phone_hash == phone_hash, SmsCode.created_at >= day_start
+                )
             ).one()
             if sent_phone >= otp.DAILY_CAP_PER_PHONE:
                 raise refuse("SMS_DAILY_CAP", measured=sent_phone, expected=otp.DAILY_CAP_PER_PHONE)
             if client_ip:
                 sent_ip = session.exec(
-                    select(func.count()).where(SmsCode.client_ip == client_ip, SmsCode.created_at >= day_start)
+                    select(func.count()).where(
+                        SmsCode.client_ip == client_ip, SmsCode.created_at >= day_start
+                    )
                 ).one()
                 if sent_ip >= otp.DAILY_CAP_PER_IP:
                     raise refuse("SMS_DAILY_CAP", measured=sent_ip, expected=otp.DAILY_CAP_PER_IP)
@@ -75,7 +83,9 @@ class OtpService:
         phone_hash = keyed_hash(self.secret, phone)
         with Session(self.engine) as session:
             row = session.exec(
-                select(SmsCode).where(SmsCode.phone_hash == phone_hash).order_by(SmsCode.created_at.desc())  # type: ignore[attr-defined]
+                select(SmsCode)
+                .where(SmsCode.phone_hash == phone_hash)
+                .order_by(SmsCode.created_at.desc())  # type: ignore[attr-defined]
                 .with_for_update()
             ).first()
             if row is None or row.used:

@@ -25,7 +25,7 @@ class OutboxProvider:
 
     keeps_text = True
 
-    def send(self, phone: str, text: str) -> None:
+    def send(self, phone: str, text: str) -> None:  # noqa: ARG002 - the outbox row keeps the text
         log.info("sms to %s queued in outbox", mask_phone(phone))
 
 
@@ -35,7 +35,9 @@ def build_sms_provider(name: str) -> SmsProvider:
     raise ValueError(f"unknown SMS provider {name!r}; production providers plug in here")
 
 
-def send_once(engine: Engine, provider: SmsProvider, dedupe_key: str, phone_hash: str, phone: str, text: str) -> bool:
+def send_once(
+    engine: Engine, provider: SmsProvider, dedupe_key: str, phone_hash: str, phone: str, text: str
+) -> bool:
     """Send unless a message with this key was already sent. Returns whether it sent now.
 
     The row is written first and committed after the provider accepts, so a crash between the

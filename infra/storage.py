@@ -36,7 +36,7 @@ def _safe_key(key: str) -> str:
 
 
 class LocalObjectStore:
-    """Files under one directory; writes are atomic (temp file + rename), so a crash leaves none half-written."""
+    """Files under one directory; atomic writes (temp + rename): a crash leaves no half file."""
 
     def __init__(self, root: Path):
         self.root = root
@@ -45,7 +45,9 @@ class LocalObjectStore:
     def _path(self, key: str) -> Path:
         return self.root / _safe_key(key)
 
-    def put(self, key: str, data: bytes, content_type: str = "application/octet-stream") -> StoredObject:
+    def put(
+        self, key: str, data: bytes, content_type: str = "application/octet-stream"
+    ) -> StoredObject:
         path = self._path(key)
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(path.name + ".part")
@@ -71,8 +73,12 @@ class S3ObjectStore:
         self.bucket = bucket
         self.client = client
 
-    def put(self, key: str, data: bytes, content_type: str = "application/octet-stream") -> StoredObject:
-        self.client.put_object(Bucket=self.bucket, Key=_safe_key(key), Body=data, ContentType=content_type)
+    def put(
+        self, key: str, data: bytes, content_type: str = "application/octet-stream"
+    ) -> StoredObject:
+        self.client.put_object(
+            Bucket=self.bucket, Key=_safe_key(key), Body=data, ContentType=content_type
+        )
         return _describe(key, data, content_type)
 
     def get(self, key: str) -> bytes:
@@ -104,7 +110,9 @@ def sign_object_url(secret: str, key: str, expires_s: int = 300, now: float | No
     return f"/files/{key}?exp={exp}&sig={sig}"
 
 
-def verify_object_signature(secret: str, key: str, exp: int, sig: str, now: float | None = None) -> bool:
+def verify_object_signature(
+    secret: str, key: str, exp: int, sig: str, now: float | None = None
+) -> bool:
     if exp < (now if now is not None else time.time()):
         return False
     good = hmac.new(secret.encode(), f"{key}|{exp}".encode(), hashlib.sha256).hexdigest()[:32]

@@ -12,7 +12,9 @@ from infra.keyring import resolve_key_ring
 
 
 def codec_for(settings: Settings) -> EncryptionCodec:
-    ring = resolve_key_ring(settings.codec_keys, env=settings.env, dev_path=dev_codec_key_path(settings.var_dir))
+    ring = resolve_key_ring(
+        settings.codec_keys, env=settings.env, dev_path=dev_codec_key_path(settings.var_dir)
+    )
     return EncryptionCodec(ring)
 
 
@@ -22,5 +24,7 @@ def data_converter(settings: Settings) -> DataConverter:
 
 async def connect(settings: Settings) -> Client:
     return await Client.connect(
-        settings.temporal_address, namespace=settings.temporal_namespace, data_converter=data_converter(settings)
+        settings.temporal_address,
+        namespace=settings.temporal_namespace,
+        data_converter=data_converter(settings),
     )

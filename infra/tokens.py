@@ -34,8 +34,14 @@ def _unb64(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
-def issue_token(secret: str, sub: str, role: str, regions: list[str] | None = None, ttl_s: int | None = None) -> str:
-    ttl = ttl_s if ttl_s is not None else (CANDIDATE_TOKEN_TTL_S if role == "candidate" else STAFF_TOKEN_TTL_S)
+def issue_token(
+    secret: str, sub: str, role: str, regions: list[str] | None = None, ttl_s: int | None = None
+) -> str:
+    ttl = (
+        ttl_s
+        if ttl_s is not None
+        else (CANDIDATE_TOKEN_TTL_S if role == "candidate" else STAFF_TOKEN_TTL_S)
+    )
     body = Principal(sub=sub, role=role, regions=regions or [], exp=int(time.time()) + ttl)
     payload = _b64(body.model_dump_json().encode())
     sig = _b64(hmac.new(secret.encode(), payload.encode(), hashlib.sha256).digest())

@@ -15,9 +15,9 @@ from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
 from temporalio.testing import WorkflowEnvironment
 
 from domain import search
-from infra.db import create_schema, make_engine
-from infra.keyring import parse_key_ring, new_key_entry
 from infra.codec import EncryptionCodec, build_data_converter
+from infra.db import create_schema, make_engine
+from infra.keyring import new_key_entry, parse_key_ring
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures"
@@ -45,7 +45,9 @@ async def time_env(test_codec) -> AsyncIterator[WorkflowEnvironment]:
     await env.client.operator_service.add_search_attributes(
         AddSearchAttributesRequest(
             namespace=env.client.namespace,
-            search_attributes={k.name: IndexedValueType.ValueType(k.indexed_value_type) for k in search.ALL},
+            search_attributes={
+                k.name: IndexedValueType.ValueType(k.indexed_value_type) for k in search.ALL
+            },
         )
     )
     yield env
@@ -61,9 +63,13 @@ async def dev_env(test_codec, tmp_path_factory) -> AsyncIterator[WorkflowEnviron
         search_attributes=list(search.ALL),
         ui=False,
         dev_server_extra_args=[
-            "--db-filename", str(db_file),
-            "--sqlite-pragma", "journal_mode=WAL", "--sqlite-pragma", "synchronous=NORMAL",
-        ],  # fmt: skip
+            "--db-filename",
+            str(db_file),
+            "--sqlite-pragma",
+            "journal_mode=WAL",
+            "--sqlite-pragma",
+            "synchronous=NORMAL",
+        ],
     )
     yield env
     await env.shutdown()
@@ -92,10 +98,14 @@ def postgres_admin_engine() -> Iterator[Engine]:
     try:
         with eng.connect() as conn:
             conn.exec_driver_sql("select 1")
-    except Exception as exc:  # noqa: BLE001 - any connection failure means "no Postgres here"
+    except Exception as exc:
         if os.environ.get("RUJI_REQUIRE_POSTGRES") == "1":
-            raise RuntimeError(f"RUJI_REQUIRE_POSTGRES=1 but PostgreSQL is unreachable: {exc}") from exc
-        pytest.skip(f"PostgreSQL unreachable at {POSTGRES_URL} (set RUJI_REQUIRE_POSTGRES=1 to fail instead)")
+            raise RuntimeError(
+                f"RUJI_REQUIRE_POSTGRES=1 but PostgreSQL is unreachable: {exc}"
+            ) from exc
+        pytest.skip(
+            f"PostgreSQL unreachable at {POSTGRES_URL} (RUJI_REQUIRE_POSTGRES=1 fails instead)"
+        )
     yield eng
     eng.dispose()
 

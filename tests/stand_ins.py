@@ -38,19 +38,34 @@ def _obj(key: str) -> StoredObject:
 @activity.defn(name=READ_ID_CARD)
 async def read_id_card(inp: ReadIdCardInput) -> ReadIdCardResult:
     if "blurry" in inp.front.key:
-        return ReadIdCardResult(refusals=[Refusal(code="OCR_BLURRY", message="身份证照片模糊，请重新拍摄")])
+        return ReadIdCardResult(
+            refusals=[Refusal(code="OCR_BLURRY", message="身份证照片模糊，请重新拍摄")]
+        )
     n = inp.typed_id_number
     fields = IdCardFields(
-        name="张三", sex="男" if int(n[16]) % 2 else "女", ethnicity="汉",
-        birth_date=date(int(n[6:10]), int(n[10:12]), int(n[12:14])), address="湖南省长沙市岳麓区某路1号",
-        id_number=n, issuer="长沙市公安局岳麓分局", valid_from=date(2020, 1, 1), valid_until=date(2040, 1, 1),
-    )  # fmt: skip
-    return ReadIdCardResult(fields=fields, confidence={"name": 0.99}, portrait=_obj(inp.portrait_key))
+        name="张三",
+        sex="男" if int(n[16]) % 2 else "女",
+        ethnicity="汉",
+        birth_date=date(int(n[6:10]), int(n[10:12]), int(n[12:14])),
+        address="湖南省长沙市岳麓区某路1号",
+        id_number=n,
+        issuer="长沙市公安局岳麓分局",
+        valid_from=date(2020, 1, 1),
+        valid_until=date(2040, 1, 1),
+    )
+    return ReadIdCardResult(
+        fields=fields, confidence={"name": 0.99}, portrait=_obj(inp.portrait_key)
+    )
 
 
 def _report(passed: bool) -> PhotoReport:
-    rule = PhotoRule(code="PHOTO_SIZE_PX", passed=passed, measured="600x800", expected="480x640",
-                     message="" if passed else "照片尺寸应为480×640像素")  # fmt: skip
+    rule = PhotoRule(
+        code="PHOTO_SIZE_PX",
+        passed=passed,
+        measured="600x800",
+        expected="480x640",
+        message="" if passed else "照片尺寸应为480×640像素",
+    )
     return PhotoReport(rules=[rule], fixable=not passed)
 
 
@@ -67,11 +82,22 @@ async def fix_photo(inp: FixPhotoInput) -> FixPhotoResult:
 @activity.defn(name=VERIFY_FACE)
 async def verify_face(inp: VerifyFaceInput) -> VerifyFaceResult:
     if inp.answered_nonce != inp.challenge.nonce:
-        return VerifyFaceResult(refusals=[Refusal(code="FACE_NONCE_MISMATCH", message="核验已失效，请重新开始")])
+        return VerifyFaceResult(
+            refusals=[Refusal(code="FACE_NONCE_MISMATCH", message="核验已失效，请重新开始")]
+        )
     stranger = any("stranger" in f.key for f in inp.frames)
-    matches = [FaceMatch(reference="id_portrait", distance=0.9 if stranger else 0.2, threshold=0.5, matched=not stranger)]
+    matches = [
+        FaceMatch(
+            reference="id_portrait",
+            distance=0.9 if stranger else 0.2,
+            threshold=0.5,
+            matched=not stranger,
+        )
+    ]
     refusals = [Refusal(code="FACE_MISMATCH", message="人脸与身份证照片不一致")] if stranger else []
-    return VerifyFaceResult(live=True, matches=matches, best_frame=_obj(inp.best_frame_key), refusals=refusals)
+    return VerifyFaceResult(
+        live=True, matches=matches, best_frame=_obj(inp.best_frame_key), refusals=refusals
+    )
 
 
 VISION_STAND_INS = [read_id_card, check_photo, fix_photo, verify_face]

@@ -15,7 +15,11 @@ from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from domain import search
+    from domain.attachments import check_attachments_complete
     from domain.catalogs import MAJORS_BY_CODE, Level
+    from domain.chsi import TOKEN_TTL as CHSI_TOKEN_TTL
+    from domain.chsi import ChsiCallback, ChsiKind, QrToken, check_subject, redeem_token
+    from domain.chsi import QrState as ChsiQrState
     from domain.enrollment import (
         ApplicationView,
         AttachmentUpload,
@@ -35,12 +39,12 @@ with workflow.unsafe.imports_passed_through():
         VerifyPhoneInput,
         form_problems,
     )
+    from domain.errors import RefusedError
     from domain.liveness import MAX_ATTEMPTS_PER_DAY, new_challenge
     from domain.masking import mask_id_number, mask_name, mask_phone
     from domain.records import (
         CHECK_SMS_CODE,
         ISSUE_CHSI_CODES,
-        ChsiCode,
         NOTIFY_CANDIDATE,
         PROJECT_APPLICATION,
         READ_PERIOD,
@@ -48,6 +52,7 @@ with workflow.unsafe.imports_passed_through():
         ApplicationSnapshot,
         AuditEntry,
         CheckCodeRequest,
+        ChsiCode,
         DocumentEntry,
         IssueChsiCodesInput,
         IssuedChsiCodes,
@@ -56,11 +61,6 @@ with workflow.unsafe.imports_passed_through():
         SendCodeRequest,
         SendCodeResult,
     )
-    from domain.attachments import check_attachments_complete
-    from domain.chsi import ChsiCallback, ChsiKind, QrToken, check_subject, redeem_token
-    from domain.chsi import TOKEN_TTL as CHSI_TOKEN_TTL
-    from domain.chsi import QrState as ChsiQrState
-    from domain.errors import RefusedError
     from domain.requirements import attachment_plan, checklist
     from domain.states import FINAL, PRE_SUBMIT, STATE_LABELS, AppState, step_index
     from domain.vision import (
@@ -113,15 +113,22 @@ class EnrollmentWorkflow:
             timeout = self._time_to_deadline()
             try:
                 await workflow.wait_condition(
-                    lambda: self.s.version != seen or workflow.info().is_continue_as_new_suggested(),
+                    lambda: (
+                        self.s.version != seen  # noqa: B023 - awaited before `seen` changes
+                        or workflow.info().is_continue_as_new_suggested()
+                    ),
                     timeout=timeout,
                 )
             except TimeoutError:
                 async with self.lock:
                     await self._on_deadline()
             if workflow.info().is_continue_as_new_suggested() and self.s.state not in FINAL:
-                await workflow.wait_condition(lambda: workflow.all_handlers_finished() and not self.lock.locked())
-                workflow.continue_as_new(self.inp.model_copy(update={"state": self.s, "closes_at": self.closes_at}))
+                await workflow.wait_condition(
+                    lambda: workflow.all_handlers_finished() and not self.lock.locked()
+                )
+                workflow.continue_as_new(
+                    self.inp.model_copy(update={"state": self.s, "closes_at": self.closes_at})
+                )
         if self.s.history[-1][2] == "expired:window_closed":
             # Stay to tell late visitors why (validators answer WINDOW_CLOSED); the period is over,
             # so no new registration of this identity can collide with the lingering run.
@@ -134,7 +141,9 @@ class EnrollmentWorkflow:
         found: list[tuple[datetime, str]] = []
         if self.s.state == AppState.REGISTERED:
             found.append((created + self.inp.phone_verify_timeout, "phone_not_verified"))
-        if self.s.state in PRE_SUBMIT and step_index(self.s.state) <= step_index(AppState.FACE_PENDING):
+        if self.s.state in PRE_SUBMIT and step_index(self.s.state) <= step_index(
+            AppState.FACE_PENDING
+        ):
             found.append((created + self.inp.face_verify_timeout, "face_not_verified"))
         if self.s.state in PRE_SUBMIT:
             found.append((self.closes_at, "window_closed"))
@@ -158,9 +167,12 @@ class EnrollmentWorkflow:
                 await self._commit("system", "chsi_timeout")
             elif why == "window_closed":
                 period: PeriodSnapshot | None = await workflow.execute_local_activity(
-                    READ_PERIOD, self.inp.period_id, result_type=PeriodSnapshot,
-                    start_to_close_timeout=PROJECTION_TIMEOUT, retry_policy=PROJECTION_RETRY,
-                )  # fmt: skip
+                    READ_PERIOD,
+                    self.inp.period_id,
+                    result_type=PeriodSnapshot,
+                    start_to_close_timeout=PROJECTION_TIMEOUT,
+                    retry_policy=PROJECTION_RETRY,
+                )
                 if period and period.closes_at > now:
                     self.closes_at = period.closes_at  # an operator extended the window
                     return
@@ -180,9 +192,11 @@ class EnrollmentWorkflow:
         self.s.history.append((workflow.now(), actor, action))
         self._publish()
         await workflow.execute_local_activity(
-            PROJECT_APPLICATION, self._snapshot(),
-            start_to_close_timeout=PROJECTION_TIMEOUT, retry_policy=PROJECTION_RETRY,
-        )  # fmt: skip
+            PROJECT_APPLICATION,
+            self._snapshot(),
+            start_to_close_timeout=PROJECTION_TIMEOUT,
+            retry_policy=PROJECTION_RETRY,
+        )
         self.projected_audit = len(self.s.history)
 
     def _publish(self) -> None:
@@ -204,7 +218,10 @@ class EnrollmentWorkflow:
 
     def _details_markdown(self) -> str:
         s = self.s
-        lines = [f"**{STATE_LABELS[s.state]}** (`{s.state.value}`)", f"- 考期: {self.inp.period_id}"]
+        lines = [
+            f"**{STATE_LABELS[s.state]}** (`{s.state.value}`)",
+            f"- 考期: {self.inp.period_id}",
+        ]
         if s.form:
             lines.append(f"- 地区/专业: {s.form.region} / {s.form.major}")
         if s.chsi.status != "not_needed":
@@ -224,10 +241,13 @@ class EnrollmentWorkflow:
         s = self.s
         docs = []
         for kind, obj in (
-            ("id_front", s.id_card.front), ("id_back", s.id_card.back),
-            ("id_portrait", s.id_card.portrait), ("photo", s.photo.official),
-            ("photo_original", s.photo.original), ("face_frame", s.face.best_frame),
-        ):  # fmt: skip
+            ("id_front", s.id_card.front),
+            ("id_back", s.id_card.back),
+            ("id_portrait", s.id_card.portrait),
+            ("photo", s.photo.official),
+            ("photo_original", s.photo.original),
+            ("face_frame", s.face.best_frame),
+        ):
             if obj:
                 docs.append(DocumentEntry(kind=kind, file=obj))
         for code, files in s.attachments.items():
@@ -244,16 +264,26 @@ class EnrollmentWorkflow:
             if i >= self.projected_audit
         ]
         return ApplicationSnapshot(
-            workflow_id=self.inp.application_id, period_id=self.inp.period_id, version=s.version,
-            status=s.state.value, identity_hash=self.inp.identity_hash, phone_hash=self.inp.phone_hash,
+            workflow_id=self.inp.application_id,
+            period_id=self.inp.period_id,
+            version=s.version,
+            status=s.state.value,
+            identity_hash=self.inp.identity_hash,
+            phone_hash=self.inp.phone_hash,
             id_masked=mask_id_number(self.inp.identity.id_number),
-            phone_masked=mask_phone(self.inp.identity.phone), name_masked=mask_name(name),
-            region=form.region if form else None, major=form.major if form else None,
-            level=major.level.value if major else None, submitted_at=s.submitted_at,
-            needs_manual_review=s.needs_manual_review, claimed_by=s.review.examiner,
-            decision=s.review.decision, ticket_number=s.ticket_number, audit=audit,
+            phone_masked=mask_phone(self.inp.identity.phone),
+            name_masked=mask_name(name),
+            region=form.region if form else None,
+            major=form.major if form else None,
+            level=major.level.value if major else None,
+            submitted_at=s.submitted_at,
+            needs_manual_review=s.needs_manual_review,
+            claimed_by=s.review.examiner,
+            decision=s.review.decision,
+            ticket_number=s.ticket_number,
+            audit=audit,
             documents=self._documents(),
-        )  # fmt: skip
+        )
 
     def _level(self) -> Level | None:
         major = MAJORS_BY_CODE.get(self.s.form.major) if self.s.form else None
@@ -294,10 +324,12 @@ class EnrollmentWorkflow:
             phone = self.inp.identity.phone
             try:
                 sent: SendCodeResult = await workflow.execute_activity(
-                    SEND_SMS_CODE, SendCodeRequest(phone=phone, client_ip=inp.client_ip),
-                    result_type=SendCodeResult, start_to_close_timeout=SHORT_CALL_TIMEOUT,
+                    SEND_SMS_CODE,
+                    SendCodeRequest(phone=phone, client_ip=inp.client_ip),
+                    result_type=SendCodeResult,
+                    start_to_close_timeout=SHORT_CALL_TIMEOUT,
                     retry_policy=SHORT_CALL_RETRY,
-                )  # fmt: skip
+                )
             except ActivityError as err:
                 raise business_refusal(err) or err from None
             return CodeSent(phone_masked=mask_phone(phone), resend_after_s=sent.resend_after_s)
@@ -313,9 +345,11 @@ class EnrollmentWorkflow:
         async with self.lock:
             try:
                 await workflow.execute_activity(
-                    CHECK_SMS_CODE, CheckCodeRequest(phone=self.inp.identity.phone, code=inp.code),
-                    start_to_close_timeout=SHORT_CALL_TIMEOUT, retry_policy=SHORT_CALL_RETRY,
-                )  # fmt: skip
+                    CHECK_SMS_CODE,
+                    CheckCodeRequest(phone=self.inp.identity.phone, code=inp.code),
+                    start_to_close_timeout=SHORT_CALL_TIMEOUT,
+                    retry_policy=SHORT_CALL_RETRY,
+                )
             except ActivityError as err:
                 raise business_refusal(err) or err from None
             if self.s.state == AppState.REGISTERED:
@@ -338,10 +372,13 @@ class EnrollmentWorkflow:
             result: ReadIdCardResult = await self._vision(
                 READ_ID_CARD,
                 ReadIdCardInput(
-                    front=inp.front, back=inp.back, id_type=self.inp.identity.id_type,
-                    typed_id_number=self.inp.identity.id_number, check_date=workflow.now().date(),
+                    front=inp.front,
+                    back=inp.back,
+                    id_type=self.inp.identity.id_type,
+                    typed_id_number=self.inp.identity.id_number,
+                    check_date=workflow.now().date(),
                     portrait_key=f"{self.inp.application_id}/id/portrait-{workflow.uuid4().hex[:8]}.jpg",
-                ),  # fmt: skip
+                ),
                 ReadIdCardResult,
             )
             if result.refusals:
@@ -349,7 +386,11 @@ class EnrollmentWorkflow:
                 raise refusal_from(first.code, first.message, result.model_dump(mode="json"))
             card = self.s.id_card
             card.front, card.back, card.ocr = inp.front, inp.back, result.fields
-            card.confidence, card.portrait, card.confirmed = result.confidence, result.portrait, None
+            card.confidence, card.portrait, card.confirmed = (
+                result.confidence,
+                result.portrait,
+                None,
+            )
             self.s.needs_manual_review = self.s.needs_manual_review or result.needs_manual_review
             self._rewind(AppState.ID_PENDING)
             await self._commit("candidate", "id_card_read")
@@ -412,7 +453,10 @@ class EnrollmentWorkflow:
             assert upload is not None
             result: FixPhotoResult = await self._vision(
                 FIX_PHOTO,
-                FixPhotoInput(photo=upload, fixed_key=f"{self.inp.application_id}/photo/fixed-{workflow.uuid4().hex[:8]}.jpg"),
+                FixPhotoInput(
+                    photo=upload,
+                    fixed_key=f"{self.inp.application_id}/photo/fixed-{workflow.uuid4().hex[:8]}.jpg",
+                ),
                 FixPhotoResult,
             )
             if result.fixed and result.report.passed:
@@ -441,7 +485,7 @@ class EnrollmentWorkflow:
             raise refusal("PHOTO_NO_FIX")
 
     def _accept_photo(self) -> None:
-        """A new official photo invalidates an earlier face check (it was matched to the old one)."""
+        """A new official photo voids an earlier face check (it was matched to the old one)."""
         self.s.face.passed = False
         if step_index(self.s.state) >= step_index(AppState.PHOTO_PENDING):
             self.s.state = AppState.FACE_PENDING
@@ -463,16 +507,22 @@ class EnrollmentWorkflow:
         async with self.lock:
             face, card, photo = self.s.face, self.s.id_card, self.s.photo
             challenge = face.challenge
-            assert challenge is not None and card.portrait is not None and photo.official is not None
+            assert (
+                challenge is not None and card.portrait is not None and photo.official is not None
+            )
             face.challenge = None  # single use, whatever the outcome
             face.attempts += 1
             result: VerifyFaceResult = await self._vision(
                 VERIFY_FACE,
                 VerifyFaceInput(
-                    challenge=challenge, answered_nonce=inp.nonce, answered_at=workflow.now(),
-                    frames=inp.frames, id_portrait=card.portrait, official_photo=photo.official,
+                    challenge=challenge,
+                    answered_nonce=inp.nonce,
+                    answered_at=workflow.now(),
+                    frames=inp.frames,
+                    id_portrait=card.portrait,
+                    official_photo=photo.official,
                     best_frame_key=f"{self.inp.application_id}/face/best-{workflow.uuid4().hex[:8]}.jpg",
-                ),  # fmt: skip
+                ),
                 VerifyFaceResult,
             )
             face.matches, face.last_refusals = result.matches, result.refusals
@@ -542,15 +592,19 @@ class EnrollmentWorkflow:
 
     @workflow.update
     async def request_chsi_codes(self) -> ApplicationView:
-        """R8: the two QR codes (学籍, 学历); asking again refreshes both and retires the old ones."""
+        """R8: the two QR codes (学籍, 学历); asking again refreshes both, retiring the old."""
         async with self.lock:
             try:
                 issued: IssuedChsiCodes = await workflow.execute_activity(
                     ISSUE_CHSI_CODES,
-                    IssueChsiCodesInput(application_id=self.inp.application_id, id_number=self.inp.identity.id_number),
-                    result_type=IssuedChsiCodes, start_to_close_timeout=SHORT_CALL_TIMEOUT,
+                    IssueChsiCodesInput(
+                        application_id=self.inp.application_id,
+                        id_number=self.inp.identity.id_number,
+                    ),
+                    result_type=IssuedChsiCodes,
+                    start_to_close_timeout=SHORT_CALL_TIMEOUT,
                     retry_policy=SHORT_CALL_RETRY,
-                )  # fmt: skip
+                )
             except ActivityError as err:
                 raise business_refusal(err) or refusal("CHSI_UNAVAILABLE") from None
             chsi = self.s.chsi
@@ -594,7 +648,9 @@ class EnrollmentWorkflow:
         async with self.lock:
             chsi = self.s.chsi
             assert chsi.qr is not None
-            redemption = redeem_token(chsi.qr, callback.token, callback.application_ref, scanned_at=callback.scanned_at)
+            redemption = redeem_token(
+                chsi.qr, callback.token, callback.application_ref, scanned_at=callback.scanned_at
+            )
             chsi.qr = redemption.state
             chsi.outcomes.append(f"{callback.kind.value}:{callback.outcome.value}")
             try:
@@ -618,7 +674,12 @@ class EnrollmentWorkflow:
         if self.s.chsi.qr is None:
             raise from_refused(RefusedError("CHSI_TOKEN_UNKNOWN", "二维码不存在"))
         try:
-            redeem_token(self.s.chsi.qr, callback.token, callback.application_ref, scanned_at=callback.scanned_at)
+            redeem_token(
+                self.s.chsi.qr,
+                callback.token,
+                callback.application_ref,
+                scanned_at=callback.scanned_at,
+            )
         except RefusedError as exc:
             raise from_refused(exc) from None
 
@@ -637,7 +698,7 @@ class EnrollmentWorkflow:
         if plan is None or not any(inp.code in r.document_codes for r in plan.required):
             raise refusal("ATTACHMENT_NOT_REQUIRED")
 
-    # --- R13–R14: submit, modify, withdraw ----------------------------------------------------------
+    # --- R13–R14: submit, modify, withdraw -------------------------------------------------------
     @workflow.update
     async def submit(self) -> ApplicationView:
         async with self.lock:
@@ -653,7 +714,9 @@ class EnrollmentWorkflow:
         if self.s.form is None:
             raise refusal("FORM_INCOMPLETE")
         if self.s.chsi.status == "pending":
-            raise refusal("ATTACHMENTS_MISSING", "请完成学信网校验或选择「学信网校验失败」后上传材料")
+            raise refusal(
+                "ATTACHMENTS_MISSING", "请完成学信网校验或选择「学信网校验失败」后上传材料"
+            )
         plan = self._plan()
         assert plan is not None
         try:
@@ -670,7 +733,12 @@ class EnrollmentWorkflow:
 
     @modify.validator
     def _validate_modify(self, form: EnrollmentForm) -> None:
-        if self.s.state in (AppState.UNDER_REVIEW, AppState.APPROVED, AppState.REJECTED, AppState.TICKET_ISSUED):
+        if self.s.state in (
+            AppState.UNDER_REVIEW,
+            AppState.APPROVED,
+            AppState.REJECTED,
+            AppState.TICKET_ISSUED,
+        ):
             raise refusal("UNDER_REVIEW_LOCKED")
         if self.s.state not in (AppState.SUBMITTED, AppState.RETURNED, AppState.DRAFT):
             raise refusal("NOT_EDITABLE")
@@ -754,7 +822,9 @@ class EnrollmentWorkflow:
             self.s.ticket_number = ticket.number
             self.s.state = AppState.TICKET_ISSUED
             await self._commit("system", "ticket_issued")
-            await self._notify("ticket", f"【湖南自考】您的入籍申请已生成准考证号：{ticket.number}。")
+            await self._notify(
+                "ticket", f"【湖南自考】您的入籍申请已生成准考证号：{ticket.number}。"
+            )
 
     # --- queries --------------------------------------------------------------------------------
     @workflow.query
@@ -762,39 +832,61 @@ class EnrollmentWorkflow:
         s = self.s
         card = s.id_card.confirmed or s.id_card.ocr
         masked_card = (
-            card.model_copy(update={"name": mask_name(card.name), "id_number": mask_id_number(card.id_number), "address": ""})
+            card.model_copy(
+                update={
+                    "name": mask_name(card.name),
+                    "id_number": mask_id_number(card.id_number),
+                    "address": "",
+                }
+            )
             if card
             else None
         )
         return ApplicationView(
-            application_id=self.inp.application_id, period_id=self.inp.period_id, state=s.state,
-            state_label=STATE_LABELS[s.state], name=mask_name(card.name) if card else "",
+            application_id=self.inp.application_id,
+            period_id=self.inp.period_id,
+            state=s.state,
+            state_label=STATE_LABELS[s.state],
+            name=mask_name(card.name) if card else "",
             id_number=mask_id_number(self.inp.identity.id_number),
-            phone=mask_phone(self.inp.identity.phone), id_card=masked_card,
-            photo_report=s.photo.last_report, liveness_challenge=s.face.challenge,
-            face_passed=s.face.passed, form=s.form, chsi_status=s.chsi.status,
+            phone=mask_phone(self.inp.identity.phone),
+            id_card=masked_card,
+            photo_report=s.photo.last_report,
+            liveness_challenge=s.face.challenge,
+            face_passed=s.face.passed,
+            form=s.form,
+            chsi_status=s.chsi.status,
             chsi_codes=s.chsi.codes if s.chsi.status == "pending" else [],
-            chsi_records=s.chsi.records, required_attachments=self._required(),
-            uploaded_attachments=sorted(s.attachments), submitted_at=s.submitted_at,
-            review=s.review, ticket_number=s.ticket_number,
+            chsi_records=s.chsi.records,
+            required_attachments=self._required(),
+            uploaded_attachments=sorted(s.attachments),
+            submitted_at=s.submitted_at,
+            review=s.review,
+            ticket_number=s.ticket_number,
             needs_manual_review=s.needs_manual_review,
             editable=s.state in (*PRE_SUBMIT, AppState.SUBMITTED, AppState.RETURNED),
-        )  # fmt: skip
+        )
 
     @workflow.query
     def case_file(self) -> CaseFile:
         return CaseFile(
-            application_id=self.inp.application_id, period_id=self.inp.period_id,
-            identity=self.inp.identity, state=self.s,
-        )  # fmt: skip
+            application_id=self.inp.application_id,
+            period_id=self.inp.period_id,
+            identity=self.inp.identity,
+            state=self.s,
+        )
 
     # --- activities -----------------------------------------------------------------------------
     async def _vision(self, name: str, arg: object, result_type: type):
         try:
             return await workflow.execute_activity(
-                name, arg, result_type=result_type, task_queue=self.inp.vision_task_queue,
-                start_to_close_timeout=VISION_TIMEOUT, retry_policy=VISION_RETRY,
-            )  # fmt: skip
+                name,
+                arg,
+                result_type=result_type,
+                task_queue=self.inp.vision_task_queue,
+                start_to_close_timeout=VISION_TIMEOUT,
+                retry_policy=VISION_RETRY,
+            )
         except ActivityError as err:
             raise business_refusal(err) or err from None
 
@@ -802,10 +894,14 @@ class EnrollmentWorkflow:
         await workflow.execute_activity(
             NOTIFY_CANDIDATE,
             Notification(
-                workflow_id=self.inp.application_id, event=event, phone=self.inp.identity.phone,
-                phone_hash=self.inp.phone_hash, text=text,
-            ),  # fmt: skip
-            start_to_close_timeout=SHORT_CALL_TIMEOUT, retry_policy=SHORT_CALL_RETRY,
+                workflow_id=self.inp.application_id,
+                event=event,
+                phone=self.inp.identity.phone,
+                phone_hash=self.inp.phone_hash,
+                text=text,
+            ),
+            start_to_close_timeout=SHORT_CALL_TIMEOUT,
+            retry_policy=SHORT_CALL_RETRY,
         )
 
 
@@ -820,7 +916,9 @@ def _check_form(form: EnrollmentForm) -> None:
     problems = form_problems(form)
     if problems:
         raise refusal(
-            "FORM_INVALID", "；".join(p.message for p in problems), details=[p.model_dump() for p in problems]
+            "FORM_INVALID",
+            "；".join(p.message for p in problems),
+            details=[p.model_dump() for p in problems],
         )
     try:
         attachment_plan(form, "pending")  # refuses combinations the rules never accept
@@ -835,10 +933,18 @@ def _require_reasons(items: list[ReviewItem]) -> None:
 
 def _qr_token(code: ChsiCode, application_id: str) -> QrToken:
     return QrToken(
-        kind=ChsiKind(code.kind), token=code.token, application_ref=application_id,
-        issued_at=code.expires_at - CHSI_TOKEN_TTL, expires_at=code.expires_at,
-    )  # fmt: skip
+        kind=ChsiKind(code.kind),
+        token=code.token,
+        application_ref=application_id,
+        issued_at=code.expires_at - CHSI_TOKEN_TTL,
+        expires_at=code.expires_at,
+    )
 
 
 def refusal_from(code: str, message: str, details: object) -> ApplicationError:
-    return ApplicationError(message, {"code": code, "message": message, "details": details}, type=code, non_retryable=True)
+    return ApplicationError(
+        message,
+        {"code": code, "message": message, "details": details},
+        type=code,
+        non_retryable=True,
+    )

@@ -55,8 +55,10 @@ class EnrollmentPeriodWorkflow:
         while True:
             seen = self.st.supplementary_requests
             await workflow.wait_condition(
-                lambda: self.st.supplementary_requests != seen
-                or workflow.info().is_continue_as_new_suggested()
+                lambda: (
+                    self.st.supplementary_requests != seen  # noqa: B023 - awaited in this pass
+                    or workflow.info().is_continue_as_new_suggested()
+                )
             )
             if self.st.supplementary_requests != seen:
                 await self._issue()
@@ -72,7 +74,10 @@ class EnrollmentPeriodWorkflow:
         while workflow.now() < when():
             target = when()
             try:
-                await workflow.wait_condition(lambda: when() != target, timeout=target - workflow.now())
+                await workflow.wait_condition(
+                    lambda: when() != target,  # noqa: B023 - awaited in this pass
+                    timeout=target - workflow.now(),
+                )
             except TimeoutError:
                 break
         self.st.state = next_state
@@ -86,9 +91,11 @@ class EnrollmentPeriodWorkflow:
             page: NumberPageResult = await workflow.execute_activity(
                 NUMBER_TICKET_PAGE,
                 NumberPageInput(
-                    period_id=self.cfg.period_id, year=self.cfg.year, window=self.cfg.window,
+                    period_id=self.cfg.period_id,
+                    year=self.cfg.year,
+                    window=self.cfg.window,
                     page_size=ISSUE_PAGE_SIZE,
-                ),  # fmt: skip
+                ),
                 result_type=NumberPageResult,
                 start_to_close_timeout=TICKET_ACTIVITY_TIMEOUT,
             )
@@ -111,16 +118,21 @@ class EnrollmentPeriodWorkflow:
         await workflow.execute_local_activity(
             UPSERT_PERIOD,
             PeriodSnapshot(
-                period_id=self.cfg.period_id, year=self.cfg.year, window=self.cfg.window,
-                opens_at=self.cfg.opens_at, closes_at=self.cfg.closes_at,
-                review_deadline=self.cfg.review_deadline, state=self.st.state,
-            ),  # fmt: skip
+                period_id=self.cfg.period_id,
+                year=self.cfg.year,
+                window=self.cfg.window,
+                opens_at=self.cfg.opens_at,
+                closes_at=self.cfg.closes_at,
+                review_deadline=self.cfg.review_deadline,
+                state=self.st.state,
+            ),
             start_to_close_timeout=PROJECTION_TIMEOUT,
             retry_policy=PROJECTION_RETRY,
         )
         workflow.set_current_details(
             f"**{self.st.state}** · 开放 {self.cfg.opens_at:%Y-%m-%d %H:%M} · "
-            f"截止 {self.cfg.closes_at:%Y-%m-%d %H:%M} · 审核截止 {self.cfg.review_deadline:%Y-%m-%d %H:%M}"
+            f"截止 {self.cfg.closes_at:%Y-%m-%d %H:%M} · "
+            f"审核截止 {self.cfg.review_deadline:%Y-%m-%d %H:%M}"
             f" · 已发准考证号 {self.st.issued}"
         )
 

@@ -12,7 +12,9 @@ from domain.messages import MESSAGES
 
 #: DB writes of the read model: quick, retried until the DB is back.
 PROJECTION_TIMEOUT = timedelta(seconds=30)
-PROJECTION_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30))
+PROJECTION_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30)
+)
 #: Vision work: seconds of CPU per call; a dead worker is noticed by the heartbeat-free timeout.
 VISION_TIMEOUT = timedelta(minutes=2)
 VISION_RETRY = RetryPolicy(maximum_attempts=3, initial_interval=timedelta(seconds=2))

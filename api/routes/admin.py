@@ -40,24 +40,36 @@ class NewPeriod(BaseModel):
 def periods(session: SessionDep, _: OperatorDep) -> list[PeriodRow]:
     return [
         PeriodRow(
-            period_id=p.id, year=p.year, window=p.window, opens_at=p.opens_at, closes_at=p.closes_at,
-            review_deadline=p.review_deadline, state=p.state,
+            period_id=p.id,
+            year=p.year,
+            window=p.window,
+            opens_at=p.opens_at,
+            closes_at=p.closes_at,
+            review_deadline=p.review_deadline,
+            state=p.state,
         )
         for p in session.exec(select(Period).order_by(Period.opens_at))
-    ]  # fmt: skip
+    ]
 
 
 @router.post("/periods", status_code=201)
 async def create_period(body: NewPeriod, services: ServicesDep, _: AdminDep) -> PeriodView:
     year, window = body.period_id.split("-")
     cfg = PeriodConfig(
-        period_id=body.period_id, year=int(year), window=int(window), opens_at=body.opens_at,
-        closes_at=body.closes_at, review_deadline=body.review_deadline,
-    )  # fmt: skip
+        period_id=body.period_id,
+        year=int(year),
+        window=int(window),
+        opens_at=body.opens_at,
+        closes_at=body.closes_at,
+        review_deadline=body.review_deadline,
+    )
     handle = await services.client().start_workflow(
-        EnrollmentPeriodWorkflow.run, PeriodInput(config=cfg), id=period_workflow_id(body.period_id),
-        task_queue=services.settings.enrollment_task_queue, id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-    )  # fmt: skip
+        EnrollmentPeriodWorkflow.run,
+        PeriodInput(config=cfg),
+        id=period_workflow_id(body.period_id),
+        task_queue=services.settings.enrollment_task_queue,
+        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+    )
     return await run_query(handle, EnrollmentPeriodWorkflow.view)
 
 
@@ -71,17 +83,27 @@ async def period(period_id: str, services: ServicesDep, _: OperatorDep) -> Perio
 
 
 @router.put("/periods/{period_id}/review-deadline")
-async def move_review_deadline(period_id: str, body: DeadlineChange, services: ServicesDep, _: OperatorDep) -> PeriodView:
+async def move_review_deadline(
+    period_id: str, body: DeadlineChange, services: ServicesDep, _: OperatorDep
+) -> PeriodView:
     """Extend (or bring forward) the review deadline, without a redeploy."""
-    return await run_update(_period(services, period_id), EnrollmentPeriodWorkflow.set_review_deadline, body)
+    return await run_update(
+        _period(services, period_id), EnrollmentPeriodWorkflow.set_review_deadline, body
+    )
 
 
 @router.put("/periods/{period_id}/window")
-async def move_window(period_id: str, body: WindowChange, services: ServicesDep, _: AdminDep) -> PeriodView:
+async def move_window(
+    period_id: str, body: WindowChange, services: ServicesDep, _: AdminDep
+) -> PeriodView:
     return await run_update(_period(services, period_id), EnrollmentPeriodWorkflow.set_window, body)
 
 
 @router.post("/periods/{period_id}/supplementary-issuing")
-async def supplementary_issuing(period_id: str, services: ServicesDep, _: OperatorDep) -> PeriodView:
+async def supplementary_issuing(
+    period_id: str, services: ServicesDep, _: OperatorDep
+) -> PeriodView:
     """Numbers for applications approved after the deadline."""
-    return await run_update(_period(services, period_id), EnrollmentPeriodWorkflow.start_supplementary_issuing)
+    return await run_update(
+        _period(services, period_id), EnrollmentPeriodWorkflow.start_supplementary_issuing
+    )

@@ -10,7 +10,14 @@ from fastapi import APIRouter, File, Form, Path, Request, UploadFile
 from pydantic import BaseModel, Field
 from sqlmodel import select
 
-from api.applications import application_handle, open_period, run_query, run_update, start_or_resume, store_upload
+from api.applications import (
+    application_handle,
+    open_period,
+    run_query,
+    run_update,
+    start_or_resume,
+    store_upload,
+)
 from api.deps import CandidateDep, ServicesDep, SessionDep
 from api.errors import ApiError
 from domain.enrollment import (
@@ -96,27 +103,39 @@ def current_period(session: SessionDep) -> PeriodInfo:
 
 
 @router.post("/candidate/register", status_code=201)
-async def register(body: RegisterRequest, request: Request, services: ServicesDep, session: SessionDep) -> RegisterResponse:
-    """R2: phone + ID; sends the SMS code. The same identity always lands on the same application."""
+async def register(
+    body: RegisterRequest, request: Request, services: ServicesDep, session: SessionDep
+) -> RegisterResponse:
+    """R2: phone + ID; sends the SMS code. The same identity lands on the same application."""
     _check_phone(body.phone)
     number = body.id_number.strip().upper()
     if body.id_type != IdType.PASSPORT and not (len(number) == 18 and number[:17].isdigit()):
         raise ApiError("ID_NUMBER_INVALID")
     period = open_period(session)
     handle = await start_or_resume(services, session, period, body.id_type, number, body.phone)
-    sent = await run_update(handle, EnrollmentWorkflow.request_phone_code, RequestCodeInput(client_ip=_client_ip(request)))
+    sent = await run_update(
+        handle,
+        EnrollmentWorkflow.request_phone_code,
+        RequestCodeInput(client_ip=_client_ip(request)),
+    )
     return RegisterResponse(application_id=handle.id, code_sent=sent)
 
 
 @router.post("/candidate/verify")
 async def verify(body: VerifyRequest, services: ServicesDep) -> Session:
     handle = application_handle(services.client(), body.application_id)
-    view = await run_update(handle, EnrollmentWorkflow.verify_phone, VerifyPhoneInput(code=body.code))
-    return Session(token=issue_token(services.settings.secret_key, handle.id, "candidate"), application=view)
+    view = await run_update(
+        handle, EnrollmentWorkflow.verify_phone, VerifyPhoneInput(code=body.code)
+    )
+    return Session(
+        token=issue_token(services.settings.secret_key, handle.id, "candidate"), application=view
+    )
 
 
 @router.post("/candidate/login/code")
-async def login_code(body: LoginCodeRequest, request: Request, services: ServicesDep, session: SessionDep) -> CodeSent:
+async def login_code(
+    body: LoginCodeRequest, request: Request, services: ServicesDep, session: SessionDep
+) -> CodeSent:
     """A returning candidate logs in by phone + code and lands on his application."""
     _check_phone(body.phone)
     if _latest_application(session, services, body.phone) is None:
@@ -132,11 +151,18 @@ async def login(body: LoginRequest, services: ServicesDep, session: SessionDep) 
     if app is None:
         raise ApiError("APPLICATION_NOT_FOUND")
     await asyncio.to_thread(services.otp.check_code, body.phone, body.code)
-    view = await run_query(application_handle(services.client(), app.workflow_id), EnrollmentWorkflow.view)
-    return Session(token=issue_token(services.settings.secret_key, app.workflow_id, "candidate"), application=view)
+    view = await run_query(
+        application_handle(services.client(), app.workflow_id), EnrollmentWorkflow.view
+    )
+    return Session(
+        token=issue_token(services.settings.secret_key, app.workflow_id, "candidate"),
+        application=view,
+    )
 
 
-def _latest_application(session: SessionDep, services: ServicesDep, phone: str) -> Application | None:
+def _latest_application(
+    session: SessionDep, services: ServicesDep, phone: str
+) -> Application | None:
     phone_hash = keyed_hash(services.settings.identity_hmac_key, phone)
     return session.exec(
         select(Application)
@@ -158,26 +184,44 @@ async def my_application(services: ServicesDep, me: CandidateDep) -> Application
 
 @router.post("/me/id-card")
 async def upload_id_card(
-    services: ServicesDep, me: CandidateDep,
-    front: Annotated[UploadFile, File(description="头像面")], back: Annotated[UploadFile, File(description="国徽面")],
-) -> ApplicationView:  # fmt: skip
+    services: ServicesDep,
+    me: CandidateDep,
+    front: Annotated[UploadFile, File(description="头像面")],
+    back: Annotated[UploadFile, File(description="国徽面")],
+) -> ApplicationView:
     """R3: both sides; the OCR result comes back for the candidate to check."""
     front_obj, _ = await store_upload(services, front, DOCUMENT_POLICY, f"{me.sub}/id/front")
     back_obj, _ = await store_upload(services, back, DOCUMENT_POLICY, f"{me.sub}/id/back")
-    return await run_update(_mine(services, me), EnrollmentWorkflow.submit_id_card, IdCardUpload(front=front_obj, back=back_obj))
+    return await run_update(
+        _mine(services, me),
+        EnrollmentWorkflow.submit_id_card,
+        IdCardUpload(front=front_obj, back=back_obj),
+    )
 
 
 @router.post("/me/id-card/confirm")
-async def confirm_id_card(fields: IdCardFields, services: ServicesDep, me: CandidateDep) -> ApplicationView:
+async def confirm_id_card(
+    fields: IdCardFields, services: ServicesDep, me: CandidateDep
+) -> ApplicationView:
     """Any field changed from the OCR value is recorded as a correction for the examiner."""
-    return await run_update(_mine(services, me), EnrollmentWorkflow.confirm_id_card, ConfirmIdCardInput(fields=fields))
+    return await run_update(
+        _mine(services, me), EnrollmentWorkflow.confirm_id_card, ConfirmIdCardInput(fields=fields)
+    )
 
 
 @router.post("/me/photo")
-async def upload_photo(services: ServicesDep, me: CandidateDep, photo: Annotated[UploadFile, File()]) -> ApplicationView:
+async def upload_photo(
+    services: ServicesDep, me: CandidateDep, photo: Annotated[UploadFile, File()]
+) -> ApplicationView:
     """R4: checked rule by rule against Attachment 2; a refusal lists every failing rule."""
-    obj, filename = await store_upload(services, photo, ID_PHOTO_POLICY, f"{me.sub}/photo/upload", keep_original=True)
-    return await run_update(_mine(services, me), EnrollmentWorkflow.submit_photo, PhotoUpload(photo=obj, filename=filename))
+    obj, filename = await store_upload(
+        services, photo, ID_PHOTO_POLICY, f"{me.sub}/photo/upload", keep_original=True
+    )
+    return await run_update(
+        _mine(services, me),
+        EnrollmentWorkflow.submit_photo,
+        PhotoUpload(photo=obj, filename=filename),
+    )
 
 
 @router.post("/me/photo/fix")
@@ -198,12 +242,22 @@ async def liveness_challenge(services: ServicesDep, me: CandidateDep) -> Applica
 
 @router.post("/me/liveness")
 async def liveness_answer(
-    services: ServicesDep, me: CandidateDep, nonce: Annotated[str, Form()], frames: Annotated[list[UploadFile], File()]
+    services: ServicesDep,
+    me: CandidateDep,
+    nonce: Annotated[str, Form()],
+    frames: Annotated[list[UploadFile], File()],
 ) -> ApplicationView:
     if not MIN_LIVENESS_FRAMES <= len(frames) <= MAX_LIVENESS_FRAMES:
         raise ApiError("FACE_FRAMES", f"请上传{MIN_LIVENESS_FRAMES}至{MAX_LIVENESS_FRAMES}帧画面")
-    stored = [(await store_upload(services, f, DOCUMENT_POLICY, f"{me.sub}/face/frame"))[0] for f in frames]
-    return await run_update(_mine(services, me), EnrollmentWorkflow.submit_liveness, LivenessAnswer(nonce=nonce, frames=stored))
+    stored = [
+        (await store_upload(services, f, DOCUMENT_POLICY, f"{me.sub}/face/frame"))[0]
+        for f in frames
+    ]
+    return await run_update(
+        _mine(services, me),
+        EnrollmentWorkflow.submit_liveness,
+        LivenessAnswer(nonce=nonce, frames=stored),
+    )
 
 
 @router.post("/me/notice/accept")
@@ -213,7 +267,9 @@ async def accept_notice(services: ServicesDep, me: CandidateDep) -> ApplicationV
 
 
 @router.put("/me/form")
-async def save_form(form: EnrollmentForm, services: ServicesDep, me: CandidateDep) -> ApplicationView:
+async def save_form(
+    form: EnrollmentForm, services: ServicesDep, me: CandidateDep
+) -> ApplicationView:
     """R7 before submission; R14 「修改」 after it, until review starts."""
     handle = _mine(services, me)
     view: ApplicationView = await run_query(handle, EnrollmentWorkflow.view)
@@ -230,11 +286,19 @@ async def chsi_failed(services: ServicesDep, me: CandidateDep) -> ApplicationVie
 @router.post("/me/attachments/{code}")
 async def upload_attachment(
     code: Annotated[str, Path(pattern=r"^[A-Z][A-Z0-9_]{1,39}$")],
-    services: ServicesDep, me: CandidateDep, file: Annotated[UploadFile, File()],
-) -> ApplicationView:  # fmt: skip
+    services: ServicesDep,
+    me: CandidateDep,
+    file: Annotated[UploadFile, File()],
+) -> ApplicationView:
     """R9–R12: one document of the checklist, tagged with its document code."""
-    obj, _ = await store_upload(services, file, DOCUMENT_POLICY, f"{me.sub}/attachments/{code.lower()}")
-    return await run_update(_mine(services, me), EnrollmentWorkflow.upload_attachment, AttachmentUpload(code=code, file=obj))
+    obj, _ = await store_upload(
+        services, file, DOCUMENT_POLICY, f"{me.sub}/attachments/{code.lower()}"
+    )
+    return await run_update(
+        _mine(services, me),
+        EnrollmentWorkflow.upload_attachment,
+        AttachmentUpload(code=code, file=obj),
+    )
 
 
 @router.post("/me/submit")

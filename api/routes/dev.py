@@ -21,9 +21,14 @@ class OutboxMessage(BaseModel):
 
 
 @router.get("/outbox")
-def outbox(phone: str, services: ServicesDep, session: SessionDep, limit: int = 10) -> list[OutboxMessage]:
+def outbox(
+    phone: str, services: ServicesDep, session: SessionDep, limit: int = 10
+) -> list[OutboxMessage]:
     phone_hash = keyed_hash(services.settings.identity_hmac_key, phone)
     rows = session.exec(
-        select(SmsMessage).where(SmsMessage.phone_hash == phone_hash).order_by(SmsMessage.id.desc()).limit(limit)  # type: ignore[union-attr]
+        select(SmsMessage)
+        .where(SmsMessage.phone_hash == phone_hash)
+        .order_by(SmsMessage.id.desc())
+        .limit(limit)  # type: ignore[union-attr]
     ).all()
     return [OutboxMessage(text=r.text, created_at=r.created_at) for r in rows]

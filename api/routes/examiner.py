@@ -76,9 +76,15 @@ class Decision(BaseModel):
 
 
 @router.post("/staff/login")
-async def staff_login(body: LoginRequest, services: ServicesDep, session: SessionDep) -> StaffSession:
-    account = session.exec(select(Account).where(Account.username == body.username, Account.active)).first()
-    ok = await asyncio.to_thread(verify_password_or_dummy, account.password_hash if account else None, body.password)
+async def staff_login(
+    body: LoginRequest, services: ServicesDep, session: SessionDep
+) -> StaffSession:
+    account = session.exec(
+        select(Account).where(Account.username == body.username, Account.active)
+    ).first()
+    ok = await asyncio.to_thread(
+        verify_password_or_dummy, account.password_hash if account else None, body.password
+    )
     if not ok or account is None:
         raise ApiError("LOGIN_FAILED")
     regions = [r for r in account.regions.split(",") if r]
@@ -92,12 +98,18 @@ def _in_scope(me: Principal, region: str | None) -> bool:
 
 @router.get("/examiner/applications")
 def queue(
-    session: SessionDep, me: ExaminerDep,
-    status: str | None = None, region: str | None = None, major: str | None = None,
-    level: str | None = None, manual: bool | None = None,
-    submitted_from: datetime | None = None, submitted_to: datetime | None = None,
-    page: Annotated[int, Query(ge=1)] = 1, size: Annotated[int, Query(ge=1, le=200)] = 50,
-) -> QueuePage:  # fmt: skip
+    session: SessionDep,
+    me: ExaminerDep,
+    status: str | None = None,
+    region: str | None = None,
+    major: str | None = None,
+    level: str | None = None,
+    manual: bool | None = None,
+    submitted_from: datetime | None = None,
+    submitted_to: datetime | None = None,
+    page: Annotated[int, Query(ge=1)] = 1,
+    size: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> QueuePage:
     """Paged and indexed (period, status, region, submitted_at), so 10k cases stay fast."""
     filters = [col(Application.submitted_at).is_not(None)]
     if me.role != "admin":
@@ -115,25 +127,42 @@ def queue(
         filters.append(col(Application.submitted_at) >= submitted_from)
     if submitted_to:
         filters.append(col(Application.submitted_at) < submitted_to)
-    counts = dict(session.exec(select(Application.status, func.count()).where(*filters).group_by(Application.status)).all())
+    counts = dict(
+        session.exec(
+            select(Application.status, func.count()).where(*filters).group_by(Application.status)
+        ).all()
+    )
     if status:
         filters.append(Application.status == status)
     total = session.exec(select(func.count()).select_from(Application).where(*filters)).one()
     rows = session.exec(
-        select(Application).where(*filters).order_by(Application.submitted_at, Application.workflow_id)
-        .offset((page - 1) * size).limit(size)
-    ).all()  # fmt: skip
+        select(Application)
+        .where(*filters)
+        .order_by(Application.submitted_at, Application.workflow_id)
+        .offset((page - 1) * size)
+        .limit(size)
+    ).all()
     return QueuePage(
-        total=total, counts=counts, page=page, size=size,
+        total=total,
+        counts=counts,
+        page=page,
+        size=size,
         rows=[
             QueueRow(
-                application_id=r.workflow_id, status=r.status, region=r.region, major=r.major, level=r.level,
-                name=r.name_masked, id_number=r.id_masked, submitted_at=r.submitted_at,
-                needs_manual_review=r.needs_manual_review, claimed_by=r.claimed_by,
+                application_id=r.workflow_id,
+                status=r.status,
+                region=r.region,
+                major=r.major,
+                level=r.level,
+                name=r.name_masked,
+                id_number=r.id_masked,
+                submitted_at=r.submitted_at,
+                needs_manual_review=r.needs_manual_review,
+                claimed_by=r.claimed_by,
             )
             for r in rows
         ],
-    )  # fmt: skip
+    )
 
 
 def _scoped_row(session: SessionDep, me: Principal, application_id: str) -> Application:
@@ -146,7 +175,9 @@ def _scoped_row(session: SessionDep, me: Principal, application_id: str) -> Appl
 
 
 @router.get("/examiner/applications/{application_id}")
-async def case(application_id: str, services: ServicesDep, session: SessionDep, me: ExaminerDep) -> CaseView:
+async def case(
+    application_id: str, services: ServicesDep, session: SessionDep, me: ExaminerDep
+) -> CaseView:
     """Everything on one case: identity, OCR vs confirmed values, photo report, face scores, CHSI
     record or attachments, audit trail; images only through short-lived signed URLs."""
     _scoped_row(session, me, application_id)
@@ -156,42 +187,69 @@ async def case(application_id: str, services: ServicesDep, session: SessionDep, 
     s = case_file.state
     files = {}
     for kind, obj in (
-        ("id_front", s.id_card.front), ("id_back", s.id_card.back), ("id_portrait", s.id_card.portrait),
-        ("photo", s.photo.official), ("photo_original", s.photo.original), ("face_frame", s.face.best_frame),
-    ):  # fmt: skip
+        ("id_front", s.id_card.front),
+        ("id_back", s.id_card.back),
+        ("id_portrait", s.id_card.portrait),
+        ("photo", s.photo.official),
+        ("photo_original", s.photo.original),
+        ("face_frame", s.face.best_frame),
+    ):
         if obj:
             files[kind] = sign_object_url(services.settings.secret_key, obj.key)
     for code, objs in s.attachments.items():
         for i, obj in enumerate(objs):
             files[f"attachment:{code}:{i}"] = sign_object_url(services.settings.secret_key, obj.key)
-    audit = session.exec(select(AuditEvent).where(AuditEvent.workflow_id == application_id).order_by(AuditEvent.seq)).all()
+    audit = session.exec(
+        select(AuditEvent).where(AuditEvent.workflow_id == application_id).order_by(AuditEvent.seq)
+    ).all()
     return CaseView(
-        case=case_file, view=view, files=files,
+        case=case_file,
+        view=view,
+        files=files,
         audit=[AuditRow(seq=a.seq, at=a.at, actor=a.actor, action=a.action) for a in audit],
-    )  # fmt: skip
+    )
 
 
-async def _decide(services: ServicesDep, session: SessionDep, me: Principal, application_id: str, update, items: list[ReviewItem]) -> ApplicationView:
+async def _decide(
+    services: ServicesDep,
+    session: SessionDep,
+    me: Principal,
+    application_id: str,
+    update,
+    items: list[ReviewItem],
+) -> ApplicationView:
     _scoped_row(session, me, application_id)
     handle = application_handle(services.client(), application_id)
     return await run_update(handle, update, ExaminerAction(examiner=me.sub, items=items))
 
 
 @router.post("/examiner/applications/{application_id}/claim")
-async def claim(application_id: str, services: ServicesDep, session: SessionDep, me: ExaminerDep) -> ApplicationView:
+async def claim(
+    application_id: str, services: ServicesDep, session: SessionDep, me: ExaminerDep
+) -> ApplicationView:
     return await _decide(services, session, me, application_id, EnrollmentWorkflow.claim, [])
 
 
 @router.post("/examiner/applications/{application_id}/approve")
-async def approve(application_id: str, services: ServicesDep, session: SessionDep, me: ExaminerDep) -> ApplicationView:
+async def approve(
+    application_id: str, services: ServicesDep, session: SessionDep, me: ExaminerDep
+) -> ApplicationView:
     return await _decide(services, session, me, application_id, EnrollmentWorkflow.approve, [])
 
 
 @router.post("/examiner/applications/{application_id}/reject")
-async def reject(application_id: str, body: Decision, services: ServicesDep, session: SessionDep, me: ExaminerDep) -> ApplicationView:
-    return await _decide(services, session, me, application_id, EnrollmentWorkflow.reject, body.items)
+async def reject(
+    application_id: str, body: Decision, services: ServicesDep, session: SessionDep, me: ExaminerDep
+) -> ApplicationView:
+    return await _decide(
+        services, session, me, application_id, EnrollmentWorkflow.reject, body.items
+    )
 
 
 @router.post("/examiner/applications/{application_id}/return")
-async def return_for_changes(application_id: str, body: Decision, services: ServicesDep, session: SessionDep, me: ExaminerDep) -> ApplicationView:
-    return await _decide(services, session, me, application_id, EnrollmentWorkflow.return_for_changes, body.items)
+async def return_for_changes(
+    application_id: str, body: Decision, services: ServicesDep, session: SessionDep, me: ExaminerDep
+) -> ApplicationView:
+    return await _decide(
+        services, session, me, application_id, EnrollmentWorkflow.return_for_changes, body.items
+    )

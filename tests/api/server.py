@@ -42,29 +42,78 @@ def jpeg_bytes(w: int = 480, h: int = 640, seed: int = 0) -> bytes:
 def seed(engine: Engine, period_id: str, *, open_now: bool = True) -> None:
     now = datetime.now(UTC)
     with Session(engine) as s:
-        s.add(Period(
-            id=period_id, year=2026, window=2, opens_at=now - timedelta(days=1),
-            closes_at=now + (timedelta(days=10) if open_now else -timedelta(hours=1)),
-            review_deadline=now + timedelta(days=20), state="OPEN" if open_now else "CLOSED",
-        ))  # fmt: skip
-        s.add(Account(id="ex-changsha", username="examiner", password_hash=hash_password("pw-examiner"), role="examiner", regions="01"))
-        s.add(Account(id="ex-yueyang", username="examiner2", password_hash=hash_password("pw-examiner2"), role="examiner", regions="06"))
-        s.add(Account(id="admin", username="admin", password_hash=hash_password("pw-admin"), role="admin"))
-        s.add(Account(id="operator", username="operator", password_hash=hash_password("pw-operator"), role="operator"))
+        s.add(
+            Period(
+                id=period_id,
+                year=2026,
+                window=2,
+                opens_at=now - timedelta(days=1),
+                closes_at=now + (timedelta(days=10) if open_now else -timedelta(hours=1)),
+                review_deadline=now + timedelta(days=20),
+                state="OPEN" if open_now else "CLOSED",
+            )
+        )
+        s.add(
+            Account(
+                id="ex-changsha",
+                username="examiner",
+                password_hash=hash_password("pw-examiner"),
+                role="examiner",
+                regions="01",
+            )
+        )
+        s.add(
+            Account(
+                id="ex-yueyang",
+                username="examiner2",
+                password_hash=hash_password("pw-examiner2"),
+                role="examiner",
+                regions="06",
+            )
+        )
+        s.add(
+            Account(
+                id="admin", username="admin", password_hash=hash_password("pw-admin"), role="admin"
+            )
+        )
+        s.add(
+            Account(
+                id="operator",
+                username="operator",
+                password_hash=hash_password("pw-operator"),
+                role="operator",
+            )
+        )
         s.commit()
 
 
 @asynccontextmanager
-async def serve(client, engine: Engine, tmp_path, task_queue: str, vision_queue: str, port: int | None = None, **settings_kw):
+async def serve(
+    client,
+    engine: Engine,
+    tmp_path,
+    task_queue: str,
+    vision_queue: str,
+    port: int | None = None,
+    **settings_kw,
+):
     settings = Settings(
-        env="test", var_dir=tmp_path, secret_key="api-test-key", identity_hmac_key=SECRET,
-        enrollment_task_queue=task_queue, vision_task_queue=vision_queue, **settings_kw,
-    )  # fmt: skip
+        env="test",
+        var_dir=tmp_path,
+        secret_key="api-test-key",
+        identity_hmac_key=SECRET,
+        enrollment_task_queue=task_queue,
+        vision_task_queue=vision_queue,
+        **settings_kw,
+    )
     provider = OutboxProvider()
     services = Services(
-        settings=settings, engine=engine, store=LocalObjectStore(tmp_path / "objects"),
-        otp=OtpService(engine, provider, SECRET), temporal=client,
-    )  # fmt: skip
+        settings=settings,
+        engine=engine,
+        store=LocalObjectStore(tmp_path / "objects"),
+        otp=OtpService(engine, provider, SECRET),
+        temporal=client,
+    )
     port = port or free_port()
     async with serve_app(create_app(settings, services), port) as url:
         yield url

@@ -11,14 +11,20 @@ import pytest
 from sqlmodel import Session, select
 
 from infra.db import SmsCode
-
 from tests.api.server import jpeg_bytes, seed, serve
 from tests.workflows.harness import Harness, valid_id_number
 
 FORM = dict(
-    postal_code="410000", household_type="1", household_province="43", occupation="2",
-    political_status="13", email="", contact_phone="13800138000", region="01", major="530302",
-)  # fmt: skip
+    postal_code="410000",
+    household_type="1",
+    household_province="43",
+    occupation="2",
+    political_status="13",
+    email="",
+    contact_phone="13800138000",
+    region="01",
+    major="530302",
+)
 
 
 async def outbox_code(http: httpx.AsyncClient, phone: str) -> str:
@@ -29,7 +35,10 @@ async def outbox_code(http: httpx.AsyncClient, phone: str) -> str:
 @pytest.fixture
 async def api(dev_env, engine, task_queue, tmp_path):
     seed(engine, "2026-2")
-    async with Harness(dev_env, engine, task_queue) as h, serve(dev_env.client, engine, tmp_path, task_queue, h.vision_queue) as url:
+    async with (
+        Harness(dev_env, engine, task_queue) as h,
+        serve(dev_env.client, engine, tmp_path, task_queue, h.vision_queue) as url,
+    ):
         async with httpx.AsyncClient(base_url=url, timeout=30) as http:
             yield http
 
@@ -41,63 +50,117 @@ async def test_candidate_to_examiner_decision_over_http(api, engine):
     app_id = r.json()["application_id"]
     assert number not in app_id and phone not in app_id
 
-    r = await http.post("/api/v1/candidate/verify", json={"application_id": app_id, "code": "000000"})
-    assert r.status_code == 422 and r.json()["code"] == "SMS_CODE_WRONG" and r.json()["message"] == "验证码错误"
-    r = await http.post("/api/v1/candidate/verify", json={"application_id": app_id, "code": await outbox_code(http, phone)})
+    r = await http.post(
+        "/api/v1/candidate/verify", json={"application_id": app_id, "code": "000000"}
+    )
+    assert (
+        r.status_code == 422
+        and r.json()["code"] == "SMS_CODE_WRONG"
+        and r.json()["message"] == "验证码错误"
+    )
+    r = await http.post(
+        "/api/v1/candidate/verify",
+        json={"application_id": app_id, "code": await outbox_code(http, phone)},
+    )
     assert r.status_code == 200, r.text
     me = {"authorization": f"Bearer {r.json()['token']}"}
     assert r.json()["application"]["state"] == "ID_PENDING"
 
     # a second registration of the same identity resumes the same application
     r = await http.post("/api/v1/candidate/register", json={"id_number": number, "phone": phone})
-    assert r.status_code == 429 and r.json()["code"] == "SMS_COOLDOWN"  # same workflow, same phone: cooldown
+    assert (
+        r.status_code == 429 and r.json()["code"] == "SMS_COOLDOWN"
+    )  # same workflow, same phone: cooldown
 
-    files = {"front": ("front.jpg", jpeg_bytes(seed=1), "image/jpeg"), "back": ("back.jpg", jpeg_bytes(seed=2), "image/jpeg")}
+    files = {
+        "front": ("front.jpg", jpeg_bytes(seed=1), "image/jpeg"),
+        "back": ("back.jpg", jpeg_bytes(seed=2), "image/jpeg"),
+    }
     r = await http.post("/api/v1/me/id-card", files=files, headers=me)
     assert r.status_code == 200, r.text
     fields = r.json()["id_card"]
-    assert fields["id_number"].startswith("430") and "*" in fields["id_number"]  # masked in the view
+    assert (
+        fields["id_number"].startswith("430") and "*" in fields["id_number"]
+    )  # masked in the view
 
     r = await http.get("/api/v1/me", headers=me)
     assert r.json()["state"] == "ID_PENDING"
 
-    r = await http.post("/api/v1/me/photo", files={"photo": ("p.png", b"\x89PNG\r\n\x1a\n" + b"0" * 100, "image/png")}, headers=me)
+    r = await http.post(
+        "/api/v1/me/photo",
+        files={"photo": ("p.png", b"\x89PNG\r\n\x1a\n" + b"0" * 100, "image/png")},
+        headers=me,
+    )
     assert r.status_code == 422 and r.json()["code"].startswith("UPLOAD_")
 
     # the remaining steps through the workflow client would repeat tests/workflows; the examiner
     # part needs a submitted case, so finish it through the same HTTP routes
-    confirm = {"name": "张三", "sex": "男", "ethnicity": "汉", "id_number": number, "birth_date": "1999-03-12"}
+    confirm = {
+        "name": "张三",
+        "sex": "男",
+        "ethnicity": "汉",
+        "id_number": number,
+        "birth_date": "1999-03-12",
+    }
     r = await http.post("/api/v1/me/id-card/confirm", json=confirm, headers=me)
     assert r.status_code == 200 and r.json()["state"] == "PHOTO_PENDING", r.text
-    r = await http.post("/api/v1/me/photo", files={"photo": ("p.jpg", jpeg_bytes(seed=3), "image/jpeg")}, headers=me)
+    r = await http.post(
+        "/api/v1/me/photo", files={"photo": ("p.jpg", jpeg_bytes(seed=3), "image/jpeg")}, headers=me
+    )
     assert r.json()["state"] == "FACE_PENDING", r.text
-    nonce = (await http.post("/api/v1/me/liveness/challenge", headers=me)).json()["liveness_challenge"]["nonce"]
+    nonce = (await http.post("/api/v1/me/liveness/challenge", headers=me)).json()[
+        "liveness_challenge"
+    ]["nonce"]
     frames = [("frames", (f"{i}.jpg", jpeg_bytes(seed=10 + i), "image/jpeg")) for i in range(3)]
     r = await http.post("/api/v1/me/liveness", data={"nonce": nonce}, files=frames, headers=me)
     assert r.json()["state"] == "NOTICE_PENDING", r.text
     assert (await http.post("/api/v1/me/notice/accept", headers=me)).json()["state"] == "DRAFT"
     r = await http.put("/api/v1/me/form", json={**FORM, "postal_code": "41"}, headers=me)
-    assert r.status_code == 422 and r.json()["code"] == "FORM_INVALID" and "邮政编码" in r.json()["message"]
+    assert (
+        r.status_code == 422
+        and r.json()["code"] == "FORM_INVALID"
+        and "邮政编码" in r.json()["message"]
+    )
     assert (await http.put("/api/v1/me/form", json=FORM, headers=me)).status_code == 200
     r = await http.post("/api/v1/me/submit", headers=me)
     assert r.json()["state"] == "SUBMITTED", r.text
 
     # examiners: out-of-region refused, in-region claims and approves
-    other = (await http.post("/api/v1/staff/login", json={"username": "examiner2", "password": "pw-examiner2"})).json()
-    r = await http.post(f"/api/v1/examiner/applications/{app_id}/claim", headers={"authorization": f"Bearer {other['token']}"})
+    other = (
+        await http.post(
+            "/api/v1/staff/login", json={"username": "examiner2", "password": "pw-examiner2"}
+        )
+    ).json()
+    r = await http.post(
+        f"/api/v1/examiner/applications/{app_id}/claim",
+        headers={"authorization": f"Bearer {other['token']}"},
+    )
     assert r.status_code == 403 and r.json()["code"] == "REGION_FORBIDDEN"
     r = await http.post("/api/v1/staff/login", json={"username": "examiner", "password": "wrong"})
     assert r.status_code == 401 and r.json()["message"] == "用户名或密码错误"
-    staff = (await http.post("/api/v1/staff/login", json={"username": "examiner", "password": "pw-examiner"})).json()
+    staff = (
+        await http.post(
+            "/api/v1/staff/login", json={"username": "examiner", "password": "pw-examiner"}
+        )
+    ).json()
     ex = {"authorization": f"Bearer {staff['token']}"}
-    queue = (await http.get("/api/v1/examiner/applications", params={"status": "SUBMITTED"}, headers=ex)).json()
+    queue = (
+        await http.get("/api/v1/examiner/applications", params={"status": "SUBMITTED"}, headers=ex)
+    ).json()
     assert [row["application_id"] for row in queue["rows"]] == [app_id]
     case = (await http.get(f"/api/v1/examiner/applications/{app_id}", headers=ex)).json()
-    assert case["case"]["identity"]["id_number"] == number and case["audit"][0]["action"] == "registered"
-    assert (await http.post(f"/api/v1/examiner/applications/{app_id}/claim", headers=ex)).json()["state"] == "UNDER_REVIEW"
+    assert (
+        case["case"]["identity"]["id_number"] == number
+        and case["audit"][0]["action"] == "registered"
+    )
+    assert (await http.post(f"/api/v1/examiner/applications/{app_id}/claim", headers=ex)).json()[
+        "state"
+    ] == "UNDER_REVIEW"
     r = await http.put("/api/v1/me/form", json=FORM, headers=me)
     assert r.status_code == 409 and r.json()["message"] == "审核已开始，不能修改"
-    assert (await http.post(f"/api/v1/examiner/applications/{app_id}/approve", headers=ex)).json()["state"] == "APPROVED"
+    assert (await http.post(f"/api/v1/examiner/applications/{app_id}/approve", headers=ex)).json()[
+        "state"
+    ] == "APPROVED"
 
     # a returning candidate logs in by phone + code and lands on the same application
     r = await http.post("/api/v1/candidate/login/code", json={"phone": phone})
@@ -105,7 +168,9 @@ async def test_candidate_to_examiner_decision_over_http(api, engine):
     age_codes(engine, minutes=2)  # the cooldown has passed
     r = await http.post("/api/v1/candidate/login/code", json={"phone": phone})
     assert r.status_code == 200, r.text
-    r = await http.post("/api/v1/candidate/login", json={"phone": phone, "code": await outbox_code(http, phone)})
+    r = await http.post(
+        "/api/v1/candidate/login", json={"phone": phone, "code": await outbox_code(http, phone)}
+    )
     assert r.status_code == 200 and r.json()["application"]["application_id"] == app_id
     assert r.json()["application"]["state"] == "APPROVED"
 
@@ -120,10 +185,19 @@ def age_codes(engine, minutes: int) -> None:
 
 async def test_closed_window_and_auth_errors(dev_env, engine, task_queue, tmp_path):
     seed(engine, "2026-1", open_now=False)
-    async with Harness(dev_env, engine, task_queue) as h, serve(dev_env.client, engine, tmp_path, task_queue, h.vision_queue) as url:
+    async with (
+        Harness(dev_env, engine, task_queue) as h,
+        serve(dev_env.client, engine, tmp_path, task_queue, h.vision_queue) as url,
+    ):
         async with httpx.AsyncClient(base_url=url) as http:
-            r = await http.post("/api/v1/candidate/register", json={"id_number": valid_id_number(12), "phone": "13700005678"})
-            assert r.status_code == 403 and r.json() == {"code": "WINDOW_CLOSED", "message": "非新生入籍时间，请等待入籍考期开启！"}
+            r = await http.post(
+                "/api/v1/candidate/register",
+                json={"id_number": valid_id_number(12), "phone": "13700005678"},
+            )
+            assert r.status_code == 403 and r.json() == {
+                "code": "WINDOW_CLOSED",
+                "message": "非新生入籍时间，请等待入籍考期开启！",
+            }
             r = await http.get("/api/v1/me")
             assert r.status_code == 401 and r.json()["code"] == "AUTH_REQUIRED"
             r = await http.get("/api/v1/me", headers={"authorization": "Bearer forged.token"})

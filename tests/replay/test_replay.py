@@ -18,12 +18,20 @@ HISTORIES = sorted((Path(__file__).parent / "histories").glob("*.json"))
 
 def test_histories_are_committed():
     names = {p.stem for p in HISTORIES}
-    assert {"enrollment_ticket", "enrollment_rejected", "enrollment_expired", "period_issued"} <= names
+    assert {
+        "enrollment_ticket",
+        "enrollment_rejected",
+        "enrollment_expired",
+        "period_issued",
+    } <= names
 
 
 @pytest.mark.parametrize("path", HISTORIES, ids=lambda p: p.stem)
 async def test_replays_with_current_code(path: Path):
-    replayer = Replayer(workflows=[EnrollmentWorkflow, EnrollmentPeriodWorkflow], data_converter=pydantic_data_converter)
+    replayer = Replayer(
+        workflows=[EnrollmentWorkflow, EnrollmentPeriodWorkflow],
+        data_converter=pydantic_data_converter,
+    )
     history = WorkflowHistory.from_json(path.stem, path.read_text())
     result = await replayer.replay_workflow(history, raise_on_replay_failure=False)
     assert result.replay_failure is None, f"{path.stem}: {result.replay_failure}"

@@ -27,40 +27,59 @@ def obj(key: str) -> StoredObject:
 
 def zhuanke_form(**changes) -> EnrollmentForm:
     base = dict(
-        postal_code="410000", household_type="1", household_province="43", occupation="2",
-        political_status="13", email="a@example.cn", contact_phone="13800138000", region="01",
+        postal_code="410000",
+        household_type="1",
+        household_province="43",
+        occupation="2",
+        political_status="13",
+        email="a@example.cn",
+        contact_phone="13800138000",
+        region="01",
         major="530302",
-    )  # fmt: skip
+    )
     base.update(changes)
     return EnrollmentForm(**base)
 
 
 async def verify_phone(h: Harness, handle: WorkflowHandle, phone: str) -> ApplicationView:
-    await handle.execute_update(EnrollmentWorkflow.request_phone_code, RequestCodeInput(client_ip="10.0.0.1"))
-    return await handle.execute_update(EnrollmentWorkflow.verify_phone, VerifyPhoneInput(code=h.last_code(phone)))
+    await handle.execute_update(
+        EnrollmentWorkflow.request_phone_code, RequestCodeInput(client_ip="10.0.0.1")
+    )
+    return await handle.execute_update(
+        EnrollmentWorkflow.verify_phone, VerifyPhoneInput(code=h.last_code(phone))
+    )
 
 
 async def to_draft(h: Harness, handle: WorkflowHandle, phone: str) -> ApplicationView:
     await verify_phone(h, handle, phone)
     view = await handle.execute_update(
-        EnrollmentWorkflow.submit_id_card, IdCardUpload(front=obj("a/id/front.jpg"), back=obj("a/id/back.jpg"))
+        EnrollmentWorkflow.submit_id_card,
+        IdCardUpload(front=obj("a/id/front.jpg"), back=obj("a/id/back.jpg")),
     )
     assert view.id_card is not None
     card = await handle.query(EnrollmentWorkflow.case_file)
-    await handle.execute_update(EnrollmentWorkflow.confirm_id_card, ConfirmIdCardInput(fields=card.state.id_card.ocr))
-    await handle.execute_update(EnrollmentWorkflow.submit_photo, PhotoUpload(photo=obj("a/photo.jpg"), filename="photo.jpg"))
+    await handle.execute_update(
+        EnrollmentWorkflow.confirm_id_card, ConfirmIdCardInput(fields=card.state.id_card.ocr)
+    )
+    await handle.execute_update(
+        EnrollmentWorkflow.submit_photo, PhotoUpload(photo=obj("a/photo.jpg"), filename="photo.jpg")
+    )
     view = await handle.execute_update(EnrollmentWorkflow.start_liveness)
     assert view.liveness_challenge is not None
     await handle.execute_update(
         EnrollmentWorkflow.submit_liveness,
-        LivenessAnswer(nonce=view.liveness_challenge.nonce, frames=[obj("a/face/0.jpg"), obj("a/face/1.jpg")]),
+        LivenessAnswer(
+            nonce=view.liveness_challenge.nonce, frames=[obj("a/face/0.jpg"), obj("a/face/1.jpg")]
+        ),
     )
     view = await handle.execute_update(EnrollmentWorkflow.accept_notice)
     assert view.state == AppState.DRAFT
     return view
 
 
-async def to_submitted(h: Harness, handle: WorkflowHandle, phone: str, form: EnrollmentForm | None = None) -> ApplicationView:
+async def to_submitted(
+    h: Harness, handle: WorkflowHandle, phone: str, form: EnrollmentForm | None = None
+) -> ApplicationView:
     await to_draft(h, handle, phone)
     await handle.execute_update(EnrollmentWorkflow.save_form, form or zhuanke_form())
     return await handle.execute_update(EnrollmentWorkflow.submit)
@@ -68,4 +87,6 @@ async def to_submitted(h: Harness, handle: WorkflowHandle, phone: str, form: Enr
 
 async def claim_and_approve(handle: WorkflowHandle, examiner: str = "ex1") -> ApplicationView:
     await handle.execute_update(EnrollmentWorkflow.claim, ExaminerAction(examiner=examiner))
-    return await handle.execute_update(EnrollmentWorkflow.approve, ExaminerAction(examiner=examiner))
+    return await handle.execute_update(
+        EnrollmentWorkflow.approve, ExaminerAction(examiner=examiner)
+    )

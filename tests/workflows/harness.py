@@ -40,9 +40,13 @@ def valid_id_number(serial: int, birth: str = "19990312", area: str = "430104") 
 
 class Harness:
     def __init__(
-        self, env: WorkflowEnvironment, engine: Engine, task_queue: str,
-        vision_activities: list | None = None, extra_activities: list | None = None,
-    ):  # fmt: skip
+        self,
+        env: WorkflowEnvironment,
+        engine: Engine,
+        task_queue: str,
+        vision_activities: list | None = None,
+        extra_activities: list | None = None,
+    ):
         self.env, self.engine, self.task_queue = env, engine, task_queue
         self.vision_queue = f"{task_queue}-vision"
         self.vision_activities = vision_activities or VISION_STAND_INS
@@ -57,40 +61,76 @@ class Harness:
         executor = self._stack.enter_context(ThreadPoolExecutor(max_workers=16))
         for worker in (
             Worker(
-                self.env.client, task_queue=self.task_queue,
+                self.env.client,
+                task_queue=self.task_queue,
                 workflows=[EnrollmentWorkflow, EnrollmentPeriodWorkflow],
                 activities=[
-                    sms.send_sms_code, sms.check_sms_code, sms.notify_candidate,
-                    records.project_application, records.upsert_period, records.read_period,
-                    tickets.number_ticket_page, tickets.deliver_tickets, *self.extra_activities,
+                    sms.send_sms_code,
+                    sms.check_sms_code,
+                    sms.notify_candidate,
+                    records.project_application,
+                    records.upsert_period,
+                    records.read_period,
+                    tickets.number_ticket_page,
+                    tickets.deliver_tickets,
+                    *self.extra_activities,
                 ],
                 activity_executor=executor,
-                workflow_failure_exception_types=[Exception],  # a bug fails the test at once, not by timeout
+                workflow_failure_exception_types=[
+                    Exception
+                ],  # a bug fails the test at once, not by timeout
             ),
-            Worker(self.env.client, task_queue=self.vision_queue, activities=self.vision_activities,
-                   activity_executor=executor),
-        ):  # fmt: skip
+            Worker(
+                self.env.client,
+                task_queue=self.vision_queue,
+                activities=self.vision_activities,
+                activity_executor=executor,
+            ),
+        ):
             await self._stack.enter_async_context(worker)
         return self
 
     async def __aexit__(self, *exc) -> None:
         await self._stack.aclose()
 
-    async def start_period(self, period_id: str, opens_at: datetime, closes_at: datetime, deadline: datetime, year: int = 2026, window: int = 2) -> WorkflowHandle:
-        cfg = PeriodConfig(period_id=period_id, year=year, window=window, opens_at=opens_at, closes_at=closes_at, review_deadline=deadline)
+    async def start_period(
+        self,
+        period_id: str,
+        opens_at: datetime,
+        closes_at: datetime,
+        deadline: datetime,
+        year: int = 2026,
+        window: int = 2,
+    ) -> WorkflowHandle:
+        cfg = PeriodConfig(
+            period_id=period_id,
+            year=year,
+            window=window,
+            opens_at=opens_at,
+            closes_at=closes_at,
+            review_deadline=deadline,
+        )
         return await self.env.client.start_workflow(
-            EnrollmentPeriodWorkflow.run, PeriodInput(config=cfg), id=f"period-{period_id}-{uuid.uuid4().hex[:6]}",
+            EnrollmentPeriodWorkflow.run,
+            PeriodInput(config=cfg),
+            id=f"period-{period_id}-{uuid.uuid4().hex[:6]}",
             task_queue=self.task_queue,
         )
 
-    def enrollment_input(self, period_id: str, id_number: str, phone: str, closes_at: datetime, **kw) -> EnrollmentInput:
+    def enrollment_input(
+        self, period_id: str, id_number: str, phone: str, closes_at: datetime, **kw
+    ) -> EnrollmentInput:
         digest = identity_hash(SECRET, IdType.RESIDENT_ID, id_number)
         return EnrollmentInput(
             application_id=enrollment_workflow_id(period_id, digest) + uuid.uuid4().hex[:4],
-            period_id=period_id, identity=Identity(id_number=id_number, phone=phone),
-            identity_hash=digest, phone_hash=keyed_hash(SECRET, phone), closes_at=closes_at,
-            vision_task_queue=self.vision_queue, **kw,
-        )  # fmt: skip
+            period_id=period_id,
+            identity=Identity(id_number=id_number, phone=phone),
+            identity_hash=digest,
+            phone_hash=keyed_hash(SECRET, phone),
+            closes_at=closes_at,
+            vision_task_queue=self.vision_queue,
+            **kw,
+        )
 
     async def start_application(self, inp: EnrollmentInput) -> WorkflowHandle:
         return await self.env.client.start_workflow(
@@ -100,7 +140,9 @@ class Harness:
     def last_code(self, phone: str) -> str:
         with Session(self.engine) as session:
             msg = session.exec(
-                select(SmsMessage).where(SmsMessage.phone_hash == keyed_hash(SECRET, phone)).order_by(SmsMessage.id.desc())  # type: ignore[union-attr]
+                select(SmsMessage)
+                .where(SmsMessage.phone_hash == keyed_hash(SECRET, phone))
+                .order_by(SmsMessage.id.desc())  # type: ignore[union-attr]
             ).first()
         assert msg is not None, "no SMS sent"
         match = re.search(r"验证码是(\d{6})", msg.text)

@@ -34,9 +34,17 @@ async def stack(dev_env, engine, task_queue, tmp_path):
     async with (
         serve_app(create_simulator(secret=CALLBACK_SECRET), sim_port),
         Harness(dev_env, engine, task_queue, extra_activities=[chsi.issue_chsi_codes]) as h,
-        serve(dev_env.client, engine, tmp_path, task_queue, h.vision_queue, port=api_port, chsi_callback_secret=CALLBACK_SECRET),
+        serve(
+            dev_env.client,
+            engine,
+            tmp_path,
+            task_queue,
+            h.vision_queue,
+            port=api_port,
+            chsi_callback_secret=CALLBACK_SECRET,
+        ),
         httpx.AsyncClient(base_url=sim_url, timeout=30) as sim,
-    ):  # fmt: skip
+    ):
         yield h, sim
     await gateway.aclose()
 
@@ -44,7 +52,9 @@ async def stack(dev_env, engine, task_queue, tmp_path):
 async def benke_draft(h: Harness, identity_key: str, **kw):
     person = IDENTITIES[identity_key]
     phone = f"135{abs(hash(identity_key + str(kw))) % 10**8:08d}"
-    inp = h.enrollment_input("2026-2", person.id_number, phone, datetime.now(UTC) + timedelta(days=10), **kw)
+    inp = h.enrollment_input(
+        "2026-2", person.id_number, phone, datetime.now(UTC) + timedelta(days=10), **kw
+    )
     handle = await h.start_application(inp)
     await to_draft(h, handle, phone)
     view = await handle.execute_update(EnrollmentWorkflow.save_form, BENKE_FORM)
@@ -96,8 +106,14 @@ async def test_silent_chsi_times_out_to_manual_upload_then_submit(stack):
 
     with pytest.raises(WorkflowUpdateFailedError) as err:
         await handle.execute_update(EnrollmentWorkflow.submit)
-    assert err.value.cause.type == "ATTACHMENTS_MISSING" and "学历或学籍证明" in err.value.cause.message
-    await handle.execute_update(EnrollmentWorkflow.upload_attachment, AttachmentUpload(code="DIPLOMA", file=obj("diploma.jpg")))
+    assert (
+        err.value.cause.type == "ATTACHMENTS_MISSING"
+        and "学历或学籍证明" in err.value.cause.message
+    )
+    await handle.execute_update(
+        EnrollmentWorkflow.upload_attachment,
+        AttachmentUpload(code="DIPLOMA", file=obj("diploma.jpg")),
+    )
     assert (await handle.execute_update(EnrollmentWorkflow.submit)).state == AppState.SUBMITTED
 
 

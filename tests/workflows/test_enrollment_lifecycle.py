@@ -19,7 +19,14 @@ from domain.enrollment import (
 from domain.states import AppState
 from domain.tickets import is_ticket_number
 from infra.db import Application, AuditEvent, SmsMessage
-from tests.workflows.flow import claim_and_approve, obj, to_draft, to_submitted, verify_phone, zhuanke_form
+from tests.workflows.flow import (
+    claim_and_approve,
+    obj,
+    to_draft,
+    to_submitted,
+    verify_phone,
+    zhuanke_form,
+)
 from tests.workflows.harness import Harness, valid_id_number
 from workflows.enrollment import EnrollmentWorkflow
 
@@ -38,7 +45,9 @@ async def harness(time_env, engine, task_queue):
 
 async def test_whole_path_from_registration_to_ticket(harness, time_env, engine):
     now = await time_env.get_current_time()
-    period = await harness.start_period("2026-2", now - timedelta(days=1), now + timedelta(days=10), now + timedelta(days=20))
+    period = await harness.start_period(
+        "2026-2", now - timedelta(days=1), now + timedelta(days=10), now + timedelta(days=20)
+    )
     phone = "13900001111"
     inp = harness.enrollment_input("2026-2", valid_id_number(1), phone, now + timedelta(days=10))
     handle = await harness.start_application(inp)
@@ -58,18 +67,29 @@ async def test_whole_path_from_registration_to_ticket(harness, time_env, engine)
     with Session(engine) as s:
         row = s.get(Application, inp.application_id)
         assert row.status == "TICKET_ISSUED" and row.ticket_number == view.ticket_number
-        actions = [e.action for e in s.exec(select(AuditEvent).where(AuditEvent.workflow_id == inp.application_id).order_by(AuditEvent.seq))]
+        actions = [
+            e.action
+            for e in s.exec(
+                select(AuditEvent)
+                .where(AuditEvent.workflow_id == inp.application_id)
+                .order_by(AuditEvent.seq)
+            )
+        ]
         assert actions[:3] == ["registered", "phone_verified", "id_card_read"]
         assert actions[-1] == "ticket_issued"
         texts = [m.text for m in s.exec(select(SmsMessage))]
-    assert sum("已生成准考证号" in t for t in texts) == 1 and sum("审核通过" in t for t in texts) == 1
+    assert (
+        sum("已生成准考证号" in t for t in texts) == 1 and sum("审核通过" in t for t in texts) == 1
+    )
     await period.cancel()
 
 
 async def test_modify_allowed_until_review_then_refused(harness, time_env):
     now = await time_env.get_current_time()
     phone = "13900002222"
-    handle = await harness.start_application(harness.enrollment_input("p-mod", valid_id_number(2), phone, now + timedelta(days=10)))
+    handle = await harness.start_application(
+        harness.enrollment_input("p-mod", valid_id_number(2), phone, now + timedelta(days=10))
+    )
     await to_submitted(harness, handle, phone)
 
     view = await handle.execute_update(EnrollmentWorkflow.modify, zhuanke_form(region="02"))
@@ -82,9 +102,13 @@ async def test_modify_allowed_until_review_then_refused(harness, time_env):
     assert refusal_of(err).message == "审核已开始，不能修改"
 
     items = [ReviewItem(item="form.postal_code", reason="邮政编码与住址不符")]
-    view = await handle.execute_update(EnrollmentWorkflow.return_for_changes, ExaminerAction(examiner="ex1", items=items))
+    view = await handle.execute_update(
+        EnrollmentWorkflow.return_for_changes, ExaminerAction(examiner="ex1", items=items)
+    )
     assert view.state == AppState.RETURNED and view.review.items[0].reason == "邮政编码与住址不符"
-    view = await handle.execute_update(EnrollmentWorkflow.modify, zhuanke_form(region="02", postal_code="412000"))
+    view = await handle.execute_update(
+        EnrollmentWorkflow.modify, zhuanke_form(region="02", postal_code="412000")
+    )
     assert view.state == AppState.RETURNED and view.form.postal_code == "412000"
     view = await handle.execute_update(EnrollmentWorkflow.submit)
     assert view.state == AppState.SUBMITTED
@@ -93,7 +117,9 @@ async def test_modify_allowed_until_review_then_refused(harness, time_env):
 async def test_reject_needs_reasons_and_is_final(harness, time_env, engine):
     now = await time_env.get_current_time()
     phone = "13900003333"
-    handle = await harness.start_application(harness.enrollment_input("p-rej", valid_id_number(3), phone, now + timedelta(days=10)))
+    handle = await harness.start_application(
+        harness.enrollment_input("p-rej", valid_id_number(3), phone, now + timedelta(days=10))
+    )
     await to_submitted(harness, handle, phone)
     await handle.execute_update(EnrollmentWorkflow.claim, ExaminerAction(examiner="ex1"))
     with pytest.raises(WorkflowUpdateFailedError) as err:
@@ -103,7 +129,9 @@ async def test_reject_needs_reasons_and_is_final(harness, time_env, engine):
         await handle.execute_update(EnrollmentWorkflow.approve, ExaminerAction(examiner="ex2"))
     assert refusal_of(err).type == "NOT_CLAIMED_BY_YOU"
     items = [ReviewItem(item="photo", reason="照片非本人近期照片")]
-    view = await handle.execute_update(EnrollmentWorkflow.reject, ExaminerAction(examiner="ex1", items=items))
+    view = await handle.execute_update(
+        EnrollmentWorkflow.reject, ExaminerAction(examiner="ex1", items=items)
+    )
     assert view.state == AppState.REJECTED
     assert await handle.result() == AppState.REJECTED
     with Session(engine) as s:
@@ -112,7 +140,9 @@ async def test_reject_needs_reasons_and_is_final(harness, time_env, engine):
 
 async def test_unverified_registration_expires_after_15_minutes(harness, time_env, engine):
     now = await time_env.get_current_time()
-    inp = harness.enrollment_input("p-exp", valid_id_number(4), "13900004444", now + timedelta(days=10))
+    inp = harness.enrollment_input(
+        "p-exp", valid_id_number(4), "13900004444", now + timedelta(days=10)
+    )
     handle = await harness.start_application(inp)
     assert await handle.result() == AppState.EXPIRED
     with Session(engine) as s:
@@ -122,7 +152,9 @@ async def test_unverified_registration_expires_after_15_minutes(harness, time_en
 async def test_face_not_verified_within_7_days_expires(harness, time_env):
     now = await time_env.get_current_time()
     phone = "13900005555"
-    handle = await harness.start_application(harness.enrollment_input("p-exp7", valid_id_number(5), phone, now + timedelta(days=30)))
+    handle = await harness.start_application(
+        harness.enrollment_input("p-exp7", valid_id_number(5), phone, now + timedelta(days=30))
+    )
     await verify_phone(harness, handle, phone)
     assert await handle.result() == AppState.EXPIRED
     history = (await handle.query(EnrollmentWorkflow.case_file)).state.history
@@ -134,11 +166,15 @@ async def test_closed_window_refuses_every_step(harness, time_env):
     phone = "13900006666"
     closes = now + timedelta(minutes=5)
     await harness.start_period("p-closed", now - timedelta(days=1), closes, now + timedelta(days=1))
-    handle = await harness.start_application(harness.enrollment_input("p-closed", valid_id_number(6), phone, closes))
+    handle = await harness.start_application(
+        harness.enrollment_input("p-closed", valid_id_number(6), phone, closes)
+    )
     await verify_phone(harness, handle, phone)
     await time_env.sleep(timedelta(minutes=10))
     with pytest.raises(WorkflowUpdateFailedError) as err:
-        await handle.execute_update(EnrollmentWorkflow.submit_id_card, IdCardUpload(front=obj("f.jpg"), back=obj("b.jpg")))
+        await handle.execute_update(
+            EnrollmentWorkflow.submit_id_card, IdCardUpload(front=obj("f.jpg"), back=obj("b.jpg"))
+        )
     assert refusal_of(err).message == "非新生入籍时间，请等待入籍考期开启！"
     assert (await handle.query(EnrollmentWorkflow.view)).state == AppState.EXPIRED
 
@@ -146,10 +182,15 @@ async def test_closed_window_refuses_every_step(harness, time_env):
 async def test_refused_vision_steps_say_why_and_keep_the_state(harness, time_env):
     now = await time_env.get_current_time()
     phone = "13900007777"
-    handle = await harness.start_application(harness.enrollment_input("p-vis", valid_id_number(7), phone, now + timedelta(days=10)))
+    handle = await harness.start_application(
+        harness.enrollment_input("p-vis", valid_id_number(7), phone, now + timedelta(days=10))
+    )
     await verify_phone(harness, handle, phone)
     with pytest.raises(WorkflowUpdateFailedError) as err:
-        await handle.execute_update(EnrollmentWorkflow.submit_id_card, IdCardUpload(front=obj("blurry.jpg"), back=obj("b.jpg")))
+        await handle.execute_update(
+            EnrollmentWorkflow.submit_id_card,
+            IdCardUpload(front=obj("blurry.jpg"), back=obj("b.jpg")),
+        )
     assert refusal_of(err).type == "OCR_BLURRY"
     assert (await handle.query(EnrollmentWorkflow.view)).state == AppState.ID_PENDING
 
@@ -157,11 +198,15 @@ async def test_refused_vision_steps_say_why_and_keep_the_state(harness, time_env
 async def test_face_mismatch_five_times_flags_manual_review(harness, time_env):
     now = await time_env.get_current_time()
     phone = "13900008888"
-    handle = await harness.start_application(harness.enrollment_input("p-face", valid_id_number(8), phone, now + timedelta(days=10)))
+    handle = await harness.start_application(
+        harness.enrollment_input("p-face", valid_id_number(8), phone, now + timedelta(days=10))
+    )
     await to_draft(harness, handle, phone)  # passes once; a new photo resets the face step
     from domain.enrollment import PhotoUpload
 
-    await handle.execute_update(EnrollmentWorkflow.submit_photo, PhotoUpload(photo=obj("new.jpg"), filename="new.jpg"))
+    await handle.execute_update(
+        EnrollmentWorkflow.submit_photo, PhotoUpload(photo=obj("new.jpg"), filename="new.jpg")
+    )
     for attempt in range(1, 6):
         view = await handle.execute_update(EnrollmentWorkflow.start_liveness)
         answer = LivenessAnswer(nonce=view.liveness_challenge.nonce, frames=[obj("stranger-0.jpg")])
@@ -172,4 +217,6 @@ async def test_face_mismatch_five_times_flags_manual_review(harness, time_env):
         else:
             view = await handle.execute_update(EnrollmentWorkflow.submit_liveness, answer)
             break
-    assert view.needs_manual_review and view.state == AppState.NOTICE_PENDING  # the new photo rewound to the face step
+    assert (
+        view.needs_manual_review and view.state == AppState.NOTICE_PENDING
+    )  # the new photo rewound to the face step

@@ -15,7 +15,11 @@ from tests.workflows.harness import Harness, valid_id_number
 
 async def test_search_attributes_filter_cases_and_carry_no_pii(dev_env, engine, task_queue):
     async with Harness(dev_env, engine, task_queue) as h:
-        phone, number, name = "13600001234", valid_id_number(77), "张三"  # the stand-in OCR reads 张三
+        phone, number, name = (
+            "13600001234",
+            valid_id_number(77),
+            "张三",
+        )  # the stand-in OCR reads 张三
         inp = h.enrollment_input("2026-op", number, phone, datetime.now(UTC) + timedelta(days=10))
         handle = await h.start_application(inp)
         await to_submitted(h, handle, phone)

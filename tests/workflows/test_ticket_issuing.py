@@ -30,20 +30,41 @@ async def test_500_approved_get_one_ordered_number_each(dev_env, any_engine, tas
                 # approved applications as the continue-as-new input carries them; submitted in
                 # reverse order of i so that ordering by submission time is really tested
                 submitted = now - timedelta(minutes=i)
-                inp = h.enrollment_input(period_id, valid_id_number(i), f"139{i:08d}", now + timedelta(days=1))
+                inp = h.enrollment_input(
+                    period_id, valid_id_number(i), f"139{i:08d}", now + timedelta(days=1)
+                )
                 inp.state = EnrollmentState(
-                    state=AppState.APPROVED, created_at=now, submitted_at=submitted,
+                    state=AppState.APPROVED,
+                    created_at=now,
+                    submitted_at=submitted,
                     review=Review(examiner="ex1", decision="approved"),
                 )
-                s.add(Application(
-                    workflow_id=inp.application_id, period_id=period_id, status="APPROVED", version=1,
-                    id_hash=inp.identity_hash, phone_hash=inp.phone_hash, region=AREAS[i % 3], submitted_at=submitted,
-                ))  # fmt: skip
+                s.add(
+                    Application(
+                        workflow_id=inp.application_id,
+                        period_id=period_id,
+                        status="APPROVED",
+                        version=1,
+                        id_hash=inp.identity_hash,
+                        phone_hash=inp.phone_hash,
+                        region=AREAS[i % 3],
+                        submitted_at=submitted,
+                    )
+                )
                 handles.append(inp)
             s.commit()
         started = await asyncio.gather(*(h.start_application(inp) for inp in handles))
-        deadline = datetime.now(UTC) + timedelta(seconds=2)  # the real dev server: the deadline passes for real
-        period = await h.start_period(period_id, now - timedelta(days=2), now - timedelta(days=1), deadline, year=2026, window=1)
+        deadline = datetime.now(UTC) + timedelta(
+            seconds=2
+        )  # the real dev server: the deadline passes for real
+        period = await h.start_period(
+            period_id,
+            now - timedelta(days=2),
+            now - timedelta(days=1),
+            deadline,
+            year=2026,
+            window=1,
+        )
 
         results = await asyncio.gather(*(w.result() for w in started))
         assert set(results) == {AppState.TICKET_ISSUED}
@@ -53,7 +74,10 @@ async def test_500_approved_get_one_ordered_number_each(dev_env, any_engine, tas
             apps = {a.workflow_id: a for a in s.exec(select(Application))}
         assert len(tickets) == N and len({t.number for t in tickets}) == N
         assert {t.workflow_id for t in tickets} == set(apps)
-        assert all(is_ticket_number(t.number) and t.number[:2] == "26" and t.number[4] == "1" for t in tickets)
+        assert all(
+            is_ticket_number(t.number) and t.number[:2] == "26" and t.number[4] == "1"
+            for t in tickets
+        )
         for area in AREAS:
             in_area = sorted((t for t in tickets if t.area == area), key=lambda t: t.number)
             assert all(t.number[2:4] == area for t in in_area)

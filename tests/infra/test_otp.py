@@ -1,0 +1,101 @@
+"""SMS one-time codes against the read-model DB, on SQLite and Postgres: every limit of DESIGN.md."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlmodel import Session, select
+
+from domain import otp
+from domain.errors import RefusedError
+from domain.ids import keyed_hash
+from infra.db import SmsCode, SmsMessage
+from infra.otp import OtpService
+from infra.sms import OutboxProvider
+
+SECRET = "otp-test"
+PHONE = "13912345678"
+
+
+@pytest.fixture
+def service(any_engine) -> OtpService:
+    return OtpService(any_engine, OutboxProvider(), SECRET)
+
+
+def last_code(service: OtpService, phone: str = PHONE) -> str:
+    with Session(service.engine) as s:
+        msg = s.exec(
+            select(SmsMessage)
+            .where(SmsMessage.phone_hash == keyed_hash(SECRET, phone))
+            .order_by(SmsMessage.id.desc())  # type: ignore[union-attr]
+        ).first()
+    return re.search(r"验证码是(\d{6})", msg.text).group(1)
+
+
+def code_of(exc: pytest.ExceptionInfo[RefusedError]) -> str:
+    return exc.value.refusal.code
+
+
+def test_right_code_passes_once(service):
+    now = datetime.now(UTC)
+    service.send_code(PHONE, "1.1.1.1", now=now)
+    code = last_code(service)
+    service.check_code(PHONE, code, now=now)
+    with pytest.raises(RefusedError) as err:
+        service.check_code(PHONE, code, now=now)
+    assert code_of(err) == "SMS_NO_CODE"
+
+
+def test_sixth_try_fails_even_when_right(service):
+    now = datetime.now(UTC)
+    service.send_code(PHONE, "", now=now)
+    code = last_code(service)
+    wrong = f"{(int(code) + 1) % 10**6:06d}"
+    for attempt in range(1, otp.MAX_WRONG_TRIES + 1):
+        with pytest.raises(RefusedError) as err:
+            service.check_code(PHONE, wrong, now=now)
+        assert code_of(err) == ("SMS_CODE_LOCKED" if attempt == otp.MAX_WRONG_TRIES else "SMS_CODE_WRONG")
+    with pytest.raises(RefusedError) as err:
+        service.check_code(PHONE, code, now=now)
+    assert code_of(err) == "SMS_CODE_LOCKED"
+
+
+def test_code_expires_after_ten_minutes(service):
+    now = datetime.now(UTC)
+    service.send_code(PHONE, "", now=now)
+    with pytest.raises(RefusedError) as err:
+        service.check_code(PHONE, last_code(service), now=now + otp.CODE_TTL + timedelta(seconds=1))
+    assert code_of(err) == "SMS_CODE_EXPIRED"
+
+
+def test_resend_cooldown_and_daily_caps(service):
+    now = datetime.now(UTC)
+    service.send_code(PHONE, "2.2.2.2", now=now)
+    with pytest.raises(RefusedError) as err:
+        service.send_code(PHONE, "2.2.2.2", now=now + timedelta(seconds=59))
+    assert code_of(err) == "SMS_COOLDOWN" and err.value.refusal.measured >= 1
+    for i in range(1, otp.DAILY_CAP_PER_PHONE):
+        service.send_code(PHONE, "2.2.2.2", now=now + timedelta(minutes=2 * i))
+    with pytest.raises(RefusedError) as err:
+        service.send_code(PHONE, "2.2.2.2", now=now + timedelta(hours=23))
+    assert code_of(err) == "SMS_DAILY_CAP"
+    service.send_code(PHONE, "2.2.2.2", now=now + timedelta(hours=25))  # a new day
+
+
+def test_daily_cap_per_client_ip(service):
+    now = datetime.now(UTC)
+    for i in range(otp.DAILY_CAP_PER_IP):
+        service.send_code(f"1380000{i:04d}", "3.3.3.3", now=now)
+    with pytest.raises(RefusedError) as err:
+        service.send_code("13999999999", "3.3.3.3", now=now)
+    assert code_of(err) == "SMS_DAILY_CAP"
+
+
+def test_codes_are_stored_hashed_only(service):
+    service.send_code(PHONE, "", now=datetime.now(UTC))
+    code = last_code(service)
+    with Session(service.engine) as s:
+        row = s.exec(select(SmsCode)).one()
+    assert code not in row.code_hash and PHONE not in row.phone_hash
