@@ -9,7 +9,7 @@ if ! command -v uv >/dev/null 2>&1; then
   python3 -m pip install --quiet uv
 fi
 
-DEB_PACKAGES=(fonts-wqy-microhei fonts-noto-cjk tesseract-ocr tesseract-ocr-chi-sim)
+DEB_PACKAGES=(fonts-wqy-microhei fonts-noto-cjk tesseract-ocr tesseract-ocr-chi-sim chromium)
 missing=()
 for p in "${DEB_PACKAGES[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
