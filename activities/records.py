@@ -1,5 +1,8 @@
 """Read-model projection. Idempotent and ordered by the workflow's version counter, so retries
-and out-of-order deliveries never move a row backwards."""
+and out-of-order deliveries never move a row backwards.
+
+The ID number and name arrive in clear inside the (codec-encrypted) snapshot and are stored only
+as ciphertext plus keyed lookup hashes: the workflow holds no keys, this activity does."""
 
 from __future__ import annotations
 
@@ -15,6 +18,7 @@ from domain.records import (
     PeriodSnapshot,
 )
 from infra.db import Application, AuditEvent, Document, Period, as_utc, utcnow
+from infra.pii import PiiSealer, pii_sealer_for
 
 _APPLICATION_FIELDS = (
     "period_id",
@@ -35,8 +39,35 @@ _APPLICATION_FIELDS = (
 
 
 class RecordActivities:
-    def __init__(self, engine: Engine):
+    def __init__(self, engine: Engine, sealer: PiiSealer | None = None):
+        """Without a sealer, one is built from the settings on first use (dev: the generated
+        var/secrets/pii-keys), so no caller can project PII unencrypted by forgetting it."""
         self.engine = engine
+        self._sealer = sealer
+
+    @property
+    def sealer(self) -> PiiSealer:
+        if self._sealer is None:
+            from infra.config import get_settings
+
+            self._sealer = pii_sealer_for(get_settings())
+        return self._sealer
+
+    def _seal(self, row: Application, snap: ApplicationSnapshot) -> None:
+        """Re-encrypt only when a value changed or the key rotated, so rows stay stable."""
+        sealer = self.sealer
+        if snap.id_number and (
+            row.id_number_hash != sealer.id_number_hash(snap.id_number)
+            or sealer.cipher.needs_reencrypt(row.id_number_enc)
+        ):
+            sealed = sealer.seal(id_number=snap.id_number, name="")
+            row.id_number_enc, row.id_number_hash = sealed.id_number_enc, sealed.id_number_hash
+        if snap.name and (
+            row.name_hash != sealer.name_hash(snap.name)
+            or sealer.cipher.needs_reencrypt(row.name_enc)
+        ):
+            sealed = sealer.seal(id_number="", name=snap.name)
+            row.name_enc, row.name_hash = sealed.name_enc, sealed.name_hash
 
     @activity.defn(name=PROJECT_APPLICATION)
     def project_application(self, snap: ApplicationSnapshot) -> None:
@@ -54,6 +85,7 @@ class RecordActivities:
             if snap.version > row.version:
                 for name in _APPLICATION_FIELDS:
                     setattr(row, name, getattr(snap, name))
+                self._seal(row, snap)
                 row.updated_at = utcnow()
                 session.add(row)
             known_seq = set(

@@ -40,6 +40,10 @@ class ApplicationSnapshot(BaseModel):
     id_masked: str
     phone_masked: str
     name_masked: str = ""
+    # plaintext for the projection to encrypt (the workflow holds no keys); the payload itself
+    # is encrypted by the codec on its way through Temporal
+    id_number: str = ""
+    name: str = ""
     region: str | None = None
     major: str | None = None
     level: str | None = None

@@ -44,6 +44,13 @@ class Settings(BaseSettings):
     codec_keys: str = ""
     #: the Temporal Web UI's origin, the only one allowed to call the codec endpoints
     ui_origin: str = "http://127.0.0.1:8233"
+    #: read-model column encryption (ID number, name), same format as codec_keys, its own ring
+    #: so either rotates alone; empty in dev: var/secrets/pii-keys
+    pii_keys: str = ""
+
+    #: request bodies larger than these are refused before they are read (413)
+    max_json_body_bytes: int = 4 * 1024 * 1024
+    max_multipart_body_bytes: int = 48 * 1024 * 1024
 
     @model_validator(mode="after")
     def _refuse_placeholders_outside_dev(self) -> Settings:

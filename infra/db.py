@@ -36,6 +36,11 @@ class Application(SQLModel, table=True):
     id_masked: str = ""
     phone_masked: str = ""
     name_masked: str = ""
+    # PII at rest: AES-GCM text (infra/pii.py, key ring RUJI_PII_KEYS) + keyed lookup hashes
+    id_number_enc: str = ""
+    id_number_hash: str = Field(default="", index=True, max_length=64)
+    name_enc: str = ""
+    name_hash: str = Field(default="", index=True, max_length=64)
     region: str | None = Field(default=None, max_length=4)
     major: str | None = Field(default=None, max_length=12)
     level: str | None = Field(default=None, max_length=10)

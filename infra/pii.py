@@ -13,11 +13,17 @@ import binascii
 import hashlib
 import hmac
 import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from infra.keyring import KeyRing
+from infra.keyring import KeyRing, resolve_key_ring
+
+if TYPE_CHECKING:
+    from infra.config import Settings
 
 TOKEN_PREFIX = "pii1"
 _NONCE_BYTES = 12
@@ -61,6 +67,53 @@ class FieldCipher:
 
     def needs_reencrypt(self, token: str) -> bool:
         return token.split(":", 2)[1:2] != [self._ring.current_id]
+
+
+@dataclass(frozen=True)
+class SealedPii:
+    """What the read model keeps of a person: ciphertext to show an examiner, hashes to find."""
+
+    id_number_enc: str
+    id_number_hash: str
+    name_enc: str
+    name_hash: str
+
+
+class PiiSealer:
+    """Encrypts and hashes the identity fields of one application row. Built where the keys are
+    (the projection activity), never in a workflow: workflow code holds no secrets."""
+
+    def __init__(self, cipher: FieldCipher, lookup_key: str | bytes):
+        self.cipher = cipher
+        self._lookup_key = lookup_key
+
+    def seal(self, *, id_number: str, name: str) -> SealedPii:
+        number, clean_name = normalize_id_number(id_number), name.strip()
+        return SealedPii(
+            id_number_enc=self.cipher.encrypt(number, field="id_number") if number else "",
+            id_number_hash=self.id_number_hash(number) if number else "",
+            name_enc=self.cipher.encrypt(clean_name, field="name") if clean_name else "",
+            name_hash=self.name_hash(clean_name) if clean_name else "",
+        )
+
+    def id_number_hash(self, id_number: str) -> str:
+        return lookup_hash(normalize_id_number(id_number), self._lookup_key, field="id_number")
+
+    def name_hash(self, name: str) -> str:
+        return lookup_hash(name.strip(), self._lookup_key, field="name")
+
+
+def dev_pii_key_path(var_dir: Path) -> Path:
+    return var_dir / "secrets" / "pii-keys"
+
+
+def pii_sealer_for(settings: Settings) -> PiiSealer:
+    """The sealer from ``RUJI_PII_KEYS`` (dev: the generated var/secrets/pii-keys) and the
+    lookup-hash key ``RUJI_IDENTITY_HMAC_KEY``."""
+    ring = resolve_key_ring(
+        settings.pii_keys, env=settings.env, dev_path=dev_pii_key_path(settings.var_dir)
+    )
+    return PiiSealer(FieldCipher(ring), settings.identity_hmac_key)
 
 
 def _aad(key_id: str, field: str) -> bytes:

@@ -273,6 +273,8 @@ class EnrollmentWorkflow:
             id_masked=mask_id_number(self.inp.identity.id_number),
             phone_masked=mask_phone(self.inp.identity.phone),
             name_masked=mask_name(name),
+            id_number=self.inp.identity.id_number,
+            name=name,
             region=form.region if form else None,
             major=form.major if form else None,
             level=major.level.value if major else None,
