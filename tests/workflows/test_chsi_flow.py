@@ -45,7 +45,7 @@ async def stack(dev_env, engine, task_queue, tmp_path):
         ),
         httpx.AsyncClient(base_url=sim_url, timeout=30) as sim,
     ):
-        yield h, sim
+        yield h, sim, api_url
     await gateway.aclose()
 
 
@@ -78,7 +78,7 @@ async def wait_for(handle, predicate, seconds: float = 30):
 
 
 async def test_verified_path_single_use_and_refresh(stack):
-    h, sim = stack
+    h, sim, _ = stack
     handle = await benke_draft(h, "clinical")
     first = await codes(handle)
     second = await codes(handle)  # refresh: both old codes are retired
@@ -94,7 +94,7 @@ async def test_verified_path_single_use_and_refresh(stack):
 
 
 async def test_silent_chsi_times_out_to_manual_upload_then_submit(stack):
-    h, sim = stack
+    h, sim, _ = stack
     handle = await benke_draft(h, "nurse", chsi_timeout=timedelta(seconds=2))
     await sim.put("/mode", json={"mode": "silent"})
     tokens = await codes(handle)
@@ -118,7 +118,7 @@ async def test_silent_chsi_times_out_to_manual_upload_then_submit(stack):
 
 
 async def test_failed_pressed_then_late_callback_is_recorded(stack):
-    h, sim = stack
+    h, sim, _ = stack
     handle = await benke_draft(h, "pharmacist")
     tokens = await codes(handle)
     view = await handle.execute_update(EnrollmentWorkflow.chsi_failed)
@@ -131,10 +131,35 @@ async def test_failed_pressed_then_late_callback_is_recorded(stack):
 
 
 async def test_wrong_person_scanning_is_refused_and_opens_manual_path(stack):
-    h, sim = stack
+    h, sim, _ = stack
     handle = await benke_draft(h, "police")
     tokens = await codes(handle)
     r = await sim.post("/scan", json={"token": tokens["xueli"], "identity_key": "clinical"})
     assert r.json()["outcome"] == "identity_mismatch"
     view = await handle.query(EnrollmentWorkflow.view)
     assert view.chsi_status == "failed"
+
+
+async def test_qr_images_encode_the_current_codes(stack):
+    import cv2
+    import numpy as np
+
+    from infra.tokens import issue_token
+
+    h, _, api_url = stack
+    handle = await benke_draft(h, "student")
+    token = issue_token("api-test-key", handle.id, "candidate")  # the key tests/api/server.py serves with
+    async with httpx.AsyncClient(base_url=api_url, headers={"authorization": f"Bearer {token}"}) as api:
+        r = await api.get("/api/v1/me/chsi/qr/xueji.png")
+        assert r.status_code == 404 and r.json()["code"] == "CHSI_NO_CODE"
+        contents = []
+        for _ in range(2):  # the second request refreshes: a different code
+            view = (await api.post("/api/v1/me/chsi/codes")).json()
+            r = await api.get("/api/v1/me/chsi/qr/xueji.png")
+            assert r.headers["content-type"] == "image/png"
+            image = cv2.imdecode(np.frombuffer(r.content, np.uint8), cv2.IMREAD_GRAYSCALE)
+            decoded, _, _ = cv2.QRCodeDetector().detectAndDecode(image)
+            expected = next(c["content"] for c in view["chsi_codes"] if c["kind"] == "xueji")
+            assert decoded == expected
+            contents.append(decoded)
+        assert contents[0] != contents[1]

@@ -220,3 +220,31 @@ async def test_face_mismatch_five_times_flags_manual_review(harness, time_env):
     assert (
         view.needs_manual_review and view.state == AppState.NOTICE_PENDING
     )  # the new photo rewound to the face step
+
+
+async def test_refused_photo_can_be_fixed_and_the_original_is_kept(harness, time_env):
+    from domain.enrollment import PhotoUpload
+
+    now = await time_env.get_current_time()
+    phone = "13900009090"
+    handle = await harness.start_application(
+        harness.enrollment_input("p-fix", valid_id_number(9), phone, now + timedelta(days=10))
+    )
+    await to_draft(harness, handle, phone)
+    bad = PhotoUpload(photo=obj("a/bad-photo.jpg"), filename="bad-photo.jpg")
+    with pytest.raises(WorkflowUpdateFailedError) as err:
+        await handle.execute_update(EnrollmentWorkflow.submit_photo, bad)
+    refusal = refusal_of(err)
+    assert refusal.type == "PHOTO_NOT_COMPLIANT"
+    assert refusal.details[0]["details"]["rules"][0]["code"] == "PHOTO_SIZE_PX"
+    with pytest.raises(WorkflowUpdateFailedError) as err:
+        await handle.execute_update(EnrollmentWorkflow.accept_fixed_photo)
+    assert refusal_of(err).type == "PHOTO_NO_FIX"  # nothing fixed yet: no silent replacement
+
+    fixed = await handle.execute_update(EnrollmentWorkflow.fix_photo)
+    assert fixed.report.passed and fixed.fixed is not None
+    view = await handle.execute_update(EnrollmentWorkflow.accept_fixed_photo)
+    assert view.state == AppState.FACE_PENDING  # a new official photo needs a new face check
+    case = await handle.query(EnrollmentWorkflow.case_file)
+    assert case.state.photo.official.key == fixed.fixed.key
+    assert case.state.photo.original.key == "a/bad-photo.jpg"  # kept for the examiner
