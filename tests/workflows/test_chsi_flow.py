@@ -148,8 +148,12 @@ async def test_qr_images_encode_the_current_codes(stack):
 
     h, _, api_url = stack
     handle = await benke_draft(h, "student")
-    token = issue_token("api-test-key", handle.id, "candidate")  # the key tests/api/server.py serves with
-    async with httpx.AsyncClient(base_url=api_url, headers={"authorization": f"Bearer {token}"}) as api:
+    token = issue_token(
+        "api-test-key", handle.id, "candidate"
+    )  # the key tests/api/server.py serves with
+    async with httpx.AsyncClient(
+        base_url=api_url, headers={"authorization": f"Bearer {token}"}
+    ) as api:
         r = await api.get("/api/v1/me/chsi/qr/xueji.png")
         assert r.status_code == 404 and r.json()["code"] == "CHSI_NO_CODE"
         contents = []

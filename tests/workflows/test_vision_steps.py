@@ -52,7 +52,9 @@ async def test_real_vision_path_reaches_the_notice(dev_env, engine, task_queue, 
         handle, app = await start(h, pair.identity.id_number, "13300001111")
         front = store.put(f"{app}/id/front.jpg", pair.front_jpeg, "image/jpeg")
         back = store.put(f"{app}/id/back.jpg", pair.back_jpeg, "image/jpeg")
-        view = await handle.execute_update(EnrollmentWorkflow.submit_id_card, IdCardUpload(front=front, back=back))
+        view = await handle.execute_update(
+            EnrollmentWorkflow.submit_id_card, IdCardUpload(front=front, back=back)
+        )
         assert view.state == AppState.ID_PENDING and view.id_card.sex == pair.identity.sex
         case = await handle.query(EnrollmentWorkflow.case_file)
         assert case.state.id_card.ocr.id_number == pair.identity.id_number
@@ -63,7 +65,9 @@ async def test_real_vision_path_reaches_the_notice(dev_env, engine, task_queue, 
         assert view.state == AppState.PHOTO_PENDING
 
         photo = store.put(f"{app}/photo/upload.jpg", compliant_photo(FACE, seed=3), "image/jpeg")
-        view = await handle.execute_update(EnrollmentWorkflow.submit_photo, PhotoUpload(photo=photo, filename="me.jpg"))
+        view = await handle.execute_update(
+            EnrollmentWorkflow.submit_photo, PhotoUpload(photo=photo, filename="me.jpg")
+        )
         assert view.state == AppState.FACE_PENDING and view.photo_report.passed
 
         view = await handle.execute_update(EnrollmentWorkflow.start_liveness)
@@ -82,13 +86,20 @@ async def test_real_vision_path_reaches_the_notice(dev_env, engine, task_queue, 
 
 
 @pytest.mark.parametrize("defect", [Defect.SWAPPED, Defect.BLURRED])
-async def test_bad_card_uploads_are_refused_with_their_code(dev_env, engine, task_queue, store, vision, defect):
+async def test_bad_card_uploads_are_refused_with_their_code(
+    dev_env, engine, task_queue, store, vision, defect
+):
     pair = make_card_pair(seed=11, defect=defect, face_path=FACE, today=date.today())
     async with Harness(dev_env, engine, task_queue, vision_activities=vision) as h:
         handle, app = await start(h, pair.identity.id_number, "13300002222")
         front = store.put(f"{app}/id/front.jpg", pair.front_jpeg, "image/jpeg")
         back = store.put(f"{app}/id/back.jpg", pair.back_jpeg, "image/jpeg")
         with pytest.raises(WorkflowUpdateFailedError) as err:
-            await handle.execute_update(EnrollmentWorkflow.submit_id_card, IdCardUpload(front=front, back=back))
-        assert err.value.cause.type == {Defect.SWAPPED: "ID_SIDES_SWAPPED", Defect.BLURRED: "ID_BLURRY"}[defect]
+            await handle.execute_update(
+                EnrollmentWorkflow.submit_id_card, IdCardUpload(front=front, back=back)
+            )
+        assert (
+            err.value.cause.type
+            == {Defect.SWAPPED: "ID_SIDES_SWAPPED", Defect.BLURRED: "ID_BLURRY"}[defect]
+        )
         assert (await handle.query(EnrollmentWorkflow.view)).state == AppState.ID_PENDING
