@@ -18,6 +18,7 @@ from domain.ethnicities import CARD_NAMES, ethnicity_code
 from domain.identity import check_character
 from domain.vision import IdCardFields
 
+LABEL_START, NUMBER_END = 0.06, 0.86  # front layout, fractions of the card width
 FRONT_LABELS = ("姓名", "性别", "民族", "出生", "住址", "公民身份号码")
 BACK_LABELS = ("中华人民共和国", "居民身份证", "居住证", "签发机关", "有效期限")
 _DIGIT_LOOKALIKES = str.maketrans(
@@ -90,7 +91,7 @@ def rows_of(lines: list[OcrLine]) -> list[Row]:
         return []
     theta = -card_angle(lines)
     cos, sin = math.cos(theta), math.sin(theta)
-    tolerance = 0.6 * median(line.height for line in lines)
+    tolerance = 0.8 * median(line.height for line in lines)
     rows: list[Row] = []
     for line in lines:
         cx = sum(p[0] for p in line.box) / 4
@@ -118,13 +119,15 @@ def find_id_number(candidates: list[tuple[str, float]]) -> tuple[str, float]:
     """The 18-character number among the candidates; one whose check character fits wins."""
     best = ("", 0.0)
     for text, score in candidates:
-        for piece in (_after(compact(text), "号码") or text, text):
-            number = normalize_number(piece)
-            if len(number) != 18 or "X" in number[:17]:
+        digits = normalize_number(_after(compact(text), "号码") or text)
+        windows = [digits[i : i + 18] for i in range(max(len(digits) - 17, 0))]
+        for number in windows:
+            if "X" in number[:17]:
                 continue
             if check_character(number[:17]) == number[17]:
                 return number, score
-            best = max(best, (number, score / 2), key=lambda pair: pair[1])
+            guess = score / 2 if len(digits) == 18 else score / 4
+            best = max(best, (number, guess), key=lambda pair: pair[1])
     return best
 
 
@@ -152,25 +155,43 @@ def _closest_ethnicity(raw: str) -> tuple[str, bool]:
 
 
 def within_card(rows: list[Row]) -> list[Row]:
-    """Drop table clutter right of the card: nothing printed lies beyond the number's row end
-    plus the margin of the card (the portrait column has no text)."""
-    anchors = [
-        (x, x + line.width)
+    """Drop table clutter beside the card. On the card the labels start at 6 % of its width and
+    the number ends near 86 %, so the two give the card's extent in any photo."""
+    label_lefts = [
+        x for row in rows for x, line in row.lines if compact(line.text).startswith(FRONT_LABELS)
+    ]
+    number_ends = [
+        x + line.width
         for row in rows
         for x, line in row.lines
-        if any(label in compact(line.text) for label in FRONT_LABELS)
-        or len(normalize_number(line.text)) >= 15
+        if len(normalize_number(line.text)) >= 15
     ]
-    if not anchors:
+    if not label_lefts or not number_ends:
         return rows
-    left = min(a for a, _ in anchors)
-    right = left + 1.3 * (max(b for _, b in anchors) - left)
+    left = median(label_lefts)
+    card = (max(number_ends) - left) / (NUMBER_END - LABEL_START)
+    low, high = left - 0.04 * card, left + (1 - LABEL_START) * card
     kept = []
     for row in rows:
-        row.lines = [(x, line) for x, line in row.lines if left - 0.1 * (right - left) < x < right]
+        row.lines = [(x, line) for x, line in row.lines if low <= x and x + line.width / 2 <= high]
         if row.lines:
             kept.append(row)
     return kept
+
+
+def _address_line(text: str) -> str:
+    return re.sub(r"^[A-Za-z.,:;]+|[A-Za-z.,:;]+$", "", text)
+
+
+def _unlabelled_neighbour(rows: list[Row], row: Row) -> tuple[str, float]:
+    index = rows.index(row)
+    for other in rows[max(index - 1, 0) : index + 2]:
+        text = compact(other.text)
+        if other is not row and not any(label in text for label in FRONT_LABELS):
+            name = "".join(_CJK.findall(text))
+            if name:
+                return name, other.score / 2
+    return "", 0.0
 
 
 def parse_front(lines: list[OcrLine]) -> Parsed:
@@ -181,24 +202,27 @@ def parse_front(lines: list[OcrLine]) -> Parsed:
     in_address = False
     for row in rows:
         text = compact(row.text)
-        if "身份号码" in text or len(normalize_number(text)) >= 15 or len(address) == 3:
+        if "身份号码" in text or len(normalize_number(text)) >= 15 or len(address) == 4:
             in_address = False
         elif "住址" in text:
             in_address = True
-            address.append(_after(text, "住址"))
+            rest = _address_line(_after(text, "住址"))
+            address.extend([rest] if len(rest) > 1 else [])
             conf["address"] = row.score
             continue
         elif in_address:
-            address.append(text)
+            address.append(_address_line(text))
             conf["address"] = min(conf["address"], row.score)
             continue
         if "姓名" in text:
             found["name"] = "".join(_CJK.findall(_after(text, "姓名")))
             conf["name"] = row.score
-        if "性别" in text:
-            sex = _after(text, "性别")[:1]
-            found["sex"] = sex if sex in "男女" else ""
-            conf["sex"] = row.score if found["sex"] else 0.0
+            if not found["name"]:  # the value fell into a row of its own, just above or below
+                found["name"], conf["name"] = _unlabelled_neighbour(rows, row)
+        sex = re.search(r"性别([男女])|^([男女])民族|^([男女])$", text)
+        if sex and not found.get("sex"):
+            found["sex"] = next(g for g in sex.groups() if g)
+            conf["sex"] = row.score
         if "民族" in text:
             raw = "".join(_CJK.findall(_after(text, "民族")))
             found["ethnicity"], exact = _closest_ethnicity(raw)

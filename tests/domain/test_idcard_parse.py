@@ -115,3 +115,14 @@ def test_sides_are_told_apart_by_their_labels():
     ]
     assert label_hits(front, FRONT_LABELS) > label_hits(front, BACK_LABELS)
     assert label_hits(back, BACK_LABELS) > label_hits(back, FRONT_LABELS)
+
+
+def test_number_glued_to_clutter_is_still_found():
+    f = parse_front(front_lines(number=[("公民身份号码", 60, 520), (NUMBER + "ceipt", 300, 514)]))
+    assert f.fields.id_number == NUMBER
+
+
+def test_value_in_a_row_of_its_own_is_still_found():
+    lines = front_lines(name=[("姓名", 60, 90), ("张三丰", 180, 40)])
+    parsed = parse_front(lines)
+    assert parsed.fields.name == "张三丰" and parsed.confidence["name"] < 0.9
