@@ -20,7 +20,10 @@ from activities.sms import SmsActivities
 from activities.tickets import TicketActivities
 from infra.chsi_gateway import build_chsi_gateway
 from infra.config import Settings, get_settings
-from infra.db import create_schema, default_engine
+from infra.db import default_engine, make_engine
+from infra.logmask import install_log_masking
+from infra.metrics import ObservabilitySettings, install_worker_metrics
+from infra.migrations import require_current_schema
 from infra.otp import OtpService
 from infra.sms import build_sms_provider
 from infra.storage import build_object_store
@@ -33,7 +36,6 @@ log = logging.getLogger("ruji.worker")
 
 def enrollment_worker(client: Client, settings: Settings, executor: ThreadPoolExecutor) -> Worker:
     engine = default_engine()
-    create_schema(engine)
     provider = build_sms_provider(settings.sms_provider)
     sms = SmsActivities(engine, provider, OtpService(engine, provider, settings.identity_hmac_key))
     records = RecordActivities(engine)
@@ -81,8 +83,15 @@ def vision_worker(client: Client, settings: Settings, executor: ThreadPoolExecut
     )
 
 
-async def run(kinds: list[str]) -> None:
-    settings = get_settings()
+async def run(kinds: list[str], settings: Settings | None = None) -> None:
+    settings = settings or get_settings()
+    if "enrollment" in kinds:  # the vision worker never touches the read model
+        check_engine = make_engine(settings.resolved_database_url)
+        try:
+            require_current_schema(check_engine)
+        finally:
+            check_engine.dispose()
+    install_worker_metrics(ObservabilitySettings())  # before connect: the SDK runtime
     client = await connect(settings)
     with ThreadPoolExecutor(max_workers=32) as executor:
         workers = []
@@ -96,6 +105,7 @@ async def run(kinds: list[str]) -> None:
 
 def main(kinds: list[str] | None = None) -> None:
     logging.basicConfig(level=logging.INFO)
+    install_log_masking(json_format=ObservabilitySettings().json_logs)
     asyncio.run(run(kinds or ["enrollment", "vision"]))
 
 

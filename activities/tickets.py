@@ -24,6 +24,7 @@ from domain.records import (
 from domain.states import AppState
 from domain.tickets import ticket_number
 from infra.db import Application, Ticket, TicketCounter
+from infra.metrics import TICKETS_NUMBERED
 
 log = logging.getLogger(__name__)
 
@@ -88,6 +89,7 @@ class TicketActivities:
             for counter in counters.values():
                 session.add(counter)
             session.commit()
+            TICKETS_NUMBERED.labels(inp.period_id).inc(len(grants))
             return NumberPageResult(grants=grants)
 
     @activity.defn(name=DELIVER_TICKETS)

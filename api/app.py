@@ -13,11 +13,15 @@ from fastapi.middleware.cors import CORSMiddleware
 from api.codec_server import codec_router
 from api.deps import Services, require_operator
 from api.errors import ApiError, api_error_handler, refused_handler, validation_handler
+from api.ops import RequestMetrics
+from api.ops import router as ops_router
 from api.routes import admin, candidate, chsi, dev, examiner, files
 from domain.errors import RefusedError
 from infra.config import Settings, get_settings
-from infra.db import create_schema, default_engine, make_engine
+from infra.db import default_engine, make_engine
 from infra.logmask import install_log_masking
+from infra.metrics import ObservabilitySettings
+from infra.migrations import require_current_schema
 from infra.otp import OtpService
 from infra.sms import build_sms_provider
 from infra.storage import build_object_store
@@ -32,7 +36,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        install_log_masking()
+        install_log_masking(json_format=ObservabilitySettings().json_logs)
         if services is not None:
             app.state.services = services
         else:
@@ -41,7 +45,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
                 if not settings.database_url
                 else make_engine(settings.database_url)
             )
-            create_schema(engine)
+            require_current_schema(engine)  # never serve on a schema behind the code
             provider = build_sms_provider(settings.sms_provider)
             app.state.services = Services(
                 settings=settings,
@@ -79,4 +83,6 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
+    app.include_router(ops_router)  # /readyz, /metrics
+    app.add_middleware(RequestMetrics)
     return app

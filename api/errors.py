@@ -14,6 +14,7 @@ from temporalio.exceptions import ApplicationError
 
 from domain.errors import RefusedError
 from domain.messages import MESSAGES
+from infra.metrics import REFUSALS
 
 STATUS_BY_CODE = {
     "AUTH_REQUIRED": 401,
@@ -74,12 +75,14 @@ def from_update_failure(exc: WorkflowUpdateFailedError) -> ApiError:
 
 async def api_error_handler(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ApiError)
+    REFUSALS.labels(exc.body.code).inc()
     return JSONResponse(exc.body.model_dump(exclude_none=True), status_code=exc.status)
 
 
 async def refused_handler(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RefusedError)
     r = exc.refusal
+    REFUSALS.labels(r.code).inc()
     status = STATUS_BY_CODE.get(r.code, 413 if r.code == "UPLOAD_TOO_LARGE" else 422)
     return JSONResponse(r.model_dump(exclude_none=True), status_code=status)
 
@@ -92,4 +95,5 @@ async def validation_handler(_request: Request, exc: Exception) -> JSONResponse:
         message="请求数据不完整或格式不正确：" + "、".join(fields),
         details=fields,
     )
+    REFUSALS.labels(body.code).inc()
     return JSONResponse(body.model_dump(exclude_none=True), status_code=422)

@@ -1,9 +1,10 @@
 """`ruji db upgrade` and `ruji db seed`.
 
-`upgrade` creates the read-model schema (Alembic migrations replace it later; the command name
-stays). `seed` is idempotent: it inserts catalog rows that are missing and never overwrites a
-row an admin has edited; in dev and test it also keeps the demo accounts, whose passwords are
-generated once into var/secrets/dev-accounts.json (0600) so every restart prints the same ones.
+`upgrade` runs the Alembic migrations (`alembic upgrade head` over alembic/; a pre-Alembic dev
+database is stamped at the baseline first, see infra/migrations.py). `seed` is idempotent: it
+inserts catalog rows that are missing and never overwrites a row an admin has edited; in dev and
+test it also keeps the demo accounts, whose passwords are generated once into
+var/secrets/dev-accounts.json (0600) so every restart prints the same ones.
 """
 
 from __future__ import annotations
@@ -20,8 +21,9 @@ from sqlmodel import Session
 
 from domain.catalogs import CODE_TABLES, MAJORS
 from domain.ethnicities import ETHNICITIES
+from infra import migrations
 from infra.config import Settings, get_settings
-from infra.db import Account, CodeItem, create_schema, default_engine
+from infra.db import Account, CodeItem, default_engine
 from infra.passwords import hash_password, verify_password
 
 MAJOR_TABLE = "major"
@@ -48,7 +50,7 @@ def credentials_path(settings: Settings) -> Path:
 
 
 def upgrade(engine: Engine) -> None:
-    create_schema(engine)
+    migrations.upgrade(engine)
 
 
 def catalog_rows() -> list[CodeItem]:
@@ -138,7 +140,8 @@ def main(argv: list[str]) -> int:
     engine = default_engine()
     if args.action == "upgrade":
         upgrade(engine)
-        print(f"schema ready: {engine.url.render_as_string(hide_password=True)}")
+        where = engine.url.render_as_string(hide_password=True)
+        print(f"schema at {migrations.current_revision(engine)}: {where}")
         return 0
     upgrade(engine)
     result = seed(engine, settings)

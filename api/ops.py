@@ -1,0 +1,58 @@
+"""Operations endpoints and request metrics: `/readyz` (dependencies), `/metrics` (Prometheus).
+`/healthz` (liveness: the process answers) stays in api/app.py. Keep both behind the ingress:
+they are for the orchestrator and Prometheus, not for the internet."""
+
+from __future__ import annotations
+
+import time
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from infra.metrics import HTTP_LATENCY, HTTP_REQUESTS, exposition
+from infra.readiness import Readiness, check_readiness
+
+router = APIRouter(tags=["ops"])
+
+
+@router.get("/readyz", responses={503: {"model": Readiness}})
+async def readyz(request: Request) -> JSONResponse:
+    services = request.app.state.services
+    report = await check_readiness(services.engine, services.temporal, services.store)
+    return JSONResponse(report.model_dump(), status_code=200 if report.ready else 503)
+
+
+@router.get("/metrics", include_in_schema=False)
+def metrics(request: Request) -> Response:
+    body = exposition(request.app.state.services.engine)
+    return Response(body, media_type=CONTENT_TYPE_LATEST)
+
+
+class RequestMetrics:
+    """Count and time every HTTP request by its route *template* (`/api/v1/x/{id}`), so the
+    label set stays small; paths that match no route are one `unmatched` series."""
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started, status = time.perf_counter(), 500
+
+        async def send_with_status(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_status)
+        finally:
+            route = getattr(scope.get("route"), "path", "unmatched")
+            method = scope["method"]
+            HTTP_REQUESTS.labels(method, route, str(status)).inc()
+            HTTP_LATENCY.labels(method, route).observe(time.perf_counter() - started)
