@@ -78,12 +78,22 @@ def test_a_database_from_before_migrations_is_adopted(tmp_path):
     with engine.begin() as conn:
         conn.execute(text("DROP TABLE alembic_version"))
         conn.execute(text("INSERT INTO codeitem VALUES ('region', '01', '长沙市', '')"))
+        conn.execute(
+            text(
+                "INSERT INTO application (workflow_id, period_id, status, version, id_hash, "
+                "phone_hash, id_masked, phone_masked, name_masked, needs_manual_review, "
+                "updated_at) VALUES ('enroll-x', '2026-2', 'SUBMITTED', 3, 'h', 'p', '', '', '', "
+                "0, '2026-05-01 00:00:00')"
+            )
+        )
 
     migrations.upgrade(engine)
 
     assert migrations.current_revision(engine) == migrations.head_revision()
     with engine.connect() as conn:
         assert conn.execute(text("SELECT name FROM codeitem")).scalar_one() == "长沙市"
+        row = conn.execute(text("SELECT status, id_number_enc FROM application")).one()
+    assert tuple(row) == ("SUBMITTED", "")  # kept; the next projection fills the new columns
 
 
 def test_schema_behind_is_refused_with_the_command_to_run(tmp_path):
