@@ -48,18 +48,40 @@ def get_session(services: ServicesDep) -> Iterator[Session]:
 SessionDep = Annotated[Session, Depends(get_session)]
 
 
-def _principal(request: Request, services: ServicesDep) -> Principal:
-    header = request.headers.get("authorization", "")
-    if not header.lower().startswith("bearer "):
-        raise ApiError("AUTH_REQUIRED")
+#: HttpOnly cookie scoped to /codec, set by POST /api/v1/staff/codec-session: the Temporal Web UI
+#: calls the codec endpoint from the browser and cannot send our bearer token.
+CODEC_COOKIE = "ruji_codec"
+CODEC_COOKIE_PATH = "/codec"
+
+
+def _read(services: Services, token: str) -> Principal:
     try:
-        return read_token(services.settings.secret_key, header[7:].strip())
+        return read_token(services.settings.secret_key, token)
     except TokenError:
         raise ApiError("AUTH_INVALID") from None
 
 
-def _role(*roles: str):
-    def check(principal: Annotated[Principal, Depends(_principal)]) -> Principal:
+def _principal(request: Request, services: ServicesDep) -> Principal:
+    header = request.headers.get("authorization", "")
+    if not header.lower().startswith("bearer "):
+        raise ApiError("AUTH_REQUIRED")
+    return _read(services, header[7:].strip())
+
+
+def _bearer_or_codec_cookie(request: Request, services: ServicesDep) -> Principal:
+    """Bearer first (CLI, scripts); otherwise the codec cookie (the Web UI in a browser). The
+    cookie is accepted on the codec routes only, so it can never act on a case."""
+    if request.headers.get("authorization"):
+        return _principal(request, services)
+    cookie = request.cookies.get(CODEC_COOKIE)
+    if not cookie:
+        raise ApiError("AUTH_REQUIRED")
+    return _read(services, cookie)
+
+
+def _role(*roles: str, source=_principal):
+    # a default, not Annotated: annotations are strings here and cannot see the closure
+    def check(principal: Principal = Depends(source)) -> Principal:  # noqa: B008
         if principal.role not in roles:
             raise ApiError("FORBIDDEN")
         return principal
@@ -71,4 +93,6 @@ CandidateDep = Annotated[Principal, Depends(_role("candidate"))]
 ExaminerDep = Annotated[Principal, Depends(_role("examiner", "admin"))]
 AdminDep = Annotated[Principal, Depends(_role("admin"))]
 OperatorDep = Annotated[Principal, Depends(_role("operator", "admin"))]
-require_operator = _role("operator", "admin")
+OPERATOR_ROLES = ("operator", "admin")
+require_operator = _role(*OPERATOR_ROLES)
+require_codec_operator = _role(*OPERATOR_ROLES, source=_bearer_or_codec_cookie)

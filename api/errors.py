@@ -9,6 +9,7 @@ from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+from starlette.exceptions import HTTPException
 from temporalio.client import WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 
@@ -27,12 +28,14 @@ STATUS_BY_CODE = {
     "PERIOD_NOT_FOUND": 404,
     "SMS_COOLDOWN": 429,
     "SMS_DAILY_CAP": 429,
+    "SMS_CODE_LOCKED": 429,
     "WRONG_STATE": 409,
     "ALREADY_CLAIMED": 409,
     "UNDER_REVIEW_LOCKED": 409,
     "NOT_EDITABLE": 409,
     "NOT_CLAIMED_BY_YOU": 409,
     "UPLOAD_TOO_LARGE": 413,
+    "REQUEST_TOO_LARGE": 413,
     "CHSI_BAD_SIGNATURE": 401,
     "CHSI_CLOCK_SKEW": 401,
     "CHSI_REPLAY": 409,
@@ -50,6 +53,13 @@ class ErrorBody(BaseModel):
     measured: Any = None
     expected: Any = None
     details: Any = None
+
+
+#: documented on every route, so clients (and schemathesis) know the shape of every refusal
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    "4XX": {"model": ErrorBody, "description": "Refused: `{code, message}`, message in Chinese"},
+    "5XX": {"model": ErrorBody, "description": "Temporarily unavailable (Temporal, timeouts)"},
+}
 
 
 class ApiError(Exception):
@@ -85,6 +95,30 @@ async def refused_handler(_request: Request, exc: Exception) -> JSONResponse:
     REFUSALS.labels(r.code).inc()
     status = STATUS_BY_CODE.get(r.code, 413 if r.code == "UPLOAD_TOO_LARGE" else 422)
     return JSONResponse(r.model_dump(exclude_none=True), status_code=status)
+
+
+async def http_error_handler(_request: Request, exc: Exception) -> JSONResponse:
+    """Framework errors (404 of an unknown path, 405, a body FastAPI cannot parse, the codec
+    router's refusals) in the same `{code, message}` shape as ours."""
+    assert isinstance(exc, HTTPException)
+    detail = exc.detail
+    if isinstance(detail, dict) and "code" in detail:
+        body = ErrorBody(code=str(detail["code"]), message=str(detail.get("message", "")))
+    else:
+        body = ErrorBody(
+            code=f"HTTP_{exc.status_code}",
+            message=_HTTP_MESSAGES.get(exc.status_code, "请求无法处理"),
+        )
+    return JSONResponse(
+        body.model_dump(exclude_none=True), status_code=exc.status_code, headers=exc.headers
+    )
+
+
+_HTTP_MESSAGES = {
+    400: "请求格式不正确",
+    404: "请求的地址不存在",
+    405: "不支持该请求方法",
+}
 
 
 async def validation_handler(_request: Request, exc: Exception) -> JSONResponse:

@@ -35,11 +35,12 @@ from domain.enrollment import (
 )
 from domain.ids import keyed_hash
 from domain.masking import mask_phone
+from domain.objects import StoredObject
 from domain.states import PRE_SUBMIT, AppState
 from domain.vision import FixPhotoResult, IdCardFields, IdType
 from infra.db import Application
 from infra.tokens import issue_token
-from infra.uploads import DOCUMENT_POLICY, ID_PHOTO_POLICY
+from infra.uploads import DOCUMENT_POLICY, ID_PHOTO_POLICY, UploadPolicy
 from workflows.enrollment import EnrollmentWorkflow
 
 router = APIRouter(prefix="/api/v1", tags=["candidate"])
@@ -171,6 +172,21 @@ def _latest_application(
     ).first()
 
 
+async def _store_all(
+    services: ServicesDep, uploads: list[tuple[UploadFile, UploadPolicy, str]]
+) -> list[StoredObject]:
+    """All or nothing: a refused second file must not leave the first one stored."""
+    stored: list[StoredObject] = []
+    try:
+        for upload, policy, prefix in uploads:
+            stored.append((await store_upload(services, upload, policy, prefix))[0])
+    except BaseException:
+        for obj in stored:
+            await asyncio.to_thread(services.store.delete, obj.key)
+        raise
+    return stored
+
+
 # --- my application ---------------------------------------------------------------------------
 def _mine(services: ServicesDep, me: CandidateDep):
     return application_handle(services.client(), me.sub)
@@ -190,8 +206,13 @@ async def upload_id_card(
     back: Annotated[UploadFile, File(description="国徽面")],
 ) -> ApplicationView:
     """R3: both sides; the OCR result comes back for the candidate to check."""
-    front_obj, _ = await store_upload(services, front, DOCUMENT_POLICY, f"{me.sub}/id/front")
-    back_obj, _ = await store_upload(services, back, DOCUMENT_POLICY, f"{me.sub}/id/back")
+    front_obj, back_obj = await _store_all(
+        services,
+        [
+            (front, DOCUMENT_POLICY, f"{me.sub}/id/front"),
+            (back, DOCUMENT_POLICY, f"{me.sub}/id/back"),
+        ],
+    )
     return await run_update(
         _mine(services, me),
         EnrollmentWorkflow.submit_id_card,
@@ -249,10 +270,9 @@ async def liveness_answer(
 ) -> ApplicationView:
     if not MIN_LIVENESS_FRAMES <= len(frames) <= MAX_LIVENESS_FRAMES:
         raise ApiError("FACE_FRAMES", f"请上传{MIN_LIVENESS_FRAMES}至{MAX_LIVENESS_FRAMES}帧画面")
-    stored = [
-        (await store_upload(services, f, DOCUMENT_POLICY, f"{me.sub}/face/frame"))[0]
-        for f in frames
-    ]
+    stored = await _store_all(
+        services, [(f, DOCUMENT_POLICY, f"{me.sub}/face/frame") for f in frames]
+    )
     return await run_update(
         _mine(services, me),
         EnrollmentWorkflow.submit_liveness,

@@ -1,0 +1,177 @@
+"""The running system for the security tests: the real app over HTTP, the real enrollment
+activities, vision stand-ins, and an SMS provider that keeps nothing (as production providers).
+
+Unlike tests/workflows/harness.py the SMS provider is pluggable: the dev outbox keeps the phone
+number in the read model by design, which the at-rest scan must not see.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import AsyncExitStack, asynccontextmanager
+from pathlib import Path
+
+import httpx
+from sqlalchemy.engine import Engine
+from temporalio.client import Client
+from temporalio.worker import Worker
+
+from activities.records import RecordActivities
+from activities.sms import SmsActivities
+from activities.tickets import TicketActivities
+from api.app import create_app
+from api.deps import Services
+from infra.config import Settings
+from infra.otp import OtpService
+from infra.pii import pii_sealer_for
+from infra.storage import LocalObjectStore
+from tests.api.server import free_port, jpeg_bytes, serve_app
+from tests.stand_ins import VISION_STAND_INS
+from tests.workflows.harness import SECRET
+from workflows.enrollment import EnrollmentWorkflow
+from workflows.period import EnrollmentPeriodWorkflow
+
+API_SECRET = "security-test-key"
+FORM = dict(
+    postal_code="410000",
+    household_type="1",
+    household_province="43",
+    occupation="2",
+    political_status="13",
+    email="",
+    contact_phone="13800138000",
+    region="01",
+    major="530302",
+)
+
+
+class MemorySms:
+    """Delivers into a dict; like a real gateway, nothing of the message is kept in the DB."""
+
+    keeps_text = False
+
+    def __init__(self) -> None:
+        self.sent: dict[str, list[str]] = {}
+
+    def send(self, phone: str, text: str) -> None:
+        self.sent.setdefault(phone, []).append(text)
+
+    def last_code(self, phone: str) -> str:
+        return re.search(r"验证码是(\d{6})", self.sent[phone][-1]).group(1)
+
+
+def settings_for(tmp_path: Path, task_queue: str, **kw) -> Settings:
+    return Settings(
+        env="test",
+        var_dir=tmp_path,
+        secret_key=API_SECRET,
+        identity_hmac_key=SECRET,
+        enrollment_task_queue=task_queue,
+        vision_task_queue=f"{task_queue}-vision",
+        **kw,
+    )
+
+
+@asynccontextmanager
+async def running_stack(client: Client | None, engine: Engine, tmp_path: Path, **settings_kw):
+    """Yields (http client, settings, sms). Workers run only when a Temporal client is given."""
+    task_queue = f"tq-{uuid.uuid4().hex[:10]}"
+    settings = settings_for(tmp_path, task_queue, **settings_kw)
+    sms = MemorySms()
+    otp = OtpService(engine, sms, SECRET)
+    async with AsyncExitStack() as stack:
+        if client is not None:
+            executor = stack.enter_context(ThreadPoolExecutor(max_workers=16))
+            records = RecordActivities(engine, pii_sealer_for(settings))
+            smsa = SmsActivities(engine, sms, otp)
+            tickets = TicketActivities(engine, client)
+            for worker in (
+                Worker(
+                    client,
+                    task_queue=task_queue,
+                    workflows=[EnrollmentWorkflow, EnrollmentPeriodWorkflow],
+                    activities=[
+                        smsa.send_sms_code,
+                        smsa.check_sms_code,
+                        smsa.notify_candidate,
+                        records.project_application,
+                        records.upsert_period,
+                        records.read_period,
+                        tickets.number_ticket_page,
+                        tickets.deliver_tickets,
+                    ],
+                    activity_executor=executor,
+                ),
+                Worker(
+                    client,
+                    task_queue=settings.vision_task_queue,
+                    activities=VISION_STAND_INS,
+                    activity_executor=executor,
+                ),
+            ):
+                await stack.enter_async_context(worker)
+        services = Services(
+            settings=settings,
+            engine=engine,
+            store=LocalObjectStore(tmp_path / "objects"),
+            otp=otp,
+            temporal=client,
+        )
+        url = await stack.enter_async_context(
+            serve_app(create_app(settings, services), free_port())
+        )
+        http = await stack.enter_async_context(httpx.AsyncClient(base_url=url, timeout=30))
+        yield http, settings, sms
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"authorization": f"Bearer {token}"}
+
+
+async def staff_token(http: httpx.AsyncClient, username: str) -> str:
+    r = await http.post(
+        "/api/v1/staff/login", json={"username": username, "password": f"pw-{username}"}
+    )
+    assert r.status_code == 200, r.text
+    return r.json()["token"]
+
+
+async def register(http: httpx.AsyncClient, sms: MemorySms, number: str, phone: str):
+    """Registration and SMS verification; returns (application id, candidate headers)."""
+    r = await http.post("/api/v1/candidate/register", json={"id_number": number, "phone": phone})
+    assert r.status_code == 201, r.text
+    app_id = r.json()["application_id"]
+    r = await http.post(
+        "/api/v1/candidate/verify",
+        json={"application_id": app_id, "code": sms.last_code(phone)},
+    )
+    assert r.status_code == 200, r.text
+    return app_id, bearer(r.json()["token"])
+
+
+async def submit_application(
+    http: httpx.AsyncClient, me: dict, number: str, name: str, region: str = "01"
+) -> None:
+    """ID card → photo → liveness → notice → form → submit, as the H5 client does."""
+    files = {
+        "front": ("front.jpg", jpeg_bytes(seed=1), "image/jpeg"),
+        "back": ("back.jpg", jpeg_bytes(seed=2), "image/jpeg"),
+    }
+    assert (await http.post("/api/v1/me/id-card", files=files, headers=me)).status_code == 200
+    confirm = dict(name=name, sex="男", ethnicity="汉", id_number=number, birth_date="1999-03-12")
+    r = await http.post("/api/v1/me/id-card/confirm", json=confirm, headers=me)
+    assert r.status_code == 200, r.text
+    photo = {"photo": ("p.jpg", jpeg_bytes(seed=3), "image/jpeg")}
+    assert (await http.post("/api/v1/me/photo", files=photo, headers=me)).status_code == 200
+    r = await http.post("/api/v1/me/liveness/challenge", headers=me)
+    nonce = r.json()["liveness_challenge"]["nonce"]
+    frames = [("frames", (f"{i}.jpg", jpeg_bytes(seed=10 + i), "image/jpeg")) for i in range(3)]
+    r = await http.post("/api/v1/me/liveness", data={"nonce": nonce}, files=frames, headers=me)
+    assert r.status_code == 200, r.text
+    assert (await http.post("/api/v1/me/notice/accept", headers=me)).status_code == 200
+    r = await http.put("/api/v1/me/form", json={**FORM, "region": region}, headers=me)
+    assert r.status_code == 200, r.text
+    r = await http.post("/api/v1/me/submit", headers=me)
+    assert r.status_code == 200 and r.json()["state"] == "SUBMITTED", r.text
