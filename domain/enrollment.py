@@ -237,6 +237,10 @@ class ApplicationView(BaseModel):
     id_number: str
     phone: str
     id_card: IdCardFields | None = None
+    #: unmasked OCR result, only in the answer to the candidate's own upload (never in the query),
+    #: so he can check it (「上传完成请核对信息」) and confirm or correct it
+    id_card_read: IdCardFields | None = None
+    id_card_confidence: dict[str, float] = Field(default_factory=dict)
     photo_report: PhotoReport | None = None
     liveness_challenge: LivenessChallenge | None = None
     face_passed: bool = False

@@ -396,7 +396,9 @@ class EnrollmentWorkflow:
             self.s.needs_manual_review = self.s.needs_manual_review or result.needs_manual_review
             self._rewind(AppState.ID_PENDING)
             await self._commit("candidate", "id_card_read")
-            return self.view()
+            return self.view().model_copy(
+                update={"id_card_read": result.fields, "id_card_confidence": result.confidence}
+            )
 
     @submit_id_card.validator
     def _validate_submit_id_card(self, inp: IdCardUpload) -> None:
