@@ -9,13 +9,22 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.body_limit import BodySizeLimit
 from api.codec_server import codec_router
-from api.deps import Services, require_operator
-from api.errors import ApiError, api_error_handler, refused_handler, validation_handler
+from api.deps import Services, require_codec_operator
+from api.errors import (
+    ERROR_RESPONSES,
+    ApiError,
+    api_error_handler,
+    http_error_handler,
+    refused_handler,
+    validation_handler,
+)
 from api.ops import RequestMetrics
 from api.ops import router as ops_router
-from api.routes import admin, candidate, chsi, dev, examiner, files
+from api.routes import admin, candidate, chsi, codec_session, dev, examiner, files
 from domain.errors import RefusedError
 from infra.config import Settings, get_settings
 from infra.db import default_engine, make_engine
@@ -66,6 +75,13 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.add_exception_handler(ApiError, api_error_handler)
     app.add_exception_handler(RefusedError, refused_handler)
     app.add_exception_handler(RequestValidationError, validation_handler)
+    app.add_exception_handler(StarletteHTTPException, http_error_handler)
+    # added before CORS, so CORS wraps it: even a 413 carries the UI's CORS headers
+    app.add_middleware(
+        BodySizeLimit,
+        json_limit=settings.max_json_body_bytes,
+        multipart_limit=settings.max_multipart_body_bytes,
+    )
     app.add_middleware(
         CORSMiddleware,
         allow_origins=[settings.ui_origin],
@@ -73,11 +89,20 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         allow_headers=["authorization", "content-type", "x-namespace"],
         allow_credentials=True,
     )
-    for router in (candidate.router, chsi.router, examiner.router, admin.router, files.router):
-        app.include_router(router)
-    app.include_router(codec_router(codec_for(settings), require_operator))
+    for router in (
+        candidate.router,
+        chsi.router,
+        examiner.router,
+        admin.router,
+        files.router,
+        codec_session.router,
+    ):
+        app.include_router(router, responses=ERROR_RESPONSES)
+    app.include_router(
+        codec_router(codec_for(settings), require_codec_operator), responses=ERROR_RESPONSES
+    )
     if settings.env in ("dev", "test"):
-        app.include_router(dev.router)
+        app.include_router(dev.router, responses=ERROR_RESPONSES)
 
     @app.get("/healthz", tags=["ops"])
     def healthz() -> dict[str, str]:
