@@ -91,6 +91,14 @@ class AuditEvent(SQLModel, table=True):
     at: datetime
 
 
+def _refuse_audit_change(_mapper, _connection, target: AuditEvent) -> None:
+    raise PermissionError(f"audit events are append-only (workflow {target.workflow_id})")
+
+
+event.listen(AuditEvent, "before_update", _refuse_audit_change)
+event.listen(AuditEvent, "before_delete", _refuse_audit_change)
+
+
 class Account(SQLModel, table=True):
     """Examiners, admins and operators."""
 
