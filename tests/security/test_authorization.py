@@ -1,0 +1,240 @@
+"""Authorisation matrix: every route of the app × every kind of caller → the expected answer.
+
+A route missing from MATRIX fails the test, so a new route cannot ship without a decision about
+who may call it. Callers:
+- anon: no token
+- cand_a_on_b: candidate A, aiming at B's case. Candidate routes (`/me…`) take no application
+  id: the token *is* the case, so A's token reaches A's application only (shown below); on
+  routes that take an id, A is refused as a candidate.
+- cand_own: candidate B on B's own case
+- ex_in / ex_out: examiner of region 01 / of region 06, on a case submitted in region 01
+- admin, operator
+
+Expected: 401 / 403 exactly, or OK = passed authorisation (any answer that is neither 401, 403
+nor a 5xx: a 409 for a step in the wrong state is a business answer, not an access decision).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from api.app import create_app
+from infra.db import create_schema, make_engine
+from infra.tokens import issue_token
+from tests.api.server import seed
+from tests.security.stack import (
+    FORM,
+    bearer,
+    register,
+    running_stack,
+    staff_token,
+    submit_application,
+)
+from tests.workflows.harness import valid_id_number
+
+OK = "OK"
+CALLERS = ("anon", "cand_a_on_b", "cand_own", "ex_in", "ex_out", "admin", "operator")
+PUBLIC = dict.fromkeys(CALLERS, OK)
+CANDIDATE = {"anon": 401, "cand_a_on_b": OK, "cand_own": OK} | dict.fromkeys(
+    ("ex_in", "ex_out", "admin", "operator"), 403
+)
+EXAMINER_CASE = {"anon": 401, "cand_a_on_b": 403, "cand_own": 403, "ex_in": OK, "ex_out": 403}
+EXAMINER_CASE |= {"admin": OK, "operator": 403}
+EXAMINER_QUEUE = EXAMINER_CASE | {"ex_out": OK}  # sees only his regions (asserted below)
+OPERATOR = {"anon": 401, "admin": OK, "operator": OK} | dict.fromkeys(
+    ("cand_a_on_b", "cand_own", "ex_in", "ex_out"), 403
+)
+ADMIN = OPERATOR | {"operator": 403}
+SIGNED = dict.fromkeys(CALLERS, 403)  # only a signed URL opens a file; no token does
+CHSI_SIGNED = dict.fromkeys(CALLERS, 401)  # only CHSI's HMAC signature is accepted
+
+MATRIX: dict[str, dict[str, object]] = {
+    # public: documentation, clients, health, code tables, logins
+    "GET /openapi.json": PUBLIC,
+    "GET /docs": PUBLIC,
+    "GET /docs/oauth2-redirect": PUBLIC,
+    "GET /redoc": PUBLIC,
+    "GET /healthz": PUBLIC,
+    "GET /readyz": PUBLIC,
+    "GET /metrics": PUBLIC,
+    "GET /": PUBLIC,
+    "GET /h5": PUBLIC,
+    "GET /h5/{path:path}": PUBLIC,
+    "GET /console": PUBLIC,
+    "GET /console/{path:path}": PUBLIC,
+    "GET /common": PUBLIC,
+    "GET /common/{path:path}": PUBLIC,
+    "GET /api/v1/catalogs": PUBLIC,
+    "GET /api/v1/period": PUBLIC,
+    "POST /api/v1/candidate/register": PUBLIC,
+    "POST /api/v1/candidate/verify": PUBLIC,
+    "POST /api/v1/candidate/login/code": PUBLIC,
+    "POST /api/v1/candidate/login": PUBLIC,
+    "POST /api/v1/staff/login": PUBLIC,
+    "GET /api/v1/staff/codec-session": PUBLIC,
+    "POST /api/v1/staff/codec-session": PUBLIC,
+    "DELETE /api/v1/staff/codec-session": PUBLIC,
+    "GET /dev/outbox": PUBLIC,  # mounted only when RUJI_ENV is dev or test
+    "POST /api/v1/chsi/callback": CHSI_SIGNED,
+    "GET /files/{key:path}": SIGNED,
+    # the candidate's own application
+    "GET /api/v1/me": CANDIDATE,
+    "GET /api/v1/me/id-card": CANDIDATE,
+    "GET /api/v1/me/photo/{which}.jpg": CANDIDATE,
+    "POST /api/v1/me/id-card": CANDIDATE,
+    "POST /api/v1/me/id-card/confirm": CANDIDATE,
+    "POST /api/v1/me/photo": CANDIDATE,
+    "POST /api/v1/me/photo/fix": CANDIDATE,
+    "POST /api/v1/me/photo/accept-fix": CANDIDATE,
+    "POST /api/v1/me/liveness/challenge": CANDIDATE,
+    "POST /api/v1/me/liveness": CANDIDATE,
+    "POST /api/v1/me/notice/accept": CANDIDATE,
+    "PUT /api/v1/me/form": CANDIDATE,
+    "POST /api/v1/me/chsi/failed": CANDIDATE,
+    "POST /api/v1/me/chsi/codes": CANDIDATE,
+    "GET /api/v1/me/chsi/qr/{kind}.png": CANDIDATE,
+    "POST /api/v1/me/attachments/{code}": CANDIDATE,
+    "POST /api/v1/me/submit": CANDIDATE,
+    "POST /api/v1/me/withdraw": CANDIDATE,
+    # examiners, in their regions
+    "GET /api/v1/examiner/applications": EXAMINER_QUEUE,
+    "GET /api/v1/examiner/applications/{application_id}": EXAMINER_CASE,
+    "POST /api/v1/examiner/applications/{application_id}/claim": EXAMINER_CASE,
+    "POST /api/v1/examiner/applications/{application_id}/approve": EXAMINER_CASE,
+    "POST /api/v1/examiner/applications/{application_id}/reject": EXAMINER_CASE,
+    "POST /api/v1/examiner/applications/{application_id}/return": EXAMINER_CASE,
+    # periods: operators run them, admins also create and move windows
+    "GET /api/v1/admin/periods": OPERATOR,
+    "POST /api/v1/admin/periods": ADMIN,
+    "GET /api/v1/admin/periods/{period_id}": OPERATOR,
+    "PUT /api/v1/admin/periods/{period_id}/review-deadline": OPERATOR,
+    "PUT /api/v1/admin/periods/{period_id}/window": ADMIN,
+    "POST /api/v1/admin/periods/{period_id}/supplementary-issuing": OPERATOR,
+    # decrypted Temporal payloads: operators only
+    "POST /codec/encode": OPERATOR,
+    "POST /codec/decode": OPERATOR,
+}
+
+
+def app_routes(settings) -> set[str]:
+    try:  # FastAPI ≥ 0.160 keeps included routers as nodes; this walks them
+        from fastapi.routing import iter_route_contexts
+
+        contexts = list(iter_route_contexts(create_app(settings).routes))
+    except ImportError:
+        contexts = create_app(settings).routes
+    return {
+        f"{method} {route.path}"
+        for route in contexts
+        for method in (route.methods or ()) - {"HEAD"}
+    }
+
+
+def _fill(path: str, case_id: str) -> str:
+    return (
+        path.replace("{application_id}", case_id)
+        .replace("{period_id}", "2027-1")
+        .replace("{code}", "DIPLOMA")
+        .replace("{kind}", "xueji")
+        .replace("{which}", "official")
+        .replace("{key:path}", "x/y.jpg")
+        .replace("{path:path}", "index.html")
+    )
+
+
+def _request_kwargs(route: str) -> dict:
+    now = datetime.now(UTC)
+    bodies = {
+        "PUT /api/v1/me/form": {"json": FORM},
+        "POST /codec/encode": {"json": {"payloads": []}},
+        "POST /codec/decode": {"json": {"payloads": []}},
+        "POST /api/v1/admin/periods": {
+            "json": {
+                "period_id": "2027-1",
+                "opens_at": (now + timedelta(days=60)).isoformat(),
+                "closes_at": (now + timedelta(days=70)).isoformat(),
+                "review_deadline": (now + timedelta(days=80)).isoformat(),
+            }
+        },
+        "POST /api/v1/examiner/applications/{application_id}/reject": {"json": {"items": []}},
+        "POST /api/v1/examiner/applications/{application_id}/return": {"json": {"items": []}},
+        "GET /files/{key:path}": {"params": {"exp": 1, "sig": "forged"}},
+        "GET /dev/outbox": {"params": {"phone": "13700000000"}},
+    }
+    return bodies.get(route, {})
+
+
+def _order(route: str) -> int:
+    """Examiner decisions before the candidate can withdraw; withdraw last of all."""
+    if route.endswith("/withdraw"):
+        return 3
+    if "/examiner/" in route:
+        return 1
+    return 2
+
+
+@pytest.fixture(scope="module")
+async def world(dev_env, tmp_path_factory):
+    tmp_path = tmp_path_factory.mktemp("authz")
+    engine = make_engine(f"sqlite:///{tmp_path / 'read.db'}")
+    create_schema(engine)
+    seed(engine, "2026-2")
+    async with running_stack(dev_env.client, engine, tmp_path) as (http, settings, sms):
+        a_id, a_headers = await register(http, sms, valid_id_number(501), "13711110001")
+        await submit_application(http, a_headers, valid_id_number(501), "李四")
+        b_id, b_headers = await register(http, sms, valid_id_number(502), "13711110002")
+        callers = {
+            "anon": {},
+            "cand_a_on_b": a_headers,
+            "cand_own": b_headers,
+            "ex_in": bearer(await staff_token(http, "examiner")),
+            "ex_out": bearer(await staff_token(http, "examiner2")),
+            "admin": bearer(await staff_token(http, "admin")),
+            "operator": bearer(await staff_token(http, "operator")),
+        }
+        yield http, settings, callers, a_id, b_id
+    engine.dispose()
+
+
+async def test_every_route_is_in_the_matrix(world) -> None:
+    _, settings, *_ = world
+    assert app_routes(settings) == set(MATRIX), "decide who may call each new route"
+
+
+async def test_candidate_token_reaches_only_its_own_application(world) -> None:
+    http, settings, callers, a_id, b_id = world
+    r = await http.get("/api/v1/me", headers=callers["cand_a_on_b"])
+    assert r.json()["application_id"] == a_id != b_id
+    # B's application id in a token A did not get from us: refused, not served
+    forged = issue_token("not-our-key", b_id, "candidate")
+    r = await http.get("/api/v1/me", headers=bearer(forged))
+    assert (r.status_code, r.json()["code"]) == (401, "AUTH_INVALID")
+    expired = issue_token(settings.secret_key, a_id, "candidate", ttl_s=-1)
+    assert (await http.get("/api/v1/me", headers=bearer(expired))).status_code == 401
+    # a candidate token is no examiner's: A cannot open even A's own case file
+    r = await http.get(f"/api/v1/examiner/applications/{a_id}", headers=callers["cand_a_on_b"])
+    assert (r.status_code, r.json()["code"]) == (403, "FORBIDDEN")
+
+
+async def test_authorisation_matrix(world) -> None:
+    http, _, callers, a_id, _ = world
+    queue = await http.get("/api/v1/examiner/applications", headers=callers["ex_out"])
+    assert queue.json()["rows"] == []  # examiner of region 06 does not see region 01's case
+    case = await http.get(f"/api/v1/examiner/applications/{a_id}", headers=callers["ex_in"])
+    assert [a["action"] for a in case.json()["audit"]][:1] == ["registered"]  # the audit trail
+
+    wrong = []
+    for route in sorted(MATRIX, key=_order):
+        method, path = route.split(" ", 1)
+        for caller in CALLERS:
+            expected = MATRIX[route][caller]
+            r = await http.request(
+                method, _fill(path, a_id), headers=callers[caller], **_request_kwargs(route)
+            )
+            got = r.status_code
+            fine = got == expected if expected != OK else got not in (401, 403) and got < 500
+            if not fine:
+                wrong.append(f"{route} as {caller}: expected {expected}, got {got} {r.text[:120]}")
+    assert wrong == []
