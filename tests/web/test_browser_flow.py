@@ -1,0 +1,278 @@
+"""Both clients in Debian's Chromium against a running `ruji dev`: one candidate through every H5
+step to submission (real OCR, photo and face workers, images of one generated person), an examiner
+claims and approves in the console, an admin moves the window end and the review deadline in the
+console, and the candidate sees the admission-ticket number; the window-closed page follows.
+
+Every page is checked for horizontal overflow at its viewport (H5 375×812, console 1440×900) and
+screenshotted to tests/artifacts/web/. Waits are on selectors and page state, never sleeps."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from synthetic.idcard import make_card_pair
+from synthetic.liveness import burst
+from synthetic.photo import photo
+from tests.web.stack import ROOT, RunningStack
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+]
+FACE = ROOT / "tests" / "fixtures" / "faces" / "obama.jpg"
+ARTIFACTS = ROOT / "tests" / "artifacts" / "web"
+PHONE = "13912345678"
+VISION_WAIT_MS = 120_000  # the first vision call may wait for the worker to load its models
+STEP_WAIT_MS = 30_000
+H5 = {"width": 375, "height": 812}
+CONSOLE = {"width": 1440, "height": 900}
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory) -> Iterator[RunningStack]:
+    running = RunningStack(tmp_path_factory.mktemp("web-stack"))
+    try:
+        running.start()
+        yield running
+    finally:
+        running.stop()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    assert Path(CHROMIUM).exists(), "Debian's chromium is missing: run scripts/setup.sh"
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield chromium
+        chromium.close()
+
+
+def snap(page: Page, name: str) -> None:
+    """No horizontal scrolling at this viewport, then a screenshot as a test artefact."""
+    width, inner = page.evaluate("[document.documentElement.scrollWidth, innerWidth]")
+    assert width <= inner, f"{name}: page is {width}px wide in a {inner}px viewport"
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=ARTIFACTS / f"{name}.png", full_page=True)
+
+
+def jpeg(name: str, data: bytes) -> dict:
+    return {"name": name, "mimeType": "image/jpeg", "buffer": data}
+
+
+def new_page(browser: Browser, viewport: dict, base: str) -> Page:
+    context = browser.new_context(viewport=viewport, locale="zh-CN", base_url=base)
+    context.set_default_timeout(STEP_WAIT_MS)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.js_errors = errors  # type: ignore[attr-defined]
+    return page
+
+
+def screen(page: Page, name: str, timeout: int = STEP_WAIT_MS) -> None:
+    expect(page.locator("#app")).to_have_attribute("data-screen", name, timeout=timeout)
+
+
+def sms_code(base: str) -> str:
+    text = httpx.get(f"{base}/dev/outbox", params={"phone": PHONE}).json()[0]["text"]
+    return re.search(r"(\d{6})", text).group(1)
+
+
+def register_with_wrong_code_first(page: Page, id_number: str, base: str) -> None:
+    page.goto("/h5/")
+    page.fill("#register [name=id_number]", id_number)
+    page.fill("#register [name=phone]", PHONE)
+    page.click("#send-code")
+    expect(page.locator("#register .ok")).to_contain_text("验证码已发送至 139****5678")
+    snap(page, "01-h5-register")
+    page.fill("#register [name=code]", "000000")
+    page.click("#register-next")
+    expect(page.locator("#register .err")).to_have_text("验证码错误")
+    snap(page, "02-h5-wrong-sms-code")
+    page.fill("#register [name=code]", sms_code(base))
+    page.click("#register-next")
+    screen(page, "idcard")
+
+
+def id_card_and_photo(page: Page, pair) -> None:
+    page.set_input_files("input[name=front]", jpeg("front.jpg", pair.front_jpeg))
+    page.set_input_files("input[name=back]", jpeg("back.jpg", pair.back_jpeg))
+    snap(page, "03-h5-id-card")
+    page.click("#upload-id")
+    name = page.locator("#confirm-id [name=name]")
+    expect(name).to_have_value(pair.identity.name, timeout=VISION_WAIT_MS)
+    expect(page.locator("#confirm-id [name=id_number]")).to_have_value(pair.identity.id_number)
+    snap(page, "04-h5-id-card-check")
+    page.click("#confirm-id-ok")
+    screen(page, "photo")
+
+    # a photo with the head too small: refused rule by rule, then fixed automatically
+    page.set_input_files("input[name=photo]", jpeg("me.jpg", photo(FACE, 3, "head_small")))
+    page.click("#upload-photo")
+    expect(page.locator(".err .err-msg")).to_have_text("照片不符合要求", timeout=VISION_WAIT_MS)
+    expect(page.locator("#photo-rules li.fail").first).to_be_visible()
+    expect(page.locator('#photo-rules [data-rule="PHOTO_FACE_WIDTH"]')).to_contain_text("脸部宽度")
+    snap(page, "05-h5-photo-refused")
+    page.click("#photo-fix")
+    expect(page.locator("#photo-fixed")).to_be_visible(timeout=VISION_WAIT_MS)
+    snap(page, "06-h5-photo-fixed")
+    page.click("#photo-accept-fix")
+    screen(page, "face")
+
+
+def liveness_by_file_burst(page: Page) -> None:
+    page.click("#liveness-start")
+    actions = page.locator("#liveness").get_attribute("data-actions").split(",")
+    frames = burst(FACE, actions, seed=5)
+    page.click("text=无法使用摄像头？从相册选择连拍照片")
+    page.set_input_files("#burst-files", [jpeg(f"{i:02d}.jpg", f) for i, f in enumerate(frames)])
+    snap(page, "07-h5-liveness")
+    page.click("#burst-send")
+    screen(page, "notice", timeout=VISION_WAIT_MS)
+
+
+def notice_and_form(page: Page) -> None:
+    expect(page.locator("#notice-go")).to_be_disabled()
+    page.check("#notice-agree")
+    snap(page, "08-h5-notice")
+    page.click("#notice-go")
+    screen(page, "form")
+    form = page.locator("#enroll-form")
+    form.locator("[name=postal_code]").fill("410000")
+    form.locator("[name=household_type]").select_option("1")
+    expect(form.locator("[name=household_province]")).to_have_value("43")  # from the ID number
+    form.locator("[name=occupation]").select_option("2")
+    form.locator("[name=political_status]").select_option("13")
+    form.locator("[name=contact_phone]").fill(PHONE)
+    form.locator("[name=region]").select_option("01")
+
+    # first a 专升本 major: the CHSI screen with both QR codes, a refresh, then 「学信网校验失败」
+    form.locator("[name=major]").select_option("120203K")
+    page.click("#form-save")
+    screen(page, "chsi")
+    page.click("#chsi-start")
+    expect(page.locator('#chsi-codes img[data-kind="xueli"]')).to_be_visible()
+    first = page.locator('#chsi-codes img[data-kind="xueji"]').get_attribute("src")
+    page.click("#chsi-refresh")
+    expect(page.locator('#chsi-codes img[data-kind="xueji"]')).not_to_have_attribute("src", first)
+    snap(page, "09-h5-chsi-qr")
+    page.click("#chsi-failed")
+    screen(page, "attachments")
+    expect(page.locator('[data-req="CHSI_MANUAL_PROOF"] .state')).to_have_text("待上传")
+    page.set_input_files('[data-doc="DIPLOMA"]', jpeg("diploma.jpg", photo(FACE, 4)))
+    expect(page.locator('[data-req="CHSI_MANUAL_PROOF"] .state')).to_have_text("✓ 已满足")
+    snap(page, "10-h5-attachments")
+
+    # then the 专科 major the test submits (no CHSI step, no attachments for a Hunan household)
+    page.goto("/h5/#form")
+    screen(page, "form")
+    page.locator("#enroll-form [name=major]").select_option("530302")
+    snap(page, "11-h5-form")
+    page.click("#form-save")
+    screen(page, "submit")
+
+
+def submit_with_countdown(page: Page) -> None:
+    page.click("#submit-open")
+    confirm = page.locator("#submit-confirm")
+    expect(confirm).to_be_disabled()
+    expect(confirm).to_contain_text("秒")
+    snap(page, "12-h5-submit-countdown")
+    expect(confirm).to_be_enabled(timeout=10_000)
+    confirm.click()
+    page.click("#submit-done")
+    screen(page, "mine")
+    expect(page.locator("#state-label")).to_have_text("已提交，待审核")
+    # 「修改」 until review starts
+    page.click("#modify")
+    screen(page, "form")
+    page.locator("#enroll-form [name=email]").fill("kaosheng@example.com")
+    page.click("#form-save")
+    screen(page, "mine")
+    snap(page, "13-h5-my-application")
+
+
+def console_login(page: Page, username: str, password: str) -> None:
+    page.goto("/console/#/login")
+    page.fill("#login [name=username]", username)
+    page.fill("#login [name=password]", password)
+    page.click("#login button[type=submit]")
+
+
+def examiner_approves(page: Page, stack: RunningStack, application_id: str) -> None:
+    console_login(page, "examiner", "wrong-password")
+    expect(page.locator("#login .err")).to_have_text("用户名或密码错误")
+    console_login(page, "examiner", stack.password("examiner"))
+    row = page.locator(f'#queue tr[data-id="{application_id}"]')
+    expect(row).to_be_visible()
+    expect(page.locator('#counts [data-status="SUBMITTED"] b')).to_have_text("1")
+    snap(page, "14-console-queue")
+    page.keyboard.press("k")  # j/k move the selection, Enter opens it
+    page.keyboard.press("Enter")
+    expect(page.locator("#case")).to_have_attribute("data-state", "SUBMITTED")
+    expect(page.locator("#ocr-table tbody tr")).to_have_count(10)
+    expect(page.locator("#photo-report tr.failed").first).to_be_visible()  # the original's report
+    expect(page.locator("#face-matches tbody tr")).to_have_count(2)
+    expect(page.locator("#audit tbody tr").first).to_be_visible()
+    page.keyboard.press("c")
+    expect(page.locator("#case")).to_have_attribute("data-state", "UNDER_REVIEW")
+    snap(page, "15-console-case")
+    page.keyboard.press("t")  # the return dialog: per-item reasons
+    expect(page.locator("[data-item=photo]")).to_be_visible()
+    snap(page, "16-console-return-reasons")
+    page.keyboard.press("Escape")
+    page.keyboard.press("a")
+    page.keyboard.press("Enter")
+    expect(page.locator("#case")).to_have_attribute("data-state", "APPROVED")
+    snap(page, "17-console-approved")
+
+
+def admin_moves_deadline(page: Page, stack: RunningStack) -> None:
+    page.click("#logout")
+    console_login(page, "admin", stack.password("admin"))
+    expect(page.locator("#app")).to_have_attribute("data-view", "queue")
+    page.click('[data-nav="periods"]')
+    period = page.locator(".period").first
+    period.locator('[data-now="closes_at"]').click()
+    period.locator('[data-now="review_deadline"]').click()
+    period.locator("button.primary").click()
+    expect(page.locator(".period").first).to_have_attribute("data-state", "ISSUED", timeout=60_000)
+    snap(page, "19-console-periods")
+
+
+def test_candidate_to_ticket_in_the_browser(stack: RunningStack, browser: Browser) -> None:
+    pair = make_card_pair(seed=7, face_path=FACE, today=date.today())
+    h5 = new_page(browser, H5, stack.url)
+    register_with_wrong_code_first(h5, pair.identity.id_number, stack.url)
+    id_card_and_photo(h5, pair)
+    liveness_by_file_burst(h5)
+    notice_and_form(h5)
+    submit_with_countdown(h5)
+    token = h5.evaluate("localStorage.getItem('ruji.h5.token')")
+    me = httpx.get(f"{stack.url}/api/v1/me", headers={"authorization": f"Bearer {token}"})
+    application_id = me.json()["application_id"]
+
+    console = new_page(browser, CONSOLE, stack.url)
+    examiner_approves(console, stack, application_id)
+    expect(h5.locator("#state-label")).to_have_text("审核通过")  # the H5 refreshes itself
+    snap(h5, "18-h5-approved")
+
+    admin_moves_deadline(console, stack)
+    expect(h5.locator("#ticket-number")).to_have_text(re.compile(r"^\d{12}$"))
+    snap(h5, "20-h5-ticket-number")
+
+    closed = new_page(browser, H5, stack.url)
+    closed.goto("/h5/")
+    expect(closed.locator("#window-closed")).to_contain_text("非新生入籍时间，请等待入籍考期开启！")
+    snap(closed, "21-h5-window-closed")
+    assert h5.js_errors == [] and console.js_errors == [] and closed.js_errors == []

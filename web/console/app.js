@@ -1,0 +1,111 @@
+// The examiner console: login, the queue, one case, and (admins, operators) the periods.
+// Routes live in the hash: #/login, #/queue?filters, #/case/<id>, #/periods.
+
+import { api, staff } from "./api.js";
+import { busy, clear, errorBox, field, h } from "../common/dom.js";
+import * as caseView from "./case.js";
+import * as periods from "./periods.js";
+import * as queue from "./queue.js";
+
+const main = document.getElementById("app");
+const ROLE_LABELS = { examiner: "审核员", admin: "管理员", operator: "运维人员" };
+
+export const ctx = {
+  catalogs: null,
+  keys: {}, // the current view's keyboard shortcuts
+  cleanups: [],
+  lastQueue: null, // the rows of the last queue page, for j/k inside a case
+  onLeave(fn) {
+    ctx.cleanups.push(fn);
+  },
+};
+
+function login(root) {
+  const err = errorBox();
+  const username = h("input", { name: "username", autocomplete: "username", autofocus: true });
+  const password = h("input", { name: "password", type: "password", autocomplete: "current-password" });
+  const go = h("button", { type: "submit", class: "btn primary", text: "登录" });
+  const form = h(
+    "form",
+    { class: "panel login", id: "login" },
+    h("h2", { text: "审核员登录" }),
+    field("用户名", username),
+    field("密码", password),
+    err,
+    go,
+  );
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    busy(go, "登录中…", async () => {
+      const s = await api.post("/staff/login", { username: username.value.trim(), password: password.value });
+      staff.session = { ...s, username: username.value.trim() };
+      location.hash = s.role === "operator" ? "#/periods" : "#/queue";
+    }, err);
+  });
+  root.append(form);
+  username.focus();
+}
+
+function header() {
+  const s = staff.session;
+  document.getElementById("nav").hidden = !s;
+  document.getElementById("logout").hidden = !s;
+  document.querySelector('[data-nav="queue"]').hidden = s?.role === "operator";
+  document.querySelector('[data-nav="periods"]').hidden = s?.role === "examiner";
+  const regions = s?.regions?.map((r) => ctx.catalogs.region[r]).join("、");
+  document.getElementById("who").textContent = s ? `${s.username}（${ROLE_LABELS[s.role] || s.role}${regions ? `：${regions}` : ""}）` : "";
+}
+
+function route() {
+  for (const fn of ctx.cleanups.splice(0)) fn();
+  ctx.keys = {};
+  const [path, query = ""] = location.hash.replace(/^#\/?/, "").split("?");
+  const [name, ...rest] = path.split("/");
+  const s = staff.session;
+  header();
+  clear(main);
+  if (!s || name === "login") {
+    main.dataset.view = "login";
+    return login(main);
+  }
+  for (const a of document.querySelectorAll("#nav a")) a.classList.toggle("on", a.dataset.nav === name);
+  if (name === "case" && rest[0]) {
+    main.dataset.view = "case";
+    return caseView.render(ctx, main, decodeURIComponent(rest.join("/")));
+  }
+  if (name === "periods" || s.role === "operator") {
+    main.dataset.view = "periods";
+    return periods.render(ctx, main);
+  }
+  main.dataset.view = "queue";
+  return queue.render(ctx, main, new URLSearchParams(query));
+}
+
+function onKey(event) {
+  const help = document.getElementById("keys-help");
+  if (event.key === "Escape" && !help.hidden) return (help.hidden = true);
+  const typing = /^(INPUT|SELECT|TEXTAREA)$/.test(event.target.tagName);
+  if (typing || event.ctrlKey || event.metaKey || event.altKey) return;
+  if (event.key === "?") return (help.hidden = false);
+  const action = ctx.keys[event.key];
+  if (action) {
+    event.preventDefault();
+    action();
+  }
+}
+
+async function boot() {
+  document.getElementById("logout").addEventListener("click", () => {
+    staff.session = null;
+    location.hash = "#/login";
+  });
+  const help = document.getElementById("keys-help");
+  document.getElementById("help").addEventListener("click", () => (help.hidden = false));
+  help.querySelector("[data-close]").addEventListener("click", () => (help.hidden = true));
+  document.addEventListener("keydown", onKey);
+  window.addEventListener("hashchange", route);
+  ctx.catalogs = await api.get("/catalogs");
+  route();
+}
+
+boot();

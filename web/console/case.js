@@ -1,0 +1,261 @@
+// One case on one screen: identity, ID card (OCR beside confirmed, corrections marked), the 寸照
+// and its rule report, the live frame and match scores, CHSI or the attachments checklist, the
+// form, the review and the audit trail. Claim, approve, reject and return from the action bar.
+
+import { api, staff } from "./api.js";
+import { clear, errorBox, formatTime, h } from "../common/dom.js";
+import { actionLabel, actorLabel, CHSI_STATUS, ID_FIELDS, MATCH_REFERENCES, NON_HUNAN } from "./labels.js";
+import { STATUS } from "./queue.js";
+import { confirmDialog, reasonsDialog } from "./dialogs.js";
+
+const section = (title, ...children) => h("section", { class: "panel box" }, h("h3", { text: title }), children);
+const kv = (pairs) => h("dl", { class: "kv" }, pairs.filter(([, v]) => v !== undefined).map(([k, v]) => [h("dt", { text: k }), h("dd", {}, v ?? "")]));
+const img = (url, alt) =>
+  h("figure", {}, url ? h("a", { href: url, target: "_blank", rel: "noopener" }, h("img", { src: url, alt, class: "doc-img" })) : h("p", { class: "muted", text: "未上传" }), h("figcaption", { text: alt }));
+const show = (v) => (v === true ? "是" : v === false ? "否" : v ?? "");
+
+function idCard(c, files) {
+  const card = c.state.id_card;
+  const corrections = card.corrections || {};
+  const confidence = (key) => card.confidence[key] ?? card.confidence[key.startsWith("valid") ? "validity" : key];
+  return section(
+    "身份证",
+    h("div", { class: "imgs" }, img(files.id_front, "头像面"), img(files.id_back, "国徽面"), img(files.id_portrait, "证件头像")),
+    h(
+      "table",
+      { class: "grid compact", id: "ocr-table" },
+      h("thead", {}, h("tr", {}, ["项目", "OCR 识别", "考生确认", "置信度"].map((t) => h("th", { text: t })))),
+      h(
+        "tbody",
+        {},
+        ID_FIELDS.map(([key, label]) => {
+          const fixed = key in corrections;
+          const conf = confidence(key);
+          return h(
+            "tr",
+            { class: fixed ? "corrected" : "", "data-field": key },
+            h("td", { text: label }),
+            h("td", { text: show(card.ocr?.[key]) }),
+            h("td", {}, show(card.confirmed?.[key]), fixed ? h("span", { class: "tag warn", text: "考生修改" }) : null),
+            h("td", { class: conf !== undefined && conf < 0.9 ? "low" : "", text: conf === undefined ? "" : conf.toFixed(3) }),
+          );
+        }),
+      ),
+    ),
+  );
+}
+
+function photo(c, files) {
+  const p = c.state.photo;
+  const rules = p.last_report?.rules || [];
+  return section(
+    "寸照",
+    h("div", { class: "imgs" }, img(files.photo, files.photo_original ? "寸照（自动修正后）" : "寸照"), files.photo_original ? img(files.photo_original, "考生上传的原图") : null),
+    files.photo_original ? h("p", { class: "tag warn", text: "考生采用了系统自动修正（裁剪/缩放/转码）的照片，下表为原图的检测结果" }) : null,
+    h(
+      "table",
+      { class: "grid compact", id: "photo-report" },
+      h("thead", {}, h("tr", {}, ["规则", "检测值", "结果"].map((t) => h("th", { text: t })))),
+      h(
+        "tbody",
+        {},
+        rules.map((r) =>
+          h(
+            "tr",
+            { class: r.passed ? "" : "failed" },
+            h("td", { text: r.expected }),
+            h("td", { text: Array.isArray(r.measured) ? r.measured.join(" × ") : show(r.measured) }),
+            h("td", { text: r.passed ? "符合" : `不符合：${r.message}` }),
+          ),
+        ),
+      ),
+    ),
+  );
+}
+
+function face(c, files) {
+  const f = c.state.face;
+  return section(
+    "人脸实人核验",
+    h("div", { class: "imgs" }, img(files.face_frame, "核验帧")),
+    kv([
+      ["结果", f.passed ? "通过" : c.state.needs_manual_review ? "未通过（转人工复核）" : "未通过"],
+      ["尝试次数", String(f.attempts)],
+    ]),
+    h(
+      "table",
+      { class: "grid compact", id: "face-matches" },
+      h("thead", {}, h("tr", {}, ["比对对象", "距离", "阈值", "结果"].map((t) => h("th", { text: t })))),
+      h(
+        "tbody",
+        {},
+        f.matches.map((m) =>
+          h("tr", { class: m.matched ? "" : "failed" }, h("td", { text: MATCH_REFERENCES[m.reference] || m.reference }), h("td", { text: m.distance.toFixed(3) }), h("td", { text: m.threshold.toFixed(3) }), h("td", { text: m.matched ? "一致" : "不一致" })),
+        ),
+      ),
+    ),
+    f.last_refusals.length ? h("ul", { class: "warn-list" }, f.last_refusals.map((r) => h("li", { text: r.message }))) : null,
+  );
+}
+
+function chsiAndAttachments(c, view, files) {
+  const chsi = c.state.chsi;
+  const records = Object.values(chsi.records || {});
+  const docFiles = (code) =>
+    Object.entries(files)
+      .filter(([k]) => k.startsWith(`attachment:${code}:`))
+      .map(([, url], i) => h("a", { href: url, target: "_blank", rel: "noopener", class: "file", text: `文件 ${i + 1}` }));
+  const listed = new Set(view.required_attachments.flatMap((r) => r.options.flat().map((d) => d.code)));
+  const others = Object.keys(c.state.attachments).filter((code) => !listed.has(code));
+  return section(
+    "学信网校验与附件材料",
+    kv([["学信网", CHSI_STATUS[chsi.status] || chsi.status], ["回调记录", chsi.outcomes.join("，") || "无"]]),
+    records.map((r) =>
+      kv([
+        [r.kind === "xueji" ? "学籍" : "学历", `${r.school} · ${r.major_name} · ${r.level} · ${r.study_form} · ${r.status}`],
+        ["姓名/证件", `${r.name} ${r.id_number_masked}`],
+      ]),
+    ),
+    view.required_attachments.length
+      ? h(
+          "ul",
+          { class: "checklist", id: "checklist" },
+          view.required_attachments.map((req) =>
+            h(
+              "li",
+              { class: req.satisfied ? "ok" : "missing" },
+              h("b", { text: `${req.satisfied ? "✓" : "✗"} ${req.title}` }),
+              h("span", { class: "muted", text: ` ${req.rule}` }),
+              h("ul", {}, req.options.flat().map((d) => h("li", {}, `${d.name} `, ...docFiles(d.code)))),
+            ),
+          ),
+        )
+      : h("p", { class: "muted", id: "checklist", text: "无需附件材料" }),
+    others.length ? h("p", { class: "muted" }, "其他上传文件（当前报考条件不再要求）：", others.map((code) => [` ${code} `, ...docFiles(code)])) : null,
+  );
+}
+
+function form(ctx, c) {
+  const f = c.state.form;
+  if (!f) return section("报名信息", h("p", { class: "muted", text: "未填写" }));
+  const cat = ctx.catalogs;
+  const major = cat.major.find((m) => m.code === f.major);
+  return section(
+    "报名信息",
+    kv([
+      ["入籍地区", cat.region[f.region]],
+      ["入籍专业", major ? `${major.code} ${major.name}（${major.level_label}${major.restricted ? "，限制性专业" : ""}）` : f.major],
+      ["邮政编码", f.postal_code],
+      ["户口", `${cat.province[f.household_province] || ""} ${cat.household_type[f.household_type] || ""}`],
+      ["非本省户籍情形", f.non_hunan_category ? NON_HUNAN[f.non_hunan_category] : undefined],
+      ["职业", cat.occupation[f.occupation]],
+      ["政治面貌", cat.political_status[f.political_status]],
+      ["电子邮箱", f.email || "—"],
+      ["联系电话", f.contact_phone],
+      ["身份信息变更", f.identity_changed ? `是：原姓名 ${f.old_name || "—"}，原证件号码 ${f.old_id_number || "—"}` : "否"],
+    ]),
+  );
+}
+
+function trail(data) {
+  const me = staff.accountId;
+  const r = data.case.state.review;
+  return section(
+    "审核意见与操作日志",
+    r.decision
+      ? h("div", { class: "review" }, h("b", { text: { approved: "审核通过", rejected: "审核不通过", returned: "退回修改" }[r.decision] }), ` ${formatTime(r.decided_at)}`, h("ul", {}, r.items.map((i) => h("li", { text: `${i.item}：${i.reason}` }))))
+      : null,
+    h(
+      "table",
+      { class: "grid compact", id: "audit" },
+      h("thead", {}, h("tr", {}, ["#", "时间", "操作人", "操作"].map((t) => h("th", { text: t })))),
+      h("tbody", {}, data.audit.map((a) => h("tr", {}, h("td", { text: a.seq }), h("td", { text: formatTime(a.at) }), h("td", { text: actorLabel(a.actor, me) }), h("td", { text: actionLabel(a.action) })))),
+    ),
+  );
+}
+
+function actionBar(ctx, data, reload, err) {
+  const view = data.view;
+  const id = data.case.application_id;
+  const mine = view.review.examiner === staff.accountId;
+  const canClaim = view.state === "SUBMITTED";
+  const canDecide = view.state === "UNDER_REVIEW" && mine;
+  const act = (verb, body) => async () => {
+    err.hide();
+    try {
+      await api.post(`/examiner/applications/${encodeURIComponent(id)}/${verb}`, body);
+      await reload();
+    } catch (e) {
+      err.show(e);
+    }
+  };
+  const items = { id, required: view.required_attachments };
+  const handlers = {
+    claim: act("claim"),
+    approve: () => confirmDialog("确认审核通过该申请？", act("approve")),
+    reject: () => reasonsDialog(ctx, "审核不通过", items, (list) => act("reject", { items: list })()),
+    return: () => reasonsDialog(ctx, "退回修改", items, (list) => act("return", { items: list })()),
+  };
+  const button = (key, label, shortcut, enabled, cls = "") =>
+    h("button", { type: "button", class: `btn ${cls}`, id: `act-${key}`, disabled: !enabled, onclick: handlers[key] }, label, h("kbd", { text: shortcut }));
+  const queueHash = ctx.lastQueue?.hash || "#/queue";
+  const neighbour = (step) => {
+    const ids = ctx.lastQueue?.rows || [];
+    const next = ids[ids.indexOf(id) + step];
+    if (next) location.hash = `#/case/${encodeURIComponent(next)}`;
+  };
+  ctx.keys = {
+    c: () => canClaim && handlers.claim(),
+    a: () => canDecide && handlers.approve(),
+    r: () => canDecide && handlers.reject(),
+    t: () => canDecide && handlers.return(),
+    j: () => neighbour(1),
+    k: () => neighbour(-1),
+    Escape: () => (location.hash = queueHash),
+  };
+  return h(
+    "div",
+    { class: "actions" },
+    h("a", { class: "btn", href: queueHash }, "← 返回队列", h("kbd", { text: "Esc" })),
+    button("claim", "领取", "c", canClaim, "primary"),
+    button("approve", "通过", "a", canDecide, "good"),
+    button("reject", "不通过", "r", canDecide, "bad"),
+    button("return", "退回修改", "t", canDecide),
+  );
+}
+
+export function render(ctx, root, id) {
+  const err = errorBox();
+  const load = async () => {
+    const data = await api.get(`/examiner/applications/${encodeURIComponent(id)}`);
+    const c = data.case;
+    const v = data.view;
+    const card = c.state.id_card.confirmed || c.state.id_card.ocr || {};
+    const claimedBy = v.review.examiner ? (v.review.examiner === staff.accountId ? "我" : "其他审核员") : "未领取";
+    clear(
+      root,
+      h(
+        "div",
+        { class: "case", id: "case", "data-state": v.state },
+        h(
+          "header",
+          { class: "panel case-head" },
+          h("h2", {}, card.name || "（未识别姓名）", h("span", { class: `tag s-${v.state}`, id: "case-state", text: STATUS[v.state] || v.state_label })),
+          v.needs_manual_review ? h("span", { class: "tag warn", text: "需人工复核" }) : null,
+          kv([
+            ["证件号码", h("span", { class: "mono", text: c.identity.id_number })],
+            ["手机号码", c.identity.phone],
+            ["提交时间", formatTime(v.submitted_at)],
+            ["领取人", claimedBy],
+            ["准考证号", v.ticket_number || undefined],
+          ]),
+          actionBar(ctx, data, load, err),
+          err,
+        ),
+        h("div", { class: "cols" }, idCard(c, data.files), photo(c, data.files), face(c, data.files), chsiAndAttachments(c, v, data.files), form(ctx, c), trail(data)),
+      ),
+    );
+  };
+  root.append(h("p", { class: "loading", text: "正在加载…" }));
+  load().catch((e) => clear(root, h("section", { class: "panel" }, err, h("a", { class: "btn", href: "#/queue", text: "返回队列" }))) && err.show(e));
+}

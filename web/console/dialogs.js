@@ -1,0 +1,75 @@
+// Modal dialogs: a confirmation (Enter confirms, Esc cancels) and per-item reasons for a
+// rejection or a return (tick the items, give each a reason; Ctrl+Enter sends).
+
+import { errorBox, h } from "../common/dom.js";
+import { COMMON_REASONS, REVIEW_ITEMS } from "./labels.js";
+
+function modal(title, body, buttons, onKey) {
+  const panel = h("div", { class: "panel dialog", role: "dialog", "aria-modal": "true", "aria-label": title }, h("h2", { text: title }), body, h("div", { class: "actions" }, buttons));
+  const overlay = h("div", { class: "modal" }, panel);
+  const close = () => {
+    document.removeEventListener("keydown", keys, true);
+    overlay.remove();
+  };
+  const keys = (event) => {
+    if (event.key === "Escape") {
+      event.stopPropagation();
+      close();
+    } else onKey?.(event);
+  };
+  document.addEventListener("keydown", keys, true);
+  document.body.append(overlay);
+  return { close, panel };
+}
+
+export function confirmDialog(message, onConfirm) {
+  const ok = h("button", { type: "button", class: "btn primary", id: "dialog-ok", text: "确定（Enter）" });
+  const cancel = h("button", { type: "button", class: "btn", text: "取消（Esc）" });
+  const run = () => {
+    dialog.close();
+    onConfirm();
+  };
+  const dialog = modal("请确认", h("p", { text: message }), [ok, cancel], (event) => {
+    if (event.key === "Enter") {
+      event.preventDefault();
+      event.stopPropagation();
+      run();
+    }
+  });
+  ok.addEventListener("click", run);
+  cancel.addEventListener("click", () => dialog.close());
+  ok.focus();
+}
+
+export function reasonsDialog(ctx, title, { required }, onSubmit) {
+  const err = errorBox();
+  const items = [...REVIEW_ITEMS, ...required.map((r) => [r.code, `附件：${r.title}`])];
+  const datalist = h("datalist", { id: "common-reasons" }, COMMON_REASONS.map((r) => h("option", { value: r })));
+  const rows = items.map(([code, label]) => {
+    const tick = h("input", { type: "checkbox", "data-item": code });
+    const reason = h("input", { type: "text", list: "common-reasons", placeholder: "原因（考生可见）", "data-reason": code, disabled: true });
+    tick.addEventListener("change", () => {
+      reason.disabled = !tick.checked;
+      if (tick.checked) reason.focus();
+    });
+    return { code, tick, reason, el: h("label", { class: "reason-row" }, tick, h("span", { text: label }), reason) };
+  });
+  const send = h("button", { type: "button", class: "btn primary", id: "dialog-send", text: `${title}（Ctrl+Enter）` });
+  const cancel = h("button", { type: "button", class: "btn", text: "取消（Esc）" });
+  const submit = () => {
+    const list = rows.filter((r) => r.tick.checked).map((r) => ({ item: r.code, reason: r.reason.value.trim() }));
+    if (!list.length) return err.show({ message: "请至少勾选一项并填写原因" });
+    if (list.some((i) => !i.reason)) return err.show({ message: "请为每个勾选的项目填写原因" });
+    dialog.close();
+    onSubmit(list);
+  };
+  const dialog = modal(title, h("div", { class: "reasons" }, h("p", { class: "muted", text: "勾选有问题的项目，并逐项填写原因：" }), rows.map((r) => r.el), datalist, err), [send, cancel], (event) => {
+    if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
+      event.preventDefault();
+      submit();
+    }
+  });
+  send.addEventListener("click", submit);
+  cancel.addEventListener("click", () => dialog.close());
+  rows[0].tick.focus();
+}

@@ -1,0 +1,88 @@
+// Chinese labels of what the case file carries as codes.
+
+export const ID_FIELDS = [
+  ["name", "姓名"],
+  ["sex", "性别"],
+  ["ethnicity", "民族"],
+  ["birth_date", "出生日期"],
+  ["address", "住址"],
+  ["id_number", "公民身份号码"],
+  ["issuer", "签发机关"],
+  ["valid_from", "有效期起"],
+  ["valid_until", "有效期止"],
+  ["long_term", "长期有效"],
+];
+
+export const MATCH_REFERENCES = { id_portrait: "身份证头像", official_photo: "寸照" };
+
+export const CHSI_STATUS = {
+  not_needed: "无需校验（专科）",
+  pending: "校验中",
+  verified: "已通过",
+  failed: "未通过，转人工审核附件",
+};
+
+export const NON_HUNAN = { works: "在我省工作", studies: "在我省学习", lives: "在我省居住" };
+
+/** Review items an examiner can give reasons for; attachment requirements are added per case. */
+export const REVIEW_ITEMS = [
+  ["id_card", "身份证"],
+  ["photo", "寸照"],
+  ["face", "人脸核验"],
+  ["form", "报名信息"],
+  ["chsi", "学信网校验"],
+  ["other", "其他"],
+];
+
+export const COMMON_REASONS = [
+  "照片不清晰，请重新上传",
+  "寸照不符合图像采集规范，请重新拍摄上传",
+  "证明材料与所选专业报考条件不符",
+  "证明材料不完整，请补充上传",
+  "非本省户籍证明材料不符合要求",
+  "身份证信息与证件照片不一致",
+];
+
+const ACTIONS = {
+  registered: "注册",
+  phone_verified: "手机号验证通过",
+  id_card_read: "身份证识别完成",
+  id_card_confirmed: "考生确认身份证信息",
+  photo_refused: "寸照检测未通过",
+  photo_accepted: "寸照检测通过",
+  photo_fix_accepted: "采用自动修正的寸照",
+  liveness_challenge: "开始人脸核验",
+  face_verified: "人脸核验通过",
+  face_refused: "人脸核验未通过",
+  face_manual_review: "人脸核验多次未通过，转人工复核",
+  notice_accepted: "同意入籍须知",
+  form_saved: "保存报名信息",
+  chsi_codes_issued: "生成学信网二维码",
+  chsi_failed_pressed: "考生选择「学信网校验失败」",
+  chsi_timeout: "学信网校验超时",
+  submitted: "提交申请",
+  modified: "修改报名信息",
+  withdrawn: "撤回申请",
+  claimed: "领取审核",
+  approved: "审核通过",
+  rejected: "审核不通过",
+  returned: "退回修改",
+  ticket_issued: "生成准考证号",
+};
+
+export function actionLabel(action) {
+  const [head, tail] = action.split(":");
+  if (ACTIONS[action]) return ACTIONS[action];
+  if (head === "attachment") return `上传附件 ${tail}`;
+  if (head === "expired") return `申请失效（${tail}）`;
+  if (head.startsWith("chsi_")) return `学信网回调 ${head.slice(5)}（${tail === "xueji" ? "学籍" : "学历"}）`;
+  return action;
+}
+
+export function actorLabel(actor, me) {
+  if (actor === "candidate") return "考生";
+  if (actor === "system") return "系统";
+  if (actor === "chsi") return "学信网";
+  if (actor.startsWith("examiner:")) return actor.slice(9) === me ? "审核员（我）" : "审核员";
+  return actor;
+}

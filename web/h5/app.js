@@ -1,0 +1,114 @@
+// The candidate's path R1–R14: which screen to show is decided by the application's state; the
+// screens inside the form step (form, CHSI, attachments, submit) are chosen by the URL hash.
+
+import { api, session } from "./api.js";
+import { clear, h } from "../common/dom.js";
+import { nextDraftScreen } from "./flow.js";
+import * as attachments from "./screens/attachments.js";
+import * as chsi from "./screens/chsi.js";
+import * as face from "./screens/face.js";
+import * as form from "./screens/form.js";
+import * as idcard from "./screens/idcard.js";
+import * as mine from "./screens/mine.js";
+import * as notice from "./screens/notice.js";
+import * as photo from "./screens/photo.js";
+import * as submit from "./screens/submit.js";
+import * as welcome from "./screens/welcome.js";
+
+const SCREENS = { welcome, idcard, photo, face, notice, form, chsi, attachments, submit, mine };
+const BY_STATE = {
+  REGISTERED: "welcome",
+  ID_PENDING: "idcard",
+  PHOTO_PENDING: "photo",
+  FACE_PENDING: "face",
+  NOTICE_PENDING: "notice",
+};
+const STEPS = ["注册", "身份证", "寸照", "人脸", "须知", "填表", "提交"];
+const STEP_OF = { welcome: 0, idcard: 1, photo: 2, face: 3, notice: 4, form: 5, chsi: 5, attachments: 5, submit: 6 };
+const DRAFT_SCREENS = ["form", "chsi", "attachments", "submit"];
+const AFTER_SUBMIT_SCREENS = ["form", "attachments", "submit"];
+
+const main = document.getElementById("app");
+const stepper = document.getElementById("steps");
+const logout = document.getElementById("logout");
+
+export const ctx = {
+  catalogs: null,
+  period: null,
+  view: null,
+  cleanups: [],
+  /** Show another screen (or the state's own when `name` is empty). */
+  go(name = "") {
+    if (location.hash.slice(1) === name) render();
+    else location.hash = name;
+  },
+  /** A fresh view from the server, then render. */
+  async reload() {
+    ctx.view = null;
+    if (session.token) {
+      try {
+        ctx.view = await api.get("/me");
+      } catch (err) {
+        if (err.status !== 401) throw err;
+      }
+    }
+    render();
+  },
+  /** Adopt a view an update returned, then show `next` (default: the state's own screen). */
+  adopt(view, next = "") {
+    ctx.view = view;
+    ctx.go(next);
+  },
+  onLeave(fn) {
+    ctx.cleanups.push(fn);
+  },
+};
+
+function screenName() {
+  const view = ctx.view;
+  const wanted = location.hash.slice(1);
+  if (!view) return "welcome";
+  if (BY_STATE[view.state]) return BY_STATE[view.state];
+  if (view.state === "DRAFT") return DRAFT_SCREENS.includes(wanted) ? wanted : nextDraftScreen(view);
+  const canChange = ["SUBMITTED", "RETURNED"].includes(view.state);
+  return canChange && AFTER_SUBMIT_SCREENS.includes(wanted) ? wanted : "mine";
+}
+
+function renderSteps(name) {
+  const current = name === "mine" ? STEPS.length : STEP_OF[name];
+  clear(
+    stepper,
+    STEPS.map((label, i) =>
+      h("li", { class: i < current ? "done" : i === current ? "current" : "", text: label }),
+    ),
+  );
+}
+
+export function render() {
+  for (const fn of ctx.cleanups.splice(0)) fn();
+  const name = screenName();
+  renderSteps(name);
+  logout.hidden = !session.token;
+  main.dataset.screen = name;
+  main.dataset.state = ctx.view?.state || "";
+  clear(main);
+  SCREENS[name].render(ctx, main);
+  window.scrollTo(0, 0);
+}
+
+async function boot() {
+  logout.addEventListener("click", () => {
+    session.token = null;
+    ctx.view = null;
+    ctx.go("");
+  });
+  window.addEventListener("hashchange", render);
+  try {
+    [ctx.catalogs, ctx.period] = await Promise.all([api.get("/catalogs"), api.get("/period")]);
+    await ctx.reload();
+  } catch (err) {
+    clear(main, h("div", { class: "err", role: "alert" }, h("p", { class: "err-msg", text: err.message })));
+  }
+}
+
+boot();

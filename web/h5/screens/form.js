@@ -1,0 +1,114 @@
+// R7 (basic and enrollment info), R10 (non-Hunan household), R12 (changed identity data).
+// Before submission 「保存」 saves the draft; after it (until review starts) it is R14's 「修改」.
+
+import { api } from "../api.js";
+import { nextDraftScreen } from "../flow.js";
+import { busy, errorBox, field, h, select } from "../../common/dom.js";
+
+const HUNAN = "43";
+const NON_HUNAN = [
+  ["works", "在我省工作（工作证明 + 社保参保证明3个月以上）"],
+  ["studies", "在我省学习（在读证明或《教育部学籍在线验证报告》）"],
+  ["lives", "在我省居住（《居住证》或其他居住证明）"],
+];
+
+function majorSelect(majors, value) {
+  const group = (level, label) =>
+    h(
+      "optgroup",
+      { label },
+      majors
+        .filter((m) => m.level === level)
+        .map((m) => h("option", { value: m.code, selected: m.code === value, text: `${m.code} ${m.name}${m.restricted ? "（限制性专业）" : ""}` })),
+    );
+  return h("select", { name: "major" }, h("option", { value: "", text: "请选择入籍专业" }), group("zhuanke", "专科"), group("benke", "专升本"));
+}
+
+function radios(name, entries, value) {
+  return h(
+    "div",
+    { class: "radios", role: "radiogroup" },
+    entries.map(([v, label]) => h("label", {}, h("input", { type: "radio", name, value: v, checked: v === value }), label)),
+  );
+}
+
+export function render(ctx, root) {
+  const { catalogs, view } = ctx;
+  const modifying = view.state !== "DRAFT";
+  const f = view.form || {};
+  const err = errorBox();
+  const fromId = view.id_number.slice(0, 2);
+  const el = {
+    postal_code: h("input", { name: "postal_code", inputmode: "numeric", maxlength: 6, value: f.postal_code || "", placeholder: "6 位数字" }),
+    household_type: select("household_type", Object.entries(catalogs.household_type), f.household_type),
+    household_province: select("household_province", Object.entries(catalogs.province), f.household_province || (catalogs.province[fromId] ? fromId : "")),
+    occupation: select("occupation", Object.entries(catalogs.occupation), f.occupation),
+    political_status: select("political_status", Object.entries(catalogs.political_status), f.political_status),
+    email: h("input", { name: "email", type: "email", value: f.email || "", placeholder: "选填" }),
+    contact_phone: h("input", { name: "contact_phone", type: "tel", inputmode: "numeric", maxlength: 11, value: f.contact_phone || "" }),
+    region: select("region", Object.entries(catalogs.region), f.region, "请选择入籍地区"),
+    major: majorSelect(catalogs.major, f.major),
+    old_name: h("input", { name: "old_name", value: f.old_name || "" }),
+    old_id_number: h("input", { name: "old_id_number", value: f.old_id_number || "", maxlength: 20 }),
+  };
+  const nonHunan = h("div", { class: "field", id: "non-hunan" }, h("span", { class: "label", text: "非本省户籍考生须符合以下条件之一" }), radios("non_hunan_category", NON_HUNAN, f.non_hunan_category));
+  const changed = radios("identity_changed", [["no", "否"], ["yes", "是"]], f.identity_changed ? "yes" : "no");
+  const oldData = h("div", { id: "old-identity" }, field("原姓名", el.old_name), field("原证件号码", el.old_id_number), h("p", { class: "muted", text: "请在附件中上传公安机关出具的变更证明或户口簿变更页。" }));
+  const majorNote = h("p", { class: "notice-box", hidden: true });
+  const sync = () => {
+    nonHunan.hidden = !el.household_province.value || el.household_province.value === HUNAN;
+    oldData.hidden = changed.querySelector("input:checked")?.value !== "yes";
+    const major = catalogs.major.find((m) => m.code === el.major.value);
+    const notes = [];
+    if (major) notes.push(`层次：${major.level_label}`);
+    if (major?.level === "benke") notes.push("专升本专业需进行学信网学籍/学历校验");
+    if (major?.restricted) notes.push("限制性专业：须符合报考条件并上传证明材料");
+    majorNote.textContent = notes.join("；");
+    majorNote.hidden = !major;
+  };
+  for (const control of [el.household_province, el.major, changed]) control.addEventListener("change", sync);
+  sync();
+
+  const save = h("button", { type: "submit", class: "primary", id: "form-save", text: modifying ? "保存" : "保存并继续" });
+  const form = h(
+    "form",
+    { id: "enroll-form", novalidate: true },
+    h("h2", { text: modifying ? "修改考籍信息" : "新生入籍" }),
+    h("h3", { text: "基本信息" }),
+    field("邮政编码", el.postal_code),
+    field("户口类型", el.household_type),
+    field("户籍所在省份", el.household_province),
+    nonHunan,
+    field("职业", el.occupation),
+    field("政治面貌", el.political_status),
+    field("电子邮箱", el.email),
+    field("手机号码", el.contact_phone),
+    h("h3", { text: "入籍信息" }),
+    field("入籍地区", el.region),
+    field("入籍专业", el.major),
+    majorNote,
+    h("h3", { text: "身份信息变更" }),
+    h("div", { class: "field" }, h("span", { class: "label", text: "已取得学历中的姓名、身份证号是否发生变更" }), changed),
+    oldData,
+    err,
+    save,
+    modifying ? h("button", { type: "button", class: "secondary", text: "取消", onclick: () => ctx.go("mine") }) : null,
+  );
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const body = {};
+    for (const [key, control] of Object.entries(el)) body[key] = control.value.trim();
+    body.identity_changed = changed.querySelector("input:checked")?.value === "yes";
+    if (!body.identity_changed) body.old_name = body.old_id_number = "";
+    body.non_hunan_category = nonHunan.hidden ? null : nonHunan.querySelector("input:checked")?.value || null;
+    busy(save, "保存中…", async () => {
+      const updated = await api.put("/me/form", body);
+      ctx.adopt(updated, modifying ? nextAfterModify(updated) : nextDraftScreen(updated));
+    }, err);
+  });
+  root.append(h("section", { class: "card" }, form));
+}
+
+function nextAfterModify(view) {
+  return view.required_attachments.some((r) => !r.satisfied) ? "attachments" : "mine";
+}

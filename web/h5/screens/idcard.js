@@ -1,0 +1,98 @@
+// R3: both sides of the ID card, photographed or from the album; then the OCR values to check.
+
+import { api } from "../api.js";
+import { busy, errorBox, field, h } from "../../common/dom.js";
+
+const FIELDS = [
+  ["name", "姓名"],
+  ["sex", "性别"],
+  ["ethnicity", "民族"],
+  ["birth_date", "出生日期", "date"],
+  ["address", "住址"],
+  ["id_number", "公民身份号码"],
+  ["issuer", "签发机关"],
+  ["valid_from", "有效期限（起）", "date"],
+  ["valid_until", "有效期限（止）", "date"],
+];
+
+function sidePicker(name, label) {
+  const preview = h("span", { text: label });
+  const input = h("input", { type: "file", name, accept: "image/jpeg,image/png", "aria-label": label });
+  input.addEventListener("change", () => {
+    const file = input.files[0];
+    if (file) preview.replaceChildren(h("img", { src: URL.createObjectURL(file), alt: label }), h("span", { class: "name", text: file.name }));
+  });
+  return { input, el: h("label", { class: "pick" }, preview, input) };
+}
+
+function uploadStep(ctx, root) {
+  const err = errorBox();
+  const front = sidePicker("front", "头像面（拍摄或从相册选择）");
+  const back = sidePicker("back", "国徽面（拍摄或从相册选择）");
+  const go = h("button", { type: "button", class: "primary", id: "upload-id", text: "上传完成请核对信息" });
+  go.addEventListener("click", () =>
+    busy(go, "正在识别，请稍候…", async () => {
+      if (!front.input.files[0] || !back.input.files[0]) throw new Error("请上传身份证头像面和国徽面");
+      const data = new FormData();
+      data.append("front", front.input.files[0]);
+      data.append("back", back.input.files[0]);
+      ctx.adopt(await api.post("/me/id-card", data), "");
+    }, err),
+  );
+  root.append(
+    h(
+      "section",
+      { class: "card" },
+      h("h2", { text: "上传身份证" }),
+      h("p", { class: "muted", text: "请将证件平放、四角完整、避免反光，分别上传头像面和国徽面。" }),
+      h("div", { class: "sides" }, front.el, back.el),
+      err,
+      go,
+    ),
+  );
+}
+
+async function confirmStep(ctx, root) {
+  const err = errorBox();
+  const form = h("form", { id: "confirm-id" });
+  const card = h("section", { class: "card" }, h("h2", { text: "上传完成请核对信息" }), form);
+  root.append(card);
+  let reading;
+  try {
+    reading = await api.get("/me/id-card");
+  } catch (e) {
+    form.append(err);
+    return err.show(e);
+  }
+  const values = reading.confirmed || reading.ocr;
+  const inputs = {};
+  form.append(h("p", { class: "muted", text: "以下信息由系统从身份证照片识别，如有错误请直接修改（修改过的内容将由审核员核对）。" }));
+  for (const [key, label, type] of FIELDS) {
+    const input = h("input", { name: key, type: type || "text", value: values[key] ?? "" });
+    const wrap = field(label, input);
+    input.addEventListener("input", () => wrap.classList.toggle("changed", input.value !== String(reading.ocr[key] ?? "")));
+    inputs[key] = input;
+    form.append(wrap);
+  }
+  const longTerm = h("input", { type: "checkbox", name: "long_term", checked: Boolean(values.long_term) });
+  form.append(h("label", { class: "tick" }, longTerm, "有效期限为长期"));
+  const ok = h("button", { type: "submit", class: "primary", id: "confirm-id-ok", text: "确认无误，下一步" });
+  const redo = h("button", { type: "button", class: "secondary", text: "重新上传", onclick: () => {
+    card.remove();
+    uploadStep(ctx, root);
+  } });
+  form.append(err, ok, redo);
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const fields = { long_term: longTerm.checked };
+    for (const [key] of FIELDS) fields[key] = inputs[key].value.trim() || null;
+    for (const key of ["name", "sex", "ethnicity", "address", "id_number", "issuer"]) fields[key] ||= "";
+    if (fields.long_term) fields.valid_until = null;
+    busy(ok, "提交中…", async () => ctx.adopt(await api.post("/me/id-card/confirm", fields)), err);
+  });
+}
+
+export function render(ctx, root) {
+  if (ctx.view.id_card) confirmStep(ctx, root);
+  else uploadStep(ctx, root);
+}

@@ -1,0 +1,104 @@
+// R4: the ID photo (寸照), checked rule by rule; a refusal lists what is wrong, and when only size,
+// position or file format are off, the system offers an automatic fix to look at and accept.
+
+import { api, imageUrl } from "../api.js";
+import { busy, clear, errorBox, h } from "../../common/dom.js";
+
+function measured(rule) {
+  const m = rule.measured;
+  if (m === null || m === undefined || m === "") return "";
+  return `（检测值：${Array.isArray(m) ? m.join(" × ") : m}）`;
+}
+
+export function ruleList(report) {
+  const failing = report.rules.filter((r) => !r.passed);
+  const passing = report.rules.filter((r) => r.passed);
+  return h(
+    "ul",
+    { class: "rules", id: "photo-rules" },
+    failing.map((r) =>
+      h("li", { class: "fail", "data-rule": r.code }, `✗ ${r.message}`, h("span", { class: "why", text: `要求：${r.expected}${measured(r)}` })),
+    ),
+    passing.length ? h("li", { class: "pass", text: `✓ 其余 ${passing.length} 项符合要求` }) : null,
+  );
+}
+
+function fixOffer(ctx, slot, err) {
+  const fix = h("button", { type: "button", class: "secondary", id: "photo-fix", text: "自动修正照片" });
+  fix.addEventListener("click", () =>
+    busy(fix, "正在修正…", async () => {
+      const result = await api.post("/me/photo/fix");
+      if (!result.fixed) throw { message: result.refusals?.[0]?.message || "照片无法自动修正，请重新拍摄" };
+      const accept = h("button", { type: "button", class: "primary", id: "photo-accept-fix", text: "采用修正后的照片" });
+      accept.addEventListener("click", () =>
+        busy(accept, "提交中…", async () => ctx.adopt(await api.post("/me/photo/accept-fix")), err),
+      );
+      clear(
+        slot,
+        h("div", { class: "ok", text: "已自动修正，修正后的照片符合全部要求。请确认是本人近期照片后采用。" }),
+        h("img", { class: "photo-preview", id: "photo-fixed", src: await imageUrl("/me/photo/fixed.jpg"), alt: "修正后的照片" }),
+        ruleList(result.report),
+        accept,
+      );
+    }, err),
+  );
+  return h(
+    "div",
+    { class: "notice-box" },
+    h("p", { text: "以上问题可由系统自动修正（仅调整尺寸、头部位置或文件格式，不改变人像内容）。" }),
+    fix,
+  );
+}
+
+export function render(ctx, root) {
+  const err = errorBox();
+  const slot = h("div");
+  const input = h("input", { type: "file", name: "photo", accept: ".jpg,.jpeg,image/jpeg", "aria-label": "选择寸照" });
+  const preview = h("span", { text: "点击上传（拍摄或从相册选择）" });
+  input.addEventListener("change", () => {
+    const file = input.files[0];
+    if (!file) return;
+    preview.replaceChildren(h("img", { src: URL.createObjectURL(file), alt: "所选照片" }), h("span", { class: "name", text: `${file.name}（点击可重新选择）` }));
+    go.hidden = false;
+    err.hide();
+    clear(slot);
+  });
+  const go = h("button", { type: "button", class: "primary", id: "upload-photo", text: "确认无误，下一步" });
+  go.addEventListener("click", async () => {
+    clear(slot);
+    await busy(go, "正在检测照片…", async () => {
+      if (!input.files[0]) throw { message: "请先选择照片" };
+      const data = new FormData();
+      data.append("photo", input.files[0]);
+      try {
+        ctx.adopt(await api.post("/me/photo", data));
+      } catch (e) {
+        if (e.code !== "PHOTO_NOT_COMPLIANT" || !e.details?.rules) throw e;
+        err.show(e, ruleList(e.details));
+        if (e.details.fixable) {
+          slot.append(fixOffer(ctx, slot, err));
+          go.hidden = true; // the fix is offered for this picture; a new picture brings the button back
+        }
+      }
+    }, err);
+  });
+  root.append(
+    h(
+      "section",
+      { class: "card" },
+      h("h2", { text: "上传个人寸照" }),
+      h("p", { class: "muted", text: "照片将用于准考证和毕业证书，请上传本人近期电子证件照。不符合要求的照片会影响考试及毕业。" }),
+      h(
+        "ul",
+        { class: "muted" },
+        h("li", { text: "JPG 格式，480×640 像素，300 dpi，20–40 KB" }),
+        h("li", { text: "浅蓝色背景 RGB(100,197,255)，均匀无阴影" }),
+        h("li", { text: "正面免冠，双眼睁开，头部居中，不化妆、不修图" }),
+      ),
+      h("label", { class: "pick" }, preview, input),
+      err,
+      slot,
+      go,
+    ),
+  );
+}
