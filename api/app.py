@@ -24,7 +24,7 @@ from api.errors import (
 )
 from api.ops import RequestMetrics
 from api.ops import router as ops_router
-from api.routes import admin, candidate, chsi, codec_session, dev, examiner, files
+from api.routes import admin, candidate, chsi, codec_session, dev, examiner, files, web
 from domain.errors import RefusedError
 from infra.config import Settings, get_settings
 from infra.db import default_engine, make_engine
@@ -98,6 +98,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         codec_session.router,
     ):
         app.include_router(router, responses=ERROR_RESPONSES)
+    app.include_router(web.router)  # the H5 and console clients, their code tables
     app.include_router(
         codec_router(codec_for(settings), require_codec_operator), responses=ERROR_RESPONSES
     )
