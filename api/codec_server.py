@@ -46,7 +46,7 @@ def _b64decode(text: str) -> bytes:
     normalized = text.replace("-", "+").replace("_", "/")
     try:
         return base64.b64decode(normalized + "=" * (-len(normalized) % 4), validate=True)
-    except binascii.Error:
+    except (binascii.Error, ValueError):  # ValueError: non-ASCII text
         raise _refuse("CODEC_BAD_PAYLOAD", "载荷不是合法的 base64 编码") from None
 
 

@@ -60,7 +60,9 @@ class RegisterResponse(BaseModel):
 
 
 class VerifyRequest(BaseModel):
-    application_id: str
+    # the shape of enrollment_workflow_id: anything else cannot be an application (and an empty
+    # or oversized ID is refused by Temporal as an invalid request, which was a 500)
+    application_id: str = Field(pattern=r"^enroll-[A-Za-z0-9-]{1,72}$")
     code: str = Field(examples=["123456"])
 
 

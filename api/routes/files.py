@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Annotated
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
 from api.deps import ServicesDep
@@ -15,7 +16,12 @@ router = APIRouter(tags=["files"])
 
 
 @router.get("/files/{key:path}")
-async def signed_file(key: str, exp: int, sig: str, services: ServicesDep) -> Response:
+async def signed_file(
+    key: str,
+    exp: int,
+    sig: Annotated[str, Query(pattern=r"^[0-9a-f]{1,64}$")],  # hex HMAC (infra/storage.py)
+    services: ServicesDep,
+) -> Response:
     if not verify_object_signature(services.settings.secret_key, key, exp, sig):
         raise ApiError("FORBIDDEN", "链接已失效", status=403)
     try:

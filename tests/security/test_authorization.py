@@ -160,7 +160,7 @@ def _request_kwargs(route: str) -> dict:
         },
         "POST /api/v1/examiner/applications/{application_id}/reject": {"json": {"items": []}},
         "POST /api/v1/examiner/applications/{application_id}/return": {"json": {"items": []}},
-        "GET /files/{key:path}": {"params": {"exp": 1, "sig": "forged"}},
+        "GET /files/{key:path}": {"params": {"exp": 1, "sig": "0" * 32}},
         "GET /dev/outbox": {"params": {"phone": "13700000000"}},
     }
     return bodies.get(route, {})
