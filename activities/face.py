@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import threading
 from dataclasses import dataclass
 
 import cv2
@@ -110,6 +111,9 @@ class FaceVerifier:
     def __init__(self, store: ObjectStore, config: FaceConfig | None = None):
         self.store = store
         self.config = config or FaceConfig()
+        # dlib's networks keep scratch buffers per object: one verification at a time per process
+        # (the vision worker runs OCR or a photo check beside it on the other core).
+        self._lock = threading.Lock()
         face_models.require_weights()
         face_models.forbid_downloads()
         from deepface.modules import modeling
@@ -132,7 +136,8 @@ class FaceVerifier:
     # --- the activity -------------------------------------------------------------------------
     @activity.defn(name=VERIFY_FACE)
     def verify_face(self, request: VerifyFaceInput) -> VerifyFaceResult:
-        result = self._verify(request)
+        with self._lock:
+            result = self._verify(request)
         self._discard_burst(request, result.best_frame.key if result.best_frame else None)
         codes = [r.code for r in result.refusals]
         distances = {m.reference: round(m.distance, 4) for m in result.matches}

@@ -35,8 +35,12 @@ KEEPS_IDENTITY = (AppState.REJECTED.value, AppState.TICKET_ISSUED.value)
 
 
 def open_period(session: Session, now: datetime | None = None) -> Period:
+    """The open window; if an extra one was opened beside the regular one, the newest."""
     now = now or datetime.now(UTC)
-    for period in session.exec(select(Period).where(Period.state == "OPEN")):
+    periods = session.exec(
+        select(Period).where(Period.state == "OPEN").order_by(Period.opens_at.desc())  # type: ignore[attr-defined]
+    )
+    for period in periods:
         if as_utc(period.opens_at) <= now < as_utc(period.closes_at):
             return period
     raise ApiError("WINDOW_CLOSED")

@@ -8,6 +8,7 @@ path is configuration (RUJI_LANDMARK_MODEL) so it can be swapped — see docs/de
 from __future__ import annotations
 
 import os
+import threading
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -44,13 +45,17 @@ class LandmarkModel:
             raise FileNotFoundError(f"landmark model missing: {path}")
         self._detector = dlib.get_frontal_face_detector()
         self._predictor = dlib.shape_predictor(str(path))
+        # dlib's detector and predictor are not safe to call from two threads at once, and the
+        # photo checker and the face verifier share this model in one vision worker.
+        self._lock = threading.Lock()
 
     def faces(self, rgb: np.ndarray, upsample: int = 0) -> list[Face]:
         """All faces in an RGB uint8 image, best score first."""
-        rects, scores, _ = self._detector.run(rgb, upsample, 0.0)
+        with self._lock:
+            rects, scores, _ = self._detector.run(rgb, upsample, 0.0)
+            shapes = [self._predictor(rgb, rect) for rect in rects]
         found = []
-        for rect, score in zip(rects, scores, strict=True):
-            shape = self._predictor(rgb, rect)
+        for rect, score, shape in zip(rects, scores, shapes, strict=True):
             pts = np.array([(p.x, p.y) for p in shape.parts()], dtype=np.float64)
             found.append(
                 Face(

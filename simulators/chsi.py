@@ -30,7 +30,7 @@ from domain.chsi import (
     subject_digest,
 )
 from infra.config import get_settings
-from simulators.chsi_identities import IDENTITIES, Identity
+from simulators.chsi_identities import IDENTITIES, Identity, graduate_records
 
 DEFAULT_PORT = 8010
 CALLBACK_TIMEOUT = httpx.Timeout(10.0, connect=2.0)
@@ -81,7 +81,7 @@ class _Simulator:
 
     def __init__(self, secret: str, identities: Mapping[str, Identity], clock):
         self.secret = secret
-        self.identities = identities
+        self.identities = dict(identities)  # demos add people
         self.clock = clock
         self.registrations: dict[str, TokenRegistration] = {}
         self.scanned: set[str] = set()
@@ -120,6 +120,16 @@ class _Simulator:
         return response.status_code
 
 
+class NewGraduate(BaseModel):
+    key: str = Field(min_length=1, max_length=64)
+    name: str
+    id_number: str
+    school: str = "湖南某职业技术学院"
+    major_name: str = "大数据与会计"
+    major_code: str = "530302"
+    graduated_year: int = 2024
+
+
 def create_app(
     *,
     secret: str,
@@ -150,6 +160,22 @@ def create_app(
                          kinds=[r.kind.value for r in p.records])
             for p in sim.identities.values()
         ]  # fmt: skip
+
+    @app.post("/identities", status_code=status.HTTP_201_CREATED)
+    async def add_graduate(person: NewGraduate) -> IdentityView:
+        """Demos and load tests add their own synthetic 专科 graduates (both records)."""
+        records = graduate_records(
+            person.id_number, person.name, person.school, person.major_name, person.major_code,
+            person.graduated_year - 3, person.graduated_year,
+        )  # fmt: skip
+        sim.identities[person.key] = Identity(
+            key=person.key, name=person.name, id_number=person.id_number,
+            note="added at run time", records=records,
+        )  # fmt: skip
+        return IdentityView(
+            key=person.key, name=person.name, id_number=person.id_number,
+            note="added at run time", kinds=[r.kind.value for r in records],
+        )  # fmt: skip
 
     @app.post("/tokens", status_code=status.HTTP_201_CREATED)
     async def register(registration: TokenRegistration, response: Response) -> TokenStatus:

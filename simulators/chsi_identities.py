@@ -51,6 +51,9 @@ def _graduate(
     return common, common.model_copy(update={"kind": ChsiKind.XUELI})
 
 
+graduate_records = _graduate  # public for the simulator's run-time identities
+
+
 def _person(key: str, name: str, number: str, note: str, *records: ChsiRecord) -> Identity:
     return Identity(key=key, name=name, id_number=number, note=note, records=records)
 

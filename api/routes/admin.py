@@ -30,7 +30,8 @@ class PeriodRow(BaseModel):
 
 
 class NewPeriod(BaseModel):
-    period_id: str = Field(pattern=r"^\d{4}-[12]$", examples=["2026-2"])
+    #: `<year>-<window>`, optionally with a label for an extra window (e.g. a demo or a re-run)
+    period_id: str = Field(pattern=r"^\d{4}-[12](-[a-z0-9]{1,20})?$", examples=["2026-2"])
     opens_at: datetime
     closes_at: datetime
     review_deadline: datetime
@@ -54,7 +55,7 @@ def periods(session: SessionDep, _: OperatorDep) -> list[PeriodRow]:
 
 @router.post("/periods", status_code=201)
 async def create_period(body: NewPeriod, services: ServicesDep, _: AdminDep) -> PeriodView:
-    year, window = body.period_id.split("-")
+    year, window = body.period_id.split("-")[:2]
     cfg = PeriodConfig(
         period_id=body.period_id,
         year=int(year),
