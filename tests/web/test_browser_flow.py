@@ -28,6 +28,10 @@ ARGS = [
     "--disable-gpu",
     "--disable-background-networking",
     "--disable-component-update",
+    "--lang=zh-CN",
+    # a synthetic camera for the getUserMedia path (it shows no face, so the check refuses it)
+    "--use-fake-device-for-media-stream",
+    "--use-fake-ui-for-media-stream",
 ]
 FACE = ROOT / "tests" / "fixtures" / "faces" / "obama.jpg"
 ARTIFACTS = ROOT / "tests" / "artifacts" / "web"
@@ -70,7 +74,9 @@ def jpeg(name: str, data: bytes) -> dict:
 
 
 def new_page(browser: Browser, viewport: dict, base: str) -> Page:
-    context = browser.new_context(viewport=viewport, locale="zh-CN", base_url=base)
+    context = browser.new_context(
+        viewport=viewport, locale="zh-CN", base_url=base, permissions=["camera"]
+    )
     context.set_default_timeout(STEP_WAIT_MS)
     page = context.new_page()
     errors: list[str] = []
@@ -130,13 +136,21 @@ def id_card_and_photo(page: Page, pair) -> None:
     screen(page, "face")
 
 
-def liveness_by_file_burst(page: Page) -> None:
+def liveness_camera_then_file_burst(page: Page) -> None:
     page.click("#liveness-start")
+    nonce = page.locator("#liveness").get_attribute("data-nonce")
+    page.click("#camera-start")
+    page.click("#camera-record")
+    refusal = page.locator("#liveness .err .err-msg")  # the API's Chinese message, whichever it is
+    expect(refusal).to_have_text(re.compile(r"[\u4e00-\u9fff]"), timeout=VISION_WAIT_MS)
+    snap(page, "07-h5-liveness-camera-refused")
+    page.click("#liveness-again")  # a challenge is single use
+    expect(page.locator("#liveness")).not_to_have_attribute("data-nonce", nonce)
     actions = page.locator("#liveness").get_attribute("data-actions").split(",")
     frames = burst(FACE, actions, seed=5)
     page.click("text=无法使用摄像头？从相册选择连拍照片")
     page.set_input_files("#burst-files", [jpeg(f"{i:02d}.jpg", f) for i, f in enumerate(frames)])
-    snap(page, "07-h5-liveness")
+    snap(page, "08-h5-liveness-burst")
     page.click("#burst-send")
     screen(page, "notice", timeout=VISION_WAIT_MS)
 
@@ -144,7 +158,7 @@ def liveness_by_file_burst(page: Page) -> None:
 def notice_and_form(page: Page) -> None:
     expect(page.locator("#notice-go")).to_be_disabled()
     page.check("#notice-agree")
-    snap(page, "08-h5-notice")
+    snap(page, "09-h5-notice")
     page.click("#notice-go")
     screen(page, "form")
     form = page.locator("#enroll-form")
@@ -165,19 +179,19 @@ def notice_and_form(page: Page) -> None:
     first = page.locator('#chsi-codes img[data-kind="xueji"]').get_attribute("src")
     page.click("#chsi-refresh")
     expect(page.locator('#chsi-codes img[data-kind="xueji"]')).not_to_have_attribute("src", first)
-    snap(page, "09-h5-chsi-qr")
+    snap(page, "10-h5-chsi-qr")
     page.click("#chsi-failed")
     screen(page, "attachments")
     expect(page.locator('[data-req="CHSI_MANUAL_PROOF"] .state')).to_have_text("待上传")
     page.set_input_files('[data-doc="DIPLOMA"]', jpeg("diploma.jpg", photo(FACE, 4)))
     expect(page.locator('[data-req="CHSI_MANUAL_PROOF"] .state')).to_have_text("✓ 已满足")
-    snap(page, "10-h5-attachments")
+    snap(page, "11-h5-attachments")
 
     # then the 专科 major the test submits (no CHSI step, no attachments for a Hunan household)
     page.goto("/h5/#form")
     screen(page, "form")
     page.locator("#enroll-form [name=major]").select_option("530302")
-    snap(page, "11-h5-form")
+    snap(page, "12-h5-form")
     page.click("#form-save")
     screen(page, "submit")
 
@@ -187,7 +201,7 @@ def submit_with_countdown(page: Page) -> None:
     confirm = page.locator("#submit-confirm")
     expect(confirm).to_be_disabled()
     expect(confirm).to_contain_text("秒")
-    snap(page, "12-h5-submit-countdown")
+    snap(page, "13-h5-submit-countdown")
     expect(confirm).to_be_enabled(timeout=10_000)
     confirm.click()
     page.click("#submit-done")
@@ -199,7 +213,7 @@ def submit_with_countdown(page: Page) -> None:
     page.locator("#enroll-form [name=email]").fill("kaosheng@example.com")
     page.click("#form-save")
     screen(page, "mine")
-    snap(page, "13-h5-my-application")
+    snap(page, "14-h5-my-application")
 
 
 def console_login(page: Page, username: str, password: str) -> None:
@@ -216,7 +230,7 @@ def examiner_approves(page: Page, stack: RunningStack, application_id: str) -> N
     row = page.locator(f'#queue tr[data-id="{application_id}"]')
     expect(row).to_be_visible()
     expect(page.locator('#counts [data-status="SUBMITTED"] b')).to_have_text("1")
-    snap(page, "14-console-queue")
+    snap(page, "15-console-queue")
     page.keyboard.press("k")  # j/k move the selection, Enter opens it
     page.keyboard.press("Enter")
     expect(page.locator("#case")).to_have_attribute("data-state", "SUBMITTED")
@@ -226,15 +240,15 @@ def examiner_approves(page: Page, stack: RunningStack, application_id: str) -> N
     expect(page.locator("#audit tbody tr").first).to_be_visible()
     page.keyboard.press("c")
     expect(page.locator("#case")).to_have_attribute("data-state", "UNDER_REVIEW")
-    snap(page, "15-console-case")
+    snap(page, "16-console-case")
     page.keyboard.press("t")  # the return dialog: per-item reasons
     expect(page.locator("[data-item=photo]")).to_be_visible()
-    snap(page, "16-console-return-reasons")
+    snap(page, "17-console-return-reasons")
     page.keyboard.press("Escape")
     page.keyboard.press("a")
     page.keyboard.press("Enter")
     expect(page.locator("#case")).to_have_attribute("data-state", "APPROVED")
-    snap(page, "17-console-approved")
+    snap(page, "18-console-approved")
 
 
 def admin_moves_deadline(page: Page, stack: RunningStack) -> None:
@@ -247,7 +261,7 @@ def admin_moves_deadline(page: Page, stack: RunningStack) -> None:
     period.locator('[data-now="review_deadline"]').click()
     period.locator("button.primary").click()
     expect(page.locator(".period").first).to_have_attribute("data-state", "ISSUED", timeout=60_000)
-    snap(page, "19-console-periods")
+    snap(page, "20-console-periods")
 
 
 def test_candidate_to_ticket_in_the_browser(stack: RunningStack, browser: Browser) -> None:
@@ -255,7 +269,7 @@ def test_candidate_to_ticket_in_the_browser(stack: RunningStack, browser: Browse
     h5 = new_page(browser, H5, stack.url)
     register_with_wrong_code_first(h5, pair.identity.id_number, stack.url)
     id_card_and_photo(h5, pair)
-    liveness_by_file_burst(h5)
+    liveness_camera_then_file_burst(h5)
     notice_and_form(h5)
     submit_with_countdown(h5)
     token = h5.evaluate("localStorage.getItem('ruji.h5.token')")
@@ -265,14 +279,14 @@ def test_candidate_to_ticket_in_the_browser(stack: RunningStack, browser: Browse
     console = new_page(browser, CONSOLE, stack.url)
     examiner_approves(console, stack, application_id)
     expect(h5.locator("#state-label")).to_have_text("审核通过")  # the H5 refreshes itself
-    snap(h5, "18-h5-approved")
+    snap(h5, "19-h5-approved")
 
     admin_moves_deadline(console, stack)
     expect(h5.locator("#ticket-number")).to_have_text(re.compile(r"^\d{12}$"))
-    snap(h5, "20-h5-ticket-number")
+    snap(h5, "21-h5-ticket-number")
 
     closed = new_page(browser, H5, stack.url)
     closed.goto("/h5/")
     expect(closed.locator("#window-closed")).to_contain_text("非新生入籍时间，请等待入籍考期开启！")
-    snap(closed, "21-h5-window-closed")
+    snap(closed, "22-h5-window-closed")
     assert h5.js_errors == [] and console.js_errors == [] and closed.js_errors == []

@@ -56,7 +56,7 @@ function camera(ctx, challenge, list, err) {
         throw { message: "无法打开摄像头，请允许使用摄像头，或从相册选择连拍照片" };
       }
       video.srcObject = stream;
-      const go = h("button", { type: "button", class: "primary", text: "开始录制，按提示依次完成动作" });
+      const go = h("button", { type: "button", class: "primary", id: "camera-record", text: "开始录制，按提示依次完成动作" });
       go.addEventListener("click", () => busy(go, "请按提示完成动作…", record, err));
       clear(box, video, go);
     }, err),
@@ -91,7 +91,7 @@ function challengeView(ctx, root, challenge) {
   const list = h("ol", { class: "actions-list", id: "liveness-actions" }, challenge.actions.map((a) => h("li", { "data-action": a, text: ACTIONS[a] || a })));
   const left = h("span", { id: "liveness-left" });
   const expires = new Date(challenge.expires_at).getTime();
-  const again = h("button", { type: "button", class: "secondary", text: "重新开始核验", hidden: true, onclick: () => start(ctx, again, err) });
+  const again = h("button", { type: "button", class: "secondary", id: "liveness-again", text: "重新开始核验", hidden: true, onclick: () => start(ctx, again, err) });
   const tick = () => {
     const s = Math.max(0, Math.round((expires - Date.now()) / 1000));
     left.textContent = s > 0 ? `请在 ${s} 秒内完成` : "本次核验已超时，请重新开始";

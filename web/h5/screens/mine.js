@@ -13,7 +13,7 @@ const PROGRESS = [
   ["APPROVED", "审核通过"],
   ["TICKET_ISSUED", "生成准考证号"],
 ];
-const ORDER = { SUBMITTED: 0, RETURNED: 0, UNDER_REVIEW: 1, APPROVED: 2, REJECTED: 2, TICKET_ISSUED: 3 };
+const ORDER = { SUBMITTED: 0, RETURNED: 0, UNDER_REVIEW: 1, APPROVED: 2, REJECTED: 2, TICKET_ISSUED: 4 };
 
 const ITEMS = { id_card: "身份证", photo: "寸照", face: "人脸核验", form: "报名信息", chsi: "学信网校验", other: "其他" };
 
