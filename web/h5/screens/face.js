@@ -46,6 +46,7 @@ function camera(ctx, challenge, list, err) {
     }
     frames.push(await grab());
     stream.getTracks().forEach((t) => t.stop());
+    video.hidden = true;
     await send(ctx, challenge, frames, err);
   };
   start.addEventListener("click", () =>
@@ -103,6 +104,8 @@ function challengeView(ctx, root, challenge) {
   const origShow = err.show;
   err.show = (e, extra) => {
     origShow(e, extra);
+    clearInterval(timer);
+    left.textContent = "本次动作提示已使用，请点击「重新开始核验」获取新的动作提示。";
     again.hidden = false; // a challenge is single use: any refusal needs a new one
   };
   root.append(
