@@ -27,7 +27,7 @@ from infra.migrations import require_current_schema
 from infra.otp import OtpService
 from infra.sms import build_sms_provider
 from infra.storage import build_object_store
-from infra.temporal import connect
+from infra.temporal import connect, workflow_runner
 from workflows.enrollment import EnrollmentWorkflow
 from workflows.period import EnrollmentPeriodWorkflow
 
@@ -59,6 +59,7 @@ def enrollment_worker(client: Client, settings: Settings, executor: ThreadPoolEx
             chsi.issue_chsi_codes,
         ],
         activity_executor=executor,
+        workflow_runner=workflow_runner(),
     )
 
 

@@ -101,7 +101,7 @@ class EnrollmentWorkflow:
         self.closes_at = inp.closes_at
         self.lock = asyncio.Lock()
         self.projected_audit = len(self.s.history) if inp.state else 0
-        self.projected_docs: set[str] = set()
+        self.published: dict[object, object] = {}  # search attribute key -> last upserted value
 
     # --- lifecycle ------------------------------------------------------------------------------
     @workflow.run
@@ -200,20 +200,27 @@ class EnrollmentWorkflow:
         self.projected_audit = len(self.s.history)
 
     def _publish(self) -> None:
+        """Search attributes that changed since the last commit, and the Web UI's details. Only
+        changes are upserted: each upsert is a history event and a visibility write."""
         form = self.s.form
         major = MAJORS_BY_CODE.get(form.major) if form else None
+        wanted: dict[object, object] = {
+            search.STATUS: self.s.state.value,
+            search.PERIOD: self.inp.period_id,
+            search.NEEDS_MANUAL_REVIEW: self.s.needs_manual_review,
+            search.REGION: form.region if form else None,
+            search.MAJOR: form.major if form else None,
+            search.LEVEL: major.level.value if major else None,
+            search.SUBMITTED_AT: self.s.submitted_at,
+        }
         updates = [
-            search.STATUS.value_set(self.s.state.value),
-            search.PERIOD.value_set(self.inp.period_id),
-            search.NEEDS_MANUAL_REVIEW.value_set(self.s.needs_manual_review),
+            key.value_set(value)  # type: ignore[attr-defined]
+            for key, value in wanted.items()
+            if value is not None and self.published.get(key) != value
         ]
-        if form:
-            updates += [search.REGION.value_set(form.region), search.MAJOR.value_set(form.major)]
-        if major:
-            updates.append(search.LEVEL.value_set(major.level.value))
-        if self.s.submitted_at:
-            updates.append(search.SUBMITTED_AT.value_set(self.s.submitted_at))
-        workflow.upsert_search_attributes(updates)
+        if updates:
+            workflow.upsert_search_attributes(updates)
+            self.published.update({k: v for k, v in wanted.items() if v is not None})
         workflow.set_current_details(self._details_markdown())
 
     def _details_markdown(self) -> str:
@@ -325,7 +332,7 @@ class EnrollmentWorkflow:
         async with self.lock:
             phone = self.inp.identity.phone
             try:
-                sent: SendCodeResult = await workflow.execute_activity(
+                sent: SendCodeResult = await workflow.execute_local_activity(
                     SEND_SMS_CODE,
                     SendCodeRequest(phone=phone, client_ip=inp.client_ip),
                     result_type=SendCodeResult,
@@ -346,7 +353,7 @@ class EnrollmentWorkflow:
         """Also the login of a returning candidate: the same application, whatever its state."""
         async with self.lock:
             try:
-                await workflow.execute_activity(
+                await workflow.execute_local_activity(
                     CHECK_SMS_CODE,
                     CheckCodeRequest(phone=self.inp.identity.phone, code=inp.code),
                     start_to_close_timeout=SHORT_CALL_TIMEOUT,
@@ -895,7 +902,7 @@ class EnrollmentWorkflow:
             raise business_refusal(err) or err from None
 
     async def _notify(self, event: str, text: str) -> None:
-        await workflow.execute_activity(
+        await workflow.execute_local_activity(
             NOTIFY_CANDIDATE,
             Notification(
                 workflow_id=self.inp.application_id,

@@ -1,4 +1,4 @@
-"""The read-model projection on SQLite and Postgres: retries and reordering never move a row back."""
+"""The read-model projection on SQLite and Postgres: retries and reordering never go backwards."""
 
 from __future__ import annotations
 
@@ -15,9 +15,16 @@ from infra.db import Application, AuditEvent, Document
 
 def snap(version: int, status: str, audit: list[AuditEntry], docs=()) -> ApplicationSnapshot:
     return ApplicationSnapshot(
-        workflow_id="enroll-x-1", period_id="2026-2", version=version, status=status,
-        identity_hash="h" * 64, phone_hash="p" * 64, id_masked="430**********0012",
-        phone_masked="139****5678", audit=audit, documents=list(docs),
+        workflow_id="enroll-x-1",
+        period_id="2026-2",
+        version=version,
+        status=status,
+        identity_hash="h" * 64,
+        phone_hash="p" * 64,
+        id_masked="430**********0012",
+        phone_masked="139****5678",
+        audit=audit,
+        documents=list(docs),
     )
 
 

@@ -1,4 +1,4 @@
-"""SMS one-time codes against the read-model DB, on SQLite and Postgres: every limit of DESIGN.md."""
+"""SMS one-time codes against the read model, on SQLite and Postgres: every DESIGN.md limit."""
 
 from __future__ import annotations
 
@@ -56,7 +56,9 @@ def test_sixth_try_fails_even_when_right(service):
     for attempt in range(1, otp.MAX_WRONG_TRIES + 1):
         with pytest.raises(RefusedError) as err:
             service.check_code(PHONE, wrong, now=now)
-        assert code_of(err) == ("SMS_CODE_LOCKED" if attempt == otp.MAX_WRONG_TRIES else "SMS_CODE_WRONG")
+        assert code_of(err) == (
+            "SMS_CODE_LOCKED" if attempt == otp.MAX_WRONG_TRIES else "SMS_CODE_WRONG"
+        )
     with pytest.raises(RefusedError) as err:
         service.check_code(PHONE, code, now=now)
     assert code_of(err) == "SMS_CODE_LOCKED"

@@ -26,6 +26,7 @@ from domain.vision import IdType
 from infra.db import SmsMessage
 from infra.otp import OtpService
 from infra.sms import OutboxProvider
+from infra.temporal import workflow_runner
 from tests.stand_ins import VISION_STAND_INS
 from workflows.enrollment import EnrollmentWorkflow
 from workflows.period import EnrollmentPeriodWorkflow
@@ -76,9 +77,9 @@ class Harness:
                     *self.extra_activities,
                 ],
                 activity_executor=executor,
-                workflow_failure_exception_types=[
-                    Exception
-                ],  # a bug fails the test at once, not by timeout
+                # a bug fails the test at once, not by timeout
+                workflow_failure_exception_types=[Exception],
+                workflow_runner=workflow_runner(),
             ),
             Worker(
                 self.env.client,

