@@ -153,10 +153,12 @@ async def measure(apps: int, concurrency: int) -> dict:
         ceiling_s = await in_waves(apps, concurrency, lambda i: noop(stack, i, run_id))
         latencies: list[float] = []
         real_s = await in_waves(apps, concurrency, lambda i: lifecycle(stack, i, run_id, latencies))
+        database = stack.database
     latencies.sort()
     apps_per_s, ceiling = apps / real_s, apps / ceiling_s
     return {
         "mode": "bench mode: vision activities answered instantly",
+        "read_model": database,
         "apps": apps, "concurrency": concurrency, "updates_per_app": UPDATES_PER_APP,
         "apps_per_s": round(apps_per_s, 2), "ceiling_apps_per_s": round(ceiling, 2),
         "ratio": round(apps_per_s / ceiling, 3),

@@ -5,10 +5,12 @@ instantly by the stand-ins of tests/stand_ins.py, so orchestration is measured, 
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import sys
 import tempfile
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
@@ -53,6 +55,7 @@ class Stack:
     env: WorkflowEnvironment
     engine: Engine
     workdir: Path
+    database: str  # which read model the figures were measured on
 
     @property
     def client(self) -> Client:
@@ -91,7 +94,7 @@ class BenchStack:
             ],
         )  # fmt: skip
         self._stack.push_async_callback(env.shutdown)
-        engine = make_engine(f"sqlite:///{workdir / 'read.db'}")
+        engine = self._read_model(workdir)
         create_schema(engine)
         provider = OutboxProvider()
         sms = SmsActivities(engine, provider, OtpService(engine, provider, SECRET))
@@ -117,7 +120,32 @@ class BenchStack:
             workers.append(Worker(env.client, task_queue=VISION_QUEUE, activities=VISION_STAND_INS))
         for worker in workers:
             await self._stack.enter_async_context(worker)
-        return Stack(env=env, engine=engine, workdir=workdir)
+        return Stack(env=env, engine=engine, workdir=workdir, database=self.database)
+
+    def _read_model(self, workdir: Path) -> Engine:
+        """PostgreSQL (what production runs) when RUJI_BENCH_POSTGRES_URL or the local server
+        answers — in a fresh database dropped on exit; else a SQLite file (what `make dev` runs)."""
+        url = os.environ.get("RUJI_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+        admin = make_engine(url)
+        try:
+            with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                name = f"ruji_bench_{uuid.uuid4().hex[:10]}"
+                conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+        except Exception:
+            admin.dispose()
+            self.database = "sqlite"
+            return make_engine(f"sqlite:///{workdir / 'read.db'}")
+        self.database = "postgresql"
+
+        def drop() -> None:
+            engine.dispose()
+            with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            admin.dispose()
+
+        engine = make_engine(url.rsplit("/", 1)[0] + f"/{name}")
+        self._stack.callback(drop)
+        return engine
 
     async def __aexit__(self, *exc) -> None:
         await self._stack.aclose()

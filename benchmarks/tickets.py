@@ -1,0 +1,117 @@
+"""`ruji bench tickets --n 10000`: N approved applications, then the review deadline passes and the
+period's coordinator issues admission-ticket numbers: pages numbered in one DB transaction each,
+signals delivered 50 at a time. Measured from the deadline until every application workflow
+has ended in TICKET_ISSUED; duplicates and missing numbers come from an SQL audit."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import func, text
+from sqlmodel import Session, select
+
+from benchmarks.report import record
+from benchmarks.stack import SECRET, TASK_QUEUE, VISION_QUEUE, BenchStack
+from domain.enrollment import EnrollmentInput, EnrollmentState, Identity, Review
+from domain.identity import check_character
+from domain.ids import identity_hash, keyed_hash
+from domain.period import PeriodConfig, PeriodInput
+from domain.states import AppState
+from domain.vision import IdType
+from infra.db import Application, Ticket
+from workflows.enrollment import EnrollmentWorkflow
+from workflows.period import EnrollmentPeriodWorkflow
+
+AREAS = tuple(f"{a:02d}" for a in range(1, 15))
+START_CONCURRENCY = 100
+
+
+def _id_number(i: int) -> str:
+    first17 = f"4301{i % 100:02d}{1970 + i % 30}0{1 + i % 9}1{i % 9}{i % 1000:03d}"
+    return first17 + check_character(first17)
+
+
+async def measure(n: int) -> dict:
+    async with BenchStack(vision=False) as stack:
+        period_id, now = f"2026-1-b{uuid.uuid4().hex[:6]}", datetime.now(UTC)
+        inputs = []
+        with Session(stack.engine) as session:
+            for i in range(n):
+                number, phone = _id_number(i), f"135{i:08d}"
+                submitted = now - timedelta(seconds=i)
+                inp = EnrollmentInput(
+                    application_id=f"enroll-{period_id}-{i:06d}", period_id=period_id,
+                    identity=Identity(id_number=number, phone=phone),
+                    identity_hash=identity_hash(SECRET, IdType.RESIDENT_ID, number),
+                    phone_hash=keyed_hash(SECRET, phone), closes_at=now,
+                    vision_task_queue=VISION_QUEUE,
+                    state=EnrollmentState(
+                        state=AppState.APPROVED, created_at=now, submitted_at=submitted,
+                        review=Review(examiner="bench", decision="approved"),
+                    ),
+                )  # fmt: skip
+                session.add(
+                    Application(
+                        workflow_id=inp.application_id, period_id=period_id, status="APPROVED",
+                        version=1, id_hash=inp.identity_hash, phone_hash=inp.phone_hash,
+                        region=AREAS[i % len(AREAS)], submitted_at=submitted,
+                    )
+                )  # fmt: skip
+                inputs.append(inp)
+            session.commit()
+        gate = asyncio.Semaphore(START_CONCURRENCY)
+
+        async def start(inp: EnrollmentInput):
+            async with gate:
+                return await stack.client.start_workflow(
+                    EnrollmentWorkflow.run, inp, id=inp.application_id, task_queue=TASK_QUEUE
+                )
+
+        started_at = time.perf_counter()
+        handles = await asyncio.gather(*(start(inp) for inp in inputs))
+        start_s = time.perf_counter() - started_at
+        deadline = datetime.now(UTC) + timedelta(seconds=2)
+        cfg = PeriodConfig(
+            period_id=period_id, year=2026, window=1, opens_at=now - timedelta(days=30),
+            closes_at=now - timedelta(days=1), review_deadline=deadline,
+        )  # fmt: skip
+        await stack.client.start_workflow(
+            EnrollmentPeriodWorkflow.run, PeriodInput(config=cfg), id=f"period-{period_id}",
+            task_queue=TASK_QUEUE,
+        )  # fmt: skip
+        await asyncio.sleep(max((deadline - datetime.now(UTC)).total_seconds(), 0))
+        issuing_from = time.perf_counter()
+        results = []
+        for chunk in range(0, n, 1000):
+            results += await asyncio.gather(*(h.result() for h in handles[chunk : chunk + 1000]))
+        seconds = time.perf_counter() - issuing_from
+
+        with Session(stack.engine) as session:
+            tickets = session.exec(select(func.count()).select_from(Ticket)).one()
+            distinct = session.exec(text("select count(distinct number) from ticket")).one()[0]
+            missing = session.exec(
+                text(
+                    "select count(*) from application a left join ticket t "
+                    "on t.workflow_id = a.workflow_id where t.workflow_id is null"
+                )
+            ).one()[0]
+    return {
+        "n": n, "seconds": round(seconds, 1), "tickets_per_s": round(n / seconds, 1),
+        "duplicates": tickets - distinct, "missing": missing,
+        "all_ticket_issued": all(r == AppState.TICKET_ISSUED for r in results),
+        "workflow_starts_s": round(start_s, 1),
+        "read_model": stack.database,
+    }  # fmt: skip
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="ruji bench tickets")
+    parser.add_argument("--n", type=int, default=10_000)
+    args = parser.parse_args(argv)
+    result = asyncio.run(measure(args.n))
+    record("tickets", result, {"duplicates": "= 0", "missing": "= 0"})
+    return 0 if result["duplicates"] == 0 and result["missing"] == 0 else 1
