@@ -26,7 +26,10 @@ export function clear(el, ...children) {
 export function errorBox() {
   const box = h("div", { class: "err", role: "alert", hidden: true });
   box.show = (err, extra = []) => {
-    clear(box, h("p", { class: "err-msg", text: err.message || String(err) }), extra);
+    const bug = err instanceof TypeError || err instanceof ReferenceError;
+    if (bug) console.error(err); // a bug of the page, not a refusal: no English to the user
+    const message = bug ? "页面出错，请刷新后重试" : err.message || String(err);
+    clear(box, h("p", { class: "err-msg", text: message }), extra);
     box.hidden = false;
     box.scrollIntoView({ block: "nearest" });
   };

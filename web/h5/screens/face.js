@@ -28,23 +28,22 @@ function camera(ctx, challenge, list, err) {
     const items = [...list.children];
     const grab = () =>
       new Promise((resolve) => {
-        const w = video.videoWidth, ht = video.videoHeight;
-        canvas.width = w;
-        canvas.height = ht;
-        canvas.getContext("2d").drawImage(video, 0, 0, w, ht);
-        canvas.toBlob((b) => resolve(b), "image/jpeg", 0.9);
-      });
+        canvas.width = video.videoWidth;
+        canvas.height = video.videoHeight;
+        canvas.getContext("2d").drawImage(video, 0, 0, canvas.width, canvas.height);
+        canvas.toBlob(resolve, "image/jpeg", 0.9);
+      }).then((blob) => blob && frames.push(blob));
     const wait = (ms) => new Promise((r) => setTimeout(r, ms));
-    frames.push(await grab());
+    await grab();
     for (const item of items) {
       item.classList.add("now");
       for (let i = 0; i < SECONDS_PER_ACTION * FPS && frames.length < MAX_FRAMES - 1; i++) {
         await wait(1000 / FPS);
-        frames.push(await grab());
+        await grab();
       }
       item.classList.remove("now");
     }
-    frames.push(await grab());
+    await grab();
     stream.getTracks().forEach((t) => t.stop());
     video.hidden = true;
     await send(ctx, challenge, frames, err);
@@ -57,6 +56,7 @@ function camera(ctx, challenge, list, err) {
         throw { message: "无法打开摄像头，请允许使用摄像头，或从相册选择连拍照片" };
       }
       video.srcObject = stream;
+      await new Promise((resolve) => (video.readyState >= 2 ? resolve() : video.addEventListener("loadeddata", resolve, { once: true })));
       const go = h("button", { type: "button", class: "primary", id: "camera-record", text: "开始录制，按提示依次完成动作" });
       go.addEventListener("click", () => busy(go, "请按提示完成动作…", record, err));
       clear(box, video, go);
