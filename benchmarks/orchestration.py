@@ -77,7 +77,9 @@ async def timed(latencies: list[float], call):
     return result
 
 
-async def lifecycle(stack: Stack, i: int, run_id: str, lat: list[float]) -> None:
+async def lifecycle(
+    stack: Stack, i: int, run_id: str, lat: list[float], stop_before: str | None = None
+) -> None:
     number, phone = _id_number(i), f"137{i:08d}"
     digest = identity_hash(SECRET, IdType.RESIDENT_ID, number)
     inp = EnrollmentInput(
@@ -120,6 +122,8 @@ async def lifecycle(stack: Stack, i: int, run_id: str, lat: list[float]) -> None
     await timed(lat, u(EnrollmentWorkflow.accept_notice))
     await timed(lat, u(EnrollmentWorkflow.save_form, FORM))
     await timed(lat, u(EnrollmentWorkflow.submit))
+    if stop_before == "claim":
+        return
     await timed(lat, u(EnrollmentWorkflow.claim, ExaminerAction(examiner="bench")))
     await timed(lat, u(EnrollmentWorkflow.approve, ExaminerAction(examiner="bench")))
 

@@ -28,8 +28,9 @@ from activities.tickets import TicketActivities
 from domain import search
 from domain.ids import keyed_hash
 from infra.codec import EncryptionCodec, build_data_converter
-from infra.db import SmsMessage, create_schema, make_engine
+from infra.db import SmsMessage, make_engine
 from infra.keyring import new_key_entry, parse_key_ring
+from infra.migrations import upgrade
 from infra.otp import OtpService
 from infra.sms import OutboxProvider
 from infra.temporal import workflow_runner
@@ -56,6 +57,18 @@ class Stack:
     engine: Engine
     workdir: Path
     database: str  # which read model the figures were measured on
+    codec_keys: str  # the key ring, for processes that join this stack (e.g. an API)
+
+    def env_for_api(self) -> dict[str, str]:
+        """RUJI_* settings that make `ruji api` serve this stack."""
+        return {
+            "RUJI_ENV": "dev", "RUJI_VAR_DIR": str(self.workdir),
+            "RUJI_TEMPORAL_ADDRESS": self.env.client.service_client.config.target_host,
+            "RUJI_DATABASE_URL": self.engine.url.render_as_string(hide_password=False),
+            "RUJI_CODEC_KEYS": self.codec_keys, "RUJI_IDENTITY_HMAC_KEY": SECRET,
+            "RUJI_SECRET_KEY": "bench-token-key", "RUJI_ENROLLMENT_TASK_QUEUE": TASK_QUEUE,
+            "RUJI_VISION_TASK_QUEUE": VISION_QUEUE,
+        }  # fmt: skip
 
     @property
     def client(self) -> Client:
@@ -82,7 +95,8 @@ class BenchStack:
 
     async def __aenter__(self) -> Stack:
         workdir = Path(self._stack.enter_context(tempfile.TemporaryDirectory(prefix="ruji-bench-")))
-        codec = EncryptionCodec(parse_key_ring(new_key_entry("bench")))
+        self.codec_keys = new_key_entry("bench")
+        codec = EncryptionCodec(parse_key_ring(self.codec_keys))
         env = await WorkflowEnvironment.start_local(
             dev_server_existing_path=temporal_binary(),
             data_converter=build_data_converter(codec),
@@ -95,7 +109,7 @@ class BenchStack:
         )  # fmt: skip
         self._stack.push_async_callback(env.shutdown)
         engine = self._read_model(workdir)
-        create_schema(engine)
+        upgrade(engine)  # migrated like production, so an API process may serve on it
         provider = OutboxProvider()
         sms = SmsActivities(engine, provider, OtpService(engine, provider, SECRET))
         records, tickets = RecordActivities(engine), TicketActivities(engine, env.client)
@@ -120,7 +134,10 @@ class BenchStack:
             workers.append(Worker(env.client, task_queue=VISION_QUEUE, activities=VISION_STAND_INS))
         for worker in workers:
             await self._stack.enter_async_context(worker)
-        return Stack(env=env, engine=engine, workdir=workdir, database=self.database)
+        return Stack(
+            env=env, engine=engine, workdir=workdir, database=self.database,
+            codec_keys=self.codec_keys,
+        )  # fmt: skip
 
     def _read_model(self, workdir: Path) -> Engine:
         """PostgreSQL (what production runs) when RUJI_BENCH_POSTGRES_URL or the local server
