@@ -125,6 +125,7 @@ class PhotoStep(BaseModel):
     last_upload: StoredObject | None = None
     last_report: PhotoReport | None = None
     pending_fix: StoredObject | None = None
+    pending_fix_report: PhotoReport | None = None
     official: StoredObject | None = None
     original: StoredObject | None = None  # kept for the examiner when a fix was accepted
 

@@ -101,6 +101,8 @@ def banner(
         f"  Temporal Web UI    http://127.0.0.1:{args.ui_port}",
         f"  Temporal gRPC      127.0.0.1:{args.temporal_port}",
         f"  API docs           {api}/docs",
+        f"  candidate H5       {api}/h5/",
+        f"  examiner console   {api}/console/",
         f"  CHSI simulator     http://127.0.0.1:{args.chsi_port}/docs",
         f"  {period_line}",
         f"  demo accounts (kept in {creds}):",

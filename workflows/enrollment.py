@@ -444,7 +444,7 @@ class EnrollmentWorkflow:
                 CHECK_PHOTO, CheckPhotoInput(photo=inp.photo, filename=inp.filename), PhotoReport
             )
             self.s.photo.last_upload, self.s.photo.last_report = inp.photo, report
-            self.s.photo.pending_fix = None
+            self.s.photo.pending_fix = self.s.photo.pending_fix_report = None
             if not report.passed:
                 await self._commit("candidate", "photo_refused")
                 raise refusal("PHOTO_NOT_COMPLIANT", details=report.model_dump(mode="json"))
@@ -471,7 +471,10 @@ class EnrollmentWorkflow:
                 FixPhotoResult,
             )
             if result.fixed and result.report.passed:
-                self.s.photo.pending_fix = result.fixed
+                self.s.photo.pending_fix, self.s.photo.pending_fix_report = (
+                    result.fixed,
+                    result.report,
+                )
             return result
 
     @fix_photo.validator
@@ -483,8 +486,10 @@ class EnrollmentWorkflow:
     @workflow.update
     async def accept_fixed_photo(self) -> ApplicationView:
         async with self.lock:
-            self.s.photo.original = self.s.photo.last_upload
-            self.s.photo.official, self.s.photo.pending_fix = self.s.photo.pending_fix, None
+            photo = self.s.photo
+            photo.original = photo.last_upload
+            photo.official, photo.last_report = photo.pending_fix, photo.pending_fix_report
+            photo.pending_fix = photo.pending_fix_report = None
             self._accept_photo()
             await self._commit("candidate", "photo_fix_accepted")
             return self.view()

@@ -248,3 +248,4 @@ async def test_refused_photo_can_be_fixed_and_the_original_is_kept(harness, time
     case = await handle.query(EnrollmentWorkflow.case_file)
     assert case.state.photo.official.key == fixed.fixed.key
     assert case.state.photo.original.key == "a/bad-photo.jpg"  # kept for the examiner
+    assert view.photo_report.passed  # the report shown is the official (fixed) photo's
