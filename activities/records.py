@@ -82,12 +82,16 @@ class RecordActivities:
                     phone_hash=snap.phone_hash,
                     version=-1,
                 )
-            if snap.version > row.version:
+            # Equal versions are the same commit made again: a retry, or the workflow re-running
+            # an update whose workflow task was lost (worker killed, server restarted) after this
+            # projection had already run. The later one is what the history kept, so it wins.
+            if snap.version >= row.version:
                 for name in _APPLICATION_FIELDS:
                     setattr(row, name, getattr(snap, name))
                 self._seal(row, snap)
                 row.updated_at = utcnow()
                 session.add(row)
+                self._sync_documents(session, snap)
             known_seq = set(
                 session.exec(
                     select(AuditEvent.seq).where(AuditEvent.workflow_id == snap.workflow_id)
@@ -104,25 +108,27 @@ class RecordActivities:
                             at=entry.at,
                         )
                     )
-            known_docs = set(
-                session.exec(
-                    select(Document.kind, Document.object_key).where(
-                        Document.workflow_id == snap.workflow_id
-                    )
+            session.commit()
+
+    @staticmethod
+    def _sync_documents(session: Session, snap: ApplicationSnapshot) -> None:
+        """The rows mirror the case's current documents. Rows only added would keep the objects
+        of an attempt the workflow discarded (its projection ran, its workflow task was lost)
+        beside those of the attempt that counted, as two ID portraits for one card."""
+        wanted = {(doc.kind, doc.file.key): doc.file for doc in snap.documents}
+        for row in session.exec(select(Document).where(Document.workflow_id == snap.workflow_id)):
+            if wanted.pop((row.kind, row.object_key), None) is None:
+                session.delete(row)
+        for (kind, key), file in wanted.items():
+            session.add(
+                Document(
+                    workflow_id=snap.workflow_id,
+                    kind=kind,
+                    object_key=key,
+                    sha256=file.sha256,
+                    size=file.size,
                 )
             )
-            for doc in snap.documents:
-                if (doc.kind, doc.file.key) not in known_docs:
-                    session.add(
-                        Document(
-                            workflow_id=snap.workflow_id,
-                            kind=doc.kind,
-                            object_key=doc.file.key,
-                            sha256=doc.file.sha256,
-                            size=doc.file.size,
-                        )
-                    )
-            session.commit()
 
     @activity.defn(name=UPSERT_PERIOD)
     def upsert_period(self, snap: PeriodSnapshot) -> None:

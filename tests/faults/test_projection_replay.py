@@ -1,0 +1,42 @@
+"""The read model after a lost workflow task: the projection (a local activity) ran for an
+attempt the history never kept, and the workflow then made the same commit again with other
+object keys. The row and its documents must end as the kept attempt says."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, select
+from temporalio.testing import ActivityEnvironment
+
+from activities.records import RecordActivities
+from domain.objects import StoredObject
+from domain.records import ApplicationSnapshot, DocumentEntry
+from infra.db import Application, Document
+
+
+def snap(version: int, status: str, portrait: str) -> ApplicationSnapshot:
+    doc = DocumentEntry(
+        kind="id_portrait", file=StoredObject(key=portrait, sha256="0" * 64, size=3)
+    )
+    return ApplicationSnapshot(
+        workflow_id="enroll-x-9",
+        period_id="2026-2",
+        version=version,
+        status=status,
+        identity_hash="h" * 64,
+        phone_hash="p" * 64,
+        id_masked="430**********0012",
+        phone_masked="139****5678",
+        documents=[doc],
+    )
+
+
+def test_commit_made_again_after_a_lost_task_replaces_the_discarded_one(any_engine):
+    records, env = RecordActivities(any_engine), ActivityEnvironment()
+    env.run(records.project_application, snap(4, "ID_PENDING", "w/id/portrait-lost.jpg"))
+    env.run(records.project_application, snap(4, "ID_PENDING", "w/id/portrait-kept.jpg"))
+    env.run(records.project_application, snap(3, "REGISTERED", "w/id/portrait-old.jpg"))  # late
+    with Session(any_engine) as s:
+        keys = s.exec(select(Document.object_key).where(Document.workflow_id == "enroll-x-9"))
+        assert list(keys) == ["w/id/portrait-kept.jpg"]
+        row = s.get(Application, "enroll-x-9")
+        assert row is not None and (row.version, row.status) == (4, "ID_PENDING")
