@@ -38,6 +38,9 @@ MESSAGES: dict[str, str] = {
     "PERIOD_NOT_FOUND": "未找到入籍考期",
     "DEADLINE_INVALID": "审核截止时间不正确",
     "CHSI_NOT_NEEDED": "该层次无需学信网校验",
+    "CHSI_UNAVAILABLE": (
+        "学信网暂时无法连接，请稍后重试，或选择「学信网校验失败」后上传学历或学籍证明"
+    ),
     "ATTACHMENT_NOT_REQUIRED": "无需上传该材料",
 }
 

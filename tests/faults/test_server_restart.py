@@ -36,7 +36,9 @@ async def restart_server(stack: FaultStack, rng: random.Random, done: asyncio.Ev
 
 async def test_server_restarted_mid_run_loses_and_duplicates_nothing(stack):
     seed = fault_seed()
+    starts = {w: stack.procs[w].starts for w in ("enrollment", "vision")}
     outcome = await run_lifecycle(stack, N, restart_server, seed, phone_prefix="1392")
     report(f"server restarts (seed {seed})", outcome)
     assert len(outcome.faults) == len(RESTARTS), "the run ended before every restart"
-    assert all(stack.procs[w].starts == 1 for w in ("enrollment", "vision")) or True
+    # the worker processes rode the outages out and reconnected on their own
+    assert {w: stack.procs[w].starts for w in starts} == starts
