@@ -14,13 +14,14 @@ from tests.faults.stack import FaultStack
 N = 20
 #: the vision kill comes early: a check caught in flight waits out VISION_TIMEOUT (2 min, no
 #: heartbeat), and early it overlaps the rest of the run instead of adding to it
-KILLS = ["vision", "enrollment", "enrollment", "enrollment", "enrollment"]
+KILLS = ["vision", "enrollment", "enrollment", "vision", "enrollment", "enrollment"]
 #: time the system runs between two kills, and how long a killed worker stays down
-UP_S, DOWN_S = (1.0, 4.0), (0.2, 2.0)
+UP_S, DOWN_S = (0.5, 2.5), (0.2, 2.0)
 
 
 async def kill_workers(stack: FaultStack, rng: random.Random, done: asyncio.Event) -> list[str]:
-    """SIGKILL each worker of KILLS (the vision one among the first two) at random moments."""
+    """SIGKILL each worker of KILLS (the first vision kill among the first two) at random
+    moments; a worker is killed again only after it came back and polled."""
     order = KILLS[:]
     if rng.random() < 0.5:
         order[0], order[1] = order[1], order[0]
