@@ -235,7 +235,9 @@ def examiner_approves(page: Page, stack: RunningStack, application_id: str) -> N
     page.keyboard.press("Enter")
     expect(page.locator("#case")).to_have_attribute("data-state", "SUBMITTED")
     expect(page.locator("#ocr-table tbody tr")).to_have_count(10)
-    expect(page.locator("#photo-report tr.failed").first).to_be_visible()  # the original's report
+    # the official photo is the accepted fix: its report is the one shown, every rule met
+    expect(page.locator("#photo-report tbody tr").first).to_be_visible()
+    expect(page.locator("#photo-report tr.failed")).to_have_count(0)
     expect(page.locator("#face-matches tbody tr")).to_have_count(2)
     expect(page.locator("#audit tbody tr").first).to_be_visible()
     page.keyboard.press("c")

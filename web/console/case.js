@@ -51,7 +51,7 @@ function photo(c, files) {
   return section(
     "寸照",
     h("div", { class: "imgs" }, img(files.photo, files.photo_original ? "寸照（自动修正后）" : "寸照"), files.photo_original ? img(files.photo_original, "考生上传的原图") : null),
-    files.photo_original ? h("p", { class: "tag warn", text: "考生采用了系统自动修正（裁剪/缩放/转码）的照片，下表为原图的检测结果" }) : null,
+    files.photo_original ? h("p", { class: "tag warn", text: "考生采用了系统自动修正（裁剪/缩放/转码）的照片，下表为修正后照片的检测结果" }) : null,
     h(
       "table",
       { class: "grid compact", id: "photo-report" },
