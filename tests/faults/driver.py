@@ -51,7 +51,7 @@ CALL_TIMEOUT = 20.0
 #: between two attempts of a failed call: the server or worker is on its way back
 RETRY_PAUSE = 0.5
 EXAMINER = "ex-fault"
-COOLDOWN_PAUSE = 2.0
+COOLDOWN_PAUSE = 5.0
 TRANSIENT = (RPCError, WorkflowUpdateRPCTimeoutOrCancelledError, TimeoutError)
 #: refusals a candidate can meet when a process died at the wrong moment, with the step still
 #: not done; the driver recovers the way a person would (ask for a new code, start again)

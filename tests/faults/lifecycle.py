@@ -7,6 +7,7 @@ import asyncio
 import os
 import random
 import time
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
@@ -103,11 +104,12 @@ async def run_lifecycle(
 
 def report(title: str, out: Outcome) -> None:
     """Printed with -s / on failure: what the run did, to compare runs of one seed."""
+    refusals = Counter(f"{r.step} {r.code}" for r in out.journal.refusals)
     lines = [
         f"{title}: {out.n} applications approved after {out.approved_after:.0f} s, "
         f"ticketed after {out.seconds:.0f} s",
         f"  faults ({len(out.faults)}): {'; '.join(out.faults)}",
         f"  client retries: {out.journal.retries}; refusals met: "
-        + (", ".join(f"c{r.candidate} {r.step} {r.code}" for r in out.journal.refusals) or "none"),
+        + (", ".join(f"{k} ×{v}" for k, v in refusals.most_common()) or "none"),
     ]
     print("\n".join(lines))  # noqa: T201
