@@ -91,10 +91,14 @@ class S3ObjectStore:
         self.client.delete_object(Bucket=self.bucket, Key=_safe_key(key))
 
     def exists(self, key: str) -> bool:
+        from botocore.exceptions import ClientError
+
         try:
             self.client.head_object(Bucket=self.bucket, Key=_safe_key(key))
-        except Exception:  # botocore ClientError 404
-            return False
+        except ClientError as exc:  # only "not there" is False; a network fault must surface
+            if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+                return False
+            raise
         return True
 
     def presigned_url(self, key: str, expires_s: int = 300) -> str:

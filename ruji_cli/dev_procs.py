@@ -50,6 +50,15 @@ def find_binary(name: str) -> str:
     return found
 
 
+def _die_with_parent() -> None:
+    """Linux: the child gets SIGTERM if `ruji dev` itself dies (even by SIGKILL), so no stack
+    is left running without its supervisor. Elsewhere a no-op."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
 def exit_code(proc: subprocess.Popen[bytes]) -> int | None:
     """Like `proc.poll()` but leaves the exited child unreaped: while its zombie holds the pid,
     the process-group ID cannot be reused, so a later `killpg` reaches only our group."""
@@ -96,7 +105,7 @@ class Stack:
         self._raise_if_stopping()
         child.proc = subprocess.Popen(
             child.argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT, start_new_session=True,
+            stderr=subprocess.STDOUT, start_new_session=True, preexec_fn=_die_with_parent,
         )  # fmt: skip
         self.children.append(child)
         threading.Thread(target=self._pump, args=(child,), daemon=True).start()
