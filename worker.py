@@ -25,6 +25,7 @@ from infra.logmask import install_log_masking
 from infra.metrics import ObservabilitySettings, install_worker_metrics
 from infra.migrations import require_current_schema
 from infra.otp import OtpService
+from infra.pii import pii_sealer_for
 from infra.sms import build_sms_provider
 from infra.storage import build_object_store
 from infra.temporal import connect, workflow_runner
@@ -38,7 +39,7 @@ def enrollment_worker(client: Client, settings: Settings, executor: ThreadPoolEx
     engine = default_engine()
     provider = build_sms_provider(settings.sms_provider)
     sms = SmsActivities(engine, provider, OtpService(engine, provider, settings.identity_hmac_key))
-    records = RecordActivities(engine)
+    records = RecordActivities(engine, pii_sealer_for(settings))
     tickets = TicketActivities(engine, client)
     chsi = ChsiActivities(
         build_chsi_gateway(settings), settings.chsi_callback_secret, settings.api_base_url
