@@ -58,6 +58,24 @@ def tesseract_lines(rgb: np.ndarray) -> list[OcrLine]:
     return lines
 
 
+def ppocr_v4_lines() -> Callable[[np.ndarray], list[OcrLine]]:
+    """rapidocr-onnxruntime 1.4 (PP-OCRv4 models in its wheel), for `--compare-v4`. It is not a
+    dependency (it needs the plain opencv wheel): install it by hand with
+    `uv pip install --no-deps rapidocr-onnxruntime==1.4.4` to rerun the comparison."""
+    from rapidocr_onnxruntime import RapidOCR
+
+    engine = RapidOCR(intra_op_num_threads=1, use_cls=False)
+
+    def lines(rgb: np.ndarray) -> list[OcrLine]:
+        found, _ = engine(np.ascontiguousarray(rgb[:, :, ::-1]))
+        return [
+            OcrLine(text, float(score), tuple((float(x), float(y)) for x, y in box))
+            for box, text, score in (found or [])
+        ]
+
+    return lines
+
+
 def read_pair(ocr: Callable[[np.ndarray], list[OcrLine]], front: bytes, back: bytes):
     seconds, parsed = [], []
     for data, parse in ((front, parse_front), (back, parse_back)):
@@ -89,11 +107,14 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="ruji bench ocr")
     parser.add_argument("--n", type=int, default=200)
     parser.add_argument("--no-baseline", action="store_true")
+    parser.add_argument("--compare-v4", action="store_true", help="add rapidocr-onnxruntime 1.4")
     args = parser.parse_args(argv)
     reader = IdCardReader(store=None)  # type: ignore[arg-type]  # the bench reads bytes directly
     engines = {"rapidocr": reader.ocr_lines}
     if not args.no_baseline:
         engines["baseline"] = tesseract_lines
+    if args.compare_v4:
+        engines["ppocr_v4"] = ppocr_v4_lines()
     results: dict[str, list] = {name: [] for name in engines}
     seconds: dict[str, list[float]] = {name: [] for name in engines}
     misses: list[str] = []
@@ -113,6 +134,11 @@ def main(argv: list[str]) -> int:
         result["baseline"] = {
             **summary(results["baseline"], seconds["baseline"]),
             "engine": "tesseract 5 chi_sim psm 3",
+        }
+    if args.compare_v4:
+        result["ppocr_v4"] = {
+            **summary(results["ppocr_v4"], seconds["ppocr_v4"]),
+            "engine": "rapidocr-onnxruntime 1.4 PP-OCRv4 mobile det+rec, no cls",
         }
     for miss in misses:
         sys.stderr.write(f"miss {miss}\n")
