@@ -20,6 +20,13 @@ from infra.otp import OtpService
 from infra.sms import SmsProvider, send_once
 
 
+def _run_key() -> str:
+    """Stable across re-runs of one activity: a local activity whose workflow task was lost runs
+    again with the same workflow run and activity ID."""
+    info = activity.info()
+    return f"{info.workflow_id}:{info.workflow_run_id}:{info.activity_id}"
+
+
 class SmsActivities:
     def __init__(self, engine: Engine, provider: SmsProvider, otp: OtpService):
         self.engine = engine
@@ -29,14 +36,16 @@ class SmsActivities:
     @activity.defn(name=SEND_SMS_CODE)
     def send_sms_code(self, req: SendCodeRequest) -> SendCodeResult:
         try:
-            return SendCodeResult(resend_after_s=self.otp.send_code(req.phone, req.client_ip))
+            return SendCodeResult(
+                resend_after_s=self.otp.send_code(req.phone, req.client_ip, request_key=_run_key())
+            )
         except RefusedError as exc:
             raise as_application_error(exc) from None
 
     @activity.defn(name=CHECK_SMS_CODE)
     def check_sms_code(self, req: CheckCodeRequest) -> None:
         try:
-            self.otp.check_code(req.phone, req.code)
+            self.otp.check_code(req.phone, req.code, request_key=_run_key())
         except RefusedError as exc:
             raise as_application_error(exc) from None
 

@@ -105,6 +105,7 @@ class TicketActivities:
                     if exc.status != RPCStatusCode.NOT_FOUND:
                         raise
                     log.warning("ticket for a workflow that no longer runs: %s", grant.workflow_id)
+                activity.heartbeat()  # throttled by the SDK; shows the coordinator we are alive
                 return grant.workflow_id
 
         done = await asyncio.gather(*(deliver(g) for g in inp.grants))

@@ -133,6 +133,10 @@ class SmsCode(SQLModel, table=True):
     expires_at: datetime
     attempts: int = 0
     used: bool = False
+    #: which workflow activity sent / consumed the code, so a re-run of the same activity (a
+    #: lost workflow task replays its local activities) gets the first run's answer
+    sent_for: str = Field(default="", index=True, max_length=200)
+    used_by: str = Field(default="", max_length=200)
 
 
 class SmsMessage(SQLModel, table=True):

@@ -33,12 +33,23 @@ class OtpService:
             self.secret.encode(), f"{phone_hash}:{code}".encode(), hashlib.sha256
         ).hexdigest()
 
-    def send_code(self, phone: str, client_ip: str, now: datetime | None = None) -> int:
-        """Issue a new code and send it. Returns seconds until a resend is allowed."""
+    def send_code(
+        self, phone: str, client_ip: str, now: datetime | None = None, request_key: str = ""
+    ) -> int:
+        """Issue a new code and send it. Returns seconds until a resend is allowed.
+
+        `request_key` names the calling activity run: the same key again answers as the first
+        time (no second code, no cooldown refusal)."""
         now = now or datetime.now(UTC)
         phone_hash = keyed_hash(self.secret, phone)
         day_start = now - timedelta(days=1)
         with Session(self.engine) as session:
+            if request_key:
+                earlier = session.exec(
+                    select(SmsCode).where(SmsCode.sent_for == request_key)
+                ).first()
+                if earlier is not None:  # this activity run already sent it
+                    return int(otp.RESEND_COOLDOWN.total_seconds())
             last = session.exec(
                 select(SmsCode)
                 .where(SmsCode.phone_hash == phone_hash)
@@ -69,6 +80,7 @@ class OtpService:
                 code_hash=self._code_hash(phone_hash, code),
                 created_at=now,
                 expires_at=now + otp.CODE_TTL,
+                sent_for=request_key,
             )
             session.add(row)
             session.commit()
@@ -77,8 +89,11 @@ class OtpService:
         send_once(self.engine, self.provider, f"otp:{row.id}", phone_hash, phone, text)
         return int(otp.RESEND_COOLDOWN.total_seconds())
 
-    def check_code(self, phone: str, code: str, now: datetime | None = None) -> None:
-        """Consume the latest code if it matches; every wrong try is committed before refusing."""
+    def check_code(
+        self, phone: str, code: str, now: datetime | None = None, request_key: str = ""
+    ) -> None:
+        """Consume the latest code if it matches; every wrong try is committed before refusing.
+        A re-run of the activity that consumed it (same `request_key`) succeeds again."""
         now = now or datetime.now(UTC)
         phone_hash = keyed_hash(self.secret, phone)
         with Session(self.engine) as session:
@@ -88,6 +103,8 @@ class OtpService:
                 .order_by(SmsCode.created_at.desc())  # type: ignore[attr-defined]
                 .with_for_update()
             ).first()
+            if row is not None and row.used and request_key and row.used_by == request_key:
+                return
             if row is None or row.used:
                 raise refuse("SMS_NO_CODE")
             if row.attempts >= otp.MAX_WRONG_TRIES:
@@ -101,6 +118,6 @@ class OtpService:
                 if row.attempts >= otp.MAX_WRONG_TRIES:
                     raise refuse("SMS_CODE_LOCKED")
                 raise refuse("SMS_CODE_WRONG", measured=row.attempts, expected=otp.MAX_WRONG_TRIES)
-            row.used = True
+            row.used, row.used_by = True, request_key
             session.add(row)
             session.commit()

@@ -32,7 +32,11 @@ with workflow.unsafe.imports_passed_through():
 
 ISSUE_PAGE_SIZE = 500
 DELIVERY_CONCURRENCY = 50
-TICKET_ACTIVITY_TIMEOUT = timedelta(minutes=5)
+#: One page is numbered in one short transaction; a dead worker is noticed after this, not later.
+NUMBERING_TIMEOUT = timedelta(seconds=60)
+#: Delivery signals 500 workflows; it heartbeats as it goes, so a dead worker shows in 30 s.
+DELIVERY_TIMEOUT = timedelta(minutes=5)
+DELIVERY_HEARTBEAT = timedelta(seconds=30)
 
 
 @workflow.defn
@@ -97,14 +101,15 @@ class EnrollmentPeriodWorkflow:
                     page_size=ISSUE_PAGE_SIZE,
                 ),
                 result_type=NumberPageResult,
-                start_to_close_timeout=TICKET_ACTIVITY_TIMEOUT,
+                start_to_close_timeout=NUMBERING_TIMEOUT,
             )
             if not page.grants:
                 break
             await workflow.execute_activity(
                 DELIVER_TICKETS,
                 DeliverTicketsInput(grants=page.grants, concurrency=DELIVERY_CONCURRENCY),
-                start_to_close_timeout=TICKET_ACTIVITY_TIMEOUT,
+                start_to_close_timeout=DELIVERY_TIMEOUT,
+                heartbeat_timeout=DELIVERY_HEARTBEAT,
             )
             self.st.issued += len(page.grants)
             if workflow.info().is_continue_as_new_suggested():

@@ -1,14 +1,12 @@
 """The SMS activities run as local activities: when the worker dies after one ran but before its
 workflow task completed, the workflow runs it again with the same identity. Found by the
 worker-kill test (a candidate's correct code refused, then 60 s of cooldown). Both re-runs
-should answer as the first run did; they do not yet (the fix needs a column on SmsCode, see
-docs/decisions.md), so these are strict xfails to flip when it lands."""
+answer as the first run did: SmsCode records which activity run sent and consumed a code."""
 
 from __future__ import annotations
 
 import re
 
-import pytest
 from sqlmodel import Session, select
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
@@ -28,7 +26,6 @@ def activities(engine) -> SmsActivities:
     return SmsActivities(engine, provider, OtpService(engine, provider, SECRET))
 
 
-@pytest.mark.xfail(strict=True, reason="check_sms_code is not idempotent per activity run")
 def test_check_run_again_after_a_lost_task_accepts_the_same_code(engine):
     sms, env = activities(engine), ActivityEnvironment()
     env.run(sms.send_sms_code, SendCodeRequest(phone=PHONE, client_ip="10.0.0.1"))
@@ -39,7 +36,6 @@ def test_check_run_again_after_a_lost_task_accepts_the_same_code(engine):
     env.run(sms.check_sms_code, CheckCodeRequest(phone=PHONE, code=code))  # same run again
 
 
-@pytest.mark.xfail(strict=True, reason="send_sms_code is not idempotent per activity run")
 def test_send_run_again_after_a_lost_task_is_not_refused_by_the_cooldown(engine):
     sms, env = activities(engine), ActivityEnvironment()
     first = env.run(sms.send_sms_code, SendCodeRequest(phone=PHONE, client_ip="10.0.0.1"))
