@@ -114,6 +114,7 @@ def banner(
 
 def run(args: argparse.Namespace, stack: Stack) -> int:
     from infra.config import get_settings
+    from infra.db import default_engine
     from ruji_cli import period
     from ruji_cli.db import credentials_path
 
@@ -135,6 +136,7 @@ def run(args: argparse.Namespace, stack: Stack) -> int:
     stack.start(Child("chsi-sim", [*RUJI, "chsi-sim", "--port", str(args.chsi_port)]))
     stack.start(Child("api", [*RUJI, "api", "--port", str(args.api_port)]))
     ensured = asyncio.run(period.ensure(settings, period.default_period(datetime.now(UTC))))
+    period.wait_until_projected(default_engine(), ensured.config.period_id, READY_TIMEOUT)
     stack.wait_for_port("chsi-sim", args.chsi_port, READY_TIMEOUT)
     stack.wait_for_port("api", args.api_port, READY_TIMEOUT)
     period_line = f"{period.describe(ensured)}, run {ensured.run_id}"

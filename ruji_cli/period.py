@@ -65,6 +65,27 @@ async def ensure(settings: Settings, config: PeriodConfig) -> EnsuredPeriod:
     return EnsuredPeriod(workflow_id=handle.id, run_id=handle.result_run_id or "", config=running)
 
 
+def wait_until_projected(engine, period_id: str, timeout_s: float = 60.0) -> str:
+    """The API answers from the read model: until the period workflow has run (the enrollment
+    worker is up) and projected itself, 「非新生入籍时间」 would greet the first visitor. Returns
+    the state the read model shows."""
+    import time
+
+    from sqlmodel import Session
+
+    from infra.db import Period
+
+    deadline = time.monotonic() + timeout_s
+    while True:
+        with Session(engine) as session:
+            row = session.get(Period, period_id)
+            if row is not None and row.state != "SCHEDULED":
+                return row.state
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"period {period_id} not projected after {timeout_s:.0f} s")
+        time.sleep(0.2)  # polling the read model: the worker's write has no event to await
+
+
 async def started_with(client: Client, handle: WorkflowHandle) -> PeriodConfig:
     """The config of the running run, read from its first history event: unlike a query this
     needs no worker, so `ruji period ensure` works before the enrollment worker is polling."""
