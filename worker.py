@@ -11,6 +11,7 @@ import asyncio
 import logging
 from concurrent.futures import ThreadPoolExecutor
 
+from sqlalchemy.engine import Engine
 from temporalio.client import Client
 from temporalio.worker import Worker
 
@@ -26,7 +27,7 @@ from infra.metrics import ObservabilitySettings, install_worker_metrics
 from infra.migrations import require_current_schema
 from infra.otp import OtpService
 from infra.pii import pii_sealer_for
-from infra.sms import build_sms_provider
+from infra.sms import SmsProvider, build_sms_provider
 from infra.storage import build_object_store
 from infra.temporal import connect, workflow_runner
 from workflows.enrollment import EnrollmentWorkflow
@@ -35,30 +36,39 @@ from workflows.period import EnrollmentPeriodWorkflow
 log = logging.getLogger("ruji.worker")
 
 
+def enrollment_activities(
+    engine: Engine, client: Client, provider: SmsProvider, hmac_key: str, sealer=None
+) -> list:
+    """The enrollment queue's activities; tests and benchmarks register the same list."""
+    sms = SmsActivities(engine, provider, OtpService(engine, provider, hmac_key))
+    records = RecordActivities(engine, sealer)
+    tickets = TicketActivities(engine, client)
+    return [
+        sms.send_sms_code,
+        sms.check_sms_code,
+        sms.notify_candidate,
+        records.project_application,
+        records.upsert_period,
+        records.read_period,
+        tickets.number_ticket_page,
+        tickets.deliver_tickets,
+    ]
+
+
 def enrollment_worker(client: Client, settings: Settings, executor: ThreadPoolExecutor) -> Worker:
     engine = default_engine()
     provider = build_sms_provider(settings.sms_provider)
-    sms = SmsActivities(engine, provider, OtpService(engine, provider, settings.identity_hmac_key))
-    records = RecordActivities(engine, pii_sealer_for(settings))
-    tickets = TicketActivities(engine, client)
     chsi = ChsiActivities(
         build_chsi_gateway(settings), settings.chsi_callback_secret, settings.api_base_url
+    )
+    activities = enrollment_activities(
+        engine, client, provider, settings.identity_hmac_key, pii_sealer_for(settings)
     )
     return Worker(
         client,
         task_queue=settings.enrollment_task_queue,
         workflows=[EnrollmentWorkflow, EnrollmentPeriodWorkflow],
-        activities=[
-            sms.send_sms_code,
-            sms.check_sms_code,
-            sms.notify_candidate,
-            records.project_application,
-            records.upsert_period,
-            records.read_period,
-            tickets.number_ticket_page,
-            tickets.deliver_tickets,
-            chsi.issue_chsi_codes,
-        ],
+        activities=[*activities, chsi.issue_chsi_codes],
         activity_executor=executor,
         workflow_runner=workflow_runner(),
     )

@@ -22,18 +22,15 @@ from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from activities.records import RecordActivities
-from activities.sms import SmsActivities
-from activities.tickets import TicketActivities
 from domain import search
 from domain.ids import keyed_hash
 from infra.codec import EncryptionCodec, build_data_converter
 from infra.db import SmsMessage, make_engine
 from infra.keyring import new_key_entry, parse_key_ring
 from infra.migrations import upgrade
-from infra.otp import OtpService
 from infra.sms import OutboxProvider
 from infra.temporal import workflow_runner
+from worker import enrollment_activities
 from workflows.enrollment import EnrollmentWorkflow
 from workflows.period import EnrollmentPeriodWorkflow
 
@@ -110,19 +107,13 @@ class BenchStack:
         self._stack.push_async_callback(env.shutdown)
         engine = self._read_model(workdir)
         upgrade(engine)  # migrated like production, so an API process may serve on it
-        provider = OutboxProvider()
-        sms = SmsActivities(engine, provider, OtpService(engine, provider, SECRET))
-        records, tickets = RecordActivities(engine), TicketActivities(engine, env.client)
+        activities = enrollment_activities(engine, env.client, OutboxProvider(), SECRET)
         executor = self._stack.enter_context(ThreadPoolExecutor(max_workers=32))
         workers = [
             Worker(
                 env.client, task_queue=TASK_QUEUE, activity_executor=executor,
                 workflows=[EnrollmentWorkflow, EnrollmentPeriodWorkflow, *self.extra_workflows],
-                activities=[
-                    sms.send_sms_code, sms.check_sms_code, sms.notify_candidate,
-                    records.project_application, records.upsert_period, records.read_period,
-                    tickets.number_ticket_page, tickets.deliver_tickets,
-                ],
+                activities=activities,
                 max_concurrent_workflow_tasks=200,
                 workflow_runner=workflow_runner(),
             )

@@ -15,19 +15,16 @@ from temporalio.client import WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from activities.records import RecordActivities
-from activities.sms import SmsActivities
-from activities.tickets import TicketActivities
 from domain.enrollment import EnrollmentInput, Identity
 from domain.identity import check_character
 from domain.ids import enrollment_workflow_id, identity_hash, keyed_hash
 from domain.period import PeriodConfig, PeriodInput
 from domain.vision import IdType
 from infra.db import SmsMessage
-from infra.otp import OtpService
 from infra.sms import OutboxProvider
 from infra.temporal import workflow_runner
 from tests.stand_ins import VISION_STAND_INS
+from worker import enrollment_activities
 from workflows.enrollment import EnrollmentWorkflow
 from workflows.period import EnrollmentPeriodWorkflow
 
@@ -55,27 +52,14 @@ class Harness:
         self._stack = AsyncExitStack()
 
     async def __aenter__(self) -> Harness:
-        provider = OutboxProvider()
-        sms = SmsActivities(self.engine, provider, OtpService(self.engine, provider, SECRET))
-        records = RecordActivities(self.engine)
-        tickets = TicketActivities(self.engine, self.env.client)
+        activities = enrollment_activities(self.engine, self.env.client, OutboxProvider(), SECRET)
         executor = self._stack.enter_context(ThreadPoolExecutor(max_workers=16))
         for worker in (
             Worker(
                 self.env.client,
                 task_queue=self.task_queue,
                 workflows=[EnrollmentWorkflow, EnrollmentPeriodWorkflow],
-                activities=[
-                    sms.send_sms_code,
-                    sms.check_sms_code,
-                    sms.notify_candidate,
-                    records.project_application,
-                    records.upsert_period,
-                    records.read_period,
-                    tickets.number_ticket_page,
-                    tickets.deliver_tickets,
-                    *self.extra_activities,
-                ],
+                activities=[*activities, *self.extra_activities],
                 activity_executor=executor,
                 # a bug fails the test at once, not by timeout
                 workflow_failure_exception_types=[Exception],
