@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 from temporalio import workflow
 
 from benchmarks.report import record
-from benchmarks.stack import SECRET, TASK_QUEUE, VISION_QUEUE, BenchStack, Stack
+from benchmarks.stack import SECRET, TASK_QUEUE, VISION_QUEUE, BenchStack, Stack, bench_id_number
 from domain.enrollment import (
     ConfirmIdCardInput,
     EnrollmentForm,
@@ -29,7 +29,6 @@ from domain.enrollment import (
     RequestCodeInput,
     VerifyPhoneInput,
 )
-from domain.identity import check_character
 from domain.ids import identity_hash, keyed_hash
 from domain.objects import StoredObject
 from domain.vision import IdType
@@ -64,12 +63,6 @@ def _obj(key: str) -> StoredObject:
     return StoredObject(key=key, sha256="0" * 64, size=1)
 
 
-def _id_number(i: int) -> str:
-    first17 = f"430104{19800101 + (i % 9000) * 0:08d}{i % 1000:03d}"
-    first17 = f"430104{1980 + i % 20}0{1 + i % 9}1{i % 9}{i % 1000:03d}"
-    return first17 + check_character(first17)
-
-
 async def timed(latencies: list[float], call):
     started = time.perf_counter()
     result = await call
@@ -80,7 +73,7 @@ async def timed(latencies: list[float], call):
 async def lifecycle(
     stack: Stack, i: int, run_id: str, lat: list[float], stop_before: str | None = None
 ) -> None:
-    number, phone = _id_number(i), f"137{i:08d}"
+    number, phone = bench_id_number(i), f"137{i:08d}"
     digest = identity_hash(SECRET, IdType.RESIDENT_ID, number)
     inp = EnrollmentInput(
         application_id=f"enroll-bench-{run_id}-{i}", period_id=f"bench-{run_id}",

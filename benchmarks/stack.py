@@ -23,6 +23,7 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from domain import search
+from domain.identity import check_character
 from domain.ids import keyed_hash
 from infra.codec import EncryptionCodec, build_data_converter
 from infra.db import SmsMessage, make_engine
@@ -37,6 +38,13 @@ from workflows.period import EnrollmentPeriodWorkflow
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = "bench-secret"
 TASK_QUEUE, VISION_QUEUE = "bench-enrollment", "bench-vision"
+
+
+def bench_id_number(i: int) -> str:
+    """A valid resident ID number for the i-th synthetic applicant (distinct for i < 1000 per
+    birth date; the benchmarks' workflow IDs carry i, so numbers only need to be valid)."""
+    first17 = f"4301{i % 100:02d}{1970 + i % 30}0{1 + i % 9}1{i % 9}{i % 1000:03d}"
+    return first17 + check_character(first17)
 
 
 def temporal_binary() -> str:

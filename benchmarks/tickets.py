@@ -15,9 +15,8 @@ from sqlalchemy import func, text
 from sqlmodel import Session, select
 
 from benchmarks.report import record
-from benchmarks.stack import SECRET, TASK_QUEUE, VISION_QUEUE, BenchStack
+from benchmarks.stack import SECRET, TASK_QUEUE, VISION_QUEUE, BenchStack, bench_id_number
 from domain.enrollment import EnrollmentInput, EnrollmentState, Identity, Review
-from domain.identity import check_character
 from domain.ids import identity_hash, keyed_hash
 from domain.period import PeriodConfig, PeriodInput
 from domain.states import AppState
@@ -30,18 +29,13 @@ AREAS = tuple(f"{a:02d}" for a in range(1, 15))
 START_CONCURRENCY = 100
 
 
-def _id_number(i: int) -> str:
-    first17 = f"4301{i % 100:02d}{1970 + i % 30}0{1 + i % 9}1{i % 9}{i % 1000:03d}"
-    return first17 + check_character(first17)
-
-
 async def measure(n: int) -> dict:
     async with BenchStack(vision=False) as stack:
         period_id, now = f"2026-1-b{uuid.uuid4().hex[:6]}", datetime.now(UTC)
         inputs = []
         with Session(stack.engine) as session:
             for i in range(n):
-                number, phone = _id_number(i), f"135{i:08d}"
+                number, phone = bench_id_number(i), f"135{i:08d}"
                 submitted = now - timedelta(seconds=i)
                 inp = EnrollmentInput(
                     application_id=f"enroll-{period_id}-{i:06d}", period_id=period_id,
