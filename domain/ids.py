@@ -5,15 +5,12 @@ from __future__ import annotations
 import hashlib
 import hmac
 
+from domain.identity import normalize_id_number
 from domain.vision import IdType
 
 
 def keyed_hash(secret: str, value: str) -> str:
     return hmac.new(secret.encode(), value.encode(), hashlib.sha256).hexdigest()
-
-
-def normalize_id_number(number: str) -> str:
-    return number.strip().upper()
 
 
 def identity_hash(secret: str, id_type: IdType, id_number: str) -> str:

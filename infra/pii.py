@@ -1,4 +1,4 @@
-"""Personal data at rest in the read model: encrypted columns, keyed lookup hashes, view masks.
+"""Personal data at rest in the read model: encrypted columns and keyed lookup hashes.
 
 ID numbers and names are stored as AES-GCM ciphertext (text, for an ordinary column) under the
 same key-ring scheme as the Temporal codec, so rotation works the same way: prepend a key,
@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from domain.identity import normalize_id_number
 from infra.keyring import KeyRing, resolve_key_ring
 
 if TYPE_CHECKING:
@@ -120,35 +121,9 @@ def _aad(key_id: str, field: str) -> bytes:
     return f"{TOKEN_PREFIX}|{key_id}|{field}".encode()
 
 
-def normalize_id_number(id_number: str) -> str:
-    """One spelling per person: no spaces, upper-case check character X."""
-    return "".join(id_number.split()).upper()
-
-
 def lookup_hash(value: str, key: str | bytes, *, field: str) -> str:
     """HMAC-SHA256 hex for equality lookups. ``field`` separates domains, so the hash of an ID
     number in one column never equals a hash derived from the same key for another purpose
     (e.g. workflow IDs). Normalise before hashing (``normalize_id_number``)."""
     secret = key.encode() if isinstance(key, str) else key
     return hmac.new(secret, f"{field}\0{value}".encode(), hashlib.sha256).hexdigest()
-
-
-def mask_phone(phone: str) -> str:
-    """138****5678: enough for a person to recognise their own number."""
-    digits = phone[-11:]
-    return f"{digits[:3]}****{digits[-4:]}" if len(digits) == 11 else "*" * len(phone)
-
-
-def mask_id_number(id_number: str) -> str:
-    """4301**********123X (18) / 4301*******123 (15): region prefix and the last four kept."""
-    value = normalize_id_number(id_number)
-    if len(value) < 9:
-        return "*" * len(value)
-    keep_tail = 4 if len(value) >= 18 else 3
-    return value[:4] + "*" * (len(value) - 4 - keep_tail) + value[-keep_tail:]
-
-
-def mask_name(name: str) -> str:
-    """张* / 欧** : the first character only (surname, or the first letter of a Latin name)."""
-    value = name.strip()
-    return value[:1] + "*" * max(len(value) - 1, 1) if value else ""

@@ -1,19 +1,12 @@
-"""Read-model PII: ciphertext in columns, keyed hashes for lookups, masks for views."""
+"""Read-model PII: ciphertext in columns, keyed hashes for lookups."""
 
 from __future__ import annotations
 
 import pytest
 
+from domain.identity import normalize_id_number
 from infra.keyring import UnknownKeyError, new_key_entry, parse_key_ring
-from infra.pii import (
-    FieldCipher,
-    PiiDecryptionError,
-    lookup_hash,
-    mask_id_number,
-    mask_name,
-    mask_phone,
-    normalize_id_number,
-)
+from infra.pii import FieldCipher, PiiDecryptionError, lookup_hash
 
 ID_NUMBER = "43010219900101123X"
 K1, K2 = new_key_entry("k1"), new_key_entry("k2")
@@ -59,18 +52,3 @@ def test_lookup_hash_is_keyed_stable_and_domain_separated() -> None:
     assert same != lookup_hash(ID_NUMBER, "other key", field="id_number")
     assert same != lookup_hash(ID_NUMBER, "key", field="workflow_id")
     assert ID_NUMBER not in same and len(same) == 64
-
-
-@pytest.mark.parametrize(
-    ("masker", "value", "shown"),
-    [
-        (mask_phone, "13812345678", "138****5678"),
-        (mask_id_number, ID_NUMBER, "4301**********123X"),
-        (mask_id_number, "430102900101123", "4301********123"),
-        (mask_name, "张三", "张*"),
-        (mask_name, "欧阳娜娜", "欧***"),
-        (mask_name, "王", "王*"),
-    ],
-)
-def test_masks_for_views(masker, value: str, shown: str) -> None:
-    assert masker(value) == shown
