@@ -32,14 +32,12 @@ from domain.enrollment import (
 from domain.ids import identity_hash, keyed_hash
 from domain.objects import StoredObject
 from domain.vision import IdType
+from synthetic.forms import form_fields
 from workflows.enrollment import EnrollmentWorkflow
 
 UPDATES_PER_APP = 12
 TARGETS = {"ratio": "≥ 0.5"}
-FORM = EnrollmentForm(
-    postal_code="410000", household_type="1", household_province="43", occupation="2",
-    political_status="13", contact_phone="13800138000", region="01", major="530302",
-)  # fmt: skip
+FORM = EnrollmentForm(**form_fields())
 
 
 @workflow.defn(sandboxed=False)

@@ -21,15 +21,12 @@ from pathlib import Path
 import httpx
 
 from infra.config import get_settings
+from synthetic.forms import BENKE_MAJOR, form_fields
 from synthetic.idcard import make_card_pair
 from synthetic.liveness import burst
 from synthetic.photo import compliant_photo, faces_dir
 
-FORM = {
-    "postal_code": "410000", "household_type": "1", "household_province": "43",
-    "occupation": "2", "political_status": "13", "email": "", "region": "01",
-    "major": "120203K",  # 会计学 (专升本): exercises the CHSI check through the simulator
-}  # fmt: skip
+FORM = form_fields(major=BENKE_MAJOR)  # 专升本: exercises the CHSI check through the simulator
 TICKET_WAIT_S = 120
 LIVENESS_TRIES = 3
 #: dlib and opencv objects in the generators are not thread-safe: one image job at a time

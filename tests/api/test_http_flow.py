@@ -11,20 +11,11 @@ import pytest
 from sqlmodel import Session, select
 
 from infra.db import SmsCode
+from synthetic.forms import form_fields
 from tests.api.server import jpeg_bytes, seed, serve
 from tests.workflows.harness import Harness, valid_id_number
 
-FORM = dict(
-    postal_code="410000",
-    household_type="1",
-    household_province="43",
-    occupation="2",
-    political_status="13",
-    email="",
-    contact_phone="13800138000",
-    region="01",
-    major="530302",
-)
+FORM = form_fields()
 
 
 async def outbox_code(http: httpx.AsyncClient, phone: str) -> str:

@@ -27,6 +27,7 @@ from infra.config import Settings
 from infra.otp import OtpService
 from infra.pii import pii_sealer_for
 from infra.storage import LocalObjectStore
+from synthetic.forms import form_fields
 from tests.api.server import free_port, jpeg_bytes, serve_app
 from tests.stand_ins import VISION_STAND_INS
 from tests.workflows.harness import SECRET
@@ -34,17 +35,7 @@ from workflows.enrollment import EnrollmentWorkflow
 from workflows.period import EnrollmentPeriodWorkflow
 
 API_SECRET = "security-test-key"
-FORM = dict(
-    postal_code="410000",
-    household_type="1",
-    household_province="43",
-    occupation="2",
-    political_status="13",
-    email="",
-    contact_phone="13800138000",
-    region="01",
-    major="530302",
-)
+FORM = form_fields()
 
 
 class MemorySms:

@@ -17,6 +17,7 @@ from domain.enrollment import (
 )
 from domain.objects import StoredObject
 from domain.states import AppState
+from synthetic.forms import form_fields
 from tests.workflows.harness import Harness
 from workflows.enrollment import EnrollmentWorkflow
 
@@ -25,20 +26,8 @@ def obj(key: str) -> StoredObject:
     return StoredObject(key=key, sha256="0" * 64, size=1, content_type="image/jpeg")
 
 
-def zhuanke_form(**changes) -> EnrollmentForm:
-    base = dict(
-        postal_code="410000",
-        household_type="1",
-        household_province="43",
-        occupation="2",
-        political_status="13",
-        email="a@example.cn",
-        contact_phone="13800138000",
-        region="01",
-        major="530302",
-    )
-    base.update(changes)
-    return EnrollmentForm(**base)
+def zhuanke_form(**changes: str) -> EnrollmentForm:
+    return EnrollmentForm(**form_fields(email="a@example.cn", **changes))
 
 
 async def verify_phone(h: Harness, handle: WorkflowHandle, phone: str) -> ApplicationView:
