@@ -28,6 +28,7 @@ COMMANDS = {
     "worker": "run a worker (enrollment, vision or both)",
     "api": "run the HTTP API",
     "db": "database migrations and seed data",
+    "account": "create examiner/admin/operator accounts, reset passwords, disable",
     "chsi-sim": "run the CHSI simulator (dev stand-in for the CHSI gateway)",
     "period": "ensure the current enrollment period workflow runs",
     "bench": "run a benchmark: ruji bench <name> [options]",
