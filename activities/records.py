@@ -6,8 +6,15 @@ as ciphertext plus keyed lookup hashes: the workflow holds no keys, this activit
 
 from __future__ import annotations
 
+from dataclasses import asdict, dataclass
+from functools import cached_property
+
+from sqlalchemy import bindparam, case, delete, tuple_
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlalchemy.sql.expression import Executable
+from sqlmodel import Session
 from temporalio import activity
 
 from domain.records import (
@@ -38,6 +45,43 @@ _APPLICATION_FIELDS = (
 )
 
 
+@dataclass(frozen=True)
+class _Statements:
+    upsert: Executable
+    drop_documents: Executable
+    add_document: Executable
+    add_audit: Executable
+
+
+def _application_upsert(insert, current_prefix: str) -> Executable:
+    """Insert, or update when the snapshot is not older than the row; returns a row only when it
+    applied. Equal versions are the same commit made again: a retry, or the workflow re-running
+    an update whose workflow task was lost (worker killed, server restarted) after this
+    projection had already run. The later one is what the history kept, so it wins.
+
+    Ciphertext is kept when the value is unchanged and under the current key, so rows stay
+    stable; a new value or a rotated key writes the fresh one. An empty value (the ID step not
+    done yet) keeps what is there. Documents follow the row: rows of an attempt the workflow
+    discarded (its projection ran, its workflow task was lost) are dropped, or one card would
+    show two ID portraits."""
+    stmt = insert(Application.__table__)
+    row, new = Application.__table__.c, stmt.excluded
+
+    def sealed(enc: str, digest: str) -> dict:
+        keep_value = new[digest] == ""
+        keep_token = (row[digest] == new[digest]) & row[enc].startswith(current_prefix)
+        return {
+            enc: case((keep_value | keep_token, row[enc]), else_=new[enc]),
+            digest: case((keep_value, row[digest]), else_=new[digest]),
+        }
+
+    changes = {name: new[name] for name in (*_APPLICATION_FIELDS, "updated_at")}
+    changes |= sealed("id_number_enc", "id_number_hash") | sealed("name_enc", "name_hash")
+    return stmt.on_conflict_do_update(
+        index_elements=["workflow_id"], set_=changes, where=row.version <= new.version
+    ).returning(row.workflow_id)
+
+
 class RecordActivities:
     def __init__(self, engine: Engine, sealer: PiiSealer | None = None):
         """Without a sealer, one is built from the settings on first use (dev: the generated
@@ -53,82 +97,83 @@ class RecordActivities:
             self._sealer = pii_sealer_for(get_settings())
         return self._sealer
 
-    def _seal(self, row: Application, snap: ApplicationSnapshot) -> None:
-        """Re-encrypt only when a value changed or the key rotated, so rows stay stable."""
-        sealer = self.sealer
-        if snap.id_number and (
-            row.id_number_hash != sealer.id_number_hash(snap.id_number)
-            or sealer.cipher.needs_reencrypt(row.id_number_enc)
-        ):
-            sealed = sealer.seal(id_number=snap.id_number, name="")
-            row.id_number_enc, row.id_number_hash = sealed.id_number_enc, sealed.id_number_hash
-        if snap.name and (
-            row.name_hash != sealer.name_hash(snap.name)
-            or sealer.cipher.needs_reencrypt(row.name_enc)
-        ):
-            sealed = sealer.seal(id_number="", name=snap.name)
-            row.name_enc, row.name_hash = sealed.name_enc, sealed.name_hash
-
     @activity.defn(name=PROJECT_APPLICATION)
     def project_application(self, snap: ApplicationSnapshot) -> None:
-        with Session(self.engine) as session:
-            row = session.get(Application, snap.workflow_id, with_for_update=True)
-            if row is None:
-                row = Application(
-                    workflow_id=snap.workflow_id,
-                    period_id=snap.period_id,
-                    status=snap.status,
-                    id_hash=snap.identity_hash,
-                    phone_hash=snap.phone_hash,
-                    version=-1,
+        """One upsert guarded by the version, then the case's documents and new audit rows, in
+        one transaction of plain SQL statements built once (so SQLAlchemy compiles them once):
+        this runs after every update of every case (docs/decisions.md)."""
+        statements = self._statements
+        sealed = self.sealer.seal(id_number=snap.id_number, name=snap.name)
+        values = {name: getattr(snap, name) for name in _APPLICATION_FIELDS}
+        values.update(
+            workflow_id=snap.workflow_id,
+            id_hash=snap.identity_hash,
+            phone_hash=snap.phone_hash,
+            updated_at=utcnow(),
+            **asdict(sealed),
+        )
+        with self.engine.begin() as conn:
+            if conn.execute(statements.upsert, values).first() is not None:
+                wanted = [(doc.kind, doc.file.key) for doc in snap.documents]
+                conn.execute(
+                    statements.drop_documents, {"workflow_id": snap.workflow_id, "wanted": wanted}
                 )
-            # Equal versions are the same commit made again: a retry, or the workflow re-running
-            # an update whose workflow task was lost (worker killed, server restarted) after this
-            # projection had already run. The later one is what the history kept, so it wins.
-            if snap.version >= row.version:
-                for name in _APPLICATION_FIELDS:
-                    setattr(row, name, getattr(snap, name))
-                self._seal(row, snap)
-                row.updated_at = utcnow()
-                session.add(row)
-                self._sync_documents(session, snap)
-            known_seq = set(
-                session.exec(
-                    select(AuditEvent.seq).where(AuditEvent.workflow_id == snap.workflow_id)
-                )
-            )
-            for entry in snap.audit:
-                if entry.seq not in known_seq:
-                    session.add(
-                        AuditEvent(
-                            workflow_id=snap.workflow_id,
-                            seq=entry.seq,
-                            actor=entry.actor,
-                            action=entry.action,
-                            at=entry.at,
-                        )
+                if snap.documents:
+                    now = utcnow()
+                    conn.execute(
+                        statements.add_document,
+                        [
+                            {
+                                "workflow_id": snap.workflow_id,
+                                "kind": doc.kind,
+                                "object_key": doc.file.key,
+                                "sha256": doc.file.sha256,
+                                "size": doc.file.size,
+                                "created_at": now,
+                            }
+                            for doc in snap.documents
+                        ],
                     )
-            session.commit()
-
-    @staticmethod
-    def _sync_documents(session: Session, snap: ApplicationSnapshot) -> None:
-        """The rows mirror the case's current documents. Rows only added would keep the objects
-        of an attempt the workflow discarded (its projection ran, its workflow task was lost)
-        beside those of the attempt that counted, as two ID portraits for one card."""
-        wanted = {(doc.kind, doc.file.key): doc.file for doc in snap.documents}
-        for row in session.exec(select(Document).where(Document.workflow_id == snap.workflow_id)):
-            if wanted.pop((row.kind, row.object_key), None) is None:
-                session.delete(row)
-        for (kind, key), file in wanted.items():
-            session.add(
-                Document(
-                    workflow_id=snap.workflow_id,
-                    kind=kind,
-                    object_key=key,
-                    sha256=file.sha256,
-                    size=file.size,
+            if snap.audit:
+                conn.execute(
+                    statements.add_audit,
+                    [
+                        {
+                            "workflow_id": snap.workflow_id,
+                            "seq": entry.seq,
+                            "actor": entry.actor,
+                            "action": entry.action,
+                            "at": entry.at,
+                        }
+                        for entry in snap.audit
+                    ],
                 )
-            )
+
+    @cached_property
+    def _statements(self) -> _Statements:
+        dialect = self.engine.dialect.name
+        if dialect == "postgresql":
+            insert = postgresql_insert
+        elif dialect == "sqlite":
+            insert = sqlite_insert
+        else:
+            raise NotImplementedError(f"read model on {dialect}: PostgreSQL or SQLite")
+        documents = Document.__table__
+        return _Statements(
+            upsert=_application_upsert(insert, self.sealer.cipher.current_prefix),
+            drop_documents=delete(documents).where(
+                documents.c.workflow_id == bindparam("workflow_id"),
+                tuple_(documents.c.kind, documents.c.object_key).not_in(
+                    bindparam("wanted", expanding=True)
+                ),
+            ),
+            add_document=insert(documents).on_conflict_do_nothing(
+                index_elements=["workflow_id", "kind", "object_key"]
+            ),
+            add_audit=insert(AuditEvent.__table__).on_conflict_do_nothing(
+                index_elements=["workflow_id", "seq"]
+            ),
+        )
 
     @activity.defn(name=UPSERT_PERIOD)
     def upsert_period(self, snap: PeriodSnapshot) -> None:

@@ -67,7 +67,12 @@ class FieldCipher:
         return plain.decode()
 
     def needs_reencrypt(self, token: str) -> bool:
-        return token.split(":", 2)[1:2] != [self._ring.current_id]
+        return not token.startswith(self.current_prefix)
+
+    @property
+    def current_prefix(self) -> str:
+        """Every token under the current key starts with this (SQL can test it with LIKE)."""
+        return f"{TOKEN_PREFIX}:{self._ring.current_id}:"
 
 
 @dataclass(frozen=True)
