@@ -14,6 +14,7 @@ from temporalio.client import Client
 
 from api.errors import ApiError
 from infra.config import Settings
+from infra.db import Account
 from infra.otp import OtpService
 from infra.storage import ObjectStore
 from infra.tokens import Principal, TokenError, read_token
@@ -79,11 +80,25 @@ def _bearer_or_codec_cookie(request: Request, services: ServicesDep) -> Principa
     return _read(services, cookie)
 
 
+def _require_active_account(services: Services, account_id: str) -> None:
+    """Staff tokens live 30 minutes; a disabled (or deleted) account stops at its next request,
+    not when its token expires. One primary-key lookup per staff request."""
+    with Session(services.engine) as session:
+        account = session.get(Account, account_id)
+    if account is None or not account.active:
+        raise ApiError("ACCOUNT_DISABLED")
+
+
 def _role(*roles: str, source=_principal):
-    # a default, not Annotated: annotations are strings here and cannot see the closure
-    def check(principal: Principal = Depends(source)) -> Principal:  # noqa: B008
+    # defaults, not Annotated: annotations are strings here and cannot see the closure
+    def check(
+        principal: Principal = Depends(source),  # noqa: B008
+        services: Services = Depends(get_services),  # noqa: B008
+    ) -> Principal:
         if principal.role not in roles:
             raise ApiError("FORBIDDEN")
+        if principal.role != "candidate":
+            _require_active_account(services, principal.sub)
         return principal
 
     return check

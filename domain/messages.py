@@ -35,6 +35,7 @@ MESSAGES: dict[str, str] = {
     "AUTH_INVALID": "登录已失效，请重新登录",
     "FORBIDDEN": "无权进行此操作",
     "LOGIN_FAILED": "用户名或密码错误",
+    "ACCOUNT_DISABLED": "账号已停用，请联系管理员",
     "PERIOD_NOT_FOUND": "未找到入籍考期",
     "DEADLINE_INVALID": "审核截止时间不正确",
     "CHSI_NOT_NEEDED": "该层次无需学信网校验",

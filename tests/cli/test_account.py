@@ -53,6 +53,22 @@ async def login(engine, tmp_path, username: str, password: str) -> int:
         return r.status_code
 
 
+async def test_disabling_stops_a_token_already_issued(database, tmp_path, capsys):
+    _, out, _ = cli(capsys, "create", "zhou", "--role", "examiner", "--regions", "01")
+    async with serve(None, database, tmp_path, "q", "vq") as url, httpx.AsyncClient() as http:
+        r = await http.post(
+            f"{url}/api/v1/staff/login",
+            json={"username": "zhou", "password": printed_password(out)},
+        )
+        queue = f"{url}/api/v1/examiner/applications"
+        me = {"authorization": f"Bearer {r.json()['token']}"}
+        assert (await http.get(queue, headers=me)).status_code == 200
+        cli(capsys, "disable", "zhou")
+        r = await http.get(queue, headers=me)
+        assert r.status_code == 401 and r.json()["code"] == "ACCOUNT_DISABLED"
+        assert r.json()["message"] == "账号已停用，请联系管理员"
+
+
 async def test_created_examiner_logs_in_with_the_printed_password_until_disabled(
     database, tmp_path, capsys
 ):
