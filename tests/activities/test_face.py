@@ -11,7 +11,7 @@ import pytest
 from PIL import Image, ImageEnhance
 from temporalio.testing import ActivityEnvironment
 
-from activities.face import FaceVerifier
+from activities.face import FaceVerifier, _cosine_distance
 from domain.vision import LivenessAction as A
 from domain.vision import LivenessChallenge, VerifyFaceInput
 from infra.face_models import provision_weights
@@ -148,3 +148,29 @@ def test_second_face_in_a_frame_is_refused(verifier, store, references, obama_bu
     refusal = run(verifier, answer(store, references, frames, [A.BLINK], "crowd")).refusals[0]
     assert refusal.code == "FACE_MULTIPLE"
     assert "第 3 帧" in refusal.message
+
+
+def test_reference_without_a_face_is_named_and_goes_to_manual_review(
+    verifier, store, references, obama_burst
+):
+    out = io.BytesIO()
+    Image.new("RGB", (480, 640), (100, 197, 255)).save(out, format="JPEG")
+    blank = store.put("case/blank.jpg", out.getvalue(), "image/jpeg")
+    request = answer(store, (references[0], blank), obama_burst, [A.BLINK], "blank-ref")
+    result = run(verifier, request)
+    assert result.live and not result.ok
+    assert [r.code for r in result.refusals] == ["FACE_REFERENCE_UNREADABLE"]
+    assert result.refusals[0].measured == "official_photo"
+    assert "证件照（寸照）" in result.refusals[0].message
+
+
+def test_small_id_portrait_is_found_at_twice_the_size(verifier, store):
+    """A 60x74 portrait (a low-resolution card photo) is below the detector's window."""
+    small = Image.open(io.BytesIO(id_card_portrait(FACES / "obama2.jpg"))).resize((60, 74))
+    rgb = np.asarray(small.convert("RGB"))
+    assert verifier._landmarks.faces(rgb) == []  # the plain pass misses it...
+    live = burst(FACES / "obama.jpg", [], seed=3)[0]
+    frame = np.asarray(Image.open(io.BytesIO(live)).convert("RGB"))
+    face = verifier._landmarks.faces(frame)[0]
+    distance = _cosine_distance(verifier._embed(frame, face), verifier._embed_reference(rgb))
+    assert distance <= verifier.config.match_threshold  # ...the upsampled one finds and matches it
