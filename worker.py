@@ -57,7 +57,7 @@ def enrollment_activities(
 
 def enrollment_worker(client: Client, settings: Settings, executor: ThreadPoolExecutor) -> Worker:
     engine = default_engine()
-    provider = build_sms_provider(settings.sms_provider)
+    provider = build_sms_provider(settings)
     chsi = ChsiActivities(
         build_chsi_gateway(settings), settings.chsi_callback_secret, settings.api_base_url
     )

@@ -53,4 +53,12 @@ class SmsActivities:
     def notify_candidate(self, note: Notification) -> bool:
         """One message per (workflow, event), however often the activity is retried."""
         key = f"{note.workflow_id}:{note.event}"
-        return send_once(self.engine, self.provider, key, note.phone_hash, note.phone, note.text)
+        try:
+            return send_once(
+                self.engine, self.provider, key, note.phone_hash, note.phone, note.text
+            )
+        except RefusedError as rejected:
+            # The gateway will never take it (SmsUnavailable, by contrast, propagates and the
+            # activity retries). The decision stands; the candidate sees it in the H5 client.
+            activity.logger.warning("notification %s not deliverable: %s", key, rejected)
+            return False

@@ -55,7 +55,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
                 else make_engine(settings.database_url)
             )
             require_current_schema(engine)  # never serve on a schema behind the code
-            provider = build_sms_provider(settings.sms_provider)
+            provider = build_sms_provider(settings)
             app.state.services = Services(
                 settings=settings,
                 engine=engine,

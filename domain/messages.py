@@ -14,6 +14,8 @@ MESSAGES: dict[str, str] = {
     "SMS_COOLDOWN": "验证码发送过于频繁，请稍后再试",
     "SMS_DAILY_CAP": "今日获取验证码次数已达上限",
     "SMS_NO_CODE": "请先获取验证码",
+    "SMS_UNAVAILABLE": "短信服务暂不可用，请稍后再试",
+    "SMS_REJECTED": "短信无法发送到该号码，请核对手机号码",
     "PHONE_INVALID": "手机号码格式不正确",
     "ID_NUMBER_INVALID": "证件号码格式不正确",
     "ID_NOT_READ": "请先上传身份证正反面",

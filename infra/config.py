@@ -32,7 +32,10 @@ class Settings(BaseSettings):
 
     secret_key: str = DEV_PLACEHOLDER  # signs tokens
     identity_hmac_key: str = DEV_PLACEHOLDER  # workflow IDs and lookup hashes
-    sms_provider: str = "outbox"
+    sms_provider: str = "outbox"  # outbox (dev) | http (infra/sms_http.py)
+    sms_http_url: str = ""  # the gateway's send endpoint
+    sms_http_secret: str = ""  # shared HMAC key: the gateway checks X-Ruji-Signature
+    sms_http_timeout_s: float = 5.0
     chsi_callback_secret: str = DEV_PLACEHOLDER
 
     api_base_url: str = "http://127.0.0.1:8000"
@@ -58,6 +61,8 @@ class Settings(BaseSettings):
             for name in ("secret_key", "identity_hmac_key", "chsi_callback_secret"):
                 if getattr(self, name) == DEV_PLACEHOLDER:
                     raise ValueError(f"RUJI_{name.upper()} must be set outside dev")
+        if self.sms_provider == "http" and not (self.sms_http_url and self.sms_http_secret):
+            raise ValueError("RUJI_SMS_PROVIDER=http needs RUJI_SMS_HTTP_URL and _SECRET")
         return self
 
     @property

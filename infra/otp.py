@@ -15,11 +15,12 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from domain import otp
+from domain.errors import RefusedError
 from domain.ids import keyed_hash
 from domain.messages import refuse
 from infra.db import SmsCode
 from infra.db import as_utc as _as_utc
-from infra.sms import SmsProvider, send_once
+from infra.sms import SmsProvider, SmsUnavailable, send_once
 
 
 class OtpService:
@@ -86,7 +87,17 @@ class OtpService:
             session.commit()
             session.refresh(row)
         text = f"【湖南自考】您的验证码是{code}，10分钟内有效。请勿告诉他人。"
-        send_once(self.engine, self.provider, f"otp:{row.id}", phone_hash, phone, text)
+        try:
+            send_once(self.engine, self.provider, f"otp:{row.id}", phone_hash, phone, text)
+        except (SmsUnavailable, RefusedError) as failed:
+            # Not sent: the code must not count against the cooldown or the daily cap, and the
+            # person waiting on the phone gets an answer now rather than a retry loop.
+            with Session(self.engine) as session:
+                session.delete(session.get(SmsCode, row.id))
+                session.commit()
+            if isinstance(failed, RefusedError):
+                raise
+            raise refuse("SMS_UNAVAILABLE") from failed
         return int(otp.RESEND_COOLDOWN.total_seconds())
 
     def check_code(

@@ -1,10 +1,11 @@
-"""SMS providers behind one interface. Production plugs a real gateway in here; dev uses the
-outbox, whose messages a dev-only endpoint shows."""
+"""SMS providers behind one interface: the outbox in dev (a dev-only endpoint shows its
+messages), and in production an HTTP gateway (`RUJI_SMS_PROVIDER=http`, infra/sms_http.py) —
+the shape of the province's own SMS platform or a cloud SMS relay."""
 
 from __future__ import annotations
 
 import logging
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
@@ -13,11 +14,22 @@ from sqlmodel import Session, select
 from domain.masking import mask_phone
 from infra.db import SmsMessage
 
+if TYPE_CHECKING:
+    from infra.config import Settings
+
 log = logging.getLogger(__name__)
 
 
 class SmsProvider(Protocol):
-    def send(self, phone: str, text: str) -> None: ...
+    def send(self, phone: str, text: str, key: str) -> None:
+        """Hand one message over. `key` is stable per message (retries included), for gateways
+        that drop duplicates. Raises `SmsUnavailable` (try again later) or `RefusedError`
+        `SMS_REJECTED` (the gateway will never take this message)."""
+        ...
+
+
+class SmsUnavailable(RuntimeError):
+    """The gateway did not accept the message now (network, 5xx, 429); a retry may succeed."""
 
 
 class OutboxProvider:
@@ -25,14 +37,18 @@ class OutboxProvider:
 
     keeps_text = True
 
-    def send(self, phone: str, text: str) -> None:  # noqa: ARG002 - the outbox row keeps the text
+    def send(self, phone: str, text: str, key: str) -> None:  # noqa: ARG002 - the row keeps it
         log.info("sms to %s queued in outbox", mask_phone(phone))
 
 
-def build_sms_provider(name: str) -> SmsProvider:
-    if name == "outbox":
+def build_sms_provider(settings: Settings) -> SmsProvider:
+    if settings.sms_provider == "outbox":
         return OutboxProvider()
-    raise ValueError(f"unknown SMS provider {name!r}; production providers plug in here")
+    if settings.sms_provider == "http":
+        from infra.sms_http import HttpSmsProvider
+
+        return HttpSmsProvider.from_settings(settings)
+    raise ValueError(f"unknown SMS provider {settings.sms_provider!r} (outbox | http)")
 
 
 def send_once(
@@ -60,6 +76,6 @@ def send_once(
         except IntegrityError:
             session.rollback()
             return False
-        provider.send(phone, text)
+        provider.send(phone, text, dedupe_key)
         session.commit()
         return True

@@ -46,7 +46,7 @@ class MemorySms:
     def __init__(self) -> None:
         self.sent: dict[str, list[str]] = {}
 
-    def send(self, phone: str, text: str) -> None:
+    def send(self, phone: str, text: str, key: str) -> None:
         self.sent.setdefault(phone, []).append(text)
 
     def last_code(self, phone: str) -> str:
