@@ -10,8 +10,9 @@ One signed JSON POST per message:
 
 2xx: accepted. 429, 5xx, a timeout or a broken connection: `SmsUnavailable` after a few quick
 tries (the caller decides whether to retry later). Any other 4xx: `SMS_REJECTED` — the gateway
-will never take this message, so retrying would only repeat it. The same signing scheme guards
-CHSI's callbacks to us (domain/chsi.py), so a gateway team implements it once.
+will never take this message, so retrying would only repeat it. The gateway should refuse a
+bad signature or a timestamp more than five minutes off (tests/infra/test_sms_http.py plays such
+a gateway).
 """
 
 from __future__ import annotations
