@@ -80,13 +80,16 @@ def _bearer_or_codec_cookie(request: Request, services: ServicesDep) -> Principa
     return _read(services, cookie)
 
 
-def _require_active_account(services: Services, account_id: str) -> None:
-    """Staff tokens live 30 minutes; a disabled (or deleted) account stops at its next request,
-    not when its token expires. One primary-key lookup per staff request."""
+def _current_staff(services: Services, principal: Principal) -> Principal:
+    """Staff tokens live 30 minutes, but what an account may do is read at each request (one
+    primary-key lookup): a disabled or deleted account stops at its next request, and changed
+    regions or role apply at once rather than when the token expires."""
     with Session(services.engine) as session:
-        account = session.get(Account, account_id)
+        account = session.get(Account, principal.sub)
     if account is None or not account.active:
         raise ApiError("ACCOUNT_DISABLED")
+    regions = [code for code in account.regions.split(",") if code]
+    return principal.model_copy(update={"role": account.role, "regions": regions})
 
 
 def _role(*roles: str, source=_principal):
@@ -95,10 +98,10 @@ def _role(*roles: str, source=_principal):
         principal: Principal = Depends(source),  # noqa: B008
         services: Services = Depends(get_services),  # noqa: B008
     ) -> Principal:
+        if principal.role != "candidate":
+            principal = _current_staff(services, principal)
         if principal.role not in roles:
             raise ApiError("FORBIDDEN")
-        if principal.role != "candidate":
-            _require_active_account(services, principal.sub)
         return principal
 
     return check

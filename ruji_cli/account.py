@@ -3,11 +3,13 @@
 `make dev` seeds demo accounts; production has none until an operator makes them here (the first
 admin included). A password is generated and printed once unless `--password-stdin` supplies one
 (for automation); only its argon2 hash is stored. Disabling keeps the row, so audit entries that
-name the account stay meaningful; a disabled account cannot log in.
+name the account stay meaningful. Every staff request reads the account again (api/deps.py), so
+disabling or new regions apply at the next request, tokens already issued included.
 
     ruji account create wang --role examiner --regions 01,02
     ruji account create admin --role admin
     ruji account reset-password wang
+    ruji account set-regions wang 01,03
     ruji account disable wang | enable wang
     ruji account list
 """
@@ -92,6 +94,13 @@ def set_active(engine: Engine, username: str, active: bool) -> Account:
     return _change(engine, username, active=active)
 
 
+def set_regions(engine: Engine, username: str, regions: str) -> Account:
+    with Session(engine) as session:
+        account = session.exec(select(Account).where(Account.username == username)).first()
+        role = account.role if account else "examiner"
+    return _change(engine, username, regions=parse_regions(role, regions))
+
+
 def list_accounts(engine: Engine) -> list[Account]:
     with Session(engine) as session:
         return list(session.exec(select(Account).order_by(Account.role, Account.username)))
@@ -115,6 +124,9 @@ def main(argv: list[str]) -> int:
     reset = sub.add_parser("reset-password", help="set a new password; prints it if generated")
     reset.add_argument("username")
     reset.add_argument("--password-stdin", action="store_true")
+    moved = sub.add_parser("set-regions", help="an examiner's regions, e.g. 01,03")
+    moved.add_argument("username")
+    moved.add_argument("regions")
     for action in ("disable", "enable"):
         sub.add_parser(action, help=f"{action} logging in").add_argument("username")
     sub.add_parser("list", help="every account with role, regions and state")
@@ -127,6 +139,10 @@ def main(argv: list[str]) -> int:
             for account in list_accounts(engine):
                 state = "active" if account.active else "disabled"
                 print(f"{account.username:<20} {account.role:<9} {state:<8} {account.regions}")
+            return 0
+        if args.action == "set-regions":
+            account = set_regions(engine, args.username, args.regions)
+            print(f"{account.username}: regions {account.regions}")
             return 0
         if args.action in ("disable", "enable"):
             account = set_active(engine, args.username, args.action == "enable")

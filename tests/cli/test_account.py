@@ -53,7 +53,9 @@ async def login(engine, tmp_path, username: str, password: str) -> int:
         return r.status_code
 
 
-async def test_disabling_stops_a_token_already_issued(database, tmp_path, capsys):
+async def test_new_regions_and_disabling_apply_to_a_token_already_issued(
+    database, tmp_path, capsys
+):
     _, out, _ = cli(capsys, "create", "zhou", "--role", "examiner", "--regions", "01")
     async with serve(None, database, tmp_path, "q", "vq") as url, httpx.AsyncClient() as http:
         r = await http.post(
@@ -63,6 +65,10 @@ async def test_disabling_stops_a_token_already_issued(database, tmp_path, capsys
         queue = f"{url}/api/v1/examiner/applications"
         me = {"authorization": f"Bearer {r.json()['token']}"}
         assert (await http.get(queue, headers=me)).status_code == 200
+        r = await http.get(queue, params={"region": "03"}, headers=me)
+        assert r.status_code == 403 and r.json()["code"] == "REGION_FORBIDDEN"
+        assert cli(capsys, "set-regions", "zhou", "01,03")[0] == 0
+        assert (await http.get(queue, params={"region": "03"}, headers=me)).status_code == 200
         cli(capsys, "disable", "zhou")
         r = await http.get(queue, headers=me)
         assert r.status_code == 401 and r.json()["code"] == "ACCOUNT_DISABLED"
