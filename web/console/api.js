@@ -1,15 +1,8 @@
 // The staff API. The session (token, role, regions) lives in sessionStorage: closing the tab logs out.
 
-const KEY = "ruji.console.session";
+import { request } from "../common/http.js";
 
-export class ApiError extends Error {
-  constructor(body, status) {
-    super(body.message || "网络异常，请稍后重试");
-    this.code = body.code || "NETWORK";
-    this.details = body.details;
-    this.status = status;
-  }
-}
+const KEY = "ruji.console.session";
 
 export const staff = {
   get session() {
@@ -29,25 +22,15 @@ export const staff = {
 };
 
 async function call(method, path, body) {
-  const headers = {};
-  const s = staff.session;
-  if (s) headers.authorization = `Bearer ${s.token}`;
-  if (body !== undefined) headers["content-type"] = "application/json";
-  let res;
   try {
-    res = await fetch(`/api/v1${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-  } catch {
-    throw new ApiError({ code: "NETWORK", message: "网络异常，请检查网络后重试" }, 0);
-  }
-  const data = await res.json().catch(() => ({}));
-  if (!res.ok) {
-    if (res.status === 401 && path !== "/staff/login") {
+    return await request(method, path, body, staff.session?.token);
+  } catch (err) {
+    if (err.status === 401 && path !== "/staff/login") {
       staff.session = null;
       location.hash = "#/login";
     }
-    throw new ApiError(data, res.status);
+    throw err;
   }
-  return data;
 }
 
 export const api = {
