@@ -21,7 +21,7 @@ from tests.faults.audit import (
     start_period,
     wait_for_tickets,
 )
-from tests.faults.driver import Driver, Journal
+from tests.faults.driver import Journal
 from tests.faults.stack import FaultStack
 from tests.workflows.harness import valid_id_number
 
@@ -55,15 +55,7 @@ async def run_lifecycle(
     assert stack.client is not None
     started = time.monotonic()
     period_id = f"2026-2-{phone_prefix}{stack.tag}"
-    driver = Driver(
-        stack.client,
-        stack.engine,
-        period_id=period_id,
-        queue=stack.queue,
-        vision_queue=stack.vision_queue,
-        budget=DRIVE_BUDGET,
-        phone_prefix=phone_prefix,
-    )
+    driver = stack.driver(period_id, budget=DRIVE_BUDGET, phone_prefix=phone_prefix)
     period = await start_period(stack.client, stack.queue, period_id)
     candidates = [
         driver.candidate(i, valid_id_number(int(phone_prefix) * 100 + i)) for i in range(n)

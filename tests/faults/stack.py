@@ -26,8 +26,8 @@ from infra.codec import EncryptionCodec, build_data_converter
 from infra.db import make_engine
 from infra.keyring import new_key_entry, parse_key_ring
 from infra.migrations import upgrade
-from ruji_cli.dev_procs import find_binary, port_in_use
-from tests.api.server import free_port
+from ruji_cli.dev_procs import find_binary, free_port, port_in_use
+from tests.faults.driver import Driver
 from tests.faults.vision_worker import READY_LINE as VISION_READY
 from tests.workflows.harness import SECRET
 
@@ -125,6 +125,19 @@ class FaultStack:
             await self.__aexit__()
             raise
         return self
+
+    def driver(self, period_id: str, *, budget: float, phone_prefix: str) -> Driver:
+        """A candidate driver on this stack's server, queues and read model."""
+        assert self.client is not None
+        return Driver(
+            self.client,
+            self.engine,
+            period_id=period_id,
+            queue=self.queue,
+            vision_queue=self.vision_queue,
+            budget=budget,
+            phone_prefix=phone_prefix,
+        )
 
     async def __aexit__(self, *_exc) -> None:
         for name in reversed(list(self.procs)):

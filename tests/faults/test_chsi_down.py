@@ -73,15 +73,7 @@ async def chsi_down_then_fallback(driver: Driver, c: Candidate) -> None:
 async def test_chsi_down_or_silent_leads_to_the_manual_path(stack: FaultStack):
     assert stack.client is not None
     period_id = f"2026-2-c{stack.tag}"
-    driver = Driver(
-        stack.client,
-        stack.engine,
-        period_id=period_id,
-        queue=stack.queue,
-        vision_queue=stack.vision_queue,
-        budget=BUDGET,
-        phone_prefix="1393",
-    )
+    driver = stack.driver(period_id, budget=BUDGET, phone_prefix="1393")
     await start_period(stack.client, stack.queue, period_id)
     silent = driver.candidate(0, IDENTITIES["nurse"].id_number)
     down = driver.candidate(1, valid_id_number(391))

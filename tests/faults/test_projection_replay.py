@@ -11,23 +11,14 @@ from activities.records import RecordActivities
 from domain.objects import StoredObject
 from domain.records import ApplicationSnapshot, DocumentEntry
 from infra.db import Application, Document
+from tests.activities.test_records import snap as snapshot
 
 
 def snap(version: int, status: str, portrait: str) -> ApplicationSnapshot:
     doc = DocumentEntry(
         kind="id_portrait", file=StoredObject(key=portrait, sha256="0" * 64, size=3)
     )
-    return ApplicationSnapshot(
-        workflow_id="enroll-x-9",
-        period_id="2026-2",
-        version=version,
-        status=status,
-        identity_hash="h" * 64,
-        phone_hash="p" * 64,
-        id_masked="430**********0012",
-        phone_masked="139****5678",
-        documents=[doc],
-    )
+    return snapshot(version, status, [], [doc])
 
 
 def test_commit_made_again_after_a_lost_task_replaces_the_discarded_one(any_engine):
@@ -36,7 +27,7 @@ def test_commit_made_again_after_a_lost_task_replaces_the_discarded_one(any_engi
     env.run(records.project_application, snap(4, "ID_PENDING", "w/id/portrait-kept.jpg"))
     env.run(records.project_application, snap(3, "REGISTERED", "w/id/portrait-old.jpg"))  # late
     with Session(any_engine) as s:
-        keys = s.exec(select(Document.object_key).where(Document.workflow_id == "enroll-x-9"))
+        keys = s.exec(select(Document.object_key).where(Document.workflow_id == "enroll-x-1"))
         assert list(keys) == ["w/id/portrait-kept.jpg"]
-        row = s.get(Application, "enroll-x-9")
+        row = s.get(Application, "enroll-x-1")
         assert row is not None and (row.version, row.status) == (4, "ID_PENDING")
