@@ -8,7 +8,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -21,15 +20,10 @@ from benchmarks.orchestration import FORM, lifecycle
 from benchmarks.report import record
 from benchmarks.stack import BenchStack, Stack
 from infra.tokens import issue_token
+from ruji_cli.dev_procs import free_port
 from workflows.enrollment import EnrollmentWorkflow
 
 APPLICATIONS = 20
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 async def _wait_ready(url: str, proc: subprocess.Popen, seconds: float = 60) -> None:
@@ -109,7 +103,7 @@ async def _load(url: str, tokens: list[str], rate: float, seconds: float) -> dic
 async def measure(rate: float, seconds: float) -> dict:
     async with BenchStack() as stack:
         app_ids = await _submitted_applications(stack)
-        port = _free_port()
+        port = free_port()
         env = {**os.environ, **stack.env_for_api()}
         proc = subprocess.Popen(
             [sys.executable, "-c", "import ruji_cli; ruji_cli.main()", "api", "--port", str(port)],

@@ -20,33 +20,21 @@ from pathlib import Path
 
 import httpx
 
-from benchmarks.api import _free_port
 from benchmarks.report import record
 from ruji_cli import demo as demo_cli
+from ruji_cli.dev_procs import descendants, free_ports, process_stats
 
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 
 def tree_cpu_seconds(root: int) -> float:
     """utime + stime of `root` and every descendant still alive."""
-    parents: dict[int, int] = {}
-    cpu: dict[int, float] = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        pid = int(entry.name)
-        parents[pid] = int(fields[1])
-        cpu[pid] = (int(fields[11]) + int(fields[12])) / CLK_TCK
-    total, todo = 0.0, [root]
-    while todo:
-        pid = todo.pop()
-        total += cpu.get(pid, 0.0)
-        todo += [child for child, parent in parents.items() if parent == pid]
-    return total
+    stats = process_stats()
+    return sum(
+        (int(stats[pid][11]) + int(stats[pid][12])) / CLK_TCK
+        for pid in [root, *descendants(root, stats)]
+        if pid in stats
+    )
 
 
 class MeteredDemo(demo_cli.Demo):
@@ -67,7 +55,7 @@ class MeteredDemo(demo_cli.Demo):
 
 
 def start_stack(var_dir: Path) -> tuple[subprocess.Popen, dict[str, int]]:
-    ports = {name: _free_port() for name in ("temporal", "ui", "api", "chsi")}
+    ports = dict(zip(("temporal", "ui", "api", "chsi"), free_ports(4), strict=True))
     proc = subprocess.Popen(
         [sys.executable, "-c", "import ruji_cli; ruji_cli.main()", "dev",
          "--temporal-port", str(ports["temporal"]), "--ui-port", str(ports["ui"]),

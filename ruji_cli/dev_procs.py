@@ -72,10 +72,53 @@ def exit_code(proc: subprocess.Popen[bytes]) -> int | None:
     return info.si_status if info.si_code == os.CLD_EXITED else -info.si_status
 
 
+def free_ports(count: int) -> list[int]:
+    """Ports free on 127.0.0.1 right now, all different (held open together while chosen)."""
+    socks = [socket.socket() for _ in range(count)]
+    try:
+        for sock in socks:
+            sock.bind(("127.0.0.1", 0))
+        return [sock.getsockname()[1] for sock in socks]
+    finally:
+        for sock in socks:
+            sock.close()
+
+
+def free_port() -> int:
+    return free_ports(1)[0]
+
+
 def port_in_use(port: int, host: str = "127.0.0.1") -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.settimeout(0.5)
         return sock.connect_ex((host, port)) == 0
+
+
+def process_stats() -> dict[int, list[str]]:
+    """Every process's /proc/<pid>/stat fields after the command name (Linux): [0] state,
+    [1] parent pid, [11] utime, [12] stime in clock ticks, [19] start time."""
+    stats: dict[int, list[str]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stats[int(entry.name)] = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:  # gone while we looked
+                continue
+    return stats
+
+
+def descendants(root: int, stats: dict[int, list[str]] | None = None) -> list[int]:
+    """The pids below `root`, children first."""
+    stats = process_stats() if stats is None else stats
+    children: dict[int, list[int]] = {}
+    for pid, fields in stats.items():
+        children.setdefault(int(fields[1]), []).append(pid)
+    found, todo = [], [root]
+    while todo:
+        below = children.get(todo.pop(), [])
+        found += below
+        todo += below
+    return found
 
 
 class Stack:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import io
-import socket
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 
@@ -22,13 +21,8 @@ from infra.otp import OtpService
 from infra.passwords import hash_password
 from infra.sms import OutboxProvider
 from infra.storage import LocalObjectStore
+from ruji_cli.dev_procs import free_port
 from tests.workflows.harness import SECRET
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def jpeg_bytes(w: int = 480, h: int = 640, seed: int = 0) -> bytes:

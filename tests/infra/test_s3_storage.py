@@ -17,14 +17,9 @@ from moto.server import ThreadedMotoServer
 from infra.config import Settings
 from infra.readiness import _storage
 from infra.storage import ObjectNotFound, S3ObjectStore, build_object_store
+from ruji_cli.dev_procs import free_port
 
 BUCKET = "ruji-test"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")

@@ -21,7 +21,7 @@ from infra.db import SmsCode, SmsMessage
 from infra.otp import OtpService
 from infra.sms import SmsUnavailable, build_sms_provider
 from infra.sms_http import HttpSmsProvider, sign
-from tests.api.server import free_port
+from ruji_cli.dev_procs import free_port
 
 SECRET = "gateway-secret"
 PHONE = "13912345678"

@@ -29,7 +29,8 @@ from infra.metrics import ObservabilitySettings
 from infra.otp import OtpService
 from infra.sms import OutboxProvider
 from infra.storage import LocalObjectStore
-from tests.api.server import free_port, seed, serve, serve_app
+from ruji_cli.dev_procs import free_port
+from tests.api.server import seed, serve, serve_app
 from tests.workflows.flow import claim_and_approve, obj, zhuanke_form
 from tests.workflows.harness import SECRET, Harness, valid_id_number
 from workflows.enrollment import EnrollmentWorkflow

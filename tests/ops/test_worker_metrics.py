@@ -11,7 +11,7 @@ import textwrap
 
 import httpx
 
-from tests.api.server import free_port
+from ruji_cli.dev_procs import free_port
 from tests.conftest import ROOT
 
 SCRIPT = textwrap.dedent(

@@ -27,8 +27,9 @@ from infra.config import Settings
 from infra.otp import OtpService
 from infra.pii import pii_sealer_for
 from infra.storage import LocalObjectStore
+from ruji_cli.dev_procs import free_port
 from synthetic.forms import form_fields
-from tests.api.server import free_port, jpeg_bytes, serve_app
+from tests.api.server import jpeg_bytes, serve_app
 from tests.stand_ins import VISION_STAND_INS
 from tests.workflows.harness import SECRET
 from workflows.enrollment import EnrollmentWorkflow

@@ -23,7 +23,8 @@ from infra.db import Application, create_schema, make_engine
 from infra.keyring import new_key_entry, parse_key_ring
 from infra.pii import pii_sealer_for
 from infra.storage import LocalObjectStore
-from tests.api.server import free_port, seed, serve_app
+from ruji_cli.dev_procs import free_port
+from tests.api.server import seed, serve_app
 from tests.conftest import _binary
 from tests.security.stack import bearer, register, running_stack, staff_token, submit_application
 from tests.workflows.harness import valid_id_number

@@ -20,7 +20,7 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 from synthetic.idcard import make_card_pair
 from synthetic.liveness import burst
 from synthetic.photo import photo
-from tests.web.stack import ROOT, RunningStack
+from tests.devstack import ROOT, DevStack
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [
@@ -35,6 +35,8 @@ ARGS = [
 ]
 FACE = ROOT / "tests" / "fixtures" / "faces" / "obama.jpg"
 ARTIFACTS = ROOT / "tests" / "artifacts" / "web"
+# The first start on a cold disk imports the vision models as well; the CLI test allows 60 s.
+START_TIMEOUT = 150.0
 PHONE = "13912345678"
 VISION_WAIT_MS = 120_000  # the first vision call may wait for the worker to load its models
 STEP_WAIT_MS = 30_000
@@ -43,8 +45,8 @@ CONSOLE = {"width": 1440, "height": 900}
 
 
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory) -> Iterator[RunningStack]:
-    running = RunningStack(tmp_path_factory.mktemp("web-stack"))
+def stack(tmp_path_factory) -> Iterator[DevStack]:
+    running = DevStack(tmp_path_factory.mktemp("web-stack"), START_TIMEOUT)
     try:
         running.start()
         yield running
@@ -223,7 +225,7 @@ def console_login(page: Page, username: str, password: str) -> None:
     page.click("#login button[type=submit]")
 
 
-def examiner_approves(page: Page, stack: RunningStack, application_id: str) -> None:
+def examiner_approves(page: Page, stack: DevStack, application_id: str) -> None:
     console_login(page, "examiner", "wrong-password")
     expect(page.locator("#login .err")).to_have_text("用户名或密码错误")
     console_login(page, "examiner", stack.password("examiner"))
@@ -253,7 +255,7 @@ def examiner_approves(page: Page, stack: RunningStack, application_id: str) -> N
     snap(page, "18-console-approved")
 
 
-def admin_moves_deadline(page: Page, stack: RunningStack) -> None:
+def admin_moves_deadline(page: Page, stack: DevStack) -> None:
     page.click("#logout")
     console_login(page, "admin", stack.password("admin"))
     expect(page.locator("#app")).to_have_attribute("data-view", "queue")
@@ -266,7 +268,7 @@ def admin_moves_deadline(page: Page, stack: RunningStack) -> None:
     snap(page, "20-console-periods")
 
 
-def test_candidate_to_ticket_in_the_browser(stack: RunningStack, browser: Browser) -> None:
+def test_candidate_to_ticket_in_the_browser(stack: DevStack, browser: Browser) -> None:
     pair = make_card_pair(seed=7, face_path=FACE, today=date.today())
     h5 = new_page(browser, H5, stack.url)
     register_with_wrong_code_first(h5, pair.identity.id_number, stack.url)

@@ -14,9 +14,10 @@ from activities.chsi import ChsiActivities
 from domain.enrollment import AttachmentUpload
 from domain.states import AppState
 from infra.chsi_gateway import HttpChsiGateway
+from ruji_cli.dev_procs import free_port
 from simulators.chsi import create_app as create_simulator
 from simulators.chsi_identities import IDENTITIES
-from tests.api.server import free_port, serve, serve_app
+from tests.api.server import serve, serve_app
 from tests.workflows.flow import obj, to_draft, zhuanke_form
 from tests.workflows.harness import Harness
 from workflows.enrollment import EnrollmentWorkflow
