@@ -6,7 +6,6 @@ instantly by the stand-ins of tests/stand_ins.py, so orchestration is measured, 
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import sys
 import tempfile
@@ -17,7 +16,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
 from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
@@ -25,11 +23,12 @@ from temporalio.worker import Worker
 from domain import search
 from domain.identity import check_character
 from domain.ids import keyed_hash
+from domain.otp import code_in_message
 from infra.codec import EncryptionCodec, build_data_converter
-from infra.db import SmsMessage, make_engine
+from infra.db import make_engine
 from infra.keyring import new_key_entry, parse_key_ring
 from infra.migrations import upgrade
-from infra.sms import OutboxProvider
+from infra.sms import OutboxProvider, last_outbox_text
 from infra.temporal import workflow_runner
 from worker import enrollment_activities
 from workflows.enrollment import EnrollmentWorkflow
@@ -80,14 +79,9 @@ class Stack:
         return self.env.client
 
     def last_code(self, phone: str) -> str:
-        with Session(self.engine) as session:
-            msg = session.exec(
-                select(SmsMessage)
-                .where(SmsMessage.phone_hash == keyed_hash(SECRET, phone))
-                .order_by(SmsMessage.id.desc())  # type: ignore[union-attr]
-            ).first()
-        assert msg is not None
-        return re.search(r"验证码是(\d{6})", msg.text).group(1)  # type: ignore[union-attr]
+        code = code_in_message(last_outbox_text(self.engine, keyed_hash(SECRET, phone)) or "")
+        assert code, f"no SMS code for {phone}"
+        return code
 
 
 class BenchStack:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 CODE_DIGITS = 6
@@ -10,3 +11,15 @@ MAX_WRONG_TRIES = 5
 RESEND_COOLDOWN = timedelta(seconds=60)
 DAILY_CAP_PER_PHONE = 10
 DAILY_CAP_PER_IP = 50
+_CODE_IN_MESSAGE = re.compile(r"验证码是(\d{6})")
+
+
+def code_message(code: str) -> str:
+    """The SMS a candidate receives."""
+    return f"【湖南自考】您的验证码是{code}，10分钟内有效。请勿告诉他人。"
+
+
+def code_in_message(text: str) -> str | None:
+    """The code inside `code_message(...)`, for the dev outbox, the demo and the tests."""
+    found = _CODE_IN_MESSAGE.search(text)
+    return found.group(1) if found else None

@@ -86,7 +86,7 @@ class OtpService:
             session.add(row)
             session.commit()
             session.refresh(row)
-        text = f"【湖南自考】您的验证码是{code}，10分钟内有效。请勿告诉他人。"
+        text = otp.code_message(code)
         try:
             send_once(self.engine, self.provider, f"otp:{row.id}", phone_hash, phone, text)
         except (SmsUnavailable, RefusedError) as failed:

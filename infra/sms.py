@@ -51,6 +51,15 @@ def build_sms_provider(settings: Settings) -> SmsProvider:
     raise ValueError(f"unknown SMS provider {settings.sms_provider!r} (outbox | http)")
 
 
+def last_outbox_text(engine: Engine, phone_hash: str, dedupe_prefix: str = "") -> str | None:
+    """The newest message the outbox kept for this phone (dev and tests)."""
+    query = select(SmsMessage.text).where(SmsMessage.phone_hash == phone_hash)
+    if dedupe_prefix:
+        query = query.where(SmsMessage.dedupe_key.startswith(dedupe_prefix))  # type: ignore[attr-defined]
+    with Session(engine) as session:
+        return session.exec(query.order_by(SmsMessage.id.desc())).first()  # type: ignore[union-attr]
+
+
 def send_once(
     engine: Engine, provider: SmsProvider, dedupe_key: str, phone_hash: str, phone: str, text: str
 ) -> bool:

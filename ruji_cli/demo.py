@@ -8,7 +8,6 @@ import argparse
 import asyncio
 import json
 import random
-import re
 import sys
 import time
 import uuid
@@ -20,6 +19,7 @@ from pathlib import Path
 
 import httpx
 
+from domain.otp import code_in_message
 from infra.config import get_settings
 from synthetic.forms import BENKE_MAJOR, form_fields
 from synthetic.idcard import make_card_pair
@@ -112,7 +112,7 @@ async def candidate(demo: Demo, n: int, seed: int) -> tuple[str, str]:
                            json={"id_number": person.id_number, "phone": phone})  # fmt: skip
     app_id = body["application_id"]
     outbox = await demo.call("R2 SMS", "GET", "/dev/outbox", params={"phone": phone})
-    code = re.search(r"验证码是(\d{6})", outbox[0]["text"]).group(1)
+    code = code_in_message(outbox[0]["text"])
     token = (await demo.call("R2 verify", "POST", "/api/v1/candidate/verify",
                              json={"application_id": app_id, "code": code}))["token"]  # fmt: skip
     demo.say(who, f"registered by SMS code: {app_id}")

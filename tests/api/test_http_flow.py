@@ -3,13 +3,13 @@ login, the steps as updates, a query, an examiner decision, and the errors peopl
 
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 
 import httpx
 import pytest
 from sqlmodel import Session, select
 
+from domain.otp import code_in_message
 from infra.db import SmsCode
 from synthetic.forms import form_fields
 from tests.api.server import jpeg_bytes, seed, serve
@@ -20,7 +20,7 @@ FORM = form_fields()
 
 async def outbox_code(http: httpx.AsyncClient, phone: str) -> str:
     messages = (await http.get("/dev/outbox", params={"phone": phone})).json()
-    return re.search(r"验证码是(\d{6})", messages[0]["text"]).group(1)
+    return code_in_message(messages[0]["text"])
 
 
 @pytest.fixture

@@ -7,14 +7,12 @@ it was the retry that was refused; otherwise it is recorded for the test to judg
 from __future__ import annotations
 
 import asyncio
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
 from temporalio.client import (
     Client,
     WorkflowHandle,
@@ -39,9 +37,10 @@ from domain.enrollment import (
     VerifyPhoneInput,
 )
 from domain.ids import enrollment_workflow_id, identity_hash, keyed_hash
+from domain.otp import code_in_message
 from domain.states import AppState
 from domain.vision import IdType
-from infra.db import SmsMessage
+from infra.sms import last_outbox_text
 from tests.workflows.flow import obj, zhuanke_form
 from tests.workflows.harness import SECRET
 from workflows.enrollment import EnrollmentWorkflow
@@ -110,15 +109,8 @@ async def retrying(journal: Journal, what: str, call: Callable[[], Any], budget:
 
 def last_code(engine: Engine, phone: str) -> str | None:
     """The newest SMS code to this phone, from the outbox (the harness's lookup)."""
-    with Session(engine) as session:
-        msg = session.exec(
-            select(SmsMessage)
-            .where(SmsMessage.phone_hash == keyed_hash(SECRET, phone))
-            .where(SmsMessage.dedupe_key.startswith("otp:"))  # type: ignore[attr-defined]
-            .order_by(SmsMessage.id.desc())  # type: ignore[union-attr]
-        ).first()
-    match = re.search(r"验证码是(\d{6})", msg.text) if msg else None
-    return match.group(1) if match else None
+    text = last_outbox_text(engine, keyed_hash(SECRET, phone), dedupe_prefix="otp:")
+    return code_in_message(text) if text else None
 
 
 class Driver:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -11,9 +10,10 @@ from sqlmodel import Session, select
 from domain import otp
 from domain.errors import RefusedError
 from domain.ids import keyed_hash
-from infra.db import SmsCode, SmsMessage
+from domain.otp import code_in_message
+from infra.db import SmsCode
 from infra.otp import OtpService
-from infra.sms import OutboxProvider
+from infra.sms import OutboxProvider, last_outbox_text
 
 SECRET = "otp-test"
 PHONE = "13912345678"
@@ -25,13 +25,7 @@ def service(any_engine) -> OtpService:
 
 
 def last_code(service: OtpService, phone: str = PHONE) -> str:
-    with Session(service.engine) as s:
-        msg = s.exec(
-            select(SmsMessage)
-            .where(SmsMessage.phone_hash == keyed_hash(SECRET, phone))
-            .order_by(SmsMessage.id.desc())  # type: ignore[union-attr]
-        ).first()
-    return re.search(r"验证码是(\d{6})", msg.text).group(1)
+    return code_in_message(last_outbox_text(service.engine, keyed_hash(SECRET, phone)))
 
 
 def code_of(exc: pytest.ExceptionInfo[RefusedError]) -> str:

@@ -7,7 +7,6 @@ number in the read model by design, which the at-rest scan must not see.
 
 from __future__ import annotations
 
-import re
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AsyncExitStack, asynccontextmanager
@@ -23,6 +22,7 @@ from activities.sms import SmsActivities
 from activities.tickets import TicketActivities
 from api.app import create_app
 from api.deps import Services
+from domain.otp import code_in_message
 from infra.config import Settings
 from infra.otp import OtpService
 from infra.pii import pii_sealer_for
@@ -51,7 +51,7 @@ class MemorySms:
         self.sent.setdefault(phone, []).append(text)
 
     def last_code(self, phone: str) -> str:
-        return re.search(r"验证码是(\d{6})", self.sent[phone][-1]).group(1)
+        return code_in_message(self.sent[phone][-1])
 
 
 def settings_for(tmp_path: Path, task_queue: str, **kw) -> Settings:

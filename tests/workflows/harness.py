@@ -3,14 +3,12 @@ per-test SQLite read model, and the vision stand-ins on their own queue."""
 
 from __future__ import annotations
 
-import re
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AsyncExitStack
 from datetime import datetime, timedelta
 
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
 from temporalio.client import WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
@@ -18,10 +16,10 @@ from temporalio.worker import Worker
 from domain.enrollment import EnrollmentInput, Identity
 from domain.identity import check_character
 from domain.ids import enrollment_workflow_id, identity_hash, keyed_hash
+from domain.otp import code_in_message
 from domain.period import PeriodConfig, PeriodInput
 from domain.vision import IdType
-from infra.db import SmsMessage
-from infra.sms import OutboxProvider
+from infra.sms import OutboxProvider, last_outbox_text
 from infra.temporal import workflow_runner
 from tests.stand_ins import VISION_STAND_INS
 from worker import enrollment_activities
@@ -123,16 +121,11 @@ class Harness:
         )
 
     def last_code(self, phone: str) -> str:
-        with Session(self.engine) as session:
-            msg = session.exec(
-                select(SmsMessage)
-                .where(SmsMessage.phone_hash == keyed_hash(SECRET, phone))
-                .order_by(SmsMessage.id.desc())  # type: ignore[union-attr]
-            ).first()
-        assert msg is not None, "no SMS sent"
-        match = re.search(r"验证码是(\d{6})", msg.text)
-        assert match, msg.text
-        return match.group(1)
+        text = last_outbox_text(self.engine, keyed_hash(SECRET, phone))
+        assert text is not None, "no SMS sent"
+        code = code_in_message(text)
+        assert code, text
+        return code
 
 
 def in_days(now: datetime, days: float) -> datetime:
