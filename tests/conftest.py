@@ -6,6 +6,7 @@ import os
 import shutil
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -110,22 +111,39 @@ def postgres_admin_engine() -> Iterator[Engine]:
     eng.dispose()
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def any_engine(request, tmp_path) -> Iterator[Engine]:
-    """The read model on both databases it runs on."""
+@contextmanager
+def fresh_database(request, tmp_path: Path, prefix: str) -> Iterator[Engine]:
+    """A database of its own for one test, on the fixture's parameter: a SQLite file, or a
+    PostgreSQL database created for it and dropped afterwards."""
     if request.param == "sqlite":
-        eng = make_engine(f"sqlite:///{tmp_path / 'read.db'}")
-        create_schema(eng)
+        eng = make_engine(f"sqlite:///{tmp_path / f'{prefix}.db'}")
         yield eng
         eng.dispose()
         return
     admin = request.getfixturevalue("postgres_admin_engine")
-    name = f"ruji_t_{uuid.uuid4().hex[:12]}"
+    name = f"ruji_{prefix}_{uuid.uuid4().hex[:12]}"
     with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
     eng = make_engine(POSTGRES_URL.rsplit("/", 1)[0] + f"/{name}")
-    create_schema(eng)
     yield eng
     eng.dispose()
     with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+BOTH_DATABASES = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+
+
+@pytest.fixture(params=BOTH_DATABASES)
+def any_engine(request, tmp_path) -> Iterator[Engine]:
+    """The read model on both databases it runs on."""
+    with fresh_database(request, tmp_path, "t") as eng:
+        create_schema(eng)
+        yield eng
+
+
+@pytest.fixture(params=BOTH_DATABASES)
+def empty_engine(request, tmp_path) -> Iterator[Engine]:
+    """Like `any_engine`, but nothing created: migrations start from an empty database."""
+    with fresh_database(request, tmp_path, "m") as eng:
+        yield eng

@@ -5,8 +5,6 @@ API and the enrollment worker on a schema that is behind."""
 from __future__ import annotations
 
 import logging
-import uuid
-from collections.abc import Iterator
 
 import pytest
 from alembic import command
@@ -21,26 +19,6 @@ from api.app import create_app
 from infra import migrations
 from infra.config import Settings
 from infra.db import make_engine
-from tests.conftest import POSTGRES_URL
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def empty_engine(request, tmp_path) -> Iterator[Engine]:
-    """Like `any_engine`, but nothing created: migrations start from an empty database."""
-    if request.param == "sqlite":
-        eng = make_engine(f"sqlite:///{tmp_path / 'empty.db'}")
-        yield eng
-        eng.dispose()
-        return
-    admin = request.getfixturevalue("postgres_admin_engine")
-    name = f"ruji_m_{uuid.uuid4().hex[:12]}"
-    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    eng = make_engine(POSTGRES_URL.rsplit("/", 1)[0] + f"/{name}")
-    yield eng
-    eng.dispose()
-    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def model_diff(engine: Engine) -> list:

@@ -20,7 +20,6 @@ from temporalio.testing import ActivityEnvironment
 from activities.tickets import TicketActivities
 from api.app import create_app
 from api.deps import Services
-from domain.enrollment import ConfirmIdCardInput, IdCardUpload, LivenessAnswer, PhotoUpload
 from domain.records import NumberPageInput
 from infra.config import Settings
 from infra.db import make_engine
@@ -31,7 +30,7 @@ from infra.sms import OutboxProvider
 from infra.storage import LocalObjectStore
 from ruji_cli.dev_procs import free_port
 from tests.api.server import seed, serve, serve_app
-from tests.workflows.flow import claim_and_approve, obj, zhuanke_form
+from tests.workflows.flow import claim_and_approve, from_id_step_to_draft, zhuanke_form
 from tests.workflows.harness import SECRET, Harness, valid_id_number
 from workflows.enrollment import EnrollmentWorkflow
 
@@ -73,22 +72,7 @@ async def approved_over_http(http, client, h) -> str:
     assert r.status_code == 200, r.text
 
     handle = client.get_workflow_handle(app_id)
-    await handle.execute_update(
-        EnrollmentWorkflow.submit_id_card, IdCardUpload(front=obj("m/f.jpg"), back=obj("m/b.jpg"))
-    )
-    card = await handle.query(EnrollmentWorkflow.case_file)
-    await handle.execute_update(
-        EnrollmentWorkflow.confirm_id_card, ConfirmIdCardInput(fields=card.state.id_card.ocr)
-    )
-    await handle.execute_update(
-        EnrollmentWorkflow.submit_photo, PhotoUpload(photo=obj("m/p.jpg"), filename="p.jpg")
-    )
-    view = await handle.execute_update(EnrollmentWorkflow.start_liveness)
-    await handle.execute_update(
-        EnrollmentWorkflow.submit_liveness,
-        LivenessAnswer(nonce=view.liveness_challenge.nonce, frames=[obj("m/0.jpg")]),
-    )
-    await handle.execute_update(EnrollmentWorkflow.accept_notice)
+    await from_id_step_to_draft(handle)
     await handle.execute_update(EnrollmentWorkflow.save_form, zhuanke_form())
     await handle.execute_update(EnrollmentWorkflow.submit)
     await claim_and_approve(handle)
