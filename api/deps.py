@@ -80,26 +80,24 @@ def _bearer_or_codec_cookie(request: Request, services: ServicesDep) -> Principa
     return _read(services, cookie)
 
 
-def _current_staff(services: Services, principal: Principal) -> Principal:
+def _current_staff(session: Session, principal: Principal) -> Principal:
     """Staff tokens live 30 minutes, but what an account may do is read at each request (one
     primary-key lookup): a disabled or deleted account stops at its next request, and changed
     regions or role apply at once rather than when the token expires."""
-    with Session(services.engine) as session:
-        account = session.get(Account, principal.sub)
+    account = session.get(Account, principal.sub)
     if account is None or not account.active:
         raise ApiError("ACCOUNT_DISABLED")
-    regions = [code for code in account.regions.split(",") if code]
-    return principal.model_copy(update={"role": account.role, "regions": regions})
+    return principal.model_copy(update={"role": account.role, "regions": account.region_codes})
 
 
 def _role(*roles: str, source=_principal):
     # defaults, not Annotated: annotations are strings here and cannot see the closure
     def check(
         principal: Principal = Depends(source),  # noqa: B008
-        services: Services = Depends(get_services),  # noqa: B008
+        session: Session = Depends(get_session),  # noqa: B008 - the route's own session
     ) -> Principal:
         if principal.role != "candidate":
-            principal = _current_staff(services, principal)
+            principal = _current_staff(session, principal)
         if principal.role not in roles:
             raise ApiError("FORBIDDEN")
         return principal

@@ -109,6 +109,10 @@ class Account(SQLModel, table=True):
     regions: str = ""  # comma-separated region codes for examiners
     active: bool = True
 
+    @property
+    def region_codes(self) -> list[str]:
+        return [code for code in self.regions.split(",") if code]
+
 
 class Period(SQLModel, table=True):
     id: str = Field(primary_key=True, max_length=40)

@@ -1,9 +1,10 @@
 """Personal data at rest in the read model: encrypted columns and keyed lookup hashes.
 
 ID numbers and names are stored as AES-GCM ciphertext (text, for an ordinary column) under the
-same key-ring scheme as the Temporal codec, so rotation works the same way: prepend a key,
-re-encrypt rows whose ``needs_reencrypt`` is true, then retire the old key. Equality lookups use
-an HMAC instead, because GCM ciphertext is randomised and cannot be searched.
+same key-ring scheme as the Temporal codec, so rotation works the same way: prepend a key; the
+projection re-encrypts a row when it next writes it (a token not under ``current_prefix``).
+Equality lookups use an HMAC instead, because GCM ciphertext is randomised and cannot be
+searched.
 """
 
 from __future__ import annotations
@@ -65,9 +66,6 @@ class FieldCipher:
                 f"{field} under key {key_id!r} failed authentication"
             ) from None
         return plain.decode()
-
-    def needs_reencrypt(self, token: str) -> bool:
-        return not token.startswith(self.current_prefix)
 
     @property
     def current_prefix(self) -> str:

@@ -87,7 +87,7 @@ async def staff_login(
     )
     if not ok or account is None:
         raise ApiError("LOGIN_FAILED")
-    regions = [r for r in account.regions.split(",") if r]
+    regions = account.region_codes
     token = issue_token(services.settings.secret_key, account.id, account.role, regions)
     return StaffSession(token=token, role=account.role, regions=regions)
 
