@@ -59,7 +59,7 @@ async def start_or_resume(
     digest = identity_hash(secret, id_type, id_number)
     workflow_id = enrollment_workflow_id(period.id, digest)
     client = services.client()
-    existing = session.get(Application, workflow_id)
+    existing = await asyncio.to_thread(session.get, Application, workflow_id)
     if existing is not None and existing.status in KEEPS_IDENTITY:
         return client.get_workflow_handle(workflow_id)
     return await client.start_workflow(

@@ -114,7 +114,7 @@ async def register(
     number = body.id_number.strip().upper()
     if body.id_type != IdType.PASSPORT and not (len(number) == 18 and number[:17].isdigit()):
         raise ApiError("ID_NUMBER_INVALID")
-    period = open_period(session)
+    period = await asyncio.to_thread(open_period, session)
     handle = await start_or_resume(services, session, period, body.id_type, number, body.phone)
     sent = await run_update(
         handle,
@@ -141,7 +141,7 @@ async def login_code(
 ) -> CodeSent:
     """A returning candidate logs in by phone + code and lands on his application."""
     _check_phone(body.phone)
-    if _latest_application(session, services, body.phone) is None:
+    if await asyncio.to_thread(_latest_application, session, services, body.phone) is None:
         raise ApiError("APPLICATION_NOT_FOUND")
     wait = await asyncio.to_thread(services.otp.send_code, body.phone, _client_ip(request))
     return CodeSent(phone_masked=mask_phone(body.phone), resend_after_s=wait)
@@ -150,7 +150,7 @@ async def login_code(
 @router.post("/candidate/login")
 async def login(body: LoginRequest, services: ServicesDep, session: SessionDep) -> Session:
     _check_phone(body.phone)
-    app = _latest_application(session, services, body.phone)
+    app = await asyncio.to_thread(_latest_application, session, services, body.phone)
     if app is None:
         raise ApiError("APPLICATION_NOT_FOUND")
     await asyncio.to_thread(services.otp.check_code, body.phone, body.code)

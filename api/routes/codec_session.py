@@ -8,19 +8,22 @@ SameSite=Lax (127.0.0.1:8233 → :8000 is same-site, other sites never send it) 
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Response
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel
-from sqlmodel import select
 
-from api.deps import CODEC_COOKIE, CODEC_COOKIE_PATH, OPERATOR_ROLES, ServicesDep, SessionDep
+from api.deps import (
+    CODEC_COOKIE,
+    CODEC_COOKIE_PATH,
+    OPERATOR_ROLES,
+    ServicesDep,
+    SessionDep,
+    authenticate_staff,
+)
 from api.errors import ApiError
-from infra.db import Account
-from infra.passwords import verify_password_or_dummy
 from infra.tokens import STAFF_TOKEN_TTL_S, issue_token
 
 router = APIRouter(prefix="/api/v1/staff", tags=["staff"])
@@ -60,14 +63,7 @@ async def open_codec_session(
     session: SessionDep,
 ) -> CodecSession:
     """Only operators and admins: decrypted histories hold ID numbers and faces."""
-    account = session.exec(
-        select(Account).where(Account.username == username, Account.active)
-    ).first()
-    ok = await asyncio.to_thread(
-        verify_password_or_dummy, account.password_hash if account else None, password
-    )
-    if not ok or account is None:
-        raise ApiError("LOGIN_FAILED")
+    account = await authenticate_staff(session, username, password)
     if account.role not in OPERATOR_ROLES:
         raise ApiError("FORBIDDEN")
     token = issue_token(services.settings.secret_key, account.id, account.role)

@@ -13,11 +13,10 @@ from sqlalchemy import func
 from sqlmodel import col, select
 
 from api.applications import application_handle, run_query, run_update
-from api.deps import ExaminerDep, ServicesDep, SessionDep
+from api.deps import ExaminerDep, ServicesDep, SessionDep, authenticate_staff
 from api.errors import ApiError
 from domain.enrollment import ApplicationView, CaseFile, ExaminerAction, ReviewItem
-from infra.db import Account, Application, AuditEvent
-from infra.passwords import verify_password_or_dummy
+from infra.db import Application, AuditEvent
 from infra.storage import sign_object_url
 from infra.tokens import Principal, issue_token
 from workflows.enrollment import EnrollmentWorkflow
@@ -79,14 +78,7 @@ class Decision(BaseModel):
 async def staff_login(
     body: LoginRequest, services: ServicesDep, session: SessionDep
 ) -> StaffSession:
-    account = session.exec(
-        select(Account).where(Account.username == body.username, Account.active)
-    ).first()
-    ok = await asyncio.to_thread(
-        verify_password_or_dummy, account.password_hash if account else None, body.password
-    )
-    if not ok or account is None:
-        raise ApiError("LOGIN_FAILED")
+    account = await authenticate_staff(session, body.username, body.password)
     regions = account.region_codes
     token = issue_token(services.settings.secret_key, account.id, account.role, regions)
     return StaffSession(token=token, role=account.role, regions=regions)
@@ -180,7 +172,7 @@ async def case(
 ) -> CaseView:
     """Everything on one case: identity, OCR vs confirmed values, photo report, face scores, CHSI
     record or attachments, audit trail; images only through short-lived signed URLs."""
-    _scoped_row(session, me, application_id)
+    await asyncio.to_thread(_scoped_row, session, me, application_id)
     handle = application_handle(services.client(), application_id)
     case_file: CaseFile = await run_query(handle, EnrollmentWorkflow.case_file)
     view: ApplicationView = await run_query(handle, EnrollmentWorkflow.view)
@@ -218,7 +210,7 @@ async def _decide(
     update,
     items: list[ReviewItem],
 ) -> ApplicationView:
-    _scoped_row(session, me, application_id)
+    await asyncio.to_thread(_scoped_row, session, me, application_id)
     handle = application_handle(services.client(), application_id)
     return await run_update(handle, update, ExaminerAction(examiner=me.sub, items=items))
 
