@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import io
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import cv2
@@ -21,8 +22,9 @@ from PIL import Image
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from temporalio import activity
 
-from domain.errors import Refusal, RefusedError
+from domain.errors import Refusal, RefusedError, refuse
 from domain.liveness import (
+    FaceRefusal,
     FrameGeometry,
     LivenessThresholds,
     check_answer,
@@ -70,19 +72,16 @@ class _Frame:
     geometry: FrameGeometry
 
 
-def _refusal(code: str, message: str, **extra) -> Refusal:
-    return Refusal(code=code, message=message, **extra)
-
-
 def _decode(data: bytes, max_side: int) -> np.ndarray:
-    with Image.open(io.BytesIO(data), formats=("JPEG", "PNG", "WEBP")) as image:
-        if image.width * image.height > FRAME_MAX_PIXELS:
+    with Image.open(io.BytesIO(data), formats=("JPEG", "PNG", "WEBP")) as opened:
+        if opened.width * opened.height > FRAME_MAX_PIXELS:
             raise ValueError("image too large")
-        image = image.convert("RGB")
+        image = opened.convert("RGB")
         scale = max_side / max(image.size)
         if scale < 1:
             image = image.resize(
-                (round(image.width * scale), round(image.height * scale)), Image.BILINEAR
+                (round(image.width * scale), round(image.height * scale)),
+                Image.Resampling.BILINEAR,
             )
         return np.asarray(image).copy()
 
@@ -162,9 +161,9 @@ class FaceVerifier:
         if not MIN_FRAMES <= len(request.frames) <= MAX_FRAMES:
             return VerifyFaceResult(
                 refusals=[
-                    _refusal(
-                        "FACE_FRAME_COUNT",
-                        f"请上传 {MIN_FRAMES}–{MAX_FRAMES} 帧连续画面。",
+                    Refusal.of(
+                        FaceRefusal.FACE_FRAME_COUNT,
+                        message=f"请上传 {MIN_FRAMES}–{MAX_FRAMES} 帧连续画面。",
                         measured=len(request.frames),
                         expected=f"{MIN_FRAMES}-{MAX_FRAMES}",
                     )
@@ -190,9 +189,9 @@ class FaceVerifier:
             if not match.matched:
                 name = REFERENCE_NAMES_ZH[match.reference]
                 refusals.append(
-                    _refusal(
-                        "FACE_MISMATCH",
-                        f"人脸与{name}不一致，请本人重新核验。",
+                    Refusal.of(
+                        FaceRefusal.FACE_MISMATCH,
+                        message=f"人脸与{name}不一致，请本人重新核验。",
                         measured=round(match.distance, 4),
                         expected=f"<= {match.threshold}",
                     )
@@ -208,16 +207,16 @@ class FaceVerifier:
                 data = self.store.get(obj.key)
                 images.append(_decode(data, FRAME_MAX_SIDE))
             except ObjectNotFound as exc:
-                raise RefusedError("FACE_FRAMES_MISSING", "核验画面已失效，请重新拍摄。") from exc
+                raise refuse(FaceRefusal.FACE_FRAMES_MISSING) from exc
             except (OSError, ValueError) as exc:
-                raise RefusedError(
-                    "FACE_FRAME_UNREADABLE", f"第 {number} 帧画面无法读取，请重新拍摄。"
+                raise refuse(
+                    FaceRefusal.FACE_FRAME_UNREADABLE,
+                    message=f"第 {number} 帧画面无法读取，请重新拍摄。",
                 ) from exc
             datas.append(data)
         if replayed_still(images, self.config.replay_max_diff):
-            raise RefusedError(
-                "FACE_REPLAY",
-                "检测到静止画面（疑似照片或重复画面），请本人面对镜头按提示完成动作。",
+            raise refuse(
+                FaceRefusal.FACE_REPLAY,
             )
         frames = [
             self._frame(number, obj.key, data, rgb)
@@ -229,24 +228,29 @@ class FaceVerifier:
         action_frames = locate_actions(geometries, request.challenge.actions, self.config.liveness)
         best = self._best_frame(frames)
         best_embedding = self._same_person(frames, best, action_frames)
-        if self._spoofing is not None:
-            self._passive_check(frames[best])
+        self._passive_check(frames[best])
         return frames, best, best_embedding
 
     def _frame(self, number: int, key: str, data: bytes, rgb: np.ndarray) -> _Frame:
         faces = self._landmarks.faces(rgb)
         if not faces:
-            raise RefusedError(
-                "FACE_LOST", f"第 {number} 帧未检测到人脸，请保持面部在取景框内。", measured=number
+            raise refuse(
+                FaceRefusal.FACE_LOST,
+                message=f"第 {number} 帧未检测到人脸，请保持面部在取景框内。",
+                measured=number,
             )
         if sum(f.score >= SECOND_FACE_MIN_SCORE for f in faces[1:]):
-            raise RefusedError(
-                "FACE_MULTIPLE",
-                f"第 {number} 帧出现多张人脸，请确保画面中只有本人。",
+            raise refuse(
+                FaceRefusal.FACE_MULTIPLE,
+                message=f"第 {number} 帧出现多张人脸，请确保画面中只有本人。",
                 measured=number,
             )
         return _Frame(
-            key=key, data=data, rgb=rgb, face=faces[0], geometry=frame_geometry(faces[0].points)
+            key=key,
+            data=data,
+            rgb=rgb,
+            face=faces[0],
+            geometry=frame_geometry(faces[0].points.tolist()),
         )
 
     def _best_frame(self, frames: list[_Frame]) -> int:
@@ -273,24 +277,24 @@ class FaceVerifier:
             frame = frames[index]
             distance = _cosine_distance(reference, self._embed(frame.rgb, frame.face))
             if distance > self.config.identity_threshold:
-                raise RefusedError(
-                    "FACE_IDENTITY_CHANGED",
-                    "核验过程中人脸发生变化，请本人独自完成全部动作。",
+                raise refuse(
+                    FaceRefusal.FACE_IDENTITY_CHANGED,
                     measured=round(distance, 4),
                     expected=f"<= {self.config.identity_threshold}",
                 )
         return reference
 
     def _passive_check(self, frame: _Frame) -> None:
+        if self._spoofing is None:
+            return  # anti-spoofing off, or no Fasnet weights in "auto": the actions decide alone
         left, top, right, bottom = frame.face.box
         bgr = cv2.cvtColor(frame.rgb, cv2.COLOR_RGB2BGR)
         is_real, score = self._spoofing.analyze(
             img=bgr, facial_area=(left, top, right - left, bottom - top)
         )
         if not is_real:
-            raise RefusedError(
-                "FACE_SPOOF",
-                "疑似翻拍或屏幕画面，请本人直接面对镜头核验。",
+            raise refuse(
+                FaceRefusal.FACE_SPOOF,
                 measured=round(float(score), 3),
             )
 
@@ -325,7 +329,7 @@ class FaceVerifier:
                 align=True,
             )
         except ValueError as exc:
-            raise RefusedError("FACE_REFERENCE_UNREADABLE", "照片中未能识别到人脸。") from exc
+            raise refuse(FaceRefusal.FACE_REFERENCE_UNREADABLE) from exc
         largest = max(found, key=lambda r: r["facial_area"]["w"] * r["facial_area"]["h"])
         return _unit(largest["embedding"])
 
@@ -337,7 +341,7 @@ class FaceVerifier:
         if not faces:
             faces = self._landmarks.faces(rgb, upsample=1)
         if not faces:
-            raise RefusedError("FACE_REFERENCE_UNREADABLE", "照片中未能识别到人脸。")
+            raise refuse(FaceRefusal.FACE_REFERENCE_UNREADABLE)
         largest = max(faces, key=lambda f: (f.box[2] - f.box[0]) * (f.box[3] - f.box[1]))
         return self._embed(rgb, largest)
 
@@ -347,9 +351,9 @@ class FaceVerifier:
             embedding = self._embed_reference(rgb)
         except (OSError, ValueError, RefusedError) as exc:
             name = REFERENCE_NAMES_ZH[reference]
-            raise RefusedError(
-                "FACE_REFERENCE_UNREADABLE",
-                f"{name}中未能识别到人脸，将转人工审核。",
+            raise refuse(
+                FaceRefusal.FACE_REFERENCE_UNREADABLE,
+                message=f"{name}中未能识别到人脸，将转人工审核。",
                 measured=reference,
             ) from exc
         distance = _cosine_distance(live, embedding)
@@ -402,7 +406,7 @@ def _crop_around(rgb: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
     )
 
 
-def _unit(vector) -> np.ndarray:
+def _unit(vector: Sequence[float] | np.ndarray) -> np.ndarray:
     array = np.asarray(vector, dtype=np.float64)
     return array / max(float(np.linalg.norm(array)), 1e-12)
 

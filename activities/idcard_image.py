@@ -56,16 +56,18 @@ class Photo:
 def decode(data: bytes) -> Photo | None:
     """Pillow with an allow-list and a pixel cap; EXIF orientation applied as phones intend."""
     try:
-        with Image.open(io.BytesIO(data), formats=ALLOWED_FORMATS) as image:
-            if image.width * image.height > MAX_PIXELS:
+        with Image.open(io.BytesIO(data), formats=ALLOWED_FORMATS) as opened:
+            if opened.width * opened.height > MAX_PIXELS:
                 return None
-            image = ImageOps.exif_transpose(image).convert("RGB")
+            image = ImageOps.exif_transpose(opened).convert("RGB")
     except (OSError, ValueError, Image.DecompressionBombError):
         return None
     size = image.size
     scale = WORKING_LONG_SIDE / max(size)
     if scale < 1:
-        image = image.resize((round(size[0] * scale), round(size[1] * scale)), Image.BILINEAR)
+        image = image.resize(
+            (round(size[0] * scale), round(size[1] * scale)), Image.Resampling.BILINEAR
+        )
     return Photo(rgb=np.asarray(image), original_size=size)
 
 
@@ -82,7 +84,7 @@ def glare_area(rgb: np.ndarray) -> float:
     count, _, stats, _ = cv2.connectedComponentsWithStats(blown, connectivity=8)
     if count <= 1:
         return 0.0
-    return float(stats[1:, cv2.CC_STAT_AREA].max()) / blown.size
+    return float(stats[1:, cv2.CC_STAT_AREA].max()) / float(blown.size)
 
 
 def card_region(rgb: np.ndarray) -> tuple[float, float]:

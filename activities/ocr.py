@@ -8,6 +8,7 @@ sync method, so the worker runs it in its thread pool, off the event loop.
 from __future__ import annotations
 
 import threading
+from typing import TYPE_CHECKING
 
 import numpy as np
 from temporalio import activity
@@ -34,6 +35,9 @@ from domain.identity import check_card
 from domain.vision import READ_ID_CARD, IdCardFields, IdType, ReadIdCardInput, ReadIdCardResult
 from infra.storage import ObjectStore
 
+if TYPE_CHECKING:
+    from rapidocr import RapidOCR  # heavy: imported when the engine is built
+
 OCR_PARAMS = {
     "Global.log_level": "warning",
     "Global.use_cls": False,  # cards are shot upright; the parser undoes a few degrees of tilt
@@ -46,22 +50,26 @@ OCR_PARAMS = {
 }
 
 
-def build_engine():
+def build_engine() -> RapidOCR:
     from rapidocr import RapidOCR
 
     return RapidOCR(params=OCR_PARAMS)
 
 
 class IdCardReader:
-    def __init__(self, store: ObjectStore, engine=None):
+    def __init__(self, store: ObjectStore, engine: RapidOCR | None = None):
         self.store = store
         self.engine = engine or build_engine()
         self._lock = threading.Lock()  # the rapidocr pipeline is not documented as thread-safe
 
     def ocr_lines(self, rgb: np.ndarray) -> list[OcrLine]:
+        from rapidocr.utils.output import RapidOCROutput
+
         with self._lock:
             output = self.engine(np.ascontiguousarray(rgb))
-        if output.boxes is None or output.txts is None:
+        if not isinstance(output, RapidOCROutput):  # a partial pipeline (det or rec alone)
+            raise TypeError(f"OCR_PARAMS must run the whole pipeline, got {type(output).__name__}")
+        if output.boxes is None or output.txts is None or output.scores is None:
             return []
         return [
             OcrLine(text, float(score), tuple((float(x), float(y)) for x, y in box))

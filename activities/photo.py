@@ -20,6 +20,7 @@ from activities.photo_measure import ImageFacts, measure
 from activities.photo_rules import file_rules, image_rules, is_grey
 from domain import photo_spec as spec
 from domain.errors import Refusal
+from domain.objects import StoredObject
 from domain.vision import (
     CHECK_PHOTO,
     FIX_PHOTO,
@@ -28,6 +29,7 @@ from domain.vision import (
     FixPhotoResult,
     PhotoReport,
 )
+from infra.landmarks import FaceFinder
 from infra.storage import ObjectStore
 
 OBJECT_MISMATCH = "PHOTO_OBJECT_MISMATCH"  # stored bytes differ from the digest the workflow holds
@@ -43,12 +45,12 @@ class Inspection:
 class PhotoActivities:
     """Owns the landmark model; `landmarks` defaults to the process-wide dlib model."""
 
-    def __init__(self, store: ObjectStore, landmarks=None):
+    def __init__(self, store: ObjectStore, landmarks: FaceFinder | None = None):
         self._store = store
         self._landmarks = landmarks
 
     @property
-    def landmarks(self):
+    def landmarks(self) -> FaceFinder:
         if self._landmarks is None:
             from infra.landmarks import shared_landmark_model
 
@@ -72,7 +74,7 @@ class PhotoActivities:
         report = PhotoReport(rules=rules, fixable=fixable, unfixable_codes=unfixable)
         return Inspection(report=report, image=im, plan=plan)
 
-    def _read(self, obj) -> bytes:
+    def _read(self, obj: StoredObject) -> bytes:
         data = self._store.get(obj.key)
         if hashlib.sha256(data).hexdigest() != obj.sha256:
             raise ApplicationError(
@@ -98,7 +100,7 @@ class PhotoActivities:
             return FixPhotoResult(report=report, refusals=[_not_fixable(report)])
         data = encode_standard_jpeg(apply_crop(original.image, original.plan))
         fixed = self.inspect(data, "photo.jpg") if data else None
-        if fixed is None or not fixed.report.passed:
+        if data is None or fixed is None or not fixed.report.passed:
             refusal = _not_fixable(fixed.report if fixed else report)
             return FixPhotoResult(report=fixed.report if fixed else report, refusals=[refusal])
         stored = self._store.put(inp.fixed_key, data, "image/jpeg")
@@ -114,7 +116,7 @@ def _plan(file: FileFacts, image: ImageFacts, failing: set[str]) -> CropPlan | N
         return CropPlan(
             box=(0.0, 0.0, float(file.width), float(file.height)), scale=spec.WIDTH_PX / file.width
         )
-    return plan_crop(image.face, image.frame_scale, image.frame_size)
+    return plan_crop(image.face.geometry, image.frame_scale, image.frame_size)
 
 
 def _not_fixable(report: PhotoReport) -> Refusal:

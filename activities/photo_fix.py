@@ -56,13 +56,10 @@ def plan_crop(
     i = np.unravel_index(np.argmin(np.where(ok, cost, np.inf)), ok.shape)
     si, x0i, y0i = float(s[i]), float(x0[i]), float(y0[i])
     # inside the photo; the search allowed half a pixel of rounding at the far edges
-    box = (
-        max(0.0, x0i),
-        max(0.0, y0i),
-        min(w, x0i + spec.WIDTH_PX / si),
-        min(h, y0i + spec.HEIGHT_PX / si),
-    )
-    return CropPlan(box=tuple(v / frame_scale for v in box), scale=si * frame_scale)
+    x_min, y_min = max(0.0, x0i), max(0.0, y0i)
+    x_max, y_max = min(w, x0i + spec.WIDTH_PX / si), min(h, y0i + spec.HEIGHT_PX / si)
+    box = (x_min / frame_scale, y_min / frame_scale, x_max / frame_scale, y_max / frame_scale)
+    return CropPlan(box=box, scale=si * frame_scale)
 
 
 def encode_standard_jpeg(im: Image.Image) -> bytes | None:

@@ -15,6 +15,7 @@ import cv2
 import numpy as np
 
 from domain import photo_spec as spec
+from infra.landmarks import FaceFinder
 
 HEAD_EDGE_DELTA_E = 20.0  # a pixel this far from the backdrop colour belongs to the head
 BLOCK_PX = 16
@@ -34,21 +35,29 @@ class FaceGeometry:
 
 
 @dataclass(frozen=True)
+class FaceFacts:
+    """What can only be measured around exactly one face: its geometry, the backdrop beside it,
+    the light on it and the glare on its glasses."""
+
+    geometry: FaceGeometry
+    bg_delta_e: float
+    bg_block_delta_e: float
+    bg_outlier_share: float
+    face_lightness: float
+    side_diff: float
+    highlight_share: float
+    blur: float
+    glare_pixels: int
+
+
+@dataclass(frozen=True)
 class ImageFacts:
     frame_scale: float  # frame px per source px
     frame_size: tuple[int, int]
     chroma: float
     face_count: int
-    face: FaceGeometry | None = None
-    bg_delta_e: float | None = None
-    bg_block_delta_e: float | None = None
-    bg_outlier_share: float | None = None
-    face_lightness: float | None = None
-    side_diff: float | None = None
-    highlight_share: float | None = None
-    blur: float | None = None
-    border_sides: int = 0
-    glare_pixels: int = 0
+    border_sides: int
+    face: FaceFacts | None = None
 
 
 def to_frame(rgb: np.ndarray) -> tuple[np.ndarray, float]:
@@ -66,7 +75,8 @@ def lab(rgb: np.ndarray) -> np.ndarray:
 
 
 def delta_e(lab_px: np.ndarray, ref: np.ndarray) -> np.ndarray:
-    return np.sqrt(((lab_px - ref) ** 2).sum(axis=-1))
+    distance: np.ndarray = np.sqrt(((lab_px - ref) ** 2).sum(axis=-1))
+    return distance
 
 
 REFERENCE_LAB = lab(np.array([[spec.BACKGROUND_RGB]], np.uint8))[0, 0]
@@ -119,7 +129,8 @@ def backdrop_colour(lab_img: np.ndarray) -> np.ndarray:
             lab_img[m : m + c, -m - c : -m].reshape(-1, 3),
         ]
     )
-    return np.median(corners, axis=0)
+    colour: np.ndarray = np.median(corners, axis=0)
+    return colour
 
 
 def background_region(shape: tuple[int, int], face: FaceGeometry) -> np.ndarray:
@@ -129,7 +140,7 @@ def background_region(shape: tuple[int, int], face: FaceGeometry) -> np.ndarray:
     beside = (np.abs(xx - face.centre_x) > 0.95 * face.face_width) & (
         yy < face.eye_y + 0.4 * face.face_width
     )
-    region = (yy < top - 6) | beside
+    region: np.ndarray = (yy < top - 6) | beside
     if region.sum() < 2000:
         region[:CORNER_PX, :CORNER_PX] = region[:CORNER_PX, -CORNER_PX:] = True
     return region
@@ -240,30 +251,40 @@ def glare_pixels(rgb: np.ndarray, face: FaceGeometry) -> int:
     return total
 
 
-def measure(rgb_source: np.ndarray, model) -> ImageFacts:
+def measure(rgb_source: np.ndarray, model: FaceFinder) -> ImageFacts:
     rgb, k = to_frame(rgb_source)
     lab_img = lab(rgb)
     chroma = float(np.sqrt(lab_img[..., 1] ** 2 + lab_img[..., 2] ** 2).mean())
     faces = model.faces(rgb)
     if not faces:
         faces = model.faces(rgb, upsample=1)  # small faces (a group photo) before saying "none"
-    base = {"frame_scale": k, "frame_size": (rgb.shape[1], rgb.shape[0]), "chroma": chroma}
+    frame_size = (rgb.shape[1], rgb.shape[0])
     if len(faces) != 1:
-        return ImageFacts(face_count=len(faces), border_sides=border_sides(lab_img, None), **base)
+        return ImageFacts(
+            frame_scale=k,
+            frame_size=frame_size,
+            chroma=chroma,
+            face_count=len(faces),
+            border_sides=border_sides(lab_img, None),
+        )
     face = geometry(faces[0].points, lab_img, backdrop_colour(lab_img))
     bg = background_stats(lab_img, background_region(lab_img.shape[:2], face))
     lightness, side, clipped, blur = light_stats(rgb, lab_img, face)
     return ImageFacts(
+        frame_scale=k,
+        frame_size=frame_size,
+        chroma=chroma,
         face_count=1,
-        face=face,
-        bg_delta_e=bg[0],
-        bg_block_delta_e=bg[1],
-        bg_outlier_share=bg[2],
-        face_lightness=lightness,
-        side_diff=side,
-        highlight_share=clipped,
-        blur=blur,
         border_sides=border_sides(lab_img, face),
-        glare_pixels=glare_pixels(rgb, face),
-        **base,
+        face=FaceFacts(
+            geometry=face,
+            bg_delta_e=bg[0],
+            bg_block_delta_e=bg[1],
+            bg_outlier_share=bg[2],
+            face_lightness=lightness,
+            side_diff=side,
+            highlight_share=clipped,
+            blur=blur,
+            glare_pixels=glare_pixels(rgb, face),
+        ),
     )

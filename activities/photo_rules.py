@@ -9,10 +9,12 @@ from activities.photo_measure import ImageFacts
 from domain import photo_spec as spec
 from domain.vision import PhotoRule
 
+Measured = float | str | list[float] | None
+
 GREY_MODES = frozenset({"1", "L", "LA", "I", "I;16", "F"})
 
 
-def rule(code: str, passed: bool, measured=None) -> PhotoRule:
+def rule(code: str, passed: bool, measured: Measured = None) -> PhotoRule:
     text = spec.RULES[code]
     if isinstance(measured, float):
         measured = round(measured, 3)
@@ -71,9 +73,10 @@ def image_rules(image: ImageFacts) -> list[PhotoRule]:
             spec.PHOTO_BORDER, image.border_sides < spec.BORDER_MIN_SIDES, float(image.border_sides)
         ),
     ]
-    face = image.face
-    if face is None:
+    facts = image.face
+    if facts is None:
         return rules
+    face = facts.geometry
     centre_off = face.centre_x - spec.WIDTH_PX / 2
     rules += [
         rule(spec.PHOTO_CENTERED, abs(centre_off) <= spec.CENTRE_TOLERANCE_PX, centre_off),
@@ -86,33 +89,33 @@ def image_rules(image: ImageFacts) -> list[PhotoRule]:
             abs(face.roll_deg) <= spec.ROLL_MAX_DEG and abs(face.yaw) <= spec.YAW_MAX,
             [round(face.roll_deg, 1), round(face.yaw, 3)],
         ),
-        rule(spec.PHOTO_BG_COLOR, image.bg_delta_e <= spec.BG_MAX_DELTA_E, image.bg_delta_e),
+        rule(spec.PHOTO_BG_COLOR, facts.bg_delta_e <= spec.BG_MAX_DELTA_E, facts.bg_delta_e),
         rule(
             spec.PHOTO_BG_UNIFORM,
-            image.bg_block_delta_e <= spec.BG_MAX_BLOCK_DELTA_E,
-            image.bg_block_delta_e,
+            facts.bg_block_delta_e <= spec.BG_MAX_BLOCK_DELTA_E,
+            facts.bg_block_delta_e,
         ),
         rule(
             spec.PHOTO_BG_OBJECTS,
-            image.bg_outlier_share <= spec.BG_MAX_OUTLIER_SHARE,
-            image.bg_outlier_share,
+            facts.bg_outlier_share <= spec.BG_MAX_OUTLIER_SHARE,
+            facts.bg_outlier_share,
         ),
         rule(
             spec.PHOTO_EXPOSURE,
-            _within(image.face_lightness, spec.FACE_LIGHTNESS),
-            image.face_lightness,
+            _within(facts.face_lightness, spec.FACE_LIGHTNESS),
+            facts.face_lightness,
         ),
-        rule(spec.PHOTO_LIGHT_EVEN, image.side_diff <= spec.FACE_MAX_SIDE_DIFF, image.side_diff),
+        rule(spec.PHOTO_LIGHT_EVEN, facts.side_diff <= spec.FACE_MAX_SIDE_DIFF, facts.side_diff),
         rule(
             spec.PHOTO_HIGHLIGHTS,
-            image.highlight_share <= spec.MAX_HIGHLIGHT_SHARE,
-            image.highlight_share,
+            facts.highlight_share <= spec.MAX_HIGHLIGHT_SHARE,
+            facts.highlight_share,
         ),
-        rule(spec.PHOTO_SHARPNESS, image.blur <= spec.MAX_BLUR, image.blur),
+        rule(spec.PHOTO_SHARPNESS, facts.blur <= spec.MAX_BLUR, facts.blur),
         rule(
             spec.PHOTO_GLASSES_GLARE,
-            image.glare_pixels <= spec.GLARE_MAX_PIXELS,
-            float(image.glare_pixels),
+            facts.glare_pixels <= spec.GLARE_MAX_PIXELS,
+            float(facts.glare_pixels),
         ),
     ]
     return rules

@@ -6,15 +6,19 @@ as ciphertext plus keyed lookup hashes: the workflow holds no keys, this activit
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from functools import cached_property
+from typing import Any
 
-from sqlalchemy import bindparam, case, delete, tuple_
+from sqlalchemy import ColumnElement, Table, bindparam, case, delete, tuple_
+from sqlalchemy.dialects.postgresql import dml as postgresql_dml
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import dml as sqlite_dml
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
 from sqlalchemy.sql.expression import Executable
-from sqlmodel import Session
+from sqlmodel import Session, SQLModel
 from temporalio import activity
 
 from domain.records import (
@@ -53,7 +57,15 @@ class _Statements:
     add_audit: Executable
 
 
-def _application_upsert(insert, current_prefix: str) -> Executable:
+Insert = Callable[[Table], postgresql_dml.Insert | sqlite_dml.Insert]
+
+
+def _table(model: type[SQLModel]) -> Table:
+    """The table a table model maps to (sqlmodel sets `__table__` without declaring it)."""
+    return SQLModel.metadata.tables[str(model.__tablename__)]
+
+
+def _application_upsert(insert: Insert, current_prefix: str) -> Executable:
     """Insert, or update when the snapshot is not older than the row; returns a row only when it
     applied. Equal versions are the same commit made again: a retry, or the workflow re-running
     an update whose workflow task was lost (worker killed, server restarted) after this
@@ -64,10 +76,11 @@ def _application_upsert(insert, current_prefix: str) -> Executable:
     done yet) keeps what is there. Documents follow the row: rows of an attempt the workflow
     discarded (its projection ran, its workflow task was lost) are dropped, or one card would
     show two ID portraits."""
-    stmt = insert(Application.__table__)
-    row, new = Application.__table__.c, stmt.excluded
+    table = _table(Application)
+    stmt = insert(table)
+    row, new = table.c, stmt.excluded
 
-    def sealed(enc: str, digest: str) -> dict:
+    def sealed(enc: str, digest: str) -> dict[str, ColumnElement[Any]]:
         keep_value = new[digest] == ""
         keep_token = (row[digest] == new[digest]) & row[enc].startswith(current_prefix)
         return {
@@ -75,7 +88,9 @@ def _application_upsert(insert, current_prefix: str) -> Executable:
             digest: case((keep_value, row[digest]), else_=new[digest]),
         }
 
-    changes = {name: new[name] for name in (*_APPLICATION_FIELDS, "updated_at")}
+    changes: dict[str, ColumnElement[Any]] = {
+        name: new[name] for name in (*_APPLICATION_FIELDS, "updated_at")
+    }
     changes |= sealed("id_number_enc", "id_number_hash") | sealed("name_enc", "name_hash")
     return stmt.on_conflict_do_update(
         index_elements=["workflow_id"], set_=changes, where=row.version <= new.version
@@ -152,13 +167,14 @@ class RecordActivities:
     @cached_property
     def _statements(self) -> _Statements:
         dialect = self.engine.dialect.name
+        insert: Insert
         if dialect == "postgresql":
             insert = postgresql_insert
         elif dialect == "sqlite":
             insert = sqlite_insert
         else:
             raise NotImplementedError(f"read model on {dialect}: PostgreSQL or SQLite")
-        documents = Document.__table__
+        documents = _table(Document)
         return _Statements(
             upsert=_application_upsert(insert, self.sealer.cipher.current_prefix),
             drop_documents=delete(documents).where(
@@ -170,7 +186,7 @@ class RecordActivities:
             add_document=insert(documents).on_conflict_do_nothing(
                 index_elements=["workflow_id", "kind", "object_key"]
             ),
-            add_audit=insert(AuditEvent.__table__).on_conflict_do_nothing(
+            add_audit=insert(_table(AuditEvent)).on_conflict_do_nothing(
                 index_elements=["workflow_id", "seq"]
             ),
         )

@@ -61,12 +61,18 @@ class TicketActivities:
                     Application.status == AppState.APPROVED.value,
                     col(Application.workflow_id).not_in(numbered),
                 )
-                .order_by(Application.region, Application.submitted_at, Application.workflow_id)
+                .order_by(
+                    col(Application.region),
+                    col(Application.submitted_at),
+                    col(Application.workflow_id),
+                )
                 .limit(inp.page_size)
             ).all()
             grants = []
             counters: dict[str, TicketCounter] = {}
             for app in todo:
+                if app.submitted_at is None:
+                    raise ValueError(f"approved application {app.workflow_id} has no submit time")
                 area = app.region or ""
                 counter = counters.get(area)
                 if counter is None:

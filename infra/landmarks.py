@@ -12,6 +12,7 @@ import threading
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 
@@ -34,6 +35,13 @@ class Face:
     box: tuple[int, int, int, int]  # left, top, right, bottom
     score: float
     points: np.ndarray  # (68, 2) float, image coordinates
+
+
+class FaceFinder(Protocol):
+    """What the photo checker and the face verifier need from a landmark model (tests pass
+    stand-ins)."""
+
+    def faces(self, rgb: np.ndarray, upsample: int = 0) -> list[Face]: ...
 
 
 class LandmarkModel:
