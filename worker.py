@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 from sqlalchemy.engine import Engine
 from temporalio.client import Client
@@ -21,13 +23,14 @@ from activities.sms import SmsActivities
 from activities.tickets import TicketActivities
 from infra.chsi_gateway import build_chsi_gateway
 from infra.config import Settings, get_settings
-from infra.db import default_engine, make_engine
+from infra.db import engine_for
 from infra.logmask import install_log_masking
-from infra.metrics import ObservabilitySettings, install_worker_metrics
+from infra.metrics import install_worker_metrics
 from infra.migrations import require_current_schema
 from infra.otp import OtpService
-from infra.pii import pii_sealer_for
-from infra.sms import SmsProvider, build_sms_provider
+from infra.pii import PiiSealer, pii_sealer_for
+from infra.sms import build_sms_provider
+from infra.sms_provider import SmsProvider
 from infra.storage import build_object_store
 from infra.temporal import connect, workflow_runner
 from workflows.enrollment import EnrollmentWorkflow
@@ -37,8 +40,12 @@ log = logging.getLogger("ruji.worker")
 
 
 def enrollment_activities(
-    engine: Engine, client: Client, provider: SmsProvider, hmac_key: str, sealer=None
-) -> list:
+    engine: Engine,
+    client: Client,
+    provider: SmsProvider,
+    hmac_key: str,
+    sealer: PiiSealer | None = None,
+) -> list[Callable[..., Any]]:
     """The enrollment queue's activities; tests and benchmarks register the same list."""
     sms = SmsActivities(engine, provider, OtpService(engine, provider, hmac_key))
     records = RecordActivities(engine, sealer)
@@ -55,8 +62,9 @@ def enrollment_activities(
     ]
 
 
-def enrollment_worker(client: Client, settings: Settings, executor: ThreadPoolExecutor) -> Worker:
-    engine = default_engine()
+def enrollment_worker(
+    client: Client, settings: Settings, engine: Engine, executor: ThreadPoolExecutor
+) -> Worker:
     provider = build_sms_provider(settings)
     chsi = ChsiActivities(
         build_chsi_gateway(settings), settings.chsi_callback_secret, settings.api_base_url
@@ -74,14 +82,15 @@ def enrollment_worker(client: Client, settings: Settings, executor: ThreadPoolEx
     )
 
 
-def vision_activities(settings: Settings) -> list:
+def vision_activities(settings: Settings) -> list[Callable[..., Any]]:
     """Loads every model once; a missing weight file fails here, at start-up, not mid-request."""
     from activities.face import FaceVerifier
     from activities.ocr import IdCardReader
     from activities.photo import PhotoActivities
 
     store = build_object_store(settings)
-    reader, photos, faces = IdCardReader(store), PhotoActivities(store), FaceVerifier(store)
+    reader, photos = IdCardReader(store), PhotoActivities(store)
+    faces = FaceVerifier(store, settings.face)
     return [reader.read_id_card, photos.check_photo, photos.fix_photo, faces.verify_face]
 
 
@@ -95,30 +104,34 @@ def vision_worker(client: Client, settings: Settings, executor: ThreadPoolExecut
     )
 
 
-async def run(kinds: list[str], settings: Settings | None = None) -> None:
-    settings = settings or get_settings()
-    if "enrollment" in kinds:  # the vision worker never touches the read model
-        check_engine = make_engine(settings.resolved_database_url)
-        try:
-            require_current_schema(check_engine)
-        finally:
-            check_engine.dispose()
-    install_worker_metrics(ObservabilitySettings())  # before connect: the SDK runtime
-    client = await connect(settings)
-    with ThreadPoolExecutor(max_workers=32) as executor:
-        workers = []
-        if "enrollment" in kinds:
-            workers.append(enrollment_worker(client, settings, executor))
-        if "vision" in kinds:
-            workers.append(vision_worker(client, settings, executor))
-        log.info("workers running: %s", ", ".join(kinds))
-        await asyncio.gather(*(w.run() for w in workers))
+async def run(kinds: list[str], settings: Settings) -> None:
+    """Every dependency is built here from `settings`: the read model's engine (checked against
+    the code's schema before any worker polls), the client, the providers."""
+    # the vision worker never touches the read model
+    engine = engine_for(settings) if "enrollment" in kinds else None
+    try:
+        if engine is not None:
+            require_current_schema(engine)
+        install_worker_metrics(settings.observability)  # before connect: the SDK runtime
+        client = await connect(settings)
+        with ThreadPoolExecutor(max_workers=32) as executor:
+            workers = []
+            if engine is not None:
+                workers.append(enrollment_worker(client, settings, engine, executor))
+            if "vision" in kinds:
+                workers.append(vision_worker(client, settings, executor))
+            log.info("workers running: %s", ", ".join(kinds))
+            await asyncio.gather(*(w.run() for w in workers))
+    finally:
+        if engine is not None:
+            engine.dispose()
 
 
 def main(kinds: list[str] | None = None) -> None:
+    settings = get_settings()
     logging.basicConfig(level=logging.INFO)
-    install_log_masking(json_format=ObservabilitySettings().json_logs)
-    asyncio.run(run(kinds or ["enrollment", "vision"]))
+    install_log_masking(json_format=settings.observability.json_logs)
+    asyncio.run(run(kinds or ["enrollment", "vision"], settings))
 
 
 if __name__ == "__main__":

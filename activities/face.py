@@ -19,14 +19,12 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 from PIL import Image
-from pydantic_settings import BaseSettings, SettingsConfigDict
 from temporalio import activity
 
 from domain.errors import Refusal, RefusedError, refuse
 from domain.liveness import (
     FaceRefusal,
     FrameGeometry,
-    LivenessThresholds,
     check_answer,
     frame_geometry,
     locate_actions,
@@ -34,6 +32,7 @@ from domain.liveness import (
 )
 from domain.vision import VERIFY_FACE, FaceMatch, VerifyFaceInput, VerifyFaceResult
 from infra import face_models
+from infra.config import FaceSettings
 from infra.landmarks import Face, shared_landmark_model
 from infra.storage import ObjectNotFound, ObjectStore
 
@@ -45,22 +44,6 @@ EMBED_FACE_WIDTH = 150  # px: the recognition models' input width; bigger crops 
 SECOND_FACE_MIN_SCORE = 0.25  # HOG score; weaker detections are texture, not a second person
 NONCE_PREFIX = "face/nonces/"
 REFERENCE_NAMES_ZH = {"id_portrait": "身份证照片", "official_photo": "证件照（寸照）"}
-
-
-class FaceConfig(BaseSettings):
-    """Model choice and thresholds (env RUJI_FACE_*); figures in docs/decisions.md."""
-
-    model_config = SettingsConfigDict(env_prefix="RUJI_FACE_", extra="ignore")
-
-    model: str = "Dlib"
-    # deepface's detector, for models other than Dlib (Dlib embeds dlib's aligned chips);
-    # `dlib` beat `opencv` on ID-portrait-sized crops (docs/decisions.md)
-    detector: str = "dlib"
-    match_threshold: float = 0.080  # cosine; fixtures: genuine <= 0.062, impostor >= 0.099
-    identity_threshold: float = 0.12  # burst frames vs best frame: looser, heads are turned
-    replay_max_diff: float = 1.0  # mean grey-level change below which two frames are one still
-    anti_spoofing: str = "auto"  # auto: when the Fasnet weights are in place | on | off
-    liveness: LivenessThresholds = LivenessThresholds()
 
 
 @dataclass
@@ -110,9 +93,9 @@ def replayed_still(images: list[np.ndarray], max_diff: float) -> bool:
 class FaceVerifier:
     """Liveness + 1:1 match; build once per vision worker process (models load here)."""
 
-    def __init__(self, store: ObjectStore, config: FaceConfig | None = None):
+    def __init__(self, store: ObjectStore, config: FaceSettings):
         self.store = store
-        self.config = config or FaceConfig()
+        self.config = config
         # dlib's networks keep scratch buffers per object: one verification at a time per process
         # (the vision worker runs OCR or a photo check beside it on the other core).
         self._lock = threading.Lock()

@@ -17,7 +17,8 @@ from domain.records import (
     SendCodeResult,
 )
 from infra.otp import OtpService
-from infra.sms import SmsProvider, send_once
+from infra.sms import send_once
+from infra.sms_provider import SmsProvider
 
 
 def _run_key() -> str:

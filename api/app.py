@@ -27,9 +27,8 @@ from api.ops import router as ops_router
 from api.routes import admin, candidate, chsi, codec_session, dev, examiner, files, web
 from domain.errors import RefusedError
 from infra.config import Settings, get_settings
-from infra.db import default_engine, make_engine
+from infra.db import engine_for
 from infra.logmask import install_log_masking
-from infra.metrics import ObservabilitySettings
 from infra.migrations import require_current_schema
 from infra.otp import OtpService
 from infra.sms import build_sms_provider
@@ -45,15 +44,11 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        install_log_masking(json_format=ObservabilitySettings().json_logs)
+        install_log_masking(json_format=settings.observability.json_logs)
         if services is not None:
             app.state.services = services
         else:
-            engine = (
-                default_engine()
-                if not settings.database_url
-                else make_engine(settings.database_url)
-            )
+            engine = engine_for(settings)
             require_current_schema(engine)  # never serve on a schema behind the code
             provider = build_sms_provider(settings)
             app.state.services = Services(

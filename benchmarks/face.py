@@ -112,13 +112,14 @@ def main(argv: list[str]) -> int:
 
     from activities.face import FaceVerifier
     from domain.vision import LivenessAction, LivenessChallenge, VerifyFaceInput
+    from infra.config import FaceSettings
     from infra.face_models import provision_weights
     from infra.storage import LocalObjectStore
     from synthetic.liveness import burst
 
     provision_weights()
     store = LocalObjectStore(Path(tempfile.mkdtemp(prefix="ruji-bench-face-")))
-    verifier = FaceVerifier(store)
+    verifier = FaceVerifier(store, FaceSettings())
 
     bursts = []
     for i, (name, actions) in enumerate(BURSTS):

@@ -26,7 +26,7 @@ class DbNonceStore:
         older than the clock window can no longer pass the signature check, so they are dropped."""
         with Session(self.engine) as session:
             stale_before = expires_at - 2 * CLOCK_SKEW
-            session.exec(delete(ChsiNonce).where(ChsiNonce.expires_at < stale_before))  # type: ignore[call-overload,arg-type]
+            session.exec(delete(ChsiNonce).where(ChsiNonce.expires_at < stale_before))  # type: ignore[arg-type]
             session.add(ChsiNonce(nonce=nonce, expires_at=expires_at))
             try:
                 session.commit()

@@ -1,14 +1,58 @@
-"""Settings from the environment (prefix RUJI_), read once through get_settings()."""
+"""Settings from the environment (prefix RUJI_), read once through get_settings().
+
+One `Settings` for every process; the face verifier's and the observability settings are its
+sections. A section reads its own variables (`RUJI_FACE_*`; `RUJI_LOG_FORMAT`,
+`RUJI_TEMPORAL_METRICS_BIND`, `RUJI_METRICS_PORT`), so the names operators already set keep
+working, and `RUJI_FACE__MODEL`-style nested names are not needed. Library code takes the
+`Settings` it is given; only the entry points (worker.py, api/app.py, ruji_cli) call
+get_settings().
+"""
 
 from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import model_validator
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from domain.liveness import LivenessThresholds
+
 DEV_PLACEHOLDER = "dev-only-change-me"
+
+
+class FaceSettings(BaseSettings):
+    """Model choice and thresholds of the face verifier (RUJI_FACE_*); figures in
+    docs/decisions.md."""
+
+    model_config = SettingsConfigDict(env_prefix="RUJI_FACE_", env_file=".env", extra="ignore")
+
+    model: str = "Dlib"
+    # deepface's detector, for models other than Dlib (Dlib embeds dlib's aligned chips);
+    # `dlib` beat `opencv` on ID-portrait-sized crops (docs/decisions.md)
+    detector: str = "dlib"
+    match_threshold: float = 0.080  # cosine; fixtures: genuine <= 0.062, impostor >= 0.099
+    identity_threshold: float = 0.12  # burst frames vs best frame: looser, heads are turned
+    replay_max_diff: float = 1.0  # mean grey-level change below which two frames are one still
+    anti_spoofing: str = "auto"  # auto: when the Fasnet weights are in place | on | off
+    liveness: LivenessThresholds = LivenessThresholds()
+
+
+class ObservabilitySettings(BaseSettings):
+    """Logs and metrics of every process (RUJI_LOG_FORMAT, RUJI_TEMPORAL_METRICS_BIND,
+    RUJI_METRICS_PORT)."""
+
+    model_config = SettingsConfigDict(env_prefix="RUJI_", env_file=".env", extra="ignore")
+
+    log_format: str = "text"  # text | json (one JSON object per line, PII masked)
+    #: host:port where the Temporal SDK serves its metrics; empty = off
+    temporal_metrics_bind: str = ""
+    #: port of a worker's own metrics (ticket counters); 0 = off. The API serves /metrics.
+    metrics_port: int = 0
+
+    @property
+    def json_logs(self) -> bool:
+        return self.log_format == "json"
 
 
 class Settings(BaseSettings):
@@ -54,6 +98,9 @@ class Settings(BaseSettings):
     #: request bodies larger than these are refused before they are read (413)
     max_json_body_bytes: int = 4 * 1024 * 1024
     max_multipart_body_bytes: int = 48 * 1024 * 1024
+
+    face: FaceSettings = Field(default_factory=FaceSettings)
+    observability: ObservabilitySettings = Field(default_factory=ObservabilitySettings)
 
     @model_validator(mode="after")
     def _refuse_placeholders_outside_dev(self) -> Settings:

@@ -7,10 +7,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Index, UniqueConstraint, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlmodel import Field, Session, SQLModel, create_engine
+
+if TYPE_CHECKING:
+    from infra.config import Settings
 
 
 def utcnow() -> datetime:
@@ -91,7 +96,7 @@ class AuditEvent(SQLModel, table=True):
     at: datetime
 
 
-def _refuse_audit_change(_mapper, _connection, target: AuditEvent) -> None:
+def _refuse_audit_change(_mapper: object, _connection: object, target: AuditEvent) -> None:
     raise PermissionError(f"audit events are append-only (workflow {target.workflow_id})")
 
 
@@ -163,7 +168,7 @@ class CodeItem(SQLModel, table=True):
     extra: str = ""  # for majors: level and restricted flag
 
 
-def _sqlite_pragmas(dbapi_conn, _record) -> None:
+def _sqlite_pragmas(dbapi_conn: DBAPIConnection, _record: object) -> None:
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=NORMAL")
@@ -185,14 +190,19 @@ def create_schema(engine: Engine) -> None:
     SQLModel.metadata.create_all(engine)
 
 
-@lru_cache
-def default_engine() -> Engine:
-    from infra.config import get_settings
-
-    settings = get_settings()
+def engine_for(settings: Settings) -> Engine:
+    """The read model's engine for these settings; the SQLite default lives in var_dir."""
     if settings.resolved_database_url.startswith("sqlite"):
         settings.var_dir.mkdir(parents=True, exist_ok=True)
     return make_engine(settings.resolved_database_url)
+
+
+@lru_cache
+def default_engine() -> Engine:
+    """The command-line tools' engine (ruji_cli, alembic): the environment's settings."""
+    from infra.config import get_settings
+
+    return engine_for(get_settings())
 
 
 @contextmanager

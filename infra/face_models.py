@@ -91,7 +91,11 @@ def anti_spoofing_available() -> bool:
     return all((weights_dir() / name).is_file() for name in ANTI_SPOOFING_WEIGHTS)
 
 
-def _offline_weights(file_name: str, source_url=None, compress_type=None) -> str:  # noqa: ARG001
+def _offline_weights(
+    file_name: str,
+    source_url: str | None = None,  # noqa: ARG001 - deepface's signature
+    compress_type: str | None = None,  # noqa: ARG001
+) -> str:
     target = weights_dir() / file_name
     if target.is_file():
         return str(target)

@@ -16,13 +16,15 @@ names, nothing else.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 
 from prometheus_client import REGISTRY, Counter, Histogram, generate_latest, start_http_server
-from prometheus_client.core import GaugeMetricFamily
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from prometheus_client.core import GaugeMetricFamily, Metric
 from sqlalchemy import func
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
+
+from infra.config import ObservabilitySettings
 
 log = logging.getLogger(__name__)
 
@@ -43,22 +45,6 @@ TICKETS_NUMBERED = Counter(
 )
 
 
-class ObservabilitySettings(BaseSettings):
-    """RUJI_LOG_FORMAT, RUJI_TEMPORAL_METRICS_BIND, RUJI_METRICS_PORT (worker processes)."""
-
-    model_config = SettingsConfigDict(env_prefix="RUJI_", env_file=".env", extra="ignore")
-
-    log_format: str = "text"  # text | json (one JSON object per line, PII masked)
-    #: host:port where the Temporal SDK serves its metrics; empty = off
-    temporal_metrics_bind: str = ""
-    #: port of a worker's own metrics (ticket counters); 0 = off. The API serves /metrics.
-    metrics_port: int = 0
-
-    @property
-    def json_logs(self) -> bool:
-        return self.log_format == "json"
-
-
 class ReadModelMetrics:
     """A collector: `ruji_applications{period,status}` and `ruji_tickets_issued{period}`, counted
     in the read model when Prometheus scrapes. A database that does not answer yields
@@ -67,7 +53,7 @@ class ReadModelMetrics:
     def __init__(self, engine: Engine):
         self.engine = engine
 
-    def collect(self):
+    def collect(self) -> Iterator[Metric]:
         from infra.db import Application, Ticket
 
         up = GaugeMetricFamily("ruji_read_model_up", "1 when the read model answered the scrape")
@@ -104,7 +90,7 @@ class ReadModelMetrics:
 
 def exposition(engine: Engine) -> bytes:
     """The API's /metrics body: this process's counters, then the read-model gauges."""
-    return generate_latest(REGISTRY) + generate_latest(ReadModelMetrics(engine))  # type: ignore[arg-type]
+    return generate_latest(REGISTRY) + generate_latest(ReadModelMetrics(engine))
 
 
 def install_worker_metrics(settings: ObservabilitySettings) -> None:

@@ -20,7 +20,8 @@ from domain.ids import keyed_hash
 from domain.messages import refuse
 from infra.db import SmsCode
 from infra.db import as_utc as _as_utc
-from infra.sms import SmsProvider, SmsUnavailable, send_once
+from infra.sms import send_once
+from infra.sms_provider import SmsProvider, SmsUnavailable
 
 
 class OtpService:

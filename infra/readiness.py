@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+from collections.abc import Awaitable
 from datetime import timedelta
 
 from pydantic import BaseModel
@@ -54,7 +55,7 @@ def _storage(store: ObjectStore) -> None:
         store.exists("readyz-probe")
 
 
-async def _probe(name: str, call) -> tuple[str, str]:
+async def _probe(name: str, call: Awaitable[object]) -> tuple[str, str]:
     try:
         await asyncio.wait_for(call, PROBE_TIMEOUT_S)
     except Exception as exc:

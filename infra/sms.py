@@ -5,31 +5,21 @@ the shape of the province's own SMS platform or a cloud SMS relay."""
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from domain.masking import mask_phone
 from infra.db import SmsMessage
+from infra.sms_http import HttpSmsProvider
+from infra.sms_provider import SmsProvider
 
 if TYPE_CHECKING:
     from infra.config import Settings
 
 log = logging.getLogger(__name__)
-
-
-class SmsProvider(Protocol):
-    def send(self, phone: str, text: str, key: str) -> None:
-        """Hand one message over. `key` is stable per message (retries included), for gateways
-        that drop duplicates. Raises `SmsUnavailable` (try again later) or `RefusedError`
-        `SMS_REJECTED` (the gateway will never take this message)."""
-        ...
-
-
-class SmsUnavailable(RuntimeError):
-    """The gateway did not accept the message now (network, 5xx, 429); a retry may succeed."""
 
 
 class OutboxProvider:
@@ -45,8 +35,6 @@ def build_sms_provider(settings: Settings) -> SmsProvider:
     if settings.sms_provider == "outbox":
         return OutboxProvider()
     if settings.sms_provider == "http":
-        from infra.sms_http import HttpSmsProvider
-
         return HttpSmsProvider.from_settings(settings)
     raise ValueError(f"unknown SMS provider {settings.sms_provider!r} (outbox | http)")
 
@@ -55,9 +43,9 @@ def last_outbox_text(engine: Engine, phone_hash: str, dedupe_prefix: str = "") -
     """The newest message the outbox kept for this phone (dev and tests)."""
     query = select(SmsMessage.text).where(SmsMessage.phone_hash == phone_hash)
     if dedupe_prefix:
-        query = query.where(SmsMessage.dedupe_key.startswith(dedupe_prefix))  # type: ignore[attr-defined]
+        query = query.where(col(SmsMessage.dedupe_key).startswith(dedupe_prefix))
     with Session(engine) as session:
-        return session.exec(query.order_by(SmsMessage.id.desc())).first()  # type: ignore[union-attr]
+        return session.exec(query.order_by(col(SmsMessage.id).desc())).first()
 
 
 def send_once(

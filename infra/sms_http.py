@@ -28,7 +28,7 @@ import httpx
 
 from domain.masking import mask_phone
 from domain.messages import refuse
-from infra.sms import SmsUnavailable
+from infra.sms_provider import SmsUnavailable
 
 if TYPE_CHECKING:
     from infra.config import Settings
@@ -46,7 +46,9 @@ def sign(secret: str, timestamp: str, body: bytes) -> str:
 class HttpSmsProvider:
     keeps_text = False  # the gateway has the text; the read model keeps only the dedupe row
 
-    def __init__(self, url: str, secret: str, timeout_s: float = 5.0, client=None):
+    def __init__(
+        self, url: str, secret: str, timeout_s: float = 5.0, client: httpx.Client | None = None
+    ):
         self.url = url
         self.secret = secret
         self._client = client or httpx.Client(timeout=timeout_s)

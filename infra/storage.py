@@ -6,9 +6,12 @@ import hashlib
 import hmac
 import time
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from domain.objects import StoredObject
+
+if TYPE_CHECKING:
+    from infra.config import Settings
 
 
 class ObjectNotFound(KeyError):
@@ -69,7 +72,7 @@ class LocalObjectStore:
 
 
 class S3ObjectStore:
-    def __init__(self, bucket: str, client) -> None:  # client: a boto3 S3 client
+    def __init__(self, bucket: str, client: Any) -> None:  # a boto3 S3 client: boto3 is untyped
         self.bucket = bucket
         self.client = client
 
@@ -83,9 +86,11 @@ class S3ObjectStore:
 
     def get(self, key: str) -> bytes:
         try:
-            return self.client.get_object(Bucket=self.bucket, Key=_safe_key(key))["Body"].read()
+            answer = self.client.get_object(Bucket=self.bucket, Key=_safe_key(key))
         except self.client.exceptions.NoSuchKey as exc:
             raise ObjectNotFound(key) from exc
+        data: bytes = answer["Body"].read()
+        return data
 
     def delete(self, key: str) -> None:
         self.client.delete_object(Bucket=self.bucket, Key=_safe_key(key))
@@ -102,9 +107,10 @@ class S3ObjectStore:
         return True
 
     def presigned_url(self, key: str, expires_s: int = 300) -> str:
-        return self.client.generate_presigned_url(
+        url: str = self.client.generate_presigned_url(
             "get_object", Params={"Bucket": self.bucket, "Key": _safe_key(key)}, ExpiresIn=expires_s
         )
+        return url
 
 
 def sign_object_url(secret: str, key: str, expires_s: int = 300, now: float | None = None) -> str:
@@ -123,7 +129,7 @@ def verify_object_signature(
     return hmac.compare_digest(good, sig)
 
 
-def build_object_store(settings) -> ObjectStore:
+def build_object_store(settings: Settings) -> ObjectStore:
     if settings.storage_backend == "s3":
         import boto3
         from botocore.config import Config

@@ -14,6 +14,7 @@ from temporalio.testing import ActivityEnvironment
 from activities.face import FaceVerifier, _cosine_distance
 from domain.vision import LivenessAction as A
 from domain.vision import LivenessChallenge, VerifyFaceInput
+from infra.config import FaceSettings
 from infra.face_models import provision_weights
 from infra.storage import LocalObjectStore
 from synthetic.liveness import burst
@@ -47,7 +48,7 @@ def verifier(store, tmp_path_factory) -> FaceVerifier:
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("DEEPFACE_HOME", str(tmp_path_factory.mktemp("deepface")))
         provision_weights()
-        yield FaceVerifier(store)
+        yield FaceVerifier(store, FaceSettings())
 
 
 @pytest.fixture(scope="module")

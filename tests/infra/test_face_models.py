@@ -32,6 +32,7 @@ OFFLINE_VERIFICATION = textwrap.dedent(
     from infra.face_models import provision_weights
     provision_weights()
     from activities.face import FaceVerifier
+    from infra.config import FaceSettings
     from domain.vision import LivenessAction, LivenessChallenge, VerifyFaceInput
     from infra.storage import LocalObjectStore
     from synthetic.liveness import burst
@@ -41,7 +42,7 @@ OFFLINE_VERIFICATION = textwrap.dedent(
     frames = [store.put(f"f{i}.jpg", b, "image/jpeg")
               for i, b in enumerate(burst(faces / "obama.jpg", ["turn_right"], seed=1))]
     now = datetime(2026, 3, 1, tzinfo=UTC)
-    result = FaceVerifier(store).verify_face(VerifyFaceInput(
+    result = FaceVerifier(store, FaceSettings()).verify_face(VerifyFaceInput(
         challenge=LivenessChallenge(nonce="n", actions=[LivenessAction.TURN_RIGHT],
                                     expires_at=now + timedelta(seconds=60)),
         answered_nonce="n", answered_at=now, frames=frames,

@@ -19,8 +19,9 @@ from infra import sms_http
 from infra.config import Settings
 from infra.db import SmsCode, SmsMessage
 from infra.otp import OtpService
-from infra.sms import SmsUnavailable, build_sms_provider
+from infra.sms import build_sms_provider
 from infra.sms_http import HttpSmsProvider, sign
+from infra.sms_provider import SmsUnavailable
 from ruji_cli.dev_procs import free_port
 
 SECRET = "gateway-secret"

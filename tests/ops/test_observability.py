@@ -21,10 +21,9 @@ from activities.tickets import TicketActivities
 from api.app import create_app
 from api.deps import Services
 from domain.records import NumberPageInput
-from infra.config import Settings
+from infra.config import ObservabilitySettings, Settings
 from infra.db import make_engine
 from infra.logmask import install_log_masking
-from infra.metrics import ObservabilitySettings
 from infra.otp import OtpService
 from infra.sms import OutboxProvider
 from infra.storage import LocalObjectStore

@@ -20,7 +20,8 @@ SCRIPT = textwrap.dedent(
     from temporalio import activity
     from temporalio.client import Client
     from temporalio.worker import Worker
-    from infra.metrics import ObservabilitySettings, install_worker_metrics
+    from infra.config import ObservabilitySettings
+    from infra.metrics import install_worker_metrics
 
     @activity.defn
     async def probe() -> None: ...

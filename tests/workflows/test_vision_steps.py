@@ -15,6 +15,7 @@ from activities.ocr import IdCardReader
 from activities.photo import PhotoActivities
 from domain.enrollment import ConfirmIdCardInput, IdCardUpload, LivenessAnswer, PhotoUpload
 from domain.states import AppState
+from infra.config import FaceSettings
 from infra.storage import LocalObjectStore
 from synthetic.idcard import Defect, make_card_pair
 from synthetic.liveness import burst
@@ -35,7 +36,8 @@ def store(tmp_path_factory) -> LocalObjectStore:
 @pytest.fixture(scope="module")
 def vision(store) -> list:
     """Loaded once for the module, as the vision worker loads them once per process."""
-    reader, photos, faces = IdCardReader(store), PhotoActivities(store), FaceVerifier(store)
+    reader, photos = IdCardReader(store), PhotoActivities(store)
+    faces = FaceVerifier(store, FaceSettings())
     return [reader.read_id_card, photos.check_photo, photos.fix_photo, faces.verify_face]
 
 
