@@ -11,11 +11,13 @@ import random
 import sys
 import time
 import uuid
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from functools import partial
 from pathlib import Path
+from typing import Any, ParamSpec, TypeVar
 
 import httpx
 
@@ -31,9 +33,11 @@ TICKET_WAIT_S = 120
 LIVENESS_TRIES = 3
 #: dlib and opencv objects in the generators are not thread-safe: one image job at a time
 _GENERATOR = ThreadPoolExecutor(max_workers=1, thread_name_prefix="demo-images")
+P = ParamSpec("P")
+T = TypeVar("T")
 
 
-async def generated(fn, *args, **kwargs):
+async def generated(fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
     return await asyncio.get_running_loop().run_in_executor(
         _GENERATOR, partial(fn, *args, **kwargs)
     )
@@ -59,7 +63,9 @@ class Demo:
         if not self.quiet:
             print(line, flush=True)
 
-    async def call(self, step: str, method: str, url: str, token: str | None = None, **kw) -> dict:
+    async def call(
+        self, step: str, method: str, url: str, token: str | None = None, **kw: Any
+    ) -> Any:  # the decoded JSON: an object, or a list (the dev outbox)
         headers = {"authorization": f"Bearer {token}"} if token else {}
         try:
             r = await self.api.request(method, url, headers=headers, **kw)
@@ -75,7 +81,7 @@ class Demo:
             f"login {username}", "POST", "/api/v1/staff/login",
             json={"username": username, "password": self.staff[username]},
         )  # fmt: skip
-        return body["token"]
+        return str(body["token"])
 
 
 async def open_demo_period(demo: Demo, admin: str) -> str:

@@ -11,13 +11,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from pydantic import BaseModel
+from sqlalchemy.engine import Engine
 from temporalio.client import Client, WorkflowHandle
 from temporalio.common import SearchAttributePair, TypedSearchAttributes, WorkflowIDConflictPolicy
 
 from domain import search
-from domain.enrollment import ENROLLMENT_TASK_QUEUE
 from domain.ids import period_workflow_id
 from domain.period import PeriodConfig, PeriodInput
 from infra.config import Settings, get_settings
@@ -55,7 +56,7 @@ async def ensure(settings: Settings, config: PeriodConfig) -> EnsuredPeriod:
         EnrollmentPeriodWorkflow.run,
         PeriodInput(config=config),
         id=period_workflow_id(config.period_id),
-        task_queue=ENROLLMENT_TASK_QUEUE,
+        task_queue=settings.enrollment_task_queue,
         id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
         search_attributes=TypedSearchAttributes(
             [SearchAttributePair(search.PERIOD, config.period_id)]
@@ -65,7 +66,7 @@ async def ensure(settings: Settings, config: PeriodConfig) -> EnsuredPeriod:
     return EnsuredPeriod(workflow_id=handle.id, run_id=handle.result_run_id or "", config=running)
 
 
-def wait_until_projected(engine, period_id: str, timeout_s: float = 60.0) -> str:
+def wait_until_projected(engine: Engine, period_id: str, timeout_s: float = 60.0) -> str:
     """The API answers from the read model: until the period workflow has run (the enrollment
     worker is up) and projected itself, 「非新生入籍时间」 would greet the first visitor. Returns
     the state the read model shows."""
@@ -86,12 +87,14 @@ def wait_until_projected(engine, period_id: str, timeout_s: float = 60.0) -> str
         time.sleep(0.2)  # polling the read model: the worker's write has no event to await
 
 
-async def started_with(client: Client, handle: WorkflowHandle) -> PeriodConfig:
+async def started_with(client: Client, handle: WorkflowHandle[Any, Any]) -> PeriodConfig:
     """The config of the running run, read from its first history event: unlike a query this
     needs no worker, so `ruji period ensure` works before the enrollment worker is polling."""
     async for event in handle.fetch_history_events():
         attrs = event.workflow_execution_started_event_attributes
         [inp] = await client.data_converter.decode(attrs.input.payloads, [PeriodInput])
+        if not isinstance(inp, PeriodInput):
+            raise TypeError(f"{handle.id} was not started with a PeriodInput")
         return inp.config
     raise RuntimeError(f"{handle.id} has no history")
 

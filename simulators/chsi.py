@@ -79,7 +79,9 @@ class IdentityView(BaseModel):
 class _Simulator:
     """In-memory CHSI: registrations, single-use scans and delivery modes."""
 
-    def __init__(self, secret: str, identities: Mapping[str, Identity], clock):
+    def __init__(
+        self, secret: str, identities: Mapping[str, Identity], clock: Callable[[], datetime]
+    ):
         self.secret = secret
         self.identities = dict(identities)  # demos add people
         self.clock = clock
