@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from fastapi import UploadFile
 from sqlmodel import Session, select
@@ -18,6 +19,7 @@ from temporalio.client import (
 )
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.service import RPCError, RPCStatusCode
+from temporalio.workflow import UpdateMethodMultiParam
 
 from api.deps import Services
 from api.errors import ApiError, from_update_failure
@@ -31,6 +33,8 @@ from infra.uploads import UploadPolicy, read_capped, screen_image, strip_metadat
 from workflows.enrollment import EnrollmentWorkflow
 
 #: A final application of these states is the person's application for the period: no new one.
+R = TypeVar("R")
+
 KEEPS_IDENTITY = (AppState.REJECTED.value, AppState.TICKET_ISSUED.value)
 
 
@@ -53,7 +57,7 @@ async def start_or_resume(
     id_type: IdType,
     id_number: str,
     phone: str,
-) -> WorkflowHandle:
+) -> WorkflowHandle[EnrollmentWorkflow, Any]:
     """One live application per person and period: the same identity lands on the same workflow."""
     secret = services.settings.identity_hmac_key
     digest = identity_hash(secret, id_type, id_number)
@@ -61,7 +65,7 @@ async def start_or_resume(
     client = services.client()
     existing = await asyncio.to_thread(session.get, Application, workflow_id)
     if existing is not None and existing.status in KEEPS_IDENTITY:
-        return client.get_workflow_handle(workflow_id)
+        return client.get_workflow_handle_for(EnrollmentWorkflow.run, workflow_id)
     return await client.start_workflow(
         EnrollmentWorkflow.run,
         EnrollmentInput(
@@ -80,13 +84,17 @@ async def start_or_resume(
     )
 
 
-def application_handle(client: Client, workflow_id: str) -> WorkflowHandle:
-    return client.get_workflow_handle(workflow_id)
+def application_handle(client: Client, workflow_id: str) -> WorkflowHandle[EnrollmentWorkflow, Any]:
+    return client.get_workflow_handle_for(EnrollmentWorkflow.run, workflow_id)
 
 
-async def run_update(handle: WorkflowHandle, update: Any, *args: Any) -> Any:
+async def run_update(
+    handle: WorkflowHandle[Any, Any], update: UpdateMethodMultiParam[..., R], *args: Any
+) -> R:
+    """An update of the case; its refusals and timeouts become the API's answers."""
     try:
-        return await handle.execute_update(update, *args)
+        result: R = await handle.execute_update(update, *args)
+        return result
     except WorkflowUpdateFailedError as exc:
         raise from_update_failure(exc) from None
     except WorkflowUpdateRPCTimeoutOrCancelledError:
@@ -97,9 +105,12 @@ async def run_update(handle: WorkflowHandle, update: Any, *args: Any) -> Any:
         raise
 
 
-async def run_query(handle: WorkflowHandle, query: Any) -> Any:
+async def run_query(
+    handle: WorkflowHandle[Any, Any], query: Callable[[Any], Awaitable[R] | R]
+) -> R:
     try:
-        return await handle.query(query)
+        result: R = await handle.query(query)
+        return result
     except RPCError as exc:
         if exc.status == RPCStatusCode.NOT_FOUND:
             raise ApiError("APPLICATION_NOT_FOUND") from None

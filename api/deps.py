@@ -4,7 +4,7 @@ once and keeps them on `app.state`."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -37,7 +37,8 @@ class Services:
 
 
 def get_services(request: Request) -> Services:
-    return request.app.state.services
+    services: Services = request.app.state.services
+    return services
 
 
 ServicesDep = Annotated[Services, Depends(get_services)]
@@ -105,7 +106,9 @@ def _current_staff(session: Session, principal: Principal) -> Principal:
     return principal.model_copy(update={"role": account.role, "regions": account.region_codes})
 
 
-def _role(*roles: str, source=_principal):
+def _role(
+    *roles: str, source: Callable[..., Principal] = _principal
+) -> Callable[[Principal, Session], Principal]:
     # defaults, not Annotated: annotations are strings here and cannot see the closure
     def check(
         principal: Principal = Depends(source),  # noqa: B008

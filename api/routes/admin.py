@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
-from sqlmodel import select
+from sqlmodel import col, select
+from temporalio.client import WorkflowHandle
 from temporalio.common import WorkflowIDConflictPolicy
 
 from api.applications import run_query, run_update
@@ -49,7 +51,7 @@ def periods(session: SessionDep, _: OperatorDep) -> list[PeriodRow]:
             review_deadline=p.review_deadline,
             state=p.state,
         )
-        for p in session.exec(select(Period).order_by(Period.opens_at))
+        for p in session.exec(select(Period).order_by(col(Period.opens_at)))
     ]
 
 
@@ -74,8 +76,10 @@ async def create_period(body: NewPeriod, services: ServicesDep, _: AdminDep) -> 
     return await run_query(handle, EnrollmentPeriodWorkflow.view)
 
 
-def _period(services: ServicesDep, period_id: str):
-    return services.client().get_workflow_handle(period_workflow_id(period_id))
+def _period(services: ServicesDep, period_id: str) -> WorkflowHandle[EnrollmentPeriodWorkflow, Any]:
+    return services.client().get_workflow_handle_for(
+        EnrollmentPeriodWorkflow.run, period_workflow_id(period_id)
+    )
 
 
 @router.get("/periods/{period_id}")

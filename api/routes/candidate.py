@@ -4,11 +4,12 @@ workflow; the candidate token is bound to one application."""
 from __future__ import annotations
 
 import asyncio
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Path, Request, UploadFile
 from pydantic import BaseModel, Field
 from sqlmodel import select
+from temporalio.client import WorkflowHandle
 
 from api.applications import (
     application_handle,
@@ -190,7 +191,7 @@ async def _store_all(
 
 
 # --- my application ---------------------------------------------------------------------------
-def _mine(services: ServicesDep, me: CandidateDep):
+def _mine(services: ServicesDep, me: CandidateDep) -> WorkflowHandle[EnrollmentWorkflow, Any]:
     return application_handle(services.client(), me.sub)
 
 

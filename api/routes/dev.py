@@ -6,7 +6,7 @@ from datetime import datetime
 
 from fastapi import APIRouter
 from pydantic import BaseModel
-from sqlmodel import select
+from sqlmodel import col, select
 
 from api.deps import ServicesDep, SessionDep
 from domain.ids import keyed_hash
@@ -28,7 +28,7 @@ def outbox(
     rows = session.exec(
         select(SmsMessage)
         .where(SmsMessage.phone_hash == phone_hash)
-        .order_by(SmsMessage.id.desc())
-        .limit(limit)  # type: ignore[union-attr]
+        .order_by(col(SmsMessage.id).desc())
+        .limit(limit)
     ).all()
     return [OutboxMessage(text=r.text, created_at=r.created_at) for r in rows]

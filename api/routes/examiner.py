@@ -9,8 +9,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
-from sqlalchemy import func
+from sqlalchemy import ColumnElement, func
 from sqlmodel import col, select
+from temporalio.workflow import UpdateMethodMultiParam
 
 from api.applications import application_handle, run_query, run_update
 from api.deps import ExaminerDep, ServicesDep, SessionDep, authenticate_staff
@@ -103,18 +104,18 @@ def queue(
     size: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> QueuePage:
     """Paged and indexed (period, status, region, submitted_at), so 10k cases stay fast."""
-    filters = [col(Application.submitted_at).is_not(None)]
+    filters: list[ColumnElement[bool]] = [col(Application.submitted_at).is_not(None)]
     if me.role != "admin":
         filters.append(col(Application.region).in_(me.regions))
     if region:
         if not _in_scope(me, region):
             raise ApiError("REGION_FORBIDDEN")
-        filters.append(Application.region == region)
+        filters.append(col(Application.region) == region)
     for column, value in ((Application.major, major), (Application.level, level)):
         if value:
-            filters.append(column == value)
+            filters.append(col(column) == value)
     if manual is not None:
-        filters.append(Application.needs_manual_review == manual)
+        filters.append(col(Application.needs_manual_review) == manual)
     if submitted_from:
         filters.append(col(Application.submitted_at) >= submitted_from)
     if submitted_to:
@@ -125,12 +126,12 @@ def queue(
         ).all()
     )
     if status:
-        filters.append(Application.status == status)
+        filters.append(col(Application.status) == status)
     total = session.exec(select(func.count()).select_from(Application).where(*filters)).one()
     rows = session.exec(
         select(Application)
         .where(*filters)
-        .order_by(Application.submitted_at, Application.workflow_id)
+        .order_by(col(Application.submitted_at), col(Application.workflow_id))
         .offset((page - 1) * size)
         .limit(size)
     ).all()
@@ -192,7 +193,9 @@ async def case(
         for i, obj in enumerate(objs):
             files[f"attachment:{code}:{i}"] = sign_object_url(services.settings.secret_key, obj.key)
     audit = session.exec(
-        select(AuditEvent).where(AuditEvent.workflow_id == application_id).order_by(AuditEvent.seq)
+        select(AuditEvent)
+        .where(AuditEvent.workflow_id == application_id)
+        .order_by(col(AuditEvent.seq))
     ).all()
     return CaseView(
         case=case_file,
@@ -207,7 +210,7 @@ async def _decide(
     session: SessionDep,
     me: Principal,
     application_id: str,
-    update,
+    update: UpdateMethodMultiParam[[EnrollmentWorkflow, ExaminerAction], ApplicationView],
     items: list[ReviewItem],
 ) -> ApplicationView:
     await asyncio.to_thread(_scoped_row, session, me, application_id)
