@@ -57,7 +57,7 @@ async def start_or_resume(
     id_type: IdType,
     id_number: str,
     phone: str,
-) -> WorkflowHandle[EnrollmentWorkflow, Any]:
+) -> WorkflowHandle[Any, Any]:
     """One live application per person and period: the same identity lands on the same workflow."""
     secret = services.settings.identity_hmac_key
     digest = identity_hash(secret, id_type, id_number)
@@ -65,7 +65,7 @@ async def start_or_resume(
     client = services.client()
     existing = await asyncio.to_thread(session.get, Application, workflow_id)
     if existing is not None and existing.status in KEEPS_IDENTITY:
-        return client.get_workflow_handle_for(EnrollmentWorkflow.run, workflow_id)
+        return client.get_workflow_handle(workflow_id)
     return await client.start_workflow(
         EnrollmentWorkflow.run,
         EnrollmentInput(
@@ -84,8 +84,8 @@ async def start_or_resume(
     )
 
 
-def application_handle(client: Client, workflow_id: str) -> WorkflowHandle[EnrollmentWorkflow, Any]:
-    return client.get_workflow_handle_for(EnrollmentWorkflow.run, workflow_id)
+def application_handle(client: Client, workflow_id: str) -> WorkflowHandle[Any, Any]:
+    return client.get_workflow_handle(workflow_id)
 
 
 async def run_update(

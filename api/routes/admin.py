@@ -76,10 +76,8 @@ async def create_period(body: NewPeriod, services: ServicesDep, _: AdminDep) -> 
     return await run_query(handle, EnrollmentPeriodWorkflow.view)
 
 
-def _period(services: ServicesDep, period_id: str) -> WorkflowHandle[EnrollmentPeriodWorkflow, Any]:
-    return services.client().get_workflow_handle_for(
-        EnrollmentPeriodWorkflow.run, period_workflow_id(period_id)
-    )
+def _period(services: ServicesDep, period_id: str) -> WorkflowHandle[Any, Any]:
+    return services.client().get_workflow_handle(period_workflow_id(period_id))
 
 
 @router.get("/periods/{period_id}")

@@ -191,7 +191,7 @@ async def _store_all(
 
 
 # --- my application ---------------------------------------------------------------------------
-def _mine(services: ServicesDep, me: CandidateDep) -> WorkflowHandle[EnrollmentWorkflow, Any]:
+def _mine(services: ServicesDep, me: CandidateDep) -> WorkflowHandle[Any, Any]:
     return application_handle(services.client(), me.sub)
 
 
