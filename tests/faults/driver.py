@@ -38,7 +38,7 @@ from domain.enrollment import (
 )
 from domain.ids import enrollment_workflow_id, identity_hash, keyed_hash
 from domain.otp import code_in_message
-from domain.states import AppState
+from domain.states import PRE_SUBMIT, AppState
 from domain.vision import IdType
 from infra.sms import last_outbox_text
 from tests.workflows.flow import obj, zhuanke_form
@@ -55,6 +55,10 @@ TRANSIENT = (RPCError, WorkflowUpdateRPCTimeoutOrCancelledError, TimeoutError)
 #: refusals a candidate can meet when a process died at the wrong moment, with the step still
 #: not done; the driver recovers the way a person would (ask for a new code, start again)
 RECOVERABLE = {"SMS_COOLDOWN", "SMS_NO_CODE", "SMS_CODE_EXPIRED", "FACE_NO_CHALLENGE"}
+#: the states an application passes from registration to approval, one step apart. Every step
+#: needs the server and the enrollment worker; the three out of ID_PENDING, PHOTO_PENDING and
+#: FACE_PENDING (OCR, photo check, liveness) need the vision worker too
+PATH = (*PRE_SUBMIT, AppState.SUBMITTED, AppState.UNDER_REVIEW, AppState.APPROVED)
 
 
 @dataclass
@@ -76,6 +80,46 @@ class Journal:
 
     def unexplained(self) -> list[Refused]:
         return [r for r in self.refusals if r.before == r.after and r.code not in RECOVERABLE]
+
+
+class Progress:
+    """How far each application got along PATH, as the driver sees it. Fault routines wait on
+    it ("k applications have reached state X"), so a fault lands at a point of the run: a fast
+    machine cannot outrun it, a slow one cannot bunch it at the start."""
+
+    def __init__(self) -> None:
+        self._furthest: dict[int, int] = {}
+        self._waiting: list[tuple[AppState, int, asyncio.Future[None]]] = []
+        self.closed = False
+
+    def count(self, state: AppState) -> int:
+        """Applications that have reached `state` (or gone past it)."""
+        i = PATH.index(state)
+        return sum(1 for furthest in self._furthest.values() if furthest >= i)
+
+    def saw(self, n: int, state: AppState) -> None:
+        if state in PATH:
+            self._furthest[n] = max(self._furthest.get(n, 0), PATH.index(state))
+            self._wake()
+
+    def close(self) -> None:
+        """The run is over, whether or not every point was reached: waiters answer False."""
+        self.closed = True
+        self._wake()
+
+    async def reach(self, state: AppState, k: int) -> bool:
+        """True once `k` applications have reached `state`; False if the run ended first."""
+        if self.count(state) < k and not self.closed:
+            future = asyncio.get_running_loop().create_future()
+            self._waiting.append((state, k, future))
+            await future
+        return self.count(state) >= k
+
+    def _wake(self) -> None:
+        for state, k, future in self._waiting:
+            if (self.closed or self.count(state) >= k) and not future.done():
+                future.set_result(None)
+        self._waiting = [w for w in self._waiting if not w[2].done()]
 
 
 @dataclass
@@ -125,11 +169,13 @@ class Driver:
         budget: float,
         phone_prefix: str = "1390",
         journal: Journal | None = None,
+        progress: Progress | None = None,
     ):
         self.client, self.engine = client, engine
         self.period_id, self.queue, self.vision_queue = period_id, queue, vision_queue
         self.budget, self.phone_prefix = budget, phone_prefix
         self.journal = journal or Journal()
+        self.progress = progress or Progress()
         self.closes_at = datetime.now(UTC) + timedelta(hours=2)
 
     def candidate(self, n: int, id_number: str, phone: str | None = None) -> Candidate:
@@ -207,6 +253,7 @@ class Driver:
         deadline = loop.time() + self.budget
         while True:
             view = await self.view(c)
+            self.progress.saw(c.n, view.state)
             if view.state == until:
                 return view
             if loop.time() > deadline:

@@ -21,7 +21,7 @@ from tests.faults.audit import (
     start_period,
     wait_for_tickets,
 )
-from tests.faults.driver import Journal
+from tests.faults.driver import Journal, Progress
 from tests.faults.stack import FaultStack
 from tests.workflows.harness import valid_id_number
 
@@ -29,7 +29,60 @@ from tests.workflows.harness import valid_id_number
 DRIVE_BUDGET = 200.0
 TICKET_WAIT = 90.0
 
-Faults = Callable[[FaultStack, random.Random, asyncio.Event], Awaitable[list[str]]]
+#: a fault strikes once k of the N applications have reached its state, k drawn in this share
+#: of N: some have gone past the point, and the others still need the process that is broken
+K_SHARE = (0.2, 0.8)
+
+
+@dataclass
+class Outage:
+    name: str  # the process, started again afterwards
+    how: str
+    break_it: Callable[[], Awaitable[None]]
+    state: AppState  # strikes once k applications have reached it
+
+
+@dataclass
+class Fault:
+    state: AppState
+    reached: int  # applications at or past `state` when it struck
+    text: str
+
+
+#: a fault routine: breaks processes at points of the run, returns what it did
+Faults = Callable[[FaultStack, random.Random, Progress, int], Awaitable[list[Fault]]]
+
+
+async def outages(
+    stack: FaultStack,
+    rng: random.Random,
+    progress: Progress,
+    n: int,
+    plan: list[Outage],
+    down_s: tuple[float, float],
+) -> list[Fault]:
+    """Each outage of `plan` (in PATH order) once k of the `n` applications have reached its
+    state, down for a random while, then its process started again and serving. While the
+    server or the enrollment worker is down nothing moves, and an application short of a
+    vision step waits for the vision worker: so when an outage ends, the next point has not
+    been passed by all `n`, and every fault strikes with work left that needs the process."""
+    lo, hi = (max(1, round(n * share)) for share in K_SHARE)
+    faults: list[Fault] = []
+    t0 = time.monotonic()
+    for outage in plan:
+        k = rng.randint(lo, hi)
+        if not await progress.reach(outage.state, k):
+            break  # the run ended (failed) before this point
+        reached, down = progress.count(outage.state), rng.uniform(*down_s)
+        await outage.break_it()
+        text = (
+            f"{reached}/{n} at {outage.state} ({time.monotonic() - t0:.1f}s): "
+            f"{outage.how} {outage.name}, down {down:.1f}s"
+        )
+        faults.append(Fault(outage.state, reached, text))
+        await asyncio.sleep(down)  # the outage is the fault being simulated
+        await stack.start(outage.name)
+    return faults
 
 
 def fault_seed() -> int:
@@ -42,7 +95,7 @@ def fault_seed() -> int:
 @dataclass
 class Outcome:
     n: int
-    faults: list[str]
+    faults: list[Fault]
     journal: Journal
     seconds: float
     approved_after: float
@@ -55,13 +108,15 @@ async def run_lifecycle(
     assert stack.client is not None
     started = time.monotonic()
     period_id = f"2026-2-{phone_prefix}{stack.tag}"
-    driver = stack.driver(period_id, budget=DRIVE_BUDGET, phone_prefix=phone_prefix)
+    progress = Progress()
+    driver = stack.driver(
+        period_id, budget=DRIVE_BUDGET, phone_prefix=phone_prefix, progress=progress
+    )
     period = await start_period(stack.client, stack.queue, period_id)
     candidates = [
         driver.candidate(i, valid_id_number(int(phone_prefix) * 100 + i)) for i in range(n)
     ]
-    done = asyncio.Event()
-    chaos = asyncio.create_task(faults(stack, random.Random(seed), done))
+    chaos = asyncio.create_task(faults(stack, random.Random(seed), progress, n))
 
     async def one(c) -> None:
         await driver.register(c)
@@ -73,10 +128,12 @@ async def run_lifecycle(
         print("\n".join(driver.journal.log[-80:]))  # noqa: T201 - the story of the failure
         raise
     finally:
-        done.set()
+        progress.close()
         schedule = await chaos
-        print(f"faults: {schedule}")  # noqa: T201
+        print(f"faults: {[f.text for f in schedule]}")  # noqa: T201
     approved_at = time.monotonic() - started
+    struck_late = [f.text for f in schedule if f.reached >= n]
+    assert struck_late == [], "faults that struck after every application had passed"
     for name in ("enrollment", "vision"):  # the last fault may have left one down
         if not stack.procs[name].alive:
             await stack.start(name)
@@ -100,7 +157,7 @@ def report(title: str, out: Outcome) -> None:
     lines = [
         f"{title}: {out.n} applications approved after {out.approved_after:.0f} s, "
         f"ticketed after {out.seconds:.0f} s",
-        f"  faults ({len(out.faults)}): {'; '.join(out.faults)}",
+        f"  faults ({len(out.faults)}): {'; '.join(f.text for f in out.faults)}",
         f"  client retries: {out.journal.retries}; refusals met: "
         + (", ".join(f"{k} ×{v}" for k, v in refusals.most_common()) or "none"),
     ]

@@ -27,7 +27,7 @@ from infra.db import make_engine
 from infra.keyring import new_key_entry, parse_key_ring
 from infra.migrations import upgrade
 from ruji_cli.dev_procs import find_binary, free_port, port_in_use
-from tests.faults.driver import Driver
+from tests.faults.driver import Driver, Progress
 from tests.faults.vision_worker import READY_LINE as VISION_READY
 from tests.workflows.harness import SECRET
 
@@ -126,7 +126,9 @@ class FaultStack:
             raise
         return self
 
-    def driver(self, period_id: str, *, budget: float, phone_prefix: str) -> Driver:
+    def driver(
+        self, period_id: str, *, budget: float, phone_prefix: str, progress: Progress | None = None
+    ) -> Driver:
         """A candidate driver on this stack's server, queues and read model."""
         assert self.client is not None
         return Driver(
@@ -137,6 +139,7 @@ class FaultStack:
             vision_queue=self.vision_queue,
             budget=budget,
             phone_prefix=phone_prefix,
+            progress=progress,
         )
 
     async def __aexit__(self, *_exc) -> None:

@@ -1,48 +1,55 @@
-"""kill -9 of the enrollment and vision worker processes at random moments while applications
-run from registration to approval; restarted, the system ends exactly as without faults: every
-application ticketed once, no SMS twice, no document recorded twice."""
+"""kill -9 of the enrollment and vision worker processes at points spread over the run while
+applications go from registration to approval; restarted, the system ends exactly as without
+faults: every application ticketed once, no SMS twice, no document recorded twice."""
 
 from __future__ import annotations
 
-import asyncio
 import random
-import time
+from collections import Counter
 
-from tests.faults.lifecycle import fault_seed, report, run_lifecycle
+from domain.states import AppState
+from tests.faults.driver import Progress
+from tests.faults.lifecycle import Fault, Outage, fault_seed, outages, report, run_lifecycle
 from tests.faults.stack import FaultStack
 
 N = 20
-#: the vision kill comes early: a check caught in flight waits out VISION_TIMEOUT (2 min, no
-#: heartbeat), and early it overlaps the rest of the run instead of adding to it
-KILLS = ["vision", "enrollment", "enrollment", "vision", "enrollment", "enrollment"]
-#: time the system runs between two kills, and how long a killed worker stays down
-UP_S, DOWN_S = (0.5, 2.5), (0.2, 2.0)
+#: (worker, the state k applications have reached when it is killed), in path order. Vision is
+#: killed while others still need their checks; the first vision kill comes early: a check
+#: caught in flight waits out VISION_TIMEOUT (2 min, no heartbeat), and early it overlaps the
+#: rest of the run instead of adding to it
+KILLS = [
+    ("vision", AppState.PHOTO_PENDING),
+    ("enrollment", AppState.PHOTO_PENDING),
+    ("enrollment", AppState.FACE_PENDING),
+    ("vision", AppState.NOTICE_PENDING),
+    ("enrollment", AppState.SUBMITTED),
+    ("enrollment", AppState.APPROVED),
+]
+#: how long a killed worker stays down
+DOWN_S = (0.2, 2.0)
 
 
-async def kill_workers(stack: FaultStack, rng: random.Random, done: asyncio.Event) -> list[str]:
-    """SIGKILL each worker of KILLS (the first vision kill among the first two) at random
-    moments; a worker is killed again only after it came back and polled."""
+async def kill_workers(
+    stack: FaultStack, rng: random.Random, progress: Progress, n: int
+) -> list[Fault]:
+    """SIGKILL each worker of KILLS (the first two in either order); a worker is killed again
+    only after it came back and polled."""
     order = KILLS[:]
     if rng.random() < 0.5:
         order[0], order[1] = order[1], order[0]
-    schedule: list[str] = []
-    t0 = time.monotonic()
-    for name in order:
-        try:
-            await asyncio.wait_for(done.wait(), rng.uniform(*UP_S))
-            break  # every application is through before the next kill was due
-        except TimeoutError:
-            pass
-        down = rng.uniform(*DOWN_S)
+
+    async def kill(name: str) -> None:
         stack.kill(name)
-        schedule.append(f"{time.monotonic() - t0:.1f}s kill -9 {name}, down {down:.1f}s")
-        await asyncio.sleep(down)  # the outage is the fault being simulated
-        await stack.start(name)
-    return schedule
+
+    plan = [Outage(name, "kill -9", lambda n=name: kill(n), state) for name, state in order]
+    return await outages(stack, rng, progress, n, plan, DOWN_S)
 
 
 async def test_workers_killed_at_random_moments_lose_and_duplicate_nothing(stack):
     seed = fault_seed()
+    starts = {w: stack.procs[w].starts for w in ("enrollment", "vision")}
     outcome = await run_lifecycle(stack, N, kill_workers, seed, phone_prefix="1391")
     report(f"worker kills (seed {seed})", outcome)
-    assert len(outcome.faults) >= 3, "too few kills happened to prove anything"
+    assert len(outcome.faults) == len(KILLS), "the run ended before every kill"
+    restarted = {w: stack.procs[w].starts - starts[w] for w in starts}
+    assert restarted == dict(Counter(name for name, _ in KILLS)), restarted
