@@ -6,9 +6,9 @@ import secrets
 from datetime import UTC, datetime
 
 from temporalio import activity
-from temporalio.exceptions import ApplicationError
 
-from domain.chsi import ChsiKind, TokenRegistration, issue_token, subject_digest
+from domain.chsi import ChsiKind, ChsiRefusal, TokenRegistration, issue_token, subject_digest
+from domain.errors import refuse, to_application_error
 from domain.records import ISSUE_CHSI_CODES, ChsiCode, IssueChsiCodesInput, IssuedChsiCodes
 from infra.chsi_gateway import ChsiGateway
 
@@ -41,9 +41,8 @@ class ChsiActivities:
             try:
                 await self.gateway.register_token(registration)
             except ValueError as exc:
-                raise ApplicationError(
-                    str(exc), type="CHSI_REGISTRATION_REFUSED", non_retryable=True
-                ) from exc
+                activity.logger.warning("CHSI refused a token registration: %s", exc)
+                raise to_application_error(refuse(ChsiRefusal.CHSI_REGISTRATION_REFUSED)) from exc
             codes.append(
                 ChsiCode(
                     kind=kind.value,

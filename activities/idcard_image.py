@@ -15,6 +15,7 @@ import numpy as np
 from PIL import Image, ImageOps
 
 from domain.errors import Refusal
+from domain.vision import IdImageRefusal
 
 ALLOWED_FORMATS = ("JPEG", "PNG", "WEBP")
 MAX_PIXELS = 40_000_000  # decompression-bomb limit: far above any phone camera
@@ -26,25 +27,12 @@ MIN_CARD_AREA = 0.08  # the card's pale print must fill this share of the photo
 MAX_CARD_ON_BORDER = 0.03  # share of the photo's edge the card may touch (a corner, a shadow)
 SIDE_NAMES = {"front": "头像面", "back": "国徽面"}
 
-MESSAGES = {
-    "ID_IMAGE_UNREADABLE": "{side}文件无法识别为图片，请上传JPG或PNG格式的照片。",
-    "ID_LOW_RESOLUTION": "{side}照片分辨率过低，请靠近证件重新拍摄，短边不少于{expected}像素。",
-    "ID_BLURRY": "{side}照片模糊，请对焦清晰后重新拍摄。",
-    "ID_GLARE": "{side}照片有反光，请避开灯光直射后重新拍摄。",
-    "ID_CARD_NOT_FOUND": "{side}照片中未找到身份证，请将证件平放后拍摄。",
-    "ID_SIDES_SWAPPED": "头像面与国徽面上传颠倒，请交换后重新上传。",
-    "ID_WRONG_SIDE": "{side}位置上传的不是{side}，请上传正确的一面。",
-    "ID_CARD_CROPPED": "{side}照片中证件不完整，请将整张证件放入取景框内拍摄。",
-    "ID_FIELDS_UNREADABLE": "{side}部分信息无法识别，请在光线均匀处重新拍摄。",
-    "ID_PORTRAIT_NOT_FOUND": "头像面未找到人像，请重新拍摄头像面。",
-}
 
-
-def photo_refusal(
-    code: str, side: str, *, measured: object = None, expected: object = None
+def id_image_refusal(
+    code: IdImageRefusal, side: str, *, measured: object = None, expected: object = None
 ) -> Refusal:
-    message = MESSAGES[code].format(side=SIDE_NAMES.get(side, side), expected=expected)
-    return Refusal(code=code, message=message, measured=measured, expected=expected)
+    message = code.message.format(side=SIDE_NAMES.get(side, side), expected=expected)
+    return Refusal.of(code, message=message, measured=measured, expected=expected)
 
 
 @dataclass(frozen=True)
@@ -113,16 +101,28 @@ def card_on_border(photo: Photo) -> bool:
 def quality_refusals(photo: Photo, side: str) -> list[Refusal]:
     short = min(photo.original_size)
     if short < MIN_SHORT_SIDE:
-        return [photo_refusal("ID_LOW_RESOLUTION", side, measured=short, expected=MIN_SHORT_SIDE)]
+        return [
+            id_image_refusal(
+                IdImageRefusal.ID_LOW_RESOLUTION, side, measured=short, expected=MIN_SHORT_SIDE
+            )
+        ]
     area = card_region(photo.rgb)[0]
     if area < MIN_CARD_AREA:
-        return [photo_refusal("ID_CARD_NOT_FOUND", side, measured=round(area, 3))]
+        return [id_image_refusal(IdImageRefusal.ID_CARD_NOT_FOUND, side, measured=round(area, 3))]
     sharp = sharpness(photo.rgb)
     if sharp < MIN_SHARPNESS:
-        return [photo_refusal("ID_BLURRY", side, measured=round(sharp, 1), expected=MIN_SHARPNESS)]
+        return [
+            id_image_refusal(
+                IdImageRefusal.ID_BLURRY, side, measured=round(sharp, 1), expected=MIN_SHARPNESS
+            )
+        ]
     glare = glare_area(photo.rgb)
     if glare > MAX_GLARE_AREA:
-        return [photo_refusal("ID_GLARE", side, measured=round(glare, 4), expected=MAX_GLARE_AREA)]
+        return [
+            id_image_refusal(
+                IdImageRefusal.ID_GLARE, side, measured=round(glare, 4), expected=MAX_GLARE_AREA
+            )
+        ]
     return []
 
 

@@ -17,7 +17,7 @@ from activities.idcard_image import (
     Photo,
     card_on_border,
     decode,
-    photo_refusal,
+    id_image_refusal,
     portrait_jpeg,
     quality_refusals,
 )
@@ -32,7 +32,14 @@ from domain.idcard_parse import (
     parse_front,
 )
 from domain.identity import check_card
-from domain.vision import READ_ID_CARD, IdCardFields, IdType, ReadIdCardInput, ReadIdCardResult
+from domain.vision import (
+    READ_ID_CARD,
+    IdCardFields,
+    IdImageRefusal,
+    IdType,
+    ReadIdCardInput,
+    ReadIdCardResult,
+)
 from infra.storage import ObjectStore
 
 if TYPE_CHECKING:
@@ -83,7 +90,7 @@ class IdCardReader:
         for side, stored in (("front", inp.front), ("back", inp.back)):
             photo = decode(self.store.get(stored.key))
             if photo is None:
-                refusals.append(photo_refusal("ID_IMAGE_UNREADABLE", side))
+                refusals.append(id_image_refusal(IdImageRefusal.ID_IMAGE_UNREADABLE, side))
                 continue
             photos[side] = photo
             refusals.extend(quality_refusals(photo, side))
@@ -108,7 +115,7 @@ class IdCardReader:
 
         portrait = portrait_jpeg(photos["front"].rgb)
         if portrait is None:
-            result.refusals.append(photo_refusal("ID_PORTRAIT_NOT_FOUND", "front"))
+            result.refusals.append(id_image_refusal(IdImageRefusal.ID_PORTRAIT_NOT_FOUND, "front"))
         else:
             result.portrait = self.store.put(inp.portrait_key, portrait, "image/jpeg")
         return result
@@ -125,14 +132,20 @@ def side_refusals(lines: dict[str, list[OcrLine]], photos: dict[str, Photo]) -> 
     """Swapped, wrong or unreadable sides: the labels printed on each side tell them apart."""
     seen = {side: side_of(found) for side, found in lines.items()}
     if seen == {"front": "back", "back": "front"}:
-        return [photo_refusal("ID_SIDES_SWAPPED", "front")]
+        return [id_image_refusal(IdImageRefusal.ID_SIDES_SWAPPED, "front")]
     refusals = []
     for side, what in seen.items():
         if what is None:
-            code = "ID_CARD_CROPPED" if card_on_border(photos[side]) else "ID_CARD_NOT_FOUND"
-            refusals.append(photo_refusal(code, side))
+            code = (
+                IdImageRefusal.ID_CARD_CROPPED
+                if card_on_border(photos[side])
+                else IdImageRefusal.ID_CARD_NOT_FOUND
+            )
+            refusals.append(id_image_refusal(code, side))
         elif what != side:
-            refusals.append(photo_refusal("ID_WRONG_SIDE", side, measured=what, expected=side))
+            refusals.append(
+                id_image_refusal(IdImageRefusal.ID_WRONG_SIDE, side, measured=what, expected=side)
+            )
     return refusals
 
 
@@ -147,7 +160,11 @@ def completeness_refusals(front: Parsed, back: Parsed, photos: dict[str, Photo])
         if not incomplete:
             continue
         cut = card_on_border(photos[side])
-        refusals.append(photo_refusal("ID_CARD_CROPPED" if cut else "ID_FIELDS_UNREADABLE", side))
+        refusals.append(
+            id_image_refusal(
+                IdImageRefusal.ID_CARD_CROPPED if cut else IdImageRefusal.ID_FIELDS_UNREADABLE, side
+            )
+        )
     return refusals
 
 

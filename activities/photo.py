@@ -12,14 +12,13 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image
 from temporalio import activity
-from temporalio.exceptions import ApplicationError
 
 from activities.photo_file import FileFacts, read_file_facts
 from activities.photo_fix import CropPlan, apply_crop, encode_standard_jpeg, plan_crop
 from activities.photo_measure import ImageFacts, measure
 from activities.photo_rules import file_rules, image_rules, is_grey
 from domain import photo_spec as spec
-from domain.errors import Refusal
+from domain.errors import Refusal, refuse, to_application_error
 from domain.objects import StoredObject
 from domain.vision import (
     CHECK_PHOTO,
@@ -31,8 +30,6 @@ from domain.vision import (
 )
 from infra.landmarks import FaceFinder
 from infra.storage import ObjectStore
-
-OBJECT_MISMATCH = "PHOTO_OBJECT_MISMATCH"  # stored bytes differ from the digest the workflow holds
 
 
 @dataclass(frozen=True)
@@ -66,8 +63,8 @@ class PhotoActivities:
         unfixable = sorted(failing - spec.FIXABLE)
         if failing & spec.GEOMETRY and plan is None:
             unfixable = sorted(set(unfixable) | (failing & spec.GEOMETRY))
-        if spec.PHOTO_COLOR_MODE in failing and is_grey(file, image):
-            unfixable = sorted(set(unfixable) | {spec.PHOTO_COLOR_MODE})
+        if spec.PhotoRefusal.PHOTO_COLOR_MODE in failing and is_grey(file, image):
+            unfixable = sorted(set(unfixable) | {spec.PhotoRefusal.PHOTO_COLOR_MODE})
         if im is None:
             unfixable = sorted(failing)
         fixable = bool(failing) and not unfixable and plan is not None
@@ -77,11 +74,8 @@ class PhotoActivities:
     def _read(self, obj: StoredObject) -> bytes:
         data = self._store.get(obj.key)
         if hashlib.sha256(data).hexdigest() != obj.sha256:
-            raise ApplicationError(
-                f"stored photo {obj.key} does not match its digest",
-                type=OBJECT_MISMATCH,
-                non_retryable=True,
-            )
+            # the stored bytes differ from the digest the workflow holds
+            raise to_application_error(refuse(spec.PhotoRefusal.PHOTO_OBJECT_MISMATCH))
         return data
 
     @activity.defn(name=CHECK_PHOTO)
@@ -125,6 +119,6 @@ def _not_fixable(report: PhotoReport) -> Refusal:
     if no_room and set(codes) <= spec.GEOMETRY:
         message = spec.NO_ROOM_MESSAGE
     else:
-        reasons = "、".join(spec.RULES[c].message for c in codes if c in spec.RULES)
-        message = spec.NOT_FIXABLE_MESSAGE.format(codes=reasons)
-    return Refusal(code=spec.PHOTO_NOT_FIXABLE, message=message, measured=codes)
+        known = (spec.PhotoRefusal.parse(c) for c in codes)
+        message = "以下问题无法自动修正，请重新拍摄：" + "、".join(c.message for c in known if c)
+    return Refusal.of(spec.PhotoRefusal.PHOTO_NOT_FIXABLE, message=message, measured=codes)

@@ -14,16 +14,15 @@ Measured = float | str | list[float] | None
 GREY_MODES = frozenset({"1", "L", "LA", "I", "I;16", "F"})
 
 
-def rule(code: str, passed: bool, measured: Measured = None) -> PhotoRule:
-    text = spec.RULES[code]
+def rule(code: spec.PhotoRefusal, passed: bool, measured: Measured = None) -> PhotoRule:
     if isinstance(measured, float):
         measured = round(measured, 3)
     return PhotoRule(
         code=code,
         passed=bool(passed),
         measured=measured,
-        expected=text.expected,
-        message="" if passed else text.message,
+        expected=spec.RULE_EXPECTED[code],
+        message="" if passed else code.message,
     )
 
 
@@ -37,10 +36,14 @@ def is_grey(file: FileFacts, image: ImageFacts | None) -> bool:
 
 def file_rules(file: FileFacts, image: ImageFacts | None) -> list[PhotoRule]:
     rules = [
-        rule(spec.PHOTO_FORMAT, file.is_jpeg, file.format or "无法识别"),
-        rule(spec.PHOTO_EXTENSION, file.extension in spec.EXTENSIONS, file.extension or "无"),
+        rule(spec.PhotoRefusal.PHOTO_FORMAT, file.is_jpeg, file.format or "无法识别"),
         rule(
-            spec.PHOTO_FILE_SIZE,
+            spec.PhotoRefusal.PHOTO_EXTENSION,
+            file.extension in spec.EXTENSIONS,
+            file.extension or "无",
+        ),
+        rule(
+            spec.PhotoRefusal.PHOTO_FILE_SIZE,
             spec.MIN_FILE_BYTES <= file.size_bytes <= spec.MAX_FILE_BYTES,
             round(file.size_bytes / 1024, 1),
         ),
@@ -51,14 +54,18 @@ def file_rules(file: FileFacts, image: ImageFacts | None) -> list[PhotoRule]:
     mode = file.mode + ("（灰度内容）" if file.mode == "RGB" and is_grey(file, image) else "")
     rules += [
         rule(
-            spec.PHOTO_SIZE_PX,
+            spec.PhotoRefusal.PHOTO_SIZE_PX,
             (file.width, file.height) == (spec.WIDTH_PX, spec.HEIGHT_PX),
             [float(file.width), float(file.height)],
         ),
-        rule(spec.PHOTO_DPI, dpi_ok, list(file.dpi) if file.dpi else None),
-        rule(spec.PHOTO_COLOR_MODE, file.mode == "RGB" and not is_grey(file, image), mode),
+        rule(spec.PhotoRefusal.PHOTO_DPI, dpi_ok, list(file.dpi) if file.dpi else None),
         rule(
-            spec.PHOTO_QUALITY,
+            spec.PhotoRefusal.PHOTO_COLOR_MODE,
+            file.mode == "RGB" and not is_grey(file, image),
+            mode,
+        ),
+        rule(
+            spec.PhotoRefusal.PHOTO_QUALITY,
             file.quality is not None and file.quality >= spec.MIN_QUALITY,
             float(file.quality) if file.quality is not None else None,
         ),
@@ -68,9 +75,11 @@ def file_rules(file: FileFacts, image: ImageFacts | None) -> list[PhotoRule]:
 
 def image_rules(image: ImageFacts) -> list[PhotoRule]:
     rules = [
-        rule(spec.PHOTO_FACE_COUNT, image.face_count == 1, float(image.face_count)),
+        rule(spec.PhotoRefusal.PHOTO_FACE_COUNT, image.face_count == 1, float(image.face_count)),
         rule(
-            spec.PHOTO_BORDER, image.border_sides < spec.BORDER_MIN_SIDES, float(image.border_sides)
+            spec.PhotoRefusal.PHOTO_BORDER,
+            image.border_sides < spec.BORDER_MIN_SIDES,
+            float(image.border_sides),
         ),
     ]
     facts = image.face
@@ -79,41 +88,65 @@ def image_rules(image: ImageFacts) -> list[PhotoRule]:
     face = facts.geometry
     centre_off = face.centre_x - spec.WIDTH_PX / 2
     rules += [
-        rule(spec.PHOTO_CENTERED, abs(centre_off) <= spec.CENTRE_TOLERANCE_PX, centre_off),
-        rule(spec.PHOTO_HAIRLINE, _within(face.head_top, spec.HAIRLINE_PX), face.head_top),
-        rule(spec.PHOTO_EYES_HEIGHT, _within(face.eye_y, spec.EYES_PX), face.eye_y),
-        rule(spec.PHOTO_FACE_WIDTH, _within(face.face_width, spec.FACE_WIDTH_PX), face.face_width),
-        rule(spec.PHOTO_EYES_OPEN, face.eye_ratio >= spec.EYE_OPEN_MIN_RATIO, face.eye_ratio),
         rule(
-            spec.PHOTO_POSE,
+            spec.PhotoRefusal.PHOTO_CENTERED,
+            abs(centre_off) <= spec.CENTRE_TOLERANCE_PX,
+            centre_off,
+        ),
+        rule(
+            spec.PhotoRefusal.PHOTO_HAIRLINE,
+            _within(face.head_top, spec.HAIRLINE_PX),
+            face.head_top,
+        ),
+        rule(spec.PhotoRefusal.PHOTO_EYES_HEIGHT, _within(face.eye_y, spec.EYES_PX), face.eye_y),
+        rule(
+            spec.PhotoRefusal.PHOTO_FACE_WIDTH,
+            _within(face.face_width, spec.FACE_WIDTH_PX),
+            face.face_width,
+        ),
+        rule(
+            spec.PhotoRefusal.PHOTO_EYES_OPEN,
+            face.eye_ratio >= spec.EYE_OPEN_MIN_RATIO,
+            face.eye_ratio,
+        ),
+        rule(
+            spec.PhotoRefusal.PHOTO_POSE,
             abs(face.roll_deg) <= spec.ROLL_MAX_DEG and abs(face.yaw) <= spec.YAW_MAX,
             [round(face.roll_deg, 1), round(face.yaw, 3)],
         ),
-        rule(spec.PHOTO_BG_COLOR, facts.bg_delta_e <= spec.BG_MAX_DELTA_E, facts.bg_delta_e),
         rule(
-            spec.PHOTO_BG_UNIFORM,
+            spec.PhotoRefusal.PHOTO_BG_COLOR,
+            facts.bg_delta_e <= spec.BG_MAX_DELTA_E,
+            facts.bg_delta_e,
+        ),
+        rule(
+            spec.PhotoRefusal.PHOTO_BG_UNIFORM,
             facts.bg_block_delta_e <= spec.BG_MAX_BLOCK_DELTA_E,
             facts.bg_block_delta_e,
         ),
         rule(
-            spec.PHOTO_BG_OBJECTS,
+            spec.PhotoRefusal.PHOTO_BG_OBJECTS,
             facts.bg_outlier_share <= spec.BG_MAX_OUTLIER_SHARE,
             facts.bg_outlier_share,
         ),
         rule(
-            spec.PHOTO_EXPOSURE,
+            spec.PhotoRefusal.PHOTO_EXPOSURE,
             _within(facts.face_lightness, spec.FACE_LIGHTNESS),
             facts.face_lightness,
         ),
-        rule(spec.PHOTO_LIGHT_EVEN, facts.side_diff <= spec.FACE_MAX_SIDE_DIFF, facts.side_diff),
         rule(
-            spec.PHOTO_HIGHLIGHTS,
+            spec.PhotoRefusal.PHOTO_LIGHT_EVEN,
+            facts.side_diff <= spec.FACE_MAX_SIDE_DIFF,
+            facts.side_diff,
+        ),
+        rule(
+            spec.PhotoRefusal.PHOTO_HIGHLIGHTS,
             facts.highlight_share <= spec.MAX_HIGHLIGHT_SHARE,
             facts.highlight_share,
         ),
-        rule(spec.PHOTO_SHARPNESS, facts.blur <= spec.MAX_BLUR, facts.blur),
+        rule(spec.PhotoRefusal.PHOTO_SHARPNESS, facts.blur <= spec.MAX_BLUR, facts.blur),
         rule(
-            spec.PHOTO_GLASSES_GLARE,
+            spec.PhotoRefusal.PHOTO_GLASSES_GLARE,
             facts.glare_pixels <= spec.GLARE_MAX_PIXELS,
             float(facts.glare_pixels),
         ),

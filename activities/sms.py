@@ -5,8 +5,7 @@ from __future__ import annotations
 from sqlalchemy.engine import Engine
 from temporalio import activity
 
-from activities.refusals import as_application_error
-from domain.errors import RefusedError
+from domain.errors import RefusedError, to_application_error
 from domain.records import (
     CHECK_SMS_CODE,
     NOTIFY_CANDIDATE,
@@ -41,14 +40,14 @@ class SmsActivities:
                 resend_after_s=self.otp.send_code(req.phone, req.client_ip, request_key=_run_key())
             )
         except RefusedError as exc:
-            raise as_application_error(exc) from None
+            raise to_application_error(exc) from None
 
     @activity.defn(name=CHECK_SMS_CODE)
     def check_sms_code(self, req: CheckCodeRequest) -> None:
         try:
             self.otp.check_code(req.phone, req.code, request_key=_run_key())
         except RefusedError as exc:
-            raise as_application_error(exc) from None
+            raise to_application_error(exc) from None
 
     @activity.defn(name=NOTIFY_CANDIDATE)
     def notify_candidate(self, note: Notification) -> bool:

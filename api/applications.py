@@ -22,9 +22,10 @@ from temporalio.service import RPCError, RPCStatusCode
 from temporalio.workflow import UpdateMethodMultiParam
 
 from api.deps import Services
-from api.errors import ApiError, from_update_failure
+from api.errors import ApiError, ApiRefusal, from_update_failure
 from domain.enrollment import EnrollmentInput, Identity
 from domain.ids import enrollment_workflow_id, identity_hash, keyed_hash
+from domain.messages import CaseRefusal
 from domain.objects import StoredObject
 from domain.states import AppState
 from domain.vision import IdType
@@ -47,7 +48,7 @@ def open_period(session: Session, now: datetime | None = None) -> Period:
     for period in periods:
         if as_utc(period.opens_at) <= now < as_utc(period.closes_at):
             return period
-    raise ApiError("WINDOW_CLOSED")
+    raise ApiError(CaseRefusal.WINDOW_CLOSED)
 
 
 async def start_or_resume(
@@ -98,10 +99,10 @@ async def run_update(
     except WorkflowUpdateFailedError as exc:
         raise from_update_failure(exc) from None
     except WorkflowUpdateRPCTimeoutOrCancelledError:
-        raise ApiError("STEP_TIMEOUT", "处理超时，请稍后重试", status=503) from None
+        raise ApiError(ApiRefusal.STEP_TIMEOUT, "处理超时，请稍后重试", status=503) from None
     except RPCError as exc:
         if exc.status == RPCStatusCode.NOT_FOUND:
-            raise ApiError("WRONG_STATE", "该申请已结束，不能再操作") from None
+            raise ApiError(CaseRefusal.WRONG_STATE, "该申请已结束，不能再操作") from None
         raise
 
 
@@ -113,7 +114,7 @@ async def run_query(
         return result
     except RPCError as exc:
         if exc.status == RPCStatusCode.NOT_FOUND:
-            raise ApiError("APPLICATION_NOT_FOUND") from None
+            raise ApiError(CaseRefusal.APPLICATION_NOT_FOUND) from None
         raise
 
 

@@ -13,10 +13,9 @@ import json
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-_MESSAGES = {
-    "UPLOAD_TOO_LARGE": "上传内容过大，请分别上传不超过规定大小的图片",
-    "REQUEST_TOO_LARGE": "请求内容过大",
-}
+from api.errors import ApiRefusal
+from domain.errors import RefusalCode
+from infra.upload_structure import UploadRefusal
 
 
 class _TooLarge(Exception):
@@ -36,7 +35,7 @@ class BodySizeLimit:
         headers = Headers(scope=scope)
         multipart = headers.get("content-type", "").lower().startswith("multipart/")
         limit = self.multipart_limit if multipart else self.json_limit
-        code = "UPLOAD_TOO_LARGE" if multipart else "REQUEST_TOO_LARGE"
+        code = UploadRefusal.UPLOAD_TOO_LARGE if multipart else ApiRefusal.REQUEST_TOO_LARGE
         declared = headers.get("content-length", "")
         if declared.isdigit() and int(declared) > limit:
             await _refuse(send, code, limit)
@@ -73,12 +72,13 @@ class BodySizeLimit:
                 await _refuse(send, code, limit)
 
 
-async def _refuse(send: Send, code: str, limit: int) -> None:
+async def _refuse(send: Send, code: RefusalCode, limit: int) -> None:
+    megabytes = f"{limit // (1024 * 1024)} MB"
     body = json.dumps(
         {
-            "code": code,
-            "message": _MESSAGES[code],
-            "expected": f"≤ {limit // (1024 * 1024)} MB",
+            "code": code.value,
+            "message": code.message.format(limit=megabytes),
+            "expected": f"≤ {megabytes}",
         },
         ensure_ascii=False,
     ).encode()

@@ -18,6 +18,7 @@ from pydantic import BaseModel, Field
 from temporalio.api.common.v1 import Payload, Payloads
 from temporalio.converter import PayloadCodec
 
+from api.errors import ApiRefusal
 from infra.codec import PayloadDecryptionError
 from infra.keyring import UnknownKeyError
 
@@ -33,7 +34,8 @@ class CodecPayloads(BaseModel):
     payloads: list[CodecPayload] = Field(default_factory=list, max_length=MAX_PAYLOADS_PER_CALL)
 
 
-def _refuse(code: str, message: str) -> HTTPException:
+def _refuse(code: ApiRefusal, detail: str | None = None) -> HTTPException:
+    message = f"{code.message}：{detail}" if detail else code.message
     return HTTPException(status.HTTP_400_BAD_REQUEST, detail={"code": code, "message": message})
 
 
@@ -47,7 +49,7 @@ def _b64decode(text: str) -> bytes:
     try:
         return base64.b64decode(normalized + "=" * (-len(normalized) % 4), validate=True)
     except (binascii.Error, ValueError):  # ValueError: non-ASCII text
-        raise _refuse("CODEC_BAD_PAYLOAD", "载荷不是合法的 base64 编码") from None
+        raise _refuse(ApiRefusal.CODEC_BAD_PAYLOAD) from None
 
 
 def _b64encode(data: bytes) -> str:
@@ -96,9 +98,9 @@ def codec_router(
         try:
             await codec.decode_wrapper(payloads)
         except UnknownKeyError as exc:
-            raise _refuse("CODEC_UNKNOWN_KEY", f"密钥 {exc.key_id!r} 已不在密钥环中") from None
+            raise _refuse(ApiRefusal.CODEC_UNKNOWN_KEY, repr(exc.key_id)) from None
         except PayloadDecryptionError:
-            raise _refuse("CODEC_UNDECRYPTABLE", "载荷无法解密（密钥不符或内容被篡改）") from None
+            raise _refuse(ApiRefusal.CODEC_UNDECRYPTABLE) from None
         return _from_proto(payloads)
 
     return router

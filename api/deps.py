@@ -13,7 +13,8 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 from temporalio.client import Client
 
-from api.errors import ApiError
+from api.errors import ApiError, ApiRefusal
+from domain.messages import AccessRefusal
 from infra.config import Settings
 from infra.db import Account
 from infra.otp import OtpService
@@ -32,7 +33,7 @@ class Services:
 
     def client(self) -> Client:
         if self.temporal is None:
-            raise ApiError("TEMPORAL_UNAVAILABLE", "服务暂不可用，请稍后重试", status=503)
+            raise ApiError(ApiRefusal.TEMPORAL_UNAVAILABLE, "服务暂不可用，请稍后重试", status=503)
         return self.temporal
 
 
@@ -62,13 +63,13 @@ def _read(services: Services, token: str) -> Principal:
     try:
         return read_token(services.settings.secret_key, token)
     except TokenError:
-        raise ApiError("AUTH_INVALID") from None
+        raise ApiError(AccessRefusal.AUTH_INVALID) from None
 
 
 def _principal(request: Request, services: ServicesDep) -> Principal:
     header = request.headers.get("authorization", "")
     if not header.lower().startswith("bearer "):
-        raise ApiError("AUTH_REQUIRED")
+        raise ApiError(AccessRefusal.AUTH_REQUIRED)
     return _read(services, header[7:].strip())
 
 
@@ -79,7 +80,7 @@ def _bearer_or_codec_cookie(request: Request, services: ServicesDep) -> Principa
         return _principal(request, services)
     cookie = request.cookies.get(CODEC_COOKIE)
     if not cookie:
-        raise ApiError("AUTH_REQUIRED")
+        raise ApiError(AccessRefusal.AUTH_REQUIRED)
     return _read(services, cookie)
 
 
@@ -92,7 +93,7 @@ async def authenticate_staff(session: Session, username: str, password: str) -> 
         verify_password_or_dummy, account.password_hash if account else None, password
     )
     if not ok or account is None:
-        raise ApiError("LOGIN_FAILED")
+        raise ApiError(AccessRefusal.LOGIN_FAILED)
     return account
 
 
@@ -102,7 +103,7 @@ def _current_staff(session: Session, principal: Principal) -> Principal:
     regions or role apply at once rather than when the token expires."""
     account = session.get(Account, principal.sub)
     if account is None or not account.active:
-        raise ApiError("ACCOUNT_DISABLED")
+        raise ApiError(AccessRefusal.ACCOUNT_DISABLED)
     return principal.model_copy(update={"role": account.role, "regions": account.region_codes})
 
 
@@ -117,7 +118,7 @@ def _role(
         if principal.role != "candidate":
             principal = _current_staff(session, principal)
         if principal.role not in roles:
-            raise ApiError("FORBIDDEN")
+            raise ApiError(AccessRefusal.FORBIDDEN)
         return principal
 
     return check

@@ -11,43 +11,103 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException
 from temporalio.client import WorkflowUpdateFailedError
-from temporalio.exceptions import ApplicationError
 
-from domain.errors import RefusedError
-from domain.messages import MESSAGES
+from domain.attachments import AttachmentRefusal
+from domain.chsi import ChsiRefusal
+from domain.errors import RefusalCode, RefusedError, refusal_of
+from domain.identity import IdentityRefusal
+from domain.liveness import FaceRefusal
+from domain.messages import AccessRefusal, CaseRefusal, PeriodRefusal, SmsRefusal
+from domain.photo_spec import PhotoRefusal
+from domain.vision import IdImageRefusal
 from infra.metrics import REFUSALS
+from infra.upload_structure import UploadRefusal
 
-STATUS_BY_CODE = {
-    "AUTH_REQUIRED": 401,
-    "AUTH_INVALID": 401,
-    "LOGIN_FAILED": 401,
-    "ACCOUNT_DISABLED": 401,
-    "FORBIDDEN": 403,
-    "REGION_FORBIDDEN": 403,
-    "WINDOW_CLOSED": 403,
-    "APPLICATION_NOT_FOUND": 404,
-    "PERIOD_NOT_FOUND": 404,
-    "SMS_COOLDOWN": 429,
-    "SMS_UNAVAILABLE": 503,
-    "SMS_REJECTED": 422,
-    "SMS_DAILY_CAP": 429,
-    "SMS_CODE_LOCKED": 429,
-    "WRONG_STATE": 409,
-    "ALREADY_CLAIMED": 409,
-    "UNDER_REVIEW_LOCKED": 409,
-    "NOT_EDITABLE": 409,
-    "NOT_CLAIMED_BY_YOU": 409,
-    "UPLOAD_TOO_LARGE": 413,
-    "REQUEST_TOO_LARGE": 413,
-    "CHSI_UNAVAILABLE": 503,
-    "CHSI_BAD_SIGNATURE": 401,
-    "CHSI_CLOCK_SKEW": 401,
-    "CHSI_REPLAY": 409,
-    "CHSI_TOKEN_UNKNOWN": 404,
-    "CHSI_TOKEN_EXPIRED": 410,
-    "CHSI_TOKEN_USED": 409,
-    "CHSI_TOKEN_SUPERSEDED": 410,
-    "CHSI_TOKEN_WRONG_APPLICATION": 403,
+
+class ApiRefusal(RefusalCode):
+    """Refusals of the HTTP layer itself: a request it cannot take, a back end not answering."""
+
+    INVALID_REQUEST = "INVALID_REQUEST", "请求数据不完整或格式不正确"
+    REQUEST_TOO_LARGE = "REQUEST_TOO_LARGE", "请求内容过大"
+    NOT_FOUND = "NOT_FOUND", "页面不存在"
+    FACE_FRAMES = "FACE_FRAMES", "人脸核验画面数量不正确"
+    STEP_FAILED = "STEP_FAILED", "处理失败，请稍后重试"
+    STEP_TIMEOUT = "STEP_TIMEOUT", "处理超时，请稍后重试"
+    TEMPORAL_UNAVAILABLE = "TEMPORAL_UNAVAILABLE", "服务暂不可用，请稍后重试"
+    CODEC_BAD_PAYLOAD = "CODEC_BAD_PAYLOAD", "载荷不是合法的 base64 编码"
+    CODEC_UNKNOWN_KEY = "CODEC_UNKNOWN_KEY", "载荷的密钥已不在密钥环中"
+    CODEC_UNDECRYPTABLE = "CODEC_UNDECRYPTABLE", "载荷无法解密（密钥不符或内容被篡改）"
+    HTTP_400 = "HTTP_400", "请求格式不正确"
+    HTTP_404 = "HTTP_404", "请求的地址不存在"
+    HTTP_405 = "HTTP_405", "不支持该请求方法"
+    HTTP_ERROR = "HTTP_ERROR", "请求无法处理"
+
+
+#: The usual status of each concern's refusals: a rule broken by what was sent is 422.
+_STATUS_BY_CONCERN: dict[type[RefusalCode], int] = {
+    CaseRefusal: 422,
+    PeriodRefusal: 422,
+    AccessRefusal: 403,
+    SmsRefusal: 422,
+    IdentityRefusal: 422,
+    IdImageRefusal: 422,
+    PhotoRefusal: 422,
+    FaceRefusal: 422,
+    ChsiRefusal: 422,
+    AttachmentRefusal: 422,
+    UploadRefusal: 422,
+    ApiRefusal: 422,
+}
+_STATUS_EXCEPTIONS: dict[RefusalCode, int] = {
+    AccessRefusal.AUTH_REQUIRED: 401,
+    AccessRefusal.AUTH_INVALID: 401,
+    AccessRefusal.LOGIN_FAILED: 401,
+    AccessRefusal.ACCOUNT_DISABLED: 401,
+    CaseRefusal.WINDOW_CLOSED: 403,
+    CaseRefusal.APPLICATION_NOT_FOUND: 404,
+    PeriodRefusal.PERIOD_NOT_FOUND: 404,
+    SmsRefusal.SMS_COOLDOWN: 429,
+    SmsRefusal.SMS_DAILY_CAP: 429,
+    SmsRefusal.SMS_CODE_LOCKED: 429,
+    SmsRefusal.SMS_UNAVAILABLE: 503,
+    CaseRefusal.WRONG_STATE: 409,
+    CaseRefusal.ALREADY_CLAIMED: 409,
+    CaseRefusal.UNDER_REVIEW_LOCKED: 409,
+    CaseRefusal.NOT_EDITABLE: 409,
+    CaseRefusal.NOT_CLAIMED_BY_YOU: 409,
+    CaseRefusal.CHSI_UNAVAILABLE: 503,
+    UploadRefusal.UPLOAD_TOO_LARGE: 413,
+    ApiRefusal.REQUEST_TOO_LARGE: 413,
+    ApiRefusal.NOT_FOUND: 404,
+    ApiRefusal.STEP_FAILED: 503,
+    ApiRefusal.STEP_TIMEOUT: 503,
+    ApiRefusal.TEMPORAL_UNAVAILABLE: 503,
+    ApiRefusal.CODEC_BAD_PAYLOAD: 400,
+    ApiRefusal.CODEC_UNKNOWN_KEY: 400,
+    ApiRefusal.CODEC_UNDECRYPTABLE: 400,
+    ApiRefusal.HTTP_400: 400,
+    ApiRefusal.HTTP_404: 404,
+    ApiRefusal.HTTP_405: 405,
+    ChsiRefusal.CHSI_BAD_SIGNATURE: 401,
+    ChsiRefusal.CHSI_CLOCK_SKEW: 401,
+    ChsiRefusal.CHSI_REPLAY: 409,
+    ChsiRefusal.CHSI_NO_CODE: 404,
+    ChsiRefusal.CHSI_TOKEN_UNKNOWN: 404,
+    ChsiRefusal.CHSI_TOKEN_EXPIRED: 410,
+    ChsiRefusal.CHSI_TOKEN_USED: 409,
+    ChsiRefusal.CHSI_TOKEN_SUPERSEDED: 410,
+    ChsiRefusal.CHSI_TOKEN_WRONG_APPLICATION: 403,
+    ChsiRefusal.CHSI_REGISTRATION_REFUSED: 503,
+}
+#: Every code of every concern with the HTTP status it answers with.
+STATUS_BY_CODE: dict[str, int] = {
+    code.value: _STATUS_EXCEPTIONS.get(code, status)
+    for concern, status in _STATUS_BY_CONCERN.items()
+    for code in concern
+}
+#: Every code's message, for a refusal that arrives as a bare code.
+_MESSAGES: dict[str, str] = {
+    code.value: code.message for concern in _STATUS_BY_CONCERN for code in concern
 }
 
 
@@ -67,24 +127,28 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 
 
 class ApiError(Exception):
+    """A refusal answered by the API; `message` replaces the code's own text when given."""
+
     def __init__(
-        self, code: str, message: str | None = None, status: int | None = None, **extra: Any
+        self,
+        code: RefusalCode | str,
+        message: str | None = None,
+        status: int | None = None,
+        **extra: Any,
     ):
-        self.body = ErrorBody(code=code, message=message or MESSAGES.get(code, code), **extra)
-        self.status = status or STATUS_BY_CODE.get(code, 422)
+        text = message or (code.message if isinstance(code, RefusalCode) else _MESSAGES[code])
+        self.body = ErrorBody(code=str(code), message=text, **extra)
+        self.status = status or STATUS_BY_CODE.get(str(code), 422)
 
 
 def from_update_failure(exc: WorkflowUpdateFailedError) -> ApiError:
-    cause = exc.cause
-    if isinstance(cause, ApplicationError) and cause.type:
-        payload = cause.details[0] if cause.details and isinstance(cause.details[0], dict) else {}
-        extra = {
-            k: payload.get(k)
-            for k in ("measured", "expected", "details")
-            if payload.get(k) is not None
-        }
-        return ApiError(cause.type, payload.get("message") or cause.message, **extra)
-    return ApiError("STEP_FAILED", "处理失败，请稍后重试", status=503)
+    refused = refusal_of(exc.cause)
+    if refused is None:
+        return ApiError(ApiRefusal.STEP_FAILED)
+    extra = {
+        k: v for k in ("measured", "expected", "details") if (v := getattr(refused, k)) is not None
+    }
+    return ApiError(refused.code, refused.message, **extra)
 
 
 async def api_error_handler(_request: Request, exc: Exception) -> JSONResponse:
@@ -97,7 +161,7 @@ async def refused_handler(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RefusedError)
     r = exc.refusal
     REFUSALS.labels(r.code).inc()
-    status = STATUS_BY_CODE.get(r.code, 413 if r.code == "UPLOAD_TOO_LARGE" else 422)
+    status = STATUS_BY_CODE.get(r.code, 422)
     return JSONResponse(r.model_dump(exclude_none=True), status_code=status)
 
 
@@ -109,28 +173,19 @@ async def http_error_handler(_request: Request, exc: Exception) -> JSONResponse:
     if isinstance(detail, dict) and "code" in detail:
         body = ErrorBody(code=str(detail["code"]), message=str(detail.get("message", "")))
     else:
-        body = ErrorBody(
-            code=f"HTTP_{exc.status_code}",
-            message=_HTTP_MESSAGES.get(exc.status_code, "请求无法处理"),
-        )
+        code = ApiRefusal.parse(f"HTTP_{exc.status_code}") or ApiRefusal.HTTP_ERROR
+        body = ErrorBody(code=code.value, message=code.message)
     return JSONResponse(
         body.model_dump(exclude_none=True), status_code=exc.status_code, headers=exc.headers
     )
-
-
-_HTTP_MESSAGES = {
-    400: "请求格式不正确",
-    404: "请求的地址不存在",
-    405: "不支持该请求方法",
-}
 
 
 async def validation_handler(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     fields = [".".join(str(p) for p in e["loc"][1:]) for e in exc.errors()]
     body = ErrorBody(
-        code="INVALID_REQUEST",
-        message="请求数据不完整或格式不正确：" + "、".join(fields),
+        code=ApiRefusal.INVALID_REQUEST,
+        message=f"{ApiRefusal.INVALID_REQUEST.message}：" + "、".join(fields),
         details=fields,
     )
     REFUSALS.labels(body.code).inc()

@@ -13,20 +13,33 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, field_validator
 
-from domain.errors import RefusedError
-
-HUNAN_PROVINCE_CODE = "43"
-
-# GB/T 2260 province-level codes: the first two digits of every ID number and division code.
-PROVINCE_CODES = frozenset(
-    "11 12 13 14 15 21 22 23 31 32 33 34 35 36 37 41 42 43 44 45 46 50 51 52 53 54 "
-    "61 62 63 64 65 71 81 82".split()
-)
+from domain.catalogs import HUNAN, PROVINCES, Level
+from domain.errors import RefusalCode, refuse
+from domain.messages import CaseRefusal
 
 
-class Level(StrEnum):
-    ZHUANKE = "zhuanke"  # 专科
-    BENKE = "benke"  # 专升本 (bachelor level, needs an earlier 专科 record)
+class AttachmentRefusal(RefusalCode):
+    """A choice on the form that the attachment rules do not accept, or a proof that falls short."""
+
+    CHSI_CHECK_REQUIRED = (
+        "CHSI_CHECK_REQUIRED",
+        "专升本专业须进行学信网校验；校验无反馈时请点击【学信网校验失败】并上传证明材料",
+    )
+    NON_HUNAN_NOT_ACCEPTED = (
+        "NON_HUNAN_NOT_ACCEPTED",
+        "我省不接受不符合条件的非本省户籍人员入籍：非本省户籍考生须在我省工作、学习或居住，"
+        "并提供相应证明",
+    )
+    RESTRICTED_MAJOR_WRONG_LEVEL = "RESTRICTED_MAJOR_WRONG_LEVEL", "该专业为限制性专业，层次不符"
+    SOCIAL_INSURANCE_TOO_SHORT = (
+        "SOCIAL_INSURANCE_TOO_SHORT",
+        "非本省户籍在我省工作人员须提供缴费时间3个月以上的我省社保参保证明",
+    )
+    OLD_IDENTITY_MISSING = "OLD_IDENTITY_MISSING", "请填写变更前的姓名或身份证号"
+    OLD_IDENTITY_UNCHANGED = (
+        "OLD_IDENTITY_UNCHANGED",
+        "填写的原姓名和原身份证号与当前信息相同，请核对或选择「否」",
+    )
 
 
 class NonHunanCategory(StrEnum):
@@ -104,7 +117,7 @@ class AttachmentRulesInput(BaseModel):
     @classmethod
     def _province_code(cls, value: str) -> str:
         value = value.strip()
-        if not (value.isdigit() and len(value) in (2, 6) and value[:2] in PROVINCE_CODES):
+        if not (value.isdigit() and len(value) in (2, 6) and value[:2] in PROVINCES):
             raise ValueError(f"not a GB/T 2260 province or division code: {value!r}")
         return value[:2]
 
@@ -328,21 +341,16 @@ def _chsi_fallback(rules_input: AttachmentRulesInput) -> list[RequiredAttachment
     if rules_input.level is Level.ZHUANKE:
         return []
     if rules_input.chsi_result is ChsiResult.NOT_NEEDED:
-        raise RefusedError(
-            "CHSI_CHECK_REQUIRED",
-            "专升本专业须进行学信网校验；校验无反馈时请点击【学信网校验失败】并上传证明材料",
-        )
+        raise refuse(AttachmentRefusal.CHSI_CHECK_REQUIRED)
     return [CHSI_MANUAL_PROOF] if rules_input.chsi_result is ChsiResult.FAILED else []
 
 
 def _non_hunan(rules_input: AttachmentRulesInput) -> tuple[RequiredAttachment, ...]:
-    if rules_input.household_province == HUNAN_PROVINCE_CODE:
+    if rules_input.household_province == HUNAN:
         return ()
     if rules_input.non_hunan_category is None:
-        raise RefusedError(
-            "NON_HUNAN_NOT_ACCEPTED",
-            "我省不接受不符合条件的非本省户籍人员入籍：非本省户籍考生须在我省工作、学习或居住，"
-            "并提供相应证明",
+        raise refuse(
+            AttachmentRefusal.NON_HUNAN_NOT_ACCEPTED,
             measured=rules_input.household_province,
             expected=[category.value for category in NonHunanCategory],
         )
@@ -354,13 +362,37 @@ def _restricted_major(rules_input: AttachmentRulesInput) -> tuple[RequiredAttach
     if major is None:
         return ()
     if major.level is not rules_input.level:
-        raise RefusedError(
-            "RESTRICTED_MAJOR_WRONG_LEVEL",
-            f"{major.code}{major.name}为限制性专业，仅限{_LEVEL_NAMES[major.level]}层次报考",
+        raise refuse(
+            AttachmentRefusal.RESTRICTED_MAJOR_WRONG_LEVEL,
+            message=f"{major.code}{major.name}为限制性专业，仅限{_LEVEL_NAMES[major.level]}层次报考",
             measured=rules_input.level.value,
             expected=major.level.value,
         )
     return major.requirements
+
+
+class ChecklistItem(_Frozen):
+    """One requirement as the clients show it: its proof options and whether it is met."""
+
+    code: str
+    title: str
+    rule: Rule
+    satisfied: bool
+    options: tuple[tuple[DocumentKind, ...], ...]
+
+
+def checklist(plan: AttachmentPlan, uploaded_codes: Collection[str]) -> list[ChecklistItem]:
+    missing = {r.code for r in missing_attachments(plan.required, uploaded_codes)}
+    return [
+        ChecklistItem(
+            code=r.code,
+            title=r.title,
+            rule=r.rule,
+            satisfied=r.code not in missing,
+            options=tuple(option.documents for option in r.options),
+        )
+        for r in plan.required
+    ]
 
 
 def missing_attachments(
@@ -377,18 +409,17 @@ def check_attachments_complete(
     missing = missing_attachments(required, uploaded_codes)
     if missing:
         titles = "；".join(requirement.title for requirement in missing)
-        raise RefusedError(
-            "ATTACHMENTS_MISSING",
-            f"以下附件尚未上传：{titles}",
+        raise refuse(
+            CaseRefusal.ATTACHMENTS_MISSING,
+            message=f"以下附件尚未上传：{titles}",
             measured=[requirement.code for requirement in missing],
         )
 
 
 def check_social_insurance_months(months: int) -> None:
     if months < MIN_SOCIAL_INSURANCE_MONTHS:
-        raise RefusedError(
-            "SOCIAL_INSURANCE_TOO_SHORT",
-            "非本省户籍在我省工作人员须提供缴费时间3个月以上的我省社保参保证明",
+        raise refuse(
+            AttachmentRefusal.SOCIAL_INSURANCE_TOO_SHORT,
             measured=months,
             expected=MIN_SOCIAL_INSURANCE_MONTHS,
         )
@@ -400,10 +431,8 @@ def check_old_identity(
     """R12: at least one old value must be given, and what is given must differ from today's."""
     old_name, old_id_number = old_name.strip(), old_id_number.strip().upper()
     if not old_name and not old_id_number:
-        raise RefusedError("OLD_IDENTITY_MISSING", "请填写变更前的姓名或身份证号")
+        raise refuse(AttachmentRefusal.OLD_IDENTITY_MISSING)
     if (old_name or current_name) == current_name and (
         old_id_number or current_id_number.upper()
     ) == current_id_number.upper():
-        raise RefusedError(
-            "OLD_IDENTITY_UNCHANGED", "填写的原姓名和原身份证号与当前信息相同，请核对或选择「否」"
-        )
+        raise refuse(AttachmentRefusal.OLD_IDENTITY_UNCHANGED)

@@ -17,7 +17,7 @@ from typing import Protocol
 
 from pydantic import BaseModel, Field
 
-from domain.errors import RefusedError
+from domain.errors import RefusalCode, refuse
 
 # Long enough to switch to the CHSI app and log in; short enough that a leaked screenshot goes
 # stale. The candidate refreshes for a new code.
@@ -32,22 +32,26 @@ SIGNATURE_SCHEME = "v1"
 # has to remember nonces for twice this long.
 CLOCK_SKEW = timedelta(minutes=5)
 
-MESSAGES = {
-    "CHSI_BAD_SIGNATURE": "学信网回调签名无效",
-    "CHSI_CLOCK_SKEW": "学信网回调时间戳超出允许范围",
-    "CHSI_REPLAY": "学信网回调重复提交",
-    "CHSI_BAD_PAYLOAD": "学信网回调内容格式错误",
-    "CHSI_TOKEN_UNKNOWN": "二维码无效，请刷新后重新扫码",
-    "CHSI_TOKEN_EXPIRED": "二维码已过期，请刷新后重新扫码",
-    "CHSI_TOKEN_USED": "二维码已使用，每个二维码只能扫描一次，请刷新后重新扫码",
-    "CHSI_TOKEN_SUPERSEDED": "二维码已刷新，请扫描最新的二维码",
-    "CHSI_TOKEN_WRONG_APPLICATION": "二维码不属于本次入籍申请",
-    "CHSI_IDENTITY_MISMATCH": "请使用本人身份信息登录的学信网APP扫码",
-}
 
+class ChsiRefusal(RefusalCode):
+    """A CHSI callback or QR token refused."""
 
-def refuse(code: str, *, measured: object = None, expected: object = None) -> RefusedError:
-    return RefusedError(code, MESSAGES[code], measured=measured, expected=expected)
+    CHSI_BAD_SIGNATURE = "CHSI_BAD_SIGNATURE", "学信网回调签名无效"
+    CHSI_CLOCK_SKEW = "CHSI_CLOCK_SKEW", "学信网回调时间戳超出允许范围"
+    CHSI_REPLAY = "CHSI_REPLAY", "学信网回调重复提交"
+    CHSI_BAD_PAYLOAD = "CHSI_BAD_PAYLOAD", "学信网回调内容格式错误"
+    CHSI_TOKEN_UNKNOWN = "CHSI_TOKEN_UNKNOWN", "二维码无效，请刷新后重新扫码"
+    CHSI_TOKEN_EXPIRED = "CHSI_TOKEN_EXPIRED", "二维码已过期，请刷新后重新扫码"
+    CHSI_TOKEN_USED = "CHSI_TOKEN_USED", "二维码已使用，每个二维码只能扫描一次，请刷新后重新扫码"
+    CHSI_TOKEN_SUPERSEDED = "CHSI_TOKEN_SUPERSEDED", "二维码已刷新，请扫描最新的二维码"
+    CHSI_TOKEN_WRONG_APPLICATION = "CHSI_TOKEN_WRONG_APPLICATION", "二维码不属于本次入籍申请"
+    CHSI_IDENTITY_MISMATCH = "CHSI_IDENTITY_MISMATCH", "请使用本人身份信息登录的学信网APP扫码"
+    CHSI_NO_RECORD = "CHSI_NO_RECORD", "学信网未查询到您的信息，请上传证明材料"
+    CHSI_NO_CODE = "CHSI_NO_CODE", "请先点击进行学信网校验"
+    CHSI_REGISTRATION_REFUSED = (
+        "CHSI_REGISTRATION_REFUSED",
+        "学信网未受理本次校验请求，请稍后重试，或选择「学信网校验失败」后上传证明材料",
+    )
 
 
 class ChsiKind(StrEnum):
@@ -152,7 +156,7 @@ class QrState(BaseModel):
 
     def with_token(self, token: QrToken) -> QrState:
         if token.application_ref != self.application_ref:
-            raise refuse("CHSI_TOKEN_WRONG_APPLICATION")
+            raise refuse(ChsiRefusal.CHSI_TOKEN_WRONG_APPLICATION)
         previous = self.current.get(token.kind)
         retired = [*self.retired, previous.token] if previous else list(self.retired)
         return self.model_copy(
@@ -175,17 +179,17 @@ def redeem_token(
     """Checks one scan against the application's codes. Expiry is judged at CHSI's signed scan
     time, so a slow CHSI does not punish a candidate who scanned in time."""
     if claimed_application_ref != state.application_ref:
-        raise refuse("CHSI_TOKEN_WRONG_APPLICATION")
+        raise refuse(ChsiRefusal.CHSI_TOKEN_WRONG_APPLICATION)
     if token in state.retired:
-        raise refuse("CHSI_TOKEN_SUPERSEDED")
+        raise refuse(ChsiRefusal.CHSI_TOKEN_SUPERSEDED)
     issued = next((t for t in state.current.values() if t.token == token), None)
     if issued is None:
-        raise refuse("CHSI_TOKEN_UNKNOWN")
+        raise refuse(ChsiRefusal.CHSI_TOKEN_UNKNOWN)
     if issued.used_at is not None:
-        raise refuse("CHSI_TOKEN_USED", measured=issued.used_at.isoformat())
+        raise refuse(ChsiRefusal.CHSI_TOKEN_USED, measured=issued.used_at.isoformat())
     if scanned_at >= issued.expires_at:
         raise refuse(
-            "CHSI_TOKEN_EXPIRED",
+            ChsiRefusal.CHSI_TOKEN_EXPIRED,
             measured=scanned_at.isoformat(),
             expected=issued.expires_at.isoformat(),
         )
@@ -197,10 +201,11 @@ def redeem_token(
 def check_subject(callback: ChsiCallback) -> ChsiRecord:
     """A verified outcome with its record, or the refusal the candidate reads."""
     if callback.outcome is ChsiOutcome.IDENTITY_MISMATCH:
-        raise refuse("CHSI_IDENTITY_MISMATCH")
+        raise refuse(ChsiRefusal.CHSI_IDENTITY_MISMATCH)
     if callback.outcome is ChsiOutcome.NO_RECORD or callback.record is None:
-        raise RefusedError(
-            "CHSI_NO_RECORD", f"学信网未查询到您的{callback.kind.label}信息，请上传证明材料"
+        raise refuse(
+            ChsiRefusal.CHSI_NO_RECORD,
+            message=f"学信网未查询到您的{callback.kind.label}信息，请上传证明材料",
         )
     return callback.record
 
@@ -245,14 +250,16 @@ def check_signature(
     nonce = lowered.get(NONCE_HEADER.lower(), "")
     signature = lowered.get(SIGNATURE_HEADER.lower(), "")
     if not (raw_timestamp.isdigit() and 8 <= len(nonce) <= 128 and signature):
-        raise refuse("CHSI_BAD_SIGNATURE")
+        raise refuse(ChsiRefusal.CHSI_BAD_SIGNATURE)
     expected = sign_callback(secret, body, int(raw_timestamp), nonce)
     if not hmac.compare_digest(expected.encode(), signature.encode()):
-        raise refuse("CHSI_BAD_SIGNATURE")
+        raise refuse(ChsiRefusal.CHSI_BAD_SIGNATURE)
     timestamp = datetime.fromtimestamp(int(raw_timestamp), tz=UTC)
     if abs(now - timestamp) > skew:
         raise refuse(
-            "CHSI_CLOCK_SKEW", measured=timestamp.isoformat(), expected=f"±{skew.total_seconds()}s"
+            ChsiRefusal.CHSI_CLOCK_SKEW,
+            measured=timestamp.isoformat(),
+            expected=f"±{skew.total_seconds()}s",
         )
     return SignedEnvelope(timestamp=timestamp, nonce=nonce, nonce_expires_at=timestamp + 2 * skew)
 
@@ -267,4 +274,4 @@ class NonceStore(Protocol):
 
 def check_first_use(nonce: str, first_seen: bool) -> None:
     if not first_seen:
-        raise refuse("CHSI_REPLAY", measured=nonce)
+        raise refuse(ChsiRefusal.CHSI_REPLAY, measured=nonce)

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 from pydantic import BaseModel, Field
 
+from domain.attachments import ChecklistItem, ChsiResult, NonHunanCategory
 from domain.catalogs import (
     HOUSEHOLD_TYPES,
     HUNAN,
@@ -21,7 +22,7 @@ from domain.chsi import ChsiRecord, QrState
 from domain.errors import Refusal
 from domain.objects import StoredObject
 from domain.records import ChsiCode
-from domain.states import AppState
+from domain.states import AppState, Decision
 from domain.vision import (
     FaceMatch,
     IdCardFields,
@@ -72,7 +73,7 @@ class EnrollmentForm(BaseModel):
     contact_phone: str
     region: str
     major: str
-    non_hunan_category: str | None = None  # works | studies | lives, for non-Hunan households
+    non_hunan_category: NonHunanCategory | None = None  # for households outside Hunan
     identity_changed: bool = False
     old_name: str = ""
     old_id_number: str = ""
@@ -104,7 +105,7 @@ def form_problems(form: EnrollmentForm) -> list[Refusal]:
     if form.major not in MAJORS_BY_CODE:
         bad("major", "请选择入籍专业")
     if form.household_province != HUNAN and form.household_province in PROVINCES:
-        if form.non_hunan_category not in ("works", "studies", "lives"):
+        if form.non_hunan_category is None:
             bad("non_hunan_category", "非湖南户籍考生须在湘工作、就读或居住，请选择对应情形")
     if form.identity_changed and not (form.old_name or form.old_id_number):
         bad("old_identity", "请填写原姓名或原证件号码")
@@ -140,7 +141,7 @@ class FaceStep(BaseModel):
 
 
 class ChsiStep(BaseModel):
-    status: str = "not_needed"  # not_needed | pending | verified | failed
+    status: ChsiResult = ChsiResult.NOT_NEEDED
     qr: QrState | None = None
     codes: list[ChsiCode] = Field(default_factory=list)  # what the QR images encode
     requested_at: datetime | None = None
@@ -156,7 +157,7 @@ class ReviewItem(BaseModel):
 
 class Review(BaseModel):
     examiner: str | None = None
-    decision: str | None = None  # approved | rejected | returned
+    decision: Decision | None = None
     items: list[ReviewItem] = Field(default_factory=list)
     decided_at: datetime | None = None
 
@@ -246,10 +247,10 @@ class ApplicationView(BaseModel):
     liveness_challenge: LivenessChallenge | None = None
     face_passed: bool = False
     form: EnrollmentForm | None = None
-    chsi_status: str = "not_needed"
+    chsi_status: ChsiResult = ChsiResult.NOT_NEEDED
     chsi_codes: list[ChsiCode] = Field(default_factory=list)
     chsi_records: dict[str, ChsiRecord] = Field(default_factory=dict)
-    required_attachments: list[dict] = Field(default_factory=list)
+    required_attachments: list[ChecklistItem] = Field(default_factory=list)
     uploaded_attachments: list[str] = Field(default_factory=list)
     submitted_at: datetime | None = None
     review: Review = Field(default_factory=Review)

@@ -12,9 +12,10 @@ import json
 import re
 from datetime import date
 from functools import cache
+from typing import Any
 from importlib import resources
 
-from domain.errors import Refusal
+from domain.errors import Refusal, RefusalCode
 from domain.ethnicities import ethnicity_code
 from domain.vision import IdCardFields, IdType
 
@@ -24,35 +25,36 @@ _ID_SHAPE = re.compile(r"^\d{17}[\dX]$")
 _OTHER_DOC_SHAPE = re.compile(r"^[A-Z0-9]{5,20}$")
 OLDEST_BIRTH_YEAR = 1900
 
-MESSAGES = {
-    "ID_FORMAT": "证件号码应为18位，前17位为数字，最后一位为数字或X。",
-    "ID_CHECK_DIGIT": "证件号码校验位不正确，请核对号码是否输入或识别有误。",
-    "ID_REGION": "证件号码前6位不是有效的行政区划代码。",
-    "ID_BIRTH_DATE": "证件号码中的出生日期无效。",
-    "ID_TYPE_MISMATCH": "证件号码与所选证件类型不符，请重新选择证件类型。",
-    "ID_BIRTH_MISMATCH": "身份证上的出生日期与证件号码不一致。",
-    "ID_SEX_MISMATCH": "身份证上的性别与证件号码不一致。",
-    "ID_ETHNICITY": "身份证上的民族不在56个民族之列，请重新拍摄或核对。",
-    "ID_NAME_MISSING": "未能识别身份证上的姓名，请重新拍摄头像面。",
-    "ID_VALIDITY_MISSING": "未能识别身份证有效期限，请重新拍摄国徽面。",
-    "ID_EXPIRED": "身份证已过有效期，请使用有效证件。",
-    "ID_NOT_YET_VALID": "身份证有效期尚未开始，请核对国徽面的有效期限。",
-    "ID_TYPED_MISMATCH": "识别出的证件号码与您填写的号码不一致，请核对。",
-    "DOC_FORMAT": "证件号码格式不正确，应为5至20位字母或数字。",
-}
 
+class IdentityRefusal(RefusalCode):
+    """A rule of the ID number or the card broken (R3)."""
 
-def refusal(code: str, *, measured: object = None, expected: object = None) -> Refusal:
-    return Refusal(code=code, message=MESSAGES[code], measured=measured, expected=expected)
+    ID_FORMAT = "ID_FORMAT", "证件号码应为18位，前17位为数字，最后一位为数字或X。"
+    ID_CHECK_DIGIT = "ID_CHECK_DIGIT", "证件号码校验位不正确，请核对号码是否输入或识别有误。"
+    ID_REGION = "ID_REGION", "证件号码前6位不是有效的行政区划代码。"
+    ID_BIRTH_DATE = "ID_BIRTH_DATE", "证件号码中的出生日期无效。"
+    ID_TYPE_MISMATCH = "ID_TYPE_MISMATCH", "证件号码与所选证件类型不符，请重新选择证件类型。"
+    ID_BIRTH_MISMATCH = "ID_BIRTH_MISMATCH", "身份证上的出生日期与证件号码不一致。"
+    ID_SEX_MISMATCH = "ID_SEX_MISMATCH", "身份证上的性别与证件号码不一致。"
+    ID_ETHNICITY = "ID_ETHNICITY", "身份证上的民族不在56个民族之列，请重新拍摄或核对。"
+    ID_NAME_MISSING = "ID_NAME_MISSING", "未能识别身份证上的姓名，请重新拍摄头像面。"
+    ID_VALIDITY_MISSING = "ID_VALIDITY_MISSING", "未能识别身份证有效期限，请重新拍摄国徽面。"
+    ID_EXPIRED = "ID_EXPIRED", "身份证已过有效期，请使用有效证件。"
+    ID_NOT_YET_VALID = "ID_NOT_YET_VALID", "身份证有效期尚未开始，请核对国徽面的有效期限。"
+    ID_TYPED_MISMATCH = "ID_TYPED_MISMATCH", "识别出的证件号码与您填写的号码不一致，请核对。"
+    DOC_FORMAT = "DOC_FORMAT", "证件号码格式不正确，应为5至20位字母或数字。"
 
 
 @cache
-def _divisions() -> dict:
-    return json.loads(resources.files("domain").joinpath("data/admin_divisions.json").read_text())
+def _divisions() -> dict[str, Any]:
+    text = resources.files("domain").joinpath("data/admin_divisions.json").read_text()
+    divisions: dict[str, Any] = json.loads(text)
+    return divisions
 
 
 def province_name(number: str) -> str | None:
-    return _divisions()["provinces"].get(number[:2])
+    provinces: dict[str, str] = _divisions()["provinces"]
+    return provinces.get(number[:2])
 
 
 def region_known(number: str) -> bool:
@@ -107,21 +109,23 @@ def check_id_number(raw: str, id_type: IdType, today: date | None = None) -> lis
     number = normalize_id_number(raw)
     if id_type is IdType.PASSPORT:
         return (
-            [] if _OTHER_DOC_SHAPE.match(number) else [refusal("DOC_FORMAT", measured=len(number))]
+            []
+            if _OTHER_DOC_SHAPE.match(number)
+            else [Refusal.of(IdentityRefusal.DOC_FORMAT, measured=len(number))]
         )
     if not _ID_SHAPE.match(number):
-        return [refusal("ID_FORMAT", measured=len(number), expected=18)]
+        return [Refusal.of(IdentityRefusal.ID_FORMAT, measured=len(number), expected=18)]
     refusals: list[Refusal] = []
     if check_character(number[:17]) != number[17]:
-        refusals.append(refusal("ID_CHECK_DIGIT"))
+        refusals.append(Refusal.of(IdentityRefusal.ID_CHECK_DIGIT))
     if not region_known(number):
-        refusals.append(refusal("ID_REGION", measured=number[:6]))
+        refusals.append(Refusal.of(IdentityRefusal.ID_REGION, measured=number[:6]))
     elif is_hmt_number(number) != (id_type is IdType.HMT_RESIDENCE):
         expected = "港澳台居民居住证" if is_hmt_number(number) else "居民身份证"
-        refusals.append(refusal("ID_TYPE_MISMATCH", expected=expected))
+        refusals.append(Refusal.of(IdentityRefusal.ID_TYPE_MISMATCH, expected=expected))
     born = birth_date_of(number)
     if born is None or born.year < OLDEST_BIRTH_YEAR or (today is not None and born > today):
-        refusals.append(refusal("ID_BIRTH_DATE", measured=number[6:14]))
+        refusals.append(Refusal.of(IdentityRefusal.ID_BIRTH_DATE, measured=number[6:14]))
     return refusals
 
 
@@ -138,20 +142,30 @@ def check_card(
     refusals = check_id_number(number, id_type, check_date)
     typed = normalize_id_number(typed_number)
     if number != typed:
-        refusals.append(refusal("ID_TYPED_MISMATCH", measured=mask(number), expected=mask(typed)))
+        refusals.append(
+            Refusal.of(
+                IdentityRefusal.ID_TYPED_MISMATCH, measured=mask(number), expected=mask(typed)
+            )
+        )
     number_ok = not refusals
     if not fields.name.strip():
-        refusals.append(refusal("ID_NAME_MISSING"))
+        refusals.append(Refusal.of(IdentityRefusal.ID_NAME_MISSING))
     if number_ok and fields.birth_date is not None and fields.birth_date != birth_date_of(number):
         refusals.append(
-            refusal(
-                "ID_BIRTH_MISMATCH", measured=fields.birth_date.isoformat(), expected=number[6:14]
+            Refusal.of(
+                IdentityRefusal.ID_BIRTH_MISMATCH,
+                measured=fields.birth_date.isoformat(),
+                expected=number[6:14],
             )
         )
     if number_ok and fields.sex and fields.sex != sex_of(number):
-        refusals.append(refusal("ID_SEX_MISMATCH", measured=fields.sex, expected=sex_of(number)))
+        refusals.append(
+            Refusal.of(
+                IdentityRefusal.ID_SEX_MISMATCH, measured=fields.sex, expected=sex_of(number)
+            )
+        )
     if id_type is IdType.RESIDENT_ID and ethnicity_code(fields.ethnicity) is None:
-        refusals.append(refusal("ID_ETHNICITY", measured=fields.ethnicity))
+        refusals.append(Refusal.of(IdentityRefusal.ID_ETHNICITY, measured=fields.ethnicity))
     refusals.extend(check_validity(fields, check_date))
     return refusals
 
@@ -159,13 +173,15 @@ def check_card(
 def check_validity(fields: IdCardFields, check_date: date) -> list[Refusal]:
     """「长期」 never expires; otherwise the card is valid through its last printed day."""
     if fields.valid_from is None or (fields.valid_until is None and not fields.long_term):
-        return [refusal("ID_VALIDITY_MISSING")]
+        return [Refusal.of(IdentityRefusal.ID_VALIDITY_MISSING)]
     if fields.valid_from > check_date:
-        return [refusal("ID_NOT_YET_VALID", measured=fields.valid_from.isoformat())]
+        return [
+            Refusal.of(IdentityRefusal.ID_NOT_YET_VALID, measured=fields.valid_from.isoformat())
+        ]
     if not fields.long_term and fields.valid_until is not None and fields.valid_until < check_date:
         return [
-            refusal(
-                "ID_EXPIRED",
+            Refusal.of(
+                IdentityRefusal.ID_EXPIRED,
                 measured=fields.valid_until.isoformat(),
                 expected=f"不早于{check_date.isoformat()}",
             )

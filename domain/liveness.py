@@ -18,8 +18,38 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from domain.errors import Refusal, RefusedError
+from domain.errors import Refusal, RefusalCode, RefusedError, refuse
 from domain.vision import LivenessAction, LivenessChallenge
+
+
+class FaceRefusal(RefusalCode):
+    """The live face check (R5) refused: the liveness answer or the 1:1 match."""
+
+    FACE_LOST = "FACE_LOST", "未检测到人脸，请正对镜头重新核验。"
+    FACE_MULTIPLE = "FACE_MULTIPLE", "画面中出现多张人脸，请确保画面中只有本人。"
+    FACE_ACTION_ORDER = "FACE_ACTION_ORDER", "动作顺序不对，请按提示顺序重试。"
+    FACE_ACTION_MISSING = "FACE_ACTION_MISSING", "未检测到提示的动作，请按提示完成后重试。"
+    FACE_NONCE_MISMATCH = "FACE_NONCE_MISMATCH", "动作挑战已更新，请按最新提示重新完成人脸核验。"
+    FACE_NONCE_REUSED = "FACE_NONCE_REUSED", "该动作挑战已使用过，请重新获取动作提示后再试。"
+    FACE_NONCE_EXPIRED = (
+        "FACE_NONCE_EXPIRED",
+        "动作挑战已超时（60 秒内有效），请重新获取动作提示后再试。",
+    )
+    FACE_FRAME_COUNT = "FACE_FRAME_COUNT", "核验画面帧数不符，请重新拍摄。"
+    FACE_FRAMES_MISSING = "FACE_FRAMES_MISSING", "核验画面已失效，请重新拍摄。"
+    FACE_FRAME_UNREADABLE = "FACE_FRAME_UNREADABLE", "核验画面无法读取，请重新拍摄。"
+    FACE_REPLAY = (
+        "FACE_REPLAY",
+        "检测到静止画面（疑似照片或重复画面），请本人面对镜头按提示完成动作。",
+    )
+    FACE_IDENTITY_CHANGED = (
+        "FACE_IDENTITY_CHANGED",
+        "核验过程中人脸发生变化，请本人独自完成全部动作。",
+    )
+    FACE_SPOOF = "FACE_SPOOF", "疑似翻拍或屏幕画面，请本人直接面对镜头核验。"
+    FACE_REFERENCE_UNREADABLE = "FACE_REFERENCE_UNREADABLE", "照片中未能识别到人脸。"
+    FACE_MISMATCH = "FACE_MISMATCH", "人脸比对未通过，请本人重新核验。"
+
 
 CHALLENGE_TTL = timedelta(seconds=60)
 MIN_ACTIONS, MAX_ACTIONS = 2, 3
@@ -54,17 +84,12 @@ def check_answer(
 ) -> Refusal | None:
     """The answer must carry this challenge's nonce, once, before it expires."""
     if not hmac.compare_digest(answered_nonce.encode(), challenge.nonce.encode()):
-        return Refusal(
-            code="FACE_NONCE_MISMATCH", message="动作挑战已更新，请按最新提示重新完成人脸核验。"
-        )
+        return Refusal.of(FaceRefusal.FACE_NONCE_MISMATCH)
     if challenge.nonce in used_nonces:
-        return Refusal(
-            code="FACE_NONCE_REUSED", message="该动作挑战已使用过，请重新获取动作提示后再试。"
-        )
+        return Refusal.of(FaceRefusal.FACE_NONCE_REUSED)
     if answered_at > challenge.expires_at:
-        return Refusal(
-            code="FACE_NONCE_EXPIRED",
-            message="动作挑战已超时（60 秒内有效），请重新获取动作提示后再试。",
+        return Refusal.of(
+            FaceRefusal.FACE_NONCE_EXPIRED,
             measured=answered_at.isoformat(),
             expected=f"<= {challenge.expires_at.isoformat()}",
         )
@@ -189,7 +214,7 @@ def locate_actions(
     Raises RefusedError naming the first action not seen (or seen only out of order).
     """
     if not frames:
-        raise RefusedError("FACE_LOST", "未检测到人脸，请正对镜头重新核验。")
+        raise refuse(FaceRefusal.FACE_LOST)
     rest = rest_pose(frames)
     found: list[int] = []
     start = 0
@@ -198,15 +223,15 @@ def locate_actions(
         hit = next((i for i in range(start, len(frames)) if hits[i]), None)
         name = ACTION_NAMES_ZH[action]
         if hit is None and any(hits[:start]):
-            raise RefusedError(
-                "FACE_ACTION_ORDER",
-                f"动作顺序不对：「{name}」应在上一个动作之后完成，请按提示顺序重试。",
+            raise refuse(
+                FaceRefusal.FACE_ACTION_ORDER,
+                message=f"动作顺序不对：「{name}」应在上一个动作之后完成，请按提示顺序重试。",
                 measured=action.value,
             )
         if hit is None:
-            raise RefusedError(
-                "FACE_ACTION_MISSING",
-                f"未检测到「{name}」动作，请按提示完成后重试。",
+            raise refuse(
+                FaceRefusal.FACE_ACTION_MISSING,
+                message=f"未检测到「{name}」动作，请按提示完成后重试。",
                 measured=action.value,
             )
         found.append(hit)

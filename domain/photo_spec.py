@@ -10,7 +10,7 @@ docs/decisions.md) with a margin on both sides.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from domain.errors import RefusalCode
 
 # --- file --------------------------------------------------------------------------------------
 WIDTH_PX = 480
@@ -59,97 +59,86 @@ FIX_QUALITY = (60, 95)
 
 
 # --- rule codes --------------------------------------------------------------------------------
-PHOTO_FORMAT = "PHOTO_FORMAT"
-PHOTO_EXTENSION = "PHOTO_EXTENSION"
-PHOTO_SIZE_PX = "PHOTO_SIZE_PX"
-PHOTO_DPI = "PHOTO_DPI"
-PHOTO_COLOR_MODE = "PHOTO_COLOR_MODE"
-PHOTO_QUALITY = "PHOTO_QUALITY"
-PHOTO_FILE_SIZE = "PHOTO_FILE_SIZE"
-PHOTO_FACE_COUNT = "PHOTO_FACE_COUNT"
-PHOTO_CENTERED = "PHOTO_CENTERED"
-PHOTO_HAIRLINE = "PHOTO_HAIRLINE"
-PHOTO_EYES_HEIGHT = "PHOTO_EYES_HEIGHT"
-PHOTO_FACE_WIDTH = "PHOTO_FACE_WIDTH"
-PHOTO_EYES_OPEN = "PHOTO_EYES_OPEN"
-PHOTO_POSE = "PHOTO_POSE"
-PHOTO_BG_COLOR = "PHOTO_BG_COLOR"
-PHOTO_BG_UNIFORM = "PHOTO_BG_UNIFORM"
-PHOTO_BG_OBJECTS = "PHOTO_BG_OBJECTS"
-PHOTO_EXPOSURE = "PHOTO_EXPOSURE"
-PHOTO_LIGHT_EVEN = "PHOTO_LIGHT_EVEN"
-PHOTO_HIGHLIGHTS = "PHOTO_HIGHLIGHTS"
-PHOTO_SHARPNESS = "PHOTO_SHARPNESS"
-PHOTO_BORDER = "PHOTO_BORDER"
-PHOTO_GLASSES_GLARE = "PHOTO_GLASSES_GLARE"
+class PhotoRefusal(RefusalCode):
+    """A rule of Attachment 2 the photo breaks (the message says what to do), or the fix refused."""
 
-# Refusals of the fix activity (not rules)
-PHOTO_UNREADABLE = "PHOTO_UNREADABLE"
-PHOTO_NOT_FIXABLE = "PHOTO_NOT_FIXABLE"
-
-
-@dataclass(frozen=True)
-class RuleText:
-    expected: str
-    message: str  # shown when the rule fails: what is wrong and what to do
+    PHOTO_FORMAT = "PHOTO_FORMAT", "照片文件必须是 JPEG 格式"
+    PHOTO_EXTENSION = "PHOTO_EXTENSION", "照片文件扩展名应为 .jpg"
+    PHOTO_SIZE_PX = "PHOTO_SIZE_PX", "照片尺寸应为 480×640 像素（宽×高）"
+    PHOTO_DPI = "PHOTO_DPI", "照片分辨率应为 300 dpi"
+    PHOTO_COLOR_MODE = "PHOTO_COLOR_MODE", "照片应为 24 位 RGB 彩色，不能是灰度、CMYK 或带透明通道"
+    PHOTO_QUALITY = "PHOTO_QUALITY", "照片压缩过度（JPEG 品质低于 60），请使用原始照片"
+    PHOTO_FILE_SIZE = "PHOTO_FILE_SIZE", "照片文件大小应在 20–40 KB 之间"
+    PHOTO_FACE_COUNT = "PHOTO_FACE_COUNT", "照片中应有且只有一张清晰的正面人脸"
+    PHOTO_CENTERED = "PHOTO_CENTERED", "头部应在照片中水平居中"
+    PHOTO_HAIRLINE = "PHOTO_HAIRLINE", "头顶（发际）到照片上边的距离应为 50–110 像素"
+    PHOTO_EYES_HEIGHT = "PHOTO_EYES_HEIGHT", "双眼到照片上边的距离应为 200–300 像素"
+    PHOTO_FACE_WIDTH = "PHOTO_FACE_WIDTH", "脸部宽度（两颊之间）应为 180–300 像素"
+    PHOTO_EYES_OPEN = "PHOTO_EYES_OPEN", "请双眼自然睁开，目视前方"
+    PHOTO_POSE = "PHOTO_POSE", "头部应端正、不歪不侧，面向镜头，左右对称"
+    PHOTO_BG_COLOR = "PHOTO_BG_COLOR", "背景颜色应为浅蓝色 RGB(100,197,255)"
+    PHOTO_BG_UNIFORM = "PHOTO_BG_UNIFORM", "背景应颜色均匀，不能有渐变或明暗不均"
+    PHOTO_BG_OBJECTS = "PHOTO_BG_OBJECTS", "背景中不能有阴影、其他人物、物体或文字"
+    PHOTO_EXPOSURE = "PHOTO_EXPOSURE", "面部过暗或过亮，请在均匀、充足的光线下重新拍摄"
+    PHOTO_LIGHT_EVEN = "PHOTO_LIGHT_EVEN", "面部光照左右不均匀，请使用两侧对称的光源重新拍摄"
+    PHOTO_HIGHLIGHTS = "PHOTO_HIGHLIGHTS", "面部有明显反光或光斑，请调整光线后重新拍摄"
+    PHOTO_SHARPNESS = "PHOTO_SHARPNESS", "照片模糊，请对焦清晰后重新拍摄"
+    PHOTO_BORDER = "PHOTO_BORDER", "照片不能添加边框、文字或图案"
+    PHOTO_GLASSES_GLARE = "PHOTO_GLASSES_GLARE", "眼镜镜片有反光，请调整角度或光线后重新拍摄"
+    PHOTO_NOT_FIXABLE = "PHOTO_NOT_FIXABLE", "照片无法自动修正，请重新拍摄"
+    PHOTO_OBJECT_MISMATCH = "PHOTO_OBJECT_MISMATCH", "照片文件已失效，请重新上传"
 
 
-RULES: dict[str, RuleText] = {
-    PHOTO_FORMAT: RuleText("JPEG", "照片文件必须是 JPEG 格式"),
-    PHOTO_EXTENSION: RuleText(".jpg", "照片文件扩展名应为 .jpg"),
-    PHOTO_SIZE_PX: RuleText("480×640 像素（宽×高）", "照片尺寸应为 480×640 像素（宽×高）"),
-    PHOTO_DPI: RuleText("300 dpi", "照片分辨率应为 300 dpi"),
-    PHOTO_COLOR_MODE: RuleText(
-        "24 位 RGB 真彩色", "照片应为 24 位 RGB 彩色，不能是灰度、CMYK 或带透明通道"
-    ),
-    PHOTO_QUALITY: RuleText(
-        "JPEG 压缩品质 ≥ 60", "照片压缩过度（JPEG 品质低于 60），请使用原始照片"
-    ),
-    PHOTO_FILE_SIZE: RuleText("20–40 KB", "照片文件大小应在 20–40 KB 之间"),
-    PHOTO_FACE_COUNT: RuleText("1 张人脸", "照片中应有且只有一张清晰的正面人脸"),
-    PHOTO_CENTERED: RuleText("头部水平居中（±24 像素）", "头部应在照片中水平居中"),
-    PHOTO_HAIRLINE: RuleText(
-        "头顶距上边 50–110 像素", "头顶（发际）到照片上边的距离应为 50–110 像素"
-    ),
-    PHOTO_EYES_HEIGHT: RuleText("双眼距上边 200–300 像素", "双眼到照片上边的距离应为 200–300 像素"),
-    PHOTO_FACE_WIDTH: RuleText("脸宽 180–300 像素", "脸部宽度（两颊之间）应为 180–300 像素"),
-    PHOTO_EYES_OPEN: RuleText("双眼自然睁开", "请双眼自然睁开，目视前方"),
-    PHOTO_POSE: RuleText(
-        f"头部端正（倾斜 ≤ {ROLL_MAX_DEG:g}°，左右对称）",
-        "头部应端正、不歪不侧，面向镜头，左右对称",
-    ),
-    PHOTO_BG_COLOR: RuleText("浅蓝色背景 RGB(100,197,255)", "背景颜色应为浅蓝色 RGB(100,197,255)"),
-    PHOTO_BG_UNIFORM: RuleText("背景均匀、无渐变", "背景应颜色均匀，不能有渐变或明暗不均"),
-    PHOTO_BG_OBJECTS: RuleText("背景无阴影、人物或物体", "背景中不能有阴影、其他人物、物体或文字"),
-    PHOTO_EXPOSURE: RuleText("面部曝光正常", "面部过暗或过亮，请在均匀、充足的光线下重新拍摄"),
-    PHOTO_LIGHT_EVEN: RuleText(
-        "面部光照左右均匀", "面部光照左右不均匀，请使用两侧对称的光源重新拍摄"
-    ),
-    PHOTO_HIGHLIGHTS: RuleText("面部无反光、光斑", "面部有明显反光或光斑，请调整光线后重新拍摄"),
-    PHOTO_SHARPNESS: RuleText("图像清晰", "照片模糊，请对焦清晰后重新拍摄"),
-    PHOTO_BORDER: RuleText("无边框、无添加内容", "照片不能添加边框、文字或图案"),
-    PHOTO_GLASSES_GLARE: RuleText("镜片无反光", "眼镜镜片有反光，请调整角度或光线后重新拍摄"),
+#: What each rule expects, as the checker's report shows it.
+RULE_EXPECTED: dict[PhotoRefusal, str] = {
+    PhotoRefusal.PHOTO_FORMAT: "JPEG",
+    PhotoRefusal.PHOTO_EXTENSION: ".jpg",
+    PhotoRefusal.PHOTO_SIZE_PX: "480×640 像素（宽×高）",
+    PhotoRefusal.PHOTO_DPI: "300 dpi",
+    PhotoRefusal.PHOTO_COLOR_MODE: "24 位 RGB 真彩色",
+    PhotoRefusal.PHOTO_QUALITY: "JPEG 压缩品质 ≥ 60",
+    PhotoRefusal.PHOTO_FILE_SIZE: "20–40 KB",
+    PhotoRefusal.PHOTO_FACE_COUNT: "1 张人脸",
+    PhotoRefusal.PHOTO_CENTERED: "头部水平居中（±24 像素）",
+    PhotoRefusal.PHOTO_HAIRLINE: "头顶距上边 50–110 像素",
+    PhotoRefusal.PHOTO_EYES_HEIGHT: "双眼距上边 200–300 像素",
+    PhotoRefusal.PHOTO_FACE_WIDTH: "脸宽 180–300 像素",
+    PhotoRefusal.PHOTO_EYES_OPEN: "双眼自然睁开",
+    PhotoRefusal.PHOTO_POSE: f"头部端正（倾斜 ≤ {ROLL_MAX_DEG:g}°，左右对称）",
+    PhotoRefusal.PHOTO_BG_COLOR: "浅蓝色背景 RGB(100,197,255)",
+    PhotoRefusal.PHOTO_BG_UNIFORM: "背景均匀、无渐变",
+    PhotoRefusal.PHOTO_BG_OBJECTS: "背景无阴影、人物或物体",
+    PhotoRefusal.PHOTO_EXPOSURE: "面部曝光正常",
+    PhotoRefusal.PHOTO_LIGHT_EVEN: "面部光照左右均匀",
+    PhotoRefusal.PHOTO_HIGHLIGHTS: "面部无反光、光斑",
+    PhotoRefusal.PHOTO_SHARPNESS: "图像清晰",
+    PhotoRefusal.PHOTO_BORDER: "无边框、无添加内容",
+    PhotoRefusal.PHOTO_GLASSES_GLARE: "镜片无反光",
 }
 
 # Rules a crop, a scale and a re-encode can make pass without touching what the photo shows.
-FIXABLE: frozenset[str] = frozenset(
+FIXABLE: frozenset[PhotoRefusal] = frozenset(
     {
-        PHOTO_FORMAT,
-        PHOTO_EXTENSION,
-        PHOTO_SIZE_PX,
-        PHOTO_DPI,
-        PHOTO_COLOR_MODE,  # CMYK / alpha → RGB; a grey picture stays unfixable (see photo_rules)
-        PHOTO_QUALITY,
-        PHOTO_FILE_SIZE,
-        PHOTO_CENTERED,
-        PHOTO_HAIRLINE,
-        PHOTO_EYES_HEIGHT,
-        PHOTO_FACE_WIDTH,
+        PhotoRefusal.PHOTO_FORMAT,
+        PhotoRefusal.PHOTO_EXTENSION,
+        PhotoRefusal.PHOTO_SIZE_PX,
+        PhotoRefusal.PHOTO_DPI,
+        PhotoRefusal.PHOTO_COLOR_MODE,  # CMYK / alpha → RGB; a grey picture stays unfixable
+        PhotoRefusal.PHOTO_QUALITY,
+        PhotoRefusal.PHOTO_FILE_SIZE,
+        PhotoRefusal.PHOTO_CENTERED,
+        PhotoRefusal.PHOTO_HAIRLINE,
+        PhotoRefusal.PHOTO_EYES_HEIGHT,
+        PhotoRefusal.PHOTO_FACE_WIDTH,
     }
 )
-GEOMETRY: frozenset[str] = frozenset(
-    {PHOTO_CENTERED, PHOTO_HAIRLINE, PHOTO_EYES_HEIGHT, PHOTO_FACE_WIDTH}
+GEOMETRY: frozenset[PhotoRefusal] = frozenset(
+    {
+        PhotoRefusal.PHOTO_CENTERED,
+        PhotoRefusal.PHOTO_HAIRLINE,
+        PhotoRefusal.PHOTO_EYES_HEIGHT,
+        PhotoRefusal.PHOTO_FACE_WIDTH,
+    }
 )
 
-NOT_FIXABLE_MESSAGE = "以下问题无法自动修正，请重新拍摄：{codes}"
 NO_ROOM_MESSAGE = "照片四周留白不足，无法通过裁剪调整头部位置和大小，请重新拍摄"

@@ -56,3 +56,11 @@ OPEN_BEFORE_SUBMIT = PRE_SUBMIT
 
 def step_index(state: AppState) -> int:
     return PRE_SUBMIT.index(state) if state in PRE_SUBMIT else len(PRE_SUBMIT)
+
+
+class Decision(StrEnum):
+    """An examiner's decision on a claimed case (R15)."""
+
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    RETURNED = "returned"

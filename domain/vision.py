@@ -11,7 +11,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
-from domain.errors import Refusal
+from domain.errors import Refusal, RefusalCode
 from domain.objects import StoredObject
 
 VISION_TASK_QUEUE = "ruji-vision"
@@ -20,6 +20,30 @@ READ_ID_CARD = "read_id_card"
 CHECK_PHOTO = "check_photo"
 FIX_PHOTO = "fix_photo"
 VERIFY_FACE = "verify_face"
+
+
+class IdImageRefusal(RefusalCode):
+    """An ID-card photo that cannot be read; `{side}` is filled with the side's name."""
+
+    ID_IMAGE_UNREADABLE = (
+        "ID_IMAGE_UNREADABLE",
+        "{side}文件无法识别为图片，请上传JPG或PNG格式的照片。",
+    )
+    ID_LOW_RESOLUTION = (
+        "ID_LOW_RESOLUTION",
+        "{side}照片分辨率过低，请靠近证件重新拍摄，短边不少于{expected}像素。",
+    )
+    ID_BLURRY = "ID_BLURRY", "{side}照片模糊，请对焦清晰后重新拍摄。"
+    ID_GLARE = "ID_GLARE", "{side}照片有反光，请避开灯光直射后重新拍摄。"
+    ID_CARD_NOT_FOUND = "ID_CARD_NOT_FOUND", "{side}照片中未找到身份证，请将证件平放后拍摄。"
+    ID_SIDES_SWAPPED = "ID_SIDES_SWAPPED", "头像面与国徽面上传颠倒，请交换后重新上传。"
+    ID_WRONG_SIDE = "ID_WRONG_SIDE", "{side}位置上传的不是{side}，请上传正确的一面。"
+    ID_CARD_CROPPED = "ID_CARD_CROPPED", "{side}照片中证件不完整，请将整张证件放入取景框内拍摄。"
+    ID_FIELDS_UNREADABLE = (
+        "ID_FIELDS_UNREADABLE",
+        "{side}部分信息无法识别，请在光线均匀处重新拍摄。",
+    )
+    ID_PORTRAIT_NOT_FOUND = "ID_PORTRAIT_NOT_FOUND", "头像面未找到人像，请重新拍摄头像面。"
 
 
 class IdType(StrEnum):

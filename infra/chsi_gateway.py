@@ -16,12 +16,13 @@ from pydantic import ValidationError
 from domain.chsi import (
     CLOCK_SKEW,
     ChsiCallback,
+    ChsiRefusal,
     NonceStore,
     TokenRegistration,
     check_first_use,
     check_signature,
-    refuse,
 )
+from domain.errors import refuse
 from infra.config import Settings
 
 # Registration happens while the candidate waits for the QR screen: fail fast and let the
@@ -119,4 +120,4 @@ class CallbackVerifier:
         try:
             return ChsiCallback.model_validate_json(body)
         except ValidationError as error:
-            raise refuse("CHSI_BAD_PAYLOAD", measured=error.error_count()) from error
+            raise refuse(ChsiRefusal.CHSI_BAD_PAYLOAD, measured=error.error_count()) from error

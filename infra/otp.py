@@ -15,9 +15,9 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from domain import otp
-from domain.errors import RefusedError
+from domain.errors import RefusedError, refuse
 from domain.ids import keyed_hash
-from domain.messages import refuse
+from domain.messages import SmsRefusal
 from infra.db import SmsCode
 from infra.db import as_utc as _as_utc
 from infra.sms import send_once
@@ -59,14 +59,16 @@ class OtpService:
             ).first()
             if last and now - _as_utc(last.created_at) < otp.RESEND_COOLDOWN:
                 wait = otp.RESEND_COOLDOWN - (now - _as_utc(last.created_at))
-                raise refuse("SMS_COOLDOWN", measured=int(wait.total_seconds()) + 1)
+                raise refuse(SmsRefusal.SMS_COOLDOWN, measured=int(wait.total_seconds()) + 1)
             sent_phone = session.exec(
                 select(func.count()).where(
                     SmsCode.phone_hash == phone_hash, SmsCode.created_at >= day_start
                 )
             ).one()
             if sent_phone >= otp.DAILY_CAP_PER_PHONE:
-                raise refuse("SMS_DAILY_CAP", measured=sent_phone, expected=otp.DAILY_CAP_PER_PHONE)
+                raise refuse(
+                    SmsRefusal.SMS_DAILY_CAP, measured=sent_phone, expected=otp.DAILY_CAP_PER_PHONE
+                )
             if client_ip:
                 sent_ip = session.exec(
                     select(func.count()).where(
@@ -74,7 +76,9 @@ class OtpService:
                     )
                 ).one()
                 if sent_ip >= otp.DAILY_CAP_PER_IP:
-                    raise refuse("SMS_DAILY_CAP", measured=sent_ip, expected=otp.DAILY_CAP_PER_IP)
+                    raise refuse(
+                        SmsRefusal.SMS_DAILY_CAP, measured=sent_ip, expected=otp.DAILY_CAP_PER_IP
+                    )
             code = f"{secrets.randbelow(10**otp.CODE_DIGITS):0{otp.CODE_DIGITS}d}"
             row = SmsCode(
                 phone_hash=phone_hash,
@@ -98,7 +102,7 @@ class OtpService:
                 session.commit()
             if isinstance(failed, RefusedError):
                 raise
-            raise refuse("SMS_UNAVAILABLE") from failed
+            raise refuse(SmsRefusal.SMS_UNAVAILABLE) from failed
         return int(otp.RESEND_COOLDOWN.total_seconds())
 
     def check_code(
@@ -118,18 +122,20 @@ class OtpService:
             if row is not None and row.used and request_key and row.used_by == request_key:
                 return
             if row is None or row.used:
-                raise refuse("SMS_NO_CODE")
+                raise refuse(SmsRefusal.SMS_NO_CODE)
             if row.attempts >= otp.MAX_WRONG_TRIES:
-                raise refuse("SMS_CODE_LOCKED")
+                raise refuse(SmsRefusal.SMS_CODE_LOCKED)
             if now > _as_utc(row.expires_at):
-                raise refuse("SMS_CODE_EXPIRED")
+                raise refuse(SmsRefusal.SMS_CODE_EXPIRED)
             if not hmac.compare_digest(row.code_hash, self._code_hash(phone_hash, code.strip())):
                 row.attempts += 1
                 session.add(row)
                 session.commit()
                 if row.attempts >= otp.MAX_WRONG_TRIES:
-                    raise refuse("SMS_CODE_LOCKED")
-                raise refuse("SMS_CODE_WRONG", measured=row.attempts, expected=otp.MAX_WRONG_TRIES)
+                    raise refuse(SmsRefusal.SMS_CODE_LOCKED)
+                raise refuse(
+                    SmsRefusal.SMS_CODE_WRONG, measured=row.attempts, expected=otp.MAX_WRONG_TRIES
+                )
             row.used, row.used_by = True, request_key
             session.add(row)
             session.commit()

@@ -26,8 +26,9 @@ from typing import TYPE_CHECKING
 
 import httpx
 
+from domain.errors import refuse
 from domain.masking import mask_phone
-from domain.messages import refuse
+from domain.messages import SmsRefusal
 from infra.sms_provider import SmsUnavailable
 
 if TYPE_CHECKING:
@@ -86,5 +87,5 @@ class HttpSmsProvider:
                 mask_phone(phone),
                 response.status_code,
             )
-            raise refuse("SMS_REJECTED", measured=response.status_code)
+            raise refuse(SmsRefusal.SMS_REJECTED, measured=response.status_code)
         raise SmsUnavailable(f"SMS gateway unavailable after {TRIES} tries: {problem}")

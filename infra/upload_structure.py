@@ -3,7 +3,7 @@
 Everything the upload screen must know before it lets a decoder near the bytes — declared size,
 where the image really ends, how much metadata rides along, whether markup hides in it — is
 read here in one linear pass with no allocation proportional to the pixel count. Problems are
-raised as ``UploadDefect`` with a stable code; ``infra.uploads`` adds the Chinese message.
+raised as ``UploadDefect`` with its ``UploadRefusal``; ``infra.uploads`` fills in the limits.
 """
 
 from __future__ import annotations
@@ -11,6 +11,8 @@ from __future__ import annotations
 import struct
 import zlib
 from dataclasses import dataclass, field
+
+from domain.errors import RefusalCode
 
 JPEG_MAGIC = b"\xff\xd8\xff"
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -34,8 +36,30 @@ _ADAM7 = (
 _INFLATE_STEP = 64 * 1024
 
 
+class UploadRefusal(RefusalCode):
+    """An upload that is not one plain image of an allowed format; the `{limit}`, `{formats}`
+    and `{pixels}` of the route's policy are filled in."""
+
+    UPLOAD_TOO_LARGE = "UPLOAD_TOO_LARGE", "文件过大，请上传不超过 {limit} 的图片"
+    UPLOAD_EMPTY = "UPLOAD_EMPTY", "文件为空，请重新选择图片"
+    UPLOAD_BAD_TYPE = "UPLOAD_BAD_TYPE", "不支持的文件类型，请上传 {formats} 格式的图片"
+    UPLOAD_EXTENSION_MISMATCH = (
+        "UPLOAD_EXTENSION_MISMATCH",
+        "文件扩展名或类型与内容不符，请上传真正的 {formats} 图片，不要只改扩展名",
+    )
+    UPLOAD_POLYGLOT = "UPLOAD_POLYGLOT", "图片文件中夹带了其他内容，请上传相机或手机直接生成的图片"
+    UPLOAD_BOMB = "UPLOAD_BOMB", "图片像素尺寸过大或结构异常，请上传不超过 {pixels} 万像素的图片"
+    UPLOAD_TRUNCATED = "UPLOAD_TRUNCATED", "图片文件不完整（可能上传中断），请重新上传"
+    UPLOAD_CORRUPT = "UPLOAD_CORRUPT", "图片文件已损坏，无法读取，请重新拍摄或导出"
+    UPLOAD_CMYK = "UPLOAD_CMYK", "图片为 CMYK 印刷色彩模式，请上传 RGB 彩色图片"
+    UPLOAD_EXIF_TOO_LARGE = (
+        "UPLOAD_EXIF_TOO_LARGE",
+        "图片附带的元数据（EXIF 等）过大，请去除附加信息后重新上传",
+    )
+
+
 class UploadDefect(Exception):
-    def __init__(self, code: str, *, measured: object = None, expected: object = None):
+    def __init__(self, code: UploadRefusal, *, measured: object = None, expected: object = None):
         super().__init__(code)
         self.code = code
         self.measured = measured
@@ -65,17 +89,17 @@ def walk_jpeg(data: bytes, start: int = 0) -> ImageStructure:
     """Segments from SOI to EOI; entropy-coded data is skipped by looking for real markers."""
     n, info = len(data), ImageStructure()
     if data[start : start + 3] != JPEG_MAGIC:
-        raise UploadDefect("UPLOAD_BAD_TYPE")
+        raise UploadDefect(UploadRefusal.UPLOAD_BAD_TYPE)
     pos, scans = start + 2, 0
     while True:
         if pos >= n:
-            raise UploadDefect("UPLOAD_TRUNCATED")
+            raise UploadDefect(UploadRefusal.UPLOAD_TRUNCATED)
         if data[pos] != 0xFF:
-            raise UploadDefect("UPLOAD_CORRUPT")
+            raise UploadDefect(UploadRefusal.UPLOAD_CORRUPT)
         while pos < n and data[pos] == 0xFF:
             pos += 1
         if pos >= n:
-            raise UploadDefect("UPLOAD_TRUNCATED")
+            raise UploadDefect(UploadRefusal.UPLOAD_TRUNCATED)
         marker, seg_start = data[pos], pos - 1
         pos += 1
         if marker == 0xD9:
@@ -84,32 +108,34 @@ def walk_jpeg(data: bytes, start: int = 0) -> ImageStructure:
         if marker in _STANDALONE:
             continue
         if pos + 2 > n:
-            raise UploadDefect("UPLOAD_TRUNCATED")
+            raise UploadDefect(UploadRefusal.UPLOAD_TRUNCATED)
         length = int.from_bytes(data[pos : pos + 2], "big")
         seg_end = pos + length
         if length < 2:
-            raise UploadDefect("UPLOAD_CORRUPT")
+            raise UploadDefect(UploadRefusal.UPLOAD_CORRUPT)
         if seg_end > n:
-            raise UploadDefect("UPLOAD_TRUNCATED")
+            raise UploadDefect(UploadRefusal.UPLOAD_TRUNCATED)
         body = memoryview(data)[pos + 2 : seg_end]
         if marker in _SOF:
             if length < 8:
-                raise UploadDefect("UPLOAD_CORRUPT")
+                raise UploadDefect(UploadRefusal.UPLOAD_CORRUPT)
             info.height, info.width = struct.unpack(">HH", body[1:5])
             info.components = body[5]
             if not info.width or not info.height:
-                raise UploadDefect("UPLOAD_CORRUPT")
+                raise UploadDefect(UploadRefusal.UPLOAD_CORRUPT)
         elif 0xE0 <= marker <= 0xEF or marker == 0xFE:
             if marker not in (0xE0, 0xEE):
                 info.metadata_bytes += length + 2
             if _has_markup(body):
-                raise UploadDefect("UPLOAD_POLYGLOT")
+                raise UploadDefect(UploadRefusal.UPLOAD_POLYGLOT)
         if marker == 0xDA:
             scans += 1
             if not info.width:
-                raise UploadDefect("UPLOAD_CORRUPT")
+                raise UploadDefect(UploadRefusal.UPLOAD_CORRUPT)
             if scans > MAX_JPEG_SCANS:
-                raise UploadDefect("UPLOAD_BOMB", measured=scans, expected=MAX_JPEG_SCANS)
+                raise UploadDefect(
+                    UploadRefusal.UPLOAD_BOMB, measured=scans, expected=MAX_JPEG_SCANS
+                )
             seg_end = _skip_entropy(data, seg_end)
             info.kept.append((seg_start, seg_end))
         elif marker in _KEEP_JPEG or (marker == 0xE2 and bytes(body[:12]) == b"ICC_PROFILE\0"):
@@ -123,7 +149,7 @@ def _skip_entropy(data: bytes, pos: int) -> int:
     while True:
         found = data.find(b"\xff", pos)
         if found < 0 or found + 1 >= n:
-            raise UploadDefect("UPLOAD_TRUNCATED")
+            raise UploadDefect(UploadRefusal.UPLOAD_TRUNCATED)
         following = data[found + 1]
         if following == 0x00 or 0xD0 <= following <= 0xD7:
             pos = found + 2
@@ -141,37 +167,37 @@ def walk_png(data: bytes, *, max_metadata_bytes: int) -> ImageStructure:
     ihdr: tuple[int, ...] = ()
     while True:
         if pos + 12 > n:
-            raise UploadDefect("UPLOAD_TRUNCATED")
+            raise UploadDefect(UploadRefusal.UPLOAD_TRUNCATED)
         length, kind = struct.unpack(">I4s", data[pos : pos + 8])
         end = pos + 12 + length
         if length > 0x7FFFFFFF:
-            raise UploadDefect("UPLOAD_CORRUPT")
+            raise UploadDefect(UploadRefusal.UPLOAD_CORRUPT)
         if end > n:
-            raise UploadDefect("UPLOAD_TRUNCATED")
+            raise UploadDefect(UploadRefusal.UPLOAD_TRUNCATED)
         body = memoryview(data)[pos + 8 : pos + 8 + length]
         (crc,) = struct.unpack(">I", data[end - 4 : end])
         if zlib.crc32(memoryview(data)[pos + 4 : end - 4]) != crc:
-            raise UploadDefect("UPLOAD_CORRUPT")
+            raise UploadDefect(UploadRefusal.UPLOAD_CORRUPT)
         if not ihdr and kind != b"IHDR":
-            raise UploadDefect("UPLOAD_CORRUPT")
+            raise UploadDefect(UploadRefusal.UPLOAD_CORRUPT)
         if kind == b"IHDR":
             ihdr = struct.unpack(">IIBBBBB", body)
             info.width, info.height = ihdr[0], ihdr[1]
             if not info.width or not info.height or ihdr[3] not in _PNG_CHANNELS:
-                raise UploadDefect("UPLOAD_CORRUPT")
+                raise UploadDefect(UploadRefusal.UPLOAD_CORRUPT)
             info.components = _PNG_CHANNELS[ihdr[3]]
         elif kind == b"acTL":
-            raise UploadDefect("UPLOAD_BAD_TYPE")  # animated PNG
+            raise UploadDefect(UploadRefusal.UPLOAD_BAD_TYPE)  # animated PNG
         elif kind == b"IEND":
             info.kept.append((pos, end))
             info.end = end
             return info
         elif kind not in (b"IDAT", b"PLTE"):
             if kind[0] & 0x20 == 0 and kind not in _PNG_RENDERING:
-                raise UploadDefect("UPLOAD_CORRUPT")  # unknown critical chunk
+                raise UploadDefect(UploadRefusal.UPLOAD_CORRUPT)  # unknown critical chunk
             info.metadata_bytes += length + 12
             if _has_markup(body):
-                raise UploadDefect("UPLOAD_POLYGLOT")
+                raise UploadDefect(UploadRefusal.UPLOAD_POLYGLOT)
             compressed = _compressed_part(kind, body)
             if compressed is not None:
                 expanded += _inflated_size(compressed, limit=max_metadata_bytes - expanded)
@@ -198,9 +224,9 @@ def _inflated_size(compressed: memoryview, *, limit: int) -> int:
     try:
         out = inflater.decompress(compressed, max(limit, 0) + 1)
     except zlib.error:
-        raise UploadDefect("UPLOAD_CORRUPT") from None
+        raise UploadDefect(UploadRefusal.UPLOAD_CORRUPT) from None
     if len(out) > limit:
-        raise UploadDefect("UPLOAD_EXIF_TOO_LARGE", expected=limit)
+        raise UploadDefect(UploadRefusal.UPLOAD_EXIF_TOO_LARGE, expected=limit)
     return len(out)
 
 
@@ -236,15 +262,15 @@ def check_png_pixels(data: bytes, info: ImageStructure) -> None:
                 produced += len(inflater.decompress(pending, _INFLATE_STEP))
                 pending = inflater.unconsumed_tail
                 if produced > expected:
-                    raise UploadDefect("UPLOAD_CORRUPT")
+                    raise UploadDefect(UploadRefusal.UPLOAD_CORRUPT)
         while not inflater.eof and produced <= expected:
             step = inflater.decompress(b"", _INFLATE_STEP)
             if not step:
                 break
             produced += len(step)
     except zlib.error:
-        raise UploadDefect("UPLOAD_CORRUPT") from None
+        raise UploadDefect(UploadRefusal.UPLOAD_CORRUPT) from None
     if produced > expected:
-        raise UploadDefect("UPLOAD_CORRUPT")
+        raise UploadDefect(UploadRefusal.UPLOAD_CORRUPT)
     if produced < expected or not inflater.eof:
-        raise UploadDefect("UPLOAD_TRUNCATED", measured=produced, expected=expected)
+        raise UploadDefect(UploadRefusal.UPLOAD_TRUNCATED, measured=produced, expected=expected)

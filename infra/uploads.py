@@ -24,9 +24,9 @@ from typing import Protocol
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from domain.errors import RefusedError
+from domain.errors import RefusedError, refuse
 from infra import upload_structure as structure
-from infra.upload_structure import UploadDefect
+from infra.upload_structure import UploadDefect, UploadRefusal
 
 MIB = 1024 * 1024
 _EXTENSIONS = {".jpg": "JPEG", ".jpeg": "JPEG", ".jpe": "JPEG", ".png": "PNG"}
@@ -67,29 +67,15 @@ class ScreenedImage:
     size: int
 
 
-_MESSAGES = {
-    "UPLOAD_TOO_LARGE": "文件过大，请上传不超过 {limit} 的图片",
-    "UPLOAD_EMPTY": "文件为空，请重新选择图片",
-    "UPLOAD_BAD_TYPE": "不支持的文件类型，请上传 {formats} 格式的图片",
-    "UPLOAD_EXTENSION_MISMATCH": (
-        "文件扩展名或类型与内容不符，请上传真正的 {formats} 图片，不要只改扩展名"
-    ),
-    "UPLOAD_POLYGLOT": "图片文件中夹带了其他内容，请上传相机或手机直接生成的图片",
-    "UPLOAD_BOMB": "图片像素尺寸过大或结构异常，请上传不超过 {pixels} 万像素的图片",
-    "UPLOAD_TRUNCATED": "图片文件不完整（可能上传中断），请重新上传",
-    "UPLOAD_CORRUPT": "图片文件已损坏，无法读取，请重新拍摄或导出",
-    "UPLOAD_CMYK": "图片为 CMYK 印刷色彩模式，请上传 RGB 彩色图片",
-    "UPLOAD_EXIF_TOO_LARGE": "图片附带的元数据（EXIF 等）过大，请去除附加信息后重新上传",
-}
-
-
-def _refuse(code: str, policy: UploadPolicy, *, measured=None, expected=None) -> RefusedError:
-    message = _MESSAGES[code].format(
+def _refuse(
+    code: UploadRefusal, policy: UploadPolicy, *, measured: object = None, expected: object = None
+) -> RefusedError:
+    message = code.message.format(
         limit=f"{policy.max_bytes / MIB:g} MB",
         formats="/".join(policy.formats),
         pixels=f"{policy.max_pixels / 10_000:g}",
     )
-    return RefusedError(code, message, measured=measured, expected=expected)
+    return refuse(code, message=message, measured=measured, expected=expected)
 
 
 class AsyncReadable(Protocol):
@@ -102,9 +88,11 @@ async def read_capped(upload: AsyncReadable, max_bytes: int, chunk: int = 256 * 
     while piece := await upload.read(chunk):
         total += len(piece)
         if total > max_bytes:
-            raise RefusedError(
-                "UPLOAD_TOO_LARGE",
-                _MESSAGES["UPLOAD_TOO_LARGE"].format(limit=f"{max_bytes / MIB:g} MB"),
+            raise refuse(
+                UploadRefusal.UPLOAD_TOO_LARGE,
+                message=UploadRefusal.UPLOAD_TOO_LARGE.message.format(
+                    limit=f"{max_bytes / MIB:g} MB"
+                ),
                 measured=f">{max_bytes}",
                 expected=max_bytes,
             )
@@ -132,9 +120,11 @@ def _screen(
     data: bytes, policy: UploadPolicy, filename: str | None, content_type: str | None
 ) -> ScreenedImage:
     if not data:
-        raise UploadDefect("UPLOAD_EMPTY")
+        raise UploadDefect(UploadRefusal.UPLOAD_EMPTY)
     if len(data) > policy.max_bytes:
-        raise UploadDefect("UPLOAD_TOO_LARGE", measured=len(data), expected=policy.max_bytes)
+        raise UploadDefect(
+            UploadRefusal.UPLOAD_TOO_LARGE, measured=len(data), expected=policy.max_bytes
+        )
     kind = _sniff(data)
     _check_names(kind, policy, filename, content_type)
     if kind == "JPEG":
@@ -143,25 +133,27 @@ def _screen(
         info = structure.walk_png(data, max_metadata_bytes=policy.max_metadata_bytes)
     _check_trailing(data, info.end, policy)
     if zipfile.is_zipfile(io.BytesIO(data)):
-        raise UploadDefect("UPLOAD_POLYGLOT")
+        raise UploadDefect(UploadRefusal.UPLOAD_POLYGLOT)
     pixels = info.width * info.height
     if pixels > policy.max_pixels:
         raise UploadDefect(
-            "UPLOAD_BOMB", measured=f"{info.width}x{info.height}", expected=policy.max_pixels
+            UploadRefusal.UPLOAD_BOMB,
+            measured=f"{info.width}x{info.height}",
+            expected=policy.max_pixels,
         )
     if info.metadata_bytes > policy.max_metadata_bytes:
         raise UploadDefect(
-            "UPLOAD_EXIF_TOO_LARGE",
+            UploadRefusal.UPLOAD_EXIF_TOO_LARGE,
             measured=info.metadata_bytes,
             expected=policy.max_metadata_bytes,
         )
     if policy.require_rgb and kind == "JPEG" and info.components == 4:
-        raise UploadDefect("UPLOAD_CMYK")
+        raise UploadDefect(UploadRefusal.UPLOAD_CMYK)
     if kind == "PNG":
         structure.check_png_pixels(data, info)
     mode = _decode_check(data, kind, info)
     if policy.require_rgb and mode == "CMYK":
-        raise UploadDefect("UPLOAD_CMYK")
+        raise UploadDefect(UploadRefusal.UPLOAD_CMYK)
     return ScreenedImage(kind, _MIME[kind], info.width, info.height, mode, len(data))
 
 
@@ -170,7 +162,7 @@ def _sniff(data: bytes) -> str:
         return "JPEG"
     if data.startswith(structure.PNG_MAGIC):
         return "PNG"
-    raise UploadDefect("UPLOAD_BAD_TYPE")
+    raise UploadDefect(UploadRefusal.UPLOAD_BAD_TYPE)
 
 
 def _check_names(
@@ -186,11 +178,15 @@ def _check_names(
     if declared not in _GENERIC_TYPES:
         claimed.add(_CONTENT_TYPES.get(declared, "?"))
     if "?" in claimed:
-        raise UploadDefect("UPLOAD_BAD_TYPE", measured=suffix or declared)
+        raise UploadDefect(UploadRefusal.UPLOAD_BAD_TYPE, measured=suffix or declared)
     if claimed - {kind}:
-        raise UploadDefect("UPLOAD_EXTENSION_MISMATCH", measured=kind, expected=sorted(claimed))
+        raise UploadDefect(
+            UploadRefusal.UPLOAD_EXTENSION_MISMATCH, measured=kind, expected=sorted(claimed)
+        )
     if kind not in policy.formats:
-        raise UploadDefect("UPLOAD_BAD_TYPE", measured=kind, expected=list(policy.formats))
+        raise UploadDefect(
+            UploadRefusal.UPLOAD_BAD_TYPE, measured=kind, expected=list(policy.formats)
+        )
 
 
 def _check_trailing(data: bytes, end: int, policy: UploadPolicy) -> None:
@@ -200,12 +196,12 @@ def _check_trailing(data: bytes, end: int, policy: UploadPolicy) -> None:
         if structure.is_padding(tail):
             return
         if not (policy.allow_trailing_jpeg and bytes(tail[:3]) == structure.JPEG_MAGIC):
-            raise UploadDefect("UPLOAD_POLYGLOT", measured=len(tail))
+            raise UploadDefect(UploadRefusal.UPLOAD_POLYGLOT, measured=len(tail))
         try:
             end = structure.walk_jpeg(data, end).end
         except UploadDefect:
-            raise UploadDefect("UPLOAD_POLYGLOT", measured=len(tail)) from None
-    raise UploadDefect("UPLOAD_POLYGLOT")
+            raise UploadDefect(UploadRefusal.UPLOAD_POLYGLOT, measured=len(tail)) from None
+    raise UploadDefect(UploadRefusal.UPLOAD_POLYGLOT)
 
 
 def _decode_check(data: bytes, kind: str, info: structure.ImageStructure) -> str:
@@ -222,11 +218,12 @@ def _decode_check(data: bytes, kind: str, info: structure.ImageStructure) -> str
                     image.load()
                 return mode
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise UploadDefect("UPLOAD_BOMB") from None
+        raise UploadDefect(UploadRefusal.UPLOAD_BOMB) from None
     except UnidentifiedImageError:
-        raise UploadDefect("UPLOAD_CORRUPT") from None
+        raise UploadDefect(UploadRefusal.UPLOAD_CORRUPT) from None
     except OSError as exc:
-        code = "UPLOAD_TRUNCATED" if "truncated" in str(exc) else "UPLOAD_CORRUPT"
+        truncated = "truncated" in str(exc)
+        code = UploadRefusal.UPLOAD_TRUNCATED if truncated else UploadRefusal.UPLOAD_CORRUPT
         raise UploadDefect(code) from None
 
 

@@ -8,11 +8,14 @@ Operators move the deadline with an update and start supplementary runs for late
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Callable
+from datetime import datetime, timedelta
 
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
+    from domain.errors import refuse
+    from domain.messages import CaseRefusal, PeriodRefusal
     from domain.period import (
         DeadlineChange,
         PeriodInput,
@@ -28,7 +31,7 @@ with workflow.unsafe.imports_passed_through():
         NumberPageResult,
         PeriodSnapshot,
     )
-    from workflows.support import PROJECTION_RETRY, PROJECTION_TIMEOUT, refusal
+    from workflows.support import PROJECTION_RETRY, PROJECTION_TIMEOUT, answers_refusals
 
 ISSUE_PAGE_SIZE = 500
 DELIVERY_CONCURRENCY = 50
@@ -43,37 +46,37 @@ DELIVERY_HEARTBEAT = timedelta(seconds=30)
 class EnrollmentPeriodWorkflow:
     @workflow.init
     def __init__(self, inp: PeriodInput) -> None:
-        self.cfg = inp.config
-        self.st = inp.state
+        self.config = inp.config
+        self.period = inp.state
 
     @workflow.run
     async def run(self, inp: PeriodInput) -> PeriodView:
         await self._project()
-        await self._wait_until(lambda: self.cfg.opens_at, "OPEN")
-        await self._wait_until(lambda: self.cfg.closes_at, "CLOSED")
-        if self.st.state == "CLOSED":
-            await self._wait_until(lambda: self.cfg.review_deadline, "ISSUING")
-        if self.st.state == "ISSUING":
+        await self._wait_until(lambda: self.config.opens_at, "OPEN")
+        await self._wait_until(lambda: self.config.closes_at, "CLOSED")
+        if self.period.state == "CLOSED":
+            await self._wait_until(lambda: self.config.review_deadline, "ISSUING")
+        if self.period.state == "ISSUING":
             await self._issue()
         # Stay reachable for supplementary runs of applications approved after the deadline.
         while True:
-            seen = self.st.supplementary_requests
+            seen = self.period.supplementary_requests
             await workflow.wait_condition(
                 lambda: (
-                    self.st.supplementary_requests != seen  # noqa: B023 - awaited in this pass
+                    self.period.supplementary_requests != seen  # noqa: B023 - awaited in this pass
                     or workflow.info().is_continue_as_new_suggested()
                 )
             )
-            if self.st.supplementary_requests != seen:
+            if self.period.supplementary_requests != seen:
                 await self._issue()
             if workflow.info().is_continue_as_new_suggested():
                 await workflow.wait_condition(workflow.all_handlers_finished)
-                workflow.continue_as_new(PeriodInput(config=self.cfg, state=self.st))
+                workflow.continue_as_new(PeriodInput(config=self.config, state=self.period))
 
-    async def _wait_until(self, when, next_state: str) -> None:
+    async def _wait_until(self, when: Callable[[], datetime], next_state: str) -> None:
         """Sleep until `when()`, which an update may move; then enter `next_state`."""
         order = ["SCHEDULED", "OPEN", "CLOSED", "ISSUING", "ISSUED"]
-        if order.index(self.st.state) >= order.index(next_state):
+        if order.index(self.period.state) >= order.index(next_state):
             return
         while workflow.now() < when():
             target = when()
@@ -84,20 +87,20 @@ class EnrollmentPeriodWorkflow:
                 )
             except TimeoutError:
                 break
-        self.st.state = next_state
+        self.period.state = next_state
         await self._project()
 
     async def _issue(self) -> None:
-        self.st.state = "ISSUING"
-        self.st.runs += 1
+        self.period.state = "ISSUING"
+        self.period.runs += 1
         await self._project()
         while True:
             page: NumberPageResult = await workflow.execute_activity(
                 NUMBER_TICKET_PAGE,
                 NumberPageInput(
-                    period_id=self.cfg.period_id,
-                    year=self.cfg.year,
-                    window=self.cfg.window,
+                    period_id=self.config.period_id,
+                    year=self.config.year,
+                    window=self.config.window,
                     page_size=ISSUE_PAGE_SIZE,
                 ),
                 result_type=NumberPageResult,
@@ -111,75 +114,80 @@ class EnrollmentPeriodWorkflow:
                 start_to_close_timeout=DELIVERY_TIMEOUT,
                 heartbeat_timeout=DELIVERY_HEARTBEAT,
             )
-            self.st.issued += len(page.grants)
+            self.period.issued += len(page.grants)
             if workflow.info().is_continue_as_new_suggested():
                 await workflow.wait_condition(workflow.all_handlers_finished)
-                self.st.supplementary_requests += 1  # resume issuing in the next run
-                workflow.continue_as_new(PeriodInput(config=self.cfg, state=self.st))
-        self.st.state = "ISSUED"
+                self.period.supplementary_requests += 1  # resume issuing in the next run
+                workflow.continue_as_new(PeriodInput(config=self.config, state=self.period))
+        self.period.state = "ISSUED"
         await self._project()
 
     async def _project(self) -> None:
         await workflow.execute_local_activity(
             UPSERT_PERIOD,
             PeriodSnapshot(
-                period_id=self.cfg.period_id,
-                year=self.cfg.year,
-                window=self.cfg.window,
-                opens_at=self.cfg.opens_at,
-                closes_at=self.cfg.closes_at,
-                review_deadline=self.cfg.review_deadline,
-                state=self.st.state,
+                period_id=self.config.period_id,
+                year=self.config.year,
+                window=self.config.window,
+                opens_at=self.config.opens_at,
+                closes_at=self.config.closes_at,
+                review_deadline=self.config.review_deadline,
+                state=self.period.state,
             ),
             start_to_close_timeout=PROJECTION_TIMEOUT,
             retry_policy=PROJECTION_RETRY,
         )
         workflow.set_current_details(
-            f"**{self.st.state}** · 开放 {self.cfg.opens_at:%Y-%m-%d %H:%M} · "
-            f"截止 {self.cfg.closes_at:%Y-%m-%d %H:%M} · "
-            f"审核截止 {self.cfg.review_deadline:%Y-%m-%d %H:%M}"
-            f" · 已发准考证号 {self.st.issued}"
+            f"**{self.period.state}** · 开放 {self.config.opens_at:%Y-%m-%d %H:%M} · "
+            f"截止 {self.config.closes_at:%Y-%m-%d %H:%M} · "
+            f"审核截止 {self.config.review_deadline:%Y-%m-%d %H:%M}"
+            f" · 已发准考证号 {self.period.issued}"
         )
 
     # --- operator messages ----------------------------------------------------------------------
     @workflow.update
     async def set_review_deadline(self, change: DeadlineChange) -> PeriodView:
-        self.cfg = self.cfg.model_copy(update={"review_deadline": change.review_deadline})
+        self.config = self.config.model_copy(update={"review_deadline": change.review_deadline})
         await self._project()
         return self.view()
 
     @set_review_deadline.validator
+    @answers_refusals
     def _validate_deadline(self, change: DeadlineChange) -> None:
-        if self.st.state in ("ISSUING", "ISSUED"):
-            raise refusal("DEADLINE_INVALID", "准考证号已开始生成，请使用补充生成")
-        if change.review_deadline < self.cfg.closes_at:
-            raise refusal("DEADLINE_INVALID", "审核截止时间不能早于入籍截止时间")
+        if self.period.state in ("ISSUING", "ISSUED"):
+            raise refuse(PeriodRefusal.DEADLINE_INVALID, "准考证号已开始生成，请使用补充生成")
+        if change.review_deadline < self.config.closes_at:
+            raise refuse(PeriodRefusal.DEADLINE_INVALID, "审核截止时间不能早于入籍截止时间")
 
     @workflow.update
     async def set_window(self, change: WindowChange) -> PeriodView:
-        self.cfg = self.cfg.model_copy(update=change.model_dump(exclude_none=True))
+        self.config = self.config.model_copy(update=change.model_dump(exclude_none=True))
         await self._project()
         return self.view()
 
     @set_window.validator
+    @answers_refusals
     def _validate_window(self, change: WindowChange) -> None:
-        opens = change.opens_at or self.cfg.opens_at
-        closes = change.closes_at or self.cfg.closes_at
-        if not opens < closes <= self.cfg.review_deadline:
-            raise refusal("DEADLINE_INVALID", "须满足 开放时间 < 截止时间 ≤ 审核截止时间")
-        if self.st.state not in ("SCHEDULED", "OPEN"):
-            raise refusal("DEADLINE_INVALID", "入籍已截止，不能再调整开放时间")
+        opens = change.opens_at or self.config.opens_at
+        closes = change.closes_at or self.config.closes_at
+        if not opens < closes <= self.config.review_deadline:
+            raise refuse(
+                PeriodRefusal.DEADLINE_INVALID, "须满足 开放时间 < 截止时间 ≤ 审核截止时间"
+            )
+        if self.period.state not in ("SCHEDULED", "OPEN"):
+            raise refuse(PeriodRefusal.DEADLINE_INVALID, "入籍已截止，不能再调整开放时间")
 
     @workflow.update
     async def start_supplementary_issuing(self) -> PeriodView:
-        self.st.supplementary_requests += 1
+        self.period.supplementary_requests += 1
         return self.view()
 
     @start_supplementary_issuing.validator
+    @answers_refusals
     def _validate_supplementary(self) -> None:
-        if self.st.state != "ISSUED":
-            raise refusal("WRONG_STATE", "审核截止后方可补充生成准考证号")
+        if self.period.state != "ISSUED":
+            raise refuse(CaseRefusal.WRONG_STATE, "审核截止后方可补充生成准考证号")
 
     @workflow.query
     def view(self) -> PeriodView:
-        return PeriodView(config=self.cfg, state=self.st)
+        return PeriodView(config=self.config, state=self.period)

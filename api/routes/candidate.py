@@ -20,7 +20,7 @@ from api.applications import (
     store_upload,
 )
 from api.deps import CandidateDep, ServicesDep, SessionDep
-from api.errors import ApiError
+from api.errors import ApiError, ApiRefusal
 from domain.enrollment import (
     PHONE_RE,
     ApplicationView,
@@ -36,6 +36,7 @@ from domain.enrollment import (
 )
 from domain.ids import keyed_hash
 from domain.masking import mask_phone
+from domain.messages import CaseRefusal
 from domain.objects import StoredObject
 from domain.states import PRE_SUBMIT, AppState
 from domain.vision import FixPhotoResult, IdCardFields, IdType
@@ -93,7 +94,7 @@ def _client_ip(request: Request) -> str:
 
 def _check_phone(phone: str) -> None:
     if not PHONE_RE.match(phone):
-        raise ApiError("PHONE_INVALID")
+        raise ApiError(CaseRefusal.PHONE_INVALID)
 
 
 @router.get("/period")
@@ -114,7 +115,7 @@ async def register(
     _check_phone(body.phone)
     number = body.id_number.strip().upper()
     if body.id_type != IdType.PASSPORT and not (len(number) == 18 and number[:17].isdigit()):
-        raise ApiError("ID_NUMBER_INVALID")
+        raise ApiError(CaseRefusal.ID_NUMBER_INVALID)
     period = await asyncio.to_thread(open_period, session)
     handle = await start_or_resume(services, session, period, body.id_type, number, body.phone)
     sent = await run_update(
@@ -143,7 +144,7 @@ async def login_code(
     """A returning candidate logs in by phone + code and lands on his application."""
     _check_phone(body.phone)
     if await asyncio.to_thread(_latest_application, session, services, body.phone) is None:
-        raise ApiError("APPLICATION_NOT_FOUND")
+        raise ApiError(CaseRefusal.APPLICATION_NOT_FOUND)
     wait = await asyncio.to_thread(services.otp.send_code, body.phone, _client_ip(request))
     return CodeSent(phone_masked=mask_phone(body.phone), resend_after_s=wait)
 
@@ -153,7 +154,7 @@ async def login(body: LoginRequest, services: ServicesDep, session: SessionDep) 
     _check_phone(body.phone)
     app = await asyncio.to_thread(_latest_application, session, services, body.phone)
     if app is None:
-        raise ApiError("APPLICATION_NOT_FOUND")
+        raise ApiError(CaseRefusal.APPLICATION_NOT_FOUND)
     await asyncio.to_thread(services.otp.check_code, body.phone, body.code)
     view = await run_query(
         application_handle(services.client(), app.workflow_id), EnrollmentWorkflow.view
@@ -272,7 +273,9 @@ async def liveness_answer(
     frames: Annotated[list[UploadFile], File()],
 ) -> ApplicationView:
     if not MIN_LIVENESS_FRAMES <= len(frames) <= MAX_LIVENESS_FRAMES:
-        raise ApiError("FACE_FRAMES", f"请上传{MIN_LIVENESS_FRAMES}至{MAX_LIVENESS_FRAMES}帧画面")
+        raise ApiError(
+            ApiRefusal.FACE_FRAMES, f"请上传{MIN_LIVENESS_FRAMES}至{MAX_LIVENESS_FRAMES}帧画面"
+        )
     stored = await _store_all(
         services, [(f, DOCUMENT_POLICY, f"{me.sub}/face/frame") for f in frames]
     )

@@ -11,7 +11,7 @@ from pydantic import BaseModel
 from api.applications import application_handle, run_query, run_update
 from api.deps import CandidateDep, ServicesDep
 from api.errors import ApiError
-from domain.chsi import ChsiKind
+from domain.chsi import ChsiKind, ChsiRefusal
 from domain.enrollment import ApplicationView
 from infra.chsi_gateway import CallbackVerifier, qr_png
 from infra.chsi_nonces import DbNonceStore
@@ -39,7 +39,7 @@ async def chsi_qr(kind: ChsiKind, services: ServicesDep, me: CandidateDep) -> Re
     )
     code = next((c for c in view.chsi_codes if c.kind == kind.value), None)
     if code is None:
-        raise ApiError("CHSI_NO_CODE", "请先点击进行学信网校验", status=404)
+        raise ApiError(ChsiRefusal.CHSI_NO_CODE, "请先点击进行学信网校验", status=404)
     return Response(
         qr_png(code.content), media_type="image/png", headers={"Cache-Control": "no-store"}
     )

@@ -24,6 +24,7 @@ from api.deps import (
     authenticate_staff,
 )
 from api.errors import ApiError
+from domain.messages import AccessRefusal
 from infra.tokens import STAFF_TOKEN_TTL_S, issue_token
 
 router = APIRouter(prefix="/api/v1/staff", tags=["staff"])
@@ -65,7 +66,7 @@ async def open_codec_session(
     """Only operators and admins: decrypted histories hold ID numbers and faces."""
     account = await authenticate_staff(session, username, password)
     if account.role not in OPERATOR_ROLES:
-        raise ApiError("FORBIDDEN")
+        raise ApiError(AccessRefusal.FORBIDDEN)
     token = issue_token(services.settings.secret_key, account.id, account.role)
     response.set_cookie(
         CODEC_COOKIE,

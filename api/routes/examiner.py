@@ -17,6 +17,7 @@ from api.applications import application_handle, run_query, run_update
 from api.deps import ExaminerDep, ServicesDep, SessionDep, authenticate_staff
 from api.errors import ApiError
 from domain.enrollment import ApplicationView, CaseFile, ExaminerAction, ReviewItem
+from domain.messages import AccessRefusal, CaseRefusal
 from infra.db import Application, AuditEvent
 from infra.storage import sign_object_url
 from infra.tokens import Principal, issue_token
@@ -109,7 +110,7 @@ def queue(
         filters.append(col(Application.region).in_(me.regions))
     if region:
         if not _in_scope(me, region):
-            raise ApiError("REGION_FORBIDDEN")
+            raise ApiError(AccessRefusal.REGION_FORBIDDEN)
         filters.append(col(Application.region) == region)
     for column, value in ((Application.major, major), (Application.level, level)):
         if value:
@@ -161,9 +162,9 @@ def queue(
 def _scoped_row(session: SessionDep, me: Principal, application_id: str) -> Application:
     row = session.get(Application, application_id)
     if row is None or row.submitted_at is None:
-        raise ApiError("APPLICATION_NOT_FOUND")
+        raise ApiError(CaseRefusal.APPLICATION_NOT_FOUND)
     if not _in_scope(me, row.region):
-        raise ApiError("REGION_FORBIDDEN")
+        raise ApiError(AccessRefusal.REGION_FORBIDDEN)
     return row
 
 

@@ -10,6 +10,7 @@ from fastapi.responses import Response
 
 from api.deps import ServicesDep
 from api.errors import ApiError
+from domain.messages import AccessRefusal, CaseRefusal
 from infra.storage import ObjectNotFound, verify_object_signature
 
 router = APIRouter(tags=["files"])
@@ -23,10 +24,10 @@ async def signed_file(
     services: ServicesDep,
 ) -> Response:
     if not verify_object_signature(services.settings.secret_key, key, exp, sig):
-        raise ApiError("FORBIDDEN", "链接已失效", status=403)
+        raise ApiError(AccessRefusal.FORBIDDEN, "链接已失效", status=403)
     try:
         data = await asyncio.to_thread(services.store.get, key)
     except (ObjectNotFound, ValueError):
-        raise ApiError("APPLICATION_NOT_FOUND", "文件不存在", status=404) from None
+        raise ApiError(CaseRefusal.APPLICATION_NOT_FOUND, "文件不存在", status=404) from None
     media = "image/png" if key.endswith(".png") else "image/jpeg"
     return Response(data, media_type=media, headers={"Cache-Control": "private, max-age=60"})

@@ -14,9 +14,10 @@ from pydantic import BaseModel, Field
 
 from api.applications import application_handle, run_query
 from api.deps import CandidateDep, ServicesDep
-from api.errors import ApiError
+from api.errors import ApiError, ApiRefusal
 from api.routes import catalogs
 from domain.enrollment import CaseFile
+from domain.messages import CaseRefusal
 from domain.vision import IdCardFields
 from infra.storage import ObjectNotFound
 from workflows.enrollment import EnrollmentWorkflow
@@ -55,7 +56,7 @@ def _static(client: str, path: str) -> Response:
     base = WEB_ROOT / client
     target = (base / (path or "index.html")).resolve()
     if not target.is_relative_to(base) or target.suffix not in MEDIA_TYPES or not target.is_file():
-        raise ApiError("NOT_FOUND", "页面不存在", status=404)
+        raise ApiError(ApiRefusal.NOT_FOUND, "页面不存在", status=404)
     return FileResponse(target, media_type=MEDIA_TYPES[target.suffix], headers=SECURITY_HEADERS)
 
 
@@ -93,7 +94,7 @@ async def my_id_card(services: ServicesDep, me: CandidateDep) -> IdCardReading:
     """R3 「上传完成请核对信息」: the values to check are the full ones the candidate sends back."""
     card = (await _my_case(services, me)).state.id_card
     if card.ocr is None:
-        raise ApiError("ID_NOT_READ")
+        raise ApiError(CaseRefusal.ID_NOT_READ)
     return IdCardReading(ocr=card.ocr, confirmed=card.confirmed, confidence=card.confidence)
 
 
@@ -105,11 +106,11 @@ async def my_photo(
     photo = (await _my_case(services, me)).state.photo
     obj = photo.official if which == "official" else photo.pending_fix
     if obj is None:
-        raise ApiError("PHOTO_NO_FIX", status=404)
+        raise ApiError(CaseRefusal.PHOTO_NO_FIX, status=404)
     try:
         data = await asyncio.to_thread(services.store.get, obj.key)
     except (ObjectNotFound, ValueError):
-        raise ApiError("PHOTO_NO_FIX", status=404) from None
+        raise ApiError(CaseRefusal.PHOTO_NO_FIX, status=404) from None
     return Response(data, media_type="image/jpeg", headers={"Cache-Control": "no-store"})
 
 

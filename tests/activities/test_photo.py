@@ -28,29 +28,29 @@ HOPPER = str(faces_dir() / "grace_hopper_512x512.jpg")
 
 # rule code → (face, seed, variant, filename) of a photo that breaks it
 FAILING = {
-    spec.PHOTO_FORMAT: (OBAMA, 0, "png", "photo.jpg"),
-    spec.PHOTO_EXTENSION: (OBAMA, 0, "compliant", "photo.png"),
-    spec.PHOTO_SIZE_PX: (OBAMA, 0, "too_large_px", "photo.jpg"),
-    spec.PHOTO_DPI: (OBAMA, 0, "dpi_72", "photo.jpg"),
-    spec.PHOTO_COLOR_MODE: (OBAMA, 0, "cmyk", "photo.jpg"),
-    spec.PHOTO_QUALITY: (OBAMA, 0, "low_quality", "photo.jpg"),
-    spec.PHOTO_FILE_SIZE: (OBAMA, 0, "file_too_big", "photo.jpg"),
-    spec.PHOTO_FACE_COUNT: (OBAMA, 0, "two_people", "photo.jpg"),
-    spec.PHOTO_CENTERED: (OBAMA, 0, "off_centre", "photo.jpg"),
-    spec.PHOTO_HAIRLINE: (OBAMA, 0, "head_high", "photo.jpg"),
-    spec.PHOTO_EYES_HEIGHT: (OBAMA, 0, "head_low", "photo.jpg"),
-    spec.PHOTO_FACE_WIDTH: (OBAMA, 0, "head_small", "photo.jpg"),
-    spec.PHOTO_EYES_OPEN: (OBAMA, 2, "eyes_closed", "photo.jpg"),
-    spec.PHOTO_POSE: (OBAMA, 0, "tilted", "photo.jpg"),
-    spec.PHOTO_BG_COLOR: (OBAMA, 0, "bg_white", "photo.jpg"),
-    spec.PHOTO_BG_UNIFORM: (HOPPER, 0, "bg_gradient", "photo.jpg"),
-    spec.PHOTO_BG_OBJECTS: (OBAMA, 0, "bg_object", "photo.jpg"),
-    spec.PHOTO_EXPOSURE: (OBAMA, 0, "underexposed", "photo.jpg"),
-    spec.PHOTO_LIGHT_EVEN: (HOPPER, 0, "uneven_light", "photo.jpg"),
-    spec.PHOTO_HIGHLIGHTS: (OBAMA, 0, "highlight", "photo.jpg"),
-    spec.PHOTO_SHARPNESS: (OBAMA, 0, "blurred", "photo.jpg"),
-    spec.PHOTO_BORDER: (OBAMA, 0, "border", "photo.jpg"),
-    spec.PHOTO_GLASSES_GLARE: (HOPPER, 0, "glasses_glare", "photo.jpg"),
+    spec.PhotoRefusal.PHOTO_FORMAT: (OBAMA, 0, "png", "photo.jpg"),
+    spec.PhotoRefusal.PHOTO_EXTENSION: (OBAMA, 0, "compliant", "photo.png"),
+    spec.PhotoRefusal.PHOTO_SIZE_PX: (OBAMA, 0, "too_large_px", "photo.jpg"),
+    spec.PhotoRefusal.PHOTO_DPI: (OBAMA, 0, "dpi_72", "photo.jpg"),
+    spec.PhotoRefusal.PHOTO_COLOR_MODE: (OBAMA, 0, "cmyk", "photo.jpg"),
+    spec.PhotoRefusal.PHOTO_QUALITY: (OBAMA, 0, "low_quality", "photo.jpg"),
+    spec.PhotoRefusal.PHOTO_FILE_SIZE: (OBAMA, 0, "file_too_big", "photo.jpg"),
+    spec.PhotoRefusal.PHOTO_FACE_COUNT: (OBAMA, 0, "two_people", "photo.jpg"),
+    spec.PhotoRefusal.PHOTO_CENTERED: (OBAMA, 0, "off_centre", "photo.jpg"),
+    spec.PhotoRefusal.PHOTO_HAIRLINE: (OBAMA, 0, "head_high", "photo.jpg"),
+    spec.PhotoRefusal.PHOTO_EYES_HEIGHT: (OBAMA, 0, "head_low", "photo.jpg"),
+    spec.PhotoRefusal.PHOTO_FACE_WIDTH: (OBAMA, 0, "head_small", "photo.jpg"),
+    spec.PhotoRefusal.PHOTO_EYES_OPEN: (OBAMA, 2, "eyes_closed", "photo.jpg"),
+    spec.PhotoRefusal.PHOTO_POSE: (OBAMA, 0, "tilted", "photo.jpg"),
+    spec.PhotoRefusal.PHOTO_BG_COLOR: (OBAMA, 0, "bg_white", "photo.jpg"),
+    spec.PhotoRefusal.PHOTO_BG_UNIFORM: (HOPPER, 0, "bg_gradient", "photo.jpg"),
+    spec.PhotoRefusal.PHOTO_BG_OBJECTS: (OBAMA, 0, "bg_object", "photo.jpg"),
+    spec.PhotoRefusal.PHOTO_EXPOSURE: (OBAMA, 0, "underexposed", "photo.jpg"),
+    spec.PhotoRefusal.PHOTO_LIGHT_EVEN: (HOPPER, 0, "uneven_light", "photo.jpg"),
+    spec.PhotoRefusal.PHOTO_HIGHLIGHTS: (OBAMA, 0, "highlight", "photo.jpg"),
+    spec.PhotoRefusal.PHOTO_SHARPNESS: (OBAMA, 0, "blurred", "photo.jpg"),
+    spec.PhotoRefusal.PHOTO_BORDER: (OBAMA, 0, "border", "photo.jpg"),
+    spec.PhotoRefusal.PHOTO_GLASSES_GLARE: (HOPPER, 0, "glasses_glare", "photo.jpg"),
 }
 
 
@@ -69,10 +69,10 @@ def by_code(report: PhotoReport) -> dict:
 
 
 def test_every_rule_has_a_failing_photo():
-    assert set(FAILING) == set(spec.RULES)
+    assert set(FAILING) == set(spec.RULE_EXPECTED)
 
 
-@pytest.mark.parametrize("code", sorted(spec.RULES))
+@pytest.mark.parametrize("code", sorted(spec.RULE_EXPECTED))
 def test_compliant_photo_passes_rule(code, compliant_report):
     rule = by_code(compliant_report)[code]
     assert rule.passed, rule
@@ -85,7 +85,7 @@ def test_photo_breaking_rule_fails_it(code, photos):
     report = photos.inspect(cached_photo(face, seed, variant), filename).report
     rule = by_code(report)[code]
     assert not rule.passed, rule
-    assert rule.message == spec.RULES[code].message
+    assert rule.message == spec.PhotoRefusal(code).message
     assert not report.passed
 
 
@@ -97,15 +97,15 @@ def test_compliant_photos_of_every_face_pass(photos):
 
 def test_measured_values_are_reported(compliant_report):
     rules = by_code(compliant_report)
-    assert rules[spec.PHOTO_SIZE_PX].measured == [480.0, 640.0]
-    assert spec.HAIRLINE_PX[0] <= rules[spec.PHOTO_HAIRLINE].measured <= spec.HAIRLINE_PX[1]
-    assert 20 <= rules[spec.PHOTO_FILE_SIZE].measured <= 40
+    assert rules[spec.PhotoRefusal.PHOTO_SIZE_PX].measured == [480.0, 640.0]
+    assert spec.HAIRLINE_PX[0] <= rules[spec.PhotoRefusal.PHOTO_HAIRLINE].measured <= spec.HAIRLINE_PX[1]
+    assert 20 <= rules[spec.PhotoRefusal.PHOTO_FILE_SIZE].measured <= 40
 
 
 def test_unreadable_file_fails_format_and_is_not_fixable(photos):
     report = photos.inspect(b"%PDF-1.4 not a photo", "photo.jpg").report
-    assert not by_code(report)[spec.PHOTO_FORMAT].passed
-    assert not report.fixable and spec.PHOTO_FORMAT in report.unfixable_codes
+    assert not by_code(report)[spec.PhotoRefusal.PHOTO_FORMAT].passed
+    assert not report.fixable and spec.PhotoRefusal.PHOTO_FORMAT in report.unfixable_codes
 
 
 # --- activities through Temporal's ActivityEnvironment --------------------------------------------
@@ -121,8 +121,8 @@ def test_check_photo_activity(store):
         photos.check_photo, CheckPhotoInput(photo=obj, filename="IMG.JPG")
     )
     assert not report.passed
-    assert [r.code for r in report.rules if not r.passed] == [spec.PHOTO_BG_COLOR]
-    assert report.unfixable_codes == [spec.PHOTO_BG_COLOR] and not report.fixable
+    assert [r.code for r in report.rules if not r.passed] == [spec.PhotoRefusal.PHOTO_BG_COLOR]
+    assert report.unfixable_codes == [spec.PhotoRefusal.PHOTO_BG_COLOR] and not report.fixable
 
 
 @pytest.mark.parametrize(
@@ -147,10 +147,10 @@ def test_fix_makes_fixable_photo_compliant(store, variant):
 @pytest.mark.parametrize(
     ("face", "variant", "code"),
     [
-        (OBAMA, "bg_white", spec.PHOTO_BG_COLOR),
-        (OBAMA, "underexposed", spec.PHOTO_EXPOSURE),
-        (HOPPER, "glasses_glare", spec.PHOTO_GLASSES_GLARE),
-        (OBAMA, "head_high", spec.PHOTO_HAIRLINE),  # no room above the head: a crop cannot help
+        (OBAMA, "bg_white", spec.PhotoRefusal.PHOTO_BG_COLOR),
+        (OBAMA, "underexposed", spec.PhotoRefusal.PHOTO_EXPOSURE),
+        (HOPPER, "glasses_glare", spec.PhotoRefusal.PHOTO_GLASSES_GLARE),
+        (OBAMA, "head_high", spec.PhotoRefusal.PHOTO_HAIRLINE),  # no room above the head: a crop cannot help
     ],
 )
 def test_fix_refuses_unfixable_photo_and_says_why(store, face, variant, code):
@@ -161,7 +161,7 @@ def test_fix_refuses_unfixable_photo_and_says_why(store, face, variant, code):
     )
     assert result.fixed is None and not store.exists("fixed/a.jpg")
     assert code in result.report.unfixable_codes
-    assert result.refusals and result.refusals[0].code == spec.PHOTO_NOT_FIXABLE
+    assert result.refusals and result.refusals[0].code == spec.PhotoRefusal.PHOTO_NOT_FIXABLE
     assert code in result.refusals[0].measured and result.refusals[0].message
 
 

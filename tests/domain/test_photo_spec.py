@@ -18,9 +18,9 @@ def test_standard_numbers():
 
 
 def test_every_rule_has_chinese_text_and_fix_targets_lie_inside_the_ranges():
-    for text in spec.RULES.values():
-        assert text.message and text.expected
-    assert spec.FIXABLE <= set(spec.RULES) and spec.GEOMETRY <= spec.FIXABLE
+    for code, expected in spec.RULE_EXPECTED.items():
+        assert code.message and expected
+    assert spec.FIXABLE <= set(spec.RULE_EXPECTED) and spec.GEOMETRY <= spec.FIXABLE
     lo, hi = spec.FIX_FILE_BYTES
     assert spec.MIN_FILE_BYTES < lo < hi < spec.MAX_FILE_BYTES
     assert spec.EYES_PX[0] < spec.FIX_EYES_PX < spec.EYES_PX[1]

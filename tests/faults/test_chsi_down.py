@@ -47,7 +47,7 @@ async def wait_for_view(driver: Driver, c: Candidate, ok, seconds: float) -> App
 async def manual_proof_and_submit(driver: Driver, c: Candidate) -> None:
     view = await driver.view(c)
     assert view.chsi_status == "failed" and view.chsi_codes == []
-    assert [item["code"] for item in view.required_attachments] == ["CHSI_MANUAL_PROOF"]
+    assert [item.code for item in view.required_attachments] == ["CHSI_MANUAL_PROOF"]
     proof = AttachmentUpload(code="DIPLOMA", file=obj(f"{c.key}/diploma.jpg"))
     assert await driver.update(c, "proof", EnrollmentWorkflow.upload_attachment, proof)
     assert await driver.update(c, "submit", EnrollmentWorkflow.submit)

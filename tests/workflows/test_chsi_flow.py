@@ -103,7 +103,7 @@ async def test_silent_chsi_times_out_to_manual_upload_then_submit(stack):
     assert r.status_code == 200 and not r.json()["delivered"]
     view = await wait_for(handle, lambda v: v.chsi_status == "failed")
     assert view.chsi_status == "failed"
-    assert [item["code"] for item in view.required_attachments] == ["CHSI_MANUAL_PROOF"]
+    assert [item.code for item in view.required_attachments] == ["CHSI_MANUAL_PROOF"]
 
     with pytest.raises(WorkflowUpdateFailedError) as err:
         await handle.execute_update(EnrollmentWorkflow.submit)

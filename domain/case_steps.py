@@ -1,0 +1,213 @@
+"""How each step changes a case: pure functions on `EnrollmentState`, called by the workflow's
+handlers once the validator has let the action through and the activity (if any) has answered.
+The clock and the workflow's identifiers come in as arguments."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from domain.attachments import ChsiResult
+from domain.catalogs import MAJORS_BY_CODE, Level
+from domain.chsi import (
+    TOKEN_TTL,
+    ChsiCallback,
+    ChsiKind,
+    QrState,
+    QrToken,
+    check_subject,
+    redeem_token,
+)
+from domain.enrollment import (
+    ConfirmIdCardInput,
+    EnrollmentForm,
+    EnrollmentState,
+    ExaminerAction,
+    IdCardUpload,
+    PhotoUpload,
+)
+from domain.errors import RefusedError
+from domain.liveness import MAX_ATTEMPTS_PER_DAY
+from domain.records import ChsiCode
+from domain.states import AppState, Decision, step_index
+from domain.vision import PhotoReport, ReadIdCardResult, VerifyFaceResult
+
+
+def rewind(case: EnrollmentState, to: AppState) -> None:
+    """Redoing an earlier step puts the application back to the step after it."""
+    if step_index(case.state) > step_index(to):
+        case.state = to
+
+
+def level_of(case: EnrollmentState) -> Level | None:
+    major = MAJORS_BY_CODE.get(case.form.major) if case.form else None
+    return major.level if major else None
+
+
+def record_id_card(case: EnrollmentState, upload: IdCardUpload, result: ReadIdCardResult) -> None:
+    card = case.id_card
+    card.front, card.back, card.ocr = upload.front, upload.back, result.fields
+    card.confidence, card.portrait, card.confirmed = result.confidence, result.portrait, None
+    case.needs_manual_review = case.needs_manual_review or result.needs_manual_review
+    rewind(case, AppState.ID_PENDING)
+
+
+def confirm_id_card(case: EnrollmentState, inp: ConfirmIdCardInput) -> None:
+    """What the candidate corrected against the OCR goes to the examiner."""
+    card = case.id_card
+    assert card.ocr is not None  # guaranteed by the validator
+    ocr, confirmed = card.ocr.model_dump(mode="json"), inp.fields.model_dump(mode="json")
+    card.corrections = {k: (str(ocr[k]), str(confirmed[k])) for k in ocr if ocr[k] != confirmed[k]}
+    card.confirmed = inp.fields
+    if card.corrections:
+        case.needs_manual_review = True
+    if case.state == AppState.ID_PENDING:
+        case.state = AppState.PHOTO_PENDING
+
+
+def record_photo_check(case: EnrollmentState, upload: PhotoUpload, report: PhotoReport) -> bool:
+    """The checker's report is kept either way; a compliant photo becomes the official one."""
+    photo = case.photo
+    photo.last_upload, photo.last_report = upload.photo, report
+    photo.pending_fix = photo.pending_fix_report = None
+    if not report.passed:
+        return False
+    photo.official, photo.original = upload.photo, None
+    accept_photo(case)
+    return True
+
+
+def accept_photo(case: EnrollmentState) -> None:
+    """A new official photo voids an earlier face check (it was matched to the old one)."""
+    case.face.passed = False
+    if step_index(case.state) >= step_index(AppState.PHOTO_PENDING):
+        case.state = AppState.FACE_PENDING
+
+
+def accept_fixed_photo(case: EnrollmentState) -> None:
+    photo = case.photo
+    photo.original = photo.last_upload
+    photo.official, photo.last_report = photo.pending_fix, photo.pending_fix_report
+    photo.pending_fix = photo.pending_fix_report = None
+    accept_photo(case)
+
+
+class FaceOutcome(StrEnum):
+    VERIFIED = "face_verified"
+    MANUAL_REVIEW = "face_manual_review"
+    REFUSED = "face_refused"
+
+
+def record_face_check(case: EnrollmentState, result: VerifyFaceResult) -> FaceOutcome:
+    face = case.face
+    face.matches, face.last_refusals = result.matches, result.refusals
+    if result.best_frame:
+        face.best_frame = result.best_frame
+    if result.ok:
+        face.passed = True
+    elif face.attempts < MAX_ATTEMPTS_PER_DAY:
+        return FaceOutcome.REFUSED
+    else:
+        # Never block forever: an examiner looks at the recorded frame and scores instead.
+        case.needs_manual_review = True
+    if case.state == AppState.FACE_PENDING:
+        case.state = AppState.NOTICE_PENDING
+    return FaceOutcome.VERIFIED if result.ok else FaceOutcome.MANUAL_REVIEW
+
+
+def accept_notice(case: EnrollmentState, now: datetime) -> None:
+    case.notice_accepted_at = now
+    if case.state == AppState.NOTICE_PENDING:
+        case.state = AppState.DRAFT
+
+
+def apply_form(case: EnrollmentState, form: EnrollmentForm) -> None:
+    """专升本 majors need the CHSI step; choosing a 专科 major drops it."""
+    case.form = form
+    needs_chsi = level_of(case) == Level.BENKE
+    if needs_chsi and case.chsi.status == ChsiResult.NOT_NEEDED:
+        case.chsi.status = ChsiResult.PENDING
+    elif not needs_chsi:
+        case.chsi.status = ChsiResult.NOT_NEEDED
+
+
+def record_chsi_codes(
+    case: EnrollmentState, codes: list[ChsiCode], application_id: str, now: datetime
+) -> None:
+    chsi = case.chsi
+    qr = chsi.qr or QrState(application_ref=application_id)
+    for code in codes:
+        qr = qr.with_token(
+            QrToken(
+                kind=ChsiKind(code.kind),
+                token=code.token,
+                application_ref=application_id,
+                issued_at=code.expires_at - TOKEN_TTL,
+                expires_at=code.expires_at,
+            )
+        )
+    chsi.qr, chsi.codes, chsi.requested_at = qr, codes, now
+
+
+def record_chsi_callback(case: EnrollmentState, callback: ChsiCallback) -> tuple[str, str]:
+    """CHSI's verdict on one scanned code -> (audit action, answer to CHSI). No record at CHSI
+    opens the manual path; a callback after the candidate gave up on CHSI changes no step."""
+    chsi = case.chsi
+    assert chsi.qr is not None  # guaranteed by the validator
+    redemption = redeem_token(
+        chsi.qr, callback.token, callback.application_ref, scanned_at=callback.scanned_at
+    )
+    chsi.qr = redemption.state
+    kind, outcome = callback.kind.value, callback.outcome.value
+    chsi.outcomes.append(f"{kind}:{outcome}")
+    try:
+        record = check_subject(callback)
+    except RefusedError as exc:
+        if not redemption.late:
+            close_chsi(case, ChsiResult.FAILED)
+        return f"chsi_{outcome}:{kind}", exc.refusal.code
+    chsi.records[kind] = record
+    if redemption.late:
+        chsi.late_callbacks += 1  # recorded for the examiner; the manual path stays
+        return f"chsi_late_callback:{kind}", "LATE"
+    close_chsi(case, ChsiResult.VERIFIED)
+    return f"chsi_verified:{kind}", "VERIFIED"
+
+
+def close_chsi(case: EnrollmentState, status: ChsiResult) -> None:
+    chsi = case.chsi
+    chsi.status = status
+    if chsi.qr:
+        chsi.qr = chsi.qr.close()
+
+
+def submit(case: EnrollmentState, now: datetime) -> None:
+    case.state = AppState.SUBMITTED
+    case.submitted_at = case.submitted_at or now
+
+
+def claim(case: EnrollmentState, act: ExaminerAction) -> None:
+    case.state = AppState.UNDER_REVIEW
+    case.review.examiner = act.examiner
+
+
+DECISION_STATES = {
+    Decision.APPROVED: AppState.APPROVED,
+    Decision.REJECTED: AppState.REJECTED,
+    Decision.RETURNED: AppState.RETURNED,
+}
+
+
+def decide(case: EnrollmentState, act: ExaminerAction, decision: Decision, now: datetime) -> None:
+    case.state = DECISION_STATES[decision]
+    case.review.decision, case.review.items = decision, act.items
+    case.review.decided_at = now
+
+
+def assign_ticket(case: EnrollmentState, number: str) -> bool:
+    """False for a duplicate delivery (already numbered, or no longer approved)."""
+    if case.state != AppState.APPROVED or case.ticket_number:
+        return False
+    case.ticket_number = number
+    case.state = AppState.TICKET_ISSUED
+    return True

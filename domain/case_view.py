@@ -1,0 +1,153 @@
+"""What others see of a case: the candidate's masked view, the read model's snapshot, the search
+attributes operators filter by and the Web UI's summary. Pure functions of the case state, so
+the workflow's query, its projection and its search attributes can never disagree."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from domain import search
+from domain.attachments import ChecklistItem, ChsiResult, checklist
+from domain.case_rules import uploaded_codes
+from domain.case_steps import level_of
+from domain.enrollment import ApplicationView, EnrollmentInput, EnrollmentState
+from domain.masking import mask_id_number, mask_name, mask_phone
+from domain.records import ApplicationSnapshot, AuditEntry, DocumentEntry
+from domain.requirements import attachment_plan
+from domain.states import EDITABLE_AFTER_SUBMIT, PRE_SUBMIT, STATE_LABELS
+
+
+def required_attachments(case: EnrollmentState) -> list[ChecklistItem]:
+    if case.form is None:
+        return []
+    return checklist(attachment_plan(case.form, case.chsi.status), uploaded_codes(case))
+
+
+def candidate_view(params: EnrollmentInput, case: EnrollmentState) -> ApplicationView:
+    """Personal data masked: this is also what the Web UI's query shows operators."""
+    card = case.id_card.confirmed or case.id_card.ocr
+    masked_card = (
+        card.model_copy(
+            update={
+                "name": mask_name(card.name),
+                "id_number": mask_id_number(card.id_number),
+                "address": "",
+            }
+        )
+        if card
+        else None
+    )
+    return ApplicationView(
+        application_id=params.application_id,
+        period_id=params.period_id,
+        state=case.state,
+        state_label=STATE_LABELS[case.state],
+        name=mask_name(card.name) if card else "",
+        id_number=mask_id_number(params.identity.id_number),
+        phone=mask_phone(params.identity.phone),
+        id_card=masked_card,
+        photo_report=case.photo.last_report,
+        liveness_challenge=case.face.challenge,
+        face_passed=case.face.passed,
+        form=case.form,
+        chsi_status=case.chsi.status,
+        chsi_codes=case.chsi.codes if case.chsi.status == ChsiResult.PENDING else [],
+        chsi_records=case.chsi.records,
+        required_attachments=required_attachments(case),
+        uploaded_attachments=sorted(case.attachments),
+        submitted_at=case.submitted_at,
+        review=case.review,
+        ticket_number=case.ticket_number,
+        needs_manual_review=case.needs_manual_review,
+        editable=case.state in (*PRE_SUBMIT, *EDITABLE_AFTER_SUBMIT),
+    )
+
+
+def documents(case: EnrollmentState) -> list[DocumentEntry]:
+    """Every stored file of the case, for the examiner and for retention."""
+    found = [
+        DocumentEntry(kind=kind, file=obj)
+        for kind, obj in (
+            ("id_front", case.id_card.front),
+            ("id_back", case.id_card.back),
+            ("id_portrait", case.id_card.portrait),
+            ("photo", case.photo.official),
+            ("photo_original", case.photo.original),
+            ("face_frame", case.face.best_frame),
+        )
+        if obj
+    ]
+    for code, files in case.attachments.items():
+        found += [DocumentEntry(kind=f"attachment:{code}", file=f) for f in files]
+    return found
+
+
+def snapshot(
+    params: EnrollmentInput, case: EnrollmentState, audit_from: int
+) -> ApplicationSnapshot:
+    """The read model's copy; `audit_from` is how many history entries are projected already."""
+    form = case.form
+    level = level_of(case)
+    name = case.id_card.confirmed.name if case.id_card.confirmed else ""
+    audit = [
+        AuditEntry(seq=i + 1, at=at, actor=actor, action=action)
+        for i, (at, actor, action) in enumerate(case.history)
+        if i >= audit_from
+    ]
+    return ApplicationSnapshot(
+        workflow_id=params.application_id,
+        period_id=params.period_id,
+        version=case.version,
+        status=case.state.value,
+        identity_hash=params.identity_hash,
+        phone_hash=params.phone_hash,
+        id_masked=mask_id_number(params.identity.id_number),
+        phone_masked=mask_phone(params.identity.phone),
+        name_masked=mask_name(name),
+        id_number=params.identity.id_number,
+        name=name,
+        region=form.region if form else None,
+        major=form.major if form else None,
+        level=level.value if level else None,
+        submitted_at=case.submitted_at,
+        needs_manual_review=case.needs_manual_review,
+        claimed_by=case.review.examiner,
+        decision=case.review.decision,
+        ticket_number=case.ticket_number,
+        audit=audit,
+        documents=documents(case),
+    )
+
+
+def search_values(period_id: str, case: EnrollmentState) -> dict[Any, Any]:
+    """Search-attribute key -> value; None for what is not known yet (never upserted)."""
+    form = case.form
+    level = level_of(case)
+    return {
+        search.STATUS: case.state.value,
+        search.PERIOD: period_id,
+        search.NEEDS_MANUAL_REVIEW: case.needs_manual_review,
+        search.REGION: form.region if form else None,
+        search.MAJOR: form.major if form else None,
+        search.LEVEL: level.value if level else None,
+        search.SUBMITTED_AT: case.submitted_at,
+    }
+
+
+def details_markdown(period_id: str, case: EnrollmentState) -> str:
+    """The Web UI's "current details" of the run: state and the last action, no personal data."""
+    lines = [f"**{STATE_LABELS[case.state]}** (`{case.state.value}`)", f"- 考期: {period_id}"]
+    if case.form:
+        lines.append(f"- 地区/专业: {case.form.region} / {case.form.major}")
+    if case.chsi.status != ChsiResult.NOT_NEEDED:
+        lines.append(f"- 学信网: {case.chsi.status.value}")
+    if case.needs_manual_review:
+        lines.append("- 需人工审核")
+    if case.review.decision:
+        lines.append(f"- 审核: {case.review.decision.value} by {case.review.examiner}")
+    if case.ticket_number:
+        lines.append(f"- 准考证号: {case.ticket_number}")
+    if case.history:
+        at, actor, action = case.history[-1]
+        lines.append(f"- 最近: {action} ({actor}, {at:%Y-%m-%d %H:%M})")
+    return "\n".join(lines)

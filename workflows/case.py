@@ -1,0 +1,111 @@
+"""The state and bookkeeping every handler of EnrollmentWorkflow shares: the commit (history,
+read model, search attributes, Web UI details) and the activity calls. The handlers live in
+workflows/identity_steps.py (R2–R6) and workflows/enrollment.py (the workflow itself)."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime
+from typing import TypeVar
+
+from temporalio import workflow
+
+with workflow.unsafe.imports_passed_through():
+    from domain import case_rules as rules
+    from domain.case_view import candidate_view, details_markdown, search_values, snapshot
+    from domain.enrollment import (
+        ApplicationView,
+        EnrollmentInput,
+        EnrollmentState,
+    )
+    from domain.records import (
+        NOTIFY_CANDIDATE,
+        PROJECT_APPLICATION,
+        Notification,
+    )
+    from domain.states import AppState
+    from workflows.support import (
+        PROJECTION_RETRY,
+        PROJECTION_TIMEOUT,
+        SHORT_CALL_RETRY,
+        SHORT_CALL_TIMEOUT,
+        VISION_RETRY,
+        VISION_TIMEOUT,
+        run_activity,
+    )
+
+R = TypeVar("R")
+
+
+class CaseWorkflow:
+    """Set by EnrollmentWorkflow's init; typed here so the handler classes can use them."""
+
+    params: EnrollmentInput
+    case: EnrollmentState
+    closes_at: datetime
+    lock: asyncio.Lock
+    projected_audit: int
+    published: dict[object, object]  # search attribute key -> last upserted value
+
+    @workflow.query
+    def view(self) -> ApplicationView:
+        return candidate_view(self.params, self.case)
+
+    # --- bookkeeping ----------------------------------------------------------------------------
+    async def _commit(self, actor: str, action: str) -> None:
+        self.case.version += 1
+        self.case.history.append((workflow.now(), actor, action))
+        self._publish()
+        await workflow.execute_local_activity(
+            PROJECT_APPLICATION,
+            snapshot(self.params, self.case, self.projected_audit),
+            start_to_close_timeout=PROJECTION_TIMEOUT,
+            retry_policy=PROJECTION_RETRY,
+        )
+        self.projected_audit = len(self.case.history)
+
+    def _publish(self) -> None:
+        """Search attributes that changed since the last commit, and the Web UI's details. Only
+        changes are upserted: each upsert is a history event and a visibility write."""
+        wanted = search_values(self.params.period_id, self.case)
+        updates = [
+            key.value_set(value)
+            for key, value in wanted.items()
+            if value is not None and self.published.get(key) != value
+        ]
+        if updates:
+            workflow.upsert_search_attributes(updates)
+            self.published.update({k: v for k, v in wanted.items() if v is not None})
+        workflow.set_current_details(details_markdown(self.params.period_id, self.case))
+
+    def _require_step(self, minimum: AppState) -> None:
+        rules.require_step(self.case, minimum, workflow.now(), self.closes_at)
+
+    def _key(self, folder: str, name: str) -> str:
+        """A fresh object key for a file an activity writes (deterministic in the workflow)."""
+        return f"{self.params.application_id}/{folder}/{name}-{workflow.uuid4().hex[:8]}.jpg"
+
+    # --- activities -----------------------------------------------------------------------------
+    async def _vision(self, name: str, arg: object, result_type: type[R]) -> R:
+        return await run_activity(
+            name,
+            arg,
+            result_type,
+            timeout=VISION_TIMEOUT,
+            retry=VISION_RETRY,
+            task_queue=self.params.vision_task_queue,
+        )
+
+    async def _notify(self, event: str, text: str) -> None:
+        await workflow.execute_local_activity(
+            NOTIFY_CANDIDATE,
+            Notification(
+                workflow_id=self.params.application_id,
+                event=event,
+                phone=self.params.identity.phone,
+                phone_hash=self.params.phone_hash,
+                text=text,
+            ),
+            start_to_close_timeout=SHORT_CALL_TIMEOUT,
+            retry_policy=SHORT_CALL_RETRY,
+        )

@@ -1,0 +1,243 @@
+"""Handlers of the identity steps (R2–R6): phone, ID card, photo, face, notice."""
+
+from __future__ import annotations
+
+from temporalio import workflow
+
+with workflow.unsafe.imports_passed_through():
+    from domain import case_rules as rules
+    from domain import case_steps as steps
+    from domain.enrollment import (
+        ApplicationView,
+        CodeSent,
+        ConfirmIdCardInput,
+        IdCardUpload,
+        LivenessAnswer,
+        PhotoUpload,
+        RequestCodeInput,
+        VerifyPhoneInput,
+    )
+    from domain.errors import Refusal, refuse
+    from domain.liveness import FaceRefusal, new_challenge
+    from domain.masking import mask_phone
+    from domain.messages import CaseRefusal, SmsRefusal
+    from domain.records import (
+        CHECK_SMS_CODE,
+        SEND_SMS_CODE,
+        CheckCodeRequest,
+        SendCodeRequest,
+        SendCodeResult,
+    )
+    from domain.states import AppState
+    from domain.vision import (
+        CHECK_PHOTO,
+        FIX_PHOTO,
+        READ_ID_CARD,
+        VERIFY_FACE,
+        CheckPhotoInput,
+        FixPhotoInput,
+        FixPhotoResult,
+        PhotoReport,
+        ReadIdCardInput,
+        ReadIdCardResult,
+        VerifyFaceInput,
+        VerifyFaceResult,
+    )
+    from workflows.support import (
+        answers_refusals,
+        run_short_call,
+        with_report,
+    )
+
+from workflows.case import CaseWorkflow
+
+
+class IdentityStepHandlers(CaseWorkflow):
+    # --- R2: phone ------------------------------------------------------------------------------
+    @workflow.update
+    async def request_phone_code(self, inp: RequestCodeInput) -> CodeSent:
+        async with self.lock:
+            phone = self.params.identity.phone
+            request = SendCodeRequest(phone=phone, client_ip=inp.client_ip)
+            sent = await run_short_call(SEND_SMS_CODE, request, SendCodeResult)
+            return CodeSent(phone_masked=mask_phone(phone), resend_after_s=sent.resend_after_s)
+
+    @request_phone_code.validator
+    @answers_refusals
+    def _validate_request_phone_code(self, inp: RequestCodeInput) -> None:
+        rules.require_not_ended(self.case)
+
+    @workflow.update
+    async def verify_phone(self, inp: VerifyPhoneInput) -> ApplicationView:
+        """Also the login of a returning candidate: the same application, whatever its state."""
+        async with self.lock:
+            request = CheckCodeRequest(phone=self.params.identity.phone, code=inp.code)
+            await run_short_call(CHECK_SMS_CODE, request, type(None))
+            if self.case.state == AppState.REGISTERED:
+                self.case.state = AppState.ID_PENDING
+                self.case.phone_verified_at = workflow.now()
+                await self._commit("candidate", "phone_verified")
+            return self.view()
+
+    @verify_phone.validator
+    @answers_refusals
+    def _validate_verify_phone(self, inp: VerifyPhoneInput) -> None:
+        rules.require_not_ended(self.case)
+        if not inp.code.strip().isdigit():
+            raise refuse(SmsRefusal.SMS_CODE_WRONG)
+
+    # --- R3: ID card ----------------------------------------------------------------------------
+    @workflow.update
+    async def submit_id_card(self, inp: IdCardUpload) -> ApplicationView:
+        async with self.lock:
+            request = ReadIdCardInput(
+                front=inp.front,
+                back=inp.back,
+                id_type=self.params.identity.id_type,
+                typed_id_number=self.params.identity.id_number,
+                check_date=workflow.now().date(),
+                portrait_key=self._key("id", "portrait"),
+            )
+            result = await self._vision(READ_ID_CARD, request, ReadIdCardResult)
+            if result.refusals:
+                raise with_report(result.refusals[0], result.model_dump(mode="json"))
+            steps.record_id_card(self.case, inp, result)
+            await self._commit("candidate", "id_card_read")
+            return self.view().model_copy(
+                update={"id_card_read": result.fields, "id_card_confidence": result.confidence}
+            )
+
+    @submit_id_card.validator
+    @answers_refusals
+    def _validate_submit_id_card(self, inp: IdCardUpload) -> None:
+        self._require_step(AppState.ID_PENDING)
+
+    @workflow.update
+    async def confirm_id_card(self, inp: ConfirmIdCardInput) -> ApplicationView:
+        async with self.lock:
+            steps.confirm_id_card(self.case, inp)
+            await self._commit("candidate", "id_card_confirmed")
+            return self.view()
+
+    @confirm_id_card.validator
+    @answers_refusals
+    def _validate_confirm_id_card(self, inp: ConfirmIdCardInput) -> None:
+        self._require_step(AppState.ID_PENDING)
+        if self.case.id_card.ocr is None:
+            raise refuse(CaseRefusal.ID_NOT_READ)
+        typed = self.params.identity.id_number.strip().upper()
+        if inp.fields.id_number.strip().upper() != typed:
+            raise refuse(CaseRefusal.ID_NUMBER_INVALID, "确认的证件号码与登记的证件号码不一致")
+
+    # --- R4: ID photo ---------------------------------------------------------------------------
+    @workflow.update
+    async def submit_photo(self, inp: PhotoUpload) -> ApplicationView:
+        async with self.lock:
+            request = CheckPhotoInput(photo=inp.photo, filename=inp.filename)
+            report = await self._vision(CHECK_PHOTO, request, PhotoReport)
+            if not steps.record_photo_check(self.case, inp, report):
+                await self._commit("candidate", "photo_refused")
+                refused = Refusal.of(CaseRefusal.PHOTO_NOT_COMPLIANT)
+                raise with_report(refused, report.model_dump(mode="json"))
+            await self._commit("candidate", "photo_accepted")
+            return self.view()
+
+    @submit_photo.validator
+    @answers_refusals
+    def _validate_submit_photo(self, inp: PhotoUpload) -> None:
+        self._require_step(AppState.PHOTO_PENDING)
+
+    @workflow.update
+    async def fix_photo(self) -> FixPhotoResult:
+        async with self.lock:
+            upload = self.case.photo.last_upload
+            assert upload is not None
+            request = FixPhotoInput(photo=upload, fixed_key=self._key("photo", "fixed"))
+            result = await self._vision(FIX_PHOTO, request, FixPhotoResult)
+            if result.fixed and result.report.passed:
+                self.case.photo.pending_fix = result.fixed
+                self.case.photo.pending_fix_report = result.report
+            return result
+
+    @fix_photo.validator
+    @answers_refusals
+    def _validate_fix_photo(self) -> None:
+        self._require_step(AppState.PHOTO_PENDING)
+        if self.case.photo.last_upload is None:
+            raise refuse(CaseRefusal.PHOTO_NO_FIX)
+
+    @workflow.update
+    async def accept_fixed_photo(self) -> ApplicationView:
+        async with self.lock:
+            steps.accept_fixed_photo(self.case)
+            await self._commit("candidate", "photo_fix_accepted")
+            return self.view()
+
+    @accept_fixed_photo.validator
+    @answers_refusals
+    def _validate_accept_fixed_photo(self) -> None:
+        self._require_step(AppState.PHOTO_PENDING)
+        if self.case.photo.pending_fix is None:
+            raise refuse(CaseRefusal.PHOTO_NO_FIX)
+
+    # --- R5: face -------------------------------------------------------------------------------
+    @workflow.update
+    async def start_liveness(self) -> ApplicationView:
+        async with self.lock:
+            self.case.face.challenge = new_challenge(workflow.random(), workflow.now())
+            await self._commit("candidate", "liveness_challenge")
+            return self.view()
+
+    @start_liveness.validator
+    @answers_refusals
+    def _validate_start_liveness(self) -> None:
+        self._require_step(AppState.FACE_PENDING)
+
+    @workflow.update
+    async def submit_liveness(self, inp: LivenessAnswer) -> ApplicationView:
+        async with self.lock:
+            face, card, photo = self.case.face, self.case.id_card, self.case.photo
+            challenge = face.challenge
+            assert challenge and card.portrait and photo.official
+            face.challenge = None  # single use, whatever the outcome
+            face.attempts += 1
+            request = VerifyFaceInput(
+                challenge=challenge,
+                answered_nonce=inp.nonce,
+                answered_at=workflow.now(),
+                frames=inp.frames,
+                id_portrait=card.portrait,
+                official_photo=photo.official,
+                best_frame_key=self._key("face", "best"),
+            )
+            result = await self._vision(VERIFY_FACE, request, VerifyFaceResult)
+            outcome = steps.record_face_check(self.case, result)
+            actor = "system" if outcome == steps.FaceOutcome.MANUAL_REVIEW else "candidate"
+            await self._commit(actor, outcome.value)
+            if outcome != steps.FaceOutcome.REFUSED:
+                return self.view()
+            first = result.refusals[0] if result.refusals else None
+            raise with_report(
+                first or Refusal.of(FaceRefusal.FACE_MISMATCH, message="人脸比对未通过"),
+                result.model_dump(mode="json"),
+            )
+
+    @submit_liveness.validator
+    @answers_refusals
+    def _validate_submit_liveness(self, inp: LivenessAnswer) -> None:
+        self._require_step(AppState.FACE_PENDING)
+        if self.case.face.challenge is None:
+            raise refuse(CaseRefusal.FACE_NO_CHALLENGE)
+
+    # --- R6: notice -----------------------------------------------------------------------------
+    @workflow.update
+    async def accept_notice(self) -> ApplicationView:
+        async with self.lock:
+            steps.accept_notice(self.case, workflow.now())
+            await self._commit("candidate", "notice_accepted")
+            return self.view()
+
+    @accept_notice.validator
+    @answers_refusals
+    def _validate_accept_notice(self) -> None:
+        self._require_step(AppState.NOTICE_PENDING)
