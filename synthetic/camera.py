@@ -4,8 +4,8 @@ low resolution, no card at all)."""
 
 from __future__ import annotations
 
-import random
 from dataclasses import dataclass, replace
+from random import Random
 
 import cv2
 import numpy as np
@@ -38,7 +38,7 @@ class Shot:
     show_card: bool = True
 
     @classmethod
-    def random(cls, rng: random.Random) -> Shot:
+    def random(cls, rng: Random) -> Shot:
         width = rng.choice([1280, 1440, 1600])
         card_width = rng.uniform(0.6, 0.8)
         return cls(
@@ -53,7 +53,7 @@ class Shot:
             jpeg_quality=rng.randint(60, 92),
         )
 
-    def cropped(self, rng: random.Random) -> Shot:
+    def cropped(self, rng: Random) -> Shot:
         """Move the card so 25–40 % of it lies outside the frame."""
         out = rng.uniform(0.25, 0.4) * self.card_width
         cx, cy = self.centre
@@ -67,10 +67,10 @@ class Shot:
             cy = 1 - self.card_width * aspect / 2 + out * aspect
         return replace(self, centre=(cx, cy))
 
-    def blurred(self, rng: random.Random) -> Shot:
+    def blurred(self, rng: Random) -> Shot:
         return replace(self, blur=rng.uniform(4.0, 7.0))
 
-    def glaring(self, rng: random.Random) -> Shot:
+    def glaring(self, rng: Random) -> Shot:
         return replace(
             self, glare=(rng.uniform(0.25, 0.55), rng.uniform(0.3, 0.8), rng.uniform(0.1, 0.16))
         )
@@ -82,7 +82,7 @@ class Shot:
         return replace(self, show_card=False)
 
 
-def _table(rng: random.Random, width: int, height: int) -> Image.Image:
+def _table(rng: Random, width: int, height: int) -> Image.Image:
     """A table top with everyday clutter: papers, pens, cups, a few printed Latin words."""
     base = np.array(rng.choice(TABLE_COLOURS), np.float32)
     noise = cv2.resize(
@@ -126,15 +126,18 @@ def card_corners(shot: Shot) -> np.ndarray:
     theta = np.deg2rad(shot.angle)
     rotation = np.array([[np.cos(theta), -np.sin(theta)], [np.sin(theta), np.cos(theta)]])
     corners = half @ rotation.T + [cx, cy]
-    return corners + np.array(shot.jitter).reshape(4, 2) * card_w
+    placed: np.ndarray = corners + np.array(shot.jitter).reshape(4, 2) * card_w
+    return placed
 
 
-def photograph(card: Image.Image, mask: Image.Image, shot: Shot, rng: random.Random) -> Image.Image:
+def photograph(card: Image.Image, mask: Image.Image, shot: Shot, rng: Random) -> Image.Image:
     width, height = shot.size
     photo = np.asarray(_table(rng, width, height)).astype(np.float32)
     if shot.show_card:
-        src = np.float32([[0, 0], [card.width, 0], [card.width, card.height], [0, card.height]])
-        matrix = cv2.getPerspectiveTransform(src, np.float32(card_corners(shot)))
+        src = np.array(
+            [[0, 0], [card.width, 0], [card.width, card.height], [0, card.height]], np.float32
+        )
+        matrix = cv2.getPerspectiveTransform(src, card_corners(shot).astype(np.float32))
         warped = cv2.warpPerspective(
             np.asarray(card), matrix, (width, height), flags=cv2.INTER_AREA
         )
@@ -143,7 +146,7 @@ def photograph(card: Image.Image, mask: Image.Image, shot: Shot, rng: random.Ran
         if shot.glare is not None:
             gx, gy, radius = shot.glare
             centre = cv2.perspectiveTransform(
-                np.float32([[[gx * card.width, gy * card.height]]]), matrix
+                np.array([[[gx * card.width, gy * card.height]]], np.float32), matrix
             )[0, 0]
             sigma = radius * shot.card_width * width
             y, x = np.mgrid[0:height, 0:width]
@@ -154,9 +157,11 @@ def photograph(card: Image.Image, mask: Image.Image, shot: Shot, rng: random.Ran
     gain = mean + gx * (x / width - 0.5) + gy * (y / height - 0.5)
     photo *= gain[..., None]
     if shot.blur > 0.3:
-        photo = cv2.GaussianBlur(photo, (0, 0), shot.blur)
+        photo = np.asarray(cv2.GaussianBlur(photo, (0, 0), shot.blur))
     photo += np.random.default_rng(rng.randrange(2**32)).normal(0, shot.noise, photo.shape)
     image = Image.fromarray(np.clip(photo, 0, 255).astype(np.uint8))
     if shot.scale != 1.0:
-        image = image.resize((int(width * shot.scale), int(height * shot.scale)), Image.BILINEAR)
+        image = image.resize(
+            (int(width * shot.scale), int(height * shot.scale)), Image.Resampling.BILINEAR
+        )
     return image

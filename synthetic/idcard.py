@@ -62,6 +62,10 @@ def _portrait(face_path: str) -> Image.Image:
     """The face photo cropped to the card's portrait proportions (358 × 441), face centred."""
     image = Image.open(face_path).convert("RGB")
     box = _face_box(np.asarray(image))
+    left: float
+    top: float
+    right: float
+    bottom: float
     if box is None:
         left, top, right, bottom = 0, 0, image.width, image.height
     else:
@@ -113,7 +117,7 @@ def render_front(person: Identity, face_path: Path, rng: random.Random) -> Image
     rows = {"姓名": 90, "性别": 168, "出生": 246, "住址": 324}
     for text, top in rows.items():
         draw.text((60, top + 4), text, font=label, fill=LABEL_BLUE)
-    draw.text((180, rows["姓名"]), person.name, font=_font(value_font.path, 40), fill=INK)
+    draw.text((180, rows["姓名"]), person.name, font=_font(str(value_font.path), 40), fill=INK)
     draw.text((180, rows["性别"]), person.sex, font=value_font, fill=INK)
     draw.text((330, rows["性别"] + 4), "民族", font=label, fill=LABEL_BLUE)
     draw.text((430, rows["性别"]), person.ethnicity, font=value_font, fill=INK)
@@ -177,7 +181,7 @@ def make_card_pair(
     person = random_identity(rng, today)
     face = face_path or rng.choice(default_faces())
     mask = _mask()
-    shots = []
+    shots: list[bytes] = []
     for card in (render_front(person, face, rng), render_back(person, rng)):
         shot = Shot.random(rng)
         if defect is Defect.CROPPED and not shots:

@@ -42,7 +42,9 @@ def _framed(source: str | Path | bytes) -> tuple[np.ndarray, np.ndarray]:
         raise ValueError("no face in the still")
     left, _, right, _ = faces[0].box
     scale = FACE_WIDTH / max(right - left, 1)
-    image = image.resize((round(image.width * scale), round(image.height * scale)), Image.LANCZOS)
+    image = image.resize(
+        (round(image.width * scale), round(image.height * scale)), Image.Resampling.LANCZOS
+    )
     center = faces[0].points.mean(axis=0) * scale
     w, h = min(image.width, FRAME_MAX_SIDE * 3 // 4), min(image.height, FRAME_MAX_SIDE)
     x0 = int(min(max(center[0] - w / 2, 0), image.width - w))
@@ -66,14 +68,16 @@ def _depths(points: np.ndarray) -> np.ndarray:
     bump[31:36] = [0.2, 0.25, 0.3, 0.25, 0.2]
     bump[48:68] = 0.12
     bump[17:27] = 0.05
-    return z + bump * radius
+    depth: np.ndarray = z + bump * radius
+    return depth
 
 
 def _forehead(points: np.ndarray) -> np.ndarray:
     """Points above the brows, so the warp carries the forehead with the head."""
     eye_mid = points[36:48].mean(axis=0)
     brows = points[17:27]
-    return brows + (brows - eye_mid) * 0.9
+    above: np.ndarray = brows + (brows - eye_mid) * 0.9
+    return above
 
 
 def _moved(points: np.ndarray, action: LivenessAction, amount: float) -> np.ndarray:
@@ -138,15 +142,20 @@ def _triangles(points: np.ndarray, shape: tuple[int, ...]) -> list[tuple[int, in
         subdiv.insert((float(x), float(y)))
     found = []
     for tri in subdiv.getTriangleList():
-        corners = [
+        a, b, c = (
             index.get((round(float(tri[k]), 3), round(float(tri[k + 1]), 3))) for k in (0, 2, 4)
-        ]
-        if None not in corners:
-            found.append(tuple(corners))
+        )
+        if a is not None and b is not None and c is not None:
+            found.append((a, b, c))
     return found
 
 
-def warp(rgb: np.ndarray, source: np.ndarray, target: np.ndarray, triangles) -> np.ndarray:
+def warp(
+    rgb: np.ndarray,
+    source: np.ndarray,
+    target: np.ndarray,
+    triangles: Sequence[tuple[int, int, int]],
+) -> np.ndarray:
     """Piecewise-affine warp that sends `source` points to `target` points."""
     out = rgb.copy()
     h, w = rgb.shape[:2]
@@ -179,9 +188,9 @@ def _paint_mouth(rgb: np.ndarray, moved: np.ndarray, amount: float) -> None:
     inner = np.round(moved[60:68]).astype(np.int32)
     mask = np.zeros(rgb.shape[:2], np.uint8)
     cv2.fillPoly(mask, [inner], 255)
-    mask = cv2.GaussianBlur(mask, (5, 5), 0).astype(np.float32)[..., None] / 255
+    alpha = cv2.GaussianBlur(mask, (5, 5), 0).astype(np.float32)[..., None] / 255
     cavity = np.array([45, 20, 22], np.float32)
-    rgb[:] = (rgb * (1 - mask) + cavity * mask).astype(np.uint8)
+    rgb[:] = (rgb * (1 - alpha) + cavity * alpha).astype(np.uint8)
 
 
 def _paint_closed_eyes(rgb: np.ndarray, moved: np.ndarray, amount: float) -> None:
@@ -203,10 +212,13 @@ def _paint_closed_eyes(rgb: np.ndarray, moved: np.ndarray, amount: float) -> Non
             ]
         )
         cv2.fillPoly(mask, [np.round(outline).astype(np.int32)], 255)
-        mask = cv2.GaussianBlur(mask, (9, 9), 0).astype(np.float32)[..., None] / 255
-        shift = np.float32([[1, 0, 0], [0, 1, -0.35 * width]])  # the skin just below the eye
-        skin = cv2.warpAffine(rgb, shift, rgb.shape[1::-1], borderMode=cv2.BORDER_REFLECT)
-        rgb[:] = (rgb * (1 - mask) + skin * mask).astype(np.uint8)
+        alpha = cv2.GaussianBlur(mask, (9, 9), 0).astype(np.float32)[..., None] / 255
+        # the skin just below the eye
+        shift = np.array([[1, 0, 0], [0, 1, -0.35 * width]], np.float32)
+        skin = cv2.warpAffine(
+            rgb, shift, (rgb.shape[1], rgb.shape[0]), borderMode=cv2.BORDER_REFLECT
+        )
+        rgb[:] = (rgb * (1 - alpha) + skin * alpha).astype(np.uint8)
         lid = np.round(np.vstack([eye[0], eye[5], eye[4], eye[3]])).astype(np.int32)
         cv2.polylines(rgb, [lid], False, (50, 35, 35), max(1, round(width / 12)), cv2.LINE_AA)
 
@@ -214,12 +226,14 @@ def _paint_closed_eyes(rgb: np.ndarray, moved: np.ndarray, amount: float) -> Non
 def _camera(rgb: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """Hand shake and sensor noise: every frame of a real burst differs a little."""
     dx, dy = rng.uniform(-1.5, 1.5, 2)
+    shift = np.array([[1, 0, dx], [0, 1, dy]], np.float32)
     shifted = cv2.warpAffine(
-        rgb, np.float32([[1, 0, dx], [0, 1, dy]]), rgb.shape[1::-1], borderMode=cv2.BORDER_REFLECT
+        rgb, shift, (rgb.shape[1], rgb.shape[0]), borderMode=cv2.BORDER_REFLECT
     )
     gain = rng.uniform(0.97, 1.03)
     noisy = shifted.astype(np.float32) * gain + rng.normal(0, 2.0, rgb.shape)
-    return np.clip(noisy, 0, 255).astype(np.uint8)
+    frame: np.ndarray = np.clip(noisy, 0, 255).astype(np.uint8)
+    return frame
 
 
 def _jpeg(rgb: np.ndarray) -> bytes:
@@ -255,12 +269,13 @@ def burst(
     rgb, points = _framed(face)
     rng = np.random.default_rng(random.Random(seed).getrandbits(64))
     plan: list[tuple[LivenessAction | None, float]] = [(None, 0.0)] * (rest_frames + 1)
-    for action in actions:
-        ramp = BLINK_RAMP if LivenessAction(action) is LivenessAction.BLINK else ACTION_RAMP
-        plan += [(LivenessAction(action), amount) for amount in ramp]
+    for name in actions:
+        action = LivenessAction(name)
+        ramp = BLINK_RAMP if action is LivenessAction.BLINK else ACTION_RAMP
+        plan += [(action, amount) for amount in ramp]
         plan += [(None, 0.0)] * rest_frames
     frames = []
-    for action, amount in plan:
-        image = rgb if action is None else action_frame(rgb, points, action, amount)
+    for step, amount in plan:
+        image = rgb if step is None else action_frame(rgb, points, step, amount)
         frames.append(_jpeg(_camera(image, rng)))
     return frames

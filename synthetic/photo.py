@@ -16,12 +16,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
 from PIL import Image
 
 from synthetic.photo_cutout import Cutout, cutout
+
+Variant = Callable[[Cutout, np.random.Generator], bytes]
+Point = tuple[float, float]
 
 # Faces looking at the camera: the compliant photos and most variants are made from these.
 FACE_FILES = ("obama.jpg", "grace_hopper_512x512.jpg", "astronaut.png")
@@ -57,6 +61,9 @@ class Scene:
     person_gain: float = 1.0
     side_light: float = 0.0  # 0.5 → left of the face ×1.5, right ×0.5
     blur_sigma: float = 0.0
+
+
+Paint = Callable[[np.ndarray, Cutout, Scene], None]
 
 
 def _backdrop(scene: Scene, rng: np.random.Generator) -> np.ndarray:
@@ -110,12 +117,17 @@ def render(cut: Cutout, scene: Scene, rng: np.random.Generator) -> np.ndarray:
     img = _backdrop(scene, rng) * (1.0 - alpha) + person * alpha
     img += rng.normal(0.0, 1.5, img.shape)
     if scene.blur_sigma:
-        img = cv2.GaussianBlur(img, (0, 0), scene.blur_sigma)
-    return np.clip(img, 0, 255).astype(np.uint8)
+        img = np.asarray(cv2.GaussianBlur(img, (0, 0), scene.blur_sigma), np.float64)
+    out: np.ndarray = np.clip(img, 0, 255).astype(np.uint8)
+    return out
 
 
 def encode(
-    rgb: np.ndarray, target_bytes: int = 30 * 1024, dpi: int = 300, fmt: str = "JPEG", **kw
+    rgb: np.ndarray,
+    target_bytes: int = 30 * 1024,
+    dpi: int = 300,
+    fmt: str = "JPEG",
+    **kw: Any,
 ) -> bytes:
     """JPEG whose quality is searched so the file lands near `target_bytes`, as a camera app's."""
     im = Image.fromarray(rgb)
@@ -140,7 +152,7 @@ def encode(
     return best
 
 
-def _random_scene(cut: Cutout, rng: np.random.Generator, **changes) -> Scene:
+def _random_scene(cut: Cutout, rng: np.random.Generator, **changes: Any) -> Scene:
     """Eyes 240–265 px down, head top 65–95 px, face 205–265 px wide: well inside every range."""
     head_per_width = (cut.eye_y - cut.head_top) / cut.face_width
     lo = max(205.0, (240 - 95) / head_per_width)
@@ -156,7 +168,7 @@ def _random_scene(cut: Cutout, rng: np.random.Generator, **changes) -> Scene:
     return replace(scene, **changes)
 
 
-def _jpeg(img: np.ndarray, rng: np.random.Generator, **kw) -> bytes:
+def _jpeg(img: np.ndarray, rng: np.random.Generator, **kw: Any) -> bytes:
     return encode(img, target_bytes=int(rng.uniform(27, 33) * 1024), **kw)
 
 
@@ -166,14 +178,14 @@ def compliant_photo(face_path: Path | str, seed: int = 0) -> bytes:
 
 
 # --- variants ------------------------------------------------------------------------------------
-def _scene_variant(**changes) -> Callable[[Cutout, np.random.Generator], bytes]:
+def _scene_variant(**changes: Any) -> Variant:
     def make(cut: Cutout, rng: np.random.Generator) -> bytes:
         return _jpeg(render(cut, _random_scene(cut, rng, **changes), rng), rng)
 
     return make
 
 
-def _painted(paint: Callable[[np.ndarray, Cutout, Scene], None], **changes):
+def _painted(paint: Paint, **changes: Any) -> Variant:
     def make(cut: Cutout, rng: np.random.Generator) -> bytes:
         scene = _random_scene(cut, rng, **changes)
         img = render(cut, scene, rng).astype(np.float64)
@@ -186,22 +198,28 @@ def _painted(paint: Callable[[np.ndarray, Cutout, Scene], None], **changes):
 def _face_frame(cut: Cutout, scene: Scene) -> tuple[np.ndarray, float]:
     """Landmarks of the cutout in the output frame (no roll) and the face width there."""
     m = _transform(cut, scene)
-    pts = cut.points @ m[:, :2].T + m[:, 2]
+    pts: np.ndarray = cut.points @ m[:, :2].T + m[:, 2]
     return pts, scene.face_width
 
 
-def _blob(img: np.ndarray, centre, axes, colour, strength: float = 1.0) -> None:
+def _blob(
+    img: np.ndarray,
+    centre: Point,
+    axes: Point,
+    colour: tuple[int, int, int],
+    strength: float = 1.0,
+) -> None:
     mask = np.zeros(img.shape[:2], np.float64)
     cv2.ellipse(
         mask, (int(centre[0]), int(centre[1])), (int(axes[0]), int(axes[1])), 0, 0, 360, 1.0, -1
     )
-    mask = cv2.GaussianBlur(mask, (0, 0), max(1.0, min(axes) / 4))[..., None] * strength
-    img[:] = img * (1 - mask) + np.array(colour, np.float64) * mask
+    alpha = cv2.GaussianBlur(mask, (0, 0), max(1.0, min(axes) / 4))[..., None] * strength
+    img[:] = img * (1 - alpha) + np.array(colour, np.float64) * alpha
 
 
-def _paint_highlight(img, cut, scene) -> None:
+def _paint_highlight(img: np.ndarray, cut: Cutout, scene: Scene) -> None:
     pts, fw = _face_frame(cut, scene)
-    forehead = (pts[27, 0], pts[19:25, 1].mean() - 0.12 * fw)
+    forehead = (float(pts[27, 0]), float(pts[19:25, 1].mean()) - 0.12 * fw)
     axes = (int(0.15 * fw), int(0.09 * fw))
     spot = np.zeros(img.shape[:2], np.uint8)
     cv2.ellipse(spot, (int(forehead[0]), int(forehead[1])), axes, 0, 0, 360, 1, -1)
@@ -209,14 +227,14 @@ def _paint_highlight(img, cut, scene) -> None:
     img[spot > 0] = 255.0
 
 
-def _paint_glare(img, cut, scene) -> None:
+def _paint_glare(img: np.ndarray, cut: Cutout, scene: Scene) -> None:
     pts, fw = _face_frame(cut, scene)
     for eye in (pts[36:42], pts[42:48]):
         cx, cy = eye.mean(axis=0)
         _blob(img, (cx + 0.03 * fw, cy + 0.07 * fw), (0.06 * fw, 0.025 * fw), (255, 255, 255))
 
 
-def _paint_object(img, cut, scene) -> None:
+def _paint_object(img: np.ndarray, cut: Cutout, scene: Scene) -> None:
     _, fw = _face_frame(cut, scene)
     _blob(img, (12, scene.eye_y - 0.2 * fw), (45, 70), (40, 32, 30))
 
@@ -238,14 +256,13 @@ def _paint_shadow_first(cut: Cutout, rng: np.random.Generator) -> bytes:
         1.0,
         -1,
     )
-    shade = cv2.GaussianBlur(shade, (0, 0), 12)[..., None]
-    bg *= 1 - 0.45 * shade
+    bg *= 1 - 0.45 * cv2.GaussianBlur(shade, (0, 0), 12)[..., None]
     person, alpha = _place(cut, scene)
     img = bg * (1 - alpha) + person * alpha + rng.normal(0.0, 1.5, bg.shape)
     return _jpeg(np.clip(img, 0, 255).astype(np.uint8), rng)
 
 
-def _paint_border(img, _cut, _scene) -> None:
+def _paint_border(img: np.ndarray, _cut: Cutout, _scene: Scene) -> None:
     img[:8, :] = img[-8:, :] = 255
     img[:, :8] = img[:, -8:] = 255
 
@@ -271,9 +288,7 @@ def _no_person(_cut: Cutout, rng: np.random.Generator) -> bytes:
     return _jpeg(np.clip(img, 0, 255).astype(np.uint8), rng)
 
 
-def _sized(
-    size: tuple[int, int], quality: int = 90
-) -> Callable[[Cutout, np.random.Generator], bytes]:
+def _sized(size: tuple[int, int], quality: int = 90) -> Variant:
     def make(cut: Cutout, rng: np.random.Generator) -> bytes:
         k = size[0] / 480
         scene = _random_scene(cut, rng)
@@ -291,7 +306,7 @@ def _sized(
     return make
 
 
-def _fixed_quality(quality: int, dpi: int = 300, subsampling: int = -1):
+def _fixed_quality(quality: int, dpi: int = 300, subsampling: int = -1) -> Variant:
     def make(cut: Cutout, rng: np.random.Generator) -> bytes:
         buf = io.BytesIO()
         Image.fromarray(render(cut, _random_scene(cut, rng), rng)).save(
@@ -302,7 +317,7 @@ def _fixed_quality(quality: int, dpi: int = 300, subsampling: int = -1):
     return make
 
 
-def _in_mode(mode: str, fmt: str = "JPEG"):
+def _in_mode(mode: str, fmt: str = "JPEG") -> Variant:
     def make(cut: Cutout, rng: np.random.Generator) -> bytes:
         im = Image.fromarray(render(cut, _random_scene(cut, rng), rng)).convert(mode)
         buf = io.BytesIO()
@@ -313,7 +328,7 @@ def _in_mode(mode: str, fmt: str = "JPEG"):
 
 
 # A variant name → how to make it. Each breaks the rule(s) its name says; "compliant" breaks none.
-VARIANTS: dict[str, Callable[[Cutout, np.random.Generator], bytes]] = {
+VARIANTS: dict[str, Variant] = {
     "compliant": _scene_variant(),
     # fixable by crop / scale / re-encode
     "png": _in_mode("RGB", fmt="PNG"),

@@ -94,7 +94,7 @@ def _grabcut_mask(rgb: np.ndarray, pts: np.ndarray, prior: Prior) -> np.ndarray:
     cv2.setRNGSeed(0)
     bgd, fgd = np.zeros((1, 65)), np.zeros((1, 65))
     cv2.grabCut(
-        cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR), mask, None, bgd, fgd, 4, cv2.GC_INIT_WITH_MASK
+        cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR), mask, (0, 0, 0, 0), bgd, fgd, 4, cv2.GC_INIT_WITH_MASK
     )
     fg = ((mask == cv2.GC_FGD) | (mask == cv2.GC_PR_FGD)).astype(np.uint8)
     thin = max(3, int(0.06 * fw) | 1)  # poles, cords and hair strands narrower than this go
@@ -111,7 +111,8 @@ def _largest_without_holes(fg: np.ndarray) -> np.ndarray:
     background = np.pad(1 - fg, 1, constant_values=1)
     flood = background.copy()
     cv2.floodFill(flood, None, (0, 0), 2)
-    return (flood[1:-1, 1:-1] != 2).astype(np.uint8)
+    filled: np.ndarray = (flood[1:-1, 1:-1] != 2).astype(np.uint8)
+    return filled
 
 
 @lru_cache(maxsize=16)
