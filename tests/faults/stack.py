@@ -114,17 +114,26 @@ class FaultStack:
             self._add("chsi", sim, "", port=self.chsi_port)
         try:
             await self.start("temporal")
-            self.client = await Client.connect(
-                self.address,
-                data_converter=build_data_converter(
-                    EncryptionCodec(parse_key_ring(self.codec_keys))
-                ),
-            )
+            self.client = await self._connect()
             await asyncio.gather(*(self.start(n) for n in self.procs if n != "temporal"))
         except BaseException:
             await self.__aexit__()
             raise
         return self
+
+    async def _connect(self) -> Client:
+        """The server's port answers a moment before its frontend serves ("Frontend is not
+        healthy yet"): connecting is retried until START_TIMEOUT."""
+        converter = build_data_converter(EncryptionCodec(parse_key_ring(self.codec_keys)))
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + START_TIMEOUT
+        while True:
+            try:
+                return await Client.connect(self.address, data_converter=converter)
+            except RuntimeError:
+                if loop.time() > deadline:
+                    raise
+                await asyncio.sleep(0.2)  # the frontend's health has no event to await
 
     def driver(
         self, period_id: str, *, budget: float, phone_prefix: str, progress: Progress | None = None
