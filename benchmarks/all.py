@@ -8,6 +8,7 @@ import json
 import subprocess
 import sys
 import time
+from typing import Any
 
 PLAN = (
     ("orchestration", ["--apps", "200", "--concurrency", "50"]),
@@ -22,7 +23,7 @@ PLAN = (
 
 def main(argv: list[str]) -> int:
     only = set(argv)
-    summary: dict[str, dict] = {}
+    summary: dict[str, dict[str, Any]] = {}
     for name, args in PLAN:
         if only and name not in only:
             continue

@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 import uuid
+from typing import Any
 
 import httpx
 
@@ -26,7 +27,7 @@ from workflows.enrollment import EnrollmentWorkflow
 APPLICATIONS = 20
 
 
-async def _wait_ready(url: str, proc: subprocess.Popen, seconds: float = 60) -> None:
+async def _wait_ready(url: str, proc: subprocess.Popen[bytes], seconds: float = 60) -> None:
     deadline = time.monotonic() + seconds
     async with httpx.AsyncClient() as http:
         while time.monotonic() < deadline:
@@ -50,7 +51,7 @@ async def _submitted_applications(stack: Stack) -> list[str]:
     return ids
 
 
-async def _load(url: str, tokens: list[str], rate: float, seconds: float) -> dict:
+async def _load(url: str, tokens: list[str], rate: float, seconds: float) -> dict[str, Any]:
     reads: list[float] = []
     updates: list[float] = []
     errors = 0
@@ -100,7 +101,7 @@ async def _load(url: str, tokens: list[str], rate: float, seconds: float) -> dic
     }  # fmt: skip
 
 
-async def measure(rate: float, seconds: float) -> dict:
+async def measure(rate: float, seconds: float) -> dict[str, Any]:
     async with BenchStack() as stack:
         app_ids = await _submitted_applications(stack)
         port = free_port()

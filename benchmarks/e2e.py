@@ -17,6 +17,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -40,7 +41,7 @@ def tree_cpu_seconds(root: int) -> float:
 class MeteredDemo(demo_cli.Demo):
     """Records the stack's CPU seconds between the demo's step messages."""
 
-    def __init__(self, *args, stack_pid: int, **kwargs):
+    def __init__(self, *args: Any, stack_pid: int, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.stack_pid = stack_pid
         self.last = tree_cpu_seconds(stack_pid)
@@ -54,7 +55,7 @@ class MeteredDemo(demo_cli.Demo):
         super().say(who, text)
 
 
-def start_stack(var_dir: Path) -> tuple[subprocess.Popen, dict[str, int]]:
+def start_stack(var_dir: Path) -> tuple[subprocess.Popen[str], dict[str, int]]:
     ports = dict(zip(("temporal", "ui", "api", "chsi"), free_ports(4), strict=True))
     proc = subprocess.Popen(
         [sys.executable, "-c", "import ruji_cli; ruji_cli.main()", "dev",
@@ -75,7 +76,7 @@ def start_stack(var_dir: Path) -> tuple[subprocess.Popen, dict[str, int]]:
     return proc, ports
 
 
-async def measure(candidates: int) -> dict:
+async def measure(candidates: int) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="ruji-e2e-") as tmp:
         var_dir = Path(tmp)
         proc, ports = start_stack(var_dir)

@@ -19,11 +19,16 @@ import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from PIL import Image, ImageEnhance
 
 from benchmarks.report import record
+
+if TYPE_CHECKING:
+    from activities.face import FaceVerifier
+    from domain.objects import StoredObject
 
 FACES = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "faces"
 PEOPLE = {
@@ -70,14 +75,15 @@ def id_portrait(path: Path, height: int = 126, colour: float = 0.4, light: float
     cx, cy = (left + right) / 2, (top + bottom) / 2
     box = (cx - 0.8 * w, cy - 0.95 * w, cx + 0.8 * w, cy + 1.0 * w)
     size = (round(height * 102 / 126), height)
-    image = image.crop(tuple(int(v) for v in box)).resize(size, Image.LANCZOS)
+    crop = (int(box[0]), int(box[1]), int(box[2]), int(box[3]))
+    image = image.crop(crop).resize(size, Image.Resampling.LANCZOS)
     image = ImageEnhance.Brightness(ImageEnhance.Color(image).enhance(colour)).enhance(light)
     out = io.BytesIO()
     image.save(out, format="JPEG", quality=80)
     return out.getvalue()
 
 
-def match_distances(verifier) -> tuple[list[float], list[float]]:
+def match_distances(verifier: FaceVerifier) -> tuple[list[float], list[float]]:
     """Cosine distances of every live frame to every reference, split genuine / impostor."""
     from activities.face import FRAME_MAX_SIDE, REFERENCE_MAX_SIDE, _cosine_distance, _decode
     from synthetic.liveness import burst
@@ -97,7 +103,8 @@ def match_distances(verifier) -> tuple[list[float], list[float]]:
         for data in images:
             rgb = _decode(data, REFERENCE_MAX_SIDE)
             references.append((PEOPLE[name], verifier._embed_reference(rgb)))
-    genuine, impostor = [], []
+    genuine: list[float] = []
+    impostor: list[float] = []
     for live_person, live in lives:
         for ref_person, ref in references:
             distance = _cosine_distance(live, ref)
@@ -121,16 +128,16 @@ def main(argv: list[str]) -> int:
     store = LocalObjectStore(Path(tempfile.mkdtemp(prefix="ruji-bench-face-")))
     verifier = FaceVerifier(store, FaceSettings())
 
-    bursts = []
-    for i, (name, actions) in enumerate(BURSTS):
-        frames = burst(FACES / name, actions, seed=i)
-        objs = [store.put(f"b{i}/{k}.jpg", f, "image/jpeg") for k, f in enumerate(frames)]
-        bursts.append((objs, [LivenessAction(a) for a in actions]))
+    bursts: list[tuple[list[StoredObject], list[LivenessAction]]] = []
+    for i, (name, action_names) in enumerate(BURSTS):
+        shots = burst(FACES / name, action_names, seed=i)
+        objs = [store.put(f"b{i}/{k}.jpg", f, "image/jpeg") for k, f in enumerate(shots)]
+        bursts.append((objs, [LivenessAction(a) for a in action_names]))
 
     now = datetime(2026, 3, 1, tzinfo=UTC)
     portrait = store.put("ref/portrait.jpg", id_portrait(FACES / "obama2.jpg"))
 
-    def request(objs, actions) -> VerifyFaceInput:
+    def request(objs: list[StoredObject], actions: list[LivenessAction]) -> VerifyFaceInput:
         challenge = LivenessChallenge(
             nonce="b", actions=actions, expires_at=now + timedelta(minutes=1)
         )

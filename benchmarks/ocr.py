@@ -77,11 +77,16 @@ def ppocr_v4_lines() -> Callable[[np.ndarray], list[OcrLine]]:
     return lines
 
 
-def read_pair(ocr: Callable[[np.ndarray], list[OcrLine]], front: bytes, back: bytes):
-    seconds, parsed = [], []
+def read_pair(
+    ocr: Callable[[np.ndarray], list[OcrLine]], front: bytes, back: bytes
+) -> tuple[IdCardFields, list[float]]:
+    seconds: list[float] = []
+    parsed: list[IdCardFields] = []
     for data, parse in ((front, parse_front), (back, parse_back)):
         started = time.perf_counter()
         photo = decode(data)
+        if photo is None:
+            raise ValueError("the generator made a card photo that does not decode")
         parsed.append(parse(ocr(photo.rgb)).fields)
         seconds.append(time.perf_counter() - started)
     front_fields, back_fields = parsed
@@ -91,7 +96,9 @@ def read_pair(ocr: Callable[[np.ndarray], list[OcrLine]], front: bytes, back: by
     return merged, seconds
 
 
-def summary(results: list[tuple[IdCardFields, IdCardFields]], seconds: list[float]) -> dict:
+def summary(
+    results: list[tuple[IdCardFields, IdCardFields]], seconds: list[float]
+) -> dict[str, float]:
     n = len(results)
     ordered = sorted(seconds)
     return {
@@ -111,12 +118,12 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--compare-v4", action="store_true", help="add rapidocr-onnxruntime 1.4")
     args = parser.parse_args(argv)
     reader = IdCardReader(store=None)  # type: ignore[arg-type]  # the bench reads bytes directly
-    engines = {"rapidocr": reader.ocr_lines}
+    engines: dict[str, Callable[[np.ndarray], list[OcrLine]]] = {"rapidocr": reader.ocr_lines}
     if not args.no_baseline:
         engines["baseline"] = tesseract_lines
     if args.compare_v4:
         engines["ppocr_v4"] = ppocr_v4_lines()
-    results: dict[str, list] = {name: [] for name in engines}
+    results: dict[str, list[tuple[IdCardFields, IdCardFields]]] = {name: [] for name in engines}
     seconds: dict[str, list[float]] = {name: [] for name in engines}
     misses: list[str] = []
     # The Tesseract baseline runs as a subprocess on the other core while RapidOCR reads on this
@@ -143,7 +150,7 @@ def main(argv: list[str]) -> int:
             got, spent = job.result()
             results["baseline"].append((got, truth))
             seconds["baseline"].extend(spent)
-    result = summary(results["rapidocr"], seconds["rapidocr"])
+    result: dict[str, object] = {**summary(results["rapidocr"], seconds["rapidocr"])}
     result["engine"] = "rapidocr 3 PP-OCRv6 small det+rec, det max side 960, no cls"
     if not args.no_baseline:
         result["baseline"] = {

@@ -11,7 +11,9 @@ import asyncio
 import statistics
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any, TypeVar
 
 from temporalio import workflow
 
@@ -35,9 +37,11 @@ from domain.vision import IdType
 from synthetic.forms import form_fields
 from workflows.enrollment import EnrollmentWorkflow
 
+T = TypeVar("T")
+
 UPDATES_PER_APP = 12
 TARGETS = {"ratio": "≥ 0.5"}
-FORM = EnrollmentForm(**form_fields())
+FORM = EnrollmentForm.model_validate(form_fields())
 
 
 @workflow.defn(sandboxed=False)
@@ -61,7 +65,7 @@ def _obj(key: str) -> StoredObject:
     return StoredObject(key=key, sha256="0" * 64, size=1)
 
 
-async def timed(latencies: list[float], call):
+async def timed(latencies: list[float], call: Awaitable[T]) -> T:
     started = time.perf_counter()
     result = await call
     latencies.append(time.perf_counter() - started)
@@ -97,18 +101,17 @@ async def lifecycle(
         lat,
         u(EnrollmentWorkflow.submit_id_card, IdCardUpload(front=_obj("f.jpg"), back=_obj("b.jpg"))),
     )
-    case = await h.query(EnrollmentWorkflow.case_file)
-    await timed(
-        lat,
-        u(EnrollmentWorkflow.confirm_id_card, ConfirmIdCardInput(fields=case.state.id_card.ocr)),
-    )
+    read = (await h.query(EnrollmentWorkflow.case_file)).state.id_card.ocr
+    if read is None:
+        raise RuntimeError("the OCR stand-in returned no fields")
+    await timed(lat, u(EnrollmentWorkflow.confirm_id_card, ConfirmIdCardInput(fields=read)))
     await timed(
         lat, u(EnrollmentWorkflow.submit_photo, PhotoUpload(photo=_obj("p.jpg"), filename="p.jpg"))
     )
-    view = await timed(lat, u(EnrollmentWorkflow.start_liveness))
-    answer = LivenessAnswer(
-        nonce=view.liveness_challenge.nonce, frames=[_obj("0.jpg"), _obj("1.jpg")]
-    )
+    challenge = (await timed(lat, u(EnrollmentWorkflow.start_liveness))).liveness_challenge
+    if challenge is None:
+        raise RuntimeError("start_liveness answered without a challenge")
+    answer = LivenessAnswer(nonce=challenge.nonce, frames=[_obj("0.jpg"), _obj("1.jpg")])
     await timed(lat, u(EnrollmentWorkflow.submit_liveness, answer))
     await timed(lat, u(EnrollmentWorkflow.accept_notice))
     await timed(lat, u(EnrollmentWorkflow.save_form, FORM))
@@ -127,7 +130,7 @@ async def noop(stack: Stack, i: int, run_id: str) -> None:
         await h.execute_update(NoopWorkflow.step, k == UPDATES_PER_APP - 1)
 
 
-async def in_waves(n: int, concurrency: int, make) -> float:
+async def in_waves(n: int, concurrency: int, make: Callable[[int], Awaitable[None]]) -> float:
     gate = asyncio.Semaphore(concurrency)
 
     async def one(i: int) -> None:
@@ -139,7 +142,7 @@ async def in_waves(n: int, concurrency: int, make) -> float:
     return time.perf_counter() - started
 
 
-async def measure(apps: int, concurrency: int) -> dict:
+async def measure(apps: int, concurrency: int) -> dict[str, Any]:
     async with BenchStack(extra_workflows=[NoopWorkflow]) as stack:
         run_id = uuid.uuid4().hex[:6]
         await in_waves(

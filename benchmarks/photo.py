@@ -28,8 +28,8 @@ TARGETS = {"p50_ms": "≤ 150", "fix_success_rate": "≥ 0.95", "false_reject_ra
 
 def sample(i: int) -> tuple[str, bytes]:
     faces = face_paths()
-    kind = ("compliant", "compliant", "compliant", "compliant", "fixable", "fixable", "fixable")
-    kind = (*kind, "broken", "broken", "broken")[i % 10]
+    kinds = ("compliant",) * 4 + ("fixable",) * 3 + ("broken",) * 3
+    kind = kinds[i % 10]
     if kind == "compliant":
         return kind, photo(faces[i % len(faces)], i, "compliant")
     if kind == "fixable":
@@ -65,10 +65,10 @@ def main(argv: list[str]) -> int:
             elif kind == "broken":
                 accepted += report.passed
             else:
-                result = photos.fix_photo(
+                repaired = photos.fix_photo(
                     FixPhotoInput(photo=obj, fixed_key=f"bench/{i}.fixed.jpg")
                 )
-                fixed += result.fixed is not None and result.report.passed
+                fixed += repaired.fixed is not None and repaired.report.passed
     ordered = sorted(latencies)
     result = {
         "n": args.n,

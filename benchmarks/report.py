@@ -9,6 +9,7 @@ import platform
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 BENCH_DOC = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
 
@@ -26,7 +27,7 @@ def machine() -> str:
     return f"{os.cpu_count()} cores, {mem_gib:.0f} GiB, {cpu}, Python {platform.python_version()}"
 
 
-def record(name: str, result: dict, targets: dict[str, str] | None = None) -> None:
+def record(name: str, result: dict[str, Any], targets: dict[str, str] | None = None) -> None:
     """Append a row to docs/benchmarks.md and print the JSON object last."""
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     notes = ""

@@ -87,7 +87,7 @@ class Stack:
 class BenchStack:
     """`async with BenchStack(extra_workflows=[...]) as stack:` — everything stops on exit."""
 
-    def __init__(self, extra_workflows: list | None = None, vision: bool = True):
+    def __init__(self, extra_workflows: list[type] | None = None, vision: bool = True):
         self.extra_workflows = extra_workflows or []
         self.vision = vision
         self._stack = AsyncExitStack()
@@ -157,5 +157,5 @@ class BenchStack:
         self._stack.callback(drop)
         return engine
 
-    async def __aexit__(self, *exc) -> None:
+    async def __aexit__(self, *exc: object) -> None:
         await self._stack.aclose()

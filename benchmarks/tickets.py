@@ -10,16 +10,19 @@ import asyncio
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import func, text
-from sqlmodel import Session, select
+from sqlalchemy import distinct as distinct_
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+from temporalio.client import WorkflowHandle
 
 from benchmarks.report import record
 from benchmarks.stack import SECRET, TASK_QUEUE, VISION_QUEUE, BenchStack, bench_id_number
 from domain.enrollment import EnrollmentInput, EnrollmentState, Identity, Review
 from domain.ids import identity_hash, keyed_hash
 from domain.period import PeriodConfig, PeriodInput
-from domain.states import AppState
+from domain.states import AppState, Decision
 from domain.vision import IdType
 from infra.db import Application, Ticket
 from workflows.enrollment import EnrollmentWorkflow
@@ -29,7 +32,7 @@ AREAS = tuple(f"{a:02d}" for a in range(1, 15))
 START_CONCURRENCY = 100
 
 
-async def measure(n: int) -> dict:
+async def measure(n: int) -> dict[str, Any]:
     async with BenchStack(vision=False) as stack:
         period_id, now = f"2026-1-b{uuid.uuid4().hex[:6]}", datetime.now(UTC)
         inputs = []
@@ -45,7 +48,7 @@ async def measure(n: int) -> dict:
                     vision_task_queue=VISION_QUEUE,
                     state=EnrollmentState(
                         state=AppState.APPROVED, created_at=now, submitted_at=submitted,
-                        review=Review(examiner="bench", decision="approved"),
+                        review=Review(examiner="bench", decision=Decision.APPROVED),
                     ),
                 )  # fmt: skip
                 session.add(
@@ -59,7 +62,7 @@ async def measure(n: int) -> dict:
             session.commit()
         gate = asyncio.Semaphore(START_CONCURRENCY)
 
-        async def start(inp: EnrollmentInput):
+        async def start(inp: EnrollmentInput) -> WorkflowHandle[EnrollmentWorkflow, str]:
             async with gate:
                 return await stack.client.start_workflow(
                     EnrollmentWorkflow.run, inp, id=inp.application_id, task_queue=TASK_QUEUE
@@ -86,13 +89,13 @@ async def measure(n: int) -> dict:
 
         with Session(stack.engine) as session:
             tickets = session.exec(select(func.count()).select_from(Ticket)).one()
-            distinct = session.exec(text("select count(distinct number) from ticket")).one()[0]
+            distinct = session.exec(select(func.count(distinct_(col(Ticket.number))))).one()
             missing = session.exec(
-                text(
-                    "select count(*) from application a left join ticket t "
-                    "on t.workflow_id = a.workflow_id where t.workflow_id is null"
-                )
-            ).one()[0]
+                select(func.count())
+                .select_from(Application)
+                .outerjoin(Ticket, col(Ticket.workflow_id) == col(Application.workflow_id))
+                .where(col(Ticket.workflow_id).is_(None))
+            ).one()
     return {
         "n": n, "seconds": round(seconds, 1), "tickets_per_s": round(n / seconds, 1),
         "duplicates": tickets - distinct, "missing": missing,

@@ -6,7 +6,9 @@ They answer from the object key, so a test says what the "camera" saw: a key con
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
+from typing import Any
 
 from temporalio import activity
 
@@ -100,4 +102,4 @@ async def verify_face(inp: VerifyFaceInput) -> VerifyFaceResult:
     )
 
 
-VISION_STAND_INS = [read_id_card, check_photo, fix_photo, verify_face]
+VISION_STAND_INS: list[Callable[..., Any]] = [read_id_card, check_photo, fix_photo, verify_face]
