@@ -7,9 +7,18 @@ from datetime import UTC, datetime
 
 from temporalio import activity
 
-from domain.chsi import ChsiKind, ChsiRefusal, TokenRegistration, issue_token, subject_digest
+from domain.chsi import (
+    ISSUE_CHSI_CODES,
+    ChsiCode,
+    ChsiKind,
+    ChsiRefusal,
+    IssueChsiCodesInput,
+    IssuedChsiCodes,
+    TokenRegistration,
+    issue_token,
+    subject_digest,
+)
 from domain.errors import refuse, to_application_error
-from domain.records import ISSUE_CHSI_CODES, ChsiCode, IssueChsiCodesInput, IssuedChsiCodes
 from infra.chsi_gateway import ChsiGateway
 
 CALLBACK_PATH = "/api/v1/chsi/callback"

@@ -21,7 +21,8 @@ from sqlalchemy.sql.expression import Executable
 from sqlmodel import Session, SQLModel
 from temporalio import activity
 
-from domain.records import (
+from domain.period import PeriodPhase
+from domain.read_model import (
     PROJECT_APPLICATION,
     READ_PERIOD,
     UPSERT_PERIOD,
@@ -221,5 +222,5 @@ class RecordActivities:
                 opens_at=as_utc(row.opens_at),
                 closes_at=as_utc(row.closes_at),
                 review_deadline=as_utc(row.review_deadline),
-                state=row.state,
+                state=PeriodPhase(row.state),
             )

@@ -6,12 +6,11 @@ from sqlalchemy.engine import Engine
 from temporalio import activity
 
 from domain.errors import RefusedError, to_application_error
-from domain.records import (
+from domain.messages import NOTIFY_CANDIDATE, Notification
+from domain.otp import (
     CHECK_SMS_CODE,
-    NOTIFY_CANDIDATE,
     SEND_SMS_CODE,
     CheckCodeRequest,
-    Notification,
     SendCodeRequest,
     SendCodeResult,
 )

@@ -13,16 +13,16 @@ from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
 from domain.enrollment import TicketAssigned
-from domain.records import (
+from domain.states import AppState
+from domain.tickets import (
     DELIVER_TICKETS,
     NUMBER_TICKET_PAGE,
     DeliverTicketsInput,
     NumberPageInput,
     NumberPageResult,
     TicketGrant,
+    ticket_number,
 )
-from domain.states import AppState
-from domain.tickets import ticket_number
 from infra.db import Application, Ticket, TicketCounter
 from infra.metrics import TICKETS_NUMBERED
 

@@ -12,6 +12,7 @@ from domain.catalogs import MAJORS_BY_CODE, Level
 from domain.chsi import (
     TOKEN_TTL,
     ChsiCallback,
+    ChsiCode,
     ChsiKind,
     QrState,
     QrToken,
@@ -28,7 +29,6 @@ from domain.enrollment import (
 )
 from domain.errors import RefusedError
 from domain.liveness import MAX_ATTEMPTS_PER_DAY
-from domain.records import ChsiCode
 from domain.states import AppState, Decision, step_index
 from domain.vision import PhotoReport, ReadIdCardResult, VerifyFaceResult
 

@@ -12,7 +12,7 @@ from domain.case_rules import uploaded_codes
 from domain.case_steps import level_of
 from domain.enrollment import ApplicationView, EnrollmentInput, EnrollmentState
 from domain.masking import mask_id_number, mask_name, mask_phone
-from domain.records import ApplicationSnapshot, AuditEntry, DocumentEntry
+from domain.read_model import ApplicationSnapshot, AuditEntry, DocumentEntry
 from domain.requirements import attachment_plan
 from domain.states import EDITABLE_AFTER_SUBMIT, PRE_SUBMIT, STATE_LABELS
 
@@ -98,7 +98,7 @@ def snapshot(
         workflow_id=params.application_id,
         period_id=params.period_id,
         version=case.version,
-        status=case.state.value,
+        status=case.state,
         identity_hash=params.identity_hash,
         phone_hash=params.phone_hash,
         id_masked=mask_id_number(params.identity.id_number),
@@ -108,7 +108,7 @@ def snapshot(
         name=name,
         region=form.region if form else None,
         major=form.major if form else None,
-        level=level.value if level else None,
+        level=level,
         submitted_at=case.submitted_at,
         needs_manual_review=case.needs_manual_review,
         claimed_by=case.review.examiner,

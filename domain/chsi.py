@@ -275,3 +275,23 @@ class NonceStore(Protocol):
 def check_first_use(nonce: str, first_seen: bool) -> None:
     if not first_seen:
         raise refuse(ChsiRefusal.CHSI_REPLAY, measured=nonce)
+
+
+# --- contracts of the CHSI code activity --------------------------------------------------
+ISSUE_CHSI_CODES = "issue_chsi_codes"
+
+
+class IssueChsiCodesInput(BaseModel):
+    application_id: str
+    id_number: str  # only its keyed digest leaves us (domain.chsi.subject_digest)
+
+
+class ChsiCode(BaseModel):
+    kind: str
+    token: str
+    content: str  # what the QR code encodes
+    expires_at: datetime
+
+
+class IssuedChsiCodes(BaseModel):
+    codes: list[ChsiCode]

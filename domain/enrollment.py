@@ -18,10 +18,9 @@ from domain.catalogs import (
     PROVINCES,
     REGIONS,
 )
-from domain.chsi import ChsiRecord, QrState
+from domain.chsi import ChsiCode, ChsiRecord, QrState
 from domain.errors import Refusal
 from domain.objects import StoredObject
-from domain.records import ChsiCode
 from domain.states import AppState, Decision
 from domain.vision import (
     FaceMatch,

@@ -12,8 +12,8 @@ import json
 import re
 from datetime import date
 from functools import cache
-from typing import Any
 from importlib import resources
+from typing import Any
 
 from domain.errors import Refusal, RefusalCode
 from domain.ethnicities import ethnicity_code

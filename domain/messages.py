@@ -4,6 +4,8 @@ reads about his case."""
 
 from __future__ import annotations
 
+from pydantic import BaseModel
+
 from domain.errors import RefusalCode
 
 
@@ -78,3 +80,15 @@ DECISION_SMS = {
 
 def ticket_sms(number: str) -> str:
     return f"【湖南自考】您的入籍申请已生成准考证号：{number}。"
+
+
+# --- contract of the notification activity -----------------------------------------------
+NOTIFY_CANDIDATE = "notify_candidate"
+
+
+class Notification(BaseModel):
+    workflow_id: str
+    event: str  # one message per (workflow, event): "decision:approved", "ticket"
+    phone: str
+    phone_hash: str
+    text: str

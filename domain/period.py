@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
@@ -16,8 +17,18 @@ class PeriodConfig(BaseModel):
     review_deadline: datetime
 
 
+class PeriodPhase(StrEnum):
+    """Where an enrollment period is, in this order."""
+
+    SCHEDULED = "SCHEDULED"
+    OPEN = "OPEN"
+    CLOSED = "CLOSED"
+    ISSUING = "ISSUING"  # the review deadline passed: ticket numbers are being issued
+    ISSUED = "ISSUED"
+
+
 class PeriodState(BaseModel):
-    state: str = "SCHEDULED"  # SCHEDULED | OPEN | CLOSED | ISSUING | ISSUED
+    state: PeriodPhase = PeriodPhase.SCHEDULED
     issued: int = 0
     runs: int = 0
     supplementary_requests: int = 0

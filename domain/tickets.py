@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from pydantic import BaseModel, Field
+
 from domain.catalogs import REGIONS
 
 TICKET_RE = re.compile(r"^\d{2}(0[1-9]|1[0-4])[12]\d{7}$")
@@ -22,3 +24,29 @@ def ticket_number(year: int, area: str, window: int, sequence: int) -> str:
 
 def is_ticket_number(value: str) -> bool:
     return bool(TICKET_RE.match(value))
+
+
+# --- contracts of the ticket-issuing activities -----------------------------------------
+NUMBER_TICKET_PAGE = "number_ticket_page"
+DELIVER_TICKETS = "deliver_tickets"
+
+
+class NumberPageInput(BaseModel):
+    period_id: str
+    year: int
+    window: int
+    page_size: int = 500
+
+
+class TicketGrant(BaseModel):
+    workflow_id: str
+    number: str
+
+
+class NumberPageResult(BaseModel):
+    grants: list[TicketGrant] = Field(default_factory=list)
+
+
+class DeliverTicketsInput(BaseModel):
+    grants: list[TicketGrant]
+    concurrency: int = 50

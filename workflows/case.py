@@ -18,11 +18,8 @@ with workflow.unsafe.imports_passed_through():
         EnrollmentInput,
         EnrollmentState,
     )
-    from domain.records import (
-        NOTIFY_CANDIDATE,
-        PROJECT_APPLICATION,
-        Notification,
-    )
+    from domain.messages import NOTIFY_CANDIDATE, Notification
+    from domain.read_model import PROJECT_APPLICATION
     from domain.states import AppState
     from workflows.support import (
         PROJECTION_RETRY,

@@ -19,7 +19,14 @@ with workflow.unsafe.imports_passed_through():
     from domain import case_steps as steps
     from domain.attachments import ChsiResult
     from domain.case_rules import Deadline
-    from domain.chsi import ChsiCallback, ChsiRefusal, redeem_token
+    from domain.chsi import (
+        ISSUE_CHSI_CODES,
+        ChsiCallback,
+        ChsiRefusal,
+        IssueChsiCodesInput,
+        IssuedChsiCodes,
+        redeem_token,
+    )
     from domain.enrollment import (
         ApplicationView,
         AttachmentUpload,
@@ -32,13 +39,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from domain.errors import Refusal, refuse
     from domain.messages import DECISION_SMS, CaseRefusal, ticket_sms
-    from domain.records import (
-        ISSUE_CHSI_CODES,
-        READ_PERIOD,
-        IssueChsiCodesInput,
-        IssuedChsiCodes,
-        PeriodSnapshot,
-    )
+    from domain.read_model import READ_PERIOD, PeriodSnapshot
     from domain.states import FINAL, AppState, Decision
     from workflows.identity_steps import IdentityStepHandlers
     from workflows.support import (

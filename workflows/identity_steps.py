@@ -21,7 +21,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.liveness import FaceRefusal, new_challenge
     from domain.masking import mask_phone
     from domain.messages import CaseRefusal, SmsRefusal
-    from domain.records import (
+    from domain.otp import (
         CHECK_SMS_CODE,
         SEND_SMS_CODE,
         CheckCodeRequest,

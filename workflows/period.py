@@ -19,17 +19,17 @@ with workflow.unsafe.imports_passed_through():
     from domain.period import (
         DeadlineChange,
         PeriodInput,
+        PeriodPhase,
         PeriodView,
         WindowChange,
     )
-    from domain.records import (
+    from domain.read_model import UPSERT_PERIOD, PeriodSnapshot
+    from domain.tickets import (
         DELIVER_TICKETS,
         NUMBER_TICKET_PAGE,
-        UPSERT_PERIOD,
         DeliverTicketsInput,
         NumberPageInput,
         NumberPageResult,
-        PeriodSnapshot,
     )
     from workflows.support import PROJECTION_RETRY, PROJECTION_TIMEOUT, answers_refusals
 
@@ -52,11 +52,11 @@ class EnrollmentPeriodWorkflow:
     @workflow.run
     async def run(self, inp: PeriodInput) -> PeriodView:
         await self._project()
-        await self._wait_until(lambda: self.config.opens_at, "OPEN")
-        await self._wait_until(lambda: self.config.closes_at, "CLOSED")
-        if self.period.state == "CLOSED":
-            await self._wait_until(lambda: self.config.review_deadline, "ISSUING")
-        if self.period.state == "ISSUING":
+        await self._wait_until(lambda: self.config.opens_at, PeriodPhase.OPEN)
+        await self._wait_until(lambda: self.config.closes_at, PeriodPhase.CLOSED)
+        if self.period.state == PeriodPhase.CLOSED:
+            await self._wait_until(lambda: self.config.review_deadline, PeriodPhase.ISSUING)
+        if self.period.state == PeriodPhase.ISSUING:
             await self._issue()
         # Stay reachable for supplementary runs of applications approved after the deadline.
         while True:
@@ -73,9 +73,9 @@ class EnrollmentPeriodWorkflow:
                 await workflow.wait_condition(workflow.all_handlers_finished)
                 workflow.continue_as_new(PeriodInput(config=self.config, state=self.period))
 
-    async def _wait_until(self, when: Callable[[], datetime], next_state: str) -> None:
+    async def _wait_until(self, when: Callable[[], datetime], next_state: PeriodPhase) -> None:
         """Sleep until `when()`, which an update may move; then enter `next_state`."""
-        order = ["SCHEDULED", "OPEN", "CLOSED", "ISSUING", "ISSUED"]
+        order = list(PeriodPhase)
         if order.index(self.period.state) >= order.index(next_state):
             return
         while workflow.now() < when():
@@ -91,7 +91,7 @@ class EnrollmentPeriodWorkflow:
         await self._project()
 
     async def _issue(self) -> None:
-        self.period.state = "ISSUING"
+        self.period.state = PeriodPhase.ISSUING
         self.period.runs += 1
         await self._project()
         while True:
@@ -119,7 +119,7 @@ class EnrollmentPeriodWorkflow:
                 await workflow.wait_condition(workflow.all_handlers_finished)
                 self.period.supplementary_requests += 1  # resume issuing in the next run
                 workflow.continue_as_new(PeriodInput(config=self.config, state=self.period))
-        self.period.state = "ISSUED"
+        self.period.state = PeriodPhase.ISSUED
         await self._project()
 
     async def _project(self) -> None:
@@ -154,7 +154,7 @@ class EnrollmentPeriodWorkflow:
     @set_review_deadline.validator
     @answers_refusals
     def _validate_deadline(self, change: DeadlineChange) -> None:
-        if self.period.state in ("ISSUING", "ISSUED"):
+        if self.period.state in (PeriodPhase.ISSUING, PeriodPhase.ISSUED):
             raise refuse(PeriodRefusal.DEADLINE_INVALID, "准考证号已开始生成，请使用补充生成")
         if change.review_deadline < self.config.closes_at:
             raise refuse(PeriodRefusal.DEADLINE_INVALID, "审核截止时间不能早于入籍截止时间")
@@ -174,7 +174,7 @@ class EnrollmentPeriodWorkflow:
             raise refuse(
                 PeriodRefusal.DEADLINE_INVALID, "须满足 开放时间 < 截止时间 ≤ 审核截止时间"
             )
-        if self.period.state not in ("SCHEDULED", "OPEN"):
+        if self.period.state not in (PeriodPhase.SCHEDULED, PeriodPhase.OPEN):
             raise refuse(PeriodRefusal.DEADLINE_INVALID, "入籍已截止，不能再调整开放时间")
 
     @workflow.update
@@ -185,7 +185,7 @@ class EnrollmentPeriodWorkflow:
     @start_supplementary_issuing.validator
     @answers_refusals
     def _validate_supplementary(self) -> None:
-        if self.period.state != "ISSUED":
+        if self.period.state != PeriodPhase.ISSUED:
             raise refuse(CaseRefusal.WRONG_STATE, "审核截止后方可补充生成准考证号")
 
     @workflow.query

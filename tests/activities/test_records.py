@@ -9,7 +9,7 @@ from temporalio.testing import ActivityEnvironment
 
 from activities.records import RecordActivities
 from domain.objects import StoredObject
-from domain.records import ApplicationSnapshot, AuditEntry, DocumentEntry
+from domain.read_model import ApplicationSnapshot, AuditEntry, DocumentEntry
 from infra.db import Application, AuditEvent, Document
 from infra.keyring import new_key_entry, parse_key_ring
 from infra.pii import FieldCipher, PiiSealer
@@ -62,7 +62,7 @@ def test_pii_ciphertext_is_stable_until_the_value_or_the_key_changes(any_engine)
 
     env.run(records.project_application, snap(1, "REGISTERED", []))
     assert (sealed_row(any_engine).id_number_enc, sealed_row(any_engine).name_enc) == ("", "")
-    env.run(records.project_application, snap(2, "ID_CONFIRMED", [], **person))
+    env.run(records.project_application, snap(2, "ID_PENDING", [], **person))
     first = sealed_row(any_engine)
     assert cipher.decrypt(first.id_number_enc, field="id_number") == person["id_number"]
     assert cipher.decrypt(first.name_enc, field="name") == person["name"]

@@ -10,8 +10,7 @@ from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
 from activities.sms import SmsActivities
-from domain.otp import code_in_message
-from domain.records import CheckCodeRequest, SendCodeRequest
+from domain.otp import CheckCodeRequest, SendCodeRequest, code_in_message
 from infra.db import SmsMessage
 from infra.otp import OtpService
 from infra.sms import OutboxProvider

@@ -9,7 +9,7 @@ from temporalio.testing import ActivityEnvironment
 
 from activities.records import RecordActivities
 from domain.objects import StoredObject
-from domain.records import ApplicationSnapshot, DocumentEntry
+from domain.read_model import ApplicationSnapshot, DocumentEntry
 from infra.db import Application, Document
 from tests.activities.test_records import snap as snapshot
 

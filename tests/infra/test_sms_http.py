@@ -14,7 +14,7 @@ from temporalio.testing import ActivityEnvironment
 
 from activities.sms import SmsActivities
 from domain.errors import RefusedError
-from domain.records import Notification
+from domain.messages import Notification
 from infra import sms_http
 from infra.config import Settings
 from infra.db import SmsCode, SmsMessage

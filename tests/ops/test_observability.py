@@ -20,7 +20,7 @@ from temporalio.testing import ActivityEnvironment
 from activities.tickets import TicketActivities
 from api.app import create_app
 from api.deps import Services
-from domain.records import NumberPageInput
+from domain.tickets import NumberPageInput
 from infra.config import ObservabilitySettings, Settings
 from infra.db import make_engine
 from infra.logmask import install_log_masking

@@ -9,7 +9,7 @@ import pytest
 from sqlmodel import Session, select
 
 from activities.records import RecordActivities
-from domain.records import ApplicationSnapshot, AuditEntry
+from domain.read_model import ApplicationSnapshot, AuditEntry
 from infra.db import AuditEvent
 from infra.keyring import new_key_entry, parse_key_ring
 from infra.pii import FieldCipher, PiiSealer

@@ -1,0 +1,65 @@
+"""Contracts of the read-model activities: the snapshot a workflow projects after each commit,
+and the period's row (task queue `ruji-enrollment`)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, Field
+
+from domain.catalogs import Level
+from domain.objects import StoredObject
+from domain.period import PeriodPhase
+from domain.states import AppState, Decision
+
+PROJECT_APPLICATION = "project_application"
+UPSERT_PERIOD = "upsert_period"
+READ_PERIOD = "read_period"
+
+
+class AuditEntry(BaseModel):
+    seq: int
+    at: datetime
+    actor: str  # "candidate", "examiner:<account id>", "system", "chsi"
+    action: str
+
+
+class DocumentEntry(BaseModel):
+    kind: str
+    file: StoredObject
+
+
+class ApplicationSnapshot(BaseModel):
+    workflow_id: str
+    period_id: str
+    version: int
+    status: AppState
+    identity_hash: str
+    phone_hash: str
+    id_masked: str
+    phone_masked: str
+    name_masked: str = ""
+    # plaintext for the projection to encrypt (the workflow holds no keys); the payload itself
+    # is encrypted by the codec on its way through Temporal
+    id_number: str = ""
+    name: str = ""
+    region: str | None = None
+    major: str | None = None
+    level: Level | None = None
+    submitted_at: datetime | None = None
+    needs_manual_review: bool = False
+    claimed_by: str | None = None
+    decision: Decision | None = None
+    ticket_number: str | None = None
+    audit: list[AuditEntry] = Field(default_factory=list)
+    documents: list[DocumentEntry] = Field(default_factory=list)
+
+
+class PeriodSnapshot(BaseModel):
+    period_id: str
+    year: int
+    window: int
+    opens_at: datetime
+    closes_at: datetime
+    review_deadline: datetime
+    state: PeriodPhase
