@@ -21,6 +21,7 @@ from activities.chsi import ChsiActivities
 from activities.records import RecordActivities
 from activities.sms import SmsActivities
 from activities.tickets import TicketActivities
+from infra import face_models
 from infra.chsi_gateway import build_chsi_gateway
 from infra.config import Settings, get_settings
 from infra.db import engine_for
@@ -88,6 +89,7 @@ def vision_activities(settings: Settings) -> list[Callable[..., Any]]:
     from activities.ocr import IdCardReader
     from activities.photo import PhotoActivities
 
+    face_models.export_deepface_home(settings)
     store = build_object_store(settings)
     reader, photos = IdCardReader(store), PhotoActivities(store)
     faces = FaceVerifier(store, settings.face)

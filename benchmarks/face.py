@@ -119,11 +119,12 @@ def main(argv: list[str]) -> int:
 
     from activities.face import FaceVerifier
     from domain.vision import LivenessAction, LivenessChallenge, VerifyFaceInput
-    from infra.config import FaceSettings
-    from infra.face_models import provision_weights
+    from infra.config import FaceSettings, get_settings
+    from infra.face_models import export_deepface_home, provision_weights
     from infra.storage import LocalObjectStore
     from synthetic.liveness import burst
 
+    export_deepface_home(get_settings())
     provision_weights()
     store = LocalObjectStore(Path(tempfile.mkdtemp(prefix="ruji-bench-face-")))
     verifier = FaceVerifier(store, FaceSettings())

@@ -12,8 +12,12 @@ from __future__ import annotations
 import os
 import shutil
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from infra.landmarks import model_dir
+
+if TYPE_CHECKING:
+    from infra.config import Settings
 
 # Names deepface 0.0.103 looks for under $DEEPFACE_HOME/.deepface/weights/ (read from its
 # source): the `Dlib` recognition model (models/facial_recognition/dlib/Dlib.py) and the `dlib`
@@ -34,19 +38,24 @@ class MissingWeightsError(RuntimeError):
     """A model's weight file is not in place; raised at start-up instead of downloading."""
 
 
-def deepface_home() -> Path:
+def export_deepface_home(settings: Settings) -> Path:
     """DEEPFACE_HOME, else RUJI_DEEPFACE_HOME, else the var dir; exported for deepface to read.
 
-    Must run before deepface is imported: its import creates ~/.deepface when the variable is
-    unset.
+    deepface reads the variable process-wide, so each entry point (vision worker, `ruji
+    provision`, `ruji dev`, the face benchmark) calls this once with its settings, before deepface
+    is imported: its import creates ~/.deepface when the variable is unset.
     """
+    home = os.environ.get("DEEPFACE_HOME") or str(
+        (settings.deepface_home or settings.var_dir).resolve()
+    )
+    os.environ["DEEPFACE_HOME"] = home
+    return Path(home)
+
+
+def deepface_home() -> Path:
     home = os.environ.get("DEEPFACE_HOME")
     if not home:
-        from infra.config import get_settings
-
-        settings = get_settings()
-        home = str((settings.deepface_home or settings.var_dir).resolve())
-        os.environ["DEEPFACE_HOME"] = home
+        raise RuntimeError("DEEPFACE_HOME is not set: call export_deepface_home(settings) first")
     return Path(home)
 
 

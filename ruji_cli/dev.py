@@ -78,12 +78,13 @@ def prepare(settings: Settings) -> list[DemoAccount]:
     """var/ dirs, offline weights, dev codec keys (before any child could race to create them),
     schema and seed data. Returns the demo accounts to print."""
     from infra.db import default_engine
-    from infra.face_models import provision_weights
+    from infra.face_models import export_deepface_home, provision_weights
     from infra.temporal import codec_for
     from ruji_cli import db
 
     settings.var_dir.mkdir(parents=True, exist_ok=True)
     settings.resolved_storage_dir.mkdir(parents=True, exist_ok=True)
+    export_deepface_home(settings)
     provision_weights()
     codec_for(settings)
     engine = default_engine()

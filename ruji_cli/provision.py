@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import sys
 
-from infra.face_models import provision_weights
+from infra.config import get_settings
+from infra.face_models import export_deepface_home, provision_weights
 
 
 def main(_argv: list[str]) -> int:
+    export_deepface_home(get_settings())
     placed = provision_weights()
     for path in placed:
         sys.stdout.write(f"placed {path}\n")

@@ -15,7 +15,8 @@ from activities.ocr import IdCardReader
 from activities.photo import PhotoActivities
 from domain.enrollment import ConfirmIdCardInput, IdCardUpload, LivenessAnswer, PhotoUpload
 from domain.states import AppState
-from infra.config import FaceSettings
+from infra.config import get_settings
+from infra.face_models import export_deepface_home
 from infra.storage import LocalObjectStore
 from synthetic.idcard import Defect, make_card_pair
 from synthetic.liveness import burst
@@ -36,8 +37,10 @@ def store(tmp_path_factory) -> LocalObjectStore:
 @pytest.fixture(scope="module")
 def vision(store) -> list:
     """Loaded once for the module, as the vision worker loads them once per process."""
+    settings = get_settings()
+    export_deepface_home(settings)
     reader, photos = IdCardReader(store), PhotoActivities(store)
-    faces = FaceVerifier(store, FaceSettings())
+    faces = FaceVerifier(store, settings.face)
     return [reader.read_id_card, photos.check_photo, photos.fix_photo, faces.verify_face]
 
 
