@@ -21,7 +21,6 @@ from sqlalchemy.sql.expression import Executable
 from sqlmodel import Session, SQLModel
 from temporalio import activity
 
-from domain.period import PeriodPhase
 from domain.read_model import (
     PROJECT_APPLICATION,
     READ_PERIOD,
@@ -29,7 +28,7 @@ from domain.read_model import (
     ApplicationSnapshot,
     PeriodSnapshot,
 )
-from infra.db import Application, AuditEvent, Document, Period, as_utc, utcnow
+from infra.db import Application, AuditEvent, Document, Period, utcnow
 from infra.pii import PiiSealer, pii_sealer_for
 
 _APPLICATION_FIELDS = (
@@ -215,12 +214,4 @@ class RecordActivities:
             row = session.get(Period, period_id)
             if row is None:
                 return None
-            return PeriodSnapshot(
-                period_id=row.id,
-                year=row.year,
-                window=row.window,
-                opens_at=as_utc(row.opens_at),
-                closes_at=as_utc(row.closes_at),
-                review_deadline=as_utc(row.review_deadline),
-                state=PeriodPhase(row.state),
-            )
+            return row.snapshot()

@@ -77,20 +77,9 @@ class RefusedError(Exception):
         self.refusal = refusal
 
 
-def refuse(
-    code: RefusalCode,
-    detail: str | None = None,
-    *,
-    message: str | None = None,
-    measured: Any = None,
-    expected: Any = None,
-    details: Any = None,
-) -> RefusedError:
-    return RefusedError(
-        Refusal.of(
-            code, detail, message=message, measured=measured, expected=expected, details=details
-        )
-    )
+def refuse(code: RefusalCode, detail: str | None = None, **fields: Any) -> RefusedError:
+    """`Refusal.of(...)` as an exception to raise; the same arguments."""
+    return RefusedError(Refusal.of(code, detail, **fields))
 
 
 def to_application_error(refusal: Refusal | RefusedError) -> ApplicationError:

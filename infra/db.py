@@ -14,6 +14,9 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlmodel import Field, Session, SQLModel, create_engine
 
+from domain.period import PeriodPhase
+from domain.read_model import PeriodSnapshot
+
 if TYPE_CHECKING:
     from infra.config import Settings
 
@@ -128,6 +131,17 @@ class Period(SQLModel, table=True):
     review_deadline: datetime
     state: str = Field(default="SCHEDULED", max_length=20)
     updated_at: datetime = Field(default_factory=utcnow)
+
+    def snapshot(self) -> PeriodSnapshot:
+        return PeriodSnapshot(
+            period_id=self.id,
+            year=self.year,
+            window=self.window,
+            opens_at=as_utc(self.opens_at),
+            closes_at=as_utc(self.closes_at),
+            review_deadline=as_utc(self.review_deadline),
+            state=PeriodPhase(self.state),
+        )
 
 
 class SmsCode(SQLModel, table=True):

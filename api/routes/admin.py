@@ -15,20 +15,11 @@ from api.applications import run_query, run_update
 from api.deps import AdminDep, OperatorDep, ServicesDep, SessionDep
 from domain.ids import period_workflow_id
 from domain.period import DeadlineChange, PeriodConfig, PeriodInput, PeriodView, WindowChange
+from domain.read_model import PeriodSnapshot
 from infra.db import Period
 from workflows.period import EnrollmentPeriodWorkflow
 
 router = APIRouter(prefix="/api/v1/admin", tags=["admin"])
-
-
-class PeriodRow(BaseModel):
-    period_id: str
-    year: int
-    window: int
-    opens_at: datetime
-    closes_at: datetime
-    review_deadline: datetime
-    state: str
 
 
 class NewPeriod(BaseModel):
@@ -40,19 +31,8 @@ class NewPeriod(BaseModel):
 
 
 @router.get("/periods")
-def periods(session: SessionDep, _: OperatorDep) -> list[PeriodRow]:
-    return [
-        PeriodRow(
-            period_id=p.id,
-            year=p.year,
-            window=p.window,
-            opens_at=p.opens_at,
-            closes_at=p.closes_at,
-            review_deadline=p.review_deadline,
-            state=p.state,
-        )
-        for p in session.exec(select(Period).order_by(col(Period.opens_at)))
-    ]
+def periods(session: SessionDep, _: OperatorDep) -> list[PeriodSnapshot]:
+    return [p.snapshot() for p in session.exec(select(Period).order_by(col(Period.opens_at)))]
 
 
 @router.post("/periods", status_code=201)
