@@ -23,7 +23,7 @@ from domain.catalogs import CODE_TABLES, MAJORS
 from domain.ethnicities import ETHNICITIES
 from infra import migrations
 from infra.config import Settings, get_settings
-from infra.db import Account, CodeItem, default_engine
+from infra.db import Account, CodeItem, engine_for
 from infra.passwords import hash_password, verify_password
 
 MAJOR_TABLE = "major"
@@ -137,7 +137,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("action", choices=["upgrade", "seed"])
     args = parser.parse_args(argv)
     settings = get_settings()
-    engine = default_engine()
+    engine = engine_for(settings)
     if args.action == "upgrade":
         upgrade(engine)
         where = engine.url.render_as_string(hide_password=True)

@@ -77,7 +77,7 @@ def temporal_child(args: argparse.Namespace, var_dir: Path) -> Child:
 def prepare(settings: Settings) -> list[DemoAccount]:
     """var/ dirs, offline weights, dev codec keys (before any child could race to create them),
     schema and seed data. Returns the demo accounts to print."""
-    from infra.db import default_engine
+    from infra.db import engine_for
     from infra.face_models import export_deepface_home, provision_weights
     from infra.temporal import codec_for
     from ruji_cli import db
@@ -87,7 +87,7 @@ def prepare(settings: Settings) -> list[DemoAccount]:
     export_deepface_home(settings)
     provision_weights()
     codec_for(settings)
-    engine = default_engine()
+    engine = engine_for(settings)
     db.upgrade(engine)
     return db.seed(engine, settings).accounts
 
@@ -115,7 +115,7 @@ def banner(
 
 def run(args: argparse.Namespace, stack: Stack) -> int:
     from infra.config import get_settings
-    from infra.db import default_engine
+    from infra.db import engine_for
     from ruji_cli import period
     from ruji_cli.db import credentials_path
 
@@ -137,7 +137,7 @@ def run(args: argparse.Namespace, stack: Stack) -> int:
     stack.start(Child("chsi-sim", [*RUJI, "chsi-sim", "--port", str(args.chsi_port)]))
     stack.start(Child("api", [*RUJI, "api", "--port", str(args.api_port)]))
     ensured = asyncio.run(period.ensure(settings, period.default_period(datetime.now(UTC))))
-    period.wait_until_projected(default_engine(), ensured.config.period_id, READY_TIMEOUT)
+    period.wait_until_projected(engine_for(settings), ensured.config.period_id, READY_TIMEOUT)
     stack.wait_for_port("chsi-sim", args.chsi_port, READY_TIMEOUT)
     stack.wait_for_port("api", args.api_port, READY_TIMEOUT)
     period_line = f"{period.describe(ensured)}, run {ensured.run_id}"
