@@ -12,7 +12,7 @@ test: setup
 lint: setup
 	uv run --frozen ruff check .
 	uv run --frozen ruff format --check .
-	uv run --frozen mypy domain workflows
+	uv run --frozen mypy  # strict, every package: [tool.mypy] in pyproject.toml
 
 bench: setup
 	uv run --frozen ruji bench all
