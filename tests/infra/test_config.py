@@ -1,0 +1,47 @@
+"""One Settings for every process: the face and observability sections still read the variable
+names operators already set (compose, Dockerfile, docs), and placeholders are refused in prod."""
+
+from __future__ import annotations
+
+import pytest
+
+from infra.config import Settings
+
+
+def test_sections_read_the_names_operators_already_set(monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)  # no .env file of the developer's
+    monkeypatch.setenv("RUJI_FACE_MATCH_THRESHOLD", "0.07")
+    monkeypatch.setenv("RUJI_FACE_ANTI_SPOOFING", "off")
+    monkeypatch.setenv("RUJI_LOG_FORMAT", "json")
+    monkeypatch.setenv("RUJI_TEMPORAL_METRICS_BIND", "0.0.0.0:9000")
+    monkeypatch.setenv("RUJI_METRICS_PORT", "9001")
+    monkeypatch.setenv("RUJI_ENROLLMENT_TASK_QUEUE", "q-enrollment")
+
+    settings = Settings()
+
+    assert settings.face.match_threshold == 0.07
+    assert settings.face.anti_spoofing == "off"
+    assert settings.face.model == "Dlib"  # unset: the default
+    assert settings.observability.json_logs
+    assert settings.observability.temporal_metrics_bind == "0.0.0.0:9000"
+    assert settings.observability.metrics_port == 9001
+    assert settings.enrollment_task_queue == "q-enrollment"
+
+
+def test_sections_read_a_dotenv_file_like_the_rest(monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".env").write_text("RUJI_FACE_MODEL=Facenet512\nRUJI_LOG_FORMAT=json\n")
+
+    settings = Settings()
+
+    assert settings.face.model == "Facenet512"
+    assert settings.observability.log_format == "json"
+
+
+def test_placeholder_secrets_are_refused_outside_dev(monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("RUJI_ENV", "prod")
+    for name in ("RUJI_SECRET_KEY", "RUJI_IDENTITY_HMAC_KEY", "RUJI_CHSI_CALLBACK_SECRET"):
+        monkeypatch.delenv(name, raising=False)
+    with pytest.raises(ValueError, match="RUJI_SECRET_KEY must be set outside dev"):
+        Settings()
