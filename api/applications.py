@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from fastapi import UploadFile
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 from temporalio.client import (
     Client,
     WorkflowHandle,
@@ -43,7 +43,7 @@ def open_period(session: Session, now: datetime | None = None) -> Period:
     """The open window; if an extra one was opened beside the regular one, the newest."""
     now = now or datetime.now(UTC)
     periods = session.exec(
-        select(Period).where(Period.state == "OPEN").order_by(Period.opens_at.desc())  # type: ignore[attr-defined]
+        select(Period).where(Period.state == "OPEN").order_by(col(Period.opens_at).desc())
     )
     for period in periods:
         if as_utc(period.opens_at) <= now < as_utc(period.closes_at):

@@ -8,9 +8,11 @@ import argparse
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -20,6 +22,7 @@ from activities.ocr import IdCardReader
 from benchmarks.report import record
 from domain.idcard_parse import OcrLine, parse_back, parse_front
 from domain.vision import IdCardFields
+from infra.storage import LocalObjectStore
 from synthetic.idcard import make_card_pair
 
 TARGETS = {
@@ -117,7 +120,8 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--no-baseline", action="store_true")
     parser.add_argument("--compare-v4", action="store_true", help="add rapidocr-onnxruntime 1.4")
     args = parser.parse_args(argv)
-    reader = IdCardReader(store=None)  # type: ignore[arg-type]  # the bench reads bytes directly
+    # the bench hands the engine decoded pixels: the reader's store stays empty
+    reader = IdCardReader(LocalObjectStore(Path(tempfile.mkdtemp(prefix="ruji-bench-ocr-"))))
     engines: dict[str, Callable[[np.ndarray], list[OcrLine]]] = {"rapidocr": reader.ocr_lines}
     if not args.no_baseline:
         engines["baseline"] = tesseract_lines

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import delete
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from domain.chsi import CLOCK_SKEW
 from infra.db import ChsiNonce
@@ -26,7 +26,7 @@ class DbNonceStore:
         older than the clock window can no longer pass the signature check, so they are dropped."""
         with Session(self.engine) as session:
             stale_before = expires_at - 2 * CLOCK_SKEW
-            session.exec(delete(ChsiNonce).where(ChsiNonce.expires_at < stale_before))  # type: ignore[arg-type]
+            session.exec(delete(ChsiNonce).where(col(ChsiNonce.expires_at) < stale_before))
             session.add(ChsiNonce(nonce=nonce, expires_at=expires_at))
             try:
                 session.commit()

@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from domain import otp
 from domain.errors import RefusedError, refuse
@@ -55,7 +55,7 @@ class OtpService:
             last = session.exec(
                 select(SmsCode)
                 .where(SmsCode.phone_hash == phone_hash)
-                .order_by(SmsCode.created_at.desc())  # type: ignore[attr-defined]
+                .order_by(col(SmsCode.created_at).desc())
             ).first()
             if last and now - _as_utc(last.created_at) < otp.RESEND_COOLDOWN:
                 wait = otp.RESEND_COOLDOWN - (now - _as_utc(last.created_at))
@@ -116,7 +116,7 @@ class OtpService:
             row = session.exec(
                 select(SmsCode)
                 .where(SmsCode.phone_hash == phone_hash)
-                .order_by(SmsCode.created_at.desc())  # type: ignore[attr-defined]
+                .order_by(col(SmsCode.created_at).desc())
                 .with_for_update()
             ).first()
             if row is not None and row.used and request_key and row.used_by == request_key:

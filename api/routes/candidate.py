@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Path, Request, UploadFile
 from pydantic import BaseModel, Field
-from sqlmodel import select
+from sqlmodel import col, select
 from temporalio.client import WorkflowHandle
 
 from api.applications import (
@@ -172,7 +172,7 @@ def _latest_application(
     return session.exec(
         select(Application)
         .where(Application.phone_hash == phone_hash, Application.status != AppState.EXPIRED.value)
-        .order_by(Application.updated_at.desc())  # type: ignore[attr-defined]
+        .order_by(col(Application.updated_at).desc())
     ).first()
 
 
