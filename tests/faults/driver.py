@@ -56,8 +56,8 @@ TRANSIENT = (RPCError, WorkflowUpdateRPCTimeoutOrCancelledError, TimeoutError)
 #: not done; the driver recovers the way a person would (ask for a new code, start again)
 RECOVERABLE = {"SMS_COOLDOWN", "SMS_NO_CODE", "SMS_CODE_EXPIRED", "FACE_NO_CHALLENGE"}
 #: the states an application passes from registration to approval, one step apart. Every step
-#: needs the server and the enrollment worker; the three out of ID_PENDING, PHOTO_PENDING and
-#: FACE_PENDING (OCR, photo check, liveness) need the vision worker too
+#: needs the server and the enrollment worker; the vision worker reads the ID card within
+#: ID_PENDING, and its photo and liveness checks lead into FACE_PENDING and NOTICE_PENDING
 PATH = (*PRE_SUBMIT, AppState.SUBMITTED, AppState.UNDER_REVIEW, AppState.APPROVED)
 
 

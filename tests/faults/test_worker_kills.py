@@ -13,13 +13,14 @@ from tests.faults.lifecycle import Fault, Outage, fault_seed, outages, report, r
 from tests.faults.stack import FaultStack
 
 N = 20
-#: (worker, the state k applications have reached when it is killed), in path order. Vision is
-#: killed while others still need their checks; the first vision kill comes early: a check
-#: caught in flight waits out VISION_TIMEOUT (2 min, no heartbeat), and early it overlaps the
-#: rest of the run instead of adding to it
+#: (worker, the state k applications have reached when it is killed), in path order. The first
+#: kill catches the others verifying their phones (SMS local activities). Vision is killed at a
+#: state entered by a vision check (photo check, liveness), so the others cannot pass it while
+#: the worker is down; the first vision kill comes early: a check caught in flight waits out
+#: VISION_TIMEOUT (2 min, no heartbeat), and early it overlaps the rest of the run
 KILLS = [
-    ("vision", AppState.PHOTO_PENDING),
-    ("enrollment", AppState.PHOTO_PENDING),
+    ("enrollment", AppState.ID_PENDING),
+    ("vision", AppState.FACE_PENDING),
     ("enrollment", AppState.FACE_PENDING),
     ("vision", AppState.NOTICE_PENDING),
     ("enrollment", AppState.SUBMITTED),
@@ -32,16 +33,13 @@ DOWN_S = (0.2, 2.0)
 async def kill_workers(
     stack: FaultStack, rng: random.Random, progress: Progress, n: int
 ) -> list[Fault]:
-    """SIGKILL each worker of KILLS (the first two in either order); a worker is killed again
-    only after it came back and polled."""
-    order = KILLS[:]
-    if rng.random() < 0.5:
-        order[0], order[1] = order[1], order[0]
+    """SIGKILL each worker of KILLS; a worker is killed again only after it came back and
+    polled."""
 
     async def kill(name: str) -> None:
         stack.kill(name)
 
-    plan = [Outage(name, "kill -9", lambda n=name: kill(n), state) for name, state in order]
+    plan = [Outage(name, "kill -9", lambda n=name: kill(n), state) for name, state in KILLS]
     return await outages(stack, rng, progress, n, plan, DOWN_S)
 
 
