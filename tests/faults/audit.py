@@ -15,7 +15,7 @@ from temporalio.client import Client, WorkflowHandle
 from domain.ids import keyed_hash
 from domain.period import DeadlineChange, PeriodConfig, PeriodInput, WindowChange
 from domain.states import AppState
-from infra.db import Application, AuditEvent, Document, SmsCode, SmsMessage, Ticket
+from infra.db import Application, AuditEvent, Document, SmsCode, SmsMessage, Ticket, as_utc
 from tests.faults.driver import Candidate, Driver, retrying
 from tests.workflows.harness import SECRET
 from workflows.enrollment import EnrollmentWorkflow
@@ -74,6 +74,18 @@ async def wait_for_tickets(engine: Engine, period_id: str, n: int, seconds: floa
         if done >= n or loop.time() > deadline:
             return done
         await asyncio.sleep(0.5)
+
+
+def last_action_at(engine: Engine, workflow_ids: set[str], action: str) -> datetime:
+    """When the last of these applications' `action` was recorded (workflow time)."""
+    with Session(engine) as s:
+        last = s.exec(
+            select(func.max(AuditEvent.at)).where(
+                AuditEvent.action == action, col(AuditEvent.workflow_id).in_(workflow_ids)
+            )
+        ).one()
+    assert last is not None, f"no {action} recorded"
+    return as_utc(last)
 
 
 def audit_tickets(engine: Engine, period_id: str, workflow_ids: set[str]) -> dict[str, str]:

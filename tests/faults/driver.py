@@ -82,14 +82,23 @@ class Journal:
         return [r for r in self.refusals if r.before == r.after and r.code not in RECOVERABLE]
 
 
+@dataclass
+class Trigger:
+    state: AppState
+    k: int
+    strike: Callable[[], None]
+    struck: asyncio.Future[int | None]
+
+
 class Progress:
-    """How far each application got along PATH, as the driver sees it. Fault routines wait on
-    it ("k applications have reached state X"), so a fault lands at a point of the run: a fast
-    machine cannot outrun it, a slow one cannot bunch it at the start."""
+    """How far each application got along PATH, as the driver sees it (a step's answer or a
+    query). A fault is set to strike as the k-th application is seen at a state: `strike` runs
+    inside that observation, synchronously, so no other application moves in between and a
+    fast machine cannot outrun the point, nor a slow one bunch the faults at the start."""
 
     def __init__(self) -> None:
         self._furthest: dict[int, int] = {}
-        self._waiting: list[tuple[AppState, int, asyncio.Future[None]]] = []
+        self._trigger: Trigger | None = None
         self.closed = False
 
     def count(self, state: AppState) -> int:
@@ -100,26 +109,37 @@ class Progress:
     def saw(self, n: int, state: AppState) -> None:
         if state in PATH:
             self._furthest[n] = max(self._furthest.get(n, 0), PATH.index(state))
-            self._wake()
+            self._fire()
+
+    def strike_at(
+        self, state: AppState, k: int, strike: Callable[[], None]
+    ) -> asyncio.Future[int | None]:
+        """Run `strike` once `k` applications have reached `state` (at once if they have).
+        The future answers how many had, or None if the run ended first."""
+        assert self._trigger is None, "one fault at a time"
+        struck: asyncio.Future[int | None] = asyncio.get_running_loop().create_future()
+        self._trigger = Trigger(state, k, strike, struck)
+        self._fire()
+        return struck
 
     def close(self) -> None:
-        """The run is over, whether or not every point was reached: waiters answer False."""
+        """The run is over: a fault still waiting for its point will not strike."""
         self.closed = True
-        self._wake()
+        if self._trigger is not None:
+            self._trigger.struck.set_result(None)
+            self._trigger = None
 
-    async def reach(self, state: AppState, k: int) -> bool:
-        """True once `k` applications have reached `state`; False if the run ended first."""
-        if self.count(state) < k and not self.closed:
-            future = asyncio.get_running_loop().create_future()
-            self._waiting.append((state, k, future))
-            await future
-        return self.count(state) >= k
-
-    def _wake(self) -> None:
-        for state, k, future in self._waiting:
-            if (self.closed or self.count(state) >= k) and not future.done():
-                future.set_result(None)
-        self._waiting = [w for w in self._waiting if not w[2].done()]
+    def _fire(self) -> None:
+        t = self._trigger
+        if t is None or self.count(t.state) < t.k:
+            return
+        self._trigger = None
+        try:
+            t.strike()
+        except Exception as exc:  # the routine awaiting the fault reports it
+            t.struck.set_exception(exc)
+        else:
+            t.struck.set_result(self.count(t.state))
 
 
 @dataclass
@@ -229,12 +249,14 @@ class Driver:
         handle = c.handle
         before = (await self.view(c)).state
         try:
-            await retrying(
+            answer = await retrying(
                 self.journal,
                 f"c{c.n} {step}",
                 lambda: handle.execute_update(update, *args),
                 self.budget,
             )
+            if isinstance(answer, ApplicationView):
+                self.progress.saw(c.n, answer.state)
             return True
         except WorkflowUpdateFailedError as exc:
             cause = exc.cause

@@ -187,23 +187,35 @@ class FaultStack:
 
     def kill(self, name: str, sig: int = signal.SIGKILL) -> None:
         """Signal the child's own process group (it leads it), then reap it."""
+        self.send_signal(name, sig).wait()
+
+    def send_signal(self, name: str, sig: int) -> subprocess.Popen[bytes]:
+        """Only send `sig` to the child's process group: synchronous, so a fault can strike
+        between two steps of the event loop."""
         p = self.procs[name]
         assert p.proc is not None and p.alive, f"{name} not running"
         os.killpg(p.proc.pid, sig)
-        p.proc.wait()
+        return p.proc
 
     async def stop(self, name: str, sig: int = signal.SIGTERM) -> None:
         """`sig`, then SIGKILL after a grace period; waits for the exit without blocking."""
         p = self.procs[name]
         if p.proc is None or not p.alive:
             return
-        os.killpg(p.proc.pid, sig)
+        self.send_signal(name, sig)
+        await self.reap(name)
+
+    async def reap(self, name: str) -> None:
+        """Wait for a signalled child to exit (SIGKILL after a grace period), and its port to
+        be free again before anyone restarts on it."""
+        p = self.procs[name]
+        assert p.proc is not None
         try:
             await asyncio.wait_for(asyncio.to_thread(p.proc.wait), STOP_GRACE)
         except TimeoutError:
             os.killpg(p.proc.pid, signal.SIGKILL)
             await asyncio.to_thread(p.proc.wait)
-        if p.port is not None:  # the port is free again before anyone restarts on it
+        if p.port is not None:
             loop = asyncio.get_running_loop()
             deadline = loop.time() + STOP_GRACE
             while port_in_use(p.port) and loop.time() < deadline:

@@ -22,10 +22,7 @@ async def restart_server(
 ) -> list[Fault]:
     """Each restart at a state of the way drawn at random, the states in path order."""
     states = sorted(rng.sample(range(1, len(PATH)), len(RESTARTS)))
-    plan = [
-        Outage("temporal", sig.name, lambda sig=sig: stack.stop("temporal", sig), PATH[i])
-        for sig, i in zip(RESTARTS, states, strict=True)
-    ]
+    plan = [Outage("temporal", sig, PATH[i]) for sig, i in zip(RESTARTS, states, strict=True)]
     return await outages(stack, rng, progress, n, plan, DOWN_S)
 
 

@@ -5,6 +5,7 @@ faults: every application ticketed once, no SMS twice, no document recorded twic
 from __future__ import annotations
 
 import random
+import signal
 from collections import Counter
 
 from domain.states import AppState
@@ -35,11 +36,7 @@ async def kill_workers(
 ) -> list[Fault]:
     """SIGKILL each worker of KILLS; a worker is killed again only after it came back and
     polled."""
-
-    async def kill(name: str) -> None:
-        stack.kill(name)
-
-    plan = [Outage(name, "kill -9", lambda n=name: kill(n), state) for name, state in KILLS]
+    plan = [Outage(name, signal.SIGKILL, state) for name, state in KILLS]
     return await outages(stack, rng, progress, n, plan, DOWN_S)
 
 
