@@ -416,15 +416,6 @@ def check_attachments_complete(
         )
 
 
-def check_social_insurance_months(months: int) -> None:
-    if months < MIN_SOCIAL_INSURANCE_MONTHS:
-        raise refuse(
-            AttachmentRefusal.SOCIAL_INSURANCE_TOO_SHORT,
-            measured=months,
-            expected=MIN_SOCIAL_INSURANCE_MONTHS,
-        )
-
-
 def check_old_identity(
     old_name: str, old_id_number: str, *, current_name: str, current_id_number: str
 ) -> None:

@@ -9,15 +9,20 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from domain.attachments import ChsiResult, check_attachments_complete
+from domain.attachments import ChsiResult, check_old_identity
+from domain.case_completeness import missing_for_submit
+from domain.case_steps import apply_form
+from domain.catalogs import PROVINCES
 from domain.enrollment import (
     EnrollmentForm,
     EnrollmentInput,
     EnrollmentState,
+    ExaminerAction,
     ReviewItem,
     form_problems,
 )
-from domain.errors import refuse
+from domain.errors import Refusal, refuse
+from domain.identity import province_of_address
 from domain.messages import CaseRefusal
 from domain.requirements import attachment_plan
 from domain.states import EDITABLE_AFTER_SUBMIT, FINAL, PRE_SUBMIT, AppState, step_index
@@ -56,9 +61,11 @@ def require_not_ended(case: EnrollmentState) -> None:
         raise refuse(CaseRefusal.WRONG_STATE)
 
 
-def check_form(form: EnrollmentForm) -> None:
-    """Every problem of the form at once, then the combinations the rules never accept."""
-    problems = form_problems(form)
+def check_form(case: EnrollmentState, form: EnrollmentForm, id_number: str) -> None:
+    """Every problem of the form at once (also against the confirmed ID card: the household
+    province is the card's, an old identity differs from today's), then the combinations the
+    rules never accept."""
+    problems = form_problems(form) + card_problems(case, form)
     if problems:
         raise refuse(
             CaseRefusal.FORM_INVALID,
@@ -66,14 +73,49 @@ def check_form(form: EnrollmentForm) -> None:
             details=[p.model_dump() for p in problems],
         )
     attachment_plan(form, ChsiResult.PENDING)
+    if form.identity_changed:
+        card = case.id_card.confirmed or case.id_card.ocr
+        check_old_identity(
+            form.old_name,
+            form.old_id_number,
+            current_name=card.name if card else "",
+            current_id_number=id_number,
+        )
 
 
-def check_modify(case: EnrollmentState, form: EnrollmentForm) -> None:
+def card_problems(case: EnrollmentState, form: EnrollmentForm) -> list[Refusal]:
+    """The household province is where the card says the candidate is registered: a non-Hunan
+    card cannot claim a Hunan household to skip the proofs, nor the other way round."""
+    card = case.id_card.confirmed or case.id_card.ocr
+    on_card = province_of_address(card.address) if card else None
+    declared = form.household_province.strip()[:2]
+    if on_card is None or on_card == declared or declared not in PROVINCES:
+        return []
+    return [
+        Refusal(
+            code="FORM_HOUSEHOLD_PROVINCE",
+            message=f"户籍所在省份应与身份证住址一致（身份证住址为{PROVINCES[on_card]}）",
+            measured=declared,
+            expected=on_card,
+        )
+    ]
+
+
+def check_modify(
+    case: EnrollmentState, form: EnrollmentForm, id_number: str, now: datetime, closes_at: datetime
+) -> None:
     if case.state in REVIEW_LOCKED:
         raise refuse(CaseRefusal.UNDER_REVIEW_LOCKED)
     if case.state not in FORM_EDITABLE:
         raise refuse(CaseRefusal.NOT_EDITABLE)
-    check_form(form)
+    check_form(case, form, id_number)
+    if now >= closes_at and case.state != AppState.DRAFT:
+        changed = case.model_copy(deep=True)
+        apply_form(changed, form)
+        if missing_for_submit(changed):
+            raise refuse(
+                CaseRefusal.WINDOW_CLOSED, "入籍已截止，修改后的选择需要补充材料，不能再这样修改"
+            )
 
 
 def check_attachment_wanted(
@@ -89,15 +131,22 @@ def check_attachment_wanted(
 def check_submit(case: EnrollmentState, now: datetime, closes_at: datetime) -> None:
     if case.state != AppState.RETURNED:
         require_step(case, AppState.DRAFT, now, closes_at)
-    if case.form is None:
-        raise refuse(CaseRefusal.FORM_INCOMPLETE)
-    if case.chsi.status == ChsiResult.PENDING:
+    refused = missing_for_submit(case)
+    if refused:
+        raise refused
+
+
+def check_approvable(case: EnrollmentState, act: ExaminerAction) -> None:
+    """Approving an incomplete case needs the examiner's reason (e.g. the proof was seen on
+    site); it is kept on the case and in the audit log."""
+    check_claimed_by(case, act.examiner)
+    missing = missing_for_submit(case)
+    if missing and not act.override_reason.strip():
         raise refuse(
-            CaseRefusal.ATTACHMENTS_MISSING,
-            message="请完成学信网校验或选择「学信网校验失败」后上传材料",
+            CaseRefusal.CHECKLIST_INCOMPLETE,
+            missing.refusal.message,
+            measured=missing.refusal.measured,
         )
-    plan = attachment_plan(case.form, case.chsi.status)
-    check_attachments_complete(plan.required, uploaded_codes(case))
 
 
 def check_withdraw(case: EnrollmentState) -> None:
@@ -110,6 +159,9 @@ def check_claim(case: EnrollmentState, examiner: str) -> None:
         raise refuse(CaseRefusal.ALREADY_CLAIMED)
     if case.state not in (AppState.SUBMITTED, AppState.UNDER_REVIEW):
         raise refuse(CaseRefusal.WRONG_STATE)
+    missing = missing_for_submit(case) if case.state == AppState.SUBMITTED else None
+    if missing:
+        raise refuse(CaseRefusal.CHECKLIST_INCOMPLETE, missing.refusal.message)
 
 
 def check_claimed_by(case: EnrollmentState, examiner: str) -> None:
@@ -128,10 +180,6 @@ def check_chsi_pending(case: EnrollmentState, now: datetime, closes_at: datetime
     require_step(case, AppState.DRAFT, now, closes_at)
     if case.chsi.status != ChsiResult.PENDING:
         raise refuse(CaseRefusal.CHSI_NOT_NEEDED)
-
-
-def uploaded_codes(case: EnrollmentState) -> set[str]:
-    return {code for code, files in case.attachments.items() if files}
 
 
 # --- deadlines -----------------------------------------------------------------------------------

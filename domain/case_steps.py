@@ -8,6 +8,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from domain.attachments import ChsiResult
+from domain.case_completeness import missing_for_submit
 from domain.catalogs import MAJORS_BY_CODE, Level
 from domain.chsi import (
     TOKEN_TTL,
@@ -149,9 +150,14 @@ def record_chsi_codes(
     chsi.qr, chsi.codes, chsi.requested_at = qr, codes, now
 
 
-def record_chsi_callback(case: EnrollmentState, callback: ChsiCallback) -> tuple[str, str]:
-    """CHSI's verdict on one scanned code -> (audit action, answer to CHSI). No record at CHSI
-    opens the manual path; a callback after the candidate gave up on CHSI changes no step."""
+def record_chsi_callback(
+    case: EnrollmentState, callback: ChsiCallback, *, per_code: bool = True
+) -> tuple[str, str]:
+    """CHSI's verdict on one scanned code -> (audit action, answer to CHSI). Each code keeps its
+    own result: a verified record of either kind verifies the step, in any order; the manual
+    path opens by itself only when both codes came back without a record (`per_code=False` is
+    the first version's rule, kept for runs recorded under it: the first refusal closed the
+    step). A callback after the candidate gave up on CHSI changes no step."""
     chsi = case.chsi
     assert chsi.qr is not None  # guaranteed by the validator
     redemption = redeem_token(
@@ -163,7 +169,7 @@ def record_chsi_callback(case: EnrollmentState, callback: ChsiCallback) -> tuple
     try:
         record = check_subject(callback)
     except RefusedError as exc:
-        if not redemption.late:
+        if not redemption.late and (not per_code or _every_code_refused(case)):
             close_chsi(case, ChsiResult.FAILED)
         return f"chsi_{outcome}:{kind}", exc.refusal.code
     chsi.records[kind] = record
@@ -174,11 +180,26 @@ def record_chsi_callback(case: EnrollmentState, callback: ChsiCallback) -> tuple
     return f"chsi_verified:{kind}", "VERIFIED"
 
 
+def _every_code_refused(case: EnrollmentState) -> bool:
+    latest = dict(outcome.split(":", 1) for outcome in case.chsi.outcomes)
+    return all(latest.get(kind.value, "verified") != "verified" for kind in ChsiKind)
+
+
 def close_chsi(case: EnrollmentState, status: ChsiResult) -> None:
     chsi = case.chsi
     chsi.status = status
     if chsi.qr:
         chsi.qr = chsi.qr.close()
+
+
+def reopen_if_incomplete(case: EnrollmentState) -> bool:
+    """A change after submit that needs more (proofs of a restricted major, the CHSI step of a
+    专升本 major) puts the case back to the candidate's steps: it cannot be claimed until it is
+    submitted again, and every step it now needs is open."""
+    if case.state in (AppState.SUBMITTED, AppState.RETURNED) and missing_for_submit(case):
+        case.state = AppState.DRAFT
+        return True
+    return False
 
 
 def submit(case: EnrollmentState, now: datetime) -> None:
@@ -198,10 +219,15 @@ DECISION_STATES = {
 }
 
 
-def decide(case: EnrollmentState, act: ExaminerAction, decision: Decision, now: datetime) -> None:
+def decide(case: EnrollmentState, act: ExaminerAction, decision: Decision, now: datetime) -> str:
+    """The audit action: the decision, marked when an approval overrode a missing item."""
     case.state = DECISION_STATES[decision]
     case.review.decision, case.review.items = decision, act.items
     case.review.decided_at = now
+    if decision == Decision.APPROVED and act.override_reason.strip():
+        case.review.override_reason = act.override_reason.strip()
+        return f"{decision.value}:override"
+    return decision.value
 
 
 def assign_ticket(case: EnrollmentState, number: str) -> bool:

@@ -8,7 +8,7 @@ from typing import Any
 
 from domain import search
 from domain.attachments import ChecklistItem, ChsiResult, checklist
-from domain.case_rules import uploaded_codes
+from domain.case_completeness import uploaded_codes
 from domain.case_steps import level_of
 from domain.enrollment import ApplicationView, EnrollmentInput, EnrollmentState
 from domain.masking import mask_id_number, mask_name, mask_phone

@@ -8,7 +8,13 @@ from datetime import datetime, timedelta
 
 from pydantic import BaseModel, Field
 
-from domain.attachments import ChecklistItem, ChsiResult, NonHunanCategory
+from domain.attachments import (
+    MIN_SOCIAL_INSURANCE_MONTHS,
+    AttachmentRefusal,
+    ChecklistItem,
+    ChsiResult,
+    NonHunanCategory,
+)
 from domain.catalogs import (
     HOUSEHOLD_TYPES,
     HUNAN,
@@ -73,6 +79,8 @@ class EnrollmentForm(BaseModel):
     region: str
     major: str
     non_hunan_category: NonHunanCategory | None = None  # for households outside Hunan
+    #: months of social insurance paid in Hunan, asked of non-Hunan candidates who work here
+    social_insurance_months: int | None = Field(default=None, ge=0, le=1200)
     identity_changed: bool = False
     old_name: str = ""
     old_id_number: str = ""
@@ -106,6 +114,12 @@ def form_problems(form: EnrollmentForm) -> list[Refusal]:
     if form.household_province != HUNAN and form.household_province in PROVINCES:
         if form.non_hunan_category is None:
             bad("non_hunan_category", "非湖南户籍考生须在湘工作、就读或居住，请选择对应情形")
+        elif form.non_hunan_category is NonHunanCategory.WORKS:
+            months = form.social_insurance_months
+            if months is None:
+                bad("social_insurance_months", "请填写在我省缴纳社保的月数")
+            elif months < MIN_SOCIAL_INSURANCE_MONTHS:
+                bad("social_insurance_months", AttachmentRefusal.SOCIAL_INSURANCE_TOO_SHORT.message)
     if form.identity_changed and not (form.old_name or form.old_id_number):
         bad("old_identity", "请填写原姓名或原证件号码")
     return problems
@@ -157,6 +171,8 @@ class ReviewItem(BaseModel):
 class Review(BaseModel):
     examiner: str | None = None
     decision: Decision | None = None
+    #: why an examiner approved although the checklist was not complete (audited)
+    override_reason: str = ""
     items: list[ReviewItem] = Field(default_factory=list)
     decided_at: datetime | None = None
 
@@ -221,6 +237,8 @@ class AttachmentUpload(BaseModel):
 class ExaminerAction(BaseModel):
     examiner: str  # examiner account id (never a name)
     items: list[ReviewItem] = Field(default_factory=list)
+    #: approve although required items are missing: the examiner says why (e.g. checked on site)
+    override_reason: str = Field(default="", max_length=500)
 
 
 class TicketAssigned(BaseModel):

@@ -15,6 +15,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
+from domain.catalogs import PROVINCES
 from domain.errors import Refusal, RefusalCode
 from domain.ethnicities import ethnicity_code
 from domain.vision import IdCardFields, IdType
@@ -192,3 +193,13 @@ def check_validity(fields: IdCardFields, check_date: date) -> list[Refusal]:
 def mask(number: str) -> str:
     """Refusals end up in logs and histories: never the whole number."""
     return number[:3] + "*" * max(len(number) - 7, 0) + number[-4:] if len(number) > 7 else "***"
+
+
+def province_of_address(address: str) -> str | None:
+    """The GB/T 2260 province code an ID card's address starts with (「湖南省长沙市…」 -> "43"),
+    or None when the address names no province. Two characters tell every province apart."""
+    text = address.strip()
+    for code, name in PROVINCES.items():
+        if text.startswith(name[:2]):
+            return code
+    return None

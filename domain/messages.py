@@ -36,6 +36,10 @@ class CaseRefusal(RefusalCode):
     NOT_CLAIMED_BY_YOU = "NOT_CLAIMED_BY_YOU", "该申请未由您领取"
     ALREADY_CLAIMED = "ALREADY_CLAIMED", "该申请已被其他审核员领取"
     REASONS_REQUIRED = "REASONS_REQUIRED", "请填写原因"
+    CHECKLIST_INCOMPLETE = (
+        "CHECKLIST_INCOMPLETE",
+        "材料不完整，不能审核通过；如已核实，请填写通过理由",
+    )
     APPLICATION_NOT_FOUND = "APPLICATION_NOT_FOUND", "未找到入籍申请"
 
 

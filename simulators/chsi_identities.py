@@ -67,6 +67,7 @@ def _build() -> dict[str, Identity]:
     student = id_number("430111", date(2004, 6, 9), 53)
     nobody = id_number("431102", date(1997, 2, 28), 64)
     renamed = id_number("430703", date(2000, 10, 3), 82)
+    veteran = id_number("430203", date(1985, 4, 12), 91)
     people = (
         _person("nurse", "李芳", nurse, "护理专科毕业：可报 101101 护理学",
                 *_graduate(nurse, "李芳", "长沙卫生职业学院", "护理", "520201", 2019, 2022)),
@@ -90,6 +91,8 @@ def _build() -> dict[str, Identity]:
         _person("renamed", "周雨欣", renamed, "学历上的姓名是曾用名周小红：身份信息变更（R12）",
                 *_graduate(renamed, "周小红", "湖南工业职业技术学院", "工商企业管理", "530601",
                            2018, 2021)),
+        _person("veteran", "孙强", veteran, "2006年专科毕业：只有学历，学籍早于电子注册没有记录",
+                _graduate(veteran, "孙强", "湖南大学", "会计", "", 2003, 2006)[1]),
     )  # fmt: skip
     return {person.key: person for person in people}
 

@@ -52,6 +52,9 @@ with workflow.unsafe.imports_passed_through():
     )
 
 WINDOW_CLOSED_LINGER = timedelta(days=1)
+#: Behaviour changes that runs recorded before them must replay without (workflow.patched).
+MODIFY_RECHECKS = "modify-rechecks-submit"
+CHSI_PER_CODE = "chsi-result-per-code"
 
 
 @workflow.defn
@@ -135,7 +138,7 @@ class EnrollmentWorkflow(IdentityStepHandlers):
     @answers_refusals
     def _validate_save_form(self, form: EnrollmentForm) -> None:
         self._require_step(AppState.DRAFT)
-        rules.check_form(form)
+        rules.check_form(self.case, form, self.params.identity.id_number)
 
     @workflow.update
     async def request_chsi_codes(self) -> ApplicationView:
@@ -181,7 +184,8 @@ class EnrollmentWorkflow(IdentityStepHandlers):
         """CHSI's signed callback, authenticated by the API. An update rather than a signal so that
         CHSI hears why a token is refused (used, superseded, expired, another application's)."""
         async with self.lock:
-            action, answer = steps.record_chsi_callback(self.case, callback)
+            per_code = workflow.patched(CHSI_PER_CODE)
+            action, answer = steps.record_chsi_callback(self.case, callback, per_code=per_code)
             await self._commit("chsi", action)
             return answer
 
@@ -222,13 +226,16 @@ class EnrollmentWorkflow(IdentityStepHandlers):
     async def modify(self, form: EnrollmentForm) -> ApplicationView:
         async with self.lock:
             steps.apply_form(self.case, form)
+            if workflow.patched(MODIFY_RECHECKS):
+                steps.reopen_if_incomplete(self.case)
             await self._commit("candidate", "modified")
             return self.view()
 
     @modify.validator
     @answers_refusals
     def _validate_modify(self, form: EnrollmentForm) -> None:
-        rules.check_modify(self.case, form)
+        id_number = self.params.identity.id_number
+        rules.check_modify(self.case, form, id_number, workflow.now(), self.closes_at)
 
     @workflow.update
     async def withdraw(self) -> ApplicationView:
@@ -262,7 +269,7 @@ class EnrollmentWorkflow(IdentityStepHandlers):
     @approve.validator
     @answers_refusals
     def _validate_approve(self, act: ExaminerAction) -> None:
-        rules.check_claimed_by(self.case, act.examiner)
+        rules.check_approvable(self.case, act)
 
     @workflow.update
     async def reject(self, act: ExaminerAction) -> ApplicationView:
@@ -286,8 +293,8 @@ class EnrollmentWorkflow(IdentityStepHandlers):
 
     async def _decide(self, act: ExaminerAction, decision: Decision) -> ApplicationView:
         async with self.lock:
-            steps.decide(self.case, act, decision, workflow.now())
-            await self._commit(f"examiner:{act.examiner}", decision.value)
+            action = steps.decide(self.case, act, decision, workflow.now())
+            await self._commit(f"examiner:{act.examiner}", action)
             await self._notify(f"decision:{decision}:{self.case.version}", DECISION_SMS[decision])
             return self.view()
 

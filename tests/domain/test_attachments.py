@@ -14,11 +14,12 @@ from domain.attachments import (
     NonHunanCategory,
     check_attachments_complete,
     check_old_identity,
-    check_social_insurance_months,
     missing_attachments,
     required_attachments,
 )
+from domain.enrollment import EnrollmentForm, form_problems
 from domain.errors import RefusedError
+from synthetic.forms import form_fields
 
 RESTRICTED = {
     # major: (level, requirement codes, one sufficient set of uploaded document codes)
@@ -198,13 +199,20 @@ def test_plan_survives_a_json_round_trip():
     assert again == plan
 
 
-@pytest.mark.parametrize(("months", "accepted"), [(2, False), (3, True), (12, True)])
-def test_social_insurance_needs_three_months(months, accepted):
-    if accepted:
-        check_social_insurance_months(months)
-    else:
-        with pytest.raises(RefusedError, match="SOCIAL_INSURANCE_TOO_SHORT"):
-            check_social_insurance_months(months)
+@pytest.mark.parametrize(
+    ("months", "problem"),
+    [(None, "请填写"), (2, "3个月以上"), (3, None), (12, None)],
+)
+def test_non_hunan_workers_enter_three_months_of_social_insurance(months, problem):
+    form = EnrollmentForm(
+        **form_fields(household_province="44", non_hunan_category="works"),
+        social_insurance_months=months,
+    )
+    found = [p for p in form_problems(form) if p.code == "FORM_SOCIAL_INSURANCE_MONTHS"]
+    assert [p.message for p in found if problem and problem in p.message] == (
+        [found[0].message] if problem else []
+    )
+    assert bool(found) == bool(problem)
 
 
 @pytest.mark.parametrize(

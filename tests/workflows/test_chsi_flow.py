@@ -131,14 +131,43 @@ async def test_failed_pressed_then_late_callback_is_recorded(stack):
     assert "xueli" in case.state.chsi.records  # kept for the examiner beside the uploaded proof
 
 
-async def test_wrong_person_scanning_is_refused_and_opens_manual_path(stack):
+async def test_wrong_person_scanning_is_refused_and_the_owner_can_still_scan(stack):
     h, sim, _ = stack
     handle = await benke_draft(h, "police")
     tokens = await codes(handle)
     r = await sim.post("/scan", json={"token": tokens["xueli"], "identity_key": "clinical"})
     assert r.json()["outcome"] == "identity_mismatch"
     view = await handle.query(EnrollmentWorkflow.view)
+    assert view.chsi_status == "pending"  # one code refused: the other may still verify
+    r = await sim.post("/scan", json={"token": tokens["xueji"], "identity_key": "police"})
+    assert r.json()["delivered"]
+    assert (await handle.query(EnrollmentWorkflow.view)).chsi_status == "verified"
+
+
+async def test_a_graduate_without_xueji_who_scans_left_first_is_verified_by_the_right(stack):
+    """The guide: unsure candidates scan the left (学籍) code first, then the right (学历)."""
+    h, sim, _ = stack
+    handle = await benke_draft(h, "veteran")
+    tokens = await codes(handle)
+    r = await sim.post("/scan", json={"token": tokens["xueji"], "identity_key": "veteran"})
+    assert r.json()["outcome"] == "no_record"
+    assert (await handle.query(EnrollmentWorkflow.view)).chsi_status == "pending"
+    r = await sim.post("/scan", json={"token": tokens["xueli"], "identity_key": "veteran"})
+    assert r.json()["delivered"]
+    view = await handle.query(EnrollmentWorkflow.view)
+    assert view.chsi_status == "verified" and view.chsi_records["xueli"].graduated_on.year == 2006
+
+
+async def test_no_record_on_both_codes_opens_the_manual_path(stack):
+    h, sim, _ = stack
+    handle = await benke_draft(h, "nobody")
+    tokens = await codes(handle)
+    for kind in ("xueji", "xueli"):
+        r = await sim.post("/scan", json={"token": tokens[kind], "identity_key": "nobody"})
+        assert r.json()["outcome"] == "no_record"
+    view = await handle.query(EnrollmentWorkflow.view)
     assert view.chsi_status == "failed"
+    assert [item.code for item in view.required_attachments] == ["CHSI_MANUAL_PROOF"]
 
 
 def _decode_qr(image) -> str:
