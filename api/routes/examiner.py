@@ -76,6 +76,11 @@ class Decision(BaseModel):
     items: list[ReviewItem] = Field(default_factory=list)
 
 
+class Approval(BaseModel):
+    #: needed only when the checklist is not complete (CHECKLIST_INCOMPLETE otherwise)
+    override_reason: str = Field(default="", max_length=500)
+
+
 @router.post("/staff/login")
 async def staff_login(
     body: LoginRequest, services: ServicesDep, session: SessionDep
@@ -213,10 +218,12 @@ async def _decide(
     application_id: str,
     update: UpdateMethodMultiParam[[EnrollmentWorkflow, ExaminerAction], ApplicationView],
     items: list[ReviewItem],
+    override_reason: str = "",
 ) -> ApplicationView:
     await asyncio.to_thread(_scoped_row, session, me, application_id)
     handle = application_handle(services.client(), application_id)
-    return await run_update(handle, update, ExaminerAction(examiner=me.sub, items=items))
+    act = ExaminerAction(examiner=me.sub, items=items, override_reason=override_reason)
+    return await run_update(handle, update, act)
 
 
 @router.post("/examiner/applications/{application_id}/claim")
@@ -228,9 +235,16 @@ async def claim(
 
 @router.post("/examiner/applications/{application_id}/approve")
 async def approve(
-    application_id: str, services: ServicesDep, session: SessionDep, me: ExaminerDep
+    application_id: str,
+    services: ServicesDep,
+    session: SessionDep,
+    me: ExaminerDep,
+    body: Approval | None = None,
 ) -> ApplicationView:
-    return await _decide(services, session, me, application_id, EnrollmentWorkflow.approve, [])
+    reason = body.override_reason if body else ""
+    return await _decide(
+        services, session, me, application_id, EnrollmentWorkflow.approve, [], reason
+    )
 
 
 @router.post("/examiner/applications/{application_id}/reject")

@@ -6,7 +6,7 @@ import { api, staff } from "./api.js";
 import { clear, errorBox, formatTime, h } from "../common/dom.js";
 import { actionLabel, actorLabel, CHSI_STATUS, ID_FIELDS, MATCH_REFERENCES, NON_HUNAN } from "./labels.js";
 import { STATUS } from "./queue.js";
-import { confirmDialog, reasonsDialog } from "./dialogs.js";
+import { confirmDialog, overrideDialog, reasonsDialog } from "./dialogs.js";
 
 const section = (title, ...children) => h("section", { class: "panel box" }, h("h3", { text: title }), children);
 const kv = (pairs) => h("dl", { class: "kv" }, pairs.filter(([, v]) => v !== undefined).map(([k, v]) => [h("dt", { text: k }), h("dd", {}, v ?? "")]));
@@ -163,7 +163,7 @@ function trail(data) {
   return section(
     "审核意见与操作日志",
     r.decision
-      ? h("div", { class: "review" }, h("b", { text: { approved: "审核通过", rejected: "审核不通过", returned: "退回修改" }[r.decision] }), ` ${formatTime(r.decided_at)}`, h("ul", {}, r.items.map((i) => h("li", { text: `${i.item}：${i.reason}` }))))
+      ? h("div", { class: "review" }, h("b", { text: { approved: "审核通过", rejected: "审核不通过", returned: "退回修改" }[r.decision] }), ` ${formatTime(r.decided_at)}`, h("ul", {}, r.items.map((i) => h("li", { text: `${i.item}：${i.reason}` }))), r.override_reason ? h("p", { class: "notice-box", text: `材料不全仍通过，理由：${r.override_reason}` }) : null)
       : null,
     h(
       "table",
@@ -192,7 +192,12 @@ function actionBar(ctx, data, reload, err) {
   const items = { id, required: view.required_attachments };
   const handlers = {
     claim: act("claim"),
-    approve: () => confirmDialog("确认审核通过该申请？", act("approve")),
+    approve: () => {
+      const missing = view.required_attachments.filter((r) => !r.satisfied).map((r) => r.title);
+      if (view.chsi_status === "pending") missing.unshift("学信网校验未完成");
+      if (!missing.length) return confirmDialog("确认审核通过该申请？", act("approve"));
+      overrideDialog(missing, (reason) => act("approve", { override_reason: reason })());
+    },
     reject: () => reasonsDialog(ctx, "审核不通过", items, (list) => act("reject", { items: list })()),
     return: () => reasonsDialog(ctx, "退回修改", items, (list) => act("return", { items: list })()),
   };

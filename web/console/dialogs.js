@@ -73,3 +73,21 @@ export function reasonsDialog(ctx, title, { required }, onSubmit) {
   cancel.addEventListener("click", () => dialog.close());
   rows[0].tick.focus();
 }
+
+// Approving a case whose checklist is not complete: the examiner says why (kept and audited).
+export function overrideDialog(missing, onSubmit) {
+  const err = errorBox();
+  const reason = h("textarea", { id: "override-reason", rows: 3, maxlength: 500, placeholder: "例如：已现场核验证书原件" });
+  const send = h("button", { type: "button", class: "btn primary", id: "override-send", text: "仍然通过" });
+  const cancel = h("button", { type: "button", class: "btn", text: "取消（Esc）" });
+  const submit = () => {
+    if (!reason.value.trim()) return err.show({ message: "请填写通过理由" });
+    dialog.close();
+    onSubmit(reason.value.trim());
+  };
+  const body = h("div", {}, h("p", { text: "以下材料尚未齐全：" }), h("ul", {}, missing.map((m) => h("li", { text: m }))), h("p", { class: "muted", text: "如已核实，请填写通过理由（记入审核记录）：" }), reason, err);
+  const dialog = modal("材料不完整", body, [send, cancel]);
+  send.addEventListener("click", submit);
+  cancel.addEventListener("click", () => dialog.close());
+  reason.focus();
+}

@@ -65,6 +65,7 @@ const ACTIONS = {
   withdrawn: "撤回申请",
   claimed: "领取审核",
   approved: "审核通过",
+  "approved:override": "审核通过（材料不全，审核员说明理由）",
   rejected: "审核不通过",
   returned: "退回修改",
   ticket_issued: "生成准考证号",

@@ -51,12 +51,15 @@ export function render(ctx, root) {
     old_name: h("input", { name: "old_name", value: f.old_name || "" }),
     old_id_number: h("input", { name: "old_id_number", value: f.old_id_number || "", maxlength: 20 }),
   };
-  const nonHunan = h("div", { class: "field", id: "non-hunan" }, h("span", { class: "label", text: "非本省户籍考生须符合以下条件之一" }), radios("non_hunan_category", NON_HUNAN, f.non_hunan_category));
+  const months = h("input", { name: "social_insurance_months", type: "number", inputmode: "numeric", min: 0, max: 1200, value: f.social_insurance_months ?? "", placeholder: "须满 3 个月" });
+  const monthsField = field("在我省缴纳社保月数", months);
+  const nonHunan = h("div", { class: "field", id: "non-hunan" }, h("span", { class: "label", text: "非本省户籍考生须符合以下条件之一" }), radios("non_hunan_category", NON_HUNAN, f.non_hunan_category), monthsField);
   const changed = radios("identity_changed", [["no", "否"], ["yes", "是"]], f.identity_changed ? "yes" : "no");
   const oldData = h("div", { id: "old-identity" }, field("原姓名", el.old_name), field("原证件号码", el.old_id_number), h("p", { class: "muted", text: "请在附件中上传公安机关出具的变更证明或户口簿变更页。" }));
   const majorNote = h("p", { class: "notice-box", hidden: true });
   const sync = () => {
     nonHunan.hidden = !el.household_province.value || el.household_province.value === HUNAN;
+    monthsField.hidden = nonHunan.querySelector("input:checked")?.value !== "works";
     oldData.hidden = changed.querySelector("input:checked")?.value !== "yes";
     const major = catalogs.major.find((m) => m.code === el.major.value);
     const notes = [];
@@ -66,7 +69,7 @@ export function render(ctx, root) {
     majorNote.textContent = notes.join("；");
     majorNote.hidden = !major;
   };
-  for (const control of [el.household_province, el.major, changed]) control.addEventListener("change", sync);
+  for (const control of [el.household_province, el.major, changed, nonHunan]) control.addEventListener("change", sync);
   sync();
 
   const save = h("button", { type: "submit", class: "primary", id: "form-save", text: modifying ? "保存" : "保存并继续" });
@@ -101,6 +104,7 @@ export function render(ctx, root) {
     body.identity_changed = changed.querySelector("input:checked")?.value === "yes";
     if (!body.identity_changed) body.old_name = body.old_id_number = "";
     body.non_hunan_category = nonHunan.hidden ? null : nonHunan.querySelector("input:checked")?.value || null;
+    body.social_insurance_months = body.non_hunan_category === "works" && months.value !== "" ? Number(months.value) : null;
     busy(save, "保存中…", async () => {
       const updated = await api.put("/me/form", body);
       ctx.adopt(updated, modifying ? nextAfterModify(updated) : nextDraftScreen(updated));
