@@ -24,7 +24,7 @@ from api.errors import (
 )
 from api.ops import RequestMetrics
 from api.ops import router as ops_router
-from api.routes import admin, candidate, chsi, codec_session, dev, examiner, files, web
+from api.routes import admin, attachments, candidate, chsi, codec_session, dev, examiner, files, web
 from domain.errors import RefusedError
 from infra.config import Settings, get_settings
 from infra.db import engine_for
@@ -86,6 +86,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     )
     for router in (
         candidate.router,
+        attachments.router,
         chsi.router,
         examiner.router,
         admin.router,

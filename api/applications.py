@@ -51,6 +51,17 @@ def open_period(session: Session, now: datetime | None = None) -> Period:
     raise ApiError(CaseRefusal.WINDOW_CLOSED)
 
 
+def next_period(session: Session, now: datetime | None = None) -> Period | None:
+    """The soonest window that has not opened yet, so a closed H5 can say when to come back."""
+    now = now or datetime.now(UTC)
+    periods = session.exec(
+        select(Period)
+        .where(col(Period.state).in_(("SCHEDULED", "OPEN")))
+        .order_by(col(Period.opens_at))
+    )
+    return next((p for p in periods if as_utc(p.opens_at) > now), None)
+
+
 async def start_or_resume(
     services: Services,
     session: Session,

@@ -20,7 +20,7 @@ from infra.db import Account
 from infra.otp import OtpService
 from infra.passwords import verify_password_or_dummy
 from infra.storage import ObjectStore
-from infra.tokens import Principal, TokenError, read_token
+from infra.tokens import CANDIDATE_REFRESH, Principal, TokenError, read_token
 
 
 @dataclass
@@ -61,9 +61,12 @@ CODEC_COOKIE_PATH = "/codec"
 
 def _read(services: Services, token: str) -> Principal:
     try:
-        return read_token(services.settings.secret_key, token)
+        principal = read_token(services.settings.secret_key, token)
     except TokenError:
         raise ApiError(AccessRefusal.AUTH_INVALID) from None
+    if principal.role == CANDIDATE_REFRESH:  # only POST /candidate/token/refresh takes these
+        raise ApiError(AccessRefusal.AUTH_INVALID)
+    return principal
 
 
 def _principal(request: Request, services: ServicesDep) -> Principal:

@@ -41,6 +41,10 @@ class ApiRefusal(RefusalCode):
     HTTP_404 = "HTTP_404", "请求的地址不存在"
     HTTP_405 = "HTTP_405", "不支持该请求方法"
     HTTP_ERROR = "HTTP_ERROR", "请求无法处理"
+    IDEMPOTENCY_KEY_REUSED = (
+        "IDEMPOTENCY_KEY_REUSED",
+        "该上传编号已用于另一个文件，请重新选择文件上传",
+    )
 
 
 #: The usual status of each concern's refusals: a rule broken by what was sent is 422.
@@ -65,6 +69,8 @@ _STATUS_EXCEPTIONS: dict[RefusalCode, int] = {
     AccessRefusal.ACCOUNT_DISABLED: 401,
     CaseRefusal.WINDOW_CLOSED: 403,
     CaseRefusal.APPLICATION_NOT_FOUND: 404,
+    CaseRefusal.ATTACHMENT_NOT_FOUND: 404,
+    ApiRefusal.IDEMPOTENCY_KEY_REUSED: 409,
     PeriodRefusal.PERIOD_NOT_FOUND: 404,
     SmsRefusal.SMS_COOLDOWN: 429,
     SmsRefusal.SMS_DAILY_CAP: 429,

@@ -11,7 +11,7 @@ from enum import StrEnum
 
 from domain.attachments import ChsiResult, check_old_identity
 from domain.case_completeness import missing_for_submit
-from domain.case_steps import apply_form
+from domain.case_steps import apply_form, remove_attachment
 from domain.catalogs import PROVINCES
 from domain.enrollment import (
     EnrollmentForm,
@@ -126,6 +126,24 @@ def check_attachment_wanted(
     plan = attachment_plan(case.form, case.chsi.status) if case.form else None
     if plan is None or not any(code in r.document_codes for r in plan.required):
         raise refuse(CaseRefusal.ATTACHMENT_NOT_REQUIRED)
+
+
+def check_attachment_removable(
+    case: EnrollmentState, code: str, key: str, now: datetime, closes_at: datetime
+) -> None:
+    """Editable as for an upload; after the window closed a submitted case may not lose a proof
+    it needs (it could not be submitted again)."""
+    if case.state in REVIEW_LOCKED:
+        raise refuse(CaseRefusal.UNDER_REVIEW_LOCKED)
+    if case.state not in FORM_EDITABLE:
+        require_step(case, AppState.DRAFT, now, closes_at)
+    if not any(f.key == key for f in case.attachments.get(code, [])):
+        raise refuse(CaseRefusal.ATTACHMENT_NOT_FOUND)
+    if now >= closes_at and case.state != AppState.DRAFT:
+        changed = case.model_copy(deep=True)
+        remove_attachment(changed, code, key)
+        if missing_for_submit(changed):
+            raise refuse(CaseRefusal.WINDOW_CLOSED, "入籍已截止，不能再删除需要的材料")
 
 
 def check_submit(case: EnrollmentState, now: datetime, closes_at: datetime) -> None:

@@ -30,6 +30,7 @@ from domain.enrollment import (
 )
 from domain.errors import RefusedError
 from domain.liveness import MAX_ATTEMPTS_PER_DAY
+from domain.objects import StoredObject
 from domain.states import AppState, Decision, step_index
 from domain.vision import PhotoReport, ReadIdCardResult, VerifyFaceResult
 
@@ -200,6 +201,26 @@ def reopen_if_incomplete(case: EnrollmentState) -> bool:
         case.state = AppState.DRAFT
         return True
     return False
+
+
+def add_attachment(case: EnrollmentState, code: str, file: StoredObject) -> bool:
+    """False when this stored object is already there: an upload retried with its idempotency
+    key names the same object and must not become a second file."""
+    files = case.attachments.setdefault(code, [])
+    if any(f.key == file.key for f in files):
+        return False
+    files.append(file)
+    return True
+
+
+def remove_attachment(case: EnrollmentState, code: str, key: str) -> None:
+    """A submitted case that now lacks a proof goes back to the candidate's steps."""
+    files = [f for f in case.attachments.get(code, []) if f.key != key]
+    if files:
+        case.attachments[code] = files
+    else:
+        case.attachments.pop(code, None)
+    reopen_if_incomplete(case)
 
 
 def submit(case: EnrollmentState, now: datetime) -> None:

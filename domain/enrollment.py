@@ -234,6 +234,11 @@ class AttachmentUpload(BaseModel):
     file: StoredObject
 
 
+class AttachmentRemoval(BaseModel):
+    code: str
+    key: str  # the stored object's key: one file of the document code
+
+
 class ExaminerAction(BaseModel):
     examiner: str  # examiner account id (never a name)
     items: list[ReviewItem] = Field(default_factory=list)

@@ -10,3 +10,5 @@ class StoredObject(BaseModel):
     sha256: str
     size: int
     content_type: str = "application/octet-stream"
+    #: an image rendered from a document that is not one (a PDF's pages), for the examiner
+    preview: StoredObject | None = None

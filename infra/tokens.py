@@ -13,6 +13,11 @@ from pydantic import BaseModel
 
 CANDIDATE_TOKEN_TTL_S = 2 * 3600
 STAFF_TOKEN_TTL_S = 30 * 60
+#: A candidate keeps his place for a week without a new SMS code; tokens are stateless, so a
+#: leaked refresh token works until it expires (the application's own checks still apply).
+CANDIDATE_REFRESH_TTL_S = 7 * 24 * 3600
+#: The role of a refresh token: accepted by the refresh route only, never as a bearer token.
+CANDIDATE_REFRESH = "candidate_refresh"
 
 
 class Principal(BaseModel):
@@ -46,6 +51,10 @@ def issue_token(
     payload = _b64(body.model_dump_json().encode())
     sig = _b64(hmac.new(secret.encode(), payload.encode(), hashlib.sha256).digest())
     return f"{payload}.{sig}"
+
+
+def issue_refresh_token(secret: str, application_id: str) -> str:
+    return issue_token(secret, application_id, CANDIDATE_REFRESH, ttl_s=CANDIDATE_REFRESH_TTL_S)
 
 
 def read_token(secret: str, token: str, now: float | None = None) -> Principal:

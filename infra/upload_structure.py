@@ -56,6 +56,16 @@ class UploadRefusal(RefusalCode):
         "UPLOAD_EXIF_TOO_LARGE",
         "图片附带的元数据（EXIF 等）过大，请去除附加信息后重新上传",
     )
+    UPLOAD_PDF_ENCRYPTED = "UPLOAD_PDF_ENCRYPTED", "PDF 文件设有打开密码，请上传未加密的文件"
+    UPLOAD_PDF_ACTIVE = (
+        "UPLOAD_PDF_ACTIVE",
+        "PDF 文件含有脚本、内嵌文件或自动操作，请用「打印为 PDF」重新生成后上传",
+    )
+    UPLOAD_PDF_PAGES = "UPLOAD_PDF_PAGES", "PDF 文件页数不符合要求，请上传 1 至 {limit} 页的文件"
+    UPLOAD_PDF_PAGE_SIZE = (
+        "UPLOAD_PDF_PAGE_SIZE",
+        "PDF 页面尺寸异常，请上传 A4 等常规纸张大小的文件",
+    )
 
 
 class UploadDefect(Exception):

@@ -29,6 +29,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from domain.enrollment import (
         ApplicationView,
+        AttachmentRemoval,
         AttachmentUpload,
         CaseFile,
         EnrollmentForm,
@@ -200,14 +201,27 @@ class EnrollmentWorkflow(IdentityStepHandlers):
     @workflow.update
     async def upload_attachment(self, inp: AttachmentUpload) -> ApplicationView:
         async with self.lock:
-            self.case.attachments.setdefault(inp.code, []).append(inp.file)
-            await self._commit("candidate", f"attachment:{inp.code}")
+            if steps.add_attachment(self.case, inp.code, inp.file):
+                await self._commit("candidate", f"attachment:{inp.code}")
             return self.view()
 
     @upload_attachment.validator
     @answers_refusals
     def _validate_upload_attachment(self, inp: AttachmentUpload) -> None:
         rules.check_attachment_wanted(self.case, inp.code, workflow.now(), self.closes_at)
+
+    @workflow.update
+    async def remove_attachment(self, inp: AttachmentRemoval) -> ApplicationView:
+        async with self.lock:
+            steps.remove_attachment(self.case, inp.code, inp.key)
+            await self._commit("candidate", f"attachment_removed:{inp.code}")
+            return self.view()
+
+    @remove_attachment.validator
+    @answers_refusals
+    def _validate_remove_attachment(self, inp: AttachmentRemoval) -> None:
+        now = workflow.now()
+        rules.check_attachment_removable(self.case, inp.code, inp.key, now, self.closes_at)
 
     # --- R13–R14: submit, modify, withdraw -------------------------------------------------------
     @workflow.update

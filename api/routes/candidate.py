@@ -4,15 +4,17 @@ workflow; the candidate token is bound to one application."""
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, Path, Request, UploadFile
+from fastapi import APIRouter, File, Form, Request, UploadFile
 from pydantic import BaseModel, Field
 from sqlmodel import col, select
 from temporalio.client import WorkflowHandle
 
 from api.applications import (
     application_handle,
+    next_period,
     open_period,
     run_query,
     run_update,
@@ -24,7 +26,6 @@ from api.errors import ApiError, ApiRefusal
 from domain.enrollment import (
     PHONE_RE,
     ApplicationView,
-    AttachmentUpload,
     CodeSent,
     ConfirmIdCardInput,
     EnrollmentForm,
@@ -36,12 +37,19 @@ from domain.enrollment import (
 )
 from domain.ids import keyed_hash
 from domain.masking import mask_phone
-from domain.messages import CaseRefusal
+from domain.messages import AccessRefusal, CaseRefusal, SmsRefusal
 from domain.objects import StoredObject
 from domain.states import PRE_SUBMIT, AppState
 from domain.vision import FixPhotoResult, IdCardFields, IdType
-from infra.db import Application
-from infra.tokens import issue_token
+from infra.db import Application, Period, as_utc
+from infra.tokens import (
+    CANDIDATE_REFRESH,
+    CANDIDATE_TOKEN_TTL_S,
+    TokenError,
+    issue_refresh_token,
+    issue_token,
+    read_token,
+)
 from infra.uploads import DOCUMENT_POLICY, ID_PHOTO_POLICY, UploadPolicy
 from workflows.enrollment import EnrollmentWorkflow
 
@@ -59,6 +67,9 @@ class RegisterRequest(BaseModel):
 class RegisterResponse(BaseModel):
     application_id: str
     code_sent: CodeSent
+    #: false when a code was sent within the cooldown: that code is still the one to type, and
+    #: `code_sent.resend_after_s` says when a new one may be asked for
+    new_code: bool = True
 
 
 class VerifyRequest(BaseModel):
@@ -77,8 +88,15 @@ class LoginRequest(BaseModel):
     code: str
 
 
+class RefreshRequest(BaseModel):
+    refresh_token: str = Field(max_length=2000)
+
+
 class Session(BaseModel):
     token: str
+    #: lives `CANDIDATE_REFRESH_TTL_S`; exchanged at POST /candidate/token/refresh for a new pair
+    refresh_token: str
+    expires_in: int = CANDIDATE_TOKEN_TTL_S
     application: ApplicationView
 
 
@@ -86,6 +104,10 @@ class PeriodInfo(BaseModel):
     period_id: str
     open: bool
     message: str = ""
+    #: the open period's dates; when none is open, the next scheduled one's (if any)
+    opens_at: datetime | None = None
+    closes_at: datetime | None = None
+    review_deadline: datetime | None = None
 
 
 def _client_ip(request: Request) -> str:
@@ -97,14 +119,35 @@ def _check_phone(phone: str) -> None:
         raise ApiError(CaseRefusal.PHONE_INVALID)
 
 
+def _session(services: ServicesDep, application: ApplicationView) -> Session:
+    key, app_id = services.settings.secret_key, application.application_id
+    return Session(
+        token=issue_token(key, app_id, "candidate"),
+        refresh_token=issue_refresh_token(key, app_id),
+        application=application,
+    )
+
+
+def _period_info(period: Period | None, message: str = "") -> PeriodInfo:
+    if period is None:
+        return PeriodInfo(period_id="", open=False, message=message)
+    return PeriodInfo(
+        period_id=period.id,
+        open=not message,
+        message=message,
+        opens_at=as_utc(period.opens_at),
+        closes_at=as_utc(period.closes_at),
+        review_deadline=as_utc(period.review_deadline),
+    )
+
+
 @router.get("/period")
 def current_period(session: SessionDep) -> PeriodInfo:
-    """R1: whether enrollment is open now."""
+    """R1: whether enrollment is open now, and when it opens, closes and review ends."""
     try:
-        period = open_period(session)
+        return _period_info(open_period(session))
     except ApiError as exc:
-        return PeriodInfo(period_id="", open=False, message=exc.body.message)
-    return PeriodInfo(period_id=period.id, open=True)
+        return _period_info(next_period(session), exc.body.message)
 
 
 @router.post("/candidate/register", status_code=201)
@@ -118,11 +161,20 @@ async def register(
         raise ApiError(CaseRefusal.ID_NUMBER_INVALID)
     period = await asyncio.to_thread(open_period, session)
     handle = await start_or_resume(services, session, period, body.id_type, number, body.phone)
-    sent = await run_update(
-        handle,
-        EnrollmentWorkflow.request_phone_code,
-        RequestCodeInput(client_ip=_client_ip(request)),
-    )
+    try:
+        sent = await run_update(
+            handle,
+            EnrollmentWorkflow.request_phone_code,
+            RequestCodeInput(client_ip=_client_ip(request)),
+        )
+    except ApiError as exc:
+        if exc.body.code != SmsRefusal.SMS_COOLDOWN:
+            raise
+        # An app restarted between register and verify carries on with the code already sent.
+        view = await run_query(handle, EnrollmentWorkflow.view)
+        wait = exc.body.measured if isinstance(exc.body.measured, int) else 0
+        resent = CodeSent(phone_masked=view.phone, resend_after_s=wait)
+        return RegisterResponse(application_id=handle.id, code_sent=resent, new_code=False)
     return RegisterResponse(application_id=handle.id, code_sent=sent)
 
 
@@ -132,9 +184,20 @@ async def verify(body: VerifyRequest, services: ServicesDep) -> Session:
     view = await run_update(
         handle, EnrollmentWorkflow.verify_phone, VerifyPhoneInput(code=body.code)
     )
-    return Session(
-        token=issue_token(services.settings.secret_key, handle.id, "candidate"), application=view
-    )
+    return _session(services, view)
+
+
+@router.post("/candidate/token/refresh")
+async def refresh_session(body: RefreshRequest, services: ServicesDep) -> Session:
+    """A new token pair for the same application, without a new SMS code: the place is kept."""
+    try:
+        principal = read_token(services.settings.secret_key, body.refresh_token)
+    except TokenError:
+        raise ApiError(AccessRefusal.AUTH_INVALID) from None
+    if principal.role != CANDIDATE_REFRESH:
+        raise ApiError(AccessRefusal.AUTH_INVALID)
+    handle = application_handle(services.client(), principal.sub)
+    return _session(services, await run_query(handle, EnrollmentWorkflow.view))
 
 
 @router.post("/candidate/login/code")
@@ -159,10 +222,7 @@ async def login(body: LoginRequest, services: ServicesDep, session: SessionDep) 
     view = await run_query(
         application_handle(services.client(), app.workflow_id), EnrollmentWorkflow.view
     )
-    return Session(
-        token=issue_token(services.settings.secret_key, app.workflow_id, "candidate"),
-        application=view,
-    )
+    return _session(services, view)
 
 
 def _latest_application(
@@ -307,24 +367,6 @@ async def save_form(
 async def chsi_failed(services: ServicesDep, me: CandidateDep) -> ApplicationView:
     """R9: 「学信网校验失败」 closes the QR step and opens the manual upload."""
     return await run_update(_mine(services, me), EnrollmentWorkflow.chsi_failed)
-
-
-@router.post("/me/attachments/{code}")
-async def upload_attachment(
-    code: Annotated[str, Path(pattern=r"^[A-Z][A-Z0-9_]{1,39}$")],
-    services: ServicesDep,
-    me: CandidateDep,
-    file: Annotated[UploadFile, File()],
-) -> ApplicationView:
-    """R9–R12: one document of the checklist, tagged with its document code."""
-    obj, _ = await store_upload(
-        services, file, DOCUMENT_POLICY, f"{me.sub}/attachments/{code.lower()}"
-    )
-    return await run_update(
-        _mine(services, me),
-        EnrollmentWorkflow.upload_attachment,
-        AttachmentUpload(code=code, file=obj),
-    )
 
 
 @router.post("/me/submit")

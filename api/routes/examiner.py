@@ -197,7 +197,10 @@ async def case(
             files[kind] = sign_object_url(services.settings.secret_key, obj.key)
     for code, objs in s.attachments.items():
         for i, obj in enumerate(objs):
-            files[f"attachment:{code}:{i}"] = sign_object_url(services.settings.secret_key, obj.key)
+            shown = obj.preview or obj  # a PDF proof is read as its rendered pages
+            files[f"attachment:{code}:{i}"] = sign_object_url(
+                services.settings.secret_key, shown.key
+            )
     audit = session.exec(
         select(AuditEvent)
         .where(AuditEvent.workflow_id == application_id)

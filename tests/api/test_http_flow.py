@@ -3,10 +3,12 @@ login, the steps as updates, a query, an examiner decision, and the errors peopl
 
 from __future__ import annotations
 
+import io
 from datetime import timedelta
 
 import httpx
 import pytest
+from pypdf import PdfWriter
 from sqlmodel import Session, select
 
 from domain.otp import code_in_message
@@ -54,14 +56,22 @@ async def test_candidate_to_examiner_decision_over_http(api, engine):
         json={"application_id": app_id, "code": await outbox_code(http, phone)},
     )
     assert r.status_code == 200, r.text
-    me = {"authorization": f"Bearer {r.json()['token']}"}
-    assert r.json()["application"]["state"] == "ID_PENDING"
+    verified = r.json()
+    me = {"authorization": f"Bearer {verified['token']}"}
+    assert verified["application"]["state"] == "ID_PENDING"
 
-    # a second registration of the same identity resumes the same application
+    # a second registration of the same identity resumes the same application; within the
+    # cooldown no new code is sent, but the client learns the application and when to ask again
     r = await http.post("/api/v1/candidate/register", json={"id_number": number, "phone": phone})
-    assert (
-        r.status_code == 429 and r.json()["code"] == "SMS_COOLDOWN"
-    )  # same workflow, same phone: cooldown
+    assert r.status_code == 201 and r.json()["application_id"] == app_id, r.text
+    assert r.json()["new_code"] is False and 0 < r.json()["code_sent"]["resend_after_s"] <= 60
+
+    # past the access token's life, the refresh token keeps the place without a new SMS code
+    r = await http.post(
+        "/api/v1/candidate/token/refresh", json={"refresh_token": verified["refresh_token"]}
+    )
+    assert r.status_code == 200 and r.json()["application"]["application_id"] == app_id, r.text
+    me = {"authorization": f"Bearer {r.json()['token']}"}
 
     files = {
         "front": ("front.jpg", jpeg_bytes(seed=1), "image/jpeg"),
@@ -111,6 +121,7 @@ async def test_candidate_to_examiner_decision_over_http(api, engine):
         and r.json()["code"] == "FORM_INVALID"
         and "邮政编码" in r.json()["message"]
     )
+    await pdf_proof_uploaded_once_listed_and_deleted(http, me)
     assert (await http.put("/api/v1/me/form", json=FORM, headers=me)).status_code == 200
     r = await http.post("/api/v1/me/submit", headers=me)
     assert r.json()["state"] == "SUBMITTED", r.text
@@ -163,6 +174,37 @@ async def test_candidate_to_examiner_decision_over_http(api, engine):
     )
     assert r.status_code == 200 and r.json()["application"]["application_id"] == app_id
     assert r.json()["application"]["state"] == "APPROVED"
+
+
+def pdf_bytes() -> bytes:
+    writer = PdfWriter()
+    writer.add_blank_page(595, 842)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+async def pdf_proof_uploaded_once_listed_and_deleted(http: httpx.AsyncClient, me: dict) -> None:
+    """A restricted major's proof as a PDF, sent twice with one idempotency key (a retry after
+    a lost answer): one attachment, rendered for the examiner, deletable before submit."""
+    r = await http.put("/api/v1/me/form", json={**FORM, "major": "520201"}, headers=me)
+    assert r.status_code == 200, r.text
+    code = next(r for r in r.json()["required_attachments"] if not r["satisfied"])["options"][0][0][
+        "code"
+    ]
+    retry = me | {"idempotency-key": "proof-upload-0001"}
+    for _ in range(2):
+        r = await http.post(
+            f"/api/v1/me/attachments/{code}",
+            files={"file": ("社保证明.pdf", pdf_bytes(), "application/pdf")},
+            headers=retry,
+        )
+        assert r.status_code == 200 and code in r.json()["uploaded_attachments"], r.text
+    (listed,) = (await http.get("/api/v1/me/attachments", headers=me)).json()
+    assert listed["content_type"] == "application/pdf" and listed["has_preview"]
+    r = await http.delete(f"/api/v1/me/attachments/{code}/{listed['id']}", headers=me)
+    assert r.status_code == 200 and code not in r.json()["uploaded_attachments"], r.text
+    assert (await http.get("/api/v1/me/attachments", headers=me)).json() == []
 
 
 def age_codes(engine, minutes: int) -> None:

@@ -21,6 +21,8 @@ class Call:
 @dataclass
 class TemporalDouble:
     answer: Any = None  # returned; raised if it is an exception
+    #: answers by update or query name, before `answer`
+    answers: dict[str, Any] = field(default_factory=dict)
     calls: list[Call] = field(default_factory=list)
 
     def get_workflow_handle(self, workflow_id: str) -> HandleDouble:
@@ -35,9 +37,10 @@ class TemporalDouble:
 
     def reply(self, workflow_id: str, fn: Any, args: tuple[Any, ...]) -> Any:
         self.calls.append(Call(workflow_id, fn.__name__, args))
-        if isinstance(self.answer, BaseException):
-            raise self.answer
-        return self.answer
+        answer = self.answers.get(fn.__name__, self.answer)
+        if isinstance(answer, BaseException):
+            raise answer
+        return answer
 
 
 @dataclass

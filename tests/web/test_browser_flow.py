@@ -8,6 +8,7 @@ screenshotted to tests/artifacts/web/. Waits are on selectors and page state, ne
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Iterator
 from datetime import date
@@ -16,11 +17,15 @@ from pathlib import Path
 import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
+from pypdf import PdfWriter
 
+from domain.otp import code_in_message
+from domain.states import STATE_LABELS, AppState
 from synthetic.idcard import make_card_pair
 from synthetic.liveness import burst
 from synthetic.photo import photo
 from tests.devstack import ROOT, DevStack
+from tests.workflows.harness import valid_id_number
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [
@@ -73,6 +78,14 @@ def snap(page: Page, name: str) -> None:
 
 def jpeg(name: str, data: bytes) -> dict:
     return {"name": name, "mimeType": "image/jpeg", "buffer": data}
+
+
+def pdf_file(name: str) -> dict:
+    writer = PdfWriter()
+    writer.add_blank_page(595, 842)
+    out = io.BytesIO()
+    writer.write(out)
+    return {"name": name, "mimeType": "application/pdf", "buffer": out.getvalue()}
 
 
 def new_page(browser: Browser, viewport: dict, base: str) -> Page:
@@ -188,6 +201,13 @@ def notice_and_form(page: Page) -> None:
     page.set_input_files('[data-doc="DIPLOMA"]', jpeg("diploma.jpg", photo(FACE, 4)))
     expect(page.locator('[data-req="CHSI_MANUAL_PROOF"] .state')).to_have_text("✓ 已满足")
     snap(page, "11-h5-attachments")
+    # his own file, deleted after a confirmation, then sent again as a PDF proof
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.click('[data-req="CHSI_MANUAL_PROOF"] [data-file]')
+    expect(page.locator('[data-req="CHSI_MANUAL_PROOF"] .state')).to_have_text("待上传")
+    page.set_input_files('[data-doc="DIPLOMA"]', pdf_file("学历证明.pdf"))
+    expect(page.locator('[data-req="CHSI_MANUAL_PROOF"] .state')).to_have_text("✓ 已满足")
+    expect(page.locator('[data-req="CHSI_MANUAL_PROOF"] .files li')).to_contain_text("PDF")
 
     # then the 专科 major the test submits (no CHSI step, no attachments for a Hunan household)
     page.goto("/h5/#form")
@@ -266,6 +286,33 @@ def admin_moves_deadline(page: Page, stack: DevStack) -> None:
     period.locator("button.primary").click()
     expect(page.locator(".period").first).to_have_attribute("data-state", "ISSUED", timeout=60_000)
     snap(page, "20-console-periods")
+
+
+def test_a_candidate_withdraws_only_after_confirming(stack: DevStack, browser: Browser) -> None:
+    """Runs before the straight path closes the window. Withdrawing is offered in the header from
+    the first step on, behind a dialog that can be dismissed."""
+    phone, number = "13900002468", valid_id_number(88)
+    h5 = new_page(browser, H5, stack.url)
+    h5.goto("/h5/")
+    expect(h5.locator("#period-dates")).to_contain_text("入籍时间")
+    h5.fill("#register [name=id_number]", number)
+    h5.fill("#register [name=phone]", phone)
+    h5.click("#send-code")
+    text = httpx.get(f"{stack.url}/dev/outbox", params={"phone": phone}).json()[0]["text"]
+    h5.fill("#register [name=code]", code_in_message(text))
+    h5.click("#register-next")
+    screen(h5, "idcard")
+    h5.click("#withdraw")
+    h5.click("#withdraw-cancel")  # dismissed: nothing happens
+    screen(h5, "idcard")
+    h5.click("#withdraw")
+    expect(h5.locator("#withdraw-confirm")).to_be_visible()
+    snap(h5, "00-h5-withdraw-confirm")
+    h5.click("#withdraw-confirm")
+    screen(h5, "mine")
+    expect(h5.locator("#state-label")).to_have_text(STATE_LABELS[AppState.WITHDRAWN])
+    expect(h5.locator("#withdraw")).to_be_hidden()
+    assert h5.js_errors == []
 
 
 def test_candidate_to_ticket_in_the_browser(stack: DevStack, browser: Browser) -> None:

@@ -10,8 +10,8 @@ export class ApiError extends Error {
   }
 }
 
-export async function request(method, path, body, token) {
-  const headers = {};
+export async function request(method, path, body, token, extraHeaders = {}) {
+  const headers = { ...extraHeaders };
   if (token) headers.authorization = `Bearer ${token}`;
   let payload = body;
   if (body !== undefined && !(body instanceof FormData)) {

@@ -1,24 +1,60 @@
 // The candidate API: JSON in and out, errors thrown as {code, message, details} from the server.
+// The access token lives 2 hours; on a 401 the refresh token (7 days) is exchanged once for a new
+// pair, so a candidate who comes back later keeps his place without a new SMS code.
 
 import { ApiError, request } from "../common/http.js";
 
 const TOKEN_KEY = "ruji.h5.token";
+const REFRESH_KEY = "ruji.h5.refresh";
+
+function stored(key) {
+  return {
+    get: () => localStorage.getItem(key),
+    set: (value) => (value ? localStorage.setItem(key, value) : localStorage.removeItem(key)),
+  };
+}
+const tokenStore = stored(TOKEN_KEY);
+const refreshStore = stored(REFRESH_KEY);
 
 export const session = {
   get token() {
-    return localStorage.getItem(TOKEN_KEY);
+    return tokenStore.get();
   },
   set token(value) {
-    if (value) localStorage.setItem(TOKEN_KEY, value);
-    else localStorage.removeItem(TOKEN_KEY);
+    tokenStore.set(value);
+  },
+  get refresh() {
+    return refreshStore.get();
+  },
+  set refresh(value) {
+    refreshStore.set(value);
+  },
+  /** Keep the tokens of a Session answer (verify, login, refresh). */
+  adopt(answer) {
+    session.token = answer.token;
+    session.refresh = answer.refresh_token;
   },
 };
 
-async function call(method, path, body) {
+async function renew() {
+  const refresh = session.refresh;
+  if (!refresh) return false;
   try {
-    return await request(method, path, body, session.token);
+    session.adopt(await request("POST", "/candidate/token/refresh", { refresh_token: refresh }));
+    return true;
+  } catch {
+    session.refresh = null;
+    return false;
+  }
+}
+
+async function call(method, path, body, headers) {
+  try {
+    return await request(method, path, body, session.token, headers);
   } catch (err) {
-    if (err.status === 401 && path.startsWith("/me")) session.token = null;
+    if (err.status !== 401 || !path.startsWith("/me")) throw err;
+    if (await renew()) return request(method, path, body, session.token, headers);
+    session.token = null;
     throw err;
   }
 }
@@ -32,6 +68,7 @@ export async function imageUrl(path) {
 
 export const api = {
   get: (path) => call("GET", path),
-  post: (path, body) => call("POST", path, body),
+  post: (path, body, headers) => call("POST", path, body, headers),
   put: (path, body) => call("PUT", path, body),
+  del: (path) => call("DELETE", path),
 };

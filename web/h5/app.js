@@ -14,6 +14,7 @@ import * as notice from "./screens/notice.js";
 import * as photo from "./screens/photo.js";
 import * as submit from "./screens/submit.js";
 import * as welcome from "./screens/welcome.js";
+import { canWithdraw, confirmWithdraw } from "./withdraw.js";
 
 const SCREENS = { welcome, idcard, photo, face, notice, form, chsi, attachments, submit, mine };
 const BY_STATE = {
@@ -31,6 +32,7 @@ const AFTER_SUBMIT_SCREENS = ["form", "attachments", "submit"];
 const main = document.getElementById("app");
 const stepper = document.getElementById("steps");
 const logout = document.getElementById("logout");
+const withdraw = document.getElementById("withdraw");
 
 export const ctx = {
   catalogs: null,
@@ -89,6 +91,7 @@ export function render() {
   const name = screenName();
   renderSteps(name);
   logout.hidden = !session.token;
+  withdraw.hidden = !(session.token && canWithdraw(ctx.view));
   main.dataset.screen = name;
   main.dataset.state = ctx.view?.state || "";
   clear(main);
@@ -97,8 +100,10 @@ export function render() {
 }
 
 async function boot() {
+  withdraw.addEventListener("click", () => confirmWithdraw(ctx));
   logout.addEventListener("click", () => {
     session.token = null;
+    session.refresh = null;
     ctx.view = null;
     ctx.go("");
   });

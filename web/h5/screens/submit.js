@@ -21,7 +21,7 @@ export function summary(ctx, view) {
   );
 }
 
-function modal(...children) {
+export function modal(...children) {
   const m = h("div", { class: "modal", role: "dialog", "aria-modal": "true" }, h("div", { class: "card" }, children));
   document.body.append(m);
   return m;

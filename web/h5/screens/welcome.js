@@ -1,7 +1,7 @@
 // R1 (the window) and R2 (registration by phone + SMS code + ID), and the returning candidate's login.
 
 import { api, session } from "../api.js";
-import { busy, clear, errorBox, field, h, select } from "../../common/dom.js";
+import { busy, clear, errorBox, field, formatTime, h, select } from "../../common/dom.js";
 
 function codeButton(ctx, send) {
   const button = h("button", { type: "button", class: "secondary small shrink", id: "send-code", text: "获取验证码" });
@@ -46,7 +46,10 @@ function registerForm(ctx) {
         phone: phone.value.trim(),
       });
       applicationId = r.application_id;
-      sent.textContent = `验证码已发送至 ${r.code_sent.phone_masked}`;
+      // within the cooldown the code sent before is still the one to type
+      sent.textContent = r.new_code
+        ? `验证码已发送至 ${r.code_sent.phone_masked}`
+        : `验证码已于稍早发送至 ${r.code_sent.phone_masked}，请查收；${r.code_sent.resend_after_s} 秒后可重新获取`;
       sent.hidden = false;
       return r.code_sent.resend_after_s;
     } catch (e) {
@@ -64,7 +67,7 @@ function registerForm(ctx) {
         if (!applicationId) return err.show({ message: "请先获取验证码" });
         await busy(next, "验证中…", async () => {
           const r = await api.post("/candidate/verify", { application_id: applicationId, code: code.value.trim() });
-          session.token = r.token;
+          session.adopt(r);
           ctx.adopt(r.application);
         }, err);
       },
@@ -101,7 +104,7 @@ function loginForm(ctx) {
         event.preventDefault();
         await busy(go, "登录中…", async () => {
           const r = await api.post("/candidate/login", { phone: phone.value.trim(), code: code.value.trim() });
-          session.token = r.token;
+          session.adopt(r);
           ctx.adopt(r.application);
         }, err);
       },
@@ -110,6 +113,16 @@ function loginForm(ctx) {
     h("div", { class: "field" }, h("span", { class: "label", text: "短信验证码" }), h("div", { class: "row" }, code, send)),
     err,
     go,
+  );
+}
+
+/** When the window opens and closes (the next one while none is open), and review ends. */
+function periodDates(period) {
+  if (!period?.opens_at) return null;
+  return h(
+    "p",
+    { class: "muted", id: "period-dates" },
+    `${period.open ? "本次" : "下次"}入籍时间：${formatTime(period.opens_at)} 至 ${formatTime(period.closes_at)}；审核截止：${formatTime(period.review_deadline)}`,
   );
 }
 
@@ -135,9 +148,10 @@ export function render(ctx, root) {
           "div",
           { class: "card closed", id: "window-closed" },
           h("p", { class: "big", role: "alert", text: ctx.period?.message || "非新生入籍时间，请等待入籍考期开启！" }),
+          periodDates(ctx.period),
           h("p", { class: "muted", text: "已提交入籍申请的考生可登录查看审核进度和准考证号。" }),
         ),
-      h("section", { class: "card" }, h("h2", { text: open ? "新考生入籍" : "考生登录" }), tabs, body),
+      h("section", { class: "card" }, h("h2", { text: open ? "新考生入籍" : "考生登录" }), open ? periodDates(ctx.period) : null, tabs, body),
     ].filter(Boolean),
   );
   show(open ? "register" : "login");

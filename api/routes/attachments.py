@@ -1,0 +1,174 @@
+"""R9–R12: the candidate's own attachments — upload (images or PDF proofs, idempotent with an
+`Idempotency-Key`), list, delete while the case is editable and not under review."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import uuid
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import APIRouter, File, Header, Path, UploadFile
+from pydantic import BaseModel
+
+from api.applications import application_handle, run_query, run_update
+from api.deps import CandidateDep, Services, ServicesDep
+from api.errors import ApiError, ApiRefusal
+from domain.enrollment import (
+    ApplicationView,
+    AttachmentRemoval,
+    AttachmentUpload,
+    CaseFile,
+)
+from domain.messages import CaseRefusal
+from domain.objects import StoredObject
+from infra.pdf_proofs import PDF_CONTENT_TYPE, is_pdf, render_preview, screen_pdf
+from infra.uploads import DOCUMENT_POLICY, read_capped, screen_image, strip_metadata
+from workflows.enrollment import EnrollmentWorkflow
+
+router = APIRouter(prefix="/api/v1", tags=["candidate"])
+
+DOCUMENT_CODE = r"^[A-Z][A-Z0-9_]{1,39}$"
+#: the name of a stored attachment: `<code>-<12 hex>.<ext>` (see `_stem`)
+FILE_ID = r"^[a-z0-9_]{2,40}-[0-9a-f]{12}\.(jpg|png|pdf)$"
+IDEMPOTENCY_KEY = r"^[A-Za-z0-9_-]{8,64}$"
+
+CodeParam = Annotated[str, Path(pattern=DOCUMENT_CODE)]
+
+
+class AttachmentFile(BaseModel):
+    id: str  # for DELETE /me/attachments/{code}/{id}
+    code: str
+    content_type: str
+    size: int
+    sha256: str
+    has_preview: bool  # a PDF's pages rendered for the examiner
+
+
+@dataclass(frozen=True)
+class Prepared:
+    data: bytes
+    content_type: str
+    ext: str
+    preview: bytes | None = None
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.data).hexdigest()
+
+
+def _prepare(data: bytes, filename: str | None, content_type: str | None) -> Prepared:
+    """A PDF is screened and rendered; an image is screened and stored without its metadata."""
+    if is_pdf(data):
+        screen_pdf(data)
+        return Prepared(data, PDF_CONTENT_TYPE, "pdf", render_preview(data))
+    screened = screen_image(data, DOCUMENT_POLICY, filename=filename, content_type=content_type)
+    ext = "jpg" if screened.format == "JPEG" else screened.format.lower()
+    return Prepared(strip_metadata(data, screened), screened.content_type, ext)
+
+
+def _stem(application_id: str, code: str, idempotency_key: str | None) -> str:
+    """With a key, the same upload always gets the same name: a retry finds its first landing."""
+    if idempotency_key is None:
+        return f"{code.lower()}-{uuid.uuid4().hex[:12]}"
+    digest = hashlib.sha256(f"{application_id}:{code}:{idempotency_key}".encode()).hexdigest()
+    return f"{code.lower()}-{digest[:12]}"
+
+
+def _file_id(obj: StoredObject) -> str:
+    return obj.key.rsplit("/", 1)[-1]
+
+
+async def _case(services: Services, application_id: str) -> CaseFile:
+    handle = application_handle(services.client(), application_id)
+    return await run_query(handle, EnrollmentWorkflow.case_file)
+
+
+async def _delete(services: Services, obj: StoredObject) -> None:
+    for stored in (obj, obj.preview):
+        if stored is not None:
+            await asyncio.to_thread(services.store.delete, stored.key)
+
+
+async def _put(services: Services, key: str, prepared: Prepared) -> StoredObject:
+    store = services.store
+    obj = await asyncio.to_thread(store.put, key, prepared.data, prepared.content_type)
+    if prepared.preview is not None:
+        preview = await asyncio.to_thread(store.put, f"{key}.jpg", prepared.preview, "image/jpeg")
+        obj = obj.model_copy(update={"preview": preview})
+    return obj
+
+
+@router.get("/me/attachments")
+async def my_attachments(services: ServicesDep, me: CandidateDep) -> list[AttachmentFile]:
+    case = await _case(services, me.sub)
+    return [
+        AttachmentFile(
+            id=_file_id(obj),
+            code=code,
+            content_type=obj.content_type,
+            size=obj.size,
+            sha256=obj.sha256,
+            has_preview=obj.preview is not None,
+        )
+        for code, objs in sorted(case.state.attachments.items())
+        for obj in objs
+    ]
+
+
+@router.post("/me/attachments/{code}")
+async def upload_attachment(
+    code: CodeParam,
+    services: ServicesDep,
+    me: CandidateDep,
+    file: Annotated[UploadFile, File(description="JPG/PNG 图片或 PDF 文件")],
+    idempotency_key: Annotated[
+        str | None, Header(alias="Idempotency-Key", pattern=IDEMPOTENCY_KEY)
+    ] = None,
+) -> ApplicationView:
+    """One document of the checklist, tagged with its document code. Sent again with the same
+    `Idempotency-Key` and the same file, it is answered as before without a second attachment;
+    the same key with another file is refused (`IDEMPOTENCY_KEY_REUSED`)."""
+    data = await read_capped(file, DOCUMENT_POLICY.max_bytes)
+    prepared = await asyncio.to_thread(_prepare, data, file.filename, file.content_type)
+    stem = _stem(me.sub, code, idempotency_key)
+    handle = application_handle(services.client(), me.sub)
+    if idempotency_key is not None:
+        case = await _case(services, me.sub)
+        landed = [o for o in case.state.attachments.get(code, []) if _file_id(o).startswith(stem)]
+        if landed and landed[0].sha256 != prepared.sha256:
+            raise ApiError(ApiRefusal.IDEMPOTENCY_KEY_REUSED)
+        if landed:
+            return await run_query(handle, EnrollmentWorkflow.view)
+    obj = await _put(services, f"{me.sub}/attachments/{stem}.{prepared.ext}", prepared)
+    try:
+        return await run_update(
+            handle, EnrollmentWorkflow.upload_attachment, AttachmentUpload(code=code, file=obj)
+        )
+    except ApiError as exc:
+        if exc.status < 500:  # refused: nothing of it stays (a timeout may still have landed)
+            await _delete(services, obj)
+        raise
+
+
+@router.delete("/me/attachments/{code}/{file_id}")
+async def delete_attachment(
+    code: CodeParam,
+    file_id: Annotated[str, Path(pattern=FILE_ID)],
+    services: ServicesDep,
+    me: CandidateDep,
+) -> ApplicationView:
+    """Before submit, and after it while the case is editable and not under review; a submitted
+    case that loses a proof it needs goes back to the candidate (to be submitted again)."""
+    case = await _case(services, me.sub)
+    found = [o for o in case.state.attachments.get(code, []) if _file_id(o) == file_id]
+    if not found:
+        raise ApiError(CaseRefusal.ATTACHMENT_NOT_FOUND)
+    view = await run_update(
+        application_handle(services.client(), me.sub),
+        EnrollmentWorkflow.remove_attachment,
+        AttachmentRemoval(code=code, key=found[0].key),
+    )
+    await _delete(services, found[0])
+    return view

@@ -1,0 +1,95 @@
+"""PDF proofs: a plain document is accepted and rendered for the examiner; anything active,
+hidden, locked, oversized or not really a PDF is refused with its code."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+import pytest
+from PIL import Image
+from pypdf import PdfWriter
+from pypdf.generic import DictionaryObject, NameObject, TextStringObject
+
+from domain.errors import RefusedError
+from infra.pdf_proofs import MAX_PDF_PAGES, PREVIEW_WIDTH_PX, render_preview, screen_pdf
+
+
+def pdf(pages: int = 1, size: tuple[float, float] = (595, 842), **extra: object) -> bytes:
+    writer = PdfWriter()
+    for _ in range(pages):
+        writer.add_blank_page(*size)
+    if extra.get("attachment"):
+        writer.add_attachment("payload.exe", b"MZ")
+    if extra.get("action"):
+        kind, target = str(extra["action"]).split(":")
+        key = "/JS" if kind == "/JavaScript" else "/F"
+        action = DictionaryObject(
+            {NameObject("/S"): NameObject(kind), NameObject(key): TextStringObject(target)}
+        )
+        writer._root_object[NameObject("/OpenAction")] = writer._add_object(action)
+    if extra.get("password") is not None:
+        writer.encrypt(user_password=str(extra["password"]), owner_password="owner")
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def code_of(data: bytes) -> str:
+    with pytest.raises(RefusedError) as refused:
+        screen_pdf(data)
+    return refused.value.refusal.code
+
+
+def test_a_plain_document_is_accepted_and_rendered_page_by_page() -> None:
+    data = pdf(pages=2)
+    assert screen_pdf(data).pages == 2
+    with Image.open(io.BytesIO(render_preview(data))) as preview:
+        assert preview.format == "JPEG" and preview.width == PREVIEW_WIDTH_PX
+        assert preview.height > 2 * PREVIEW_WIDTH_PX  # two A4 pages, one under the other
+
+
+def test_a_file_locked_for_editing_only_opens_and_is_accepted() -> None:
+    assert screen_pdf(pdf(password="")).pages == 1
+
+
+@pytest.mark.parametrize(
+    ("data", "code"),
+    [
+        (pdf(action="/JavaScript:app.alert(1)"), "UPLOAD_PDF_ACTIVE"),
+        (pdf(attachment=True), "UPLOAD_PDF_ACTIVE"),
+        (pdf(action="/Launch:cmd.exe"), "UPLOAD_PDF_ACTIVE"),
+        (pdf(password="secret"), "UPLOAD_PDF_ENCRYPTED"),
+        (pdf(pages=MAX_PDF_PAGES + 1), "UPLOAD_PDF_PAGES"),
+        (pdf(size=(5000, 5000)), "UPLOAD_PDF_PAGE_SIZE"),
+        (pdf(size=(595, 8000)), "UPLOAD_PDF_PAGE_SIZE"),
+        (b"%PDF-1.7\n1 0 obj << /Type /Catalog", "UPLOAD_CORRUPT"),
+        (b"\xff\xd8\xff\xe0 a jpeg", "UPLOAD_BAD_TYPE"),
+    ],
+    ids=[
+        "js",
+        "embedded-file",
+        "launch",
+        "password",
+        "pages",
+        "huge-page",
+        "sliver",
+        "corrupt",
+        "jpeg",
+    ],
+)
+def test_refused(data: bytes, code: str) -> None:
+    assert code_of(data) == code
+
+
+def test_an_escaped_name_does_not_hide_javascript() -> None:
+    data = pdf().replace(b"/Type /Catalog", b"/Type /Catalog /Names << /J#61vaScript 9 0 R >>")
+    assert code_of(data) in {"UPLOAD_PDF_ACTIVE", "UPLOAD_CORRUPT"}
+    assert code_of(data) == "UPLOAD_PDF_ACTIVE"
+
+
+def test_a_zip_appended_to_a_pdf_is_a_polyglot() -> None:
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as z:
+        z.writestr("evil.html", "<script>alert(1)</script>")
+    assert code_of(pdf() + archive.getvalue()) == "UPLOAD_POLYGLOT"

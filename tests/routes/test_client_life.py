@@ -1,0 +1,197 @@
+"""A client's life around the steps (issue #15, item 7): registering again within the SMS
+cooldown, keeping the session past the access token's two hours, the period's dates, and the
+candidate's own attachments (listed, deleted, uploaded again with the same idempotency key)."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlmodel import Session
+
+from api.deps import Services
+from domain.enrollment import CaseFile, EnrollmentState, Identity
+from domain.objects import StoredObject
+from domain.states import AppState
+from infra.db import Period
+from tests.api.server import jpeg_bytes
+from tests.routes.conftest import MINE, PERIOD, bearer, view
+from tests.routes.temporal_double import TemporalDouble, refused
+
+NUMBER = "430104199903120012"
+
+
+@pytest.fixture
+def open_period(app_services: tuple[TestClient, Services]) -> Iterator[Period]:
+    _, services = app_services
+    now = datetime.now(UTC).replace(microsecond=0)
+    period = Period(
+        id=PERIOD,
+        year=2026,
+        window=2,
+        opens_at=now - timedelta(days=1),
+        closes_at=now + timedelta(days=10),
+        review_deadline=now + timedelta(days=20),
+        state="OPEN",
+    )
+    with Session(services.engine) as s:
+        s.add(period)
+        s.commit()
+        s.refresh(period)
+        s.expunge(period)
+    yield period
+    with Session(services.engine) as s:
+        s.delete(s.get(Period, PERIOD))
+        s.commit()
+
+
+def test_registering_again_within_the_cooldown_answers_the_application(
+    http: TestClient, temporal: TemporalDouble, open_period: Period
+) -> None:
+    temporal.answers["request_phone_code"] = refused(
+        "SMS_COOLDOWN", "验证码发送过于频繁，请稍后再试", measured=42
+    )
+    temporal.answers["view"] = view(state=AppState.REGISTERED)
+    r = http.post("/api/v1/candidate/register", json={"id_number": NUMBER, "phone": "13900001111"})
+    assert r.status_code == 201, r.text
+    body = r.json()
+    assert body["application_id"].startswith(f"enroll-{PERIOD}-")
+    assert body["new_code"] is False  # the code sent before is still the one to type
+    assert body["code_sent"] == {"phone_masked": "139****1111", "resend_after_s": 42}
+
+
+def test_other_sms_refusals_still_answer_as_refusals(
+    http: TestClient, temporal: TemporalDouble, open_period: Period
+) -> None:
+    temporal.answers["request_phone_code"] = refused("SMS_DAILY_CAP", "今日获取验证码次数已达上限")
+    r = http.post("/api/v1/candidate/register", json={"id_number": NUMBER, "phone": "13900001111"})
+    assert r.status_code == 429 and r.json()["code"] == "SMS_DAILY_CAP"
+
+
+def test_the_period_gives_its_dates(http: TestClient, open_period: Period) -> None:
+    r = http.get("/api/v1/period")
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["open"] is True and body["period_id"] == PERIOD
+    assert datetime.fromisoformat(body["opens_at"]) == open_period.opens_at.replace(tzinfo=UTC)
+    assert datetime.fromisoformat(body["closes_at"]) == open_period.closes_at.replace(tzinfo=UTC)
+    assert datetime.fromisoformat(body["review_deadline"]) == open_period.review_deadline.replace(
+        tzinfo=UTC
+    )
+
+
+def test_a_refresh_token_renews_the_session_on_the_same_application(
+    http: TestClient, temporal: TemporalDouble
+) -> None:
+    temporal.answers["view"] = view(state=AppState.DRAFT)
+    from infra.tokens import issue_refresh_token
+
+    refresh = issue_refresh_token("routes-test-key", MINE)
+    r = http.post("/api/v1/candidate/token/refresh", json={"refresh_token": refresh})
+    assert r.status_code == 200, r.text
+    session = r.json()
+    assert session["application"]["application_id"] == MINE and session["refresh_token"]
+    me = http.get("/api/v1/me", headers={"authorization": f"Bearer {session['token']}"})
+    assert me.status_code == 200 and me.json()["state"] == "DRAFT"
+
+
+def test_tokens_are_not_interchangeable(http: TestClient, temporal: TemporalDouble) -> None:
+    from infra.tokens import issue_refresh_token
+
+    access = bearer(MINE, "candidate")["authorization"][7:]
+    r = http.post("/api/v1/candidate/token/refresh", json={"refresh_token": access})
+    assert r.status_code == 401 and r.json()["code"] == "AUTH_INVALID"
+    refresh = issue_refresh_token("routes-test-key", MINE)
+    r = http.get("/api/v1/me", headers={"authorization": f"Bearer {refresh}"})
+    assert r.status_code == 401 and r.json()["code"] == "AUTH_INVALID"
+    assert not temporal.calls
+
+
+def _case_file(**attachments: list[StoredObject]) -> CaseFile:
+    return CaseFile(
+        application_id=MINE,
+        period_id=PERIOD,
+        identity=Identity(id_number=NUMBER, phone="13900001111"),
+        state=EnrollmentState(state=AppState.DRAFT, attachments=attachments),
+    )
+
+
+def test_the_candidate_lists_his_attachments(http: TestClient, temporal: TemporalDouble) -> None:
+    pdf = StoredObject(
+        key=f"{MINE}/attachments/shebao-0123456789ab.pdf",
+        sha256="a" * 64,
+        size=2048,
+        content_type="application/pdf",
+        preview=StoredObject(
+            key=f"{MINE}/attachments/shebao-0123456789ab.pdf.jpg",
+            sha256="b" * 64,
+            size=900,
+            content_type="image/jpeg",
+        ),
+    )
+    temporal.answers["case_file"] = _case_file(SHEBAO=[pdf])
+    r = http.get("/api/v1/me/attachments", headers=bearer(MINE, "candidate"))
+    assert r.status_code == 200, r.text
+    assert r.json() == [
+        {
+            "id": "shebao-0123456789ab.pdf",
+            "code": "SHEBAO",
+            "content_type": "application/pdf",
+            "size": 2048,
+            "sha256": "a" * 64,
+            "has_preview": True,
+        }
+    ]
+
+
+def test_deleting_an_attachment_removes_it_from_the_case_and_the_store(
+    http: TestClient, temporal: TemporalDouble, app_services: tuple[TestClient, Services]
+) -> None:
+    _, services = app_services
+    key = f"{MINE}/attachments/shebao-00000000000a.jpg"
+    stored = services.store.put(key, b"\xff\xd8 not looked at", "image/jpeg")
+    temporal.answers["case_file"] = _case_file(SHEBAO=[stored])
+    r = http.delete(
+        "/api/v1/me/attachments/SHEBAO/shebao-00000000000a.jpg", headers=bearer(MINE, "candidate")
+    )
+    assert r.status_code == 200, r.text
+    update = [c for c in temporal.calls if c.name == "remove_attachment"]
+    assert len(update) == 1 and update[0].args[0].key == key and update[0].args[0].code == "SHEBAO"
+    assert not services.store.exists(key)
+
+
+def test_deleting_an_attachment_that_is_not_there_is_refused(
+    http: TestClient, temporal: TemporalDouble
+) -> None:
+    temporal.answers["case_file"] = _case_file()
+    r = http.delete(
+        "/api/v1/me/attachments/SHEBAO/shebao-00000000000b.jpg", headers=bearer(MINE, "candidate")
+    )
+    assert r.status_code == 404 and r.json()["code"] == "ATTACHMENT_NOT_FOUND"
+    assert [c.name for c in temporal.calls] == ["case_file"]
+
+
+def test_an_upload_retried_with_its_idempotency_key_is_answered_without_a_second_file(
+    http: TestClient, temporal: TemporalDouble, app_services: tuple[TestClient, Services]
+) -> None:
+    _, services = app_services
+    me = bearer(MINE, "candidate") | {"idempotency-key": "retry-key-0001"}
+    photo = jpeg_bytes(seed=5)
+    temporal.answers["case_file"] = _case_file()
+    r = http.post("/api/v1/me/attachments/SHEBAO", files={"file": ("a.jpg", photo)}, headers=me)
+    assert r.status_code == 200, r.text
+    (first,) = [c.args[0].file for c in temporal.calls if c.name == "upload_attachment"]
+    assert hashlib.sha256(services.store.get(first.key)).hexdigest() == first.sha256
+
+    temporal.calls.clear()
+    temporal.answers["case_file"] = _case_file(SHEBAO=[first])
+    r = http.post("/api/v1/me/attachments/SHEBAO", files={"file": ("a.jpg", photo)}, headers=me)
+    assert r.status_code == 200, r.text
+    assert [c.name for c in temporal.calls] == ["case_file", "view"]  # no second upload
+
+    other = jpeg_bytes(seed=6)
+    r = http.post("/api/v1/me/attachments/SHEBAO", files={"file": ("b.jpg", other)}, headers=me)
+    assert r.status_code == 409 and r.json()["code"] == "IDEMPOTENCY_KEY_REUSED"
