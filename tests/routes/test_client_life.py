@@ -18,7 +18,7 @@ from domain.objects import StoredObject
 from domain.states import AppState
 from infra.db import Period
 from tests.api.server import jpeg_bytes
-from tests.routes.conftest import MINE, PERIOD, bearer, view
+from tests.routes.conftest import CASE, MINE, PERIOD, bearer, view
 from tests.routes.temporal_double import TemporalDouble, refused
 
 NUMBER = "430104199903120012"
@@ -117,6 +117,28 @@ def _case_file(**attachments: list[StoredObject]) -> CaseFile:
         identity=Identity(id_number=NUMBER, phone="13900001111"),
         state=EnrollmentState(state=AppState.DRAFT, attachments=attachments),
     )
+
+
+def test_the_examiner_reads_a_pdf_proof_as_its_rendered_pages(
+    http: TestClient, temporal: TemporalDouble
+) -> None:
+    preview = StoredObject(
+        key=f"{CASE}/attachments/shebao-0123456789ab.pdf.jpg", sha256="b" * 64, size=9
+    )
+    pdf = StoredObject(
+        key=f"{CASE}/attachments/shebao-0123456789ab.pdf",
+        sha256="a" * 64,
+        size=2048,
+        content_type="application/pdf",
+        preview=preview,
+    )
+    temporal.answers["case_file"] = _case_file(SHEBAO=[pdf]).model_copy(
+        update={"application_id": CASE}
+    )
+    temporal.answers["view"] = view(CASE, AppState.SUBMITTED)
+    r = http.get(f"/api/v1/examiner/applications/{CASE}", headers=bearer("ex-changsha", "examiner"))
+    assert r.status_code == 200, r.text
+    assert r.json()["files"]["attachment:SHEBAO:0"].startswith(f"/files/{preview.key}?")
 
 
 def test_the_candidate_lists_his_attachments(http: TestClient, temporal: TemporalDouble) -> None:
