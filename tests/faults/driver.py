@@ -98,7 +98,7 @@ class Progress:
 
     def __init__(self) -> None:
         self._furthest: dict[int, int] = {}
-        self._trigger: Trigger | None = None
+        self._triggers: list[Trigger] = []
         self.closed = False
 
     def count(self, state: AppState) -> int:
@@ -116,30 +116,28 @@ class Progress:
     ) -> asyncio.Future[int | None]:
         """Run `strike` once `k` applications have reached `state` (at once if they have).
         The future answers how many had, or None if the run ended first."""
-        assert self._trigger is None, "one fault at a time"
         struck: asyncio.Future[int | None] = asyncio.get_running_loop().create_future()
-        self._trigger = Trigger(state, k, strike, struck)
+        self._triggers.append(Trigger(state, k, strike, struck))
         self._fire()
         return struck
 
     def close(self) -> None:
         """The run is over: a fault still waiting for its point will not strike."""
         self.closed = True
-        if self._trigger is not None:
-            self._trigger.struck.set_result(None)
-            self._trigger = None
+        for t in self._triggers:
+            t.struck.set_result(None)
+        self._triggers = []
 
     def _fire(self) -> None:
-        t = self._trigger
-        if t is None or self.count(t.state) < t.k:
-            return
-        self._trigger = None
-        try:
-            t.strike()
-        except Exception as exc:  # the routine awaiting the fault reports it
-            t.struck.set_exception(exc)
-        else:
-            t.struck.set_result(self.count(t.state))
+        due = [t for t in self._triggers if self.count(t.state) >= t.k]
+        self._triggers = [t for t in self._triggers if t not in due]
+        for t in due:
+            try:
+                t.strike()
+            except Exception as exc:  # the routine awaiting the fault reports it
+                t.struck.set_exception(exc)
+            else:
+                t.struck.set_result(self.count(t.state))
 
 
 @dataclass

@@ -64,9 +64,11 @@ async def outages(
     plan: list[Outage],
     down_s: tuple[float, float],
 ) -> list[Fault]:
-    """Each outage of `plan` (in PATH order) as the k-th of the `n` applications is seen at its
-    state, down for a random while, then its process started again and serving; the next one
-    is set only then. `run_lifecycle` checks that the run went on after every fault."""
+    """Each outage of `plan` (one process, in PATH order) as the k-th of the `n` applications
+    is seen at its state, down for a random while, then the process started again and serving;
+    the next one is set only then (a process is broken again only after it came back). While
+    the server or the enrollment worker is down nothing moves, so the next point is still
+    ahead. `run_lifecycle` checks that the run went on after every fault."""
     lo, hi = (max(1, round(n * share)) for share in K_SHARE)
     faults: list[Fault] = []
     t0 = time.monotonic()
