@@ -23,7 +23,8 @@ from domain.enrollment import (
 )
 from domain.errors import Refusal, refuse
 from domain.identity import province_of_address
-from domain.messages import CaseRefusal
+from domain.liveness import MAX_ATTEMPTS_PER_DAY, SHANGHAI, FaceRefusal, shanghai_day
+from domain.messages import STEP_NAMES, CaseRefusal
 from domain.requirements import attachment_plan
 from domain.states import EDITABLE_AFTER_SUBMIT, FINAL, PRE_SUBMIT, AppState, step_index
 
@@ -43,10 +44,40 @@ def require_open_window(case: EnrollmentState, now: datetime, closes_at: datetim
         raise refuse(CaseRefusal.WINDOW_CLOSED)
 
 
+#: What an examiner may return a case for, besides its attachments: each names steps the
+#: candidate can redo. A new photo or ID portrait voids the face check, so face comes along.
+RETURN_REOPENS: dict[str, tuple[AppState, ...]] = {
+    "id_card": (AppState.ID_PENDING, AppState.FACE_PENDING),
+    "photo": (AppState.PHOTO_PENDING, AppState.FACE_PENDING),
+    "face": (AppState.FACE_PENDING,),
+    "form": (),
+}
+_REDONE_AS = {AppState.ID_PENDING: "id_card", AppState.PHOTO_PENDING: "photo"}
+
+
+def reopened_by_return(case: EnrollmentState, step: AppState) -> bool:
+    return case.state == AppState.RETURNED and any(
+        step in RETURN_REOPENS.get(item.item, ()) for item in case.review.items
+    )
+
+
+def redo_pending(case: EnrollmentState) -> list[str]:
+    """The steps a return asked for that the candidate has not redone yet."""
+    wanted = {
+        _REDONE_AS.get(step, "face")
+        for item in case.review.items
+        for step in RETURN_REOPENS.get(item.item, ())
+    }
+    return sorted(wanted - set(case.review.redone))
+
+
 def require_step(
     case: EnrollmentState, minimum: AppState, now: datetime, closes_at: datetime
 ) -> None:
-    """The candidate has reached `minimum` and not submitted yet (steps can be redone)."""
+    """The candidate has reached `minimum` and not submitted yet (steps can be redone), or a
+    return reopened that step."""
+    if reopened_by_return(case, minimum):
+        return
     require_open_window(case, now, closes_at)
     if case.state not in PRE_SUBMIT:
         raise refuse(
@@ -149,6 +180,10 @@ def check_attachment_removable(
 def check_submit(case: EnrollmentState, now: datetime, closes_at: datetime) -> None:
     if case.state != AppState.RETURNED:
         require_step(case, AppState.DRAFT, now, closes_at)
+    pending = redo_pending(case) if case.state == AppState.RETURNED else []
+    if pending:
+        names = "、".join(STEP_NAMES[item] for item in pending)
+        raise refuse(CaseRefusal.RETURN_NOT_ANSWERED, names, measured=pending)
     refused = missing_for_submit(case)
     if refused:
         raise refused
@@ -192,6 +227,51 @@ def check_claimed_by(case: EnrollmentState, examiner: str) -> None:
 def check_reasons(items: list[ReviewItem]) -> None:
     if not items or any(not item.reason.strip() for item in items):
         raise refuse(CaseRefusal.REASONS_REQUIRED)
+
+
+def check_return_items(case: EnrollmentState, items: list[ReviewItem]) -> None:
+    """A return names only what the candidate can act on: a step to redo, the form, or one of
+    the case's attachments (a requirement or a document of it)."""
+    check_reasons(items)
+    plan = attachment_plan(case.form, case.chsi.status) if case.form else None
+    documents = {
+        code for r in (plan.required if plan else ()) for code in (r.code, *r.document_codes)
+    }
+    unknown = [
+        i.item
+        for i in items
+        if i.item not in RETURN_REOPENS and i.item not in documents and not _form_field(i.item)
+    ]
+    if unknown:
+        raise refuse(CaseRefusal.RETURN_ITEM_UNKNOWN, "、".join(unknown), measured=unknown)
+
+
+def _form_field(item: str) -> bool:
+    """「form.<field>」 names one field of the form, e.g. form.postal_code."""
+    head, _, field = item.partition(".")
+    return head == "form" and field in EnrollmentForm.model_fields
+
+
+def check_face_attempts_left(case: EnrollmentState, now: datetime) -> None:
+    """5 failed live checks a day; then locked until midnight in Beijing time."""
+    face = case.face
+    if face.day == shanghai_day(now) and face.day_failures >= MAX_ATTEMPTS_PER_DAY:
+        tomorrow = now.astimezone(SHANGHAI).date() + timedelta(days=1)
+        unlock = datetime.combine(tomorrow, datetime.min.time(), SHANGHAI)
+        raise refuse(
+            FaceRefusal.FACE_LOCKED_TODAY,
+            message=f"今日人脸核验已失败{MAX_ATTEMPTS_PER_DAY}次，请于{unlock:%m月%d日 %H:%M}"
+            "（北京时间）后再试；如确实无法通过，请到考区现场核验",
+            measured=face.day_failures,
+            expected=unlock.isoformat(),
+        )
+
+
+def check_on_site_face(case: EnrollmentState, now: datetime, closes_at: datetime) -> None:
+    """Staff may record an in-person face check only where the candidate is stuck at it."""
+    if not (case.state == AppState.FACE_PENDING or reopened_by_return(case, AppState.FACE_PENDING)):
+        raise refuse(CaseRefusal.WRONG_STATE)
+    require_open_window(case, now, closes_at)
 
 
 def check_chsi_pending(case: EnrollmentState, now: datetime, closes_at: datetime) -> None:

@@ -26,19 +26,27 @@ from domain.enrollment import (
     EnrollmentState,
     ExaminerAction,
     IdCardUpload,
+    OnSiteCheck,
+    OnSiteFaceCheck,
     PhotoUpload,
 )
 from domain.errors import RefusedError
-from domain.liveness import MAX_ATTEMPTS_PER_DAY
+from domain.liveness import MAX_ATTEMPTS_PER_DAY, shanghai_day
 from domain.objects import StoredObject
 from domain.states import AppState, Decision, step_index
 from domain.vision import PhotoReport, ReadIdCardResult, VerifyFaceResult
 
 
 def rewind(case: EnrollmentState, to: AppState) -> None:
-    """Redoing an earlier step puts the application back to the step after it."""
-    if step_index(case.state) > step_index(to):
+    """Redoing an earlier step puts the application back to the step after it; a returned case
+    stays returned while the candidate redoes what the return named."""
+    if case.state != AppState.RETURNED and step_index(case.state) > step_index(to):
         case.state = to
+
+
+def _redone(case: EnrollmentState, item: str) -> None:
+    if case.state == AppState.RETURNED and item not in case.review.redone:
+        case.review.redone.append(item)
 
 
 def level_of(case: EnrollmentState) -> Level | None:
@@ -61,6 +69,7 @@ def confirm_id_card(case: EnrollmentState, inp: ConfirmIdCardInput) -> None:
     ocr, confirmed = card.ocr.model_dump(mode="json"), inp.fields.model_dump(mode="json")
     card.corrections = {k: (str(ocr[k]), str(confirmed[k])) for k in ocr if ocr[k] != confirmed[k]}
     card.confirmed = inp.fields
+    _redone(case, "id_card")
     if card.corrections:
         case.needs_manual_review = True
     if case.state == AppState.ID_PENDING:
@@ -82,6 +91,9 @@ def record_photo_check(case: EnrollmentState, upload: PhotoUpload, report: Photo
 def accept_photo(case: EnrollmentState) -> None:
     """A new official photo voids an earlier face check (it was matched to the old one)."""
     case.face.passed = False
+    _redone(case, "photo")
+    if case.state == AppState.RETURNED:
+        return
     if step_index(case.state) >= step_index(AppState.PHOTO_PENDING):
         case.state = AppState.FACE_PENDING
 
@@ -100,13 +112,23 @@ class FaceOutcome(StrEnum):
     REFUSED = "face_refused"
 
 
-def record_face_check(case: EnrollmentState, result: VerifyFaceResult) -> FaceOutcome:
+def record_face_check(
+    case: EnrollmentState, result: VerifyFaceResult, now: datetime, *, daily_limit: bool = True
+) -> FaceOutcome:
+    """Failures count per Beijing day and never move the case on (`daily_limit=False` is the
+    first version's rule, kept for runs recorded under it: the fifth failure went on flagged)."""
     face = case.face
     face.matches, face.last_refusals = result.matches, result.refusals
     if result.best_frame:
         face.best_frame = result.best_frame
     if result.ok:
         face.passed = True
+        _redone(case, "face")
+    elif daily_limit:
+        today = shanghai_day(now)
+        face.day_failures = face.day_failures + 1 if face.day == today else 1
+        face.day = today
+        return FaceOutcome.REFUSED
     elif face.attempts < MAX_ATTEMPTS_PER_DAY:
         return FaceOutcome.REFUSED
     else:
@@ -115,6 +137,17 @@ def record_face_check(case: EnrollmentState, result: VerifyFaceResult) -> FaceOu
     if case.state == AppState.FACE_PENDING:
         case.state = AppState.NOTICE_PENDING
     return FaceOutcome.VERIFIED if result.ok else FaceOutcome.MANUAL_REVIEW
+
+
+def record_on_site_face(case: EnrollmentState, check: OnSiteFaceCheck, now: datetime) -> None:
+    """An examiner saw the candidate in person: the face step passes, marked for review."""
+    case.face.passed = True
+    case.face.challenge = None
+    case.face.on_site = OnSiteCheck(examiner=check.examiner, reason=check.reason, at=now)
+    case.needs_manual_review = True
+    _redone(case, "face")
+    if case.state == AppState.FACE_PENDING:
+        case.state = AppState.NOTICE_PENDING
 
 
 def accept_notice(case: EnrollmentState, now: datetime) -> None:
@@ -245,6 +278,7 @@ def decide(case: EnrollmentState, act: ExaminerAction, decision: Decision, now: 
     case.state = DECISION_STATES[decision]
     case.review.decision, case.review.items = decision, act.items
     case.review.decided_at = now
+    case.review.redone = []
     if decision == Decision.APPROVED and act.override_reason.strip():
         case.review.override_reason = act.override_reason.strip()
         return f"{decision.value}:override"

@@ -144,10 +144,22 @@ class PhotoStep(BaseModel):
     original: StoredObject | None = None  # kept for the examiner when a fix was accepted
 
 
+class OnSiteCheck(BaseModel):
+    """A face check done in person by an examiner, for a candidate the live check cannot pass."""
+
+    examiner: str
+    reason: str
+    at: datetime
+
+
 class FaceStep(BaseModel):
     challenge: LivenessChallenge | None = None
     attempts: int = 0
+    #: failed attempts on `day` (a date in Asia/Shanghai, ISO): the daily limit counts these
+    day: str = ""
+    day_failures: int = 0
     passed: bool = False
+    on_site: OnSiteCheck | None = None
     best_frame: StoredObject | None = None
     matches: list[FaceMatch] = Field(default_factory=list)
     last_refusals: list[Refusal] = Field(default_factory=list)
@@ -173,6 +185,8 @@ class Review(BaseModel):
     decision: Decision | None = None
     #: why an examiner approved although the checklist was not complete (audited)
     override_reason: str = ""
+    #: steps of a return the candidate has redone since (id_card, photo, face)
+    redone: list[str] = Field(default_factory=list)
     items: list[ReviewItem] = Field(default_factory=list)
     decided_at: datetime | None = None
 
@@ -244,6 +258,11 @@ class ExaminerAction(BaseModel):
     items: list[ReviewItem] = Field(default_factory=list)
     #: approve although required items are missing: the examiner says why (e.g. checked on site)
     override_reason: str = Field(default="", max_length=500)
+
+
+class OnSiteFaceCheck(BaseModel):
+    examiner: str
+    reason: str = Field(min_length=1, max_length=500)
 
 
 class TicketAssigned(BaseModel):

@@ -16,7 +16,7 @@ import random
 import statistics
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 from domain.errors import Refusal, RefusalCode, RefusedError, refuse
 from domain.vision import LivenessAction, LivenessChallenge
@@ -49,6 +49,7 @@ class FaceRefusal(RefusalCode):
     FACE_SPOOF = "FACE_SPOOF", "疑似翻拍或屏幕画面，请本人直接面对镜头核验。"
     FACE_REFERENCE_UNREADABLE = "FACE_REFERENCE_UNREADABLE", "照片中未能识别到人脸。"
     FACE_MISMATCH = "FACE_MISMATCH", "人脸比对未通过，请本人重新核验。"
+    FACE_LOCKED_TODAY = "FACE_LOCKED_TODAY", "今日人脸核验次数已用完，请明天再试"
 
 
 CHALLENGE_TTL = timedelta(seconds=60)
@@ -56,6 +57,14 @@ MIN_ACTIONS, MAX_ACTIONS = 2, 3
 # After this many failed face checks in one day the workflow flags the case for manual review
 # instead of letting the candidate retry forever.
 MAX_ATTEMPTS_PER_DAY = 5
+#: The day of the daily limit is Beijing's; China keeps no daylight saving, so a fixed offset
+#: is exact and needs no time-zone database inside the workflow sandbox.
+SHANGHAI = timezone(timedelta(hours=8))
+
+
+def shanghai_day(now: datetime) -> str:
+    return now.astimezone(SHANGHAI).date().isoformat()
+
 
 ACTION_NAMES_ZH = {
     LivenessAction.BLINK: "眨眼",

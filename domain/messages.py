@@ -37,6 +37,8 @@ class CaseRefusal(RefusalCode):
     NOT_CLAIMED_BY_YOU = "NOT_CLAIMED_BY_YOU", "该申请未由您领取"
     ALREADY_CLAIMED = "ALREADY_CLAIMED", "该申请已被其他审核员领取"
     REASONS_REQUIRED = "REASONS_REQUIRED", "请填写原因"
+    RETURN_NOT_ANSWERED = "RETURN_NOT_ANSWERED", "请先按退回意见重新完成以下步骤"
+    RETURN_ITEM_UNKNOWN = "RETURN_ITEM_UNKNOWN", "退回项目须为考生可以修改的内容"
     CHECKLIST_INCOMPLETE = (
         "CHECKLIST_INCOMPLETE",
         "材料不完整，不能审核通过；如已核实，请填写通过理由",
@@ -74,6 +76,9 @@ class SmsRefusal(RefusalCode):
     SMS_UNAVAILABLE = "SMS_UNAVAILABLE", "短信服务暂不可用，请稍后再试"
     SMS_REJECTED = "SMS_REJECTED", "短信无法发送到该号码，请核对手机号码"
 
+
+#: The steps a return can name, as the candidate reads them.
+STEP_NAMES = {"id_card": "身份证", "photo": "寸照", "face": "人脸核验", "form": "报名信息"}
 
 #: Texts sent to the candidate's phone.
 DECISION_SMS = {

@@ -303,7 +303,7 @@ class EnrollmentWorkflow(IdentityStepHandlers):
     @answers_refusals
     def _validate_return(self, act: ExaminerAction) -> None:
         rules.check_claimed_by(self.case, act.examiner)
-        rules.check_reasons(act.items)
+        rules.check_return_items(self.case, act.items)
 
     async def _decide(self, act: ExaminerAction, decision: Decision) -> ApplicationView:
         async with self.lock:

@@ -13,6 +13,7 @@ with workflow.unsafe.imports_passed_through():
         ConfirmIdCardInput,
         IdCardUpload,
         LivenessAnswer,
+        OnSiteFaceCheck,
         PhotoUpload,
         RequestCodeInput,
         VerifyPhoneInput,
@@ -50,6 +51,9 @@ with workflow.unsafe.imports_passed_through():
     )
 
 from workflows.case import CaseWorkflow
+
+#: The daily face limit replaced "onward, flagged, after 5 failures" (workflow.patched).
+FACE_DAILY_LIMIT = "face-daily-limit"
 
 
 class IdentityStepHandlers(CaseWorkflow):
@@ -192,6 +196,7 @@ class IdentityStepHandlers(CaseWorkflow):
     @answers_refusals
     def _validate_start_liveness(self) -> None:
         self._require_step(AppState.FACE_PENDING)
+        rules.check_face_attempts_left(self.case, workflow.now())
 
     @workflow.update
     async def submit_liveness(self, inp: LivenessAnswer) -> ApplicationView:
@@ -211,7 +216,9 @@ class IdentityStepHandlers(CaseWorkflow):
                 best_frame_key=self._key("face", "best"),
             )
             result = await self._vision(VERIFY_FACE, request, VerifyFaceResult)
-            outcome = steps.record_face_check(self.case, result)
+            daily_limit = workflow.patched(FACE_DAILY_LIMIT)
+            now = workflow.now()
+            outcome = steps.record_face_check(self.case, result, now, daily_limit=daily_limit)
             actor = "system" if outcome == steps.FaceOutcome.MANUAL_REVIEW else "candidate"
             await self._commit(actor, outcome.value)
             if outcome != steps.FaceOutcome.REFUSED:
@@ -228,6 +235,20 @@ class IdentityStepHandlers(CaseWorkflow):
         self._require_step(AppState.FACE_PENDING)
         if self.case.face.challenge is None:
             raise refuse(CaseRefusal.FACE_NO_CHALLENGE)
+        rules.check_face_attempts_left(self.case, workflow.now())
+
+    @workflow.update
+    async def verify_face_on_site(self, check: OnSiteFaceCheck) -> ApplicationView:
+        """Staff only (the API's examiner route): the candidate was checked in person."""
+        async with self.lock:
+            steps.record_on_site_face(self.case, check, workflow.now())
+            await self._commit(f"examiner:{check.examiner}", "face_verified_on_site")
+            return self.view()
+
+    @verify_face_on_site.validator
+    @answers_refusals
+    def _validate_verify_face_on_site(self, check: OnSiteFaceCheck) -> None:
+        rules.check_on_site_face(self.case, workflow.now(), self.closes_at)
 
     # --- R6: notice -----------------------------------------------------------------------------
     @workflow.update

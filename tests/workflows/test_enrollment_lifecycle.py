@@ -13,7 +13,6 @@ from temporalio.exceptions import ApplicationError
 from domain.enrollment import (
     ExaminerAction,
     IdCardUpload,
-    LivenessAnswer,
     ReviewItem,
 )
 from domain.states import AppState
@@ -193,33 +192,6 @@ async def test_refused_vision_steps_say_why_and_keep_the_state(harness, time_env
         )
     assert refusal_of(err).type == "OCR_BLURRY"
     assert (await handle.query(EnrollmentWorkflow.view)).state == AppState.ID_PENDING
-
-
-async def test_face_mismatch_five_times_flags_manual_review(harness, time_env):
-    now = await time_env.get_current_time()
-    phone = "13900008888"
-    handle = await harness.start_application(
-        harness.enrollment_input("p-face", valid_id_number(8), phone, now + timedelta(days=10))
-    )
-    await to_draft(harness, handle, phone)  # passes once; a new photo resets the face step
-    from domain.enrollment import PhotoUpload
-
-    await handle.execute_update(
-        EnrollmentWorkflow.submit_photo, PhotoUpload(photo=obj("new.jpg"), filename="new.jpg")
-    )
-    for attempt in range(1, 6):
-        view = await handle.execute_update(EnrollmentWorkflow.start_liveness)
-        answer = LivenessAnswer(nonce=view.liveness_challenge.nonce, frames=[obj("stranger-0.jpg")])
-        if attempt < 4:  # the first pass counted as attempt 1
-            with pytest.raises(WorkflowUpdateFailedError) as err:
-                await handle.execute_update(EnrollmentWorkflow.submit_liveness, answer)
-            assert refusal_of(err).type == "FACE_MISMATCH"
-        else:
-            view = await handle.execute_update(EnrollmentWorkflow.submit_liveness, answer)
-            break
-    assert (
-        view.needs_manual_review and view.state == AppState.NOTICE_PENDING
-    )  # the new photo rewound to the face step
 
 
 async def test_refused_photo_can_be_fixed_and_the_original_is_kept(harness, time_env):

@@ -10,15 +10,21 @@ import pytest
 from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 
+from domain.case_rules import check_face_attempts_left
 from domain.enrollment import (
     ApplicationView,
     AttachmentUpload,
     EnrollmentForm,
     EnrollmentState,
     ExaminerAction,
+    LivenessAnswer,
+    OnSiteFaceCheck,
+    PhotoUpload,
     Review,
     ReviewItem,
 )
+from domain.errors import RefusedError
+from domain.liveness import MAX_ATTEMPTS_PER_DAY, SHANGHAI
 from domain.states import AppState
 from synthetic.forms import form_fields
 from tests.workflows.flow import obj, to_draft, to_submitted, zhuanke_form
@@ -90,7 +96,7 @@ async def test_a_return_answered_with_a_benke_major_can_run_the_chsi_step_and_re
     await handle.execute_update(EnrollmentWorkflow.claim, ExaminerAction(examiner="ex1"))
     await handle.execute_update(
         EnrollmentWorkflow.return_for_changes,
-        ExaminerAction(examiner="ex1", items=[ReviewItem(item="form.major", reason="专业选错")]),
+        ExaminerAction(examiner="ex1", items=[ReviewItem(item="form", reason="专业选错")]),
     )
     view = await handle.execute_update(
         EnrollmentWorkflow.modify, zhuanke_form(major=BENKE_ACCOUNTING)
@@ -103,9 +109,13 @@ async def test_a_return_answered_with_a_benke_major_can_run_the_chsi_step_and_re
 
 
 async def test_a_change_that_needs_more_is_refused_once_the_window_has_closed(harness, time_env):
-    handle, phone = await application(harness, time_env, 303)
+    now = await time_env.get_current_time()
+    phone = "13900000303"
+    closes = now + timedelta(minutes=5)
+    inp = harness.enrollment_input("2026-2", valid_id_number(303), phone, closes)
+    handle = await harness.start_application(inp)
     await to_submitted(harness, handle, phone)
-    await time_env.sleep(timedelta(days=11))
+    await time_env.sleep(timedelta(minutes=10))
     cause = await refused(handle, EnrollmentWorkflow.modify, zhuanke_form(major=RESTRICTED_NURSING))
     assert cause.type == "WINDOW_CLOSED"
     view = await handle.query(EnrollmentWorkflow.view)
@@ -159,3 +169,99 @@ async def test_the_form_is_checked_against_the_confirmed_id_card(
     await to_draft(harness, handle, phone)
     cause = await refused(handle, EnrollmentWorkflow.save_form, _form(**changes))
     assert problem in (cause.type, *[p["code"] for p in cause.details[0].get("details") or []])
+
+
+async def fail_face(handle: WorkflowHandle) -> ApplicationError:
+    view = await handle.execute_update(EnrollmentWorkflow.start_liveness)
+    answer = LivenessAnswer(nonce=view.liveness_challenge.nonce, frames=[obj("stranger-0.jpg")])
+    return await refused(handle, EnrollmentWorkflow.submit_liveness, answer)
+
+
+async def pass_face(handle: WorkflowHandle) -> ApplicationView:
+    view = await handle.execute_update(EnrollmentWorkflow.start_liveness)
+    answer = LivenessAnswer(nonce=view.liveness_challenge.nonce, frames=[obj("a/face/0.jpg")])
+    return await handle.execute_update(EnrollmentWorkflow.submit_liveness, answer)
+
+
+async def at_face_step(h: Harness, time_env, serial: int) -> WorkflowHandle:
+    handle, phone = await application(h, time_env, serial)
+    await to_draft(h, handle, phone)  # passes once; a new photo reopens the face step
+    await handle.execute_update(
+        EnrollmentWorkflow.submit_photo, PhotoUpload(photo=obj("new.jpg"), filename="new.jpg")
+    )
+    return handle
+
+
+async def test_five_failed_face_checks_lock_the_step_until_tomorrow_never_onward(harness, time_env):
+    handle = await at_face_step(harness, time_env, 306)
+    for _ in range(MAX_ATTEMPTS_PER_DAY):
+        assert (await fail_face(handle)).type == "FACE_MISMATCH"
+    view = await handle.query(EnrollmentWorkflow.view)
+    assert (view.state, view.face_passed, view.needs_manual_review) == (
+        AppState.FACE_PENDING,
+        False,
+        False,
+    )
+    locked = await refused(handle, EnrollmentWorkflow.start_liveness)
+    assert locked.type == "FACE_LOCKED_TODAY" and "北京时间" in locked.message
+    case = (await handle.query(EnrollmentWorkflow.case_file)).state
+    now = await time_env.get_current_time()
+    tomorrow = (now.astimezone(SHANGHAI) + timedelta(days=1)).replace(hour=0, minute=1)
+    check_face_attempts_left(case, tomorrow)  # the lock ends at midnight, Beijing time
+    with pytest.raises(RefusedError):
+        check_face_attempts_left(case, tomorrow - timedelta(minutes=2))
+
+
+async def test_an_examiner_records_an_on_site_face_check_for_a_stuck_candidate(harness, time_env):
+    handle = await at_face_step(harness, time_env, 307)
+    for _ in range(MAX_ATTEMPTS_PER_DAY):
+        await fail_face(handle)
+    view = await handle.execute_update(
+        EnrollmentWorkflow.verify_face_on_site,
+        OnSiteFaceCheck(examiner="ex9", reason="考区现场核验本人与身份证一致"),
+    )
+    assert (view.state, view.face_passed, view.needs_manual_review) == (
+        AppState.NOTICE_PENDING,
+        True,
+        True,
+    )
+    case = await handle.query(EnrollmentWorkflow.case_file)
+    assert case.state.face.on_site.examiner == "ex9"
+    assert case.state.history[-1][1:] == ("examiner:ex9", "face_verified_on_site")
+    cause = await refused(
+        handle,
+        EnrollmentWorkflow.verify_face_on_site,
+        OnSiteFaceCheck(examiner="ex9", reason="again"),
+    )
+    assert cause.type == "WRONG_STATE"  # only where the candidate is at the face step
+
+
+async def test_a_return_for_the_photo_reopens_photo_and_face_then_resubmit(harness, time_env):
+    handle, phone = await application(harness, time_env, 308)
+    await to_submitted(harness, handle, phone)
+    await handle.execute_update(EnrollmentWorkflow.claim, ExaminerAction(examiner="ex1"))
+    reason = ReviewItem(item="photo", reason="寸照不符合图像采集规范，请重新拍摄上传")
+    await handle.execute_update(
+        EnrollmentWorkflow.return_for_changes, ExaminerAction(examiner="ex1", items=[reason])
+    )
+    cause = await refused(handle, EnrollmentWorkflow.submit)
+    assert cause.type == "RETURN_NOT_ANSWERED" and "寸照" in cause.message
+    view = await handle.execute_update(
+        EnrollmentWorkflow.submit_photo, PhotoUpload(photo=obj("redo.jpg"), filename="redo.jpg")
+    )
+    assert view.state == AppState.RETURNED and not view.face_passed
+    assert (await refused(handle, EnrollmentWorkflow.submit)).type == "RETURN_NOT_ANSWERED"
+    assert (await pass_face(handle)).state == AppState.RETURNED
+    assert (await handle.execute_update(EnrollmentWorkflow.submit)).state == AppState.SUBMITTED
+    case = await handle.query(EnrollmentWorkflow.case_file)
+    assert case.state.photo.official.key == "redo.jpg"
+
+
+async def test_a_return_names_only_what_the_candidate_can_act_on(harness, time_env):
+    handle, phone = await application(harness, time_env, 309)
+    await to_submitted(harness, handle, phone)
+    await handle.execute_update(EnrollmentWorkflow.claim, ExaminerAction(examiner="ex1"))
+    vague = ExaminerAction(examiner="ex1", items=[ReviewItem(item="other", reason="请修改")])
+    cause = await refused(handle, EnrollmentWorkflow.return_for_changes, vague)
+    assert cause.type == "RETURN_ITEM_UNKNOWN"
+    assert (await handle.query(EnrollmentWorkflow.view)).state == AppState.UNDER_REVIEW
