@@ -29,7 +29,7 @@ from infra.otp import OtpService
 from infra.pii import pii_sealer_for
 from infra.sms import SmsProvider, build_sms_provider
 from infra.storage import build_object_store
-from infra.temporal import connect, workflow_runner
+from infra.temporal import caller_proof_checker, connect, workflow_runner
 from workflows.enrollment import EnrollmentWorkflow
 from workflows.period import EnrollmentPeriodWorkflow
 
@@ -71,6 +71,7 @@ def enrollment_worker(client: Client, settings: Settings, executor: ThreadPoolEx
         activities=[*activities, chsi.issue_chsi_codes],
         activity_executor=executor,
         workflow_runner=workflow_runner(),
+        interceptors=[caller_proof_checker(settings)],
     )
 
 
@@ -104,7 +105,8 @@ async def run(kinds: list[str], settings: Settings | None = None) -> None:
         finally:
             check_engine.dispose()
     install_worker_metrics(ObservabilitySettings())  # before connect: the SDK runtime
-    client = await connect(settings)
+    # the ticket coordinator's deliveries are signed; a vision-only worker holds no proof key
+    client = await connect(settings, signs_as="worker" if "enrollment" in kinds else None)
     with ThreadPoolExecutor(max_workers=32) as executor:
         workers = []
         if "enrollment" in kinds:

@@ -7,6 +7,7 @@ from domain.errors import RefusedError
 MESSAGES: dict[str, str] = {
     "WINDOW_CLOSED": "非新生入籍时间，请等待入籍考期开启！",
     "WRONG_STATE": "当前状态不能进行此操作",
+    "UNTRUSTED_CALLER": "该操作未经入籍系统发出，已拒绝；请通过入籍系统办理",
     "STEP_NOT_REACHED": "请先完成前面的步骤",
     "SMS_CODE_WRONG": "验证码错误",
     "SMS_CODE_EXPIRED": "验证码已过期，请重新获取",
