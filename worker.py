@@ -19,6 +19,7 @@ from activities.chsi import ChsiActivities
 from activities.records import RecordActivities
 from activities.sms import SmsActivities
 from activities.tickets import TicketActivities
+from infra.caller_proof import caller_proof_ring
 from infra.chsi_gateway import build_chsi_gateway
 from infra.config import Settings, get_settings
 from infra.db import default_engine, make_engine
@@ -29,8 +30,9 @@ from infra.otp import OtpService
 from infra.pii import pii_sealer_for
 from infra.sms import SmsProvider, build_sms_provider
 from infra.storage import build_object_store
-from infra.temporal import caller_proof_checker, connect, workflow_runner
+from infra.temporal import connect, workflow_runner
 from workflows.enrollment import EnrollmentWorkflow
+from workflows.interceptors import CallerProofChecker
 from workflows.period import EnrollmentPeriodWorkflow
 
 log = logging.getLogger("ruji.worker")
@@ -71,7 +73,8 @@ def enrollment_worker(client: Client, settings: Settings, executor: ThreadPoolEx
         activities=[*activities, chsi.issue_chsi_codes],
         activity_executor=executor,
         workflow_runner=workflow_runner(),
-        interceptors=[caller_proof_checker(settings)],
+        # starts, updates and signals without the API's caller proof are refused
+        interceptors=[CallerProofChecker(caller_proof_ring(settings).keys)],
     )
 
 

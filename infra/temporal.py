@@ -12,7 +12,6 @@ from infra.caller_proof import CallerProofSigner, caller_proof_ring
 from infra.codec import EncryptionCodec, build_data_converter, dev_codec_key_path
 from infra.config import Settings
 from infra.keyring import resolve_key_ring
-from workflows.interceptors import CallerProofChecker
 
 
 def codec_for(settings: Settings) -> EncryptionCodec:
@@ -38,11 +37,6 @@ async def connect(settings: Settings, *, signs_as: str | None = None) -> Client:
         data_converter=data_converter(settings),
         interceptors=interceptors,
     )
-
-
-def caller_proof_checker(settings: Settings) -> CallerProofChecker:
-    """The worker interceptor that refuses starts, updates and signals without a valid proof."""
-    return CallerProofChecker(caller_proof_ring(settings).keys)
 
 
 def workflow_runner() -> SandboxedWorkflowRunner:
