@@ -52,8 +52,13 @@ class CallerProof:
     mac: str  # hex
 
     def to_payload(self) -> Payload:
-        body = {"v": VERSION, "kid": self.key_id, "by": self.issuer, "at": self.issued_at}
-        body["mac"] = self.mac
+        body = {
+            "v": VERSION,
+            "kid": self.key_id,
+            "by": self.issuer,
+            "at": self.issued_at,
+            "mac": self.mac,
+        }
         return Payload(
             metadata={"encoding": b"json/plain"},
             data=json.dumps(body, separators=(",", ":")).encode(),

@@ -6,7 +6,8 @@ a workflow believe only messages signed by the API or the ticket coordinator.
   check needs no patch.
 - **Starts** are checked before the workflow's code runs; a forged one fails the run at once
   (`UNTRUSTED_CALLER`) before it projects, texts or numbers anything. A continue-as-new run
-  inherits the trust of the run that continued it (no client can set `continued_run_id`).
+  inherits the trust of the run that continued it; cron and retry runs (which a forged start
+  could request) are checked like any start.
 - **Signals** cannot be answered: a forged one is dropped and logged. Signal handlers run again on
   replay, so the drop is behind `workflow.patched(SIGNAL_PATCH)`: histories recorded before the
   check replay as they ran.
@@ -90,7 +91,10 @@ class _CallerProofInbound(WorkflowInboundInterceptor):
 
     async def execute_workflow(self, input: ExecuteWorkflowInput) -> Any:
         info = workflow.info()
-        if workflow.patched(START_PATCH) and not info.continued_run_id:
+        # continue-as-new: only workflow code can ask for it, after its own start was checked.
+        # Cron and retry runs also name a previous run; a forged start could ask for those.
+        inherited = bool(info.continued_run_id) and not info.cron_schedule and info.attempt == 1
+        if workflow.patched(START_PATCH) and not inherited:
             why = self._reason(
                 ProofKind.START,
                 info.workflow_type,
