@@ -22,6 +22,7 @@ from activities.records import RecordActivities
 from activities.sms import SmsActivities
 from activities.tickets import TicketActivities
 from infra import face_models
+from infra.caller_proof import caller_proof_ring
 from infra.chsi_gateway import build_chsi_gateway
 from infra.config import Settings, get_settings
 from infra.db import engine_for
@@ -35,6 +36,7 @@ from infra.sms_provider import SmsProvider
 from infra.storage import build_object_store
 from infra.temporal import connect, workflow_runner
 from workflows.enrollment import EnrollmentWorkflow
+from workflows.interceptors import CallerProofChecker
 from workflows.period import EnrollmentPeriodWorkflow
 
 log = logging.getLogger("ruji.worker")
@@ -80,6 +82,8 @@ def enrollment_worker(
         activities=[*activities, chsi.issue_chsi_codes],
         activity_executor=executor,
         workflow_runner=workflow_runner(),
+        # starts, updates and signals without the API's caller proof are refused
+        interceptors=[CallerProofChecker(caller_proof_ring(settings).keys)],
     )
 
 
@@ -115,7 +119,8 @@ async def run(kinds: list[str], settings: Settings) -> None:
         if engine is not None:
             require_current_schema(engine)
         install_worker_metrics(settings.observability)  # before connect: the SDK runtime
-        client = await connect(settings)
+        # the ticket coordinator's deliveries are signed; a vision-only worker holds no proof key
+        client = await connect(settings, signs_as="worker" if engine is not None else None)
         with ThreadPoolExecutor(max_workers=32) as executor:
             workers = []
             if engine is not None:

@@ -56,7 +56,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
                 engine=engine,
                 store=build_object_store(settings),
                 otp=OtpService(engine, provider, settings.identity_hmac_key),
-                temporal=await connect(settings),
+                temporal=await connect(settings, signs_as="api"),
             )
         yield
 

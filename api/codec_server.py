@@ -4,6 +4,11 @@ Temporal's remote-codec protocol: ``POST {endpoint}/encode`` and ``/decode`` wit
 message in protobuf JSON (metadata values and data base64), answered in the same shape. The UI
 adds ``X-Namespace``; we serve one namespace, so it is not consulted. Decrypted histories hold ID
 numbers and faces, hence every call needs the operator dependency the app passes in.
+
+Operators read. ``/encode`` would turn an operator's hand-written input into a payload the worker
+decrypts as if the API had sent it, so it encodes nothing: it answers an empty list (the Web UI
+encodes the empty arguments of a query) and refuses any payload with ``CODEC_ENCODE_REFUSED``.
+Changes to a case go through the API (docs/security.md).
 """
 
 from __future__ import annotations
@@ -88,9 +93,15 @@ def codec_router(
 
     @router.post("/encode", response_model=CodecPayloads)
     async def encode(body: CodecPayloads) -> CodecPayloads:
-        payloads = _to_proto(body)
-        await codec.encode_wrapper(payloads)
-        return _from_proto(payloads)
+        if body.payloads:
+            raise HTTPException(
+                status.HTTP_403_FORBIDDEN,
+                detail={
+                    "code": "CODEC_ENCODE_REFUSED",
+                    "message": "运维人员只能查看数据，不能通过编解码服务写入；请通过入籍系统办理",
+                },
+            )
+        return CodecPayloads()
 
     @router.post("/decode", response_model=CodecPayloads)
     async def decode(body: CodecPayloads) -> CodecPayloads:

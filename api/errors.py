@@ -41,6 +41,10 @@ class ApiRefusal(RefusalCode):
     HTTP_404 = "HTTP_404", "请求的地址不存在"
     HTTP_405 = "HTTP_405", "不支持该请求方法"
     HTTP_ERROR = "HTTP_ERROR", "请求无法处理"
+    CODEC_ENCODE_REFUSED = (
+        "CODEC_ENCODE_REFUSED",
+        "运维人员只能查看数据，不能通过编解码服务写入；请通过入籍系统办理",
+    )
     IDEMPOTENCY_KEY_REUSED = (
         "IDEMPOTENCY_KEY_REUSED",
         "该上传编号已用于另一个文件，请重新选择文件上传",
@@ -89,6 +93,7 @@ _STATUS_EXCEPTIONS: dict[RefusalCode, int] = {
     ApiRefusal.STEP_TIMEOUT: 503,
     ApiRefusal.TEMPORAL_UNAVAILABLE: 503,
     ApiRefusal.CODEC_BAD_PAYLOAD: 400,
+    ApiRefusal.CODEC_ENCODE_REFUSED: 403,
     ApiRefusal.CODEC_UNKNOWN_KEY: 400,
     ApiRefusal.CODEC_UNDECRYPTABLE: 400,
     ApiRefusal.HTTP_400: 400,

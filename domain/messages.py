@@ -59,6 +59,7 @@ class AccessRefusal(RefusalCode):
     AUTH_REQUIRED = "AUTH_REQUIRED", "请先登录"
     AUTH_INVALID = "AUTH_INVALID", "登录已失效，请重新登录"
     FORBIDDEN = "FORBIDDEN", "无权进行此操作"
+    UNTRUSTED_CALLER = "UNTRUSTED_CALLER", "该操作未经入籍系统发出，已拒绝；请通过入籍系统办理"
     REGION_FORBIDDEN = "REGION_FORBIDDEN", "无权审核该地区的申请"
     LOGIN_FAILED = "LOGIN_FAILED", "用户名或密码错误"
     ACCOUNT_DISABLED = "ACCOUNT_DISABLED", "账号已停用，请联系管理员"

@@ -94,6 +94,10 @@ class Settings(BaseSettings):
     #: read-model column encryption (ID number, name), same format as codec_keys, its own ring
     #: so either rotates alone; empty in dev: var/secrets/pii-keys
     pii_keys: str = ""
+    #: signs every workflow start, update and signal the API and the ticket coordinator send
+    #: (infra/caller_proof.py); same format, its own ring; empty in dev: the generated
+    #: var/secrets/caller-proof-keys
+    caller_proof_keys: str = ""
 
     #: request bodies larger than these are refused before they are read (413)
     max_json_body_bytes: int = 4 * 1024 * 1024

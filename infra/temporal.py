@@ -1,5 +1,6 @@
 """The one Temporal client factory the API, the workers and the tools share: pydantic payloads,
-AES-GCM encryption (infra/codec.py) and encoded failure messages."""
+AES-GCM encryption (infra/codec.py), encoded failure messages and, for the callers a workflow
+trusts, the caller proof on every start, update and signal (infra/caller_proof.py)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from temporalio.client import Client
 from temporalio.converter import DataConverter
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
+from infra.caller_proof import CallerProofSigner, caller_proof_ring
 from infra.codec import EncryptionCodec, build_data_converter, dev_codec_key_path
 from infra.config import Settings
 from infra.keyring import resolve_key_ring
@@ -23,11 +25,17 @@ def data_converter(settings: Settings) -> DataConverter:
     return build_data_converter(codec_for(settings))
 
 
-async def connect(settings: Settings) -> Client:
+async def connect(settings: Settings, *, signs_as: str | None = None) -> Client:
+    """``signs_as`` names a trusted caller ("api", "worker", "cli"); it needs the caller-proof
+    ring. Without it the client can read and query but no workflow believes what it sends."""
+    interceptors = (
+        [] if signs_as is None else [CallerProofSigner(caller_proof_ring(settings), signs_as)]
+    )
     return await Client.connect(
         settings.temporal_address,
         namespace=settings.temporal_namespace,
         data_converter=data_converter(settings),
+        interceptors=interceptors,
     )
 
 

@@ -75,8 +75,9 @@ def temporal_child(args: argparse.Namespace, var_dir: Path) -> Child:
 
 
 def prepare(settings: Settings) -> list[DemoAccount]:
-    """var/ dirs, offline weights, dev codec keys (before any child could race to create them),
-    schema and seed data. Returns the demo accounts to print."""
+    """var/ dirs, offline weights, dev codec and caller-proof keys (before any child could race
+    to create them), schema and seed data. Returns the demo accounts to print."""
+    from infra.caller_proof import caller_proof_ring
     from infra.db import engine_for
     from infra.face_models import export_deepface_home, provision_weights
     from infra.temporal import codec_for
@@ -87,6 +88,7 @@ def prepare(settings: Settings) -> list[DemoAccount]:
     export_deepface_home(settings)
     provision_weights()
     codec_for(settings)
+    caller_proof_ring(settings)
     engine = engine_for(settings)
     db.upgrade(engine)
     return db.seed(engine, settings).accounts

@@ -51,7 +51,7 @@ def default_period(now: datetime) -> PeriodConfig:
 
 
 async def ensure(settings: Settings, config: PeriodConfig) -> EnsuredPeriod:
-    client = await connect(settings)
+    client = await connect(settings, signs_as="cli")
     handle = await client.start_workflow(
         EnrollmentPeriodWorkflow.run,
         PeriodInput(config=config),

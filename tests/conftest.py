@@ -6,7 +6,7 @@ import os
 import shutil
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from contextlib import contextmanager
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 
 import pytest
@@ -16,9 +16,10 @@ from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
 from temporalio.testing import WorkflowEnvironment
 
 from domain import search
+from infra.caller_proof import CallerProofSigner
 from infra.codec import EncryptionCodec, build_data_converter
 from infra.db import create_schema, make_engine
-from infra.keyring import new_key_entry, parse_key_ring
+from infra.keyring import KeyRing, new_key_entry, parse_key_ring
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures"
@@ -38,10 +39,20 @@ def test_codec() -> EncryptionCodec:
 
 
 @pytest.fixture(scope="session")
-async def time_env(test_codec) -> AsyncIterator[WorkflowEnvironment]:
+def test_proof_ring() -> KeyRing:
+    """The caller-proof key of the test servers' clients: they sign as the API does, and the
+    workers of tests/workflows/harness.py check with the same ring."""
+    return parse_key_ring(new_key_entry("proof1"))
+
+
+@asynccontextmanager
+async def time_skipping_env(
+    codec: EncryptionCodec, proof_ring: KeyRing
+) -> AsyncIterator[WorkflowEnvironment]:
     env = await WorkflowEnvironment.start_time_skipping(
         test_server_existing_path=_binary("temporal-test-server"),
-        data_converter=build_data_converter(test_codec),
+        data_converter=build_data_converter(codec),
+        interceptors=[CallerProofSigner(proof_ring, "test")],
     )
     await env.client.operator_service.add_search_attributes(
         AddSearchAttributesRequest(
@@ -51,16 +62,36 @@ async def time_env(test_codec) -> AsyncIterator[WorkflowEnvironment]:
             },
         )
     )
-    yield env
-    await env.shutdown()
+    try:
+        yield env
+    finally:
+        await env.shutdown()
 
 
 @pytest.fixture(scope="session")
-async def dev_env(test_codec, tmp_path_factory) -> AsyncIterator[WorkflowEnvironment]:
+async def time_env(test_codec, test_proof_ring) -> AsyncIterator[WorkflowEnvironment]:
+    async with time_skipping_env(test_codec, test_proof_ring) as env:
+        yield env
+
+
+@pytest.fixture(scope="module")
+async def module_time_env(test_codec, test_proof_ring) -> AsyncIterator[WorkflowEnvironment]:
+    """A time-skipping server of the module's own, for tests that leave runs waiting on timers
+    (locked face steps, lingering cases): the session's server skips time only when no run of
+    a finished test still holds it."""
+    async with time_skipping_env(test_codec, test_proof_ring) as env:
+        yield env
+
+
+@pytest.fixture(scope="session")
+async def dev_env(
+    test_codec, test_proof_ring, tmp_path_factory
+) -> AsyncIterator[WorkflowEnvironment]:
     db_file = tmp_path_factory.mktemp("temporal") / "temporal.db"
     env = await WorkflowEnvironment.start_local(
         dev_server_existing_path=_binary("temporal"),
         data_converter=build_data_converter(test_codec),
+        interceptors=[CallerProofSigner(test_proof_ring, "test")],
         search_attributes=list(search.ALL),
         ui=False,
         dev_server_extra_args=[

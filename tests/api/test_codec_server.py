@@ -69,21 +69,24 @@ async def test_decode_refused_without_operator(headers: dict, expected: int) -> 
     assert "payloads" not in response.json()
 
 
-async def test_encode_round_trips_through_decode() -> None:
+async def test_encode_refuses_every_payload_operators_read_only() -> None:
+    """An operator could otherwise encrypt a hand-written update for the worker (issue #14 H1)."""
     plain = {
         "payloads": [
             {
                 "metadata": {"encoding": base64.b64encode(b"json/plain").decode()},
-                "data": base64.b64encode(b'"hello"').decode(),
+                "data": base64.b64encode(b'{"examiner": "anyone"}').decode(),
             }
         ]
     }
 
-    encoded = (await _post(K1, "/codec/encode", plain, OPERATOR)).json()
-    meta = encoded["payloads"][0]["metadata"]
-    assert base64.b64decode(meta["encoding"]) == b"binary/encrypted"
-    assert base64.b64decode(meta["encryption-key-id"]) == b"k1"
-    assert (await _post(K1, "/codec/decode", encoded, OPERATOR)).json() == plain
+    response = await _post(K1, "/codec/encode", plain, OPERATOR)
+    assert response.status_code == 403
+    assert response.json()["detail"]["code"] == "CODEC_ENCODE_REFUSED"
+    assert "payloads" not in response.json()
+    # the Web UI encodes a query's empty argument list; that still answers
+    empty = await _post(K1, "/codec/encode", {"payloads": []}, OPERATOR)
+    assert (empty.status_code, empty.json()) == (200, {"payloads": []})
 
 
 async def test_unknown_key_answers_400_with_code() -> None:

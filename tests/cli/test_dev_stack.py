@@ -63,3 +63,14 @@ def test_dev_stack_starts_stops_and_keeps_its_data(stack: DevStack) -> None:
     assert not [p for p in stack.children if alive(p)], (
         f"children outlived Ctrl-C:\n{stack.output()}"
     )
+
+
+def test_dev_temporal_and_its_web_ui_listen_on_loopback_only(tmp_path) -> None:
+    """The dev server's UI cannot be made read-only (no CLI flag; it ignores
+    TEMPORAL_DISABLE_WRITE_ACTIONS), so it must not be reachable from the network; the worker
+    refuses its writes anyway (tests/security/test_ui_http_api.py)."""
+    from ruji_cli.dev import parse_args, temporal_child
+
+    argv = temporal_child(parse_args([]), tmp_path).argv
+    assert argv[argv.index("--ip") + 1] == "127.0.0.1"
+    assert "--ui-ip" not in argv or argv[argv.index("--ui-ip") + 1] == "127.0.0.1"

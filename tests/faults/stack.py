@@ -22,6 +22,7 @@ from sqlalchemy.engine import Engine
 from temporalio.client import Client
 
 from domain.search import cli_flags
+from infra.caller_proof import CallerProofSigner
 from infra.codec import EncryptionCodec, build_data_converter
 from infra.db import make_engine
 from infra.keyring import new_key_entry, parse_key_ring
@@ -66,6 +67,7 @@ class FaultStack:
         self.tag = uuid.uuid4().hex[:6]
         self.queue, self.vision_queue = f"fault-{self.tag}", f"fault-{self.tag}-vision"
         self.codec_keys, self.pii_keys = new_key_entry("fault1"), new_key_entry("faultpii")
+        self.proof_keys = new_key_entry("faultproof")  # the driver signs as the API does
         self.db_url = f"sqlite:///{tmp_path / 'read.db'}"
         self.temporal_port, self.chsi_port = free_port(), free_port()
         self.address = f"127.0.0.1:{self.temporal_port}"
@@ -86,6 +88,7 @@ class FaultStack:
             RUJI_VISION_TASK_QUEUE=self.vision_queue,
             RUJI_CODEC_KEYS=self.codec_keys,
             RUJI_PII_KEYS=self.pii_keys,
+            RUJI_CALLER_PROOF_KEYS=self.proof_keys,
             RUJI_IDENTITY_HMAC_KEY=SECRET,
             RUJI_CHSI_CALLBACK_SECRET=CHSI_SECRET,
             RUJI_CHSI_BASE_URL=f"http://127.0.0.1:{self.chsi_port}",
@@ -129,7 +132,11 @@ class FaultStack:
         deadline = loop.time() + START_TIMEOUT
         while True:
             try:
-                return await Client.connect(self.address, data_converter=converter)
+                return await Client.connect(
+                    self.address,
+                    data_converter=converter,
+                    interceptors=[CallerProofSigner(parse_key_ring(self.proof_keys), "api")],
+                )
             except RuntimeError:
                 if loop.time() > deadline:
                     raise

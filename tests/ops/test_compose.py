@@ -168,6 +168,38 @@ def test_temporal_on_postgres_with_schema_namespace_and_ui_codec(services):
     assert ui["TEMPORAL_ADDRESS"] == "temporal:7233"
 
 
+def _host_port_mappings(svc: dict) -> list[str]:
+    return [
+        str(p)
+        if not isinstance(p, dict)
+        else f"{p.get('host_ip', '')}:{p['published']}:{p['target']}"
+        for p in svc.get("ports") or []
+    ]
+
+
+def test_temporal_ui_is_read_only_and_temporal_itself_is_not_published(services):
+    """Issue #14 H1: the UI's HTTP API needs no login. It may only read, only from the host (the
+    operators' ingress in front), and the frontend (gRPC 7233, HTTP 7243) stays internal."""
+    ui = services["temporal-ui"]
+    assert ui["environment"]["TEMPORAL_DISABLE_WRITE_ACTIONS"] == "true"
+    for mapping in _host_port_mappings(ui):
+        assert mapping.startswith("127.0.0.1:"), f"temporal-ui published beyond the host: {mapping}"
+    assert not services["temporal"].get("ports"), "the Temporal frontend must not be published"
+    for name, svc in services.items():
+        for mapping in _host_port_mappings(svc):
+            target = mapping.rsplit(":", 1)[-1].split("/")[0]
+            assert target not in ("7233", "7243"), f"{name} publishes the frontend: {mapping}"
+
+
+def test_only_the_api_and_the_enrollment_worker_hold_the_caller_proof_key(services):
+    holders = {
+        name
+        for name, svc in services.items()
+        if "RUJI_CALLER_PROOF_KEYS" in (svc.get("environment") or {})
+    }
+    assert holders == {"api", "enrollment-worker"}
+
+
 def test_minio_bucket_job_and_chsi_simulator_only_in_dev(services):
     assert services["minio-setup"]["restart"] == "no"
     assert "mc mb" in (ROOT / "deploy/minio/setup-bucket.sh").read_text()

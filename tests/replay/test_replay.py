@@ -10,7 +10,9 @@ from temporalio.client import WorkflowHistory
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 
+from infra.keyring import new_key_entry, parse_key_ring
 from workflows.enrollment import EnrollmentWorkflow
+from workflows.interceptors import CallerProofChecker
 from workflows.period import EnrollmentPeriodWorkflow
 
 HISTORIES = sorted((Path(__file__).parent / "histories").glob("*.json"))
@@ -28,9 +30,12 @@ def test_histories_are_committed():
 
 @pytest.mark.parametrize("path", HISTORIES, ids=lambda p: p.stem)
 async def test_replays_with_current_code(path: Path):
+    """With the worker's caller-proof check in place: these histories were recorded before it,
+    without proof headers, and must replay exactly as they ran (workflows/interceptors.py)."""
     replayer = Replayer(
         workflows=[EnrollmentWorkflow, EnrollmentPeriodWorkflow],
         data_converter=pydantic_data_converter,
+        interceptors=[CallerProofChecker(parse_key_ring(new_key_entry("replay")).keys)],
     )
     history = WorkflowHistory.from_json(path.stem, path.read_text())
     result = await replayer.replay_workflow(history, raise_on_replay_failure=False)

@@ -31,7 +31,7 @@ from ruji_cli.dev_procs import free_port
 from synthetic.forms import form_fields
 from tests.api.server import jpeg_bytes, serve_app
 from tests.stand_ins import VISION_STAND_INS
-from tests.workflows.harness import SECRET
+from tests.workflows.harness import SECRET, proof_checkers
 from workflows.enrollment import EnrollmentWorkflow
 from workflows.period import EnrollmentPeriodWorkflow
 
@@ -95,6 +95,7 @@ async def running_stack(client: Client | None, engine: Engine, tmp_path: Path, *
                         tickets.deliver_tickets,
                     ],
                     activity_executor=executor,
+                    interceptors=proof_checkers(client),
                 ),
                 Worker(
                     client,

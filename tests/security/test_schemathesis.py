@@ -42,7 +42,9 @@ def live_api(dev_env, tmp_path_factory):
     ready, state = threading.Event(), {}
 
     async def serve() -> None:
-        client = await Client.connect(target, data_converter=converter)
+        client = await Client.connect(
+            target, data_converter=converter, interceptors=dev_env.client.config()["interceptors"]
+        )
         engine = make_engine(f"sqlite:///{tmp_path / 'read.db'}")
         create_schema(engine)
         seed(engine, "2026-2")

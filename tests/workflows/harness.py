@@ -9,21 +9,24 @@ from contextlib import AsyncExitStack
 from datetime import datetime, timedelta
 
 from sqlalchemy.engine import Engine
-from temporalio.client import WorkflowHandle
+from temporalio.client import Client, WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
+from domain.caller_proof import MAX_AGE
 from domain.enrollment import EnrollmentInput, Identity
 from domain.identity import check_character
 from domain.ids import enrollment_workflow_id, identity_hash, keyed_hash
 from domain.otp import code_in_message
 from domain.period import PeriodConfig, PeriodInput
 from domain.vision import IdType
+from infra.caller_proof import CallerProofSigner
 from infra.sms import OutboxProvider, last_outbox_text
 from infra.temporal import workflow_runner
 from tests.stand_ins import VISION_STAND_INS
 from worker import enrollment_activities
 from workflows.enrollment import EnrollmentWorkflow
+from workflows.interceptors import CallerProofChecker
 from workflows.period import EnrollmentPeriodWorkflow
 
 SECRET = "test-secret"
@@ -32,6 +35,23 @@ SECRET = "test-secret"
 def valid_id_number(serial: int, birth: str = "19990312", area: str = "430104") -> str:
     first17 = f"{area}{birth}{serial % 1000:03d}"
     return first17 + check_character(first17)
+
+
+def proof_checkers(client: Client, *, time_skipping: bool = False) -> list[CallerProofChecker]:
+    """The worker checks what the test client signs (tests/conftest.py), as production does;
+    on the time-skipping server without the age check (its clock runs ahead of the signer's)."""
+    signers = [i for i in client.config()["interceptors"] if isinstance(i, CallerProofSigner)]
+    max_age = None if time_skipping else MAX_AGE
+    return [CallerProofChecker(s.ring.keys, max_age) for s in signers]
+
+
+def unsigned(client: Client) -> Client:
+    """The same server and converter without the caller proof: what an outsider sends."""
+    config = client.config()
+    config["interceptors"] = [
+        i for i in config["interceptors"] if not isinstance(i, CallerProofSigner)
+    ]
+    return Client(**config)
 
 
 class Harness:
@@ -62,6 +82,9 @@ class Harness:
                 # a bug fails the test at once, not by timeout
                 workflow_failure_exception_types=[Exception],
                 workflow_runner=workflow_runner(),
+                interceptors=proof_checkers(
+                    self.env.client, time_skipping=self.env.supports_time_skipping
+                ),
             ),
             Worker(
                 self.env.client,

@@ -36,6 +36,11 @@ BENKE_ACCOUNTING = "120203K"  # 会计学 (专升本): CHSI step needed
 
 
 @pytest.fixture
+def time_env(module_time_env):
+    return module_time_env
+
+
+@pytest.fixture
 async def harness(time_env, engine, task_queue):
     async with Harness(time_env, engine, task_queue) as h:
         yield h

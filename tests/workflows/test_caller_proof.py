@@ -1,0 +1,131 @@
+"""Issue #14 H1 at the workflow: a start, update or signal that does not carry the caller proof of
+the API or the ticket coordinator changes nothing (workflows/interceptors.py). The outsider here
+is the same server and converter without the proof — what the Web UI's HTTP API sends."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlmodel import Session
+from temporalio import workflow
+from temporalio.api.enums.v1 import EventType
+from temporalio.client import WorkflowFailureError, WorkflowHandle, WorkflowUpdateFailedError
+from temporalio.exceptions import ApplicationError
+
+from domain.enrollment import EnrollmentState, ExaminerAction, Review, TicketAssigned
+from domain.messages import AccessRefusal
+from domain.period import PeriodConfig, PeriodInput
+from domain.states import AppState
+from infra.db import Application
+from infra.sms import last_outbox_text
+from tests.workflows.flow import claim_and_approve, to_submitted
+from tests.workflows.harness import Harness, unsigned, valid_id_number
+from workflows.enrollment import EnrollmentWorkflow
+from workflows.period import EnrollmentPeriodWorkflow
+
+UNTRUSTED = "UNTRUSTED_CALLER"
+FORGED_TICKET = "999999999999"
+#: a refused start fails in its first workflow task; an accepted one would run for days
+RESULT_TIMEOUT = 30
+
+
+def assert_untrusted(exc: BaseException) -> None:
+    cause = exc.cause if isinstance(exc, WorkflowUpdateFailedError | WorkflowFailureError) else exc
+    assert isinstance(cause, ApplicationError), repr(cause)
+    assert cause.type == UNTRUSTED
+    assert cause.message == AccessRefusal.UNTRUSTED_CALLER.message
+
+
+async def update_events(handle: WorkflowHandle) -> int:
+    history = await handle.fetch_history()
+    accepted = EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED
+    return sum(1 for e in history.events if e.event_type == accepted)
+
+
+async def test_forged_updates_and_signal_change_nothing(dev_env, engine, task_queue):
+    async with Harness(dev_env, engine, task_queue) as h:
+        now = datetime.now(UTC)
+        phone = "13900005010"
+        inp = h.enrollment_input("p-proof", valid_id_number(501), phone, now + timedelta(days=5))
+        handle = await h.start_application(inp)
+        await to_submitted(h, handle, phone)
+        outsider = unsigned(h.env.client).get_workflow_handle(inp.application_id)
+        accepted_before = await update_events(handle)
+
+        for update in (EnrollmentWorkflow.claim, EnrollmentWorkflow.approve):
+            with pytest.raises(WorkflowUpdateFailedError) as refused:
+                await outsider.execute_update(update, ExaminerAction(examiner="anyone"))
+            assert_untrusted(refused.value)
+        with pytest.raises(WorkflowUpdateFailedError) as refused:
+            await outsider.execute_update(EnrollmentWorkflow.withdraw)
+        assert_untrusted(refused.value)
+        assert await update_events(handle) == accepted_before, "a refused update left an event"
+        assert (await handle.query(EnrollmentWorkflow.view)).state == AppState.SUBMITTED
+
+        # the API's own examiner decision still goes through
+        assert (await claim_and_approve(handle)).state == AppState.APPROVED
+
+        await outsider.signal(
+            EnrollmentWorkflow.ticket_assigned, TicketAssigned(number=FORGED_TICKET)
+        )
+        real = "260112000001"
+        await handle.signal(EnrollmentWorkflow.ticket_assigned, TicketAssigned(number=real))
+        # signals apply in order: had the forged one counted, the real one would be a duplicate
+        assert await handle.result() == AppState.TICKET_ISSUED.value
+        assert (await handle.query(EnrollmentWorkflow.view)).ticket_number == real
+        sms = last_outbox_text(engine, inp.phone_hash)
+        assert sms is not None and FORGED_TICKET not in sms and real in sms
+
+
+async def test_forged_starts_fail_before_anything_happens(dev_env, engine, task_queue):
+    async with Harness(dev_env, engine, task_queue) as h:
+        now = datetime.now(UTC)
+        outsider = unsigned(h.env.client)
+        inp = h.enrollment_input(
+            "p-proof", valid_id_number(502), "13900005020", now + timedelta(days=5)
+        )
+        inp.state = EnrollmentState(
+            state=AppState.APPROVED,
+            created_at=now,
+            review=Review(examiner="x", decision="approved"),
+        )
+        forged = await outsider.start_workflow(
+            EnrollmentWorkflow.run, inp, id=inp.application_id, task_queue=h.task_queue
+        )
+        with pytest.raises(WorkflowFailureError) as failed:
+            await asyncio.wait_for(forged.result(), RESULT_TIMEOUT)
+        assert_untrusted(failed.value)
+        with Session(engine) as s:
+            assert s.get(Application, inp.application_id) is None, "the forged case was projected"
+
+        assert last_outbox_text(engine, inp.phone_hash) is None, "the forged case sent an SMS"
+
+        # a period whose review deadline has passed would number every approved application
+        config = PeriodConfig(
+            period_id="p-forged",
+            year=2026,
+            window=2,
+            opens_at=now - timedelta(days=2),
+            closes_at=now - timedelta(days=1),
+            review_deadline=now - timedelta(minutes=1),
+        )
+        period = await outsider.start_workflow(
+            EnrollmentPeriodWorkflow.run,
+            PeriodInput(config=config),
+            id=f"period-p-forged-{task_queue}",
+            task_queue=h.task_queue,
+        )
+        with pytest.raises(WorkflowFailureError) as failed:
+            await asyncio.wait_for(period.result(), RESULT_TIMEOUT)
+        assert_untrusted(failed.value)
+
+
+def test_every_update_has_a_validator():
+    """The proof is checked in the validator path (no history event for a refusal); an update
+    without a validator would skip it."""
+    for cls in (EnrollmentWorkflow, EnrollmentPeriodWorkflow):
+        defn = workflow._Definition.must_from_class(cls)
+        missing = [name for name, u in defn.updates.items() if u.validator is None]
+        assert missing == [], f"{cls.__name__}: updates without a validator: {missing}"
