@@ -81,6 +81,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         BodySizeLimit,
         json_limit=settings.max_json_body_bytes,
         multipart_limit=settings.max_multipart_body_bytes,
+        json_limit_by_prefix={"/codec/": settings.max_codec_body_bytes},
     )
     app.add_middleware(
         CORSMiddleware,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -14,6 +14,7 @@ from sqlmodel import Session, select
 from temporalio.client import Client
 
 from api.errors import ApiError
+from api.throttling import Limits
 from infra.config import Settings
 from infra.db import Account
 from infra.otp import OtpService
@@ -29,6 +30,10 @@ class Services:
     store: ObjectStore
     otp: OtpService
     temporal: Client | None = None
+    limits: Limits = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.limits = Limits(self.settings)
 
     def client(self) -> Client:
         if self.temporal is None:

@@ -28,6 +28,8 @@ STATUS_BY_CODE = {
     "APPLICATION_NOT_FOUND": 404,
     "PERIOD_NOT_FOUND": 404,
     "SMS_COOLDOWN": 429,
+    "TOO_MANY_REQUESTS": 429,
+    "LOGIN_LOCKED": 429,
     "SMS_UNAVAILABLE": 503,
     "SMS_REJECTED": 422,
     "SMS_DAILY_CAP": 429,
@@ -38,6 +40,7 @@ STATUS_BY_CODE = {
     "NOT_EDITABLE": 409,
     "NOT_CLAIMED_BY_YOU": 409,
     "UPLOAD_TOO_LARGE": 413,
+    "FIELD_INVALID": 422,
     "REQUEST_TOO_LARGE": 413,
     "CHSI_UNAVAILABLE": 503,
     "CHSI_BAD_SIGNATURE": 401,
@@ -68,10 +71,16 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 
 class ApiError(Exception):
     def __init__(
-        self, code: str, message: str | None = None, status: int | None = None, **extra: Any
+        self,
+        code: str,
+        message: str | None = None,
+        status: int | None = None,
+        headers: dict[str, str] | None = None,
+        **extra: Any,
     ):
         self.body = ErrorBody(code=code, message=message or MESSAGES.get(code, code), **extra)
         self.status = status or STATUS_BY_CODE.get(code, 422)
+        self.headers = headers
 
 
 def from_update_failure(exc: WorkflowUpdateFailedError) -> ApiError:
@@ -90,7 +99,9 @@ def from_update_failure(exc: WorkflowUpdateFailedError) -> ApiError:
 async def api_error_handler(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ApiError)
     REFUSALS.labels(exc.body.code).inc()
-    return JSONResponse(exc.body.model_dump(exclude_none=True), status_code=exc.status)
+    return JSONResponse(
+        exc.body.model_dump(exclude_none=True), status_code=exc.status, headers=exc.headers
+    )
 
 
 async def refused_handler(_request: Request, exc: Exception) -> JSONResponse:
@@ -127,6 +138,15 @@ _HTTP_MESSAGES = {
 
 async def validation_handler(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
+    unclean = next((e for e in exc.errors() if e["type"] == "field_invalid"), None)
+    if unclean is not None:  # api/text_fields.CleanText: a value too long or with control chars
+        body = ErrorBody(
+            code="FIELD_INVALID",
+            message=unclean["ctx"]["message"],
+            details={"field": unclean["ctx"]["field"]},
+        )
+        REFUSALS.labels(body.code).inc()
+        return JSONResponse(body.model_dump(exclude_none=True), status_code=422)
     fields = [".".join(str(p) for p in e["loc"][1:]) for e in exc.errors()]
     body = ErrorBody(
         code="INVALID_REQUEST",

@@ -22,6 +22,7 @@ from domain.errors import Refusal
 from domain.objects import StoredObject
 from domain.records import ChsiCode
 from domain.states import AppState
+from domain.text_limits import email_ok
 from domain.vision import (
     FaceMatch,
     IdCardFields,
@@ -95,7 +96,7 @@ def form_problems(form: EnrollmentForm) -> list[Refusal]:
         bad("occupation", "请选择职业")
     if form.political_status not in POLITICAL_STATUS:
         bad("political_status", "请选择政治面貌")
-    if form.email and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", form.email):
+    if form.email and not email_ok(form.email):
         bad("email", "电子邮箱格式不正确")
     if not PHONE_RE.match(form.contact_phone):
         bad("contact_phone", "联系电话格式不正确")

@@ -51,9 +51,22 @@ class Settings(BaseSettings):
     #: so either rotates alone; empty in dev: var/secrets/pii-keys
     pii_keys: str = ""
 
-    #: request bodies larger than these are refused before they are read (413)
-    max_json_body_bytes: int = 4 * 1024 * 1024
+    #: request bodies larger than these are refused before they are read (413). One JSON body
+    #: is one update's input: 64 KiB is far below Temporal's payload limit (2 MiB, warning from
+    #: 512 KiB) and far above the largest real form; the codec endpoints carry whole payloads.
+    max_json_body_bytes: int = 64 * 1024
+    max_codec_body_bytes: int = 4 * 1024 * 1024
     max_multipart_body_bytes: int = 48 * 1024 * 1024
+
+    #: routes that can tell whether an ID number or phone is enrolled (register, verify, login):
+    #: requests per client IP per minute, and per phone (or application) per 10 minutes
+    probe_limit_per_ip: int = 30
+    probe_limit_per_phone: int = 10
+    #: staff and codec-session logins: failures per account before a lockout of
+    #: `staff_lockout_s`, and attempts per client IP in the same window
+    staff_failures_per_account: int = 5
+    staff_attempts_per_ip: int = 30
+    staff_lockout_s: int = 900
 
     @model_validator(mode="after")
     def _refuse_placeholders_outside_dev(self) -> Settings:

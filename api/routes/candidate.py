@@ -20,24 +20,25 @@ from api.applications import (
 )
 from api.deps import CandidateDep, ServicesDep, SessionDep
 from api.errors import ApiError
+from api.text_fields import FormRequest, IdCardConfirmRequest
+from api.throttling import client_ip
 from domain.enrollment import (
     PHONE_RE,
     ApplicationView,
     AttachmentUpload,
     CodeSent,
     ConfirmIdCardInput,
-    EnrollmentForm,
     IdCardUpload,
     LivenessAnswer,
     PhotoUpload,
     RequestCodeInput,
     VerifyPhoneInput,
 )
-from domain.ids import keyed_hash
+from domain.ids import enrollment_workflow_id, identity_hash, keyed_hash
 from domain.masking import mask_phone
 from domain.objects import StoredObject
 from domain.states import PRE_SUBMIT, AppState
-from domain.vision import FixPhotoResult, IdCardFields, IdType
+from domain.vision import FixPhotoResult, IdType
 from infra.db import Application
 from infra.tokens import issue_token
 from infra.uploads import DOCUMENT_POLICY, ID_PHOTO_POLICY, UploadPolicy
@@ -63,7 +64,7 @@ class VerifyRequest(BaseModel):
     # the shape of enrollment_workflow_id: anything else cannot be an application (and an empty
     # or oversized ID is refused by Temporal as an invalid request, which was a 500)
     application_id: str = Field(pattern=r"^enroll-[A-Za-z0-9-]{1,72}$")
-    code: str = Field(examples=["123456"])
+    code: str = Field(max_length=12, examples=["123456"])
 
 
 class LoginCodeRequest(BaseModel):
@@ -72,22 +73,22 @@ class LoginCodeRequest(BaseModel):
 
 class LoginRequest(BaseModel):
     phone: str
-    code: str
+    code: str = Field(max_length=12)
+    #: one of `applications` of an earlier login, to open another application of this phone
+    application_id: str | None = Field(default=None, max_length=80)
 
 
 class Session(BaseModel):
     token: str
     application: ApplicationView
+    #: every application this phone verified, newest first (login only)
+    applications: list[str] = Field(default_factory=list)
 
 
 class PeriodInfo(BaseModel):
     period_id: str
     open: bool
     message: str = ""
-
-
-def _client_ip(request: Request) -> str:
-    return request.client.host if request.client else ""
 
 
 def _check_phone(phone: str) -> None:
@@ -109,23 +110,56 @@ def current_period(session: SessionDep) -> PeriodInfo:
 async def register(
     body: RegisterRequest, request: Request, services: ServicesDep, session: SessionDep
 ) -> RegisterResponse:
-    """R2: phone + ID; sends the SMS code. The same identity lands on the same application."""
+    """R2: phone + ID; sends the SMS code to the phone typed here. The same identity with the same
+    phone lands on the same application. An ID number already registered with another phone gets
+    the answer a new one gets (a code on the typed phone, that phone masked) and its owner is not
+    texted: the code opens nothing (docs/security.md, candidate identity routes)."""
     _check_phone(body.phone)
+    services.limits.probe(request, f"phone:{body.phone}")
     number = body.id_number.strip().upper()
     if body.id_type != IdType.PASSPORT and not (len(number) == 18 and number[:17].isdigit()):
         raise ApiError("ID_NUMBER_INVALID")
     period = await asyncio.to_thread(open_period, session)
+    if await asyncio.to_thread(
+        _held_by_another_phone, session, services, period.id, body.id_type, number, body.phone
+    ):
+        wait = await asyncio.to_thread(services.otp.send_code, body.phone, client_ip(request))
+        return RegisterResponse(
+            application_id=enrollment_workflow_id(
+                period.id, identity_hash(services.settings.identity_hmac_key, body.id_type, number)
+            ),
+            code_sent=CodeSent(phone_masked=mask_phone(body.phone), resend_after_s=wait),
+        )
     handle = await start_or_resume(services, session, period, body.id_type, number, body.phone)
     sent = await run_update(
         handle,
         EnrollmentWorkflow.request_phone_code,
-        RequestCodeInput(client_ip=_client_ip(request)),
+        RequestCodeInput(client_ip=client_ip(request)),
     )
     return RegisterResponse(application_id=handle.id, code_sent=sent)
 
 
+def _held_by_another_phone(
+    session: SessionDep,
+    services: ServicesDep,
+    period_id: str,
+    id_type: IdType,
+    number: str,
+    phone: str,
+) -> bool:
+    secret = services.settings.identity_hmac_key
+    workflow_id = enrollment_workflow_id(period_id, identity_hash(secret, id_type, number))
+    row = session.get(Application, workflow_id)
+    return (
+        row is not None
+        and row.status != AppState.EXPIRED.value
+        and row.phone_hash != keyed_hash(secret, phone)
+    )
+
+
 @router.post("/candidate/verify")
-async def verify(body: VerifyRequest, services: ServicesDep) -> Session:
+async def verify(body: VerifyRequest, request: Request, services: ServicesDep) -> Session:
+    services.limits.probe(request, f"application:{body.application_id}")
     handle = application_handle(services.client(), body.application_id)
     view = await run_update(
         handle, EnrollmentWorkflow.verify_phone, VerifyPhoneInput(code=body.code)
@@ -136,42 +170,58 @@ async def verify(body: VerifyRequest, services: ServicesDep) -> Session:
 
 
 @router.post("/candidate/login/code")
-async def login_code(
-    body: LoginCodeRequest, request: Request, services: ServicesDep, session: SessionDep
-) -> CodeSent:
-    """A returning candidate logs in by phone + code and lands on his application."""
+async def login_code(body: LoginCodeRequest, request: Request, services: ServicesDep) -> CodeSent:
+    """A returning candidate logs in by phone + code. The code is sent whether or not the phone
+    has an application: the answer never tells a stranger which phones are enrolled."""
     _check_phone(body.phone)
-    if await asyncio.to_thread(_latest_application, session, services, body.phone) is None:
-        raise ApiError("APPLICATION_NOT_FOUND")
-    wait = await asyncio.to_thread(services.otp.send_code, body.phone, _client_ip(request))
+    services.limits.probe(request, f"phone:{body.phone}")
+    wait = await asyncio.to_thread(services.otp.send_code, body.phone, client_ip(request))
     return CodeSent(phone_masked=mask_phone(body.phone), resend_after_s=wait)
 
 
 @router.post("/candidate/login")
-async def login(body: LoginRequest, services: ServicesDep, session: SessionDep) -> Session:
+async def login(
+    body: LoginRequest, request: Request, services: ServicesDep, session: SessionDep
+) -> Session:
+    """The code first: only the phone's holder learns whether it has applications. He lands on
+    the newest application that this phone verified (one registered with his phone by someone
+    else, never verified, does not count) or on the one he names; `applications` lists them."""
     _check_phone(body.phone)
-    app = await asyncio.to_thread(_latest_application, session, services, body.phone)
-    if app is None:
-        raise ApiError("APPLICATION_NOT_FOUND")
+    services.limits.probe(request, f"phone:{body.phone}")
     await asyncio.to_thread(services.otp.check_code, body.phone, body.code)
+    apps = await asyncio.to_thread(_verified_applications, session, services, body.phone)
+    if not apps:
+        raise ApiError("APPLICATION_NOT_FOUND")
+    chosen = next((a for a in apps if a.workflow_id == body.application_id), apps[0])
     view = await run_query(
-        application_handle(services.client(), app.workflow_id), EnrollmentWorkflow.view
+        application_handle(services.client(), chosen.workflow_id), EnrollmentWorkflow.view
     )
     return Session(
-        token=issue_token(services.settings.secret_key, app.workflow_id, "candidate"),
+        token=issue_token(services.settings.secret_key, chosen.workflow_id, "candidate"),
         application=view,
+        applications=[a.workflow_id for a in apps],
     )
 
 
-def _latest_application(
+#: states in which the application's phone has not been proven by its code
+_PHONE_UNPROVEN = (AppState.REGISTERED.value, AppState.EXPIRED.value)
+
+
+def _verified_applications(
     session: SessionDep, services: ServicesDep, phone: str
-) -> Application | None:
+) -> list[Application]:
     phone_hash = keyed_hash(services.settings.identity_hmac_key, phone)
-    return session.exec(
-        select(Application)
-        .where(Application.phone_hash == phone_hash, Application.status != AppState.EXPIRED.value)
-        .order_by(Application.updated_at.desc())  # type: ignore[attr-defined]
-    ).first()
+    return list(
+        session.exec(
+            select(Application)
+            .where(
+                Application.phone_hash == phone_hash,
+                Application.status.not_in(_PHONE_UNPROVEN),  # type: ignore[attr-defined]
+            )
+            .order_by(Application.updated_at.desc())  # type: ignore[attr-defined]
+            .limit(20)
+        )
+    )
 
 
 async def _store_all(
@@ -224,11 +274,13 @@ async def upload_id_card(
 
 @router.post("/me/id-card/confirm")
 async def confirm_id_card(
-    fields: IdCardFields, services: ServicesDep, me: CandidateDep
+    fields: IdCardConfirmRequest, services: ServicesDep, me: CandidateDep
 ) -> ApplicationView:
     """Any field changed from the OCR value is recorded as a correction for the examiner."""
     return await run_update(
-        _mine(services, me), EnrollmentWorkflow.confirm_id_card, ConfirmIdCardInput(fields=fields)
+        _mine(services, me),
+        EnrollmentWorkflow.confirm_id_card,
+        ConfirmIdCardInput(fields=fields.to_domain()),
     )
 
 
@@ -267,7 +319,7 @@ async def liveness_challenge(services: ServicesDep, me: CandidateDep) -> Applica
 async def liveness_answer(
     services: ServicesDep,
     me: CandidateDep,
-    nonce: Annotated[str, Form()],
+    nonce: Annotated[str, Form(max_length=64, pattern=r"^[A-Za-z0-9_-]*$")],
     frames: Annotated[list[UploadFile], File()],
 ) -> ApplicationView:
     if not MIN_LIVENESS_FRAMES <= len(frames) <= MAX_LIVENESS_FRAMES:
@@ -289,14 +341,12 @@ async def accept_notice(services: ServicesDep, me: CandidateDep) -> ApplicationV
 
 
 @router.put("/me/form")
-async def save_form(
-    form: EnrollmentForm, services: ServicesDep, me: CandidateDep
-) -> ApplicationView:
+async def save_form(body: FormRequest, services: ServicesDep, me: CandidateDep) -> ApplicationView:
     """R7 before submission; R14 「修改」 after it, until review starts."""
     handle = _mine(services, me)
     view: ApplicationView = await run_query(handle, EnrollmentWorkflow.view)
     update = EnrollmentWorkflow.save_form if view.state in PRE_SUBMIT else EnrollmentWorkflow.modify
-    return await run_update(handle, update, form)
+    return await run_update(handle, update, body.to_domain())
 
 
 @router.post("/me/chsi/failed", tags=["chsi"])

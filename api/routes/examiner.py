@@ -15,6 +15,7 @@ from sqlmodel import col, select
 from api.applications import application_handle, run_query, run_update
 from api.deps import ExaminerDep, ServicesDep, SessionDep, authenticate_staff
 from api.errors import ApiError
+from api.text_fields import CleanText
 from domain.enrollment import ApplicationView, CaseFile, ExaminerAction, ReviewItem
 from infra.db import Application, AuditEvent
 from infra.storage import sign_object_url
@@ -70,8 +71,8 @@ class CaseView(BaseModel):
     audit: list[AuditRow]
 
 
-class Decision(BaseModel):
-    items: list[ReviewItem] = Field(default_factory=list)
+class Decision(CleanText):
+    items: list[ReviewItem] = Field(default_factory=list, max_length=100)
 
 
 @router.post("/staff/login")

@@ -24,12 +24,13 @@ from api.app import create_app
 from api.deps import Services
 from domain.otp import code_in_message
 from infra.config import Settings
+from infra.db import create_schema, make_engine
 from infra.otp import OtpService
 from infra.pii import pii_sealer_for
 from infra.storage import LocalObjectStore
 from ruji_cli.dev_procs import free_port
 from synthetic.forms import form_fields
-from tests.api.server import jpeg_bytes, serve_app
+from tests.api.server import jpeg_bytes, seed, serve_app
 from tests.stand_ins import VISION_STAND_INS
 from tests.workflows.harness import SECRET
 from workflows.enrollment import EnrollmentWorkflow
@@ -116,6 +117,14 @@ async def running_stack(client: Client | None, engine: Engine, tmp_path: Path, *
         )
         http = await stack.enter_async_context(httpx.AsyncClient(base_url=url, timeout=30))
         yield http, settings, sms
+
+
+def seeded_database(tmp_path: Path) -> Engine:
+    """A read model of its own (for a module-wide stack) with period 2026-2 open and staff."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'read.db'}")
+    create_schema(engine)
+    seed(engine, "2026-2")
+    return engine
 
 
 def bearer(token: str) -> dict[str, str]:
