@@ -7,7 +7,7 @@ import asyncio
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 from sqlalchemy import func
 from sqlmodel import col, select
@@ -26,8 +26,8 @@ router = APIRouter(prefix="/api/v1", tags=["examiner"])
 
 
 class LoginRequest(BaseModel):
-    username: str = Field(examples=["examiner"])
-    password: str
+    username: str = Field(max_length=60, examples=["examiner"])
+    password: str = Field(max_length=200)
 
 
 class StaffSession(BaseModel):
@@ -77,9 +77,9 @@ class Decision(CleanText):
 
 @router.post("/staff/login")
 async def staff_login(
-    body: LoginRequest, services: ServicesDep, session: SessionDep
+    body: LoginRequest, request: Request, services: ServicesDep, session: SessionDep
 ) -> StaffSession:
-    account = await authenticate_staff(session, body.username, body.password)
+    account = await authenticate_staff(services, request, session, body.username, body.password)
     regions = account.region_codes
     token = issue_token(services.settings.secret_key, account.id, account.role, regions)
     return StaffSession(token=token, role=account.role, regions=regions)
