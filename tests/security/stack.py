@@ -119,6 +119,15 @@ async def running_stack(client: Client | None, engine: Engine, tmp_path: Path, *
         yield http, settings, sms
 
 
+@asynccontextmanager
+async def api_only(engine: Engine, tmp_path: Path, **settings_kw):
+    """The API over HTTP without Temporal, period 2026-2 open: for refusals made before the
+    workflow is asked. Yields the HTTP client."""
+    seed(engine, "2026-2")
+    async with running_stack(None, engine, tmp_path, **settings_kw) as (http, _settings, _sms):
+        yield http
+
+
 def seeded_database(tmp_path: Path) -> Engine:
     """A read model of its own (for a module-wide stack) with period 2026-2 open and staff."""
     engine = make_engine(f"sqlite:///{tmp_path / 'read.db'}")

@@ -9,9 +9,8 @@ import re
 import pytest
 
 from domain.masking import mask_phone
-from tests.api.server import seed
 from tests.api.test_http_flow import age_codes
-from tests.security.stack import register, running_stack, seeded_database
+from tests.security.stack import api_only, register, running_stack, seeded_database
 from tests.workflows.harness import valid_id_number
 
 HAN = re.compile(r"[\u4e00-\u9fff]")
@@ -104,10 +103,7 @@ async def test_phone_login_never_lands_on_an_application_the_phone_did_not_verif
 
 @pytest.fixture
 async def tight(engine, tmp_path):
-    seed(engine, "2026-2")
-    async with running_stack(
-        None, engine, tmp_path, probe_limit_per_ip=6, probe_limit_per_phone=3
-    ) as (http, _settings, _sms):
+    async with api_only(engine, tmp_path, probe_limit_per_ip=6, probe_limit_per_phone=3) as http:
         yield http
 
 

@@ -8,18 +8,16 @@ import re
 
 import pytest
 
-from tests.api.server import seed
-from tests.security.stack import running_stack
+from tests.security.stack import api_only
 
 HAN = re.compile(r"[\u4e00-\u9fff]")
 
 
 @pytest.fixture
 async def api(engine, tmp_path):
-    seed(engine, "2026-2")
-    async with running_stack(
-        None, engine, tmp_path, staff_failures_per_account=5, staff_attempts_per_ip=12
-    ) as (http, _settings, _sms):
+    async with api_only(
+        engine, tmp_path, staff_failures_per_account=5, staff_attempts_per_ip=12
+    ) as http:
         yield http
 
 
