@@ -106,6 +106,36 @@ async def run_query(handle: WorkflowHandle, query: Any) -> Any:
         raise
 
 
+async def run_upload_update(
+    services: Services, handle: WorkflowHandle, update: Any, arg: Any, stored: list[StoredObject]
+) -> Any:
+    """`run_update` for an update that carries just-stored uploads. When the workflow refuses,
+    the uploads it did not keep are deleted again: a refusal leaves no bytes behind. (A refused
+    photo is kept: the workflow remembers it as the photo to auto-fix.) A timeout or an outage
+    deletes nothing, since the update may still land."""
+    try:
+        return await run_update(handle, update, arg)
+    except ApiError as exc:
+        if exc.status < 500:
+            await discard_unreferenced(services, handle, stored)
+        raise
+
+
+async def discard_unreferenced(
+    services: Services, handle: WorkflowHandle, stored: list[StoredObject]
+) -> None:
+    try:
+        case = await handle.query(EnrollmentWorkflow.case_file)
+        kept = case.state.model_dump_json()
+    except RPCError as exc:
+        if exc.status != RPCStatusCode.NOT_FOUND:
+            raise
+        kept = ""  # no such workflow: it cannot hold them
+    for obj in stored:
+        if obj.key not in kept:
+            await asyncio.to_thread(services.store.delete, obj.key)
+
+
 async def store_upload(
     services: Services,
     upload: UploadFile,
@@ -119,6 +149,12 @@ async def store_upload(
     `keep_original` stores the bytes as sent: the ID-photo checker reads quality tables and dpi
     from the original file. Everything else is stored with its metadata (EXIF, GPS) stripped."""
     data = await read_capped(upload, policy.max_bytes)
+    application_prefix = key_prefix.split("/", 1)[0]
+    used = await asyncio.to_thread(services.store.usage, application_prefix)
+    if used + len(data) > services.settings.storage_quota_bytes:
+        raise ApiError(
+            "STORAGE_QUOTA", measured=used, expected=services.settings.storage_quota_bytes
+        )
 
     def screen_and_store() -> StoredObject:
         screened = screen_image(

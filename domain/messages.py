@@ -25,6 +25,7 @@ MESSAGES: dict[str, str] = {
     "NOTICE_NOT_ACCEPTED": "请阅读并同意《新生入籍须知》",
     "FORM_INVALID": "报名信息填写有误",
     "FIELD_INVALID": "填写内容过长或含有不允许的字符",
+    "STORAGE_QUOTA": "上传的文件总量已达上限，请联系考试机构",
     "FORM_INCOMPLETE": "请先填写报名信息",
     "ATTACHMENTS_MISSING": "请上传以下材料",
     "UNDER_REVIEW_LOCKED": "审核已开始，不能修改",

@@ -56,6 +56,9 @@ class Settings(BaseSettings):
     #: 512 KiB) and far above the largest real form; the codec endpoints carry whole payloads.
     max_json_body_bytes: int = 64 * 1024
     max_codec_body_bytes: int = 4 * 1024 * 1024
+    #: bytes one application may keep in the object store (all its uploads, accepted or not);
+    #: a complete application holds about 10 MB
+    storage_quota_bytes: int = 200 * 1024 * 1024
     max_multipart_body_bytes: int = 48 * 1024 * 1024
 
     #: routes that can tell whether an ID number or phone is enrolled (register, verify, login):

@@ -4,6 +4,7 @@ workflow; the candidate token is bound to one application."""
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Path, Request, UploadFile
@@ -15,6 +16,7 @@ from api.applications import (
     open_period,
     run_query,
     run_update,
+    run_upload_update,
     start_or_resume,
     store_upload,
 )
@@ -35,7 +37,9 @@ from domain.enrollment import (
     VerifyPhoneInput,
 )
 from domain.ids import enrollment_workflow_id, identity_hash, keyed_hash
+from domain.liveness import check_answer
 from domain.masking import mask_phone
+from domain.messages import MESSAGES
 from domain.objects import StoredObject
 from domain.states import PRE_SUBMIT, AppState
 from domain.vision import FixPhotoResult, IdType
@@ -265,10 +269,12 @@ async def upload_id_card(
             (back, DOCUMENT_POLICY, f"{me.sub}/id/back"),
         ],
     )
-    return await run_update(
+    return await run_upload_update(
+        services,
         _mine(services, me),
         EnrollmentWorkflow.submit_id_card,
         IdCardUpload(front=front_obj, back=back_obj),
+        [front_obj, back_obj],
     )
 
 
@@ -292,10 +298,12 @@ async def upload_photo(
     obj, filename = await store_upload(
         services, photo, ID_PHOTO_POLICY, f"{me.sub}/photo/upload", keep_original=True
     )
-    return await run_update(
+    return await run_upload_update(
+        services,
         _mine(services, me),
         EnrollmentWorkflow.submit_photo,
         PhotoUpload(photo=obj, filename=filename),
+        [obj],
     )
 
 
@@ -324,13 +332,23 @@ async def liveness_answer(
 ) -> ApplicationView:
     if not MIN_LIVENESS_FRAMES <= len(frames) <= MAX_LIVENESS_FRAMES:
         raise ApiError("FACE_FRAMES", f"请上传{MIN_LIVENESS_FRAMES}至{MAX_LIVENESS_FRAMES}帧画面")
+    handle = _mine(services, me)
+    # up to 40 frames: ask first whether a challenge is open, before writing any of them
+    view: ApplicationView = await run_query(handle, EnrollmentWorkflow.view)
+    if view.liveness_challenge is None:
+        raise ApiError("FACE_NO_CHALLENGE", MESSAGES["FACE_NO_CHALLENGE"])
+    stale = check_answer(view.liveness_challenge, nonce, datetime.now(UTC))
+    if stale is not None:
+        raise ApiError(stale.code, stale.message)
     stored = await _store_all(
         services, [(f, DOCUMENT_POLICY, f"{me.sub}/face/frame") for f in frames]
     )
-    return await run_update(
-        _mine(services, me),
+    return await run_upload_update(
+        services,
+        handle,
         EnrollmentWorkflow.submit_liveness,
         LivenessAnswer(nonce=nonce, frames=stored),
+        stored,
     )
 
 
@@ -366,10 +384,12 @@ async def upload_attachment(
     obj, _ = await store_upload(
         services, file, DOCUMENT_POLICY, f"{me.sub}/attachments/{code.lower()}"
     )
-    return await run_update(
+    return await run_upload_update(
+        services,
         _mine(services, me),
         EnrollmentWorkflow.upload_attachment,
         AttachmentUpload(code=code, file=obj),
+        [obj],
     )
 
 

@@ -68,8 +68,15 @@ def settings_for(tmp_path: Path, task_queue: str, **kw) -> Settings:
 
 
 @asynccontextmanager
-async def running_stack(client: Client | None, engine: Engine, tmp_path: Path, **settings_kw):
-    """Yields (http client, settings, sms). Workers run only when a Temporal client is given."""
+async def running_stack(
+    client: Client | None,
+    engine: Engine,
+    tmp_path: Path,
+    vision_activities: list | None = None,
+    **settings_kw,
+):
+    """Yields (http client, settings, sms). Workers run only when a Temporal client is given;
+    the vision worker runs `vision_activities` (the stand-ins unless given)."""
     task_queue = f"tq-{uuid.uuid4().hex[:10]}"
     settings = settings_for(tmp_path, task_queue, **settings_kw)
     sms = MemorySms()
@@ -100,7 +107,7 @@ async def running_stack(client: Client | None, engine: Engine, tmp_path: Path, *
                 Worker(
                     client,
                     task_queue=settings.vision_task_queue,
-                    activities=VISION_STAND_INS,
+                    activities=vision_activities or VISION_STAND_INS,
                     activity_executor=executor,
                 ),
             ):
