@@ -89,6 +89,7 @@ class AuditEvent(SQLModel, table=True):
     actor: str = Field(max_length=60)
     action: str = Field(max_length=60)
     at: datetime
+    update_id: str = Field(default="", max_length=80)
 
 
 def _refuse_audit_change(_mapper, _connection, target: AuditEvent) -> None:
