@@ -25,6 +25,7 @@ from api.errors import (
 from api.ops import RequestMetrics
 from api.ops import router as ops_router
 from api.routes import admin, candidate, chsi, codec_session, dev, examiner, files, web
+from api.security_headers import SecurityHeaders
 from domain.errors import RefusedError
 from infra.config import Settings, get_settings
 from infra.db import default_engine, make_engine
@@ -111,5 +112,6 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         return {"status": "ok"}
 
     app.include_router(ops_router)  # /readyz, /metrics
+    app.add_middleware(SecurityHeaders)
     app.add_middleware(RequestMetrics)
     return app

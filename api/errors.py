@@ -3,6 +3,8 @@ chosen by its code."""
 
 from __future__ import annotations
 
+import logging
+import re
 from typing import Any
 
 from fastapi import Request
@@ -16,6 +18,10 @@ from temporalio.exceptions import ApplicationError
 from domain.errors import RefusedError
 from domain.messages import MESSAGES
 from infra.metrics import REFUSALS
+
+log = logging.getLogger("ruji.api")
+#: the shape of every refusal code of ours (PHOTO_BG_COLOR); exception class names are not codes
+_STABLE_CODE = re.compile(r"[A-Z][A-Z0-9_]*")
 
 STATUS_BY_CODE = {
     "AUTH_REQUIRED": 401,
@@ -86,6 +92,15 @@ class ApiError(Exception):
 
 def from_update_failure(exc: WorkflowUpdateFailedError) -> ApiError:
     cause = exc.cause
+    if (
+        isinstance(cause, ApplicationError)
+        and cause.type
+        and not _STABLE_CODE.fullmatch(cause.type)
+    ):
+        # not a refusal of ours: a Python error in a handler or the SDK's own (an unknown update
+        # lists the workflow's update names). Its text is for the logs, not the caller.
+        log.warning("update failed with %s: %s", cause.type, cause.message)
+        return ApiError("REQUEST_REFUSED")
     if isinstance(cause, ApplicationError) and cause.type:
         payload = cause.details[0] if cause.details and isinstance(cause.details[0], dict) else {}
         extra = {

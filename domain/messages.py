@@ -43,6 +43,8 @@ MESSAGES: dict[str, str] = {
     "TOO_MANY_REQUESTS": "操作过于频繁，请稍后再试",
     "ACCOUNT_DISABLED": "账号已停用，请联系管理员",
     "PERIOD_NOT_FOUND": "未找到入籍考期",
+    "PERIOD_INVALID": "考期时间不正确：应先开始、后结束，审核截止不早于结束时间",
+    "REQUEST_REFUSED": "请求无法处理，请检查后重试",
     "DEADLINE_INVALID": "审核截止时间不正确",
     "CHSI_NOT_NEEDED": "该层次无需学信网校验",
     "CHSI_UNAVAILABLE": (

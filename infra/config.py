@@ -38,6 +38,10 @@ class Settings(BaseSettings):
     sms_http_timeout_s: float = 5.0
     chsi_callback_secret: str = DEV_PLACEHOLDER
 
+    #: the reverse proxies whose X-Forwarded-For names the client ("10.0.0.5,10.0.0.6" or "*"
+    #: behind an ingress that is the only way in); empty: the TCP peer is the client
+    forwarded_allow_ips: str = ""
+
     api_base_url: str = "http://127.0.0.1:8000"
     chsi_base_url: str = "http://127.0.0.1:8010"
 

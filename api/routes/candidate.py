@@ -36,7 +36,7 @@ from domain.enrollment import (
     RequestCodeInput,
     VerifyPhoneInput,
 )
-from domain.ids import enrollment_workflow_id, identity_hash, keyed_hash
+from domain.ids import ENROLLMENT_ID_PATTERN, enrollment_workflow_id, identity_hash, keyed_hash
 from domain.liveness import check_answer
 from domain.masking import mask_phone
 from domain.messages import MESSAGES
@@ -65,9 +65,7 @@ class RegisterResponse(BaseModel):
 
 
 class VerifyRequest(BaseModel):
-    # the shape of enrollment_workflow_id: anything else cannot be an application (and an empty
-    # or oversized ID is refused by Temporal as an invalid request, which was a 500)
-    application_id: str = Field(pattern=r"^enroll-[A-Za-z0-9-]{1,72}$")
+    application_id: str = Field(pattern=ENROLLMENT_ID_PATTERN)
     code: str = Field(max_length=12, examples=["123456"])
 
 

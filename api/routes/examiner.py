@@ -4,7 +4,7 @@ examiner acts only in his regions; admins everywhere."""
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
@@ -85,6 +85,22 @@ async def staff_login(
     return StaffSession(token=token, role=account.role, regions=regions)
 
 
+#: 10k cases a page of 200 would be 50 pages; far beyond it an offset overflows the database's
+#: integer (page=2**62 was a 500)
+MAX_PAGE = 100_000
+
+
+def _as_filter_time(value: datetime) -> datetime:
+    """A filter time in UTC; a time without zone is taken as UTC. Year 1 at +14:00 is before any
+    representable UTC time: refused, as it was a 500."""
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        raise ApiError("INVALID_REQUEST", "时间超出范围") from None
+
+
 def _in_scope(me: Principal, region: str | None) -> bool:
     return me.role == "admin" or (region is not None and region in me.regions)
 
@@ -100,7 +116,7 @@ def queue(
     manual: bool | None = None,
     submitted_from: datetime | None = None,
     submitted_to: datetime | None = None,
-    page: Annotated[int, Query(ge=1)] = 1,
+    page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1,
     size: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> QueuePage:
     """Paged and indexed (period, status, region, submitted_at), so 10k cases stay fast."""
@@ -117,9 +133,9 @@ def queue(
     if manual is not None:
         filters.append(Application.needs_manual_review == manual)
     if submitted_from:
-        filters.append(col(Application.submitted_at) >= submitted_from)
+        filters.append(col(Application.submitted_at) >= _as_filter_time(submitted_from))
     if submitted_to:
-        filters.append(col(Application.submitted_at) < submitted_to)
+        filters.append(col(Application.submitted_at) < _as_filter_time(submitted_to))
     counts = dict(
         session.exec(
             select(Application.status, func.count()).where(*filters).group_by(Application.status)

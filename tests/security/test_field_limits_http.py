@@ -32,6 +32,7 @@ BAD_VALUES = [
     ("bidi isolate", "\u2066张三"),
     ("zero width", "张\u200b三"),
     ("line separator", "张\u2028三"),
+    ("lone surrogate", "张\ud800三"),
     ("1 MB", "张" * 1_000_000),
 ]
 
