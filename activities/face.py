@@ -21,6 +21,7 @@ from PIL import Image
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from temporalio import activity
 
+from activities.heartbeat import heartbeating
 from domain.errors import Refusal, RefusedError
 from domain.liveness import (
     FrameGeometry,
@@ -139,6 +140,7 @@ class FaceVerifier:
 
     # --- the activity -------------------------------------------------------------------------
     @activity.defn(name=VERIFY_FACE)
+    @heartbeating
     def verify_face(self, request: VerifyFaceInput) -> VerifyFaceResult:
         with self._lock:
             result = self._verify(request)

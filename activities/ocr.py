@@ -12,6 +12,7 @@ import threading
 import numpy as np
 from temporalio import activity
 
+from activities.heartbeat import heartbeating
 from activities.idcard_image import (
     Photo,
     card_on_border,
@@ -69,6 +70,7 @@ class IdCardReader:
         ]
 
     @activity.defn(name=READ_ID_CARD)
+    @heartbeating
     def read_id_card(self, inp: ReadIdCardInput) -> ReadIdCardResult:
         photos: dict[str, Photo] = {}
         refusals: list[Refusal] = []
