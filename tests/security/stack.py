@@ -38,6 +38,18 @@ from workflows.period import EnrollmentPeriodWorkflow
 
 API_SECRET = "security-test-key"
 FORM = form_fields()
+#: an ID card as a candidate confirms it (for the number 430104199903120012)
+CARD = {
+    "name": "张三",
+    "sex": "男",
+    "ethnicity": "汉",
+    "birth_date": "1999-03-12",
+    "address": "湖南省长沙市芙蓉区五一大道1号",
+    "id_number": "430104199903120012",
+    "issuer": "长沙市公安局芙蓉分局",
+    "valid_from": "2020-01-01",
+    "valid_until": "2040-01-01",
+}
 
 
 class MemorySms:
