@@ -120,6 +120,20 @@ async def test_personal_data_is_never_cached(http) -> None:
         assert "no-store" in r.headers.get("cache-control", ""), (r.url, r.headers)
 
 
+async def test_signed_document_files_are_not_cached(http, tmp_path) -> None:
+    """Faces and ID cards behind the examiner's short-lived links: not even the browser keeps
+    them (they were `private, max-age=60`)."""
+    from infra.storage import sign_object_url
+
+    key = "enroll-2026-2-0123456789abcdef0123/photo/p.jpg"
+    path = tmp_path / "objects" / key
+    path.parent.mkdir(parents=True)
+    path.write_bytes(b"\xff\xd8\xff\xe0 a photo")
+    r = await http.get(sign_object_url(API_SECRET, key))
+    assert r.status_code == 200, r.text
+    assert r.headers["cache-control"] == "no-store"
+
+
 async def test_every_html_page_has_a_csp_and_cannot_be_framed(http) -> None:
     for path in ("/h5/", "/console/", "/api/v1/staff/codec-session"):
         r = await http.get(path)
