@@ -21,6 +21,7 @@ import numpy as np
 from PIL import Image
 from temporalio import activity
 
+from activities.heartbeat import heartbeating
 from domain.errors import Refusal, RefusedError, refuse
 from domain.liveness import (
     FaceRefusal,
@@ -121,6 +122,7 @@ class FaceVerifier:
 
     # --- the activity -------------------------------------------------------------------------
     @activity.defn(name=VERIFY_FACE)
+    @heartbeating
     def verify_face(self, request: VerifyFaceInput) -> VerifyFaceResult:
         with self._lock:
             result = self._verify(request)

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from temporalio import activity
 
+from activities.heartbeat import heartbeating
 from activities.idcard_image import (
     Photo,
     card_on_border,
@@ -84,6 +85,7 @@ class IdCardReader:
         ]
 
     @activity.defn(name=READ_ID_CARD)
+    @heartbeating
     def read_id_card(self, inp: ReadIdCardInput) -> ReadIdCardResult:
         photos: dict[str, Photo] = {}
         refusals: list[Refusal] = []

@@ -13,6 +13,7 @@ import numpy as np
 from PIL import Image
 from temporalio import activity
 
+from activities.heartbeat import heartbeating
 from activities.photo_file import FileFacts, read_file_facts
 from activities.photo_fix import CropPlan, apply_crop, encode_standard_jpeg, plan_crop
 from activities.photo_measure import ImageFacts, measure
@@ -79,10 +80,12 @@ class PhotoActivities:
         return data
 
     @activity.defn(name=CHECK_PHOTO)
+    @heartbeating
     def check_photo(self, inp: CheckPhotoInput) -> PhotoReport:
         return self.inspect(self._read(inp.photo), inp.filename).report
 
     @activity.defn(name=FIX_PHOTO)
+    @heartbeating
     def fix_photo(self, inp: FixPhotoInput) -> FixPhotoResult:
         """Crop, scale and re-encode; stores the result only if it then passes every rule.
         The original stays where it is (the examiner sees both)."""

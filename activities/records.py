@@ -65,6 +65,24 @@ def _table(model: type[SQLModel]) -> Table:
     return SQLModel.metadata.tables[str(model.__tablename__)]
 
 
+def _audit_insert(insert: Insert) -> Executable:
+    """Append the commit's audit rows. A row already at that seq stays, unless the new one is
+    later in workflow time: then the old one came from a workflow task that ran its projection
+    (a local activity, before the task is durable) and then failed or was lost, and the history
+    holds the re-made commit instead (found in issue 14: a refused photo's row at seq N hid the
+    accepted photo that was seq N in the history). A workflow task's retry always starts later,
+    so the durable commit is always the later one; a replay or a forged snapshot with the same
+    or an earlier time changes nothing. Only this projection rewrites, and only such a row: the
+    ORM still refuses any update or delete of audit rows."""
+    stmt = insert(_table(AuditEvent))
+    row, new = _table(AuditEvent).c, stmt.excluded
+    return stmt.on_conflict_do_update(
+        index_elements=["workflow_id", "seq"],
+        set_={name: new[name] for name in ("actor", "action", "at", "update_id")},
+        where=new.at > row.at,
+    )
+
+
 def _application_upsert(insert: Insert, current_prefix: str) -> Executable:
     """Insert, or update when the snapshot is not older than the row; returns a row only when it
     applied. Equal versions are the same commit made again: a retry, or the workflow re-running
@@ -159,6 +177,7 @@ class RecordActivities:
                             "actor": entry.actor,
                             "action": entry.action,
                             "at": entry.at,
+                            "update_id": entry.update_id,
                         }
                         for entry in snap.audit
                     ],
@@ -186,9 +205,7 @@ class RecordActivities:
             add_document=insert(documents).on_conflict_do_nothing(
                 index_elements=["workflow_id", "kind", "object_key"]
             ),
-            add_audit=insert(_table(AuditEvent)).on_conflict_do_nothing(
-                index_elements=["workflow_id", "seq"]
-            ),
+            add_audit=_audit_insert(insert),
         )
 
     @activity.defn(name=UPSERT_PERIOD)

@@ -25,6 +25,7 @@ from api.errors import (
 from api.ops import RequestMetrics
 from api.ops import router as ops_router
 from api.routes import admin, attachments, candidate, chsi, codec_session, dev, examiner, files, web
+from api.security_headers import SecurityHeaders
 from domain.errors import RefusedError
 from infra.config import Settings, get_settings
 from infra.db import engine_for
@@ -76,6 +77,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         BodySizeLimit,
         json_limit=settings.max_json_body_bytes,
         multipart_limit=settings.max_multipart_body_bytes,
+        json_limit_by_prefix={"/codec/": settings.max_codec_body_bytes},
     )
     app.add_middleware(
         CORSMiddleware,
@@ -106,5 +108,6 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         return {"status": "ok"}
 
     app.include_router(ops_router)  # /readyz, /metrics
+    app.add_middleware(SecurityHeaders)
     app.add_middleware(RequestMetrics)
     return app

@@ -30,6 +30,7 @@ from domain.objects import StoredObject
 from domain.states import AppState
 from domain.vision import IdType
 from infra.db import Application, Period, as_utc
+from infra.upload_structure import UploadRefusal
 from infra.uploads import UploadPolicy, read_capped, screen_image, strip_metadata
 from workflows.enrollment import EnrollmentWorkflow
 
@@ -129,6 +130,48 @@ async def run_query(
         raise
 
 
+async def run_upload_update(
+    services: Services,
+    handle: WorkflowHandle[Any, Any],
+    update: UpdateMethodMultiParam[..., R],
+    arg: Any,
+    stored: list[StoredObject],
+) -> R:
+    """`run_update` for an update that carries just-stored uploads. When the workflow refuses,
+    the uploads it did not keep are deleted again: a refusal leaves no bytes behind. (A refused
+    photo is kept: the workflow remembers it as the photo to auto-fix.) A timeout or an outage
+    deletes nothing, since the update may still land."""
+    try:
+        return await run_update(handle, update, arg)
+    except ApiError as exc:
+        if exc.status < 500:
+            await discard_unreferenced(services, handle, stored)
+        raise
+
+
+async def discard_unreferenced(
+    services: Services, handle: WorkflowHandle[Any, Any], stored: list[StoredObject]
+) -> None:
+    try:
+        case = await handle.query(EnrollmentWorkflow.case_file)
+        kept = case.state.model_dump_json()
+    except RPCError as exc:
+        if exc.status != RPCStatusCode.NOT_FOUND:
+            raise
+        kept = ""  # no such workflow: it cannot hold them
+    for obj in stored:
+        if obj.key not in kept:
+            await asyncio.to_thread(services.store.delete, obj.key)
+
+
+async def check_storage_quota(services: Services, application_id: str, adding: int) -> None:
+    """Every stored object of an application lives under its ID: their total is its quota."""
+    used = await asyncio.to_thread(services.store.usage, application_id)
+    limit = services.settings.storage_quota_bytes
+    if used + adding > limit:
+        raise ApiError(UploadRefusal.STORAGE_QUOTA, measured=used, expected=limit)
+
+
 async def store_upload(
     services: Services,
     upload: UploadFile,
@@ -142,6 +185,7 @@ async def store_upload(
     `keep_original` stores the bytes as sent: the ID-photo checker reads quality tables and dpi
     from the original file. Everything else is stored with its metadata (EXIF, GPS) stripped."""
     data = await read_capped(upload, policy.max_bytes)
+    await check_storage_quota(services, key_prefix.split("/", 1)[0], len(data))
 
     def screen_and_store() -> StoredObject:
         screened = screen_image(

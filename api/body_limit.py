@@ -23,10 +23,24 @@ class _TooLarge(Exception):
 
 
 class BodySizeLimit:
-    def __init__(self, app: ASGIApp, *, json_limit: int, multipart_limit: int):
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        json_limit: int,
+        multipart_limit: int,
+        json_limit_by_prefix: dict[str, int] | None = None,
+    ):
         self.app = app
         self.json_limit = json_limit
         self.multipart_limit = multipart_limit
+        self.json_limit_by_prefix = json_limit_by_prefix or {}
+
+    def _json_limit(self, path: str) -> int:
+        for prefix, limit in self.json_limit_by_prefix.items():
+            if path.startswith(prefix):
+                return limit
+        return self.json_limit
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -34,7 +48,7 @@ class BodySizeLimit:
             return
         headers = Headers(scope=scope)
         multipart = headers.get("content-type", "").lower().startswith("multipart/")
-        limit = self.multipart_limit if multipart else self.json_limit
+        limit = self.multipart_limit if multipart else self._json_limit(scope.get("path", ""))
         code = UploadRefusal.UPLOAD_TOO_LARGE if multipart else ApiRefusal.REQUEST_TOO_LARGE
         declared = headers.get("content-length", "")
         if declared.isdigit() and int(declared) > limit:
@@ -72,13 +86,18 @@ class BodySizeLimit:
                 await _refuse(send, code, limit)
 
 
+def _size(limit: int) -> str:
+    if limit >= 1024 * 1024:
+        return f"{limit // (1024 * 1024)} MB"
+    return f"{limit // 1024} KB"
+
+
 async def _refuse(send: Send, code: RefusalCode, limit: int) -> None:
-    megabytes = f"{limit // (1024 * 1024)} MB"
     body = json.dumps(
         {
             "code": code.value,
-            "message": code.message.format(limit=megabytes),
-            "expected": f"≤ {megabytes}",
+            "message": code.message.format(limit=_size(limit)),
+            "expected": f"≤ {_size(limit)}",
         },
         ensure_ascii=False,
     ).encode()

@@ -4,8 +4,9 @@ once and keeps them on `app.state`."""
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -14,6 +15,7 @@ from sqlmodel import Session, select
 from temporalio.client import Client
 
 from api.errors import ApiError, ApiRefusal
+from api.throttling import Limits, client_ip
 from domain.messages import AccessRefusal
 from infra.config import Settings
 from infra.db import Account
@@ -21,6 +23,8 @@ from infra.otp import OtpService
 from infra.passwords import verify_password_or_dummy
 from infra.storage import ObjectStore
 from infra.tokens import CANDIDATE_REFRESH, Principal, TokenError, read_token
+
+security_log = logging.getLogger("ruji.security")
 
 
 @dataclass
@@ -30,6 +34,10 @@ class Services:
     store: ObjectStore
     otp: OtpService
     temporal: Client | None = None
+    limits: Limits = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.limits = Limits(self.settings)
 
     def client(self) -> Client:
         if self.temporal is None:
@@ -87,16 +95,33 @@ def _bearer_or_codec_cookie(request: Request, services: ServicesDep) -> Principa
     return _read(services, cookie)
 
 
-async def authenticate_staff(session: Session, username: str, password: str) -> Account:
+async def authenticate_staff(
+    services: Services, request: Request, session: Session, username: str, password: str
+) -> Account:
     """The active account with this name and password, or LOGIN_FAILED. Unknown names cost the
-    same hashing time as wrong passwords; both the lookup and argon2 run off the event loop."""
+    same hashing time as wrong passwords; both the lookup and argon2 run off the event loop.
+
+    Both staff logins (console and codec session) pass here, so they share one budget: attempts
+    per client address, and a lockout of the account name after repeated wrong passwords (an
+    unknown name locks the same way, so the lockout tells nothing). Each failure and lockout is
+    logged on `ruji.security` with the account name and address (staff names are not PII)."""
+    ip = client_ip(request)
+    try:
+        services.limits.staff_attempt(request, username)
+    except ApiError:
+        security_log.warning("staff login locked: user=%r ip=%s", username[:60], ip)
+        raise
     query = select(Account).where(Account.username == username, Account.active)
     account = await asyncio.to_thread(lambda: session.exec(query).first())
     ok = await asyncio.to_thread(
         verify_password_or_dummy, account.password_hash if account else None, password
     )
     if not ok or account is None:
+        services.limits.staff_failed(username)
+        security_log.warning("staff login failed: user=%r ip=%s", username[:60], ip)
         raise ApiError(AccessRefusal.LOGIN_FAILED)
+    services.limits.staff_succeeded(username)
+    security_log.info("staff login: user=%r ip=%s", username[:60], ip)
     return account
 
 

@@ -3,6 +3,8 @@ chosen by its code."""
 
 from __future__ import annotations
 
+import logging
+import re
 from typing import Any
 
 from fastapi import Request
@@ -11,6 +13,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException
 from temporalio.client import WorkflowUpdateFailedError
+from temporalio.exceptions import ApplicationError
 
 from domain.attachments import AttachmentRefusal
 from domain.chsi import ChsiRefusal
@@ -23,11 +26,17 @@ from domain.vision import IdImageRefusal
 from infra.metrics import REFUSALS
 from infra.upload_structure import UploadRefusal
 
+log = logging.getLogger("ruji.api")
+#: the shape of every refusal code of ours (PHOTO_BG_COLOR); exception class names are not codes
+_STABLE_CODE = re.compile(r"[A-Z][A-Z0-9_]*")
+
 
 class ApiRefusal(RefusalCode):
     """Refusals of the HTTP layer itself: a request it cannot take, a back end not answering."""
 
     INVALID_REQUEST = "INVALID_REQUEST", "请求数据不完整或格式不正确"
+    FIELD_INVALID = "FIELD_INVALID", "填写内容过长或含有不允许的字符"
+    REQUEST_REFUSED = "REQUEST_REFUSED", "请求无法处理，请检查后重试"
     REQUEST_TOO_LARGE = "REQUEST_TOO_LARGE", "请求内容过大"
     NOT_FOUND = "NOT_FOUND", "页面不存在"
     FACE_FRAMES = "FACE_FRAMES", "人脸核验画面数量不正确"
@@ -77,6 +86,8 @@ _STATUS_EXCEPTIONS: dict[RefusalCode, int] = {
     ApiRefusal.IDEMPOTENCY_KEY_REUSED: 409,
     PeriodRefusal.PERIOD_NOT_FOUND: 404,
     SmsRefusal.SMS_COOLDOWN: 429,
+    AccessRefusal.TOO_MANY_REQUESTS: 429,
+    AccessRefusal.LOGIN_LOCKED: 429,
     SmsRefusal.SMS_DAILY_CAP: 429,
     SmsRefusal.SMS_CODE_LOCKED: 429,
     SmsRefusal.SMS_UNAVAILABLE: 503,
@@ -87,6 +98,7 @@ _STATUS_EXCEPTIONS: dict[RefusalCode, int] = {
     CaseRefusal.NOT_CLAIMED_BY_YOU: 409,
     CaseRefusal.CHSI_UNAVAILABLE: 503,
     UploadRefusal.UPLOAD_TOO_LARGE: 413,
+    UploadRefusal.STORAGE_QUOTA: 413,
     ApiRefusal.REQUEST_TOO_LARGE: 413,
     ApiRefusal.NOT_FOUND: 404,
     ApiRefusal.STEP_FAILED: 503,
@@ -145,15 +157,27 @@ class ApiError(Exception):
         code: RefusalCode | str,
         message: str | None = None,
         status: int | None = None,
+        headers: dict[str, str] | None = None,
         **extra: Any,
     ):
         text = message or (code.message if isinstance(code, RefusalCode) else _MESSAGES[code])
         self.body = ErrorBody(code=str(code), message=text, **extra)
         self.status = status or STATUS_BY_CODE.get(str(code), 422)
+        self.headers = headers
 
 
 def from_update_failure(exc: WorkflowUpdateFailedError) -> ApiError:
-    refused = refusal_of(exc.cause)
+    cause = exc.cause
+    if (
+        isinstance(cause, ApplicationError)
+        and cause.type
+        and not _STABLE_CODE.fullmatch(cause.type)
+    ):
+        # not a refusal of ours: a Python error in a handler or the SDK's own (an unknown update
+        # lists the workflow's update names). Its text is for the logs, not the caller.
+        log.warning("update failed with %s: %s", cause.type, cause.message)
+        return ApiError(ApiRefusal.REQUEST_REFUSED)
+    refused = refusal_of(cause)
     if refused is None:
         return ApiError(ApiRefusal.STEP_FAILED)
     extra = {
@@ -165,7 +189,9 @@ def from_update_failure(exc: WorkflowUpdateFailedError) -> ApiError:
 async def api_error_handler(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ApiError)
     REFUSALS.labels(exc.body.code).inc()
-    return JSONResponse(exc.body.model_dump(exclude_none=True), status_code=exc.status)
+    return JSONResponse(
+        exc.body.model_dump(exclude_none=True), status_code=exc.status, headers=exc.headers
+    )
 
 
 async def refused_handler(_request: Request, exc: Exception) -> JSONResponse:
@@ -193,6 +219,15 @@ async def http_error_handler(_request: Request, exc: Exception) -> JSONResponse:
 
 async def validation_handler(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
+    unclean = next((e for e in exc.errors() if e["type"] == "field_invalid"), None)
+    if unclean is not None:  # api/text_fields.CleanText: a value too long or with control chars
+        body = ErrorBody(
+            code=ApiRefusal.FIELD_INVALID,
+            message=unclean["ctx"]["message"],
+            details={"field": unclean["ctx"]["field"]},
+        )
+        REFUSALS.labels(body.code).inc()
+        return JSONResponse(body.model_dump(exclude_none=True), status_code=422)
     fields = [".".join(str(p) for p in e["loc"][1:]) for e in exc.errors()]
     body = ErrorBody(
         code=ApiRefusal.INVALID_REQUEST,

@@ -90,7 +90,9 @@ def snapshot(
     level = level_of(case)
     name = case.id_card.confirmed.name if case.id_card.confirmed else ""
     audit = [
-        AuditEntry(seq=i + 1, at=at, actor=actor, action=action)
+        AuditEntry(
+            seq=i + 1, at=at, actor=actor, action=action, update_id=case.update_ids.get(i + 1, "")
+        )
         for i, (at, actor, action) in enumerate(case.history)
         if i >= audit_from
     ]

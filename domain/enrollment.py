@@ -28,6 +28,7 @@ from domain.chsi import ChsiCode, ChsiRecord, QrState
 from domain.errors import Refusal
 from domain.objects import StoredObject
 from domain.states import AppState, Decision
+from domain.text_limits import email_ok
 from domain.vision import (
     FaceMatch,
     IdCardFields,
@@ -103,7 +104,7 @@ def form_problems(form: EnrollmentForm) -> list[Refusal]:
         bad("occupation", "请选择职业")
     if form.political_status not in POLITICAL_STATUS:
         bad("political_status", "请选择政治面貌")
-    if form.email and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", form.email):
+    if form.email and not email_ok(form.email):
         bad("email", "电子邮箱格式不正确")
     if not PHONE_RE.match(form.contact_phone):
         bad("contact_phone", "联系电话格式不正确")
@@ -208,6 +209,8 @@ class EnrollmentState(BaseModel):
     ticket_number: str | None = None
     needs_manual_review: bool = False
     history: list[tuple[datetime, str, str]] = Field(default_factory=list)  # (at, actor, action)
+    #: seq (1-based, as the audit log numbers history) -> the update that made that commit
+    update_ids: dict[int, str] = Field(default_factory=dict)
 
 
 # --- messages ----------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 
 from domain.identity import normalize_id_number
 from domain.vision import IdType
@@ -15,6 +16,14 @@ def keyed_hash(secret: str, value: str) -> str:
 
 def identity_hash(secret: str, id_type: IdType, id_number: str) -> str:
     return keyed_hash(secret, f"{id_type.value}:{normalize_id_number(id_number)}")
+
+
+#: what an application ID sent by a client may look like: anything else cannot be one (and an
+#: empty or oversized ID is refused by Temporal as an invalid request, which was a 500)
+ENROLLMENT_ID_PATTERN = r"^enroll-[A-Za-z0-9-]{1,72}$"
+
+
+ENROLLMENT_ID_RE = re.compile(ENROLLMENT_ID_PATTERN)
 
 
 def enrollment_workflow_id(period_id: str, identity_digest: str) -> str:

@@ -51,6 +51,10 @@ class PeriodRefusal(RefusalCode):
 
     PERIOD_NOT_FOUND = "PERIOD_NOT_FOUND", "未找到入籍考期"
     DEADLINE_INVALID = "DEADLINE_INVALID", "审核截止时间不正确"
+    PERIOD_INVALID = (
+        "PERIOD_INVALID",
+        "考期时间不正确：应先开始、后结束，审核截止不早于结束时间",
+    )
 
 
 class AccessRefusal(RefusalCode):
@@ -63,6 +67,8 @@ class AccessRefusal(RefusalCode):
     REGION_FORBIDDEN = "REGION_FORBIDDEN", "无权审核该地区的申请"
     LOGIN_FAILED = "LOGIN_FAILED", "用户名或密码错误"
     ACCOUNT_DISABLED = "ACCOUNT_DISABLED", "账号已停用，请联系管理员"
+    LOGIN_LOCKED = "LOGIN_LOCKED", "登录失败次数过多，账号已临时锁定，请稍后再试"
+    TOO_MANY_REQUESTS = "TOO_MANY_REQUESTS", "操作过于频繁，请稍后再试"
 
 
 class SmsRefusal(RefusalCode):

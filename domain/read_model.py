@@ -22,6 +22,9 @@ class AuditEntry(BaseModel):
     at: datetime
     actor: str  # "candidate", "examiner:<account id>", "system", "chsi"
     action: str
+    #: the Temporal update (or signal) that made the commit; "" for the workflow's own steps and
+    #: for histories from before it was recorded
+    update_id: str = ""
 
 
 class DocumentEntry(BaseModel):

@@ -82,6 +82,10 @@ class Settings(BaseSettings):
     sms_http_timeout_s: float = 5.0
     chsi_callback_secret: str = DEV_PLACEHOLDER
 
+    #: the reverse proxies whose X-Forwarded-For names the client ("10.0.0.5,10.0.0.6" or "*"
+    #: behind an ingress that is the only way in); empty: the TCP peer is the client
+    forwarded_allow_ips: str = ""
+
     api_base_url: str = "http://127.0.0.1:8000"
     chsi_base_url: str = "http://127.0.0.1:8010"
 
@@ -99,12 +103,27 @@ class Settings(BaseSettings):
     #: var/secrets/caller-proof-keys
     caller_proof_keys: str = ""
 
-    #: request bodies larger than these are refused before they are read (413)
-    max_json_body_bytes: int = 4 * 1024 * 1024
+    #: request bodies larger than these are refused before they are read (413). One JSON body
+    #: is one update's input: 64 KiB is far below Temporal's payload limit (2 MiB, warning from
+    #: 512 KiB) and far above the largest real form; the codec endpoints carry whole payloads.
+    max_json_body_bytes: int = 64 * 1024
+    max_codec_body_bytes: int = 4 * 1024 * 1024
+    #: bytes one application may keep in the object store (all its uploads, accepted or not);
+    #: a complete application holds about 10 MB
+    storage_quota_bytes: int = 200 * 1024 * 1024
     max_multipart_body_bytes: int = 48 * 1024 * 1024
 
     face: FaceSettings = Field(default_factory=FaceSettings)
     observability: ObservabilitySettings = Field(default_factory=ObservabilitySettings)
+    #: routes that can tell whether an ID number or phone is enrolled (register, verify, login):
+    #: requests per client IP per minute, and per phone (or application) per 10 minutes
+    probe_limit_per_ip: int = 30
+    probe_limit_per_phone: int = 10
+    #: staff and codec-session logins: failures per account before a lockout of
+    #: `staff_lockout_s`, and attempts per client IP in the same window
+    staff_failures_per_account: int = 5
+    staff_attempts_per_ip: int = 30
+    staff_lockout_s: int = 900
 
     @model_validator(mode="after")
     def _refuse_placeholders_outside_dev(self) -> Settings:

@@ -97,6 +97,7 @@ class AuditEvent(SQLModel, table=True):
     actor: str = Field(max_length=60)
     action: str = Field(max_length=60)
     at: datetime
+    update_id: str = Field(default="", max_length=80)
 
 
 def _refuse_audit_change(_mapper: object, _connection: object, target: AuditEvent) -> None:

@@ -10,7 +10,7 @@ import hmac
 import secrets
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func
+from sqlalchemy import func, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
@@ -108,8 +108,12 @@ class OtpService:
     def check_code(
         self, phone: str, code: str, now: datetime | None = None, request_key: str = ""
     ) -> None:
-        """Consume the latest code if it matches; every wrong try is committed before refusing.
-        A re-run of the activity that consumed it (same `request_key`) succeeds again."""
+        """Consume the latest code if it matches. A re-run of the activity that consumed it (same
+        `request_key`) succeeds again.
+
+        Each try first takes one of the code's tries in a single conditional UPDATE (`attempts <
+        MAX_WRONG_TRIES`), committed before the code is compared: concurrent tries on SQLite
+        (where FOR UPDATE does nothing) or Postgres can never compare more than five codes."""
         now = now or datetime.now(UTC)
         phone_hash = keyed_hash(self.secret, phone)
         with Session(self.engine) as session:
@@ -117,7 +121,6 @@ class OtpService:
                 select(SmsCode)
                 .where(SmsCode.phone_hash == phone_hash)
                 .order_by(col(SmsCode.created_at).desc())
-                .with_for_update()
             ).first()
             if row is not None and row.used and request_key and row.used_by == request_key:
                 return
@@ -127,15 +130,33 @@ class OtpService:
                 raise refuse(SmsRefusal.SMS_CODE_LOCKED)
             if now > _as_utc(row.expires_at):
                 raise refuse(SmsRefusal.SMS_CODE_EXPIRED)
+            code_id = row.id
+            taken = session.execute(
+                update(SmsCode)
+                .where(
+                    col(SmsCode.id) == code_id,
+                    col(SmsCode.attempts) < otp.MAX_WRONG_TRIES,
+                    col(SmsCode.used).is_(False),
+                )
+                .values(attempts=col(SmsCode.attempts) + 1)
+                .returning(col(SmsCode.attempts))
+            ).first()
+            session.commit()
+            if taken is None:  # another try took the last one, or the code was just used
+                raise refuse(SmsRefusal.SMS_CODE_LOCKED)
+            attempts = taken[0]
             if not hmac.compare_digest(row.code_hash, self._code_hash(phone_hash, code.strip())):
-                row.attempts += 1
-                session.add(row)
-                session.commit()
-                if row.attempts >= otp.MAX_WRONG_TRIES:
+                if attempts >= otp.MAX_WRONG_TRIES:
                     raise refuse(SmsRefusal.SMS_CODE_LOCKED)
                 raise refuse(
-                    SmsRefusal.SMS_CODE_WRONG, measured=row.attempts, expected=otp.MAX_WRONG_TRIES
+                    SmsRefusal.SMS_CODE_WRONG, measured=attempts, expected=otp.MAX_WRONG_TRIES
                 )
-            row.used, row.used_by = True, request_key
-            session.add(row)
+            used = session.execute(
+                update(SmsCode)
+                .where(col(SmsCode.id) == code_id, col(SmsCode.used).is_(False))
+                .values(used=True, used_by=request_key, attempts=col(SmsCode.attempts) - 1)
+                .returning(col(SmsCode.id))
+            ).first()
             session.commit()
+            if used is None:  # a concurrent right try consumed it first
+                raise refuse(SmsRefusal.SMS_NO_CODE)

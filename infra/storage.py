@@ -23,6 +23,7 @@ class ObjectStore(Protocol):
     def get(self, key: str) -> bytes: ...
     def delete(self, key: str) -> None: ...
     def exists(self, key: str) -> bool: ...
+    def usage(self, prefix: str) -> int: ...
 
 
 def _describe(key: str, data: bytes, content_type: str) -> StoredObject:
@@ -70,6 +71,13 @@ class LocalObjectStore:
     def exists(self, key: str) -> bool:
         return self._path(key).is_file()
 
+    def usage(self, prefix: str) -> int:
+        """Bytes stored under `prefix` (an application's folder, for its quota)."""
+        root = self._path(prefix.rstrip("/"))
+        if not root.is_dir():
+            return 0
+        return sum(p.stat().st_size for p in root.rglob("*") if p.is_file())
+
 
 class S3ObjectStore:
     def __init__(self, bucket: str, client: Any) -> None:  # a boto3 S3 client: boto3 is untyped
@@ -105,6 +113,15 @@ class S3ObjectStore:
                 return False
             raise
         return True
+
+    def usage(self, prefix: str) -> int:
+        total = 0
+        pages = self.client.get_paginator("list_objects_v2").paginate(
+            Bucket=self.bucket, Prefix=_safe_key(prefix.rstrip("/")) + "/"
+        )
+        for page in pages:
+            total += sum(item["Size"] for item in page.get("Contents", []))
+        return total
 
     def presigned_url(self, key: str, expires_s: int = 300) -> str:
         url: str = self.client.generate_presigned_url(

@@ -40,6 +40,7 @@ class UploadRefusal(RefusalCode):
     """An upload that is not one plain image of an allowed format; the `{limit}`, `{formats}`
     and `{pixels}` of the route's policy are filled in."""
 
+    STORAGE_QUOTA = "STORAGE_QUOTA", "上传的文件总量已达上限，请联系考试机构"
     UPLOAD_TOO_LARGE = "UPLOAD_TOO_LARGE", "文件过大，请上传不超过 {limit} 的图片"
     UPLOAD_EMPTY = "UPLOAD_EMPTY", "文件为空，请重新选择图片"
     UPLOAD_BAD_TYPE = "UPLOAD_BAD_TYPE", "不支持的文件类型，请上传 {formats} 格式的图片"

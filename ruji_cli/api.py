@@ -7,6 +7,8 @@ import argparse
 
 import uvicorn
 
+from infra.config import get_settings
+
 APP_FACTORY = "api.app:create_app"
 
 
@@ -16,5 +18,15 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--port", type=int, default=8000)
     parser.add_argument("--log-level", default="info")
     args = parser.parse_args(argv)
-    uvicorn.run(APP_FACTORY, factory=True, host=args.host, port=args.port, log_level=args.log_level)
+    proxies = get_settings().forwarded_allow_ips
+    uvicorn.run(
+        APP_FACTORY,
+        factory=True,
+        host=args.host,
+        port=args.port,
+        log_level=args.log_level,
+        # uvicorn would trust X-Forwarded-For from 127.0.0.1 by default: only named proxies
+        proxy_headers=bool(proxies),
+        forwarded_allow_ips=proxies or None,
+    )
     return 0

@@ -6,9 +6,11 @@ Ctrl-C reaches only this supervisor, which then stops them in order: API and wor
 Temporal last. Everything persistent lives under `RUJI_VAR_DIR` (var/), so a restart finds the
 same workflows, accounts and keys.
 
-The vision worker is optional: it loads models and may fail where they are missing. When it
-exits, the stack keeps running and says so — vision activities wait in their task queue until a
-vision worker polls, so nothing is lost.
+Once the stack is up, a child that dies (a crash, an OOM kill) is started again after a pause
+that grows while it keeps dying (1 s, 2 s, 5 s, 15 s, then every minute), and the rest keeps
+serving; only Ctrl-C stops everything. The vision worker is optional at start: it loads models
+and may fail where they are missing; vision activities wait in their task queue until a vision
+worker polls, so nothing is lost.
 """
 
 from __future__ import annotations

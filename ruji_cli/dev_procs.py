@@ -20,6 +20,11 @@ from pathlib import Path
 
 POLL_INTERVAL = 0.2
 STOP_TIMEOUT = 10.0
+#: pauses before restarting a child that died, the last one repeated: a crash loop costs a
+#: restart a minute, a one-off crash (OOM, a killed worker) is over in a second
+RESTART_BACKOFF = (1.0, 2.0, 5.0, 15.0, 60.0)
+#: a child that ran this long before dying starts the backoff again from the first pause
+STABLE_AFTER_S = 120.0
 
 
 class StackError(RuntimeError):
@@ -39,6 +44,9 @@ class Child:
     stop_timeout: float = STOP_TIMEOUT
     proc: subprocess.Popen[bytes] | None = field(default=None, repr=False)
     reported: bool = False
+    started_at: float = 0.0
+    restarts: int = 0  # in a row, without a stable run between them
+    restart_at: float | None = None
 
 
 def find_binary(name: str) -> str:
@@ -122,7 +130,8 @@ def descendants(root: int, stats: dict[int, list[str]] | None = None) -> list[in
 
 
 class Stack:
-    def __init__(self) -> None:
+    def __init__(self, restart_backoff: tuple[float, ...] = RESTART_BACKOFF) -> None:
+        self.restart_backoff = restart_backoff
         self.children: list[Child] = []
         self._stop = threading.Event()
         self._stopping = False
@@ -146,12 +155,42 @@ class Stack:
     # --- lifecycle ----------------------------------------------------------------------------
     def start(self, child: Child) -> None:
         self._raise_if_stopping()
+        self._spawn(child)
+        self.children.append(child)
+
+    def _spawn(self, child: Child) -> None:
         child.proc = subprocess.Popen(
             child.argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT, start_new_session=True, preexec_fn=_die_with_parent,
         )  # fmt: skip
-        self.children.append(child)
+        child.started_at = time.monotonic()
         threading.Thread(target=self._pump, args=(child,), daemon=True).start()
+
+    def _revive(self) -> None:
+        """Once running, a child that exits is started again after a pause from
+        `restart_backoff` (growing while it keeps dying soon after starting); the rest of the
+        stack keeps serving meanwhile. Its old process group is reaped first."""
+        now = time.monotonic()
+        for child in self.children:
+            assert child.proc is not None
+            code = exit_code(child.proc)
+            if code is None:
+                continue
+            if child.restart_at is None:
+                if now - child.started_at >= STABLE_AFTER_S:
+                    child.restarts = 0
+                pause = self.restart_backoff[min(child.restarts, len(self.restart_backoff) - 1)]
+                child.restart_at = now + pause
+                self.say(
+                    f"ruji dev: {child.name} exited with code {code}; restarting in "
+                    f"{pause:g} s (restart {child.restarts + 1})"
+                )
+            elif now >= child.restart_at:
+                self._signal(child, signal.SIGKILL)  # anything left in its group
+                child.proc.wait()
+                child.restarts += 1
+                child.restart_at = None
+                self._spawn(child)
 
     def request_stop(self) -> None:
         self._stop.set()
@@ -193,13 +232,9 @@ class Stack:
             self._stop.wait(POLL_INTERVAL)
 
     def supervise(self) -> int:
-        """Until Ctrl-C (exit 0) or a required child dies (exit 1)."""
-        try:
-            while not self._stop.wait(POLL_INTERVAL):
-                self._check_children()
-        except StackError as exc:
-            self.say(f"ruji dev: {exc}")
-            return 1
+        """Until Ctrl-C (exit 0); children that die meanwhile are restarted (`_revive`)."""
+        while not self._stop.wait(POLL_INTERVAL):
+            self._revive()
         return 0
 
     def stop(self) -> None:

@@ -26,6 +26,7 @@ with workflow.unsafe.imports_passed_through():
         PROJECTION_TIMEOUT,
         SHORT_CALL_RETRY,
         SHORT_CALL_TIMEOUT,
+        VISION_HEARTBEAT_TIMEOUT,
         VISION_RETRY,
         VISION_TIMEOUT,
         run_activity,
@@ -52,6 +53,9 @@ class CaseWorkflow:
     async def _commit(self, actor: str, action: str) -> None:
         self.case.version += 1
         self.case.history.append((workflow.now(), actor, action))
+        update = workflow.current_update_info()
+        if update is not None:  # the audit row names the update, so a retry cannot hide it
+            self.case.update_ids[len(self.case.history)] = update.id
         self._publish()
         await workflow.execute_local_activity(
             PROJECT_APPLICATION,
@@ -91,6 +95,7 @@ class CaseWorkflow:
             timeout=VISION_TIMEOUT,
             retry=VISION_RETRY,
             task_queue=self.params.vision_task_queue,
+            heartbeat_timeout=VISION_HEARTBEAT_TIMEOUT,
         )
 
     async def _notify(self, event: str, text: str) -> None:

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter
-from pydantic import BaseModel, Field
+from pydantic import AwareDatetime, BaseModel, Field
 from sqlmodel import col, select
 from temporalio.client import WorkflowHandle
 from temporalio.common import WorkflowIDConflictPolicy
 
 from api.applications import run_query, run_update
 from api.deps import AdminDep, OperatorDep, ServicesDep, SessionDep
+from api.errors import ApiError
 from domain.ids import period_workflow_id
+from domain.messages import PeriodRefusal
 from domain.period import DeadlineChange, PeriodConfig, PeriodInput, PeriodView, WindowChange
 from domain.read_model import PeriodSnapshot
 from infra.db import Period
@@ -25,9 +26,9 @@ router = APIRouter(prefix="/api/v1/admin", tags=["admin"])
 class NewPeriod(BaseModel):
     #: `<year>-<window>`, optionally with a label for an extra window (e.g. a demo or a re-run)
     period_id: str = Field(pattern=r"^\d{4}-[12](-[a-z0-9]{1,20})?$", examples=["2026-2"])
-    opens_at: datetime
-    closes_at: datetime
-    review_deadline: datetime
+    opens_at: AwareDatetime
+    closes_at: AwareDatetime
+    review_deadline: AwareDatetime
 
 
 @router.get("/periods")
@@ -37,6 +38,8 @@ def periods(session: SessionDep, _: OperatorDep) -> list[PeriodSnapshot]:
 
 @router.post("/periods", status_code=201)
 async def create_period(body: NewPeriod, services: ServicesDep, _: AdminDep) -> PeriodView:
+    if not body.opens_at < body.closes_at <= body.review_deadline:
+        raise ApiError(PeriodRefusal.PERIOD_INVALID)
     year, window = body.period_id.split("-")[:2]
     cfg = PeriodConfig(
         period_id=body.period_id,

@@ -12,7 +12,7 @@ from typing import Annotated
 from fastapi import APIRouter, File, Header, Path, UploadFile
 from pydantic import BaseModel
 
-from api.applications import application_handle, run_query, run_update
+from api.applications import application_handle, check_storage_quota, run_query, run_update
 from api.deps import CandidateDep, Services, ServicesDep
 from api.errors import ApiError, ApiRefusal
 from domain.enrollment import (
@@ -141,6 +141,7 @@ async def upload_attachment(
             raise ApiError(ApiRefusal.IDEMPOTENCY_KEY_REUSED)
         if landed:
             return await run_query(handle, EnrollmentWorkflow.view)
+    await check_storage_quota(services, me.sub, len(prepared.data) + len(prepared.preview or b""))
     obj = await _put(services, f"{me.sub}/attachments/{stem}.{prepared.ext}", prepared)
     try:
         return await run_update(

@@ -4,7 +4,7 @@ workflow; the candidate token is bound to one application."""
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
@@ -18,29 +18,32 @@ from api.applications import (
     open_period,
     run_query,
     run_update,
+    run_upload_update,
     start_or_resume,
     store_upload,
 )
 from api.deps import CandidateDep, ServicesDep, SessionDep
 from api.errors import ApiError, ApiRefusal
+from api.text_fields import FormRequest, IdCardConfirmRequest
+from api.throttling import client_ip
 from domain.enrollment import (
     PHONE_RE,
     ApplicationView,
     CodeSent,
     ConfirmIdCardInput,
-    EnrollmentForm,
     IdCardUpload,
     LivenessAnswer,
     PhotoUpload,
     RequestCodeInput,
     VerifyPhoneInput,
 )
-from domain.ids import keyed_hash
+from domain.ids import ENROLLMENT_ID_PATTERN, enrollment_workflow_id, identity_hash, keyed_hash
+from domain.liveness import check_answer
 from domain.masking import mask_phone
 from domain.messages import AccessRefusal, CaseRefusal, SmsRefusal
 from domain.objects import StoredObject
 from domain.states import PRE_SUBMIT, AppState
-from domain.vision import FixPhotoResult, IdCardFields, IdType
+from domain.vision import FixPhotoResult, IdType
 from infra.db import Application, Period, as_utc
 from infra.tokens import (
     CANDIDATE_REFRESH,
@@ -73,10 +76,8 @@ class RegisterResponse(BaseModel):
 
 
 class VerifyRequest(BaseModel):
-    # the shape of enrollment_workflow_id: anything else cannot be an application (and an empty
-    # or oversized ID is refused by Temporal as an invalid request, which was a 500)
-    application_id: str = Field(pattern=r"^enroll-[A-Za-z0-9-]{1,72}$")
-    code: str = Field(examples=["123456"])
+    application_id: str = Field(pattern=ENROLLMENT_ID_PATTERN)
+    code: str = Field(max_length=12, examples=["123456"])
 
 
 class LoginCodeRequest(BaseModel):
@@ -85,7 +86,9 @@ class LoginCodeRequest(BaseModel):
 
 class LoginRequest(BaseModel):
     phone: str
-    code: str
+    code: str = Field(max_length=12)
+    #: one of `applications` of an earlier login, to open another application of this phone
+    application_id: str | None = Field(default=None, max_length=80)
 
 
 class RefreshRequest(BaseModel):
@@ -98,6 +101,8 @@ class Session(BaseModel):
     refresh_token: str
     expires_in: int = CANDIDATE_TOKEN_TTL_S
     application: ApplicationView
+    #: every application this phone verified, newest first (login only)
+    applications: list[str] = Field(default_factory=list)
 
 
 class PeriodInfo(BaseModel):
@@ -110,21 +115,20 @@ class PeriodInfo(BaseModel):
     review_deadline: datetime | None = None
 
 
-def _client_ip(request: Request) -> str:
-    return request.client.host if request.client else ""
-
-
 def _check_phone(phone: str) -> None:
     if not PHONE_RE.match(phone):
         raise ApiError(CaseRefusal.PHONE_INVALID)
 
 
-def _session(services: ServicesDep, application: ApplicationView) -> Session:
+def _session(
+    services: ServicesDep, application: ApplicationView, applications: list[str] | None = None
+) -> Session:
     key, app_id = services.settings.secret_key, application.application_id
     return Session(
         token=issue_token(key, app_id, "candidate"),
         refresh_token=issue_refresh_token(key, app_id),
         application=application,
+        applications=applications or [],
     )
 
 
@@ -154,18 +158,32 @@ def current_period(session: SessionDep) -> PeriodInfo:
 async def register(
     body: RegisterRequest, request: Request, services: ServicesDep, session: SessionDep
 ) -> RegisterResponse:
-    """R2: phone + ID; sends the SMS code. The same identity lands on the same application."""
+    """R2: phone + ID; sends the SMS code to the phone typed here. The same identity with the same
+    phone lands on the same application. An ID number already registered with another phone gets
+    the answer a new one gets (a code on the typed phone, that phone masked) and its owner is not
+    texted: the code opens nothing (docs/security.md, candidate identity routes)."""
     _check_phone(body.phone)
+    services.limits.probe(request, f"phone:{body.phone}")
     number = body.id_number.strip().upper()
     if body.id_type != IdType.PASSPORT and not (len(number) == 18 and number[:17].isdigit()):
         raise ApiError(CaseRefusal.ID_NUMBER_INVALID)
     period = await asyncio.to_thread(open_period, session)
+    if await asyncio.to_thread(
+        _held_by_another_phone, session, services, period.id, body.id_type, number, body.phone
+    ):
+        wait = await asyncio.to_thread(services.otp.send_code, body.phone, client_ip(request))
+        return RegisterResponse(
+            application_id=enrollment_workflow_id(
+                period.id, identity_hash(services.settings.identity_hmac_key, body.id_type, number)
+            ),
+            code_sent=CodeSent(phone_masked=mask_phone(body.phone), resend_after_s=wait),
+        )
     handle = await start_or_resume(services, session, period, body.id_type, number, body.phone)
     try:
         sent = await run_update(
             handle,
             EnrollmentWorkflow.request_phone_code,
-            RequestCodeInput(client_ip=_client_ip(request)),
+            RequestCodeInput(client_ip=client_ip(request)),
         )
     except ApiError as exc:
         if exc.body.code != SmsRefusal.SMS_COOLDOWN:
@@ -178,8 +196,27 @@ async def register(
     return RegisterResponse(application_id=handle.id, code_sent=sent)
 
 
+def _held_by_another_phone(
+    session: SessionDep,
+    services: ServicesDep,
+    period_id: str,
+    id_type: IdType,
+    number: str,
+    phone: str,
+) -> bool:
+    secret = services.settings.identity_hmac_key
+    workflow_id = enrollment_workflow_id(period_id, identity_hash(secret, id_type, number))
+    row = session.get(Application, workflow_id)
+    return (
+        row is not None
+        and row.status != AppState.EXPIRED.value
+        and row.phone_hash != keyed_hash(secret, phone)
+    )
+
+
 @router.post("/candidate/verify")
-async def verify(body: VerifyRequest, services: ServicesDep) -> Session:
+async def verify(body: VerifyRequest, request: Request, services: ServicesDep) -> Session:
+    services.limits.probe(request, f"application:{body.application_id}")
     handle = application_handle(services.client(), body.application_id)
     view = await run_update(
         handle, EnrollmentWorkflow.verify_phone, VerifyPhoneInput(code=body.code)
@@ -201,39 +238,54 @@ async def refresh_session(body: RefreshRequest, services: ServicesDep) -> Sessio
 
 
 @router.post("/candidate/login/code")
-async def login_code(
-    body: LoginCodeRequest, request: Request, services: ServicesDep, session: SessionDep
-) -> CodeSent:
-    """A returning candidate logs in by phone + code and lands on his application."""
+async def login_code(body: LoginCodeRequest, request: Request, services: ServicesDep) -> CodeSent:
+    """A returning candidate logs in by phone + code. The code is sent whether or not the phone
+    has an application: the answer never tells a stranger which phones are enrolled."""
     _check_phone(body.phone)
-    if await asyncio.to_thread(_latest_application, session, services, body.phone) is None:
-        raise ApiError(CaseRefusal.APPLICATION_NOT_FOUND)
-    wait = await asyncio.to_thread(services.otp.send_code, body.phone, _client_ip(request))
+    services.limits.probe(request, f"phone:{body.phone}")
+    wait = await asyncio.to_thread(services.otp.send_code, body.phone, client_ip(request))
     return CodeSent(phone_masked=mask_phone(body.phone), resend_after_s=wait)
 
 
 @router.post("/candidate/login")
-async def login(body: LoginRequest, services: ServicesDep, session: SessionDep) -> Session:
+async def login(
+    body: LoginRequest, request: Request, services: ServicesDep, session: SessionDep
+) -> Session:
+    """The code first: only the phone's holder learns whether it has applications. He lands on
+    the newest application that this phone verified (one registered with his phone by someone
+    else, never verified, does not count) or on the one he names; `applications` lists them."""
     _check_phone(body.phone)
-    app = await asyncio.to_thread(_latest_application, session, services, body.phone)
-    if app is None:
-        raise ApiError(CaseRefusal.APPLICATION_NOT_FOUND)
+    services.limits.probe(request, f"phone:{body.phone}")
     await asyncio.to_thread(services.otp.check_code, body.phone, body.code)
+    apps = await asyncio.to_thread(_verified_applications, session, services, body.phone)
+    if not apps:
+        raise ApiError(CaseRefusal.APPLICATION_NOT_FOUND)
+    chosen = next((a for a in apps if a.workflow_id == body.application_id), apps[0])
     view = await run_query(
-        application_handle(services.client(), app.workflow_id), EnrollmentWorkflow.view
+        application_handle(services.client(), chosen.workflow_id), EnrollmentWorkflow.view
     )
-    return _session(services, view)
+    return _session(services, view, [a.workflow_id for a in apps])
 
 
-def _latest_application(
+#: states in which the application's phone has not been proven by its code
+_PHONE_UNPROVEN = (AppState.REGISTERED.value, AppState.EXPIRED.value)
+
+
+def _verified_applications(
     session: SessionDep, services: ServicesDep, phone: str
-) -> Application | None:
+) -> list[Application]:
     phone_hash = keyed_hash(services.settings.identity_hmac_key, phone)
-    return session.exec(
-        select(Application)
-        .where(Application.phone_hash == phone_hash, Application.status != AppState.EXPIRED.value)
-        .order_by(col(Application.updated_at).desc())
-    ).first()
+    return list(
+        session.exec(
+            select(Application)
+            .where(
+                Application.phone_hash == phone_hash,
+                col(Application.status).not_in(_PHONE_UNPROVEN),
+            )
+            .order_by(col(Application.updated_at).desc())
+            .limit(20)
+        )
+    )
 
 
 async def _store_all(
@@ -277,20 +329,24 @@ async def upload_id_card(
             (back, DOCUMENT_POLICY, f"{me.sub}/id/back"),
         ],
     )
-    return await run_update(
+    return await run_upload_update(
+        services,
         _mine(services, me),
         EnrollmentWorkflow.submit_id_card,
         IdCardUpload(front=front_obj, back=back_obj),
+        [front_obj, back_obj],
     )
 
 
 @router.post("/me/id-card/confirm")
 async def confirm_id_card(
-    fields: IdCardFields, services: ServicesDep, me: CandidateDep
+    fields: IdCardConfirmRequest, services: ServicesDep, me: CandidateDep
 ) -> ApplicationView:
     """Any field changed from the OCR value is recorded as a correction for the examiner."""
     return await run_update(
-        _mine(services, me), EnrollmentWorkflow.confirm_id_card, ConfirmIdCardInput(fields=fields)
+        _mine(services, me),
+        EnrollmentWorkflow.confirm_id_card,
+        ConfirmIdCardInput(fields=fields.to_domain()),
     )
 
 
@@ -302,10 +358,12 @@ async def upload_photo(
     obj, filename = await store_upload(
         services, photo, ID_PHOTO_POLICY, f"{me.sub}/photo/upload", keep_original=True
     )
-    return await run_update(
+    return await run_upload_update(
+        services,
         _mine(services, me),
         EnrollmentWorkflow.submit_photo,
         PhotoUpload(photo=obj, filename=filename),
+        [obj],
     )
 
 
@@ -329,20 +387,30 @@ async def liveness_challenge(services: ServicesDep, me: CandidateDep) -> Applica
 async def liveness_answer(
     services: ServicesDep,
     me: CandidateDep,
-    nonce: Annotated[str, Form()],
+    nonce: Annotated[str, Form(max_length=64, pattern=r"^[A-Za-z0-9_-]*$")],
     frames: Annotated[list[UploadFile], File()],
 ) -> ApplicationView:
     if not MIN_LIVENESS_FRAMES <= len(frames) <= MAX_LIVENESS_FRAMES:
         raise ApiError(
             ApiRefusal.FACE_FRAMES, f"请上传{MIN_LIVENESS_FRAMES}至{MAX_LIVENESS_FRAMES}帧画面"
         )
+    handle = _mine(services, me)
+    # up to 40 frames: ask first whether a challenge is open, before writing any of them
+    view: ApplicationView = await run_query(handle, EnrollmentWorkflow.view)
+    if view.liveness_challenge is None:
+        raise ApiError(CaseRefusal.FACE_NO_CHALLENGE)
+    stale = check_answer(view.liveness_challenge, nonce, datetime.now(UTC))
+    if stale is not None:
+        raise ApiError(stale.code, stale.message)
     stored = await _store_all(
         services, [(f, DOCUMENT_POLICY, f"{me.sub}/face/frame") for f in frames]
     )
-    return await run_update(
-        _mine(services, me),
+    return await run_upload_update(
+        services,
+        handle,
         EnrollmentWorkflow.submit_liveness,
         LivenessAnswer(nonce=nonce, frames=stored),
+        stored,
     )
 
 
@@ -353,14 +421,12 @@ async def accept_notice(services: ServicesDep, me: CandidateDep) -> ApplicationV
 
 
 @router.put("/me/form")
-async def save_form(
-    form: EnrollmentForm, services: ServicesDep, me: CandidateDep
-) -> ApplicationView:
+async def save_form(body: FormRequest, services: ServicesDep, me: CandidateDep) -> ApplicationView:
     """R7 before submission; R14 「修改」 after it, until review starts."""
     handle = _mine(services, me)
     view: ApplicationView = await run_query(handle, EnrollmentWorkflow.view)
     update = EnrollmentWorkflow.save_form if view.state in PRE_SUBMIT else EnrollmentWorkflow.modify
-    return await run_update(handle, update, form)
+    return await run_update(handle, update, body.to_domain())
 
 
 @router.post("/me/chsi/failed", tags=["chsi"])

@@ -13,6 +13,7 @@ from api.deps import CandidateDep, ServicesDep
 from api.errors import ApiError
 from domain.chsi import ChsiKind, ChsiRefusal
 from domain.enrollment import ApplicationView
+from domain.ids import ENROLLMENT_ID_RE
 from infra.chsi_gateway import CallbackVerifier, qr_png
 from infra.chsi_nonces import DbNonceStore
 from workflows.enrollment import EnrollmentWorkflow
@@ -52,6 +53,9 @@ async def chsi_callback(request: Request, services: ServicesDep) -> CallbackAnsw
         services.settings.chsi_callback_secret, DbNonceStore(services.engine)
     )
     callback = await verifier.verify(await request.body(), request.headers, now=datetime.now(UTC))
+    if not ENROLLMENT_ID_RE.fullmatch(callback.application_ref):
+        # signed, but naming no enrollment workflow (empty, a period's, an oversized ID)
+        raise ApiError(ChsiRefusal.CHSI_TOKEN_WRONG_APPLICATION)
     handle = application_handle(services.client(), callback.application_ref)
     return CallbackAnswer(
         result=await run_update(handle, EnrollmentWorkflow.chsi_callback, callback)

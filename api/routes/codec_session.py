@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Response
+from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel
 
@@ -59,12 +59,13 @@ def codec_login_page() -> str:
 async def open_codec_session(
     username: Annotated[str, Form(max_length=60)],
     password: Annotated[str, Form(max_length=200)],
+    request: Request,
     response: Response,
     services: ServicesDep,
     session: SessionDep,
 ) -> CodecSession:
     """Only operators and admins: decrypted histories hold ID numbers and faces."""
-    account = await authenticate_staff(session, username, password)
+    account = await authenticate_staff(services, request, session, username, password)
     if account.role not in OPERATOR_ROLES:
         raise ApiError(AccessRefusal.FORBIDDEN)
     token = issue_token(services.settings.secret_key, account.id, account.role)

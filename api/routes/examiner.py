@@ -4,10 +4,10 @@ examiner acts only in his regions; admins everywhere."""
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 from sqlalchemy import ColumnElement, func
 from sqlmodel import col, select
@@ -16,6 +16,7 @@ from temporalio.workflow import UpdateMethodMultiParam
 from api.applications import application_handle, run_query, run_update
 from api.deps import ExaminerDep, ServicesDep, SessionDep, authenticate_staff
 from api.errors import ApiError
+from api.text_fields import CleanText
 from domain.enrollment import ApplicationView, CaseFile, ExaminerAction, ReviewItem
 from domain.messages import AccessRefusal, CaseRefusal
 from infra.db import Application, AuditEvent
@@ -27,8 +28,8 @@ router = APIRouter(prefix="/api/v1", tags=["examiner"])
 
 
 class LoginRequest(BaseModel):
-    username: str = Field(examples=["examiner"])
-    password: str
+    username: str = Field(max_length=60, examples=["examiner"])
+    password: str = Field(max_length=200)
 
 
 class StaffSession(BaseModel):
@@ -72,8 +73,8 @@ class CaseView(BaseModel):
     audit: list[AuditRow]
 
 
-class Decision(BaseModel):
-    items: list[ReviewItem] = Field(default_factory=list)
+class Decision(CleanText):
+    items: list[ReviewItem] = Field(default_factory=list, max_length=100)
 
 
 class Approval(BaseModel):
@@ -83,12 +84,28 @@ class Approval(BaseModel):
 
 @router.post("/staff/login")
 async def staff_login(
-    body: LoginRequest, services: ServicesDep, session: SessionDep
+    body: LoginRequest, request: Request, services: ServicesDep, session: SessionDep
 ) -> StaffSession:
-    account = await authenticate_staff(session, body.username, body.password)
+    account = await authenticate_staff(services, request, session, body.username, body.password)
     regions = account.region_codes
     token = issue_token(services.settings.secret_key, account.id, account.role, regions)
     return StaffSession(token=token, role=account.role, regions=regions)
+
+
+#: 10k cases a page of 200 would be 50 pages; far beyond it an offset overflows the database's
+#: integer (page=2**62 was a 500)
+MAX_PAGE = 100_000
+
+
+def _as_filter_time(value: datetime) -> datetime:
+    """A filter time in UTC; a time without zone is taken as UTC. Year 1 at +14:00 is before any
+    representable UTC time: refused, as it was a 500."""
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        raise ApiError("INVALID_REQUEST", "时间超出范围") from None
 
 
 def _in_scope(me: Principal, region: str | None) -> bool:
@@ -106,7 +123,7 @@ def queue(
     manual: bool | None = None,
     submitted_from: datetime | None = None,
     submitted_to: datetime | None = None,
-    page: Annotated[int, Query(ge=1)] = 1,
+    page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1,
     size: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> QueuePage:
     """Paged and indexed (period, status, region, submitted_at), so 10k cases stay fast."""
@@ -123,9 +140,9 @@ def queue(
     if manual is not None:
         filters.append(col(Application.needs_manual_review) == manual)
     if submitted_from:
-        filters.append(col(Application.submitted_at) >= submitted_from)
+        filters.append(col(Application.submitted_at) >= _as_filter_time(submitted_from))
     if submitted_to:
-        filters.append(col(Application.submitted_at) < submitted_to)
+        filters.append(col(Application.submitted_at) < _as_filter_time(submitted_to))
     counts = dict(
         session.exec(
             select(Application.status, func.count()).where(*filters).group_by(Application.status)

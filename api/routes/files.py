@@ -30,4 +30,4 @@ async def signed_file(
     except (ObjectNotFound, ValueError):
         raise ApiError(CaseRefusal.APPLICATION_NOT_FOUND, "文件不存在", status=404) from None
     media = "image/png" if key.endswith(".png") else "image/jpeg"
-    return Response(data, media_type=media, headers={"Cache-Control": "private, max-age=60"})
+    return Response(data, media_type=media, headers={"Cache-Control": "no-store"})

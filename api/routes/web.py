@@ -54,7 +54,10 @@ def root() -> RedirectResponse:
 
 def _static(client: str, path: str) -> Response:
     base = WEB_ROOT / client
-    target = (base / (path or "index.html")).resolve()
+    try:
+        target = (base / (path or "index.html")).resolve()
+    except (ValueError, OSError):  # a NUL byte, a name too long: no such page
+        raise ApiError("NOT_FOUND", "页面不存在", status=404) from None
     if not target.is_relative_to(base) or target.suffix not in MEDIA_TYPES or not target.is_file():
         raise ApiError(ApiRefusal.NOT_FOUND, "页面不存在", status=404)
     return FileResponse(target, media_type=MEDIA_TYPES[target.suffix], headers=SECURITY_HEADERS)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -95,3 +98,45 @@ def test_codes_are_stored_hashed_only(service):
     with Session(service.engine) as s:
         row = s.exec(select(SmsCode)).one()
     assert code not in row.code_hash and PHONE not in row.phone_hash
+
+
+class CountingOtp(OtpService):
+    """Counts the codes actually compared; each comparison takes a moment, as under load, so
+    concurrent tries overlap."""
+
+    def __init__(self, *args) -> None:
+        super().__init__(*args)
+        self.compared = 0
+        self._lock = threading.Lock()
+        self.counting = False
+
+    def _code_hash(self, phone_hash: str, code: str) -> str:
+        if self.counting:
+            with self._lock:
+                self.compared += 1
+            time.sleep(0.02)
+        return super()._code_hash(phone_hash, code)
+
+
+def test_thirty_concurrent_wrong_codes_check_at_most_five(any_engine):
+    service = CountingOtp(any_engine, OutboxProvider(), SECRET)
+    now = datetime.now(UTC)
+    service.send_code(PHONE, "1.1.1.1", now=now)
+    right = last_code(service)
+    wrong = f"{(int(right) + 1) % 10**6:06d}"
+    service.counting = True
+
+    def attempt(_: int) -> str:
+        try:
+            service.check_code(PHONE, wrong, now=now)
+        except RefusedError as exc:
+            return exc.refusal.code
+        return "PASSED"
+
+    with ThreadPoolExecutor(max_workers=30) as pool:
+        codes = list(pool.map(attempt, range(30)))
+    assert service.compared <= otp.MAX_WRONG_TRIES, codes
+    assert set(codes) <= {"SMS_CODE_WRONG", "SMS_CODE_LOCKED"}
+    with pytest.raises(RefusedError) as err:
+        service.check_code(PHONE, right, now=now)
+    assert code_of(err) == "SMS_CODE_LOCKED"

@@ -77,6 +77,15 @@ def test_put_get_exists_delete(s3_url, bucket):
         store.put("../escape", data)
 
 
+def test_usage_counts_the_bytes_under_one_application(s3_url, bucket):
+    store = s3_store(s3_url)
+    store.put("enroll-a/photo/1.jpg", b"x" * 100)
+    store.put("enroll-a/id/front.jpg", b"x" * 20)
+    store.put("enroll-ab/photo/1.jpg", b"x" * 7)  # another application, same leading letters
+    assert store.usage("enroll-a") == 120
+    assert store.usage("enroll-none") == 0
+
+
 def test_presigned_url_is_fetchable_over_http(s3_url, bucket):
     store = s3_store(s3_url)
     store.put("a/id/front.jpg", b"front side", "image/jpeg")

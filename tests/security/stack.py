@@ -24,12 +24,13 @@ from api.app import create_app
 from api.deps import Services
 from domain.otp import code_in_message
 from infra.config import Settings
+from infra.db import create_schema, make_engine
 from infra.otp import OtpService
 from infra.pii import pii_sealer_for
 from infra.storage import LocalObjectStore
 from ruji_cli.dev_procs import free_port
 from synthetic.forms import form_fields
-from tests.api.server import jpeg_bytes, serve_app
+from tests.api.server import jpeg_bytes, seed, serve_app
 from tests.stand_ins import VISION_STAND_INS
 from tests.workflows.harness import SECRET, proof_checkers
 from workflows.enrollment import EnrollmentWorkflow
@@ -37,6 +38,18 @@ from workflows.period import EnrollmentPeriodWorkflow
 
 API_SECRET = "security-test-key"
 FORM = form_fields()
+#: an ID card as a candidate confirms it (for the number 430104199903120012)
+CARD = {
+    "name": "张三",
+    "sex": "男",
+    "ethnicity": "汉",
+    "birth_date": "1999-03-12",
+    "address": "湖南省长沙市芙蓉区五一大道1号",
+    "id_number": "430104199903120012",
+    "issuer": "长沙市公安局芙蓉分局",
+    "valid_from": "2020-01-01",
+    "valid_until": "2040-01-01",
+}
 
 
 class MemorySms:
@@ -67,8 +80,15 @@ def settings_for(tmp_path: Path, task_queue: str, **kw) -> Settings:
 
 
 @asynccontextmanager
-async def running_stack(client: Client | None, engine: Engine, tmp_path: Path, **settings_kw):
-    """Yields (http client, settings, sms). Workers run only when a Temporal client is given."""
+async def running_stack(
+    client: Client | None,
+    engine: Engine,
+    tmp_path: Path,
+    vision_activities: list | None = None,
+    **settings_kw,
+):
+    """Yields (http client, settings, sms). Workers run only when a Temporal client is given;
+    the vision worker runs `vision_activities` (the stand-ins unless given)."""
     task_queue = f"tq-{uuid.uuid4().hex[:10]}"
     settings = settings_for(tmp_path, task_queue, **settings_kw)
     sms = MemorySms()
@@ -100,7 +120,7 @@ async def running_stack(client: Client | None, engine: Engine, tmp_path: Path, *
                 Worker(
                     client,
                     task_queue=settings.vision_task_queue,
-                    activities=VISION_STAND_INS,
+                    activities=vision_activities or VISION_STAND_INS,
                     activity_executor=executor,
                 ),
             ):
@@ -117,6 +137,23 @@ async def running_stack(client: Client | None, engine: Engine, tmp_path: Path, *
         )
         http = await stack.enter_async_context(httpx.AsyncClient(base_url=url, timeout=30))
         yield http, settings, sms
+
+
+@asynccontextmanager
+async def api_only(engine: Engine, tmp_path: Path, **settings_kw):
+    """The API over HTTP without Temporal, period 2026-2 open: for refusals made before the
+    workflow is asked. Yields the HTTP client."""
+    seed(engine, "2026-2")
+    async with running_stack(None, engine, tmp_path, **settings_kw) as (http, _settings, _sms):
+        yield http
+
+
+def seeded_database(tmp_path: Path) -> Engine:
+    """A read model of its own (for a module-wide stack) with period 2026-2 open and staff."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'read.db'}")
+    create_schema(engine)
+    seed(engine, "2026-2")
+    return engine
 
 
 def bearer(token: str) -> dict[str, str]:

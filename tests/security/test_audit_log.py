@@ -70,4 +70,42 @@ def test_orm_refuses_update_and_delete(any_engine) -> None:
 
 
 def test_audit_columns_hold_no_personal_data() -> None:
-    assert set(AuditEvent.model_fields) == {"id", "workflow_id", "seq", "actor", "action", "at"}
+    assert set(AuditEvent.model_fields) == {
+        "id",
+        "workflow_id",
+        "seq",
+        "actor",
+        "action",
+        "at",
+        "update_id",
+    }
+
+
+def test_a_discarded_attempts_row_gives_way_to_the_commit_the_history_kept(any_engine) -> None:
+    """M5. A workflow task ran its projection (audit seq 5: photo_refused) and then failed (the
+    refusal's payload was too large), so the history never got that commit. The update that did
+    land made its own seq 5 (photo_accepted) in a later task, later in workflow time: the log
+    must show what the history has, with the update's id."""
+    records = RecordActivities(
+        any_engine, PiiSealer(FieldCipher(parse_key_ring(new_key_entry("t"))), "k")
+    )
+    later = AT.replace(minute=5)
+    records.project_application(
+        _snap(5, [AuditEntry(seq=5, at=AT, actor="candidate", action="photo_refused")])
+    )
+    records.project_application(
+        _snap(
+            5,
+            [
+                AuditEntry(
+                    seq=5, at=later, actor="candidate", action="photo_accepted", update_id="u-2"
+                )
+            ],
+        )
+    )
+    with Session(any_engine) as s:
+        rows = [
+            (a.seq, a.action, a.at.replace(tzinfo=UTC), a.update_id)
+            for a in s.exec(select(AuditEvent))
+        ]
+    assert rows == [(5, "photo_accepted", later, "u-2")]

@@ -21,14 +21,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from api.app import create_app
-from infra.db import create_schema, make_engine
 from infra.tokens import issue_token
-from tests.api.server import seed
 from tests.security.stack import (
     FORM,
     bearer,
     register,
     running_stack,
+    seeded_database,
     staff_token,
     submit_application,
 )
@@ -178,9 +177,7 @@ def _order(route: str) -> int:
 @pytest.fixture(scope="module")
 async def world(dev_env, tmp_path_factory):
     tmp_path = tmp_path_factory.mktemp("authz")
-    engine = make_engine(f"sqlite:///{tmp_path / 'read.db'}")
-    create_schema(engine)
-    seed(engine, "2026-2")
+    engine = seeded_database(tmp_path)
     async with running_stack(dev_env.client, engine, tmp_path) as (http, settings, sms):
         a_id, a_headers = await register(http, sms, valid_id_number(501), "13711110001")
         await submit_application(http, a_headers, valid_id_number(501), "李四")

@@ -45,7 +45,13 @@ def _age_codes(engine, minutes: int) -> None:
 async def api(engine, tmp_path):
     seed(engine, "2026-2")
     _application_for(engine, PHONE)
-    async with running_stack(None, engine, tmp_path) as (http, _settings, sms):
+    # the in-memory per-phone throttle (tests/security/test_identity_probes_http.py) set aside:
+    # these tests reach the limits kept in the database
+    async with running_stack(None, engine, tmp_path, probe_limit_per_phone=100) as (
+        http,
+        _settings,
+        sms,
+    ):
         yield http, sms
 
 

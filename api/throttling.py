@@ -1,0 +1,53 @@
+"""The API's request limits (infra/throttle.py) as the routes use them: 429 TOO_MANY_REQUESTS
+with Retry-After, and the staff-login lockout (429 LOGIN_LOCKED)."""
+
+from __future__ import annotations
+
+from fastapi import Request
+
+from api.errors import ApiError
+from domain.messages import AccessRefusal
+from infra.config import Settings
+from infra.throttle import Throttle
+
+PROBE_WINDOW_S = 60
+PHONE_WINDOW_S = 600
+
+
+def client_ip(request: Request) -> str:
+    """The peer as uvicorn reports it: X-Forwarded-For only counts from the proxies named in
+    `forwarded_allow_ips` (api/serve settings), never from any local peer."""
+    return request.client.host if request.client else ""
+
+
+class Limits:
+    def __init__(self, settings: Settings) -> None:
+        self.probe_ip = Throttle(settings.probe_limit_per_ip, PROBE_WINDOW_S)
+        self.probe_phone = Throttle(settings.probe_limit_per_phone, PHONE_WINDOW_S)
+        self.staff_ip = Throttle(settings.staff_attempts_per_ip, settings.staff_lockout_s)
+        self.staff_account = Throttle(settings.staff_failures_per_account, settings.staff_lockout_s)
+
+    def probe(self, request: Request, *subjects: str) -> None:
+        """One request of a route that can tell who is enrolled: counted per client IP and per
+        phone or application named in it."""
+        _refuse_if(self.probe_ip.hit(f"ip:{client_ip(request)}"), AccessRefusal.TOO_MANY_REQUESTS)
+        for subject in subjects:
+            _refuse_if(self.probe_phone.hit(subject), AccessRefusal.TOO_MANY_REQUESTS)
+
+    def staff_attempt(self, request: Request, username: str) -> None:
+        """Before checking a staff password: the IP's budget, and the account's lockout."""
+        _refuse_if(self.staff_ip.hit(f"ip:{client_ip(request)}"), AccessRefusal.LOGIN_LOCKED)
+        _refuse_if(
+            self.staff_account.retry_after(f"user:{username.lower()}"), AccessRefusal.LOGIN_LOCKED
+        )
+
+    def staff_failed(self, username: str) -> None:
+        self.staff_account.hit(f"user:{username.lower()}")
+
+    def staff_succeeded(self, username: str) -> None:
+        self.staff_account.clear(f"user:{username.lower()}")
+
+
+def _refuse_if(retry_after: int, code: AccessRefusal) -> None:
+    if retry_after:
+        raise ApiError(code, headers={"Retry-After": str(retry_after)}, measured=retry_after)

@@ -1,0 +1,134 @@
+"""M1: an upload the workflow refuses leaves nothing in storage, whatever refused it (the step
+not reached, the wrong state, an attachment not required, a stale liveness nonce, an ID card the
+OCR cannot read), and one application cannot fill the store (quota)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from temporalio import activity
+
+from domain.errors import Refusal
+from domain.vision import READ_ID_CARD, ReadIdCardInput, ReadIdCardResult
+from tests import stand_ins
+from tests.api.server import jpeg_bytes
+from tests.security.stack import FORM, api_only, register, running_stack, seeded_database
+from tests.workflows.harness import valid_id_number
+
+UNREADABLE = valid_id_number(881)  # the stand-in OCR cannot read this candidate's card
+
+
+@activity.defn(name=READ_ID_CARD)
+async def read_id_card(inp: ReadIdCardInput) -> ReadIdCardResult:
+    if inp.typed_id_number == UNREADABLE:
+        return ReadIdCardResult(
+            refusals=[Refusal(code="OCR_BLURRY", message="身份证照片模糊，请重新拍摄")]
+        )
+    return await stand_ins.read_id_card(inp)
+
+
+VISION = [read_id_card, stand_ins.check_photo, stand_ins.fix_photo, stand_ins.verify_face]
+
+
+@pytest.fixture(scope="module")
+async def world(dev_env, tmp_path_factory):
+    tmp_path = tmp_path_factory.mktemp("uploads")
+    engine = seeded_database(tmp_path)
+    async with running_stack(dev_env.client, engine, tmp_path, vision_activities=VISION) as (
+        http,
+        _settings,
+        sms,
+    ):
+        yield http, sms, tmp_path / "objects"
+
+
+def _bytes_of(objects: Path, app_id: str, under: str = "") -> int:
+    root = objects / app_id / under
+    return sum(p.stat().st_size for p in root.rglob("*") if p.is_file()) if root.exists() else 0
+
+
+def _card():
+    return {
+        "front": ("front.jpg", jpeg_bytes(seed=1), "image/jpeg"),
+        "back": ("back.jpg", jpeg_bytes(seed=2), "image/jpeg"),
+    }
+
+
+def _frames(n: int):
+    return [("frames", (f"{i}.jpg", jpeg_bytes(seed=10 + i), "image/jpeg")) for i in range(n)]
+
+
+async def test_uploads_before_their_step_leave_nothing(world) -> None:
+    http, sms, objects = world
+    app_id, me = await register(http, sms, valid_id_number(880), "13744440880")
+    refused = [
+        await http.post("/api/v1/me/liveness", data={"nonce": "x"}, files=_frames(30), headers=me),
+        await http.post(
+            "/api/v1/me/photo", files={"photo": ("p.jpg", jpeg_bytes(seed=3))}, headers=me
+        ),
+        await http.post(
+            "/api/v1/me/attachments/DIPLOMA", files={"file": ("d.jpg", jpeg_bytes())}, headers=me
+        ),
+    ]
+    assert [r.status_code // 100 for r in refused] == [4, 4, 4], [r.text for r in refused]
+    assert _bytes_of(objects, app_id) == 0
+    # and after the application has ended: the wrong state
+    assert (await http.post("/api/v1/me/withdraw", headers=me)).status_code == 200
+    r = await http.post("/api/v1/me/id-card", files=_card(), headers=me)
+    assert r.status_code // 100 == 4, r.text
+    assert _bytes_of(objects, app_id) == 0
+
+
+async def test_both_id_sides_after_a_failed_read_leave_nothing(world) -> None:
+    http, sms, objects = world
+    app_id, me = await register(http, sms, UNREADABLE, "13744440881")
+    r = await http.post("/api/v1/me/id-card", files=_card(), headers=me)
+    assert (r.status_code, r.json()["code"]) == (422, "OCR_BLURRY"), r.text
+    assert _bytes_of(objects, app_id) == 0
+
+
+async def test_stale_nonce_and_unrequired_attachment_leave_nothing(world) -> None:
+    http, sms, objects = world
+    number = valid_id_number(882)
+    app_id, me = await register(http, sms, number, "13744440882")
+    assert (await http.post("/api/v1/me/id-card", files=_card(), headers=me)).status_code == 200
+    confirm = dict(name="张三", sex="男", ethnicity="汉", id_number=number, birth_date="1999-03-12")
+    assert (await http.post("/api/v1/me/id-card/confirm", json=confirm, headers=me)).is_success
+    photo = {"photo": ("p.jpg", jpeg_bytes(seed=3), "image/jpeg")}
+    assert (await http.post("/api/v1/me/photo", files=photo, headers=me)).status_code == 200
+    r = await http.post("/api/v1/me/liveness/challenge", headers=me)
+    nonce = r.json()["liveness_challenge"]["nonce"]
+    r = await http.post(
+        "/api/v1/me/liveness", data={"nonce": "bogus"}, files=_frames(5), headers=me
+    )
+    assert r.status_code // 100 == 4, r.text
+    assert _bytes_of(objects, app_id, "face") == 0
+    # a real answer still passes afterwards (with a new challenge)
+    r = await http.post("/api/v1/me/liveness/challenge", headers=me)
+    nonce = r.json()["liveness_challenge"]["nonce"]
+    r = await http.post("/api/v1/me/liveness", data={"nonce": nonce}, files=_frames(3), headers=me)
+    assert r.status_code == 200, r.text
+    assert (await http.post("/api/v1/me/notice/accept", headers=me)).status_code == 200
+    assert (await http.put("/api/v1/me/form", json=FORM, headers=me)).status_code == 200
+    r = await http.post(
+        "/api/v1/me/attachments/NOT_REQUIRED", files={"file": ("d.jpg", jpeg_bytes())}, headers=me
+    )
+    assert (r.status_code, r.json()["code"]) == (422, "ATTACHMENT_NOT_REQUIRED"), r.text
+    assert _bytes_of(objects, app_id, "attachments") == 0
+
+
+async def test_one_application_cannot_fill_the_store(engine, tmp_path) -> None:
+    app_id = "enroll-2026-2-0123456789abcdef0123"
+    from infra.tokens import issue_token
+    from tests.security.stack import API_SECRET, bearer
+
+    me = bearer(issue_token(API_SECRET, app_id, "candidate"))
+    photo = jpeg_bytes(seed=3)
+    quota = 3 * len(photo)
+    (tmp_path / "objects" / app_id / "photo").mkdir(parents=True)
+    (tmp_path / "objects" / app_id / "photo" / "earlier.jpg").write_bytes(b"\0" * (quota - 10))
+    async with api_only(engine, tmp_path, storage_quota_bytes=quota) as http:
+        r = await http.post("/api/v1/me/photo", files={"photo": ("p.jpg", photo)}, headers=me)
+    assert (r.status_code, r.json()["code"]) == (413, "STORAGE_QUOTA"), r.text
+    assert _bytes_of(tmp_path / "objects", app_id) == quota - 10
