@@ -17,6 +17,7 @@ from temporalio.client import Client
 from api.errors import ApiError, ApiRefusal
 from api.throttling import Limits, client_ip
 from domain.messages import AccessRefusal
+from domain.roles import Role
 from infra.config import Settings
 from infra.db import Account
 from infra.otp import OtpService
@@ -136,14 +137,14 @@ def _current_staff(session: Session, principal: Principal) -> Principal:
 
 
 def _role(
-    *roles: str, source: Callable[..., Principal] = _principal
+    *roles: Role, source: Callable[..., Principal] = _principal
 ) -> Callable[[Principal, Session], Principal]:
     # defaults, not Annotated: annotations are strings here and cannot see the closure
     def check(
         principal: Principal = Depends(source),  # noqa: B008
         session: Session = Depends(get_session),  # noqa: B008 - the route's own session
     ) -> Principal:
-        if principal.role != "candidate":
+        if principal.role != Role.CANDIDATE:
             principal = _current_staff(session, principal)
         if principal.role not in roles:
             raise ApiError(AccessRefusal.FORBIDDEN)
@@ -152,10 +153,10 @@ def _role(
     return check
 
 
-CandidateDep = Annotated[Principal, Depends(_role("candidate"))]
-ExaminerDep = Annotated[Principal, Depends(_role("examiner", "admin"))]
-AdminDep = Annotated[Principal, Depends(_role("admin"))]
-OperatorDep = Annotated[Principal, Depends(_role("operator", "admin"))]
-OPERATOR_ROLES = ("operator", "admin")
+CandidateDep = Annotated[Principal, Depends(_role(Role.CANDIDATE))]
+ExaminerDep = Annotated[Principal, Depends(_role(Role.EXAMINER, Role.ADMIN))]
+AdminDep = Annotated[Principal, Depends(_role(Role.ADMIN))]
+OperatorDep = Annotated[Principal, Depends(_role(Role.OPERATOR, Role.ADMIN))]
+OPERATOR_ROLES = (Role.OPERATOR, Role.ADMIN)
 require_operator = _role(*OPERATOR_ROLES)
 require_codec_operator = _role(*OPERATOR_ROLES, source=_bearer_or_codec_cookie)

@@ -129,7 +129,7 @@ STATUS_BY_CODE: dict[str, int] = {
     for code in concern
 }
 #: Every code's message, for a refusal that arrives as a bare code.
-_MESSAGES: dict[str, str] = {
+MESSAGE_BY_CODE: dict[str, str] = {
     code.value: code.message for concern in _STATUS_BY_CONCERN for code in concern
 }
 
@@ -160,7 +160,7 @@ class ApiError(Exception):
         headers: dict[str, str] | None = None,
         **extra: Any,
     ):
-        text = message or (code.message if isinstance(code, RefusalCode) else _MESSAGES[code])
+        text = message or (code.message if isinstance(code, RefusalCode) else MESSAGE_BY_CODE[code])
         self.body = ErrorBody(code=str(code), message=text, **extra)
         self.status = status or STATUS_BY_CODE.get(str(code), 422)
         self.headers = headers

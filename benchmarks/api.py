@@ -20,6 +20,7 @@ import httpx
 from benchmarks.orchestration import FORM, lifecycle
 from benchmarks.report import record
 from benchmarks.stack import BenchStack, Stack
+from domain.roles import Role
 from infra.tokens import issue_token
 from ruji_cli.dev_procs import free_port
 from workflows.enrollment import EnrollmentWorkflow
@@ -113,7 +114,7 @@ async def measure(rate: float, seconds: float) -> dict[str, Any]:
         try:
             url = f"http://127.0.0.1:{port}"
             await _wait_ready(url, proc)
-            tokens = [issue_token("bench-token-key", a, "candidate") for a in app_ids]
+            tokens = [issue_token("bench-token-key", a, Role.CANDIDATE) for a in app_ids]
             result = await _load(url, tokens, rate, seconds)
         finally:
             proc.terminate()

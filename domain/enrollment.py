@@ -37,8 +37,6 @@ from domain.vision import (
     PhotoReport,
 )
 
-ENROLLMENT_TASK_QUEUE = "ruji-enrollment"
-
 PHONE_VERIFY_TIMEOUT = timedelta(minutes=15)
 FACE_VERIFY_TIMEOUT = timedelta(days=7)
 CHSI_TIMEOUT = timedelta(minutes=30)

@@ -14,8 +14,6 @@ from pydantic import BaseModel, Field
 from domain.errors import Refusal, RefusalCode
 from domain.objects import StoredObject
 
-VISION_TASK_QUEUE = "ruji-vision"
-
 READ_ID_CARD = "read_id_card"
 CHECK_PHOTO = "check_photo"
 FIX_PHOTO = "fix_photo"

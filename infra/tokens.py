@@ -11,18 +11,19 @@ import time
 
 from pydantic import BaseModel
 
+from domain.roles import Role
+
 CANDIDATE_TOKEN_TTL_S = 2 * 3600
 STAFF_TOKEN_TTL_S = 30 * 60
 #: A candidate keeps his place for a week without a new SMS code; tokens are stateless, so a
 #: leaked refresh token works until it expires (the application's own checks still apply).
 CANDIDATE_REFRESH_TTL_S = 7 * 24 * 3600
-#: The role of a refresh token: accepted by the refresh route only, never as a bearer token.
-CANDIDATE_REFRESH = "candidate_refresh"
+CANDIDATE_REFRESH = Role.CANDIDATE_REFRESH
 
 
 class Principal(BaseModel):
     sub: str  # candidate: application id; staff: account id
-    role: str  # candidate | examiner | admin | operator
+    role: Role
     regions: list[str] = []
     exp: int
 
@@ -40,12 +41,12 @@ def _unb64(text: str) -> bytes:
 
 
 def issue_token(
-    secret: str, sub: str, role: str, regions: list[str] | None = None, ttl_s: int | None = None
+    secret: str, sub: str, role: Role, regions: list[str] | None = None, ttl_s: int | None = None
 ) -> str:
     ttl = (
         ttl_s
         if ttl_s is not None
-        else (CANDIDATE_TOKEN_TTL_S if role == "candidate" else STAFF_TOKEN_TTL_S)
+        else (CANDIDATE_TOKEN_TTL_S if role == Role.CANDIDATE else STAFF_TOKEN_TTL_S)
     )
     body = Principal(sub=sub, role=role, regions=regions or [], exp=int(time.time()) + ttl)
     payload = _b64(body.model_dump_json().encode())

@@ -25,11 +25,12 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from domain.catalogs import REGIONS
+from domain.roles import STAFF_ROLES
 from infra.db import Account, default_engine
 from infra.migrations import SchemaBehindError, require_current_schema
 from infra.passwords import hash_password
 
-ROLES = ("examiner", "admin", "operator")
+ROLES = tuple(role.value for role in STAFF_ROLES)
 MIN_PASSWORD_LENGTH = 12
 
 

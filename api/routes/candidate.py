@@ -42,6 +42,7 @@ from domain.liveness import check_answer
 from domain.masking import mask_phone
 from domain.messages import AccessRefusal, CaseRefusal, SmsRefusal
 from domain.objects import StoredObject
+from domain.roles import Role
 from domain.states import PRE_SUBMIT, AppState
 from domain.vision import FixPhotoResult, IdType
 from infra.db import Application, Period, as_utc
@@ -125,7 +126,7 @@ def _session(
 ) -> Session:
     key, app_id = services.settings.secret_key, application.application_id
     return Session(
-        token=issue_token(key, app_id, "candidate"),
+        token=issue_token(key, app_id, Role.CANDIDATE),
         refresh_token=issue_refresh_token(key, app_id),
         application=application,
         applications=applications or [],

@@ -25,6 +25,7 @@ from api.deps import (
 )
 from api.errors import ApiError
 from domain.messages import AccessRefusal
+from domain.roles import Role
 from infra.tokens import STAFF_TOKEN_TTL_S, issue_token
 
 router = APIRouter(prefix="/api/v1/staff", tags=["staff"])
@@ -68,7 +69,7 @@ async def open_codec_session(
     account = await authenticate_staff(services, request, session, username, password)
     if account.role not in OPERATOR_ROLES:
         raise ApiError(AccessRefusal.FORBIDDEN)
-    token = issue_token(services.settings.secret_key, account.id, account.role)
+    token = issue_token(services.settings.secret_key, account.id, Role(account.role))
     response.set_cookie(
         CODEC_COOKIE,
         token,

@@ -19,6 +19,7 @@ from api.errors import ApiError
 from api.text_fields import CleanText
 from domain.enrollment import ApplicationView, CaseFile, ExaminerAction, ReviewItem
 from domain.messages import AccessRefusal, CaseRefusal
+from domain.roles import Role
 from infra.db import Application, AuditEvent
 from infra.storage import sign_object_url
 from infra.tokens import Principal, issue_token
@@ -88,7 +89,7 @@ async def staff_login(
 ) -> StaffSession:
     account = await authenticate_staff(services, request, session, body.username, body.password)
     regions = account.region_codes
-    token = issue_token(services.settings.secret_key, account.id, account.role, regions)
+    token = issue_token(services.settings.secret_key, account.id, Role(account.role), regions)
     return StaffSession(token=token, role=account.role, regions=regions)
 
 
@@ -109,7 +110,7 @@ def _as_filter_time(value: datetime) -> datetime:
 
 
 def _in_scope(me: Principal, region: str | None) -> bool:
-    return me.role == "admin" or (region is not None and region in me.regions)
+    return me.role == Role.ADMIN or (region is not None and region in me.regions)
 
 
 @router.get("/examiner/applications")
@@ -128,7 +129,7 @@ def queue(
 ) -> QueuePage:
     """Paged and indexed (period, status, region, submitted_at), so 10k cases stay fast."""
     filters: list[ColumnElement[bool]] = [col(Application.submitted_at).is_not(None)]
-    if me.role != "admin":
+    if me.role != Role.ADMIN:
         filters.append(col(Application.region).in_(me.regions))
     if region:
         if not _in_scope(me, region):

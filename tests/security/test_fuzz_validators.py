@@ -23,8 +23,8 @@ from hypothesis import strategies as st
 
 from api.app import create_app
 from api.deps import Services
+from api.errors import MESSAGE_BY_CODE, STATUS_BY_CODE
 from domain.enrollment import EnrollmentForm, form_problems
-from domain.messages import MESSAGES
 from infra.otp import OtpService
 from infra.storage import LocalObjectStore
 from infra.tokens import issue_token
@@ -141,8 +141,10 @@ def _assert_refused_or_accepted(r) -> None:
     assert HAN.search(body["message"]), body
     if r.status_code >= 500:  # accepted by the API, and no Temporal behind it in this test
         assert body["code"] == "TEMPORAL_UNAVAILABLE", body
-    if body["code"] in MESSAGES and body["code"] != "FIELD_INVALID":
-        assert body["message"].startswith(MESSAGES[body["code"]][:4]), body
+    assert body["code"] in STATUS_BY_CODE, body  # a code of the vocabulary, with its status
+    assert r.status_code == STATUS_BY_CODE[body["code"]] or body["code"].startswith("HTTP_"), body
+    if body["code"] != "FIELD_INVALID":
+        assert body["message"].startswith(MESSAGE_BY_CODE[body["code"]][:4]), body
 
 
 ROUTES = [
