@@ -47,7 +47,7 @@ def enrollment_activities(
     client: Client,
     provider: SmsProvider,
     hmac_key: str,
-    sealer: PiiSealer | None = None,
+    sealer: PiiSealer,
 ) -> list[Callable[..., Any]]:
     """The enrollment queue's activities; tests and benchmarks register the same list."""
     sms = SmsActivities(engine, provider, OtpService(engine, provider, hmac_key))

@@ -29,7 +29,7 @@ from domain.read_model import (
     PeriodSnapshot,
 )
 from infra.db import Application, AuditEvent, Document, Period, utcnow
-from infra.pii import PiiSealer, pii_sealer_for
+from infra.pii import PiiSealer
 
 _APPLICATION_FIELDS = (
     "period_id",
@@ -116,19 +116,9 @@ def _application_upsert(insert: Insert, current_prefix: str) -> Executable:
 
 
 class RecordActivities:
-    def __init__(self, engine: Engine, sealer: PiiSealer | None = None):
-        """Without a sealer, one is built from the settings on first use (dev: the generated
-        var/secrets/pii-keys), so no caller can project PII unencrypted by forgetting it."""
+    def __init__(self, engine: Engine, sealer: PiiSealer):
         self.engine = engine
-        self._sealer = sealer
-
-    @property
-    def sealer(self) -> PiiSealer:
-        if self._sealer is None:
-            from infra.config import get_settings
-
-            self._sealer = pii_sealer_for(get_settings())
-        return self._sealer
+        self.sealer = sealer
 
     @activity.defn(name=PROJECT_APPLICATION)
     def project_application(self, snap: ApplicationSnapshot) -> None:

@@ -25,9 +25,11 @@ from domain.identity import check_character
 from domain.ids import keyed_hash
 from domain.otp import code_in_message
 from infra.codec import EncryptionCodec, build_data_converter
+from infra.config import get_settings
 from infra.db import make_engine
 from infra.keyring import new_key_entry, parse_key_ring
 from infra.migrations import upgrade
+from infra.pii import pii_sealer_for
 from infra.sms import OutboxProvider, last_outbox_text
 from infra.temporal import workflow_runner
 from worker import enrollment_activities
@@ -109,7 +111,9 @@ class BenchStack:
         self._stack.push_async_callback(env.shutdown)
         engine = self._read_model(workdir)
         upgrade(engine)  # migrated like production, so an API process may serve on it
-        activities = enrollment_activities(engine, env.client, OutboxProvider(), SECRET)
+        # the API process this stack starts reads the read model with the same (dev) PII keys
+        sealer = pii_sealer_for(get_settings())
+        activities = enrollment_activities(engine, env.client, OutboxProvider(), SECRET, sealer)
         executor = self._stack.enter_context(ThreadPoolExecutor(max_workers=32))
         workers = [
             Worker(

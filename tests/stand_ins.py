@@ -31,6 +31,8 @@ from domain.vision import (
     VerifyFaceInput,
     VerifyFaceResult,
 )
+from infra.keyring import new_key_entry, parse_key_ring
+from infra.pii import FieldCipher, PiiSealer
 
 
 def _obj(key: str) -> StoredObject:
@@ -103,3 +105,8 @@ async def verify_face(inp: VerifyFaceInput) -> VerifyFaceResult:
 
 
 VISION_STAND_INS: list[Callable[..., Any]] = [read_id_card, check_photo, fix_photo, verify_face]
+
+
+def pii_sealer() -> PiiSealer:
+    """A real sealer under a key made for this test run (no dev key files touched)."""
+    return PiiSealer(FieldCipher(parse_key_ring(new_key_entry("testpii"))), "test-lookup")

@@ -13,6 +13,7 @@ from domain.read_model import ApplicationSnapshot, AuditEntry, DocumentEntry
 from infra.db import Application, AuditEvent, Document
 from infra.keyring import new_key_entry, parse_key_ring
 from infra.pii import FieldCipher, PiiSealer
+from tests.stand_ins import pii_sealer
 
 
 def snap(
@@ -34,7 +35,7 @@ def snap(
 
 
 def test_projection_is_idempotent_and_ordered(any_engine):
-    records, env = RecordActivities(any_engine), ActivityEnvironment()
+    records, env = RecordActivities(any_engine, pii_sealer()), ActivityEnvironment()
     at = datetime.now(UTC)
     first = AuditEntry(seq=1, at=at, actor="system", action="registered")
     second = AuditEntry(seq=2, at=at, actor="candidate", action="phone_verified")
@@ -93,7 +94,7 @@ def test_pii_ciphertext_is_stable_until_the_value_or_the_key_changes(any_engine)
 
 
 def test_documents_follow_the_newest_snapshot(any_engine):
-    records, env = RecordActivities(any_engine), ActivityEnvironment()
+    records, env = RecordActivities(any_engine, pii_sealer()), ActivityEnvironment()
 
     def doc(kind: str, key: str) -> DocumentEntry:
         return DocumentEntry(kind=kind, file=StoredObject(key=key, sha256="0" * 64, size=3))

@@ -12,6 +12,7 @@ from domain.objects import StoredObject
 from domain.read_model import ApplicationSnapshot, DocumentEntry
 from infra.db import Application, Document
 from tests.activities.test_records import snap as snapshot
+from tests.stand_ins import pii_sealer
 
 
 def snap(version: int, status: str, portrait: str) -> ApplicationSnapshot:
@@ -22,7 +23,7 @@ def snap(version: int, status: str, portrait: str) -> ApplicationSnapshot:
 
 
 def test_commit_made_again_after_a_lost_task_replaces_the_discarded_one(any_engine):
-    records, env = RecordActivities(any_engine), ActivityEnvironment()
+    records, env = RecordActivities(any_engine, pii_sealer()), ActivityEnvironment()
     env.run(records.project_application, snap(4, "ID_PENDING", "w/id/portrait-lost.jpg"))
     env.run(records.project_application, snap(4, "ID_PENDING", "w/id/portrait-kept.jpg"))
     env.run(records.project_application, snap(3, "REGISTERED", "w/id/portrait-old.jpg"))  # late

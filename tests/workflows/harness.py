@@ -23,7 +23,7 @@ from domain.vision import IdType
 from infra.caller_proof import CallerProofSigner
 from infra.sms import OutboxProvider, last_outbox_text
 from infra.temporal import workflow_runner
-from tests.stand_ins import VISION_STAND_INS
+from tests.stand_ins import VISION_STAND_INS, pii_sealer
 from worker import enrollment_activities
 from workflows.enrollment import EnrollmentWorkflow
 from workflows.interceptors import CallerProofChecker
@@ -70,7 +70,9 @@ class Harness:
         self._stack = AsyncExitStack()
 
     async def __aenter__(self) -> Harness:
-        activities = enrollment_activities(self.engine, self.env.client, OutboxProvider(), SECRET)
+        activities = enrollment_activities(
+            self.engine, self.env.client, OutboxProvider(), SECRET, pii_sealer()
+        )
         executor = self._stack.enter_context(ThreadPoolExecutor(max_workers=16))
         for worker in (
             Worker(
