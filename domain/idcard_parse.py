@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from statistics import median
 
-from domain.ethnicities import CARD_NAMES, ethnicity_code
+from domain.ethnicities import CARD_NAMES, normalize_ethnicity, simplified
 from domain.identity import check_character
 from domain.vision import IdCardFields
 
@@ -146,10 +146,11 @@ def parse_date(text: str) -> date | None:
 
 def _closest_ethnicity(raw: str) -> tuple[str, bool]:
     """The printed 民族, snapped to the 56 when OCR dropped or swapped one character."""
-    if ethnicity_code(raw):
-        return raw.removesuffix("族") or raw, True
+    normal = normalize_ethnicity(raw)
+    if normal:
+        return normal, True
     for name in sorted(CARD_NAMES.values(), key=len, reverse=True):
-        if name in raw:
+        if name in simplified(raw):
             return name, False
     return raw, False
 

@@ -31,17 +31,20 @@ class IdImageRefusal(RefusalCode):
     )
     ID_LOW_RESOLUTION = (
         "ID_LOW_RESOLUTION",
-        "{side}照片分辨率过低，请靠近证件重新拍摄，短边不少于{expected}像素。",
+        "{side}照片分辨率过低，{field}无法识别，请靠近证件重新拍摄（文字高度至少{expected}像素）。",
     )
-    ID_BLURRY = "ID_BLURRY", "{side}照片模糊，请对焦清晰后重新拍摄。"
-    ID_GLARE = "ID_GLARE", "{side}照片有反光，请避开灯光直射后重新拍摄。"
+    ID_BLURRY = "ID_BLURRY", "{side}照片模糊，{field}无法识别，请对焦清晰、拿稳手机后重新拍摄。"
+    ID_GLARE = (
+        "ID_GLARE",
+        "{side}的{field}处有反光或过曝，无法识别，请避开灯光直射、稍微倾斜证件后重新拍摄。",
+    )
     ID_CARD_NOT_FOUND = "ID_CARD_NOT_FOUND", "{side}照片中未找到身份证，请将证件平放后拍摄。"
     ID_SIDES_SWAPPED = "ID_SIDES_SWAPPED", "头像面与国徽面上传颠倒，请交换后重新上传。"
     ID_WRONG_SIDE = "ID_WRONG_SIDE", "{side}位置上传的不是{side}，请上传正确的一面。"
     ID_CARD_CROPPED = "ID_CARD_CROPPED", "{side}照片中证件不完整，请将整张证件放入取景框内拍摄。"
     ID_FIELDS_UNREADABLE = (
         "ID_FIELDS_UNREADABLE",
-        "{side}部分信息无法识别，请在光线均匀处重新拍摄。",
+        "{side}的{field}无法识别，请在光线均匀处将证件放平、对准后重新拍摄。",
     )
     ID_PORTRAIT_NOT_FOUND = "ID_PORTRAIT_NOT_FOUND", "头像面未找到人像，请重新拍摄头像面。"
 
@@ -75,12 +78,44 @@ class ReadIdCardInput(BaseModel):
     portrait_key: str  # where to store the cropped portrait
 
 
+class CardSide(StrEnum):
+    FRONT = "front"  # 头像面
+    BACK = "back"  # 国徽面
+
+
+class FlagReason(StrEnum):
+    DERIVED_FROM_NUMBER = "derived_from_number"  # unread on the card, taken from the ID number
+    UNCERTAIN = "uncertain"  # read, but not confidently: the candidate confirms it
+
+
+class FieldFlag(BaseModel):
+    """A field the candidate must confirm and the examiner sees marked (never silently taken)."""
+
+    field: str
+    side: CardSide
+    reason: FlagReason
+    message: str  # Chinese, shown next to the field
+
+
+class QualityWarning(BaseModel):
+    """A blemish (glare, blur, low resolution) that hid no field the step needs: the card was
+    read; the examiner sees where and how much."""
+
+    code: str  # an IdImageRefusal code
+    side: CardSide
+    measured: float
+    expected: float
+    message: str
+
+
 class ReadIdCardResult(BaseModel):
     fields: IdCardFields = Field(default_factory=IdCardFields)
     confidence: dict[str, float] = Field(default_factory=dict)
     refusals: list[Refusal] = Field(default_factory=list)
     portrait: StoredObject | None = None
     needs_manual_review: bool = False
+    flags: list[FieldFlag] = Field(default_factory=list)
+    warnings: list[QualityWarning] = Field(default_factory=list)
 
     @property
     def ok(self) -> bool:
