@@ -76,6 +76,22 @@ def decode(data: bytes) -> Photo | None:
     return Photo(rgb=np.asarray(image), original_size=size)
 
 
+FLATTEN_KERNEL = 31  # px at the working size: wider than a character's strokes, narrower than glare
+FLATTEN_GAIN = 2.5  # ink's shortfall from the paper, amplified: faded print back to dark
+
+
+def flatten_light(rgb: np.ndarray) -> np.ndarray:
+    """Divide out the slowly varying light (gradient, shadow, the skirt of a glare spot), the
+    way document scanners do: the paper's brightness per place is the closing of each channel
+    (dark strokes removed), smoothed; ink keeps its contrast against it. Clipped pixels stay
+    lost — this recovers faded text, not text the light has erased."""
+    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (FLATTEN_KERNEL, FLATTEN_KERNEL))
+    paper = cv2.morphologyEx(rgb, cv2.MORPH_CLOSE, kernel)
+    paper = cv2.blur(paper, (FLATTEN_KERNEL, FLATTEN_KERNEL)).astype(np.float32)
+    flat = rgb.astype(np.float32) / np.maximum(paper, 1.0)  # 1.0 is paper, less is ink
+    return np.clip(235.0 - (1.0 - flat) * 235.0 * FLATTEN_GAIN, 0, 255).astype(np.uint8)
+
+
 def sharpness(rgb: np.ndarray) -> float:
     gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
     scale = 1000 / max(gray.shape)

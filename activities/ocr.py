@@ -16,6 +16,7 @@ from temporalio import activity
 from activities.idcard_image import (
     Photo,
     decode,
+    flatten_light,
     id_image_refusal,
     portrait_jpeg,
     quality_warnings,
@@ -28,6 +29,7 @@ from domain.idcard_parse import (
     FRONT_LABELS,
     OcrLine,
     Parsed,
+    best_reading,
     label_hits,
     parse_back,
     parse_front,
@@ -114,9 +116,13 @@ class IdCardReader:
         refusals = side_refusals(lines, photos)
         if refusals:
             return result.model_copy(update={"refusals": refusals})
-        front, back = parse_front(lines[CardSide.FRONT]), parse_back(lines[CardSide.BACK])
-        confidence = {**front.confidence, **back.confidence}
-        fields, flags = complete_fields(merge(front, back), confidence)
+        parsed = {side: PARSERS[side](found) for side, found in lines.items()}
+        missed = {side for side, _ in illegible_fields(*merged(parsed))}
+        for side in missed:  # a second read with the light flattened, only where a field was missed
+            again = PARSERS[side](self.ocr_lines(flatten_light(photos[side].rgb)))
+            parsed[side] = best_reading(parsed[side], again)
+        fields, confidence = merged(parsed)
+        fields, flags = complete_fields(fields, confidence)
         illegible = illegible_fields(fields, confidence)
         refusals = [
             unreadable_refusal(photos[side], side, field, lines[side]) for side, field in illegible
@@ -184,7 +190,12 @@ def side_refusals(
     return refusals
 
 
-def merge(front: Parsed, back: Parsed) -> IdCardFields:
-    return front.fields.model_copy(
+PARSERS = {CardSide.FRONT: parse_front, CardSide.BACK: parse_back}
+
+
+def merged(parsed: dict[CardSide, Parsed]) -> tuple[IdCardFields, dict[str, float]]:
+    front, back = parsed[CardSide.FRONT], parsed[CardSide.BACK]
+    fields = front.fields.model_copy(
         update=back.fields.model_dump(include={"issuer", "valid_from", "valid_until", "long_term"})
     )
+    return fields, {**front.confidence, **back.confidence}

@@ -110,6 +110,7 @@ def summary(outcomes: list[Outcome]) -> dict[str, object]:
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="ruji bench ocr")
     parser.add_argument("--n", type=int, default=200)
+    parser.add_argument("--seed-base", type=int, default=SEED_BASE)
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
         reader = IdCardReader(LocalObjectStore(Path(tmp)))
@@ -118,14 +119,14 @@ def main(argv: list[str]) -> int:
         for name, make in sets.items():
             outcomes = []
             for i in range(args.n):
-                outcome = run_step(reader, make(SEED_BASE + i), f"{name}-{i}")
+                outcome = run_step(reader, make(args.seed_base + i), f"{name}-{i}")
                 outcomes.append(outcome)
                 wrong = [k for k, v in outcome.case.truth if getattr(outcome.result.fields, k) != v]
                 if wrong or not outcome.result.ok:
                     codes = [
                         (r.code, (r.details or {}).get("field")) for r in outcome.result.refusals
                     ]
-                    seed, legible = SEED_BASE + i, outcome.case.legible
+                    seed, legible = args.seed_base + i, outcome.case.legible
                     sys.stderr.write(f"{name} {seed} legible={legible}: {wrong} {codes}\n")
             results[name] = summary(outcomes)
     result = {

@@ -92,18 +92,33 @@ def rows_of(lines: list[OcrLine]) -> list[Row]:
     theta = -card_angle(lines)
     cos, sin = math.cos(theta), math.sin(theta)
     tolerance = 0.8 * median(line.height for line in lines)
-    rows: list[Row] = []
+    placed = []
     for line in lines:
         cx = sum(p[0] for p in line.box) / 4
         cy = sum(p[1] for p in line.box) / 4
         x, y = cx * cos - cy * sin, cx * sin + cy * cos
-        left = x - line.width / 2
-        row = next((r for r in rows if abs(r.y - y) < tolerance), None)
+        placed.append((y, x - line.width / 2, line))
+    rows: list[Row] = []
+    for y, left, line in sorted(placed, key=lambda p: p[0]):
+        # The nearest row within tolerance that has no box over the same stretch of the line:
+        # two boxes one above the other are two rows, however close perspective brings them.
+        free = [
+            r
+            for r in rows
+            if abs(r.y - y) < tolerance
+            and not any(_overlap(left, line.width, x, other.width) for x, other in r.lines)
+        ]
+        row = min(free, key=lambda r: abs(r.y - y), default=None)
         if row is None:
             rows.append(Row(y=y, lines=[(left, line)]))
         else:
             row.lines.append((left, line))
     return sorted(rows, key=lambda r: r.y)
+
+
+def _overlap(left: float, width: float, other_left: float, other_width: float) -> bool:
+    shared = min(left + width, other_left + other_width) - max(left, other_left)
+    return shared > 0.3 * min(width, other_width)
 
 
 def _after(text: str, label: str) -> str:
@@ -184,6 +199,23 @@ def _address_line(text: str) -> str:
     return re.sub(r"^[A-Za-z.,:;]+|[A-Za-z.,:;]+$", "", text)
 
 
+POSITIONAL = 0.75  # a value found by where it sits, its label unread: legible, to be confirmed
+
+
+def _name_by_position(rows: list[Row]) -> tuple[str, float]:
+    """No 姓名 label read (washed out, it is printed in pale blue): the name is the unlabelled
+    row just above the first of the 性别 / 民族 / 出生 rows."""
+    for index, row in enumerate(rows):
+        text = compact(row.text)
+        if any(label in text for label in ("性别", "民族", "出生")) and index > 0:
+            above = rows[index - 1]
+            name = "".join(_CJK.findall(compact(above.text)))
+            if name and not any(label in compact(above.text) for label in FRONT_LABELS):
+                return name, above.score * POSITIONAL
+            break
+    return "", 0.0
+
+
 def _unlabelled_neighbour(rows: list[Row], row: Row) -> tuple[str, float]:
     index = rows.index(row)
     for other in rows[max(index - 1, 0) : index + 2]:
@@ -191,7 +223,7 @@ def _unlabelled_neighbour(rows: list[Row], row: Row) -> tuple[str, float]:
         if other is not row and not any(label in text for label in FRONT_LABELS):
             name = "".join(_CJK.findall(text))
             if name:
-                return name, other.score / 2
+                return name, other.score * POSITIONAL
     return "", 0.0
 
 
@@ -231,6 +263,8 @@ def parse_front(lines: list[OcrLine]) -> Parsed:
         if "出生" in text:
             found["birth"] = _after(text, "出生")
             conf["birth_date"] = row.score
+    if not found.get("name"):
+        found["name"], conf["name"] = _name_by_position(rows)
     number, number_conf = find_id_number([(r.text, r.score) for r in rows])
     conf["id_number"] = number_conf
     birth = parse_date(found.get("birth", ""))
@@ -269,3 +303,17 @@ def parse_back(lines: list[OcrLine]) -> Parsed:
         issuer=issuer, valid_from=valid_from, valid_until=valid_until, long_term=long_term
     )
     return Parsed(fields=fields, confidence=conf)
+
+
+_ATTRIBUTES = {"validity": ("valid_from", "valid_until", "long_term")}
+
+
+def best_reading(first: Parsed, second: Parsed) -> Parsed:
+    """Field by field, the more confident of two readings of the same side."""
+    fields, confidence = first.fields.model_copy(), dict(first.confidence)
+    for key, score in second.confidence.items():
+        if score > confidence.get(key, 0.0):
+            confidence[key] = score
+            for attr in _ATTRIBUTES.get(key, (key,)):
+                setattr(fields, attr, getattr(second.fields, attr))
+    return Parsed(fields=fields, confidence=confidence)

@@ -136,10 +136,21 @@ class CheckPhotoInput(BaseModel):
     filename: str
 
 
+class PhotoEdit(StrEnum):
+    """What the fix did to the candidate's original: the examiner sees it on the official photo."""
+
+    CROPPED_SCALED = "cropped_scaled"  # one crop, one uniform scale, one re-encode
+    BACKGROUND_REPLACED = "background_replaced"  # person placed on RGB(100,197,255), face kept
+
+
 class PhotoReport(BaseModel):
     rules: list[PhotoRule] = Field(default_factory=list)
     fixable: bool = False  # an auto-fix would make every failing rule pass
     unfixable_codes: list[str] = Field(default_factory=list)
+    # Only background rules stand between the photo and the standard: the fix offers to replace
+    # the background (the candidate sees the result and accepts it, or retakes).
+    background_replaceable: bool = False
+    edits: list[PhotoEdit] = Field(default_factory=list)  # on a fixed photo's report
 
     @property
     def passed(self) -> bool:
@@ -149,12 +160,15 @@ class PhotoReport(BaseModel):
 class FixPhotoInput(BaseModel):
     photo: StoredObject
     fixed_key: str
+    replace_background: bool = True  # when the report offers it; False: crop and scale only
 
 
 class FixPhotoResult(BaseModel):
     fixed: StoredObject | None = None
     report: PhotoReport  # report of the fixed photo, or of the original when nothing was fixed
     refusals: list[Refusal] = Field(default_factory=list)
+    background_replaced: bool = False
+    face_pixels_changed: int | None = None  # with a replaced background: always 0, measured
 
 
 # --- Face liveness + 1:1 match (R5) ------------------------------------------------------------
