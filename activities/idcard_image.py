@@ -64,14 +64,19 @@ def decode(data: bytes) -> Photo | None:
         with Image.open(io.BytesIO(data), formats=ALLOWED_FORMATS) as opened:
             if opened.width * opened.height > MAX_PIXELS:
                 return None
+            size = opened.size
+            if opened.format == "JPEG":  # decode at 1/2, 1/4 … while still above the working size
+                k = WORKING_LONG_SIDE / max(size)
+                opened.draft("RGB", (int(size[0] * k) + 1, int(size[1] * k) + 1))
             image = ImageOps.exif_transpose(opened).convert("RGB")
     except (OSError, ValueError, Image.DecompressionBombError):
         return None
-    size = image.size
-    scale = WORKING_LONG_SIDE / max(size)
+    if (image.width < image.height) != (size[0] < size[1]):
+        size = (size[1], size[0])  # EXIF turned it: the uploaded size, upright
+    scale = WORKING_LONG_SIDE / max(image.size)
     if scale < 1:
         image = image.resize(
-            (round(size[0] * scale), round(size[1] * scale)), Image.Resampling.BILINEAR
+            (round(image.width * scale), round(image.height * scale)), Image.Resampling.BILINEAR
         )
     return Photo(rgb=np.asarray(image), original_size=size)
 

@@ -13,7 +13,7 @@ import numpy as np
 from PIL import Image
 from temporalio import activity
 
-from activities.photo_background import Replaced, replace_background
+from activities.photo_background import Replaced, Segmenter, replace_background
 from activities.photo_file import FileFacts, read_file_facts
 from activities.photo_fix import CropPlan, apply_crop, encode_standard_jpeg, plan_crop
 from activities.photo_measure import ImageFacts, measure
@@ -44,9 +44,15 @@ class Inspection:
 class PhotoActivities:
     """Owns the landmark model; `landmarks` defaults to the process-wide dlib model."""
 
-    def __init__(self, store: ObjectStore, landmarks: FaceFinder | None = None):
+    def __init__(
+        self,
+        store: ObjectStore,
+        landmarks: FaceFinder | None = None,
+        segmenter: Segmenter = Segmenter.GRABCUT,
+    ):
         self._store = store
         self._landmarks = landmarks
+        self._segmenter = segmenter
 
     @property
     def landmarks(self) -> FaceFinder:
@@ -138,7 +144,7 @@ class PhotoActivities:
         faces = self.landmarks.faces(rgb)
         if len(faces) != 1:
             return None
-        return replace_background(rgb, faces[0].points, seed)
+        return replace_background(rgb, faces[0].points, seed, self._segmenter)
 
 
 def _plan(file: FileFacts, image: ImageFacts, failing: set[str]) -> CropPlan | None:

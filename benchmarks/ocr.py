@@ -38,6 +38,9 @@ TARGETS = {
     "p50_s_per_side": "<= 0.7",
 }
 SEED_BASE = 900_000  # away from the seeds the tests use
+# The hard set's scored seeds were never looked at while the step was developed (that used
+# 800_000 onwards and the first generator), so nothing was fitted to the cards that score it.
+HARD_SEED_BASE = 950_000
 TODAY = date(2026, 3, 1)
 
 
@@ -110,23 +113,23 @@ def summary(outcomes: list[Outcome]) -> dict[str, object]:
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="ruji bench ocr")
     parser.add_argument("--n", type=int, default=200)
-    parser.add_argument("--seed-base", type=int, default=SEED_BASE)
+    parser.add_argument("--hard-seed-base", type=int, default=HARD_SEED_BASE)
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
         reader = IdCardReader(LocalObjectStore(Path(tmp)))
-        sets = {"hard": hard_case, "current": current_case}
+        sets = {"hard": (hard_case, args.hard_seed_base), "current": (current_case, SEED_BASE)}
         results: dict[str, dict[str, object]] = {}
-        for name, make in sets.items():
+        for name, (make, base) in sets.items():
             outcomes = []
             for i in range(args.n):
-                outcome = run_step(reader, make(args.seed_base + i), f"{name}-{i}")
+                outcome = run_step(reader, make(base + i), f"{name}-{i}")
                 outcomes.append(outcome)
                 wrong = [k for k, v in outcome.case.truth if getattr(outcome.result.fields, k) != v]
                 if wrong or not outcome.result.ok:
                     codes = [
                         (r.code, (r.details or {}).get("field")) for r in outcome.result.refusals
                     ]
-                    seed, legible = args.seed_base + i, outcome.case.legible
+                    seed, legible = base + i, outcome.case.legible
                     sys.stderr.write(f"{name} {seed} legible={legible}: {wrong} {codes}\n")
             results[name] = summary(outcomes)
     result = {

@@ -51,8 +51,8 @@ def camera_photo(
     )
     small = render(cut, scene, rng)
     big = cv2.resize(small, UPRIGHT, interpolation=cv2.INTER_CUBIC).astype(np.float32)
-    big += rng.normal(0.0, 2.5, big.shape[:2])[..., None].astype(np.float32)
-    big += rng.normal(0.0, 1.5, big.shape).astype(np.float32)  # chroma noise of a small sensor
+    big += np.asarray(rng.normal(0.0, 2.5, big.shape[:2]), np.float32)[..., None]
+    big += np.asarray(rng.normal(0.0, 1.5, big.shape), np.float32)  # chroma noise of a small sensor
     upright = np.clip(big, 0, 255).astype(np.uint8)
     stored = Image.fromarray(upright).transpose(_STORED[orientation])
     exif = Image.Exif()

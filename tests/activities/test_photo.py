@@ -98,7 +98,11 @@ def test_compliant_photos_of_every_face_pass(photos):
 def test_measured_values_are_reported(compliant_report):
     rules = by_code(compliant_report)
     assert rules[spec.PhotoRefusal.PHOTO_SIZE_PX].measured == [480.0, 640.0]
-    assert spec.HAIRLINE_PX[0] <= rules[spec.PhotoRefusal.PHOTO_HAIRLINE].measured <= spec.HAIRLINE_PX[1]
+    assert (
+        spec.HAIRLINE_PX[0]
+        <= rules[spec.PhotoRefusal.PHOTO_HAIRLINE].measured
+        <= spec.HAIRLINE_PX[1]
+    )
     assert 20 <= rules[spec.PhotoRefusal.PHOTO_FILE_SIZE].measured <= 40
 
 
@@ -150,7 +154,11 @@ def test_fix_makes_fixable_photo_compliant(store, variant):
         (OBAMA, "bg_white", spec.PhotoRefusal.PHOTO_BG_COLOR),
         (OBAMA, "underexposed", spec.PhotoRefusal.PHOTO_EXPOSURE),
         (HOPPER, "glasses_glare", spec.PhotoRefusal.PHOTO_GLASSES_GLARE),
-        (OBAMA, "head_high", spec.PhotoRefusal.PHOTO_HAIRLINE),  # no room above the head: a crop cannot help
+        (
+            OBAMA,
+            "head_high",
+            spec.PhotoRefusal.PHOTO_HAIRLINE,
+        ),  # no room above the head: a crop cannot help
     ],
 )
 def test_fix_refuses_unfixable_photo_and_says_why(store, face, variant, code):
