@@ -19,6 +19,8 @@ from domain.identity import check_character
 from domain.vision import IdCardFields
 
 LABEL_START, NUMBER_END = 0.06, 0.86  # front layout, fractions of the card width
+HOLE = 2.0  # a gap wider than this many box heights inside one value
+FULL_ADDRESS_LINE = 9  # the card wraps the address at 11 characters; fewer means text was lost
 FRONT_LABELS = ("姓名", "性别", "民族", "出生", "住址", "公民身份号码")
 BACK_LABELS = ("中华人民共和国", "居民身份证", "居住证", "签发机关", "有效期限")
 _DIGIT_LOOKALIKES = str.maketrans(
@@ -62,6 +64,20 @@ class Row:
     @property
     def score(self) -> float:
         return min(line.score for _, line in self.lines)
+
+    @property
+    def value_score(self) -> float:
+        """The score, halved when the value has a hole: two of its boxes far apart on one
+        printed line (a glare spot erased the text between them; cards print no such gaps)."""
+        boxes = sorted(
+            (x, line)
+            for x, line in self.lines
+            if compact(line.text) not in FRONT_LABELS + BACK_LABELS
+        )
+        for (x, line), (next_x, other) in zip(boxes, boxes[1:], strict=False):
+            if next_x - (x + line.width) > HOLE * max(line.height, other.height):
+                return self.score / 2
+        return self.score
 
 
 @dataclass
@@ -241,15 +257,15 @@ def parse_front(lines: list[OcrLine]) -> Parsed:
             in_address = True
             rest = _address_line(_after(text, "住址"))
             address.extend([rest] if len(rest) > 1 else [])
-            conf["address"] = row.score
+            conf["address"] = row.value_score
             continue
         elif in_address:
             address.append(_address_line(text))
-            conf["address"] = min(conf["address"], row.score)
+            conf["address"] = min(conf["address"], row.value_score)
             continue
         if "姓名" in text:
             found["name"] = "".join(_CJK.findall(_after(text, "姓名")))
-            conf["name"] = row.score
+            conf["name"] = row.value_score
             if not found["name"]:  # the value fell into a row of its own, just above or below
                 found["name"], conf["name"] = _unlabelled_neighbour(rows, row)
         sex = re.search(r"性别([男女])|^([男女])民族|^([男女])$", text)
@@ -265,6 +281,8 @@ def parse_front(lines: list[OcrLine]) -> Parsed:
             conf["birth_date"] = row.score
     if not found.get("name"):
         found["name"], conf["name"] = _name_by_position(rows)
+    if any(len(part) < FULL_ADDRESS_LINE for part in address[:-1]):
+        conf["address"] /= 2  # a wrapped line cut short: glare or the edge took its end
     number, number_conf = find_id_number([(r.text, r.score) for r in rows])
     conf["id_number"] = number_conf
     birth = parse_date(found.get("birth", ""))
@@ -290,7 +308,7 @@ def parse_back(lines: list[OcrLine]) -> Parsed:
         text = compact(row.text)
         if "签发机关" in text:
             issuer = "".join(_CJK.findall(_after(text, "签发机关")))
-            conf["issuer"] = row.score if issuer else 0.0
+            conf["issuer"] = row.value_score if issuer else 0.0
         if "有效期限" in text or re.search(r"\d{4}\D?\d{2}\D?\d{2}\D+(\d{4}|长)", text):
             value = re.sub("[—–一~～_]", "-", _after(text, "有效期限") or text)
             start, _, end = value.partition("-") if "-" in value else (value[:10], "", value[10:])
