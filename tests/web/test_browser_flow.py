@@ -248,6 +248,7 @@ def examiner_approves(page: Page, stack: DevStack, application_id: str) -> None:
     # the official photo is the accepted fix: its report is the one shown, every rule met
     expect(page.locator("#photo-report tbody tr").first).to_be_visible()
     expect(page.locator("#photo-report tr.failed")).to_have_count(0)
+    expect(page.locator("#photo-background-replaced")).to_be_visible()  # marked for the examiner
     expect(page.locator("#face-matches tbody tr")).to_have_count(2)
     expect(page.locator("#audit tbody tr").first).to_be_visible()
     page.keyboard.press("c")
