@@ -19,13 +19,17 @@ import tempfile
 import time
 from pathlib import Path
 
+import numpy as np
+from PIL import Image
+
 from activities.photo import PhotoActivities
-from activities.photo_background import Segmenter
+from activities.photo_background import SEGMENTERS, Segmenter
+from activities.photo_fix import apply_crop
 from benchmarks.report import record
 from domain.vision import CheckPhotoInput, FixPhotoInput
 from infra.storage import LocalObjectStore
 from synthetic.photo import BROKEN_VARIANTS, FIXABLE_VARIANTS, TURNED_FACE_FILES, face_paths, photo
-from synthetic.photo_camera import camera_photo, camera_set
+from synthetic.photo_camera import camera_photo, camera_set, person_mask
 
 # Painted-shut eyes fool dlib's landmark model on some faces (see docs/decisions.md): the
 # generator cannot promise a non-compliant photo, so it stays out of the error rates.
@@ -56,6 +60,7 @@ def camera_run(store: LocalObjectStore, n: int, segmenter: Segmenter) -> dict[st
     fixed = replaced = changed = 0
     fix_ms: list[float] = []
     by_wall: dict[str, list[int]] = {}
+    ious: list[float] = []
     for i, (wall, face, seed) in enumerate(camera_set(n)):
         obj = store.put(f"camera/{i}.jpg", camera_photo(face, seed, wall), "image/jpeg")
         start = time.perf_counter()
@@ -67,6 +72,10 @@ def camera_run(store: LocalObjectStore, n: int, segmenter: Segmenter) -> dict[st
             ok = again.passed
         fixed += ok
         replaced += result.background_replaced
+        if result.background_replaced:
+            ious.append(
+                segment_iou(photos, store.get(obj.key), person_mask(face, seed, wall), segmenter)
+            )
         changed += result.face_pixels_changed or 0
         by_wall.setdefault(wall, []).append(int(ok))
     return {
@@ -77,7 +86,23 @@ def camera_run(store: LocalObjectStore, n: int, segmenter: Segmenter) -> dict[st
         "p50_fix_ms": round(statistics.median(fix_ms), 1),
         "p95_fix_ms": round(sorted(fix_ms)[min(n - 1, int(0.95 * n))], 1),
         "success_by_wall": {wall: round(sum(v) / len(v), 3) for wall, v in by_wall.items()},
+        "person_iou_mean": round(float(np.mean(ious)), 4) if ious else None,
+        "person_iou_min": round(float(np.min(ious)), 4) if ious else None,
     }
+
+
+def segment_iou(
+    photos: PhotoActivities, data: bytes, truth: np.ndarray, segmenter: Segmenter
+) -> float:
+    """The segmenter's person against the generator's, in the fix's 480×640 crop."""
+    inspection = photos.inspect(data, "photo.jpg")
+    assert inspection.image is not None and inspection.plan is not None
+    crop = np.asarray(apply_crop(inspection.image, inspection.plan))
+    mask = Image.fromarray(truth.astype(np.uint8) * 255).convert("RGB")
+    expected = np.asarray(apply_crop(mask, inspection.plan))[..., 0] > 127
+    points = photos.landmarks.faces(crop)[0].points
+    found = SEGMENTERS[segmenter](crop, points)
+    return float((found & expected).sum() / max(1, (found | expected).sum()))
 
 
 def main(argv: list[str]) -> int:

@@ -12,7 +12,7 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from synthetic.photo import FACE_FILES, Scene, face_paths, render
+from synthetic.photo import FACE_FILES, Scene, _place, face_paths, render
 from synthetic.photo_cutout import cutout
 
 UPRIGHT = (3000, 4000)  # width, height as the candidate sees it
@@ -40,15 +40,7 @@ def camera_photo(
     rotated so that `orientation` (6: rotate 90° clockwise to view) brings it upright."""
     rng = np.random.default_rng(seed)
     cut = cutout(str(face_path))
-    w, h = UPRIGHT[0] // RENDER_SCALE, UPRIGHT[1] // RENDER_SCALE
-    scene = Scene(
-        size=(w, h),
-        face_width=float(rng.uniform(0.18, 0.26) * w),
-        eye_y=float(rng.uniform(0.36, 0.44) * h),
-        centre_x=float(w / 2 + rng.uniform(-0.06, 0.06) * w),
-        backdrop=WALL_RGB[wall],
-        gradient=float(rng.uniform(0, 14)),
-    )
+    scene = _scene(rng, wall)
     small = render(cut, scene, rng)
     big = cv2.resize(small, UPRIGHT, interpolation=cv2.INTER_CUBIC).astype(np.float32)
     big += np.asarray(rng.normal(0.0, 2.5, big.shape[:2]), np.float32)[..., None]
@@ -60,6 +52,27 @@ def camera_photo(
     out = io.BytesIO()
     stored.save(out, fmt, quality=95, exif=exif.tobytes())
     return out.getvalue()
+
+
+def _scene(rng: np.random.Generator, wall: Wall) -> Scene:
+    w, h = UPRIGHT[0] // RENDER_SCALE, UPRIGHT[1] // RENDER_SCALE
+    return Scene(
+        size=(w, h),
+        face_width=float(rng.uniform(0.18, 0.26) * w),
+        eye_y=float(rng.uniform(0.36, 0.44) * h),
+        centre_x=float(w / 2 + rng.uniform(-0.06, 0.06) * w),
+        backdrop=WALL_RGB[wall],
+        gradient=float(rng.uniform(0, 14)),
+    )
+
+
+def person_mask(face_path: Path | str, seed: int, wall: Wall) -> np.ndarray:
+    """Where the person is in `camera_photo(face_path, seed, wall)`, upright, full size: the
+    ground truth a segmenter is scored against."""
+    cut = cutout(str(face_path))
+    alpha = _place(cut, _scene(np.random.default_rng(seed), wall))[1][..., 0]
+    full = cv2.resize(alpha.astype(np.float32), UPRIGHT, interpolation=cv2.INTER_LINEAR)
+    return np.asarray(full > 0.5)
 
 
 # How the sensor's image lies for each EXIF orientation the camera writes.
