@@ -1,8 +1,9 @@
-"""Photo-quality checks and the portrait crop for ID-card uploads (used by activities/ocr.py).
+"""Photo-quality measures and the portrait crop for ID-card uploads (used by activities/ocr.py).
 
-Quality is judged before OCR: a blurred or glaring photo must be retaken whatever OCR makes of
-it, and the check costs milliseconds where OCR costs a second. Thresholds were calibrated on the
-synthetic cards (synthetic/idcard.py) and are recorded in docs/decisions.md.
+Quality no longer refuses a card by itself: glare on the pale card, a soft focus or a small photo
+matter only where they hide a field the step needs (activities/idcard_legibility.py, after the
+read). Measured over the whole photo they become warnings for the examiner. Only a photo with no
+card in it at all is refused before OCR (it costs milliseconds where OCR costs a second).
 """
 
 from __future__ import annotations
@@ -15,24 +16,40 @@ import numpy as np
 from PIL import Image, ImageOps
 
 from domain.errors import Refusal
-from domain.vision import IdImageRefusal
+from domain.vision import CardSide, IdImageRefusal, QualityWarning
 
 ALLOWED_FORMATS = ("JPEG", "PNG", "WEBP")
 MAX_PIXELS = 40_000_000  # decompression-bomb limit: far above any phone camera
 WORKING_LONG_SIDE = 1280  # OCR and checks run on this size: enough for 18 digits, fast on 2 cores
-MIN_SHORT_SIDE = 480  # below this the portrait is too small for the face match
+# Warning levels (the examiner sees them; they refuse nothing on their own).
+MIN_SHORT_SIDE = 480  # below this the portrait is small for the face match
 MIN_SHARPNESS = 30.0  # variance of the Laplacian at 1000 px long side
 MAX_GLARE_AREA = 0.02  # largest blown-out blob, as a fraction of the photo
-MIN_CARD_AREA = 0.08  # the card's pale print must fill this share of the photo
 MAX_CARD_ON_BORDER = 0.03  # share of the photo's edge the card may touch (a corner, a shadow)
 SIDE_NAMES = {"front": "头像面", "back": "国徽面"}
 
 
 def id_image_refusal(
-    code: IdImageRefusal, side: str, *, measured: object = None, expected: object = None
+    code: IdImageRefusal,
+    side: str,
+    *,
+    field: str = "card",
+    measured: object = None,
+    expected: object = None,
 ) -> Refusal:
-    message = code.message.format(side=SIDE_NAMES.get(side, side), expected=expected)
-    return Refusal.of(code, message=message, measured=measured, expected=expected)
+    """`details` always names the side and the field (「card」 when it is about the whole side)."""
+    from domain.idcard_fields import FIELD_NAMES
+
+    message = code.message.format(
+        side=SIDE_NAMES.get(side, side), expected=expected, field=FIELD_NAMES.get(field, field)
+    )
+    return Refusal.of(
+        code,
+        message=message,
+        measured=measured,
+        expected=expected,
+        details={"side": side, "field": field},
+    )
 
 
 @dataclass(frozen=True)
@@ -47,16 +64,37 @@ def decode(data: bytes) -> Photo | None:
         with Image.open(io.BytesIO(data), formats=ALLOWED_FORMATS) as opened:
             if opened.width * opened.height > MAX_PIXELS:
                 return None
+            size = opened.size
+            if opened.format == "JPEG":  # decode at 1/2, 1/4 … while still above the working size
+                k = WORKING_LONG_SIDE / max(size)
+                opened.draft("RGB", (int(size[0] * k) + 1, int(size[1] * k) + 1))
             image = ImageOps.exif_transpose(opened).convert("RGB")
     except (OSError, ValueError, Image.DecompressionBombError):
         return None
-    size = image.size
-    scale = WORKING_LONG_SIDE / max(size)
+    if (image.width < image.height) != (size[0] < size[1]):
+        size = (size[1], size[0])  # EXIF turned it: the uploaded size, upright
+    scale = WORKING_LONG_SIDE / max(image.size)
     if scale < 1:
         image = image.resize(
-            (round(size[0] * scale), round(size[1] * scale)), Image.Resampling.BILINEAR
+            (round(image.width * scale), round(image.height * scale)), Image.Resampling.BILINEAR
         )
     return Photo(rgb=np.asarray(image), original_size=size)
+
+
+FLATTEN_KERNEL = 31  # px at the working size: wider than a character's strokes, narrower than glare
+FLATTEN_GAIN = 2.5  # ink's shortfall from the paper, amplified: faded print back to dark
+
+
+def flatten_light(rgb: np.ndarray) -> np.ndarray:
+    """Divide out the slowly varying light (gradient, shadow, the skirt of a glare spot), the
+    way document scanners do: the paper's brightness per place is the closing of each channel
+    (dark strokes removed), smoothed; ink keeps its contrast against it. Clipped pixels stay
+    lost — this recovers faded text, not text the light has erased."""
+    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (FLATTEN_KERNEL, FLATTEN_KERNEL))
+    paper = cv2.morphologyEx(rgb, cv2.MORPH_CLOSE, kernel)
+    paper = cv2.blur(paper, (FLATTEN_KERNEL, FLATTEN_KERNEL)).astype(np.float32)
+    flat = rgb.astype(np.float32) / np.maximum(paper, 1.0)  # 1.0 is paper, less is ink
+    return np.clip(235.0 - (1.0 - flat) * 235.0 * FLATTEN_GAIN, 0, 255).astype(np.uint8)
 
 
 def sharpness(rgb: np.ndarray) -> float:
@@ -98,42 +136,63 @@ def card_on_border(photo: Photo) -> bool:
     return card_region(photo.rgb)[1] > MAX_CARD_ON_BORDER
 
 
-def quality_refusals(photo: Photo, side: str) -> list[Refusal]:
+def quality_warnings(photo: Photo, side: CardSide) -> list[QualityWarning]:
+    """Whole-photo blemishes, for the examiner: the card was read in spite of them."""
+    found: list[tuple[IdImageRefusal, float, float]] = []
     short = min(photo.original_size)
     if short < MIN_SHORT_SIDE:
-        return [
-            id_image_refusal(
-                IdImageRefusal.ID_LOW_RESOLUTION, side, measured=short, expected=MIN_SHORT_SIDE
-            )
-        ]
-    area = card_region(photo.rgb)[0]
-    if area < MIN_CARD_AREA:
-        return [id_image_refusal(IdImageRefusal.ID_CARD_NOT_FOUND, side, measured=round(area, 3))]
+        found.append((IdImageRefusal.ID_LOW_RESOLUTION, short, MIN_SHORT_SIDE))
     sharp = sharpness(photo.rgb)
     if sharp < MIN_SHARPNESS:
-        return [
-            id_image_refusal(
-                IdImageRefusal.ID_BLURRY, side, measured=round(sharp, 1), expected=MIN_SHARPNESS
-            )
-        ]
+        found.append((IdImageRefusal.ID_BLURRY, round(sharp, 1), MIN_SHARPNESS))
     glare = glare_area(photo.rgb)
     if glare > MAX_GLARE_AREA:
-        return [
-            id_image_refusal(
-                IdImageRefusal.ID_GLARE, side, measured=round(glare, 4), expected=MAX_GLARE_AREA
-            )
-        ]
-    return []
+        found.append((IdImageRefusal.ID_GLARE, round(glare, 4), MAX_GLARE_AREA))
+    return [
+        QualityWarning(
+            code=code,
+            side=side,
+            measured=measured,
+            expected=expected,
+            message=f"{SIDE_NAMES[side]}{WARNING_TEXT[code]}（不影响识别）",
+        )
+        for code, measured, expected in found
+    ]
 
 
-def portrait_jpeg(rgb: np.ndarray) -> bytes | None:
-    """The face on the card with the margin of the printed portrait (358 × 441 proportions)."""
+WARNING_TEXT = {
+    IdImageRefusal.ID_LOW_RESOLUTION: "分辨率偏低",
+    IdImageRefusal.ID_BLURRY: "略有模糊",
+    IdImageRefusal.ID_GLARE: "有反光或过曝区域",
+}
+
+
+PORTRAIT_WINDOW_PX = 360  # the portrait's window is scaled to this width: the face ~140 px
+
+
+def portrait_jpeg(rgb: np.ndarray, window: tuple[int, int, int, int] | None = None) -> bytes | None:
+    """The face on the card with the margin of the printed portrait (358 × 441 proportions).
+
+    `window` (left, top, right, bottom), where the layout puts the portrait, is searched at a
+    fixed scale: a small card's face is found and a large one costs a fraction of a full-photo
+    pass. Without a window, or with no face in it, the whole photo is searched."""
     from infra.landmarks import shared_landmark_model
 
-    faces = shared_landmark_model().faces(rgb, upsample=0)
+    model = shared_landmark_model()
+    faces: list[tuple[float, float, float, float]] = []
+    if window is not None:
+        x0, y0, x1, y1 = window
+        scale = PORTRAIT_WINDOW_PX / max(x1 - x0, 1)
+        crop = cv2.resize(rgb[y0:y1, x0:x1], None, fx=scale, fy=scale)
+        faces = [
+            (x0 + a / scale, y0 + b / scale, x0 + c / scale, y0 + d / scale)
+            for a, b, c, d in (f.box for f in model.faces(np.ascontiguousarray(crop), upsample=0))
+        ]
+    if not faces:
+        faces = [tuple(map(float, f.box)) for f in model.faces(rgb, upsample=0)]  # type: ignore[misc]
     if not faces:
         return None
-    left, top, right, bottom = faces[0].box
+    left, top, right, bottom = faces[0]
     side = (right - left) * 1.9
     height = side * 441 / 358
     cx, cy = (left + right) / 2, (top + bottom) / 2

@@ -16,18 +16,21 @@ from temporalio import activity
 from activities.heartbeat import heartbeating
 from activities.idcard_image import (
     Photo,
-    card_on_border,
     decode,
+    flatten_light,
     id_image_refusal,
     portrait_jpeg,
-    quality_refusals,
+    quality_warnings,
 )
+from activities.idcard_legibility import field_window, unreadable_refusal, whole_photo_refusal
 from domain.errors import Refusal
+from domain.idcard_fields import complete_fields, illegible_fields
 from domain.idcard_parse import (
     BACK_LABELS,
     FRONT_LABELS,
     OcrLine,
     Parsed,
+    best_reading,
     label_hits,
     parse_back,
     parse_front,
@@ -35,6 +38,7 @@ from domain.idcard_parse import (
 from domain.identity import check_card
 from domain.vision import (
     READ_ID_CARD,
+    CardSide,
     IdCardFields,
     IdImageRefusal,
     IdType,
@@ -87,63 +91,100 @@ class IdCardReader:
     @activity.defn(name=READ_ID_CARD)
     @heartbeating
     def read_id_card(self, inp: ReadIdCardInput) -> ReadIdCardResult:
-        photos: dict[str, Photo] = {}
+        """Read first, judge after: a side is refused for its picture only when a field the
+        step needs has no confident read, and the refusal names the side, the field and the
+        measured cause. Blemishes that hid nothing become warnings; the identity rules run on
+        every field that was read."""
+        photos: dict[CardSide, Photo] = {}
         refusals: list[Refusal] = []
-        for side, stored in (("front", inp.front), ("back", inp.back)):
+        for side, stored in ((CardSide.FRONT, inp.front), (CardSide.BACK, inp.back)):
             photo = decode(self.store.get(stored.key))
             if photo is None:
                 refusals.append(id_image_refusal(IdImageRefusal.ID_IMAGE_UNREADABLE, side))
                 continue
             photos[side] = photo
-            refusals.extend(quality_refusals(photo, side))
         if refusals:
             return ReadIdCardResult(refusals=refusals)
-
-        result = ReadIdCardResult(needs_manual_review=inp.id_type is IdType.PASSPORT)
-        if inp.id_type is not IdType.PASSPORT:  # passports and passes are read by an examiner
-            lines = {side: self.ocr_lines(photo.rgb) for side, photo in photos.items()}
-            refusals = side_refusals(lines, photos)
-            if refusals:
-                return ReadIdCardResult(refusals=refusals)
-            front, back = parse_front(lines["front"]), parse_back(lines["back"])
-            result.fields = merge(front, back)
-            result.confidence = {**front.confidence, **back.confidence}
-            refusals = completeness_refusals(front, back, photos)
-            if refusals:
-                return result.model_copy(update={"refusals": refusals})
-        result.refusals = check_card(
-            result.fields, inp.id_type, inp.typed_id_number, inp.check_date
+        warnings = [w for side, photo in photos.items() for w in quality_warnings(photo, side)]
+        result = ReadIdCardResult(
+            needs_manual_review=inp.id_type is IdType.PASSPORT, warnings=warnings
         )
-
-        portrait = portrait_jpeg(photos["front"].rgb)
+        if inp.id_type is IdType.PASSPORT:  # passports and passes are read by an examiner
+            result.refusals = check_card(
+                result.fields, inp.id_type, inp.typed_id_number, inp.check_date
+            )
+            return result
+        lines = {side: self.ocr_lines(photo.rgb) for side, photo in photos.items()}
+        refusals = side_refusals(lines, photos)
+        if refusals:
+            return result.model_copy(update={"refusals": refusals})
+        parsed = {side: PARSERS[side](found) for side, found in lines.items()}
+        missed = {side for side, _ in illegible_fields(*merged(parsed))}
+        for side in missed:  # a second read with the light flattened, only where a field was missed
+            again = PARSERS[side](self.ocr_lines(flatten_light(photos[side].rgb)))
+            parsed[side] = best_reading(parsed[side], again)
+        fields, confidence = merged(parsed)
+        fields, flags = complete_fields(fields, confidence)
+        illegible = illegible_fields(fields, confidence)
+        refusals = [
+            unreadable_refusal(photos[side], side, field, lines[side]) for side, field in illegible
+        ]
+        unread = {field for _, field in illegible}
+        if "id_number" in unread:
+            unread |= {"sex", "birth_date"}
+        refusals += [
+            r
+            for r in check_card(fields, inp.id_type, inp.typed_id_number, inp.check_date)
+            if r.details["field"] not in unread
+        ]
+        result = result.model_copy(
+            update={
+                "fields": fields,
+                "confidence": confidence,
+                "flags": flags,
+                "refusals": refusals,
+            }
+        )
+        if illegible:
+            return result
+        rgb = photos[CardSide.FRONT].rgb
+        window = field_window(lines[CardSide.FRONT], CardSide.FRONT, "portrait", rgb.shape)
+        portrait = portrait_jpeg(rgb, window)
         if portrait is None:
-            result.refusals.append(id_image_refusal(IdImageRefusal.ID_PORTRAIT_NOT_FOUND, "front"))
+            result.refusals.append(
+                unreadable_refusal(
+                    photos[CardSide.FRONT],
+                    CardSide.FRONT,
+                    "portrait",
+                    lines[CardSide.FRONT],
+                    IdImageRefusal.ID_PORTRAIT_NOT_FOUND,
+                )
+            )
         else:
             result.portrait = self.store.put(inp.portrait_key, portrait, "image/jpeg")
         return result
 
 
-def side_of(lines: list[OcrLine]) -> str | None:
+def side_of(lines: list[OcrLine]) -> CardSide | None:
     front, back = label_hits(lines, FRONT_LABELS), label_hits(lines, BACK_LABELS)
     if max(front, back) < 2:
         return None
-    return "front" if front > back else "back"
+    return CardSide.FRONT if front > back else CardSide.BACK
 
 
-def side_refusals(lines: dict[str, list[OcrLine]], photos: dict[str, Photo]) -> list[Refusal]:
+def side_refusals(
+    lines: dict[CardSide, list[OcrLine]], photos: dict[CardSide, Photo]
+) -> list[Refusal]:
     """Swapped, wrong or unreadable sides: the labels printed on each side tell them apart."""
     seen = {side: side_of(found) for side, found in lines.items()}
-    if seen == {"front": "back", "back": "front"}:
-        return [id_image_refusal(IdImageRefusal.ID_SIDES_SWAPPED, "front")]
+    if seen == {CardSide.FRONT: CardSide.BACK, CardSide.BACK: CardSide.FRONT}:
+        return [id_image_refusal(IdImageRefusal.ID_SIDES_SWAPPED, CardSide.FRONT)]
     refusals = []
     for side, what in seen.items():
         if what is None:
-            code = (
-                IdImageRefusal.ID_CARD_CROPPED
-                if card_on_border(photos[side])
-                else IdImageRefusal.ID_CARD_NOT_FOUND
+            refusals.append(
+                whole_photo_refusal(photos[side], side, "card", IdImageRefusal.ID_CARD_NOT_FOUND)
             )
-            refusals.append(id_image_refusal(code, side))
         elif what != side:
             refusals.append(
                 id_image_refusal(IdImageRefusal.ID_WRONG_SIDE, side, measured=what, expected=side)
@@ -151,26 +192,12 @@ def side_refusals(lines: dict[str, list[OcrLine]], photos: dict[str, Photo]) -> 
     return refusals
 
 
-def completeness_refusals(front: Parsed, back: Parsed, photos: dict[str, Photo]) -> list[Refusal]:
-    """A side whose key fields are missing: cropped if the card runs into the photo's edge."""
-    missing = {
-        "front": len(front.fields.id_number) != 18 or not front.fields.name,
-        "back": back.confidence["validity"] == 0.0,
-    }
-    refusals = []
-    for side, incomplete in missing.items():
-        if not incomplete:
-            continue
-        cut = card_on_border(photos[side])
-        refusals.append(
-            id_image_refusal(
-                IdImageRefusal.ID_CARD_CROPPED if cut else IdImageRefusal.ID_FIELDS_UNREADABLE, side
-            )
-        )
-    return refusals
+PARSERS = {CardSide.FRONT: parse_front, CardSide.BACK: parse_back}
 
 
-def merge(front: Parsed, back: Parsed) -> IdCardFields:
-    return front.fields.model_copy(
+def merged(parsed: dict[CardSide, Parsed]) -> tuple[IdCardFields, dict[str, float]]:
+    front, back = parsed[CardSide.FRONT], parsed[CardSide.BACK]
+    fields = front.fields.model_copy(
         update=back.fields.model_dump(include={"issuer", "valid_from", "valid_until", "long_term"})
     )
+    return fields, {**front.confidence, **back.confidence}

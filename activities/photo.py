@@ -14,6 +14,7 @@ from PIL import Image
 from temporalio import activity
 
 from activities.heartbeat import heartbeating
+from activities.photo_background import Replaced, Segmenter, replace_background
 from activities.photo_file import FileFacts, read_file_facts
 from activities.photo_fix import CropPlan, apply_crop, encode_standard_jpeg, plan_crop
 from activities.photo_measure import ImageFacts, measure
@@ -27,6 +28,7 @@ from domain.vision import (
     CheckPhotoInput,
     FixPhotoInput,
     FixPhotoResult,
+    PhotoEdit,
     PhotoReport,
 )
 from infra.landmarks import FaceFinder
@@ -43,9 +45,15 @@ class Inspection:
 class PhotoActivities:
     """Owns the landmark model; `landmarks` defaults to the process-wide dlib model."""
 
-    def __init__(self, store: ObjectStore, landmarks: FaceFinder | None = None):
+    def __init__(
+        self,
+        store: ObjectStore,
+        landmarks: FaceFinder | None = None,
+        segmenter: Segmenter = Segmenter.GRABCUT,
+    ):
         self._store = store
         self._landmarks = landmarks
+        self._segmenter = segmenter
 
     @property
     def landmarks(self) -> FaceFinder:
@@ -61,15 +69,23 @@ class PhotoActivities:
         rules = file_rules(file, image) + (image_rules(image) if image else [])
         failing = {r.code for r in rules if not r.passed}
         plan = _plan(file, image, failing) if image is not None else None
-        unfixable = sorted(failing - spec.FIXABLE)
+        unfixable = failing - spec.FIXABLE - spec.BACKGROUND_REPLACEABLE
         if failing & spec.GEOMETRY and plan is None:
-            unfixable = sorted(set(unfixable) | (failing & spec.GEOMETRY))
+            unfixable |= failing & spec.GEOMETRY
         if spec.PhotoRefusal.PHOTO_COLOR_MODE in failing and is_grey(file, image):
-            unfixable = sorted(set(unfixable) | {spec.PhotoRefusal.PHOTO_COLOR_MODE})
+            unfixable |= {spec.PhotoRefusal.PHOTO_COLOR_MODE}
+        background = failing & spec.BACKGROUND_REPLACEABLE
+        replaceable = bool(background) and not unfixable and plan is not None
+        if background and not replaceable:
+            unfixable |= background
         if im is None:
-            unfixable = sorted(failing)
-        fixable = bool(failing) and not unfixable and plan is not None
-        report = PhotoReport(rules=rules, fixable=fixable, unfixable_codes=unfixable)
+            unfixable = failing
+        report = PhotoReport(
+            rules=rules,
+            fixable=bool(failing) and not unfixable and plan is not None,
+            unfixable_codes=sorted(unfixable),
+            background_replaceable=replaceable,
+        )
         return Inspection(report=report, image=im, plan=plan)
 
     def _read(self, obj: StoredObject) -> bytes:
@@ -87,21 +103,51 @@ class PhotoActivities:
     @activity.defn(name=FIX_PHOTO)
     @heartbeating
     def fix_photo(self, inp: FixPhotoInput) -> FixPhotoResult:
-        """Crop, scale and re-encode; stores the result only if it then passes every rule.
-        The original stays where it is (the examiner sees both)."""
-        original = self.inspect(self._read(inp.photo), inp.photo.key.rsplit("/", 1)[-1])
+        """Crop, scale and re-encode from the full-resolution original — and, when the report
+        offers it and the input allows it, replace the background; stores the result only if it
+        then passes every rule. The original stays where it is (the examiner sees both)."""
+        data = self._read(inp.photo)
+        original = self.inspect(data, inp.photo.key.rsplit("/", 1)[-1])
         report = original.report
         if report.passed:
             return FixPhotoResult(report=report)
-        if not report.fixable or original.plan is None or original.image is None:
+        replace = report.background_replaceable and inp.replace_background
+        if (
+            not report.fixable
+            or original.plan is None
+            or original.image is None
+            or (report.background_replaceable and not replace)
+        ):
             return FixPhotoResult(report=report, refusals=[_not_fixable(report)])
-        data = encode_standard_jpeg(apply_crop(original.image, original.plan))
-        fixed = self.inspect(data, "photo.jpg") if data else None
-        if data is None or fixed is None or not fixed.report.passed:
+        cropped = apply_crop(original.image, original.plan)
+        edits, changed = [PhotoEdit.CROPPED_SCALED], None
+        if replace:
+            replaced = self._replace_background(
+                cropped, seed=int(hashlib.sha256(data).hexdigest()[:8], 16)
+            )
+            if replaced is None:
+                return FixPhotoResult(report=report, refusals=[_not_fixable(report)])
+            cropped, changed = Image.fromarray(replaced.rgb), replaced.face_pixels_changed
+            edits.append(PhotoEdit.BACKGROUND_REPLACED)
+        fixed_bytes = encode_standard_jpeg(cropped)
+        fixed = self.inspect(fixed_bytes, "photo.jpg") if fixed_bytes else None
+        if fixed_bytes is None or fixed is None or not fixed.report.passed:
             refusal = _not_fixable(fixed.report if fixed else report)
             return FixPhotoResult(report=fixed.report if fixed else report, refusals=[refusal])
-        stored = self._store.put(inp.fixed_key, data, "image/jpeg")
-        return FixPhotoResult(fixed=stored, report=fixed.report)
+        stored = self._store.put(inp.fixed_key, fixed_bytes, "image/jpeg")
+        return FixPhotoResult(
+            fixed=stored,
+            report=fixed.report.model_copy(update={"edits": edits}),
+            background_replaced=replace,
+            face_pixels_changed=changed,
+        )
+
+    def _replace_background(self, cropped: Image.Image, seed: int) -> Replaced | None:
+        rgb = np.asarray(cropped.convert("RGB"))
+        faces = self.landmarks.faces(rgb)
+        if len(faces) != 1:
+            return None
+        return replace_background(rgb, faces[0].points, seed, self._segmenter)
 
 
 def _plan(file: FileFacts, image: ImageFacts, failing: set[str]) -> CropPlan | None:

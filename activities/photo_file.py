@@ -7,10 +7,12 @@ import io
 from dataclasses import dataclass
 
 import numpy as np
-from PIL import Image
+from PIL import Image, ImageOps
 
-Image.MAX_IMAGE_PIXELS = 40_000_000  # decompression-bomb guard: far above any phone photo
-ALLOWED_FORMATS = ("JPEG", "PNG", "WEBP", "BMP", "TIFF")  # read and judged; only JPEG passes
+from infra.heif import register_heif
+
+Image.MAX_IMAGE_PIXELS = 50_000_000  # decompression-bomb guard: the upload limit (50 MP cameras)
+ALLOWED_FORMATS = ("JPEG", "PNG", "WEBP", "BMP", "TIFF", "HEIF")  # read and judged; JPEG passes
 
 # IJG (libjpeg) base luminance table, natural order — the one every quality factor scales.
 IJG_LUMA = np.array(
@@ -52,11 +54,16 @@ def estimate_quality(luma_table: list[int] | np.ndarray) -> int:
 
 
 def read_file_facts(data: bytes, filename: str) -> tuple[FileFacts, Image.Image | None]:
+    """The file's own facts, and the picture upright: a phone's EXIF orientation is how the
+    camera says "this side up", applied as every viewer does (it is not a transform of the
+    photo the standard forbids)."""
+    register_heif()
     ext = "." + filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
     magic_jpeg = data[:3] == b"\xff\xd8\xff"
     try:
         im = Image.open(io.BytesIO(data), formats=ALLOWED_FORMATS)
         im.load()
+        upright = ImageOps.exif_transpose(im)
     except Exception:  # any decoder failure means "not an image we accept"
         return FileFacts(size_bytes=len(data), extension=ext, is_jpeg=False, format=None), None
     quality = None
@@ -69,10 +76,10 @@ def read_file_facts(data: bytes, filename: str) -> tuple[FileFacts, Image.Image 
         extension=ext,
         is_jpeg=magic_jpeg and im.format == "JPEG",
         format=im.format,
-        width=im.width,
-        height=im.height,
+        width=upright.width,
+        height=upright.height,
         dpi=(float(dpi[0]), float(dpi[1])) if dpi else None,
         mode=im.mode,
         quality=quality,
     )
-    return facts, im
+    return facts, upright

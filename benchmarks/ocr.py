@@ -1,172 +1,144 @@
-"""`ruji bench ocr --n 200`: field accuracy and seconds per side of the ID-card reader on synthetic
-cards, with a Tesseract (Debian `tesseract-ocr-chi-sim`) baseline on the same photos and the same
-parser, so the difference is the OCR engine alone."""
+"""`ruji bench ocr --n 200`: the production ID step (`IdCardReader.read_id_card`: decode, OCR,
+legibility, normalisation, identity rules, portrait) on two independent sets in one run —
+`hard`, the second generator (synthetic/idcard_hard.py: perspective, light, glare, shadows,
+backgrounds, fonts, card filling 40–90 % of the frame), and `current`, the first
+(synthetic/idcard.py).
+
+Accuracies are over the cards whose every needed field is legible (the generator knows);
+`all_fields_acc` counts a card only when it was accepted with every field right.
+`false_refusal_rate` is the share of those cards the step refused; `illegible_refused_rate` the
+share of the others it refused (a card OCR still read right may rightly pass). The levels that
+name a refusal's cause were set on the first generator only; neither set tunes anything here.
+"""
 
 from __future__ import annotations
 
 import argparse
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
-import cv2
-import numpy as np
-
-from activities.idcard_image import decode
 from activities.ocr import IdCardReader
 from benchmarks.report import record
-from domain.idcard_parse import OcrLine, parse_back, parse_front
-from domain.vision import IdCardFields
+from domain.vision import IdCardFields, ReadIdCardInput, ReadIdCardResult
 from infra.storage import LocalObjectStore
 from synthetic.idcard import make_card_pair
+from synthetic.idcard_hard import make_hard_pair
 
 TARGETS = {
     "id_number_acc": ">= 0.995",
     "name_acc": ">= 0.99",
     "all_fields_acc": ">= 0.97",
-    "p50_s_per_side": "<= 1.0",
+    "false_refusal_rate": "<= 0.03",
+    "p50_s_per_side": "<= 0.7",
 }
 SEED_BASE = 900_000  # away from the seeds the tests use
+# The hard set's scored seeds were never looked at while the step was developed (that used
+# 800_000 onwards and the first generator), so nothing was fitted to the cards that score it.
+HARD_SEED_BASE = 950_000
+TODAY = date(2026, 3, 1)
 
 
-def tesseract_lines(rgb: np.ndarray) -> list[OcrLine]:
-    """Tesseract's TSV words grouped into its own lines, with boxes, for the same parser."""
-    ok, png = cv2.imencode(".png", cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))
-    assert ok
-    out = subprocess.run(
-        ["tesseract", "stdin", "stdout", "-l", "chi_sim", "--psm", "3", "tsv"],
-        input=png.tobytes(),
-        capture_output=True,
-        check=True,
-        env={"OMP_THREAD_LIMIT": "1", "PATH": "/usr/bin:/bin"},
-    ).stdout.decode()
-    groups: dict[tuple[str, ...], list[list[str]]] = {}
-    for row in out.splitlines()[1:]:
-        cols = row.split("\t")
-        if len(cols) == 12 and cols[0] == "5" and cols[11].strip():
-            groups.setdefault(tuple(cols[2:5]), []).append(cols)
-    lines = []
-    for words in groups.values():
-        left = min(int(w[6]) for w in words)
-        top = min(int(w[7]) for w in words)
-        right = max(int(w[6]) + int(w[8]) for w in words)
-        bottom = max(int(w[7]) + int(w[9]) for w in words)
-        score = min(max(float(w[10]), 0.0) for w in words) / 100
-        box = ((left, top), (right, top), (right, bottom), (left, bottom))
-        lines.append(OcrLine("".join(w[11] for w in words), score, box))
-    return lines
+@dataclass
+class Case:
+    truth: IdCardFields
+    front: bytes
+    back: bytes
+    legible: bool
 
 
-def ppocr_v4_lines() -> Callable[[np.ndarray], list[OcrLine]]:
-    """rapidocr-onnxruntime 1.4 (PP-OCRv4 models in its wheel), for `--compare-v4`. It is not a
-    dependency (it needs the plain opencv wheel): install it by hand with
-    `uv pip install --no-deps rapidocr-onnxruntime==1.4.4` to rerun the comparison."""
-    from rapidocr_onnxruntime import RapidOCR
-
-    engine = RapidOCR(intra_op_num_threads=1, use_cls=False)
-
-    def lines(rgb: np.ndarray) -> list[OcrLine]:
-        found, _ = engine(np.ascontiguousarray(rgb[:, :, ::-1]))
-        return [
-            OcrLine(text, float(score), tuple((float(x), float(y)) for x, y in box))
-            for box, text, score in (found or [])
-        ]
-
-    return lines
+@dataclass
+class Outcome:
+    case: Case
+    result: ReadIdCardResult
+    seconds: float
 
 
-def read_pair(
-    ocr: Callable[[np.ndarray], list[OcrLine]], front: bytes, back: bytes
-) -> tuple[IdCardFields, list[float]]:
-    seconds: list[float] = []
-    parsed: list[IdCardFields] = []
-    for data, parse in ((front, parse_front), (back, parse_back)):
-        started = time.perf_counter()
-        photo = decode(data)
-        if photo is None:
-            raise ValueError("the generator made a card photo that does not decode")
-        parsed.append(parse(ocr(photo.rgb)).fields)
-        seconds.append(time.perf_counter() - started)
-    front_fields, back_fields = parsed
-    merged = front_fields.model_copy(
-        update=back_fields.model_dump(include={"issuer", "valid_from", "valid_until", "long_term"})
+def hard_case(seed: int) -> Case:
+    pair = make_hard_pair(seed, TODAY)
+    return Case(pair.identity.fields(), pair.front.jpeg, pair.back.jpeg, pair.all_needed_legible)
+
+
+def current_case(seed: int) -> Case:
+    pair = make_card_pair(seed, today=TODAY)
+    return Case(pair.identity.fields(), pair.front_jpeg, pair.back_jpeg, legible=True)
+
+
+def run_step(reader: IdCardReader, case: Case, key: str) -> Outcome:
+    inp = ReadIdCardInput(
+        front=reader.store.put(f"{key}/front.jpg", case.front, "image/jpeg"),
+        back=reader.store.put(f"{key}/back.jpg", case.back, "image/jpeg"),
+        typed_id_number=case.truth.id_number,
+        check_date=TODAY,
+        portrait_key=f"{key}/portrait.jpg",
     )
-    return merged, seconds
+    started = time.perf_counter()
+    result = reader.read_id_card(inp)
+    return Outcome(case, result, time.perf_counter() - started)
 
 
-def summary(
-    results: list[tuple[IdCardFields, IdCardFields]], seconds: list[float]
-) -> dict[str, float]:
-    n = len(results)
-    ordered = sorted(seconds)
+def summary(outcomes: list[Outcome]) -> dict[str, object]:
+    legible = [o for o in outcomes if o.case.legible]
+    others = [o for o in outcomes if not o.case.legible]
+    n = max(len(legible), 1)
+    per_side = sorted(o.seconds / 2 for o in outcomes)
+    codes = Counter(r.code for o in outcomes for r in o.result.refusals)
     return {
-        "n": n,
-        "id_number_acc": round(sum(g.id_number == t.id_number for g, t in results) / n, 4),
-        "name_acc": round(sum(g.name == t.name for g, t in results) / n, 4),
-        "all_fields_acc": round(sum(g == t for g, t in results) / n, 4),
-        "p50_s_per_side": round(statistics.median(ordered), 3),
-        "p95_s_per_side": round(ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))], 3),
+        "n": len(outcomes),
+        "legible_n": len(legible),
+        "id_number_acc": round(
+            sum(o.result.fields.id_number == o.case.truth.id_number for o in legible) / n, 4
+        ),
+        "name_acc": round(sum(o.result.fields.name == o.case.truth.name for o in legible) / n, 4),
+        "all_fields_acc": round(
+            sum(o.result.ok and o.result.fields == o.case.truth for o in legible) / n, 4
+        ),
+        "false_refusal_rate": round(sum(not o.result.ok for o in legible) / n, 4),
+        "illegible_refused_rate": round(sum(not o.result.ok for o in others) / len(others), 4)
+        if others
+        else None,
+        "refusal_codes": dict(codes.most_common()),
+        "flags": dict(Counter(f"{f.field}:{f.reason}" for o in outcomes for f in o.result.flags)),
+        "warnings": dict(Counter(w.code for o in outcomes for w in o.result.warnings)),
+        "p50_s_per_side": round(statistics.median(per_side), 3),
+        "p95_s_per_side": round(per_side[min(len(per_side) - 1, int(0.95 * len(per_side)))], 3),
     }
 
 
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="ruji bench ocr")
     parser.add_argument("--n", type=int, default=200)
-    parser.add_argument("--no-baseline", action="store_true")
-    parser.add_argument("--compare-v4", action="store_true", help="add rapidocr-onnxruntime 1.4")
+    parser.add_argument("--hard-seed-base", type=int, default=HARD_SEED_BASE)
     args = parser.parse_args(argv)
-    # the bench hands the engine decoded pixels: the reader's store stays empty
-    reader = IdCardReader(LocalObjectStore(Path(tempfile.mkdtemp(prefix="ruji-bench-ocr-"))))
-    engines: dict[str, Callable[[np.ndarray], list[OcrLine]]] = {"rapidocr": reader.ocr_lines}
-    if not args.no_baseline:
-        engines["baseline"] = tesseract_lines
-    if args.compare_v4:
-        engines["ppocr_v4"] = ppocr_v4_lines()
-    results: dict[str, list[tuple[IdCardFields, IdCardFields]]] = {name: [] for name in engines}
-    seconds: dict[str, list[float]] = {name: [] for name in engines}
-    misses: list[str] = []
-    # The Tesseract baseline runs as a subprocess on the other core while RapidOCR reads on this
-    # one (each engine single-threaded, each side timed on its own): same cards, half the wall
-    # time, so `make bench` stays under 30 minutes.
-    baseline_runs = []
-    with ThreadPoolExecutor(max_workers=1) as side:
-        for i in range(args.n):
-            pair = make_card_pair(SEED_BASE + i)
-            truth = pair.identity.fields()
-            if "baseline" in engines:
-                job = side.submit(read_pair, tesseract_lines, pair.front_jpeg, pair.back_jpeg)
-                baseline_runs.append((job, truth))
-            for name, ocr in engines.items():
-                if name == "baseline":
-                    continue
-                got, spent = read_pair(ocr, pair.front_jpeg, pair.back_jpeg)
-                results[name].append((got, truth))
-                seconds[name].extend(spent)
-                if name == "rapidocr" and got != truth:
-                    wrong = [k for k, v in truth.model_dump().items() if getattr(got, k) != v]
-                    misses.append(f"seed {SEED_BASE + i}: {', '.join(wrong)}")
-        for job, truth in baseline_runs:
-            got, spent = job.result()
-            results["baseline"].append((got, truth))
-            seconds["baseline"].extend(spent)
-    result: dict[str, object] = {**summary(results["rapidocr"], seconds["rapidocr"])}
-    result["engine"] = "rapidocr 3 PP-OCRv6 small det+rec, det max side 960, no cls"
-    if not args.no_baseline:
-        result["baseline"] = {
-            **summary(results["baseline"], seconds["baseline"]),
-            "engine": "tesseract 5 chi_sim psm 3",
-        }
-    if args.compare_v4:
-        result["ppocr_v4"] = {
-            **summary(results["ppocr_v4"], seconds["ppocr_v4"]),
-            "engine": "rapidocr-onnxruntime 1.4 PP-OCRv4 mobile det+rec, no cls",
-        }
-    for miss in misses:
-        sys.stderr.write(f"miss {miss}\n")
+    with tempfile.TemporaryDirectory() as tmp:
+        reader = IdCardReader(LocalObjectStore(Path(tmp)))
+        sets = {"hard": (hard_case, args.hard_seed_base), "current": (current_case, SEED_BASE)}
+        results: dict[str, dict[str, object]] = {}
+        for name, (make, base) in sets.items():
+            outcomes = []
+            for i in range(args.n):
+                outcome = run_step(reader, make(base + i), f"{name}-{i}")
+                outcomes.append(outcome)
+                wrong = [k for k, v in outcome.case.truth if getattr(outcome.result.fields, k) != v]
+                if wrong or not outcome.result.ok:
+                    codes = [
+                        (r.code, (r.details or {}).get("field")) for r in outcome.result.refusals
+                    ]
+                    seed, legible = base + i, outcome.case.legible
+                    sys.stderr.write(f"{name} {seed} legible={legible}: {wrong} {codes}\n")
+            results[name] = summary(outcomes)
+    result = {
+        **results["hard"],
+        "set": "hard (synthetic/idcard_hard.py)",
+        "current": results["current"],
+    }
+    result["engine"] = (
+        "production step read_id_card: rapidocr 3 PP-OCRv6 small, det max side 960, no cls"
+    )
     record("ocr", result, TARGETS)
     return 0

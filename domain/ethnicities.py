@@ -1,7 +1,9 @@
 """The 56 民族 of GB/T 3304 (code → name). One list for the ID-card check and the code tables.
 
 ID cards print the name without the trailing 「族」 (「汉」, 「维吾尔」); `ethnicity_code` accepts
-both spellings.
+both spellings, and `normalize_ethnicity` brings what OCR or a candidate wrote — traditional
+characters (漢, 維吾爾), old or variant names (僮 → 壮, 傜 → 瑶, 佧佤 → 佤), with or without 族 —
+to the GB 3304 name as the card prints it.
 """
 
 from __future__ import annotations
@@ -23,8 +25,35 @@ ETHNICITIES: dict[str, str] = {
 CARD_NAMES: dict[str, str] = {code: name.removesuffix("族") for code, name in ETHNICITIES.items()}
 _BY_CARD_NAME = {short: code for code, short in CARD_NAMES.items()}
 
+# Traditional (and Japanese/variant) forms of the characters in the 56 names → simplified.
+_TRADITIONAL = str.maketrans(
+    {"漢": "汉", "維": "维", "爾": "尔", "壯": "壮", "鮮": "鲜", "滿": "满",
+     "薩": "萨", "東": "东", "鄉": "乡", "納": "纳", "頗": "颇", "達": "达", "錫": "锡",
+     "烏": "乌", "別": "别", "羅": "罗", "溫": "温", "獨": "独", "龍": "龙", "倫": "伦",
+     "門": "门", "諾": "诺", "傜": "瑶", "猺": "瑶", "彞": "彝", "彛": "彝", "畬": "畲",
+     "剋": "克"}
+)  # fmt: skip
+# Names used before the State Council's renamings, still on old records and in people's mouths.
+_OLD_NAMES = {"僮": "壮", "佧佤": "佤", "卡佤": "佤", "毛难": "毛南", "达呼尔": "达斡尔",
+              "崩龙": "德昂", "猓猡": "彝", "倮倮": "彝"}  # fmt: skip
+
+
+def simplified(text: str) -> str:
+    return "".join(text.split()).translate(_TRADITIONAL)
+
+
+def normalize_ethnicity(raw: str) -> str:
+    """The card name (「汉」) of a 民族 written any common way, or "" when it is none of the 56."""
+    cleaned = simplified(raw)
+    for text in (cleaned, cleaned.removesuffix("族")):
+        text = _OLD_NAMES.get(text, text)
+        if text in _BY_CARD_NAME:
+            return text
+    return ""
+
 
 def ethnicity_code(name: str) -> str | None:
-    """GB/T 3304 code of a 民族 printed on the card (「汉」) or in full (「汉族」), else None."""
-    cleaned = name.strip().replace(" ", "")
-    return _BY_CARD_NAME.get(cleaned) or _BY_CARD_NAME.get(cleaned.removesuffix("族"))
+    """GB/T 3304 code of a 民族 printed on the card (「汉」) or in full (「汉族」), in simplified,
+    traditional or an old form; None when it is none of the 56."""
+    normal = normalize_ethnicity(name)
+    return _BY_CARD_NAME[normal] if normal else None

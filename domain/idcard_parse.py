@@ -14,11 +14,13 @@ from dataclasses import dataclass, field
 from datetime import date
 from statistics import median
 
-from domain.ethnicities import CARD_NAMES, ethnicity_code
+from domain.ethnicities import CARD_NAMES, normalize_ethnicity, simplified
 from domain.identity import check_character
 from domain.vision import IdCardFields
 
 LABEL_START, NUMBER_END = 0.06, 0.86  # front layout, fractions of the card width
+HOLE = 2.0  # a gap wider than this many box heights inside one value
+FULL_ADDRESS_LINE = 9  # the card wraps the address at 11 characters; fewer means text was lost
 FRONT_LABELS = ("姓名", "性别", "民族", "出生", "住址", "公民身份号码")
 BACK_LABELS = ("中华人民共和国", "居民身份证", "居住证", "签发机关", "有效期限")
 _DIGIT_LOOKALIKES = str.maketrans(
@@ -63,6 +65,20 @@ class Row:
     def score(self) -> float:
         return min(line.score for _, line in self.lines)
 
+    @property
+    def value_score(self) -> float:
+        """The score, halved when the value has a hole: two of its boxes far apart on one
+        printed line (a glare spot erased the text between them; cards print no such gaps)."""
+        boxes = sorted(
+            (x, line)
+            for x, line in self.lines
+            if compact(line.text) not in FRONT_LABELS + BACK_LABELS
+        )
+        for (x, line), (next_x, other) in zip(boxes, boxes[1:], strict=False):
+            if next_x - (x + line.width) > HOLE * max(line.height, other.height):
+                return self.score / 2
+        return self.score
+
 
 @dataclass
 class Parsed:
@@ -92,18 +108,33 @@ def rows_of(lines: list[OcrLine]) -> list[Row]:
     theta = -card_angle(lines)
     cos, sin = math.cos(theta), math.sin(theta)
     tolerance = 0.8 * median(line.height for line in lines)
-    rows: list[Row] = []
+    placed = []
     for line in lines:
         cx = sum(p[0] for p in line.box) / 4
         cy = sum(p[1] for p in line.box) / 4
         x, y = cx * cos - cy * sin, cx * sin + cy * cos
-        left = x - line.width / 2
-        row = next((r for r in rows if abs(r.y - y) < tolerance), None)
+        placed.append((y, x - line.width / 2, line))
+    rows: list[Row] = []
+    for y, left, line in sorted(placed, key=lambda p: p[0]):
+        # The nearest row within tolerance that has no box over the same stretch of the line:
+        # two boxes one above the other are two rows, however close perspective brings them.
+        free = [
+            r
+            for r in rows
+            if abs(r.y - y) < tolerance
+            and not any(_overlap(left, line.width, x, other.width) for x, other in r.lines)
+        ]
+        row = min(free, key=lambda r: abs(r.y - y), default=None)
         if row is None:
             rows.append(Row(y=y, lines=[(left, line)]))
         else:
             row.lines.append((left, line))
     return sorted(rows, key=lambda r: r.y)
+
+
+def _overlap(left: float, width: float, other_left: float, other_width: float) -> bool:
+    shared = min(left + width, other_left + other_width) - max(left, other_left)
+    return shared > 0.3 * min(width, other_width)
 
 
 def _after(text: str, label: str) -> str:
@@ -146,10 +177,11 @@ def parse_date(text: str) -> date | None:
 
 def _closest_ethnicity(raw: str) -> tuple[str, bool]:
     """The printed 民族, snapped to the 56 when OCR dropped or swapped one character."""
-    if ethnicity_code(raw):
-        return raw.removesuffix("族") or raw, True
+    normal = normalize_ethnicity(raw)
+    if normal:
+        return normal, True
     for name in sorted(CARD_NAMES.values(), key=len, reverse=True):
-        if name in raw:
+        if name in simplified(raw):
             return name, False
     return raw, False
 
@@ -183,6 +215,23 @@ def _address_line(text: str) -> str:
     return re.sub(r"^[A-Za-z.,:;]+|[A-Za-z.,:;]+$", "", text)
 
 
+POSITIONAL = 0.75  # a value found by where it sits, its label unread: legible, to be confirmed
+
+
+def _name_by_position(rows: list[Row]) -> tuple[str, float]:
+    """No 姓名 label read (washed out, it is printed in pale blue): the name is the unlabelled
+    row just above the first of the 性别 / 民族 / 出生 rows."""
+    for index, row in enumerate(rows):
+        text = compact(row.text)
+        if any(label in text for label in ("性别", "民族", "出生")) and index > 0:
+            above = rows[index - 1]
+            name = "".join(_CJK.findall(compact(above.text)))
+            if name and not any(label in compact(above.text) for label in FRONT_LABELS):
+                return name, above.score * POSITIONAL
+            break
+    return "", 0.0
+
+
 def _unlabelled_neighbour(rows: list[Row], row: Row) -> tuple[str, float]:
     index = rows.index(row)
     for other in rows[max(index - 1, 0) : index + 2]:
@@ -190,7 +239,7 @@ def _unlabelled_neighbour(rows: list[Row], row: Row) -> tuple[str, float]:
         if other is not row and not any(label in text for label in FRONT_LABELS):
             name = "".join(_CJK.findall(text))
             if name:
-                return name, other.score / 2
+                return name, other.score * POSITIONAL
     return "", 0.0
 
 
@@ -208,15 +257,15 @@ def parse_front(lines: list[OcrLine]) -> Parsed:
             in_address = True
             rest = _address_line(_after(text, "住址"))
             address.extend([rest] if len(rest) > 1 else [])
-            conf["address"] = row.score
+            conf["address"] = row.value_score
             continue
         elif in_address:
             address.append(_address_line(text))
-            conf["address"] = min(conf["address"], row.score)
+            conf["address"] = min(conf["address"], row.value_score)
             continue
         if "姓名" in text:
             found["name"] = "".join(_CJK.findall(_after(text, "姓名")))
-            conf["name"] = row.score
+            conf["name"] = row.value_score
             if not found["name"]:  # the value fell into a row of its own, just above or below
                 found["name"], conf["name"] = _unlabelled_neighbour(rows, row)
         sex = re.search(r"性别([男女])|^([男女])民族|^([男女])$", text)
@@ -230,6 +279,10 @@ def parse_front(lines: list[OcrLine]) -> Parsed:
         if "出生" in text:
             found["birth"] = _after(text, "出生")
             conf["birth_date"] = row.score
+    if not found.get("name"):
+        found["name"], conf["name"] = _name_by_position(rows)
+    if any(len(part) < FULL_ADDRESS_LINE for part in address[:-1]):
+        conf["address"] /= 2  # a wrapped line cut short: glare or the edge took its end
     number, number_conf = find_id_number([(r.text, r.score) for r in rows])
     conf["id_number"] = number_conf
     birth = parse_date(found.get("birth", ""))
@@ -255,7 +308,7 @@ def parse_back(lines: list[OcrLine]) -> Parsed:
         text = compact(row.text)
         if "签发机关" in text:
             issuer = "".join(_CJK.findall(_after(text, "签发机关")))
-            conf["issuer"] = row.score if issuer else 0.0
+            conf["issuer"] = row.value_score if issuer else 0.0
         if "有效期限" in text or re.search(r"\d{4}\D?\d{2}\D?\d{2}\D+(\d{4}|长)", text):
             value = re.sub("[—–一~～_]", "-", _after(text, "有效期限") or text)
             start, _, end = value.partition("-") if "-" in value else (value[:10], "", value[10:])
@@ -268,3 +321,17 @@ def parse_back(lines: list[OcrLine]) -> Parsed:
         issuer=issuer, valid_from=valid_from, valid_until=valid_until, long_term=long_term
     )
     return Parsed(fields=fields, confidence=conf)
+
+
+_ATTRIBUTES = {"validity": ("valid_from", "valid_until", "long_term")}
+
+
+def best_reading(first: Parsed, second: Parsed) -> Parsed:
+    """Field by field, the more confident of two readings of the same side."""
+    fields, confidence = first.fields.model_copy(), dict(first.confidence)
+    for key, score in second.confidence.items():
+        if score > confidence.get(key, 0.0):
+            confidence[key] = score
+            for attr in _ATTRIBUTES.get(key, (key,)):
+                setattr(fields, attr, getattr(second.fields, attr))
+    return Parsed(fields=fields, confidence=confidence)

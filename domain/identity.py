@@ -130,13 +130,48 @@ def check_id_number(raw: str, id_type: IdType, today: date | None = None) -> lis
     return refusals
 
 
+# The card field each rule is about, for `details` (side, field) of the refusal.
+FIELD_OF: dict[str, tuple[str, str]] = {
+    **dict.fromkeys(
+        (
+            IdentityRefusal.ID_FORMAT,
+            IdentityRefusal.ID_CHECK_DIGIT,
+            IdentityRefusal.ID_REGION,
+            IdentityRefusal.ID_BIRTH_DATE,
+            IdentityRefusal.ID_TYPE_MISMATCH,
+            IdentityRefusal.ID_TYPED_MISMATCH,
+            IdentityRefusal.DOC_FORMAT,
+        ),
+        ("front", "id_number"),
+    ),
+    IdentityRefusal.ID_BIRTH_MISMATCH: ("front", "birth_date"),
+    IdentityRefusal.ID_SEX_MISMATCH: ("front", "sex"),
+    IdentityRefusal.ID_ETHNICITY: ("front", "ethnicity"),
+    IdentityRefusal.ID_NAME_MISSING: ("front", "name"),
+    IdentityRefusal.ID_VALIDITY_MISSING: ("back", "validity"),
+    IdentityRefusal.ID_EXPIRED: ("back", "validity"),
+    IdentityRefusal.ID_NOT_YET_VALID: ("back", "validity"),
+}
+
+
 def check_card(
     fields: IdCardFields, id_type: IdType, typed_number: str, check_date: date
 ) -> list[Refusal]:
-    """Every rule of R3 on what the card says and what the candidate typed.
+    """Every rule of R3 on what the card says and what the candidate typed; each refusal names
+    the side and field in `details`.
 
     Passports and passes are not read: they get the format check only (the caller marks them
     for manual review)."""
+    refusals = _card_rules(fields, id_type, typed_number, check_date)
+    for refusal in refusals:
+        side, field = FIELD_OF.get(refusal.code, ("front", "id_number"))
+        refusal.details = {"side": side, "field": field, **(refusal.details or {})}
+    return refusals
+
+
+def _card_rules(
+    fields: IdCardFields, id_type: IdType, typed_number: str, check_date: date
+) -> list[Refusal]:
     if id_type is IdType.PASSPORT:
         return check_id_number(typed_number, id_type)
     number = normalize_id_number(fields.id_number)

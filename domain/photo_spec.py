@@ -142,3 +142,9 @@ GEOMETRY: frozenset[PhotoRefusal] = frozenset(
 )
 
 NO_ROOM_MESSAGE = "照片四周留白不足，无法通过裁剪调整头部位置和大小，请重新拍摄"
+
+# Rules a background replacement makes pass: the wall's colour and evenness. Objects and
+# shadows beside the person are not among them (they may touch the person's outline).
+BACKGROUND_REPLACEABLE: frozenset[PhotoRefusal] = frozenset(
+    {PhotoRefusal.PHOTO_BG_COLOR, PhotoRefusal.PHOTO_BG_UNIFORM}
+)

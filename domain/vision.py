@@ -29,17 +29,20 @@ class IdImageRefusal(RefusalCode):
     )
     ID_LOW_RESOLUTION = (
         "ID_LOW_RESOLUTION",
-        "{side}照片分辨率过低，请靠近证件重新拍摄，短边不少于{expected}像素。",
+        "{side}照片分辨率过低，{field}无法识别，请靠近证件重新拍摄（文字高度至少{expected}像素）。",
     )
-    ID_BLURRY = "ID_BLURRY", "{side}照片模糊，请对焦清晰后重新拍摄。"
-    ID_GLARE = "ID_GLARE", "{side}照片有反光，请避开灯光直射后重新拍摄。"
+    ID_BLURRY = "ID_BLURRY", "{side}照片模糊，{field}无法识别，请对焦清晰、拿稳手机后重新拍摄。"
+    ID_GLARE = (
+        "ID_GLARE",
+        "{side}的{field}处有反光或过曝，无法识别，请避开灯光直射、稍微倾斜证件后重新拍摄。",
+    )
     ID_CARD_NOT_FOUND = "ID_CARD_NOT_FOUND", "{side}照片中未找到身份证，请将证件平放后拍摄。"
     ID_SIDES_SWAPPED = "ID_SIDES_SWAPPED", "头像面与国徽面上传颠倒，请交换后重新上传。"
     ID_WRONG_SIDE = "ID_WRONG_SIDE", "{side}位置上传的不是{side}，请上传正确的一面。"
     ID_CARD_CROPPED = "ID_CARD_CROPPED", "{side}照片中证件不完整，请将整张证件放入取景框内拍摄。"
     ID_FIELDS_UNREADABLE = (
         "ID_FIELDS_UNREADABLE",
-        "{side}部分信息无法识别，请在光线均匀处重新拍摄。",
+        "{side}的{field}无法识别，请在光线均匀处将证件放平、对准后重新拍摄。",
     )
     ID_PORTRAIT_NOT_FOUND = "ID_PORTRAIT_NOT_FOUND", "头像面未找到人像，请重新拍摄头像面。"
 
@@ -73,12 +76,44 @@ class ReadIdCardInput(BaseModel):
     portrait_key: str  # where to store the cropped portrait
 
 
+class CardSide(StrEnum):
+    FRONT = "front"  # 头像面
+    BACK = "back"  # 国徽面
+
+
+class FlagReason(StrEnum):
+    DERIVED_FROM_NUMBER = "derived_from_number"  # unread on the card, taken from the ID number
+    UNCERTAIN = "uncertain"  # read, but not confidently: the candidate confirms it
+
+
+class FieldFlag(BaseModel):
+    """A field the candidate must confirm and the examiner sees marked (never silently taken)."""
+
+    field: str
+    side: CardSide
+    reason: FlagReason
+    message: str  # Chinese, shown next to the field
+
+
+class QualityWarning(BaseModel):
+    """A blemish (glare, blur, low resolution) that hid no field the step needs: the card was
+    read; the examiner sees where and how much."""
+
+    code: str  # an IdImageRefusal code
+    side: CardSide
+    measured: float
+    expected: float
+    message: str
+
+
 class ReadIdCardResult(BaseModel):
     fields: IdCardFields = Field(default_factory=IdCardFields)
     confidence: dict[str, float] = Field(default_factory=dict)
     refusals: list[Refusal] = Field(default_factory=list)
     portrait: StoredObject | None = None
     needs_manual_review: bool = False
+    flags: list[FieldFlag] = Field(default_factory=list)
+    warnings: list[QualityWarning] = Field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -99,10 +134,21 @@ class CheckPhotoInput(BaseModel):
     filename: str
 
 
+class PhotoEdit(StrEnum):
+    """What the fix did to the candidate's original: the examiner sees it on the official photo."""
+
+    CROPPED_SCALED = "cropped_scaled"  # one crop, one uniform scale, one re-encode
+    BACKGROUND_REPLACED = "background_replaced"  # person placed on RGB(100,197,255), face kept
+
+
 class PhotoReport(BaseModel):
     rules: list[PhotoRule] = Field(default_factory=list)
     fixable: bool = False  # an auto-fix would make every failing rule pass
     unfixable_codes: list[str] = Field(default_factory=list)
+    # Only background rules stand between the photo and the standard: the fix offers to replace
+    # the background (the candidate sees the result and accepts it, or retakes).
+    background_replaceable: bool = False
+    edits: list[PhotoEdit] = Field(default_factory=list)  # on a fixed photo's report
 
     @property
     def passed(self) -> bool:
@@ -112,12 +158,15 @@ class PhotoReport(BaseModel):
 class FixPhotoInput(BaseModel):
     photo: StoredObject
     fixed_key: str
+    replace_background: bool = True  # when the report offers it; False: crop and scale only
 
 
 class FixPhotoResult(BaseModel):
     fixed: StoredObject | None = None
     report: PhotoReport  # report of the fixed photo, or of the original when nothing was fixed
     refusals: list[Refusal] = Field(default_factory=list)
+    background_replaced: bool = False
+    face_pixels_changed: int | None = None  # with a replaced background: always 0, measured
 
 
 # --- Face liveness + 1:1 match (R5) ------------------------------------------------------------

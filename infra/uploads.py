@@ -26,18 +26,28 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from domain.errors import RefusedError, refuse
 from infra import upload_structure as structure
+from infra.heif import heif_size, is_heif, register_heif
 from infra.upload_structure import UploadDefect, UploadRefusal
 
 MIB = 1024 * 1024
-_EXTENSIONS = {".jpg": "JPEG", ".jpeg": "JPEG", ".jpe": "JPEG", ".png": "PNG"}
+_EXTENSIONS = {
+    ".jpg": "JPEG",
+    ".jpeg": "JPEG",
+    ".jpe": "JPEG",
+    ".png": "PNG",
+    ".heic": "HEIF",
+    ".heif": "HEIF",
+}
 _CONTENT_TYPES = {
     "image/jpeg": "JPEG",
     "image/jpg": "JPEG",
     "image/pjpeg": "JPEG",
     "image/png": "PNG",
+    "image/heic": "HEIF",
+    "image/heif": "HEIF",
 }
 _GENERIC_TYPES = {"", "application/octet-stream"}
-_MIME = {"JPEG": "image/jpeg", "PNG": "image/png"}
+_MIME = {"JPEG": "image/jpeg", "PNG": "image/png", "HEIF": "image/heic"}
 _MAX_TRAILING_IMAGES = 4
 
 
@@ -51,7 +61,14 @@ class UploadPolicy:
     allow_trailing_jpeg: bool = False  # phone gain maps / depth maps appended as MPF images
 
 
-ID_PHOTO_POLICY = UploadPolicy(formats=("JPEG",), max_bytes=2 * MIB, max_pixels=4_000_000)
+# The 寸照 straight from a phone camera: 12–50 MP, 3–6 MB (up to 20 with HDR gain maps), HEIC on
+# iPhones, EXIF-rotated. The checker and the fix read this original; the fix makes the 480×640.
+ID_PHOTO_POLICY = UploadPolicy(
+    formats=("JPEG", "PNG", "HEIF"),
+    max_bytes=20 * MIB,
+    max_pixels=50_000_000,
+    allow_trailing_jpeg=True,
+)
 DOCUMENT_POLICY = UploadPolicy(
     formats=("JPEG", "PNG"), max_bytes=10 * MIB, max_pixels=40_000_000, allow_trailing_jpeg=True
 )
@@ -127,6 +144,8 @@ def _screen(
         )
     kind = _sniff(data)
     _check_names(kind, policy, filename, content_type)
+    if kind == "HEIF":
+        return _screen_heif(data, policy)
     if kind == "JPEG":
         info = structure.walk_jpeg(data)
     else:
@@ -157,11 +176,42 @@ def _screen(
     return ScreenedImage(kind, _MIME[kind], info.width, info.height, mode, len(data))
 
 
+def _screen_heif(data: bytes, policy: UploadPolicy) -> ScreenedImage:
+    """The container's declared size is checked before libheif decodes a pixel."""
+    register_heif()
+    try:
+        width, height = heif_size(data)
+    except (ValueError, RuntimeError, OSError, KeyError):
+        raise UploadDefect(UploadRefusal.UPLOAD_CORRUPT) from None
+    if width * height > policy.max_pixels:
+        raise UploadDefect(
+            UploadRefusal.UPLOAD_BOMB, measured=f"{width}x{height}", expected=policy.max_pixels
+        )
+    if zipfile.is_zipfile(io.BytesIO(data)):
+        raise UploadDefect(UploadRefusal.UPLOAD_POLYGLOT)
+    try:
+        with Image.open(io.BytesIO(data), formats=["HEIF"]) as image:
+            exif = image.info.get("exif") or b""
+            if len(exif) > policy.max_metadata_bytes:
+                raise UploadDefect(
+                    UploadRefusal.UPLOAD_EXIF_TOO_LARGE,
+                    measured=len(exif),
+                    expected=policy.max_metadata_bytes,
+                )
+            image.load()
+            mode = image.mode
+    except (UnidentifiedImageError, ValueError, RuntimeError, OSError):
+        raise UploadDefect(UploadRefusal.UPLOAD_CORRUPT) from None
+    return ScreenedImage("HEIF", _MIME["HEIF"], width, height, mode, len(data))
+
+
 def _sniff(data: bytes) -> str:
     if data.startswith(structure.JPEG_MAGIC):
         return "JPEG"
     if data.startswith(structure.PNG_MAGIC):
         return "PNG"
+    if is_heif(data):
+        return "HEIF"
     raise UploadDefect(UploadRefusal.UPLOAD_BAD_TYPE)
 
 

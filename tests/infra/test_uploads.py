@@ -13,9 +13,11 @@ import pytest
 from PIL import Image, PngImagePlugin
 
 from domain.errors import RefusedError
+from infra.heif import register_heif
 from infra.uploads import (
     DOCUMENT_POLICY,
     ID_PHOTO_POLICY,
+    UploadPolicy,
     read_capped,
     screen_image,
     strip_metadata,
@@ -93,6 +95,7 @@ def _code(data: bytes, policy=ID_PHOTO_POLICY, **names) -> str:
 
 
 PHOTO = _jpeg()
+JPEG_ONLY = UploadPolicy(formats=("JPEG",), max_bytes=2 * 1024 * 1024, max_pixels=4_000_000)
 
 
 def test_plain_id_photo_passes_with_its_facts() -> None:
@@ -114,7 +117,7 @@ def test_document_png_passes() -> None:
     [
         (
             "oversize",
-            b"\xff\xd8\xff" + b"\0" * (2 * 1024 * 1024),
+            b"\xff\xd8\xff" + b"\0" * (20 * 1024 * 1024),
             ID_PHOTO_POLICY,
             {},
             "UPLOAD_TOO_LARGE",
@@ -127,7 +130,7 @@ def test_document_png_passes() -> None:
         (
             "png where jpeg required",
             _png(),
-            ID_PHOTO_POLICY,
+            JPEG_ONLY,
             {"filename": "a.png"},
             "UPLOAD_BAD_TYPE",
         ),
@@ -188,9 +191,9 @@ def test_document_png_passes() -> None:
             "UPLOAD_POLYGLOT",
         ),
         (
-            "appended image on id photo",
+            "appended image where none is allowed",
             PHOTO + _jpeg((32, 32)),
-            ID_PHOTO_POLICY,
+            JPEG_ONLY,
             {},
             "UPLOAD_POLYGLOT",
         ),
@@ -353,3 +356,45 @@ async def test_read_capped_stops_reading_past_the_limit() -> None:
     with pytest.raises(RefusedError) as info:
         await read_capped(_Stream(b"x" * 10_000_000), 1000, chunk=4096)
     assert info.value.refusal.code == "UPLOAD_TOO_LARGE"
+
+
+# --- phone-camera 寸照 (issue 16): HEIC, 12 MP, EXIF-rotated; bombs still refused -----------------
+def _heic(size=(640, 480), **save) -> bytes:
+    register_heif()
+    out = io.BytesIO()
+    _noise(size).save(out, "HEIF", quality=80, **save)
+    return out.getvalue()
+
+
+def _with_ispe(heic: bytes, width: int, height: int) -> bytes:
+    """The HEIF 'ispe' box declares the image size; a bomb lies there."""
+    at = heic.index(b"ispe") + 8  # past the type and version/flags
+    return heic[:at] + struct.pack(">II", width, height) + heic[at + 8 :]
+
+
+def test_an_iphone_heic_passes_as_heif() -> None:
+    screened = screen_image(_heic(), ID_PHOTO_POLICY, filename="IMG_0420.HEIC")
+    assert (screened.format, screened.content_type) == ("HEIF", "image/heic")
+    assert (screened.width, screened.height) == (640, 480)
+
+
+def test_a_12_mp_camera_jpeg_with_gain_map_and_rotation_passes() -> None:
+    exif = _exif(orientation=6)
+    camera = _jpeg((4000, 3000), exif=exif.tobytes()) + _jpeg((64, 48))
+    assert 3 * 1024 * 1024 < len(camera) <= ID_PHOTO_POLICY.max_bytes
+    screened = screen_image(camera, ID_PHOTO_POLICY, filename="IMG_20260301.jpg")
+    assert screened.width * screened.height == 12_000_000
+
+
+def test_a_heic_bomb_is_refused_from_its_header() -> None:
+    bomb = _with_ispe(_heic((64, 64)), 20000, 20000)
+    assert _code(bomb, ID_PHOTO_POLICY, filename="x.heic") == "UPLOAD_BOMB"
+
+
+def test_a_jpeg_bomb_is_refused_under_the_camera_policy() -> None:
+    bomb = _with_dimensions(_jpeg((64, 48)), 12000, 9000)  # 108 MP declared
+    assert _code(bomb, ID_PHOTO_POLICY) == "UPLOAD_BOMB"
+
+
+def test_heic_is_not_a_document_format() -> None:
+    assert _code(_heic(), DOCUMENT_POLICY, filename="scan.heic") == "UPLOAD_BAD_TYPE"

@@ -24,6 +24,7 @@ from domain.states import STATE_LABELS, AppState
 from synthetic.idcard import make_card_pair
 from synthetic.liveness import burst
 from synthetic.photo import photo
+from synthetic.photo_camera import Wall, camera_photo
 from tests.devstack import ROOT, DevStack
 from tests.workflows.harness import valid_id_number
 
@@ -137,15 +138,22 @@ def id_card_and_photo(page: Page, pair) -> None:
     page.click("#confirm-id-ok")
     screen(page, "photo")
 
-    # a photo with the head too small: refused rule by rule, then fixed automatically
-    page.set_input_files("input[name=photo]", jpeg("me.jpg", photo(FACE, 3, "head_small")))
+    # the guidance is there before the camera opens
+    expect(page.locator("#photo-guide")).to_be_visible()
+    # a phone-camera original (12 MP, EXIF-rotated, white wall): refused rule by rule with the
+    # measured values, then cropped, scaled and put on the standard blue — the candidate accepts
+    camera = camera_photo(FACE, 3, Wall.WHITE)
+    assert len(camera) > 3 * 1024 * 1024
+    page.set_input_files("input[name=photo]", jpeg("IMG_0001.jpg", camera))
     page.click("#upload-photo")
     expect(page.locator(".err .err-msg")).to_have_text("照片不符合要求", timeout=VISION_WAIT_MS)
-    expect(page.locator("#photo-rules li.fail").first).to_be_visible()
-    expect(page.locator('#photo-rules [data-rule="PHOTO_FACE_WIDTH"]')).to_contain_text("脸部宽度")
+    expect(page.locator('#photo-rules [data-rule="PHOTO_SIZE_PX"]')).to_contain_text("3000 × 4000")
+    expect(page.locator('#photo-rules [data-rule="PHOTO_BG_COLOR"]')).to_be_visible()
+    expect(page.locator("#photo-bg-offer")).to_be_visible()
     snap(page, "05-h5-photo-refused")
     page.click("#photo-fix")
     expect(page.locator("#photo-fixed")).to_be_visible(timeout=VISION_WAIT_MS)
+    expect(page.locator("#photo-bg-replaced")).to_be_visible()
     snap(page, "06-h5-photo-fixed")
     page.click("#photo-accept-fix")
     screen(page, "face")
@@ -260,6 +268,7 @@ def examiner_approves(page: Page, stack: DevStack, application_id: str) -> None:
     # the official photo is the accepted fix: its report is the one shown, every rule met
     expect(page.locator("#photo-report tbody tr").first).to_be_visible()
     expect(page.locator("#photo-report tr.failed")).to_have_count(0)
+    expect(page.locator("#photo-background-replaced")).to_be_visible()  # marked for the examiner
     expect(page.locator("#face-matches tbody tr")).to_have_count(2)
     expect(page.locator("#audit tbody tr").first).to_be_visible()
     page.keyboard.press("c")

@@ -52,6 +52,9 @@ function photo(c, files) {
     "寸照",
     h("div", { class: "imgs" }, img(files.photo, files.photo_original ? "寸照（自动修正后）" : "寸照"), files.photo_original ? img(files.photo_original, "考生上传的原图") : null),
     files.photo_original ? h("p", { class: "tag warn", text: "考生采用了系统自动修正（裁剪/缩放/转码）的照片，下表为修正后照片的检测结果" }) : null,
+    (p.last_report?.edits || []).includes("background_replaced")
+      ? h("p", { class: "tag warn", id: "photo-background-replaced", text: "已替换背景：人像以外的背景由系统替换为标准浅蓝色（面部像素未改动），经考生确认采用；请对照原图核对" })
+      : null,
     h(
       "table",
       { class: "grid compact", id: "photo-report" },

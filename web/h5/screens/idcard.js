@@ -2,6 +2,7 @@
 
 import { api } from "../api.js";
 import { busy, errorBox, field, h } from "../../common/dom.js";
+import { cardGuide, cardRefusals } from "./guide.js";
 
 const FIELDS = [
   ["name", "姓名"],
@@ -36,7 +37,12 @@ function uploadStep(ctx, root) {
       const data = new FormData();
       data.append("front", front.input.files[0]);
       data.append("back", back.input.files[0]);
-      ctx.adopt(await api.post("/me/id-card", data), "");
+      try {
+        ctx.adopt(await api.post("/me/id-card", data), "");
+      } catch (e) {
+        if (!e.code) throw e;
+        err.show(e, cardRefusals(e)); // each refusal: which side, what was measured, what to do
+      }
     }, err),
   );
   root.append(
@@ -45,6 +51,7 @@ function uploadStep(ctx, root) {
       { class: "card" },
       h("h2", { text: "上传身份证" }),
       h("p", { class: "muted", text: "请将证件平放、四角完整、避免反光，分别上传头像面和国徽面。" }),
+      cardGuide(),
       h("div", { class: "sides" }, front.el, back.el),
       err,
       go,

@@ -3,6 +3,7 @@
 
 import { api, imageUrl } from "../api.js";
 import { busy, clear, errorBox, h } from "../../common/dom.js";
+import { photoGuide } from "./guide.js";
 
 function measured(rule) {
   const m = rule.measured;
@@ -23,8 +24,9 @@ export function ruleList(report) {
   );
 }
 
-function fixOffer(ctx, slot, err) {
-  const fix = h("button", { type: "button", class: "secondary", id: "photo-fix", text: "自动修正照片" });
+function fixOffer(ctx, slot, err, report) {
+  const background = Boolean(report.background_replaceable);
+  const fix = h("button", { type: "button", class: "secondary", id: "photo-fix", text: background ? "自动修正并替换背景" : "自动修正照片" });
   fix.addEventListener("click", () =>
     busy(fix, "正在修正…", async () => {
       const result = await api.post("/me/photo/fix");
@@ -36,6 +38,9 @@ function fixOffer(ctx, slot, err) {
       clear(
         slot,
         h("div", { class: "ok", text: "已自动修正，修正后的照片符合全部要求。请确认是本人近期照片后采用。" }),
+        result.background_replaced
+          ? h("div", { class: "notice-box", id: "photo-bg-replaced", text: "背景已替换为标准浅蓝色，面部像素未作任何改动；此照片会标注“已替换背景”供审核员查看。您的原图也会保留。如不同意，请在浅蓝色墙前重新拍摄上传。" })
+          : null,
         h("img", { class: "photo-preview", id: "photo-fixed", src: await imageUrl("/me/photo/fixed.jpg"), alt: "修正后的照片" }),
         ruleList(result.report),
         accept,
@@ -46,6 +51,9 @@ function fixOffer(ctx, slot, err) {
     "div",
     { class: "notice-box" },
     h("p", { text: "以上问题可由系统自动修正（仅调整尺寸、头部位置或文件格式，不改变人像内容）。" }),
+    background
+      ? h("p", { id: "photo-bg-offer", text: "背景不是标准浅蓝色：系统可将人像以外的背景替换为浅蓝色 RGB(100,197,255)，面部像素保持不变。修正后请查看效果，由您决定是否采用。" })
+      : null,
     fix,
   );
 }
@@ -53,7 +61,7 @@ function fixOffer(ctx, slot, err) {
 export function render(ctx, root) {
   const err = errorBox();
   const slot = h("div");
-  const input = h("input", { type: "file", name: "photo", accept: ".jpg,.jpeg,image/jpeg", "aria-label": "选择寸照" });
+  const input = h("input", { type: "file", name: "photo", accept: ".jpg,.jpeg,.png,.heic,.heif,image/jpeg,image/png,image/heic,image/heif", "aria-label": "选择寸照" });
   const preview = h("span", { text: "点击上传（拍摄或从相册选择）" });
   input.addEventListener("change", () => {
     const file = input.files[0];
@@ -76,7 +84,7 @@ export function render(ctx, root) {
         if (e.code !== "PHOTO_NOT_COMPLIANT" || !e.details?.rules) throw e;
         err.show(e, ruleList(e.details));
         if (e.details.fixable) {
-          slot.append(fixOffer(ctx, slot, err));
+          slot.append(fixOffer(ctx, slot, err, e.details));
           go.hidden = true; // the fix is offered for this picture; a new picture brings the button back
         }
       }
@@ -91,10 +99,11 @@ export function render(ctx, root) {
       h(
         "ul",
         { class: "muted" },
-        h("li", { text: "JPG 格式，480×640 像素，300 dpi，20–40 KB" }),
+        h("li", { text: "标准：JPG 格式，480×640 像素，300 dpi，20–40 KB（手机原图可直接上传，系统按标准裁剪）" }),
         h("li", { text: "浅蓝色背景 RGB(100,197,255)，均匀无阴影" }),
         h("li", { text: "正面免冠，双眼睁开，头部居中，不化妆、不修图" }),
       ),
+      photoGuide(),
       h("label", { class: "pick" }, preview, input),
       err,
       slot,
