@@ -58,6 +58,7 @@ def record_id_card(case: EnrollmentState, upload: IdCardUpload, result: ReadIdCa
     card = case.id_card
     card.front, card.back, card.ocr = upload.front, upload.back, result.fields
     card.confidence, card.portrait, card.confirmed = result.confidence, result.portrait, None
+    card.flags, card.warnings = result.flags, result.warnings
     case.needs_manual_review = case.needs_manual_review or result.needs_manual_review
     rewind(case, AppState.ID_PENDING)
 

@@ -46,6 +46,7 @@ def candidate_view(params: EnrollmentInput, case: EnrollmentState) -> Applicatio
         id_number=mask_id_number(params.identity.id_number),
         phone=mask_phone(params.identity.phone),
         id_card=masked_card,
+        id_card_flags=case.id_card.flags,
         photo_report=case.photo.last_report,
         liveness_challenge=case.face.challenge,
         face_passed=case.face.passed,

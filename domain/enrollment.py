@@ -31,10 +31,12 @@ from domain.states import AppState, Decision
 from domain.text_limits import email_ok
 from domain.vision import (
     FaceMatch,
+    FieldFlag,
     IdCardFields,
     IdType,
     LivenessChallenge,
     PhotoReport,
+    QualityWarning,
 )
 
 PHONE_VERIFY_TIMEOUT = timedelta(minutes=15)
@@ -132,6 +134,10 @@ class IdCardStep(BaseModel):
     confirmed: IdCardFields | None = None
     corrections: dict[str, tuple[str, str]] = Field(default_factory=dict)  # field -> (ocr, typed)
     portrait: StoredObject | None = None
+    #: fields derived from the number or read with low confidence, for the candidate to confirm
+    #: and the examiner to see; blemishes that hid no needed field
+    flags: list[FieldFlag] = Field(default_factory=list)
+    warnings: list[QualityWarning] = Field(default_factory=list)
 
 
 class PhotoStep(BaseModel):
@@ -285,6 +291,7 @@ class ApplicationView(BaseModel):
     #: so he can check it (「上传完成请核对信息」) and confirm or correct it
     id_card_read: IdCardFields | None = None
     id_card_confidence: dict[str, float] = Field(default_factory=dict)
+    id_card_flags: list[FieldFlag] = Field(default_factory=list)
     photo_report: PhotoReport | None = None
     liveness_challenge: LivenessChallenge | None = None
     face_passed: bool = False

@@ -98,5 +98,7 @@ def _passed_on(err: ActivityError, fault: Refusal | None = None) -> BaseExceptio
 
 
 def with_report(first: Refusal, report: dict[str, Any]) -> BaseException:
-    """The first refusal of a vision step, with the whole report for the client to show."""
-    return to_application_error(first.model_copy(update={"details": report}))
+    """The first refusal of a vision step, with the whole report for the client to show; what
+    the refusal itself says in `details` (the side and field of an ID-card refusal) stays."""
+    own = first.details if isinstance(first.details, dict) else {}
+    return to_application_error(first.model_copy(update={"details": {**report, **own}}))

@@ -18,7 +18,7 @@ from api.errors import ApiError, ApiRefusal
 from api.routes import catalogs
 from domain.enrollment import CaseFile
 from domain.messages import CaseRefusal
-from domain.vision import IdCardFields
+from domain.vision import FieldFlag, IdCardFields
 from infra.storage import ObjectNotFound
 from workflows.enrollment import EnrollmentWorkflow
 
@@ -84,6 +84,8 @@ class IdCardReading(BaseModel):
     ocr: IdCardFields
     confirmed: IdCardFields | None = None
     confidence: dict[str, float] = Field(default_factory=dict)
+    #: fields to look at twice: derived from the ID number, or read with low confidence
+    flags: list[FieldFlag] = Field(default_factory=list)
 
 
 async def _my_case(services: ServicesDep, me: CandidateDep) -> CaseFile:
@@ -98,7 +100,9 @@ async def my_id_card(services: ServicesDep, me: CandidateDep) -> IdCardReading:
     card = (await _my_case(services, me)).state.id_card
     if card.ocr is None:
         raise ApiError(CaseRefusal.ID_NOT_READ)
-    return IdCardReading(ocr=card.ocr, confirmed=card.confirmed, confidence=card.confidence)
+    return IdCardReading(
+        ocr=card.ocr, confirmed=card.confirmed, confidence=card.confidence, flags=card.flags
+    )
 
 
 @support.get("/me/photo/{which}.jpg", response_class=Response)

@@ -74,9 +74,14 @@ async function confirmStep(ctx, root) {
   const values = reading.confirmed || reading.ocr;
   const inputs = {};
   form.append(h("p", { class: "muted", text: "以下信息由系统从身份证照片识别，如有错误请直接修改（修改过的内容将由审核员核对）。" }));
+  const flags = Object.fromEntries((reading.flags || []).map((f) => [f.field, f.message]));
   for (const [key, label, type] of FIELDS) {
     const input = h("input", { name: key, type: type || "text", value: values[key] ?? "" });
     const wrap = field(label, input);
+    if (flags[key]) {
+      wrap.classList.add("flagged");
+      wrap.append(h("p", { class: "err-msg", text: `请核对：${flags[key]}` }));
+    }
     input.addEventListener("input", () => wrap.classList.toggle("changed", input.value !== String(reading.ocr[key] ?? "")));
     inputs[key] = input;
     form.append(wrap);
