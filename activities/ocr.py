@@ -35,16 +35,8 @@ from domain.idcard_parse import (
     parse_back,
     parse_front,
 )
-from domain.identity import check_card
-from domain.vision import (
-    READ_ID_CARD,
-    CardSide,
-    IdCardFields,
-    IdImageRefusal,
-    IdType,
-    ReadIdCardInput,
-    ReadIdCardResult,
-)
+from domain.identity import IdCardFields, IdType, check_card
+from domain.vision import READ_ID_CARD, CardSide, IdImageRefusal, ReadIdCardInput, ReadIdCardResult
 from infra.storage import ObjectStore
 
 if TYPE_CHECKING:

@@ -24,11 +24,11 @@ from temporalio.workflow import UpdateMethodMultiParam
 from api.deps import Services
 from api.errors import ApiError, ApiRefusal, from_update_failure
 from domain.enrollment import EnrollmentInput, Identity
+from domain.identity import IdType
 from domain.ids import enrollment_workflow_id, identity_hash, keyed_hash
 from domain.messages import CaseRefusal
 from domain.objects import StoredObject
 from domain.states import AppState
-from domain.vision import IdType
 from infra.db import Application, Period, as_utc
 from infra.upload_structure import UploadRefusal
 from infra.uploads import UploadPolicy, read_capped, screen_image, strip_metadata

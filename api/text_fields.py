@@ -10,8 +10,8 @@ from pydantic import BaseModel, model_validator
 from pydantic_core import PydanticCustomError
 
 from domain.enrollment import EnrollmentForm
+from domain.identity import IdCardFields
 from domain.text_limits import field_label, first_text_problem
-from domain.vision import IdCardFields
 
 FIELD_INVALID = "field_invalid"
 

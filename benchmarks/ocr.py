@@ -25,7 +25,8 @@ from pathlib import Path
 
 from activities.ocr import IdCardReader
 from benchmarks.report import record
-from domain.vision import IdCardFields, ReadIdCardInput, ReadIdCardResult
+from domain.identity import IdCardFields
+from domain.vision import ReadIdCardInput, ReadIdCardResult
 from infra.storage import LocalObjectStore
 from synthetic.idcard import make_card_pair
 from synthetic.idcard_hard import make_hard_pair

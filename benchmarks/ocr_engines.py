@@ -20,7 +20,7 @@ from activities.idcard_image import decode
 from activities.ocr import IdCardReader
 from benchmarks.report import record
 from domain.idcard_parse import OcrLine, parse_back, parse_front
-from domain.vision import IdCardFields
+from domain.identity import IdCardFields
 from synthetic.idcard import make_card_pair
 
 TARGETS = {

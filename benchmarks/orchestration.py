@@ -31,9 +31,9 @@ from domain.enrollment import (
     RequestCodeInput,
     VerifyPhoneInput,
 )
+from domain.identity import IdType
 from domain.ids import identity_hash, keyed_hash
 from domain.objects import StoredObject
-from domain.vision import IdType
 from synthetic.forms import form_fields
 from workflows.enrollment import EnrollmentWorkflow
 

@@ -20,10 +20,10 @@ from temporalio.client import WorkflowHandle
 from benchmarks.report import record
 from benchmarks.stack import SECRET, TASK_QUEUE, VISION_QUEUE, BenchStack, bench_id_number
 from domain.enrollment import EnrollmentInput, EnrollmentState, Identity, Review
+from domain.identity import IdType
 from domain.ids import identity_hash, keyed_hash
 from domain.period import PeriodConfig, PeriodInput
 from domain.states import AppState, Decision
-from domain.vision import IdType
 from infra.db import Application, Ticket
 from workflows.enrollment import EnrollmentWorkflow
 from workflows.period import EnrollmentPeriodWorkflow

@@ -26,18 +26,11 @@ from domain.catalogs import (
 )
 from domain.chsi import ChsiCode, ChsiRecord, QrState
 from domain.errors import Refusal
+from domain.identity import IdCardFields, IdType
 from domain.objects import StoredObject
 from domain.states import AppState, Decision
 from domain.text_limits import email_ok
-from domain.vision import (
-    FaceMatch,
-    FieldFlag,
-    IdCardFields,
-    IdType,
-    LivenessChallenge,
-    PhotoReport,
-    QualityWarning,
-)
+from domain.vision import FaceMatch, FieldFlag, LivenessChallenge, PhotoReport, QualityWarning
 
 PHONE_VERIFY_TIMEOUT = timedelta(minutes=15)
 FACE_VERIFY_TIMEOUT = timedelta(days=7)

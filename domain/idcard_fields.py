@@ -10,8 +10,8 @@ when one is not legible the side is refused (activities/idcard_legibility.py say
 from __future__ import annotations
 
 from domain.ethnicities import normalize_ethnicity
-from domain.identity import birth_date_of, check_character, sex_of
-from domain.vision import CardSide, FieldFlag, FlagReason, IdCardFields
+from domain.identity import IdCardFields, birth_date_of, check_character, sex_of
+from domain.vision import CardSide, FieldFlag, FlagReason
 
 # A field whose weakest OCR score is below this is "no confident read". PP-OCRv6 scores a
 # correct line at 0.9+ and the parser halves a guessed value; see docs/decisions.md.

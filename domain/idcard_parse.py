@@ -15,8 +15,7 @@ from datetime import date
 from statistics import median
 
 from domain.ethnicities import CARD_NAMES, normalize_ethnicity, simplified
-from domain.identity import check_character
-from domain.vision import IdCardFields
+from domain.identity import IdCardFields, check_character
 
 LABEL_START, NUMBER_END = 0.06, 0.86  # front layout, fractions of the card width
 HOLE = 2.0  # a gap wider than this many box heights inside one value

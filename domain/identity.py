@@ -11,14 +11,36 @@ from __future__ import annotations
 import json
 import re
 from datetime import date
+from enum import StrEnum
 from functools import cache
 from importlib import resources
 from typing import Any
 
+from pydantic import BaseModel
+
 from domain.catalogs import PROVINCES
 from domain.errors import Refusal, RefusalCode
 from domain.ethnicities import ethnicity_code
-from domain.vision import IdCardFields, IdType
+
+
+class IdType(StrEnum):
+    RESIDENT_ID = "resident_id"  # 居民身份证
+    HMT_RESIDENCE = "hmt_residence"  # 港澳台居民居住证
+    PASSPORT = "passport"  # 护照 / 通行证等: format check, manual review
+
+
+class IdCardFields(BaseModel):
+    name: str = ""
+    sex: str = ""  # 男 / 女
+    ethnicity: str = ""  # 民族, e.g. 汉
+    birth_date: date | None = None
+    address: str = ""
+    id_number: str = ""
+    issuer: str = ""  # 签发机关
+    valid_from: date | None = None
+    valid_until: date | None = None  # None with long_term=True means 长期
+    long_term: bool = False
+
 
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK_CHARS = "10X98765432"

@@ -6,8 +6,7 @@ import hashlib
 import hmac
 import re
 
-from domain.identity import normalize_id_number
-from domain.vision import IdType
+from domain.identity import IdType, normalize_id_number
 
 
 def keyed_hash(secret: str, value: str) -> str:

@@ -12,6 +12,7 @@ from enum import StrEnum
 from pydantic import BaseModel, Field
 
 from domain.errors import Refusal, RefusalCode
+from domain.identity import IdCardFields, IdType
 from domain.objects import StoredObject
 
 READ_ID_CARD = "read_id_card"
@@ -47,26 +48,7 @@ class IdImageRefusal(RefusalCode):
     ID_PORTRAIT_NOT_FOUND = "ID_PORTRAIT_NOT_FOUND", "头像面未找到人像，请重新拍摄头像面。"
 
 
-class IdType(StrEnum):
-    RESIDENT_ID = "resident_id"  # 居民身份证
-    HMT_RESIDENCE = "hmt_residence"  # 港澳台居民居住证
-    PASSPORT = "passport"  # 护照 / 通行证等: format check, manual review
-
-
 # --- ID card (R3) ---------------------------------------------------------------------------
-class IdCardFields(BaseModel):
-    name: str = ""
-    sex: str = ""  # 男 / 女
-    ethnicity: str = ""  # 民族, e.g. 汉
-    birth_date: date | None = None
-    address: str = ""
-    id_number: str = ""
-    issuer: str = ""  # 签发机关
-    valid_from: date | None = None
-    valid_until: date | None = None  # None with long_term=True means 长期
-    long_term: bool = False
-
-
 class ReadIdCardInput(BaseModel):
     front: StoredObject
     back: StoredObject

@@ -10,8 +10,7 @@ import random
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from domain.identity import check_character
-from domain.vision import IdCardFields
+from domain.identity import IdCardFields, check_character
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程魏苏吕丁任沈姚卢傅钟姜崔谭廖范汪陆金石戴贾韦夏邱方侯邹熊孟秦白江阎薛尹段雷黎史龙贺陶顾毛郝龚邵万覃武钱严欧阳"  # noqa: E501
 GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超兰霞平刚桂华建国志红文斌辉鹏宇浩然子涵欣怡梓轩雨佳思睿博文诗琪晨阳俊熙一诺嘉怡家豪婷玉兵林峰波海燕雪梅慧丹亮晓东春晖湘湘蓉"  # noqa: E501

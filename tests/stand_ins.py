@@ -13,6 +13,7 @@ from typing import Any
 from temporalio import activity
 
 from domain.errors import Refusal
+from domain.identity import IdCardFields
 from domain.objects import StoredObject
 from domain.vision import (
     CHECK_PHOTO,
@@ -23,7 +24,6 @@ from domain.vision import (
     FaceMatch,
     FixPhotoInput,
     FixPhotoResult,
-    IdCardFields,
     PhotoReport,
     PhotoRule,
     ReadIdCardInput,

@@ -37,6 +37,7 @@ from domain.enrollment import (
     RequestCodeInput,
     VerifyPhoneInput,
 )
+from domain.identity import IdType
 from domain.ids import ENROLLMENT_ID_PATTERN, enrollment_workflow_id, identity_hash, keyed_hash
 from domain.liveness import check_answer
 from domain.masking import mask_phone
@@ -44,7 +45,7 @@ from domain.messages import AccessRefusal, CaseRefusal, SmsRefusal
 from domain.objects import StoredObject
 from domain.roles import Role
 from domain.states import PRE_SUBMIT, AppState
-from domain.vision import FixPhotoResult, IdType
+from domain.vision import FixPhotoResult
 from infra.db import Application, Period, as_utc
 from infra.tokens import (
     CANDIDATE_REFRESH,

@@ -17,8 +17,9 @@ from api.deps import CandidateDep, ServicesDep
 from api.errors import ApiError, ApiRefusal
 from api.routes import catalogs
 from domain.enrollment import CaseFile
+from domain.identity import IdCardFields
 from domain.messages import CaseRefusal
-from domain.vision import FieldFlag, IdCardFields
+from domain.vision import FieldFlag
 from infra.storage import ObjectNotFound
 from workflows.enrollment import EnrollmentWorkflow
 

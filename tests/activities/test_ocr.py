@@ -7,7 +7,8 @@ import pytest
 from temporalio.testing import ActivityEnvironment
 
 from activities.ocr import IdCardReader
-from domain.vision import IdType, ReadIdCardInput, ReadIdCardResult
+from domain.identity import IdType
+from domain.vision import ReadIdCardInput, ReadIdCardResult
 from infra.storage import LocalObjectStore
 from synthetic.idcard import CardPair, Defect, make_card_pair
 

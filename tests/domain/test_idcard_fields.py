@@ -6,8 +6,8 @@ import pytest
 
 from domain.ethnicities import CARD_NAMES, ethnicity_code, normalize_ethnicity
 from domain.idcard_fields import complete_fields, illegible_fields
-from domain.identity import check_card, check_character
-from domain.vision import CardSide, FlagReason, IdCardFields, IdType
+from domain.identity import IdCardFields, IdType, check_card, check_character
+from domain.vision import CardSide, FlagReason
 from tests.domain.test_identity import card as identity_card
 
 TODAY = date(2026, 3, 1)

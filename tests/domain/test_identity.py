@@ -4,6 +4,8 @@ import pytest
 
 from domain.ethnicities import ETHNICITIES, ethnicity_code
 from domain.identity import (
+    IdCardFields,
+    IdType,
     check_card,
     check_character,
     check_id_number,
@@ -11,7 +13,6 @@ from domain.identity import (
     normalize_id_number,
     sex_of,
 )
-from domain.vision import IdCardFields, IdType
 
 TODAY = date(2026, 3, 1)
 

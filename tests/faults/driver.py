@@ -36,10 +36,10 @@ from domain.enrollment import (
     RequestCodeInput,
     VerifyPhoneInput,
 )
+from domain.identity import IdType
 from domain.ids import enrollment_workflow_id, identity_hash, keyed_hash
 from domain.otp import code_in_message
 from domain.states import PRE_SUBMIT, AppState
-from domain.vision import IdType
 from infra.sms import last_outbox_text
 from tests.workflows.flow import obj, zhuanke_form
 from tests.workflows.harness import SECRET

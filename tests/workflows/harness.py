@@ -15,11 +15,10 @@ from temporalio.worker import Worker
 
 from domain.caller_proof import MAX_AGE
 from domain.enrollment import EnrollmentInput, Identity
-from domain.identity import check_character
+from domain.identity import IdType, check_character
 from domain.ids import enrollment_workflow_id, identity_hash, keyed_hash
 from domain.otp import code_in_message
 from domain.period import PeriodConfig, PeriodInput
-from domain.vision import IdType
 from infra.caller_proof import CallerProofSigner
 from infra.sms import OutboxProvider, last_outbox_text
 from infra.temporal import workflow_runner

@@ -10,8 +10,8 @@ from sqlmodel import Session
 from api.applications import start_or_resume
 from api.deps import Services
 from domain.enrollment import RequestCodeInput, VerifyPhoneInput
+from domain.identity import IdType
 from domain.states import AppState
-from domain.vision import IdType
 from infra.config import Settings
 from infra.db import Period
 from infra.otp import OtpService
