@@ -181,6 +181,8 @@ def check_submit(case: EnrollmentState, now: datetime, closes_at: datetime) -> N
     if case.state != AppState.RETURNED:
         require_step(case, AppState.DRAFT, now, closes_at)
     pending = redo_pending(case) if case.state == AppState.RETURNED else []
+    if case.state == AppState.RETURNED and not case.face.passed and "face" not in pending:
+        pending.append("face")  # whatever the return named, a case goes in with a passed face
     if pending:
         names = "、".join(STEP_NAMES[item] for item in pending)
         raise refuse(CaseRefusal.RETURN_NOT_ANSWERED, names, measured=pending)

@@ -45,7 +45,12 @@ def rewind(case: EnrollmentState, to: AppState) -> None:
 
 
 def _redone(case: EnrollmentState, item: str) -> None:
-    if case.state == AppState.RETURNED and item not in case.review.redone:
+    """A new photo or ID portrait voids a face check done before it, redone or not."""
+    if case.state != AppState.RETURNED:
+        return
+    if item in ("photo", "id_card") and "face" in case.review.redone:
+        case.review.redone.remove("face")
+    if item not in case.review.redone:
         case.review.redone.append(item)
 
 
