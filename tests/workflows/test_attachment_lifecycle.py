@@ -20,6 +20,12 @@ RESTRICTED_NURSING = "520201"  # 护理 (专科): proofs of Attachment 1 needed
 
 
 @pytest.fixture
+def time_env(module_time_env):
+    """A server of this module's own: its runs wait on timers after the test (see conftest)."""
+    return module_time_env
+
+
+@pytest.fixture
 async def harness(time_env, engine, task_queue):
     async with Harness(time_env, engine, task_queue) as h:
         yield h

@@ -676,6 +676,12 @@ def missing_codes(case) -> list[str]:
 
 # --- the test ------------------------------------------------------------------------------------
 @pytest.fixture
+def time_env(module_time_env):
+    """A server of this module's own: its runs wait on timers after the test (see conftest)."""
+    return module_time_env
+
+
+@pytest.fixture
 async def harness(time_env, engine, task_queue):
     vision = [read_id_card, stand_ins.check_photo, stand_ins.fix_photo, stand_ins.verify_face]
     async with Harness(
