@@ -71,6 +71,7 @@ MATRIX: dict[str, dict[str, object]] = {
     "POST /api/v1/candidate/verify": PUBLIC,
     "POST /api/v1/candidate/login/code": PUBLIC,
     "POST /api/v1/candidate/login": PUBLIC,
+    "POST /api/v1/candidate/token/refresh": PUBLIC,  # the refresh token in the body is the key
     "POST /api/v1/staff/login": PUBLIC,
     "GET /api/v1/staff/codec-session": PUBLIC,
     "POST /api/v1/staff/codec-session": PUBLIC,
@@ -95,6 +96,8 @@ MATRIX: dict[str, dict[str, object]] = {
     "POST /api/v1/me/chsi/codes": CANDIDATE,
     "GET /api/v1/me/chsi/qr/{kind}.png": CANDIDATE,
     "POST /api/v1/me/attachments/{code}": CANDIDATE,
+    "GET /api/v1/me/attachments": CANDIDATE,
+    "DELETE /api/v1/me/attachments/{code}/{file_id}": CANDIDATE,
     "POST /api/v1/me/submit": CANDIDATE,
     "POST /api/v1/me/withdraw": CANDIDATE,
     # examiners, in their regions
@@ -136,6 +139,7 @@ def _fill(path: str, case_id: str) -> str:
         path.replace("{application_id}", case_id)
         .replace("{period_id}", "2027-1")
         .replace("{code}", "DIPLOMA")
+        .replace("{file_id}", "diploma-0123456789ab.jpg")
         .replace("{kind}", "xueji")
         .replace("{which}", "official")
         .replace("{key:path}", "x/y.jpg")

@@ -33,7 +33,7 @@ MIB = 1024 * 1024
 APP_ID = "enroll-2026-2-0123456789abcdef0123"
 
 PHOTO_CASES = [
-    ("oversize", "p.jpg", PHOTO + b"\0" * (3 * MIB), 413, "UPLOAD_TOO_LARGE"),
+    ("oversize", "p.jpg", PHOTO + b"\0" * (21 * MIB), 413, "UPLOAD_TOO_LARGE"),
     ("zero bytes", "p.jpg", b"", 422, "UPLOAD_EMPTY"),
     ("wrong magic", "p.jpg", b"GIF89a" + b"\0" * 64, 422, "UPLOAD_BAD_TYPE"),
     ("png renamed .jpg", "p.jpg", _png(), 422, "UPLOAD_EXTENSION_MISMATCH"),

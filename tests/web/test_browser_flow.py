@@ -307,6 +307,7 @@ def test_a_candidate_withdraws_only_after_confirming(stack: DevStack, browser: B
     h5.fill("#register [name=id_number]", number)
     h5.fill("#register [name=phone]", phone)
     h5.click("#send-code")
+    expect(h5.locator("#register .ok")).to_contain_text("验证码已发送")  # the code is out
     text = httpx.get(f"{stack.url}/dev/outbox", params={"phone": phone}).json()[0]["text"]
     h5.fill("#register [name=code]", code_in_message(text))
     h5.click("#register-next")
