@@ -71,6 +71,17 @@ def redo_pending(case: EnrollmentState) -> list[str]:
     return sorted(wanted - set(case.review.redone))
 
 
+def return_pending(case: EnrollmentState) -> list[str]:
+    """What a returned case still lacks to go in again: the steps its return named and not redone
+    yet, and a passed face whatever it named. The H5 shows the same list (ApplicationView)."""
+    if case.state != AppState.RETURNED:
+        return []
+    pending = redo_pending(case)
+    if not case.face.passed and "face" not in pending:
+        pending.append("face")
+    return pending
+
+
 def require_step(
     case: EnrollmentState, minimum: AppState, now: datetime, closes_at: datetime
 ) -> None:
@@ -180,9 +191,7 @@ def check_attachment_removable(
 def check_submit(case: EnrollmentState, now: datetime, closes_at: datetime) -> None:
     if case.state != AppState.RETURNED:
         require_step(case, AppState.DRAFT, now, closes_at)
-    pending = redo_pending(case) if case.state == AppState.RETURNED else []
-    if case.state == AppState.RETURNED and not case.face.passed and "face" not in pending:
-        pending.append("face")  # whatever the return named, a case goes in with a passed face
+    pending = return_pending(case)
     if pending:
         names = "、".join(STEP_NAMES[item] for item in pending)
         raise refuse(CaseRefusal.RETURN_NOT_ANSWERED, names, measured=pending)

@@ -9,6 +9,7 @@ from typing import Any
 from domain import search
 from domain.attachments import ChecklistItem, ChsiResult, checklist
 from domain.case_completeness import uploaded_codes
+from domain.case_rules import return_pending
 from domain.case_steps import level_of
 from domain.enrollment import ApplicationView, EnrollmentInput, EnrollmentState
 from domain.masking import mask_id_number, mask_name, mask_phone
@@ -58,6 +59,7 @@ def candidate_view(params: EnrollmentInput, case: EnrollmentState) -> Applicatio
         uploaded_attachments=sorted(case.attachments),
         submitted_at=case.submitted_at,
         review=case.review,
+        return_pending=return_pending(case),
         ticket_number=case.ticket_number,
         needs_manual_review=case.needs_manual_review,
         editable=case.state in (*PRE_SUBMIT, *EDITABLE_AFTER_SUBMIT),

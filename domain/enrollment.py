@@ -296,6 +296,8 @@ class ApplicationView(BaseModel):
     uploaded_attachments: list[str] = Field(default_factory=list)
     submitted_at: datetime | None = None
     review: Review = Field(default_factory=Review)
+    #: steps a return reopened that must be redone before resubmitting (id_card, photo, face)
+    return_pending: list[str] = Field(default_factory=list)
     ticket_number: str | None = None
     needs_manual_review: bool = False
     editable: bool = False

@@ -1,7 +1,9 @@
 """Both clients in Debian's Chromium against a running `ruji dev`: one candidate through every H5
 step to submission (real OCR, photo and face workers, images of one generated person), an examiner
-claims and approves in the console, an admin moves the window end and the review deadline in the
-console, and the candidate sees the admission-ticket number; the window-closed page follows.
+claims and returns the case for its photo (the dialog offers only what the candidate can redo),
+the candidate redoes the photo and the face check it voids and resubmits, the examiner approves,
+an admin moves the window end and the review deadline in the console, and the candidate sees the
+admission-ticket number; the window-closed page follows.
 
 Every page is checked for horizontal overflow at its viewport (H5 375×812, console 1440×900) and
 screenshotted to tests/artifacts/web/. Waits are on selectors and page state, never sleeps."""
@@ -19,6 +21,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 from pypdf import PdfWriter
 
+from domain.case_rules import RETURN_REOPENS
 from domain.otp import code_in_message
 from domain.states import STATE_LABELS, AppState
 from synthetic.idcard import make_card_pair
@@ -253,7 +256,13 @@ def console_login(page: Page, username: str, password: str) -> None:
     page.click("#login button[type=submit]")
 
 
-def examiner_approves(page: Page, stack: DevStack, application_id: str) -> None:
+PHOTO_REASON = "寸照不符合图像采集规范，请重新拍摄上传"
+#: what a return may name for this case (专科, Hunan household: no attachments): the workflow's
+#: rule, each something the H5 lets the candidate redo; 学信网校验 and 其他 only for a rejection
+RETURNABLE = list(RETURN_REOPENS)
+
+
+def examiner_claims(page: Page, stack: DevStack, application_id: str) -> None:
     console_login(page, "examiner", "wrong-password")
     expect(page.locator("#login .err")).to_have_text("用户名或密码错误")
     console_login(page, "examiner", stack.password("examiner"))
@@ -274,14 +283,96 @@ def examiner_approves(page: Page, stack: DevStack, application_id: str) -> None:
     page.keyboard.press("c")
     expect(page.locator("#case")).to_have_attribute("data-state", "UNDER_REVIEW")
     snap(page, "16-console-case")
-    page.keyboard.press("t")  # the return dialog: per-item reasons
-    expect(page.locator("[data-item=photo]")).to_be_visible()
+
+
+def examiner_returns_the_photo(page: Page) -> None:
+    """The return dialog offers only what the candidate can redo, each with its own reasons."""
+    page.keyboard.press("t")
+    dialog = page.locator(".dialog")
+    offered = dialog.locator("input[data-item]").evaluate_all("els => els.map(e => e.dataset.item)")
+    assert offered == RETURNABLE
+    dialog.locator("[data-item=photo]").check()
+    photo_reasons = dialog.locator('[data-row="photo"] [data-pick]')
+    expect(photo_reasons).to_have_count(2)
+    expect(dialog.locator('[data-row="face"] [data-pick]')).to_be_hidden()  # only the ticked row's
+    dialog.locator(f'[data-row="photo"] [data-pick="{PHOTO_REASON}"]').click()
+    expect(dialog.locator("[data-reason=photo]")).to_have_value(PHOTO_REASON)
     snap(page, "17-console-return-reasons")
-    page.keyboard.press("Escape")
+    page.click("#dialog-send")
+    expect(page.locator("#case")).to_have_attribute("data-state", "RETURNED")
+    expect(page.locator('.review [data-item="photo"]')).to_have_text(f"寸照：{PHOTO_REASON}")
+    snap(page, "18-console-returned")
+
+
+def candidate_redoes_the_photo(page: Page) -> None:
+    """The H5 names the returned item and the face check it voids, opens exactly those steps,
+    and lets the application go in again only when both are redone."""
+    expect(page.locator("#state-label")).to_have_text(STATE_LABELS[AppState.RETURNED])
+    items = page.locator("#review-reasons li")
+    expect(items).to_have_count(2)
+    photo_item = page.locator('#review-reasons [data-item="photo"]')
+    expect(photo_item).to_contain_text("寸照")
+    expect(photo_item).to_contain_text(f"审核意见：{PHOTO_REASON}")
+    expect(photo_item.locator(".state")).to_have_text("待完成")
+    expect(page.locator('#review-reasons [data-item="face"] .state')).to_have_text("待完成")
+    expect(page.locator("#resubmit")).to_be_disabled()
+    expect(page.locator("#resubmit-hint")).to_have_text("请先完成：寸照、人脸核验，再重新提交。")
+    snap(page, "19-h5-returned")
+
+    photo_item.locator("[data-redo=photo]").click()
+    screen(page, "photo")
+    expect(page.locator("#return-note")).to_contain_text(PHOTO_REASON)
+    # another phone original, on a light-blue wall this time: cropped and scaled, nothing replaced
+    page.set_input_files(
+        "input[name=photo]", jpeg("IMG_0002.jpg", camera_photo(FACE, 3, Wall.LIGHT_BLUE))
+    )
+    page.click("#upload-photo")
+    expect(page.locator(".err .err-msg")).to_have_text("照片不符合要求", timeout=VISION_WAIT_MS)
+    page.click("#photo-fix")
+    expect(page.locator("#photo-fixed")).to_be_visible(timeout=VISION_WAIT_MS)
+    snap(page, "20-h5-photo-redone")
+    page.click("#photo-accept-fix")
+
+    screen(page, "face")  # the new photo voids the face check: the H5 goes on to it
+    expect(page.locator("#return-note")).to_contain_text("须重新进行人脸核验")
+    page.click("#liveness-start")
+    actions = page.locator("#liveness").get_attribute("data-actions").split(",")
+    page.click("text=无法使用摄像头？从相册选择连拍照片")
+    frames = burst(FACE, actions, seed=6)
+    page.set_input_files("#burst-files", [jpeg(f"{i:02d}.jpg", f) for i, f in enumerate(frames)])
+    page.click("#burst-send")
+
+    screen(page, "mine", timeout=VISION_WAIT_MS)
+    expect(photo_item.locator(".state")).to_have_text("✓ 已完成")
+    expect(page.locator('#review-reasons [data-item="face"] .state')).to_have_text("✓ 已完成")
+    expect(page.locator("#resubmit-hint")).to_be_hidden()
+    snap(page, "21-h5-return-answered")
+    page.click("#resubmit")
+    screen(page, "submit")
+    page.click("#submit-open")
+    expect(page.locator("#submit-confirm")).to_be_enabled(timeout=10_000)
+    page.click("#submit-confirm")
+    page.click("#submit-done")
+    screen(page, "mine")
+    expect(page.locator("#state-label")).to_have_text(STATE_LABELS[AppState.SUBMITTED])
+
+
+def examiner_approves_the_resubmission(page: Page, application_id: str) -> None:
+    page.keyboard.press("Escape")  # back to the queue, which shows the case waiting again
+    expect(page.locator(f'#queue tr[data-id="{application_id}"]')).to_be_visible()
+    page.keyboard.press("Enter")
+    expect(page.locator("#case")).to_have_attribute("data-state", "SUBMITTED")
+    expect(page.locator('#resubmitted [data-item="photo"]')).to_have_text(f"寸照：{PHOTO_REASON}")
+    # the new photo is the one shown: a crop of the light-blue original, no background replaced
+    expect(page.locator("#photo-report tr.failed")).to_have_count(0)
+    expect(page.locator("#photo-background-replaced")).to_have_count(0)
+    snap(page, "22-console-resubmitted")
+    page.keyboard.press("c")
+    expect(page.locator("#case")).to_have_attribute("data-state", "UNDER_REVIEW")
     page.keyboard.press("a")
     page.keyboard.press("Enter")
     expect(page.locator("#case")).to_have_attribute("data-state", "APPROVED")
-    snap(page, "18-console-approved")
+    snap(page, "23-console-approved")
 
 
 def admin_moves_deadline(page: Page, stack: DevStack) -> None:
@@ -294,7 +385,7 @@ def admin_moves_deadline(page: Page, stack: DevStack) -> None:
     period.locator('[data-now="review_deadline"]').click()
     period.locator("button.primary").click()
     expect(page.locator(".period").first).to_have_attribute("data-state", "ISSUED", timeout=60_000)
-    snap(page, "20-console-periods")
+    snap(page, "25-console-periods")
 
 
 def test_a_candidate_withdraws_only_after_confirming(stack: DevStack, browser: Browser) -> None:
@@ -338,16 +429,19 @@ def test_candidate_to_ticket_in_the_browser(stack: DevStack, browser: Browser) -
     application_id = me.json()["application_id"]
 
     console = new_page(browser, CONSOLE, stack.url)
-    examiner_approves(console, stack, application_id)
-    expect(h5.locator("#state-label")).to_have_text("审核通过")  # the H5 refreshes itself
-    snap(h5, "19-h5-approved")
+    examiner_claims(console, stack, application_id)
+    examiner_returns_the_photo(console)
+    candidate_redoes_the_photo(h5)  # the H5 refreshes itself to the return
+    examiner_approves_the_resubmission(console, application_id)
+    expect(h5.locator("#state-label")).to_have_text("审核通过")
+    snap(h5, "24-h5-approved")
 
     admin_moves_deadline(console, stack)
     expect(h5.locator("#ticket-number")).to_have_text(re.compile(r"^\d{12}$"))
-    snap(h5, "21-h5-ticket-number")
+    snap(h5, "26-h5-ticket-number")
 
     closed = new_page(browser, H5, stack.url)
     closed.goto("/h5/")
     expect(closed.locator("#window-closed")).to_contain_text("非新生入籍时间，请等待入籍考期开启！")
-    snap(closed, "22-h5-window-closed")
+    snap(closed, "27-h5-window-closed")
     assert h5.js_errors == [] and console.js_errors == [] and closed.js_errors == []

@@ -4,9 +4,9 @@
 
 import { api, staff } from "./api.js";
 import { clear, errorBox, formatTime, h } from "../common/dom.js";
-import { actionLabel, actorLabel, CHSI_STATUS, ID_FIELDS, MATCH_REFERENCES, NON_HUNAN } from "./labels.js";
+import { actionLabel, actorLabel, CHSI_STATUS, ID_FIELDS, MATCH_REFERENCES, NON_HUNAN, reviewItemLabel } from "./labels.js";
 import { STATUS } from "./queue.js";
-import { confirmDialog, overrideDialog, reasonsDialog } from "./dialogs.js";
+import { confirmDialog, overrideDialog, reasonsDialog, reviewItems } from "./dialogs.js";
 
 const section = (title, ...children) => h("section", { class: "panel box" }, h("h3", { text: title }), children);
 const kv = (pairs) => h("dl", { class: "kv" }, pairs.filter(([, v]) => v !== undefined).map(([k, v]) => [h("dt", { text: k }), h("dd", {}, v ?? "")]));
@@ -160,13 +160,27 @@ function form(ctx, c) {
   );
 }
 
+const reviewList = (r, required) => h("ul", {}, r.items.map((i) => h("li", { "data-item": i.item, text: `${reviewItemLabel(i.item, required)}：${i.reason}` })));
+
+/** A case back from a return: what was asked and that the candidate resubmitted, on top. */
+function resubmitted(view) {
+  const r = view.review;
+  if (r.decision !== "returned" || !["SUBMITTED", "UNDER_REVIEW"].includes(view.state)) return null;
+  return h(
+    "div",
+    { class: "notice-box", id: "resubmitted" },
+    h("b", { text: `退回后考生已重新提交（退回于 ${formatTime(r.decided_at)}），请核对以下退回项目：` }),
+    reviewList(r, view.required_attachments),
+  );
+}
+
 function trail(data) {
   const me = staff.accountId;
   const r = data.case.state.review;
   return section(
     "审核意见与操作日志",
     r.decision
-      ? h("div", { class: "review" }, h("b", { text: { approved: "审核通过", rejected: "审核不通过", returned: "退回修改" }[r.decision] }), ` ${formatTime(r.decided_at)}`, h("ul", {}, r.items.map((i) => h("li", { text: `${i.item}：${i.reason}` }))), r.override_reason ? h("p", { class: "notice-box", text: `材料不全仍通过，理由：${r.override_reason}` }) : null)
+      ? h("div", { class: "review" }, h("b", { text: { approved: "审核通过", rejected: "审核不通过", returned: "退回修改" }[r.decision] }), ` ${formatTime(r.decided_at)}`, reviewList(r, data.view.required_attachments), r.override_reason ? h("p", { class: "notice-box", text: `材料不全仍通过，理由：${r.override_reason}` }) : null)
       : null,
     h(
       "table",
@@ -192,7 +206,6 @@ function actionBar(ctx, data, reload, err) {
       err.show(e);
     }
   };
-  const items = { id, required: view.required_attachments };
   const handlers = {
     claim: act("claim"),
     approve: () => {
@@ -201,8 +214,8 @@ function actionBar(ctx, data, reload, err) {
       if (!missing.length) return confirmDialog("确认审核通过该申请？", act("approve"));
       overrideDialog(missing, (reason) => act("approve", { override_reason: reason })());
     },
-    reject: () => reasonsDialog(ctx, "审核不通过", items, (list) => act("reject", { items: list })()),
-    return: () => reasonsDialog(ctx, "退回修改", items, (list) => act("return", { items: list })()),
+    reject: () => reasonsDialog("审核不通过", reviewItems("reject", view.required_attachments), (list) => act("reject", { items: list })()),
+    return: () => reasonsDialog("退回修改", reviewItems("return", view.required_attachments), (list) => act("return", { items: list })()),
   };
   const button = (key, label, shortcut, enabled, cls = "") =>
     h("button", { type: "button", class: `btn ${cls}`, id: `act-${key}`, disabled: !enabled, onclick: handlers[key] }, label, h("kbd", { text: shortcut }));
@@ -257,6 +270,7 @@ export function render(ctx, root, id) {
             ["领取人", claimedBy],
             ["准考证号", v.ticket_number || undefined],
           ]),
+          resubmitted(v),
           actionBar(ctx, data, load, err),
           err,
         ),

@@ -1,8 +1,9 @@
 // Modal dialogs: a confirmation (Enter confirms, Esc cancels) and per-item reasons for a
-// rejection or a return (tick the items, give each a reason; Ctrl+Enter sends).
+// rejection or a return (tick the items, give each a reason or pick one of the item's common
+// reasons; Ctrl+Enter sends). A return offers only what the candidate can redo.
 
 import { errorBox, h } from "../common/dom.js";
-import { COMMON_REASONS, REVIEW_ITEMS } from "./labels.js";
+import { ATTACHMENT_HINT, COMMON_REASONS, REJECT_ITEMS, RETURN_ITEMS } from "./labels.js";
 
 function modal(title, body, buttons, onKey) {
   const panel = h("div", { class: "panel dialog", role: "dialog", "aria-modal": "true", "aria-label": title }, h("h2", { text: title }), body, h("div", { class: "actions" }, buttons));
@@ -41,19 +42,35 @@ export function confirmDialog(message, onConfirm) {
   ok.focus();
 }
 
-export function reasonsDialog(ctx, title, { required }, onSubmit) {
-  const err = errorBox();
-  const items = [...REVIEW_ITEMS, ...required.map((r) => [r.code, `附件：${r.title}`])];
-  const datalist = h("datalist", { id: "common-reasons" }, COMMON_REASONS.map((r) => h("option", { value: r })));
-  const rows = items.map(([code, label]) => {
-    const tick = h("input", { type: "checkbox", "data-item": code });
-    const reason = h("input", { type: "text", list: "common-reasons", placeholder: "原因（考生可见）", "data-reason": code, disabled: true });
-    tick.addEventListener("change", () => {
-      reason.disabled = !tick.checked;
-      if (tick.checked) reason.focus();
-    });
-    return { code, tick, reason, el: h("label", { class: "reason-row" }, tick, h("span", { text: label }), reason) };
+/** The items a return ("return") or a rejection ("reject") of this case may name. */
+export function reviewItems(kind, required) {
+  const returning = kind === "return";
+  return [
+    ...(returning ? RETURN_ITEMS : REJECT_ITEMS).map(([code, label, hint]) => ({ code, label, hint, reasons: COMMON_REASONS[code] })),
+    ...required.map((r) => ({ code: r.code, label: `附件：${r.title}`, hint: returning ? ATTACHMENT_HINT : "", reasons: COMMON_REASONS.attachment })),
+  ];
+}
+
+function reasonRow({ code, label, hint, reasons }) {
+  const tick = h("input", { type: "checkbox", "data-item": code });
+  const reason = h("input", { type: "text", placeholder: "原因（考生可见）", "data-reason": code, disabled: true });
+  const picks = h(
+    "div",
+    { class: "reason-picks", hidden: true },
+    reasons.map((text) => h("button", { type: "button", class: "chip", "data-pick": text, text, onclick: () => ((reason.value = text), reason.focus()) })),
+  );
+  tick.addEventListener("change", () => {
+    reason.disabled = !tick.checked;
+    picks.hidden = !tick.checked;
+    if (tick.checked) reason.focus();
   });
+  const name = h("span", {}, label, hint ? h("small", { class: "muted", text: hint }) : null);
+  return { code, tick, reason, el: h("div", { class: "reason-item", "data-row": code }, h("label", { class: "reason-row" }, tick, name, reason), picks) };
+}
+
+export function reasonsDialog(title, items, onSubmit) {
+  const err = errorBox();
+  const rows = items.map(reasonRow);
   const send = h("button", { type: "button", class: "btn primary", id: "dialog-send", text: `${title}（Ctrl+Enter）` });
   const cancel = h("button", { type: "button", class: "btn", text: "取消（Esc）" });
   const submit = () => {
@@ -63,7 +80,7 @@ export function reasonsDialog(ctx, title, { required }, onSubmit) {
     dialog.close();
     onSubmit(list);
   };
-  const dialog = modal(title, h("div", { class: "reasons" }, h("p", { class: "muted", text: "勾选有问题的项目，并逐项填写原因：" }), rows.map((r) => r.el), datalist, err), [send, cancel], (event) => {
+  const dialog = modal(title, h("div", { class: "reasons" }, h("p", { class: "muted", text: "勾选有问题的项目，并逐项填写原因：" }), rows.map((r) => r.el), err), [send, cancel], (event) => {
     if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
       event.preventDefault();
       submit();

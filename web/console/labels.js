@@ -24,24 +24,44 @@ export const CHSI_STATUS = {
 
 export const NON_HUNAN = { works: "在我省工作", studies: "在我省学习", lives: "在我省居住" };
 
-/** Review items an examiner can give reasons for; attachment requirements are added per case. */
-export const REVIEW_ITEMS = [
-  ["id_card", "身份证"],
-  ["photo", "寸照"],
-  ["face", "人脸核验"],
-  ["form", "报名信息"],
-  ["chsi", "学信网校验"],
-  ["other", "其他"],
+/** What a return may name, each something the candidate can redo in the H5 (the workflow refuses
+ * anything else: RETURN_ITEM_UNKNOWN); the label tells the examiner what the candidate will do.
+ * Attachment requirements are added per case. */
+export const RETURN_ITEMS = [
+  ["id_card", "身份证", "考生重新上传、识别并确认，再做人脸核验"],
+  ["photo", "寸照", "考生重新上传寸照，再做人脸核验"],
+  ["face", "人脸核验", "考生重新进行人脸核验"],
+  ["form", "报名信息", "考生修改报名信息"],
 ];
 
-export const COMMON_REASONS = [
-  "照片不清晰，请重新上传",
-  "寸照不符合图像采集规范，请重新拍摄上传",
-  "证明材料与所选专业报考条件不符",
-  "证明材料不完整，请补充上传",
-  "非本省户籍证明材料不符合要求",
-  "身份证信息与证件照片不一致",
+/** A rejection ends the application: it may also name what the candidate could not change. */
+export const REJECT_ITEMS = [
+  ...RETURN_ITEMS.map(([code, label]) => [code, label, ""]),
+  ["chsi", "学信网校验", ""],
+  ["other", "其他", ""],
 ];
+
+export const ATTACHMENT_HINT = "考生补充或重新上传";
+
+/** Reasons the examiner picks from per item (he may write his own); the candidate reads them. */
+export const COMMON_REASONS = {
+  id_card: ["身份证照片不清晰，请重新拍摄上传", "身份证信息与证件照片不一致，请重新上传并核对"],
+  photo: ["寸照不符合图像采集规范，请重新拍摄上传", "照片不清晰，请重新上传"],
+  face: ["人脸核验画面不清晰，请在光线充足处重新核验"],
+  form: ["报名信息填写有误，请核对后修改", "入籍专业与证明材料不符，请核对后修改"],
+  attachment: ["证明材料不完整，请补充上传", "证明材料与所选专业报考条件不符", "非本省户籍证明材料不符合要求"],
+  chsi: ["学信网未查询到相应的学籍或学历信息"],
+  other: [],
+};
+
+/** The Chinese name of a review item a case carries (a step, the form, an attachment code). */
+export function reviewItemLabel(item, required = []) {
+  const known = REJECT_ITEMS.find(([code]) => code === item);
+  if (known) return known[1];
+  if (item.startsWith("form.")) return "报名信息";
+  const req = required.find((r) => r.code === item || r.options.flat().some((d) => d.code === item));
+  return req ? `附件：${req.title}` : `附件：${item}`;
+}
 
 const ACTIONS = {
   registered: "注册",
@@ -75,6 +95,7 @@ export function actionLabel(action) {
   const [head, tail] = action.split(":");
   if (ACTIONS[action]) return ACTIONS[action];
   if (head === "attachment") return `上传附件 ${tail}`;
+  if (head === "attachment_removed") return `删除附件 ${tail}`;
   if (head === "expired") return `申请失效（${tail}）`;
   if (head.startsWith("chsi_")) return `学信网回调 ${head.slice(5)}（${tail === "xueji" ? "学籍" : "学历"}）`;
   return action;

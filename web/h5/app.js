@@ -4,6 +4,7 @@
 import { api, session } from "./api.js";
 import { clear, h } from "../common/dom.js";
 import { nextDraftScreen } from "./flow.js";
+import { isReturned, nextReturnScreen, redoScreens } from "./returned.js";
 import * as attachments from "./screens/attachments.js";
 import * as chsi from "./screens/chsi.js";
 import * as face from "./screens/face.js";
@@ -56,10 +57,12 @@ export const ctx = {
     }
     render();
   },
-  /** Adopt a view an update returned, then show `next` (default: the state's own screen). */
+  /** Adopt a view an update returned, then show `next` (default: the state's own screen; on a
+   * returned case's redo step, the next step the return still needs). */
   adopt(view, next = "") {
+    const redoing = isReturned(view) && redoScreens(view).includes(main.dataset.screen);
     ctx.view = view;
-    ctx.go(next);
+    ctx.go(next || (redoing ? nextReturnScreen(view) : ""));
   },
   onLeave(fn) {
     ctx.cleanups.push(fn);
@@ -72,17 +75,16 @@ function screenName() {
   if (!view) return "welcome";
   if (BY_STATE[view.state]) return BY_STATE[view.state];
   if (view.state === "DRAFT") return DRAFT_SCREENS.includes(wanted) ? wanted : nextDraftScreen(view);
-  const canChange = ["SUBMITTED", "RETURNED"].includes(view.state);
-  return canChange && AFTER_SUBMIT_SCREENS.includes(wanted) ? wanted : "mine";
+  const open = view.state === "SUBMITTED" ? AFTER_SUBMIT_SCREENS : isReturned(view) ? [...AFTER_SUBMIT_SCREENS, ...redoScreens(view)] : [];
+  return open.includes(wanted) ? wanted : "mine";
 }
 
 function renderSteps(name) {
   const current = name === "mine" ? STEPS.length : STEP_OF[name];
+  const done = (i) => i < current || isReturned(ctx.view); // a returned case has been through all
   clear(
     stepper,
-    STEPS.map((label, i) =>
-      h("li", { class: i < current ? "done" : i === current ? "current" : "", text: label }),
-    ),
+    STEPS.map((label, i) => h("li", { class: i === current ? "current" : done(i) ? "done" : "", text: label })),
   );
 }
 

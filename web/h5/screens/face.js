@@ -3,6 +3,7 @@
 
 import { api } from "../api.js";
 import { busy, clear, errorBox, h } from "../../common/dom.js";
+import { returnNote } from "../returned.js";
 
 const ACTIONS = { blink: "眨眼", turn_left: "向左转头", turn_right: "向右转头", open_mouth: "张嘴", nod: "点头" };
 const FPS = 5;
@@ -139,6 +140,7 @@ export function render(ctx, root) {
       "section",
       { class: "card" },
       h("h2", { text: "人脸实人核验" }),
+      returnNote(ctx.view, "face"),
       h("p", { text: "为确认是本人办理，需要进行人脸核验：按提示完成几个简单动作，系统将与身份证照片和寸照比对。" }),
       h("p", { class: "muted", text: "请摘下帽子和墨镜，在光线均匀的地方进行。" }),
       err,

@@ -4,6 +4,7 @@
 import { api } from "../api.js";
 import { nextDraftScreen } from "../flow.js";
 import { busy, errorBox, field, h, select } from "../../common/dom.js";
+import { returnNote } from "../returned.js";
 
 const HUNAN = "43";
 const NON_HUNAN = [
@@ -77,6 +78,7 @@ export function render(ctx, root) {
     "form",
     { id: "enroll-form", novalidate: true },
     h("h2", { text: modifying ? "修改考籍信息" : "新生入籍" }),
+    returnNote(view, "form"),
     h("h3", { text: "基本信息" }),
     field("邮政编码", el.postal_code),
     field("户口类型", el.household_type),

@@ -2,6 +2,7 @@
 
 import { api } from "../api.js";
 import { busy, errorBox, field, h } from "../../common/dom.js";
+import { isReturned, returnNote } from "../returned.js";
 import { cardGuide, cardRefusals } from "./guide.js";
 
 const FIELDS = [
@@ -49,7 +50,8 @@ function uploadStep(ctx, root) {
     h(
       "section",
       { class: "card" },
-      h("h2", { text: "上传身份证" }),
+      h("h2", { text: isReturned(ctx.view) ? "重新上传身份证" : "上传身份证" }),
+      returnNote(ctx.view, "id_card"),
       h("p", { class: "muted", text: "请将证件平放、四角完整、避免反光，分别上传头像面和国徽面。" }),
       cardGuide(),
       h("div", { class: "sides" }, front.el, back.el),
@@ -70,6 +72,11 @@ async function confirmStep(ctx, root) {
   } catch (e) {
     form.append(err);
     return err.show(e);
+  }
+  if (isReturned(ctx.view) && reading.confirmed) {
+    // a return asks for the card again: the one confirmed before is not read anew until uploaded
+    card.remove();
+    return uploadStep(ctx, root);
   }
   const values = reading.confirmed || reading.ocr;
   const inputs = {};

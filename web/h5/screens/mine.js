@@ -3,6 +3,7 @@
 
 import { api } from "../api.js";
 import { formatTime, h } from "../../common/dom.js";
+import { itemLabel, pendingNames, returnedItems } from "../returned.js";
 import { summary } from "./submit.js";
 
 const POLL_MS = 5000;
@@ -15,22 +16,24 @@ const PROGRESS = [
 ];
 const ORDER = { SUBMITTED: 0, RETURNED: 0, UNDER_REVIEW: 1, APPROVED: 2, REJECTED: 2, TICKET_ISSUED: 4 };
 
-const ITEMS = { id_card: "身份证", photo: "寸照", face: "人脸核验", form: "报名信息", chsi: "学信网校验", other: "其他" };
-
-function itemLabel(view, item) {
-  const req = view.required_attachments.find((r) => r.code === item);
-  return ITEMS[item] || req?.title || item;
-}
-
 function reviewBox(ctx, view) {
-  const r = view.review;
-  if (!["RETURNED", "REJECTED"].includes(view.state) || !r.items.length) return null;
+  if (view.state === "RETURNED") return returnedItems(ctx, view);
+  if (view.state !== "REJECTED" || !view.review.items.length) return null;
   return h(
     "div",
     { class: "err", id: "review-reasons" },
-    h("p", { class: "err-msg", text: view.state === "RETURNED" ? "审核退回，请按以下意见修改后重新提交：" : "审核不通过，原因如下：" }),
-    h("ul", {}, r.items.map((i) => h("li", { text: `${itemLabel(view, i.item)}：${i.reason}` }))),
+    h("p", { class: "err-msg", text: "审核不通过，原因如下：" }),
+    h("ul", {}, view.review.items.map((i) => h("li", { text: `${itemLabel(view, i.item)}：${i.reason}` }))),
   );
+}
+
+/** 「重新提交」 opens only when every step the return reopened is redone; it says what is left. */
+function resubmit(ctx, view) {
+  const left = pendingNames(view);
+  return [
+    left.length ? h("p", { class: "muted", id: "resubmit-hint", text: `请先完成：${left.join("、")}，再重新提交。` }) : null,
+    h("button", { type: "button", class: "primary", id: "resubmit", text: "重新提交", disabled: left.length > 0, onclick: () => ctx.go("submit") }),
+  ];
 }
 
 export function render(ctx, root) {
@@ -61,7 +64,7 @@ export function render(ctx, root) {
       view.submitted_at ? h("p", { class: "muted", text: `提交时间：${formatTime(view.submitted_at)}` }) : null,
       summary(ctx, view),
       canChange ? h("button", { type: "button", class: "primary", id: "modify", text: "修改", onclick: () => ctx.go("form") }) : null,
-      view.state === "RETURNED" ? h("button", { type: "button", class: "primary", text: "重新提交", onclick: () => ctx.go("submit") }) : null,
+      view.state === "RETURNED" ? resubmit(ctx, view) : null,
       canChange && view.required_attachments.length
         ? h("button", { type: "button", class: "secondary", text: "附件材料", onclick: () => ctx.go("attachments") })
         : null,

@@ -3,6 +3,7 @@
 
 import { api } from "../api.js";
 import { busy, errorBox, h } from "../../common/dom.js";
+import { pendingNames } from "../returned.js";
 
 export const COUNTDOWN_S = 5;
 
@@ -72,7 +73,8 @@ function confirmDialog(ctx) {
 
 export function render(ctx, root) {
   const view = ctx.view;
-  const submit = h("button", { type: "button", class: "primary", id: "submit-open", text: "提交" });
+  const left = pendingNames(view); // a return's steps not redone yet: the server would refuse
+  const submit = h("button", { type: "button", class: "primary", id: "submit-open", text: "提交", disabled: left.length > 0 });
   submit.addEventListener("click", () => confirmDialog(ctx));
   root.append(
     h(
@@ -80,6 +82,9 @@ export function render(ctx, root) {
       { class: "card", id: "submit" },
       h("h2", { text: view.state === "RETURNED" ? "重新提交入籍申请" : "提交入籍申请" }),
       summary(ctx, view),
+      left.length
+        ? h("div", { class: "err", id: "resubmit-hint" }, h("p", { class: "err-msg", text: `请先按退回意见完成：${left.join("、")}。` }), h("button", { type: "button", class: "link", text: "查看退回意见", onclick: () => ctx.go("mine") }))
+        : null,
       h("button", { type: "button", class: "secondary", text: "修改报名信息", onclick: () => ctx.go("form") }),
       view.required_attachments.length
         ? h("button", { type: "button", class: "secondary", text: "查看附件材料", onclick: () => ctx.go("attachments") })
