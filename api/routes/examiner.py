@@ -50,6 +50,8 @@ class QueueRow(BaseModel):
     submitted_at: datetime | None
     needs_manual_review: bool
     claimed_by: str | None
+    #: the last decision: "returned" on a waiting case means it came back after a return
+    decision: str | None = None
 
 
 class QueuePage(BaseModel):
@@ -176,6 +178,7 @@ def queue(
                 submitted_at=r.submitted_at,
                 needs_manual_review=r.needs_manual_review,
                 claimed_by=r.claimed_by,
+                decision=r.decision,
             )
             for r in rows
         ],

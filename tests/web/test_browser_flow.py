@@ -359,7 +359,8 @@ def candidate_redoes_the_photo(page: Page) -> None:
 
 def examiner_approves_the_resubmission(page: Page, application_id: str) -> None:
     page.keyboard.press("Escape")  # back to the queue, which shows the case waiting again
-    expect(page.locator(f'#queue tr[data-id="{application_id}"]')).to_be_visible()
+    row = page.locator(f'#queue tr[data-id="{application_id}"]')
+    expect(row.locator("[data-resubmitted]")).to_have_text("退回后重新提交")
     page.keyboard.press("Enter")
     expect(page.locator("#case")).to_have_attribute("data-state", "SUBMITTED")
     expect(page.locator('#resubmitted [data-item="photo"]')).to_have_text(f"寸照：{PHOTO_REASON}")

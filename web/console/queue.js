@@ -13,6 +13,7 @@ export const STATUS = {
   TICKET_ISSUED: "已生成准考证号",
   WITHDRAWN: "已撤回",
 };
+const resubmitted = (r) => r.decision === "returned" && ["SUBMITTED", "UNDER_REVIEW"].includes(r.status);
 const LEVELS = { zhuanke: "专科", benke: "专升本" };
 const PAGE_SIZE = 50;
 const FILTERS = ["status", "region", "level", "major", "manual", "from", "to", "page"];
@@ -133,7 +134,7 @@ export function render(ctx, root, q) {
                 h("td", { text: major(r.major) ? `${r.major} ${major(r.major).name}` : r.major || "" }),
                 h("td", { text: LEVELS[r.level] || "" }),
                 h("td", {}, r.needs_manual_review ? h("span", { class: "tag warn", text: "需人工复核" }) : ""),
-                h("td", {}, h("span", { class: `tag s-${r.status}`, text: STATUS[r.status] || r.status })),
+                h("td", {}, h("span", { class: `tag s-${r.status}`, text: STATUS[r.status] || r.status }), resubmitted(r) ? h("span", { class: "tag warn", "data-resubmitted": "", text: "退回后重新提交" }) : null),
                 h("td", { text: r.claimed_by ? (r.claimed_by === me ? "我" : "其他审核员") : "" }),
               ),
             )
