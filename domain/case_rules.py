@@ -56,9 +56,14 @@ _REDONE_AS = {AppState.ID_PENDING: "id_card", AppState.PHOTO_PENDING: "photo"}
 
 
 def reopened_by_return(case: EnrollmentState, step: AppState) -> bool:
-    return case.state == AppState.RETURNED and any(
-        step in RETURN_REOPENS.get(item.item, ()) for item in case.review.items
-    )
+    """A return reopens the steps its items name, and the face check whenever it has not passed:
+    a returned case goes in again only with a passed face (`return_pending`), so a case that
+    reached review flagged under the old rule must be able to pass it whatever the return named."""
+    if case.state != AppState.RETURNED:
+        return False
+    if step == AppState.FACE_PENDING and not case.face.passed:
+        return True
+    return any(step in RETURN_REOPENS.get(item.item, ()) for item in case.review.items)
 
 
 def redo_pending(case: EnrollmentState) -> list[str]:
