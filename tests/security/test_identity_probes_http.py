@@ -91,9 +91,9 @@ async def test_the_owner_gets_in_from_his_own_phone_and_takes_the_number_over(wo
     assert seen_by_squatter["state"] == "SUPERSEDED"
     assert sms.sent[squatter][-1] == IDENTITY_TAKEN_OVER_SMS
     r = await http.post("/api/v1/me/notice/accept", headers=squat_me)
-    assert r.status_code == 422 and r.json()["code"] == "WRONG_STATE"
+    assert (r.status_code, r.json()["code"]) == (409, "WRONG_STATE")
     r = await http.post("/api/v1/me/withdraw", headers=squat_me)
-    assert r.status_code == 422 and r.json()["code"] == "WRONG_STATE"
+    assert (r.status_code, r.json()["code"]) == (409, "WRONG_STATE")
 
     # the owner's phone logs in to his application; the squatter's phone, registering the
     # number again, gets what a new registration gets and lands on neither application
