@@ -18,6 +18,7 @@ from temporalio.client import (
     WorkflowUpdateRPCTimeoutOrCancelledError,
 )
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 from temporalio.workflow import UpdateMethodMultiParam
 
@@ -25,7 +26,7 @@ from api.deps import Services
 from api.errors import ApiError, ApiRefusal, from_update_failure
 from domain.enrollment import EnrollmentInput, Identity
 from domain.identity import IdType
-from domain.identity_claims import claimant_workflow_id, registration_target
+from domain.identity_claims import NOT_HOLDING, claimant_workflow_id, registration_target
 from domain.ids import enrollment_workflow_id, identity_hash, keyed_hash
 from domain.messages import CaseRefusal
 from domain.objects import StoredObject
@@ -87,21 +88,41 @@ async def start_or_resume(
     client = services.client()
     if any(h.workflow_id == workflow_id and h.status in KEEPS_IDENTITY for h in holdings):
         return client.get_workflow_handle(workflow_id)
-    return await client.start_workflow(
+    identity = Identity(id_type=id_type, id_number=id_number.strip().upper(), phone=phone)
+    inp = EnrollmentInput(
+        application_id=workflow_id,
+        period_id=period.id,
+        identity=identity,
+        identity_hash=digest,
+        phone_hash=phone_hash,
+        closes_at=as_utc(period.closes_at),
+        vision_task_queue=services.settings.vision_task_queue,
+        claims_from="" if workflow_id == seat_id else seat_id,
+    )
+    # a fresh start is expected unless the read model shows this application running: a
+    # conflict then is a registration of a moment ago that is not projected yet
+    running = any(h.workflow_id == workflow_id and h.status not in NOT_HOLDING for h in holdings)
+    try:
+        return await _start(services, inp, resume=running)
+    except WorkflowAlreadyStartedError:
+        started = client.get_workflow_handle(workflow_id)
+        if (await started.query(EnrollmentWorkflow.case_file)).identity.phone == phone:
+            return started
+        claim = inp.model_copy(update={"application_id": claimant_id, "claims_from": seat_id})
+        return await _start(services, claim, resume=True)
+
+
+async def _start(
+    services: Services, inp: EnrollmentInput, *, resume: bool
+) -> WorkflowHandle[Any, Any]:
+    """`resume`: a running workflow of that ID is the one asked for; otherwise a conflict."""
+    policy = WorkflowIDConflictPolicy.USE_EXISTING if resume else WorkflowIDConflictPolicy.FAIL
+    return await services.client().start_workflow(
         EnrollmentWorkflow.run,
-        EnrollmentInput(
-            application_id=workflow_id,
-            period_id=period.id,
-            identity=Identity(id_type=id_type, id_number=id_number.strip().upper(), phone=phone),
-            identity_hash=digest,
-            phone_hash=phone_hash,
-            closes_at=as_utc(period.closes_at),
-            vision_task_queue=services.settings.vision_task_queue,
-            claims_from="" if workflow_id == seat_id else seat_id,
-        ),
-        id=workflow_id,
+        inp,
+        id=inp.application_id,
         task_queue=services.settings.enrollment_task_queue,
-        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+        id_conflict_policy=policy,
         id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE,
     )
 

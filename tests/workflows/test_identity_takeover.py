@@ -70,6 +70,18 @@ class World:
             ).all()
         return [(r.actor, r.action) for r in rows]
 
+    async def projected(self, workflow_id: str) -> bool:
+        with Session(self.h.engine) as session:
+            return session.get(Application, workflow_id) is not None
+
+    def forget(self, workflow_id: str) -> None:
+        """As if the application's first commit had not reached the read model yet."""
+        with Session(self.h.engine) as session:
+            row = session.get(Application, workflow_id)
+            if row is not None:
+                session.delete(row)
+                session.commit()
+
     def status(self, workflow_id: str) -> str:
         with Session(self.h.engine) as session:
             row = session.get(Application, workflow_id)
@@ -264,6 +276,21 @@ async def test_a_claim_whose_seat_ended_by_itself_holds_the_number(world: World)
     await to_face_step(late)
     cause = await face_refused(late, "l/0.jpg")
     assert cause.type == "IDENTITY_VERIFIED_ELSEWHERE"
+
+
+async def test_two_phones_registering_at_once_each_get_their_own(world: World) -> None:
+    """The second registration comes before the first one's seat reached the read model: it
+    must neither text the first phone nor land on its application."""
+    number = valid_id_number(707)
+    first = await world.register(number, SQUATTER)
+    await until(lambda: world.projected(first.id))
+    world.forget(first.id)
+    assert (await world.register(number, SQUATTER)).id == first.id  # the same phone: resumed
+    world.forget(first.id)
+    second = await world.register(number, OWNER)
+    assert second.id != first.id
+    view = await verify_phone(world.h, second, OWNER)
+    assert view.phone == "139****7002" and last_text(world, SQUATTER) is None
 
 
 async def pending_activity(handle: WorkflowHandle, name: str) -> bool:
