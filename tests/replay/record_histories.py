@@ -14,11 +14,12 @@ import sys
 import tempfile
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from temporalio.api.enums.v1 import IndexedValueType
 from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
+from temporalio.client import WorkflowHandle
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
@@ -60,15 +61,16 @@ async def recording() -> AsyncIterator[tuple[WorkflowEnvironment, Harness]]:
     await env.shutdown()
 
 
+async def open_for_ten_days(h: Harness, period_id: str, now: datetime) -> WorkflowHandle:
+    return await h.start_period(
+        period_id, now - timedelta(days=1), now + timedelta(days=10), now + timedelta(days=20)
+    )
+
+
 async def record() -> None:
     async with recording() as (env, h):
         now = await env.get_current_time()
-        period = await h.start_period(
-            "2026-2",
-            now - timedelta(days=1),
-            now + timedelta(days=10),
-            now + timedelta(days=20),
-        )
+        period = await open_for_ten_days(h, "2026-2", now)
         phone = "13900009999"
         approved = await h.start_application(
             h.enrollment_input("2026-2", valid_id_number(901), phone, now + timedelta(days=10))
@@ -79,12 +81,7 @@ async def record() -> None:
         await approved.result()
 
         now = await env.get_current_time()  # the first result() skipped to the deadline
-        period2 = await h.start_period(
-            "2026-3",
-            now - timedelta(days=1),
-            now + timedelta(days=10),
-            now + timedelta(days=20),
-        )
+        period2 = await open_for_ten_days(h, "2026-3", now)
         phone2 = "13900009998"
         returned = await h.start_application(
             h.enrollment_input(
