@@ -28,7 +28,14 @@ from domain.identity import IdType
 from domain.ids import keyed_hash
 from domain.messages import IDENTITY_TAKEN_OVER_SMS
 from domain.states import AppState
-from domain.vision import VERIFY_FACE, VerifyFaceInput, VerifyFaceResult
+from domain.vision import (
+    CHECK_PHOTO,
+    VERIFY_FACE,
+    CheckPhotoInput,
+    PhotoReport,
+    VerifyFaceInput,
+    VerifyFaceResult,
+)
 from infra.db import Application, AuditEvent, Period
 from infra.sms import last_outbox_text
 from tests import stand_ins
@@ -40,15 +47,22 @@ from workflows.enrollment import EnrollmentWorkflow
 
 SQUATTER, OWNER, THIRD = "13900007001", "13900007002", "13900007003"
 
-#: frames whose key says "slow" wait for this before the face stand-in answers
-face_gate = asyncio.Event()
+#: files whose key says "slow" wait for this before the face or photo stand-in answers
+gate = asyncio.Event()
 
 
 @activity.defn(name=VERIFY_FACE)
 async def gated_verify_face(inp: VerifyFaceInput) -> VerifyFaceResult:
     if any("slow" in f.key for f in inp.frames):
-        await face_gate.wait()
+        await gate.wait()
     return await stand_ins.verify_face(inp)
+
+
+@activity.defn(name=CHECK_PHOTO)
+async def gated_check_photo(inp: CheckPhotoInput) -> PhotoReport:
+    if "slow" in inp.photo.key:
+        await gate.wait()
+    return await stand_ins.check_photo(inp)
 
 
 @dataclass
@@ -91,8 +105,9 @@ class World:
 
 @pytest.fixture
 async def world(module_time_env, engine, task_queue, tmp_path) -> AsyncIterator[World]:
-    others = [a for a in stand_ins.VISION_STAND_INS if a is not stand_ins.verify_face]
-    vision = [gated_verify_face, *others]
+    gated = (stand_ins.verify_face, stand_ins.check_photo)
+    others = [a for a in stand_ins.VISION_STAND_INS if a not in gated]
+    vision = [gated_verify_face, gated_check_photo, *others]
     async with Harness(module_time_env, engine, task_queue, vision_activities=vision) as h:
         services, period = await h.api_services("2026-t", tmp_path)
         yield World(h, services, period)
@@ -210,12 +225,12 @@ async def test_a_claim_in_flight_loses_to_the_holder_proving_possession(world: W
     await verify_phone(world.h, claimant, THIRD)
     await to_face_step(claimant)
 
-    face_gate.clear()
+    gate.clear()
     holder_face = asyncio.create_task(pass_face(holder, "h/face/slow.jpg"))
     await until(lambda: pending_activity(holder, VERIFY_FACE))
     claimant_face = asyncio.create_task(pass_face(claimant, "c/face/0.jpg"))
     await until(lambda: pending_activity(claimant, "claim_identity"))
-    face_gate.set()
+    gate.set()
 
     await holder_face
     with pytest.raises(WorkflowUpdateFailedError) as lost:
@@ -291,6 +306,55 @@ async def test_two_phones_registering_at_once_each_get_their_own(world: World) -
     assert second.id != first.id
     view = await verify_phone(world.h, second, OWNER)
     assert view.phone == "139****7002" and last_text(world, SQUATTER) is None
+
+
+async def test_a_step_that_waited_through_the_takeover_does_not_revive_the_case(
+    world: World,
+) -> None:
+    """The squatter's photo check is running, the owner's request to yield waits behind it, and
+    a new ID card of the squatter's (accepted while the case was still his) waits behind that:
+    once the case is taken over, that step is refused instead of rewinding it to ID_PENDING."""
+    number = valid_id_number(708)
+    squat = await world.register(number, SQUATTER)
+    await verify_phone(world.h, squat, SQUATTER)
+    await squat.execute_update(
+        EnrollmentWorkflow.submit_id_card,
+        IdCardUpload(front=obj("s/id/front.jpg"), back=obj("s/id/back.jpg")),
+    )
+    card = (await squat.query(EnrollmentWorkflow.case_file)).state.id_card.ocr
+    await squat.execute_update(EnrollmentWorkflow.confirm_id_card, ConfirmIdCardInput(fields=card))
+    owner = await world.register(number, OWNER)
+    await verify_phone(world.h, owner, OWNER)
+    await to_face_step(owner)
+
+    gate.clear()
+    photo = PhotoUpload(photo=obj("s/photo-slow.jpg"), filename="p.jpg")
+    squat_photo = asyncio.create_task(squat.execute_update(EnrollmentWorkflow.submit_photo, photo))
+    await until(lambda: pending_activity(squat, CHECK_PHOTO))
+    owner_face = asyncio.create_task(pass_face(owner))
+    await until(lambda: update_accepted(squat, "yield_identity"))
+    new_card = IdCardUpload(front=obj("s/id/front2.jpg"), back=obj("s/id/back2.jpg"))
+    late_card = asyncio.create_task(refused(squat, EnrollmentWorkflow.submit_id_card, new_card))
+    await until(lambda: update_accepted(squat, "submit_id_card", 2))
+    gate.set()
+
+    await squat_photo
+    await owner_face
+    assert (await late_card).type == "WRONG_STATE"
+    assert (await squat.query(EnrollmentWorkflow.view)).state == AppState.SUPERSEDED
+    assert (await owner.query(EnrollmentWorkflow.view)).state == AppState.NOTICE_PENDING
+
+
+async def update_accepted(handle: WorkflowHandle, name: str, times: int = 1) -> bool:
+    history = await handle.fetch_history()
+    accepted = [
+        e
+        for e in history.events
+        if e.HasField("workflow_execution_update_accepted_event_attributes")
+        and e.workflow_execution_update_accepted_event_attributes.accepted_request.input.name
+        == name
+    ]
+    return len(accepted) >= times
 
 
 async def pending_activity(handle: WorkflowHandle, name: str) -> bool:
