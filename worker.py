@@ -18,6 +18,7 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 
 from activities.chsi import ChsiActivities
+from activities.identity_claims import IdentityClaimActivities
 from activities.records import RecordActivities
 from activities.sms import SmsActivities
 from activities.tickets import TicketActivities
@@ -53,6 +54,7 @@ def enrollment_activities(
     sms = SmsActivities(engine, provider, OtpService(engine, provider, hmac_key))
     records = RecordActivities(engine, sealer)
     tickets = TicketActivities(engine, client)
+    claims = IdentityClaimActivities(engine, client)
     return [
         sms.send_sms_code,
         sms.check_sms_code,
@@ -62,6 +64,7 @@ def enrollment_activities(
         records.read_period,
         tickets.number_ticket_page,
         tickets.deliver_tickets,
+        claims.claim_identity,
     ]
 
 

@@ -18,6 +18,7 @@ from temporalio.client import (
     WorkflowUpdateRPCTimeoutOrCancelledError,
 )
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 from temporalio.workflow import UpdateMethodMultiParam
 
@@ -25,19 +26,21 @@ from api.deps import Services
 from api.errors import ApiError, ApiRefusal, from_update_failure
 from domain.enrollment import EnrollmentInput, Identity
 from domain.identity import IdType
+from domain.identity_claims import NOT_HOLDING, claimant_workflow_id, registration_target
 from domain.ids import enrollment_workflow_id, identity_hash, keyed_hash
 from domain.messages import CaseRefusal
 from domain.objects import StoredObject
 from domain.states import AppState
-from infra.db import Application, Period, as_utc
+from infra.db import Period, as_utc
+from infra.holdings import identity_holdings
 from infra.upload_structure import UploadRefusal
 from infra.uploads import UploadPolicy, read_capped, screen_image, strip_metadata
 from workflows.enrollment import EnrollmentWorkflow
 
-#: A final application of these states is the person's application for the period: no new one.
 R = TypeVar("R")
 
-KEEPS_IDENTITY = (AppState.REJECTED.value, AppState.TICKET_ISSUED.value)
+#: A final application of these states is the person's application for the period: no new one.
+KEEPS_IDENTITY = (AppState.REJECTED, AppState.TICKET_ISSUED)
 
 
 def open_period(session: Session, now: datetime | None = None) -> Period:
@@ -71,28 +74,55 @@ async def start_or_resume(
     id_number: str,
     phone: str,
 ) -> WorkflowHandle[Any, Any]:
-    """One live application per person and period: the same identity lands on the same workflow."""
+    """One live application per identity, phone and period: the same identity from the same phone
+    lands on the same workflow. From another phone while someone holds the number, a claim of
+    its own, which takes the number over once it proves possession of the card
+    (domain/identity_claims.py); to the caller both look alike."""
     secret = services.settings.identity_hmac_key
     digest = identity_hash(secret, id_type, id_number)
-    workflow_id = enrollment_workflow_id(period.id, digest)
+    seat_id = enrollment_workflow_id(period.id, digest)
+    claimant_id = claimant_workflow_id(period.id, secret, digest, phone)
+    phone_hash = keyed_hash(secret, phone)
+    holdings = await asyncio.to_thread(identity_holdings, session, period.id, digest)
+    workflow_id = registration_target(holdings, seat_id, claimant_id, phone_hash)
     client = services.client()
-    existing = await asyncio.to_thread(session.get, Application, workflow_id)
-    if existing is not None and existing.status in KEEPS_IDENTITY:
+    if any(h.workflow_id == workflow_id and h.status in KEEPS_IDENTITY for h in holdings):
         return client.get_workflow_handle(workflow_id)
-    return await client.start_workflow(
+    identity = Identity(id_type=id_type, id_number=id_number.strip().upper(), phone=phone)
+    inp = EnrollmentInput(
+        application_id=workflow_id,
+        period_id=period.id,
+        identity=identity,
+        identity_hash=digest,
+        phone_hash=phone_hash,
+        closes_at=as_utc(period.closes_at),
+        vision_task_queue=services.settings.vision_task_queue,
+        claims_from="" if workflow_id == seat_id else seat_id,
+    )
+    # a fresh start is expected unless the read model shows this application running: a
+    # conflict then is a registration of a moment ago that is not projected yet
+    running = any(h.workflow_id == workflow_id and h.status not in NOT_HOLDING for h in holdings)
+    try:
+        return await _start(services, inp, resume=running)
+    except WorkflowAlreadyStartedError:
+        started = client.get_workflow_handle(workflow_id)
+        if (await started.query(EnrollmentWorkflow.case_file)).identity.phone == phone:
+            return started
+        claim = inp.model_copy(update={"application_id": claimant_id, "claims_from": seat_id})
+        return await _start(services, claim, resume=True)
+
+
+async def _start(
+    services: Services, inp: EnrollmentInput, *, resume: bool
+) -> WorkflowHandle[Any, Any]:
+    """`resume`: a running workflow of that ID is the one asked for; otherwise a conflict."""
+    policy = WorkflowIDConflictPolicy.USE_EXISTING if resume else WorkflowIDConflictPolicy.FAIL
+    return await services.client().start_workflow(
         EnrollmentWorkflow.run,
-        EnrollmentInput(
-            application_id=workflow_id,
-            period_id=period.id,
-            identity=Identity(id_type=id_type, id_number=id_number.strip().upper(), phone=phone),
-            identity_hash=digest,
-            phone_hash=keyed_hash(secret, phone),
-            closes_at=as_utc(period.closes_at),
-            vision_task_queue=services.settings.vision_task_queue,
-        ),
-        id=workflow_id,
+        inp,
+        id=inp.application_id,
         task_queue=services.settings.enrollment_task_queue,
-        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+        id_conflict_policy=policy,
         id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE,
     )
 

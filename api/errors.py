@@ -19,6 +19,7 @@ from domain.attachments import AttachmentRefusal
 from domain.chsi import ChsiRefusal
 from domain.errors import RefusalCode, RefusedError, refusal_of
 from domain.identity import IdentityRefusal
+from domain.identity_claims import ClaimRefusal
 from domain.liveness import FaceRefusal
 from domain.messages import AccessRefusal, CaseRefusal, PeriodRefusal, SmsRefusal
 from domain.photo_spec import PhotoRefusal
@@ -67,6 +68,7 @@ _STATUS_BY_CONCERN: dict[type[RefusalCode], int] = {
     AccessRefusal: 403,
     SmsRefusal: 422,
     IdentityRefusal: 422,
+    ClaimRefusal: 409,
     IdImageRefusal: 422,
     PhotoRefusal: 422,
     FaceRefusal: 422,

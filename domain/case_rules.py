@@ -104,7 +104,7 @@ def require_step(
 
 
 def require_not_ended(case: EnrollmentState) -> None:
-    if case.state in (AppState.EXPIRED, AppState.WITHDRAWN):
+    if case.state in (AppState.EXPIRED, AppState.WITHDRAWN, AppState.SUPERSEDED):
         raise refuse(CaseRefusal.WRONG_STATE)
 
 

@@ -129,6 +129,7 @@ def record_face_check(
         face.best_frame = result.best_frame
     if result.ok:
         face.passed = True
+        case.identity_proved_at = case.identity_proved_at or now
         _redone(case, "face")
     elif daily_limit:
         today = shanghai_day(now)
@@ -150,6 +151,7 @@ def record_on_site_face(case: EnrollmentState, check: OnSiteFaceCheck, now: date
     case.face.passed = True
     case.face.challenge = None
     case.face.on_site = OnSiteCheck(examiner=check.examiner, reason=check.reason, at=now)
+    case.identity_proved_at = case.identity_proved_at or now
     case.needs_manual_review = True
     _redone(case, "face")
     if case.state == AppState.FACE_PENDING:

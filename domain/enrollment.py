@@ -56,6 +56,9 @@ class EnrollmentInput(BaseModel):
     face_verify_timeout: timedelta = FACE_VERIFY_TIMEOUT
     #: how long CHSI may stay silent after the QR codes are shown before the manual path opens
     chsi_timeout: timedelta = CHSI_TIMEOUT
+    #: set for a claimant: the identity's seat (the application at the identity's own workflow
+    #: ID, registered from another phone) that this one asks to yield once it proves possession
+    claims_from: str = ""
     #: carried over by continue-as-new; None for a new application
     state: EnrollmentState | None = None
 
@@ -205,6 +208,11 @@ class EnrollmentState(BaseModel):
     review: Review = Field(default_factory=Review)
     ticket_number: str | None = None
     needs_manual_review: bool = False
+    #: when the card was confirmed and the face matched it (or was checked on site): from then on
+    #: the application holds its ID number firmly (domain/identity_claims.py)
+    identity_proved_at: datetime | None = None
+    #: the application this one yielded its ID number to (state SUPERSEDED)
+    taken_over_by: str = ""
     history: list[tuple[datetime, str, str]] = Field(default_factory=list)  # (at, actor, action)
     #: seq (1-based, as the audit log numbers history) -> the update that made that commit
     update_ids: dict[int, str] = Field(default_factory=dict)

@@ -94,6 +94,12 @@ DECISION_SMS = {
     "returned": "【湖南自考】您的新生入籍申请被退回修改，请登录查看并修改后重新提交。",
 }
 
+#: To the phone an application was registered with, when the card's owner took the ID number over.
+IDENTITY_TAKEN_OVER_SMS = (
+    "【湖南自考】您用本手机号登记的新生入籍申请已终止：该身份证号码的持证人已通过身份证和人脸核验，"
+    "在其他手机号上报名。如有疑问，请携带身份证到考区自考办咨询。"
+)
+
 
 def ticket_sms(number: str) -> str:
     return f"【湖南自考】您的入籍申请已生成准考证号：{number}。"

@@ -20,6 +20,9 @@ class AppState(StrEnum):
     TICKET_ISSUED = "TICKET_ISSUED"
     EXPIRED = "EXPIRED"
     WITHDRAWN = "WITHDRAWN"
+    #: ended because another phone's application of the same ID number proved possession of
+    #: the card first (domain/identity_claims.py)
+    SUPERSEDED = "SUPERSEDED"
 
 
 STATE_LABELS = {
@@ -37,6 +40,7 @@ STATE_LABELS = {
     AppState.TICKET_ISSUED: "已生成准考证号",
     AppState.EXPIRED: "已失效",
     AppState.WITHDRAWN: "已撤回",
+    AppState.SUPERSEDED: "已终止：该证件号码已在其他手机号上核验报名",
 }
 
 #: Steps before submission, in order; a candidate may redo any earlier step from a later one.
@@ -49,7 +53,13 @@ PRE_SUBMIT = (
     AppState.DRAFT,
 )
 EDITABLE_AFTER_SUBMIT = (AppState.SUBMITTED, AppState.RETURNED)
-FINAL = (AppState.REJECTED, AppState.TICKET_ISSUED, AppState.EXPIRED, AppState.WITHDRAWN)
+FINAL = (
+    AppState.REJECTED,
+    AppState.TICKET_ISSUED,
+    AppState.EXPIRED,
+    AppState.WITHDRAWN,
+    AppState.SUPERSEDED,
+)
 #: States the window closing or abandonment can end.
 OPEN_BEFORE_SUBMIT = PRE_SUBMIT
 

@@ -5,7 +5,9 @@ workflows/identity_steps.py (R2–R6) and workflows/enrollment.py (the workflow 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from datetime import datetime
+from types import TracebackType
 from typing import TypeVar
 
 from temporalio import workflow
@@ -18,7 +20,8 @@ with workflow.unsafe.imports_passed_through():
         EnrollmentInput,
         EnrollmentState,
     )
-    from domain.messages import NOTIFY_CANDIDATE, Notification
+    from domain.errors import refuse, to_application_error
+    from domain.messages import NOTIFY_CANDIDATE, CaseRefusal, Notification
     from domain.read_model import PROJECT_APPLICATION
     from domain.states import AppState
     from workflows.support import (
@@ -35,13 +38,40 @@ with workflow.unsafe.imports_passed_through():
 R = TypeVar("R")
 
 
+class CaseLock:
+    """The case's lock. A step whose validator passed before the case was taken over waited
+    here meanwhile; it is refused instead of acting on the ended case (a late ID-card read would
+    otherwise rewind a SUPERSEDED case to ID_PENDING)."""
+
+    def __init__(self, superseded: Callable[[], bool]) -> None:
+        self.bare = asyncio.Lock()
+        self._superseded = superseded
+
+    def locked(self) -> bool:
+        return self.bare.locked()
+
+    async def __aenter__(self) -> None:
+        await self.bare.acquire()
+        if self._superseded():
+            self.bare.release()
+            raise to_application_error(refuse(CaseRefusal.WRONG_STATE, "该申请已终止"))
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.bare.release()
+
+
 class CaseWorkflow:
     """Set by EnrollmentWorkflow's init; typed here so the handler classes can use them."""
 
     params: EnrollmentInput
     case: EnrollmentState
     closes_at: datetime
-    lock: asyncio.Lock
+    lock: CaseLock
     projected_audit: int
     published: dict[object, object]  # search attribute key -> last upserted value
 

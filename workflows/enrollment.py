@@ -9,7 +9,6 @@ is refused); ticket numbers arrive as signals; `view` is the masked query. Every
 
 from __future__ import annotations
 
-import asyncio
 from datetime import timedelta
 
 from temporalio import workflow
@@ -42,6 +41,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.messages import DECISION_SMS, CaseRefusal, ticket_sms
     from domain.read_model import READ_PERIOD, PeriodSnapshot
     from domain.states import FINAL, AppState, Decision
+    from workflows.case import CaseLock
     from workflows.identity_steps import IdentityStepHandlers
     from workflows.support import (
         PROJECTION_RETRY,
@@ -65,7 +65,7 @@ class EnrollmentWorkflow(IdentityStepHandlers):
         self.params = params
         self.case = params.state or EnrollmentState(created_at=workflow.now())
         self.closes_at = params.closes_at
-        self.lock = asyncio.Lock()
+        self.lock = CaseLock(lambda: self.case.state == AppState.SUPERSEDED)
         self.projected_audit = len(self.case.history) if params.state else 0
         self.published: dict[object, object] = {}  # search attribute key -> last upserted value
 
@@ -87,7 +87,9 @@ class EnrollmentWorkflow(IdentityStepHandlers):
                     ),
                 )
             except TimeoutError:
-                async with self.lock:
+                # bare: the run must not fail on the refusal of a case taken over meanwhile (an
+                # ended case has no deadline left, so nothing happens then)
+                async with self.lock.bare:
                     await self._on_deadline()
             if workflow.info().is_continue_as_new_suggested() and self.case.state not in FINAL:
                 await workflow.wait_condition(
@@ -100,6 +102,7 @@ class EnrollmentWorkflow(IdentityStepHandlers):
             # Stay to tell late visitors why (validators answer WINDOW_CLOSED); the period is over,
             # so no new registration of this identity can collide with the lingering run.
             await workflow.sleep(WINDOW_CLOSED_LINGER)
+        await self._linger_if_taken_over()
         await workflow.wait_condition(workflow.all_handlers_finished)
         return self.case.state.value
 

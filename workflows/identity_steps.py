@@ -50,13 +50,13 @@ with workflow.unsafe.imports_passed_through():
         with_report,
     )
 
-from workflows.case import CaseWorkflow
+from workflows.identity_claims import IdentityClaimHandlers
 
 #: The daily face limit replaced "onward, flagged, after 5 failures" (workflow.patched).
 FACE_DAILY_LIMIT = "face-daily-limit"
 
 
-class IdentityStepHandlers(CaseWorkflow):
+class IdentityStepHandlers(IdentityClaimHandlers):
     # --- R2: phone ------------------------------------------------------------------------------
     @workflow.update
     async def request_phone_code(self, inp: RequestCodeInput) -> CodeSent:
@@ -216,6 +216,8 @@ class IdentityStepHandlers(CaseWorkflow):
                 best_frame_key=self._key("face", "best"),
             )
             result = await self._vision(VERIFY_FACE, request, VerifyFaceResult)
+            if result.ok:
+                await self._claim_identity()
             daily_limit = workflow.patched(FACE_DAILY_LIMIT)
             now = workflow.now()
             outcome = steps.record_face_check(self.case, result, now, daily_limit=daily_limit)
@@ -241,6 +243,7 @@ class IdentityStepHandlers(CaseWorkflow):
     async def verify_face_on_site(self, check: OnSiteFaceCheck) -> ApplicationView:
         """Staff only (the API's examiner route): the candidate was checked in person."""
         async with self.lock:
+            await self._claim_identity()
             steps.record_on_site_face(self.case, check, workflow.now())
             await self._commit(f"examiner:{check.examiner}", "face_verified_on_site")
             return self.view()

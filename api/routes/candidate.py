@@ -38,7 +38,7 @@ from domain.enrollment import (
     VerifyPhoneInput,
 )
 from domain.identity import IdType
-from domain.ids import ENROLLMENT_ID_PATTERN, enrollment_workflow_id, identity_hash, keyed_hash
+from domain.ids import ENROLLMENT_ID_PATTERN, keyed_hash
 from domain.liveness import check_answer
 from domain.masking import mask_phone
 from domain.messages import AccessRefusal, CaseRefusal, SmsRefusal
@@ -161,25 +161,16 @@ async def register(
     body: RegisterRequest, request: Request, services: ServicesDep, session: SessionDep
 ) -> RegisterResponse:
     """R2: phone + ID; sends the SMS code to the phone typed here. The same identity with the same
-    phone lands on the same application. An ID number already registered with another phone gets
-    the answer a new one gets (a code on the typed phone, that phone masked) and its owner is not
-    texted: the code opens nothing (docs/security.md, candidate identity routes)."""
+    phone lands on the same application. An ID number held by an application of another phone
+    gets a claim of its own, answered exactly like a new application: its code works, and it
+    takes the number over if it passes the ID card and face checks before the holder has
+    (domain/identity_claims.py; docs/security.md, candidate identity routes)."""
     _check_phone(body.phone)
     services.limits.probe(request, f"phone:{body.phone}")
     number = body.id_number.strip().upper()
     if body.id_type != IdType.PASSPORT and not (len(number) == 18 and number[:17].isdigit()):
         raise ApiError(CaseRefusal.ID_NUMBER_INVALID)
     period = await asyncio.to_thread(open_period, session)
-    if await asyncio.to_thread(
-        _held_by_another_phone, session, services, period.id, body.id_type, number, body.phone
-    ):
-        wait = await asyncio.to_thread(services.otp.send_code, body.phone, client_ip(request))
-        return RegisterResponse(
-            application_id=enrollment_workflow_id(
-                period.id, identity_hash(services.settings.identity_hmac_key, body.id_type, number)
-            ),
-            code_sent=CodeSent(phone_masked=mask_phone(body.phone), resend_after_s=wait),
-        )
     handle = await start_or_resume(services, session, period, body.id_type, number, body.phone)
     try:
         sent = await run_update(
@@ -196,24 +187,6 @@ async def register(
         resent = CodeSent(phone_masked=view.phone, resend_after_s=wait)
         return RegisterResponse(application_id=handle.id, code_sent=resent, new_code=False)
     return RegisterResponse(application_id=handle.id, code_sent=sent)
-
-
-def _held_by_another_phone(
-    session: SessionDep,
-    services: ServicesDep,
-    period_id: str,
-    id_type: IdType,
-    number: str,
-    phone: str,
-) -> bool:
-    secret = services.settings.identity_hmac_key
-    workflow_id = enrollment_workflow_id(period_id, identity_hash(secret, id_type, number))
-    row = session.get(Application, workflow_id)
-    return (
-        row is not None
-        and row.status != AppState.EXPIRED.value
-        and row.phone_hash != keyed_hash(secret, phone)
-    )
 
 
 @router.post("/candidate/verify")

@@ -25,6 +25,8 @@ def test_histories_are_committed():
         "enrollment_rejected",
         "enrollment_expired",
         "period_issued",
+        "enrollment_taken_over",
+        "enrollment_claim_won",
     } <= names
 
 

@@ -17,6 +17,7 @@ from sqlalchemy.engine import Engine
 from temporalio.client import Client
 from temporalio.worker import Worker
 
+from activities.identity_claims import IdentityClaimActivities
 from activities.records import RecordActivities
 from activities.sms import SmsActivities
 from activities.tickets import TicketActivities
@@ -99,6 +100,7 @@ async def running_stack(
             records = RecordActivities(engine, pii_sealer_for(settings))
             smsa = SmsActivities(engine, sms, otp)
             tickets = TicketActivities(engine, client)
+            claims = IdentityClaimActivities(engine, client)
             for worker in (
                 Worker(
                     client,
@@ -113,6 +115,7 @@ async def running_stack(
                         records.read_period,
                         tickets.number_ticket_page,
                         tickets.deliver_tickets,
+                        claims.claim_identity,
                     ],
                     activity_executor=executor,
                     interceptors=proof_checkers(client),
@@ -185,6 +188,19 @@ async def submit_application(
     http: httpx.AsyncClient, me: dict, number: str, name: str, region: str = "01"
 ) -> None:
     """ID card → photo → liveness → notice → form → submit, as the H5 client does."""
+    r = await through_face(http, me, number, name)
+    assert r.status_code == 200, r.text
+    assert (await http.post("/api/v1/me/notice/accept", headers=me)).status_code == 200
+    r = await http.put("/api/v1/me/form", json={**FORM, "region": region}, headers=me)
+    assert r.status_code == 200, r.text
+    r = await http.post("/api/v1/me/submit", headers=me)
+    assert r.status_code == 200 and r.json()["state"] == "SUBMITTED", r.text
+
+
+async def through_face(
+    http: httpx.AsyncClient, me: dict, number: str, name: str, face_seed: int = 10
+) -> httpx.Response:
+    """ID card → confirm → photo → liveness; returns the liveness answer."""
     files = {
         "front": ("front.jpg", jpeg_bytes(seed=1), "image/jpeg"),
         "back": ("back.jpg", jpeg_bytes(seed=2), "image/jpeg"),
@@ -197,11 +213,7 @@ async def submit_application(
     assert (await http.post("/api/v1/me/photo", files=photo, headers=me)).status_code == 200
     r = await http.post("/api/v1/me/liveness/challenge", headers=me)
     nonce = r.json()["liveness_challenge"]["nonce"]
-    frames = [("frames", (f"{i}.jpg", jpeg_bytes(seed=10 + i), "image/jpeg")) for i in range(3)]
-    r = await http.post("/api/v1/me/liveness", data={"nonce": nonce}, files=frames, headers=me)
-    assert r.status_code == 200, r.text
-    assert (await http.post("/api/v1/me/notice/accept", headers=me)).status_code == 200
-    r = await http.put("/api/v1/me/form", json={**FORM, "region": region}, headers=me)
-    assert r.status_code == 200, r.text
-    r = await http.post("/api/v1/me/submit", headers=me)
-    assert r.status_code == 200 and r.json()["state"] == "SUBMITTED", r.text
+    frames = [
+        ("frames", (f"{i}.jpg", jpeg_bytes(seed=face_seed + i), "image/jpeg")) for i in range(3)
+    ]
+    return await http.post("/api/v1/me/liveness", data={"nonce": nonce}, files=frames, headers=me)

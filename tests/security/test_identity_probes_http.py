@@ -1,6 +1,9 @@
 """M2–M4: the candidate identity routes answer alike whether or not an ID number or a phone is
 known, never reveal or text another person's phone, never land a phone login on an application
-that phone did not verify, and throttle probing per client IP and per phone."""
+that phone did not verify, and throttle probing per client IP and per phone. Issue 15, item 5:
+the owner of an ID number another phone registered first gets in from his own phone and takes
+the number over by passing the ID card and face checks (before, his code was refused: he was
+stuck for the period); the first phone's token then acts on nothing."""
 
 from __future__ import annotations
 
@@ -8,9 +11,17 @@ import re
 
 import pytest
 
+from domain.identity_claims import ClaimRefusal
 from domain.masking import mask_phone
+from domain.messages import IDENTITY_TAKEN_OVER_SMS
 from tests.api.test_http_flow import age_codes
-from tests.security.stack import api_only, register, running_stack, seeded_database
+from tests.security.stack import (
+    api_only,
+    register,
+    running_stack,
+    seeded_database,
+    through_face,
+)
 from tests.workflows.harness import valid_id_number
 
 HAN = re.compile(r"[\u4e00-\u9fff]")
@@ -20,7 +31,10 @@ HAN = re.compile(r"[\u4e00-\u9fff]")
 async def world(dev_env, tmp_path_factory):
     tmp_path = tmp_path_factory.mktemp("probes")
     engine = seeded_database(tmp_path)
-    async with running_stack(dev_env.client, engine, tmp_path) as (http, _settings, sms):
+    # one client address for every test of the module: room for all of them within a minute
+    # (the throttle itself is tested below, on a stack of its own)
+    stack = running_stack(dev_env.client, engine, tmp_path, probe_limit_per_ip=100)
+    async with stack as (http, _settings, sms):
         yield http, sms, engine
 
 
@@ -47,7 +61,8 @@ async def test_registering_someone_elses_id_number_answers_as_a_new_one(world) -
     assert probe.json()["code_sent"]["phone_masked"] == mask_phone("13722220003")
     assert len(sms.sent["13722220003"]) == 1
     assert len(sms.sent[owner_phone]) == owner_texts  # the owner is not texted
-    # and his code opens nothing
+    # his code opens an application of his own, as a new one would: a claim on the number that
+    # wins only by passing the ID card and face checks (tests/workflows/test_identity_takeover.py)
     r = await http.post(
         "/api/v1/candidate/verify",
         json={
@@ -55,7 +70,60 @@ async def test_registering_someone_elses_id_number_answers_as_a_new_one(world) -
             "code": sms.last_code("13722220003"),
         },
     )
-    assert r.status_code in (401, 409, 422, 429) and "token" not in r.json(), r.text
+    assert r.status_code == 200, r.text
+    mine = r.json()["application"]
+    assert (mine["state"], mine["phone"]) == ("ID_PENDING", mask_phone("13722220003"))
+    assert mine["application_id"] == probe.json()["application_id"]
+    assert len(sms.sent[owner_phone]) == owner_texts
+
+
+async def test_the_owner_gets_in_from_his_own_phone_and_takes_the_number_over(world) -> None:
+    http, sms, engine = world
+    number, squatter, owner = valid_id_number(801), "13722228001", "13722228002"
+    squat_id, squat_me = await register(http, sms, number, squatter)
+
+    owner_id, owner_me = await register(http, sms, number, owner)  # his code works now
+    assert owner_id != squat_id
+    face = await through_face(http, owner_me, number, "张三")
+    assert face.status_code == 200 and face.json()["state"] == "NOTICE_PENDING", face.text
+
+    seen_by_squatter = (await http.get("/api/v1/me", headers=squat_me)).json()
+    assert seen_by_squatter["state"] == "SUPERSEDED"
+    assert sms.sent[squatter][-1] == IDENTITY_TAKEN_OVER_SMS
+    r = await http.post("/api/v1/me/notice/accept", headers=squat_me)
+    assert (r.status_code, r.json()["code"]) == (409, "WRONG_STATE")
+    r = await http.post("/api/v1/me/withdraw", headers=squat_me)
+    assert (r.status_code, r.json()["code"]) == (409, "WRONG_STATE")
+
+    # the owner's phone logs in to his application; the squatter's phone, registering the
+    # number again, gets what a new registration gets and lands on neither application
+    age_codes(engine, minutes=2)  # past the resend cooldown
+    r = await http.post("/api/v1/candidate/login/code", json={"phone": owner})
+    assert r.status_code == 200, r.text
+    r = await http.post(
+        "/api/v1/candidate/login", json={"phone": owner, "code": sms.last_code(owner)}
+    )
+    assert r.status_code == 200 and r.json()["application"]["application_id"] == owner_id
+    again_id, again_me = await register(http, sms, number, squatter)
+    assert again_id not in (squat_id, owner_id)
+    mine = (await http.get("/api/v1/me", headers=again_me)).json()
+    assert mine["state"] == "ID_PENDING" and mine["phone"] == "137****8001"
+
+
+async def test_a_number_verified_by_its_holder_stays_with_the_holder(world) -> None:
+    http, sms, _engine = world
+    number, holder, other = valid_id_number(802), "13722228011", "13722228012"
+    holder_id, holder_me = await register(http, sms, number, holder)
+    assert (await through_face(http, holder_me, number, "张三")).status_code == 200
+    before = (await http.get("/api/v1/me", headers=holder_me)).json()
+
+    _claim_id, claim_me = await register(http, sms, number, other)
+    face = await through_face(http, claim_me, number, "张三", face_seed=20)
+    assert face.status_code == 409, face.text
+    assert face.json()["code"] == ClaimRefusal.IDENTITY_VERIFIED_ELSEWHERE
+    assert "携带身份证" in face.json()["message"]
+    assert (await http.get("/api/v1/me", headers=claim_me)).json()["state"] == "SUPERSEDED"
+    assert (await http.get("/api/v1/me", headers=holder_me)).json() == before
 
 
 async def test_login_code_answers_alike_for_known_and_unknown_phones(world) -> None:

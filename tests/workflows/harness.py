@@ -7,12 +7,14 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AsyncExitStack
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from sqlalchemy.engine import Engine
 from temporalio.client import Client, WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
+from api.deps import Services
 from domain.caller_proof import MAX_AGE
 from domain.enrollment import EnrollmentInput, Identity
 from domain.identity import IdType, check_character
@@ -20,7 +22,11 @@ from domain.ids import enrollment_workflow_id, identity_hash, keyed_hash
 from domain.otp import code_in_message
 from domain.period import PeriodConfig, PeriodInput
 from infra.caller_proof import CallerProofSigner
+from infra.config import Settings
+from infra.db import Period
+from infra.otp import OtpService
 from infra.sms import OutboxProvider, last_outbox_text
+from infra.storage import LocalObjectStore
 from infra.temporal import workflow_runner
 from tests.stand_ins import VISION_STAND_INS, pii_sealer
 from worker import enrollment_activities
@@ -143,6 +149,25 @@ class Harness:
         return await self.env.client.start_workflow(
             EnrollmentWorkflow.run, inp, id=inp.application_id, task_queue=self.task_queue
         )
+
+    async def api_services(self, period_id: str, tmp_path: Path) -> tuple[Services, Period]:
+        """What the API's registration needs (start_or_resume): its services on this server
+        and queues, and a period open from yesterday for ten days."""
+        now = await self.env.get_current_time()
+        period = Period(
+            id=period_id, year=2026, window=2, opens_at=now - timedelta(days=1),
+            closes_at=now + timedelta(days=10), review_deadline=now + timedelta(days=20),
+            state="OPEN",
+        )  # fmt: skip
+        settings = Settings(
+            env="test", var_dir=tmp_path, identity_hmac_key=SECRET,
+            enrollment_task_queue=self.task_queue, vision_task_queue=self.vision_queue,
+        )  # fmt: skip
+        services = Services(
+            settings=settings, engine=self.engine, store=LocalObjectStore(tmp_path / "o"),
+            otp=OtpService(self.engine, OutboxProvider(), SECRET), temporal=self.env.client,
+        )  # fmt: skip
+        return services, period
 
     def last_code(self, phone: str) -> str:
         text = last_outbox_text(self.engine, keyed_hash(SECRET, phone))

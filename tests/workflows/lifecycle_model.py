@@ -22,7 +22,7 @@ CHSI_TOKEN_TTL = timedelta(minutes=10)
 FACE_FAILURES_PER_DAY = 5
 
 STEPS = (S.REGISTERED, S.ID_PENDING, S.PHOTO_PENDING, S.FACE_PENDING, S.NOTICE_PENDING, S.DRAFT)
-FINAL = (S.REJECTED, S.TICKET_ISSUED, S.EXPIRED, S.WITHDRAWN)
+FINAL = (S.REJECTED, S.TICKET_ISSUED, S.EXPIRED, S.WITHDRAWN, S.SUPERSEDED)
 #: What a return may name besides the form and attachments: the steps it reopens and the redos
 #: it then waits for (a new photo or ID portrait needs a new face check).
 REOPENS = {
@@ -155,6 +155,7 @@ class Model:
     face_passed: bool = False
     face_fresh: bool = False  # the face check came after the latest photo and ID card
     face_failures: dict[str, int] = field(default_factory=dict)  # Shanghai day -> failures
+    proved: bool = False  # the face matched the confirmed card once: the ID number is held firmly
     choice: Choice | None = None
     chsi: Chsi = field(default_factory=Chsi)
     uploaded: set[str] = field(default_factory=set)
@@ -306,10 +307,18 @@ class Model:
         return self.reopened if self.state == S.RETURNED else set()
 
     def _face_passed(self) -> None:
-        self.face_passed = self.face_fresh = True
+        self.face_passed = self.face_fresh = self.proved = True
         self._redone("face")
         if self.state == S.FACE_PENDING:
             self.state = S.NOTICE_PENDING
+
+    def _taken_over(self, _claimant, _now) -> bool:
+        """Another phone's application of the number passed the ID card and face checks and
+        asks this one to yield: only one that never proved possession does, and it ends."""
+        if not self.proved and self.state not in FINAL:
+            self.state = S.SUPERSEDED
+            self.challenge = False
+        return True
 
     def _notice(self, _arg, now) -> bool:
         if not self.at_step(S.NOTICE_PENDING, now):

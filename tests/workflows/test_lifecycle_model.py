@@ -17,8 +17,11 @@ tests/workflows/lifecycle_model.py, and checks after every step that
 CHSI: the code activity is a stand-in and CHSI's verdicts go straight to the `chsi_callback`
 update, i.e. the signed HTTP callback of the API is not in the path (tests/workflows/
 test_chsi_flow.py covers it against the simulator). Phone: one real SMS code per sequence (the
-OTP store's cooldown runs on wall time), plus wrong codes. Not covered: the identity take-over
-of item 5 (a second application), an operator extending the window, continue-as-new.
+OTP store's cooldown runs on wall time), plus wrong codes. The identity takeover of item 5 is
+explored from the seat's side: another phone's claim that passed the ID card and face checks
+asks this application to yield (the `yield_identity` update its activity sends; the claim's own
+workflow is tests/workflows/test_identity_takeover.py). Not covered: an operator extending the
+window, continue-as-new.
 
 One worker serves every sequence; each sequence starts its own workflow and terminates it at the
 end. `RUJI_MODEL_EXAMPLES` / `RUJI_MODEL_STEPS` set the budget; the nightly-style run:
@@ -79,6 +82,7 @@ from domain.enrollment import (
     VerifyPhoneInput,
 )
 from domain.errors import RefusedError
+from domain.identity_claims import IdentityClaim
 from domain.states import AppState
 from domain.vision import READ_ID_CARD, IdCardFields, ReadIdCardInput, ReadIdCardResult
 from synthetic.forms import form_fields
@@ -99,6 +103,7 @@ from workflows.enrollment import EnrollmentWorkflow
 W = EnrollmentWorkflow
 REVIEWED = (AppState.SUBMITTED, AppState.UNDER_REVIEW, AppState.APPROVED, AppState.TICKET_ISSUED)
 PERIOD = "2026-2"
+CLAIMANT = "enroll-2026-2-claim0000000000000000"
 WINDOW = timedelta(days=9)  # longer than the 7 days of the face deadline
 NAME = "张三"  # what the stand-in OCR reads
 ADDRESSES = {"43": "湖南省长沙市岳麓区某路1号", "44": "广东省广州市天河区某路2号"}
@@ -297,6 +302,20 @@ class LifecycleMachine(RuleBasedStateMachine):
         self.do("chsi_callback", (kind, outcome, token))
 
     @precondition(running)
+    @rule()
+    def another_phone_proves_possession(self) -> None:
+        """A claim of the same ID number from another phone passed both checks (sometimes the
+        same claim asks twice: its activity was retried)."""
+        self.do("taken_over", CLAIMANT)
+
+    @precondition(lambda self: self.running() and self.model.proved)
+    @rule()
+    def another_phone_after_the_face_step(self) -> None:
+        """The same, drawn again once this application proved possession (a sequence that gets
+        there rarely draws the rule above afterwards: found by a mutant that always yields)."""
+        self.do("taken_over", CLAIMANT)
+
+    @precondition(running)
     @rule(jump=st.sampled_from(["16min", "31min", "1h", "next-day", "face", "window"]))
     def clock(self, jump: str) -> None:
         now = self.now()
@@ -412,6 +431,8 @@ class LifecycleMachine(RuleBasedStateMachine):
                     await handle.execute_update(W.chsi_callback, callback)
                 case "claim":
                     await handle.execute_update(W.claim, ExaminerAction(examiner=arg))
+                case "taken_over":
+                    await handle.execute_update(W.yield_identity, IdentityClaim(claimant_id=arg))
                 case "on_site":
                     check = OnSiteFaceCheck(examiner=arg, reason="考区现场核验本人")
                     await handle.execute_update(W.verify_face_on_site, check)

@@ -106,6 +106,12 @@ function challengeView(ctx, root, challenge) {
   err.show = (e, extra) => {
     origShow(e, extra);
     clearInterval(timer);
+    if (e?.code === "IDENTITY_VERIFIED_ELSEWHERE") {
+      // the number is held by another phone's verified application: this one has ended
+      left.textContent = "";
+      again.hidden = true;
+      return;
+    }
     left.textContent = "本次动作提示已使用，请点击「重新开始核验」获取新的动作提示。";
     again.hidden = false; // a challenge is single use: any refusal needs a new one
   };

@@ -7,7 +7,11 @@ import { itemLabel, pendingNames, returnedItems } from "../returned.js";
 import { summary } from "./submit.js";
 
 const POLL_MS = 5000;
-const FINAL = ["REJECTED", "TICKET_ISSUED", "EXPIRED", "WITHDRAWN"];
+const FINAL = ["REJECTED", "TICKET_ISSUED", "EXPIRED", "WITHDRAWN", "SUPERSEDED"];
+// SUPERSEDED: an application of the same ID number from another phone passed the ID-card and
+// face checks first, so this one has ended (docs/decisions.md, "Identity takeover").
+const SUPERSEDED_TEXT =
+  "该证件号码已在其他手机号上通过身份证和人脸核验并报名，本申请已终止。如非本人操作或有疑问，请携带身份证到考区自考办咨询。";
 const PROGRESS = [
   ["SUBMITTED", "已提交"],
   ["UNDER_REVIEW", "审核中"],
@@ -59,6 +63,7 @@ export function render(ctx, root) {
         ? h("ol", { class: "steps progress" }, PROGRESS.map(([, label], i) => h("li", { class: i < at ? "done" : i === at ? "current" : "", text: label })))
         : null,
       view.state === "APPROVED" ? h("p", { class: "ok", text: "审核已通过，准考证号将在审核截止时间后生成。" }) : null,
+      view.state === "SUPERSEDED" ? h("p", { class: "err-msg", id: "superseded", text: SUPERSEDED_TEXT }) : null,
       ticket,
       reviewBox(ctx, view),
       view.submitted_at ? h("p", { class: "muted", text: `提交时间：${formatTime(view.submitted_at)}` }) : null,
