@@ -11,14 +11,17 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.admission import AdmissionControl, limits_from
 from api.body_limit import BodySizeLimit
 from api.codec_server import codec_router
 from api.deps import Services, require_codec_operator
 from api.errors import (
     ERROR_RESPONSES,
+    OVERLOAD_ERRORS,
     ApiError,
     api_error_handler,
     http_error_handler,
+    overloaded_handler,
     refused_handler,
     validation_handler,
 )
@@ -72,6 +75,8 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.add_exception_handler(RefusedError, refused_handler)
     app.add_exception_handler(RequestValidationError, validation_handler)
     app.add_exception_handler(StarletteHTTPException, http_error_handler)
+    for overload in OVERLOAD_ERRORS:
+        app.add_exception_handler(overload, overloaded_handler)
     # added before CORS, so CORS wraps it: even a 413 carries the UI's CORS headers
     app.add_middleware(
         BodySizeLimit,
@@ -79,6 +84,9 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         multipart_limit=settings.max_multipart_body_bytes,
         json_limit_by_prefix={"/codec/": settings.max_codec_body_bytes},
     )
+    # inside CORS, so a refusal carries the UI's CORS headers; outside the body limit, so a
+    # refused upload is not read at all
+    app.add_middleware(AdmissionControl, limits=limits_from(settings))
     app.add_middleware(
         CORSMiddleware,
         allow_origins=[settings.ui_origin],

@@ -21,7 +21,7 @@ from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.service import RPCError, RPCStatusCode
 from temporalio.workflow import UpdateMethodMultiParam
 
-from api.deps import Services
+from api.deps import Services, run_db
 from api.errors import ApiError, ApiRefusal, from_update_failure
 from domain.enrollment import EnrollmentInput, Identity
 from domain.identity import IdType
@@ -76,7 +76,7 @@ async def start_or_resume(
     digest = identity_hash(secret, id_type, id_number)
     workflow_id = enrollment_workflow_id(period.id, digest)
     client = services.client()
-    existing = await asyncio.to_thread(session.get, Application, workflow_id)
+    existing = await run_db(session, Session.get, Application, workflow_id)
     if existing is not None and existing.status in KEEPS_IDENTITY:
         return client.get_workflow_handle(workflow_id)
     return await client.start_workflow(

@@ -1,0 +1,43 @@
+"""A saturated back end answers at once with 503 and Retry-After, in Chinese, instead of a 500 or
+a request that hangs; a candidate's retry loop meets its own 429."""
+
+from __future__ import annotations
+
+from api.errors import ApiRefusal
+from domain.roles import Role
+from infra.tokens import issue_token
+from tests.api.peak_stack import SlowTemporal, add_application, peak_api, small_pool
+from tests.api.server import seed
+from tests.security.stack import API_SECRET
+
+
+async def test_a_pool_timeout_answers_503_with_retry_after(engine, tmp_path) -> None:
+    seed(engine, "2026-2")
+    one = small_pool(engine, 1, timeout_s=0.2)
+    async with peak_api(one, tmp_path, SlowTemporal()) as peak:
+        with one.connect():  # another request holds the only connection
+            r = await peak.http.get("/api/v1/period")
+        after = await peak.http.get("/api/v1/period")
+    one.dispose()
+    assert r.status_code == 503, r.text
+    assert r.json() == {
+        "code": ApiRefusal.SERVICE_OVERLOADED.value,
+        "message": "系统繁忙，请稍后重试",
+    }
+    assert 3 <= int(r.headers["retry-after"]) <= 6
+    assert after.status_code == 200, after.text
+
+
+async def test_a_candidate_retrying_in_a_loop_is_held_back(engine, tmp_path) -> None:
+    mine, other = add_application(engine, "13900005555"), add_application(engine, "13900004444")
+
+    def me(application: str) -> dict[str, str]:
+        return {"authorization": f"Bearer {issue_token(API_SECRET, application, Role.CANDIDATE)}"}
+
+    async with peak_api(engine, tmp_path, SlowTemporal(), candidate_requests_per_minute=3) as peak:
+        answers = [await peak.http.get("/api/v1/me", headers=me(mine)) for _ in range(4)]
+        others = await peak.http.get("/api/v1/me", headers=me(other))
+    assert [r.status_code for r in answers] == [200, 200, 200, 429]
+    assert answers[-1].json()["code"] == "TOO_MANY_REQUESTS"
+    assert 0 < int(answers[-1].headers["retry-after"]) <= 60
+    assert others.status_code == 200
