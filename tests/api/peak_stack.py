@@ -74,6 +74,16 @@ class SlowTemporal:
         return view_of(workflow_id)
 
 
+async def until_waiting(temporal: SlowTemporal, pending: asyncio.Future[httpx.Response]) -> None:
+    """Until the request reached Temporal and waits there; fails if it was answered first."""
+    asked = asyncio.ensure_future(temporal.asked.wait())
+    await asyncio.wait([asked, pending], timeout=30, return_when=asyncio.FIRST_COMPLETED)
+    if not asked.done():
+        asked.cancel()
+        answer = pending.result().text if pending.done() else "no answer in 30 s"
+        raise AssertionError(f"the request did not reach Temporal: {answer}")
+
+
 @dataclass
 class _Handle:
     temporal: SlowTemporal

@@ -14,15 +14,19 @@ from api.errors import STATUS_BY_CODE
 from domain import otp
 from domain.roles import Role
 from infra.tokens import issue_token
-from tests.api.peak_stack import SlowTemporal, add_application, peak_api, small_pool
+from tests.api.peak_stack import SlowTemporal, add_application, peak_api, small_pool, until_waiting
 from tests.api.server import seed
 from tests.infra.test_otp import CountingOtp
 from tests.security.stack import API_SECRET
 
 #: connections of the app's pool: far fewer than the requests at once
 POOL = 4
-#: how long a loaded enrollment worker takes to answer the view query
-QUERY_S = 1.0
+#: how long a request waits for a connection before it is answered 503
+POOL_WAIT_S = 1.0
+#: how long a loaded enrollment worker takes to answer the view query: longer than the wait for
+#: a connection, so a login that held its connection through the query (as it did) starves the
+#: logins behind it
+QUERY_S = 2.0
 #: every probe route counts per address, and the tests send from one address
 ONE_ADDRESS = {"probe_limit_per_ip": 1000}
 
@@ -39,7 +43,7 @@ def assert_vocabulary(answers: list[httpx.Response]) -> None:
 async def test_thirty_phones_log_in_at_once(any_engine, tmp_path) -> None:
     phones = [f"1390000{i:04d}" for i in range(30)]
     applications = {phone: add_application(any_engine, phone) for phone in phones}
-    engine = small_pool(any_engine, POOL, timeout_s=3)
+    engine = small_pool(any_engine, POOL, POOL_WAIT_S)
     async with peak_api(engine, tmp_path, SlowTemporal(delay_s=QUERY_S), **ONE_ADDRESS) as peak:
         sent = await asyncio.gather(
             *(peak.http.post("/api/v1/candidate/login/code", json={"phone": p}) for p in phones)
@@ -66,7 +70,7 @@ async def test_thirty_phones_log_in_at_once(any_engine, tmp_path) -> None:
 async def test_thirty_tries_of_one_phone_compare_at_most_five_codes(any_engine, tmp_path) -> None:
     phone = "13900009999"
     add_application(any_engine, phone)
-    engine = small_pool(any_engine, POOL, timeout_s=3)
+    engine = small_pool(any_engine, POOL, POOL_WAIT_S)
     temporal = SlowTemporal(delay_s=QUERY_S)
     # the per-phone rate set aside: the tries reach the code's own limit, kept in the database
     limits = ONE_ADDRESS | {"probe_limit_per_phone": 1000}
@@ -141,7 +145,7 @@ async def test_a_request_waiting_on_temporal_holds_no_connection(
                 headers={"authorization": f"Bearer {token}"},
             )
         first = asyncio.ensure_future(waiting)
-        await temporal.asked.wait()
+        await until_waiting(temporal, first)
         meanwhile = await peak.http.get("/api/v1/period")
         temporal.gate.set()
         answered = await first
