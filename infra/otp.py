@@ -144,8 +144,8 @@ class OtpService:
         a failure before that commit leaves the code usable and its tries as they were."""
         now = now or datetime.now(UTC)
         phone_hash = keyed_hash(self.secret, phone)
-        with self._within(session) as own:
-            row = own.exec(
+        with self._within(session) as db:
+            row = db.exec(
                 select(SmsCode)
                 .where(SmsCode.phone_hash == phone_hash)
                 .order_by(col(SmsCode.created_at).desc())
@@ -158,7 +158,7 @@ class OtpService:
                 raise refuse(SmsRefusal.SMS_CODE_LOCKED)
             if now > _as_utc(row.expires_at):
                 raise refuse(SmsRefusal.SMS_CODE_EXPIRED)
-            taken = own.execute(
+            taken = db.execute(
                 update(SmsCode)
                 .where(
                     col(SmsCode.id) == row.id,
@@ -171,12 +171,12 @@ class OtpService:
             if taken is None:  # another try took the last one, or the code was just used
                 raise refuse(SmsRefusal.SMS_CODE_LOCKED)
             try:
-                self._consume(own, row, phone_hash, code, taken[0], request_key)
+                self._consume(db, row, phone_hash, code, taken[0], request_key)
             except RefusedError:
-                own.commit()  # the try counts, whatever the caller does next
+                db.commit()  # the try counts, whatever the caller does next
                 raise
             if session is None:
-                own.commit()
+                db.commit()
 
     def _consume(
         self, session: Session, row: SmsCode, phone_hash: str, code: str, attempts: int, key: str

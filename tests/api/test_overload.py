@@ -41,3 +41,12 @@ async def test_a_candidate_retrying_in_a_loop_is_held_back(engine, tmp_path) -> 
     assert answers[-1].json()["code"] == "TOO_MANY_REQUESTS"
     assert 0 < int(answers[-1].headers["retry-after"]) <= 60
     assert others.status_code == 200
+
+
+async def test_a_resend_too_soon_says_when_in_retry_after(engine, tmp_path) -> None:
+    async with peak_api(engine, tmp_path, SlowTemporal()) as peak:
+        first = await peak.http.post("/api/v1/candidate/login/code", json={"phone": "13900002222"})
+        again = await peak.http.post("/api/v1/candidate/login/code", json={"phone": "13900002222"})
+    assert first.status_code == 200
+    assert (again.status_code, again.json()["code"]) == (429, "SMS_COOLDOWN")
+    assert again.headers["retry-after"] == str(again.json()["measured"])
