@@ -22,11 +22,11 @@ from tests.security.stack import API_SECRET
 #: connections of the app's pool: far fewer than the requests at once
 POOL = 4
 #: how long a request waits for a connection before it is answered 503
-POOL_WAIT_S = 1.0
+POOL_WAIT_S = 2.0
 #: how long a loaded enrollment worker takes to answer the view query: longer than the wait for
 #: a connection, so a login that held its connection through the query (as it did) starves the
 #: logins behind it
-QUERY_S = 2.0
+QUERY_S = 4.0
 #: every probe route counts per address, and the tests send from one address
 ONE_ADDRESS = {"probe_limit_per_ip": 1000}
 
