@@ -17,16 +17,15 @@ from api.codec_server import codec_router
 from api.deps import Services, require_codec_operator
 from api.errors import (
     ERROR_RESPONSES,
-    OVERLOAD_ERRORS,
     ApiError,
     api_error_handler,
     http_error_handler,
-    overloaded_handler,
     refused_handler,
     validation_handler,
 )
 from api.ops import RequestMetrics
 from api.ops import router as ops_router
+from api.overload import OVERLOAD_ERRORS, overloaded_handler
 from api.routes import admin, attachments, candidate, chsi, codec_session, dev, examiner, files, web
 from api.security_headers import SecurityHeaders
 from domain.errors import RefusedError

@@ -13,13 +13,10 @@ from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
-from sqlalchemy.exc import OperationalError
-from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException
 from starlette.types import Send
 from temporalio.client import WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
-from temporalio.service import RPCError, RPCStatusCode
 
 from domain.attachments import AttachmentRefusal
 from domain.chsi import ChsiRefusal
@@ -239,17 +236,6 @@ async def refused_handler(_request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(r.model_dump(exclude_none=True), status_code=status, headers=headers)
 
 
-#: Exceptions that mean "too busy now", not "broken": no pooled connection within the pool's
-#: timeout, a database that refuses clients, is locked or dropped the connection.
-OVERLOAD_ERRORS: tuple[type[Exception], ...] = (PoolTimeout, OperationalError, RPCError)
-#: Temporal's answers of the same kind: no frontend, a rate limit, a query nobody answered in time
-_OVERLOADED_RPC = {
-    RPCStatusCode.UNAVAILABLE,
-    RPCStatusCode.RESOURCE_EXHAUSTED,
-    RPCStatusCode.DEADLINE_EXCEEDED,
-}
-
-
 async def send_refusal(
     send: Send, status: int, body: dict[str, Any], headers: dict[str, str] | None = None
 ) -> None:
@@ -267,16 +253,6 @@ async def send_refusal(
         }
     )
     await send({"type": "http.response.body", "body": content})
-
-
-async def overloaded_handler(request: Request, exc: Exception) -> JSONResponse:
-    """503 SERVICE_OVERLOADED with Retry-After, so a saturated back end answers at once and
-    the client comes back later, instead of a 500 or a request hanging."""
-    if isinstance(exc, RPCError) and exc.status not in _OVERLOADED_RPC:
-        raise exc  # a fault, not load: the 500, with its traceback in the log
-    first_line = str(exc).partition("\n")[0][:200]  # the SQL and its parameters stay out
-    log.warning("overloaded: %s: %s", type(exc).__name__, first_line)
-    return await api_error_handler(request, ApiError(ApiRefusal.SERVICE_OVERLOADED))
 
 
 async def http_error_handler(_request: Request, exc: Exception) -> JSONResponse:

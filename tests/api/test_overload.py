@@ -3,7 +3,15 @@ a request that hangs; a candidate's retry loop meets its own 429."""
 
 from __future__ import annotations
 
+import sqlite3
+
+import pytest
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+from temporalio.service import RPCError, RPCStatusCode
+
 from api.errors import ApiRefusal
+from api.overload import is_load
 from domain.roles import Role
 from infra.tokens import issue_token
 from tests.api.peak_stack import SlowTemporal, add_application, peak_api, small_pool
@@ -50,3 +58,30 @@ async def test_a_resend_too_soon_says_when_in_retry_after(engine, tmp_path) -> N
     assert first.status_code == 200
     assert (again.status_code, again.json()["code"]) == (429, "SMS_COOLDOWN")
     assert again.headers["retry-after"] == str(again.json()["measured"])
+
+
+class _PgError(Exception):
+    """What psycopg raises: an error carrying its SQLSTATE."""
+
+    def __init__(self, sqlstate: str) -> None:
+        super().__init__(sqlstate)
+        self.sqlstate = sqlstate
+
+
+@pytest.mark.parametrize(
+    ("error", "load"),
+    [
+        (PoolTimeout("QueuePool limit of size 5 overflow 10 reached"), True),
+        (OperationalError("SELECT 1", {}, _PgError("53300")), True),  # too many clients
+        (OperationalError("SELECT 1", {}, _PgError("57P03")), True),  # not accepting yet
+        (OperationalError("SELECT 1", {}, _PgError("40P01")), True),  # deadlock: try again
+        (OperationalError("SELECT 1", {}, _PgError("XX000")), False),  # internal error
+        (OperationalError("SELECT 1", {}, sqlite3.OperationalError("database is locked")), True),
+        (OperationalError("SELECT 1", {}, sqlite3.OperationalError("no such table: x")), False),
+        (RPCError("busy", RPCStatusCode.RESOURCE_EXHAUSTED, b""), True),
+        (RPCError("bad", RPCStatusCode.INVALID_ARGUMENT, b""), False),
+    ],
+)
+def test_only_load_is_called_load(error: Exception, load: bool) -> None:
+    """A fault (a missing table, a bad request) stays a 500 with its traceback."""
+    assert is_load(error) is load
