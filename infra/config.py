@@ -145,8 +145,9 @@ class Settings(BaseSettings):
     staff_failures_per_account: int = 5
     staff_attempts_per_ip: int = 30
     staff_lockout_s: int = 900
-    #: requests of one candidate token per minute on the /me routes: polling /me every 3 s is
-    #: 20, a whole application a few dozen; a client retrying in a loop is held back here
+    #: requests of one candidate token per minute (every route a candidate token opens): polling
+    #: /me every 3 s is 20, a whole application a few dozen; a client retrying in a loop is held
+    #: back here
     candidate_requests_per_minute: int = Field(default=120, ge=1)
     #: admission control (api/admission.py): requests of each kind one API process works on at
     #: once; the next ones answer 429 TOO_MANY_CONCURRENT with Retry-After instead of queueing.
