@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy.engine import Engine
+from sqlmodel import Session
 from temporalio import activity
 
 from domain.errors import RefusedError, to_application_error
@@ -53,9 +54,10 @@ class SmsActivities:
         """One message per (workflow, event), however often the activity is retried."""
         key = f"{note.workflow_id}:{note.event}"
         try:
-            return send_once(
-                self.engine, self.provider, key, note.phone_hash, note.phone, note.text
-            )
+            with Session(self.engine) as session:
+                return send_once(
+                    session, self.provider, key, note.phone_hash, note.phone, note.text
+                )
         except RefusedError as rejected:
             # The gateway will never take it (SmsUnavailable, by contrast, propagates and the
             # activity retries). The decision stands; the candidate sees it in the H5 client.

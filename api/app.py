@@ -11,6 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.admission import AdmissionControl, limits_from
 from api.body_limit import BodySizeLimit
 from api.codec_server import codec_router
 from api.deps import Services, require_codec_operator
@@ -24,6 +25,7 @@ from api.errors import (
 )
 from api.ops import RequestMetrics
 from api.ops import router as ops_router
+from api.overload import OVERLOAD_ERRORS, overloaded_handler
 from api.routes import admin, attachments, candidate, chsi, codec_session, dev, examiner, files, web
 from api.security_headers import SecurityHeaders
 from domain.errors import RefusedError
@@ -72,6 +74,8 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.add_exception_handler(RefusedError, refused_handler)
     app.add_exception_handler(RequestValidationError, validation_handler)
     app.add_exception_handler(StarletteHTTPException, http_error_handler)
+    for overload in OVERLOAD_ERRORS:
+        app.add_exception_handler(overload, overloaded_handler)
     # added before CORS, so CORS wraps it: even a 413 carries the UI's CORS headers
     app.add_middleware(
         BodySizeLimit,
@@ -79,6 +83,9 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         multipart_limit=settings.max_multipart_body_bytes,
         json_limit_by_prefix={"/codec/": settings.max_codec_body_bytes},
     )
+    # inside CORS, so a refusal carries the UI's CORS headers; outside the body limit, so a
+    # refused upload is not read at all
+    app.add_middleware(AdmissionControl, limits=limits_from(settings))
     app.add_middleware(
         CORSMiddleware,
         allow_origins=[settings.ui_origin],

@@ -22,7 +22,7 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 from temporalio.workflow import UpdateMethodMultiParam
 
-from api.deps import Services
+from api.deps import Services, run_db
 from api.errors import ApiError, ApiRefusal, from_update_failure
 from domain.enrollment import EnrollmentInput, Identity
 from domain.identity import IdType
@@ -83,7 +83,7 @@ async def start_or_resume(
     seat_id = enrollment_workflow_id(period.id, digest)
     claimant_id = claimant_workflow_id(period.id, secret, digest, phone)
     phone_hash = keyed_hash(secret, phone)
-    holdings = await asyncio.to_thread(identity_holdings, session, period.id, digest)
+    holdings = await run_db(session, identity_holdings, period.id, digest)
     workflow_id = registration_target(holdings, seat_id, claimant_id, phone_hash)
     client = services.client()
     if any(h.workflow_id == workflow_id and h.status in KEEPS_IDENTITY for h in holdings):

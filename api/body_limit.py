@@ -8,12 +8,10 @@ limit is passed it stops handing them on, and whatever the app answers is replac
 
 from __future__ import annotations
 
-import json
-
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.errors import ApiRefusal
+from api.errors import ApiRefusal, send_refusal
 from domain.errors import RefusalCode
 from infra.upload_structure import UploadRefusal
 
@@ -93,23 +91,9 @@ def _size(limit: int) -> str:
 
 
 async def _refuse(send: Send, code: RefusalCode, limit: int) -> None:
-    body = json.dumps(
-        {
-            "code": code.value,
-            "message": code.message.format(limit=_size(limit)),
-            "expected": f"≤ {_size(limit)}",
-        },
-        ensure_ascii=False,
-    ).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 413,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(body)).encode()),
-                (b"connection", b"close"),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})
+    body = {
+        "code": code.value,
+        "message": code.message.format(limit=_size(limit)),
+        "expected": f"≤ {_size(limit)}",
+    }
+    await send_refusal(send, 413, body)

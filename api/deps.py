@@ -1,5 +1,10 @@
 """Dependencies of the routes, as `Annotated` aliases. The app's lifespan builds the shared parts
-once and keeps them on `app.state`."""
+once and keeps them on `app.state`.
+
+One DB session per request (`SessionDep`; the role checks and the OTP check use the same one),
+and it holds a connection only while it works: `run_db` ends the transaction as soon as the
+work is done, so no request keeps a connection while it awaits Temporal, the SMS gateway or a
+password hash. Sizes and the rule behind them: docs/capacity.md."""
 
 from __future__ import annotations
 
@@ -7,7 +12,7 @@ import asyncio
 import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Annotated
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request
 from sqlalchemy.engine import Engine
@@ -26,6 +31,7 @@ from infra.storage import ObjectStore
 from infra.tokens import CANDIDATE_REFRESH, Principal, TokenError, read_token
 
 security_log = logging.getLogger("ruji.security")
+R = TypeVar("R")
 
 
 @dataclass
@@ -55,11 +61,29 @@ ServicesDep = Annotated[Services, Depends(get_services)]
 
 
 def get_session(services: ServicesDep) -> Iterator[Session]:
-    with Session(services.engine) as session:
+    # objects read stay readable after `run_db` ends their transaction
+    with Session(services.engine, expire_on_commit=False) as session:
         yield session
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
+
+
+def released(session: Session, work: Callable[..., R], *args: Any) -> R:
+    """`work(session, *args)` in one transaction, committed when it returns and rolled back when
+    it raises; either way the connection goes back to the pool at once."""
+    try:
+        result = work(session, *args)
+    except BaseException:
+        session.rollback()
+        raise
+    session.commit()
+    return result
+
+
+async def run_db(session: Session, work: Callable[..., R], *args: Any) -> R:
+    """`released` in a worker thread: what a route does with the database between awaits."""
+    return await asyncio.to_thread(released, session, work, *args)
 
 
 #: HttpOnly cookie scoped to /codec, set by POST /api/v1/staff/codec-session: the Temporal Web UI
@@ -112,8 +136,7 @@ async def authenticate_staff(
     except ApiError:
         security_log.warning("staff login locked: user=%r ip=%s", username[:60], ip)
         raise
-    query = select(Account).where(Account.username == username, Account.active)
-    account = await asyncio.to_thread(lambda: session.exec(query).first())
+    account = await run_db(session, _active_account, username)
     ok = await asyncio.to_thread(
         verify_password_or_dummy, account.password_hash if account else None, password
     )
@@ -124,6 +147,10 @@ async def authenticate_staff(
     services.limits.staff_succeeded(username)
     security_log.info("staff login: user=%r ip=%s", username[:60], ip)
     return account
+
+
+def _active_account(session: Session, username: str) -> Account | None:
+    return session.exec(select(Account).where(Account.username == username, Account.active)).first()
 
 
 def _current_staff(session: Session, principal: Principal) -> Principal:
@@ -143,9 +170,12 @@ def _role(
     def check(
         principal: Principal = Depends(source),  # noqa: B008
         session: Session = Depends(get_session),  # noqa: B008 - the route's own session
+        services: Services = Depends(get_services),  # noqa: B008
     ) -> Principal:
-        if principal.role != Role.CANDIDATE:
-            principal = _current_staff(session, principal)
+        if principal.role == Role.CANDIDATE:
+            services.limits.candidate_request(principal.sub)
+        else:
+            principal = released(session, _current_staff, principal)
         if principal.role not in roles:
             raise ApiError(AccessRefusal.FORBIDDEN)
         return principal

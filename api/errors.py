@@ -3,7 +3,9 @@ chosen by its code."""
 
 from __future__ import annotations
 
+import json
 import logging
+import random
 import re
 from typing import Any
 
@@ -12,6 +14,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException
+from starlette.types import Send
 from temporalio.client import WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 
@@ -59,6 +62,10 @@ class ApiRefusal(RefusalCode):
         "IDEMPOTENCY_KEY_REUSED",
         "该上传编号已用于另一个文件，请重新选择文件上传",
     )
+    #: admission control: this API process already works on its limit of requests of this kind
+    TOO_MANY_CONCURRENT = "TOO_MANY_CONCURRENT", "当前办理人数较多，请稍候几秒再试"
+    #: the database or Temporal is saturated (no pooled connection in time, too many clients)
+    SERVICE_OVERLOADED = "SERVICE_OVERLOADED", "系统繁忙，请稍后重试"
 
 
 #: The usual status of each concern's refusals: a rule broken by what was sent is 422.
@@ -86,6 +93,8 @@ _STATUS_EXCEPTIONS: dict[RefusalCode, int] = {
     CaseRefusal.APPLICATION_NOT_FOUND: 404,
     CaseRefusal.ATTACHMENT_NOT_FOUND: 404,
     ApiRefusal.IDEMPOTENCY_KEY_REUSED: 409,
+    ApiRefusal.TOO_MANY_CONCURRENT: 429,
+    ApiRefusal.SERVICE_OVERLOADED: 503,
     PeriodRefusal.PERIOD_NOT_FOUND: 404,
     SmsRefusal.SMS_COOLDOWN: 429,
     AccessRefusal.TOO_MANY_REQUESTS: 429,
@@ -188,11 +197,35 @@ def from_update_failure(exc: WorkflowUpdateFailedError) -> ApiError:
     return ApiError(refused.code, refused.message, **extra)
 
 
+#: A 503 says when to come back: in RETRY_AFTER_S to twice that, drawn per answer, so clients
+#: refused in the same second do not all come back in the same second.
+RETRY_AFTER_S = 3
+
+
+def retry_after_s(base: int = RETRY_AFTER_S) -> str:
+    return str(random.randint(base, 2 * base))
+
+
+def _retry_headers(
+    status: int, code: str, measured: Any, headers: dict[str, str] | None
+) -> dict[str, str] | None:
+    """Retry-After on every 503 and on a resend cooldown: the same request will work then. The
+    throttles' 429s set their own; a daily cap or a locked code has no such time."""
+    if headers and "Retry-After" in headers:
+        return headers
+    if code == SmsRefusal.SMS_COOLDOWN and isinstance(measured, int):
+        return {**(headers or {}), "Retry-After": str(max(1, measured))}
+    if status == 503:
+        return {**(headers or {}), "Retry-After": retry_after_s()}
+    return headers
+
+
 async def api_error_handler(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ApiError)
     REFUSALS.labels(exc.body.code).inc()
+    headers = _retry_headers(exc.status, exc.body.code, exc.body.measured, exc.headers)
     return JSONResponse(
-        exc.body.model_dump(exclude_none=True), status_code=exc.status, headers=exc.headers
+        exc.body.model_dump(exclude_none=True), status_code=exc.status, headers=headers
     )
 
 
@@ -201,7 +234,27 @@ async def refused_handler(_request: Request, exc: Exception) -> JSONResponse:
     r = exc.refusal
     REFUSALS.labels(r.code).inc()
     status = STATUS_BY_CODE.get(r.code, 422)
-    return JSONResponse(r.model_dump(exclude_none=True), status_code=status)
+    headers = _retry_headers(status, r.code, r.measured, None)
+    return JSONResponse(r.model_dump(exclude_none=True), status_code=status, headers=headers)
+
+
+async def send_refusal(
+    send: Send, status: int, body: dict[str, Any], headers: dict[str, str] | None = None
+) -> None:
+    """A refusal answered by an ASGI middleware, outside the exception handlers. The connection
+    closes after it: the request's body may still be arriving, unread."""
+    content = json.dumps(body, ensure_ascii=False).encode()
+    REFUSALS.labels(body["code"]).inc()
+    raw = {"content-type": "application/json", "content-length": str(len(content))}
+    raw |= (headers or {}) | {"connection": "close"}
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [(k.encode(), v.encode()) for k, v in raw.items()],
+        }
+    )
+    await send({"type": "http.response.body", "body": content})
 
 
 async def http_error_handler(_request: Request, exc: Exception) -> JSONResponse:

@@ -1,5 +1,7 @@
 """The API's request limits (infra/throttle.py) as the routes use them: 429 TOO_MANY_REQUESTS
-with Retry-After, and the staff-login lockout (429 LOGIN_LOCKED)."""
+with Retry-After, and the staff-login lockout (429 LOGIN_LOCKED). Rates per client IP and per
+phone on the routes that can probe who is enrolled, per candidate token on the rest; how many
+requests run at once is api/admission.py's. Every figure is a setting (docs/capacity.md)."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from infra.throttle import Throttle
 
 PROBE_WINDOW_S = 60
 PHONE_WINDOW_S = 600
+CANDIDATE_WINDOW_S = 60
 
 
 def client_ip(request: Request) -> str:
@@ -26,6 +29,7 @@ class Limits:
         self.probe_phone = Throttle(settings.probe_limit_per_phone, PHONE_WINDOW_S)
         self.staff_ip = Throttle(settings.staff_attempts_per_ip, settings.staff_lockout_s)
         self.staff_account = Throttle(settings.staff_failures_per_account, settings.staff_lockout_s)
+        self.candidate = Throttle(settings.candidate_requests_per_minute, CANDIDATE_WINDOW_S)
 
     def probe(self, request: Request, *subjects: str) -> None:
         """One request of a route that can tell who is enrolled: counted per client IP and per
@@ -33,6 +37,11 @@ class Limits:
         _refuse_if(self.probe_ip.hit(f"ip:{client_ip(request)}"), AccessRefusal.TOO_MANY_REQUESTS)
         for subject in subjects:
             _refuse_if(self.probe_phone.hit(subject), AccessRefusal.TOO_MANY_REQUESTS)
+
+    def candidate_request(self, application_id: str) -> None:
+        """One request of a candidate's token: keyed by the application, not the address, as
+        many phones share one carrier address."""
+        _refuse_if(self.candidate.hit(f"app:{application_id}"), AccessRefusal.TOO_MANY_REQUESTS)
 
     def staff_attempt(self, request: Request, username: str) -> None:
         """Before checking a staff password: the IP's budget, and the account's lockout."""

@@ -55,6 +55,26 @@ class ObservabilitySettings(BaseSettings):
         return self.log_format == "json"
 
 
+class DatabasePool(BaseSettings):
+    """The read model's connection pool of one process (an API worker or an enrollment worker),
+    RUJI_DB_*: `pool_size` kept open, `max_overflow` more under a burst, and how long a request
+    waits for one. The rule per process count is in docs/capacity.md."""
+
+    model_config = SettingsConfigDict(env_prefix="RUJI_DB_", env_file=".env", extra="ignore")
+
+    pool_size: int = Field(default=10, ge=1)
+    max_overflow: int = Field(default=20, ge=0)
+    #: a request that waited this long for a connection answers 503 SERVICE_OVERLOADED with
+    #: Retry-After: a connection is held for milliseconds (never across a Temporal call), so a
+    #: wait of seconds means the database is the bottleneck, and a quick answer beats a hang
+    pool_timeout_s: float = Field(default=5.0, gt=0)
+
+    @property
+    def connections(self) -> int:
+        """The most this process opens: what it costs of Postgres' `max_connections`."""
+        return self.pool_size + self.max_overflow
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="RUJI_", env_file=".env", extra="ignore")
 
@@ -115,6 +135,7 @@ class Settings(BaseSettings):
 
     face: FaceSettings = Field(default_factory=FaceSettings)
     observability: ObservabilitySettings = Field(default_factory=ObservabilitySettings)
+    db_pool: DatabasePool = Field(default_factory=DatabasePool)
     #: routes that can tell whether an ID number or phone is enrolled (register, verify, login):
     #: requests per client IP per minute, and per phone (or application) per 10 minutes
     probe_limit_per_ip: int = 30
@@ -124,6 +145,18 @@ class Settings(BaseSettings):
     staff_failures_per_account: int = 5
     staff_attempts_per_ip: int = 30
     staff_lockout_s: int = 900
+    #: requests of one candidate token per minute (every route a candidate token opens): polling
+    #: /me every 3 s is 20, a whole application a few dozen; a client retrying in a loop is held
+    #: back here
+    candidate_requests_per_minute: int = Field(default=120, ge=1)
+    #: admission control (api/admission.py): requests of each kind one API process works on at
+    #: once; the next ones answer 429 TOO_MANY_CONCURRENT with Retry-After instead of queueing.
+    #: Sign-ins (register, verify, login, login code) wait on Temporal and the SMS gateway;
+    #: uploads (any multipart POST) hold their body and a decode thread; a staff login is an
+    #: argon2 hash (64 MiB, ~0.1 s of a core). Sizes per process in docs/capacity.md.
+    concurrent_sign_ins: int = Field(default=32, ge=1)
+    concurrent_uploads: int = Field(default=16, ge=1)
+    concurrent_staff_logins: int = Field(default=4, ge=1)
 
     @model_validator(mode="after")
     def _refuse_placeholders_outside_dev(self) -> Settings:

@@ -16,6 +16,7 @@ from sqlmodel import Field, Session, SQLModel, create_engine
 
 from domain.period import PeriodPhase
 from domain.read_model import PeriodSnapshot
+from infra.config import DatabasePool
 
 if TYPE_CHECKING:
     from infra.config import Settings
@@ -191,14 +192,25 @@ def _sqlite_pragmas(dbapi_conn: DBAPIConnection, _record: object) -> None:
     cur.close()
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, pool: DatabasePool | None = None) -> Engine:
+    """The engine for `url` with the pool of `pool` (the environment's RUJI_DB_* when None); on
+    SQLite too (a file database pools like Postgres), except an in-memory one, which has one."""
+    pool = pool or DatabasePool()
+    sizes = {
+        "pool_size": pool.pool_size,
+        "max_overflow": pool.max_overflow,
+        "pool_timeout": pool.pool_timeout_s,
+    }
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False})
+        in_memory = url in ("sqlite://", "sqlite:///:memory:")
+        engine = create_engine(
+            url, connect_args={"check_same_thread": False}, **({} if in_memory else sizes)
+        )
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    return create_engine(url, pool_pre_ping=True, **sizes)
 
 
 def create_schema(engine: Engine) -> None:
@@ -209,7 +221,7 @@ def engine_for(settings: Settings) -> Engine:
     """The read model's engine for these settings; the SQLite default lives in var_dir."""
     if settings.resolved_database_url.startswith("sqlite"):
         settings.var_dir.mkdir(parents=True, exist_ok=True)
-    return make_engine(settings.resolved_database_url)
+    return make_engine(settings.resolved_database_url, settings.db_pool)
 
 
 @lru_cache

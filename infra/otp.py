@@ -1,13 +1,17 @@
 """SMS one-time codes: issue and check against the DB, with every limit of domain/otp.py.
 
-Used by the SMS activities (registration inside the workflow) and by the API (login of a
-returning candidate). Codes are stored hashed only."""
+Used by the SMS activities (registration inside the workflow), which open a session of their
+own, and by the API (login of a returning candidate), which passes the request's session: one
+connection per request, and the code check in the request's transaction. Codes are stored
+hashed only."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, update
@@ -30,22 +34,37 @@ class OtpService:
         self.provider = provider
         self.secret = secret
 
+    @contextmanager
+    def _within(self, session: Session | None) -> Iterator[Session]:
+        """The caller's session, left open; otherwise one of our own, closed after."""
+        if session is not None:
+            yield session
+            return
+        with Session(self.engine) as own:
+            yield own
+
     def _code_hash(self, phone_hash: str, code: str) -> str:
         return hmac.new(
             self.secret.encode(), f"{phone_hash}:{code}".encode(), hashlib.sha256
         ).hexdigest()
 
     def send_code(
-        self, phone: str, client_ip: str, now: datetime | None = None, request_key: str = ""
+        self,
+        phone: str,
+        client_ip: str,
+        now: datetime | None = None,
+        request_key: str = "",
+        session: Session | None = None,
     ) -> int:
         """Issue a new code and send it. Returns seconds until a resend is allowed.
 
         `request_key` names the calling activity run: the same key again answers as the first
-        time (no second code, no cooldown refusal)."""
+        time (no second code, no cooldown refusal). The code is committed before it is sent, and
+        the send holds the connection (`send_once`: a retry never texts twice)."""
         now = now or datetime.now(UTC)
         phone_hash = keyed_hash(self.secret, phone)
         day_start = now - timedelta(days=1)
-        with Session(self.engine) as session:
+        with self._within(session) as session:
             if request_key:
                 earlier = session.exec(
                     select(SmsCode).where(SmsCode.sent_for == request_key)
@@ -91,33 +110,42 @@ class OtpService:
             session.add(row)
             session.commit()
             session.refresh(row)
-        text = otp.code_message(code)
-        try:
-            send_once(self.engine, self.provider, f"otp:{row.id}", phone_hash, phone, text)
-        except (SmsUnavailable, RefusedError) as failed:
-            # Not sent: the code must not count against the cooldown or the daily cap, and the
-            # person waiting on the phone gets an answer now rather than a retry loop.
-            with Session(self.engine) as session:
+            text = otp.code_message(code)
+            try:
+                send_once(session, self.provider, f"otp:{row.id}", phone_hash, phone, text)
+            except (SmsUnavailable, RefusedError) as failed:
+                # Not sent: the code must not count against the cooldown or the daily cap, and
+                # the person waiting on the phone gets an answer now rather than a retry loop.
+                session.rollback()
                 session.delete(session.get(SmsCode, row.id))
                 session.commit()
-            if isinstance(failed, RefusedError):
-                raise
-            raise refuse(SmsRefusal.SMS_UNAVAILABLE) from failed
+                if isinstance(failed, RefusedError):
+                    raise
+                raise refuse(SmsRefusal.SMS_UNAVAILABLE) from failed
         return int(otp.RESEND_COOLDOWN.total_seconds())
 
     def check_code(
-        self, phone: str, code: str, now: datetime | None = None, request_key: str = ""
+        self,
+        phone: str,
+        code: str,
+        now: datetime | None = None,
+        request_key: str = "",
+        session: Session | None = None,
     ) -> None:
         """Consume the latest code if it matches. A re-run of the activity that consumed it (same
         `request_key`) succeeds again.
 
         Each try first takes one of the code's tries in a single conditional UPDATE (`attempts <
-        MAX_WRONG_TRIES`), committed before the code is compared: concurrent tries on SQLite
-        (where FOR UPDATE does nothing) or Postgres can never compare more than five codes."""
+        MAX_WRONG_TRIES`), which holds the row (Postgres) or the database (SQLite) until the
+        transaction ends; only then is the code compared. Concurrent tries therefore queue on
+        the row and can never compare more than five codes. A wrong try is committed before its
+        refusal is raised, so it always counts. With the caller's `session` (the API's login) a
+        right code is consumed in the caller's transaction, committed with the caller's lookups:
+        a failure before that commit leaves the code usable and its tries as they were."""
         now = now or datetime.now(UTC)
         phone_hash = keyed_hash(self.secret, phone)
-        with Session(self.engine) as session:
-            row = session.exec(
+        with self._within(session) as db:
+            row = db.exec(
                 select(SmsCode)
                 .where(SmsCode.phone_hash == phone_hash)
                 .order_by(col(SmsCode.created_at).desc())
@@ -130,33 +158,39 @@ class OtpService:
                 raise refuse(SmsRefusal.SMS_CODE_LOCKED)
             if now > _as_utc(row.expires_at):
                 raise refuse(SmsRefusal.SMS_CODE_EXPIRED)
-            code_id = row.id
-            taken = session.execute(
+            taken = db.execute(
                 update(SmsCode)
                 .where(
-                    col(SmsCode.id) == code_id,
+                    col(SmsCode.id) == row.id,
                     col(SmsCode.attempts) < otp.MAX_WRONG_TRIES,
                     col(SmsCode.used).is_(False),
                 )
                 .values(attempts=col(SmsCode.attempts) + 1)
                 .returning(col(SmsCode.attempts))
             ).first()
-            session.commit()
             if taken is None:  # another try took the last one, or the code was just used
                 raise refuse(SmsRefusal.SMS_CODE_LOCKED)
-            attempts = taken[0]
-            if not hmac.compare_digest(row.code_hash, self._code_hash(phone_hash, code.strip())):
-                if attempts >= otp.MAX_WRONG_TRIES:
-                    raise refuse(SmsRefusal.SMS_CODE_LOCKED)
-                raise refuse(
-                    SmsRefusal.SMS_CODE_WRONG, measured=attempts, expected=otp.MAX_WRONG_TRIES
-                )
-            used = session.execute(
-                update(SmsCode)
-                .where(col(SmsCode.id) == code_id, col(SmsCode.used).is_(False))
-                .values(used=True, used_by=request_key, attempts=col(SmsCode.attempts) - 1)
-                .returning(col(SmsCode.id))
-            ).first()
-            session.commit()
-            if used is None:  # a concurrent right try consumed it first
-                raise refuse(SmsRefusal.SMS_NO_CODE)
+            try:
+                self._consume(db, row, phone_hash, code, taken[0], request_key)
+            except RefusedError:
+                db.commit()  # the try counts, whatever the caller does next
+                raise
+            if session is None:
+                db.commit()
+
+    def _consume(
+        self, session: Session, row: SmsCode, phone_hash: str, code: str, attempts: int, key: str
+    ) -> None:
+        """Compare the code of a try already taken; mark the code used if it is right."""
+        if not hmac.compare_digest(row.code_hash, self._code_hash(phone_hash, code.strip())):
+            if attempts >= otp.MAX_WRONG_TRIES:
+                raise refuse(SmsRefusal.SMS_CODE_LOCKED)
+            raise refuse(SmsRefusal.SMS_CODE_WRONG, measured=attempts, expected=otp.MAX_WRONG_TRIES)
+        used = session.execute(
+            update(SmsCode)
+            .where(col(SmsCode.id) == row.id, col(SmsCode.used).is_(False))
+            .values(used=True, used_by=key, attempts=col(SmsCode.attempts) - 1)
+            .returning(col(SmsCode.id))
+        ).first()
+        if used is None:  # a concurrent right try consumed it first
+            raise refuse(SmsRefusal.SMS_NO_CODE)

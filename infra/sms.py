@@ -49,30 +49,36 @@ def last_outbox_text(engine: Engine, phone_hash: str, dedupe_prefix: str = "") -
 
 
 def send_once(
-    engine: Engine, provider: SmsProvider, dedupe_key: str, phone_hash: str, phone: str, text: str
+    session: Session,
+    provider: SmsProvider,
+    dedupe_key: str,
+    phone_hash: str,
+    phone: str,
+    text: str,
 ) -> bool:
     """Send unless a message with this key was already sent. Returns whether it sent now.
 
     The row is written first and committed after the provider accepts, so a crash between the
     two may send again on retry (at-least-once toward the provider) but never twice once recorded.
+    `session` has nothing pending: this commits or rolls back its transaction.
     """
     keeps = getattr(provider, "keeps_text", False)
-    with Session(engine) as session:
-        if session.exec(select(SmsMessage.id).where(SmsMessage.dedupe_key == dedupe_key)).first():
-            return False
-        session.add(
-            SmsMessage(
-                dedupe_key=dedupe_key,
-                phone_hash=phone_hash,
-                phone=phone if keeps else "",
-                text=text if keeps else "",
-            )
+    if session.exec(select(SmsMessage.id).where(SmsMessage.dedupe_key == dedupe_key)).first():
+        session.rollback()
+        return False
+    session.add(
+        SmsMessage(
+            dedupe_key=dedupe_key,
+            phone_hash=phone_hash,
+            phone=phone if keeps else "",
+            text=text if keeps else "",
         )
-        try:
-            session.flush()
-        except IntegrityError:
-            session.rollback()
-            return False
-        provider.send(phone, text, dedupe_key)
-        session.commit()
-        return True
+    )
+    try:
+        session.flush()
+    except IntegrityError:
+        session.rollback()
+        return False
+    provider.send(phone, text, dedupe_key)
+    session.commit()
+    return True

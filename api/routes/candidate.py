@@ -22,7 +22,7 @@ from api.applications import (
     start_or_resume,
     store_upload,
 )
-from api.deps import CandidateDep, ServicesDep, SessionDep
+from api.deps import CandidateDep, ServicesDep, SessionDep, run_db
 from api.errors import ApiError, ApiRefusal
 from api.text_fields import FormRequest, IdCardConfirmRequest
 from api.throttling import client_ip
@@ -170,7 +170,7 @@ async def register(
     number = body.id_number.strip().upper()
     if body.id_type != IdType.PASSPORT and not (len(number) == 18 and number[:17].isdigit()):
         raise ApiError(CaseRefusal.ID_NUMBER_INVALID)
-    period = await asyncio.to_thread(open_period, session)
+    period = await run_db(session, open_period)
     handle = await start_or_resume(services, session, period, body.id_type, number, body.phone)
     try:
         sent = await run_update(
@@ -212,13 +212,19 @@ async def refresh_session(body: RefreshRequest, services: ServicesDep) -> Sessio
     return _session(services, await run_query(handle, EnrollmentWorkflow.view))
 
 
+def _send_code(session: SessionDep, services: ServicesDep, phone: str, ip: str) -> int:
+    return services.otp.send_code(phone, ip, session=session)
+
+
 @router.post("/candidate/login/code")
-async def login_code(body: LoginCodeRequest, request: Request, services: ServicesDep) -> CodeSent:
+async def login_code(
+    body: LoginCodeRequest, request: Request, services: ServicesDep, session: SessionDep
+) -> CodeSent:
     """A returning candidate logs in by phone + code. The code is sent whether or not the phone
     has an application: the answer never tells a stranger which phones are enrolled."""
     _check_phone(body.phone)
     services.limits.probe(request, f"phone:{body.phone}")
-    wait = await asyncio.to_thread(services.otp.send_code, body.phone, client_ip(request))
+    wait = await run_db(session, _send_code, services, body.phone, client_ip(request))
     return CodeSent(phone_masked=mask_phone(body.phone), resend_after_s=wait)
 
 
@@ -231,8 +237,7 @@ async def login(
     else, never verified, does not count) or on the one he names; `applications` lists them."""
     _check_phone(body.phone)
     services.limits.probe(request, f"phone:{body.phone}")
-    await asyncio.to_thread(services.otp.check_code, body.phone, body.code)
-    apps = await asyncio.to_thread(_verified_applications, session, services, body.phone)
+    apps = await run_db(session, _signed_in, services, body.phone, body.code)
     if not apps:
         raise ApiError(CaseRefusal.APPLICATION_NOT_FOUND)
     chosen = next((a for a in apps if a.workflow_id == body.application_id), apps[0])
@@ -240,6 +245,15 @@ async def login(
         application_handle(services.client(), chosen.workflow_id), EnrollmentWorkflow.view
     )
     return _session(services, view, [a.workflow_id for a in apps])
+
+
+def _signed_in(
+    session: SessionDep, services: ServicesDep, phone: str, code: str
+) -> list[Application]:
+    """The code check and the lookup in one transaction of the request's one connection,
+    committed before the route asks Temporal for the view."""
+    services.otp.check_code(phone, code, session=session)
+    return _verified_applications(session, services, phone)
 
 
 #: states in which the application's phone has not been proven by its code

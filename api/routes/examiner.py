@@ -3,7 +3,6 @@ examiner acts only in his regions; admins everywhere."""
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime
 from typing import Annotated
 
@@ -14,7 +13,7 @@ from sqlmodel import col, select
 from temporalio.workflow import UpdateMethodMultiParam
 
 from api.applications import application_handle, run_query, run_update
-from api.deps import ExaminerDep, ServicesDep, SessionDep, authenticate_staff
+from api.deps import ExaminerDep, ServicesDep, SessionDep, authenticate_staff, run_db
 from api.errors import ApiError
 from api.text_fields import CleanText
 from domain.enrollment import ApplicationView, CaseFile, ExaminerAction, ReviewItem
@@ -200,7 +199,7 @@ async def case(
 ) -> CaseView:
     """Everything on one case: identity, OCR vs confirmed values, photo report, face scores, CHSI
     record or attachments, audit trail; images only through short-lived signed URLs."""
-    await asyncio.to_thread(_scoped_row, session, me, application_id)
+    await run_db(session, _scoped_row, me, application_id)
     handle = application_handle(services.client(), application_id)
     case_file: CaseFile = await run_query(handle, EnrollmentWorkflow.case_file)
     view: ApplicationView = await run_query(handle, EnrollmentWorkflow.view)
@@ -222,17 +221,18 @@ async def case(
             files[f"attachment:{code}:{i}"] = sign_object_url(
                 services.settings.secret_key, shown.key
             )
-    audit = session.exec(
-        select(AuditEvent)
-        .where(AuditEvent.workflow_id == application_id)
-        .order_by(col(AuditEvent.seq))
-    ).all()
+    audit = await run_db(session, _audit_trail, application_id)
     return CaseView(
         case=case_file,
         view=view,
         files=files,
         audit=[AuditRow(seq=a.seq, at=a.at, actor=a.actor, action=a.action) for a in audit],
     )
+
+
+def _audit_trail(session: SessionDep, application_id: str) -> list[AuditEvent]:
+    query = select(AuditEvent).where(AuditEvent.workflow_id == application_id)
+    return list(session.exec(query.order_by(col(AuditEvent.seq))))
 
 
 async def _decide(
@@ -244,7 +244,7 @@ async def _decide(
     items: list[ReviewItem],
     override_reason: str = "",
 ) -> ApplicationView:
-    await asyncio.to_thread(_scoped_row, session, me, application_id)
+    await run_db(session, _scoped_row, me, application_id)
     handle = application_handle(services.client(), application_id)
     act = ExaminerAction(examiner=me.sub, items=items, override_reason=override_reason)
     return await run_update(handle, update, act)

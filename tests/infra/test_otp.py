@@ -118,7 +118,9 @@ class CountingOtp(OtpService):
         return super()._code_hash(phone_hash, code)
 
 
-def test_thirty_concurrent_wrong_codes_check_at_most_five(any_engine):
+@pytest.mark.parametrize("callers_session", [False, True], ids=["own", "callers"])
+def test_thirty_concurrent_wrong_codes_check_at_most_five(any_engine, callers_session):
+    """In sessions of its own (the SMS activity) or each in the caller's (the API's login)."""
     service = CountingOtp(any_engine, OutboxProvider(), SECRET)
     now = datetime.now(UTC)
     service.send_code(PHONE, "1.1.1.1", now=now)
@@ -128,7 +130,12 @@ def test_thirty_concurrent_wrong_codes_check_at_most_five(any_engine):
 
     def attempt(_: int) -> str:
         try:
-            service.check_code(PHONE, wrong, now=now)
+            if callers_session:
+                with Session(any_engine) as session:
+                    service.check_code(PHONE, wrong, now=now, session=session)
+                    session.commit()
+            else:
+                service.check_code(PHONE, wrong, now=now)
         except RefusedError as exc:
             return exc.refusal.code
         return "PASSED"
@@ -140,3 +147,40 @@ def test_thirty_concurrent_wrong_codes_check_at_most_five(any_engine):
     with pytest.raises(RefusedError) as err:
         service.check_code(PHONE, right, now=now)
     assert code_of(err) == "SMS_CODE_LOCKED"
+
+
+def test_in_the_callers_session_a_right_code_is_consumed_by_the_callers_commit(service):
+    """A login that fails after the check (its lookup, its connection) keeps the code usable."""
+    now = datetime.now(UTC)
+    service.send_code(PHONE, "", now=now)
+    code = last_code(service)
+    with Session(service.engine) as session:
+        service.check_code(PHONE, code, now=now, session=session)
+        session.rollback()
+    with Session(service.engine) as session:
+        service.check_code(PHONE, code, now=now, session=session)
+        session.commit()
+    with pytest.raises(RefusedError) as err:
+        service.check_code(PHONE, code, now=now)
+    assert code_of(err) == "SMS_NO_CODE"
+
+
+def test_in_the_callers_session_a_wrong_try_counts_whatever_the_caller_does(service):
+    now = datetime.now(UTC)
+    service.send_code(PHONE, "", now=now)
+    code = last_code(service)
+    wrong = f"{(int(code) + 1) % 10**6:06d}"
+    for _ in range(otp.MAX_WRONG_TRIES):
+        with Session(service.engine) as session:
+            with pytest.raises(RefusedError):
+                service.check_code(PHONE, wrong, now=now, session=session)
+            session.rollback()
+    with pytest.raises(RefusedError) as err:
+        service.check_code(PHONE, code, now=now)
+    assert code_of(err) == "SMS_CODE_LOCKED"
+
+
+def test_a_code_is_sent_in_the_callers_session(service):
+    with Session(service.engine) as session:
+        assert service.send_code(PHONE, "1.1.1.1", session=session) == 60
+    service.check_code(PHONE, last_code(service))

@@ -103,6 +103,7 @@ def api(tmp_path_factory):
         probe_limit_per_phone=1_000_000,
         staff_attempts_per_ip=1_000_000,
         staff_failures_per_account=1_000_000,
+        candidate_requests_per_minute=1_000_000,
     )
     services = Services(
         settings=app_settings,

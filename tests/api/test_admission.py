@@ -1,0 +1,98 @@
+"""Admission control: past its kind's limit a request is answered at once with 429, Retry-After
+and a Chinese message, while the admitted ones and every other route carry on."""
+
+from __future__ import annotations
+
+import asyncio
+
+import httpx
+from starlette.types import Receive, Scope, Send
+
+from api.admission import (
+    SIGN_IN_PATHS,
+    STAFF_LOGIN_PATHS,
+    AdmissionControl,
+    RequestKind,
+)
+from api.errors import ApiRefusal
+from infra.config import Settings
+from infra.keyring import new_key_entry
+from tests.api.peak_stack import SlowTemporal, add_application, peak_api, until_waiting
+from tests.security.test_authorization import app_routes
+
+UPLOAD = {"files": {"photo": ("p.jpg", b"\xff\xd8", "image/jpeg")}}
+
+
+class Held:
+    """An app whose every request waits until the test lets it answer."""
+
+    def __init__(self) -> None:
+        self.release = asyncio.Event()
+        self.entered = 0
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        self.entered += 1
+        await self.release.wait()
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"ok"})
+
+
+async def test_past_the_limit_of_its_kind_a_request_is_refused_at_once() -> None:
+    held = Held()
+    limits = {RequestKind.SIGN_IN: 2, RequestKind.UPLOAD: 1, RequestKind.STAFF_LOGIN: 1}
+    app = AdmissionControl(held, limits=limits)
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://t"
+    ) as http:
+        admitted = [
+            asyncio.ensure_future(http.post("/api/v1/candidate/login", json={})) for _ in range(2)
+        ] + [asyncio.ensure_future(http.post("/api/v1/me/photo", **UPLOAD))]
+        while held.entered < 3:
+            await asyncio.sleep(0.01)
+        refused = await http.post("/api/v1/candidate/register", json={})
+        upload_refused = await http.post("/api/v1/me/attachments/X1", **UPLOAD)
+        other_kind = asyncio.ensure_future(http.post("/api/v1/staff/login", json={}))
+        unlimited = asyncio.ensure_future(http.get("/api/v1/me"))
+        while held.entered < 5:
+            await asyncio.sleep(0.01)
+        held.release.set()
+        answered = await asyncio.gather(*admitted, other_kind, unlimited)
+        again = await http.post("/api/v1/candidate/login", json={})
+    for r in (refused, upload_refused):
+        assert r.status_code == 429
+        assert r.json()["code"] == ApiRefusal.TOO_MANY_CONCURRENT.value
+        assert r.json()["message"] == "当前办理人数较多，请稍候几秒再试"
+        assert 2 <= int(r.headers["retry-after"]) <= 4
+    assert [r.status_code for r in answered] == [200] * 5
+    assert again.status_code == 200  # the slots were given back
+
+
+async def test_the_app_admits_by_its_settings(engine, tmp_path) -> None:
+    """Through the real app: with one sign-in at a time, a second login waits for none."""
+    phone = "13900003333"
+    add_application(engine, phone)
+    temporal = SlowTemporal()
+    async with peak_api(engine, tmp_path, temporal, concurrent_sign_ins=1) as peak:
+        await peak.http.post("/api/v1/candidate/login/code", json={"phone": phone})
+        temporal.gate.clear()
+        first = asyncio.ensure_future(
+            peak.http.post(
+                "/api/v1/candidate/login", json={"phone": phone, "code": peak.sms.last_code(phone)}
+            )
+        )
+        await until_waiting(temporal, first)
+        second = await peak.http.post(
+            "/api/v1/candidate/login", json={"phone": phone, "code": "000000"}
+        )
+        elsewhere = await peak.http.get("/api/v1/period")
+        temporal.gate.set()
+        assert (await first).status_code == 200
+    assert (second.status_code, second.json()["code"]) == (429, "TOO_MANY_CONCURRENT")
+    assert "retry-after" in second.headers
+    assert elsewhere.status_code == 200
+
+
+def test_the_admission_paths_are_post_routes_of_the_app(tmp_path) -> None:
+    """A renamed route would silently lose its limit."""
+    routes = app_routes(Settings(env="test", var_dir=tmp_path, codec_keys=new_key_entry("a")))
+    assert {f"POST {path}" for path in SIGN_IN_PATHS | STAFF_LOGIN_PATHS} <= routes

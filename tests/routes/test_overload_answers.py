@@ -1,0 +1,43 @@
+"""A Temporal too busy to answer is a 503 with Retry-After, like a saturated database; a fault
+stays a fault (500). Every 503 says when to come back."""
+
+from __future__ import annotations
+
+import pytest
+from temporalio.client import WorkflowUpdateRPCTimeoutOrCancelledError
+from temporalio.service import RPCError, RPCStatusCode
+
+from tests.routes.conftest import CALLERS
+
+CANDIDATE = CALLERS["candidate"]
+
+
+@pytest.mark.parametrize(
+    "status",
+    [
+        RPCStatusCode.UNAVAILABLE,
+        RPCStatusCode.RESOURCE_EXHAUSTED,
+        RPCStatusCode.DEADLINE_EXCEEDED,
+    ],
+)
+def test_a_temporal_too_busy_to_answer_is_a_503_with_retry_after(http, temporal, status):
+    temporal.answer = RPCError("busy", status, b"")
+    r = http.get("/api/v1/me", headers=CANDIDATE)
+    assert (r.status_code, r.json()) == (
+        503,
+        {"code": "SERVICE_OVERLOADED", "message": "系统繁忙，请稍后重试"},
+    )
+    assert 3 <= int(r.headers["retry-after"]) <= 6
+
+
+def test_a_temporal_fault_is_not_called_load(http, temporal):
+    temporal.answer = RPCError("bad request", RPCStatusCode.INVALID_ARGUMENT, b"")
+    with pytest.raises(RPCError):  # the test client re-raises what became the 500
+        http.post("/api/v1/me/submit", headers=CANDIDATE)
+
+
+def test_every_503_says_when_to_come_back(http, temporal):
+    temporal.answer = WorkflowUpdateRPCTimeoutOrCancelledError()
+    r = http.post("/api/v1/me/liveness/challenge", headers=CANDIDATE)
+    assert (r.status_code, r.json()["code"]) == (503, "STEP_TIMEOUT")
+    assert 3 <= int(r.headers["retry-after"]) <= 6
