@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from fastapi import APIRouter
@@ -48,6 +49,7 @@ async def create_period(body: NewPeriod, services: ServicesDep, _: AdminDep) -> 
         opens_at=body.opens_at,
         closes_at=body.closes_at,
         review_deadline=body.review_deadline,
+        close_out_after=timedelta(days=services.settings.close_out_after_days),
     )
     handle = await services.client().start_workflow(
         EnrollmentPeriodWorkflow.run,

@@ -185,6 +185,15 @@ async def submit_application(
     http: httpx.AsyncClient, me: dict, number: str, name: str, region: str = "01"
 ) -> None:
     """ID card → photo → liveness → notice → form → submit, as the H5 client does."""
+    await reach_draft(http, me, number, name)
+    r = await http.put("/api/v1/me/form", json={**FORM, "region": region}, headers=me)
+    assert r.status_code == 200, r.text
+    r = await http.post("/api/v1/me/submit", headers=me)
+    assert r.status_code == 200 and r.json()["state"] == "SUBMITTED", r.text
+
+
+async def reach_draft(http: httpx.AsyncClient, me: dict, number: str, name: str) -> None:
+    """ID card → photo → liveness → notice: the form is next."""
     files = {
         "front": ("front.jpg", jpeg_bytes(seed=1), "image/jpeg"),
         "back": ("back.jpg", jpeg_bytes(seed=2), "image/jpeg"),
@@ -201,7 +210,3 @@ async def submit_application(
     r = await http.post("/api/v1/me/liveness", data={"nonce": nonce}, files=frames, headers=me)
     assert r.status_code == 200, r.text
     assert (await http.post("/api/v1/me/notice/accept", headers=me)).status_code == 200
-    r = await http.put("/api/v1/me/form", json={**FORM, "region": region}, headers=me)
-    assert r.status_code == 200, r.text
-    r = await http.post("/api/v1/me/submit", headers=me)
-    assert r.status_code == 200 and r.json()["state"] == "SUBMITTED", r.text

@@ -56,6 +56,7 @@ export function render(ctx, root) {
         ? h("ol", { class: "steps progress" }, PROGRESS.map(([, label], i) => h("li", { class: i < at ? "done" : i === at ? "current" : "", text: label })))
         : null,
       view.state === "APPROVED" ? h("p", { class: "ok", text: "审核已通过，准考证号将在审核截止时间后生成。" }) : null,
+      view.closed_reason ? h("p", { class: "notice-box", id: "closed-reason", text: view.closed_reason }) : null,
       ticket,
       reviewBox(ctx, view),
       view.submitted_at ? h("p", { class: "muted", text: `提交时间：${formatTime(view.submitted_at)}` }) : null,
