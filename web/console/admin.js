@@ -13,7 +13,9 @@ function regionPicker(ctx, chosen = []) {
   const box = h(
     "span",
     { class: "regions" },
-    Object.entries(ctx.catalogs.region).map(([code, name]) => h("label", { class: "inline" }, h("input", { type: "checkbox", value: code, checked: chosen.includes(code) }), name)),
+    Object.entries(ctx.catalogs.region)
+      .sort(([a], [b]) => a.localeCompare(b)) // "10"… would come first: integer-like keys lead
+      .map(([code, name]) => h("label", { class: "inline" }, h("input", { type: "checkbox", value: code, checked: chosen.includes(code) }), name)),
   );
   box.value = () => [...box.querySelectorAll("input:checked")].map((i) => i.value);
   return box;

@@ -68,8 +68,8 @@ export function columns({ id, bars, width = 560, color = COLORS[0] }) {
     const h = ((height - bottom - 20) * b.value) / max;
     const x = 10 + i * slot + slot * 0.2;
     const y = height - bottom - h;
+    if (b.value) svg.append(s("rect", { class: "bar", x, y, width: slot * 0.6, height: Math.max(h, 1), fill: b.color || color }, s("title", {}, `${b.label}：${b.value}`)));
     svg.append(
-      s("rect", { class: "bar", x, y, width: slot * 0.6, height: Math.max(h, b.value ? 1 : 0), fill: b.color || color }, s("title", {}, `${b.label}：${b.value}`)),
       s("text", { x: x + slot * 0.3, y: y - 4, "text-anchor": "middle", "font-size": 11 }, b.value),
       s("text", { x: x + slot * 0.3, y: height - 8, "text-anchor": "middle", "font-size": 11 }, b.label),
     );
