@@ -7,6 +7,7 @@ from __future__ import annotations
 import getpass
 import json
 
+from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from infra.db import StaffAudit, utcnow
@@ -21,6 +22,13 @@ def audit_change(session: Session, actor: str, action: str, **what: object) -> N
             finished_at=utcnow(),
         )
     )
+
+
+def audit_done(engine: Engine, actor: str, action: str, **what: object) -> None:
+    """For a change made elsewhere (a period workflow's update): recorded once it succeeded."""
+    with Session(engine) as session:
+        audit_change(session, actor, action, **what)
+        session.commit()
 
 
 def terminal_actor() -> str:

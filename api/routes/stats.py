@@ -14,7 +14,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 
 from api.deps import OperatorDep, SessionDep
-from domain.catalogs import MAJORS_BY_CODE, REGIONS, Level
+from domain.catalogs import REGIONS, Level
+from infra.majors import period_majors
 from infra.statistics import Breakdown, Statistics, statistics
 
 router = APIRouter(prefix="/api/v1/stats", tags=["statistics"])
@@ -39,11 +40,6 @@ def _level_name(code: str) -> str:
     return Level(code).label if code in Level._value2member_map_ else code
 
 
-def _major_name(code: str) -> str:
-    major = MAJORS_BY_CODE.get(code)
-    return major.name if major else ""
-
-
 def _breakdown(rows: list[Breakdown], name: Callable[[str], str]) -> list[Sequence[object]]:
     return [
         BREAKDOWN_HEAD,
@@ -51,12 +47,13 @@ def _breakdown(rows: list[Breakdown], name: Callable[[str], str]) -> list[Sequen
     ]
 
 
-def rows_of(stats: Statistics, table: Table) -> list[Sequence[object]]:
-    """One table of the statistics as CSV rows, header first (Chinese, as the console shows)."""
+def rows_of(stats: Statistics, table: Table, major_names: dict[str, str]) -> list[Sequence[object]]:
+    """One table of the statistics as CSV rows, header first (Chinese, as the console shows);
+    majors are named as the period's code table names them now."""
     if table is Table.REGIONS:
         return _breakdown(stats.by_region, lambda code: REGIONS.get(code, ""))
     if table is Table.MAJORS:
-        return _breakdown(stats.by_major, _major_name)
+        return _breakdown(stats.by_major, lambda code: major_names.get(code, ""))
     if table is Table.LEVELS:
         return _breakdown(stats.by_level, _level_name)
     if table is Table.DECISIONS:
@@ -93,8 +90,9 @@ async def statistics_csv(
 ) -> Response:
     """UTF-8 with a byte-order mark, which Excel needs to read Chinese text."""
     stats = await asyncio.to_thread(statistics, session, period_id, datetime.now(UTC))
+    majors = await asyncio.to_thread(period_majors, session, period_id)
     out = io.StringIO()
-    csv.writer(out).writerows(rows_of(stats, table))
+    csv.writer(out).writerows(rows_of(stats, table, {m.code: m.name for m in majors}))
     return Response(
         "\ufeff" + out.getvalue(),
         media_type="text/csv; charset=utf-8",

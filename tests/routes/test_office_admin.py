@@ -14,8 +14,10 @@ from domain.enrollment import ApplicationView, EnrollmentForm
 from domain.majors import MajorChoice
 from domain.notice import NOTICE_VERSION, NoticeAcceptance
 from domain.states import STATE_LABELS, AppState
-from infra.db import Period, StaffAudit
+from infra.db import Application, Period, StaffAudit
 from tests.routes.conftest import CALLERS, MINE, PERIOD
+from tests.routes.temporal_double import refused
+from tests.routes.test_authorisation import PERIOD_VIEW
 
 ADMIN = CALLERS["admin"]
 FORM = {
@@ -272,3 +274,53 @@ def test_the_notice_accepted_names_its_version(http, temporal):
     )
     assert r.status_code == 200
     assert temporal.calls[-1].args == (NoticeAcceptance(version=NOTICE_VERSION),)
+
+
+def test_period_changes_made_in_the_console_are_audited(http, temporal, app_services):
+    temporal.answer = PERIOD_VIEW
+    now = datetime.now(UTC)
+    body = {
+        "period_id": "2027-1",
+        "opens_at": (now + timedelta(days=60)).isoformat(),
+        "closes_at": (now + timedelta(days=70)).isoformat(),
+        "review_deadline": (now + timedelta(days=80)).isoformat(),
+    }
+    assert http.post("/api/v1/admin/periods", json=body, headers=ADMIN).status_code == 201
+    [start] = [c for c in temporal.calls if c.name == "run"]
+    assert start.args[0].config.close_out_after == timedelta(days=14)  # RUJI_CLOSE_OUT_AFTER_DAYS
+    closes = {"closes_at": now.isoformat()}
+    assert http.put("/api/v1/admin/periods/2027-1/window", json=closes, headers=ADMIN).is_success
+    assert {"actor": "admin", "period_id": "2027-1"} in audit_rows(app_services, "period_created")
+    assert {"actor": "admin", "period_id": "2027-1", "closes_at": now.isoformat()} in audit_rows(
+        app_services, "window_moved"
+    )
+
+
+def test_a_refused_period_change_leaves_no_audit_row(http, temporal, app_services):
+    temporal.answer = refused("DEADLINE_INVALID", "入籍已截止，不能再调整开放时间")
+    closes = {"closes_at": datetime.now(UTC).isoformat()}
+    r = http.put("/api/v1/admin/periods/2027-2/window", json=closes, headers=ADMIN)
+    assert r.json()["code"] == "DEADLINE_INVALID"
+    assert [r for r in audit_rows(app_services, "window_moved") if r["period_id"] == "2027-2"] == []
+
+
+def test_the_csv_names_majors_as_the_period_names_them_now(http, app_services):
+    with Session(app_services[1].engine) as session:
+        session.add(
+            Application(
+                workflow_id="enroll-2026-2-benke1",
+                period_id=PERIOD,
+                status="SUBMITTED",
+                id_hash="b" * 64,
+                phone_hash="c" * 64,
+                region="02",
+                major="050101",
+                level="benke",
+            )
+        )
+        session.commit()
+    path = f"/api/v1/admin/periods/{PERIOD}/majors/050101"
+    renamed = {"name": "汉语言文学（师范方向）", "level": "benke"}
+    assert http.put(path, json=renamed, headers=ADMIN).status_code == 200
+    r = http.get("/api/v1/stats/majors.csv", params={"period_id": PERIOD}, headers=ADMIN)
+    assert "050101,汉语言文学（师范方向）,1,1,0,0" in r.content.decode("utf-8-sig").splitlines()

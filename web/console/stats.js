@@ -29,8 +29,8 @@ function chartPanel(title, table, periodId, chart, note) {
 
 const breakdownRows = (rows, name) => rows.map((r) => ({ label: name(r.key), values: [r.pending, r.approved, r.rejected] }));
 
-function draw(ctx, body, stats) {
-  const majorName = (code) => ctx.catalogs.major.find((m) => m.code === code)?.name || code;
+function draw(ctx, body, stats, majors) {
+  const majorName = (code) => (majors.find((m) => m.code === code) || ctx.catalogs.major.find((m) => m.code === code))?.name || "";
   const levelName = (code) => ({ zhuanke: "专科", benke: "专升本" })[code] || code;
   const d = stats.decisions;
   const decided = d.approved + d.returned + d.rejected;
@@ -84,7 +84,8 @@ export function render(ctx, root) {
   root.append(h("section", { class: "panel" }, h("h2", {}, "统计", picker), err), body);
   const show = async () => {
     clear(body, h("p", { class: "loading", text: "正在统计…" }));
-    draw(ctx, body, await api.get("/stats", { period_id: picker.value }));
+    const [stats, majors] = await Promise.all([api.get("/stats", { period_id: picker.value }), api.get("/majors", { period_id: picker.value })]);
+    draw(ctx, body, stats, majors);
   };
   picker.addEventListener("change", () => show().catch((e) => err.show(e)));
   (async () => {
