@@ -39,9 +39,10 @@ export function render(ctx, root) {
   const f = view.form || {};
   const err = errorBox();
   const fromId = view.id_number.slice(0, 2);
-  // a case keeps the major it chose, even one the office no longer offers to new choices
-  const kept = f.major_choice && !catalogs.major.some((m) => m.code === f.major_choice.code);
-  const majors = kept ? [...catalogs.major, { ...f.major_choice, level_label: LEVEL_LABELS[f.major_choice.level] }] : catalogs.major;
+  // a case keeps the edition of the major it chose (its condition text too), even one the office
+  // has since edited or no longer offers to new choices
+  const kept = f.major_choice && { ...f.major_choice, level_label: LEVEL_LABELS[f.major_choice.level] };
+  const majors = kept ? [...catalogs.major.filter((m) => m.code !== kept.code), kept] : catalogs.major;
   const el = {
     postal_code: h("input", { name: "postal_code", inputmode: "numeric", maxlength: 6, value: f.postal_code || "", placeholder: "6 位数字" }),
     household_type: select("household_type", Object.entries(catalogs.household_type), f.household_type),
