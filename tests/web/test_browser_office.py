@@ -1,6 +1,7 @@
 """The office's pages in Debian's Chromium (issue 17 acceptance): an admin edits a restricted
 major's Attachment 1 condition in the console and a candidate picking that major in the H5 reads
-the new text; the statistics page draws its charts and hands out the numbers as CSV.
+the new text; the statistics page draws its charts and hands out the numbers as CSV; the
+examiner's case page names the version of the notice the candidate accepted.
 
 Against the real API over HTTP with the real enrollment worker and the vision stand-ins
 (tests/security/stack.py), not `ruji dev`: the vision models are not what is tested here, and
@@ -15,6 +16,7 @@ from pathlib import Path
 import pytest
 from playwright.async_api import Page, async_playwright, expect
 
+from domain.notice import NOTICE_VERSION
 from tests.security.stack import (
     FORM,
     reach_draft,
@@ -57,7 +59,7 @@ async def no_overflow(page: Page, name: str) -> None:
 async def test_a_condition_edited_in_the_console_is_read_in_the_h5_and_stats_are_drawn(office):
     http, sms = office
     number = valid_id_number(611)
-    _, me = await register(http, sms, number, "13722220611")
+    application_id, me = await register(http, sms, number, "13722220611")
     await reach_draft(http, me, number, "张三")
     async with async_playwright() as p:
         browser = await p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
@@ -111,6 +113,10 @@ async def test_a_condition_edited_in_the_console_is_read_in_the_h5_and_stats_are
         await expect(console.locator("#chart-queue-age rect.bar")).to_have_count(1)
         await expect(console.locator("#chart-daily circle")).to_have_count(2)
         await no_overflow(console, "32-console-stats")
+        await console.goto(f"/console/#/case/{application_id}")
+        await expect(console.locator("#case")).to_contain_text(f"须知版本{NOTICE_VERSION}")
+
+        await console.click('[data-nav="stats"]')
         async with console.expect_download() as download:
             await console.click('[data-table="regions"] [data-csv]')
         saved = await (await download.value).path()
