@@ -5,24 +5,19 @@ closed it out, and the daily retention workflow. `uv run python -m tests.replay.
 from __future__ import annotations
 
 import asyncio
-import shutil
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
 
-from temporalio.api.enums.v1 import IndexedValueType
-from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
-from temporalio.contrib.pydantic import pydantic_data_converter
-from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from activities.retention import RetentionActivities
-from domain import search
 from domain.period import PeriodConfig, PeriodInput
 from domain.retention import RetentionInput
 from infra.db import create_schema, make_engine
 from infra.storage import LocalObjectStore
+from tests.replay.record_histories import recording_env
 from tests.workflows.flow import to_submitted
 from tests.workflows.harness import Harness, valid_id_number
 from workflows.period import EnrollmentPeriodWorkflow
@@ -32,18 +27,7 @@ HISTORIES = Path(__file__).parent / "histories"
 
 
 async def record() -> None:
-    binary = shutil.which("temporal-test-server") or ".venv/bin/temporal-test-server"
-    env = await WorkflowEnvironment.start_time_skipping(
-        test_server_existing_path=binary, data_converter=pydantic_data_converter
-    )
-    await env.client.operator_service.add_search_attributes(
-        AddSearchAttributesRequest(
-            namespace=env.client.namespace,
-            search_attributes={
-                k.name: IndexedValueType.ValueType(k.indexed_value_type) for k in search.ALL
-            },
-        )
-    )
+    env = await recording_env()
     with tempfile.TemporaryDirectory() as tmp, ThreadPoolExecutor(4) as executor:
         engine = make_engine(f"sqlite:///{tmp}/read.db")
         create_schema(engine)

@@ -14,11 +14,14 @@ from domain.enrollment import ApplicationView, EnrollmentForm
 from domain.majors import MajorChoice
 from domain.notice import NOTICE_VERSION, NoticeAcceptance
 from domain.states import STATE_LABELS, AppState
-from infra.db import Application, Period, StaffAudit
+from infra.db import Application, StaffAudit
 from tests.routes.conftest import CALLERS, MINE, PERIOD
 from tests.routes.temporal_double import refused
 from tests.routes.test_authorisation import PERIOD_VIEW
+from tests.routes.test_client_life import open_period  # noqa: F401 - the fixture
 
+#: the majors routes answer for an existing period only
+pytestmark = pytest.mark.usefixtures("open_period")
 ADMIN = CALLERS["admin"]
 FORM = {
     "postal_code": "410000",
@@ -30,26 +33,6 @@ FORM = {
     "region": "01",
     "major": "530302",
 }
-
-
-@pytest.fixture(scope="module", autouse=True)
-def period(app_services) -> None:
-    _, services = app_services
-    now = datetime.now(UTC)
-    with Session(services.engine) as session:
-        if session.get(Period, PERIOD) is None:
-            session.add(
-                Period(
-                    id=PERIOD,
-                    year=2026,
-                    window=2,
-                    opens_at=now - timedelta(days=1),
-                    closes_at=now + timedelta(days=10),
-                    review_deadline=now + timedelta(days=20),
-                    state="OPEN",
-                )
-            )
-            session.commit()
 
 
 def audit_rows(app_services, action: str) -> list[dict]:
