@@ -18,8 +18,10 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 
 from activities.chsi import ChsiActivities
+from activities.closeout import CloseOutActivities
 from activities.identity_claims import IdentityClaimActivities
 from activities.records import RecordActivities
+from activities.retention import RetentionActivities
 from activities.sms import SmsActivities
 from activities.tickets import TicketActivities
 from infra import face_models
@@ -39,6 +41,7 @@ from infra.temporal import connect, workflow_runner
 from workflows.enrollment import EnrollmentWorkflow
 from workflows.interceptors import CallerProofChecker
 from workflows.period import EnrollmentPeriodWorkflow
+from workflows.retention import RetentionWorkflow
 
 log = logging.getLogger("ruji.worker")
 
@@ -55,6 +58,7 @@ def enrollment_activities(
     records = RecordActivities(engine, sealer)
     tickets = TicketActivities(engine, client)
     claims = IdentityClaimActivities(engine, client)
+    closeout = CloseOutActivities(engine, client)
     return [
         sms.send_sms_code,
         sms.check_sms_code,
@@ -65,6 +69,7 @@ def enrollment_activities(
         tickets.number_ticket_page,
         tickets.deliver_tickets,
         claims.claim_identity,
+        closeout.close_out_cases,
     ]
 
 
@@ -78,11 +83,12 @@ def enrollment_worker(
     activities = enrollment_activities(
         engine, client, provider, settings.identity_hmac_key, pii_sealer_for(settings)
     )
+    retention = RetentionActivities(engine, build_object_store(settings), settings.retention_days)
     return Worker(
         client,
         task_queue=settings.enrollment_task_queue,
-        workflows=[EnrollmentWorkflow, EnrollmentPeriodWorkflow],
-        activities=[*activities, chsi.issue_chsi_codes],
+        workflows=[EnrollmentWorkflow, EnrollmentPeriodWorkflow, RetentionWorkflow],
+        activities=[*activities, chsi.issue_chsi_codes, retention.run_retention],
         activity_executor=executor,
         workflow_runner=workflow_runner(),
         # starts, updates and signals without the API's caller proof are refused

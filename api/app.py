@@ -26,7 +26,19 @@ from api.errors import (
 from api.ops import RequestMetrics
 from api.ops import router as ops_router
 from api.overload import OVERLOAD_ERRORS, overloaded_handler
-from api.routes import admin, attachments, candidate, chsi, codec_session, dev, examiner, files, web
+from api.routes import (
+    admin,
+    attachments,
+    candidate,
+    chsi,
+    codec_session,
+    dev,
+    examiner,
+    files,
+    office_admin,
+    stats,
+    web,
+)
 from api.security_headers import SecurityHeaders
 from domain.errors import RefusedError
 from infra.config import Settings, get_settings
@@ -99,6 +111,8 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         chsi.router,
         examiner.router,
         admin.router,
+        office_admin.router,
+        stats.router,
         files.router,
         codec_session.router,
     ):

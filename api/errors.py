@@ -18,13 +18,16 @@ from starlette.types import Send
 from temporalio.client import WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 
+from domain.accounts import AccountRefusal
 from domain.attachments import AttachmentRefusal
 from domain.chsi import ChsiRefusal
 from domain.errors import RefusalCode, RefusedError, refusal_of
 from domain.identity import IdentityRefusal
 from domain.identity_claims import ClaimRefusal
 from domain.liveness import FaceRefusal
+from domain.majors import MajorRefusal
 from domain.messages import AccessRefusal, CaseRefusal, PeriodRefusal, SmsRefusal
+from domain.notice import NoticeRefusal
 from domain.photo_spec import PhotoRefusal
 from domain.vision import IdImageRefusal
 from infra.metrics import REFUSALS
@@ -83,6 +86,9 @@ _STATUS_BY_CONCERN: dict[type[RefusalCode], int] = {
     AttachmentRefusal: 422,
     UploadRefusal: 422,
     ApiRefusal: 422,
+    AccountRefusal: 422,
+    MajorRefusal: 422,
+    NoticeRefusal: 409,
 }
 _STATUS_EXCEPTIONS: dict[RefusalCode, int] = {
     AccessRefusal.AUTH_REQUIRED: 401,
@@ -132,6 +138,9 @@ _STATUS_EXCEPTIONS: dict[RefusalCode, int] = {
     ChsiRefusal.CHSI_TOKEN_SUPERSEDED: 410,
     ChsiRefusal.CHSI_TOKEN_WRONG_APPLICATION: 403,
     ChsiRefusal.CHSI_REGISTRATION_REFUSED: 503,
+    AccountRefusal.ACCOUNT_NOT_FOUND: 404,
+    AccountRefusal.ACCOUNT_EXISTS: 409,
+    AccountRefusal.ACCOUNT_SELF_LOCKOUT: 409,
 }
 #: Every code of every concern with the HTTP status it answers with.
 STATUS_BY_CODE: dict[str, int] = {

@@ -107,6 +107,8 @@ class AttachmentRulesInput(BaseModel):
     non_hunan_category: NonHunanCategory | None = None
     chsi_result: ChsiResult
     identity_changed: bool = False
+    #: the period's code table marks the major restricted (Attachment 1's majors always are)
+    restricted: bool = False
 
     @field_validator("major_code")
     @classmethod
@@ -156,6 +158,8 @@ DOCUMENTS: dict[str, str] = {
     # R12
     "POLICE_IDENTITY_CHANGE_CERT": "公安机关出具的姓名或身份证号变更证明",
     "HOUSEHOLD_REGISTER_CHANGE_PAGE": "户口簿中记载变更事项的页面",
+    # R11 for a major an admin marked restricted that Attachment 1 does not list
+    "RESTRICTED_CONDITION_PROOF": "符合该专业报考条件的证明材料",
 }
 
 
@@ -315,6 +319,15 @@ RESTRICTED_MAJORS: dict[str, RestrictedMajor] = {
 
 _LEVEL_NAMES = {Level.ZHUANKE: "专科", Level.BENKE: "专升本"}
 
+#: a major marked restricted in the period's code table but not in Attachment 1: the candidate
+#: proves the condition text he was shown, and the examiner judges the proof against it
+RESTRICTED_CONDITION_PROOF = _requirement(
+    "RESTRICTED_CONDITION_PROOF",
+    DOCUMENTS["RESTRICTED_CONDITION_PROOF"],
+    Rule.RESTRICTED_MAJOR,
+    "RESTRICTED_CONDITION_PROOF",
+)
+
 IDENTITY_CHANGE_PROOF = _requirement(
     "IDENTITY_CHANGE_PROOF",
     "姓名或身份证号变更证明",
@@ -360,7 +373,7 @@ def _non_hunan(rules_input: AttachmentRulesInput) -> tuple[RequiredAttachment, .
 def _restricted_major(rules_input: AttachmentRulesInput) -> tuple[RequiredAttachment, ...]:
     major = RESTRICTED_MAJORS.get(rules_input.major_code)
     if major is None:
-        return ()
+        return (RESTRICTED_CONDITION_PROOF,) if rules_input.restricted else ()
     if major.level is not rules_input.level:
         raise refuse(
             AttachmentRefusal.RESTRICTED_MAJOR_WRONG_LEVEL,

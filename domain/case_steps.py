@@ -9,7 +9,7 @@ from enum import StrEnum
 
 from domain.attachments import ChsiResult
 from domain.case_completeness import missing_for_submit
-from domain.catalogs import MAJORS_BY_CODE, Level
+from domain.catalogs import Level
 from domain.chsi import (
     TOKEN_TTL,
     ChsiCallback,
@@ -32,6 +32,7 @@ from domain.enrollment import (
 )
 from domain.errors import RefusedError
 from domain.liveness import MAX_ATTEMPTS_PER_DAY, shanghai_day
+from domain.majors import major_of
 from domain.objects import StoredObject
 from domain.states import AppState, Decision, step_index
 from domain.vision import PhotoReport, ReadIdCardResult, VerifyFaceResult
@@ -55,7 +56,7 @@ def _redone(case: EnrollmentState, item: str) -> None:
 
 
 def level_of(case: EnrollmentState) -> Level | None:
-    major = MAJORS_BY_CODE.get(case.form.major) if case.form else None
+    major = major_of(case.form.major, case.form.major_choice) if case.form else None
     return major.level if major else None
 
 

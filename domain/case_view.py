@@ -63,6 +63,7 @@ def candidate_view(params: EnrollmentInput, case: EnrollmentState) -> Applicatio
         ticket_number=case.ticket_number,
         needs_manual_review=case.needs_manual_review,
         editable=case.state in (*PRE_SUBMIT, *EDITABLE_AFTER_SUBMIT),
+        closed_reason=case.closed_reason,
     )
 
 

@@ -18,7 +18,6 @@ from domain.attachments import (
 from domain.catalogs import (
     HOUSEHOLD_TYPES,
     HUNAN,
-    MAJORS_BY_CODE,
     OCCUPATIONS,
     POLITICAL_STATUS,
     PROVINCES,
@@ -27,6 +26,7 @@ from domain.catalogs import (
 from domain.chsi import ChsiCode, ChsiRecord, QrState
 from domain.errors import Refusal
 from domain.identity import IdCardFields, IdType
+from domain.majors import MajorChoice, major_of
 from domain.objects import StoredObject
 from domain.states import AppState, Decision
 from domain.text_limits import email_ok
@@ -81,6 +81,9 @@ class EnrollmentForm(BaseModel):
     identity_changed: bool = False
     old_name: str = ""
     old_id_number: str = ""
+    #: the period's edition of `major` when the form was saved, resolved by the API (never sent
+    #: by the candidate): the case decides on what the candidate was shown (domain/majors.py)
+    major_choice: MajorChoice | None = None
 
 
 def form_problems(form: EnrollmentForm) -> list[Refusal]:
@@ -106,7 +109,7 @@ def form_problems(form: EnrollmentForm) -> list[Refusal]:
         bad("contact_phone", "联系电话格式不正确")
     if form.region not in REGIONS:
         bad("region", "请选择入籍地区")
-    if form.major not in MAJORS_BY_CODE:
+    if major_of(form.major, form.major_choice) is None:
         bad("major", "请选择入籍专业")
     if form.household_province != HUNAN and form.household_province in PROVINCES:
         if form.non_hunan_category is None:
@@ -201,6 +204,8 @@ class EnrollmentState(BaseModel):
     photo: PhotoStep = Field(default_factory=PhotoStep)
     face: FaceStep = Field(default_factory=FaceStep)
     notice_accepted_at: datetime | None = None
+    #: the version of 《新生入籍须知》 accepted (domain/notice.py); empty on cases from before
+    notice_version: str = ""
     form: EnrollmentForm | None = None
     chsi: ChsiStep = Field(default_factory=ChsiStep)
     attachments: dict[str, list[StoredObject]] = Field(default_factory=dict)
@@ -213,6 +218,9 @@ class EnrollmentState(BaseModel):
     identity_proved_at: datetime | None = None
     #: the application this one yielded its ID number to (state SUPERSEDED)
     taken_over_by: str = ""
+    #: why the office ended the case (the close-out), in the words the candidate reads
+    closed_reason: str = ""
+    closed_at: datetime | None = None
     history: list[tuple[datetime, str, str]] = Field(default_factory=list)  # (at, actor, action)
     #: seq (1-based, as the audit log numbers history) -> the update that made that commit
     update_ids: dict[int, str] = Field(default_factory=dict)
@@ -309,6 +317,7 @@ class ApplicationView(BaseModel):
     ticket_number: str | None = None
     needs_manual_review: bool = False
     editable: bool = False
+    closed_reason: str = ""
 
 
 class CaseFile(BaseModel):

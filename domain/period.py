@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from pydantic import BaseModel, Field
@@ -15,6 +15,13 @@ class PeriodConfig(BaseModel):
     opens_at: datetime
     closes_at: datetime
     review_deadline: datetime
+    #: the close-out of cases still SUBMITTED or RETURNED, after the review deadline
+    #: (domain/closeout.py; RUJI_CLOSE_OUT_AFTER_DAYS when the period is created)
+    close_out_after: timedelta = timedelta(days=14)
+
+    @property
+    def close_out_at(self) -> datetime:
+        return self.review_deadline + self.close_out_after
 
 
 class PeriodPhase(StrEnum):
@@ -32,6 +39,9 @@ class PeriodState(BaseModel):
     issued: int = 0
     runs: int = 0
     supplementary_requests: int = 0
+    #: the close-out ran; how many open cases it told to end
+    closed_out: bool = False
+    closed_out_cases: int = 0
 
 
 class PeriodInput(BaseModel):

@@ -157,6 +157,13 @@ class Settings(BaseSettings):
     concurrent_sign_ins: int = Field(default=32, ge=1)
     concurrent_uploads: int = Field(default=16, ge=1)
     concurrent_staff_logins: int = Field(default=4, ge=1)
+    #: days after the review deadline at which cases still SUBMITTED or RETURNED are closed
+    #: (the period workflow's close-out; docs/operations.md "Close-out and retention")
+    close_out_after_days: int = Field(default=14, ge=0, le=365)
+    #: days an expired, withdrawn or rejected case keeps its images and personal data before the
+    #: retention run deletes them (PIPL art. 19/47: no longer than the purpose needs; 180 days
+    #: cover a complaint or review of the decision, docs/security.md "Retention")
+    retention_days: int = Field(default=180, ge=1, le=3650)
 
     @model_validator(mode="after")
     def _refuse_placeholders_outside_dev(self) -> Settings:

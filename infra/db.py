@@ -59,6 +59,9 @@ class Application(SQLModel, table=True):
     decision: str | None = None
     ticket_number: str | None = Field(default=None, max_length=12)
     updated_at: datetime = Field(default_factory=utcnow)
+    #: when the retention run deleted this case's images and personal data (infra/retention.py);
+    #: the row stays as the audit stub
+    purged_at: datetime | None = None
 
 
 class Document(SQLModel, table=True):
@@ -107,6 +110,22 @@ def _refuse_audit_change(_mapper: object, _connection: object, target: AuditEven
 
 event.listen(AuditEvent, "before_update", _refuse_audit_change)
 event.listen(AuditEvent, "before_delete", _refuse_audit_change)
+
+
+class StaffAudit(SQLModel, table=True):
+    """What staff looked up or took out of the system: searches, case views, exports, bulk
+    approvals (each case's own decisions are in AuditEvent). `filters` is JSON naming the kind of
+    key searched and the filters of an export, never a searched value; `rows` is what was found
+    or sent. An export is written when it starts and finished when its last byte is sent, so an
+    interrupted download stays visible (`finished_at` empty)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    actor: str = Field(index=True, max_length=60)
+    action: str = Field(max_length=40)
+    at: datetime = Field(default_factory=utcnow, index=True)
+    filters: str = ""
+    rows: int = 0
+    finished_at: datetime | None = None
 
 
 class Account(SQLModel, table=True):
@@ -182,6 +201,33 @@ class CodeItem(SQLModel, table=True):
     code: str = Field(primary_key=True, max_length=12)
     name: str
     extra: str = ""  # for majors: level and restricted flag
+
+
+class MajorEdition(SQLModel, table=True):
+    """One version of a major in one period's code table (domain/majors.py). Rows are only ever
+    added: the latest version per (period, code) is in force, earlier ones say what candidates
+    who chose before were shown."""
+
+    __table_args__ = (UniqueConstraint("period_id", "code", "version"),)
+    id: int | None = Field(default=None, primary_key=True)
+    period_id: str = Field(index=True, max_length=40)
+    code: str = Field(max_length=12)
+    version: int
+    name: str = Field(max_length=60)
+    level: str = Field(max_length=10)
+    restricted: bool = False
+    condition_text: str = Field(default="", max_length=1000)
+    offered: bool = True
+    edited_by: str = Field(max_length=60)
+    edited_at: datetime = Field(default_factory=utcnow)
+
+
+def _refuse_edition_change(_mapper: object, _connection: object, target: MajorEdition) -> None:
+    raise PermissionError(f"major editions are append-only ({target.period_id} {target.code})")
+
+
+event.listen(MajorEdition, "before_update", _refuse_edition_change)
+event.listen(MajorEdition, "before_delete", _refuse_edition_change)
 
 
 def _sqlite_pragmas(dbapi_conn: DBAPIConnection, _record: object) -> None:

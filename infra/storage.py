@@ -24,6 +24,7 @@ class ObjectStore(Protocol):
     def delete(self, key: str) -> None: ...
     def exists(self, key: str) -> bool: ...
     def usage(self, prefix: str) -> int: ...
+    def delete_prefix(self, prefix: str) -> int: ...
 
 
 def _describe(key: str, data: bytes, content_type: str) -> StoredObject:
@@ -78,6 +79,19 @@ class LocalObjectStore:
             return 0
         return sum(p.stat().st_size for p in root.rglob("*") if p.is_file())
 
+    def delete_prefix(self, prefix: str) -> int:
+        """Deletes every object under `prefix` (an application's folder); how many there were."""
+        root = self._path(prefix.rstrip("/"))
+        if not root.is_dir():
+            return 0
+        files = [p for p in root.rglob("*") if p.is_file()]
+        for path in files:
+            path.unlink(missing_ok=True)
+        for folder in sorted((p for p in root.rglob("*") if p.is_dir()), reverse=True):
+            folder.rmdir()
+        root.rmdir()
+        return len(files)
+
 
 class S3ObjectStore:
     def __init__(self, bucket: str, client: Any) -> None:  # a boto3 S3 client: boto3 is untyped
@@ -122,6 +136,21 @@ class S3ObjectStore:
         for page in pages:
             total += sum(item["Size"] for item in page.get("Contents", []))
         return total
+
+    def delete_prefix(self, prefix: str) -> int:
+        """Deletes every object under `prefix`, 1000 keys a request (S3's batch limit)."""
+        deleted = 0
+        pages = self.client.get_paginator("list_objects_v2").paginate(
+            Bucket=self.bucket, Prefix=_safe_key(prefix.rstrip("/")) + "/"
+        )
+        for page in pages:
+            keys = [{"Key": item["Key"]} for item in page.get("Contents", [])]
+            if keys:
+                self.client.delete_objects(
+                    Bucket=self.bucket, Delete={"Objects": keys, "Quiet": True}
+                )
+                deleted += len(keys)
+        return deleted
 
     def presigned_url(self, key: str, expires_s: int = 300) -> str:
         url: str = self.client.generate_presigned_url(

@@ -34,4 +34,5 @@ COMMANDS = {
     "bench": "run a benchmark: ruji bench <name> [options]",
     "demo": "drive synthetic candidates through a running stack",
     "provision": "place offline model weights where the vision worker expects them",
+    "retention": "delete images and personal data of cases ended long ago (audit stub stays)",
 }

@@ -19,92 +19,15 @@ from __future__ import annotations
 import argparse
 import secrets
 import sys
-import uuid
 
-from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
-
-from domain.catalogs import REGIONS
+from domain.accounts import AccountError
 from domain.roles import STAFF_ROLES
-from infra.db import Account, default_engine
+from infra.accounts import create, list_accounts, reset_password, set_access, set_active
+from infra.admin_audit import terminal_actor
+from infra.db import default_engine
 from infra.migrations import SchemaBehindError, require_current_schema
-from infra.passwords import hash_password
 
 ROLES = tuple(role.value for role in STAFF_ROLES)
-MIN_PASSWORD_LENGTH = 12
-
-
-class AccountError(ValueError):
-    """A refused account change; the message is for the operator at the terminal."""
-
-
-def parse_regions(role: str, raw: str) -> str:
-    codes = [code.strip() for code in raw.split(",") if code.strip()]
-    unknown = [code for code in codes if code not in REGIONS]
-    if unknown:
-        raise AccountError(f"未知的地区代码 / unknown region codes: {', '.join(unknown)}")
-    if role == "examiner" and not codes:
-        raise AccountError("审核员必须指定负责地区 / an examiner needs --regions")
-    if role != "examiner" and codes:
-        raise AccountError(f"--regions applies to examiners only, not to {role}")
-    return ",".join(codes)
-
-
-def check_password(password: str) -> str:
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountError(f"密码至少 {MIN_PASSWORD_LENGTH} 位 / at least {MIN_PASSWORD_LENGTH}")
-    return password
-
-
-def create(engine: Engine, username: str, role: str, regions: str, password: str) -> Account:
-    regions = parse_regions(role, regions)
-    with Session(engine) as session:
-        if session.exec(select(Account).where(Account.username == username)).first():
-            raise AccountError(f"账号已存在 / account exists: {username}")
-        account = Account(
-            id=f"acct-{uuid.uuid4().hex[:12]}",
-            username=username,
-            password_hash=hash_password(check_password(password)),
-            role=role,
-            regions=regions,
-        )
-        session.add(account)
-        session.commit()
-        session.refresh(account)
-        return account
-
-
-def _change(engine: Engine, username: str, **values: object) -> Account:
-    with Session(engine) as session:
-        account = session.exec(select(Account).where(Account.username == username)).first()
-        if account is None:
-            raise AccountError(f"账号不存在 / no such account: {username}")
-        for name, value in values.items():
-            setattr(account, name, value)
-        session.add(account)
-        session.commit()
-        session.refresh(account)
-        return account
-
-
-def reset_password(engine: Engine, username: str, password: str) -> Account:
-    return _change(engine, username, password_hash=hash_password(check_password(password)))
-
-
-def set_active(engine: Engine, username: str, active: bool) -> Account:
-    return _change(engine, username, active=active)
-
-
-def set_regions(engine: Engine, username: str, regions: str) -> Account:
-    with Session(engine) as session:
-        account = session.exec(select(Account).where(Account.username == username)).first()
-        role = account.role if account else "examiner"
-    return _change(engine, username, regions=parse_regions(role, regions))
-
-
-def list_accounts(engine: Engine) -> list[Account]:
-    with Session(engine) as session:
-        return list(session.exec(select(Account).order_by(Account.role, Account.username)))
 
 
 def _password(args: argparse.Namespace) -> tuple[str, bool]:
@@ -142,19 +65,25 @@ def main(argv: list[str]) -> int:
                 print(f"{account.username:<20} {account.role:<9} {state:<8} {account.regions}")
             return 0
         if args.action == "set-regions":
-            account = set_regions(engine, args.username, args.regions)
+            account = set_access(
+                engine, args.username, regions=args.regions, actor=terminal_actor()
+            )
             print(f"{account.username}: regions {account.regions}")
             return 0
         if args.action in ("disable", "enable"):
-            account = set_active(engine, args.username, args.action == "enable")
+            account = set_active(
+                engine, args.username, args.action == "enable", actor=terminal_actor()
+            )
             print(f"{account.username}: {args.action}d")
             return 0
         password, generated = _password(args)
         if args.action == "create":
-            account = create(engine, args.username, args.role, args.regions, password)
+            account = create(
+                engine, args.username, args.role, args.regions, password, actor=terminal_actor()
+            )
             print(f"created {account.role} {account.username} {account.regions}".rstrip())
         else:
-            account = reset_password(engine, args.username, password)
+            account = reset_password(engine, args.username, password, actor=terminal_actor())
             print(f"new password set for {account.username}")
         if generated:
             print(f"password: {password}  (shown once; only its hash is stored)")

@@ -16,6 +16,7 @@ from temporalio import workflow
 with workflow.unsafe.imports_passed_through():
     from domain import case_rules as rules
     from domain import case_steps as steps
+    from domain import closeout as closing
     from domain.attachments import ChsiResult
     from domain.case_rules import Deadline
     from domain.chsi import (
@@ -26,6 +27,7 @@ with workflow.unsafe.imports_passed_through():
         IssuedChsiCodes,
         redeem_token,
     )
+    from domain.closeout import CloseOutNotice
     from domain.enrollment import (
         ApplicationView,
         AttachmentRemoval,
@@ -323,6 +325,16 @@ class EnrollmentWorkflow(IdentityStepHandlers):
                 return  # duplicate delivery
             await self._commit("system", "ticket_issued")
             await self._notify("ticket", ticket_sms(ticket.number))
+
+    # --- close-out ------------------------------------------------------------------------------
+    @workflow.signal
+    async def close_out(self, notice: CloseOutNotice) -> None:
+        """The period's close-out (domain/closeout.py): a case still waiting ends, with a reason."""
+        async with self.lock:
+            if not closing.close_out(self.case, workflow.now()):
+                return  # decided, withdrawn, under review: nothing to close
+            await self._commit("system", f"expired:{closing.CLOSED_OUT}")
+            await self._notify(closing.CLOSED_OUT, closing.CLOSED_OUT_SMS)
 
     # --- queries --------------------------------------------------------------------------------
     @workflow.query

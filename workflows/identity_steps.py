@@ -22,6 +22,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.liveness import FaceRefusal, new_challenge
     from domain.masking import mask_phone
     from domain.messages import CaseRefusal, SmsRefusal
+    from domain.notice import NoticeAcceptance
     from domain.otp import (
         CHECK_SMS_CODE,
         SEND_SMS_CODE,
@@ -255,13 +256,16 @@ class IdentityStepHandlers(IdentityClaimHandlers):
 
     # --- R6: notice -----------------------------------------------------------------------------
     @workflow.update
-    async def accept_notice(self) -> ApplicationView:
+    async def accept_notice(self, accepted: NoticeAcceptance | None = None) -> ApplicationView:
+        """`accepted` names the notice's version (runs recorded before it carried none)."""
         async with self.lock:
             steps.accept_notice(self.case, workflow.now())
+            if accepted is not None:
+                self.case.notice_version = accepted.version
             await self._commit("candidate", "notice_accepted")
             return self.view()
 
     @accept_notice.validator
     @answers_refusals
-    def _validate_accept_notice(self) -> None:
+    def _validate_accept_notice(self, accepted: NoticeAcceptance | None = None) -> None:
         self._require_step(AppState.NOTICE_PENDING)

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
+    from domain.closeout import CLOSE_OUT_CASES, CloseOutInput, CloseOutResult
     from domain.errors import refuse
     from domain.messages import CaseRefusal, PeriodRefusal
     from domain.period import (
@@ -40,6 +41,10 @@ NUMBERING_TIMEOUT = timedelta(seconds=60)
 #: Delivery signals 500 workflows; it heartbeats as it goes, so a dead worker shows in 30 s.
 DELIVERY_TIMEOUT = timedelta(minutes=5)
 DELIVERY_HEARTBEAT = timedelta(seconds=30)
+#: Signals every case still open (thousands at most), heartbeating per page like the delivery.
+CLOSE_OUT_TIMEOUT = timedelta(minutes=30)
+#: Runs recorded before the close-out wait without its timer (workflow.patched).
+CLOSE_OUT_PATCH = "period-close-out"
 
 
 @workflow.defn
@@ -58,15 +63,21 @@ class EnrollmentPeriodWorkflow:
             await self._wait_until(lambda: self.config.review_deadline, PeriodPhase.ISSUING)
         if self.period.state == PeriodPhase.ISSUING:
             await self._issue()
-        # Stay reachable for supplementary runs of applications approved after the deadline.
+        # Stay reachable for supplementary runs of applications approved after the deadline,
+        # and close out what is still open `close_out_after` the deadline.
         while True:
             seen = self.period.supplementary_requests
-            await workflow.wait_condition(
-                lambda: (
-                    self.period.supplementary_requests != seen  # noqa: B023 - awaited in this pass
-                    or workflow.info().is_continue_as_new_suggested()
+            try:
+                await workflow.wait_condition(
+                    lambda: (
+                        self.period.supplementary_requests != seen  # noqa: B023 - awaited here
+                        or workflow.info().is_continue_as_new_suggested()
+                    ),
+                    timeout=self._until_close_out(),
                 )
-            )
+            except TimeoutError:
+                await self._close_out()
+                continue
             if self.period.supplementary_requests != seen:
                 await self._issue()
             if workflow.info().is_continue_as_new_suggested():
@@ -122,6 +133,23 @@ class EnrollmentPeriodWorkflow:
         self.period.state = PeriodPhase.ISSUED
         await self._project()
 
+    def _until_close_out(self) -> timedelta | None:
+        """None (no timer) once closed out, and in runs recorded before the close-out existed."""
+        if self.period.closed_out or not workflow.patched(CLOSE_OUT_PATCH):
+            return None
+        return max(self.config.close_out_at - workflow.now(), timedelta(seconds=1))
+
+    async def _close_out(self) -> None:
+        result: CloseOutResult = await workflow.execute_activity(
+            CLOSE_OUT_CASES,
+            CloseOutInput(period_id=self.config.period_id),
+            result_type=CloseOutResult,
+            start_to_close_timeout=CLOSE_OUT_TIMEOUT,
+            heartbeat_timeout=DELIVERY_HEARTBEAT,
+        )
+        self.period.closed_out, self.period.closed_out_cases = True, result.signalled
+        await self._project()
+
     async def _project(self) -> None:
         await workflow.execute_local_activity(
             UPSERT_PERIOD,
@@ -142,6 +170,11 @@ class EnrollmentPeriodWorkflow:
             f"截止 {self.config.closes_at:%Y-%m-%d %H:%M} · "
             f"审核截止 {self.config.review_deadline:%Y-%m-%d %H:%M}"
             f" · 已发准考证号 {self.period.issued}"
+            + (
+                f" · 已关闭未完成申请 {self.period.closed_out_cases}"
+                if self.period.closed_out
+                else ""
+            )
         )
 
     # --- operator messages ----------------------------------------------------------------------

@@ -42,11 +42,13 @@ from domain.ids import ENROLLMENT_ID_PATTERN, keyed_hash
 from domain.liveness import check_answer
 from domain.masking import mask_phone
 from domain.messages import AccessRefusal, CaseRefusal, SmsRefusal
+from domain.notice import NOTICE_VERSION, NoticeAcceptance, NoticeRefusal
 from domain.objects import StoredObject
 from domain.roles import Role
 from domain.states import PRE_SUBMIT, AppState
 from domain.vision import FixPhotoResult
 from infra.db import Application, Period, as_utc
+from infra.majors import resolve_choice
 from infra.tokens import (
     CANDIDATE_REFRESH,
     CANDIDATE_TOKEN_TTL_S,
@@ -404,18 +406,32 @@ async def liveness_answer(
 
 
 @router.post("/me/notice/accept")
-async def accept_notice(services: ServicesDep, me: CandidateDep) -> ApplicationView:
-    """R6: 「承诺书我已阅读，并同意所有条款」."""
-    return await run_update(_mine(services, me), EnrollmentWorkflow.accept_notice)
+async def accept_notice(
+    services: ServicesDep, me: CandidateDep, body: NoticeAcceptance | None = None
+) -> ApplicationView:
+    """R6: 「承诺书我已阅读，并同意所有条款」, for the version of the notice shown (GET /notice).
+    A client that names no version is taken to have shown the current one."""
+    accepted = body or NoticeAcceptance(version=NOTICE_VERSION)
+    if accepted.version != NOTICE_VERSION:
+        raise ApiError(NoticeRefusal.NOTICE_OUTDATED, measured=accepted.version[:20])
+    return await run_update(_mine(services, me), EnrollmentWorkflow.accept_notice, accepted)
 
 
 @router.put("/me/form")
-async def save_form(body: FormRequest, services: ServicesDep, me: CandidateDep) -> ApplicationView:
-    """R7 before submission; R14 「修改」 after it, until review starts."""
+async def save_form(
+    body: FormRequest, services: ServicesDep, session: SessionDep, me: CandidateDep
+) -> ApplicationView:
+    """R7 before submission; R14 「修改」 after it, until review starts. The major is resolved
+    to the period's current edition here (a kept major keeps the edition chosen before)."""
     handle = _mine(services, me)
     view: ApplicationView = await run_query(handle, EnrollmentWorkflow.view)
     update = EnrollmentWorkflow.save_form if view.state in PRE_SUBMIT else EnrollmentWorkflow.modify
-    return await run_update(handle, update, body.to_domain())
+    form = body.to_domain()
+    kept = view.form.major_choice if view.form else None
+    form.major_choice = await asyncio.to_thread(
+        resolve_choice, session, view.period_id, form.major, kept
+    )
+    return await run_update(handle, update, form)
 
 
 @router.post("/me/chsi/failed", tags=["chsi"])

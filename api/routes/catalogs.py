@@ -4,9 +4,12 @@ workflow refuses."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel
 
+from api.deps import SessionDep
 from domain.catalogs import (
     HOUSEHOLD_TYPES,
     MAJORS,
@@ -16,7 +19,10 @@ from domain.catalogs import (
     REGIONS,
 )
 from domain.ethnicities import ETHNICITIES
+from domain.majors import MajorChoice
+from domain.notice import Notice, current_notice
 from domain.states import STATE_LABELS
+from infra.majors import offered_majors
 
 router = APIRouter(prefix="/api/v1", tags=["catalogs"])
 
@@ -71,3 +77,40 @@ def catalogs(response: Response) -> Catalogs:
         id_type=ID_TYPE_LABELS,
         state={k.value: v for k, v in STATE_LABELS.items()},
     )
+
+
+class PeriodMajor(MajorEntry):
+    #: Attachment 1's condition, shown when the candidate picks a restricted major
+    condition_text: str
+    version: int
+
+
+def _period_major(m: MajorChoice) -> PeriodMajor:
+    return PeriodMajor(
+        code=m.code,
+        name=m.name,
+        level=m.level.value,
+        level_label=m.level.label,
+        restricted=m.restricted,
+        condition_text=m.condition_text,
+        version=m.version,
+    )
+
+
+@router.get("/majors")
+def period_majors(
+    session: SessionDep,
+    response: Response,
+    period_id: Annotated[str, Query(pattern=r"^\d{4}-[12](-[a-z0-9]{1,20})?$")],
+) -> list[PeriodMajor]:
+    """The majors a period offers now, as admins edited them (public, cached one minute: an
+    edit reaches candidates within that)."""
+    response.headers["Cache-Control"] = "public, max-age=60"
+    return [_period_major(m) for m in offered_majors(session, period_id)]
+
+
+@router.get("/notice")
+def notice(response: Response) -> Notice:
+    """《新生入籍须知》 and its version, which the candidate's acceptance names."""
+    response.headers["Cache-Control"] = "public, max-age=300"
+    return current_notice()

@@ -187,3 +187,15 @@ def test_an_unreachable_endpoint_fails_clearly_after_retries():
         store.put("a/photo.jpg", b"x")
 
     assert len(attempts) == 3
+
+
+def test_delete_prefix_removes_one_application_and_nothing_else(s3_url, bucket):
+    store = s3_store(s3_url)
+    for i in range(30):
+        store.put(f"enroll-gone/att/{i:02d}.jpg", b"x" * 10)
+    store.put("enroll-gone/photo/official.jpg", b"y")
+    store.put("enroll-gone-not/photo/official.jpg", b"z")  # same leading letters, other case
+    assert store.delete_prefix("enroll-gone") == 31
+    assert store.usage("enroll-gone") == 0 and not store.exists("enroll-gone/photo/official.jpg")
+    assert store.exists("enroll-gone-not/photo/official.jpg")
+    assert store.delete_prefix("enroll-gone") == 0

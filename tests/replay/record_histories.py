@@ -39,8 +39,8 @@ from workflows.enrollment import EnrollmentWorkflow
 HISTORIES = Path(__file__).parent / "histories"
 
 
-@asynccontextmanager
-async def recording() -> AsyncIterator[tuple[WorkflowEnvironment, Harness]]:
+async def recording_env() -> WorkflowEnvironment:
+    """A time-skipping server without the payload codec, its search attributes registered."""
     binary = shutil.which("temporal-test-server") or ".venv/bin/temporal-test-server"
     env = await WorkflowEnvironment.start_time_skipping(
         test_server_existing_path=binary, data_converter=pydantic_data_converter
@@ -53,6 +53,12 @@ async def recording() -> AsyncIterator[tuple[WorkflowEnvironment, Harness]]:
             },
         )
     )
+    return env
+
+
+@asynccontextmanager
+async def recording() -> AsyncIterator[tuple[WorkflowEnvironment, Harness]]:
+    env = await recording_env()
     with tempfile.TemporaryDirectory() as tmp:
         engine = make_engine(f"sqlite:///{tmp}/read.db")
         create_schema(engine)

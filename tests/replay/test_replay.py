@@ -14,6 +14,7 @@ from infra.keyring import new_key_entry, parse_key_ring
 from workflows.enrollment import EnrollmentWorkflow
 from workflows.interceptors import CallerProofChecker
 from workflows.period import EnrollmentPeriodWorkflow
+from workflows.retention import RetentionWorkflow
 
 HISTORIES = sorted((Path(__file__).parent / "histories").glob("*.json"))
 
@@ -27,6 +28,10 @@ def test_histories_are_committed():
         "period_issued",
         "enrollment_taken_over",
         "enrollment_claim_won",
+        # issue 17 (tests/replay/record_office.py)
+        "enrollment_closed_out",
+        "period_closed_out",
+        "retention_daily",
     } <= names
 
 
@@ -35,7 +40,7 @@ async def test_replays_with_current_code(path: Path):
     """With the worker's caller-proof check in place: these histories were recorded before it,
     without proof headers, and must replay exactly as they ran (workflows/interceptors.py)."""
     replayer = Replayer(
-        workflows=[EnrollmentWorkflow, EnrollmentPeriodWorkflow],
+        workflows=[EnrollmentWorkflow, EnrollmentPeriodWorkflow, RetentionWorkflow],
         data_converter=pydantic_data_converter,
         interceptors=[CallerProofChecker(parse_key_ring(new_key_entry("replay")).keys)],
     )

@@ -41,10 +41,17 @@ ROUTES: dict[str, tuple[object, dict[str, int | tuple[int, str]]]] = {
         {"admin": OK},
     ),
     "POST /codec/decode": ({"payloads": []}, {"admin": OK, "operator": OK}),
+    f"GET /api/v1/stats?period_id={PERIOD}": (None, {"admin": OK, "operator": OK}),
+    "GET /api/v1/admin/accounts": (None, {"admin": OK}),
+    "POST /api/v1/admin/accounts/nobody/password": (None, {"admin": (404, "ACCOUNT_NOT_FOUND")}),
 }
 #: everyone else (with a live account) is refused as the wrong kind of caller
 FORBIDDEN = (403, "FORBIDDEN")
-REFUSED_TEXT = {"FORBIDDEN": "无权进行此操作", "REGION_FORBIDDEN": "无权审核该地区的申请"}
+REFUSED_TEXT = {
+    "FORBIDDEN": "无权进行此操作",
+    "REGION_FORBIDDEN": "无权审核该地区的申请",
+    "ACCOUNT_NOT_FOUND": "账号不存在",
+}
 CASES = [
     (route, caller, expected.get(caller, FORBIDDEN))
     for route, (_, expected) in ROUTES.items()

@@ -188,9 +188,7 @@ async def submit_application(
     http: httpx.AsyncClient, me: dict, number: str, name: str, region: str = "01"
 ) -> None:
     """ID card → photo → liveness → notice → form → submit, as the H5 client does."""
-    r = await through_face(http, me, number, name)
-    assert r.status_code == 200, r.text
-    assert (await http.post("/api/v1/me/notice/accept", headers=me)).status_code == 200
+    await reach_draft(http, me, number, name)
     r = await http.put("/api/v1/me/form", json={**FORM, "region": region}, headers=me)
     assert r.status_code == 200, r.text
     r = await http.post("/api/v1/me/submit", headers=me)
@@ -217,3 +215,10 @@ async def through_face(
         ("frames", (f"{i}.jpg", jpeg_bytes(seed=face_seed + i), "image/jpeg")) for i in range(3)
     ]
     return await http.post("/api/v1/me/liveness", data={"nonce": nonce}, files=frames, headers=me)
+
+
+async def reach_draft(http: httpx.AsyncClient, me: dict, number: str, name: str) -> None:
+    """ID card → photo → liveness → notice: the form is next."""
+    r = await through_face(http, me, number, name)
+    assert r.status_code == 200, r.text
+    assert (await http.post("/api/v1/me/notice/accept", headers=me)).status_code == 200

@@ -66,6 +66,8 @@ MATRIX: dict[str, dict[str, object]] = {
     "GET /common": PUBLIC,
     "GET /common/{path:path}": PUBLIC,
     "GET /api/v1/catalogs": PUBLIC,
+    "GET /api/v1/majors": PUBLIC,  # the majors a period offers, with Attachment 1's conditions
+    "GET /api/v1/notice": PUBLIC,
     "GET /api/v1/period": PUBLIC,
     "POST /api/v1/candidate/register": PUBLIC,
     "POST /api/v1/candidate/verify": PUBLIC,
@@ -114,6 +116,19 @@ MATRIX: dict[str, dict[str, object]] = {
     "PUT /api/v1/admin/periods/{period_id}/review-deadline": OPERATOR,
     "PUT /api/v1/admin/periods/{period_id}/window": ADMIN,
     "POST /api/v1/admin/periods/{period_id}/supplementary-issuing": OPERATOR,
+    # the office's statistics: operators and admins
+    "GET /api/v1/stats": OPERATOR,
+    "GET /api/v1/stats/{table}.csv": OPERATOR,
+    # administration: accounts and each period's majors, admins only
+    "GET /api/v1/admin/accounts": ADMIN,
+    "POST /api/v1/admin/accounts": ADMIN,
+    "PUT /api/v1/admin/accounts/{username}/access": ADMIN,
+    "POST /api/v1/admin/accounts/{username}/disable": ADMIN,
+    "POST /api/v1/admin/accounts/{username}/enable": ADMIN,
+    "POST /api/v1/admin/accounts/{username}/password": ADMIN,
+    "GET /api/v1/admin/periods/{period_id}/majors": ADMIN,
+    "PUT /api/v1/admin/periods/{period_id}/majors/{code}": ADMIN,
+    "GET /api/v1/admin/periods/{period_id}/majors/{code}/versions": ADMIN,
     # decrypted Temporal payloads: operators only
     "POST /codec/encode": OPERATOR,
     "POST /codec/decode": OPERATOR,
@@ -144,6 +159,8 @@ def _fill(path: str, case_id: str) -> str:
         .replace("{which}", "official")
         .replace("{key:path}", "x/y.jpg")
         .replace("{path:path}", "index.html")
+        .replace("{username}", "nobody")
+        .replace("{table}", "regions")
     )
 
 

@@ -1,11 +1,13 @@
 // The examiner console: login, the queue, one case, and (admins, operators) the periods.
-// Routes live in the hash: #/login, #/queue?filters, #/case/<id>, #/periods.
+// Routes live in the hash: #/login, #/queue?filters, #/case/<id>, #/periods, #/stats, #/admin.
 
 import { api, staff } from "./api.js";
 import { busy, clear, errorBox, field, h } from "../common/dom.js";
 import * as caseView from "./case.js";
+import * as officeAdmin from "./admin.js";
 import * as periods from "./periods.js";
 import * as queue from "./queue.js";
+import * as stats from "./stats.js";
 
 const main = document.getElementById("app");
 const ROLE_LABELS = { examiner: "审核员", admin: "管理员", operator: "运维人员" };
@@ -52,6 +54,8 @@ function header() {
   document.getElementById("logout").hidden = !s;
   document.querySelector('[data-nav="queue"]').hidden = s?.role === "operator";
   document.querySelector('[data-nav="periods"]').hidden = s?.role === "examiner";
+  document.querySelector('[data-nav="stats"]').hidden = s?.role === "examiner";
+  document.querySelector('[data-nav="admin"]').hidden = s?.role !== "admin";
   const regions = s?.regions?.map((r) => ctx.catalogs.region[r]).join("、");
   document.getElementById("who").textContent = s ? `${s.username}（${ROLE_LABELS[s.role] || s.role}${regions ? `：${regions}` : ""}）` : "";
 }
@@ -72,6 +76,14 @@ function route() {
   if (name === "case" && rest[0]) {
     main.dataset.view = "case";
     return caseView.render(ctx, main, decodeURIComponent(rest.join("/")));
+  }
+  if (name === "stats" && s.role !== "examiner") {
+    main.dataset.view = "stats";
+    return stats.render(ctx, main);
+  }
+  if (name === "admin" && s.role === "admin") {
+    main.dataset.view = "admin";
+    return officeAdmin.render(ctx, main);
   }
   if (name === "periods" || s.role === "operator") {
     main.dataset.view = "periods";

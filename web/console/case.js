@@ -267,6 +267,7 @@ export function render(ctx, root, id) {
             ["证件号码", h("span", { class: "mono", text: c.identity.id_number })],
             ["手机号码", c.identity.phone],
             ["提交时间", formatTime(v.submitted_at)],
+            ["须知版本", c.state.notice_version || (c.state.notice_accepted_at ? "（旧版，未记录）" : undefined)],
             ["领取人", claimedBy],
             ["准考证号", v.ticket_number || undefined],
           ]),

@@ -51,6 +51,7 @@ export const ctx = {
     if (session.token) {
       try {
         ctx.view = await api.get("/me");
+        await loadMajors(ctx.view.period_id);
       } catch (err) {
         if (err.status !== 401) throw err;
       }
@@ -68,6 +69,13 @@ export const ctx = {
     ctx.cleanups.push(fn);
   },
 };
+
+/** The majors of the candidate's period as the office edited them (condition texts included). */
+async function loadMajors(periodId) {
+  if (ctx.catalogs.majorsOf === periodId) return;
+  ctx.catalogs.major = await api.get(`/majors?period_id=${encodeURIComponent(periodId)}`);
+  ctx.catalogs.majorsOf = periodId;
+}
 
 function screenName() {
   const view = ctx.view;

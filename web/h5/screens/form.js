@@ -3,10 +3,11 @@
 
 import { api } from "../api.js";
 import { nextDraftScreen } from "../flow.js";
-import { busy, errorBox, field, h, select } from "../../common/dom.js";
+import { busy, clear, errorBox, field, h, select } from "../../common/dom.js";
 import { returnNote } from "../returned.js";
 
 const HUNAN = "43";
+const LEVEL_LABELS = { zhuanke: "专科", benke: "专升本" };
 const NON_HUNAN = [
   ["works", "在我省工作（工作证明 + 社保参保证明3个月以上）"],
   ["studies", "在我省学习（在读证明或《教育部学籍在线验证报告》）"],
@@ -39,6 +40,10 @@ export function render(ctx, root) {
   const f = view.form || {};
   const err = errorBox();
   const fromId = view.id_number.slice(0, 2);
+  // a case keeps the edition of the major it chose (its condition text too), even one the office
+  // has since edited or no longer offers to new choices
+  const kept = f.major_choice && { ...f.major_choice, level_label: LEVEL_LABELS[f.major_choice.level] };
+  const majors = kept ? [...catalogs.major.filter((m) => m.code !== kept.code), kept] : catalogs.major;
   const el = {
     postal_code: h("input", { name: "postal_code", inputmode: "numeric", maxlength: 6, value: f.postal_code || "", placeholder: "6 位数字" }),
     household_type: select("household_type", Object.entries(catalogs.household_type), f.household_type),
@@ -48,7 +53,7 @@ export function render(ctx, root) {
     email: h("input", { name: "email", type: "email", value: f.email || "", placeholder: "选填" }),
     contact_phone: h("input", { name: "contact_phone", type: "tel", inputmode: "numeric", maxlength: 11, value: f.contact_phone || "" }),
     region: select("region", Object.entries(catalogs.region), f.region, "请选择入籍地区"),
-    major: majorSelect(catalogs.major, f.major),
+    major: majorSelect(majors, f.major),
     old_name: h("input", { name: "old_name", value: f.old_name || "" }),
     old_id_number: h("input", { name: "old_id_number", value: f.old_id_number || "", maxlength: 20 }),
   };
@@ -58,17 +63,20 @@ export function render(ctx, root) {
   const changed = radios("identity_changed", [["no", "否"], ["yes", "是"]], f.identity_changed ? "yes" : "no");
   const oldData = h("div", { id: "old-identity" }, field("原姓名", el.old_name), field("原证件号码", el.old_id_number), h("p", { class: "muted", text: "请在附件中上传公安机关出具的变更证明或户口簿变更页。" }));
   const majorNote = h("p", { class: "notice-box", hidden: true });
+  const majorCondition = h("div", { class: "notice-box", id: "major-condition", role: "note", hidden: true });
   const sync = () => {
     nonHunan.hidden = !el.household_province.value || el.household_province.value === HUNAN;
     monthsField.hidden = nonHunan.querySelector("input:checked")?.value !== "works";
     oldData.hidden = changed.querySelector("input:checked")?.value !== "yes";
-    const major = catalogs.major.find((m) => m.code === el.major.value);
+    const major = majors.find((m) => m.code === el.major.value);
     const notes = [];
     if (major) notes.push(`层次：${major.level_label}`);
     if (major?.level === "benke") notes.push("专升本专业需进行学信网学籍/学历校验");
     if (major?.restricted) notes.push("限制性专业：须符合报考条件并上传证明材料");
     majorNote.textContent = notes.join("；");
     majorNote.hidden = !major;
+    clear(majorCondition, h("strong", { text: "《附件1》报考条件" }), h("p", { text: major?.condition_text || "" }));
+    majorCondition.hidden = !(major?.restricted && major.condition_text);
   };
   for (const control of [el.household_province, el.major, changed, nonHunan]) control.addEventListener("change", sync);
   sync();
@@ -92,6 +100,7 @@ export function render(ctx, root) {
     field("入籍地区", el.region),
     field("入籍专业", el.major),
     majorNote,
+    majorCondition,
     h("h3", { text: "身份信息变更" }),
     h("div", { class: "field" }, h("span", { class: "label", text: "已取得学历中的姓名、身份证号是否发生变更" }), changed),
     oldData,

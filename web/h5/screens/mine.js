@@ -64,6 +64,7 @@ export function render(ctx, root) {
         : null,
       view.state === "APPROVED" ? h("p", { class: "ok", text: "审核已通过，准考证号将在审核截止时间后生成。" }) : null,
       view.state === "SUPERSEDED" ? h("p", { class: "err-msg", id: "superseded", text: SUPERSEDED_TEXT }) : null,
+      view.closed_reason ? h("p", { class: "notice-box", id: "closed-reason", text: view.closed_reason }) : null,
       ticket,
       reviewBox(ctx, view),
       view.submitted_at ? h("p", { class: "muted", text: `提交时间：${formatTime(view.submitted_at)}` }) : null,

@@ -1,0 +1,55 @@
+"""The close-out of a period: `close_out_after` days after the review deadline, cases that still
+wait for the office (SUBMITTED) or for the candidate (RETURNED) end as EXPIRED with a reason the
+candidate reads. Cases an examiner holds (UNDER_REVIEW) are left to him: approved later, they get
+a number in a supplementary run. The period workflow asks an activity to signal each case
+(domain/period.PeriodConfig.close_out_after says when)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel
+
+from domain.enrollment import EnrollmentState
+from domain.states import AppState
+
+#: states the close-out ends
+CLOSABLE = (AppState.SUBMITTED, AppState.RETURNED)
+#: the audit action's reason, after `expired:` (like `expired:window_closed`)
+CLOSED_OUT = "closed_out"
+CLOSED_OUT_REASON = {
+    AppState.SUBMITTED: "审核截止时您的申请尚未完成审核，本次入籍已结束，申请已关闭。"
+    "如有疑问，请联系所报市州自考办。",
+    AppState.RETURNED: "审核截止时您的申请仍处于退回修改状态，未重新提交，"
+    "本次入籍已结束，申请已关闭。"
+    "如需入籍，请在下一次入籍时间内重新申请。",
+}
+CLOSED_OUT_SMS = "【湖南自考】您的新生入籍申请在审核截止时未完成，已关闭。详情请登录入籍系统查看。"
+
+# --- contracts of the close-out activity and signal ---------------------------------------------
+CLOSE_OUT_CASES = "close_out_cases"
+CLOSE_OUT_SIGNAL = "close_out"
+
+
+class CloseOutInput(BaseModel):
+    period_id: str
+    page_size: int = 500
+    concurrency: int = 50
+
+
+class CloseOutResult(BaseModel):
+    signalled: int = 0
+
+
+class CloseOutNotice(BaseModel):
+    period_id: str
+
+
+def close_out(case: EnrollmentState, now: datetime) -> bool:
+    """Ends a case still open at the close-out; False when there is nothing to end."""
+    if case.state not in CLOSABLE:
+        return False
+    case.closed_reason = CLOSED_OUT_REASON[case.state]
+    case.closed_at = now
+    case.state = AppState.EXPIRED
+    return True
