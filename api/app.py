@@ -24,7 +24,20 @@ from api.errors import (
 )
 from api.ops import RequestMetrics
 from api.ops import router as ops_router
-from api.routes import admin, attachments, candidate, chsi, codec_session, dev, examiner, files, web
+from api.routes import (
+    admin,
+    attachments,
+    bulk_review,
+    candidate,
+    chsi,
+    codec_session,
+    dev,
+    examiner,
+    exports,
+    files,
+    office_find,
+    web,
+)
 from api.security_headers import SecurityHeaders
 from domain.errors import RefusedError
 from infra.config import Settings, get_settings
@@ -94,6 +107,9 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         admin.router,
         files.router,
         codec_session.router,
+        office_find.router,
+        bulk_review.router,
+        exports.router,
     ):
         app.include_router(router, responses=ERROR_RESPONSES)
     app.include_router(web.router)  # the H5 and console clients, their code tables

@@ -21,6 +21,7 @@ from domain.errors import RefusalCode, RefusedError, refusal_of
 from domain.identity import IdentityRefusal
 from domain.liveness import FaceRefusal
 from domain.messages import AccessRefusal, CaseRefusal, PeriodRefusal, SmsRefusal
+from domain.office import OfficeRefusal
 from domain.photo_spec import PhotoRefusal
 from domain.vision import IdImageRefusal
 from infra.metrics import REFUSALS
@@ -73,6 +74,7 @@ _STATUS_BY_CONCERN: dict[type[RefusalCode], int] = {
     ChsiRefusal: 422,
     AttachmentRefusal: 422,
     UploadRefusal: 422,
+    OfficeRefusal: 422,
     ApiRefusal: 422,
 }
 _STATUS_EXCEPTIONS: dict[RefusalCode, int] = {
@@ -96,6 +98,7 @@ _STATUS_EXCEPTIONS: dict[RefusalCode, int] = {
     CaseRefusal.UNDER_REVIEW_LOCKED: 409,
     CaseRefusal.NOT_EDITABLE: 409,
     CaseRefusal.NOT_CLAIMED_BY_YOU: 409,
+    OfficeRefusal.REASSIGN_SAME_EXAMINER: 409,
     CaseRefusal.CHSI_UNAVAILABLE: 503,
     UploadRefusal.UPLOAD_TOO_LARGE: 413,
     UploadRefusal.STORAGE_QUOTA: 413,

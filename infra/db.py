@@ -108,6 +108,22 @@ event.listen(AuditEvent, "before_update", _refuse_audit_change)
 event.listen(AuditEvent, "before_delete", _refuse_audit_change)
 
 
+class StaffAudit(SQLModel, table=True):
+    """What staff looked up or took out of the system: searches, case views, exports, bulk
+    approvals (each case's own decisions are in AuditEvent). `filters` is JSON naming the kind of
+    key searched and the filters of an export, never a searched value; `rows` is what was found
+    or sent. An export is written when it starts and finished when its last byte is sent, so an
+    interrupted download stays visible (`finished_at` empty)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    actor: str = Field(index=True, max_length=60)
+    action: str = Field(max_length=40)
+    at: datetime = Field(default_factory=utcnow, index=True)
+    filters: str = ""
+    rows: int = 0
+    finished_at: datetime | None = None
+
+
 class Account(SQLModel, table=True):
     """Examiners, admins and operators."""
 

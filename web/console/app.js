@@ -4,6 +4,7 @@
 import { api, staff } from "./api.js";
 import { busy, clear, errorBox, field, h } from "../common/dom.js";
 import * as caseView from "./case.js";
+import { PAGES as officePages } from "./office.js";
 import * as periods from "./periods.js";
 import * as queue from "./queue.js";
 
@@ -52,6 +53,7 @@ function header() {
   document.getElementById("logout").hidden = !s;
   document.querySelector('[data-nav="queue"]').hidden = s?.role === "operator";
   document.querySelector('[data-nav="periods"]').hidden = s?.role === "examiner";
+  for (const a of document.querySelectorAll("#nav a[data-roles]")) a.hidden = !a.dataset.roles.split(" ").includes(s?.role);
   const regions = s?.regions?.map((r) => ctx.catalogs.region[r]).join("、");
   document.getElementById("who").textContent = s ? `${s.username}（${ROLE_LABELS[s.role] || s.role}${regions ? `：${regions}` : ""}）` : "";
 }
@@ -72,6 +74,11 @@ function route() {
   if (name === "case" && rest[0]) {
     main.dataset.view = "case";
     return caseView.render(ctx, main, decodeURIComponent(rest.join("/")));
+  }
+  const office = officePages[name];
+  if (office?.roles.includes(s.role)) {
+    main.dataset.view = name;
+    return office.render(ctx, main, rest, new URLSearchParams(query));
   }
   if (name === "periods" || s.role === "operator") {
     main.dataset.view = "periods";
