@@ -275,11 +275,8 @@ def photo_zip_chunks(
     missing = []
     with zipfile.ZipFile(drain, mode="w", compression=zipfile.ZIP_STORED) as archive:
         for ticket, key in keys:
-            try:
-                if key is None:
-                    raise ObjectNotFound(ticket)
-                data = store.get(key)
-            except (ObjectNotFound, ValueError):
+            data = _read_photo(store, key)
+            if data is None:
                 missing.append(ticket)
                 continue
             archive.writestr(f"{ticket}.jpg", data)
@@ -288,3 +285,12 @@ def photo_zip_chunks(
         if missing:
             archive.writestr("缺少照片.txt", "\n".join(missing) + "\n")
     yield drain.take()
+
+
+def _read_photo(store: ObjectStore, key: str | None) -> bytes | None:
+    if key is None:
+        return None
+    try:
+        return store.get(key)
+    except (ObjectNotFound, ValueError):
+        return None

@@ -91,9 +91,9 @@ async def _export(
         record, engine, actor, f"export:{kind}", filters, finished=False
     )
     counter = Counter()
-    name = "-".join(x for x in ("approved", flt.period, flt.region, flt.major) if x)
-    ext = {"photos": "zip"}.get(kind, kind)
-    headers = NO_STORE | {"Content-Disposition": f'attachment; filename="{name}-{kind}.{ext}"'}
+    what, ext = ("photos", "zip") if kind == "photos" else ("approved", kind)
+    name = "-".join(x for x in (what, flt.period, flt.region, flt.major) if x)
+    headers = NO_STORE | {"Content-Disposition": f'attachment; filename="{name}.{ext}"'}
     body = _audited_stream(engine, audit_id, chunks(counter), counter)
     return StreamingResponse(body, media_type=media_type, headers=headers)
 

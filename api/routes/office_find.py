@@ -7,6 +7,7 @@ Web UI; a claim given back by its holder or moved by an admin. Searches and view
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 from datetime import datetime
 from typing import Annotated
@@ -16,6 +17,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 from sqlalchemy import ColumnElement, func, or_
 from sqlmodel import Session, col, select
+from temporalio.service import RPCError
 
 from api.applications import application_handle, run_query, run_update
 from api.deps import AdminDep, ExaminerDep, ServicesDep, SessionDep, StaffDep
@@ -34,6 +36,7 @@ from infra.staff_audit import record
 from infra.tokens import Principal
 from workflows.enrollment import EnrollmentWorkflow
 
+log = logging.getLogger("ruji.api")
 router = APIRouter(prefix="/api/v1/office", tags=["office"])
 
 ID_NUMBER_RE = re.compile(r"^[0-9A-Z]{5,30}$")
@@ -73,7 +76,7 @@ class OfficeCase(BaseModel):
     """What any staff role may see of a case: masked, no images."""
 
     row: CaseRow
-    #: the workflow's own (masked) view; absent once the run is gone from Temporal
+    #: the workflow's own (masked) view; absent when Temporal cannot answer (run gone, outage)
     view: ApplicationView | None
     audit: list[TrailRow]
     web_ui_url: str
@@ -218,9 +221,9 @@ async def office_case(
     try:
         handle = application_handle(services.client(), application_id)
         view = await run_query(handle, EnrollmentWorkflow.view)
-    except ApiError as exc:
-        if exc.status != 404:
-            raise
+    except (ApiError, RPCError) as exc:
+        # the page an operator opens when something is wrong: the row and trail still show
+        log.warning("case view of %s without the workflow's view: %s", application_id, exc)
     trail = session.exec(
         select(AuditEvent)
         .where(AuditEvent.workflow_id == application_id)

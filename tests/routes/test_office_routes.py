@@ -15,6 +15,7 @@ import pytest
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 from sqlmodel import Session, col, select
+from temporalio.service import RPCError, RPCStatusCode
 
 from api.app import create_app
 from api.deps import Services
@@ -244,6 +245,13 @@ def test_an_operator_reads_a_case_with_its_web_ui_link_and_the_view_is_audited(
     assert json.loads(audit_rows(office_app, "view")[-1].filters) == {"case": "enroll-2026-2-e"}
 
 
+def test_the_case_page_still_shows_row_and_trail_when_temporal_cannot_answer(http, temporal):
+    temporal.answer = RPCError("unavailable", RPCStatusCode.UNAVAILABLE, b"")
+    r = http.get("/api/v1/office/cases/enroll-2026-2-a", headers=CALLERS["operator"])
+    assert r.status_code == 200, r.text
+    assert (r.json()["view"], r.json()["row"]["ticket_number"]) == (None, "260120000001")
+
+
 def test_the_holder_releases_through_the_workflow(http, temporal):
     r = http.post("/api/v1/office/cases/enroll-2026-2-d/release", headers=CALLERS["ex-changsha"])
     assert r.status_code == 200, r.text
@@ -319,7 +327,7 @@ def test_the_csv_lists_numbered_candidates_in_ticket_order_then_the_approved(htt
 
 def test_the_xlsx_filtered_by_region_keeps_id_numbers_as_text(http, office_app):
     r = download(http, "exports/approved.xlsx", region="01", period="2026-2")
-    assert 'filename="approved-2026-2-01-xlsx.xlsx"' in r.headers["content-disposition"]
+    assert 'filename="approved-2026-2-01.xlsx"' in r.headers["content-disposition"]
     sheet = load_workbook(io.BytesIO(r.content), read_only=True).active
     rows = [tuple(c for c in row) for row in sheet.iter_rows(values_only=True)]
     assert [(r[0], r[2]) for r in rows[1:]] == [
