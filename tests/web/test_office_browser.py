@@ -30,7 +30,7 @@ from tests.security.stack import (
     staff_token,
     submit_application,
 )
-from tests.web.test_browser_flow import ARGS, CHROMIUM
+from tests.web.test_browser_flow import ARGS, ARTIFACTS, CHROMIUM
 from tests.workflows.harness import valid_id_number
 
 CASES = 20
@@ -106,6 +106,14 @@ async def console_as(browser: Browser, base: str, username: str) -> Page:
     return page
 
 
+async def snap(page: Page, name: str) -> None:
+    """No horizontal scrolling at the console's viewport, then a screenshot as an artefact."""
+    width, inner = await page.evaluate("[document.documentElement.scrollWidth, innerWidth]")
+    assert width <= inner, f"{name}: page is {width}px wide in a {inner}px viewport"
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    await page.screenshot(path=ARTIFACTS / f"{name}.png", full_page=True)
+
+
 async def test_an_operator_finds_a_case_by_id_number_and_by_phone(office, browser):
     http, engine, _, ids = office
     page = await console_as(browser, str(http.base_url), "operator")
@@ -117,6 +125,7 @@ async def test_an_operator_finds_a_case_by_id_number_and_by_phone(office, browse
     await expect(rows).to_have_count(1, timeout=WAIT_MS)
     await expect(rows.first).to_have_attribute("data-id", ids[7])
     await expect(rows.first).to_contain_text(mask_id_number(number(7)))
+    await snap(page, "office-01-search")
 
     await page.select_option("#search select[name=kind]", "phone")
     await page.fill("#search input[name=value]", phone(3))
@@ -130,6 +139,7 @@ async def test_an_operator_finds_a_case_by_id_number_and_by_phone(office, browse
     )
     await expect(page.locator("#trail")).to_contain_text("submitted")
     await expect(page.locator("#release")).to_have_count(0)  # operators read, never act
+    await snap(page, "office-02-case")
     with Session(engine) as s:
         searches = s.exec(select(StaffAudit).where(StaffAudit.action == "search")).all()
         assert [(a.actor, a.filters) for a in searches][-2:] == [
@@ -149,6 +159,8 @@ async def test_an_examiner_approves_twenty_clean_cases_in_one_action(office, bro
     status = page.locator("#bulk-status[data-done]")
     await expect(status).to_have_text(f"完成：通过 {CASES} 件，未通过 0 件", timeout=BULK_WAIT_MS)
     await expect(page.locator("#bulk-failures li")).to_have_count(0)
+    await expect(page.locator("#bulk-approve")).to_be_disabled()  # nothing left to approve
+    await snap(page, "office-03-bulk")
     with Session(engine) as s:
         rows = s.exec(select(Application).where(col(Application.workflow_id).in_(ids))).all()
         assert {r.status for r in rows} == {"APPROVED"}
@@ -195,6 +207,7 @@ async def test_after_the_ticket_run_the_xlsx_and_the_photo_zip_carry_every_ticke
     page = await console_as(browser, str(http.base_url), "operator")
     await page.click('#nav a[data-nav="exports"]')
     await page.fill("input[name=period]", "2026-2")
+    await snap(page, "office-04-exports")
 
     async with page.expect_download(timeout=WAIT_MS) as xlsx:
         await page.click("#export-xlsx")

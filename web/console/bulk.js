@@ -34,7 +34,7 @@ async function approveAll(ids, onLine) {
 
 export async function render(ctx, root) {
   const err = errorBox();
-  const list = h("div", {}, h("p", { class: "loading", text: "正在加载…" }));
+  const list = h("div", { class: "panel" }, h("p", { class: "loading", text: "正在加载…" }));
   const go = h("button", { type: "button", class: "btn good", id: "bulk-approve", text: "批量审核通过", disabled: true });
   const progress = h("progress", { id: "bulk-progress", max: 1, value: 0, hidden: true });
   const status = h("p", { id: "bulk-status", class: "muted" });
@@ -56,13 +56,14 @@ export async function render(ctx, root) {
   if (!page) return clear(list);
   const boxes = page.rows.map((r) => h("input", { type: "checkbox", value: r.application_id, "aria-label": r.name }));
   const all = h("input", { type: "checkbox", id: "bulk-all", "aria-label": "全选" });
+  const chosen = () => boxes.filter((b) => b.checked && b.isConnected); // approved rows lose theirs
   const sync = () => {
-    const n = boxes.filter((b) => b.checked).length;
+    const n = chosen().length;
     go.disabled = n === 0;
     go.textContent = n ? `批量审核通过（${n} 件）` : "批量审核通过";
   };
   all.addEventListener("change", () => {
-    for (const b of boxes) b.checked = all.checked;
+    for (const b of boxes) b.checked = all.checked && b.isConnected;
     sync();
   });
   for (const b of boxes) b.addEventListener("change", sync);
@@ -85,7 +86,7 @@ export async function render(ctx, root) {
     ),
   );
   go.addEventListener("click", async () => {
-    const ids = boxes.filter((b) => b.checked).map((b) => b.value);
+    const ids = chosen().map((b) => b.value);
     const names = Object.fromEntries(page.rows.map((r) => [r.application_id, `${r.name} ${r.id_number}`]));
     go.disabled = true;
     err.hide();

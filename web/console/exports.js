@@ -23,7 +23,7 @@ async function download(path, params, fallbackName) {
 
 export function render(ctx, root) {
   const err = errorBox();
-  const period = h("input", { name: "period", placeholder: "考期，如 2026-2", "aria-label": "考期", size: 12 });
+  const period = h("input", { name: "period", placeholder: "考期，如 2026-2", "aria-label": "考期", size: 16 });
   const region = select("region", Object.entries(ctx.catalogs.region), "", "全部地区");
   const major = select("major", ctx.catalogs.major.map((m) => [m.code, `${m.code} ${m.name}（${m.level_label}）`]), "", "全部专业");
   const filters = () => ({ period: period.value.trim(), region: region.value, major: major.value });

@@ -45,10 +45,10 @@ export function render(ctx, root, query) {
   const err = errorBox();
   const kind = select("kind", KEYS, query.get("kind") || "id_number", "查询方式");
   const value = h("input", { name: "value", value: query.get("value") || "", placeholder: "输入完整内容（精确匹配）", "aria-label": "查询内容", autofocus: true });
-  const period = h("input", { name: "period", value: query.get("period") || "", placeholder: "考期，如 2026-2", "aria-label": "考期", size: 12 });
+  const period = h("input", { name: "period", value: query.get("period") || "", placeholder: "考期，如 2026-2", "aria-label": "考期", size: 16 });
   const mine = h("input", { type: "checkbox", name: "mine", checked: query.get("mine") === "true" });
   const go = h("button", { type: "submit", class: "btn primary", text: "查询" });
-  const out = h("div", { id: "search-out" });
+  const out = h("div", { id: "search-out", class: "panel", hidden: true });
   const examiner = staff.session.role !== "operator";
   const form = h(
     "form",
@@ -65,6 +65,7 @@ export function render(ctx, root, query) {
       if (value.value.trim()) params[kind.value] = value.value.trim();
       const page = await api.get("/office/cases", params);
       clear(out, h("p", { class: "muted", text: `共 ${page.total} 件` }), resultsTable(ctx, page.rows));
+      out.hidden = false;
     }, err);
   form.addEventListener("submit", (event) => {
     event.preventDefault();
