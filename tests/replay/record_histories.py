@@ -28,7 +28,8 @@ from workflows.enrollment import EnrollmentWorkflow
 HISTORIES = Path(__file__).parent / "histories"
 
 
-async def record() -> None:
+async def recording_env() -> WorkflowEnvironment:
+    """A time-skipping server without codec or caller proof: histories that replay keyless."""
     binary = shutil.which("temporal-test-server") or ".venv/bin/temporal-test-server"
     env = await WorkflowEnvironment.start_time_skipping(
         test_server_existing_path=binary, data_converter=pydantic_data_converter
@@ -41,6 +42,11 @@ async def record() -> None:
             },
         )
     )
+    return env
+
+
+async def record() -> None:
+    env = await recording_env()
     with tempfile.TemporaryDirectory() as tmp:
         engine = make_engine(f"sqlite:///{tmp}/read.db")
         create_schema(engine)

@@ -25,6 +25,7 @@ def test_histories_are_committed():
         "enrollment_rejected",
         "enrollment_expired",
         "period_issued",
+        "enrollment_claim_moves",
     } <= names
 
 
