@@ -16,9 +16,10 @@ import tempfile
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import Any
 
 from openpyxl import Workbook
+from pydantic import BaseModel
 from sqlalchemy import ColumnElement, Row, func
 from sqlalchemy import select as select_columns
 from sqlalchemy.engine import Engine
@@ -68,7 +69,9 @@ class ExportFilter:
         return found
 
 
-class Candidate(NamedTuple):
+class Candidate(BaseModel):
+    """One approved candidate as exported (and as the platform's feed item, docs/api.md)."""
+
     ticket_number: str
     name: str
     id_number: str

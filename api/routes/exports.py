@@ -48,18 +48,8 @@ def export_filter(
 FilterDep = Annotated[ExportFilter, Depends(export_filter)]
 
 
-class FeedItem(BaseModel):
-    ticket_number: str
-    name: str
-    id_number: str
-    period_id: str
-    region: str
-    major: str
-    level: str
-
-
 class FeedPage(BaseModel):
-    items: list[FeedItem]
+    items: list[Candidate]
     #: pass as `after` for the next page; null on the last page
     next_after: str | None
 
@@ -153,6 +143,5 @@ def candidate_feed(
     audit = {**flt.audited(), "after": after}
     record(services.engine, me.sub, "export:feed", audit, len(found))
     response.headers.update(NO_STORE)
-    items = [FeedItem(**c._asdict()) for c in found]
-    last = items[-1].ticket_number if len(items) == limit else None
-    return FeedPage(items=items, next_after=last if last and TICKET_RE.match(last) else None)
+    last = found[-1].ticket_number if len(found) == limit else None
+    return FeedPage(items=found, next_after=last if last and TICKET_RE.match(last) else None)
