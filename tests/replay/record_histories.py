@@ -29,7 +29,7 @@ HISTORIES = Path(__file__).parent / "histories"
 
 
 async def recording_env() -> WorkflowEnvironment:
-    """A time-skipping server without codec or caller proof: histories that replay keyless."""
+    """A time-skipping server without the payload codec, its search attributes registered."""
     binary = shutil.which("temporal-test-server") or ".venv/bin/temporal-test-server"
     env = await WorkflowEnvironment.start_time_skipping(
         test_server_existing_path=binary, data_converter=pydantic_data_converter

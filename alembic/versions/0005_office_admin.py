@@ -1,6 +1,9 @@
-"""staffaudit: searches, case views, exports and bulk approvals by staff (issue 17, [office])
+"""office (issue 17): staffaudit — searches, case views, exports and bulk approvals by staff
 
-Revision ID: 0005
+Same revision as branch office-admin's migration, which creates this table too (plus its own):
+merging both, take office-admin's file.
+
+Revision ID: 0005_office_admin
 Revises: 0004
 Create Date: 2026-11-29 23:00:00
 """
@@ -11,7 +14,7 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-revision: str = "0005"
+revision: str = "0005_office_admin"
 down_revision: str | None = "0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
