@@ -152,7 +152,12 @@ async def test_an_examiner_approves_twenty_clean_cases_in_one_action(office, bro
     http, engine, _, ids = office
     page = await console_as(browser, str(http.base_url), "examiner")
     await page.click('#nav a[data-nav="bulk"]')
-    await expect(page.locator("#bulk-list tbody tr[data-id]")).to_have_count(CASES, timeout=WAIT_MS)
+    listed = page.locator("#bulk-list tbody tr[data-id]")
+    await expect(listed).to_have_count(CASES, timeout=WAIT_MS)
+    await page.select_option("select[name=major]", "120203K")  # nobody chose it
+    await expect(page.locator("#bulk-list .empty")).to_be_visible(timeout=WAIT_MS)
+    await page.select_option("select[name=major]", "530302")
+    await expect(listed).to_have_count(CASES, timeout=WAIT_MS)
     await page.check("#bulk-all")
     await expect(page.locator("#bulk-approve")).to_have_text(f"批量审核通过（{CASES} 件）")
     await page.click("#bulk-approve")

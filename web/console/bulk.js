@@ -3,7 +3,7 @@
 // decided; the page shows progress and lists each failure with its Chinese message.
 
 import { api, staff } from "./api.js";
-import { clear, errorBox, formatTime, h } from "../common/dom.js";
+import { clear, errorBox, formatTime, h, select } from "../common/dom.js";
 
 async function* lines(response) {
   const reader = response.body.getReader();
@@ -32,7 +32,21 @@ async function approveAll(ids, onLine) {
   for await (const line of lines(res)) onLine(line);
 }
 
-export async function render(ctx, root) {
+function filterBar(ctx, query) {
+  const s = staff.session;
+  const regions = Object.entries(ctx.catalogs.region).filter(([code]) => s.role === "admin" || s.regions.includes(code));
+  const majors = ctx.catalogs.major.map((m) => [m.code, `${m.code} ${m.name}（${m.level_label}）`]);
+  const controls = [select("region", regions, query.get("region") || "", "全部地区"), select("major", majors, query.get("major") || "", "全部专业")];
+  for (const control of controls) {
+    control.addEventListener("change", () => {
+      const next = new URLSearchParams(controls.map((c) => [c.name, c.value]).filter(([, v]) => v));
+      location.hash = `#/bulk?${next}`;
+    });
+  }
+  return h("div", { class: "filters" }, controls);
+}
+
+export async function render(ctx, root, query) {
   const err = errorBox();
   const list = h("div", { class: "panel" }, h("p", { class: "loading", text: "正在加载…" }));
   const go = h("button", { type: "button", class: "btn good", id: "bulk-approve", text: "批量审核通过", disabled: true });
@@ -45,6 +59,7 @@ export async function render(ctx, root) {
       { class: "panel" },
       h("h2", { text: "批量审核" }),
       h("p", { class: "muted", text: "仅适用于学信网已核验（或无需核验）、无人工复核标记、无需查看证明材料的申请；其余申请请逐件审核。每件申请仍单独领取、审核并留痕。" }),
+      filterBar(ctx, query),
       h("div", { class: "actions" }, go, progress),
       status,
       failures,
@@ -52,7 +67,8 @@ export async function render(ctx, root) {
     err,
     list,
   );
-  const page = await api.get("/examiner/applications", { status: "SUBMITTED", manual: "false", size: 200 }).catch((e) => err.show(e));
+  const filters = { region: query.get("region") || "", major: query.get("major") || "" };
+  const page = await api.get("/examiner/applications", { status: "SUBMITTED", manual: "false", size: 200, ...filters }).catch((e) => err.show(e));
   if (!page) return clear(list);
   const boxes = page.rows.map((r) => h("input", { type: "checkbox", value: r.application_id, "aria-label": r.name }));
   const all = h("input", { type: "checkbox", id: "bulk-all", "aria-label": "全选" });

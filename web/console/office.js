@@ -7,6 +7,6 @@ import * as search from "./search.js";
 export const PAGES = {
   search: { roles: ["examiner", "admin", "operator"], render: (ctx, root, rest, query) => search.render(ctx, root, query) },
   "office-case": { roles: ["examiner", "admin", "operator"], render: (ctx, root, rest) => search.renderCase(ctx, root, decodeURIComponent(rest.join("/"))) },
-  bulk: { roles: ["examiner", "admin"], render: (ctx, root) => bulk.render(ctx, root) },
+  bulk: { roles: ["examiner", "admin"], render: (ctx, root, rest, query) => bulk.render(ctx, root, query) },
   exports: { roles: ["admin", "operator"], render: (ctx, root) => exportsPage.render(ctx, root) },
 };
