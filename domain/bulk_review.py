@@ -11,7 +11,7 @@ from domain.attachments import ChsiResult
 from domain.case_completeness import missing_for_submit
 from domain.enrollment import EnrollmentState
 from domain.requirements import attachment_plan
-from domain.states import AppState
+from domain.states import STATE_LABELS, AppState
 
 
 def reasons_not_clean(case: EnrollmentState, examiner: str) -> list[str]:
@@ -19,9 +19,10 @@ def reasons_not_clean(case: EnrollmentState, examiner: str) -> list[str]:
     it is clean: submitted or claimed by `examiner`, checklist complete, CHSI verified (or not
     needed), no flag, no document to read."""
     reasons = []
-    claimed_by_other = case.state == AppState.UNDER_REVIEW and case.review.examiner != examiner
-    if case.state not in (AppState.SUBMITTED, AppState.UNDER_REVIEW) or claimed_by_other:
-        reasons.append("不是待审核状态或已被他人领取")
+    if case.state == AppState.UNDER_REVIEW and case.review.examiner != examiner:
+        reasons.append(f"已被其他审核员（{case.review.examiner}）领取")
+    elif case.state not in (AppState.SUBMITTED, AppState.UNDER_REVIEW):
+        reasons.append(f"当前状态为「{STATE_LABELS[case.state]}」，不是待审核")
     missing = missing_for_submit(case)
     if missing is not None:
         reasons.append(missing.refusal.message)

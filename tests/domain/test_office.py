@@ -50,13 +50,13 @@ def test_a_complete_unflagged_zhuanke_case_is_clean_for_whoever_may_claim_it():
     assert reasons_not_clean(clean_case(), "ex1") == []
     mine = clean_case(state=AppState.UNDER_REVIEW, review=Review(examiner="ex1"))
     assert reasons_not_clean(mine, "ex1") == []
-    assert reasons_not_clean(mine, "ex2") == ["不是待审核状态或已被他人领取"]
+    assert reasons_not_clean(mine, "ex2") == ["已被其他审核员（ex1）领取"]
 
 
 @pytest.mark.parametrize(
     ("changes", "reason"),
     [
-        ({"state": AppState.RETURNED}, "不是待审核状态或已被他人领取"),
+        ({"state": AppState.RETURNED}, "当前状态为「已退回，待修改」，不是待审核"),
         ({"needs_manual_review": True}, "标记为需人工审核"),
         (
             {"face": FaceStep(on_site=OnSiteCheck(examiner="e", reason="r", at=datetime.now(UTC)))},

@@ -62,7 +62,7 @@ async def office(dev_env, tmp_path_factory):
     create_schema(engine)
     seed(engine, "2026-2")
     # 20 candidates register from one test address: above the per-address probe limit
-    limits = {"probe_limit_per_ip": 10 * CASES}
+    limits = {"probe_limit_per_ip": 10 * (CASES + 1)}
     async with running_stack(dev_env.client, engine, tmp, **limits) as (http, settings, sms):
         admin = bearer(await staff_token(http, "admin"))
         now = datetime.now(UTC)
@@ -82,8 +82,9 @@ async def office(dev_env, tmp_path_factory):
             async with gate:
                 return await submit_clean(http, sms, i)
 
-        ids = await asyncio.gather(*(one(i) for i in range(CASES)))
-        yield http, engine, admin, ids
+        # one more, which an admin claims while the examiner has it ticked
+        ids = await asyncio.gather(*(one(i) for i in range(CASES + 1)))
+        yield http, engine, admin, ids[:CASES], ids[CASES]
     engine.dispose()
 
 
@@ -115,7 +116,7 @@ async def snap(page: Page, name: str) -> None:
 
 
 async def test_an_operator_finds_a_case_by_id_number_and_by_phone(office, browser):
-    http, engine, _, ids = office
+    http, engine, _, ids, _ = office
     page = await console_as(browser, str(http.base_url), "operator")
     await page.click('#nav a[data-nav="search"]')
     await page.select_option("#search select[name=kind]", "id_number")
@@ -149,26 +150,35 @@ async def test_an_operator_finds_a_case_by_id_number_and_by_phone(office, browse
 
 
 async def test_an_examiner_approves_twenty_clean_cases_in_one_action(office, browser):
-    http, engine, _, ids = office
+    """21 ticked; one is claimed by an admin meanwhile: 20 approved, that one listed as failed
+    with its Chinese reason and left with its holder."""
+    http, engine, admin, ids, contested = office
     page = await console_as(browser, str(http.base_url), "examiner")
     await page.click('#nav a[data-nav="bulk"]')
     listed = page.locator("#bulk-list tbody tr[data-id]")
-    await expect(listed).to_have_count(CASES, timeout=WAIT_MS)
+    await expect(listed).to_have_count(CASES + 1, timeout=WAIT_MS)
     await page.select_option("select[name=major]", "120203K")  # nobody chose it
     await expect(page.locator("#bulk-list .empty")).to_be_visible(timeout=WAIT_MS)
     await page.select_option("select[name=major]", "530302")
-    await expect(listed).to_have_count(CASES, timeout=WAIT_MS)
+    await expect(listed).to_have_count(CASES + 1, timeout=WAIT_MS)
     await page.check("#bulk-all")
-    await expect(page.locator("#bulk-approve")).to_have_text(f"批量审核通过（{CASES} 件）")
+    await expect(page.locator("#bulk-approve")).to_have_text(f"批量审核通过（{CASES + 1} 件）")
+    claim = f"/api/v1/examiner/applications/{contested}/claim"
+    assert (await http.post(claim, headers=admin)).status_code == 200
     await page.click("#bulk-approve")
     status = page.locator("#bulk-status[data-done]")
-    await expect(status).to_have_text(f"完成：通过 {CASES} 件，未通过 0 件", timeout=BULK_WAIT_MS)
-    await expect(page.locator("#bulk-failures li")).to_have_count(0)
-    await expect(page.locator("#bulk-approve")).to_be_disabled()  # nothing left to approve
+    await expect(status).to_have_text(f"完成：通过 {CASES} 件，未通过 1 件", timeout=BULK_WAIT_MS)
+    failure = page.locator("#bulk-failures li")
+    await expect(failure).to_have_count(1)
+    await expect(failure).to_have_attribute("data-id", contested)
+    await expect(failure).to_contain_text(
+        "该申请不符合批量审核条件，请逐件审核：已被其他审核员（admin）领取"
+    )
+    await expect(page.locator("#bulk-approve")).to_have_text("批量审核通过（1 件）")  # what is left
     await snap(page, "office-03-bulk")
     with Session(engine) as s:
         rows = s.exec(select(Application).where(col(Application.workflow_id).in_(ids))).all()
-        assert {r.status for r in rows} == {"APPROVED"}
+        assert len(rows) == CASES and {r.status for r in rows} == {"APPROVED"}
         for app_id in ids:  # each case decided on its own: its own claim and approval rows
             trail = s.exec(select(AuditEvent).where(AuditEvent.workflow_id == app_id)).all()
             actions = [(a.actor, a.action) for a in trail]
@@ -176,6 +186,8 @@ async def test_an_examiner_approves_twenty_clean_cases_in_one_action(office, bro
                 ("examiner:ex-changsha", "claimed"),
                 ("examiner:ex-changsha", "approved"),
             ]
+        held = s.get(Application, contested)
+        assert held is not None and (held.status, held.claimed_by) == ("UNDER_REVIEW", "admin")
 
 
 async def issued_tickets(http, engine, admin, ids) -> dict[str, str]:
@@ -207,7 +219,7 @@ async def issued_tickets(http, engine, admin, ids) -> dict[str, str]:
 async def test_after_the_ticket_run_the_xlsx_and_the_photo_zip_carry_every_ticket_once(
     office, browser
 ):
-    http, engine, admin, ids = office
+    http, engine, admin, ids, _ = office
     tickets = await issued_tickets(http, engine, admin, ids)
     page = await console_as(browser, str(http.base_url), "operator")
     await page.click('#nav a[data-nav="exports"]')
