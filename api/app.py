@@ -29,13 +29,16 @@ from api.overload import OVERLOAD_ERRORS, overloaded_handler
 from api.routes import (
     admin,
     attachments,
+    bulk_review,
     candidate,
     chsi,
     codec_session,
     dev,
     examiner,
+    exports,
     files,
     office_admin,
+    office_find,
     stats,
     web,
 )
@@ -115,6 +118,9 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         stats.router,
         files.router,
         codec_session.router,
+        office_find.router,
+        bulk_review.router,
+        exports.router,
     ):
         app.include_router(router, responses=ERROR_RESPONSES)
     app.include_router(web.router)  # the H5 and console clients, their code tables

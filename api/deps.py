@@ -187,6 +187,7 @@ CandidateDep = Annotated[Principal, Depends(_role(Role.CANDIDATE))]
 ExaminerDep = Annotated[Principal, Depends(_role(Role.EXAMINER, Role.ADMIN))]
 AdminDep = Annotated[Principal, Depends(_role(Role.ADMIN))]
 OperatorDep = Annotated[Principal, Depends(_role(Role.OPERATOR, Role.ADMIN))]
+StaffDep = Annotated[Principal, Depends(_role(Role.EXAMINER, Role.ADMIN, Role.OPERATOR))]
 OPERATOR_ROLES = (Role.OPERATOR, Role.ADMIN)
 require_operator = _role(*OPERATOR_ROLES)
 require_codec_operator = _role(*OPERATOR_ROLES, source=_bearer_or_codec_cookie)

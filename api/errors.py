@@ -28,6 +28,7 @@ from domain.liveness import FaceRefusal
 from domain.majors import MajorRefusal
 from domain.messages import AccessRefusal, CaseRefusal, PeriodRefusal, SmsRefusal
 from domain.notice import NoticeRefusal
+from domain.office import OfficeRefusal
 from domain.photo_spec import PhotoRefusal
 from domain.vision import IdImageRefusal
 from infra.metrics import REFUSALS
@@ -85,6 +86,7 @@ _STATUS_BY_CONCERN: dict[type[RefusalCode], int] = {
     ChsiRefusal: 422,
     AttachmentRefusal: 422,
     UploadRefusal: 422,
+    OfficeRefusal: 422,
     ApiRefusal: 422,
     AccountRefusal: 422,
     MajorRefusal: 422,
@@ -113,6 +115,7 @@ _STATUS_EXCEPTIONS: dict[RefusalCode, int] = {
     CaseRefusal.UNDER_REVIEW_LOCKED: 409,
     CaseRefusal.NOT_EDITABLE: 409,
     CaseRefusal.NOT_CLAIMED_BY_YOU: 409,
+    OfficeRefusal.REASSIGN_SAME_EXAMINER: 409,
     CaseRefusal.CHSI_UNAVAILABLE: 503,
     UploadRefusal.UPLOAD_TOO_LARGE: 413,
     UploadRefusal.STORAGE_QUOTA: 413,

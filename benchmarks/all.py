@@ -14,6 +14,7 @@ PLAN = (
     ("orchestration", ["--apps", "200", "--concurrency", "50"]),
     ("api", ["--rate", "20", "--seconds", "60"]),
     ("tickets", ["--n", "10000"]),
+    ("export", ["--n", "10000"]),
     ("e2e", ["--candidates", "4"]),
     ("photo", ["--n", "200"]),
     ("face", ["--n", "50"]),

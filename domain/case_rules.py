@@ -25,6 +25,7 @@ from domain.errors import Refusal, refuse
 from domain.identity import province_of_address
 from domain.liveness import MAX_ATTEMPTS_PER_DAY, SHANGHAI, FaceRefusal, shanghai_day
 from domain.messages import STEP_NAMES, CaseRefusal
+from domain.office import OfficeRefusal
 from domain.requirements import attachment_plan
 from domain.states import EDITABLE_AFTER_SUBMIT, FINAL, PRE_SUBMIT, AppState, step_index
 
@@ -238,6 +239,14 @@ def check_claimed_by(case: EnrollmentState, examiner: str) -> None:
         raise refuse(CaseRefusal.WRONG_STATE)
     if case.review.examiner != examiner:
         raise refuse(CaseRefusal.NOT_CLAIMED_BY_YOU)
+
+
+def check_reassign(case: EnrollmentState, to_examiner: str) -> None:
+    """Only a claimed case has a claim to move; to its own holder it would move nothing."""
+    if case.state != AppState.UNDER_REVIEW:
+        raise refuse(CaseRefusal.WRONG_STATE)
+    if case.review.examiner == to_examiner:
+        raise refuse(OfficeRefusal.REASSIGN_SAME_EXAMINER)
 
 
 def check_reasons(items: list[ReviewItem]) -> None:

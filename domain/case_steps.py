@@ -275,6 +275,16 @@ def claim(case: EnrollmentState, act: ExaminerAction) -> None:
     case.review.examiner = act.examiner
 
 
+def release_claim(case: EnrollmentState) -> None:
+    """Back in the queue, editable again by the candidate until the next claim."""
+    case.state = AppState.SUBMITTED
+    case.review.examiner = None
+
+
+def reassign_claim(case: EnrollmentState, examiner: str) -> None:
+    case.review.examiner = examiner
+
+
 DECISION_STATES = {
     Decision.APPROVED: AppState.APPROVED,
     Decision.REJECTED: AppState.REJECTED,

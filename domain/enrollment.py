@@ -276,6 +276,13 @@ class ExaminerAction(BaseModel):
     override_reason: str = Field(default="", max_length=500)
 
 
+class Reassignment(BaseModel):
+    """An admin moves a claimed case to another examiner (both account ids)."""
+
+    admin: str
+    examiner: str
+
+
 class OnSiteFaceCheck(BaseModel):
     examiner: str
     reason: str = Field(min_length=1, max_length=500)

@@ -22,6 +22,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from domain.identity import normalize_id_number
+from domain.office import normalize_name
 from infra.keyring import KeyRing, resolve_key_ring
 
 if TYPE_CHECKING:
@@ -101,10 +102,10 @@ class PiiSealer:
         )
 
     def id_number_hash(self, id_number: str) -> str:
-        return lookup_hash(normalize_id_number(id_number), self._lookup_key, field="id_number")
+        return id_number_lookup_hash(id_number, self._lookup_key)
 
     def name_hash(self, name: str) -> str:
-        return lookup_hash(name.strip(), self._lookup_key, field="name")
+        return name_lookup_hash(name, self._lookup_key)
 
 
 def dev_pii_key_path(var_dir: Path) -> Path:
@@ -122,6 +123,20 @@ def pii_sealer_for(settings: Settings) -> PiiSealer:
 
 def _aad(key_id: str, field: str) -> bytes:
     return f"{TOKEN_PREFIX}|{key_id}|{field}".encode()
+
+
+def name_lookup_hash(name: str, key: str | bytes) -> str:
+    return lookup_hash(normalize_name(name), key, field="name")
+
+
+def name_search_hashes(name: str, key: str | bytes) -> set[str]:
+    """A name's hash as rows are written now (normalised) and as they were written before the
+    office search (stripped only): a row keeps its old hash until the case is next projected."""
+    return {name_lookup_hash(name, key), lookup_hash(name.strip(), key, field="name")}
+
+
+def id_number_lookup_hash(id_number: str, key: str | bytes) -> str:
+    return lookup_hash(normalize_id_number(id_number), key, field="id_number")
 
 
 def lookup_hash(value: str, key: str | bytes, *, field: str) -> str:

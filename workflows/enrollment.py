@@ -37,6 +37,7 @@ with workflow.unsafe.imports_passed_through():
         EnrollmentInput,
         EnrollmentState,
         ExaminerAction,
+        Reassignment,
         TicketAssigned,
     )
     from domain.errors import Refusal, refuse
@@ -280,6 +281,32 @@ class EnrollmentWorkflow(IdentityStepHandlers):
     @answers_refusals
     def _validate_claim(self, act: ExaminerAction) -> None:
         rules.check_claim(self.case, act.examiner)
+
+    @workflow.update
+    async def release_claim(self, act: ExaminerAction) -> ApplicationView:
+        """The holder gives a claimed case back to the queue (on leave, wrong region)."""
+        async with self.lock:
+            steps.release_claim(self.case)
+            await self._commit(f"examiner:{act.examiner}", "claim_released")
+            return self.view()
+
+    @release_claim.validator
+    @answers_refusals
+    def _validate_release_claim(self, act: ExaminerAction) -> None:
+        rules.check_claimed_by(self.case, act.examiner)
+
+    @workflow.update
+    async def reassign_claim(self, move: Reassignment) -> ApplicationView:
+        """An admin moves a claim; the trail keeps who held it (the claim before) and who now."""
+        async with self.lock:
+            steps.reassign_claim(self.case, move.examiner)
+            await self._commit(f"admin:{move.admin}", f"claim_reassigned:{move.examiner}")
+            return self.view()
+
+    @reassign_claim.validator
+    @answers_refusals
+    def _validate_reassign_claim(self, move: Reassignment) -> None:
+        rules.check_reassign(self.case, move.examiner)
 
     @workflow.update
     async def approve(self, act: ExaminerAction) -> ApplicationView:

@@ -6,7 +6,7 @@ import pytest
 
 from domain.identity import normalize_id_number
 from infra.keyring import UnknownKeyError, new_key_entry, parse_key_ring
-from infra.pii import FieldCipher, PiiDecryptionError, lookup_hash
+from infra.pii import FieldCipher, PiiDecryptionError, PiiSealer, lookup_hash, name_search_hashes
 
 ID_NUMBER = "43010219900101123X"
 K1, K2 = new_key_entry("k1"), new_key_entry("k2")
@@ -52,3 +52,13 @@ def test_lookup_hash_is_keyed_stable_and_domain_separated() -> None:
     assert same != lookup_hash(ID_NUMBER, "other key", field="id_number")
     assert same != lookup_hash(ID_NUMBER, "key", field="workflow_id")
     assert ID_NUMBER not in same and len(same) == 64
+
+
+def test_a_name_is_hashed_in_its_normalised_form_and_searched_in_both() -> None:
+    """Before the office search a name was hashed stripped only, so 「买买提 • 艾力」 typed by
+    an examiner never met the card's 「买买提·艾力」; old rows keep that form until rewritten."""
+    sealer = PiiSealer(FieldCipher(parse_key_ring(new_key_entry("k1"))), "lookup")
+    card = sealer.seal(id_number="430104199903120012", name="买买提·艾力").name_hash
+    assert sealer.name_hash(" 买买提 • 艾力 ") == sealer.name_hash("买买提．艾力") == card
+    legacy = lookup_hash("买买提 • 艾力", "lookup", field="name")
+    assert name_search_hashes("买买提 • 艾力", "lookup") == {card, legacy}

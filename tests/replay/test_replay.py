@@ -32,6 +32,7 @@ def test_histories_are_committed():
         "enrollment_closed_out",
         "period_closed_out",
         "retention_daily",
+        "enrollment_claim_moves",
     } <= names
 
 

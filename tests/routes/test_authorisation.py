@@ -44,6 +44,25 @@ ROUTES: dict[str, tuple[object, dict[str, int | tuple[int, str]]]] = {
     f"GET /api/v1/stats?period_id={PERIOD}": (None, {"admin": OK, "operator": OK}),
     "GET /api/v1/admin/accounts": (None, {"admin": OK}),
     "POST /api/v1/admin/accounts/nobody/password": (None, {"admin": (404, "ACCOUNT_NOT_FOUND")}),
+    "GET /api/v1/office/cases?mine=true": (
+        None,
+        {"ex-changsha": OK, "ex-yueyang": OK, "admin": OK, "operator": OK},
+    ),
+    f"GET /api/v1/office/cases/{CASE}": (
+        None,
+        {"ex-changsha": OK, "ex-yueyang": (403, "REGION_FORBIDDEN"), "admin": OK, "operator": OK},
+    ),
+    f"POST /api/v1/office/cases/{CASE}/release": (
+        None,
+        {"ex-changsha": OK, "ex-yueyang": (403, "REGION_FORBIDDEN"), "admin": OK},
+    ),
+    f"POST /api/v1/office/cases/{CASE}/reassign": ({"examiner": "ex-changsha"}, {"admin": OK}),
+    "POST /api/v1/office/bulk-approve": (
+        {"application_ids": [CASE]},
+        {"ex-changsha": OK, "ex-yueyang": OK, "admin": OK},
+    ),
+    "GET /api/v1/office/exports/approved.xlsx": (None, {"admin": OK, "operator": OK}),
+    "GET /api/v1/office/feed/candidates": (None, {"admin": OK, "operator": OK}),
 }
 #: everyone else (with a live account) is refused as the wrong kind of caller
 FORBIDDEN = (403, "FORBIDDEN")

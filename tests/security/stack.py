@@ -185,9 +185,15 @@ async def register(http: httpx.AsyncClient, sms: MemorySms, number: str, phone: 
 
 
 async def submit_application(
-    http: httpx.AsyncClient, me: dict, number: str, name: str, region: str = "01"
+    http: httpx.AsyncClient,
+    me: dict,
+    number: str,
+    name: str | None,
+    region: str = "01",
 ) -> None:
-    """ID card → photo → liveness → notice → form → submit, as the H5 client does."""
+    """ID card → photo → liveness → notice → form → submit, as the H5 client does. A `name`
+    is typed over what the card read (a correction: the case is flagged for manual review);
+    None confirms the card exactly as read."""
     await reach_draft(http, me, number, name)
     r = await http.put("/api/v1/me/form", json={**FORM, "region": region}, headers=me)
     assert r.status_code == 200, r.text
@@ -196,15 +202,18 @@ async def submit_application(
 
 
 async def through_face(
-    http: httpx.AsyncClient, me: dict, number: str, name: str, face_seed: int = 10
+    http: httpx.AsyncClient, me: dict, number: str, name: str | None, face_seed: int = 10
 ) -> httpx.Response:
     """ID card → confirm → photo → liveness; returns the liveness answer."""
     files = {
         "front": ("front.jpg", jpeg_bytes(seed=1), "image/jpeg"),
         "back": ("back.jpg", jpeg_bytes(seed=2), "image/jpeg"),
     }
-    assert (await http.post("/api/v1/me/id-card", files=files, headers=me)).status_code == 200
+    r = await http.post("/api/v1/me/id-card", files=files, headers=me)
+    assert r.status_code == 200, r.text
     confirm = dict(name=name, sex="男", ethnicity="汉", id_number=number, birth_date="1999-03-12")
+    if name is None:
+        confirm = r.json()["id_card_read"]
     r = await http.post("/api/v1/me/id-card/confirm", json=confirm, headers=me)
     assert r.status_code == 200, r.text
     photo = {"photo": ("p.jpg", jpeg_bytes(seed=3), "image/jpeg")}
@@ -217,7 +226,7 @@ async def through_face(
     return await http.post("/api/v1/me/liveness", data={"nonce": nonce}, files=frames, headers=me)
 
 
-async def reach_draft(http: httpx.AsyncClient, me: dict, number: str, name: str) -> None:
+async def reach_draft(http: httpx.AsyncClient, me: dict, number: str, name: str | None) -> None:
     """ID card → photo → liveness → notice: the form is next."""
     r = await through_face(http, me, number, name)
     assert r.status_code == 200, r.text

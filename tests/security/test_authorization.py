@@ -46,6 +46,10 @@ OPERATOR = {"anon": 401, "admin": OK, "operator": OK} | dict.fromkeys(
     ("cand_a_on_b", "cand_own", "ex_in", "ex_out"), 403
 )
 ADMIN = OPERATOR | {"operator": 403}
+STAFF = EXAMINER_QUEUE | {
+    "operator": OK
+}  # each sees his own scope (tests/routes/test_office_routes.py)
+STAFF_CASE = EXAMINER_CASE | {"operator": OK}  # read-only for operators
 SIGNED = dict.fromkeys(CALLERS, 403)  # only a signed URL opens a file; no token does
 CHSI_SIGNED = dict.fromkeys(CALLERS, 401)  # only CHSI's HMAC signature is accepted
 
@@ -129,6 +133,16 @@ MATRIX: dict[str, dict[str, object]] = {
     "GET /api/v1/admin/periods/{period_id}/majors": ADMIN,
     "PUT /api/v1/admin/periods/{period_id}/majors/{code}": ADMIN,
     "GET /api/v1/admin/periods/{period_id}/majors/{code}/versions": ADMIN,
+    # the back office: finding cases, claim moves, bulk approval, exports
+    "GET /api/v1/office/cases": STAFF,
+    "GET /api/v1/office/cases/{application_id}": STAFF_CASE,
+    "POST /api/v1/office/cases/{application_id}/release": EXAMINER_CASE,
+    "POST /api/v1/office/cases/{application_id}/reassign": ADMIN,
+    "POST /api/v1/office/bulk-approve": EXAMINER_QUEUE,  # out of region: refused case by case
+    "GET /api/v1/office/exports/approved.csv": OPERATOR,
+    "GET /api/v1/office/exports/approved.xlsx": OPERATOR,
+    "GET /api/v1/office/exports/photos.zip": OPERATOR,
+    "GET /api/v1/office/feed/candidates": OPERATOR,
     # decrypted Temporal payloads: operators only
     "POST /codec/encode": OPERATOR,
     "POST /codec/decode": OPERATOR,
@@ -181,6 +195,8 @@ def _request_kwargs(route: str) -> dict:
         "POST /api/v1/examiner/applications/{application_id}/reject": {"json": {"items": []}},
         "POST /api/v1/examiner/applications/{application_id}/return": {"json": {"items": []}},
         "GET /files/{key:path}": {"params": {"exp": 1, "sig": "0" * 32}},
+        "POST /api/v1/office/cases/{application_id}/reassign": {"json": {"examiner": "admin"}},
+        "POST /api/v1/office/bulk-approve": {"json": {"application_ids": ["enroll-2027-1-none"]}},
         "GET /dev/outbox": {"params": {"phone": "13700000000"}},
     }
     return bodies.get(route, {})

@@ -5,6 +5,7 @@ import { api, staff } from "./api.js";
 import { busy, clear, errorBox, field, h } from "../common/dom.js";
 import * as caseView from "./case.js";
 import * as officeAdmin from "./admin.js";
+import { PAGES as officePages } from "./office.js";
 import * as periods from "./periods.js";
 import * as queue from "./queue.js";
 import * as stats from "./stats.js";
@@ -56,6 +57,7 @@ function header() {
   document.querySelector('[data-nav="periods"]').hidden = s?.role === "examiner";
   document.querySelector('[data-nav="stats"]').hidden = s?.role === "examiner";
   document.querySelector('[data-nav="admin"]').hidden = s?.role !== "admin";
+  for (const a of document.querySelectorAll("#nav a[data-roles]")) a.hidden = !a.dataset.roles.split(" ").includes(s?.role);
   const regions = s?.regions?.map((r) => ctx.catalogs.region[r]).join("、");
   document.getElementById("who").textContent = s ? `${s.username}（${ROLE_LABELS[s.role] || s.role}${regions ? `：${regions}` : ""}）` : "";
 }
@@ -84,6 +86,11 @@ function route() {
   if (name === "admin" && s.role === "admin") {
     main.dataset.view = "admin";
     return officeAdmin.render(ctx, main);
+  }
+  const office = officePages[name];
+  if (office?.roles.includes(s.role)) {
+    main.dataset.view = name;
+    return office.render(ctx, main, rest, new URLSearchParams(query));
   }
   if (name === "periods" || s.role === "operator") {
     main.dataset.view = "periods";

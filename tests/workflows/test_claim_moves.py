@@ -1,0 +1,109 @@
+"""A claim given back by its holder and moved by an admin: the case's own trail records both,
+and the rules of claiming still hold afterwards (time-skipping server, vision stand-ins)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlmodel import Session, col, select
+from temporalio.client import WorkflowUpdateFailedError
+from temporalio.exceptions import ApplicationError
+
+from domain.enrollment import ExaminerAction, Reassignment
+from domain.states import AppState
+from infra.db import Application, AuditEvent
+from tests.workflows.flow import to_submitted
+from tests.workflows.harness import Harness, valid_id_number
+from workflows.enrollment import EnrollmentWorkflow
+
+
+@pytest.fixture
+async def harness(time_env, engine, task_queue):
+    async with Harness(time_env, engine, task_queue) as h:
+        yield h
+
+
+async def submitted_case(harness, time_env, serial: int):
+    now = await time_env.get_current_time()
+    phone = f"1390000{serial:04d}"
+    inp = harness.enrollment_input(
+        "2026-2", valid_id_number(serial), phone, now + timedelta(days=10)
+    )
+    handle = await harness.start_application(inp)
+    await to_submitted(harness, handle, phone)
+    return handle
+
+
+async def refused_code(call) -> str:
+    with pytest.raises(WorkflowUpdateFailedError) as exc_info:
+        await call
+    cause = exc_info.value.cause
+    assert isinstance(cause, ApplicationError)
+    return str(cause.type)
+
+
+def trail(engine, workflow_id: str) -> list[tuple[str, str]]:
+    with Session(engine) as s:
+        rows = s.exec(
+            select(AuditEvent)
+            .where(AuditEvent.workflow_id == workflow_id)
+            .order_by(col(AuditEvent.seq))
+        ).all()
+        return [(a.actor, a.action) for a in rows]
+
+
+async def test_the_holder_releases_a_claim_and_another_examiner_takes_it(harness, time_env, engine):
+    handle = await submitted_case(harness, time_env, 701)
+    ex1, ex2 = ExaminerAction(examiner="ex1"), ExaminerAction(examiner="ex2")
+    await handle.execute_update(EnrollmentWorkflow.claim, ex1)
+    # only the holder gives it back
+    assert await refused_code(handle.execute_update(EnrollmentWorkflow.release_claim, ex2)) == (
+        "NOT_CLAIMED_BY_YOU"
+    )
+    view = await handle.execute_update(EnrollmentWorkflow.release_claim, ex1)
+    assert (view.state, view.review.examiner) == (AppState.SUBMITTED, None)
+    with Session(engine) as s:
+        row = s.get(Application, handle.id)
+        assert row is not None and (row.status, row.claimed_by) == ("SUBMITTED", None)
+    # released: nothing left to release, and the next examiner may claim and decide
+    assert await refused_code(handle.execute_update(EnrollmentWorkflow.release_claim, ex1)) == (
+        "WRONG_STATE"
+    )
+    await handle.execute_update(EnrollmentWorkflow.claim, ex2)
+    view = await handle.execute_update(EnrollmentWorkflow.approve, ex2)
+    assert view.state == AppState.APPROVED
+    assert trail(engine, handle.id)[-4:] == [
+        ("examiner:ex1", "claimed"),
+        ("examiner:ex1", "claim_released"),
+        ("examiner:ex2", "claimed"),
+        ("examiner:ex2", "approved"),
+    ]
+
+
+async def test_an_admin_moves_a_claim_and_only_the_new_holder_decides(harness, time_env, engine):
+    handle = await submitted_case(harness, time_env, 702)
+    move = Reassignment(admin="admin1", examiner="ex2")
+    # nothing claimed yet: nothing to move
+    assert await refused_code(handle.execute_update(EnrollmentWorkflow.reassign_claim, move)) == (
+        "WRONG_STATE"
+    )
+    await handle.execute_update(EnrollmentWorkflow.claim, ExaminerAction(examiner="ex1"))
+    same = Reassignment(admin="admin1", examiner="ex1")
+    assert await refused_code(handle.execute_update(EnrollmentWorkflow.reassign_claim, same)) == (
+        "REASSIGN_SAME_EXAMINER"
+    )
+    view = await handle.execute_update(EnrollmentWorkflow.reassign_claim, move)
+    assert (view.state, view.review.examiner) == (AppState.UNDER_REVIEW, "ex2")
+    old_holder = handle.execute_update(EnrollmentWorkflow.approve, ExaminerAction(examiner="ex1"))
+    assert await refused_code(old_holder) == "NOT_CLAIMED_BY_YOU"
+    view = await handle.execute_update(EnrollmentWorkflow.approve, ExaminerAction(examiner="ex2"))
+    assert view.state == AppState.APPROVED
+    assert trail(engine, handle.id)[-3:] == [
+        ("examiner:ex1", "claimed"),
+        ("admin:admin1", "claim_reassigned:ex2"),
+        ("examiner:ex2", "approved"),
+    ]
+    with Session(engine) as s:
+        row = s.get(Application, handle.id)
+        assert row is not None and row.claimed_by == "ex2"
