@@ -33,6 +33,7 @@ from tests.security.stack import (
 from tests.web.test_browser_flow import ARGS, ARTIFACTS, CHROMIUM
 from tests.workflows.harness import valid_id_number
 
+PERIOD = "2026-2-office"  # its own period workflow on the shared dev server
 CASES = 20
 CONSOLE = {"width": 1440, "height": 900}
 WAIT_MS = 30_000
@@ -60,14 +61,14 @@ async def office(dev_env, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("office-web")
     engine = make_engine(f"sqlite:///{tmp / 'read.db'}")
     create_schema(engine)
-    seed(engine, "2026-2")
+    seed(engine, PERIOD)
     # 20 candidates register from one test address: above the per-address probe limit
     limits = {"probe_limit_per_ip": 10 * (CASES + 1)}
     async with running_stack(dev_env.client, engine, tmp, **limits) as (http, settings, sms):
         admin = bearer(await staff_token(http, "admin"))
         now = datetime.now(UTC)
         period = {
-            "period_id": "2026-2",
+            "period_id": PERIOD,
             "opens_at": (now - timedelta(days=1)).isoformat(),
             "closes_at": (now + timedelta(minutes=30)).isoformat(),
             "review_deadline": (now + timedelta(minutes=30)).isoformat(),
@@ -193,11 +194,11 @@ async def test_an_examiner_approves_twenty_clean_cases_in_one_action(office, bro
 async def issued_tickets(http, engine, admin, ids) -> dict[str, str]:
     closes = (datetime.now(UTC) + timedelta(seconds=1)).isoformat()
     r = await http.put(
-        "/api/v1/admin/periods/2026-2/window", json={"closes_at": closes}, headers=admin
+        f"/api/v1/admin/periods/{PERIOD}/window", json={"closes_at": closes}, headers=admin
     )
     assert r.status_code == 200, r.text
     r = await http.put(
-        "/api/v1/admin/periods/2026-2/review-deadline",
+        f"/api/v1/admin/periods/{PERIOD}/review-deadline",
         json={"review_deadline": closes},
         headers=admin,
     )
@@ -223,13 +224,13 @@ async def test_after_the_ticket_run_the_xlsx_and_the_photo_zip_carry_every_ticke
     tickets = await issued_tickets(http, engine, admin, ids)
     page = await console_as(browser, str(http.base_url), "operator")
     await page.click('#nav a[data-nav="exports"]')
-    await page.fill("input[name=period]", "2026-2")
+    await page.fill("input[name=period]", PERIOD)
     await snap(page, "office-04-exports")
 
     async with page.expect_download(timeout=WAIT_MS) as xlsx:
         await page.click("#export-xlsx")
     workbook = await xlsx.value
-    assert workbook.suggested_filename == "approved-2026-2.xlsx"
+    assert workbook.suggested_filename == f"approved-{PERIOD}.xlsx"
     sheet = load_workbook(
         io.BytesIO(Path(await workbook.path()).read_bytes()), read_only=True
     ).active
