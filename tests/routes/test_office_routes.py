@@ -269,6 +269,30 @@ def test_a_release_by_another_examiner_is_the_workflows_refusal(http, temporal):
     assert (r.status_code, r.json()["code"]) == (409, "NOT_CLAIMED_BY_YOU")
 
 
+@pytest.mark.parametrize(
+    ("caller", "method", "path", "status", "code"),
+    [
+        ("ex-yueyang", "get", "/cases/enroll-2026-2-d", 403, "REGION_FORBIDDEN"),
+        ("ex-yueyang", "post", "/cases/enroll-2026-2-d/release", 403, "REGION_FORBIDDEN"),
+        ("ex-changsha", "get", "/cases/enroll-2026-2-e", 404, "APPLICATION_NOT_FOUND"),
+        ("operator", "post", "/cases/enroll-2026-2-d/release", 403, "FORBIDDEN"),
+        ("operator", "post", "/bulk-approve", 403, "FORBIDDEN"),
+        ("ex-changsha", "post", "/cases/enroll-2026-2-d/reassign", 403, "FORBIDDEN"),
+        ("candidate", "get", "/cases?phone=13900000004", 403, "FORBIDDEN"),
+        ("candidate", "get", "/exports/approved.xlsx", 403, "FORBIDDEN"),
+        ("candidate", "get", "/feed/candidates", 403, "FORBIDDEN"),
+    ],
+)
+def test_no_case_is_reached_outside_the_callers_role_and_regions(
+    http, temporal, caller, method, path, status, code
+):
+    body = {"application_ids": ["enroll-2026-2-d"]} if path == "/bulk-approve" else {}
+    extra = {"json": body | {"examiner": "ex-changsha"}} if method == "post" else {}
+    r = getattr(http, method)(f"/api/v1/office{path}", headers=CALLERS[caller], **extra)
+    assert (r.status_code, r.json()["code"]) == (status, code)
+    assert temporal.calls == []
+
+
 @pytest.mark.parametrize("target", ["ex-yueyang", "ex-gone", "operator", "nobody"])
 def test_a_claim_moves_only_to_an_active_reviewer_of_the_region(http, temporal, target):
     r = http.post(
