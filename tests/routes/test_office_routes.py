@@ -230,6 +230,17 @@ def test_a_search_is_audited_by_the_kind_of_key_never_its_value(http, office_app
     assert "13900000003" not in row.filters and keyed_hash(HMAC, "13900000003") not in row.filters
 
 
+def test_a_value_typed_into_the_period_filter_is_refused_not_audited(http, office_app):
+    """The audit keeps a search's filters: only a period ID may get there, never an ID number."""
+    before = len(audit_rows(office_app, "search"))
+    number = number_of("enroll-2026-2-a")
+    r = http.get(
+        "/api/v1/office/cases", params={"period": number, "mine": "true"}, headers=CALLERS["admin"]
+    )
+    assert r.status_code == 422
+    assert len(audit_rows(office_app, "search")) == before
+
+
 # --- the case, claims -------------------------------------------------------------------------
 def test_an_operator_reads_a_case_with_its_web_ui_link_and_the_view_is_audited(
     http, temporal, office_app
