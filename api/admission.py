@@ -9,10 +9,11 @@ address, phone and token are api/throttling.py's. Sizes: docs/capacity.md.
 
 from __future__ import annotations
 
+import asyncio
 from enum import StrEnum
 
 from starlette.datastructures import Headers
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.errors import ApiRefusal, retry_after_s, send_refusal
 from infra.config import Settings
@@ -37,6 +38,19 @@ SIGN_IN_PATHS = frozenset(
 STAFF_LOGIN_PATHS = frozenset({"/api/v1/staff/login", "/api/v1/staff/codec-session"})
 #: Retry-After of a refused request: admitted ones finish within about a second
 RETRY_AFTER_S = 2
+#: How long an admitted request may take to send its body. The slot is taken before the body is
+#: read, so without a deadline a few clients trickling bytes (slowloris) would hold every slot of
+#: a kind: 4 connections and no examiner signs in. Sign-in bodies are a few hundred bytes; an
+#: upload of the 48 MB multipart limit needs 300 s at 1.3 Mbit/s, a slow phone's uplink.
+BODY_DEADLINE_S: dict[RequestKind, float] = {
+    RequestKind.SIGN_IN: 10,
+    RequestKind.STAFF_LOGIN: 10,
+    RequestKind.UPLOAD: 300,
+}
+
+
+class _BodyLate(Exception):
+    pass
 
 
 def kind_of(scope: Scope) -> RequestKind | None:
@@ -79,9 +93,53 @@ class AdmissionControl:
             return
         self.in_flight[kind] += 1
         try:
-            await self.app(scope, receive, send)
+            await _with_body_deadline(self.app, scope, receive, send, BODY_DEADLINE_S[kind])
         finally:
             self.in_flight[kind] -= 1
+
+
+async def _with_body_deadline(
+    app: ASGIApp, scope: Scope, receive: Receive, send: Send, seconds: float
+) -> None:
+    """The body must have arrived within `seconds`; then 408 BODY_TIMEOUT replaces whatever the
+    app answers about the body it never got (FastAPI: a 400). Waiting for a disconnect once the
+    body is in is not limited."""
+    deadline = asyncio.get_running_loop().time() + seconds
+    body_done = late = started = False
+
+    async def timed_receive() -> Message:
+        nonlocal body_done, late
+        if body_done:
+            return await receive()
+        try:
+            remaining = deadline - asyncio.get_running_loop().time()
+            message = await asyncio.wait_for(receive(), max(remaining, 0))
+        except TimeoutError:
+            late = True
+            raise _BodyLate from None
+        body_done = message["type"] != "http.request" or not message.get("more_body", False)
+        return message
+
+    async def guarded_send(message: Message) -> None:
+        nonlocal started
+        if late:
+            if message["type"] == "http.response.start" and not started:
+                started = True
+                await _refuse_late(send)
+            return
+        started = started or message["type"] == "http.response.start"
+        await send(message)
+
+    try:
+        await app(scope, timed_receive, guarded_send)
+    except _BodyLate:
+        if not started:
+            await _refuse_late(send)
+
+
+async def _refuse_late(send: Send) -> None:
+    code = ApiRefusal.BODY_TIMEOUT
+    await send_refusal(send, 408, {"code": code.value, "message": code.message})
 
 
 async def _refuse(send: Send, limit: int) -> None:

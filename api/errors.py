@@ -68,6 +68,8 @@ class ApiRefusal(RefusalCode):
     )
     #: admission control: this API process already works on its limit of requests of this kind
     TOO_MANY_CONCURRENT = "TOO_MANY_CONCURRENT", "当前办理人数较多，请稍候几秒再试"
+    #: admission control: an admitted request's body did not arrive in time (api/admission.py)
+    BODY_TIMEOUT = "BODY_TIMEOUT", "网络较慢，请求未能及时发送完毕，请检查网络后重试"
     #: the database or Temporal is saturated (no pooled connection in time, too many clients)
     SERVICE_OVERLOADED = "SERVICE_OVERLOADED", "系统繁忙，请稍后重试"
 
@@ -102,6 +104,7 @@ _STATUS_EXCEPTIONS: dict[RefusalCode, int] = {
     CaseRefusal.ATTACHMENT_NOT_FOUND: 404,
     ApiRefusal.IDEMPOTENCY_KEY_REUSED: 409,
     ApiRefusal.TOO_MANY_CONCURRENT: 429,
+    ApiRefusal.BODY_TIMEOUT: 408,
     ApiRefusal.SERVICE_OVERLOADED: 503,
     PeriodRefusal.PERIOD_NOT_FOUND: 404,
     SmsRefusal.SMS_COOLDOWN: 429,

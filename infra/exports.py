@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from pydantic import BaseModel
 from sqlalchemy import ColumnElement, Row, func
 from sqlalchemy import select as select_columns
@@ -176,6 +178,25 @@ def _decrypted(cipher: FieldCipher, row: Row[Any]) -> Candidate:
     )
 
 
+#: a cell that begins with one of these starts a formula in Excel, WPS and LibreOffice
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_text(value: object) -> object:
+    """A CSV cell a spreadsheet shows as text: names are typed by candidates, and a leading quote
+    keeps `=HYPERLINK(...)` or `+1+1` from running on the office's computer (CSV injection)."""
+    return "'" + value if isinstance(value, str) and value.startswith(FORMULA_START) else value
+
+
+def xlsx_text(sheet: WriteOnlyWorksheet, value: object) -> object:
+    """An XLSX cell typed as a string: openpyxl stores a string beginning with `=` as a formula."""
+    if not isinstance(value, str):
+        return value
+    cell = WriteOnlyCell(sheet, value)
+    cell.data_type = "s"
+    return cell
+
+
 class Counter:
     """How many rows a streamed export has sent so far (for its audit row)."""
 
@@ -190,7 +211,7 @@ def csv_chunks(candidates: Iterator[Candidate], counter: Counter) -> Iterator[by
     buffer.write("\ufeff")
     writer.writerow(HEADER)
     for candidate in candidates:
-        writer.writerow(candidate.cells())
+        writer.writerow([csv_text(cell) for cell in candidate.cells()])
         counter.rows += 1
         if counter.rows % PAGE == 0:
             yield buffer.getvalue().encode()
@@ -207,7 +228,8 @@ def xlsx_chunks(candidates: Iterator[Candidate], counter: Counter) -> Iterator[b
     sheet = workbook.create_sheet("入籍名单")
     sheet.append(HEADER)
     for candidate in candidates:
-        sheet.append(candidate.cells())  # strings: an ID number never becomes a float
+        # strings: an ID number never becomes a float, a typed name never a formula
+        sheet.append([xlsx_text(sheet, cell) for cell in candidate.cells()])
         counter.rows += 1
     handle, path = tempfile.mkstemp(suffix=".xlsx")
     os.close(handle)

@@ -1,7 +1,8 @@
-"""The retention run: expired, withdrawn and rejected applications lose their images and personal
-data `retention_days` after they ended (PIPL art. 19: kept no longer than the purpose needs;
-art. 47: deleted when the purpose is met). What stays is the audit stub: the row's workflow ID,
-period, state, region, major, level and times, its audit events and one `purged` event more.
+"""The retention run: expired, withdrawn, rejected and superseded applications lose their images
+and personal data `retention_days` after they ended (PIPL art. 19: kept no longer than the
+purpose needs; art. 47: deleted when the purpose is met). What stays is the audit stub: the
+row's workflow ID, period, state, region, major, level and times, its audit events and one
+`purged` event more.
 
 One case at a time, each in its own transaction with the row locked: the state is checked again
 under the lock, so a case that came back to life (a new registration of the same identity reuses
@@ -27,7 +28,7 @@ from infra.storage import ObjectStore
 log = logging.getLogger("ruji.retention")
 
 #: the ends after which nothing more happens to a case (TICKET_ISSUED candidates go on to study)
-ENDED = (AppState.EXPIRED, AppState.WITHDRAWN, AppState.REJECTED)
+ENDED = (AppState.EXPIRED, AppState.WITHDRAWN, AppState.REJECTED, AppState.SUPERSEDED)
 RETENTION_ACTOR = "system:retention"
 #: the stub keeps no personal value: every column below is emptied
 SCRUBBED = {

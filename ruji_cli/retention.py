@@ -1,7 +1,7 @@
 """`ruji retention run`: delete the images and personal data of applications that ended
-(expired, withdrawn, rejected) more than `RUJI_RETENTION_DAYS` ago, leaving the audit stub
-(infra/retention.py). Run it daily — from cron, a Kubernetes CronJob, or the Temporal schedule
-the enrollment worker serves (`ruji retention schedule`, docs/operations.md).
+(expired, withdrawn, rejected, superseded) more than `RUJI_RETENTION_DAYS` ago, leaving the
+audit stub (infra/retention.py). Run it daily — from cron, a Kubernetes CronJob, or the Temporal
+schedule the enrollment worker serves (`ruji retention schedule`, docs/operations.md).
 
     ruji retention run [--dry-run] [--days N]
     ruji retention schedule        # create or update the daily Temporal schedule

@@ -169,7 +169,8 @@ def find_cases(
     phone: Annotated[str | None, Query(max_length=20)] = None,
     name: Annotated[str | None, Query(max_length=60)] = None,
     ticket: Annotated[str | None, Query(max_length=20)] = None,
-    period: Annotated[str | None, Query(max_length=40)] = None,
+    # a period ID only: the filters go into the staff audit, a typed ID number must not
+    period: Annotated[str | None, Query(pattern=r"^\d{4}-[12](-[a-z0-9]{1,20})?$")] = None,
     status: AppState | None = None,
     mine: bool = False,
     page: Annotated[int, Query(ge=1, le=10_000)] = 1,

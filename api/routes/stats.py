@@ -15,6 +15,7 @@ from fastapi import APIRouter, Query, Response
 
 from api.deps import OperatorDep, SessionDep
 from domain.catalogs import REGIONS, Level
+from infra.exports import csv_text
 from infra.majors import period_majors
 from infra.statistics import Breakdown, Statistics, statistics
 
@@ -92,7 +93,8 @@ async def statistics_csv(
     stats = await asyncio.to_thread(statistics, session, period_id, datetime.now(UTC))
     majors = await asyncio.to_thread(period_majors, session, period_id)
     out = io.StringIO()
-    csv.writer(out).writerows(rows_of(stats, table, {m.code: m.name for m in majors}))
+    rows = rows_of(stats, table, {m.code: m.name for m in majors})
+    csv.writer(out).writerows([csv_text(cell) for cell in row] for row in rows)
     return Response(
         "\ufeff" + out.getvalue(),
         media_type="text/csv; charset=utf-8",

@@ -4,10 +4,13 @@ and a Chinese message, while the admitted ones and every other route carry on.""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 
 import httpx
+from starlette.requests import Request
 from starlette.types import Receive, Scope, Send
 
+from api import admission
 from api.admission import (
     SIGN_IN_PATHS,
     STAFF_LOGIN_PATHS,
@@ -21,6 +24,10 @@ from tests.api.peak_stack import SlowTemporal, add_application, peak_api, until_
 from tests.security.test_authorization import app_routes
 
 UPLOAD = {"files": {"photo": ("p.jpg", b"\xff\xd8", "image/jpeg")}}
+
+
+def _client(app: AdmissionControl) -> httpx.AsyncClient:
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t")
 
 
 class Held:
@@ -41,9 +48,7 @@ async def test_past_the_limit_of_its_kind_a_request_is_refused_at_once() -> None
     held = Held()
     limits = {RequestKind.SIGN_IN: 2, RequestKind.UPLOAD: 1, RequestKind.STAFF_LOGIN: 1}
     app = AdmissionControl(held, limits=limits)
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://t"
-    ) as http:
+    async with _client(app) as http:
         admitted = [
             asyncio.ensure_future(http.post("/api/v1/candidate/login", json={})) for _ in range(2)
         ] + [asyncio.ensure_future(http.post("/api/v1/me/photo", **UPLOAD))]
@@ -96,3 +101,39 @@ def test_the_admission_paths_are_post_routes_of_the_app(tmp_path) -> None:
     """A renamed route would silently lose its limit."""
     routes = app_routes(Settings(env="test", var_dir=tmp_path, codec_keys=new_key_entry("a")))
     assert {f"POST {path}" for path in SIGN_IN_PATHS | STAFF_LOGIN_PATHS} <= routes
+
+
+class Reader:
+    """An app that reads the whole body first, as FastAPI does before it checks anything."""
+
+    def __init__(self) -> None:
+        self.entered = 0
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        self.entered += 1
+        await Request(scope, receive).body()
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"ok"})
+
+
+async def _trickle() -> AsyncIterator[bytes]:
+    yield b'{"username": "a'
+    await asyncio.Event().wait()  # the rest never comes (slowloris)
+
+
+async def test_a_client_that_never_finishes_its_body_loses_its_slot(monkeypatch) -> None:
+    """Four slow staff logins held every slot for as long as they liked: nobody could sign in."""
+    monkeypatch.setitem(admission.BODY_DEADLINE_S, RequestKind.STAFF_LOGIN, 0.2)
+    reader = Reader()
+    limits = {RequestKind.SIGN_IN: 1, RequestKind.UPLOAD: 1, RequestKind.STAFF_LOGIN: 1}
+    app = AdmissionControl(reader, limits=limits)
+    async with _client(app) as http:
+        slow = asyncio.ensure_future(http.post("/api/v1/staff/login", content=_trickle()))
+        while reader.entered < 1:
+            await asyncio.sleep(0.01)
+        cut = await asyncio.wait_for(slow, 5)
+        after = await http.post("/api/v1/staff/login", json={"username": "a"})
+    assert cut.status_code == 408
+    assert cut.json()["code"] == ApiRefusal.BODY_TIMEOUT.value
+    assert cut.json()["message"] == ApiRefusal.BODY_TIMEOUT.message
+    assert after.status_code == 200

@@ -158,3 +158,37 @@ def test_the_photo_zip_streams_a_photo_at_a_time_the_newest_of_each(seeded):
     ]
     assert archive.read("260120000003.jpg") == b"new"
     assert archive.read("缺少照片.txt") == b"260620000001\n"
+
+
+#: what a candidate may type as a name (a passport's is typed): each would start a formula
+FORMULAS = ['=HYPERLINK("http://x","点我")', "+1+1", "-2+3", "@SUM(A1)", "\t=1", "\r=1"]
+
+
+def _typed(name: str) -> exports.Candidate:
+    return exports.Candidate(
+        ticket_number="260120000001",
+        name=name,
+        id_number="430104199903120000",
+        period_id="2026-2",
+        region="01",
+        major="530302",
+        level="zhuanke",
+        status="TICKET_ISSUED",
+    )
+
+
+@pytest.mark.parametrize("name", FORMULAS)
+def test_a_typed_value_never_becomes_a_formula_in_the_csv(name):
+    text = b"".join(csv_chunks(iter([_typed(name)]), Counter())).decode().lstrip("\ufeff")
+    cell = list(csv.reader(io.StringIO(text)))[1][1]
+    assert cell == "'" + name  # a leading quote: Excel and LibreOffice show it as text
+    assert cell[0] not in "=+-@\t\r"
+
+
+@pytest.mark.parametrize("name", FORMULAS)
+def test_a_typed_value_never_becomes_a_formula_in_the_xlsx(name):
+    data = b"".join(xlsx_chunks(iter([_typed(name)]), Counter()))
+    sheet = load_workbook(io.BytesIO(data)).active
+    cell = sheet.cell(row=2, column=2)
+    assert cell.data_type == "s"
+    assert cell.value.strip() == name.strip()  # kept as typed (XML reads a CR as a newline)

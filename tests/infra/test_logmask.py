@@ -91,3 +91,20 @@ def test_install_covers_root_and_non_propagating_uvicorn_handlers() -> None:
     for stream in streams.values():
         _assert_clean(stream.getvalue())
         assert json.loads(stream.getvalue().splitlines()[0])["level"] == "WARNING"
+
+
+@pytest.mark.parametrize(
+    ("query", "kept"),
+    [
+        ("name=%E5%BC%A0%E4%B8%89", "%E5%BC%A0"),  # 张三, as the access log writes it
+        ("phone=138%201234%205678", "1234"),  # typed with blanks: no 11 digits in a row
+        ("phone=138-1234-5678", "1234"),
+        ("id_number=430102%2019900101%20123X", "19900101"),
+        ("id_number=E12345678", "E12345678"),  # a passport's number
+    ],
+)
+def test_the_office_search_keys_leave_no_value_in_the_access_log(query, kept) -> None:
+    line = f'"GET /api/v1/office/cases?period=2026-2&{query}&page=1 HTTP/1.1" 200'
+    masked = mask_text(line)
+    assert kept not in masked
+    assert "period=2026-2&" in masked and "&page=1 HTTP/1.1" in masked

@@ -27,10 +27,17 @@ CASES = {
     "enroll-2026-2-expired": ("EXPIRED", OLD, ("43010219900101123X", "欧阳娜娜", "13912345671")),
     "enroll-2026-2-withdrawn": ("WITHDRAWN", OLD, ("430102199202021234", "李晓明", "13912345672")),
     "enroll-2026-2-rejected": ("REJECTED", OLD, ("430102199303031237", "艾力·买买", "13912345673")),
+    # a claim that lost to a holder who had proved possession: the owner's card and face are here
+    "enroll-2026-2-superseded": ("SUPERSEDED", OLD, ("430102199606061236", "赵六", "13912345676")),
     "enroll-2026-2-recent": ("EXPIRED", RECENT, ("430102199404041230", "张三丰", "13912345674")),
     "enroll-2026-2-numbered": ("TICKET_ISSUED", OLD, ("430102199505051233", "王五", "13912345675")),
 }
-PURGED = ("enroll-2026-2-expired", "enroll-2026-2-withdrawn", "enroll-2026-2-rejected")
+PURGED = (
+    "enroll-2026-2-expired",
+    "enroll-2026-2-withdrawn",
+    "enroll-2026-2-rejected",
+    "enroll-2026-2-superseded",
+)
 KEPT = ("enroll-2026-2-recent", "enroll-2026-2-numbered")
 
 
@@ -110,7 +117,7 @@ def test_a_retention_run_leaves_no_image_and_no_personal_data_of_ended_cases(
         any_engine, store, retention_days=180, now=NOW, actor="test", dry_run=False
     )
 
-    assert (report.cases, report.objects, report.sms_messages) == (3, 9, 3)
+    assert (report.cases, report.objects, report.sms_messages) == (4, 12, 4)  # 3 objects each
     everything = _database_text(any_engine)
     for wid in PURGED:
         id_number, name, phone = CASES[wid][2]
@@ -147,7 +154,7 @@ def test_a_dry_run_counts_and_changes_nothing(any_engine, tmp_path, sealer):
     _project(any_engine, sealer, store)
     before = _database_text(any_engine)
     report = run_retention(any_engine, store, retention_days=180, now=NOW, actor="t", dry_run=True)
-    assert report.cases == 3
+    assert report.cases == len(PURGED)
     assert _database_text(any_engine) == before
     assert all(store.usage(wid) > 0 for wid in CASES)
 

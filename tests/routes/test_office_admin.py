@@ -4,6 +4,8 @@ new choices only; the statistics as JSON and CSV; the accepted notice's version.
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from datetime import UTC, datetime, timedelta
 
@@ -287,23 +289,37 @@ def test_a_refused_period_change_leaves_no_audit_row(http, temporal, app_service
     assert [r for r in audit_rows(app_services, "window_moved") if r["period_id"] == "2027-2"] == []
 
 
-def test_the_csv_names_majors_as_the_period_names_them_now(http, app_services):
+def _submitted_050101(app_services, workflow_id: str) -> None:
     with Session(app_services[1].engine) as session:
         session.add(
             Application(
-                workflow_id="enroll-2026-2-benke1",
+                workflow_id=workflow_id,
                 period_id=PERIOD,
                 status="SUBMITTED",
-                id_hash="b" * 64,
-                phone_hash="c" * 64,
+                id_hash=workflow_id,
+                phone_hash=workflow_id,
                 region="02",
                 major="050101",
                 level="benke",
             )
         )
         session.commit()
+
+
+def test_the_csv_names_majors_as_the_period_names_them_now(http, app_services):
+    _submitted_050101(app_services, "enroll-2026-2-benke1")
     path = f"/api/v1/admin/periods/{PERIOD}/majors/050101"
     renamed = {"name": "汉语言文学（师范方向）", "level": "benke"}
     assert http.put(path, json=renamed, headers=ADMIN).status_code == 200
     r = http.get("/api/v1/stats/majors.csv", params={"period_id": PERIOD}, headers=ADMIN)
     assert "050101,汉语言文学（师范方向）,1,1,0,0" in r.content.decode("utf-8-sig").splitlines()
+
+
+def test_a_major_name_typed_as_a_formula_stays_text_in_the_csv(http, app_services):
+    _submitted_050101(app_services, "enroll-2026-2-benke2")
+    path = f"/api/v1/admin/periods/{PERIOD}/majors/050101"
+    formula = {"name": '=HYPERLINK("http://x","汉语言")', "level": "benke"}
+    assert http.put(path, json=formula, headers=ADMIN).status_code == 200
+    r = http.get("/api/v1/stats/majors.csv", params={"period_id": PERIOD}, headers=ADMIN)
+    rows = list(csv.reader(io.StringIO(r.content.decode("utf-8-sig"))))
+    assert [row[1] for row in rows if row[0] == "050101"] == ["'" + formula["name"]]

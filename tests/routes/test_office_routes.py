@@ -230,6 +230,17 @@ def test_a_search_is_audited_by_the_kind_of_key_never_its_value(http, office_app
     assert "13900000003" not in row.filters and keyed_hash(HMAC, "13900000003") not in row.filters
 
 
+def test_a_value_typed_into_the_period_filter_is_refused_not_audited(http, office_app):
+    """The audit keeps a search's filters: only a period ID may get there, never an ID number."""
+    before = len(audit_rows(office_app, "search"))
+    number = number_of("enroll-2026-2-a")
+    r = http.get(
+        "/api/v1/office/cases", params={"period": number, "mine": "true"}, headers=CALLERS["admin"]
+    )
+    assert r.status_code == 422
+    assert len(audit_rows(office_app, "search")) == before
+
+
 # --- the case, claims -------------------------------------------------------------------------
 def test_an_operator_reads_a_case_with_its_web_ui_link_and_the_view_is_audited(
     http, temporal, office_app
@@ -267,6 +278,30 @@ def test_a_release_by_another_examiner_is_the_workflows_refusal(http, temporal):
     temporal.answer = refused("NOT_CLAIMED_BY_YOU", "该申请未由您领取")
     r = http.post("/api/v1/office/cases/enroll-2026-2-d/release", headers=CALLERS["admin"])
     assert (r.status_code, r.json()["code"]) == (409, "NOT_CLAIMED_BY_YOU")
+
+
+@pytest.mark.parametrize(
+    ("caller", "method", "path", "status", "code"),
+    [
+        ("ex-yueyang", "get", "/cases/enroll-2026-2-d", 403, "REGION_FORBIDDEN"),
+        ("ex-yueyang", "post", "/cases/enroll-2026-2-d/release", 403, "REGION_FORBIDDEN"),
+        ("ex-changsha", "get", "/cases/enroll-2026-2-e", 404, "APPLICATION_NOT_FOUND"),
+        ("operator", "post", "/cases/enroll-2026-2-d/release", 403, "FORBIDDEN"),
+        ("operator", "post", "/bulk-approve", 403, "FORBIDDEN"),
+        ("ex-changsha", "post", "/cases/enroll-2026-2-d/reassign", 403, "FORBIDDEN"),
+        ("candidate", "get", "/cases?phone=13900000004", 403, "FORBIDDEN"),
+        ("candidate", "get", "/exports/approved.xlsx", 403, "FORBIDDEN"),
+        ("candidate", "get", "/feed/candidates", 403, "FORBIDDEN"),
+    ],
+)
+def test_no_case_is_reached_outside_the_callers_role_and_regions(
+    http, temporal, caller, method, path, status, code
+):
+    body = {"application_ids": ["enroll-2026-2-d"]} if path == "/bulk-approve" else {}
+    extra = {"json": body | {"examiner": "ex-changsha"}} if method == "post" else {}
+    r = getattr(http, method)(f"/api/v1/office{path}", headers=CALLERS[caller], **extra)
+    assert (r.status_code, r.json()["code"]) == (status, code)
+    assert temporal.calls == []
 
 
 @pytest.mark.parametrize("target", ["ex-yueyang", "ex-gone", "operator", "nobody"])
