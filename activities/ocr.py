@@ -1,14 +1,18 @@
 """`read_id_card` (task queue ruji-vision): both sides of the ID card → fields, refusals, portrait.
 
-`IdCardReader` owns the RapidOCR engine (PP-OCRv6 small, ONNX, models inside the `rapidocr`
-wheel — nothing is downloaded). It is built once per worker process; the activity is a plain
-sync method, so the worker runs it in its thread pool, off the event loop.
+`IdCardReader` owns the RapidOCR engines (PP-OCRv6 small, ONNX, models inside the `rapidocr`
+wheel — nothing is downloaded), one per core the vision worker uses. They are built once per
+worker process; the activity is a plain sync method, so the worker runs it in its thread pool, off
+the event loop.
 """
 
 from __future__ import annotations
 
-import threading
-from typing import TYPE_CHECKING
+import queue
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, TypeVar
 
 import numpy as np
 from temporalio import activity
@@ -60,17 +64,49 @@ def build_engine() -> RapidOCR:
     return RapidOCR(params=OCR_PARAMS)
 
 
+T = TypeVar("T")
+R = TypeVar("R")
+
+#: engines per reader: the vision worker runs two activities at once, one per core
+#: (worker.py), and one card's two sides are read side by side on them
+ENGINES = 2
+
+
+class EnginePool:
+    """Each inference runs single-threaded on an engine of its own (the rapidocr pipeline is not
+    documented as thread-safe): two sides, or two candidates' cards, are read on two cores at
+    once instead of queueing on one engine."""
+
+    def __init__(self, engines: list[RapidOCR]):
+        self.size = len(engines)
+        self._free: queue.SimpleQueue[RapidOCR] = queue.SimpleQueue()
+        for engine in engines:
+            self._free.put(engine)
+
+    @contextmanager
+    def borrowed(self) -> Iterator[RapidOCR]:
+        engine = self._free.get()
+        try:
+            yield engine
+        finally:
+            self._free.put(engine)
+
+
 class IdCardReader:
-    def __init__(self, store: ObjectStore, engine: RapidOCR | None = None):
+    def __init__(self, store: ObjectStore, engine: RapidOCR | None = None, engines: int = ENGINES):
         self.store = store
-        self.engine = engine or build_engine()
-        self._lock = threading.Lock()  # the rapidocr pipeline is not documented as thread-safe
+        self.engines = EnginePool([engine] if engine else [build_engine() for _ in range(engines)])
+        self._sides = ThreadPoolExecutor(self.engines.size, thread_name_prefix="ocr-side")
+
+    def each(self, work: Callable[[T], R], items: Iterable[T]) -> list[R]:
+        """`work` on every item, as many at once as there are engines."""
+        return list(self._sides.map(work, items))
 
     def ocr_lines(self, rgb: np.ndarray) -> list[OcrLine]:
         from rapidocr.utils.output import RapidOCROutput
 
-        with self._lock:
-            output = self.engine(np.ascontiguousarray(rgb))
+        with self.engines.borrowed() as engine:
+            output = engine(np.ascontiguousarray(rgb))
         if not isinstance(output, RapidOCROutput):  # a partial pipeline (det or rec alone)
             raise TypeError(f"OCR_PARAMS must run the whole pipeline, got {type(output).__name__}")
         if output.boxes is None or output.txts is None or output.scores is None:
@@ -106,15 +142,18 @@ class IdCardReader:
                 result.fields, inp.id_type, inp.typed_id_number, inp.check_date
             )
             return result
-        lines = {side: self.ocr_lines(photo.rgb) for side, photo in photos.items()}
+        lines = dict(
+            zip(photos, self.each(self.ocr_lines, [p.rgb for p in photos.values()]), strict=True)
+        )
         refusals = side_refusals(lines, photos)
         if refusals:
             return result.model_copy(update={"refusals": refusals})
         parsed = {side: PARSERS[side](found) for side, found in lines.items()}
-        missed = {side for side, _ in illegible_fields(*merged(parsed))}
-        for side in missed:  # a second read with the light flattened, only where a field was missed
-            again = PARSERS[side](self.ocr_lines(flatten_light(photos[side].rgb)))
-            parsed[side] = best_reading(parsed[side], again)
+        missed = sorted({side for side, _ in illegible_fields(*merged(parsed))})
+        # a second read with the light flattened, only where a field was missed
+        again = self.each(lambda side: self.ocr_lines(flatten_light(photos[side].rgb)), missed)
+        for side, found in zip(missed, again, strict=True):
+            parsed[side] = best_reading(parsed[side], PARSERS[side](found))
         fields, confidence = merged(parsed)
         fields, flags = complete_fields(fields, confidence)
         illegible = illegible_fields(fields, confidence)

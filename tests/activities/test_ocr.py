@@ -1,5 +1,6 @@
 """The real RapidOCR engine on a handful of synthetic cards: one engine for the module."""
 
+import threading
 from datetime import date
 from pathlib import Path
 
@@ -125,3 +126,21 @@ def test_identity_rules_apply_to_what_was_read(reader, good_pair):
     result = read(reader, good_pair, typed=other, check_date=date(2099, 1, 1))
     assert {"ID_TYPED_MISMATCH"} <= codes(result)
     assert result.fields.id_number == good_pair.identity.id_number
+
+
+def test_the_two_sides_are_read_at_once_on_engines_of_their_own(reader, monkeypatch) -> None:
+    """Each side waits at a barrier for the other before its OCR: read one after the other, the
+    first would wait alone until the barrier broke."""
+    assert reader.engines.size == 2
+    both_sides = threading.Barrier(2, timeout=60)
+    read_alone = reader.ocr_lines
+
+    def read_side(rgb):
+        both_sides.wait()
+        return read_alone(rgb)
+
+    monkeypatch.setattr(reader, "ocr_lines", read_side)
+    pair = make_card_pair(seed=7)
+    result = read(reader, pair)
+    assert result.ok, result.refusals
+    assert result.fields.id_number == pair.identity.id_number
