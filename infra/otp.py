@@ -22,7 +22,7 @@ from domain import otp
 from domain.errors import RefusedError, refuse
 from domain.ids import keyed_hash
 from domain.messages import SmsRefusal
-from infra.db import SmsCode
+from infra.db import SmsCode, SmsMessage
 from infra.db import as_utc as _as_utc
 from infra.sms import send_once
 from infra.sms_provider import SmsProvider, SmsUnavailable
@@ -69,8 +69,15 @@ class OtpService:
                 earlier = session.exec(
                     select(SmsCode).where(SmsCode.sent_for == request_key)
                 ).first()
-                if earlier is not None:  # this activity run already sent it
-                    return int(otp.RESEND_COOLDOWN.total_seconds())
+                if earlier is not None:
+                    if session.exec(
+                        select(SmsMessage.id).where(SmsMessage.dedupe_key == f"otp:{earlier.id}")
+                    ).first():  # this activity run already sent it
+                        return int(otp.RESEND_COOLDOWN.total_seconds())
+                    # The run died between the code and its text: only the code's hash is kept,
+                    # so the retry issues a new one in its place (and it counts once).
+                    session.delete(earlier)
+                    session.commit()
             last = session.exec(
                 select(SmsCode)
                 .where(SmsCode.phone_hash == phone_hash)

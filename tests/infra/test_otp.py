@@ -184,3 +184,24 @@ def test_a_code_is_sent_in_the_callers_session(service):
     with Session(service.engine) as session:
         assert service.send_code(PHONE, "1.1.1.1", session=session) == 60
     service.check_code(PHONE, last_code(service))
+
+
+class DiesWhileSending(OutboxProvider):
+    """The worker process killed while the gateway call is in flight (found by the fault test:
+    a code kept without its text, and the retry answered "already sent")."""
+
+    def send(self, phone: str, text: str, dedupe_key: str) -> None:
+        raise SystemExit("SIGKILL")
+
+
+def test_a_run_killed_between_the_code_and_its_text_sends_a_code_on_retry(any_engine):
+    now = datetime.now(UTC)
+    with pytest.raises(SystemExit):
+        OtpService(any_engine, DiesWhileSending(), SECRET).send_code(
+            PHONE, "", now=now, request_key="run-1"
+        )
+    service = OtpService(any_engine, OutboxProvider(), SECRET)
+    service.send_code(PHONE, "", now=now, request_key="run-1")
+    service.check_code(PHONE, last_code(service), now=now)
+    with Session(any_engine) as s:
+        assert len(s.exec(select(SmsCode)).all()) == 1  # the one whose text went out
