@@ -92,10 +92,27 @@ class AdmissionControl:
             await _refuse(send, self.limits[kind])
             return
         self.in_flight[kind] += 1
+        held = True
+
+        def release() -> None:
+            nonlocal held
+            if held:
+                held, self.in_flight[kind] = False, self.in_flight[kind] - 1
+
+        async def send_then_free(message: Message) -> None:
+            # Free the slot before the last byte of the answer leaves: a client that sends its
+            # next request as soon as it has this answer must find it free, not racing the
+            # app's tidying up (dependency teardown, background tasks) after the response.
+            if message["type"] == "http.response.body" and not message.get("more_body", False):
+                release()
+            await send(message)
+
         try:
-            await _with_body_deadline(self.app, scope, receive, send, BODY_DEADLINE_S[kind])
+            await _with_body_deadline(
+                self.app, scope, receive, send_then_free, BODY_DEADLINE_S[kind]
+            )
         finally:
-            self.in_flight[kind] -= 1
+            release()
 
 
 async def _with_body_deadline(
