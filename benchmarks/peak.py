@@ -157,6 +157,7 @@ def summary(
         "errors_5xx": sum(n for s, n in run["by_status"].items() if int(s) >= 500),
         "errors_network": run["by_status"].get("0", 0),
         "errors_by_code": run["errors_by_code"],
+        "errors_by_route": run["errors_by_route"],
         "routes": routes,
         "non_vision_p99_ms": max(others, default=0),
         "vision_queue_max": watch.backlog_max,

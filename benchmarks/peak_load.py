@@ -63,6 +63,7 @@ class Outcome:
 class Tally:
     by_status: Counter[int] = field(default_factory=Counter)
     by_code: Counter[str] = field(default_factory=Counter)
+    by_route_error: Counter[str] = field(default_factory=Counter)  # 5xx and no answer
     max_position: int = 0
     outcomes: list[Outcome] = field(default_factory=list)
     spawned: int = 0
@@ -184,29 +185,33 @@ class Candidate(locust.HttpUser):
                 catch_response=True, **kw,
             ) as answer:  # fmt: skip
                 response: ResponseContextManager = answer
-                status = response.status_code or 0
-                self.last_code = self.tally_answer(status, response)
-                if status < 400:
+                status = response.status_code or 0  # 0: no answer (refused, reset, timed out)
+                self.last_code = self.tally_answer(name, status, response)
+                if 0 < status < 400:
                     response.success()  # type: ignore[no-untyped-call]
                     return response
                 response.failure(f"{status} {self.last_code}")  # type: ignore[no-untyped-call]
-                if status not in (0, 429) and status < 500:
+                if 0 < status < 500 and status != 429:
                     return response  # a refusal: the step decides
                 wait = float(response.headers.get("retry-after") or RETRY_S)
             gevent.sleep(wait)
         return None
 
-    def tally_answer(self, status: int, response: Response) -> str:
+    def tally_answer(self, route: str, status: int, response: Response) -> str:
         self.tally.by_status[status] += 1
-        if status < 400:
+        if 0 < status < 400:
             return ""
         try:
-            code = str(response.json().get("code", ""))
+            body = response.json() if status else {}
         except ValueError:
-            code = ""
-        code = code or ("NETWORK" if status == 0 else f"HTTP_{status}")
+            body = {}
+        body = body if isinstance(body, dict) else {}
+        code = str(body.get("code", "")) or ("NETWORK" if status == 0 else f"HTTP_{status}")
         self.tally.by_code[code] += 1
-        return code
+        if status == 0 or status >= 500:
+            self.tally.by_route_error[f"{route} {code}"] += 1
+        fields = [d.get("code") for d in body.get("details") or [] if isinstance(d, dict)]
+        return f"{code} {fields}" if fields else code
 
     def think(self) -> None:
         """A person's pause, with the H5 open: /me now and then."""
@@ -237,6 +242,7 @@ def run(plan: Plan) -> dict[str, Any]:
             "p50_ms": entry.get_response_time_percentile(0.5),
             "p99_ms": entry.get_response_time_percentile(0.99),
             "max_ms": round(entry.max_response_time),
+            "failures": entry.num_failures,
         }
         for entry in env.stats.entries.values()
     }
@@ -245,6 +251,7 @@ def run(plan: Plan) -> dict[str, Any]:
         "requests": env.stats.total.num_requests,
         "by_status": {str(k): v for k, v in sorted(tally.by_status.items())},
         "errors_by_code": dict(tally.by_code.most_common()),
+        "errors_by_route": dict(tally.by_route_error.most_common()),
         "routes": routes,
         "max_queue_position": tally.max_position,
         "outcomes": [asdict(o) for o in tally.outcomes],
