@@ -9,12 +9,14 @@ are shared, and a burst for any challenge is put together from one recorded burs
 from __future__ import annotations
 
 import json
+import random
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
+from domain.catalogs import HUNAN
 from domain.vision import LivenessAction
 
 PHOTOS = 4  # shared compliant photos
@@ -58,11 +60,25 @@ class Assets:
         return [p.read_bytes() for p in sorted(folder.glob("*.jpg"), key=lambda p: int(p.stem))]
 
 
+def _hunan_seed(index: int, today: date) -> int:
+    """The candidate's card seed: a Hunan household, so the form declares Hunan and no proof of
+    living or working in Hunan is asked for (the mix this benchmark drives has no attachments)."""
+    from synthetic.identities import random_identity
+
+    tries: list[int] = [10_000 + index, *range(1_000_000 + index * 100, 1_000_100 + index * 100)]
+    return next(s for s in tries if _is_hunan(random_identity(random.Random(s), today).id_number))
+
+
+def _is_hunan(id_number: str) -> bool:
+    return id_number.startswith(HUNAN)
+
+
 def _make_card(root: str, index: int, today: date) -> None:
     from synthetic.idcard import make_card_pair
     from synthetic.photo import faces_dir
 
-    pair = make_card_pair(10_000 + index, face_path=faces_dir() / FACE, today=today)
+    seed = _hunan_seed(index, today)
+    pair = make_card_pair(seed, face_path=faces_dir() / FACE, today=today)
     folder = Path(root) / "cards"
     (folder / f"{index}-front.jpg").write_bytes(pair.front_jpeg)
     (folder / f"{index}-back.jpg").write_bytes(pair.back_jpeg)
@@ -85,6 +101,11 @@ def _make_burst(root: str, action: str, variant: int) -> None:
         (folder / f"{i}.jpg").write_bytes(jpeg)
 
 
+def _card_ready(root: Path, index: int) -> bool:
+    meta = root / "cards" / f"{index}.json"
+    return meta.exists() and _is_hunan(json.loads(meta.read_text())["id_number"])
+
+
 def prepare(cache: Path, users: int, today: date) -> Path:
     """Pictures for `users` candidates, under `cache`. Cards are made current on the day they
     are made (issued before it, valid after it); a week-old set is still current but for a card
@@ -98,7 +119,7 @@ def prepare(cache: Path, users: int, today: date) -> Path:
         jobs = [
             pool.submit(_make_card, str(root), i, made)
             for i in range(users)
-            if not (root / "cards" / f"{i}.json").exists()
+            if not _card_ready(root, i)
         ]
         jobs += [
             pool.submit(_make_photo, str(root), i)
