@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -119,9 +120,21 @@ def vision_worker(client: Client, settings: Settings, executor: ThreadPoolExecut
     )
 
 
+def yield_cpu_to_others(niceness: int) -> None:
+    """Lowers this process's CPU priority before it starts any thread (Linux gives a thread the
+    niceness of the thread that made it). A vision worker saturates every core it gets at peak;
+    niced, it still gets all the CPU nobody else wants, while the API, Temporal and the
+    enrollment worker answer in time (figures in docs/capacity.md, "Vision workers at peak")."""
+    if niceness > 0:
+        os.nice(niceness)
+        log.info("vision worker niced by %d", niceness)
+
+
 async def run(kinds: list[str], settings: Settings) -> None:
     """Every dependency is built here from `settings`: the read model's engine (checked against
     the code's schema before any worker polls), the client, the providers."""
+    if kinds == ["vision"]:
+        yield_cpu_to_others(settings.vision_nice)
     # the vision worker never touches the read model
     engine = engine_for(settings) if "enrollment" in kinds else None
     try:

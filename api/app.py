@@ -77,6 +77,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
                 temporal=await connect(settings, signs_as="api"),
             )
         yield
+        await app.state.services.close()
 
     app = FastAPI(
         title="ruji — 新考生入籍",

@@ -4,18 +4,24 @@ application workflow, running its updates with errors mapped, and storing upload
 from __future__ import annotations
 
 import asyncio
+import logging
+import math
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from fastapi import UploadFile
+from fastapi.responses import JSONResponse
 from sqlmodel import Session, col, select
 from temporalio.client import (
     Client,
     WorkflowHandle,
     WorkflowUpdateFailedError,
+    WorkflowUpdateHandle,
     WorkflowUpdateRPCTimeoutOrCancelledError,
+    WorkflowUpdateStage,
 )
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
@@ -24,7 +30,8 @@ from temporalio.workflow import UpdateMethodMultiParam
 
 from api.deps import Services, run_db
 from api.errors import ApiError, ApiRefusal, from_update_failure
-from domain.enrollment import EnrollmentInput, Identity
+from api.vision_backpressure import POLL_WAIT_S, QueuePlace, answer_within
+from domain.enrollment import ApplicationView, EnrollmentInput, Identity
 from domain.identity import IdType
 from domain.identity_claims import NOT_HOLDING, claimant_workflow_id, registration_target
 from domain.ids import enrollment_workflow_id, identity_hash, keyed_hash
@@ -38,6 +45,7 @@ from infra.uploads import UploadPolicy, read_capped, screen_image, strip_metadat
 from workflows.enrollment import EnrollmentWorkflow
 
 R = TypeVar("R")
+log = logging.getLogger("ruji.api")
 
 #: A final application of these states is the person's application for the period: no new one.
 KEEPS_IDENTITY = (AppState.REJECTED, AppState.TICKET_ISSUED)
@@ -131,21 +139,31 @@ def application_handle(client: Client, workflow_id: str) -> WorkflowHandle[Any, 
     return client.get_workflow_handle(workflow_id)
 
 
-async def run_update(
-    handle: WorkflowHandle[Any, Any], update: UpdateMethodMultiParam[..., R], *args: Any
-) -> R:
-    """An update of the case; its refusals and timeouts become the API's answers."""
+@contextmanager
+def update_errors_mapped(*, polled: bool = False) -> Iterator[None]:
+    """An update's refusals and timeouts become the API's answers. A workflow the server does
+    not know has ended; an update it does not know, polled by its ID, was never sent."""
     try:
-        result: R = await handle.execute_update(update, *args)
-        return result
+        yield
     except WorkflowUpdateFailedError as exc:
         raise from_update_failure(exc) from None
     except WorkflowUpdateRPCTimeoutOrCancelledError:
         raise ApiError(ApiRefusal.STEP_TIMEOUT, "处理超时，请稍后重试", status=503) from None
     except RPCError as exc:
         if exc.status == RPCStatusCode.NOT_FOUND:
+            if polled:
+                raise ApiError(ApiRefusal.UPLOAD_NOT_FOUND) from None
             raise ApiError(CaseRefusal.WRONG_STATE, "该申请已结束，不能再操作") from None
         raise
+
+
+async def run_update(
+    handle: WorkflowHandle[Any, Any], update: UpdateMethodMultiParam[..., R], *args: Any
+) -> R:
+    """An update of the case; its refusals and timeouts become the API's answers."""
+    with update_errors_mapped():
+        result: R = await handle.execute_update(update, *args)
+    return result
 
 
 async def run_query(
@@ -163,20 +181,76 @@ async def run_query(
 async def run_upload_update(
     services: Services,
     handle: WorkflowHandle[Any, Any],
-    update: UpdateMethodMultiParam[..., R],
+    update: UpdateMethodMultiParam[..., ApplicationView],
     arg: Any,
     stored: list[StoredObject],
-) -> R:
-    """`run_update` for an update that carries just-stored uploads. When the workflow refuses,
-    the uploads it did not keep are deleted again: a refusal leaves no bytes behind. (A refused
-    photo is kept: the workflow remembers it as the photo to auto-fix.) A timeout or an outage
-    deletes nothing, since the update may still land."""
+) -> ApplicationView | JSONResponse:
+    """`run_update` for an update that carries just-stored uploads and waits for vision. When the
+    workflow refuses, the uploads it did not keep are deleted again: a refusal leaves no bytes
+    behind. (A refused photo is kept: the workflow remembers it as the photo to auto-fix.) A
+    timeout or an outage deletes nothing, since the update may still land.
+
+    The workflow accepts the update first; its answer is awaited at most `upload_wait_s`, and
+    not at all when the vision queue is already longer than that. Past the wait the upload is
+    answered 202 with its place in line, and polled at GET /me/uploads/{update_id}."""
+    update_id = f"upload-{uuid.uuid4().hex}"
+    wait_s = services.settings.upload_wait_s
+    place = await services.vision_queue.place()
+    if place is not None and place.estimate_s > wait_s:
+        wait_s = 0
     try:
-        return await run_update(handle, update, arg)
+        with update_errors_mapped():
+            pending = await handle.start_update(
+                update, arg, id=update_id, wait_for_stage=WorkflowUpdateStage.ACCEPTED
+            )
+        if await answer_within(pending, wait_s):
+            with update_errors_mapped():
+                return await pending.result()
     except ApiError as exc:
         if exc.status < 500:
             await discard_unreferenced(services, handle, stored)
         raise
+    services.follow_up(_discard_if_refused(services, handle, pending, stored))
+    if wait_s > 0 or place is None:  # counted again: the upload's own task is in line now
+        return (await queue_place(services)).queued(update_id, counted=True)
+    return place.queued(update_id)
+
+
+async def _discard_if_refused(
+    services: Services,
+    handle: WorkflowHandle[Any, Any],
+    pending: WorkflowUpdateHandle[ApplicationView],
+    stored: list[StoredObject],
+) -> None:
+    """What `run_upload_update` does on a refusal, for an upload answered 202."""
+    try:
+        with update_errors_mapped():
+            await pending.result()
+    except ApiError as exc:
+        if exc.status < 500:
+            await discard_unreferenced(services, handle, stored)
+    except Exception:  # an outage: the bytes stay, as after a timeout of the synchronous path
+        log.warning("outcome of upload %s unknown; its files are kept", pending.id, exc_info=True)
+
+
+async def queued_upload_answer(
+    services: Services, handle: WorkflowHandle[Any, Any], update_id: str
+) -> ApplicationView | JSONResponse:
+    """The answer of an upload answered 202: what the upload itself would have answered (the
+    view, or its refusal with the same code and report), or 202 again while it is in line."""
+    pending = handle.get_update_handle(update_id, result_type=ApplicationView)
+    if not await answer_within(pending, POLL_WAIT_S):
+        return (await queue_place(services)).queued(update_id, counted=True)
+    with update_errors_mapped(polled=True):
+        result: ApplicationView = await pending.result()
+    return result
+
+
+async def queue_place(services: Services) -> QueuePlace:
+    """The queue now, or (Temporal cannot say) nothing ahead and the wait bound as estimate."""
+    place = await services.vision_queue.place()
+    unknown = QueuePlace(ahead=0, estimate_s=max(math.ceil(services.settings.upload_wait_s), 1))
+    return place or unknown
 
 
 async def discard_unreferenced(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from dataclasses import dataclass, field
 from typing import Annotated, Any, TypeVar
 
@@ -21,6 +21,7 @@ from temporalio.client import Client
 
 from api.errors import ApiError, ApiRefusal
 from api.throttling import Limits, client_ip
+from api.vision_backpressure import VisionQueue
 from domain.messages import AccessRefusal
 from domain.roles import Role
 from infra.config import Settings
@@ -42,9 +43,25 @@ class Services:
     otp: OtpService
     temporal: Client | None = None
     limits: Limits = field(init=False)
+    vision_queue: VisionQueue = field(init=False)
+    #: work an answered request left behind (the clean-up of an upload answered 202)
+    follow_ups: set[asyncio.Task[None]] = field(init=False, default_factory=set)
 
     def __post_init__(self) -> None:
         self.limits = Limits(self.settings)
+        self.vision_queue = VisionQueue(
+            self.client, self.settings.vision_task_queue, self.settings.vision_task_s
+        )
+
+    def follow_up(self, work: Coroutine[None, None, None]) -> None:
+        task = asyncio.create_task(work)
+        self.follow_ups.add(task)  # held, or the loop may collect it half done
+        task.add_done_callback(self.follow_ups.discard)
+
+    async def close(self) -> None:
+        for task in list(self.follow_ups):
+            task.cancel()
+        await asyncio.gather(*self.follow_ups, return_exceptions=True)
 
     def client(self) -> Client:
         if self.temporal is None:

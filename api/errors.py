@@ -50,6 +50,7 @@ class ApiRefusal(RefusalCode):
     FACE_FRAMES = "FACE_FRAMES", "人脸核验画面数量不正确"
     STEP_FAILED = "STEP_FAILED", "处理失败，请稍后重试"
     STEP_TIMEOUT = "STEP_TIMEOUT", "处理超时，请稍后重试"
+    UPLOAD_NOT_FOUND = "UPLOAD_NOT_FOUND", "没有找到这次上传的处理结果，请重新上传"
     TEMPORAL_UNAVAILABLE = "TEMPORAL_UNAVAILABLE", "服务暂不可用，请稍后重试"
     CODEC_BAD_PAYLOAD = "CODEC_BAD_PAYLOAD", "载荷不是合法的 base64 编码"
     CODEC_UNKNOWN_KEY = "CODEC_UNKNOWN_KEY", "载荷的密钥已不在密钥环中"
@@ -126,6 +127,7 @@ _STATUS_EXCEPTIONS: dict[RefusalCode, int] = {
     ApiRefusal.NOT_FOUND: 404,
     ApiRefusal.STEP_FAILED: 503,
     ApiRefusal.STEP_TIMEOUT: 503,
+    ApiRefusal.UPLOAD_NOT_FOUND: 404,
     ApiRefusal.TEMPORAL_UNAVAILABLE: 503,
     ApiRefusal.CODEC_BAD_PAYLOAD: 400,
     ApiRefusal.CODEC_ENCODE_REFUSED: 403,

@@ -55,13 +55,16 @@ class MeteredDemo(demo_cli.Demo):
         super().say(who, text)
 
 
-def start_stack(var_dir: Path) -> tuple[subprocess.Popen[str], dict[str, int]]:
+def start_stack(
+    var_dir: Path, env: dict[str, str] | None = None
+) -> tuple[subprocess.Popen[str], dict[str, int]]:
+    """`ruji dev` on free ports, its state in `var_dir`, `env` added to its environment."""
     ports = dict(zip(("temporal", "ui", "api", "chsi"), free_ports(4), strict=True))
     proc = subprocess.Popen(
         [sys.executable, "-c", "import ruji_cli; ruji_cli.main()", "dev",
          "--temporal-port", str(ports["temporal"]), "--ui-port", str(ports["ui"]),
          "--api-port", str(ports["api"]), "--chsi-port", str(ports["chsi"])],
-        env={**os.environ, "RUJI_VAR_DIR": str(var_dir)}, stdout=subprocess.PIPE,
+        env={**os.environ, "RUJI_VAR_DIR": str(var_dir), **(env or {})}, stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT, text=True,
     )  # fmt: skip
     deadline = time.monotonic() + 180

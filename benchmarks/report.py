@@ -27,8 +27,15 @@ def machine() -> str:
     return f"{os.cpu_count()} cores, {mem_gib:.0f} GiB, {cpu}, Python {platform.python_version()}"
 
 
-def record(name: str, result: dict[str, Any], targets: dict[str, str] | None = None) -> None:
-    """Append a row to docs/benchmarks.md and print the JSON object last."""
+def record(
+    name: str, result: dict[str, Any], targets: dict[str, str] | None = None, append: bool = True
+) -> None:
+    """Append a row to docs/benchmarks.md (unless told not to: a smoke run's figures are no
+    measurement) and print the JSON object last."""
+    if not append:
+        sys.stdout.write(json.dumps(result, ensure_ascii=False) + "\n")
+        sys.stdout.flush()
+        return
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     notes = ""
     if targets:

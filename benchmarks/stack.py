@@ -10,8 +10,9 @@ import shutil
 import sys
 import tempfile
 import uuid
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import AsyncExitStack
+from contextlib import AsyncExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -86,6 +87,29 @@ class Stack:
         return code
 
 
+@contextmanager
+def fresh_database(workdir: Path) -> Iterator[tuple[str, str]]:
+    """A read model's URL and kind: PostgreSQL (what production runs) when
+    RUJI_BENCH_POSTGRES_URL or the local server answers — a fresh database, dropped on exit;
+    else a SQLite file in `workdir` (what `make dev` runs)."""
+    url = os.environ.get("RUJI_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+    admin = make_engine(url)
+    name = f"ruji_bench_{uuid.uuid4().hex[:10]}"
+    try:
+        with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    except Exception:
+        admin.dispose()
+        yield f"sqlite:///{workdir / 'read.db'}", "sqlite"
+        return
+    try:
+        yield url.rsplit("/", 1)[0] + f"/{name}", "postgresql"
+    finally:
+        with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
+
+
 class BenchStack:
     """`async with BenchStack(extra_workflows=[...]) as stack:` — everything stops on exit."""
 
@@ -137,28 +161,9 @@ class BenchStack:
         )  # fmt: skip
 
     def _read_model(self, workdir: Path) -> Engine:
-        """PostgreSQL (what production runs) when RUJI_BENCH_POSTGRES_URL or the local server
-        answers — in a fresh database dropped on exit; else a SQLite file (what `make dev` runs)."""
-        url = os.environ.get("RUJI_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
-        admin = make_engine(url)
-        try:
-            with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-                name = f"ruji_bench_{uuid.uuid4().hex[:10]}"
-                conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-        except Exception:
-            admin.dispose()
-            self.database = "sqlite"
-            return make_engine(f"sqlite:///{workdir / 'read.db'}")
-        self.database = "postgresql"
-
-        def drop() -> None:
-            engine.dispose()
-            with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-                conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            admin.dispose()
-
-        engine = make_engine(url.rsplit("/", 1)[0] + f"/{name}")
-        self._stack.callback(drop)
+        url, self.database = self._stack.enter_context(fresh_database(workdir))
+        engine = make_engine(url)
+        self._stack.callback(engine.dispose)
         return engine
 
     async def __aexit__(self, *exc: object) -> None:

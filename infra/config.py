@@ -133,6 +133,16 @@ class Settings(BaseSettings):
     storage_quota_bytes: int = 200 * 1024 * 1024
     max_multipart_body_bytes: int = 48 * 1024 * 1024
 
+    #: the longest an upload (ID card, photo, face) waits for its vision answer before it is
+    #: answered 202 with its place in line; at once when the queue is already longer
+    upload_wait_s: float = 15.0
+    #: seconds of the whole vision fleet per task, for the queue estimate until Temporal has
+    #: measured a dispatch rate (~2.5 CPU s per candidate over three tasks, two cores)
+    vision_task_s: float = 0.5
+    #: niceness of a vision-only worker process: CPU-bound vision yields the cores to the API,
+    #: Temporal and orchestration when they contend (docs/capacity.md)
+    vision_nice: int = 10
+
     face: FaceSettings = Field(default_factory=FaceSettings)
     observability: ObservabilitySettings = Field(default_factory=ObservabilitySettings)
     db_pool: DatabasePool = Field(default_factory=DatabasePool)

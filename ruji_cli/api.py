@@ -10,6 +10,7 @@ import uvicorn
 from infra.config import get_settings
 
 APP_FACTORY = "api.app:create_app"
+KEEP_ALIVE_S = 75
 
 
 def main(argv: list[str]) -> int:
@@ -28,5 +29,9 @@ def main(argv: list[str]) -> int:
         # uvicorn would trust X-Forwarded-For from 127.0.0.1 by default: only named proxies
         proxy_headers=bool(proxies),
         forwarded_allow_ips=proxies or None,
+        # Phones poll /me every few seconds on a kept-alive connection; uvicorn's 5 s default
+        # closed it just as the next poll left, losing that request in flight (the peak
+        # benchmark's unanswered polls). 75 s, as nginx keeps them.
+        timeout_keep_alive=KEEP_ALIVE_S,
     )
     return 0

@@ -37,8 +37,9 @@ def alive(proc: Proc) -> bool:
 
 
 class DevStack:
-    def __init__(self, tmp: Path, start_timeout: float):
+    def __init__(self, tmp: Path, start_timeout: float, env: dict[str, str] | None = None):
         self.var_dir, self.log = tmp / "var", tmp / "dev.log"
+        self.env = env or {}  # settings of this stack (RUJI_*), over the test's environment
         self.ports = dict(zip(("temporal", "ui", "api", "chsi"), free_ports(4), strict=True))
         self.url = f"http://127.0.0.1:{self.ports['api']}"
         self.start_timeout = start_timeout
@@ -49,7 +50,7 @@ class DevStack:
     def start(self) -> None:
         """Start and wait until the Web UI and the API docs answer and the banner is printed."""
         self.starts += 1
-        env = {**os.environ, "RUJI_VAR_DIR": str(self.var_dir), "RUJI_ENV": "dev"}
+        env = {**os.environ, "RUJI_VAR_DIR": str(self.var_dir), "RUJI_ENV": "dev", **self.env}
         argv = [sys.executable, "-c", "import ruji_cli; ruji_cli.main()", "dev"]
         for name, port in self.ports.items():
             argv += [f"--{name}-port", str(port)]

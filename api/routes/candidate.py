@@ -7,7 +7,8 @@ import asyncio
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi import APIRouter, File, Form, Path, Request, UploadFile
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from sqlmodel import col, select
 from temporalio.client import WorkflowHandle
@@ -16,6 +17,7 @@ from api.applications import (
     application_handle,
     next_period,
     open_period,
+    queued_upload_answer,
     run_query,
     run_update,
     run_upload_update,
@@ -26,6 +28,7 @@ from api.deps import CandidateDep, ServicesDep, SessionDep, run_db
 from api.errors import ApiError, ApiRefusal
 from api.text_fields import FormRequest, IdCardConfirmRequest
 from api.throttling import client_ip
+from api.vision_backpressure import UPLOAD_ID_PATTERN, UploadQueued
 from domain.enrollment import (
     PHONE_RE,
     ApplicationView,
@@ -63,6 +66,11 @@ from workflows.enrollment import EnrollmentWorkflow
 router = APIRouter(prefix="/api/v1", tags=["candidate"])
 
 MIN_LIVENESS_FRAMES, MAX_LIVENESS_FRAMES = 3, 40
+#: an upload checked by vision answers its view, or 202 while it waits in the vision queue
+VISION_UPLOAD: dict[str, Any] = {
+    "response_model": ApplicationView,
+    "responses": {202: {"model": UploadQueued, "description": "排队中: in the vision queue"}},
+}
 
 
 class RegisterRequest(BaseModel):
@@ -305,13 +313,23 @@ async def my_application(services: ServicesDep, me: CandidateDep) -> Application
     return await run_query(_mine(services, me), EnrollmentWorkflow.view)
 
 
-@router.post("/me/id-card")
+@router.get("/me/uploads/{update_id}", **VISION_UPLOAD)
+async def queued_upload(
+    services: ServicesDep,
+    me: CandidateDep,
+    update_id: Annotated[str, Path(pattern=UPLOAD_ID_PATTERN)],
+) -> ApplicationView | JSONResponse:
+    """The answer of an upload answered 202 (its view or its refusal), or 202 while in line."""
+    return await queued_upload_answer(services, _mine(services, me), update_id)
+
+
+@router.post("/me/id-card", **VISION_UPLOAD)
 async def upload_id_card(
     services: ServicesDep,
     me: CandidateDep,
     front: Annotated[UploadFile, File(description="头像面")],
     back: Annotated[UploadFile, File(description="国徽面")],
-) -> ApplicationView:
+) -> ApplicationView | JSONResponse:
     """R3: both sides; the OCR result comes back for the candidate to check."""
     front_obj, back_obj = await _store_all(
         services,
@@ -341,10 +359,10 @@ async def confirm_id_card(
     )
 
 
-@router.post("/me/photo")
+@router.post("/me/photo", **VISION_UPLOAD)
 async def upload_photo(
     services: ServicesDep, me: CandidateDep, photo: Annotated[UploadFile, File()]
-) -> ApplicationView:
+) -> ApplicationView | JSONResponse:
     """R4: checked rule by rule against Attachment 2; a refusal lists every failing rule."""
     obj, filename = await store_upload(
         services, photo, ID_PHOTO_POLICY, f"{me.sub}/photo/upload", keep_original=True
@@ -374,13 +392,13 @@ async def liveness_challenge(services: ServicesDep, me: CandidateDep) -> Applica
     return await run_update(_mine(services, me), EnrollmentWorkflow.start_liveness)
 
 
-@router.post("/me/liveness")
+@router.post("/me/liveness", **VISION_UPLOAD)
 async def liveness_answer(
     services: ServicesDep,
     me: CandidateDep,
     nonce: Annotated[str, Form(max_length=64, pattern=r"^[A-Za-z0-9_-]*$")],
     frames: Annotated[list[UploadFile], File()],
-) -> ApplicationView:
+) -> ApplicationView | JSONResponse:
     if not MIN_LIVENESS_FRAMES <= len(frames) <= MAX_LIVENESS_FRAMES:
         raise ApiError(
             ApiRefusal.FACE_FRAMES, f"请上传{MIN_LIVENESS_FRAMES}至{MAX_LIVENESS_FRAMES}帧画面"

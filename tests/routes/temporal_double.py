@@ -4,11 +4,16 @@ the real client raises it)."""
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from typing import Any
 
 from temporalio.client import WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
+from temporalio.service import RPCError, RPCStatusCode
+
+#: an answer that has not come yet (an update still in the vision queue): set `answer` later
+PENDING = object()
 
 
 @dataclass
@@ -24,6 +29,8 @@ class TemporalDouble:
     #: answers by update or query name, before `answer`
     answers: dict[str, Any] = field(default_factory=dict)
     calls: list[Call] = field(default_factory=list)
+    #: updates started with `start_update`, by update ID
+    updates: dict[str, UpdateHandleDouble] = field(default_factory=dict)
 
     def get_workflow_handle(self, workflow_id: str) -> HandleDouble:
         return HandleDouble(self, workflow_id)
@@ -53,6 +60,38 @@ class HandleDouble:
 
     async def query(self, query: Any, *args: Any) -> Any:
         return self.temporal.reply(self.id, query, args)
+
+    async def start_update(
+        self, update: Any, arg: Any, *, id: str, **_options: Any
+    ) -> UpdateHandleDouble:
+        """Accepted at once; its answer is the scripted one, kept for `get_update_handle`."""
+        self.temporal.calls.append(Call(self.id, update.__name__, (arg,)))
+        answer = self.temporal.answers.get(update.__name__, self.temporal.answer)
+        self.temporal.updates[id] = handle = UpdateHandleDouble(id, answer)
+        return handle
+
+    def get_update_handle(self, id: str, **_options: Any) -> UpdateHandleDouble:
+        """An update this double started, or one answered like any other call."""
+        self.temporal.calls.append(Call(self.id, "poll_update", (id,)))
+        answer = self.temporal.answers.get("poll_update", self.temporal.answer)
+        return self.temporal.updates.get(id, UpdateHandleDouble(id, answer))
+
+
+def update_not_found() -> RPCError:
+    return RPCError("update not found", RPCStatusCode.NOT_FOUND, b"")
+
+
+@dataclass
+class UpdateHandleDouble:
+    id: str
+    answer: Any
+
+    async def result(self) -> Any:
+        while self.answer is PENDING:  # until the test (another thread) settles it
+            await asyncio.sleep(0.01)
+        if isinstance(self.answer, BaseException):
+            raise self.answer
+        return self.answer
 
 
 def refused(code: str, message: str, **payload: Any) -> WorkflowUpdateFailedError:

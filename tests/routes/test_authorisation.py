@@ -31,6 +31,7 @@ PERIOD_VIEW = PeriodView(
 ROUTES: dict[str, tuple[object, dict[str, int | tuple[int, str]]]] = {
     "GET /api/v1/me": (None, {"candidate": OK}),
     "POST /api/v1/me/chsi/codes": (None, {"candidate": OK}),
+    f"GET /api/v1/me/uploads/upload-{'0' * 32}": (None, {"candidate": OK}),
     f"POST /api/v1/examiner/applications/{CASE}/claim": (
         None,
         {"ex-changsha": OK, "ex-yueyang": (403, "REGION_FORBIDDEN"), "admin": OK},

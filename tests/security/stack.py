@@ -86,10 +86,12 @@ async def running_stack(
     engine: Engine,
     tmp_path: Path,
     vision_activities: list | None = None,
+    vision_slots: int | None = None,
     **settings_kw,
 ):
     """Yields (http client, settings, sms). Workers run only when a Temporal client is given;
-    the vision worker runs `vision_activities` (the stand-ins unless given)."""
+    the vision worker runs `vision_activities` (the stand-ins unless given), `vision_slots` at
+    a time when given."""
     task_queue = f"tq-{uuid.uuid4().hex[:10]}"
     settings = settings_for(tmp_path, task_queue, **settings_kw)
     sms = MemorySms()
@@ -125,6 +127,7 @@ async def running_stack(
                     task_queue=settings.vision_task_queue,
                     activities=vision_activities or VISION_STAND_INS,
                     activity_executor=executor,
+                    max_concurrent_activities=vision_slots,
                 ),
             ):
                 await stack.enter_async_context(worker)

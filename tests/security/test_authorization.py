@@ -96,6 +96,7 @@ MATRIX: dict[str, dict[str, object]] = {
     "POST /api/v1/me/photo/accept-fix": CANDIDATE,
     "POST /api/v1/me/liveness/challenge": CANDIDATE,
     "POST /api/v1/me/liveness": CANDIDATE,
+    "GET /api/v1/me/uploads/{update_id}": CANDIDATE,
     "POST /api/v1/me/notice/accept": CANDIDATE,
     "PUT /api/v1/me/form": CANDIDATE,
     "POST /api/v1/me/chsi/failed": CANDIDATE,
@@ -171,6 +172,7 @@ def _fill(path: str, case_id: str) -> str:
         .replace("{file_id}", "diploma-0123456789ab.jpg")
         .replace("{kind}", "xueji")
         .replace("{which}", "official")
+        .replace("{update_id}", "upload-" + "0" * 32)
         .replace("{key:path}", "x/y.jpg")
         .replace("{path:path}", "index.html")
         .replace("{username}", "nobody")

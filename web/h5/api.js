@@ -66,9 +66,31 @@ export async function imageUrl(path) {
   return URL.createObjectURL(await res.blob());
 }
 
+const pause = (seconds) => new Promise((resolve) => setTimeout(resolve, seconds * 1000));
+
+/** An upload checked by vision (ID card, photo, face). While the vision queue is long the server
+ * answers 202 with the place in line instead of the result: `onQueued` hears each such answer
+ * (「排队中，预计 N 秒」) and the result is asked for again until it comes — the view, or the
+ * refusal thrown as the upload itself would have thrown it. */
+async function upload(path, body, onQueued) {
+  let answer = await call("POST", path, body);
+  while (answer.queued) {
+    onQueued(answer);
+    await pause(answer.poll_after_s);
+    answer = await call("GET", `/me/uploads/${answer.update_id}`);
+  }
+  return answer;
+}
+
+/** The `onQueued` of an upload whose busy button says where it stands in the queue. */
+export const inLine = (button) => (answer) => {
+  button.textContent = answer.message;
+};
+
 export const api = {
   get: (path) => call("GET", path),
   post: (path, body, headers) => call("POST", path, body, headers),
+  upload,
   put: (path, body) => call("PUT", path, body),
   del: (path) => call("DELETE", path),
 };

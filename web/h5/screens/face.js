@@ -1,7 +1,7 @@
 // R5: live face check. A random sequence of actions (single use, 60 s); the frames come from the
 // camera (getUserMedia) or, where there is none, from a burst of pictures picked from the album.
 
-import { api } from "../api.js";
+import { api, inLine } from "../api.js";
 import { busy, clear, errorBox, h } from "../../common/dom.js";
 import { returnNote } from "../returned.js";
 
@@ -10,11 +10,11 @@ const FPS = 5;
 const SECONDS_PER_ACTION = 2;
 const MAX_FRAMES = 40;
 
-async function send(ctx, challenge, frames, err) {
+async function send(ctx, challenge, frames, button) {
   const data = new FormData();
   data.append("nonce", challenge.nonce);
   frames.forEach((blob, i) => data.append("frames", blob, blob.name || `frame-${String(i).padStart(2, "0")}.jpg`));
-  ctx.adopt(await api.post("/me/liveness", data));
+  ctx.adopt(await api.upload("/me/liveness", data, inLine(button)));
 }
 
 function camera(ctx, challenge, list, err) {
@@ -23,7 +23,7 @@ function camera(ctx, challenge, list, err) {
   const box = h("div", {}, start);
   let stream = null;
   ctx.onLeave(() => stream?.getTracks().forEach((t) => t.stop()));
-  const record = async () => {
+  const record = async (button) => {
     const canvas = h("canvas", { width: 480, height: 640 });
     const frames = [];
     const items = [...list.children];
@@ -47,7 +47,7 @@ function camera(ctx, challenge, list, err) {
     await grab();
     stream.getTracks().forEach((t) => t.stop());
     video.hidden = true;
-    await send(ctx, challenge, frames, err);
+    await send(ctx, challenge, frames, button);
   };
   start.addEventListener("click", () =>
     busy(start, "正在打开摄像头…", async () => {
@@ -59,7 +59,7 @@ function camera(ctx, challenge, list, err) {
       video.srcObject = stream;
       await new Promise((resolve) => (video.readyState >= 2 ? resolve() : video.addEventListener("loadeddata", resolve, { once: true })));
       const go = h("button", { type: "button", class: "primary", id: "camera-record", text: "开始录制，按提示依次完成动作" });
-      go.addEventListener("click", () => busy(go, "请按提示完成动作…", record, err));
+      go.addEventListener("click", () => busy(go, "请按提示完成动作…", () => record(go), err));
       clear(box, video, go);
     }, err),
   );
@@ -75,7 +75,7 @@ function burstPicker(ctx, challenge, err) {
     busy(go, "正在核验，请稍候…", async () => {
       const files = [...input.files].sort((a, b) => a.name.localeCompare(b.name));
       if (files.length < 3 || files.length > MAX_FRAMES) throw { message: `请按顺序选择 3–${MAX_FRAMES} 张连拍照片` };
-      await send(ctx, challenge, files, err);
+      await send(ctx, challenge, files, go);
     }, err),
   );
   return h(

@@ -1,6 +1,6 @@
 // R3: both sides of the ID card, photographed or from the album; then the OCR values to check.
 
-import { api } from "../api.js";
+import { api, inLine } from "../api.js";
 import { busy, errorBox, field, h } from "../../common/dom.js";
 import { isReturned, returnNote } from "../returned.js";
 import { cardGuide, cardRefusals } from "./guide.js";
@@ -39,7 +39,7 @@ function uploadStep(ctx, root) {
       data.append("front", front.input.files[0]);
       data.append("back", back.input.files[0]);
       try {
-        ctx.adopt(await api.post("/me/id-card", data), "");
+        ctx.adopt(await api.upload("/me/id-card", data, inLine(go)), "");
       } catch (e) {
         if (!e.code) throw e;
         err.show(e, cardRefusals(e)); // each refusal: which side, what was measured, what to do

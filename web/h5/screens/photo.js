@@ -1,7 +1,7 @@
 // R4: the ID photo (寸照), checked rule by rule; a refusal lists what is wrong, and when only size,
 // position or file format are off, the system offers an automatic fix to look at and accept.
 
-import { api, imageUrl } from "../api.js";
+import { api, imageUrl, inLine } from "../api.js";
 import { busy, clear, errorBox, h } from "../../common/dom.js";
 import { isReturned, returnNote } from "../returned.js";
 import { photoGuide } from "./guide.js";
@@ -80,7 +80,7 @@ export function render(ctx, root) {
       const data = new FormData();
       data.append("photo", input.files[0]);
       try {
-        ctx.adopt(await api.post("/me/photo", data));
+        ctx.adopt(await api.upload("/me/photo", data, inLine(go)));
       } catch (e) {
         if (e.code !== "PHOTO_NOT_COMPLIANT" || !e.details?.rules) throw e;
         err.show(e, ruleList(e.details));
