@@ -23,6 +23,7 @@ from api.errors import (
     refused_handler,
     validation_handler,
 )
+from api.idempotency import IdempotencyKey
 from api.ops import RequestMetrics
 from api.ops import router as ops_router
 from api.overload import OVERLOAD_ERRORS, overloaded_handler
@@ -106,7 +107,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         CORSMiddleware,
         allow_origins=[settings.ui_origin],
         allow_methods=["POST"],
-        allow_headers=["authorization", "content-type", "x-namespace"],
+        allow_headers=["authorization", "content-type", "x-namespace", "idempotency-key"],
         allow_credentials=True,
     )
     for router in (
@@ -136,6 +137,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         return {"status": "ok"}
 
     app.include_router(ops_router)  # /readyz, /metrics
+    app.add_middleware(IdempotencyKey)
     app.add_middleware(SecurityHeaders)
     app.add_middleware(RequestMetrics)
     return app

@@ -9,6 +9,7 @@ import math
 import uuid
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -17,6 +18,7 @@ from fastapi.responses import JSONResponse
 from sqlmodel import Session, col, select
 from temporalio.client import (
     Client,
+    WithStartWorkflowOperation,
     WorkflowHandle,
     WorkflowUpdateFailedError,
     WorkflowUpdateHandle,
@@ -30,7 +32,9 @@ from temporalio.workflow import UpdateMethodMultiParam
 
 from api.deps import Services, run_db
 from api.errors import ApiError, ApiRefusal, from_update_failure
+from api.idempotency import client_update_id
 from api.vision_backpressure import POLL_WAIT_S, QueuePlace, answer_within
+from domain.case_view import start_search_attributes
 from domain.enrollment import ApplicationView, EnrollmentInput, Identity
 from domain.identity import IdType
 from domain.identity_claims import NOT_HOLDING, claimant_workflow_id, registration_target
@@ -74,14 +78,24 @@ def next_period(session: Session, now: datetime | None = None) -> Period | None:
     return next((p for p in periods if as_utc(p.opens_at) > now), None)
 
 
-async def start_or_resume(
+@dataclass(frozen=True)
+class Landing:
+    """Where a registration lands: the application to start or resume (`running`: the read
+    model shows it running), or `ended`, a final application that keeps the identity."""
+
+    inp: EnrollmentInput
+    running: bool
+    ended: bool
+
+
+async def landing(
     services: Services,
     session: Session,
     period: Period,
     id_type: IdType,
     id_number: str,
     phone: str,
-) -> WorkflowHandle[Any, Any]:
+) -> Landing:
     """One live application per identity, phone and period: the same identity from the same phone
     lands on the same workflow. From another phone while someone holds the number, a claim of
     its own, which takes the number over once it proves possession of the card
@@ -93,9 +107,6 @@ async def start_or_resume(
     phone_hash = keyed_hash(secret, phone)
     holdings = await run_db(session, identity_holdings, period.id, digest)
     workflow_id = registration_target(holdings, seat_id, claimant_id, phone_hash)
-    client = services.client()
-    if any(h.workflow_id == workflow_id and h.status in KEEPS_IDENTITY for h in holdings):
-        return client.get_workflow_handle(workflow_id)
     identity = Identity(id_type=id_type, id_number=id_number.strip().upper(), phone=phone)
     inp = EnrollmentInput(
         application_id=workflow_id,
@@ -107,32 +118,130 @@ async def start_or_resume(
         vision_task_queue=services.settings.vision_task_queue,
         claims_from="" if workflow_id == seat_id else seat_id,
     )
+    mine = [h for h in holdings if h.workflow_id == workflow_id]
     # a fresh start is expected unless the read model shows this application running: a
     # conflict then is a registration of a moment ago that is not projected yet
-    running = any(h.workflow_id == workflow_id and h.status not in NOT_HOLDING for h in holdings)
+    return Landing(
+        inp=inp,
+        running=any(h.status not in NOT_HOLDING for h in mine),
+        ended=any(h.status in KEEPS_IDENTITY for h in mine),
+    )
+
+
+async def start_or_resume(
+    services: Services,
+    session: Session,
+    period: Period,
+    id_type: IdType,
+    id_number: str,
+    phone: str,
+) -> WorkflowHandle[Any, Any]:
+    """The application a registration lands on, started if it is not running (`landing`)."""
+    to = await landing(services, session, period, id_type, id_number, phone)
+    client = services.client()
+    if to.ended:
+        return client.get_workflow_handle(to.inp.application_id)
     try:
-        return await _start(services, inp, resume=running)
+        return await _start(services, to.inp, resume=to.running)
     except WorkflowAlreadyStartedError:
-        started = client.get_workflow_handle(workflow_id)
-        if (await started.query(EnrollmentWorkflow.case_file)).identity.phone == phone:
+        started = client.get_workflow_handle(to.inp.application_id)
+        if await _same_phone(started, phone):
             return started
-        claim = inp.model_copy(update={"application_id": claimant_id, "claims_from": seat_id})
-        return await _start(services, claim, resume=True)
+        return await _start(services, _claim_of(services, period, to), resume=True)
+
+
+async def register_with(
+    services: Services,
+    session: Session,
+    period: Period,
+    id_type: IdType,
+    id_number: str,
+    phone: str,
+    update: UpdateMethodMultiParam[[Any, Any], R],
+    arg: Any,
+) -> tuple[WorkflowHandle[Any, Any], R | ApiError]:
+    """`start_or_resume` and the application's first update in one call (update-with-start): a
+    new application's start and first step are one workflow task, not two. The update's refusal
+    is returned, not raised, with the handle it came from."""
+    to = await landing(services, session, period, id_type, id_number, phone)
+    client = services.client()
+    if to.ended:
+        handle = client.get_workflow_handle(to.inp.application_id)
+        return handle, await _outcome(run_update(handle, update, arg))
+    try:
+        return await _start_with(services, to.inp, update, arg, resume=to.running)
+    except WorkflowAlreadyStartedError:
+        started = client.get_workflow_handle(to.inp.application_id)
+        if await _same_phone(started, phone):
+            return started, await _outcome(run_update(started, update, arg))
+        claim = _claim_of(services, period, to)
+        return await _start_with(services, claim, update, arg, resume=True)
+
+
+async def _same_phone(handle: WorkflowHandle[Any, Any], phone: str) -> bool:
+    return bool((await handle.query(EnrollmentWorkflow.case_file)).identity.phone == phone)
+
+
+def _claim_of(services: Services, period: Period, to: Landing) -> EnrollmentInput:
+    """The caller's own claim: the seat it was sent to is held by another phone after all (a
+    registration of a moment ago, not projected yet)."""
+    secret = services.settings.identity_hmac_key
+    seat_id = enrollment_workflow_id(period.id, to.inp.identity_hash)
+    claimant_id = claimant_workflow_id(
+        period.id, secret, to.inp.identity_hash, to.inp.identity.phone
+    )
+    return to.inp.model_copy(update={"application_id": claimant_id, "claims_from": seat_id})
+
+
+async def _outcome(call: Awaitable[R]) -> R | ApiError:
+    try:
+        return await call
+    except ApiError as exc:
+        return exc
+
+
+def _start_options(services: Services, inp: EnrollmentInput, *, resume: bool) -> dict[str, Any]:
+    """`resume`: a running workflow of that ID is the one asked for; otherwise a conflict. The
+    start carries the search attributes known now, so the run need not upsert them."""
+    policy = WorkflowIDConflictPolicy.USE_EXISTING if resume else WorkflowIDConflictPolicy.FAIL
+    return {
+        "id": inp.application_id,
+        "task_queue": services.settings.enrollment_task_queue,
+        "id_conflict_policy": policy,
+        "id_reuse_policy": WorkflowIDReusePolicy.ALLOW_DUPLICATE,
+        "search_attributes": start_search_attributes(inp.period_id),
+    }
 
 
 async def _start(
     services: Services, inp: EnrollmentInput, *, resume: bool
 ) -> WorkflowHandle[Any, Any]:
-    """`resume`: a running workflow of that ID is the one asked for; otherwise a conflict."""
-    policy = WorkflowIDConflictPolicy.USE_EXISTING if resume else WorkflowIDConflictPolicy.FAIL
     return await services.client().start_workflow(
-        EnrollmentWorkflow.run,
-        inp,
-        id=inp.application_id,
-        task_queue=services.settings.enrollment_task_queue,
-        id_conflict_policy=policy,
-        id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE,
+        EnrollmentWorkflow.run, inp, **_start_options(services, inp, resume=resume)
     )
+
+
+async def _start_with(
+    services: Services,
+    inp: EnrollmentInput,
+    update: UpdateMethodMultiParam[[Any, Any], R],
+    arg: Any,
+    *,
+    resume: bool,
+) -> tuple[WorkflowHandle[Any, Any], R | ApiError]:
+    start = WithStartWorkflowOperation(
+        EnrollmentWorkflow.run, inp, **_start_options(services, inp, resume=resume)
+    )
+    call = services.client().execute_update_with_start_workflow(
+        update, arg, start_workflow_operation=start, id=client_update_id(update)
+    )
+    outcome = await _outcome(_mapped(call))
+    return application_handle(services.client(), inp.application_id), outcome
+
+
+async def _mapped(call: Awaitable[R]) -> R:
+    with update_errors_mapped():
+        return await call
 
 
 def application_handle(client: Client, workflow_id: str) -> WorkflowHandle[Any, Any]:
@@ -162,7 +271,7 @@ async def run_update(
 ) -> R:
     """An update of the case; its refusals and timeouts become the API's answers."""
     with update_errors_mapped():
-        result: R = await handle.execute_update(update, *args)
+        result: R = await handle.execute_update(update, *args, id=client_update_id(update))
     return result
 
 

@@ -51,6 +51,10 @@ class ApiRefusal(RefusalCode):
     STEP_FAILED = "STEP_FAILED", "处理失败，请稍后重试"
     STEP_TIMEOUT = "STEP_TIMEOUT", "处理超时，请稍后重试"
     UPLOAD_NOT_FOUND = "UPLOAD_NOT_FOUND", "没有找到这次上传的处理结果，请重新上传"
+    IDEMPOTENCY_KEY_INVALID = (
+        "IDEMPOTENCY_KEY_INVALID",
+        "请求标识（Idempotency-Key）须为8至64位字母、数字、下划线或连字符",
+    )
     TEMPORAL_UNAVAILABLE = "TEMPORAL_UNAVAILABLE", "服务暂不可用，请稍后重试"
     CODEC_BAD_PAYLOAD = "CODEC_BAD_PAYLOAD", "载荷不是合法的 base64 编码"
     CODEC_UNKNOWN_KEY = "CODEC_UNKNOWN_KEY", "载荷的密钥已不在密钥环中"

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from temporalio.common import SearchAttributePair, TypedSearchAttributes
+
 from domain import search
 from domain.attachments import ChecklistItem, ChsiResult, checklist
 from domain.case_completeness import uploaded_codes
@@ -15,7 +17,7 @@ from domain.enrollment import ApplicationView, EnrollmentInput, EnrollmentState
 from domain.masking import mask_id_number, mask_name, mask_phone
 from domain.read_model import ApplicationSnapshot, AuditEntry, DocumentEntry
 from domain.requirements import attachment_plan
-from domain.states import EDITABLE_AFTER_SUBMIT, PRE_SUBMIT, STATE_LABELS
+from domain.states import EDITABLE_AFTER_SUBMIT, PRE_SUBMIT, STATE_LABELS, AppState
 
 
 def required_attachments(case: EnrollmentState) -> list[ChecklistItem]:
@@ -126,7 +128,8 @@ def snapshot(
 
 
 def search_values(period_id: str, case: EnrollmentState) -> dict[Any, Any]:
-    """Search-attribute key -> value; None for what is not known yet (never upserted)."""
+    """Search-attribute key -> value; None for what is not known yet (never upserted). The shape
+    of runs recorded before the lean shape (workflows/shape.py): every step is published."""
     form = case.form
     level = level_of(case)
     return {
@@ -138,6 +141,34 @@ def search_values(period_id: str, case: EnrollmentState) -> dict[Any, Any]:
         search.LEVEL: level.value if level else None,
         search.SUBMITTED_AT: case.submitted_at,
     }
+
+
+def milestone_search_values(period_id: str, case: EnrollmentState) -> dict[Any, Any]:
+    """Search attributes at the milestones operators filter on. Before submission every step is
+    `APPLYING` and nothing else is published: the step itself is in the run's details and the
+    office's case view, and each upsert is a history event and a visibility write."""
+    if case.state in PRE_SUBMIT:
+        return {search.STATUS: search.APPLYING, search.PERIOD: period_id}
+    return search_values(period_id, case)
+
+
+def start_search_values(period_id: str) -> dict[Any, Any]:
+    """What is known when a case starts: given with the start, so the first task upserts nothing."""
+    return {search.STATUS: search.APPLYING, search.PERIOD: period_id}
+
+
+def start_search_attributes(period_id: str) -> TypedSearchAttributes:
+    return TypedSearchAttributes(
+        [SearchAttributePair(k, v) for k, v in start_search_values(period_id).items()]
+    )
+
+
+def projection_due(projected: AppState | None, case: EnrollmentState) -> bool:
+    """Whether a commit must reach the read model now (lean shape). Before submission its readers
+    (the candidate's and the office's lookups, identity holdings) need the state only, so a
+    step that keeps it waits for the next change; the audit rows and documents ride along then.
+    From submission on, every change is the office's business."""
+    return case.state != projected or case.state not in PRE_SUBMIT
 
 
 def details_markdown(period_id: str, case: EnrollmentState) -> str:

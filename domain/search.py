@@ -12,6 +12,9 @@ PERIOD = SearchAttributeKey.for_keyword("RujiPeriod")
 SUBMITTED_AT = SearchAttributeKey.for_datetime("RujiSubmittedAt")
 NEEDS_MANUAL_REVIEW = SearchAttributeKey.for_bool("RujiNeedsManualReview")
 
+#: RujiStatus of every step before submission in runs of the lean shape (workflows/shape.py)
+APPLYING = "APPLYING"
+
 ALL = (STATUS, REGION, MAJOR, LEVEL, PERIOD, SUBMITTED_AT, NEEDS_MANUAL_REVIEW)
 
 #: `temporal server start-dev --search-attribute` spelling

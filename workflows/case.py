@@ -14,7 +14,14 @@ from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from domain import case_rules as rules
-    from domain.case_view import candidate_view, details_markdown, search_values, snapshot
+    from domain.case_view import (
+        candidate_view,
+        details_markdown,
+        milestone_search_values,
+        projection_due,
+        search_values,
+        snapshot,
+    )
     from domain.enrollment import (
         ApplicationView,
         EnrollmentInput,
@@ -34,6 +41,8 @@ with workflow.unsafe.imports_passed_through():
         VISION_TIMEOUT,
         run_activity,
     )
+
+from workflows import shape
 
 R = TypeVar("R")
 
@@ -73,6 +82,7 @@ class CaseWorkflow:
     closes_at: datetime
     lock: CaseLock
     projected_audit: int
+    projected_state: AppState | None  # the state the read model holds (lean shape)
     published: dict[object, object]  # search attribute key -> last upserted value
 
     @workflow.query
@@ -87,6 +97,10 @@ class CaseWorkflow:
         if update is not None:  # the audit row names the update, so a retry cannot hide it
             self.case.update_ids[len(self.case.history)] = update.id
         self._publish()
+        if not shape.lean() or projection_due(self.projected_state, self.case):
+            await self._project()
+
+    async def _project(self) -> None:
         await workflow.execute_local_activity(
             PROJECT_APPLICATION,
             snapshot(self.params, self.case, self.projected_audit),
@@ -94,11 +108,18 @@ class CaseWorkflow:
             retry_policy=PROJECTION_RETRY,
         )
         self.projected_audit = len(self.case.history)
+        self.projected_state = self.case.state
+
+    async def _project_rest(self) -> None:
+        """Before a continue-as-new: the next run starts from a read model that has everything."""
+        if self.projected_audit < len(self.case.history):
+            await self._project()
 
     def _publish(self) -> None:
         """Search attributes that changed since the last commit, and the Web UI's details. Only
         changes are upserted: each upsert is a history event and a visibility write."""
-        wanted = search_values(self.params.period_id, self.case)
+        values = milestone_search_values if shape.lean() else search_values
+        wanted = values(self.params.period_id, self.case)
         updates = [
             key.value_set(value)
             for key, value in wanted.items()

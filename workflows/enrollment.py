@@ -9,7 +9,8 @@ is refused); ticket numbers arrive as signals; `view` is the masked query. Every
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import NoReturn
 
 from temporalio import workflow
 
@@ -44,6 +45,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.messages import DECISION_SMS, CaseRefusal, ticket_sms
     from domain.read_model import READ_PERIOD, PeriodSnapshot
     from domain.states import FINAL, AppState, Decision
+    from workflows import shape
     from workflows.case import CaseLock
     from workflows.identity_steps import IdentityStepHandlers
     from workflows.support import (
@@ -56,6 +58,8 @@ with workflow.unsafe.imports_passed_through():
     )
 
 WINDOW_CLOSED_LINGER = timedelta(days=1)
+#: A deadline just passed is handled on the next wake-up, not in a busy loop.
+MIN_WAIT = timedelta(seconds=1)
 #: Behaviour changes that runs recorded before them must replay without (workflow.patched).
 MODIFY_RECHECKS = "modify-rechecks-submit"
 CHSI_PER_CODE = "chsi-result-per-code"
@@ -70,13 +74,18 @@ class EnrollmentWorkflow(IdentityStepHandlers):
         self.closes_at = params.closes_at
         self.lock = CaseLock(lambda: self.case.state == AppState.SUPERSEDED)
         self.projected_audit = len(self.case.history) if params.state else 0
-        self.published: dict[object, object] = {}  # search attribute key -> last upserted value
+        self.projected_state = self.case.state if params.state else None
+        # what the start gave (the API's start carries what is known then) is not upserted again
+        given = workflow.info().typed_search_attributes
+        self.published: dict[object, object] = {pair.key: pair.value for pair in given}
 
     # --- lifecycle ------------------------------------------------------------------------------
     @workflow.run
     async def run(self, params: EnrollmentInput) -> str:
         if params.state is None:
             await self._commit("system", "registered")
+        if shape.lean():
+            await self._until_final()
         while self.case.state not in FINAL:
             seen = self.case.version
             try:
@@ -98,9 +107,7 @@ class EnrollmentWorkflow(IdentityStepHandlers):
                 await workflow.wait_condition(
                     lambda: workflow.all_handlers_finished() and not self.lock.locked()
                 )
-                workflow.continue_as_new(
-                    self.params.model_copy(update={"state": self.case, "closes_at": self.closes_at})
-                )
+                self._continue_as_new()
         if self.case.history[-1][2] == f"expired:{Deadline.WINDOW_CLOSED}":
             # Stay to tell late visitors why (validators answer WINDOW_CLOSED); the period is over,
             # so no new registration of this identity can collide with the lingering run.
@@ -108,6 +115,40 @@ class EnrollmentWorkflow(IdentityStepHandlers):
         await self._linger_if_taken_over()
         await workflow.wait_condition(workflow.all_handlers_finished)
         return self.case.state.value
+
+    async def _until_final(self) -> None:
+        """The lean shape's wait: one timer, for the nearest deadline, left running while messages
+        come and go and re-armed only when that deadline itself moves (a step passed, CHSI asked,
+        the window extended). Runs recorded before wait in the loop below: a timer per commit."""
+        while self.case.state not in FINAL:
+            armed = self._nearest_deadline()
+            try:
+                await workflow.wait_condition(
+                    lambda: (
+                        self.case.state in FINAL
+                        or self._nearest_deadline() != armed  # noqa: B023 - awaited here
+                        or workflow.info().is_continue_as_new_suggested()
+                    ),
+                    timeout=None if armed is None else max(armed - workflow.now(), MIN_WAIT),
+                )
+            except TimeoutError:
+                async with self.lock.bare:  # bare: as in the loop of runs recorded before
+                    await self._on_deadline()
+            if workflow.info().is_continue_as_new_suggested() and self.case.state not in FINAL:
+                await workflow.wait_condition(
+                    lambda: workflow.all_handlers_finished() and not self.lock.locked()
+                )
+                await self._project_rest()
+                self._continue_as_new()
+
+    def _nearest_deadline(self) -> datetime | None:
+        found = rules.deadlines(self.params, self.case, self.closes_at, workflow.now())
+        return found[0][0] if found else None
+
+    def _continue_as_new(self) -> NoReturn:
+        workflow.continue_as_new(
+            self.params.model_copy(update={"state": self.case, "closes_at": self.closes_at})
+        )
 
     async def _on_deadline(self) -> None:
         now = workflow.now()
@@ -191,7 +232,7 @@ class EnrollmentWorkflow(IdentityStepHandlers):
         """CHSI's signed callback, authenticated by the API. An update rather than a signal so that
         CHSI hears why a token is refused (used, superseded, expired, another application's)."""
         async with self.lock:
-            per_code = workflow.patched(CHSI_PER_CODE)
+            per_code = shape.patched(CHSI_PER_CODE)
             action, answer = steps.record_chsi_callback(self.case, callback, per_code=per_code)
             await self._commit("chsi", action)
             return answer
@@ -246,7 +287,7 @@ class EnrollmentWorkflow(IdentityStepHandlers):
     async def modify(self, form: EnrollmentForm) -> ApplicationView:
         async with self.lock:
             steps.apply_form(self.case, form)
-            if workflow.patched(MODIFY_RECHECKS):
+            if shape.patched(MODIFY_RECHECKS):
                 steps.reopen_if_incomplete(self.case)
             await self._commit("candidate", "modified")
             return self.view()

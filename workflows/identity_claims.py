@@ -30,6 +30,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.states import AppState
     from workflows.support import answers_refusals, run_activity
 
+from workflows import shape
 from workflows.case import CaseWorkflow
 
 #: Behaviour that runs recorded before the takeover rule must replay without (workflow.patched).
@@ -72,7 +73,7 @@ class IdentityClaimHandlers(CaseWorkflow):
     async def _claim_identity(self) -> None:
         """Called with the case lock held, once the face matched a confirmed card. Losing ends
         this application and tells the candidate why (he has just passed both checks)."""
-        if not self._claims_identity() or not workflow.patched(IDENTITY_TAKEOVER):
+        if not self._claims_identity() or not shape.patched(IDENTITY_TAKEOVER):
             return
         claim = ClaimInput(
             claimant_id=self.params.application_id,

@@ -51,6 +51,7 @@ with workflow.unsafe.imports_passed_through():
         with_report,
     )
 
+from workflows import shape
 from workflows.identity_claims import IdentityClaimHandlers
 
 #: The daily face limit replaced "onward, flagged, after 5 failures" (workflow.patched).
@@ -219,7 +220,7 @@ class IdentityStepHandlers(IdentityClaimHandlers):
             result = await self._vision(VERIFY_FACE, request, VerifyFaceResult)
             if result.ok:
                 await self._claim_identity()
-            daily_limit = workflow.patched(FACE_DAILY_LIMIT)
+            daily_limit = shape.patched(FACE_DAILY_LIMIT)
             now = workflow.now()
             outcome = steps.record_face_check(self.case, result, now, daily_limit=daily_limit)
             actor = "system" if outcome == steps.FaceOutcome.MANUAL_REVIEW else "candidate"

@@ -42,6 +42,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from domain.errors import refuse, to_application_error
     from domain.messages import AccessRefusal
+    from workflows.shape import patched
 
 START_PATCH = "caller-proof-start"
 SIGNAL_PATCH = "caller-proof-signals"
@@ -94,7 +95,7 @@ class _CallerProofInbound(WorkflowInboundInterceptor):
         # continue-as-new: only workflow code can ask for it, after its own start was checked.
         # Cron and retry runs also name a previous run; a forged start could ask for those.
         inherited = bool(info.continued_run_id) and not info.cron_schedule and info.attempt == 1
-        if workflow.patched(START_PATCH) and not inherited:
+        if patched(START_PATCH) and not inherited:
             why = self._reason(
                 ProofKind.START,
                 info.workflow_type,
@@ -109,7 +110,7 @@ class _CallerProofInbound(WorkflowInboundInterceptor):
         return await super().execute_workflow(input)
 
     async def handle_signal(self, input: HandleSignalInput) -> None:
-        if workflow.patched(SIGNAL_PATCH):
+        if patched(SIGNAL_PATCH):
             why = self._reason(ProofKind.SIGNAL, input.signal, input.args, input.headers, None)
             if why is not None:
                 workflow.logger.warning("dropped signal %s: %s", input.signal, why)
@@ -126,6 +127,6 @@ class _CallerProofInbound(WorkflowInboundInterceptor):
         super().handle_update_validator(input)
 
     async def handle_update_handler(self, input: HandleUpdateInput) -> Any:
-        if not self.start_checked and workflow.patched(START_PATCH):
+        if not self.start_checked and patched(START_PATCH):
             await self._after_start_check()
         return await super().handle_update_handler(input)

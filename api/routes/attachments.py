@@ -15,6 +15,7 @@ from pydantic import BaseModel
 from api.applications import application_handle, check_storage_quota, run_query, run_update
 from api.deps import CandidateDep, Services, ServicesDep
 from api.errors import ApiError, ApiRefusal
+from api.idempotency import KEY_PATTERN
 from domain.enrollment import (
     ApplicationView,
     AttachmentRemoval,
@@ -32,7 +33,7 @@ router = APIRouter(prefix="/api/v1", tags=["candidate"])
 DOCUMENT_CODE = r"^[A-Z][A-Z0-9_]{1,39}$"
 #: the name of a stored attachment: `<code>-<12 hex>.<ext>` (see `_stem`)
 FILE_ID = r"^[a-z0-9_]{2,40}-[0-9a-f]{12}\.(jpg|png|pdf)$"
-IDEMPOTENCY_KEY = r"^[A-Za-z0-9_-]{8,64}$"
+IDEMPOTENCY_KEY = KEY_PATTERN
 
 CodeParam = Annotated[str, Path(pattern=DOCUMENT_CODE)]
 

@@ -18,10 +18,10 @@ from api.applications import (
     next_period,
     open_period,
     queued_upload_answer,
+    register_with,
     run_query,
     run_update,
     run_upload_update,
-    start_or_resume,
     store_upload,
 )
 from api.deps import CandidateDep, ServicesDep, SessionDep, run_db
@@ -181,22 +181,19 @@ async def register(
     if body.id_type != IdType.PASSPORT and not (len(number) == 18 and number[:17].isdigit()):
         raise ApiError(CaseRefusal.ID_NUMBER_INVALID)
     period = await run_db(session, open_period)
-    handle = await start_or_resume(services, session, period, body.id_type, number, body.phone)
-    try:
-        sent = await run_update(
-            handle,
-            EnrollmentWorkflow.request_phone_code,
-            RequestCodeInput(client_ip=client_ip(request)),
-        )
-    except ApiError as exc:
-        if exc.body.code != SmsRefusal.SMS_COOLDOWN:
-            raise
-        # An app restarted between register and verify carries on with the code already sent.
-        view = await run_query(handle, EnrollmentWorkflow.view)
-        wait = exc.body.measured if isinstance(exc.body.measured, int) else 0
-        resent = CodeSent(phone_masked=view.phone, resend_after_s=wait)
-        return RegisterResponse(application_id=handle.id, code_sent=resent, new_code=False)
-    return RegisterResponse(application_id=handle.id, code_sent=sent)
+    handle, sent = await register_with(
+        services, session, period, body.id_type, number, body.phone,
+        EnrollmentWorkflow.request_phone_code, RequestCodeInput(client_ip=client_ip(request)),
+    )  # fmt: skip
+    if not isinstance(sent, ApiError):
+        return RegisterResponse(application_id=handle.id, code_sent=sent)
+    if sent.body.code != SmsRefusal.SMS_COOLDOWN:
+        raise sent
+    # An app restarted between register and verify carries on with the code already sent.
+    view = await run_query(handle, EnrollmentWorkflow.view)
+    wait = sent.body.measured if isinstance(sent.body.measured, int) else 0
+    resent = CodeSent(phone_masked=view.phone, resend_after_s=wait)
+    return RegisterResponse(application_id=handle.id, code_sent=resent, new_code=False)
 
 
 @router.post("/candidate/verify")

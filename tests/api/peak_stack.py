@@ -65,6 +65,12 @@ class SlowTemporal:
     async def start_workflow(self, _run: Any, _arg: Any, *, id: str, **_options: Any) -> _Handle:
         return _Handle(self, id)
 
+    async def execute_update_with_start_workflow(
+        self, update: Any, *_args: Any, **_options: Any
+    ) -> ApplicationView | CodeSent:
+        """The first contact (update-with-start); its view does not depend on the workflow."""
+        return await self.answer("", update.__name__)
+
     async def answer(self, workflow_id: str, name: str) -> ApplicationView | CodeSent:
         self.asked.set()
         await self.gate.wait()
@@ -92,7 +98,9 @@ class _Handle:
     async def query(self, query: Any, *_args: Any) -> ApplicationView | CodeSent:
         return await self.temporal.answer(self.id, query.__name__)
 
-    async def execute_update(self, update: Any, *_args: Any) -> ApplicationView | CodeSent:
+    async def execute_update(
+        self, update: Any, *_args: Any, **_options: Any
+    ) -> ApplicationView | CodeSent:
         return await self.temporal.answer(self.id, update.__name__)
 
 

@@ -2,13 +2,15 @@
 
 Run it when a workflow change is *meant* to be incompatible (then patch instead, see
 docs/operations.md), or to add a scenario: `uv run python -m tests.replay.record_histories`
-(with `takeover`: only the identity-takeover pair, the others stay as they were recorded).
+(with `takeover`: only the identity-takeover pair, the others stay as they were recorded; with
+`lean`: the first scenarios again, in the lean shape, as `lean_*`).
 Histories are recorded without the payload codec so they replay without keys; the data in
 them is synthetic."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 import shutil
 import sys
 import tempfile
@@ -25,7 +27,9 @@ from temporalio.testing import WorkflowEnvironment
 
 from domain import search
 from domain.enrollment import ExaminerAction, ReviewItem
+from infra.caller_proof import CallerProofSigner
 from infra.db import create_schema, make_engine
+from infra.keyring import parse_key_ring
 from tests.workflows.flow import (
     claim_and_approve,
     to_draft,
@@ -37,13 +41,22 @@ from tests.workflows.harness import Harness, valid_id_number
 from workflows.enrollment import EnrollmentWorkflow
 
 HISTORIES = Path(__file__).parent / "histories"
+#: The caller-proof key the recording client signs with and test_replay.py checks with (a test
+#: key, public on purpose: the recorded data is synthetic). Histories of the lean shape imply the
+#: proof checks (workflows/shape.py), so they are recorded with the proof, as production runs.
+#: The workflow IDs the histories ran under: a caller proof names the workflow it is for, so a
+#: history with proofs replays under its own ID (the others replay under their file's name).
+WORKFLOW_IDS = Path(__file__).parent / "history_workflow_ids.json"
+RECORDING_PROOF_KEY = "recording:8hegNThZlCJ32Xw9xFTn9I/avlclcImyLVT3aEDKgY4="
 
 
 async def recording_env() -> WorkflowEnvironment:
     """A time-skipping server without the payload codec, its search attributes registered."""
     binary = shutil.which("temporal-test-server") or ".venv/bin/temporal-test-server"
     env = await WorkflowEnvironment.start_time_skipping(
-        test_server_existing_path=binary, data_converter=pydantic_data_converter
+        test_server_existing_path=binary,
+        data_converter=pydantic_data_converter,
+        interceptors=[CallerProofSigner(parse_key_ring(RECORDING_PROOF_KEY), "test")],
     )
     await env.client.operator_service.add_search_attributes(
         AddSearchAttributesRequest(
@@ -73,7 +86,10 @@ async def open_for_ten_days(h: Harness, period_id: str, now: datetime) -> Workfl
     )
 
 
-async def record() -> None:
+async def record(prefix: str = "") -> None:
+    """`prefix` "lean_": the same scenarios recorded again in the lean shape (workflows/shape.py),
+    beside the ones recorded before it."""
+    recorded_ids = json.loads(WORKFLOW_IDS.read_text()) if WORKFLOW_IDS.exists() else {}
     async with recording() as (env, h):
         now = await env.get_current_time()
         period = await open_for_ten_days(h, "2026-2", now)
@@ -96,7 +112,8 @@ async def record() -> None:
         )
         await to_submitted(h, returned, phone2)
         await returned.execute_update(EnrollmentWorkflow.claim, ExaminerAction(examiner="ex1"))
-        items = [ReviewItem(item="photo", reason="照片背景不符合要求")]
+        # a form item: a returned photo now reopens the photo and face steps (issue 15)
+        items = [ReviewItem(item="form.major", reason="专业与学历不符")]
         await returned.execute_update(
             EnrollmentWorkflow.return_for_changes, ExaminerAction(examiner="ex1", items=items)
         )
@@ -122,7 +139,9 @@ async def record() -> None:
             ("period_issued", period),
         ):
             history = await handle.fetch_history()
-            (HISTORIES / f"{name}.json").write_text(history.to_json())
+            (HISTORIES / f"{prefix}{name}.json").write_text(history.to_json())
+            recorded_ids[f"{prefix}{name}"] = handle.id
+        WORKFLOW_IDS.write_text(json.dumps(recorded_ids, indent=1, sort_keys=True) + "\n")
         await period.cancel()
         await period2.cancel()
 
@@ -147,4 +166,10 @@ async def record_takeover() -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(record_takeover() if sys.argv[1:] == ["takeover"] else record())
+    match sys.argv[1:]:
+        case ["takeover"]:
+            asyncio.run(record_takeover())
+        case ["lean"]:
+            asyncio.run(record("lean_"))
+        case _:
+            asyncio.run(record())

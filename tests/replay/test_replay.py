@@ -3,6 +3,7 @@ running applications (months-long workflows) fails here, before it ships."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,8 @@ from temporalio.client import WorkflowHistory
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 
-from infra.keyring import new_key_entry, parse_key_ring
+from infra.keyring import parse_key_ring
+from tests.replay.record_histories import RECORDING_PROOF_KEY, WORKFLOW_IDS
 from workflows.enrollment import EnrollmentWorkflow
 from workflows.interceptors import CallerProofChecker
 from workflows.period import EnrollmentPeriodWorkflow
@@ -33,18 +35,25 @@ def test_histories_are_committed():
         "period_closed_out",
         "retention_daily",
         "enrollment_claim_moves",
+        # issue 18: the lean shape (workflows/shape.py)
+        "lean_enrollment_ticket",
+        "lean_enrollment_rejected",
+        "lean_enrollment_expired",
+        "lean_period_issued",
     } <= names
 
 
 @pytest.mark.parametrize("path", HISTORIES, ids=lambda p: p.stem)
 async def test_replays_with_current_code(path: Path):
-    """With the worker's caller-proof check in place: these histories were recorded before it,
-    without proof headers, and must replay exactly as they ran (workflows/interceptors.py)."""
+    """With the worker's caller-proof check in place: the first histories were recorded before it,
+    without proof headers, and must replay exactly as they ran (workflows/interceptors.py); those
+    of the lean shape carry the recording client's proofs (record_histories.py)."""
     replayer = Replayer(
         workflows=[EnrollmentWorkflow, EnrollmentPeriodWorkflow, RetentionWorkflow],
         data_converter=pydantic_data_converter,
-        interceptors=[CallerProofChecker(parse_key_ring(new_key_entry("replay")).keys)],
+        interceptors=[CallerProofChecker(parse_key_ring(RECORDING_PROOF_KEY).keys, max_age=None)],
     )
-    history = WorkflowHistory.from_json(path.stem, path.read_text())
+    workflow_id = json.loads(WORKFLOW_IDS.read_text()).get(path.stem, path.stem)
+    history = WorkflowHistory.from_json(workflow_id, path.read_text())
     result = await replayer.replay_workflow(history, raise_on_replay_failure=False)
     assert result.replay_failure is None, f"{path.stem}: {result.replay_failure}"

@@ -38,9 +38,20 @@ class TemporalDouble:
     def get_workflow_handle_for(self, _run: Any, workflow_id: str) -> HandleDouble:
         return HandleDouble(self, workflow_id)
 
+    #: the update IDs updates were sent with (None: the SDK's own)
+    update_ids: list[str | None] = field(default_factory=list)
+
     async def start_workflow(self, run: Any, arg: Any, *, id: str, **_options: Any) -> Any:
         self.calls.append(Call(id, run.__name__, (arg,)))
         return HandleDouble(self, id)
+
+    async def execute_update_with_start_workflow(
+        self, update: Any, *args: Any, start_workflow_operation: Any, id: str | None = None
+    ) -> Any:
+        start = start_workflow_operation._start_workflow_input  # the SDK keeps it private
+        self.calls.append(Call(start.id, start.workflow, tuple(start.args)))
+        self.update_ids.append(id)
+        return self.reply(start.id, update, args)
 
     def reply(self, workflow_id: str, fn: Any, args: tuple[Any, ...]) -> Any:
         self.calls.append(Call(workflow_id, fn.__name__, args))
@@ -55,7 +66,8 @@ class HandleDouble:
     temporal: TemporalDouble
     id: str
 
-    async def execute_update(self, update: Any, *args: Any) -> Any:
+    async def execute_update(self, update: Any, *args: Any, id: str | None = None) -> Any:
+        self.temporal.update_ids.append(id)
         return self.temporal.reply(self.id, update, args)
 
     async def query(self, query: Any, *args: Any) -> Any:

@@ -15,6 +15,8 @@ from domain.enrollment import (
     IdCardUpload,
     ReviewItem,
 )
+from domain.ids import keyed_hash
+from domain.messages import DECISION_SMS
 from domain.states import AppState
 from domain.tickets import is_ticket_number
 from infra.db import Application, AuditEvent, SmsMessage
@@ -26,7 +28,7 @@ from tests.workflows.flow import (
     verify_phone,
     zhuanke_form,
 )
-from tests.workflows.harness import Harness, valid_id_number
+from tests.workflows.harness import SECRET, Harness, valid_id_number
 from workflows.enrollment import EnrollmentWorkflow
 
 
@@ -221,3 +223,26 @@ async def test_refused_photo_can_be_fixed_and_the_original_is_kept(harness, time
     assert case.state.photo.official.key == fixed.fixed.key
     assert case.state.photo.original.key == "a/bad-photo.jpg"  # kept for the examiner
     assert view.photo_report.passed  # the report shown is the official (fixed) photo's
+
+
+async def test_a_retried_decision_with_its_update_id_runs_once(harness, time_env, engine):
+    """Issue 18: the console (or the phone) retries with the same update ID after a dropped
+    connection; the server answers the first outcome, and the step is neither committed nor
+    texted twice."""
+    now = await time_env.get_current_time()
+    phone = "13900004321"
+    inp = harness.enrollment_input("2026-2", valid_id_number(431), phone, now + timedelta(days=10))
+    handle = await harness.start_application(inp)
+    await to_submitted(harness, handle, phone)
+    act = ExaminerAction(examiner="ex1")
+    await handle.execute_update(EnrollmentWorkflow.claim, act, id="claim:retry-0001")
+    first = await handle.execute_update(EnrollmentWorkflow.approve, act, id="approve:k-0001")
+    again = await handle.execute_update(EnrollmentWorkflow.approve, act, id="approve:k-0001")
+    assert again == first
+    history = (await handle.query(EnrollmentWorkflow.case_file)).state.history
+    assert [action for _, _, action in history].count("approved") == 1
+    with Session(engine) as s:
+        texts = s.exec(
+            select(SmsMessage.text).where(SmsMessage.phone_hash == keyed_hash(SECRET, phone))
+        ).all()
+    assert sum(text == DECISION_SMS["approved"] for text in texts) == 1
