@@ -11,6 +11,9 @@ import uuid
 from datetime import timedelta
 
 from temporalio import workflow
+from temporalio.api.enums.v1 import TaskQueueType
+from temporalio.api.taskqueue.v1 import TaskQueue
+from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
 from temporalio.client import Client
 
 with workflow.unsafe.imports_passed_through():
@@ -54,6 +57,7 @@ async def measure_ceiling(client: Client, task_queue: str, n: int, in_flight: in
             )
 
     await asyncio.gather(*(start(i) for i in ids))
+    await drained(client, task_queue)
     grants = [TicketGrant(workflow_id=i, number=f"{k:012d}") for k, i in enumerate(ids)]
     began = time.perf_counter()
     # as the coordinator sends them: `in_flight` signals outstanding at most
@@ -63,3 +67,24 @@ async def measure_ceiling(client: Client, task_queue: str, n: int, in_flight: in
             *(client.get_workflow_handle(i).result() for i in ids[chunk : chunk + 1000])
         )
     return n / (time.perf_counter() - began)
+
+
+async def drained(client: Client, task_queue: str, settle_s: float = 2.0) -> None:
+    """Until the queue's workflow tasks are all taken (the starts' first tasks), so that what is
+    measured next is the signals, not the tail of the starts."""
+    request = DescribeTaskQueueRequest(
+        namespace=client.namespace,
+        task_queue=TaskQueue(name=task_queue),
+        task_queue_type=TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+        report_stats=True,
+    )
+    empty_since: float | None = None
+    while True:
+        stats = (await client.workflow_service.describe_task_queue(request)).stats
+        if stats.approximate_backlog_count:
+            empty_since = None
+        elif empty_since is None:
+            empty_since = time.perf_counter()
+        elif time.perf_counter() - empty_since >= settle_s:
+            return
+        await asyncio.sleep(0.5)
