@@ -46,6 +46,15 @@ from workflows.retention import RetentionWorkflow
 
 log = logging.getLogger("ruji.worker")
 
+#: Workflow tasks one enrollment worker holds at once. A task's 10 s start-to-close clock runs
+#: while it waits inside the worker, so holding more than the worker gets through in a few
+#: seconds on a busy 2-core box times tasks out, and each timeout is a full replay: ticket issuing
+#: at 200 held 310 timeouts per 1,000 tickets; at 20, none (docs/capacity.md, "Tickets").
+WORKFLOW_TASK_SLOTS = 20
+#: Above the running applications of a period (10,000s at the review deadline): a case evicted
+#: from the cache is replayed from its whole history on its next signal.
+CACHED_WORKFLOWS = 12_000
+
 
 def enrollment_activities(
     engine: Engine,
@@ -92,6 +101,8 @@ def enrollment_worker(
         activities=[*activities, chsi.issue_chsi_codes, retention.run_retention],
         activity_executor=executor,
         workflow_runner=workflow_runner(),
+        max_concurrent_workflow_tasks=WORKFLOW_TASK_SLOTS,
+        max_cached_workflows=CACHED_WORKFLOWS,
         # starts, updates and signals without the API's caller proof are refused
         interceptors=[CallerProofChecker(caller_proof_ring(settings).keys)],
     )

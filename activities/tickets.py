@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
@@ -12,6 +13,7 @@ from temporalio import activity
 from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
+from activities.ticket_projection import mark_delivered
 from domain.enrollment import TicketAssigned
 from domain.states import AppState
 from domain.tickets import (
@@ -100,30 +102,33 @@ class TicketActivities:
 
     @activity.defn(name=DELIVER_TICKETS)
     async def deliver_tickets(self, inp: DeliverTicketsInput) -> int:
-        gate = asyncio.Semaphore(inp.concurrency)
-
-        async def deliver(grant: TicketGrant) -> str:
-            async with gate:
-                handle = self.client.get_workflow_handle(grant.workflow_id)
-                try:
-                    await handle.signal(TICKET_SIGNAL, TicketAssigned(number=grant.number))
-                except RPCError as exc:
-                    if exc.status != RPCStatusCode.NOT_FOUND:
-                        raise
-                    log.warning("ticket for a workflow that no longer runs: %s", grant.workflow_id)
-                activity.heartbeat()  # throttled by the SDK; shows the coordinator we are alive
-                return grant.workflow_id
-
-        done = await asyncio.gather(*(deliver(g) for g in inp.grants))
-        await asyncio.to_thread(self._mark_delivered, list(done))
+        done = await signal_each(self.client, inp.grants, inp.concurrency, activity.heartbeat)
+        await asyncio.to_thread(mark_delivered, self.engine, inp.grants)
         activity.heartbeat()
         return len(done)
 
-    def _mark_delivered(self, workflow_ids: list[str]) -> None:
-        with Session(self.engine) as session:
-            for ticket in session.exec(
-                select(Ticket).where(col(Ticket.workflow_id).in_(workflow_ids))
-            ):
-                ticket.delivered = True
-                session.add(ticket)
-            session.commit()
+
+async def signal_each(
+    client: Client,
+    grants: list[TicketGrant],
+    concurrency: int,
+    on_each: Callable[[], None] | None = None,
+) -> list[str]:
+    """Signal every grant's workflow, `concurrency` at a time; a workflow that has ended (a
+    duplicate after its number, or no longer running) is skipped."""
+    gate = asyncio.Semaphore(concurrency)
+
+    async def deliver(grant: TicketGrant) -> str:
+        async with gate:
+            handle = client.get_workflow_handle(grant.workflow_id)
+            try:
+                await handle.signal(TICKET_SIGNAL, TicketAssigned(number=grant.number))
+            except RPCError as exc:
+                if exc.status != RPCStatusCode.NOT_FOUND:
+                    raise
+                log.warning("ticket for a workflow that no longer runs: %s", grant.workflow_id)
+            if on_each is not None:
+                on_each()  # the activity heartbeat: throttled by the SDK
+            return grant.workflow_id
+
+    return list(await asyncio.gather(*(deliver(g) for g in grants)))

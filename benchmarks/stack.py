@@ -33,7 +33,7 @@ from infra.migrations import upgrade
 from infra.pii import pii_sealer_for
 from infra.sms import OutboxProvider, last_outbox_text
 from infra.temporal import workflow_runner
-from worker import enrollment_activities
+from worker import CACHED_WORKFLOWS, WORKFLOW_TASK_SLOTS, enrollment_activities
 from workflows.enrollment import EnrollmentWorkflow
 from workflows.period import EnrollmentPeriodWorkflow
 
@@ -144,7 +144,8 @@ class BenchStack:
                 env.client, task_queue=TASK_QUEUE, activity_executor=executor,
                 workflows=[EnrollmentWorkflow, EnrollmentPeriodWorkflow, *self.extra_workflows],
                 activities=activities,
-                max_concurrent_workflow_tasks=200,
+                max_concurrent_workflow_tasks=WORKFLOW_TASK_SLOTS,
+                max_cached_workflows=CACHED_WORKFLOWS,
                 workflow_runner=workflow_runner(),
             )
         ]  # fmt: skip

@@ -29,6 +29,8 @@ def is_ticket_number(value: str) -> bool:
 # --- contracts of the ticket-issuing activities -----------------------------------------
 NUMBER_TICKET_PAGE = "number_ticket_page"
 DELIVER_TICKETS = "deliver_tickets"
+#: the audit action of a case's ticket (its workflow's commit, or the coordinator's projection)
+TICKET_ISSUED_ACTION = "ticket_issued"
 
 
 class NumberPageInput(BaseModel):

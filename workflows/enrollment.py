@@ -63,6 +63,8 @@ MIN_WAIT = timedelta(seconds=1)
 #: Behaviour changes that runs recorded before them must replay without (workflow.patched).
 MODIFY_RECHECKS = "modify-rechecks-submit"
 CHSI_PER_CODE = "chsi-result-per-code"
+#: the ticket coordinator projects TICKET_ISSUED and the number (activities/ticket_projection.py)
+TICKET_PROJECTED_BY_ISSUER = "ticket-projected-by-issuer"
 
 
 @workflow.defn
@@ -391,7 +393,15 @@ class EnrollmentWorkflow(IdentityStepHandlers):
         async with self.lock:
             if not steps.assign_ticket(self.case, ticket.number):
                 return  # duplicate delivery
-            await self._commit("system", "ticket_issued")
+            if workflow.patched(TICKET_PROJECTED_BY_ISSUER):
+                # _commit without its projection: the coordinator writes TICKET_ISSUED, the
+                # number and this audit row for the whole page once the signals are in
+                self.case.version += 1
+                self.case.history.append((workflow.now(), "system", "ticket_issued"))
+                self._publish()
+                self.projected_audit = len(self.case.history)
+            else:
+                await self._commit("system", "ticket_issued")
             await self._notify("ticket", ticket_sms(ticket.number))
 
     # --- close-out ------------------------------------------------------------------------------

@@ -142,6 +142,10 @@ async def run_lifecycle(
     await reach_deadline(driver, period)
     issued = await wait_for_tickets(stack.engine, period_id, n, TICKET_WAIT)
     assert issued == n, f"{issued}/{n} applications ticketed; faults: {schedule}"
+    # the read model shows TICKET_ISSUED once the coordinator has delivered the page; each
+    # case's SMS follows when its workflow takes the signal, and then the workflow ends
+    ended = [c.handle.result() for c in candidates if c.handle is not None]
+    await asyncio.wait_for(asyncio.gather(*ended), TICKET_WAIT)
 
     workflow_ids = {c.workflow_id for c in candidates}
     last_approval = last_action_at(stack.engine, workflow_ids, "approved")

@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 from domain.enrollment import EnrollmentState, Review
 from domain.states import AppState
 from domain.tickets import is_ticket_number
-from infra.db import Application, Ticket
+from infra.db import Application, AuditEvent, Ticket
 from tests.workflows.harness import Harness, valid_id_number
 from workflows.enrollment import EnrollmentWorkflow
 from workflows.period import EnrollmentPeriodWorkflow
@@ -72,7 +72,13 @@ async def test_500_approved_get_one_ordered_number_each(dev_env, any_engine, tas
         with Session(engine) as s:
             tickets = s.exec(select(Ticket)).all()
             apps = {a.workflow_id: a for a in s.exec(select(Application))}
+            audit = s.exec(select(AuditEvent).where(AuditEvent.action == "ticket_issued")).all()
         assert len(tickets) == N and len({t.number for t in tickets}) == N
+        # what the office and the candidate read: projected by the coordinator, per page
+        assert {(a.workflow_id, a.status, a.ticket_number) for a in apps.values()} == {
+            (t.workflow_id, AppState.TICKET_ISSUED.value, t.number) for t in tickets
+        }
+        assert sorted(e.workflow_id for e in audit) == sorted(apps)  # once per application
         assert {t.workflow_id for t in tickets} == set(apps)
         assert all(
             is_ticket_number(t.number) and t.number[:2] == "26" and t.number[4] == "1"
