@@ -106,7 +106,7 @@ def sharpness(rgb: np.ndarray) -> float:
 
 def glare_area(rgb: np.ndarray) -> float:
     """The largest connected blown-out region: a reflection saturates every channel."""
-    blown = (rgb.min(axis=2) >= 250).astype(np.uint8)
+    blown = cv2.inRange(rgb, (250, 250, 250), (255, 255, 255))  # numpy's min is 10x slower
     count, _, stats, _ = cv2.connectedComponentsWithStats(blown, connectivity=8)
     if count <= 1:
         return 0.0

@@ -27,6 +27,7 @@ from activities.idcard_image import (
     quality_warnings,
 )
 from activities.idcard_legibility import field_window, unreadable_refusal, whole_photo_refusal
+from activities.idcard_text_region import detect_and_read
 from domain.errors import Refusal
 from domain.idcard_fields import complete_fields, illegible_fields
 from domain.idcard_parse import (
@@ -46,11 +47,12 @@ from infra.storage import ObjectStore
 if TYPE_CHECKING:
     from rapidocr import RapidOCR  # heavy: imported when the engine is built
 
+DET_SIDE = 960  # 18 digits stay legible; twice as fast as the default 736-min
 OCR_PARAMS = {
     "Global.log_level": "warning",
     "Global.use_cls": False,  # cards are shot upright; the parser undoes a few degrees of tilt
     "Det.limit_type": "max",
-    "Det.limit_side_len": 960,  # 18 digits stay legible; twice as fast as the default 736-min
+    "Det.limit_side_len": DET_SIDE,
     # One thread per inference: on a shared 2-core box, all-core sessions fight the other
     # processes and run 2x slower (measured, docs/decisions.md); scale with more vision workers.
     "EngineConfig.onnxruntime.intra_op_num_threads": 1,
@@ -103,17 +105,13 @@ class IdCardReader:
         return list(self._sides.map(work, items))
 
     def ocr_lines(self, rgb: np.ndarray) -> list[OcrLine]:
-        from rapidocr.utils.output import RapidOCROutput
-
+        """Detection on the printed area only (activities/idcard_text_region.py), recognition
+        of its boxes on the photo; boxes in photo pixels."""
         with self.engines.borrowed() as engine:
-            output = engine(np.ascontiguousarray(rgb))
-        if not isinstance(output, RapidOCROutput):  # a partial pipeline (det or rec alone)
-            raise TypeError(f"OCR_PARAMS must run the whole pipeline, got {type(output).__name__}")
-        if output.boxes is None or output.txts is None or output.scores is None:
-            return []
+            found = detect_and_read(engine, np.ascontiguousarray(rgb), DET_SIDE)
         return [
-            OcrLine(text, float(score), tuple((float(x), float(y)) for x, y in box))
-            for box, text, score in zip(output.boxes, output.txts, output.scores, strict=True)
+            OcrLine(text, score, tuple((float(x), float(y)) for x, y in box))
+            for box, text, score in found
         ]
 
     @activity.defn(name=READ_ID_CARD)

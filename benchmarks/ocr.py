@@ -115,10 +115,14 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="ruji bench ocr")
     parser.add_argument("--n", type=int, default=200)
     parser.add_argument("--hard-seed-base", type=int, default=HARD_SEED_BASE)
+    parser.add_argument("--current-seed-base", type=int, default=SEED_BASE, help="dev splits")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
         reader = IdCardReader(LocalObjectStore(Path(tmp)))
-        sets = {"hard": (hard_case, args.hard_seed_base), "current": (current_case, SEED_BASE)}
+        sets = {
+            "hard": (hard_case, args.hard_seed_base),
+            "current": (current_case, args.current_seed_base),
+        }
         results: dict[str, dict[str, object]] = {}
         for name, (make, base) in sets.items():
             outcomes = []

@@ -1,0 +1,30 @@
+import numpy as np
+
+from activities.idcard_text_region import GRID, text_region
+
+
+def box(left: float, top: float, right: float, bottom: float) -> list[list[float]]:
+    return [[left, top], [right, top], [right, bottom], [left, bottom]]
+
+
+def test_the_region_holds_every_line_with_a_margin_on_the_grid() -> None:
+    lines = np.array([box(300, 200, 500, 230), box(300, 260, 560, 290), box(320, 400, 600, 430)])
+    region = text_region(lines, (720, 960, 3))
+    assert region is not None
+    left, top, right, bottom = region
+    assert all(v % GRID == 0 for v in region)
+    assert left <= 300 - 90 and top <= 200 - 90 and right >= 600 + 90 and bottom >= 430 + 90
+
+
+def test_nothing_found_or_nearly_everything_means_the_whole_photo() -> None:
+    assert text_region(None, (720, 960, 3)) is None
+    assert text_region(np.zeros((0, 4, 2)), (720, 960, 3)) is None
+    spread = np.array([box(20, 20, 200, 50), box(700, 650, 940, 700)])
+    assert text_region(spread, (720, 960, 3)) is None
+
+
+def test_the_region_stays_inside_the_photo() -> None:
+    region = text_region(np.array([box(0, 0, 150, 30), box(0, 40, 120, 70)]), (720, 960, 3))
+    assert region is not None
+    left, top, right, bottom = region
+    assert (left, top) == (0, 0) and right <= 960 and bottom <= 720
