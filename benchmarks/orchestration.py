@@ -151,8 +151,9 @@ async def in_waves(n: int, concurrency: int, make: Callable[[int], Awaitable[Non
     return time.perf_counter() - started
 
 
-async def measure(apps: int, concurrency: int) -> dict[str, Any]:
-    async with BenchStack(extra_workflows=[NoopWorkflow]) as stack:
+async def measure(apps: int, concurrency: int, worker_processes: int = 1) -> dict[str, Any]:
+    stack_of = BenchStack(extra_workflows=[NoopWorkflow], worker_processes=worker_processes)
+    async with stack_of as stack:
         run_id = uuid.uuid4().hex[:6]
         await in_waves(
             min(20, apps), concurrency, lambda i: lifecycle(stack, 10_000 + i, run_id, [])
@@ -168,6 +169,7 @@ async def measure(apps: int, concurrency: int) -> dict[str, Any]:
         "mode": "bench mode: vision activities answered instantly",
         "read_model": database,
         "apps": apps, "concurrency": concurrency, "updates_per_app": UPDATES_PER_APP,
+        "worker_processes": worker_processes,
         "apps_per_s": round(apps_per_s, 2), "ceiling_apps_per_s": round(ceiling, 2),
         "ratio": round(apps_per_s / ceiling, 3),
         "update_p50_ms": round(statistics.median(latencies) * 1000, 1),
@@ -198,7 +200,11 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="ruji bench orchestration")
     parser.add_argument("--apps", type=int, default=200)
     parser.add_argument("--concurrency", type=int, default=50)
+    parser.add_argument(
+        "--worker-processes", type=int, default=1,
+        help="enrollment worker processes sharing the task queue (capacity model: 1 vs 2)",
+    )  # fmt: skip
     args = parser.parse_args(argv)
-    result = asyncio.run(measure(args.apps, args.concurrency))
+    result = asyncio.run(measure(args.apps, args.concurrency, args.worker_processes))
     record("orchestration", result, TARGETS)
     return 0

@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
+import time
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -47,6 +49,21 @@ def bench_id_number(i: int) -> str:
     birth date; the benchmarks' workflow IDs carry i, so numbers only need to be valid)."""
     first17 = f"4301{i % 100:02d}{1970 + i % 30}0{1 + i % 9}1{i % 9}{i % 1000:03d}"
     return first17 + check_character(first17)
+
+
+def enrollment_bench_worker(
+    client: Client, engine: Engine, executor: ThreadPoolExecutor, extra_workflows: list[type]
+) -> Worker:
+    """The enrollment worker as production configures it (worker.py), SMS to the outbox."""
+    sealer = pii_sealer_for(get_settings())
+    return Worker(
+        client, task_queue=TASK_QUEUE, activity_executor=executor,
+        workflows=[EnrollmentWorkflow, EnrollmentPeriodWorkflow, *extra_workflows],
+        activities=enrollment_activities(engine, client, OutboxProvider(), SECRET, sealer),
+        max_concurrent_workflow_tasks=WORKFLOW_TASK_SLOTS,
+        max_cached_workflows=CACHED_WORKFLOWS,
+        workflow_runner=workflow_runner(),
+    )  # fmt: skip
 
 
 def temporal_binary() -> str:
@@ -113,9 +130,15 @@ def fresh_database(workdir: Path) -> Iterator[tuple[str, str]]:
 class BenchStack:
     """`async with BenchStack(extra_workflows=[...]) as stack:` — everything stops on exit."""
 
-    def __init__(self, extra_workflows: list[type] | None = None, vision: bool = True):
+    def __init__(
+        self,
+        extra_workflows: list[type] | None = None,
+        vision: bool = True,
+        worker_processes: int = 1,
+    ):
         self.extra_workflows = extra_workflows or []
         self.vision = vision
+        self.worker_processes = worker_processes
         self._stack = AsyncExitStack()
 
     async def __aenter__(self) -> Stack:
@@ -136,19 +159,8 @@ class BenchStack:
         engine = self._read_model(workdir)
         upgrade(engine)  # migrated like production, so an API process may serve on it
         # the API process this stack starts reads the read model with the same (dev) PII keys
-        sealer = pii_sealer_for(get_settings())
-        activities = enrollment_activities(engine, env.client, OutboxProvider(), SECRET, sealer)
         executor = self._stack.enter_context(ThreadPoolExecutor(max_workers=32))
-        workers = [
-            Worker(
-                env.client, task_queue=TASK_QUEUE, activity_executor=executor,
-                workflows=[EnrollmentWorkflow, EnrollmentPeriodWorkflow, *self.extra_workflows],
-                activities=activities,
-                max_concurrent_workflow_tasks=WORKFLOW_TASK_SLOTS,
-                max_cached_workflows=CACHED_WORKFLOWS,
-                workflow_runner=workflow_runner(),
-            )
-        ]  # fmt: skip
+        workers = [enrollment_bench_worker(env.client, engine, executor, self.extra_workflows)]
         if self.vision:
             sys.path.insert(0, str(ROOT))
             from tests.stand_ins import VISION_STAND_INS  # bench mode: instant vision answers
@@ -156,10 +168,31 @@ class BenchStack:
             workers.append(Worker(env.client, task_queue=VISION_QUEUE, activities=VISION_STAND_INS))
         for worker in workers:
             await self._stack.enter_async_context(worker)
+        for _ in range(self.worker_processes - 1):
+            self._spawn_worker(env.client, engine)
         return Stack(
             env=env, engine=engine, workdir=workdir, database=self.database,
             codec_keys=self.codec_keys,
         )  # fmt: skip
+
+    def _spawn_worker(self, client: Client, engine: Engine) -> None:
+        from benchmarks import bench_worker as extra
+
+        env = os.environ | {
+            extra.ENV_ADDRESS: client.service_client.config.target_host,
+            extra.ENV_DATABASE: engine.url.render_as_string(hide_password=False),
+            extra.ENV_KEYS: self.codec_keys,
+        }
+        process = subprocess.Popen(
+            [sys.executable, "-m", "benchmarks.bench_worker"], env=env, cwd=ROOT
+        )
+
+        def stop() -> None:
+            process.terminate()
+            process.wait(timeout=30)
+
+        self._stack.callback(stop)
+        time.sleep(5)  # imported and polling before the measurement starts
 
     def _read_model(self, workdir: Path) -> Engine:
         url, self.database = self._stack.enter_context(fresh_database(workdir))
