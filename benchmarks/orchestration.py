@@ -160,7 +160,9 @@ async def measure(apps: int, concurrency: int, worker_processes: int = 1) -> dic
         )  # warm-up
         ceiling_s = await in_waves(apps, concurrency, lambda i: noop(stack, i, run_id))
         latencies: list[float] = []
+        cpu_before = time.process_time()
         real_s = await in_waves(apps, concurrency, lambda i: lifecycle(stack, i, run_id, latencies))
+        cpu_s = time.process_time() - cpu_before
         database = stack.database
         cost = await history_cost(stack, [f"enroll-bench-{run_id}-{i}" for i in range(apps)])
     latencies.sort()
@@ -174,6 +176,9 @@ async def measure(apps: int, concurrency: int, worker_processes: int = 1) -> dic
         "ratio": round(apps_per_s / ceiling, 3),
         "update_p50_ms": round(statistics.median(latencies) * 1000, 1),
         "update_p99_ms": round(latencies[int(len(latencies) * 0.99) - 1] * 1000, 1),
+        # the client, the worker and its activities share this process (and the CPU); with
+        # more worker processes theirs is not counted here
+        "bench_process_cpu_s_per_app": round(cpu_s / apps, 3),
         **cost,
     }  # fmt: skip
 
