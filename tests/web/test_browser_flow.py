@@ -420,6 +420,15 @@ def test_a_candidate_withdraws_only_after_confirming(stack: DevStack, browser: B
 def test_candidate_to_ticket_in_the_browser(stack: DevStack, browser: Browser) -> None:
     pair = make_card_pair(seed=7, face_path=FACE, today=date.today())
     h5 = new_page(browser, H5, stack.url)
+    step_keys: list[str | None] = []  # issue 18: each step names itself for the server's dedup
+    h5.on(
+        "request",
+        lambda r: (
+            r.method == "POST"
+            and "/api/v1/" in r.url
+            and step_keys.append(r.headers.get("idempotency-key"))
+        ),
+    )
     register_with_wrong_code_first(h5, pair.identity.id_number, stack.url)
     id_card_and_photo(h5, pair)
     liveness_camera_then_file_burst(h5)
@@ -436,6 +445,8 @@ def test_candidate_to_ticket_in_the_browser(stack: DevStack, browser: Browser) -
     examiner_approves_the_resubmission(console, application_id)
     expect(h5.locator("#state-label")).to_have_text("审核通过")
     snap(h5, "24-h5-approved")
+    assert step_keys and all(key and len(key) >= 8 for key in step_keys), step_keys
+    assert len(set(step_keys)) == len(step_keys)  # one per step, not one per page
 
     admin_moves_deadline(console, stack)
     expect(h5.locator("#ticket-number")).to_have_text(re.compile(r"^\d{12}$"))

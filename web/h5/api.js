@@ -48,15 +48,30 @@ async function renew() {
   }
 }
 
+/** Every step the phone sends carries an Idempotency-Key, kept for its retries: the server
+ * answers a retry with the first attempt's outcome (the step is not done twice), so a step whose
+ * answer was lost on a dropped connection is sent once more at once. */
 async function call(method, path, body, headers) {
+  const keyed = method === "POST" ? { "idempotency-key": newKey(), ...headers } : headers;
   try {
-    return await request(method, path, body, session.token, headers);
+    return await request(method, path, body, session.token, keyed);
   } catch (err) {
+    if (err.code === "NETWORK" && method === "POST") return retried(method, path, body, keyed);
     if (err.status !== 401 || !path.startsWith("/me")) throw err;
-    if (await renew()) return request(method, path, body, session.token, headers);
+    if (await renew()) return request(method, path, body, session.token, keyed);
     session.token = null;
     throw err;
   }
+}
+
+/** 32 hex digits; getRandomValues works where randomUUID does not (a page served over http). */
+function newKey() {
+  return Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+async function retried(method, path, body, keyed) {
+  await pause(1);
+  return request(method, path, body, session.token, keyed);
 }
 
 /** An authorised image (QR code, own photo) as an object URL for an <img>. */
