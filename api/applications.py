@@ -49,6 +49,7 @@ from infra.uploads import UploadPolicy, read_capped, screen_image, strip_metadat
 from workflows.enrollment import EnrollmentWorkflow
 
 R = TypeVar("R")
+T = TypeVar("T")
 log = logging.getLogger("ruji.api")
 
 #: A final application of these states is the person's application for the period: no new one.
@@ -86,6 +87,9 @@ class Landing:
     inp: EnrollmentInput
     running: bool
     ended: bool
+    #: the caller's own claim, should the seat turn out to be another phone's after all (a
+    #: registration of a moment ago, not projected yet)
+    claim: EnrollmentInput
 
 
 async def landing(
@@ -125,7 +129,30 @@ async def landing(
         inp=inp,
         running=any(h.status not in NOT_HOLDING for h in mine),
         ended=any(h.status in KEEPS_IDENTITY for h in mine),
+        claim=inp.model_copy(update={"application_id": claimant_id, "claims_from": seat_id}),
     )
+
+
+async def _land(
+    services: Services,
+    to: Landing,
+    phone: str,
+    start: Callable[[EnrollmentInput, bool], Awaitable[T]],
+    resume: Callable[[WorkflowHandle[Any, Any]], Awaitable[T]],
+) -> T:
+    """`start(inp, resume)` the application a registration lands on, or `resume(handle)` the one
+    already there: an ended one that keeps the identity, or a start that met a running run of
+    the same phone. A running run of another phone: the caller's own claim is started."""
+    client = services.client()
+    if to.ended:
+        return await resume(client.get_workflow_handle(to.inp.application_id))
+    try:
+        return await start(to.inp, to.running)
+    except WorkflowAlreadyStartedError:
+        started = client.get_workflow_handle(to.inp.application_id)
+        if (await started.query(EnrollmentWorkflow.case_file)).identity.phone == phone:
+            return await resume(started)
+        return await start(to.claim, True)
 
 
 async def start_or_resume(
@@ -138,16 +165,14 @@ async def start_or_resume(
 ) -> WorkflowHandle[Any, Any]:
     """The application a registration lands on, started if it is not running (`landing`)."""
     to = await landing(services, session, period, id_type, id_number, phone)
-    client = services.client()
-    if to.ended:
-        return client.get_workflow_handle(to.inp.application_id)
-    try:
-        return await _start(services, to.inp, resume=to.running)
-    except WorkflowAlreadyStartedError:
-        started = client.get_workflow_handle(to.inp.application_id)
-        if await _same_phone(started, phone):
-            return started
-        return await _start(services, _claim_of(services, period, to), resume=True)
+
+    async def start(inp: EnrollmentInput, resume: bool) -> WorkflowHandle[Any, Any]:
+        return await _start(services, inp, resume=resume)
+
+    async def as_is(handle: WorkflowHandle[Any, Any]) -> WorkflowHandle[Any, Any]:
+        return handle
+
+    return await _land(services, to, phone, start, as_is)
 
 
 async def register_with(
@@ -164,33 +189,18 @@ async def register_with(
     new application's start and first step are one workflow task, not two. The update's refusal
     is returned, not raised, with the handle it came from."""
     to = await landing(services, session, period, id_type, id_number, phone)
-    client = services.client()
-    if to.ended:
-        handle = client.get_workflow_handle(to.inp.application_id)
+
+    async def start(
+        inp: EnrollmentInput, resume: bool
+    ) -> tuple[WorkflowHandle[Any, Any], R | ApiError]:
+        return await _start_with(services, inp, update, arg, resume=resume)
+
+    async def updated(
+        handle: WorkflowHandle[Any, Any],
+    ) -> tuple[WorkflowHandle[Any, Any], R | ApiError]:
         return handle, await _outcome(run_update(handle, update, arg))
-    try:
-        return await _start_with(services, to.inp, update, arg, resume=to.running)
-    except WorkflowAlreadyStartedError:
-        started = client.get_workflow_handle(to.inp.application_id)
-        if await _same_phone(started, phone):
-            return started, await _outcome(run_update(started, update, arg))
-        claim = _claim_of(services, period, to)
-        return await _start_with(services, claim, update, arg, resume=True)
 
-
-async def _same_phone(handle: WorkflowHandle[Any, Any], phone: str) -> bool:
-    return bool((await handle.query(EnrollmentWorkflow.case_file)).identity.phone == phone)
-
-
-def _claim_of(services: Services, period: Period, to: Landing) -> EnrollmentInput:
-    """The caller's own claim: the seat it was sent to is held by another phone after all (a
-    registration of a moment ago, not projected yet)."""
-    secret = services.settings.identity_hmac_key
-    seat_id = enrollment_workflow_id(period.id, to.inp.identity_hash)
-    claimant_id = claimant_workflow_id(
-        period.id, secret, to.inp.identity_hash, to.inp.identity.phone
-    )
-    return to.inp.model_copy(update={"application_id": claimant_id, "claims_from": seat_id})
+    return await _land(services, to, phone, start, updated)
 
 
 async def _outcome(call: Awaitable[R]) -> R | ApiError:

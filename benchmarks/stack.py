@@ -5,12 +5,12 @@ instantly by the stand-ins of tests/stand_ins.py, so orchestration is measured, 
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
-import time
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -170,6 +170,8 @@ class BenchStack:
             await self._stack.enter_async_context(worker)
         for _ in range(self.worker_processes - 1):
             self._spawn_worker(env.client, engine)
+        if self.worker_processes > 1:
+            await asyncio.sleep(5)  # imported and polling before the measurement starts
         return Stack(
             env=env, engine=engine, workdir=workdir, database=self.database,
             codec_keys=self.codec_keys,
@@ -192,7 +194,6 @@ class BenchStack:
             process.wait(timeout=30)
 
         self._stack.callback(stop)
-        time.sleep(5)  # imported and polling before the measurement starts
 
     def _read_model(self, workdir: Path) -> Engine:
         url, self.database = self._stack.enter_context(fresh_database(workdir))

@@ -90,14 +90,18 @@ class CaseWorkflow:
         return candidate_view(self.params, self.case)
 
     # --- bookkeeping ----------------------------------------------------------------------------
-    async def _commit(self, actor: str, action: str) -> None:
+    async def _commit(self, actor: str, action: str, *, projected_elsewhere: bool = False) -> None:
+        """`projected_elsewhere`: another writer puts this commit into the read model (the ticket
+        coordinator, for its whole page)."""
         self.case.version += 1
         self.case.history.append((workflow.now(), actor, action))
         update = workflow.current_update_info()
         if update is not None:  # the audit row names the update, so a retry cannot hide it
             self.case.update_ids[len(self.case.history)] = update.id
         self._publish()
-        if not shape.lean() or projection_due(self.projected_state, self.case):
+        if projected_elsewhere:
+            self.projected_audit = len(self.case.history)
+        elif not shape.lean() or projection_due(self.projected_state, self.case):
             await self._project()
 
     async def _project(self) -> None:

@@ -393,15 +393,10 @@ class EnrollmentWorkflow(IdentityStepHandlers):
         async with self.lock:
             if not steps.assign_ticket(self.case, ticket.number):
                 return  # duplicate delivery
-            if workflow.patched(TICKET_PROJECTED_BY_ISSUER):
-                # _commit without its projection: the coordinator writes TICKET_ISSUED, the
-                # number and this audit row for the whole page once the signals are in
-                self.case.version += 1
-                self.case.history.append((workflow.now(), "system", "ticket_issued"))
-                self._publish()
-                self.projected_audit = len(self.case.history)
-            else:
-                await self._commit("system", "ticket_issued")
+            # the coordinator writes TICKET_ISSUED, the number and this audit row for the whole
+            # page once the signals are in
+            by_issuer = workflow.patched(TICKET_PROJECTED_BY_ISSUER)
+            await self._commit("system", "ticket_issued", projected_elsewhere=by_issuer)
             await self._notify("ticket", ticket_sms(ticket.number))
 
     # --- close-out ------------------------------------------------------------------------------
