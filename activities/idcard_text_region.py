@@ -1,12 +1,15 @@
-"""Text detection on the printed area only (used by activities/ocr.py).
+"""Text detection on the printed area only, at the scale its print needs (used by
+activities/ocr.py).
 
 Detection is most of the OCR time and its cost grows with the pixels it sees. The card fills
 40–90 % of a phone photo and its print a smaller part still, so a coarse pass at a quarter of the
 pixels finds the printed area, and the full pass then sees only that area of the very image it
-would have seen (the photo scaled to DET_SIDE, cut on the network's 32-px grid): the characters
-keep their resolution, the background is not searched. Recognition reads the boxes from the
-working photo, as the whole pipeline does. Nothing found by the coarse pass, or an area that is
-nearly the whole photo, sends the full pass over the whole photo.
+would have seen (the photo scaled to DET_SIDE, cut on the network's 32-px grid); the background
+is not searched. The coarse pass also measures the print: a card that fills the frame has lines
+far taller than the detector needs, so the full pass looks at it shrunk until its median line is
+MIN_LINE_PX tall — never enlarged, so a small card keeps every pixel it had. Recognition reads
+the boxes from the working photo, as the whole pipeline does. Nothing found by the coarse pass,
+or an area that is nearly the whole photo, sends the full pass over the whole photo.
 """
 
 from __future__ import annotations
@@ -23,6 +26,9 @@ COARSE_SIDE = 480  # px, long side of the locating pass: card print stays ≥ 6 
 MARGIN_LINES = 3.0
 MIN_MARGIN_SHARE = 0.05  # of the photo's long side, for cards read from a couple of labels
 MAX_REGION_SHARE = 0.8  # above this share of the photo, the crop saves too little to matter
+# Lines this tall (median box height in the detector's input) are found as well at any larger
+# size, the one-character 性别 value among them: larger print is detected shrunk to it.
+MIN_LINE_PX = 30.0
 GRID = 32  # the detector's input sides are multiples of this
 
 Region = tuple[int, int, int, int]  # left, top, right, bottom in pixels
@@ -35,7 +41,7 @@ def text_region(boxes: np.ndarray | None, shape: tuple[int, ...]) -> Region | No
         return None
     height, width = shape[:2]
     points = np.asarray(boxes, np.float32).reshape(-1, 2)
-    line_height = float(np.median([np.ptp(np.asarray(box, np.float32)[:, 1]) for box in boxes]))
+    line_height = median_line_height(boxes)
     margin = max(MARGIN_LINES * line_height, MIN_MARGIN_SHARE * max(width, height))
     left, top = (np.maximum(points.min(axis=0) - margin, 0) // GRID * GRID).astype(int)
     right = min(int(-(-(points[:, 0].max() + margin) // GRID) * GRID), width)
@@ -45,32 +51,68 @@ def text_region(boxes: np.ndarray | None, shape: tuple[int, ...]) -> Region | No
     return int(left), int(top), right, bottom
 
 
-def detect_and_read(
-    engine: RapidOCR, rgb: np.ndarray, det_side: int
-) -> list[tuple[np.ndarray, str, float]]:
-    """(box in `rgb` pixels, text, score) for every confident, non-empty line."""
+def median_line_height(boxes: np.ndarray) -> float:
+    return float(np.median([np.ptp(np.asarray(box, np.float32)[:, 1]) for box in boxes]))
+
+
+def detection_shrink(boxes: np.ndarray | None) -> float:
+    """How much smaller than the working scale the full pass can look: down to MIN_LINE_PX
+    lines, never up."""
+    if boxes is None or len(boxes) == 0:
+        return 1.0
+    return min(1.0, MIN_LINE_PX / max(median_line_height(boxes), 1.0))
+
+
+def detect_text(engine: RapidOCR, rgb: np.ndarray, det_side: int) -> np.ndarray:
+    """The boxes (n × 4 × 2, in `rgb` pixels) of every text line the detector finds."""
     from rapidocr.ch_ppocr_det.utils import DetPreProcess
 
     detector = engine._load_det_model()  # type: ignore[no-untyped-call]
     scaled = DetPreProcess(det_side, "max").resize(rgb)  # what the whole pipeline detects on
     if scaled is None:
-        return []
+        return np.zeros((0, 4, 2), np.float32)
     try:
         detector.limit_side_len = COARSE_SIDE
-        region = text_region(detector(scaled).boxes, scaled.shape)
+        coarse = detector(scaled).boxes
+        region = text_region(coarse, scaled.shape)
         left, top, right, bottom = region or (0, 0, scaled.shape[1], scaled.shape[0])
         crop = np.ascontiguousarray(scaled[top:bottom, left:right])
-        detector.limit_side_len = max(crop.shape[:2])  # on the grid already: no second resize
+        # the detector resizes to this long side (on its grid) and answers in `crop` pixels
+        detector.limit_side_len = round(max(crop.shape[:2]) * detection_shrink(coarse))
         boxes = detector(crop).boxes
     finally:
         detector.limit_side_len = det_side
     if boxes is None or len(boxes) == 0:
-        return []
+        return np.zeros((0, 4, 2), np.float32)
     to_photo = np.array([rgb.shape[1] / scaled.shape[1], rgb.shape[0] / scaled.shape[0]])
-    boxes = ((np.asarray(boxes, np.float32) + (left, top)) * to_photo).astype(np.float32)
-    read = engine.recognize_txt(engine.crop_text_regions(rgb, boxes))
-    return [
-        (box, text, float(score))
-        for box, text, score in zip(boxes, read.txts or (), read.scores, strict=True)
-        if text.strip() and score >= engine.text_score
-    ]
+    placed: np.ndarray = ((np.asarray(boxes, np.float32) + (left, top)) * to_photo).astype(
+        np.float32
+    )
+    return placed
+
+
+def line_images(rgb: np.ndarray, boxes: np.ndarray) -> list[np.ndarray]:
+    """Each box cut out of `rgb` and turned upright, as the recogniser takes it."""
+    from rapidocr.utils.process_img import get_rotate_crop_image
+
+    return [get_rotate_crop_image(rgb, box.copy()) for box in boxes]
+
+
+def recognize(engine: RapidOCR, crops: list[np.ndarray]) -> list[tuple[str, float]]:
+    """(text, score) of each line image, in order."""
+    if not crops:
+        return []
+    read = engine.recognize_txt(crops)
+    return [(text, float(score)) for text, score in zip(read.txts or (), read.scores, strict=True)]
+
+
+def balanced(widths: list[float], parts: int) -> list[list[int]]:
+    """Indices of the lines split into `parts` groups of about equal total width: recognition
+    cost grows with a line's width at the network's fixed height."""
+    groups: list[list[int]] = [[] for _ in range(max(parts, 1))]
+    loads = [0.0] * len(groups)
+    for index in sorted(range(len(widths)), key=lambda i: -widths[i]):
+        lightest = loads.index(min(loads))
+        groups[lightest].append(index)
+        loads[lightest] += widths[index]
+    return [group for group in groups if group]

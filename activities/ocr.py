@@ -27,7 +27,7 @@ from activities.idcard_image import (
     quality_warnings,
 )
 from activities.idcard_legibility import field_window, unreadable_refusal, whole_photo_refusal
-from activities.idcard_text_region import detect_and_read
+from activities.idcard_text_region import balanced, detect_text, line_images, recognize
 from domain.errors import Refusal
 from domain.idcard_fields import complete_fields, illegible_fields
 from domain.idcard_parse import (
@@ -47,10 +47,12 @@ from infra.storage import ObjectStore
 if TYPE_CHECKING:
     from rapidocr import RapidOCR  # heavy: imported when the engine is built
 
+MIN_TEXT_SCORE = 0.5  # rapidocr's own: lines below it are dropped, as the whole pipeline does
 DET_SIDE = 960  # 18 digits stay legible; twice as fast as the default 736-min
 OCR_PARAMS = {
     "Global.log_level": "warning",
     "Global.use_cls": False,  # cards are shot upright; the parser undoes a few degrees of tilt
+    "Global.text_score": MIN_TEXT_SCORE,
     "Det.limit_type": "max",
     "Det.limit_side_len": DET_SIDE,
     # One thread per inference: on a shared 2-core box, all-core sessions fight the other
@@ -105,14 +107,43 @@ class IdCardReader:
         return list(self._sides.map(work, items))
 
     def ocr_lines(self, rgb: np.ndarray) -> list[OcrLine]:
-        """Detection on the printed area only (activities/idcard_text_region.py), recognition
-        of its boxes on the photo; boxes in photo pixels."""
-        with self.engines.borrowed() as engine:
-            found = detect_and_read(engine, np.ascontiguousarray(rgb), DET_SIDE)
-        return [
-            OcrLine(text, score, tuple((float(x), float(y)) for x, y in box))
-            for box, text, score in found
+        return self.ocr_sides([rgb])[0]
+
+    def ocr_sides(self, images: list[np.ndarray]) -> list[list[OcrLine]]:
+        """Each image's confident, non-empty lines, boxes in its pixels. Detection runs on the
+        printed area only (activities/idcard_text_region.py), one image per engine; then the
+        lines of all images are recognised in groups of equal width, one per engine, so the
+        back's few lines do not leave an engine idle while the front's many are read."""
+        images = [np.ascontiguousarray(rgb) for rgb in images]
+        boxes = self.each(self.detect, images)
+        crops = [
+            (side, box, crop)
+            for side, (rgb, found) in enumerate(zip(images, boxes, strict=True))
+            for box, crop in zip(found, line_images(rgb, found), strict=True)
         ]
+        widths = [crop.shape[1] / max(crop.shape[0], 1) for _, _, crop in crops]
+        groups = balanced(widths, self.engines.size)
+        reads = self.each(self.recognize, [[crops[i][2] for i in group] for group in groups])
+        lines: list[list[OcrLine]] = [[] for _ in images]
+        for index, (text, score) in sorted(
+            (i, read)
+            for group, texts in zip(groups, reads, strict=True)
+            for i, read in zip(group, texts, strict=True)
+        ):
+            side, box, _ = crops[index]
+            if text.strip() and score >= MIN_TEXT_SCORE:
+                lines[side].append(
+                    OcrLine(text, score, tuple((float(x), float(y)) for x, y in box))
+                )
+        return lines
+
+    def detect(self, rgb: np.ndarray) -> np.ndarray:
+        with self.engines.borrowed() as engine:
+            return detect_text(engine, rgb, DET_SIDE)
+
+    def recognize(self, crops: list[np.ndarray]) -> list[tuple[str, float]]:
+        with self.engines.borrowed() as engine:
+            return recognize(engine, crops)
 
     @activity.defn(name=READ_ID_CARD)
     @heartbeating
@@ -140,16 +171,14 @@ class IdCardReader:
                 result.fields, inp.id_type, inp.typed_id_number, inp.check_date
             )
             return result
-        lines = dict(
-            zip(photos, self.each(self.ocr_lines, [p.rgb for p in photos.values()]), strict=True)
-        )
+        lines = dict(zip(photos, self.ocr_sides([p.rgb for p in photos.values()]), strict=True))
         refusals = side_refusals(lines, photos)
         if refusals:
             return result.model_copy(update={"refusals": refusals})
         parsed = {side: PARSERS[side](found) for side, found in lines.items()}
         missed = sorted({side for side, _ in illegible_fields(*merged(parsed))})
         # a second read with the light flattened, only where a field was missed
-        again = self.each(lambda side: self.ocr_lines(flatten_light(photos[side].rgb)), missed)
+        again = self.ocr_sides([flatten_light(photos[side].rgb) for side in missed])
         for side, found in zip(missed, again, strict=True):
             parsed[side] = best_reading(parsed[side], PARSERS[side](found))
         fields, confidence = merged(parsed)

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from temporalio.testing import ActivityEnvironment
 
+from activities.idcard_text_region import balanced
 from activities.ocr import IdCardReader
 from domain.identity import IdType
 from domain.vision import ReadIdCardInput, ReadIdCardResult
@@ -129,18 +130,31 @@ def test_identity_rules_apply_to_what_was_read(reader, good_pair):
 
 
 def test_the_two_sides_are_read_at_once_on_engines_of_their_own(reader, monkeypatch) -> None:
-    """Each side waits at a barrier for the other before its OCR: read one after the other, the
-    first would wait alone until the barrier broke."""
+    """Each side's detection, and each half of the lines' recognition, waits at a barrier for
+    its twin: run one after the other, the first would wait alone until the barrier broke."""
     assert reader.engines.size == 2
-    both_sides = threading.Barrier(2, timeout=60)
-    read_alone = reader.ocr_lines
+    detections, recognitions = threading.Barrier(2, timeout=60), threading.Barrier(2, timeout=60)
+    detect_alone, recognize_alone = reader.detect, reader.recognize
 
-    def read_side(rgb):
-        both_sides.wait()
-        return read_alone(rgb)
+    def detect(rgb):
+        detections.wait()
+        return detect_alone(rgb)
 
-    monkeypatch.setattr(reader, "ocr_lines", read_side)
+    def recognize(crops):
+        recognitions.wait()
+        return recognize_alone(crops)
+
+    monkeypatch.setattr(reader, "detect", detect)
+    monkeypatch.setattr(reader, "recognize", recognize)
     pair = make_card_pair(seed=7)
     result = read(reader, pair)
     assert result.ok, result.refusals
     assert result.fields.id_number == pair.identity.id_number
+
+
+def test_lines_are_shared_out_by_width() -> None:
+    groups = balanced([10.0, 1.0, 9.0, 2.0, 3.0], 2)
+    assert sorted(i for group in groups for i in group) == [0, 1, 2, 3, 4]
+    loads = [sum([10.0, 1.0, 9.0, 2.0, 3.0][i] for i in group) for group in groups]
+    assert max(loads) - min(loads) <= 1.0
+    assert balanced([], 2) == [] and balanced([4.0], 2) == [[0]]

@@ -1,6 +1,6 @@
 import numpy as np
 
-from activities.idcard_text_region import GRID, text_region
+from activities.idcard_text_region import GRID, MIN_LINE_PX, detection_shrink, text_region
 
 
 def box(left: float, top: float, right: float, bottom: float) -> list[list[float]]:
@@ -28,3 +28,11 @@ def test_the_region_stays_inside_the_photo() -> None:
     assert region is not None
     left, top, right, bottom = region
     assert (left, top) == (0, 0) and right <= 960 and bottom <= 720
+
+
+def test_large_print_is_detected_shrunk_to_the_smallest_line_height_that_reads() -> None:
+    tall = np.array([box(0, 0, 300, 2 * MIN_LINE_PX), box(0, 100, 200, 100 + 2 * MIN_LINE_PX)])
+    assert detection_shrink(tall) == 0.5
+    small = np.array([box(0, 0, 300, MIN_LINE_PX / 2)])
+    assert detection_shrink(small) == 1.0  # never enlarged
+    assert detection_shrink(None) == 1.0 and detection_shrink(np.zeros((0, 4, 2))) == 1.0
