@@ -21,6 +21,7 @@ from temporalio.converter import (
 )
 
 from infra.keyring import KeyRing, load_or_create_dev_keys, parse_key_ring, resolve_key_ring
+from infra.payload_converter import SharedPydanticPayloadConverter
 
 ENCODING = b"binary/encrypted"
 KEY_ID_METADATA = "encryption-key-id"
@@ -100,6 +101,7 @@ def build_data_converter(codec: PayloadCodec) -> DataConverter:
     """
     return dataclasses.replace(
         pydantic_data_converter,
+        payload_converter_class=SharedPydanticPayloadConverter,
         payload_codec=codec,
         failure_converter_class=DefaultFailureConverterWithEncodedAttributes,
     )

@@ -115,16 +115,17 @@ class OtpService:
                 sent_for=request_key,
             )
             session.add(row)
+            session.flush()
+            code_id = row.id  # read before the commit expires it: no SELECT to reload the row
             session.commit()
-            session.refresh(row)
             text = otp.code_message(code)
             try:
-                send_once(session, self.provider, f"otp:{row.id}", phone_hash, phone, text)
+                send_once(session, self.provider, f"otp:{code_id}", phone_hash, phone, text)
             except (SmsUnavailable, RefusedError) as failed:
                 # Not sent: the code must not count against the cooldown or the daily cap, and
                 # the person waiting on the phone gets an answer now rather than a retry loop.
                 session.rollback()
-                session.delete(session.get(SmsCode, row.id))
+                session.delete(session.get(SmsCode, code_id))
                 session.commit()
                 if isinstance(failed, RefusedError):
                     raise

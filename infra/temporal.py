@@ -12,6 +12,7 @@ from infra.caller_proof import CallerProofSigner, caller_proof_ring
 from infra.codec import EncryptionCodec, build_data_converter, dev_codec_key_path
 from infra.config import Settings
 from infra.keyring import resolve_key_ring
+from infra.sandbox_runner import DirectContextSandboxRunner
 
 
 def codec_for(settings: Settings) -> EncryptionCodec:
@@ -43,7 +44,8 @@ def workflow_runner() -> SandboxedWorkflowRunner:
     """The sandbox still guards every workflow against non-determinism, but imports pass through:
     re-importing modules for each new workflow run cost ~15 % of the worker's CPU (py-spy, see
     docs/benchmarks.md). Determinism of our own modules is kept by the layering rule: workflows
-    import only domain/ (pure) and temporalio."""
-    return SandboxedWorkflowRunner(
+    import only domain/ (pure) and temporalio. Payload-context lookups bypass the sandbox
+    (infra/sandbox_runner.py): they run SDK code only, and cost more than the workflows."""
+    return DirectContextSandboxRunner(
         restrictions=SandboxRestrictions.default.with_passthrough_all_modules()
     )
