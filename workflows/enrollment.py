@@ -65,6 +65,8 @@ MODIFY_RECHECKS = "modify-rechecks-submit"
 CHSI_PER_CODE = "chsi-result-per-code"
 #: the ticket coordinator projects TICKET_ISSUED and the number (activities/ticket_projection.py)
 TICKET_PROJECTED_BY_ISSUER = "ticket-projected-by-issuer"
+#: the holder claiming again (a second tab, a retried click) changes nothing and records nothing
+RECLAIM_ANSWERS_ONLY = "reclaim-answers-only"
 
 
 @workflow.defn
@@ -316,6 +318,11 @@ class EnrollmentWorkflow(IdentityStepHandlers):
     @workflow.update
     async def claim(self, act: ExaminerAction) -> ApplicationView:
         async with self.lock:
+            held = self.case.state == AppState.UNDER_REVIEW and (
+                self.case.review.examiner == act.examiner
+            )
+            if held and workflow.patched(RECLAIM_ANSWERS_ONLY):
+                return self.view()
             steps.claim(self.case, act)
             await self._commit(f"examiner:{act.examiner}", "claimed")
             return self.view()

@@ -107,3 +107,22 @@ async def test_an_admin_moves_a_claim_and_only_the_new_holder_decides(harness, t
     with Session(engine) as s:
         row = s.get(Application, handle.id)
         assert row is not None and row.claimed_by == "ex2"
+
+
+async def test_the_holder_claiming_again_records_one_claim(harness, time_env, engine):
+    """A second tab or a retried click (a new update ID) answers the case as held, once in the
+    trail; another examiner is still refused."""
+    handle = await submitted_case(harness, time_env, 703)
+    ex1 = ExaminerAction(examiner="ex1")
+    first = await handle.execute_update(EnrollmentWorkflow.claim, ex1)
+    again = await handle.execute_update(EnrollmentWorkflow.claim, ex1)
+    assert again == first
+    assert (again.state, again.review.examiner) == (AppState.UNDER_REVIEW, "ex1")
+    other = handle.execute_update(EnrollmentWorkflow.claim, ExaminerAction(examiner="ex2"))
+    assert await refused_code(other) == "ALREADY_CLAIMED"
+    await handle.execute_update(EnrollmentWorkflow.approve, ex1)
+    assert trail(engine, handle.id)[-2:] == [
+        ("examiner:ex1", "claimed"),
+        ("examiner:ex1", "approved"),
+    ]
+    assert [a for _, a in trail(engine, handle.id)].count("claimed") == 1
