@@ -277,11 +277,16 @@ def update_errors_mapped(*, polled: bool = False) -> Iterator[None]:
 
 
 async def run_update(
-    handle: WorkflowHandle[Any, Any], update: UpdateMethodMultiParam[..., R], *args: Any
+    handle: WorkflowHandle[Any, Any],
+    update: UpdateMethodMultiParam[..., R],
+    *args: Any,
+    bound_to: str = "",
 ) -> R:
-    """An update of the case; its refusals and timeouts become the API's answers."""
+    """An update of the case; its refusals and timeouts become the API's answers. `bound_to`:
+    see `client_update_id`."""
     with update_errors_mapped():
-        result: R = await handle.execute_update(update, *args, id=client_update_id(update))
+        update_id = client_update_id(update, bound_to)
+        result: R = await handle.execute_update(update, *args, id=update_id)
     return result
 
 

@@ -13,6 +13,8 @@ same file and the same update.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import re
 from collections.abc import Callable
 from contextvars import ContextVar
@@ -47,11 +49,23 @@ class IdempotencyKey:
             _request_key.reset(token)
 
 
-def client_update_id(update: Callable[..., Any]) -> str | None:
-    """The update ID the phone chose for this step, or None (the SDK then makes one up)."""
+def client_update_id(update: Callable[..., Any], bound_to: str = "") -> str | None:
+    """The update ID the phone chose for this step, or None (the SDK then makes one up).
+
+    `bound_to` ends the ID with a tag of what only the rightful caller knows (`secret_tag`). A
+    completed update's answer goes to anyone who sends its ID again, and IDs are in the clear in
+    the case's history (Web UI, gRPC): a step whose answer is a session (SMS verification) must
+    not be answered to someone who read the key there but does not know the code."""
     key = _request_key.get()
     if key is None:
         return None
     if not _KEY.match(key):
         raise ApiError(ApiRefusal.IDEMPOTENCY_KEY_INVALID)
-    return f"{update.__name__}:{key}"
+    return f"{update.__name__}:{key}:{bound_to}" if bound_to else f"{update.__name__}:{key}"
+
+
+def secret_tag(secret: str, *parts: str) -> str:
+    """A keyed tag of `parts` for `client_update_id`: an SMS code has a million values, so a bare
+    hash in a readable update ID would give the code away."""
+    message = "\x1f".join(("update-id", *parts)).encode()
+    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()[:24]

@@ -26,6 +26,7 @@ from api.applications import (
 )
 from api.deps import CandidateDep, ServicesDep, SessionDep, run_db
 from api.errors import ApiError, ApiRefusal
+from api.idempotency import secret_tag
 from api.text_fields import FormRequest, IdCardConfirmRequest
 from api.throttling import client_ip
 from api.vision_backpressure import UPLOAD_ID_PATTERN, UploadQueued
@@ -200,8 +201,11 @@ async def register(
 async def verify(body: VerifyRequest, request: Request, services: ServicesDep) -> Session:
     services.limits.probe(request, f"application:{body.application_id}")
     handle = application_handle(services.client(), body.application_id)
+    # the retry of a lost answer is the same key with the same code; the key alone (readable in
+    # the case's history) does not fetch the first answer's session
+    code_tag = secret_tag(services.settings.secret_key, body.application_id, body.code)
     view = await run_update(
-        handle, EnrollmentWorkflow.verify_phone, VerifyPhoneInput(code=body.code)
+        handle, EnrollmentWorkflow.verify_phone, VerifyPhoneInput(code=body.code), bound_to=code_tag
     )
     return _session(services, view)
 

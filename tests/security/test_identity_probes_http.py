@@ -169,6 +169,34 @@ async def test_phone_login_never_lands_on_an_application_the_phone_did_not_verif
     assert r.json()["application"]["application_id"] == victim_app
 
 
+async def test_a_verify_key_read_from_the_history_opens_nothing_without_the_code(world) -> None:
+    """The Idempotency-Key of a verification is the update's ID, readable by anyone who sees the
+    case's history (Temporal Web UI, gRPC). Sent again with another code it must not be answered
+    with the first verification's session; sent again with the same code (the phone's retry
+    after a lost answer, the code now used up) it still is."""
+    http, sms, _engine = world
+    phone = "13722220031"
+    r = await http.post(
+        "/api/v1/candidate/register", json={"id_number": valid_id_number(731), "phone": phone}
+    )
+    app_id, code = r.json()["application_id"], sms.last_code(phone)
+    key = {"Idempotency-Key": "0123456789abcdef0123456789abcdef"}
+    verify = {"application_id": app_id, "code": code}
+    first = await http.post("/api/v1/candidate/verify", json=verify, headers=key)
+    assert first.status_code == 200, first.text
+
+    guessed = f"{(int(code) + 1) % 10**6:06d}"
+    stolen = await http.post(
+        "/api/v1/candidate/verify", json={**verify, "code": guessed}, headers=key
+    )
+    assert stolen.status_code == 422 and "token" not in stolen.json(), stolen.text
+    assert stolen.json()["code"] in ("SMS_NO_CODE", "SMS_CODE_WRONG")  # the code is used up
+
+    retried = await http.post("/api/v1/candidate/verify", json=verify, headers=key)
+    assert retried.status_code == 200, retried.text
+    assert retried.json()["application"]["application_id"] == app_id
+
+
 @pytest.fixture
 async def tight(engine, tmp_path):
     async with api_only(engine, tmp_path, probe_limit_per_ip=6, probe_limit_per_phone=3) as http:
