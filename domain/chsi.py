@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import re
 from collections.abc import Mapping
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
@@ -31,6 +32,9 @@ SIGNATURE_SCHEME = "v1"
 # Wide enough for ordinary NTP drift between CHSI and us, narrow enough that the nonce store only
 # has to remember nonces for twice this long.
 CLOCK_SKEW = timedelta(minutes=5)
+#: unix seconds in ASCII: str.isdigit() also takes "²" (a latin-1 header byte) and int() refuses
+#: more than 4300 digits, both a 500 before the signature was checked
+_TIMESTAMP = re.compile(r"[0-9]{1,11}")  # up to the year 5138: fromtimestamp() takes it
 
 
 class ChsiRefusal(RefusalCode):
@@ -249,7 +253,7 @@ def check_signature(
     raw_timestamp = lowered.get(TIMESTAMP_HEADER.lower(), "")
     nonce = lowered.get(NONCE_HEADER.lower(), "")
     signature = lowered.get(SIGNATURE_HEADER.lower(), "")
-    if not (raw_timestamp.isdigit() and 8 <= len(nonce) <= 128 and signature):
+    if not (_TIMESTAMP.fullmatch(raw_timestamp) and 8 <= len(nonce) <= 128 and signature):
         raise refuse(ChsiRefusal.CHSI_BAD_SIGNATURE)
     expected = sign_callback(secret, body, int(raw_timestamp), nonce)
     if not hmac.compare_digest(expected.encode(), signature.encode()):

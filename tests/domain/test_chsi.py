@@ -216,6 +216,9 @@ def test_header_names_are_case_insensitive():
         ({**_headers(), TIMESTAMP_HEADER: str(int(NOW.timestamp()) + 1)}, BODY),  # time moved
         ({k: v for k, v in _headers().items() if k != SIGNATURE_HEADER}, BODY),  # unsigned
         ({**_headers(), TIMESTAMP_HEADER: "soon"}, BODY),
+        # digits to str.isdigit() that int() refuses: a 500 for an unsigned caller
+        ({**_headers(), TIMESTAMP_HEADER: "\u00b2"}, BODY),  # latin-1 header byte 0xB2
+        ({**_headers(), TIMESTAMP_HEADER: "9" * 5000}, BODY),  # past int()'s 4300 digits
         ({**_headers(), NONCE_HEADER: "short"}, BODY),
         ({}, BODY),
     ],

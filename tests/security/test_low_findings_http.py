@@ -89,6 +89,21 @@ async def test_signed_callback_without_a_usable_application_ref_is_refused(http)
         assert _refused(r)["code"] == "CHSI_TOKEN_WRONG_APPLICATION"
 
 
+async def test_an_unsigned_callback_with_an_odd_timestamp_is_refused_not_a_500(http) -> None:
+    # header bytes arrive as latin-1: 0xB2 is "²", a digit to str.isdigit() but not to int()
+    for stamp in (b"\xb2", b"9" * 5000):
+        r = await http.post(
+            "/api/v1/chsi/callback",
+            content=b"{}",
+            headers=[
+                (b"x-chsi-timestamp", stamp),
+                (b"x-chsi-nonce", b"nonce-0123"),
+                (b"x-chsi-signature", b"v1=00"),
+            ],
+        )
+        assert _refused(r, 401)["code"] == "CHSI_BAD_SIGNATURE"
+
+
 async def test_a_period_closing_before_it_opens_is_refused(http) -> None:
     admin = bearer(await staff_token(http, "admin"))
     r = await http.post(
