@@ -5,8 +5,12 @@ Order, cheapest first: size, magic bytes, not also a ZIP, then a real parse with
 Python: a hostile file costs CPU, not memory corruption), page count and page sizes, and a walk
 of every object reachable from the trailer for active content — JavaScript, launch/submit/
 import actions, embedded files, rich media, XFA forms. Only a file that passed all of that is
-rendered, by PDFium (pypdfium2's wheel bundles it; no system libraries). PDFium is not
-thread-safe, so renders are serialised by a lock: a proof takes ~0.1–0.3 s a page.
+rendered, by PDFium (pypdfium2's wheel bundles it; no system libraries): a proof takes ~0.1–0.3 s
+a page. What a page costs to draw is not in its size, though: 3 KB of deflated content can be
+30,000 full-page fills (~25 s of a core) and 150 KB five million operations (~1.8 GB while PDFium
+parses them). So the render runs in a child process (`python -m infra.pdf_proofs`) under a
+memory limit, killed at `RENDER_TIMEOUT_S`; either ends in UPLOAD_PDF_TOO_COMPLEX. At most
+`MAX_RENDERS` children run at once, each a thread of the API's pool waiting on it.
 
 The PDF is stored as sent (it is the evidence); the examiner reads the rendered pages, so the
 console never opens a PDF in the browser.
@@ -15,6 +19,9 @@ console never opens a PDF in the browser.
 from __future__ import annotations
 
 import io
+import resource
+import subprocess
+import sys
 import threading
 import zipfile
 from dataclasses import dataclass
@@ -51,7 +58,14 @@ _ACTIVE_ACTIONS = frozenset(
 )
 _ACTIVE_SUBTYPES = frozenset({"/FileAttachment", "/RichMedia", "/Movie", "/Sound", "/Screen"})
 
-_PDFIUM = threading.Lock()
+#: 10 ordinary pages take ~3 s with the child's start; a page built to be slow is cut off here
+RENDER_TIMEOUT_S = 10.0
+#: the child's address space: a 10-page A4 preview needs ~300 MB
+RENDER_MEMORY_BYTES = 1 << 30
+MAX_RENDERS = 2
+_RENDERS = threading.BoundedSemaphore(MAX_RENDERS)
+#: the child's exit status for a refusal of its own (its code on stderr)
+_REFUSED_EXIT = 3
 
 
 @dataclass(frozen=True)
@@ -142,21 +156,42 @@ def _check_passive(root: PdfObject) -> None:
 
 
 def render_preview(data: bytes) -> bytes:
-    """Every page, top to bottom, as one JPEG of `PREVIEW_WIDTH_PX`. Call only with data that
-    `screen_pdf` accepted (its page count and sizes bound the image)."""
-    with _PDFIUM:
-        document = pdfium.PdfDocument(data)
+    """Every page, top to bottom, as one JPEG of `PREVIEW_WIDTH_PX`, drawn in a child process
+    with a time and a memory limit. Call only with data that `screen_pdf` accepted (its page
+    count and sizes bound the image)."""
+    with _RENDERS:
         try:
-            images = []
-            for index in range(len(document)):
-                page = document[index]
-                width, height = page.get_size()
-                _check_page_size(width, height)  # PDFium's reading, not only pypdf's
-                bitmap = page.render(scale=PREVIEW_WIDTH_PX / width, may_draw_forms=False)
-                images.append(bitmap.to_pil().convert("RGB"))
-                page.close()
-        finally:
-            document.close()
+            child = subprocess.run(
+                [sys.executable, "-m", "infra.pdf_proofs"],
+                input=data,
+                capture_output=True,
+                timeout=RENDER_TIMEOUT_S,
+                check=False,
+            )
+        except subprocess.TimeoutExpired:  # the child is killed
+            raise _refuse(UploadRefusal.UPLOAD_PDF_TOO_COMPLEX, expected=RENDER_TIMEOUT_S) from None
+    refused = UploadRefusal.parse(child.stderr.decode(errors="replace").strip())
+    if child.returncode == _REFUSED_EXIT and refused is not None:
+        raise _refuse(refused)
+    if child.returncode != 0 or not child.stdout:  # out of memory, or PDFium gave up
+        raise _refuse(UploadRefusal.UPLOAD_PDF_TOO_COMPLEX, measured=child.returncode)
+    return child.stdout
+
+
+def _draw_preview(data: bytes) -> bytes:
+    """`render_preview`'s work, in the child. PDFium is not thread-safe: one document a process."""
+    document = pdfium.PdfDocument(data)
+    try:
+        images = []
+        for index in range(len(document)):
+            page = document[index]
+            width, height = page.get_size()
+            _check_page_size(width, height)  # PDFium's reading, not only pypdf's
+            bitmap = page.render(scale=PREVIEW_WIDTH_PX / width, may_draw_forms=False)
+            images.append(bitmap.to_pil().convert("RGB"))
+            page.close()
+    finally:
+        document.close()
     height = sum(image.height for image in images) + PREVIEW_GAP_PX * (len(images) - 1)
     sheet = Image.new("RGB", (PREVIEW_WIDTH_PX, height), (200, 200, 200))
     top = 0
@@ -166,3 +201,19 @@ def render_preview(data: bytes) -> bytes:
     out = io.BytesIO()
     sheet.save(out, format="JPEG", quality=80)
     return out.getvalue()
+
+
+def _child() -> int:
+    """`python -m infra.pdf_proofs`: the PDF on stdin, the preview JPEG on stdout."""
+    resource.setrlimit(resource.RLIMIT_AS, (RENDER_MEMORY_BYTES, RENDER_MEMORY_BYTES))
+    try:
+        preview = _draw_preview(sys.stdin.buffer.read())
+    except RefusedError as refused:
+        sys.stderr.write(refused.refusal.code)
+        return _REFUSED_EXIT
+    sys.stdout.buffer.write(preview)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(_child())

@@ -67,6 +67,10 @@ class UploadRefusal(RefusalCode):
         "UPLOAD_PDF_PAGE_SIZE",
         "PDF 页面尺寸异常，请上传 A4 等常规纸张大小的文件",
     )
+    UPLOAD_PDF_TOO_COMPLEX = (
+        "UPLOAD_PDF_TOO_COMPLEX",
+        "PDF 文件内容过于复杂，无法显示，请用「打印为 PDF」重新生成，或拍照上传",
+    )
 
 
 class UploadDefect(Exception):

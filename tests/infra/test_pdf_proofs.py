@@ -4,14 +4,16 @@ hidden, locked, oversized or not really a PDF is refused with its code."""
 from __future__ import annotations
 
 import io
+import time
 import zipfile
 
 import pytest
 from PIL import Image
 from pypdf import PdfWriter
-from pypdf.generic import DictionaryObject, NameObject, TextStringObject
+from pypdf.generic import DictionaryObject, NameObject, StreamObject, TextStringObject
 
 from domain.errors import RefusedError
+from infra import pdf_proofs
 from infra.pdf_proofs import MAX_PDF_PAGES, PREVIEW_WIDTH_PX, render_preview, screen_pdf
 
 
@@ -93,3 +95,38 @@ def test_a_zip_appended_to_a_pdf_is_a_polyglot() -> None:
     with zipfile.ZipFile(archive, "w") as z:
         z.writestr("evil.html", "<script>alert(1)</script>")
     assert code_of(pdf() + archive.getvalue()) == "UPLOAD_POLYGLOT"
+
+
+def drawn(ops: bytes, times: int) -> bytes:
+    """One A4 page whose content stream is `ops` repeated, deflated: a few KB that PDFium must
+    parse and draw in full (a filled full-page rectangle costs ~1 ms at preview width)."""
+    writer = PdfWriter()
+    page = writer.add_blank_page(595, 842)
+    content = StreamObject()
+    content.set_data(ops * times)
+    page[NameObject("/Contents")] = writer._add_object(content.flate_encode())
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def rendering_code(data: bytes) -> str:
+    screen_pdf(data)  # the screen passes: these are plain, small, ordinary pages
+    with pytest.raises(RefusedError) as refused:
+        render_preview(data)
+    return refused.value.refusal.code
+
+
+def test_a_page_built_to_be_slow_to_draw_is_refused_within_the_time_limit(monkeypatch) -> None:
+    # 30k full-page fills, 3 KB of PDF: ~25 s of one core, holding every other candidate's PDF
+    monkeypatch.setattr(pdf_proofs, "RENDER_TIMEOUT_S", 2.0)
+    started = time.monotonic()
+    assert rendering_code(drawn(b"10 10 500 800 re f\n", 30_000)) == "UPLOAD_PDF_TOO_COMPLEX"
+    assert time.monotonic() - started < 2.0 + 3
+
+
+def test_a_page_built_to_fill_memory_is_refused() -> None:
+    # 5M tiny rectangles from ~130 KB of PDF: PDFium's parse alone would take ~1.8 GB
+    data = drawn(b"0 0 1 1 re f\n", 5_000_000)
+    assert len(data) < 200_000
+    assert rendering_code(data) == "UPLOAD_PDF_TOO_COMPLEX"
