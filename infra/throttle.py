@@ -14,6 +14,11 @@ import time
 from collections import deque
 from collections.abc import Callable
 
+#: Keys held before the first sweep of those whose hits have all left the window. A sweep reads
+#: the whole map, so the next one waits until it has doubled past what stayed: a spray of new
+#: keys (an IPv6 /64 is 2**64 client addresses) costs amortised O(1) a request.
+SWEEP_AT = 100_000
+
 
 class Throttle:
     """At most `limit` hits per key within `window_s` seconds."""
@@ -25,16 +30,28 @@ class Throttle:
         self.window_s = window_s
         self.clock = clock
         self._hits: dict[str, deque[float]] = {}
+        self._sweep_at = SWEEP_AT
         self._lock = threading.Lock()
 
+    def __len__(self) -> int:
+        """Keys held: what the sweep bounds."""
+        return len(self._hits)
+
     def _recent(self, key: str, now: float) -> deque[float]:
+        if len(self._hits) >= self._sweep_at:
+            self._sweep(now)
         hits = self._hits.setdefault(key, deque())
         while hits and hits[0] <= now - self.window_s:
             hits.popleft()
-        if len(self._hits) > 100_000:  # bound memory under a spray of keys: drop idle ones
-            for k in [k for k, v in self._hits.items() if not v and k != key]:
-                del self._hits[k]
         return hits
+
+    def _sweep(self, now: float) -> None:
+        """Forget every key whose last hit has left the window (or that was only asked about):
+        it would be allowed again anyway. Before, only keys emptied by their own next request
+        were dropped, so a spray of one-time keys stayed, and was scanned, for good."""
+        cutoff = now - self.window_s
+        self._hits = {k: hits for k, hits in self._hits.items() if hits and hits[-1] > cutoff}
+        self._sweep_at = max(SWEEP_AT, 2 * len(self._hits))
 
     def retry_after(self, key: str) -> int:
         """Seconds until `key` may try again; 0 if it may now (without counting a hit)."""
