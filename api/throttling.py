@@ -5,6 +5,8 @@ requests run at once is api/admission.py's. Every figure is a setting (docs/capa
 
 from __future__ import annotations
 
+import ipaddress
+
 from fastapi import Request
 
 from api.errors import ApiError
@@ -18,9 +20,20 @@ CANDIDATE_WINDOW_S = 60
 
 
 def client_ip(request: Request) -> str:
-    """The peer as uvicorn reports it: X-Forwarded-For only counts from the proxies named in
-    `forwarded_allow_ips` (api/serve settings), never from any local peer."""
-    return request.client.host if request.client else ""
+    """The client as the limits count it: the peer as uvicorn reports it (X-Forwarded-For only
+    counts from the proxies named in `forwarded_allow_ips`, never from any local peer), an IPv6
+    peer as its /64. One subscriber is given a whole /64 and can send each request from a new
+    address of it; per address, no limit would hold him."""
+    host = request.client.host if request.client else ""
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return host  # not an address (a test client's name)
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.IPv6Network((address, 64), strict=False))
+    return host
 
 
 class Limits:
