@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -56,6 +57,10 @@ from infra.temporal import codec_for, connect
 
 log = logging.getLogger("ruji.api")
 
+#: the routes that take multipart uploads (R3 ID card, R4 photo, R5 liveness, R9–R12 proofs):
+#: only these get the multipart body budget (api/body_limit.py)
+UPLOAD_PATHS = re.compile(r"/api/v1/me/(id-card|photo|liveness|attachments/[A-Z][A-Z0-9_]{1,39})")
+
 
 def create_app(settings: Settings | None = None, services: Services | None = None) -> FastAPI:
     """`services` lets tests hand in their own DB/Temporal; otherwise the lifespan builds them."""
@@ -98,6 +103,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         BodySizeLimit,
         json_limit=settings.max_json_body_bytes,
         multipart_limit=settings.max_multipart_body_bytes,
+        upload_paths=UPLOAD_PATHS,
         json_limit_by_prefix={"/codec/": settings.max_codec_body_bytes},
     )
     # inside CORS, so a refusal carries the UI's CORS headers; outside the body limit, so a

@@ -4,9 +4,16 @@ FastAPI reads a JSON body whole into memory and Starlette spools multipart files
 a total limit, so a client could make one request cost gigabytes. This ASGI middleware answers
 413 from ``Content-Length`` alone, and counts the bytes of chunked bodies as they arrive: once the
 limit is passed it stops handing them on, and whatever the app answers is replaced by the 413.
+
+The multipart budget is for the upload routes only (``upload_paths``): any other route reads a
+body labelled multipart whole into memory too (FastAPI's JSON routes call ``request.body()``
+whatever the content type, before a token or signature is checked), so the label alone must not
+raise its budget from kilobytes to the uploads' megabytes.
 """
 
 from __future__ import annotations
+
+import re
 
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -27,11 +34,13 @@ class BodySizeLimit:
         *,
         json_limit: int,
         multipart_limit: int,
+        upload_paths: re.Pattern[str],
         json_limit_by_prefix: dict[str, int] | None = None,
     ):
         self.app = app
         self.json_limit = json_limit
         self.multipart_limit = multipart_limit
+        self.upload_paths = upload_paths
         self.json_limit_by_prefix = json_limit_by_prefix or {}
 
     def _json_limit(self, path: str) -> int:
@@ -45,9 +54,11 @@ class BodySizeLimit:
             await self.app(scope, receive, send)
             return
         headers = Headers(scope=scope)
+        path = scope.get("path", "")
         multipart = headers.get("content-type", "").lower().startswith("multipart/")
-        limit = self.multipart_limit if multipart else self._json_limit(scope.get("path", ""))
-        code = UploadRefusal.UPLOAD_TOO_LARGE if multipart else ApiRefusal.REQUEST_TOO_LARGE
+        upload = multipart and self.upload_paths.fullmatch(path) is not None
+        limit = self.multipart_limit if upload else self._json_limit(path)
+        code = UploadRefusal.UPLOAD_TOO_LARGE if upload else ApiRefusal.REQUEST_TOO_LARGE
         declared = headers.get("content-length", "")
         if declared.isdigit() and int(declared) > limit:
             await _refuse(send, code, limit)

@@ -97,6 +97,23 @@ async def test_json_body_budget_is_far_below_temporals_payload_limit(api) -> Non
     assert HAN.search(r.json()["message"])
 
 
+async def test_a_json_route_keeps_its_budget_when_the_body_says_multipart(api) -> None:
+    """The larger multipart budget is for the upload routes. A JSON route reads its body whole
+    into memory before any token or signature is checked, so a body merely labelled multipart
+    (48 MB each, dozens at once) must not get it."""
+    http, me = api
+    multipart = {"content-type": "multipart/form-data; boundary=x"}
+    big = b"--x\r\n" + b"a" * 1_000_000
+    for path, headers in (
+        ("/api/v1/chsi/callback", multipart),
+        ("/api/v1/candidate/register", multipart),
+        ("/api/v1/me/submit", {**me, **multipart}),
+    ):
+        r = await http.post(path, content=big, headers=headers)
+        assert r.status_code == 413, (path, r.status_code, r.text[:200])
+        assert HAN.search(r.json()["message"])
+
+
 async def test_clean_values_reach_the_workflow(api) -> None:
     """The limits are generous: a real card and form pass the API (and then find no Temporal)."""
     http, me = api
