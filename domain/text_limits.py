@@ -36,6 +36,7 @@ FIELD_MAX_CHARS: dict[str, int] = {
     # examiner decisions
     "item": 64,
     "reason": 500,
+    "override_reason": 500,
     "nonce": 64,
 }
 DEFAULT_MAX_CHARS = 64
@@ -62,6 +63,7 @@ FIELD_LABELS: dict[str, str] = {
     "issuer": "签发机关",
     "item": "审核项目",
     "reason": "原因",
+    "override_reason": "通过说明",
     "nonce": "核验编号",
 }
 

@@ -79,7 +79,7 @@ class Decision(CleanText):
     items: list[ReviewItem] = Field(default_factory=list, max_length=100)
 
 
-class Approval(BaseModel):
+class Approval(CleanText):
     #: needed only when the checklist is not complete (CHECKLIST_INCOMPLETE otherwise)
     override_reason: str = Field(default="", max_length=500)
 

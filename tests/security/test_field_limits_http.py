@@ -85,6 +85,12 @@ async def test_examiner_reasons_are_bounded_and_clean(api) -> None:
     body = {"items": [{"item": "photo", "reason": "背景\u202e不符"}]}
     r = await http.post(f"/api/v1/examiner/applications/{APP_ID}/reject", json=body, headers=staff)
     _assert_field_invalid(r, "items.0.reason")
+    # the reason an examiner gives for approving without a complete checklist: kept on the case
+    override = {"override_reason": "材料已线下核验\u202e"}
+    r = await http.post(
+        f"/api/v1/examiner/applications/{APP_ID}/approve", json=override, headers=staff
+    )
+    _assert_field_invalid(r, "override_reason")
 
 
 async def test_json_body_budget_is_far_below_temporals_payload_limit(api) -> None:
