@@ -44,7 +44,8 @@ class IdCardFields(BaseModel):
 
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK_CHARS = "10X98765432"
-_ID_SHAPE = re.compile(r"^\d{17}[\dX]$")
+#: ASCII digits: `\d` also takes Arabic-Indic and other decimal digits, which int() reads
+_ID_SHAPE = re.compile(r"^[0-9]{17}[0-9X]$")
 _OTHER_DOC_SHAPE = re.compile(r"^[A-Z0-9]{5,20}$")
 OLDEST_BIRTH_YEAR = 1900
 
@@ -125,6 +126,13 @@ def sex_of(number: str) -> str:
 
 def is_hmt_number(number: str) -> bool:
     return number[:6] in _divisions()["hmt_residence_prefixes"]
+
+
+def has_number_shape(number: str, id_type: IdType) -> bool:
+    """The typed number's shape alone (R2, before anything is started): 17 ASCII digits and a
+    check character, or a pass/permit's 5–20 ASCII letters and digits."""
+    shape = _OTHER_DOC_SHAPE if id_type is IdType.PASSPORT else _ID_SHAPE
+    return shape.match(number) is not None
 
 
 def check_id_number(raw: str, id_type: IdType, today: date | None = None) -> list[Refusal]:

@@ -41,7 +41,7 @@ from domain.enrollment import (
     RequestCodeInput,
     VerifyPhoneInput,
 )
-from domain.identity import IdType
+from domain.identity import IdType, has_number_shape
 from domain.ids import ENROLLMENT_ID_PATTERN, keyed_hash
 from domain.liveness import check_answer
 from domain.masking import mask_phone
@@ -179,7 +179,7 @@ async def register(
     _check_phone(body.phone)
     services.limits.probe(request, f"phone:{body.phone}")
     number = body.id_number.strip().upper()
-    if body.id_type != IdType.PASSPORT and not (len(number) == 18 and number[:17].isdigit()):
+    if not has_number_shape(number, body.id_type):
         raise ApiError(CaseRefusal.ID_NUMBER_INVALID)
     period = await run_db(session, open_period)
     handle, sent = await register_with(

@@ -104,6 +104,25 @@ async def test_an_unsigned_callback_with_an_odd_timestamp_is_refused_not_a_500(h
         assert _refused(r, 401)["code"] == "CHSI_BAD_SIGNATURE"
 
 
+async def test_an_id_number_in_other_digits_or_with_controls_is_refused_at_registration(
+    http,
+) -> None:
+    # Arabic-Indic digits pass str.isdigit() and re's \\d: the number opened an application
+    # under another identity hash than the person's, that no card read could ever match
+    arabic = "".join(chr(0x0660 + int(d)) for d in "43010419990312001") + "2"
+    for id_type, number in (
+        ("resident_id", arabic),
+        ("resident_id", "43010419990312001\u00b2"),
+        ("passport", "E1234\u202e5678"),
+        ("passport", "E1234\x005678"),
+    ):
+        r = await http.post(
+            "/api/v1/candidate/register",
+            json={"id_type": id_type, "id_number": number, "phone": "13900001111"},
+        )
+        assert _refused(r, 422)["code"] == "ID_NUMBER_INVALID", (id_type, number)
+
+
 async def test_a_period_closing_before_it_opens_is_refused(http) -> None:
     admin = bearer(await staff_token(http, "admin"))
     r = await http.post(
