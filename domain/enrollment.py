@@ -35,7 +35,9 @@ from domain.vision import FaceMatch, FieldFlag, LivenessChallenge, PhotoReport, 
 PHONE_VERIFY_TIMEOUT = timedelta(minutes=15)
 FACE_VERIFY_TIMEOUT = timedelta(days=7)
 CHSI_TIMEOUT = timedelta(minutes=30)
-PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
+#: ASCII digits to the very end: `\d` takes every script's digits and `$` a final newline, each
+#: another spelling of one handset to the per-phone limits
+PHONE_RE = re.compile(r"^1[3-9][0-9]{9}\Z")
 
 
 class Identity(BaseModel):

@@ -106,3 +106,19 @@ async def test_daily_cap_per_client_ip(api, engine) -> None:
         s.commit()
     r = await http.post("/api/v1/candidate/login/code", json={"phone": PHONE})
     assert (r.status_code, r.json()["code"]) == (429, "SMS_DAILY_CAP")
+
+
+async def test_another_spelling_of_the_phone_does_not_escape_its_cooldown(api) -> None:
+    """Python's `\\d` takes every script's decimal digits and `$` matches before a final newline:
+    each spelling was a phone of its own to the limits (another keyed hash), while a gateway
+    that normalises digits texts the same handset — an SMS bomb past the cooldown and daily cap."""
+    http, sms = api
+    assert (
+        await http.post("/api/v1/candidate/login/code", json={"phone": PHONE})
+    ).status_code == 200
+    fullwidth = "".join(chr(0xFF10 + int(d)) for d in PHONE[2:])
+    arabic = "".join(chr(0x0660 + int(d)) for d in PHONE[2:])
+    for spelling in (PHONE + "\n", PHONE[:2] + fullwidth, PHONE[:2] + arabic):
+        r = await http.post("/api/v1/candidate/login/code", json={"phone": spelling})
+        assert (r.status_code, r.json()["code"]) == (422, "PHONE_INVALID"), (spelling, r.text)
+    assert len(sms.sent) == 1
