@@ -6,6 +6,8 @@
 - Every HTML page gets a CSP (the clients' own, stricter one is kept), `frame-ancestors 'none'`
   and `X-Frame-Options: DENY`: no page, the codec login included, can be framed for
   click-jacking.
+- `X-Content-Type-Options: nosniff` everywhere: a stored upload is served as the type it was
+  screened as, never as whatever a browser guesses from its bytes.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ class SecurityHeaders:
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
+                headers["X-Content-Type-Options"] = "nosniff"
                 if private and "cache-control" not in headers:
                     headers["Cache-Control"] = "no-store"
                 if headers.get("content-type", "").startswith("text/html"):

@@ -166,6 +166,7 @@ async def test_signed_document_files_are_not_cached(http, tmp_path) -> None:
     r = await http.get(sign_object_url(API_SECRET, key))
     assert r.status_code == 200, r.text
     assert r.headers["cache-control"] == "no-store"
+    assert r.headers["x-content-type-options"] == "nosniff"
 
 
 async def test_every_html_page_has_a_csp_and_cannot_be_framed(http) -> None:
