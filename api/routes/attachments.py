@@ -32,7 +32,7 @@ router = APIRouter(prefix="/api/v1", tags=["candidate"])
 
 DOCUMENT_CODE = r"^[A-Z][A-Z0-9_]{1,39}$"
 #: the name of a stored attachment: `<code>-<12 hex>.<ext>` (see `_stem`)
-FILE_ID = r"^[a-z0-9_]{2,40}-[0-9a-f]{12}\.(jpg|png|pdf)$"
+FILE_ID = r"^[a-z0-9_]{2,40}-[0-9a-f]{12}(-[0-9a-f]{8})?\.(jpg|png|pdf)$"
 IDEMPOTENCY_KEY = KEY_PATTERN
 
 CodeParam = Annotated[str, Path(pattern=DOCUMENT_CODE)]
@@ -143,15 +143,28 @@ async def upload_attachment(
         if landed:
             return await run_query(handle, EnrollmentWorkflow.view)
     await check_storage_quota(services, me.sub, len(prepared.data) + len(prepared.preview or b""))
-    obj = await _put(services, f"{me.sub}/attachments/{stem}.{prepared.ext}", prepared)
+    # the content in the name: two files sent at once under one key never overwrite each other's
+    # bytes, so a stored object always matches the hash the case records for it
+    name = f"{stem}-{prepared.sha256[:8]}" if idempotency_key is not None else stem
+    obj = await _put(services, f"{me.sub}/attachments/{name}.{prepared.ext}", prepared)
     try:
-        return await run_update(
+        view = await run_update(
             handle, EnrollmentWorkflow.upload_attachment, AttachmentUpload(code=code, file=obj)
         )
     except ApiError as exc:
         if exc.status < 500:  # refused: nothing of it stays (a timeout may still have landed)
             await _delete(services, obj)
         raise
+    if idempotency_key is not None and not await _attached(services, me.sub, code, obj):
+        # the key's update had answered before (a file sent at once beside it, or the key used
+        # again after its file was deleted): the server gave the first answer, this file stays out
+        await _delete(services, obj)
+    return view
+
+
+async def _attached(services: Services, application_id: str, code: str, obj: StoredObject) -> bool:
+    case = await _case(services, application_id)
+    return any(o.key == obj.key for o in case.state.attachments.get(code, []))
 
 
 @router.delete("/me/attachments/{code}/{file_id}")

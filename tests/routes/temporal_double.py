@@ -5,6 +5,7 @@ the real client raises it)."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,9 +25,16 @@ class Call:
 
 
 @dataclass
+class Scripted:
+    """An answer that depends on what was called before it (a query after an update)."""
+
+    answer: Callable[[], Any]
+
+
+@dataclass
 class TemporalDouble:
     answer: Any = None  # returned; raised if it is an exception
-    #: answers by update or query name, before `answer`
+    #: answers by update or query name, before `answer`; a `Scripted` one is asked at the call
     answers: dict[str, Any] = field(default_factory=dict)
     calls: list[Call] = field(default_factory=list)
     #: updates started with `start_update`, by update ID
@@ -56,6 +64,8 @@ class TemporalDouble:
     def reply(self, workflow_id: str, fn: Any, args: tuple[Any, ...]) -> Any:
         self.calls.append(Call(workflow_id, fn.__name__, args))
         answer = self.answers.get(fn.__name__, self.answer)
+        if isinstance(answer, Scripted):
+            answer = answer.answer()
         if isinstance(answer, BaseException):
             raise answer
         return answer

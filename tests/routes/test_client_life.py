@@ -19,7 +19,7 @@ from domain.states import AppState
 from infra.db import Period
 from tests.api.server import jpeg_bytes
 from tests.routes.conftest import CASE, MINE, PERIOD, bearer, view
-from tests.routes.temporal_double import TemporalDouble, refused
+from tests.routes.temporal_double import Scripted, TemporalDouble, refused
 
 NUMBER = "430104199903120012"
 
@@ -202,10 +202,14 @@ def test_an_upload_retried_with_its_idempotency_key_is_answered_without_a_second
     _, services = app_services
     me = bearer(MINE, "candidate") | {"idempotency-key": "retry-key-0001"}
     photo = jpeg_bytes(seed=5)
-    temporal.answers["case_file"] = _case_file()
+
+    def uploaded() -> list[StoredObject]:
+        return [c.args[0].file for c in temporal.calls if c.name == "upload_attachment"]
+
+    temporal.answers["case_file"] = Scripted(lambda: _case_file(SHEBAO=uploaded()))
     r = http.post("/api/v1/me/attachments/SHEBAO", files={"file": ("a.jpg", photo)}, headers=me)
     assert r.status_code == 200, r.text
-    (first,) = [c.args[0].file for c in temporal.calls if c.name == "upload_attachment"]
+    (first,) = uploaded()
     assert hashlib.sha256(services.store.get(first.key)).hexdigest() == first.sha256
 
     temporal.calls.clear()

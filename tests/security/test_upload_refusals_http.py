@@ -4,6 +4,8 @@ OCR cannot read), and one application cannot fill the store (quota)."""
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
 from pathlib import Path
 
 import pytest
@@ -90,13 +92,7 @@ async def test_both_id_sides_after_a_failed_read_leave_nothing(world) -> None:
 
 async def test_stale_nonce_and_unrequired_attachment_leave_nothing(world) -> None:
     http, sms, objects = world
-    number = valid_id_number(882)
-    app_id, me = await register(http, sms, number, "13744440882")
-    assert (await http.post("/api/v1/me/id-card", files=_card(), headers=me)).status_code == 200
-    confirm = dict(name="张三", sex="男", ethnicity="汉", id_number=number, birth_date="1999-03-12")
-    assert (await http.post("/api/v1/me/id-card/confirm", json=confirm, headers=me)).is_success
-    photo = {"photo": ("p.jpg", jpeg_bytes(seed=3), "image/jpeg")}
-    assert (await http.post("/api/v1/me/photo", files=photo, headers=me)).status_code == 200
+    app_id, me = await _to_the_face_step(http, sms, 882, "13744440882")
     r = await http.post("/api/v1/me/liveness/challenge", headers=me)
     nonce = r.json()["liveness_challenge"]["nonce"]
     r = await http.post(
@@ -132,3 +128,72 @@ async def test_one_application_cannot_fill_the_store(engine, tmp_path) -> None:
         r = await http.post("/api/v1/me/photo", files={"photo": ("p.jpg", photo)}, headers=me)
     assert (r.status_code, r.json()["code"]) == (413, "STORAGE_QUOTA"), r.text
     assert _bytes_of(tmp_path / "objects", app_id) == quota - 10
+
+
+async def _to_the_face_step(http, sms, serial: int, phone: str) -> tuple[str, dict]:
+    number = valid_id_number(serial)
+    app_id, me = await register(http, sms, number, phone)
+    assert (await http.post("/api/v1/me/id-card", files=_card(), headers=me)).status_code == 200
+    confirm = dict(name="张三", sex="男", ethnicity="汉", id_number=number, birth_date="1999-03-12")
+    assert (await http.post("/api/v1/me/id-card/confirm", json=confirm, headers=me)).is_success
+    photo = {"photo": ("p.jpg", jpeg_bytes(seed=3), "image/jpeg")}
+    assert (await http.post("/api/v1/me/photo", files=photo, headers=me)).status_code == 200
+    return app_id, me
+
+
+async def _to_a_required_attachment(http, sms, serial: int, phone: str) -> tuple[str, dict, str]:
+    app_id, me = await _to_the_face_step(http, sms, serial, phone)
+    r = await http.post("/api/v1/me/liveness/challenge", headers=me)
+    nonce = r.json()["liveness_challenge"]["nonce"]
+    r = await http.post("/api/v1/me/liveness", data={"nonce": nonce}, files=_frames(3), headers=me)
+    assert r.status_code == 200, r.text
+    assert (await http.post("/api/v1/me/notice/accept", headers=me)).status_code == 200
+    r = await http.put("/api/v1/me/form", json={**FORM, "major": "520201"}, headers=me)
+    assert r.status_code == 200, r.text
+    wanted = next(item for item in r.json()["required_attachments"] if not item["satisfied"])
+    return app_id, me, wanted["options"][0][0]["code"]
+
+
+def _stored_files(objects: Path, app_id: str) -> dict[str, str]:
+    root = objects / app_id / "attachments"
+    files = root.rglob("*") if root.exists() else []
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in files if p.is_file()}
+
+
+async def test_a_key_used_again_after_its_file_was_deleted_leaves_no_file_behind(world) -> None:
+    """The server answers a used update ID with its first answer; the file sent with it is not
+    attached, so it must not stay in the store (and count against the quota)."""
+    http, sms, objects = world
+    app_id, me, code = await _to_a_required_attachment(http, sms, 883, "13744440883")
+    keyed = me | {"idempotency-key": "attach-again-0001"}
+    proof = {"file": ("d.jpg", jpeg_bytes(seed=21), "image/jpeg")}
+    r = await http.post(f"/api/v1/me/attachments/{code}", files=proof, headers=keyed)
+    assert r.status_code == 200, r.text
+    (listed,) = (await http.get("/api/v1/me/attachments", headers=me)).json()
+    r = await http.delete(f"/api/v1/me/attachments/{code}/{listed['id']}", headers=me)
+    assert r.status_code == 200, r.text
+    r = await http.post(f"/api/v1/me/attachments/{code}", files=proof, headers=keyed)
+    assert r.status_code == 200, r.text
+    assert (await http.get("/api/v1/me/attachments", headers=me)).json() == []
+    assert _stored_files(objects, app_id) == {}
+
+
+async def test_two_files_sent_at_once_under_one_key_keep_their_own_bytes(world) -> None:
+    """Every stored attachment is exactly the file the case records (its SHA-256), and nothing
+    else of the pair stays in the store."""
+    http, sms, objects = world
+    app_id, me, code = await _to_a_required_attachment(http, sms, 884, "13744440884")
+    keyed = me | {"idempotency-key": "attach-twice-0001"}
+    sent = [
+        http.post(
+            f"/api/v1/me/attachments/{code}",
+            files={"file": ("d.jpg", jpeg_bytes(seed=seed), "image/jpeg")},
+            headers=keyed,
+        )
+        for seed in (22, 23)
+    ]
+    answers = await asyncio.gather(*sent)
+    assert all(r.status_code in (200, 409) for r in answers), [r.text for r in answers]
+    listed = (await http.get("/api/v1/me/attachments", headers=me)).json()
+    assert len(listed) == 1
+    assert _stored_files(objects, app_id) == {listed[0]["id"]: listed[0]["sha256"]}
