@@ -95,7 +95,7 @@ def form_problems(form: EnrollmentForm) -> list[Refusal]:
     def bad(field: str, message: str) -> None:
         problems.append(Refusal(code=f"FORM_{field.upper()}", message=message))
 
-    if not re.fullmatch(r"\d{6}", form.postal_code):
+    if not re.fullmatch(r"[0-9]{6}", form.postal_code):
         bad("postal_code", "邮政编码应为6位数字")
     if form.household_type not in HOUSEHOLD_TYPES:
         bad("household_type", "请选择户口类型")

@@ -30,5 +30,9 @@ def enrollment_workflow_id(period_id: str, identity_digest: str) -> str:
     return f"enroll-{period_id}-{identity_digest[:20]}"
 
 
+#: a period's ID as staff type it, e.g. 2026-2 (ASCII digits: `\d` takes every script's digits)
+PERIOD_ID_PATTERN = r"^[0-9]{4}-[12](-[a-z0-9]{1,20})?$"
+
+
 def period_workflow_id(period_id: str) -> str:
     return f"period-{period_id}"

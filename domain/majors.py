@@ -18,7 +18,7 @@ from domain.errors import RefusalCode, refuse
 
 CONDITION_TEXT_MAX = 1000
 #: a major code as the national catalogue writes them: 6 digits, optionally K/T/TK
-MAJOR_CODE_PATTERN = r"^\d{6}(K|T|TK)?$"
+MAJOR_CODE_PATTERN = r"^[0-9]{6}(K|T|TK)?$"
 
 
 class MajorRefusal(RefusalCode):

@@ -10,7 +10,7 @@ from domain.errors import RefusalCode
 
 #: the bulk action's limit: one request, one progress bar; far more than a page of the queue
 BULK_MAX_CASES = 200
-TICKET_RE = re.compile(r"^\d{12}$")
+TICKET_RE = re.compile(r"^[0-9]{12}$")
 #: every dot a keyboard or an OCR engine puts between the parts of a minority name
 _NAME_DOTS = re.compile(r"[.·•‧∙⋅・･．。]")
 

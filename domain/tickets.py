@@ -8,7 +8,7 @@ from pydantic import BaseModel, Field
 
 from domain.catalogs import REGIONS
 
-TICKET_RE = re.compile(r"^\d{2}(0[1-9]|1[0-4])[12]\d{7}$")
+TICKET_RE = re.compile(r"^[0-9]{2}(0[1-9]|1[0-4])[12][0-9]{7}$")
 MAX_SEQUENCE = 9_999_999
 
 

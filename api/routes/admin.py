@@ -15,7 +15,7 @@ from temporalio.common import WorkflowIDConflictPolicy
 from api.applications import run_query, run_update
 from api.deps import AdminDep, OperatorDep, ServicesDep, SessionDep
 from api.errors import ApiError
-from domain.ids import period_workflow_id
+from domain.ids import PERIOD_ID_PATTERN, period_workflow_id
 from domain.messages import PeriodRefusal
 from domain.period import DeadlineChange, PeriodConfig, PeriodInput, PeriodView, WindowChange
 from domain.read_model import PeriodSnapshot
@@ -29,7 +29,7 @@ router = APIRouter(prefix="/api/v1/admin", tags=["admin"])
 
 class NewPeriod(BaseModel):
     #: `<year>-<window>`, optionally with a label for an extra window (e.g. a demo or a re-run)
-    period_id: str = Field(pattern=r"^\d{4}-[12](-[a-z0-9]{1,20})?$", examples=["2026-2"])
+    period_id: str = Field(pattern=PERIOD_ID_PATTERN, examples=["2026-2"])
     opens_at: AwareDatetime
     closes_at: AwareDatetime
     review_deadline: AwareDatetime

@@ -19,6 +19,7 @@ from domain.catalogs import (
     REGIONS,
 )
 from domain.ethnicities import ETHNICITIES
+from domain.ids import PERIOD_ID_PATTERN
 from domain.majors import MajorChoice
 from domain.notice import Notice, current_notice
 from domain.states import STATE_LABELS
@@ -101,7 +102,7 @@ def _period_major(m: MajorChoice) -> PeriodMajor:
 def period_majors(
     session: SessionDep,
     response: Response,
-    period_id: Annotated[str, Query(pattern=r"^\d{4}-[12](-[a-z0-9]{1,20})?$")],
+    period_id: Annotated[str, Query(pattern=PERIOD_ID_PATTERN)],
 ) -> list[PeriodMajor]:
     """The majors a period offers now, as admins edited them (public, cached one minute: an
     edit reaches candidates within that)."""

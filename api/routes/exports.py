@@ -39,7 +39,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 def export_filter(
     period: Annotated[str | None, Query(max_length=40, pattern=r"^[0-9a-z-]+$")] = None,
-    region: Annotated[str | None, Query(max_length=4, pattern=r"^\d{2}$")] = None,
+    region: Annotated[str | None, Query(max_length=4, pattern=r"^[0-9]{2}$")] = None,
     major: Annotated[str | None, Query(max_length=12, pattern=r"^[0-9A-Z]+$")] = None,
 ) -> ExportFilter:
     return ExportFilter(period, region, major)
@@ -130,7 +130,7 @@ def candidate_feed(
     me: OperatorDep,
     response: Response,
     flt: FilterDep,
-    after: Annotated[str, Query(pattern=r"^(\d{12})?$")] = "",
+    after: Annotated[str, Query(pattern=r"^([0-9]{12})?$")] = "",
     limit: Annotated[int, Query(ge=1, le=1000)] = 500,
 ) -> FeedPage:
     """Numbered candidates for 湖南自考服务平台, in ticket order, one page per call."""

@@ -16,6 +16,7 @@ from sqlmodel import col, select
 from api.deps import AdminDep, ServicesDep, SessionDep
 from domain.accounts import AccountError, AccountRefusal
 from domain.errors import refuse
+from domain.ids import PERIOD_ID_PATTERN
 from domain.majors import MAJOR_CODE_PATTERN, MajorChoice, MajorEdit
 from domain.messages import PeriodRefusal
 from domain.roles import Role
@@ -26,7 +27,7 @@ from infra.tokens import Principal
 router = APIRouter(prefix="/api/v1/admin", tags=["administration"])
 
 Username = Annotated[str, Path(min_length=1, max_length=60)]
-PeriodId = Annotated[str, Path(pattern=r"^\d{4}-[12](-[a-z0-9]{1,20})?$")]
+PeriodId = Annotated[str, Path(pattern=PERIOD_ID_PATTERN)]
 MajorCode = Annotated[str, Path(pattern=MAJOR_CODE_PATTERN)]
 
 

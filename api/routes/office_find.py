@@ -24,7 +24,7 @@ from api.deps import AdminDep, ExaminerDep, ServicesDep, SessionDep, StaffDep
 from api.errors import ApiError
 from domain.enrollment import PHONE_RE, ApplicationView, ExaminerAction, Reassignment
 from domain.identity import IdType, normalize_id_number
-from domain.ids import identity_hash, keyed_hash
+from domain.ids import PERIOD_ID_PATTERN, identity_hash, keyed_hash
 from domain.messages import AccessRefusal, CaseRefusal
 from domain.office import TICKET_RE, OfficeRefusal, normalize_name
 from domain.roles import Role
@@ -170,7 +170,7 @@ def find_cases(
     name: Annotated[str | None, Query(max_length=60)] = None,
     ticket: Annotated[str | None, Query(max_length=20)] = None,
     # a period ID only: the filters go into the staff audit, a typed ID number must not
-    period: Annotated[str | None, Query(pattern=r"^\d{4}-[12](-[a-z0-9]{1,20})?$")] = None,
+    period: Annotated[str | None, Query(pattern=PERIOD_ID_PATTERN)] = None,
     status: AppState | None = None,
     mine: bool = False,
     page: Annotated[int, Query(ge=1, le=10_000)] = 1,

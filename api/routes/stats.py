@@ -15,13 +15,14 @@ from fastapi import APIRouter, Query, Response
 
 from api.deps import OperatorDep, SessionDep
 from domain.catalogs import REGIONS, Level
+from domain.ids import PERIOD_ID_PATTERN
 from infra.exports import csv_text
 from infra.majors import period_majors
 from infra.statistics import Breakdown, Statistics, statistics
 
 router = APIRouter(prefix="/api/v1/stats", tags=["statistics"])
 
-PeriodQuery = Annotated[str, Query(pattern=r"^\d{4}-[12](-[a-z0-9]{1,20})?$", examples=["2026-2"])]
+PeriodQuery = Annotated[str, Query(pattern=PERIOD_ID_PATTERN, examples=["2026-2"])]
 
 
 class Table(StrEnum):

@@ -46,3 +46,10 @@ def test_worst_case_email_is_refused_quickly(dots: int) -> None:
 def test_email_check_accepts_what_the_old_pattern_accepted(email: str, ok: bool) -> None:
     form = EnrollmentForm(**{**form_fields(), "email": email})
     assert ("FORM_EMAIL" not in [p.code for p in form_problems(form)]) is ok
+
+
+@pytest.mark.parametrize("postal_code", ["４１００００", "٤١٠٠٠٠", "41000\u00b2", "410000\n"])
+def test_a_postal_code_in_other_digits_is_refused(postal_code: str) -> None:
+    """`\\d` takes every script's digits: such a code reached the read model and the exports."""
+    form = EnrollmentForm(**{**form_fields(), "postal_code": postal_code})
+    assert [p.code for p in form_problems(form)] == ["FORM_POSTAL_CODE"]

@@ -212,3 +212,19 @@ def test_forwarded_for_is_trusted_only_from_configured_proxies(
     assert seen.get("proxy_headers") is proxy_headers
     if proxy_headers:
         assert seen["forwarded_allow_ips"] == setting
+
+
+async def test_a_period_id_in_other_digits_is_refused(http) -> None:
+    arabic = "".join(chr(0x0660 + int(d)) for d in "2027") + "-1"
+    admin = bearer(await staff_token(http, "admin"))
+    period = {
+        "period_id": arabic,
+        "opens_at": "2027-03-01T00:00:00Z",
+        "closes_at": "2027-04-01T00:00:00Z",
+        "review_deadline": "2027-05-01T00:00:00Z",
+    }
+    r = await http.post("/api/v1/admin/periods", json=period, headers=admin)
+    assert r.status_code == 422, r.text
+    operator = bearer(await staff_token(http, "operator"))
+    r = await http.get("/api/v1/stats", params={"period_id": arabic}, headers=operator)
+    assert r.status_code == 422, r.text
