@@ -9,6 +9,7 @@ is refused); ticket numbers arrive as signals; `view` is the masked query. Every
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import NoReturn
 
@@ -182,6 +183,7 @@ class EnrollmentWorkflow(IdentityStepHandlers):
     @workflow.update
     async def save_form(self, form: EnrollmentForm) -> ApplicationView:
         async with self.lock:
+            self._recheck(self._validate_save_form, form)
             steps.apply_form(self.case, form)
             await self._commit("candidate", "form_saved")
             return self.view()
@@ -196,6 +198,7 @@ class EnrollmentWorkflow(IdentityStepHandlers):
     async def request_chsi_codes(self) -> ApplicationView:
         """R8: the two QR codes (学籍, 学历); asking again refreshes both, retiring the old."""
         async with self.lock:
+            self._recheck(self._validate_request_chsi_codes)
             request = IssueChsiCodesInput(
                 application_id=self.params.application_id,
                 id_number=self.params.identity.id_number,
@@ -222,6 +225,7 @@ class EnrollmentWorkflow(IdentityStepHandlers):
     async def chsi_failed(self) -> ApplicationView:
         """「学信网校验失败」: close the QR step, open the manual upload path."""
         async with self.lock:
+            self._recheck(self._validate_chsi_failed)
             steps.close_chsi(self.case, ChsiResult.FAILED)
             await self._commit("candidate", "chsi_failed_pressed")
             return self.view()
@@ -236,6 +240,7 @@ class EnrollmentWorkflow(IdentityStepHandlers):
         """CHSI's signed callback, authenticated by the API. An update rather than a signal so that
         CHSI hears why a token is refused (used, superseded, expired, another application's)."""
         async with self.lock:
+            self._recheck(self._validate_chsi_callback, callback)
             per_code = shape.patched(CHSI_PER_CODE)
             action, answer = steps.record_chsi_callback(self.case, callback, per_code=per_code)
             await self._commit("chsi", action)
@@ -252,6 +257,7 @@ class EnrollmentWorkflow(IdentityStepHandlers):
     @workflow.update
     async def upload_attachment(self, inp: AttachmentUpload) -> ApplicationView:
         async with self.lock:
+            self._recheck(self._validate_upload_attachment, inp)
             if steps.add_attachment(self.case, inp.code, inp.file):
                 await self._commit("candidate", f"attachment:{inp.code}")
             return self.view()
@@ -264,6 +270,7 @@ class EnrollmentWorkflow(IdentityStepHandlers):
     @workflow.update
     async def remove_attachment(self, inp: AttachmentRemoval) -> ApplicationView:
         async with self.lock:
+            self._recheck(self._validate_remove_attachment, inp)
             steps.remove_attachment(self.case, inp.code, inp.key)
             await self._commit("candidate", f"attachment_removed:{inp.code}")
             return self.view()
@@ -278,6 +285,7 @@ class EnrollmentWorkflow(IdentityStepHandlers):
     @workflow.update
     async def submit(self) -> ApplicationView:
         async with self.lock:
+            self._recheck(self._validate_submit)
             steps.submit(self.case, workflow.now())
             await self._commit("candidate", "submitted")
             return self.view()
@@ -290,6 +298,7 @@ class EnrollmentWorkflow(IdentityStepHandlers):
     @workflow.update
     async def modify(self, form: EnrollmentForm) -> ApplicationView:
         async with self.lock:
+            self._recheck(self._validate_modify, form)
             steps.apply_form(self.case, form)
             if shape.patched(MODIFY_RECHECKS):
                 steps.reopen_if_incomplete(self.case)
@@ -305,6 +314,7 @@ class EnrollmentWorkflow(IdentityStepHandlers):
     @workflow.update
     async def withdraw(self) -> ApplicationView:
         async with self.lock:
+            self._recheck(self._validate_withdraw)
             self.case.state = AppState.WITHDRAWN
             await self._commit("candidate", "withdrawn")
             return self.view()
@@ -318,6 +328,7 @@ class EnrollmentWorkflow(IdentityStepHandlers):
     @workflow.update
     async def claim(self, act: ExaminerAction) -> ApplicationView:
         async with self.lock:
+            self._recheck(self._validate_claim, act)
             held = self.case.state == AppState.UNDER_REVIEW and (
                 self.case.review.examiner == act.examiner
             )
@@ -336,6 +347,7 @@ class EnrollmentWorkflow(IdentityStepHandlers):
     async def release_claim(self, act: ExaminerAction) -> ApplicationView:
         """The holder gives a claimed case back to the queue (on leave, wrong region)."""
         async with self.lock:
+            self._recheck(self._validate_release_claim, act)
             steps.release_claim(self.case)
             await self._commit(f"examiner:{act.examiner}", "claim_released")
             return self.view()
@@ -349,6 +361,7 @@ class EnrollmentWorkflow(IdentityStepHandlers):
     async def reassign_claim(self, move: Reassignment) -> ApplicationView:
         """An admin moves a claim; the trail keeps who held it (the claim before) and who now."""
         async with self.lock:
+            self._recheck(self._validate_reassign_claim, move)
             steps.reassign_claim(self.case, move.examiner)
             await self._commit(f"admin:{move.admin}", f"claim_reassigned:{move.examiner}")
             return self.view()
@@ -360,7 +373,7 @@ class EnrollmentWorkflow(IdentityStepHandlers):
 
     @workflow.update
     async def approve(self, act: ExaminerAction) -> ApplicationView:
-        return await self._decide(act, Decision.APPROVED)
+        return await self._decide(act, Decision.APPROVED, self._validate_approve)
 
     @approve.validator
     @answers_refusals
@@ -369,7 +382,7 @@ class EnrollmentWorkflow(IdentityStepHandlers):
 
     @workflow.update
     async def reject(self, act: ExaminerAction) -> ApplicationView:
-        return await self._decide(act, Decision.REJECTED)
+        return await self._decide(act, Decision.REJECTED, self._validate_reject)
 
     @reject.validator
     @answers_refusals
@@ -379,7 +392,7 @@ class EnrollmentWorkflow(IdentityStepHandlers):
 
     @workflow.update
     async def return_for_changes(self, act: ExaminerAction) -> ApplicationView:
-        return await self._decide(act, Decision.RETURNED)
+        return await self._decide(act, Decision.RETURNED, self._validate_return)
 
     @return_for_changes.validator
     @answers_refusals
@@ -387,8 +400,14 @@ class EnrollmentWorkflow(IdentityStepHandlers):
         rules.check_claimed_by(self.case, act.examiner)
         rules.check_return_items(self.case, act.items)
 
-    async def _decide(self, act: ExaminerAction, decision: Decision) -> ApplicationView:
+    async def _decide(
+        self,
+        act: ExaminerAction,
+        decision: Decision,
+        validator: Callable[[ExaminerAction], None],
+    ) -> ApplicationView:
         async with self.lock:
+            self._recheck(validator, act)
             action = steps.decide(self.case, act, decision, workflow.now())
             await self._commit(f"examiner:{act.examiner}", action)
             await self._notify(f"decision:{decision}:{self.case.version}", DECISION_SMS[decision])
