@@ -69,6 +69,18 @@ def record_id_card(case: EnrollmentState, upload: IdCardUpload, result: ReadIdCa
     rewind(case, AppState.ID_PENDING)
 
 
+def card_voids_redo(case: EnrollmentState) -> bool:
+    """A card read again in a returned case after its card or face was redone is a new card."""
+    return case.state == AppState.RETURNED and bool({"id_card", "face"} & set(case.review.redone))
+
+
+def void_card_redo(case: EnrollmentState) -> None:
+    """The new card is not confirmed, and the face check matched the old card's portrait: both
+    are to be done again before the case goes in (`return_pending`)."""
+    case.review.redone = [item for item in case.review.redone if item not in ("id_card", "face")]
+    case.face.passed = False
+
+
 def confirm_id_card(case: EnrollmentState, inp: ConfirmIdCardInput) -> None:
     """What the candidate corrected against the OCR goes to the examiner."""
     card = case.id_card

@@ -56,6 +56,8 @@ from workflows.identity_claims import IdentityClaimHandlers
 
 #: The daily face limit replaced "onward, flagged, after 5 failures" (workflow.patched).
 FACE_DAILY_LIMIT = "face-daily-limit"
+#: A card read again after a returned card was redone needs confirming and the face check again.
+NEW_CARD_VOIDS_REDO = "new-card-voids-redo"
 
 
 class IdentityStepHandlers(IdentityClaimHandlers):
@@ -111,6 +113,8 @@ class IdentityStepHandlers(IdentityClaimHandlers):
             if result.refusals:
                 raise with_report(result.refusals[0], result.model_dump(mode="json"))
             steps.record_id_card(self.case, inp, result)
+            if steps.card_voids_redo(self.case) and workflow.patched(NEW_CARD_VOIDS_REDO):
+                steps.void_card_redo(self.case)
             await self._commit("candidate", "id_card_read")
             return self.view().model_copy(
                 update={"id_card_read": result.fields, "id_card_confidence": result.confidence}

@@ -14,9 +14,11 @@ from domain.case_rules import check_face_attempts_left
 from domain.enrollment import (
     ApplicationView,
     AttachmentUpload,
+    ConfirmIdCardInput,
     EnrollmentForm,
     EnrollmentState,
     ExaminerAction,
+    IdCardUpload,
     LivenessAnswer,
     OnSiteFaceCheck,
     PhotoUpload,
@@ -241,13 +243,21 @@ async def test_an_examiner_records_an_on_site_face_check_for_a_stuck_candidate(h
     assert cause.type == "WRONG_STATE"  # only where the candidate is at the face step
 
 
-async def test_a_return_for_the_photo_reopens_photo_and_face_then_resubmit(harness, time_env):
-    handle, phone = await application(harness, time_env, 308)
-    await to_submitted(harness, handle, phone)
+async def returned(h: Harness, time_env, serial: int, item: str, reason: str) -> WorkflowHandle:
+    """Submitted, claimed by ex1 and returned for one item."""
+    handle, phone = await application(h, time_env, serial)
+    await to_submitted(h, handle, phone)
     await handle.execute_update(EnrollmentWorkflow.claim, ExaminerAction(examiner="ex1"))
-    reason = ReviewItem(item="photo", reason="寸照不符合图像采集规范，请重新拍摄上传")
+    items = [ReviewItem(item=item, reason=reason)]
     await handle.execute_update(
-        EnrollmentWorkflow.return_for_changes, ExaminerAction(examiner="ex1", items=[reason])
+        EnrollmentWorkflow.return_for_changes, ExaminerAction(examiner="ex1", items=items)
+    )
+    return handle
+
+
+async def test_a_return_for_the_photo_reopens_photo_and_face_then_resubmit(harness, time_env):
+    handle = await returned(
+        harness, time_env, 308, "photo", "寸照不符合图像采集规范，请重新拍摄上传"
     )
     cause = await refused(handle, EnrollmentWorkflow.submit)
     assert cause.type == "RETURN_NOT_ANSWERED" and "寸照" in cause.message
@@ -270,3 +280,33 @@ async def test_a_return_names_only_what_the_candidate_can_act_on(harness, time_e
     cause = await refused(handle, EnrollmentWorkflow.return_for_changes, vague)
     assert cause.type == "RETURN_ITEM_UNKNOWN"
     assert (await handle.query(EnrollmentWorkflow.view)).state == AppState.UNDER_REVIEW
+
+
+async def test_a_second_id_card_after_a_returned_card_was_redone_needs_confirming_again(
+    harness, time_env
+):
+    """Returned for the ID card: the candidate uploads, confirms and passes the face check, then
+    uploads the card once more (a sharper picture). That card is neither confirmed nor matched
+    to the live face: the case cannot go in again until it is."""
+    handle = await returned(harness, time_env, 310, "id_card", "身份证照片不清晰，请重新上传")
+    card = IdCardUpload(front=obj("r/id/front.jpg"), back=obj("r/id/back.jpg"))
+    await handle.execute_update(EnrollmentWorkflow.submit_id_card, card)
+    fields = (await handle.query(EnrollmentWorkflow.case_file)).state.id_card.ocr
+    await handle.execute_update(
+        EnrollmentWorkflow.confirm_id_card, ConfirmIdCardInput(fields=fields)
+    )
+    await pass_face(handle)
+    again = IdCardUpload(front=obj("r/id/front2.jpg"), back=obj("r/id/back2.jpg"))
+    view = await handle.execute_update(EnrollmentWorkflow.submit_id_card, again)
+    assert view.state == AppState.RETURNED and view.return_pending == ["face", "id_card"]
+
+    cause = await refused(handle, EnrollmentWorkflow.submit)
+    assert cause.type == "RETURN_NOT_ANSWERED" and "身份证" in cause.message
+    await handle.execute_update(
+        EnrollmentWorkflow.confirm_id_card, ConfirmIdCardInput(fields=fields)
+    )
+    assert (await refused(handle, EnrollmentWorkflow.submit)).type == "RETURN_NOT_ANSWERED"
+    await pass_face(handle)
+    assert (await handle.execute_update(EnrollmentWorkflow.submit)).state == AppState.SUBMITTED
+    case = (await handle.query(EnrollmentWorkflow.case_file)).state
+    assert case.id_card.front.key == "r/id/front2.jpg" and case.id_card.confirmed is not None
