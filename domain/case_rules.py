@@ -22,7 +22,7 @@ from domain.enrollment import (
     form_problems,
 )
 from domain.errors import Refusal, refuse
-from domain.identity import province_of_address
+from domain.identity import IdentityRefusal, province_of_address
 from domain.liveness import MAX_ATTEMPTS_PER_DAY, SHANGHAI, FaceRefusal, shanghai_day
 from domain.messages import STEP_NAMES, CaseRefusal
 from domain.office import OfficeRefusal
@@ -206,16 +206,35 @@ def check_submit(case: EnrollmentState, now: datetime, closes_at: datetime) -> N
         raise refused
 
 
-def check_approvable(case: EnrollmentState, act: ExaminerAction) -> None:
+def check_approvable(case: EnrollmentState, act: ExaminerAction, now: datetime) -> None:
     """Approving an incomplete case needs the examiner's reason (e.g. the proof was seen on
-    site); it is kept on the case and in the audit log."""
+    site); it is kept on the case and in the audit log. A card expired meanwhile is not a
+    missing proof: no reason lets it through (the case would keep the old card's data)."""
     check_claimed_by(case, act.examiner)
+    check_card_still_valid(case, now)
     missing = missing_for_submit(case)
     if missing and not act.override_reason.strip():
         raise refuse(
             CaseRefusal.CHECKLIST_INCOMPLETE,
             missing.refusal.message,
             measured=missing.refusal.measured,
+        )
+
+
+def check_card_still_valid(case: EnrollmentState, now: datetime) -> None:
+    """The card was valid when it was read; a case may wait weeks for its examiner. Judged on
+    the Beijing day, like the card's printed dates."""
+    card = case.id_card.confirmed or case.id_card.ocr
+    if card is None or card.long_term or card.valid_until is None:
+        return
+    today = now.astimezone(SHANGHAI).date()
+    if card.valid_until < today:
+        raise refuse(
+            IdentityRefusal.ID_EXPIRED,
+            f"考生身份证已于{card.valid_until:%Y年%m月%d日}过期，不能审核通过；"
+            "请退回身份证，由考生上传有效身份证",
+            measured=card.valid_until.isoformat(),
+            expected=f"不早于{today.isoformat()}",
         )
 
 

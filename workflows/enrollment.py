@@ -378,7 +378,7 @@ class EnrollmentWorkflow(IdentityStepHandlers):
     @approve.validator
     @answers_refusals
     def _validate_approve(self, act: ExaminerAction) -> None:
-        rules.check_approvable(self.case, act)
+        rules.check_approvable(self.case, act, workflow.now())
 
     @workflow.update
     async def reject(self, act: ExaminerAction) -> ApplicationView:
