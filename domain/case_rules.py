@@ -260,6 +260,13 @@ def check_claimed_by(case: EnrollmentState, examiner: str) -> None:
         raise refuse(CaseRefusal.NOT_CLAIMED_BY_YOU)
 
 
+def check_review_not_held(case: EnrollmentState) -> None:
+    """After the close-out nothing waits for the queue or the candidate: a case still claimed
+    then is approved or rejected (an admin may move the claim), never released or returned."""
+    if case.held_for_decision_at is not None:
+        raise refuse(CaseRefusal.REVIEW_CLOSED)
+
+
 def check_reassign(case: EnrollmentState, to_examiner: str) -> None:
     """Only a claimed case has a claim to move; to its own holder it would move nothing."""
     if case.state != AppState.UNDER_REVIEW:

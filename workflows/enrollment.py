@@ -68,6 +68,8 @@ CHSI_PER_CODE = "chsi-result-per-code"
 TICKET_PROJECTED_BY_ISSUER = "ticket-projected-by-issuer"
 #: the holder claiming again (a second tab, a retried click) changes nothing and records nothing
 RECLAIM_ANSWERS_ONLY = "reclaim-answers-only"
+#: a case still claimed at the close-out leaves review only by a decision
+HELD_AT_CLOSE_OUT = "held-at-close-out"
 
 
 @workflow.defn
@@ -356,6 +358,7 @@ class EnrollmentWorkflow(IdentityStepHandlers):
     @answers_refusals
     def _validate_release_claim(self, act: ExaminerAction) -> None:
         rules.check_claimed_by(self.case, act.examiner)
+        rules.check_review_not_held(self.case)
 
     @workflow.update
     async def reassign_claim(self, move: Reassignment) -> ApplicationView:
@@ -398,6 +401,7 @@ class EnrollmentWorkflow(IdentityStepHandlers):
     @answers_refusals
     def _validate_return(self, act: ExaminerAction) -> None:
         rules.check_claimed_by(self.case, act.examiner)
+        rules.check_review_not_held(self.case)
         rules.check_return_items(self.case, act.items)
 
     async def _decide(
@@ -430,10 +434,13 @@ class EnrollmentWorkflow(IdentityStepHandlers):
     async def close_out(self, notice: CloseOutNotice) -> None:
         """The period's close-out (domain/closeout.py): a case still waiting ends, with a reason."""
         async with self.lock:
-            if not closing.close_out(self.case, workflow.now()):
-                return  # decided, withdrawn, under review: nothing to close
-            await self._commit("system", f"expired:{closing.CLOSED_OUT}")
-            await self._notify(closing.CLOSED_OUT, closing.CLOSED_OUT_SMS)
+            if closing.close_out(self.case, workflow.now()):
+                await self._commit("system", f"expired:{closing.CLOSED_OUT}")
+                await self._notify(closing.CLOSED_OUT, closing.CLOSED_OUT_SMS)
+            elif closing.holds_for_decision(self.case) and workflow.patched(HELD_AT_CLOSE_OUT):
+                self.case.held_for_decision_at = workflow.now()
+                await self._commit("system", closing.HELD_FOR_DECISION)
+            # decided, withdrawn, already held: nothing to do
 
     # --- queries --------------------------------------------------------------------------------
     @workflow.query
