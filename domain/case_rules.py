@@ -11,7 +11,7 @@ from enum import StrEnum
 
 from domain.attachments import ChsiResult, check_old_identity
 from domain.case_completeness import missing_for_submit
-from domain.case_steps import apply_form, remove_attachment
+from domain.case_steps import answering_return, apply_form, remove_attachment
 from domain.catalogs import PROVINCES
 from domain.enrollment import (
     EnrollmentForm,
@@ -79,8 +79,9 @@ def redo_pending(case: EnrollmentState) -> list[str]:
 
 def return_pending(case: EnrollmentState) -> list[str]:
     """What a returned case still lacks to go in again: the steps its return named and not redone
-    yet, and a passed face whatever it named. The H5 shows the same list (ApplicationView)."""
-    if case.state != AppState.RETURNED:
+    yet, and a passed face whatever it named. The H5 shows the same list (ApplicationView). A
+    change that put the returned case back to its steps (DRAFT) does not answer the return."""
+    if not answering_return(case):
         return []
     pending = redo_pending(case)
     if not case.face.passed and "face" not in pending:

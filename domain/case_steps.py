@@ -34,7 +34,7 @@ from domain.errors import RefusedError
 from domain.liveness import MAX_ATTEMPTS_PER_DAY, shanghai_day
 from domain.majors import major_of
 from domain.objects import StoredObject
-from domain.states import AppState, Decision, step_index
+from domain.states import PRE_SUBMIT, AppState, Decision, step_index
 from domain.vision import PhotoReport, ReadIdCardResult, VerifyFaceResult
 
 
@@ -45,9 +45,17 @@ def rewind(case: EnrollmentState, to: AppState) -> None:
         case.state = to
 
 
+def answering_return(case: EnrollmentState) -> bool:
+    """Returned, or put back to its steps by a change made while returned (`reopen_if_incomplete`):
+    the return's steps are still to be redone before the case goes in again."""
+    return case.state == AppState.RETURNED or (
+        case.state in PRE_SUBMIT and case.review.decision == Decision.RETURNED
+    )
+
+
 def _redone(case: EnrollmentState, item: str) -> None:
     """A new photo or ID portrait voids a face check done before it, redone or not."""
-    if case.state != AppState.RETURNED:
+    if not answering_return(case):
         return
     if item in ("photo", "id_card") and "face" in case.review.redone:
         case.review.redone.remove("face")

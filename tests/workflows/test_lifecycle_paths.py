@@ -310,3 +310,27 @@ async def test_a_second_id_card_after_a_returned_card_was_redone_needs_confirmin
     assert (await handle.execute_update(EnrollmentWorkflow.submit)).state == AppState.SUBMITTED
     case = (await handle.query(EnrollmentWorkflow.case_file)).state
     assert case.id_card.front.key == "r/id/front2.jpg" and case.id_card.confirmed is not None
+
+
+async def test_a_return_answered_through_a_change_that_reopens_still_needs_its_steps(
+    harness, time_env
+):
+    """Returned for the photo, the candidate also picks a restricted major, which puts the case
+    back to its steps (DRAFT) for the proofs. Submitting again still waits for the new
+    photo and its face check the return asked for; they can be redone from there."""
+    handle = await returned(harness, time_env, 312, "photo", "寸照背景不是浅蓝色")
+    view = await handle.execute_update(
+        EnrollmentWorkflow.modify, zhuanke_form(major=RESTRICTED_NURSING)
+    )
+    assert view.state == AppState.DRAFT
+    view = await upload_missing(handle, view)
+    assert view.return_pending == ["face", "photo"]
+    cause = await refused(handle, EnrollmentWorkflow.submit)
+    assert cause.type == "RETURN_NOT_ANSWERED" and "寸照" in cause.message
+
+    photo = PhotoUpload(photo=obj("redo.jpg"), filename="redo.jpg")
+    assert (await handle.execute_update(EnrollmentWorkflow.submit_photo, photo)).return_pending
+    await pass_face(handle)
+    view = await handle.execute_update(EnrollmentWorkflow.accept_notice)
+    assert (view.state, view.return_pending) == (AppState.DRAFT, [])
+    assert (await handle.execute_update(EnrollmentWorkflow.submit)).state == AppState.SUBMITTED
