@@ -86,7 +86,6 @@ def void_card_redo(case: EnrollmentState) -> None:
     """The new card is not confirmed, and the face check matched the old card's portrait: both
     are to be done again before the case goes in (`return_pending`)."""
     case.review.redone = [item for item in case.review.redone if item not in ("id_card", "face")]
-    case.face.passed = False
 
 
 def confirm_id_card(case: EnrollmentState, inp: ConfirmIdCardInput) -> None:

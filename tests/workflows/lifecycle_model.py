@@ -204,11 +204,16 @@ class Model:
             return True
         return self.state in STEPS and self.open(now) and step_of(self.state) >= step_of(minimum)
 
+    def answering_return(self) -> bool:
+        """Returned, or back at its steps by a change made while returned: the return's steps
+        are still wanted."""
+        return self.state == S.RETURNED or (self.state in STEPS and self.decision == "returned")
+
     def redo_wanted(self) -> set[str]:
-        return {REDO[step] for step in self.reopened} if self.state == S.RETURNED else set()
+        return {REDO[step] for step in self.reopened} if self.answering_return() else set()
 
     def _redone(self, item: str) -> None:
-        if self.state == S.RETURNED:
+        if self.answering_return():
             self.redone.add(item)
             self.done_once.add(item)
             if item in ("id_card", "photo"):
@@ -235,7 +240,7 @@ class Model:
         if blurry or not self.at_step(S.ID_PENDING, now):
             return False
         self.card_read, self.face_fresh = True, False
-        self.redone.discard("face")
+        self.redone -= {"face", "id_card"}  # a new card: confirmed and face-matched again
         self._back_to(S.ID_PENDING)
         return True
 
