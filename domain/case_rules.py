@@ -343,14 +343,27 @@ class Deadline(StrEnum):
 
 
 def deadlines(
-    params: EnrollmentInput, case: EnrollmentState, closes_at: datetime, now: datetime
+    params: EnrollmentInput,
+    case: EnrollmentState,
+    closes_at: datetime,
+    now: datetime,
+    *,
+    face_until_verified: bool = True,
 ) -> list[tuple[datetime, Deadline]]:
-    """Every deadline that applies in the case's current state, soonest first."""
+    """Every deadline that applies in the case's current state, soonest first. The face deadline
+    ends registrations never verified; a candidate who passed the face check once and redoes a
+    step before it (a better photo, a new card) is not one (`face_until_verified=False`: the
+    first rule, kept for runs recorded under it, which expired him at once after 7 days)."""
     created = case.created_at or now
     found: list[tuple[datetime, Deadline]] = []
     if case.state == AppState.REGISTERED:
         found.append((created + params.phone_verify_timeout, Deadline.PHONE_NOT_VERIFIED))
-    if case.state in PRE_SUBMIT and step_index(case.state) <= step_index(AppState.FACE_PENDING):
+    verified = case.identity_proved_at is not None or case.notice_accepted_at is not None
+    if (
+        case.state in PRE_SUBMIT
+        and step_index(case.state) <= step_index(AppState.FACE_PENDING)
+        and not (face_until_verified and verified)
+    ):
         found.append((created + params.face_verify_timeout, Deadline.FACE_NOT_VERIFIED))
     if case.state in PRE_SUBMIT:
         found.append((closes_at, Deadline.WINDOW_CLOSED))
@@ -360,9 +373,14 @@ def deadlines(
 
 
 def time_to_deadline(
-    params: EnrollmentInput, case: EnrollmentState, closes_at: datetime, now: datetime
+    params: EnrollmentInput,
+    case: EnrollmentState,
+    closes_at: datetime,
+    now: datetime,
+    *,
+    face_until_verified: bool = True,
 ) -> timedelta | None:
     """How long the workflow may wait for a message before a deadline needs it; at least a
     second, so a deadline just passed is handled on the next wake-up, not in a busy loop."""
-    found = deadlines(params, case, closes_at, now)
+    found = deadlines(params, case, closes_at, now, face_until_verified=face_until_verified)
     return max(found[0][0] - now, timedelta(seconds=1)) if found else None

@@ -68,6 +68,8 @@ CHSI_PER_CODE = "chsi-result-per-code"
 TICKET_PROJECTED_BY_ISSUER = "ticket-projected-by-issuer"
 #: the holder claiming again (a second tab, a retried click) changes nothing and records nothing
 RECLAIM_ANSWERS_ONLY = "reclaim-answers-only"
+#: the 7-day face deadline ends only registrations never face-verified (asked once, at the start)
+FACE_DEADLINE_UNTIL_VERIFIED = "face-deadline-until-verified"
 #: a case still claimed at the close-out leaves review only by a decision
 HELD_AT_CLOSE_OUT = "held-at-close-out"
 
@@ -85,12 +87,14 @@ class EnrollmentWorkflow(IdentityStepHandlers):
         # what the start gave (the API's start carries what is known then) is not upserted again
         given = workflow.info().typed_search_attributes
         self.published: dict[object, object] = {pair.key: pair.value for pair in given}
+        self.face_until_verified = False  # set at the run's start (workflow.patched)
 
     # --- lifecycle ------------------------------------------------------------------------------
     @workflow.run
     async def run(self, params: EnrollmentInput) -> str:
         if params.state is None:
             await self._commit("system", "registered")
+        self.face_until_verified = workflow.patched(FACE_DEADLINE_UNTIL_VERIFIED)
         if shape.lean():
             await self._until_final()
         while self.case.state not in FINAL:
@@ -102,7 +106,11 @@ class EnrollmentWorkflow(IdentityStepHandlers):
                         or workflow.info().is_continue_as_new_suggested()
                     ),
                     timeout=rules.time_to_deadline(
-                        self.params, self.case, self.closes_at, workflow.now()
+                        self.params,
+                        self.case,
+                        self.closes_at,
+                        workflow.now(),
+                        face_until_verified=self.face_until_verified,
                     ),
                 )
             except TimeoutError:
@@ -149,8 +157,17 @@ class EnrollmentWorkflow(IdentityStepHandlers):
                 self._continue_as_new()
 
     def _nearest_deadline(self) -> datetime | None:
-        found = rules.deadlines(self.params, self.case, self.closes_at, workflow.now())
+        found = self._deadlines(workflow.now())
         return found[0][0] if found else None
+
+    def _deadlines(self, now: datetime) -> list[tuple[datetime, Deadline]]:
+        return rules.deadlines(
+            self.params,
+            self.case,
+            self.closes_at,
+            now,
+            face_until_verified=self.face_until_verified,
+        )
 
     def _continue_as_new(self) -> NoReturn:
         workflow.continue_as_new(
@@ -159,7 +176,7 @@ class EnrollmentWorkflow(IdentityStepHandlers):
 
     async def _on_deadline(self) -> None:
         now = workflow.now()
-        for at, why in rules.deadlines(self.params, self.case, self.closes_at, now):
+        for at, why in self._deadlines(now):
             if at > now:
                 break
             if why == Deadline.CHSI_TIMEOUT:

@@ -466,8 +466,12 @@ class Model:
         found = []
         if self.state == S.REGISTERED:
             found.append((self.created + PHONE_DEADLINE, "expire"))
-        if self.state in STEPS and step_of(self.state) <= step_of(S.FACE_PENDING):
-            found.append((self.created + FACE_DEADLINE, "expire"))
+        if (
+            self.state in STEPS
+            and step_of(self.state) <= step_of(S.FACE_PENDING)
+            and not self.proved
+        ):
+            found.append((self.created + FACE_DEADLINE, "expire"))  # never verified: abandoned
         if self.state in STEPS:
             found.append((self.closes, "expire"))
         if self.chsi.status == "pending" and self.chsi.requested_at:
