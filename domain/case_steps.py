@@ -64,7 +64,11 @@ def _redone(case: EnrollmentState, item: str) -> None:
 
 
 def level_of(case: EnrollmentState) -> Level | None:
-    major = major_of(case.form.major, case.form.major_choice) if case.form else None
+    return form_level(case.form) if case.form else None
+
+
+def form_level(form: EnrollmentForm) -> Level | None:
+    major = major_of(form.major, form.major_choice)
     return major.level if major else None
 
 
@@ -184,14 +188,22 @@ def accept_notice(case: EnrollmentState, now: datetime) -> None:
         case.state = AppState.DRAFT
 
 
-def apply_form(case: EnrollmentState, form: EnrollmentForm) -> None:
-    """专升本 majors need the CHSI step; choosing a 专科 major drops it."""
+def apply_form(case: EnrollmentState, form: EnrollmentForm, *, keeps_verified: bool = True) -> None:
+    """专升本 majors need the CHSI step; choosing a 专科 major drops it, except a verification:
+    CHSI confirmed the candidate's own record, whatever the major, so a 专升本 major chosen again
+    is verified still (`keeps_verified=False`: the first rule, kept for runs recorded under it,
+    which sent him to the manual upload)."""
     case.form = form
     needs_chsi = level_of(case) == Level.BENKE
     if needs_chsi and case.chsi.status == ChsiResult.NOT_NEEDED:
         case.chsi.status = ChsiResult.PENDING
-    elif not needs_chsi:
+    elif not needs_chsi and not (keeps_verified and case.chsi.status == ChsiResult.VERIFIED):
         case.chsi.status = ChsiResult.NOT_NEEDED
+
+
+def drops_chsi_verification(case: EnrollmentState, form: EnrollmentForm) -> bool:
+    """Whether `form` is a 专科 choice on a case CHSI verified (the first rule dropped it)."""
+    return case.chsi.status == ChsiResult.VERIFIED and form_level(form) != Level.BENKE
 
 
 def record_chsi_codes(

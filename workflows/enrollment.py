@@ -70,6 +70,8 @@ TICKET_PROJECTED_BY_ISSUER = "ticket-projected-by-issuer"
 RECLAIM_ANSWERS_ONLY = "reclaim-answers-only"
 #: the 7-day face deadline ends only registrations never face-verified (asked once, at the start)
 FACE_DEADLINE_UNTIL_VERIFIED = "face-deadline-until-verified"
+#: a 专科 choice keeps a CHSI verification for a 专升本 major chosen again
+CHSI_VERIFIED_KEPT = "chsi-verified-kept"
 #: a case still claimed at the close-out leaves review only by a decision
 HELD_AT_CLOSE_OUT = "held-at-close-out"
 
@@ -203,9 +205,14 @@ class EnrollmentWorkflow(IdentityStepHandlers):
     async def save_form(self, form: EnrollmentForm) -> ApplicationView:
         async with self.lock:
             self._recheck(self._validate_save_form, form)
-            steps.apply_form(self.case, form)
+            steps.apply_form(self.case, form, keeps_verified=self._keeps_chsi(form))
             await self._commit("candidate", "form_saved")
             return self.view()
+
+    def _keeps_chsi(self, form: EnrollmentForm) -> bool:
+        """Asked only when it matters: a 专科 choice on a case CHSI verified."""
+        drops = steps.drops_chsi_verification(self.case, form)
+        return drops and workflow.patched(CHSI_VERIFIED_KEPT)
 
     @save_form.validator
     @answers_refusals
@@ -318,7 +325,7 @@ class EnrollmentWorkflow(IdentityStepHandlers):
     async def modify(self, form: EnrollmentForm) -> ApplicationView:
         async with self.lock:
             self._recheck(self._validate_modify, form)
-            steps.apply_form(self.case, form)
+            steps.apply_form(self.case, form, keeps_verified=self._keeps_chsi(form))
             if shape.patched(MODIFY_RECHECKS):
                 steps.reopen_if_incomplete(self.case)
             await self._commit("candidate", "modified")

@@ -342,7 +342,8 @@ class Model:
     def _choose(self, choice: Choice) -> None:
         self.choice = choice
         if not choice.benke:
-            self.chsi.status = "not_needed"
+            if self.chsi.status != "verified":  # CHSI's record is the candidate's, kept
+                self.chsi.status = "not_needed"
         elif self.chsi.status == "not_needed":
             self.chsi.status = "pending"
 

@@ -11,6 +11,7 @@ from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 
 from domain.case_rules import check_face_attempts_left
+from domain.chsi import ChsiCallback, ChsiKind, ChsiOutcome
 from domain.enrollment import (
     ApplicationView,
     AttachmentUpload,
@@ -31,6 +32,7 @@ from domain.states import AppState
 from synthetic.forms import form_fields
 from tests.workflows.flow import obj, to_draft, to_submitted, zhuanke_form
 from tests.workflows.harness import Harness, valid_id_number
+from tests.workflows.test_lifecycle_model import issue_chsi_codes, record
 from workflows.enrollment import EnrollmentWorkflow
 
 RESTRICTED_NURSING = "520201"  # 护理 (专科): proofs of Attachment 1 needed
@@ -334,3 +336,32 @@ async def test_a_return_answered_through_a_change_that_reopens_still_needs_its_s
     view = await handle.execute_update(EnrollmentWorkflow.accept_notice)
     assert (view.state, view.return_pending) == (AppState.DRAFT, [])
     assert (await handle.execute_update(EnrollmentWorkflow.submit)).state == AppState.SUBMITTED
+
+
+async def test_a_chsi_verification_survives_a_detour_through_a_zhuanke_major(
+    time_env, engine, task_queue
+):
+    """Verified by CHSI for a 专升本 major, the candidate saves a 专科 major by mistake and then
+    a 专升本 one again: the record CHSI confirmed still verifies the step (it is the candidate's,
+    whatever the major); he is not sent to the manual upload."""
+    async with Harness(time_env, engine, task_queue, extra_activities=[issue_chsi_codes]) as h:
+        handle, phone = await application(h, time_env, 313)
+        await to_draft(h, handle, phone)
+        benke = zhuanke_form(major=BENKE_ACCOUNTING)
+        await handle.execute_update(EnrollmentWorkflow.save_form, benke)
+        codes = (await handle.execute_update(EnrollmentWorkflow.request_chsi_codes)).chsi_codes
+        xueli = next(c for c in codes if c.kind == ChsiKind.XUELI.value)
+        callback = ChsiCallback(
+            token=xueli.token,
+            kind=ChsiKind.XUELI,
+            application_ref=handle.id,
+            outcome=ChsiOutcome.VERIFIED,
+            scanned_at=xueli.expires_at - timedelta(minutes=5),
+            record=record(ChsiKind.XUELI.value),
+        )
+        assert await handle.execute_update(EnrollmentWorkflow.chsi_callback, callback) == "VERIFIED"
+
+        await handle.execute_update(EnrollmentWorkflow.save_form, zhuanke_form())
+        view = await handle.execute_update(EnrollmentWorkflow.save_form, benke)
+        assert view.chsi_status == "verified" and not view.required_attachments
+        assert (await handle.execute_update(EnrollmentWorkflow.submit)).state == AppState.SUBMITTED
