@@ -21,7 +21,7 @@ from domain.enrollment import (
     ReviewItem,
     form_problems,
 )
-from domain.errors import Refusal, refuse
+from domain.errors import Refusal, RefusedError, refuse
 from domain.identity import IdentityRefusal, province_of_address
 from domain.liveness import MAX_ATTEMPTS_PER_DAY, SHANGHAI, FaceRefusal, shanghai_day
 from domain.messages import STEP_NAMES, CaseRefusal
@@ -150,21 +150,30 @@ def card_problems(case: EnrollmentState, form: EnrollmentForm) -> list[Refusal]:
     ]
 
 
-def check_modify(
-    case: EnrollmentState, form: EnrollmentForm, id_number: str, now: datetime, closes_at: datetime
-) -> None:
+def check_modify(case: EnrollmentState, form: EnrollmentForm, id_number: str) -> None:
+    """The closed window is judged in the handler (`late_modify`): an operator may have
+    extended it, which only the period knows."""
     if case.state in REVIEW_LOCKED:
         raise refuse(CaseRefusal.UNDER_REVIEW_LOCKED)
     if case.state not in FORM_EDITABLE:
         raise refuse(CaseRefusal.NOT_EDITABLE)
     check_form(case, form, id_number)
-    if now >= closes_at and case.state != AppState.DRAFT:
-        changed = case.model_copy(deep=True)
-        apply_form(changed, form)
-        if missing_for_submit(changed):
-            raise refuse(
-                CaseRefusal.WINDOW_CLOSED, "入籍已截止，修改后的选择需要补充材料，不能再这样修改"
-            )
+
+
+def late_modify(
+    case: EnrollmentState, form: EnrollmentForm, now: datetime, closes_at: datetime
+) -> RefusedError | None:
+    """After the window closed, a submitted case may not change to a choice that needs more: it
+    could not be submitted again."""
+    if now < closes_at or case.state == AppState.DRAFT:
+        return None
+    changed = case.model_copy(deep=True)
+    apply_form(changed, form)
+    if missing_for_submit(changed):
+        return refuse(
+            CaseRefusal.WINDOW_CLOSED, "入籍已截止，修改后的选择需要补充材料，不能再这样修改"
+        )
+    return None
 
 
 def check_attachment_wanted(
@@ -180,19 +189,27 @@ def check_attachment_wanted(
 def check_attachment_removable(
     case: EnrollmentState, code: str, key: str, now: datetime, closes_at: datetime
 ) -> None:
-    """Editable as for an upload; after the window closed a submitted case may not lose a proof
-    it needs (it could not be submitted again)."""
+    """Editable as for an upload; the closed window is judged in the handler (`late_removal`)."""
     if case.state in REVIEW_LOCKED:
         raise refuse(CaseRefusal.UNDER_REVIEW_LOCKED)
     if case.state not in FORM_EDITABLE:
         require_step(case, AppState.DRAFT, now, closes_at)
     if not any(f.key == key for f in case.attachments.get(code, [])):
         raise refuse(CaseRefusal.ATTACHMENT_NOT_FOUND)
-    if now >= closes_at and case.state != AppState.DRAFT:
-        changed = case.model_copy(deep=True)
-        remove_attachment(changed, code, key)
-        if missing_for_submit(changed):
-            raise refuse(CaseRefusal.WINDOW_CLOSED, "入籍已截止，不能再删除需要的材料")
+
+
+def late_removal(
+    case: EnrollmentState, code: str, key: str, now: datetime, closes_at: datetime
+) -> RefusedError | None:
+    """After the window closed a submitted case may not lose a proof it needs (it could not be
+    submitted again)."""
+    if now < closes_at or case.state == AppState.DRAFT:
+        return None
+    changed = case.model_copy(deep=True)
+    remove_attachment(changed, code, key)
+    if missing_for_submit(changed):
+        return refuse(CaseRefusal.WINDOW_CLOSED, "入籍已截止，不能再删除需要的材料")
+    return None
 
 
 def check_submit(case: EnrollmentState, now: datetime, closes_at: datetime) -> None:

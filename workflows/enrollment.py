@@ -42,7 +42,7 @@ with workflow.unsafe.imports_passed_through():
         Reassignment,
         TicketAssigned,
     )
-    from domain.errors import Refusal, refuse
+    from domain.errors import Refusal, RefusedError, refuse, to_application_error
     from domain.messages import DECISION_SMS, CaseRefusal, ticket_sms
     from domain.read_model import READ_PERIOD, PeriodSnapshot
     from domain.states import FINAL, AppState, Decision
@@ -72,6 +72,8 @@ RECLAIM_ANSWERS_ONLY = "reclaim-answers-only"
 FACE_DEADLINE_UNTIL_VERIFIED = "face-deadline-until-verified"
 #: a 专科 choice keeps a CHSI verification for a 专升本 major chosen again
 CHSI_VERIFIED_KEPT = "chsi-verified-kept"
+#: a late change of a submitted case asks the period whether the window was extended
+WINDOW_ASKED_AT_LATE_CHANGE = "window-asked-at-late-change"
 #: a case still claimed at the close-out leaves review only by a decision
 HELD_AT_CLOSE_OUT = "held-at-close-out"
 
@@ -171,6 +173,33 @@ class EnrollmentWorkflow(IdentityStepHandlers):
             face_until_verified=self.face_until_verified,
         )
 
+    async def _window_extended(self, now: datetime) -> bool:
+        """Whether an operator moved the window's close past `now` (the case learns it here)."""
+        period: PeriodSnapshot | None = await workflow.execute_local_activity(
+            READ_PERIOD,
+            self.params.period_id,
+            result_type=PeriodSnapshot,
+            start_to_close_timeout=PROJECTION_TIMEOUT,
+            retry_policy=PROJECTION_RETRY,
+        )
+        if period and period.closes_at > now:
+            self.closes_at = period.closes_at
+            return True
+        return False
+
+    def _clock(self) -> tuple[datetime, datetime]:
+        return workflow.now(), self.closes_at
+
+    async def _window_allows(self, late: Callable[[], RefusedError | None]) -> None:
+        """A change the closed window forbids (a submitted case): the period is asked first, as
+        the deadline does, since a submitted case has no timer to learn of an extension by."""
+        if late() is None or not workflow.patched(WINDOW_ASKED_AT_LATE_CHANGE):
+            return  # runs recorded before: their validator had judged the window
+        await self._window_extended(workflow.now())
+        refused = late()
+        if refused is not None:
+            raise to_application_error(refused)
+
     def _continue_as_new(self) -> NoReturn:
         workflow.continue_as_new(
             self.params.model_copy(update={"state": self.case, "closes_at": self.closes_at})
@@ -185,17 +214,8 @@ class EnrollmentWorkflow(IdentityStepHandlers):
                 steps.close_chsi(self.case, ChsiResult.FAILED)
                 await self._commit("system", "chsi_timeout")
                 continue
-            if why == Deadline.WINDOW_CLOSED:
-                period: PeriodSnapshot | None = await workflow.execute_local_activity(
-                    READ_PERIOD,
-                    self.params.period_id,
-                    result_type=PeriodSnapshot,
-                    start_to_close_timeout=PROJECTION_TIMEOUT,
-                    retry_policy=PROJECTION_RETRY,
-                )
-                if period and period.closes_at > now:
-                    self.closes_at = period.closes_at  # an operator extended the window
-                    return
+            if why == Deadline.WINDOW_CLOSED and await self._window_extended(now):
+                return
             self.case.state = AppState.EXPIRED
             await self._commit("system", f"expired:{why}")
             return
@@ -297,6 +317,9 @@ class EnrollmentWorkflow(IdentityStepHandlers):
     async def remove_attachment(self, inp: AttachmentRemoval) -> ApplicationView:
         async with self.lock:
             self._recheck(self._validate_remove_attachment, inp)
+            await self._window_allows(
+                lambda: rules.late_removal(self.case, inp.code, inp.key, *self._clock())
+            )
             steps.remove_attachment(self.case, inp.code, inp.key)
             await self._commit("candidate", f"attachment_removed:{inp.code}")
             return self.view()
@@ -325,6 +348,7 @@ class EnrollmentWorkflow(IdentityStepHandlers):
     async def modify(self, form: EnrollmentForm) -> ApplicationView:
         async with self.lock:
             self._recheck(self._validate_modify, form)
+            await self._window_allows(lambda: rules.late_modify(self.case, form, *self._clock()))
             steps.apply_form(self.case, form, keeps_verified=self._keeps_chsi(form))
             if shape.patched(MODIFY_RECHECKS):
                 steps.reopen_if_incomplete(self.case)
@@ -334,8 +358,7 @@ class EnrollmentWorkflow(IdentityStepHandlers):
     @modify.validator
     @answers_refusals
     def _validate_modify(self, form: EnrollmentForm) -> None:
-        id_number = self.params.identity.id_number
-        rules.check_modify(self.case, form, id_number, workflow.now(), self.closes_at)
+        rules.check_modify(self.case, form, self.params.identity.id_number)
 
     @workflow.update
     async def withdraw(self) -> ApplicationView:
