@@ -188,17 +188,33 @@ def accept_notice(case: EnrollmentState, now: datetime) -> None:
         case.state = AppState.DRAFT
 
 
-def apply_form(case: EnrollmentState, form: EnrollmentForm, *, keeps_verified: bool = True) -> None:
+def apply_form(
+    case: EnrollmentState,
+    form: EnrollmentForm,
+    *,
+    keeps_verified: bool = True,
+    restarts_chsi: bool = True,
+) -> None:
     """专升本 majors need the CHSI step; choosing a 专科 major drops it, except a verification:
     CHSI confirmed the candidate's own record, whatever the major, so a 专升本 major chosen again
     is verified still (`keeps_verified=False`: the first rule, kept for runs recorded under it,
-    which sent him to the manual upload)."""
+    which sent him to the manual upload). A step opened again waits for codes asked from now on
+    (`restarts_chsi=False`: the first rule, whose codes asked long before timed it out at once)."""
     case.form = form
     needs_chsi = level_of(case) == Level.BENKE
     if needs_chsi and case.chsi.status == ChsiResult.NOT_NEEDED:
         case.chsi.status = ChsiResult.PENDING
+        if restarts_chsi:
+            case.chsi.requested_at = None
     elif not needs_chsi and not (keeps_verified and case.chsi.status == ChsiResult.VERIFIED):
         case.chsi.status = ChsiResult.NOT_NEEDED
+
+
+def reopens_asked_chsi(case: EnrollmentState, form: EnrollmentForm) -> bool:
+    """Whether `form` opens the CHSI step again on a case that asked for codes before."""
+    chsi = case.chsi
+    reopens = chsi.status == ChsiResult.NOT_NEEDED and form_level(form) == Level.BENKE
+    return reopens and chsi.requested_at is not None
 
 
 def drops_chsi_verification(case: EnrollmentState, form: EnrollmentForm) -> bool:

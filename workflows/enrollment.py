@@ -72,6 +72,8 @@ RECLAIM_ANSWERS_ONLY = "reclaim-answers-only"
 FACE_DEADLINE_UNTIL_VERIFIED = "face-deadline-until-verified"
 #: a 专科 choice keeps a CHSI verification for a 专升本 major chosen again
 CHSI_VERIFIED_KEPT = "chsi-verified-kept"
+#: a CHSI step opened again by a 专升本 choice waits for codes asked from then on
+CHSI_STEP_RESTARTS = "chsi-step-restarts"
 #: a late change of a submitted case asks the period whether the window was extended
 WINDOW_ASKED_AT_LATE_CHANGE = "window-asked-at-late-change"
 #: a case still claimed at the close-out leaves review only by a decision
@@ -225,14 +227,18 @@ class EnrollmentWorkflow(IdentityStepHandlers):
     async def save_form(self, form: EnrollmentForm) -> ApplicationView:
         async with self.lock:
             self._recheck(self._validate_save_form, form)
-            steps.apply_form(self.case, form, keeps_verified=self._keeps_chsi(form))
+            self._apply_form(form)
             await self._commit("candidate", "form_saved")
             return self.view()
 
-    def _keeps_chsi(self, form: EnrollmentForm) -> bool:
-        """Asked only when it matters: a 专科 choice on a case CHSI verified."""
+    def _apply_form(self, form: EnrollmentForm) -> None:
+        """The CHSI rules' patches are asked only when they matter: a 专科 choice on a case CHSI
+        verified, a 专升本 choice on a case that asked for codes before."""
         drops = steps.drops_chsi_verification(self.case, form)
-        return drops and workflow.patched(CHSI_VERIFIED_KEPT)
+        keeps = drops and workflow.patched(CHSI_VERIFIED_KEPT)
+        reopens = steps.reopens_asked_chsi(self.case, form)
+        restarts = reopens and workflow.patched(CHSI_STEP_RESTARTS)
+        steps.apply_form(self.case, form, keeps_verified=keeps, restarts_chsi=restarts)
 
     @save_form.validator
     @answers_refusals
@@ -349,7 +355,7 @@ class EnrollmentWorkflow(IdentityStepHandlers):
         async with self.lock:
             self._recheck(self._validate_modify, form)
             await self._window_allows(lambda: rules.late_modify(self.case, form, *self._clock()))
-            steps.apply_form(self.case, form, keeps_verified=self._keeps_chsi(form))
+            self._apply_form(form)
             if shape.patched(MODIFY_RECHECKS):
                 steps.reopen_if_incomplete(self.case)
             await self._commit("candidate", "modified")

@@ -345,7 +345,7 @@ class Model:
             if self.chsi.status != "verified":  # CHSI's record is the candidate's, kept
                 self.chsi.status = "not_needed"
         elif self.chsi.status == "not_needed":
-            self.chsi.status = "pending"
+            self.chsi.status, self.chsi.requested_at = "pending", None  # codes asked from now
 
     def _modify(self, name, now) -> bool:
         choice = CHOICES[name]

@@ -7,9 +7,11 @@ from datetime import timedelta
 
 from domain.enrollment import PhotoUpload
 from domain.states import AppState
-from tests.workflows.flow import obj, to_draft, zhuanke_form
-from tests.workflows.harness import Harness, valid_id_number
+from tests.workflows.flow import obj, zhuanke_form
+from tests.workflows.harness import Harness
+from tests.workflows.test_lifecycle_model import issue_chsi_codes
 from tests.workflows.test_lifecycle_paths import pass_face
+from tests.workflows.test_steps_behind_the_lock import draft
 from workflows.enrollment import EnrollmentWorkflow
 
 
@@ -21,11 +23,7 @@ async def test_a_photo_redone_after_the_face_deadline_keeps_the_application(
     check until the window closes instead of expiring at once."""
     time_env = module_time_env
     async with Harness(time_env, engine, task_queue) as h:
-        now = await time_env.get_current_time()
-        phone = "13900090001"
-        inp = h.enrollment_input("2026-2", valid_id_number(901), phone, now + timedelta(days=20))
-        handle = await h.start_application(inp)
-        await to_draft(h, handle, phone)
+        handle = await draft(h, 901)
         await handle.execute_update(EnrollmentWorkflow.save_form, zhuanke_form())
         await time_env.sleep(timedelta(days=8))
 
@@ -40,3 +38,26 @@ async def test_a_photo_redone_after_the_face_deadline_keeps_the_application(
         assert (await handle.execute_update(EnrollmentWorkflow.submit)).state == (
             AppState.SUBMITTED
         )
+
+
+async def test_a_benke_major_chosen_again_days_later_opens_the_chsi_step_afresh(
+    module_time_env, engine, task_queue
+):
+    """Codes asked for a 专升本 major and never scanned; the candidate moved to a 专科 major and,
+    days later, back to a 专升本 one. The CHSI step is pending again and waits for codes he asks
+    for now: the silence of the codes asked days ago does not close it at once."""
+    time_env = module_time_env
+    async with Harness(time_env, engine, task_queue, extra_activities=[issue_chsi_codes]) as h:
+        handle = await draft(h, 902)
+        benke = zhuanke_form(major="120203K")
+        await handle.execute_update(EnrollmentWorkflow.save_form, benke)
+        await handle.execute_update(EnrollmentWorkflow.request_chsi_codes)
+        await handle.execute_update(EnrollmentWorkflow.save_form, zhuanke_form())
+        await time_env.sleep(timedelta(days=2))
+
+        view = await handle.execute_update(EnrollmentWorkflow.save_form, benke)
+        assert view.chsi_status == "pending"
+        await time_env.sleep(timedelta(minutes=1))
+        assert (await handle.query(EnrollmentWorkflow.view)).chsi_status == "pending"
+        view = await handle.execute_update(EnrollmentWorkflow.request_chsi_codes)
+        assert view.chsi_status == "pending" and len(view.chsi_codes) == 2
