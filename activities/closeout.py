@@ -1,5 +1,6 @@
-"""The close-out's activity: tell every case of a period still SUBMITTED or RETURNED to end
-(domain/closeout.py). The read model finds them page by page in workflow-ID order; the last ID
+"""The close-out's activity: tell every case of a period still SUBMITTED or RETURNED to end, and
+every claimed one that it now leaves review only by a decision (domain/closeout.py); the count is
+of the cases told to end. The read model finds them page by page in workflow-ID order; the last ID
 signalled is the heartbeat, so a retried attempt resumes where the dead one stopped. A case that
 moved on meanwhile ignores the signal (its handler checks the state again)."""
 
@@ -18,6 +19,7 @@ from domain.closeout import (
     CLOSABLE,
     CLOSE_OUT_CASES,
     CLOSE_OUT_SIGNAL,
+    TOLD,
     CloseOutInput,
     CloseOutNotice,
     CloseOutResult,
@@ -32,19 +34,20 @@ class CloseOutActivities:
         self.engine = engine
         self.client = client
 
-    def _page(self, inp: CloseOutInput, after: str) -> list[str]:
+    def _page(self, inp: CloseOutInput, after: str) -> list[tuple[str, str]]:
+        """(workflow ID, status) of the next page of cases to tell."""
         with Session(self.engine) as session:
             query = (
-                select(Application.workflow_id)
+                select(Application.workflow_id, Application.status)
                 .where(
                     Application.period_id == inp.period_id,
-                    col(Application.status).in_([s.value for s in CLOSABLE]),
+                    col(Application.status).in_([s.value for s in TOLD]),
                     col(Application.workflow_id) > after,
                 )
                 .order_by(col(Application.workflow_id))
                 .limit(inp.page_size)
             )
-            return list(session.exec(query))
+            return [(workflow_id, status) for workflow_id, status in session.exec(query)]
 
     async def _signal(self, workflow_id: str, notice: CloseOutNotice) -> None:
         try:
@@ -66,7 +69,8 @@ class CloseOutActivities:
                 await self._signal(workflow_id, notice)
 
         while page := await asyncio.to_thread(self._page, inp, after):
-            await asyncio.gather(*(tell(workflow_id) for workflow_id in page))
-            after, signalled = page[-1], signalled + len(page)
+            await asyncio.gather(*(tell(workflow_id) for workflow_id, _ in page))
+            ending = sum(status in CLOSABLE for _, status in page)
+            after, signalled = page[-1][0], signalled + ending
             activity.heartbeat(after, signalled)
         return CloseOutResult(signalled=signalled)

@@ -120,6 +120,7 @@ _STATUS_EXCEPTIONS: dict[RefusalCode, int] = {
     SmsRefusal.SMS_UNAVAILABLE: 503,
     CaseRefusal.WRONG_STATE: 409,
     CaseRefusal.ALREADY_CLAIMED: 409,
+    CaseRefusal.REVIEW_CLOSED: 409,
     CaseRefusal.UNDER_REVIEW_LOCKED: 409,
     CaseRefusal.NOT_EDITABLE: 409,
     CaseRefusal.NOT_CLAIMED_BY_YOU: 409,

@@ -7,18 +7,27 @@ system fixed, or an ID card whose typed values differ from what was read."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from domain.attachments import ChsiResult
 from domain.case_completeness import missing_for_submit
+from domain.case_rules import check_card_still_valid
 from domain.enrollment import EnrollmentState
+from domain.errors import RefusedError
 from domain.requirements import attachment_plan
 from domain.states import STATE_LABELS, AppState
 
 
-def reasons_not_clean(case: EnrollmentState, examiner: str) -> list[str]:
+def reasons_not_clean(case: EnrollmentState, examiner: str, now: datetime) -> list[str]:
     """Why this case needs an examiner's own look (Chinese, for the list of failures); empty when
     it is clean: submitted or claimed by `examiner`, checklist complete, CHSI verified (or not
-    needed), no flag, no document to read."""
+    needed), no flag, no document to read, the ID card still valid (approval refuses an expired
+    one: a bulk run must not claim it first and leave it held)."""
     reasons = []
+    try:
+        check_card_still_valid(case, now)
+    except RefusedError:
+        reasons.append("身份证已过有效期，请退回考生上传有效身份证")
     if case.state == AppState.UNDER_REVIEW and case.review.examiner != examiner:
         reasons.append(f"已被其他审核员（{case.review.examiner}）领取")
     elif case.state not in (AppState.SUBMITTED, AppState.UNDER_REVIEW):

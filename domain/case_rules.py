@@ -11,7 +11,7 @@ from enum import StrEnum
 
 from domain.attachments import ChsiResult, check_old_identity
 from domain.case_completeness import missing_for_submit
-from domain.case_steps import apply_form, remove_attachment
+from domain.case_steps import answering_return, apply_form, remove_attachment
 from domain.catalogs import PROVINCES
 from domain.enrollment import (
     EnrollmentForm,
@@ -21,8 +21,8 @@ from domain.enrollment import (
     ReviewItem,
     form_problems,
 )
-from domain.errors import Refusal, refuse
-from domain.identity import province_of_address
+from domain.errors import Refusal, RefusedError, refuse
+from domain.identity import IdentityRefusal, province_of_address
 from domain.liveness import MAX_ATTEMPTS_PER_DAY, SHANGHAI, FaceRefusal, shanghai_day
 from domain.messages import STEP_NAMES, CaseRefusal
 from domain.office import OfficeRefusal
@@ -79,8 +79,9 @@ def redo_pending(case: EnrollmentState) -> list[str]:
 
 def return_pending(case: EnrollmentState) -> list[str]:
     """What a returned case still lacks to go in again: the steps its return named and not redone
-    yet, and a passed face whatever it named. The H5 shows the same list (ApplicationView)."""
-    if case.state != AppState.RETURNED:
+    yet, and a passed face whatever it named. The H5 shows the same list (ApplicationView). A
+    change that put the returned case back to its steps (DRAFT) does not answer the return."""
+    if not answering_return(case):
         return []
     pending = redo_pending(case)
     if not case.face.passed and "face" not in pending:
@@ -149,21 +150,30 @@ def card_problems(case: EnrollmentState, form: EnrollmentForm) -> list[Refusal]:
     ]
 
 
-def check_modify(
-    case: EnrollmentState, form: EnrollmentForm, id_number: str, now: datetime, closes_at: datetime
-) -> None:
+def check_modify(case: EnrollmentState, form: EnrollmentForm, id_number: str) -> None:
+    """The closed window is judged in the handler (`late_modify`): an operator may have
+    extended it, which only the period knows."""
     if case.state in REVIEW_LOCKED:
         raise refuse(CaseRefusal.UNDER_REVIEW_LOCKED)
     if case.state not in FORM_EDITABLE:
         raise refuse(CaseRefusal.NOT_EDITABLE)
     check_form(case, form, id_number)
-    if now >= closes_at and case.state != AppState.DRAFT:
-        changed = case.model_copy(deep=True)
-        apply_form(changed, form)
-        if missing_for_submit(changed):
-            raise refuse(
-                CaseRefusal.WINDOW_CLOSED, "入籍已截止，修改后的选择需要补充材料，不能再这样修改"
-            )
+
+
+def late_modify(
+    case: EnrollmentState, form: EnrollmentForm, now: datetime, closes_at: datetime
+) -> RefusedError | None:
+    """After the window closed, a submitted case may not change to a choice that needs more: it
+    could not be submitted again."""
+    if now < closes_at or case.state == AppState.DRAFT:
+        return None
+    changed = case.model_copy(deep=True)
+    apply_form(changed, form)
+    if missing_for_submit(changed):
+        return refuse(
+            CaseRefusal.WINDOW_CLOSED, "入籍已截止，修改后的选择需要补充材料，不能再这样修改"
+        )
+    return None
 
 
 def check_attachment_wanted(
@@ -179,19 +189,27 @@ def check_attachment_wanted(
 def check_attachment_removable(
     case: EnrollmentState, code: str, key: str, now: datetime, closes_at: datetime
 ) -> None:
-    """Editable as for an upload; after the window closed a submitted case may not lose a proof
-    it needs (it could not be submitted again)."""
+    """Editable as for an upload; the closed window is judged in the handler (`late_removal`)."""
     if case.state in REVIEW_LOCKED:
         raise refuse(CaseRefusal.UNDER_REVIEW_LOCKED)
     if case.state not in FORM_EDITABLE:
         require_step(case, AppState.DRAFT, now, closes_at)
     if not any(f.key == key for f in case.attachments.get(code, [])):
         raise refuse(CaseRefusal.ATTACHMENT_NOT_FOUND)
-    if now >= closes_at and case.state != AppState.DRAFT:
-        changed = case.model_copy(deep=True)
-        remove_attachment(changed, code, key)
-        if missing_for_submit(changed):
-            raise refuse(CaseRefusal.WINDOW_CLOSED, "入籍已截止，不能再删除需要的材料")
+
+
+def late_removal(
+    case: EnrollmentState, code: str, key: str, now: datetime, closes_at: datetime
+) -> RefusedError | None:
+    """After the window closed a submitted case may not lose a proof it needs (it could not be
+    submitted again)."""
+    if now < closes_at or case.state == AppState.DRAFT:
+        return None
+    changed = case.model_copy(deep=True)
+    remove_attachment(changed, code, key)
+    if missing_for_submit(changed):
+        return refuse(CaseRefusal.WINDOW_CLOSED, "入籍已截止，不能再删除需要的材料")
+    return None
 
 
 def check_submit(case: EnrollmentState, now: datetime, closes_at: datetime) -> None:
@@ -206,16 +224,35 @@ def check_submit(case: EnrollmentState, now: datetime, closes_at: datetime) -> N
         raise refused
 
 
-def check_approvable(case: EnrollmentState, act: ExaminerAction) -> None:
+def check_approvable(case: EnrollmentState, act: ExaminerAction, now: datetime) -> None:
     """Approving an incomplete case needs the examiner's reason (e.g. the proof was seen on
-    site); it is kept on the case and in the audit log."""
+    site); it is kept on the case and in the audit log. A card expired meanwhile is not a
+    missing proof: no reason lets it through (the case would keep the old card's data)."""
     check_claimed_by(case, act.examiner)
+    check_card_still_valid(case, now)
     missing = missing_for_submit(case)
     if missing and not act.override_reason.strip():
         raise refuse(
             CaseRefusal.CHECKLIST_INCOMPLETE,
             missing.refusal.message,
             measured=missing.refusal.measured,
+        )
+
+
+def check_card_still_valid(case: EnrollmentState, now: datetime) -> None:
+    """The card was valid when it was read; a case may wait weeks for its examiner. Judged on
+    the Beijing day, like the card's printed dates."""
+    card = case.id_card.confirmed or case.id_card.ocr
+    if card is None or card.long_term or card.valid_until is None:
+        return
+    today = now.astimezone(SHANGHAI).date()
+    if card.valid_until < today:
+        raise refuse(
+            IdentityRefusal.ID_EXPIRED,
+            f"考生身份证已于{card.valid_until:%Y年%m月%d日}过期，不能审核通过；"
+            "请退回身份证，由考生上传有效身份证",
+            measured=card.valid_until.isoformat(),
+            expected=f"不早于{today.isoformat()}",
         )
 
 
@@ -239,6 +276,13 @@ def check_claimed_by(case: EnrollmentState, examiner: str) -> None:
         raise refuse(CaseRefusal.WRONG_STATE)
     if case.review.examiner != examiner:
         raise refuse(CaseRefusal.NOT_CLAIMED_BY_YOU)
+
+
+def check_review_not_held(case: EnrollmentState) -> None:
+    """After the close-out nothing waits for the queue or the candidate: a case still claimed
+    then is approved or rejected (an admin may move the claim), never released or returned."""
+    if case.held_for_decision_at is not None:
+        raise refuse(CaseRefusal.REVIEW_CLOSED)
 
 
 def check_reassign(case: EnrollmentState, to_examiner: str) -> None:
@@ -316,14 +360,27 @@ class Deadline(StrEnum):
 
 
 def deadlines(
-    params: EnrollmentInput, case: EnrollmentState, closes_at: datetime, now: datetime
+    params: EnrollmentInput,
+    case: EnrollmentState,
+    closes_at: datetime,
+    now: datetime,
+    *,
+    face_until_verified: bool = True,
 ) -> list[tuple[datetime, Deadline]]:
-    """Every deadline that applies in the case's current state, soonest first."""
+    """Every deadline that applies in the case's current state, soonest first. The face deadline
+    ends registrations never verified; a candidate who passed the face check once and redoes a
+    step before it (a better photo, a new card) is not one (`face_until_verified=False`: the
+    first rule, kept for runs recorded under it, which expired him at once after 7 days)."""
     created = case.created_at or now
     found: list[tuple[datetime, Deadline]] = []
     if case.state == AppState.REGISTERED:
         found.append((created + params.phone_verify_timeout, Deadline.PHONE_NOT_VERIFIED))
-    if case.state in PRE_SUBMIT and step_index(case.state) <= step_index(AppState.FACE_PENDING):
+    verified = case.identity_proved_at is not None or case.notice_accepted_at is not None
+    if (
+        case.state in PRE_SUBMIT
+        and step_index(case.state) <= step_index(AppState.FACE_PENDING)
+        and not (face_until_verified and verified)
+    ):
         found.append((created + params.face_verify_timeout, Deadline.FACE_NOT_VERIFIED))
     if case.state in PRE_SUBMIT:
         found.append((closes_at, Deadline.WINDOW_CLOSED))
@@ -333,9 +390,14 @@ def deadlines(
 
 
 def time_to_deadline(
-    params: EnrollmentInput, case: EnrollmentState, closes_at: datetime, now: datetime
+    params: EnrollmentInput,
+    case: EnrollmentState,
+    closes_at: datetime,
+    now: datetime,
+    *,
+    face_until_verified: bool = True,
 ) -> timedelta | None:
     """How long the workflow may wait for a message before a deadline needs it; at least a
     second, so a deadline just passed is handled on the next wake-up, not in a busy loop."""
-    found = deadlines(params, case, closes_at, now)
+    found = deadlines(params, case, closes_at, now, face_until_verified=face_until_verified)
     return max(found[0][0] - now, timedelta(seconds=1)) if found else None

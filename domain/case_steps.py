@@ -34,7 +34,7 @@ from domain.errors import RefusedError
 from domain.liveness import MAX_ATTEMPTS_PER_DAY, shanghai_day
 from domain.majors import major_of
 from domain.objects import StoredObject
-from domain.states import AppState, Decision, step_index
+from domain.states import PRE_SUBMIT, AppState, Decision, step_index
 from domain.vision import PhotoReport, ReadIdCardResult, VerifyFaceResult
 
 
@@ -45,9 +45,17 @@ def rewind(case: EnrollmentState, to: AppState) -> None:
         case.state = to
 
 
+def answering_return(case: EnrollmentState) -> bool:
+    """Returned, or put back to its steps by a change made while returned (`reopen_if_incomplete`):
+    the return's steps are still to be redone before the case goes in again."""
+    return case.state == AppState.RETURNED or (
+        case.state in PRE_SUBMIT and case.review.decision == Decision.RETURNED
+    )
+
+
 def _redone(case: EnrollmentState, item: str) -> None:
     """A new photo or ID portrait voids a face check done before it, redone or not."""
-    if case.state != AppState.RETURNED:
+    if not answering_return(case):
         return
     if item in ("photo", "id_card") and "face" in case.review.redone:
         case.review.redone.remove("face")
@@ -56,7 +64,11 @@ def _redone(case: EnrollmentState, item: str) -> None:
 
 
 def level_of(case: EnrollmentState) -> Level | None:
-    major = major_of(case.form.major, case.form.major_choice) if case.form else None
+    return form_level(case.form) if case.form else None
+
+
+def form_level(form: EnrollmentForm) -> Level | None:
+    major = major_of(form.major, form.major_choice)
     return major.level if major else None
 
 
@@ -67,6 +79,17 @@ def record_id_card(case: EnrollmentState, upload: IdCardUpload, result: ReadIdCa
     card.flags, card.warnings = result.flags, result.warnings
     case.needs_manual_review = case.needs_manual_review or result.needs_manual_review
     rewind(case, AppState.ID_PENDING)
+
+
+def card_voids_redo(case: EnrollmentState) -> bool:
+    """A card read again in a returned case after its card or face was redone is a new card."""
+    return case.state == AppState.RETURNED and bool({"id_card", "face"} & set(case.review.redone))
+
+
+def void_card_redo(case: EnrollmentState) -> None:
+    """The new card is not confirmed, and the face check matched the old card's portrait: both
+    are to be done again before the case goes in (`return_pending`)."""
+    case.review.redone = [item for item in case.review.redone if item not in ("id_card", "face")]
 
 
 def confirm_id_card(case: EnrollmentState, inp: ConfirmIdCardInput) -> None:
@@ -165,14 +188,38 @@ def accept_notice(case: EnrollmentState, now: datetime) -> None:
         case.state = AppState.DRAFT
 
 
-def apply_form(case: EnrollmentState, form: EnrollmentForm) -> None:
-    """专升本 majors need the CHSI step; choosing a 专科 major drops it."""
+def apply_form(
+    case: EnrollmentState,
+    form: EnrollmentForm,
+    *,
+    keeps_verified: bool = True,
+    restarts_chsi: bool = True,
+) -> None:
+    """专升本 majors need the CHSI step; choosing a 专科 major drops it, except a verification:
+    CHSI confirmed the candidate's own record, whatever the major, so a 专升本 major chosen again
+    is verified still (`keeps_verified=False`: the first rule, kept for runs recorded under it,
+    which sent him to the manual upload). A step opened again waits for codes asked from now on
+    (`restarts_chsi=False`: the first rule, whose codes asked long before timed it out at once)."""
     case.form = form
     needs_chsi = level_of(case) == Level.BENKE
     if needs_chsi and case.chsi.status == ChsiResult.NOT_NEEDED:
         case.chsi.status = ChsiResult.PENDING
-    elif not needs_chsi:
+        if restarts_chsi:
+            case.chsi.requested_at = None
+    elif not needs_chsi and not (keeps_verified and case.chsi.status == ChsiResult.VERIFIED):
         case.chsi.status = ChsiResult.NOT_NEEDED
+
+
+def reopens_asked_chsi(case: EnrollmentState, form: EnrollmentForm) -> bool:
+    """Whether `form` opens the CHSI step again on a case that asked for codes before."""
+    chsi = case.chsi
+    reopens = chsi.status == ChsiResult.NOT_NEEDED and form_level(form) == Level.BENKE
+    return reopens and chsi.requested_at is not None
+
+
+def drops_chsi_verification(case: EnrollmentState, form: EnrollmentForm) -> bool:
+    """Whether `form` is a 专科 choice on a case CHSI verified (the first rule dropped it)."""
+    return case.chsi.status == ChsiResult.VERIFIED and form_level(form) != Level.BENKE
 
 
 def record_chsi_codes(

@@ -1,8 +1,9 @@
 """The close-out of a period: `close_out_after` days after the review deadline, cases that still
 wait for the office (SUBMITTED) or for the candidate (RETURNED) end as EXPIRED with a reason the
 candidate reads. Cases an examiner holds (UNDER_REVIEW) are left to him: approved later, they get
-a number in a supplementary run. The period workflow asks an activity to signal each case
-(domain/period.PeriodConfig.close_out_after says when)."""
+a number in a supplementary run; they are told too, and from then on leave review only by a
+decision (no release, no return: nothing would close them any more). The period workflow asks an
+activity to signal each case (domain/period.PeriodConfig.close_out_after says when)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,10 @@ from domain.states import AppState
 
 #: states the close-out ends
 CLOSABLE = (AppState.SUBMITTED, AppState.RETURNED)
+#: states the close-out tells: those it ends, and the claimed ones it holds for a decision
+TOLD = (*CLOSABLE, AppState.UNDER_REVIEW)
+#: the audit action of a claimed case the close-out holds for a decision
+HELD_FOR_DECISION = "held_for_decision:closed_out"
 #: the audit action's reason, after `expired:` (like `expired:window_closed`)
 CLOSED_OUT = "closed_out"
 CLOSED_OUT_REASON = {
@@ -43,6 +48,11 @@ class CloseOutResult(BaseModel):
 
 class CloseOutNotice(BaseModel):
     period_id: str
+
+
+def holds_for_decision(case: EnrollmentState) -> bool:
+    """A claimed case the close-out has not held yet."""
+    return case.state == AppState.UNDER_REVIEW and case.held_for_decision_at is None
 
 
 def close_out(case: EnrollmentState, now: datetime) -> bool:

@@ -223,6 +223,8 @@ class EnrollmentState(BaseModel):
     #: why the office ended the case (the close-out), in the words the candidate reads
     closed_reason: str = ""
     closed_at: datetime | None = None
+    #: the close-out found the case claimed: it leaves review only by a decision (domain/closeout)
+    held_for_decision_at: datetime | None = None
     history: list[tuple[datetime, str, str]] = Field(default_factory=list)  # (at, actor, action)
     #: seq (1-based, as the audit log numbers history) -> the update that made that commit
     update_ids: dict[int, str] = Field(default_factory=dict)

@@ -36,6 +36,10 @@ class CaseRefusal(RefusalCode):
     NOT_EDITABLE = "NOT_EDITABLE", "当前状态不能修改"
     NOT_CLAIMED_BY_YOU = "NOT_CLAIMED_BY_YOU", "该申请未由您领取"
     ALREADY_CLAIMED = "ALREADY_CLAIMED", "该申请已被其他审核员领取"
+    REVIEW_CLOSED = (
+        "REVIEW_CLOSED",
+        "本考期审核截止后的关闭已完成，该申请只能审核通过或不通过，不能再释放或退回修改",
+    )
     REASONS_REQUIRED = "REASONS_REQUIRED", "请填写原因"
     RETURN_NOT_ANSWERED = "RETURN_NOT_ANSWERED", "请先按退回意见重新完成以下步骤"
     RETURN_ITEM_UNKNOWN = "RETURN_ITEM_UNKNOWN", "退回项目须为考生可以修改的内容"

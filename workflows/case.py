@@ -11,6 +11,7 @@ from types import TracebackType
 from typing import TypeVar
 
 from temporalio import workflow
+from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from domain import case_rules as rules
@@ -45,6 +46,10 @@ with workflow.unsafe.imports_passed_through():
 from workflows import shape
 
 R = TypeVar("R")
+
+#: A step checks its rule again once it holds the case lock (workflow.patched): its validator saw
+#: the case before the step it waited behind changed it.
+RECHECK_UNDER_LOCK = "recheck-under-lock"
 
 
 class CaseLock:
@@ -133,6 +138,19 @@ class CaseWorkflow:
             workflow.upsert_search_attributes(updates)
             self.published.update({k: v for k, v in wanted.items() if v is not None})
         workflow.set_current_details(details_markdown(self.params.period_id, self.case))
+
+    def _recheck(self, validator: Callable[..., None], *args: object) -> None:
+        """Called first under the case lock with the update's own validator. The validator judged
+        the case when the update arrived; a step that then waited for the lock (behind a photo
+        check of a few seconds, a refresh of the CHSI codes, a claim) must act on the case as it is
+        now: a submit behind a new photo would submit a case whose face check the photo voided,
+        a CHSI callback behind a refresh would redeem a retired code and fail the workflow task on
+        every retry. Refused as the validator refuses; runs recorded before acted on."""
+        try:
+            validator(*args)
+        except ApplicationError:
+            if workflow.patched(RECHECK_UNDER_LOCK):
+                raise
 
     def _require_step(self, minimum: AppState) -> None:
         rules.require_step(self.case, minimum, workflow.now(), self.closes_at)

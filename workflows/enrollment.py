@@ -9,6 +9,7 @@ is refused); ticket numbers arrive as signals; `view` is the masked query. Every
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import NoReturn
 
@@ -41,7 +42,7 @@ with workflow.unsafe.imports_passed_through():
         Reassignment,
         TicketAssigned,
     )
-    from domain.errors import Refusal, refuse
+    from domain.errors import Refusal, RefusedError, refuse, to_application_error
     from domain.messages import DECISION_SMS, CaseRefusal, ticket_sms
     from domain.read_model import READ_PERIOD, PeriodSnapshot
     from domain.states import FINAL, AppState, Decision
@@ -67,6 +68,16 @@ CHSI_PER_CODE = "chsi-result-per-code"
 TICKET_PROJECTED_BY_ISSUER = "ticket-projected-by-issuer"
 #: the holder claiming again (a second tab, a retried click) changes nothing and records nothing
 RECLAIM_ANSWERS_ONLY = "reclaim-answers-only"
+#: the 7-day face deadline ends only registrations never face-verified (asked once, at the start)
+FACE_DEADLINE_UNTIL_VERIFIED = "face-deadline-until-verified"
+#: a 专科 choice keeps a CHSI verification for a 专升本 major chosen again
+CHSI_VERIFIED_KEPT = "chsi-verified-kept"
+#: a CHSI step opened again by a 专升本 choice waits for codes asked from then on
+CHSI_STEP_RESTARTS = "chsi-step-restarts"
+#: a late change of a submitted case asks the period whether the window was extended
+WINDOW_ASKED_AT_LATE_CHANGE = "window-asked-at-late-change"
+#: a case still claimed at the close-out leaves review only by a decision
+HELD_AT_CLOSE_OUT = "held-at-close-out"
 
 
 @workflow.defn
@@ -82,12 +93,14 @@ class EnrollmentWorkflow(IdentityStepHandlers):
         # what the start gave (the API's start carries what is known then) is not upserted again
         given = workflow.info().typed_search_attributes
         self.published: dict[object, object] = {pair.key: pair.value for pair in given}
+        self.face_until_verified = False  # set at the run's start (workflow.patched)
 
     # --- lifecycle ------------------------------------------------------------------------------
     @workflow.run
     async def run(self, params: EnrollmentInput) -> str:
         if params.state is None:
             await self._commit("system", "registered")
+        self.face_until_verified = workflow.patched(FACE_DEADLINE_UNTIL_VERIFIED)
         if shape.lean():
             await self._until_final()
         while self.case.state not in FINAL:
@@ -99,7 +112,11 @@ class EnrollmentWorkflow(IdentityStepHandlers):
                         or workflow.info().is_continue_as_new_suggested()
                     ),
                     timeout=rules.time_to_deadline(
-                        self.params, self.case, self.closes_at, workflow.now()
+                        self.params,
+                        self.case,
+                        self.closes_at,
+                        workflow.now(),
+                        face_until_verified=self.face_until_verified,
                     ),
                 )
             except TimeoutError:
@@ -146,8 +163,44 @@ class EnrollmentWorkflow(IdentityStepHandlers):
                 self._continue_as_new()
 
     def _nearest_deadline(self) -> datetime | None:
-        found = rules.deadlines(self.params, self.case, self.closes_at, workflow.now())
+        found = self._deadlines(workflow.now())
         return found[0][0] if found else None
+
+    def _deadlines(self, now: datetime) -> list[tuple[datetime, Deadline]]:
+        return rules.deadlines(
+            self.params,
+            self.case,
+            self.closes_at,
+            now,
+            face_until_verified=self.face_until_verified,
+        )
+
+    async def _window_extended(self, now: datetime) -> bool:
+        """Whether an operator moved the window's close past `now` (the case learns it here)."""
+        period: PeriodSnapshot | None = await workflow.execute_local_activity(
+            READ_PERIOD,
+            self.params.period_id,
+            result_type=PeriodSnapshot,
+            start_to_close_timeout=PROJECTION_TIMEOUT,
+            retry_policy=PROJECTION_RETRY,
+        )
+        if period and period.closes_at > now:
+            self.closes_at = period.closes_at
+            return True
+        return False
+
+    def _clock(self) -> tuple[datetime, datetime]:
+        return workflow.now(), self.closes_at
+
+    async def _window_allows(self, late: Callable[[], RefusedError | None]) -> None:
+        """A change the closed window forbids (a submitted case): the period is asked first, as
+        the deadline does, since a submitted case has no timer to learn of an extension by."""
+        if late() is None or not workflow.patched(WINDOW_ASKED_AT_LATE_CHANGE):
+            return  # runs recorded before: their validator had judged the window
+        await self._window_extended(workflow.now())
+        refused = late()
+        if refused is not None:
+            raise to_application_error(refused)
 
     def _continue_as_new(self) -> NoReturn:
         workflow.continue_as_new(
@@ -156,24 +209,15 @@ class EnrollmentWorkflow(IdentityStepHandlers):
 
     async def _on_deadline(self) -> None:
         now = workflow.now()
-        for at, why in rules.deadlines(self.params, self.case, self.closes_at, now):
+        for at, why in self._deadlines(now):
             if at > now:
                 break
             if why == Deadline.CHSI_TIMEOUT:
                 steps.close_chsi(self.case, ChsiResult.FAILED)
                 await self._commit("system", "chsi_timeout")
                 continue
-            if why == Deadline.WINDOW_CLOSED:
-                period: PeriodSnapshot | None = await workflow.execute_local_activity(
-                    READ_PERIOD,
-                    self.params.period_id,
-                    result_type=PeriodSnapshot,
-                    start_to_close_timeout=PROJECTION_TIMEOUT,
-                    retry_policy=PROJECTION_RETRY,
-                )
-                if period and period.closes_at > now:
-                    self.closes_at = period.closes_at  # an operator extended the window
-                    return
+            if why == Deadline.WINDOW_CLOSED and await self._window_extended(now):
+                return
             self.case.state = AppState.EXPIRED
             await self._commit("system", f"expired:{why}")
             return
@@ -182,9 +226,19 @@ class EnrollmentWorkflow(IdentityStepHandlers):
     @workflow.update
     async def save_form(self, form: EnrollmentForm) -> ApplicationView:
         async with self.lock:
-            steps.apply_form(self.case, form)
+            self._recheck(self._validate_save_form, form)
+            self._apply_form(form)
             await self._commit("candidate", "form_saved")
             return self.view()
+
+    def _apply_form(self, form: EnrollmentForm) -> None:
+        """The CHSI rules' patches are asked only when they matter: a 专科 choice on a case CHSI
+        verified, a 专升本 choice on a case that asked for codes before."""
+        drops = steps.drops_chsi_verification(self.case, form)
+        keeps = drops and workflow.patched(CHSI_VERIFIED_KEPT)
+        reopens = steps.reopens_asked_chsi(self.case, form)
+        restarts = reopens and workflow.patched(CHSI_STEP_RESTARTS)
+        steps.apply_form(self.case, form, keeps_verified=keeps, restarts_chsi=restarts)
 
     @save_form.validator
     @answers_refusals
@@ -196,6 +250,7 @@ class EnrollmentWorkflow(IdentityStepHandlers):
     async def request_chsi_codes(self) -> ApplicationView:
         """R8: the two QR codes (学籍, 学历); asking again refreshes both, retiring the old."""
         async with self.lock:
+            self._recheck(self._validate_request_chsi_codes)
             request = IssueChsiCodesInput(
                 application_id=self.params.application_id,
                 id_number=self.params.identity.id_number,
@@ -222,6 +277,7 @@ class EnrollmentWorkflow(IdentityStepHandlers):
     async def chsi_failed(self) -> ApplicationView:
         """「学信网校验失败」: close the QR step, open the manual upload path."""
         async with self.lock:
+            self._recheck(self._validate_chsi_failed)
             steps.close_chsi(self.case, ChsiResult.FAILED)
             await self._commit("candidate", "chsi_failed_pressed")
             return self.view()
@@ -236,6 +292,7 @@ class EnrollmentWorkflow(IdentityStepHandlers):
         """CHSI's signed callback, authenticated by the API. An update rather than a signal so that
         CHSI hears why a token is refused (used, superseded, expired, another application's)."""
         async with self.lock:
+            self._recheck(self._validate_chsi_callback, callback)
             per_code = shape.patched(CHSI_PER_CODE)
             action, answer = steps.record_chsi_callback(self.case, callback, per_code=per_code)
             await self._commit("chsi", action)
@@ -252,6 +309,7 @@ class EnrollmentWorkflow(IdentityStepHandlers):
     @workflow.update
     async def upload_attachment(self, inp: AttachmentUpload) -> ApplicationView:
         async with self.lock:
+            self._recheck(self._validate_upload_attachment, inp)
             if steps.add_attachment(self.case, inp.code, inp.file):
                 await self._commit("candidate", f"attachment:{inp.code}")
             return self.view()
@@ -264,6 +322,10 @@ class EnrollmentWorkflow(IdentityStepHandlers):
     @workflow.update
     async def remove_attachment(self, inp: AttachmentRemoval) -> ApplicationView:
         async with self.lock:
+            self._recheck(self._validate_remove_attachment, inp)
+            await self._window_allows(
+                lambda: rules.late_removal(self.case, inp.code, inp.key, *self._clock())
+            )
             steps.remove_attachment(self.case, inp.code, inp.key)
             await self._commit("candidate", f"attachment_removed:{inp.code}")
             return self.view()
@@ -278,6 +340,7 @@ class EnrollmentWorkflow(IdentityStepHandlers):
     @workflow.update
     async def submit(self) -> ApplicationView:
         async with self.lock:
+            self._recheck(self._validate_submit)
             steps.submit(self.case, workflow.now())
             await self._commit("candidate", "submitted")
             return self.view()
@@ -290,7 +353,9 @@ class EnrollmentWorkflow(IdentityStepHandlers):
     @workflow.update
     async def modify(self, form: EnrollmentForm) -> ApplicationView:
         async with self.lock:
-            steps.apply_form(self.case, form)
+            self._recheck(self._validate_modify, form)
+            await self._window_allows(lambda: rules.late_modify(self.case, form, *self._clock()))
+            self._apply_form(form)
             if shape.patched(MODIFY_RECHECKS):
                 steps.reopen_if_incomplete(self.case)
             await self._commit("candidate", "modified")
@@ -299,12 +364,12 @@ class EnrollmentWorkflow(IdentityStepHandlers):
     @modify.validator
     @answers_refusals
     def _validate_modify(self, form: EnrollmentForm) -> None:
-        id_number = self.params.identity.id_number
-        rules.check_modify(self.case, form, id_number, workflow.now(), self.closes_at)
+        rules.check_modify(self.case, form, self.params.identity.id_number)
 
     @workflow.update
     async def withdraw(self) -> ApplicationView:
         async with self.lock:
+            self._recheck(self._validate_withdraw)
             self.case.state = AppState.WITHDRAWN
             await self._commit("candidate", "withdrawn")
             return self.view()
@@ -318,6 +383,7 @@ class EnrollmentWorkflow(IdentityStepHandlers):
     @workflow.update
     async def claim(self, act: ExaminerAction) -> ApplicationView:
         async with self.lock:
+            self._recheck(self._validate_claim, act)
             held = self.case.state == AppState.UNDER_REVIEW and (
                 self.case.review.examiner == act.examiner
             )
@@ -336,6 +402,7 @@ class EnrollmentWorkflow(IdentityStepHandlers):
     async def release_claim(self, act: ExaminerAction) -> ApplicationView:
         """The holder gives a claimed case back to the queue (on leave, wrong region)."""
         async with self.lock:
+            self._recheck(self._validate_release_claim, act)
             steps.release_claim(self.case)
             await self._commit(f"examiner:{act.examiner}", "claim_released")
             return self.view()
@@ -344,11 +411,13 @@ class EnrollmentWorkflow(IdentityStepHandlers):
     @answers_refusals
     def _validate_release_claim(self, act: ExaminerAction) -> None:
         rules.check_claimed_by(self.case, act.examiner)
+        rules.check_review_not_held(self.case)
 
     @workflow.update
     async def reassign_claim(self, move: Reassignment) -> ApplicationView:
         """An admin moves a claim; the trail keeps who held it (the claim before) and who now."""
         async with self.lock:
+            self._recheck(self._validate_reassign_claim, move)
             steps.reassign_claim(self.case, move.examiner)
             await self._commit(f"admin:{move.admin}", f"claim_reassigned:{move.examiner}")
             return self.view()
@@ -360,16 +429,16 @@ class EnrollmentWorkflow(IdentityStepHandlers):
 
     @workflow.update
     async def approve(self, act: ExaminerAction) -> ApplicationView:
-        return await self._decide(act, Decision.APPROVED)
+        return await self._decide(act, Decision.APPROVED, self._validate_approve)
 
     @approve.validator
     @answers_refusals
     def _validate_approve(self, act: ExaminerAction) -> None:
-        rules.check_approvable(self.case, act)
+        rules.check_approvable(self.case, act, workflow.now())
 
     @workflow.update
     async def reject(self, act: ExaminerAction) -> ApplicationView:
-        return await self._decide(act, Decision.REJECTED)
+        return await self._decide(act, Decision.REJECTED, self._validate_reject)
 
     @reject.validator
     @answers_refusals
@@ -379,16 +448,23 @@ class EnrollmentWorkflow(IdentityStepHandlers):
 
     @workflow.update
     async def return_for_changes(self, act: ExaminerAction) -> ApplicationView:
-        return await self._decide(act, Decision.RETURNED)
+        return await self._decide(act, Decision.RETURNED, self._validate_return)
 
     @return_for_changes.validator
     @answers_refusals
     def _validate_return(self, act: ExaminerAction) -> None:
         rules.check_claimed_by(self.case, act.examiner)
+        rules.check_review_not_held(self.case)
         rules.check_return_items(self.case, act.items)
 
-    async def _decide(self, act: ExaminerAction, decision: Decision) -> ApplicationView:
+    async def _decide(
+        self,
+        act: ExaminerAction,
+        decision: Decision,
+        validator: Callable[[ExaminerAction], None],
+    ) -> ApplicationView:
         async with self.lock:
+            self._recheck(validator, act)
             action = steps.decide(self.case, act, decision, workflow.now())
             await self._commit(f"examiner:{act.examiner}", action)
             await self._notify(f"decision:{decision}:{self.case.version}", DECISION_SMS[decision])
@@ -411,10 +487,13 @@ class EnrollmentWorkflow(IdentityStepHandlers):
     async def close_out(self, notice: CloseOutNotice) -> None:
         """The period's close-out (domain/closeout.py): a case still waiting ends, with a reason."""
         async with self.lock:
-            if not closing.close_out(self.case, workflow.now()):
-                return  # decided, withdrawn, under review: nothing to close
-            await self._commit("system", f"expired:{closing.CLOSED_OUT}")
-            await self._notify(closing.CLOSED_OUT, closing.CLOSED_OUT_SMS)
+            if closing.close_out(self.case, workflow.now()):
+                await self._commit("system", f"expired:{closing.CLOSED_OUT}")
+                await self._notify(closing.CLOSED_OUT, closing.CLOSED_OUT_SMS)
+            elif closing.holds_for_decision(self.case) and workflow.patched(HELD_AT_CLOSE_OUT):
+                self.case.held_for_decision_at = workflow.now()
+                await self._commit("system", closing.HELD_FOR_DECISION)
+            # decided, withdrawn, already held: nothing to do
 
     # --- queries --------------------------------------------------------------------------------
     @workflow.query

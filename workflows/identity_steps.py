@@ -56,6 +56,8 @@ from workflows.identity_claims import IdentityClaimHandlers
 
 #: The daily face limit replaced "onward, flagged, after 5 failures" (workflow.patched).
 FACE_DAILY_LIMIT = "face-daily-limit"
+#: A card read again after a returned card was redone needs confirming and the face check again.
+NEW_CARD_VOIDS_REDO = "new-card-voids-redo"
 
 
 class IdentityStepHandlers(IdentityClaimHandlers):
@@ -63,6 +65,7 @@ class IdentityStepHandlers(IdentityClaimHandlers):
     @workflow.update
     async def request_phone_code(self, inp: RequestCodeInput) -> CodeSent:
         async with self.lock:
+            self._recheck(self._validate_request_phone_code, inp)
             phone = self.params.identity.phone
             request = SendCodeRequest(phone=phone, client_ip=inp.client_ip)
             sent = await run_short_call(SEND_SMS_CODE, request, SendCodeResult)
@@ -77,6 +80,7 @@ class IdentityStepHandlers(IdentityClaimHandlers):
     async def verify_phone(self, inp: VerifyPhoneInput) -> ApplicationView:
         """Also the login of a returning candidate: the same application, whatever its state."""
         async with self.lock:
+            self._recheck(self._validate_verify_phone, inp)
             request = CheckCodeRequest(phone=self.params.identity.phone, code=inp.code)
             await run_short_call(CHECK_SMS_CODE, request, type(None))
             if self.case.state == AppState.REGISTERED:
@@ -96,6 +100,7 @@ class IdentityStepHandlers(IdentityClaimHandlers):
     @workflow.update
     async def submit_id_card(self, inp: IdCardUpload) -> ApplicationView:
         async with self.lock:
+            self._recheck(self._validate_submit_id_card, inp)
             request = ReadIdCardInput(
                 front=inp.front,
                 back=inp.back,
@@ -108,6 +113,8 @@ class IdentityStepHandlers(IdentityClaimHandlers):
             if result.refusals:
                 raise with_report(result.refusals[0], result.model_dump(mode="json"))
             steps.record_id_card(self.case, inp, result)
+            if steps.card_voids_redo(self.case) and workflow.patched(NEW_CARD_VOIDS_REDO):
+                steps.void_card_redo(self.case)
             await self._commit("candidate", "id_card_read")
             return self.view().model_copy(
                 update={"id_card_read": result.fields, "id_card_confidence": result.confidence}
@@ -121,6 +128,7 @@ class IdentityStepHandlers(IdentityClaimHandlers):
     @workflow.update
     async def confirm_id_card(self, inp: ConfirmIdCardInput) -> ApplicationView:
         async with self.lock:
+            self._recheck(self._validate_confirm_id_card, inp)
             steps.confirm_id_card(self.case, inp)
             await self._commit("candidate", "id_card_confirmed")
             return self.view()
@@ -139,6 +147,7 @@ class IdentityStepHandlers(IdentityClaimHandlers):
     @workflow.update
     async def submit_photo(self, inp: PhotoUpload) -> ApplicationView:
         async with self.lock:
+            self._recheck(self._validate_submit_photo, inp)
             request = CheckPhotoInput(photo=inp.photo, filename=inp.filename)
             report = await self._vision(CHECK_PHOTO, request, PhotoReport)
             if not steps.record_photo_check(self.case, inp, report):
@@ -156,6 +165,7 @@ class IdentityStepHandlers(IdentityClaimHandlers):
     @workflow.update
     async def fix_photo(self) -> FixPhotoResult:
         async with self.lock:
+            self._recheck(self._validate_fix_photo)
             upload = self.case.photo.last_upload
             assert upload is not None
             request = FixPhotoInput(photo=upload, fixed_key=self._key("photo", "fixed"))
@@ -175,6 +185,7 @@ class IdentityStepHandlers(IdentityClaimHandlers):
     @workflow.update
     async def accept_fixed_photo(self) -> ApplicationView:
         async with self.lock:
+            self._recheck(self._validate_accept_fixed_photo)
             steps.accept_fixed_photo(self.case)
             await self._commit("candidate", "photo_fix_accepted")
             return self.view()
@@ -190,6 +201,7 @@ class IdentityStepHandlers(IdentityClaimHandlers):
     @workflow.update
     async def start_liveness(self) -> ApplicationView:
         async with self.lock:
+            self._recheck(self._validate_start_liveness)
             self.case.face.challenge = new_challenge(workflow.random(), workflow.now())
             await self._commit("candidate", "liveness_challenge")
             return self.view()
@@ -203,6 +215,7 @@ class IdentityStepHandlers(IdentityClaimHandlers):
     @workflow.update
     async def submit_liveness(self, inp: LivenessAnswer) -> ApplicationView:
         async with self.lock:
+            self._recheck(self._validate_submit_liveness, inp)
             face, card, photo = self.case.face, self.case.id_card, self.case.photo
             challenge = face.challenge
             assert challenge and card.portrait and photo.official
@@ -245,6 +258,7 @@ class IdentityStepHandlers(IdentityClaimHandlers):
     async def verify_face_on_site(self, check: OnSiteFaceCheck) -> ApplicationView:
         """Staff only (the API's examiner route): the candidate was checked in person."""
         async with self.lock:
+            self._recheck(self._validate_verify_face_on_site, check)
             await self._claim_identity()
             steps.record_on_site_face(self.case, check, workflow.now())
             await self._commit(f"examiner:{check.examiner}", "face_verified_on_site")
@@ -260,6 +274,7 @@ class IdentityStepHandlers(IdentityClaimHandlers):
     async def accept_notice(self, accepted: NoticeAcceptance | None = None) -> ApplicationView:
         """`accepted` names the notice's version (runs recorded before it carried none)."""
         async with self.lock:
+            self._recheck(self._validate_accept_notice, accepted)
             steps.accept_notice(self.case, workflow.now())
             if accepted is not None:
                 self.case.notice_version = accepted.version

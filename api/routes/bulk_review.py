@@ -10,6 +10,7 @@ import asyncio
 import json
 import logging
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter
@@ -64,13 +65,13 @@ async def approve_clean(services: Services, me: Principal, application_id: str) 
         handle = application_handle(services.client(), application_id)
         act = ExaminerAction(examiner=me.sub)
         case = await run_query(handle, EnrollmentWorkflow.case_file)
-        if reasons := reasons_not_clean(case.state, me.sub):
+        if reasons := reasons_not_clean(case.state, me.sub, datetime.now(UTC)):
             raise _not_clean(reasons)
         if case.state.state == AppState.SUBMITTED:
             await run_update(handle, EnrollmentWorkflow.claim, act)
             # the candidate may have changed the case between the look and the claim
             case = await run_query(handle, EnrollmentWorkflow.case_file)
-            if reasons := reasons_not_clean(case.state, me.sub):
+            if reasons := reasons_not_clean(case.state, me.sub, datetime.now(UTC)):
                 await run_update(handle, EnrollmentWorkflow.release_claim, act)
                 raise _not_clean(reasons)
         view = await run_update(handle, EnrollmentWorkflow.approve, act)

@@ -3,17 +3,21 @@ cases count as clean for bulk approval (and why not, in the words the console li
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from domain.attachments import ChsiResult
 from domain.bulk_review import reasons_not_clean
 from domain.enrollment import EnrollmentState, FaceStep, OnSiteCheck, Review
+from domain.identity import IdCardFields
 from domain.office import normalize_name
 from domain.states import AppState
 from synthetic.forms import BENKE_MAJOR
 from tests.workflows.flow import obj, zhuanke_form
+
+#: noon in Beijing: the card's last day is judged on the Beijing day
+NOW = datetime(2026, 11, 30, 4, 0, tzinfo=UTC)
 
 
 @pytest.mark.parametrize(
@@ -47,10 +51,10 @@ def clean_case(**changes) -> EnrollmentState:
 
 
 def test_a_complete_unflagged_zhuanke_case_is_clean_for_whoever_may_claim_it():
-    assert reasons_not_clean(clean_case(), "ex1") == []
+    assert reasons_not_clean(clean_case(), "ex1", NOW) == []
     mine = clean_case(state=AppState.UNDER_REVIEW, review=Review(examiner="ex1"))
-    assert reasons_not_clean(mine, "ex1") == []
-    assert reasons_not_clean(mine, "ex2") == ["已被其他审核员（ex1）领取"]
+    assert reasons_not_clean(mine, "ex1", NOW) == []
+    assert reasons_not_clean(mine, "ex2", NOW) == ["已被其他审核员（ex1）领取"]
 
 
 @pytest.mark.parametrize(
@@ -69,22 +73,32 @@ def test_a_complete_unflagged_zhuanke_case_is_clean_for_whoever_may_claim_it():
     ],
 )
 def test_a_flag_keeps_a_case_out_of_bulk_approval(changes, reason):
-    assert reason in reasons_not_clean(clean_case(**changes), "ex1")
+    assert reason in reasons_not_clean(clean_case(**changes), "ex1", NOW)
 
 
 def test_a_case_with_documents_to_read_is_not_clean_even_when_complete():
     restricted = zhuanke_form(major="520201")  # 护理: a nursing diploma or licence to look at
     case = clean_case(form=restricted)
-    reasons = reasons_not_clean(case, "ex1")
+    reasons = reasons_not_clean(case, "ex1", NOW)
     assert "有需人工查看的证明材料" in reasons
     case.attachments = {"NURSING_SECONDARY_DIPLOMA": [obj("diploma.jpg")]}
-    assert reasons_not_clean(case, "ex1") == ["有需人工查看的证明材料"]  # complete, still read
+    assert reasons_not_clean(case, "ex1", NOW) == ["有需人工查看的证明材料"]  # complete, still read
 
 
 def test_a_benke_case_is_clean_only_with_its_chsi_record():
     verified = clean_case(form=zhuanke_form(major=BENKE_MAJOR))
     verified.chsi.status = ChsiResult.VERIFIED
-    assert reasons_not_clean(verified, "ex1") == []
+    assert reasons_not_clean(verified, "ex1", NOW) == []
     manual = clean_case(form=zhuanke_form(major=BENKE_MAJOR))
     manual.chsi.status = ChsiResult.FAILED
-    assert "学信网未校验通过" in reasons_not_clean(manual, "ex1")
+    assert "学信网未校验通过" in reasons_not_clean(manual, "ex1", NOW)
+
+
+def test_a_case_whose_card_expired_is_not_approved_in_bulk():
+    """Approval refuses it (ID_EXPIRED); a bulk run must not claim it first and leave it held."""
+    card = IdCardFields(id_number="430104199903120011", valid_until=NOW.date() - timedelta(days=1))
+    case = clean_case()
+    case.id_card.confirmed = card
+    assert reasons_not_clean(case, "ex1", NOW) == ["身份证已过有效期，请退回考生上传有效身份证"]
+    case.id_card.confirmed = card.model_copy(update={"valid_until": NOW.date()})
+    assert reasons_not_clean(case, "ex1", NOW) == []

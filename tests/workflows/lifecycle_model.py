@@ -204,11 +204,16 @@ class Model:
             return True
         return self.state in STEPS and self.open(now) and step_of(self.state) >= step_of(minimum)
 
+    def answering_return(self) -> bool:
+        """Returned, or back at its steps by a change made while returned: the return's steps
+        are still wanted."""
+        return self.state == S.RETURNED or (self.state in STEPS and self.decision == "returned")
+
     def redo_wanted(self) -> set[str]:
-        return {REDO[step] for step in self.reopened} if self.state == S.RETURNED else set()
+        return {REDO[step] for step in self.reopened} if self.answering_return() else set()
 
     def _redone(self, item: str) -> None:
-        if self.state == S.RETURNED:
+        if self.answering_return():
             self.redone.add(item)
             self.done_once.add(item)
             if item in ("id_card", "photo"):
@@ -235,7 +240,7 @@ class Model:
         if blurry or not self.at_step(S.ID_PENDING, now):
             return False
         self.card_read, self.face_fresh = True, False
-        self.redone.discard("face")
+        self.redone -= {"face", "id_card"}  # a new card: confirmed and face-matched again
         self._back_to(S.ID_PENDING)
         return True
 
@@ -337,9 +342,10 @@ class Model:
     def _choose(self, choice: Choice) -> None:
         self.choice = choice
         if not choice.benke:
-            self.chsi.status = "not_needed"
+            if self.chsi.status != "verified":  # CHSI's record is the candidate's, kept
+                self.chsi.status = "not_needed"
         elif self.chsi.status == "not_needed":
-            self.chsi.status = "pending"
+            self.chsi.status, self.chsi.requested_at = "pending", None  # codes asked from now
 
     def _modify(self, name, now) -> bool:
         choice = CHOICES[name]
@@ -461,8 +467,12 @@ class Model:
         found = []
         if self.state == S.REGISTERED:
             found.append((self.created + PHONE_DEADLINE, "expire"))
-        if self.state in STEPS and step_of(self.state) <= step_of(S.FACE_PENDING):
-            found.append((self.created + FACE_DEADLINE, "expire"))
+        if (
+            self.state in STEPS
+            and step_of(self.state) <= step_of(S.FACE_PENDING)
+            and not self.proved
+        ):
+            found.append((self.created + FACE_DEADLINE, "expire"))  # never verified: abandoned
         if self.state in STEPS:
             found.append((self.closes, "expire"))
         if self.chsi.status == "pending" and self.chsi.requested_at:

@@ -11,12 +11,15 @@ from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 
 from domain.case_rules import check_face_attempts_left
+from domain.chsi import ChsiCallback, ChsiKind, ChsiOutcome
 from domain.enrollment import (
     ApplicationView,
     AttachmentUpload,
+    ConfirmIdCardInput,
     EnrollmentForm,
     EnrollmentState,
     ExaminerAction,
+    IdCardUpload,
     LivenessAnswer,
     OnSiteFaceCheck,
     PhotoUpload,
@@ -29,6 +32,7 @@ from domain.states import AppState
 from synthetic.forms import form_fields
 from tests.workflows.flow import obj, to_draft, to_submitted, zhuanke_form
 from tests.workflows.harness import Harness, valid_id_number
+from tests.workflows.test_lifecycle_model import issue_chsi_codes, record
 from workflows.enrollment import EnrollmentWorkflow
 
 RESTRICTED_NURSING = "520201"  # 护理 (专科): proofs of Attachment 1 needed
@@ -241,13 +245,21 @@ async def test_an_examiner_records_an_on_site_face_check_for_a_stuck_candidate(h
     assert cause.type == "WRONG_STATE"  # only where the candidate is at the face step
 
 
-async def test_a_return_for_the_photo_reopens_photo_and_face_then_resubmit(harness, time_env):
-    handle, phone = await application(harness, time_env, 308)
-    await to_submitted(harness, handle, phone)
+async def returned(h: Harness, time_env, serial: int, item: str, reason: str) -> WorkflowHandle:
+    """Submitted, claimed by ex1 and returned for one item."""
+    handle, phone = await application(h, time_env, serial)
+    await to_submitted(h, handle, phone)
     await handle.execute_update(EnrollmentWorkflow.claim, ExaminerAction(examiner="ex1"))
-    reason = ReviewItem(item="photo", reason="寸照不符合图像采集规范，请重新拍摄上传")
+    items = [ReviewItem(item=item, reason=reason)]
     await handle.execute_update(
-        EnrollmentWorkflow.return_for_changes, ExaminerAction(examiner="ex1", items=[reason])
+        EnrollmentWorkflow.return_for_changes, ExaminerAction(examiner="ex1", items=items)
+    )
+    return handle
+
+
+async def test_a_return_for_the_photo_reopens_photo_and_face_then_resubmit(harness, time_env):
+    handle = await returned(
+        harness, time_env, 308, "photo", "寸照不符合图像采集规范，请重新拍摄上传"
     )
     cause = await refused(handle, EnrollmentWorkflow.submit)
     assert cause.type == "RETURN_NOT_ANSWERED" and "寸照" in cause.message
@@ -270,3 +282,86 @@ async def test_a_return_names_only_what_the_candidate_can_act_on(harness, time_e
     cause = await refused(handle, EnrollmentWorkflow.return_for_changes, vague)
     assert cause.type == "RETURN_ITEM_UNKNOWN"
     assert (await handle.query(EnrollmentWorkflow.view)).state == AppState.UNDER_REVIEW
+
+
+async def test_a_second_id_card_after_a_returned_card_was_redone_needs_confirming_again(
+    harness, time_env
+):
+    """Returned for the ID card: the candidate uploads, confirms and passes the face check, then
+    uploads the card once more (a sharper picture). That card is neither confirmed nor matched
+    to the live face: the case cannot go in again until it is."""
+    handle = await returned(harness, time_env, 310, "id_card", "身份证照片不清晰，请重新上传")
+    card = IdCardUpload(front=obj("r/id/front.jpg"), back=obj("r/id/back.jpg"))
+    await handle.execute_update(EnrollmentWorkflow.submit_id_card, card)
+    fields = (await handle.query(EnrollmentWorkflow.case_file)).state.id_card.ocr
+    await handle.execute_update(
+        EnrollmentWorkflow.confirm_id_card, ConfirmIdCardInput(fields=fields)
+    )
+    await pass_face(handle)
+    again = IdCardUpload(front=obj("r/id/front2.jpg"), back=obj("r/id/back2.jpg"))
+    view = await handle.execute_update(EnrollmentWorkflow.submit_id_card, again)
+    assert view.state == AppState.RETURNED and view.return_pending == ["face", "id_card"]
+
+    cause = await refused(handle, EnrollmentWorkflow.submit)
+    assert cause.type == "RETURN_NOT_ANSWERED" and "身份证" in cause.message
+    await handle.execute_update(
+        EnrollmentWorkflow.confirm_id_card, ConfirmIdCardInput(fields=fields)
+    )
+    assert (await refused(handle, EnrollmentWorkflow.submit)).type == "RETURN_NOT_ANSWERED"
+    await pass_face(handle)
+    assert (await handle.execute_update(EnrollmentWorkflow.submit)).state == AppState.SUBMITTED
+    case = (await handle.query(EnrollmentWorkflow.case_file)).state
+    assert case.id_card.front.key == "r/id/front2.jpg" and case.id_card.confirmed is not None
+
+
+async def test_a_return_answered_through_a_change_that_reopens_still_needs_its_steps(
+    harness, time_env
+):
+    """Returned for the photo, the candidate also picks a restricted major, which puts the case
+    back to its steps (DRAFT) for the proofs. Submitting again still waits for the new
+    photo and its face check the return asked for; they can be redone from there."""
+    handle = await returned(harness, time_env, 312, "photo", "寸照背景不是浅蓝色")
+    view = await handle.execute_update(
+        EnrollmentWorkflow.modify, zhuanke_form(major=RESTRICTED_NURSING)
+    )
+    assert view.state == AppState.DRAFT
+    view = await upload_missing(handle, view)
+    assert view.return_pending == ["face", "photo"]
+    cause = await refused(handle, EnrollmentWorkflow.submit)
+    assert cause.type == "RETURN_NOT_ANSWERED" and "寸照" in cause.message
+
+    photo = PhotoUpload(photo=obj("redo.jpg"), filename="redo.jpg")
+    assert (await handle.execute_update(EnrollmentWorkflow.submit_photo, photo)).return_pending
+    await pass_face(handle)
+    view = await handle.execute_update(EnrollmentWorkflow.accept_notice)
+    assert (view.state, view.return_pending) == (AppState.DRAFT, [])
+    assert (await handle.execute_update(EnrollmentWorkflow.submit)).state == AppState.SUBMITTED
+
+
+async def test_a_chsi_verification_survives_a_detour_through_a_zhuanke_major(
+    time_env, engine, task_queue
+):
+    """Verified by CHSI for a 专升本 major, the candidate saves a 专科 major by mistake and then
+    a 专升本 one again: the record CHSI confirmed still verifies the step (it is the candidate's,
+    whatever the major); he is not sent to the manual upload."""
+    async with Harness(time_env, engine, task_queue, extra_activities=[issue_chsi_codes]) as h:
+        handle, phone = await application(h, time_env, 313)
+        await to_draft(h, handle, phone)
+        benke = zhuanke_form(major=BENKE_ACCOUNTING)
+        await handle.execute_update(EnrollmentWorkflow.save_form, benke)
+        codes = (await handle.execute_update(EnrollmentWorkflow.request_chsi_codes)).chsi_codes
+        xueli = next(c for c in codes if c.kind == ChsiKind.XUELI.value)
+        callback = ChsiCallback(
+            token=xueli.token,
+            kind=ChsiKind.XUELI,
+            application_ref=handle.id,
+            outcome=ChsiOutcome.VERIFIED,
+            scanned_at=xueli.expires_at - timedelta(minutes=5),
+            record=record(ChsiKind.XUELI.value),
+        )
+        assert await handle.execute_update(EnrollmentWorkflow.chsi_callback, callback) == "VERIFIED"
+
+        await handle.execute_update(EnrollmentWorkflow.save_form, zhuanke_form())
+        view = await handle.execute_update(EnrollmentWorkflow.save_form, benke)
+        assert view.chsi_status == "verified" and not view.required_attachments
+        assert (await handle.execute_update(EnrollmentWorkflow.submit)).state == AppState.SUBMITTED

@@ -13,7 +13,7 @@ from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 
 from domain.closeout import CLOSED_OUT_REASON
-from domain.enrollment import ExaminerAction, ReviewItem
+from domain.enrollment import ExaminerAction, Reassignment, ReviewItem
 from domain.ids import keyed_hash
 from domain.majors import MajorChoice
 from domain.notice import NoticeAcceptance
@@ -98,6 +98,42 @@ async def test_the_close_out_ends_what_still_waits_and_nothing_else(harness, tim
         assert "已关闭" in (last_outbox_text(harness.engine, keyed_hash(SECRET, phone)) or "")
     assert (await approved.query(EnrollmentWorkflow.view)).state == AppState.TICKET_ISSUED
     assert (await held.query(EnrollmentWorkflow.view)).state == AppState.UNDER_REVIEW
+
+
+async def test_a_case_still_claimed_at_the_close_out_leaves_review_only_by_a_decision(
+    harness, time_env
+):
+    """Nothing waits for the candidate or the queue after the close-out: a case its examiner
+    still holds can no longer be given back to the queue or returned to the candidate (it would
+    stay SUBMITTED or RETURNED for good, as nothing closes it any more). An admin may still move
+    the claim; the holder approves or rejects."""
+    now = await time_env.get_current_time()
+    held, held_phone = await application(harness, time_env, 807)
+    await to_submitted(harness, held, held_phone)
+    await held.execute_update(EnrollmentWorkflow.claim, ExaminerAction(examiner="ex1"))
+    period = await harness.start_period(
+        PERIOD, now - timedelta(hours=1), now + timedelta(days=1), now + timedelta(days=2)
+    )
+    await time_env.sleep(timedelta(days=2 + 14 + 1))  # the close-out: 14 days after the deadline
+    assert (await period.query(EnrollmentPeriodWorkflow.view)).state.closed_out
+
+    items = [ReviewItem(item="form", reason="邮编有误")]
+    for update, act in (
+        (EnrollmentWorkflow.release_claim, ExaminerAction(examiner="ex1")),
+        (EnrollmentWorkflow.return_for_changes, ExaminerAction(examiner="ex1", items=items)),
+    ):
+        with pytest.raises(WorkflowUpdateFailedError) as refused:
+            await held.execute_update(update, act)
+        assert isinstance(refused.value.cause, ApplicationError)
+        assert refused.value.cause.type == "REVIEW_CLOSED" and "审核截止" in str(
+            refused.value.cause.message
+        )
+    move = Reassignment(examiner="ex2", admin="admin1")
+    await held.execute_update(EnrollmentWorkflow.reassign_claim, move)
+    view = await held.execute_update(
+        EnrollmentWorkflow.reject, ExaminerAction(examiner="ex2", items=items)
+    )
+    assert view.state == AppState.REJECTED
 
 
 async def test_the_case_keeps_the_notice_version_accepted(harness, time_env):
