@@ -359,6 +359,17 @@ class Deadline(StrEnum):
     CHSI_TIMEOUT = "chsi_timeout"
 
 
+def back_before_the_face_step(case: EnrollmentState) -> bool:
+    """Verified once and back at or before the face step (redoing the photo or the card): the
+    only case where the two face-deadline rules differ."""
+    verified = case.identity_proved_at is not None or case.notice_accepted_at is not None
+    return (
+        verified
+        and case.state in PRE_SUBMIT
+        and step_index(case.state) <= step_index(AppState.FACE_PENDING)
+    )
+
+
 def deadlines(
     params: EnrollmentInput,
     case: EnrollmentState,
@@ -375,11 +386,10 @@ def deadlines(
     found: list[tuple[datetime, Deadline]] = []
     if case.state == AppState.REGISTERED:
         found.append((created + params.phone_verify_timeout, Deadline.PHONE_NOT_VERIFIED))
-    verified = case.identity_proved_at is not None or case.notice_accepted_at is not None
     if (
         case.state in PRE_SUBMIT
         and step_index(case.state) <= step_index(AppState.FACE_PENDING)
-        and not (face_until_verified and verified)
+        and not (face_until_verified and back_before_the_face_step(case))
     ):
         found.append((created + params.face_verify_timeout, Deadline.FACE_NOT_VERIFIED))
     if case.state in PRE_SUBMIT:

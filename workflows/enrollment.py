@@ -68,7 +68,7 @@ CHSI_PER_CODE = "chsi-result-per-code"
 TICKET_PROJECTED_BY_ISSUER = "ticket-projected-by-issuer"
 #: the holder claiming again (a second tab, a retried click) changes nothing and records nothing
 RECLAIM_ANSWERS_ONLY = "reclaim-answers-only"
-#: the 7-day face deadline ends only registrations never face-verified (asked once, at the start)
+#: the 7-day face deadline ends only registrations never face-verified (asked where it matters)
 FACE_DEADLINE_UNTIL_VERIFIED = "face-deadline-until-verified"
 #: a 专科 choice keeps a CHSI verification for a 专升本 major chosen again
 CHSI_VERIFIED_KEPT = "chsi-verified-kept"
@@ -93,14 +93,12 @@ class EnrollmentWorkflow(IdentityStepHandlers):
         # what the start gave (the API's start carries what is known then) is not upserted again
         given = workflow.info().typed_search_attributes
         self.published: dict[object, object] = {pair.key: pair.value for pair in given}
-        self.face_until_verified = False  # set at the run's start (workflow.patched)
 
     # --- lifecycle ------------------------------------------------------------------------------
     @workflow.run
     async def run(self, params: EnrollmentInput) -> str:
         if params.state is None:
             await self._commit("system", "registered")
-        self.face_until_verified = workflow.patched(FACE_DEADLINE_UNTIL_VERIFIED)
         if shape.lean():
             await self._until_final()
         while self.case.state not in FINAL:
@@ -116,7 +114,7 @@ class EnrollmentWorkflow(IdentityStepHandlers):
                         self.case,
                         self.closes_at,
                         workflow.now(),
-                        face_until_verified=self.face_until_verified,
+                        face_until_verified=self._face_until_verified(),
                     ),
                 )
             except TimeoutError:
@@ -166,13 +164,19 @@ class EnrollmentWorkflow(IdentityStepHandlers):
         found = self._deadlines(workflow.now())
         return found[0][0] if found else None
 
+    def _face_until_verified(self) -> bool:
+        """Asked only where the two rules differ, so a straight run records no marker for it."""
+        return rules.back_before_the_face_step(self.case) and workflow.patched(
+            FACE_DEADLINE_UNTIL_VERIFIED
+        )
+
     def _deadlines(self, now: datetime) -> list[tuple[datetime, Deadline]]:
         return rules.deadlines(
             self.params,
             self.case,
             self.closes_at,
             now,
-            face_until_verified=self.face_until_verified,
+            face_until_verified=self._face_until_verified(),
         )
 
     async def _window_extended(self, now: datetime) -> bool:
