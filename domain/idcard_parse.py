@@ -28,6 +28,10 @@ _DIGIT_LOOKALIKES = str.maketrans(
      "Х": "X", "χ": "X"}
 )  # fmt: skip
 _CJK = re.compile(r"[\u4e00-\u9fff·]+")
+# 性别's one-character value, after its label, before 民族 or alone; OCR often puts a mark read in
+# the gap between them in front of it (「性别」女」, 「:男」), so up to two non-CJK characters may.
+_MARK = r"[^\u4e00-\u9fff]{0,2}"
+_SEX = re.compile(rf"性别{_MARK}([男女])|^{_MARK}([男女]){_MARK}民族|^{_MARK}([男女]){_MARK}$")
 _DATE = re.compile(r"(\d{4})\D{0,2}?(\d{1,2})\D{0,2}?(\d{1,2})")
 
 
@@ -267,7 +271,7 @@ def parse_front(lines: list[OcrLine]) -> Parsed:
             conf["name"] = row.value_score
             if not found["name"]:  # the value fell into a row of its own, just above or below
                 found["name"], conf["name"] = _unlabelled_neighbour(rows, row)
-        sex = re.search(r"性别([男女])|^([男女])民族|^([男女])$", text)
+        sex = _SEX.search(text)
         if sex and not found.get("sex"):
             found["sex"] = next(g for g in sex.groups() if g)
             conf["sex"] = row.score

@@ -126,3 +126,12 @@ def test_value_in_a_row_of_its_own_is_still_found():
     lines = front_lines(name=[("姓名", 60, 90), ("张三丰", 180, 40)])
     parsed = parse_front(lines)
     assert parsed.fields.name == "张三丰" and parsed.confidence["name"] < 0.9
+
+
+def test_sex_behind_a_stray_mark_is_still_read():
+    # PP-OCR reads the gap between the label and a one-character value as a mark: 「」女」, 「:男」
+    split = [("性别", 60, 168), ("」女", 150, 168), ("民族汉", 330, 168)]
+    for sex, expected in ((split, "女"), ([("性别:男民族汉", 60, 168)], "男")):
+        parsed = parse_front(front_lines(sex=sex))
+        assert parsed.fields.sex == expected
+        assert parsed.confidence["sex"] > 0.9
