@@ -135,3 +135,12 @@ def test_sex_behind_a_stray_mark_is_still_read():
         parsed = parse_front(front_lines(sex=sex))
         assert parsed.fields.sex == expected
         assert parsed.confidence["sex"] > 0.9
+
+
+def test_a_transliterated_name_keeps_its_middle_dot():
+    # the card prints U+00B7; PP-OCR returns the katakana dot, a bullet or a period for it
+    for dot in ("·", "・", "•", "."):
+        name = [("姓名", 60, 90), (f"阿依古丽{dot}买买提", 180, 88)]
+        assert parse_front(front_lines(name=name)).fields.name == "阿依古丽·买买提"
+    glued = parse_front(front_lines(name=[("姓名热依拉・艾力", 60, 90)]))
+    assert glued.fields.name == "热依拉·艾力"
