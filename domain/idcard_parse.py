@@ -222,8 +222,24 @@ def name_text(text: str) -> str:
     return "".join(_CJK.findall(_NAME_DOT.sub("·", text)))
 
 
+_LATIN_EDGES = re.compile(r"([A-Za-z.,:;]*)(.*?)([A-Za-z.,:;]*)")
+# A block letter stands next to a number or a building word: 「B座」, 「A3栋」, 「983号C」.
+_BLOCK_NEIGHBOURS = set("0123456789号栋幢座楼区单元室")
+
+
 def _address_line(text: str) -> str:
-    return re.sub(r"^[A-Za-z.,:;]+|[A-Za-z.,:;]+$", "", text)
+    """One printed address line without the clutter OCR glues to its ends (「Receipt」, a
+    stray 「l」, 「C」 or period); a lone capital beside a number or a building word is the
+    address's block letter and stays."""
+    match = _LATIN_EDGES.fullmatch(text)
+    if match is None or not match[2]:
+        return ""
+    lead, body, tail = match.groups()
+    return _block_letter(lead, body[0]) + body + _block_letter(tail, body[-1])
+
+
+def _block_letter(edge: str, beside: str) -> str:
+    return edge if re.fullmatch("[A-Z]", edge) and beside in _BLOCK_NEIGHBOURS else ""
 
 
 POSITIONAL = 0.75  # a value found by where it sits, its label unread: legible, to be confirmed

@@ -144,3 +144,18 @@ def test_a_transliterated_name_keeps_its_middle_dot():
         assert parse_front(front_lines(name=name)).fields.name == "阿依古丽·买买提"
     glued = parse_front(front_lines(name=[("姓名热依拉・艾力", 60, 90)]))
     assert glued.fields.name == "热依拉·艾力"
+
+
+def test_a_block_letter_at_either_end_of_an_address_line_is_kept():
+    for second, third, address in (
+        ("南路12号", "B座1203室", "湖南省长沙市岳麓区麓山南路12号B座1203室"),
+        ("南路12号3栋A", "单元501室", "湖南省长沙市岳麓区麓山南路12号3栋A单元501室"),
+    ):
+        lines = front_lines(
+            addr1=[("住址", 60, 324), ("湖南省长沙市岳麓区麓山", 180, 324)],
+            addr2=[(second, 180, 374), (third, 180, 424)],
+        )
+        assert parse_front(lines).fields.address == address
+    for clutter in ("大道100号Receipt", "大道100号l", "C大道100号"):  # a capital beside no number
+        lines = front_lines(addr2=[(clutter, 180, 374)])
+        assert parse_front(lines).fields.address == "湖南省长沙市芙蓉区五一大道100号"
