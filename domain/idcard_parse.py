@@ -28,6 +28,13 @@ _DIGIT_LOOKALIKES = str.maketrans(
      "Х": "X", "χ": "X"}
 )  # fmt: skip
 _CJK = re.compile(r"[\u4e00-\u9fff·]+")
+# Transliterated names print a middle dot (阿依古丽·买买提); OCR returns it as one of its
+# lookalikes (the katakana 「・」, a bullet, a period …), which would drop it from the name.
+_NAME_DOT = re.compile(r"(?<=[\u4e00-\u9fff])[・･•‧∙⋅.．。](?=[\u4e00-\u9fff])")
+# 性别's one-character value, after its label, before 民族 or alone; OCR often puts a mark read in
+# the gap between them in front of it (「性别」女」, 「:男」), so up to two non-CJK characters may.
+_MARK = r"[^\u4e00-\u9fff]{0,2}"
+_SEX = re.compile(rf"性别{_MARK}([男女])|^{_MARK}([男女]){_MARK}民族|^{_MARK}([男女]){_MARK}$")
 _DATE = re.compile(r"(\d{4})\D{0,2}?(\d{1,2})\D{0,2}?(\d{1,2})")
 
 
@@ -210,8 +217,29 @@ def within_card(rows: list[Row]) -> list[Row]:
     return kept
 
 
+def name_text(text: str) -> str:
+    """The name's characters in `text`, its middle dot restored."""
+    return "".join(_CJK.findall(_NAME_DOT.sub("·", text)))
+
+
+_LATIN_EDGES = re.compile(r"([A-Za-z.,:;]*)(.*?)([A-Za-z.,:;]*)")
+# A block letter stands next to a number or a building word: 「B座」, 「A3栋」, 「983号C」.
+_BLOCK_NEIGHBOURS = set("0123456789号栋幢座楼区单元室")
+
+
 def _address_line(text: str) -> str:
-    return re.sub(r"^[A-Za-z.,:;]+|[A-Za-z.,:;]+$", "", text)
+    """One printed address line without the clutter OCR glues to its ends (「Receipt」, a
+    stray 「l」, 「C」 or period); a lone capital beside a number or a building word is the
+    address's block letter and stays."""
+    match = _LATIN_EDGES.fullmatch(text)
+    if match is None or not match[2]:
+        return ""
+    lead, body, tail = match.groups()
+    return _block_letter(lead, body[0]) + body + _block_letter(tail, body[-1])
+
+
+def _block_letter(edge: str, beside: str) -> str:
+    return edge if re.fullmatch("[A-Z]", edge) and beside in _BLOCK_NEIGHBOURS else ""
 
 
 POSITIONAL = 0.75  # a value found by where it sits, its label unread: legible, to be confirmed
@@ -224,7 +252,7 @@ def _name_by_position(rows: list[Row]) -> tuple[str, float]:
         text = compact(row.text)
         if any(label in text for label in ("性别", "民族", "出生")) and index > 0:
             above = rows[index - 1]
-            name = "".join(_CJK.findall(compact(above.text)))
+            name = name_text(compact(above.text))
             if name and not any(label in compact(above.text) for label in FRONT_LABELS):
                 return name, above.score * POSITIONAL
             break
@@ -236,7 +264,7 @@ def _unlabelled_neighbour(rows: list[Row], row: Row) -> tuple[str, float]:
     for other in rows[max(index - 1, 0) : index + 2]:
         text = compact(other.text)
         if other is not row and not any(label in text for label in FRONT_LABELS):
-            name = "".join(_CJK.findall(text))
+            name = name_text(text)
             if name:
                 return name, other.score * POSITIONAL
     return "", 0.0
@@ -263,11 +291,11 @@ def parse_front(lines: list[OcrLine]) -> Parsed:
             conf["address"] = min(conf["address"], row.value_score)
             continue
         if "姓名" in text:
-            found["name"] = "".join(_CJK.findall(_after(text, "姓名")))
+            found["name"] = name_text(_after(text, "姓名"))
             conf["name"] = row.value_score
             if not found["name"]:  # the value fell into a row of its own, just above or below
                 found["name"], conf["name"] = _unlabelled_neighbour(rows, row)
-        sex = re.search(r"性别([男女])|^([男女])民族|^([男女])$", text)
+        sex = _SEX.search(text)
         if sex and not found.get("sex"):
             found["sex"] = next(g for g in sex.groups() if g)
             conf["sex"] = row.score

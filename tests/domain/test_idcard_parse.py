@@ -126,3 +126,36 @@ def test_value_in_a_row_of_its_own_is_still_found():
     lines = front_lines(name=[("姓名", 60, 90), ("张三丰", 180, 40)])
     parsed = parse_front(lines)
     assert parsed.fields.name == "张三丰" and parsed.confidence["name"] < 0.9
+
+
+def test_sex_behind_a_stray_mark_is_still_read():
+    # PP-OCR reads the gap between the label and a one-character value as a mark: 「」女」, 「:男」
+    split = [("性别", 60, 168), ("」女", 150, 168), ("民族汉", 330, 168)]
+    for sex, expected in ((split, "女"), ([("性别:男民族汉", 60, 168)], "男")):
+        parsed = parse_front(front_lines(sex=sex))
+        assert parsed.fields.sex == expected
+        assert parsed.confidence["sex"] > 0.9
+
+
+def test_a_transliterated_name_keeps_its_middle_dot():
+    # the card prints U+00B7; PP-OCR returns the katakana dot, a bullet or a period for it
+    for dot in ("·", "・", "•", "."):
+        name = [("姓名", 60, 90), (f"阿依古丽{dot}买买提", 180, 88)]
+        assert parse_front(front_lines(name=name)).fields.name == "阿依古丽·买买提"
+    glued = parse_front(front_lines(name=[("姓名热依拉・艾力", 60, 90)]))
+    assert glued.fields.name == "热依拉·艾力"
+
+
+def test_a_block_letter_at_either_end_of_an_address_line_is_kept():
+    for second, third, address in (
+        ("南路12号", "B座1203室", "湖南省长沙市岳麓区麓山南路12号B座1203室"),
+        ("南路12号3栋A", "单元501室", "湖南省长沙市岳麓区麓山南路12号3栋A单元501室"),
+    ):
+        lines = front_lines(
+            addr1=[("住址", 60, 324), ("湖南省长沙市岳麓区麓山", 180, 324)],
+            addr2=[(second, 180, 374), (third, 180, 424)],
+        )
+        assert parse_front(lines).fields.address == address
+    for clutter in ("大道100号Receipt", "大道100号l", "C大道100号"):  # a capital beside no number
+        lines = front_lines(addr2=[(clutter, 180, 374)])
+        assert parse_front(lines).fields.address == "湖南省长沙市芙蓉区五一大道100号"
