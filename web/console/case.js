@@ -197,6 +197,8 @@ function actionBar(ctx, data, reload, err) {
   const mine = view.review.examiner === staff.accountId;
   const canClaim = view.state === "SUBMITTED";
   const canDecide = view.state === "UNDER_REVIEW" && mine;
+  // held at the period's close-out: only a decision ends it (the API answers REVIEW_CLOSED)
+  const canReturn = canDecide && !data.case.state.held_for_decision_at;
   const act = (verb, body) => async () => {
     err.hide();
     try {
@@ -229,7 +231,7 @@ function actionBar(ctx, data, reload, err) {
     c: () => canClaim && handlers.claim(),
     a: () => canDecide && handlers.approve(),
     r: () => canDecide && handlers.reject(),
-    t: () => canDecide && handlers.return(),
+    t: () => canReturn && handlers.return(),
     j: () => neighbour(1),
     k: () => neighbour(-1),
     Escape: () => (location.hash = queueHash),
@@ -241,7 +243,7 @@ function actionBar(ctx, data, reload, err) {
     button("claim", "领取", "c", canClaim, "primary"),
     button("approve", "通过", "a", canDecide, "good"),
     button("reject", "不通过", "r", canDecide, "bad"),
-    button("return", "退回修改", "t", canDecide),
+    button("return", "退回修改", "t", canReturn),
   );
 }
 
