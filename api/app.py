@@ -59,7 +59,9 @@ log = logging.getLogger("ruji.api")
 
 #: the routes that take multipart uploads (R3 ID card, R4 photo, R5 liveness, R9–R12 proofs):
 #: only these get the multipart body budget (api/body_limit.py)
-UPLOAD_PATHS = re.compile(r"/api/v1/me/(id-card|photo|liveness|attachments/[A-Z][A-Z0-9_]{1,39})")
+UPLOAD_PATHS = re.compile(
+    rf"/api/v1/me/(id-card|photo|liveness|attachments/{attachments.DOCUMENT_CODE_CHARS})"
+)
 
 
 def create_app(settings: Settings | None = None, services: Services | None = None) -> FastAPI:

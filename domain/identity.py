@@ -130,9 +130,9 @@ def is_hmt_number(number: str) -> bool:
 
 def has_number_shape(number: str, id_type: IdType) -> bool:
     """The typed number's shape alone (R2, before anything is started): 17 ASCII digits and a
-    check character, or a pass/permit's 5–20 ASCII letters and digits."""
+    check character, or a pass/permit's 5–20 ASCII letters and digits, to the very end."""
     shape = _OTHER_DOC_SHAPE if id_type is IdType.PASSPORT else _ID_SHAPE
-    return shape.match(number) is not None
+    return shape.fullmatch(number) is not None
 
 
 def check_id_number(raw: str, id_type: IdType, today: date | None = None) -> list[Refusal]:
@@ -141,10 +141,10 @@ def check_id_number(raw: str, id_type: IdType, today: date | None = None) -> lis
     if id_type is IdType.PASSPORT:
         return (
             []
-            if _OTHER_DOC_SHAPE.match(number)
+            if has_number_shape(number, id_type)
             else [Refusal.of(IdentityRefusal.DOC_FORMAT, measured=len(number))]
         )
-    if not _ID_SHAPE.match(number):
+    if not has_number_shape(number, id_type):
         return [Refusal.of(IdentityRefusal.ID_FORMAT, measured=len(number), expected=18)]
     refusals: list[Refusal] = []
     if check_character(number[:17]) != number[17]:

@@ -30,7 +30,9 @@ from workflows.enrollment import EnrollmentWorkflow
 
 router = APIRouter(prefix="/api/v1", tags=["candidate"])
 
-DOCUMENT_CODE = r"^[A-Z][A-Z0-9_]{1,39}$"
+#: a document code in a path (the upload routes' body budget matches it too: api/app.py)
+DOCUMENT_CODE_CHARS = r"[A-Z][A-Z0-9_]{1,39}"
+DOCUMENT_CODE = rf"^{DOCUMENT_CODE_CHARS}$"
 #: the name of a stored attachment: `<code>-<12 hex>.<ext>` (see `_stem`)
 FILE_ID = r"^[a-z0-9_]{2,40}-[0-9a-f]{12}(-[0-9a-f]{8})?\.(jpg|png|pdf)$"
 IDEMPOTENCY_KEY = KEY_PATTERN
