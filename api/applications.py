@@ -34,7 +34,7 @@ from api.deps import Services, run_db
 from api.errors import ApiError, ApiRefusal, from_update_failure
 from api.idempotency import client_update_id
 from api.vision_backpressure import POLL_WAIT_S, QueuePlace, answer_within
-from domain.case_view import start_search_attributes
+from domain.case_view import start_memo, start_search_attributes
 from domain.enrollment import ApplicationView, EnrollmentInput, Identity
 from domain.identity import IdType
 from domain.identity_claims import NOT_HOLDING, claimant_workflow_id, registration_target
@@ -212,7 +212,8 @@ async def _outcome(call: Awaitable[R]) -> R | ApiError:
 
 def _start_options(services: Services, inp: EnrollmentInput, *, resume: bool) -> dict[str, Any]:
     """`resume`: a running workflow of that ID is the one asked for; otherwise a conflict. The
-    start carries the search attributes known now, so the run need not upsert them."""
+    start carries the search attributes known now, so the run need not upsert them, and the
+    shape the run is to take (workflows/shape.py)."""
     policy = WorkflowIDConflictPolicy.USE_EXISTING if resume else WorkflowIDConflictPolicy.FAIL
     return {
         "id": inp.application_id,
@@ -220,6 +221,7 @@ def _start_options(services: Services, inp: EnrollmentInput, *, resume: bool) ->
         "id_conflict_policy": policy,
         "id_reuse_policy": WorkflowIDReusePolicy.ALLOW_DUPLICATE,
         "search_attributes": start_search_attributes(inp.period_id),
+        "memo": start_memo(),
     }
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Self
 
-from pydantic import BaseModel, model_validator
+from pydantic import BaseModel, Field, model_validator
 from pydantic_core import PydanticCustomError
 
 from domain.enrollment import EnrollmentForm
@@ -29,10 +29,13 @@ class CleanText(BaseModel):
 
 
 class FormRequest(EnrollmentForm, CleanText):
-    """The enrollment form as the candidate sends it (R7, R10, R12)."""
+    """The enrollment form as the candidate sends it (R7, R10, R12). `notice_version`: the
+    notice the candidate accepted on the screen before (R6), sent with the first save."""
+
+    notice_version: str | None = Field(default=None, min_length=1, max_length=20)
 
     def to_domain(self) -> EnrollmentForm:
-        return EnrollmentForm.model_validate(self.model_dump())
+        return EnrollmentForm.model_validate(self.model_dump(exclude={"notice_version"}))
 
 
 class IdCardConfirmRequest(IdCardFields, CleanText):

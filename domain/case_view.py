@@ -157,6 +157,18 @@ def start_search_values(period_id: str) -> dict[Any, Any]:
     return {search.STATUS: search.APPLYING, search.PERIOD: period_id}
 
 
+#: The memo key naming the shape a case was started in (workflows/shape.py). Given with the start,
+#: so the run learns its shape without a patch marker (and the TemporalChangeVersion upsert the
+#: SDK adds to every marker).
+SHAPE_MEMO_KEY = "ruji_shape"
+#: 2: the liveness challenge comes with the accepted photo, the notice with the first form save.
+CURRENT_SHAPE = 2
+
+
+def start_memo() -> dict[str, int]:
+    return {SHAPE_MEMO_KEY: CURRENT_SHAPE}
+
+
 def start_search_attributes(period_id: str) -> TypedSearchAttributes:
     return TypedSearchAttributes(
         [SearchAttributePair(k, v) for k, v in start_search_values(period_id).items()]

@@ -27,6 +27,7 @@ from domain.chsi import ChsiCode, ChsiRecord, QrState
 from domain.errors import Refusal
 from domain.identity import IdCardFields, IdType
 from domain.majors import MajorChoice, major_of
+from domain.notice import NoticeAcceptance
 from domain.objects import StoredObject
 from domain.states import AppState, Decision
 from domain.text_limits import email_ok
@@ -86,6 +87,13 @@ class EnrollmentForm(BaseModel):
     #: the period's edition of `major` when the form was saved, resolved by the API (never sent
     #: by the candidate): the case decides on what the candidate was shown (domain/majors.py)
     major_choice: MajorChoice | None = None
+
+
+class NoticeWithForm(BaseModel):
+    """R6 with R7: the notice accepted on the screen before the form, sent with its first save."""
+
+    notice: NoticeAcceptance
+    form: EnrollmentForm
 
 
 def form_problems(form: EnrollmentForm) -> list[Refusal]:

@@ -132,15 +132,16 @@ async def candidate(demo: Demo, n: int, seed: int) -> tuple[str, str]:
 
     photo = await generated(compliant_photo, face, seed)
     files = {"photo": ("photo.jpg", photo, "image/jpeg")}
-    await demo.call("R4 photo", "POST", "/api/v1/me/photo", token, files=files)
+    view = await demo.call("R4 photo", "POST", "/api/v1/me/photo", token, files=files)
     demo.say(who, f"ID photo compliant ({len(photo) // 1024} KB, 480×640)")
 
-    await liveness(demo, who, token, face, seed)
+    # as the H5: the accepted photo brings the liveness challenge
+    await liveness(demo, who, token, face, seed, offered=view.get("liveness_challenge"))
 
-    await demo.call("R6 notice", "POST", "/api/v1/me/notice/accept", token)
-    await demo.call(
-        "R7 form", "PUT", "/api/v1/me/form", token, json={**FORM, "contact_phone": phone}
-    )
+    # as the H5: the notice accepted on its screen goes with the form's first save
+    notice = await demo.call("R6 notice", "GET", "/api/v1/notice", token)
+    form = {**FORM, "contact_phone": phone, "notice_version": notice["version"]}
+    await demo.call("R6+R7 notice and form", "PUT", "/api/v1/me/form", token, json=form)
     demo.say(who, "notice accepted, form saved (会计学 专升本, 长沙市)")
 
     r = await demo.chsi.post("/identities", json={"key": app_id[-20:], "name": person.name,
@@ -162,12 +163,18 @@ async def candidate(demo: Demo, n: int, seed: int) -> tuple[str, str]:
     return app_id, token
 
 
-async def liveness(demo: Demo, who: str, token: str, face: Path, seed: int) -> None:
+async def liveness(
+    demo: Demo, who: str, token: str, face: Path, seed: int, offered: dict[str, Any] | None
+) -> None:
     """The synthetic burst does not always show an action clearly enough (see docs/decisions.md);
-    like a person, the demo asks for a new challenge and tries again."""
+    like a person, the demo asks for a new challenge and tries again. `offered`: the challenge
+    the accepted photo brought, answered first."""
     for attempt in range(1, LIVENESS_TRIES + 1):
-        view = await demo.call("R5 challenge", "POST", "/api/v1/me/liveness/challenge", token)
-        challenge = view["liveness_challenge"]
+        challenge = offered
+        if challenge is None:
+            view = await demo.call("R5 challenge", "POST", "/api/v1/me/liveness/challenge", token)
+            challenge = view["liveness_challenge"]
+        offered = None
         frames = await generated(burst, face, challenge["actions"], seed * 10 + attempt)
         files = [("frames", (f"{i}.jpg", jpeg, "image/jpeg")) for i, jpeg in enumerate(frames)]
         try:

@@ -98,16 +98,21 @@ class CaseWorkflow:
     async def _commit(self, actor: str, action: str, *, projected_elsewhere: bool = False) -> None:
         """`projected_elsewhere`: another writer puts this commit into the read model (the ticket
         coordinator, for its whole page)."""
-        self.case.version += 1
-        self.case.history.append((workflow.now(), actor, action))
-        update = workflow.current_update_info()
-        if update is not None:  # the audit row names the update, so a retry cannot hide it
-            self.case.update_ids[len(self.case.history)] = update.id
+        self._record(actor, action)
         self._publish()
         if projected_elsewhere:
             self.projected_audit = len(self.case.history)
         elif not shape.lean() or projection_due(self.projected_state, self.case):
             await self._project()
+
+    def _record(self, actor: str, action: str) -> None:
+        """One step of the case's history: a version and an audit row. `_commit` records its own;
+        a step recorded with another in one commit calls this first."""
+        self.case.version += 1
+        self.case.history.append((workflow.now(), actor, action))
+        update = workflow.current_update_info()
+        if update is not None:  # the audit row names the update, so a retry cannot hide it
+            self.case.update_ids[len(self.case.history)] = update.id
 
     async def _project(self) -> None:
         await workflow.execute_local_activity(

@@ -39,6 +39,7 @@ with workflow.unsafe.imports_passed_through():
         EnrollmentInput,
         EnrollmentState,
         ExaminerAction,
+        NoticeWithForm,
         Reassignment,
         TicketAssigned,
     )
@@ -208,7 +209,8 @@ class EnrollmentWorkflow(IdentityStepHandlers):
 
     def _continue_as_new(self) -> NoReturn:
         workflow.continue_as_new(
-            self.params.model_copy(update={"state": self.case, "closes_at": self.closes_at})
+            self.params.model_copy(update={"state": self.case, "closes_at": self.closes_at}),
+            memo=workflow.memo(),  # the shape the run started in goes on with the case
         )
 
     async def _on_deadline(self) -> None:
@@ -234,6 +236,26 @@ class EnrollmentWorkflow(IdentityStepHandlers):
             self._apply_form(form)
             await self._commit("candidate", "form_saved")
             return self.view()
+
+    @workflow.update
+    async def accept_notice_with_form(self, inp: NoticeWithForm) -> ApplicationView:
+        """R6 and R7 as the H5 sends them: the notice accepted on the screen before the form
+        comes with the form's first save (an update fewer). Both are recorded, the notice first,
+        in one commit."""
+        async with self.lock:
+            self._recheck(self._validate_accept_notice_with_form, inp)
+            steps.accept_notice(self.case, workflow.now())
+            self.case.notice_version = inp.notice.version
+            self._record("candidate", "notice_accepted")
+            self._apply_form(inp.form)
+            await self._commit("candidate", "form_saved")
+            return self.view()
+
+    @accept_notice_with_form.validator
+    @answers_refusals
+    def _validate_accept_notice_with_form(self, inp: NoticeWithForm) -> None:
+        self._require_step(AppState.NOTICE_PENDING)
+        rules.check_form(self.case, inp.form, self.params.identity.id_number)
 
     def _apply_form(self, form: EnrollmentForm) -> None:
         """The CHSI rules' patches are asked only when they matter: a 专科 choice on a case CHSI

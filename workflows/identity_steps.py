@@ -18,7 +18,7 @@ with workflow.unsafe.imports_passed_through():
         RequestCodeInput,
         VerifyPhoneInput,
     )
-    from domain.errors import Refusal, refuse
+    from domain.errors import Refusal, RefusedError, refuse
     from domain.liveness import FaceRefusal, new_challenge
     from domain.masking import mask_phone
     from domain.messages import CaseRefusal, SmsRefusal
@@ -154,6 +154,7 @@ class IdentityStepHandlers(IdentityClaimHandlers):
                 await self._commit("candidate", "photo_refused")
                 refused = Refusal.of(CaseRefusal.PHOTO_NOT_COMPLIANT)
                 raise with_report(refused, report.model_dump(mode="json"))
+            self._offer_challenge()
             await self._commit("candidate", "photo_accepted")
             return self.view()
 
@@ -187,6 +188,7 @@ class IdentityStepHandlers(IdentityClaimHandlers):
         async with self.lock:
             self._recheck(self._validate_accept_fixed_photo)
             steps.accept_fixed_photo(self.case)
+            self._offer_challenge()
             await self._commit("candidate", "photo_fix_accepted")
             return self.view()
 
@@ -198,6 +200,19 @@ class IdentityStepHandlers(IdentityClaimHandlers):
             raise refuse(CaseRefusal.PHOTO_NO_FIX)
 
     # --- R5: face -------------------------------------------------------------------------------
+    def _offer_challenge(self) -> None:
+        """Shape 2: the photo that opens the face step answers with its liveness challenge, so
+        the phone goes on without asking for one (an update fewer). Only where `start_liveness`
+        would issue one; the challenge's 60 s run from here, and a phone that lets it lapse
+        asks for a new one as before."""
+        if self.case.state != AppState.FACE_PENDING or not shape.fewer_round_trips():
+            return
+        try:
+            rules.check_face_attempts_left(self.case, workflow.now())
+        except RefusedError:
+            return
+        self.case.face.challenge = new_challenge(workflow.random(), workflow.now())
+
     @workflow.update
     async def start_liveness(self) -> ApplicationView:
         async with self.lock:

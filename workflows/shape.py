@@ -1,25 +1,45 @@
-"""The lean shape of a case's history (issue 18), behind one patch.
+"""The shape of a case's history (issue 18): what a run records, fixed for the run at its start.
 
-Runs started on code that has it: one deadline timer re-armed only when the nearest deadline
-moves, search attributes at milestones only, the read model projected when what its readers
-filter on changes (audit rows ride along with the next projection). Runs recorded before keep
-their shape on replay.
+- **Lean** (`lean-shape`, a patch): one deadline timer re-armed only when the nearest deadline
+  moves, search attributes at milestones only, the read model projected when what its readers
+  filter on changes (audit rows ride along with the next projection). Every patch older than
+  the lean shape was in the code that records its marker, so in a lean run those patches are
+  implied: `patched(OLD)` records no marker of its own (one event each).
+- **Fewer round trips** (shape 2, named by the start's memo, `domain/case_view.start_memo`):
+  lean, and the liveness challenge comes with the accepted photo and the notice with the first
+  form save, two updates fewer per application. The memo costs no event; the lean patch's
+  marker and the SDK's TemporalChangeVersion upsert (two events) are not recorded.
 
-Every patch older than the lean shape was in the code that records the lean marker, so in a lean
-run those patches are implied: `patched(OLD)` records no marker of its own (one event each).
+Runs recorded before keep their shape on replay: no memo, so the lean patch is asked as before.
+Deploy order: workers before the API (a worker without this code would take a shape-2 start for
+a lean one and record the marker; it would still run correctly, in the lean shape).
 """
 
 from __future__ import annotations
 
 from temporalio import workflow
 
+with workflow.unsafe.imports_passed_through():
+    from domain.case_view import SHAPE_MEMO_KEY
+
 LEAN_SHAPE = "lean-shape"
+FEWER_ROUND_TRIPS = 2
+
+
+def started_as() -> int:
+    """The shape the start named (0: none, a run started before shapes were named)."""
+    value = workflow.memo_value(SHAPE_MEMO_KEY, 0, type_hint=int)
+    return value if isinstance(value, int) else 0
+
+
+def fewer_round_trips() -> bool:
+    return started_as() >= FEWER_ROUND_TRIPS
 
 
 def lean() -> bool:
     """Whether this run has the lean shape. The caller-proof interceptor asks first, at the run's
     start, so the answer is fixed for the run (the SDK memoises a patch per run)."""
-    return workflow.patched(LEAN_SHAPE)
+    return fewer_round_trips() or workflow.patched(LEAN_SHAPE)
 
 
 def patched(older: str) -> bool:

@@ -37,6 +37,7 @@ from domain.enrollment import (
     ConfirmIdCardInput,
     IdCardUpload,
     LivenessAnswer,
+    NoticeWithForm,
     PhotoUpload,
     RequestCodeInput,
     VerifyPhoneInput,
@@ -441,16 +442,24 @@ async def save_form(
     body: FormRequest, services: ServicesDep, session: SessionDep, me: CandidateDep
 ) -> ApplicationView:
     """R7 before submission; R14 「修改」 after it, until review starts. The major is resolved
-    to the period's current edition here (a kept major keeps the edition chosen before)."""
+    to the period's current edition here (a kept major keeps the edition chosen before). The
+    first save may carry the notice accepted on the screen before (R6, `notice_version`): the
+    case records both in one step."""
     handle = _mine(services, me)
     view: ApplicationView = await run_query(handle, EnrollmentWorkflow.view)
-    update = EnrollmentWorkflow.save_form if view.state in PRE_SUBMIT else EnrollmentWorkflow.modify
     form = body.to_domain()
     kept = view.form.major_choice if view.form else None
     form.major_choice = await asyncio.to_thread(
         resolve_choice, session, view.period_id, form.major, kept
     )
-    return await run_update(handle, update, form)
+    if view.state not in PRE_SUBMIT:
+        return await run_update(handle, EnrollmentWorkflow.modify, form)
+    if view.state == AppState.NOTICE_PENDING and body.notice_version is not None:
+        if body.notice_version != NOTICE_VERSION:
+            raise ApiError(NoticeRefusal.NOTICE_OUTDATED, measured=body.notice_version)
+        accepted = NoticeWithForm(notice=NoticeAcceptance(version=body.notice_version), form=form)
+        return await run_update(handle, EnrollmentWorkflow.accept_notice_with_form, accepted)
+    return await run_update(handle, EnrollmentWorkflow.save_form, form)
 
 
 @router.post("/me/chsi/failed", tags=["chsi"])

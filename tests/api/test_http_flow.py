@@ -11,6 +11,7 @@ import pytest
 from pypdf import PdfWriter
 from sqlmodel import Session, select
 
+from domain.notice import NOTICE_VERSION
 from domain.otp import code_in_message
 from infra.db import SmsCode
 from synthetic.forms import form_fields
@@ -108,19 +109,24 @@ async def test_candidate_to_examiner_decision_over_http(api, engine):
         "/api/v1/me/photo", files={"photo": ("p.jpg", jpeg_bytes(seed=3), "image/jpeg")}, headers=me
     )
     assert r.json()["state"] == "FACE_PENDING", r.text
-    nonce = (await http.post("/api/v1/me/liveness/challenge", headers=me)).json()[
-        "liveness_challenge"
-    ]["nonce"]
+    nonce = r.json()["liveness_challenge"]["nonce"]  # the accepted photo brings the challenge
     frames = [("frames", (f"{i}.jpg", jpeg_bytes(seed=10 + i), "image/jpeg")) for i in range(3)]
     r = await http.post("/api/v1/me/liveness", data={"nonce": nonce}, files=frames, headers=me)
     assert r.json()["state"] == "NOTICE_PENDING", r.text
-    assert (await http.post("/api/v1/me/notice/accept", headers=me)).json()["state"] == "DRAFT"
-    r = await http.put("/api/v1/me/form", json={**FORM, "postal_code": "41"}, headers=me)
+    # the notice accepted on its screen comes with the form's first save, as the H5 sends it
+    outdated = {**FORM, "notice_version": "2020-1"}
+    r = await http.put("/api/v1/me/form", json=outdated, headers=me)
+    assert (r.status_code, r.json()["code"]) == (409, "NOTICE_OUTDATED")
+    accepted = {**FORM, "notice_version": NOTICE_VERSION}
+    r = await http.put("/api/v1/me/form", json={**accepted, "postal_code": "41"}, headers=me)
     assert (
         r.status_code == 422
         and r.json()["code"] == "FORM_INVALID"
         and "邮政编码" in r.json()["message"]
     )
+    assert (await http.get("/api/v1/me", headers=me)).json()["state"] == "NOTICE_PENDING"
+    r = await http.put("/api/v1/me/form", json=accepted, headers=me)
+    assert r.status_code == 200 and r.json()["state"] == "DRAFT", r.text
     await pdf_proof_uploaded_once_listed_and_deleted(http, me)
     assert (await http.put("/api/v1/me/form", json=FORM, headers=me)).status_code == 200
     r = await http.post("/api/v1/me/submit", headers=me)

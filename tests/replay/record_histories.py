@@ -3,7 +3,8 @@
 Run it when a workflow change is *meant* to be incompatible (then patch instead, see
 docs/operations.md), or to add a scenario: `uv run python -m tests.replay.record_histories`
 (with `takeover`: only the identity-takeover pair, the others stay as they were recorded; with
-`lean`: the first scenarios again, in the lean shape, as `lean_*`).
+`lean`: the first scenarios again, in the lean shape, as `lean_*`; with `fewer`: again, in
+shape 2 as the API starts cases and the H5 walks them, as `fewer_*`).
 Histories are recorded without the payload codec so they replay without keys; the data in
 them is synthetic."""
 
@@ -26,6 +27,7 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from domain import search
+from domain.case_view import start_memo
 from domain.enrollment import ExaminerAction, ReviewItem
 from infra.caller_proof import CallerProofSigner
 from infra.db import create_schema, make_engine
@@ -34,6 +36,7 @@ from tests.workflows.flow import (
     claim_and_approve,
     to_draft,
     to_submitted,
+    to_submitted_as_the_h5_does,
     verify_phone,
     zhuanke_form,
 )
@@ -88,16 +91,20 @@ async def open_for_ten_days(h: Harness, period_id: str, now: datetime) -> Workfl
 
 async def record(prefix: str = "") -> None:
     """`prefix` "lean_": the same scenarios recorded again in the lean shape (workflows/shape.py),
-    beside the ones recorded before it."""
+    beside the ones recorded before it; "fewer_": again, started as the API starts them now
+    (shape 2, its memo) and walked as the H5 walks them."""
     recorded_ids = json.loads(WORKFLOW_IDS.read_text()) if WORKFLOW_IDS.exists() else {}
+    memo = start_memo() if prefix == "fewer_" else None
+    walk = to_submitted_as_the_h5_does if prefix == "fewer_" else to_submitted
     async with recording() as (env, h):
         now = await env.get_current_time()
         period = await open_for_ten_days(h, "2026-2", now)
         phone = "13900009999"
         approved = await h.start_application(
-            h.enrollment_input("2026-2", valid_id_number(901), phone, now + timedelta(days=10))
+            h.enrollment_input("2026-2", valid_id_number(901), phone, now + timedelta(days=10)),
+            memo,
         )
-        await to_submitted(h, approved, phone)
+        await walk(h, approved, phone)
         await approved.execute_update(EnrollmentWorkflow.modify, zhuanke_form(region="02"))
         await claim_and_approve(approved)
         await approved.result()
@@ -108,9 +115,10 @@ async def record(prefix: str = "") -> None:
         returned = await h.start_application(
             h.enrollment_input(
                 "2026-2", valid_id_number(902), phone2, now + timedelta(days=10)
-            ).model_copy(update={"period_id": "2026-3"})
+            ).model_copy(update={"period_id": "2026-3"}),
+            memo,
         )
-        await to_submitted(h, returned, phone2)
+        await walk(h, returned, phone2)
         await returned.execute_update(EnrollmentWorkflow.claim, ExaminerAction(examiner="ex1"))
         # a form item: a returned photo now reopens the photo and face steps (issue 15)
         items = [ReviewItem(item="form.major", reason="专业与学历不符")]
@@ -128,7 +136,8 @@ async def record(prefix: str = "") -> None:
         expired = await h.start_application(
             h.enrollment_input(
                 "2026-3", valid_id_number(903), "13900009997", now + timedelta(days=10)
-            )
+            ),
+            memo,
         )
         await expired.result()
 
@@ -138,6 +147,8 @@ async def record(prefix: str = "") -> None:
             ("enrollment_expired", expired),
             ("period_issued", period),
         ):
+            if prefix == "fewer_" and handle is period:
+                continue  # the period's workflow has no shape 2: `lean_period_issued` is it
             history = await handle.fetch_history()
             (HISTORIES / f"{prefix}{name}.json").write_text(history.to_json())
             recorded_ids[f"{prefix}{name}"] = handle.id
@@ -171,5 +182,7 @@ if __name__ == "__main__":
             asyncio.run(record_takeover())
         case ["lean"]:
             asyncio.run(record("lean_"))
+        case ["fewer"]:
+            asyncio.run(record("fewer_"))
         case _:
             asyncio.run(record())

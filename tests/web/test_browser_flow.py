@@ -163,7 +163,9 @@ def id_card_and_photo(page: Page, pair) -> None:
 
 
 def liveness_camera_then_file_burst(page: Page) -> None:
-    page.click("#liveness-start")
+    # the accepted photo's answer brought the challenge: its actions show without asking
+    expect(page.locator("#liveness")).to_be_visible()
+    expect(page.locator("#liveness-start")).to_have_count(0)
     nonce = page.locator("#liveness").get_attribute("data-nonce")
     page.click("#camera-start")
     page.click("#camera-record")

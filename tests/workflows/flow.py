@@ -11,10 +11,12 @@ from domain.enrollment import (
     ExaminerAction,
     IdCardUpload,
     LivenessAnswer,
+    NoticeWithForm,
     PhotoUpload,
     RequestCodeInput,
     VerifyPhoneInput,
 )
+from domain.notice import NOTICE_VERSION, NoticeAcceptance
 from domain.objects import StoredObject
 from domain.states import AppState
 from synthetic.forms import form_fields
@@ -76,6 +78,33 @@ async def to_submitted(
 ) -> ApplicationView:
     await to_draft(h, handle, phone)
     await handle.execute_update(EnrollmentWorkflow.save_form, form or zhuanke_form())
+    return await handle.execute_update(EnrollmentWorkflow.submit)
+
+
+async def to_submitted_as_the_h5_does(
+    h: Harness, handle: WorkflowHandle, phone: str, form: EnrollmentForm | None = None
+) -> ApplicationView:
+    """A case started in shape 2 (workflows/shape.py): the challenge comes with the accepted
+    photo, the notice with the form's first save."""
+    await verify_phone(h, handle, phone)
+    front, back = obj("a/id/front.jpg"), obj("a/id/back.jpg")
+    await handle.execute_update(
+        EnrollmentWorkflow.submit_id_card, IdCardUpload(front=front, back=back)
+    )
+    card = await handle.query(EnrollmentWorkflow.case_file)
+    await handle.execute_update(
+        EnrollmentWorkflow.confirm_id_card, ConfirmIdCardInput(fields=card.state.id_card.ocr)
+    )
+    photo = PhotoUpload(photo=obj("a/photo.jpg"), filename="photo.jpg")
+    view = await handle.execute_update(EnrollmentWorkflow.submit_photo, photo)
+    assert view.liveness_challenge is not None
+    frames = [obj("a/face/0.jpg"), obj("a/face/1.jpg")]
+    answer = LivenessAnswer(nonce=view.liveness_challenge.nonce, frames=frames)
+    await handle.execute_update(EnrollmentWorkflow.submit_liveness, answer)
+    notice = NoticeAcceptance(version=NOTICE_VERSION)
+    both = NoticeWithForm(notice=notice, form=form or zhuanke_form())
+    view = await handle.execute_update(EnrollmentWorkflow.accept_notice_with_form, both)
+    assert view.state == AppState.DRAFT
     return await handle.execute_update(EnrollmentWorkflow.submit)
 
 

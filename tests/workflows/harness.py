@@ -8,6 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import AsyncExitStack
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy.engine import Engine
 from temporalio.client import Client, WorkflowHandle
@@ -145,9 +146,17 @@ class Harness:
             **kw,
         )
 
-    async def start_application(self, inp: EnrollmentInput) -> WorkflowHandle:
+    async def start_application(
+        self, inp: EnrollmentInput, memo: dict[str, Any] | None = None
+    ) -> WorkflowHandle:
+        """`memo`: `domain.case_view.start_memo()` starts the case in the shape the API starts
+        it in (workflows/shape.py); without it, in the lean shape of the runs started before."""
         return await self.env.client.start_workflow(
-            EnrollmentWorkflow.run, inp, id=inp.application_id, task_queue=self.task_queue
+            EnrollmentWorkflow.run,
+            inp,
+            id=inp.application_id,
+            task_queue=self.task_queue,
+            memo=memo,
         )
 
     async def api_services(self, period_id: str, tmp_path: Path) -> tuple[Services, Period]:

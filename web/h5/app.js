@@ -39,6 +39,8 @@ export const ctx = {
   catalogs: null,
   period: null,
   view: null,
+  /** The notice version accepted on its screen, sent with the form's first save. */
+  noticeAccepted: null,
   cleanups: [],
   /** Show another screen (or the state's own when `name` is empty). */
   go(name = "") {
@@ -81,6 +83,7 @@ function screenName() {
   const view = ctx.view;
   const wanted = location.hash.slice(1);
   if (!view) return "welcome";
+  if (view.state === "NOTICE_PENDING" && ctx.noticeAccepted) return "form";
   if (BY_STATE[view.state]) return BY_STATE[view.state];
   if (view.state === "DRAFT") return DRAFT_SCREENS.includes(wanted) ? wanted : nextDraftScreen(view);
   const open = view.state === "SUBMITTED" ? AFTER_SUBMIT_SCREENS : isReturned(view) ? [...AFTER_SUBMIT_SCREENS, ...redoScreens(view)] : [];
@@ -115,6 +118,7 @@ async function boot() {
     session.token = null;
     session.refresh = null;
     ctx.view = null;
+    ctx.noticeAccepted = null;
     ctx.go("");
   });
   window.addEventListener("hashchange", render);

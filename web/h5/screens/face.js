@@ -1,5 +1,6 @@
 // R5: live face check. A random sequence of actions (single use, 60 s); the frames come from the
 // camera (getUserMedia) or, where there is none, from a burst of pictures picked from the album.
+// The accepted photo's answer carries the first challenge; a lapsed one is asked for again.
 
 import { api, inLine } from "../api.js";
 import { busy, clear, errorBox, h } from "../../common/dom.js";
@@ -120,6 +121,8 @@ function challengeView(ctx, root, challenge) {
       "section",
       { class: "card", id: "liveness", "data-nonce": challenge.nonce, "data-actions": challenge.actions.join(",") },
       h("h2", { text: "人脸实人核验" }),
+      returnNote(ctx.view, "face"),
+      h("p", { class: "muted", text: "为确认是本人办理，系统将与身份证照片和寸照比对。请摘下帽子和墨镜。" }),
       h("p", { text: "请正对屏幕，光线充足，依次完成以下动作：" }),
       list,
       h("p", { class: "muted" }, left),

@@ -36,7 +36,9 @@ function radios(name, entries, value) {
 
 export function render(ctx, root) {
   const { catalogs, view } = ctx;
-  const modifying = view.state !== "DRAFT";
+  // the notice accepted on the screen before goes with the first save (one request fewer)
+  const noticeVersion = view.state === "NOTICE_PENDING" ? ctx.noticeAccepted : null;
+  const modifying = view.state !== "DRAFT" && !noticeVersion;
   const f = view.form || {};
   const err = errorBox();
   const fromId = view.id_number.slice(0, 2);
@@ -116,8 +118,10 @@ export function render(ctx, root) {
     if (!body.identity_changed) body.old_name = body.old_id_number = "";
     body.non_hunan_category = nonHunan.hidden ? null : nonHunan.querySelector("input:checked")?.value || null;
     body.social_insurance_months = body.non_hunan_category === "works" && months.value !== "" ? Number(months.value) : null;
+    if (noticeVersion) body.notice_version = noticeVersion;
     busy(save, "保存中…", async () => {
       const updated = await api.put("/me/form", body);
+      ctx.noticeAccepted = null;
       ctx.adopt(updated, modifying ? nextAfterModify(updated) : nextDraftScreen(updated));
     }, err);
   });

@@ -1,8 +1,9 @@
 // R6: 《新生入籍须知》 as the server serves it (its version is kept on the case when accepted),
-// the commitment tick, then 「去入籍」.
+// the commitment tick, then 「去入籍」: the form, which sends the accepted version with its first
+// save (the case records both at once; a reload before that shows the notice again).
 
 import { api } from "../api.js";
-import { busy, clear, errorBox, h } from "../../common/dom.js";
+import { clear, errorBox, h } from "../../common/dom.js";
 
 export function render(ctx, root) {
   const err = errorBox();
@@ -13,7 +14,10 @@ export function render(ctx, root) {
   tick.addEventListener("change", () => {
     go.disabled = !tick.checked;
   });
-  go.addEventListener("click", () => busy(go, "请稍候…", async () => ctx.adopt(await api.post("/me/notice/accept", { version })), err));
+  go.addEventListener("click", () => {
+    ctx.noticeAccepted = version;
+    ctx.go("form");
+  });
   root.append(h("section", { class: "card" }, h("h2", { text: "新生入籍须知" }), text, h("label", { class: "tick" }, tick, "承诺书我已阅读，并同意所有条款"), err, go));
   api
     .get("/notice")
