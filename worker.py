@@ -80,6 +80,7 @@ def enrollment_activities(
         tickets.deliver_tickets,
         claims.claim_identity,
         closeout.close_out_cases,
+        closeout.tell_window_closed,
     ]
 
 

@@ -12,7 +12,7 @@ from datetime import datetime
 from pydantic import BaseModel
 
 from domain.enrollment import EnrollmentState
-from domain.states import AppState
+from domain.states import PRE_SUBMIT, AppState
 
 #: states the close-out ends
 CLOSABLE = (AppState.SUBMITTED, AppState.RETURNED)
@@ -48,6 +48,28 @@ class CloseOutResult(BaseModel):
 
 class CloseOutNotice(BaseModel):
     period_id: str
+
+
+# --- a window shortened while open --------------------------------------------------------------
+# A case learns the window's close at its start and sets its deadline and rules by it; a later
+# extension it asks the period for when that close comes. A window closed earlier than a case was
+# told is told to it when the period closes: every case a close still concerns (the steps before
+# submission, and a submitted case's late changes) takes the earlier close.
+TELL_WINDOW_CLOSED = "tell_window_closed"
+WINDOW_CLOSED_SIGNAL = "window_closed"
+WINDOW_TOLD = (*PRE_SUBMIT, AppState.SUBMITTED, AppState.RETURNED, AppState.UNDER_REVIEW)
+
+
+class WindowClosedInput(BaseModel):
+    period_id: str
+    closes_at: datetime
+    page_size: int = 500
+    concurrency: int = 50
+
+
+class WindowClosedNotice(BaseModel):
+    period_id: str
+    closes_at: datetime
 
 
 def holds_for_decision(case: EnrollmentState) -> bool:

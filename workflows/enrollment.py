@@ -29,7 +29,7 @@ with workflow.unsafe.imports_passed_through():
         IssuedChsiCodes,
         redeem_token,
     )
-    from domain.closeout import CloseOutNotice
+    from domain.closeout import CloseOutNotice, WindowClosedNotice
     from domain.enrollment import (
         ApplicationView,
         AttachmentRemoval,
@@ -103,11 +103,12 @@ class EnrollmentWorkflow(IdentityStepHandlers):
         if shape.lean():
             await self._until_final()
         while self.case.state not in FINAL:
-            seen = self.case.version
+            seen, close_seen = self.case.version, self.closes_at
             try:
                 await workflow.wait_condition(
                     lambda: (
                         self.case.version != seen  # noqa: B023 - awaited before `seen` changes
+                        or self.closes_at != close_seen  # noqa: B023 - a close told earlier
                         or workflow.info().is_continue_as_new_suggested()
                     ),
                     timeout=rules.time_to_deadline(
@@ -520,6 +521,14 @@ class EnrollmentWorkflow(IdentityStepHandlers):
                 self.case.held_for_decision_at = workflow.now()
                 await self._commit("system", closing.HELD_FOR_DECISION)
             # decided, withdrawn, already held: nothing to do
+
+    @workflow.signal
+    def window_closed(self, notice: WindowClosedNotice) -> None:
+        """The period closed its window earlier than this case was told at its start
+        (domain/closeout.py): the deadline's wait re-arms for it, and the steps' rules judge by
+        it. An extension is still asked of the period when the close comes."""
+        if notice.closes_at < self.closes_at:
+            self.closes_at = notice.closes_at
 
     # --- queries --------------------------------------------------------------------------------
     @workflow.query

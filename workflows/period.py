@@ -14,7 +14,13 @@ from datetime import datetime, timedelta
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from domain.closeout import CLOSE_OUT_CASES, CloseOutInput, CloseOutResult
+    from domain.closeout import (
+        CLOSE_OUT_CASES,
+        TELL_WINDOW_CLOSED,
+        CloseOutInput,
+        CloseOutResult,
+        WindowClosedInput,
+    )
     from domain.errors import refuse
     from domain.messages import CaseRefusal, PeriodRefusal
     from domain.period import (
@@ -45,6 +51,8 @@ DELIVERY_HEARTBEAT = timedelta(seconds=30)
 CLOSE_OUT_TIMEOUT = timedelta(minutes=30)
 #: Runs recorded before the close-out wait without its timer (workflow.patched).
 CLOSE_OUT_PATCH = "period-close-out"
+#: A window shortened while open is told to the cases started before (asked only then).
+TELL_SHORTENED_WINDOW = "tell-shortened-window"
 
 
 @workflow.defn
@@ -53,12 +61,18 @@ class EnrollmentPeriodWorkflow:
     def __init__(self, inp: PeriodInput) -> None:
         self.config = inp.config
         self.period = inp.state
+        # Not in PeriodState: a field added to a start's input changes the digest its caller
+        # proof is checked against, and runs started before would fail the check on replay.
+        # A run continues as new only after its window closed, so the flag needs no carrying.
+        self.window_shortened = False
 
     @workflow.run
     async def run(self, inp: PeriodInput) -> PeriodView:
         await self._project()
         await self._wait_until(lambda: self.config.opens_at, PeriodPhase.OPEN)
         await self._wait_until(lambda: self.config.closes_at, PeriodPhase.CLOSED)
+        if self.window_shortened and workflow.patched(TELL_SHORTENED_WINDOW):
+            await self._tell_window_closed()
         if self.period.state == PeriodPhase.CLOSED:
             await self._wait_until(lambda: self.config.review_deadline, PeriodPhase.ISSUING)
         if self.period.state == PeriodPhase.ISSUING:
@@ -133,6 +147,19 @@ class EnrollmentPeriodWorkflow:
         self.period.state = PeriodPhase.ISSUED
         await self._project()
 
+    async def _tell_window_closed(self) -> None:
+        """The window closed earlier than the cases started before were told at their start:
+        each takes this close (its deadline passes now, a late change is refused)."""
+        told: CloseOutResult = await workflow.execute_activity(
+            TELL_WINDOW_CLOSED,
+            WindowClosedInput(period_id=self.config.period_id, closes_at=self.config.closes_at),
+            result_type=CloseOutResult,
+            start_to_close_timeout=CLOSE_OUT_TIMEOUT,
+            heartbeat_timeout=DELIVERY_HEARTBEAT,
+        )
+        self.window_shortened = False
+        workflow.logger.info("window close told to %d cases", told.signalled)
+
     def _until_close_out(self) -> timedelta | None:
         """None (no timer) once closed out, and in runs recorded before the close-out existed."""
         if self.period.closed_out or not workflow.patched(CLOSE_OUT_PATCH):
@@ -194,6 +221,8 @@ class EnrollmentPeriodWorkflow:
 
     @workflow.update
     async def set_window(self, change: WindowChange) -> PeriodView:
+        if change.closes_at and change.closes_at < self.config.closes_at:
+            self.window_shortened = True  # told to the cases when the window closes
         self.config = self.config.model_copy(update=change.model_dump(exclude_none=True))
         await self._project()
         return self.view()
