@@ -28,6 +28,7 @@ from domain.messages import STEP_NAMES, CaseRefusal
 from domain.office import OfficeRefusal
 from domain.requirements import attachment_plan
 from domain.states import EDITABLE_AFTER_SUBMIT, FINAL, PRE_SUBMIT, AppState, step_index
+from domain.text_limits import field_label
 
 #: States in which an examiner holds or has decided the case: the candidate may not change it.
 REVIEW_LOCKED = (
@@ -68,13 +69,39 @@ def reopened_by_return(case: EnrollmentState, step: AppState) -> bool:
 
 
 def redo_pending(case: EnrollmentState) -> list[str]:
-    """The steps a return asked for that the candidate has not redone yet."""
-    wanted = {
+    """What a return asked for that the candidate has not done again yet: its steps, then its
+    other items (the form saved again, an attachment uploaded again) where they are tracked."""
+    steps = {
         _REDONE_AS.get(step, "face")
         for item in case.review.items
         for step in RETURN_REOPENS.get(item.item, ())
     }
-    return sorted(wanted - set(case.review.redone))
+    done = set(case.review.redone)
+    others = [item for item in case.review.answers_tracked if item not in done]
+    return sorted(steps - done) + sorted(set(others))
+
+
+def answer_tracked(item: str) -> bool:
+    """A return item answered by something other than a step: the form (or one of its fields),
+    an attachment (a requirement or one of its documents)."""
+    return not RETURN_REOPENS.get(item)
+
+
+def pending_name(case: EnrollmentState, item: str) -> str:
+    """The candidate's name of a pending return item, for the refusal of a resubmission."""
+    if item in STEP_NAMES:
+        return STEP_NAMES[item]
+    if _form_field(item):
+        return f"{STEP_NAMES['form']}（{field_label(item.partition('.')[2])}）"
+    plan = attachment_plan(case.form, case.chsi.status) if case.form else None
+    for requirement in plan.required if plan else ():
+        if requirement.code == item:
+            return f"附件：{requirement.title}"
+        for option in requirement.options:
+            for document in option.documents:
+                if document.code == item:
+                    return f"附件：{document.name}"
+    return "附件材料"
 
 
 def return_pending(case: EnrollmentState) -> list[str]:
@@ -217,7 +244,7 @@ def check_submit(case: EnrollmentState, now: datetime, closes_at: datetime) -> N
         require_step(case, AppState.DRAFT, now, closes_at)
     pending = return_pending(case)
     if pending:
-        names = "、".join(STEP_NAMES[item] for item in pending)
+        names = "、".join(pending_name(case, item) for item in pending)
         raise refuse(CaseRefusal.RETURN_NOT_ANSWERED, names, measured=pending)
     refused = missing_for_submit(case)
     if refused:

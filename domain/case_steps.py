@@ -34,6 +34,7 @@ from domain.errors import RefusedError
 from domain.liveness import MAX_ATTEMPTS_PER_DAY, shanghai_day
 from domain.majors import major_of
 from domain.objects import StoredObject
+from domain.requirements import attachment_plan
 from domain.states import PRE_SUBMIT, AppState, Decision, step_index
 from domain.vision import PhotoReport, ReadIdCardResult, VerifyFaceResult
 
@@ -61,6 +62,25 @@ def _redone(case: EnrollmentState, item: str) -> None:
         case.review.redone.remove("face")
     if item not in case.review.redone:
         case.review.redone.append(item)
+
+
+def answer_return_with_attachment(case: EnrollmentState, code: str) -> None:
+    """An attachment uploaded while answering a return answers the return's item for that
+    document, and for each requirement it is a document of."""
+    plan = attachment_plan(case.form, case.chsi.status) if case.form else None
+    requirements = [r.code for r in (plan.required if plan else ()) if code in r.document_codes]
+    for item in (code, *requirements):
+        if item in case.review.answers_tracked:
+            _redone(case, item)
+
+
+def answer_return_with_form(case: EnrollmentState) -> None:
+    """The form saved while answering a return answers its form items (the form, or a field of
+    it): the candidate went back to it. A change is not required: the examiner may have asked
+    to check a value that was right, and a case must never be unable to go in again."""
+    for item in case.review.answers_tracked:
+        if item == "form" or item.startswith("form."):
+            _redone(case, item)
 
 
 def level_of(case: EnrollmentState) -> Level | None:
@@ -344,7 +364,7 @@ def decide(case: EnrollmentState, act: ExaminerAction, decision: Decision, now: 
     case.state = DECISION_STATES[decision]
     case.review.decision, case.review.items = decision, act.items
     case.review.decided_at = now
-    case.review.redone = []
+    case.review.redone, case.review.answers_tracked = [], []
     if decision == Decision.APPROVED and act.override_reason.strip():
         case.review.override_reason = act.override_reason.strip()
         return f"{decision.value}:override"

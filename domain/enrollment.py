@@ -199,9 +199,14 @@ class Review(BaseModel):
     decision: Decision | None = None
     #: why an examiner approved although the checklist was not complete (audited)
     override_reason: str = ""
-    #: steps of a return the candidate has redone since (id_card, photo, face)
+    #: items of a return the candidate has answered since: steps redone (id_card, photo, face),
+    #: attachments uploaded again, the form saved again
     redone: list[str] = Field(default_factory=list)
     items: list[ReviewItem] = Field(default_factory=list)
+    #: the return's items besides its steps (the form or a field of it, an attachment) that need
+    #: an answer of their own before the case goes in again; empty for returns made before
+    #: they were tracked (those went in again on their steps alone)
+    answers_tracked: list[str] = Field(default_factory=list)
     decided_at: datetime | None = None
 
 

@@ -79,6 +79,8 @@ CHSI_STEP_RESTARTS = "chsi-step-restarts"
 WINDOW_ASKED_AT_LATE_CHANGE = "window-asked-at-late-change"
 #: a case still claimed at the close-out leaves review only by a decision
 HELD_AT_CLOSE_OUT = "held-at-close-out"
+#: a return's form and attachment items are answered by a new save or upload, not only its steps
+RETURN_ANSWERS_TRACKED = "return-answers-tracked"
 
 
 @workflow.defn
@@ -338,6 +340,7 @@ class EnrollmentWorkflow(IdentityStepHandlers):
         async with self.lock:
             self._recheck(self._validate_upload_attachment, inp)
             if steps.add_attachment(self.case, inp.code, inp.file):
+                steps.answer_return_with_attachment(self.case, inp.code)
                 await self._commit("candidate", f"attachment:{inp.code}")
             return self.view()
 
@@ -383,6 +386,7 @@ class EnrollmentWorkflow(IdentityStepHandlers):
             self._recheck(self._validate_modify, form)
             await self._window_allows(lambda: rules.late_modify(self.case, form, *self._clock()))
             self._apply_form(form)
+            steps.answer_return_with_form(self.case)
             if shape.patched(MODIFY_RECHECKS):
                 steps.reopen_if_incomplete(self.case)
             await self._commit("candidate", "modified")
@@ -493,6 +497,9 @@ class EnrollmentWorkflow(IdentityStepHandlers):
         async with self.lock:
             self._recheck(validator, act)
             action = steps.decide(self.case, act, decision, workflow.now())
+            if decision == Decision.RETURNED and workflow.patched(RETURN_ANSWERS_TRACKED):
+                tracked = [i.item for i in act.items if rules.answer_tracked(i.item)]
+                self.case.review.answers_tracked = list(dict.fromkeys(tracked))
             await self._commit(f"examiner:{act.examiner}", action)
             await self._notify(f"decision:{decision}:{self.case.version}", DECISION_SMS[decision])
             return self.view()

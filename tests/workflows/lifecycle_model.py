@@ -166,6 +166,8 @@ class Model:
     reopened: set[S] = field(default_factory=set)  # steps a return reopened
     redone: set[str] = field(default_factory=set)  # a new photo or card voids the face redo
     done_once: set[str] = field(default_factory=set)  # what a candidate ticking boxes sees
+    #: a return's form items not answered yet by saving the form again
+    answers_wanted: set[str] = field(default_factory=set)
 
     # --- what the case needs ----------------------------------------------------------------
     def needs(self) -> dict[str, tuple[frozenset[str], ...]]:
@@ -358,6 +360,8 @@ class Model:
                 self.choice, self.chsi.status = before
                 return False
             self.state = S.DRAFT  # back to the candidate until it is complete again
+        if self.answering_return():
+            self.answers_wanted.clear()  # the form saved again answers the return's form items
         return True
 
     def _chsi_codes(self, _arg, now) -> bool:
@@ -406,6 +410,8 @@ class Model:
             return False
         if not self.complete() or not self.redo_wanted() <= self.redone or not self.face_fresh:
             return False
+        if self.answering_return() and self.answers_wanted:
+            return False
         self.state = S.SUBMITTED
         return True
 
@@ -445,11 +451,13 @@ class Model:
             return False
         self._decided(S.RETURNED)
         self.reopened = set(REOPENS.get(item, ()))
+        self.answers_wanted = set() if item in REOPENS else {item}
         return True
 
     def _decided(self, state: S) -> None:
         self.state, self.decision = state, state.value.lower()
         self.reopened, self.redone, self.done_once = set(), set(), set()
+        self.answers_wanted = set()
 
     def _holds(self, examiner: str) -> bool:
         return self.state == S.UNDER_REVIEW and self.examiner == examiner

@@ -545,7 +545,7 @@ class LifecycleMachine(RuleBasedStateMachine):
     def next_draft_step(self, pick: int) -> tuple[str, object]:
         m = self.model
         eager = EAGER_RESUBMIT and m.state == AppState.RETURNED
-        if eager and m.redo_wanted() <= m.done_once:
+        if eager and m.redo_wanted() <= m.done_once and not m.answers_wanted:
             return "submit", None  # every named step done once, in whatever order
         redo = m.redo_wanted() - m.redone
         if m.state == AppState.RETURNED and not m.face_fresh:
@@ -572,8 +572,8 @@ class LifecycleMachine(RuleBasedStateMachine):
             if not m.checklist()[code]:
                 option = sorted(options, key=sorted)[pick % len(options)]
                 return "upload", sorted(option - m.uploaded)[0]
-        if m.state == AppState.RETURNED and pick == 3:
-            return "modify", m.choice.name
+        if m.state == AppState.RETURNED and (pick == 3 or m.answers_wanted):
+            return "modify", m.choice.name  # a return for the form: saved again
         return "submit", None
 
     # --- observation and invariants -----------------------------------------------------------
@@ -683,6 +683,11 @@ def forward_moves(case, now: datetime, closes: datetime):
         for code in missing_codes(case):
             wanted = ok(lambda c=code: rules.check_attachment_wanted(case, c, now, closes))
             yield f"upload {code}", wanted
+        if case.form is not None and state == AppState.RETURNED:
+            form = case.form
+            card = case.id_card.confirmed or case.id_card.ocr
+            number = card.id_number if card else ""
+            yield "save the form again", ok(lambda: rules.check_modify(case, form, number))
     if state == AppState.SUBMITTED:
         yield "claim", ok(lambda: rules.check_claim(case, "ex-new"))
     if state == AppState.UNDER_REVIEW:

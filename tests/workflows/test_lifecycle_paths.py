@@ -365,3 +365,67 @@ async def test_a_chsi_verification_survives_a_detour_through_a_zhuanke_major(
         view = await handle.execute_update(EnrollmentWorkflow.save_form, benke)
         assert view.chsi_status == "verified" and not view.required_attachments
         assert (await handle.execute_update(EnrollmentWorkflow.submit)).state == AppState.SUBMITTED
+
+
+# --- a return is answered item by item (attachments uploaded again, the form saved again) ---
+async def submitted_with_proofs(h: Harness, time_env, serial: int):
+    """A restricted major's case, its proofs uploaded, submitted."""
+    handle, phone = await application(h, time_env, serial)
+    await to_draft(h, handle, phone)
+    view = await handle.execute_update(
+        EnrollmentWorkflow.save_form, zhuanke_form(major=RESTRICTED_NURSING)
+    )
+    view = await upload_missing(handle, view)
+    assert (await handle.execute_update(EnrollmentWorkflow.submit)).state == AppState.SUBMITTED
+    return handle, view
+
+
+async def test_a_return_for_a_proof_needs_that_proof_uploaded_again(harness, time_env):
+    handle, view = await submitted_with_proofs(harness, time_env, 331)
+    requirement = view.required_attachments[0]
+    document = requirement.options[0][0]
+    await handle.execute_update(EnrollmentWorkflow.claim, ExaminerAction(examiner="ex1"))
+    items = [ReviewItem(item=document.code, reason="证明材料不清晰，请重新上传")]
+    await handle.execute_update(
+        EnrollmentWorkflow.return_for_changes, ExaminerAction(examiner="ex1", items=items)
+    )
+
+    cause = await refused(handle, EnrollmentWorkflow.submit)  # the same file again: no
+    assert cause.type == "RETURN_NOT_ANSWERED" and document.name in cause.message
+    view = await handle.query(EnrollmentWorkflow.view)
+    assert view.return_pending == [document.code]
+    # another of the case's proofs does not answer it
+    await handle.execute_update(EnrollmentWorkflow.modify, zhuanke_form(major=RESTRICTED_NURSING))
+    assert (await refused(handle, EnrollmentWorkflow.submit)).type == "RETURN_NOT_ANSWERED"
+
+    again = AttachmentUpload(code=document.code, file=obj(f"a/att/{document.code}-2.pdf"))
+    view = await handle.execute_update(EnrollmentWorkflow.upload_attachment, again)
+    assert view.return_pending == [] and view.state == AppState.RETURNED
+    assert (await handle.execute_update(EnrollmentWorkflow.submit)).state == AppState.SUBMITTED
+
+
+async def test_a_return_for_a_requirement_is_answered_by_any_of_its_documents(harness, time_env):
+    handle, view = await submitted_with_proofs(harness, time_env, 332)
+    requirement = view.required_attachments[0]
+    await handle.execute_update(EnrollmentWorkflow.claim, ExaminerAction(examiner="ex1"))
+    items = [ReviewItem(item=requirement.code, reason="请补充证明")]
+    await handle.execute_update(
+        EnrollmentWorkflow.return_for_changes, ExaminerAction(examiner="ex1", items=items)
+    )
+    cause = await refused(handle, EnrollmentWorkflow.submit)
+    assert cause.type == "RETURN_NOT_ANSWERED" and requirement.title in cause.message
+    document = requirement.options[-1][0]
+    again = AttachmentUpload(code=document.code, file=obj(f"a/att/{document.code}-3.pdf"))
+    await handle.execute_update(EnrollmentWorkflow.upload_attachment, again)
+    assert (await handle.execute_update(EnrollmentWorkflow.submit)).state == AppState.SUBMITTED
+
+
+async def test_a_return_for_a_form_field_is_answered_by_saving_the_form(harness, time_env):
+    """Saved again, changed or not: the examiner may have asked to check a value that was
+    right, and a returned case must always be able to go in again."""
+    handle = await returned(harness, time_env, 333, "form.postal_code", "邮政编码有误")
+    cause = await refused(handle, EnrollmentWorkflow.submit)
+    assert cause.type == "RETURN_NOT_ANSWERED" and "邮政编码" in cause.message
+    view = await handle.execute_update(EnrollmentWorkflow.modify, zhuanke_form())
+    assert view.return_pending == [] and view.state == AppState.RETURNED
+    assert (await handle.execute_update(EnrollmentWorkflow.submit)).state == AppState.SUBMITTED

@@ -1,6 +1,7 @@
 // A returned application (R14 「退回修改」): what the examiner named, in the candidate's words, and
-// where each item is redone. The steps still to redo come from the server (view.return_pending),
-// the same list its resubmit check uses, so the page and the check cannot disagree.
+// where each item is redone. What is still to do comes from the server (view.return_pending: the
+// steps, then an attachment to upload again or the form to save again), the same list its
+// resubmit check uses, so the page and the check cannot disagree.
 
 import { h } from "../common/dom.js";
 
@@ -45,8 +46,9 @@ export function nextReturnScreen(view) {
   return next ? next[1] : "mine";
 }
 
+/** What the return still needs, steps first, in the candidate's words (the server's list). */
 export function pendingNames(view) {
-  return REDO_STEPS.filter(([item]) => view.return_pending.includes(item)).map(([, , label]) => label);
+  return view.return_pending.map((item) => itemLabel(view, item));
 }
 
 function attachmentLabel(view, code) {
@@ -78,7 +80,8 @@ function actionFor(view, item) {
 }
 
 function stepState(view, item) {
-  if (!SCREEN_OF[item]) return null;
+  // a step, or an item answered by a new upload or a saved form (returns made since that rule)
+  if (!SCREEN_OF[item] && !(view.review.answers_tracked || []).includes(item)) return null;
   const done = !view.return_pending.includes(item);
   return h("span", { class: done ? "state ok" : "state todo", text: done ? "✓ 已完成" : "待完成" });
 }
