@@ -17,10 +17,6 @@ from sqlalchemy.engine import Engine
 from temporalio.client import Client
 from temporalio.worker import Worker
 
-from activities.identity_claims import IdentityClaimActivities
-from activities.records import RecordActivities
-from activities.sms import SmsActivities
-from activities.tickets import TicketActivities
 from api.app import create_app
 from api.deps import Services
 from domain.otp import code_in_message
@@ -34,6 +30,7 @@ from synthetic.forms import form_fields
 from tests.api.server import jpeg_bytes, seed, serve_app
 from tests.stand_ins import VISION_STAND_INS
 from tests.workflows.harness import SECRET, proof_checkers
+from worker import enrollment_activities
 from workflows.enrollment import EnrollmentWorkflow
 from workflows.period import EnrollmentPeriodWorkflow
 
@@ -99,26 +96,15 @@ async def running_stack(
     async with AsyncExitStack() as stack:
         if client is not None:
             executor = stack.enter_context(ThreadPoolExecutor(max_workers=16))
-            records = RecordActivities(engine, pii_sealer_for(settings))
-            smsa = SmsActivities(engine, sms, otp)
-            tickets = TicketActivities(engine, client)
-            claims = IdentityClaimActivities(engine, client)
+            activities = enrollment_activities(
+                engine, client, sms, SECRET, pii_sealer_for(settings)
+            )  # the worker's own list: a period's close-out or window telling finds its activity
             for worker in (
                 Worker(
                     client,
                     task_queue=task_queue,
                     workflows=[EnrollmentWorkflow, EnrollmentPeriodWorkflow],
-                    activities=[
-                        smsa.send_sms_code,
-                        smsa.check_sms_code,
-                        smsa.notify_candidate,
-                        records.project_application,
-                        records.upsert_period,
-                        records.read_period,
-                        tickets.number_ticket_page,
-                        tickets.deliver_tickets,
-                        claims.claim_identity,
-                    ],
+                    activities=activities,
                     activity_executor=executor,
                     interceptors=proof_checkers(client),
                 ),

@@ -46,9 +46,12 @@ export function nextReturnScreen(view) {
   return next ? next[1] : "mine";
 }
 
-/** What the return still needs, steps first, in the candidate's words (the server's list). */
+/** What the return still needs (the server's list) in the candidate's words: its steps in the
+ * order he first met them, then what he uploads or saves again. */
 export function pendingNames(view) {
-  return view.return_pending.map((item) => itemLabel(view, item));
+  const steps = REDO_STEPS.map(([item]) => item).filter((item) => view.return_pending.includes(item));
+  const others = view.return_pending.filter((item) => !SCREEN_OF[item]);
+  return [...steps, ...others].map((item) => itemLabel(view, item));
 }
 
 function attachmentLabel(view, code) {
