@@ -425,15 +425,20 @@ async def liveness_answer(
     )
 
 
+def current_notice(version: str) -> NoticeAcceptance:
+    """The notice accepted, alone or with the form: only the version the H5 is served now."""
+    if version != NOTICE_VERSION:
+        raise ApiError(NoticeRefusal.NOTICE_OUTDATED, measured=version[:20])
+    return NoticeAcceptance(version=version)
+
+
 @router.post("/me/notice/accept")
 async def accept_notice(
     services: ServicesDep, me: CandidateDep, body: NoticeAcceptance | None = None
 ) -> ApplicationView:
     """R6: 「承诺书我已阅读，并同意所有条款」, for the version of the notice shown (GET /notice).
     A client that names no version is taken to have shown the current one."""
-    accepted = body or NoticeAcceptance(version=NOTICE_VERSION)
-    if accepted.version != NOTICE_VERSION:
-        raise ApiError(NoticeRefusal.NOTICE_OUTDATED, measured=accepted.version[:20])
+    accepted = current_notice(body.version if body else NOTICE_VERSION)
     return await run_update(_mine(services, me), EnrollmentWorkflow.accept_notice, accepted)
 
 
@@ -455,9 +460,7 @@ async def save_form(
     if view.state not in PRE_SUBMIT:
         return await run_update(handle, EnrollmentWorkflow.modify, form)
     if view.state == AppState.NOTICE_PENDING and body.notice_version is not None:
-        if body.notice_version != NOTICE_VERSION:
-            raise ApiError(NoticeRefusal.NOTICE_OUTDATED, measured=body.notice_version)
-        accepted = NoticeWithForm(notice=NoticeAcceptance(version=body.notice_version), form=form)
+        accepted = NoticeWithForm(notice=current_notice(body.notice_version), form=form)
         return await run_update(handle, EnrollmentWorkflow.accept_notice_with_form, accepted)
     return await run_update(handle, EnrollmentWorkflow.save_form, form)
 
