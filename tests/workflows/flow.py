@@ -48,18 +48,7 @@ async def to_draft(h: Harness, handle: WorkflowHandle, phone: str) -> Applicatio
 
 async def from_id_step_to_draft(handle: WorkflowHandle) -> ApplicationView:
     """ID card, photo, liveness and notice, on an application whose phone is verified."""
-    view = await handle.execute_update(
-        EnrollmentWorkflow.submit_id_card,
-        IdCardUpload(front=obj("a/id/front.jpg"), back=obj("a/id/back.jpg")),
-    )
-    assert view.id_card is not None
-    card = await handle.query(EnrollmentWorkflow.case_file)
-    await handle.execute_update(
-        EnrollmentWorkflow.confirm_id_card, ConfirmIdCardInput(fields=card.state.id_card.ocr)
-    )
-    await handle.execute_update(
-        EnrollmentWorkflow.submit_photo, PhotoUpload(photo=obj("a/photo.jpg"), filename="photo.jpg")
-    )
+    await to_the_face_step(handle)
     view = await handle.execute_update(EnrollmentWorkflow.start_liveness)
     assert view.liveness_challenge is not None
     await handle.execute_update(
@@ -71,6 +60,23 @@ async def from_id_step_to_draft(handle: WorkflowHandle) -> ApplicationView:
     view = await handle.execute_update(EnrollmentWorkflow.accept_notice)
     assert view.state == AppState.DRAFT
     return view
+
+
+async def to_the_face_step(handle: WorkflowHandle) -> ApplicationView:
+    """ID card read and confirmed, photo accepted: the photo's answer (with the liveness challenge
+    in shape 2)."""
+    view = await handle.execute_update(
+        EnrollmentWorkflow.submit_id_card,
+        IdCardUpload(front=obj("a/id/front.jpg"), back=obj("a/id/back.jpg")),
+    )
+    assert view.id_card is not None
+    card = await handle.query(EnrollmentWorkflow.case_file)
+    await handle.execute_update(
+        EnrollmentWorkflow.confirm_id_card, ConfirmIdCardInput(fields=card.state.id_card.ocr)
+    )
+    return await handle.execute_update(
+        EnrollmentWorkflow.submit_photo, PhotoUpload(photo=obj("a/photo.jpg"), filename="photo.jpg")
+    )
 
 
 async def to_submitted(
@@ -87,16 +93,7 @@ async def to_submitted_as_the_h5_does(
     """A case started in shape 2 (workflows/shape.py): the challenge comes with the accepted
     photo, the notice with the form's first save."""
     await verify_phone(h, handle, phone)
-    front, back = obj("a/id/front.jpg"), obj("a/id/back.jpg")
-    await handle.execute_update(
-        EnrollmentWorkflow.submit_id_card, IdCardUpload(front=front, back=back)
-    )
-    card = await handle.query(EnrollmentWorkflow.case_file)
-    await handle.execute_update(
-        EnrollmentWorkflow.confirm_id_card, ConfirmIdCardInput(fields=card.state.id_card.ocr)
-    )
-    photo = PhotoUpload(photo=obj("a/photo.jpg"), filename="photo.jpg")
-    view = await handle.execute_update(EnrollmentWorkflow.submit_photo, photo)
+    view = await to_the_face_step(handle)
     assert view.liveness_challenge is not None
     frames = [obj("a/face/0.jpg"), obj("a/face/1.jpg")]
     answer = LivenessAnswer(nonce=view.liveness_challenge.nonce, frames=frames)

@@ -9,22 +9,26 @@ from datetime import timedelta
 import pytest
 from sqlmodel import Session, col, select
 from temporalio.api.enums.v1 import EventType
-from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
+from temporalio.client import WorkflowUpdateFailedError
 
 from domain.case_view import start_memo
 from domain.enrollment import (
-    ConfirmIdCardInput,
-    IdCardUpload,
     LivenessAnswer,
     NoticeWithForm,
-    PhotoUpload,
 )
 from domain.notice import NOTICE_VERSION, NoticeAcceptance
 from domain.states import AppState
 from infra.db import AuditEvent
-from tests.workflows.flow import obj, verify_phone, zhuanke_form
+from tests.workflows.flow import obj, to_the_face_step, verify_phone, zhuanke_form
 from tests.workflows.harness import Harness, valid_id_number
 from workflows.enrollment import EnrollmentWorkflow
+
+
+@pytest.fixture
+def time_env(module_time_env):
+    """Its runs stay waiting on their deadline timers when a test ends: a server of the module's
+    own, so the session's server can still skip time for the tests after these."""
+    return module_time_env
 
 
 @pytest.fixture
@@ -45,17 +49,6 @@ async def started(harness: Harness, time_env, serial: int, *, shape_in_memo: boo
     return handle
 
 
-async def to_the_photo(handle: WorkflowHandle):
-    front, back = obj("a/id/front.jpg"), obj("a/id/back.jpg")
-    await handle.execute_update(
-        EnrollmentWorkflow.submit_id_card, IdCardUpload(front=front, back=back)
-    )
-    read = (await handle.query(EnrollmentWorkflow.case_file)).state.id_card.ocr
-    await handle.execute_update(EnrollmentWorkflow.confirm_id_card, ConfirmIdCardInput(fields=read))
-    photo = PhotoUpload(photo=obj("a/photo.jpg"), filename="photo.jpg")
-    return await handle.execute_update(EnrollmentWorkflow.submit_photo, photo)
-
-
 def upserted_keys(events: list) -> set[str]:
     return {
         key
@@ -73,7 +66,7 @@ async def test_the_photo_brings_the_challenge_and_the_form_brings_the_notice(
     harness, time_env, engine
 ):
     handle = await started(harness, time_env, 811, shape_in_memo=True)
-    view = await to_the_photo(handle)
+    view = await to_the_face_step(handle)
     assert view.state == AppState.FACE_PENDING
     challenge = view.liveness_challenge
     assert challenge is not None  # no start_liveness asked
@@ -116,7 +109,7 @@ async def test_a_run_started_before_the_shape_keeps_its_round_trips(harness, tim
     """No memo (a run started by the API before shape 2): the photo answers without a challenge,
     as it did; the lean patch is asked and recorded as before."""
     handle = await started(harness, time_env, 812, shape_in_memo=False)
-    view = await to_the_photo(handle)
+    view = await to_the_face_step(handle)
     assert view.state == AppState.FACE_PENDING
     assert view.liveness_challenge is None
     events = [e async for e in handle.fetch_history_events()]
@@ -126,7 +119,7 @@ async def test_a_run_started_before_the_shape_keeps_its_round_trips(harness, tim
 async def test_a_form_without_the_notice_is_refused_before_the_notice(harness, time_env):
     """The notice is accepted with the form only when the candidate's step names it."""
     handle = await started(harness, time_env, 813, shape_in_memo=True)
-    challenge = (await to_the_photo(handle)).liveness_challenge
+    challenge = (await to_the_face_step(handle)).liveness_challenge
     assert challenge is not None
     answer = LivenessAnswer(nonce=challenge.nonce, frames=frames())
     await handle.execute_update(EnrollmentWorkflow.submit_liveness, answer)
@@ -140,7 +133,7 @@ async def test_a_phone_that_let_the_offered_challenge_lapse_asks_for_a_new_one(h
     """The challenge's 60 s run from the photo's answer; the H5 asks again once they are gone
     (the API and the face check refuse an answer to a lapsed one)."""
     handle = await started(harness, time_env, 814, shape_in_memo=True)
-    first = (await to_the_photo(handle)).liveness_challenge
+    first = (await to_the_face_step(handle)).liveness_challenge
     assert first is not None
     await time_env.sleep(timedelta(seconds=61))
     view = await handle.execute_update(EnrollmentWorkflow.start_liveness)
