@@ -16,11 +16,12 @@ from sqlalchemy.dialects.postgresql import dml as postgresql_dml
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import dml as sqlite_dml
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.sql.expression import Executable
 from sqlmodel import Session, SQLModel
 from temporalio import activity
 
+from activities.group_commit import GroupCommit
 from domain.read_model import (
     PROJECT_APPLICATION,
     READ_PERIOD,
@@ -121,10 +122,18 @@ class RecordActivities:
         self.sealer = sealer
 
     @activity.defn(name=PROJECT_APPLICATION)
-    def project_application(self, snap: ApplicationSnapshot) -> None:
-        """One upsert guarded by the version, then the case's documents and new audit rows, in
-        one transaction of plain SQL statements built once (so SQLAlchemy compiles them once):
+    async def project_application(self, snap: ApplicationSnapshot) -> None:
+        """Committed with whatever other projections arrive meanwhile (activities/group_commit.py):
         this runs after every update of every case (docs/decisions.md)."""
+        await self._writes.submit(snap)
+
+    @cached_property
+    def _writes(self) -> GroupCommit[ApplicationSnapshot]:
+        return GroupCommit(self.engine, self._write, name="read-model-projection")
+
+    def _write(self, conn: Connection, snap: ApplicationSnapshot) -> None:
+        """One upsert guarded by the version, then the case's documents and new audit rows, as
+        plain SQL statements built once (so SQLAlchemy compiles them once)."""
         statements = self._statements
         sealed = self.sealer.seal(id_number=snap.id_number, name=snap.name)
         values = {name: getattr(snap, name) for name in _APPLICATION_FIELDS}
@@ -135,43 +144,42 @@ class RecordActivities:
             updated_at=utcnow(),
             **asdict(sealed),
         )
-        with self.engine.begin() as conn:
-            if conn.execute(statements.upsert, values).first() is not None:
-                wanted = [(doc.kind, doc.file.key) for doc in snap.documents]
+        if conn.execute(statements.upsert, values).first() is not None:
+            wanted = [(doc.kind, doc.file.key) for doc in snap.documents]
+            conn.execute(
+                statements.drop_documents, {"workflow_id": snap.workflow_id, "wanted": wanted}
+            )
+            if snap.documents:
+                now = utcnow()
                 conn.execute(
-                    statements.drop_documents, {"workflow_id": snap.workflow_id, "wanted": wanted}
-                )
-                if snap.documents:
-                    now = utcnow()
-                    conn.execute(
-                        statements.add_document,
-                        [
-                            {
-                                "workflow_id": snap.workflow_id,
-                                "kind": doc.kind,
-                                "object_key": doc.file.key,
-                                "sha256": doc.file.sha256,
-                                "size": doc.file.size,
-                                "created_at": now,
-                            }
-                            for doc in snap.documents
-                        ],
-                    )
-            if snap.audit:
-                conn.execute(
-                    statements.add_audit,
+                    statements.add_document,
                     [
                         {
                             "workflow_id": snap.workflow_id,
-                            "seq": entry.seq,
-                            "actor": entry.actor,
-                            "action": entry.action,
-                            "at": entry.at,
-                            "update_id": entry.update_id,
+                            "kind": doc.kind,
+                            "object_key": doc.file.key,
+                            "sha256": doc.file.sha256,
+                            "size": doc.file.size,
+                            "created_at": now,
                         }
-                        for entry in snap.audit
+                        for doc in snap.documents
                     ],
                 )
+        if snap.audit:
+            conn.execute(
+                statements.add_audit,
+                [
+                    {
+                        "workflow_id": snap.workflow_id,
+                        "seq": entry.seq,
+                        "actor": entry.actor,
+                        "action": entry.action,
+                        "at": entry.at,
+                        "update_id": entry.update_id,
+                    }
+                    for entry in snap.audit
+                ],
+            )
 
     @cached_property
     def _statements(self) -> _Statements:

@@ -34,16 +34,16 @@ def snap(
     )
 
 
-def test_projection_is_idempotent_and_ordered(any_engine):
+async def test_projection_is_idempotent_and_ordered(any_engine):
     records, env = RecordActivities(any_engine, pii_sealer()), ActivityEnvironment()
     at = datetime.now(UTC)
     first = AuditEntry(seq=1, at=at, actor="system", action="registered")
     second = AuditEntry(seq=2, at=at, actor="candidate", action="phone_verified")
     photo = DocumentEntry(kind="photo", file=StoredObject(key="a/p.jpg", sha256="0" * 64, size=3))
-    env.run(records.project_application, snap(1, "REGISTERED", [first]))
-    env.run(records.project_application, snap(2, "ID_PENDING", [second], [photo]))
-    env.run(records.project_application, snap(2, "ID_PENDING", [second], [photo]))  # retry
-    env.run(records.project_application, snap(1, "REGISTERED", [first]))  # late, older
+    await env.run(records.project_application, snap(1, "REGISTERED", [first]))
+    await env.run(records.project_application, snap(2, "ID_PENDING", [second], [photo]))
+    await env.run(records.project_application, snap(2, "ID_PENDING", [second], [photo]))  # retry
+    await env.run(records.project_application, snap(1, "REGISTERED", [first]))  # late, older
     with Session(any_engine) as s:
         assert s.get(Application, "enroll-x-1").status == "ID_PENDING"
         assert [e.seq for e in s.exec(select(AuditEvent).order_by(AuditEvent.seq))] == [1, 2]
@@ -55,45 +55,47 @@ def sealed_row(engine) -> Application:
         return s.get(Application, "enroll-x-1")
 
 
-def test_pii_ciphertext_is_stable_until_the_value_or_the_key_changes(any_engine):
+async def test_pii_ciphertext_is_stable_until_the_value_or_the_key_changes(any_engine):
     k1, k2 = new_key_entry("k1"), new_key_entry("k2")
     cipher = FieldCipher(parse_key_ring(k1))
     records, env = RecordActivities(any_engine, PiiSealer(cipher, "lookup")), ActivityEnvironment()
     person = {"id_number": "43010219900101123X", "name": "欧阳娜娜"}
 
-    env.run(records.project_application, snap(1, "REGISTERED", []))
+    await env.run(records.project_application, snap(1, "REGISTERED", []))
     assert (sealed_row(any_engine).id_number_enc, sealed_row(any_engine).name_enc) == ("", "")
-    env.run(records.project_application, snap(2, "ID_PENDING", [], **person))
+    await env.run(records.project_application, snap(2, "ID_PENDING", [], **person))
     first = sealed_row(any_engine)
     assert cipher.decrypt(first.id_number_enc, field="id_number") == person["id_number"]
     assert cipher.decrypt(first.name_enc, field="name") == person["name"]
     assert person["id_number"] not in first.id_number_enc and first.id_number_hash
 
-    env.run(records.project_application, snap(3, "PHOTO_PENDING", [], **person))
-    env.run(records.project_application, snap(4, "PHOTO_PENDING", []))  # no PII in this one
+    await env.run(records.project_application, snap(3, "PHOTO_PENDING", [], **person))
+    await env.run(records.project_application, snap(4, "PHOTO_PENDING", []))  # no PII in this one
     again = sealed_row(any_engine)
     assert (again.id_number_enc, again.name_enc) == (first.id_number_enc, first.name_enc)
     assert again.version == 4
 
     rotated = FieldCipher(parse_key_ring(f"{k2},{k1}"))
     records = RecordActivities(any_engine, PiiSealer(rotated, "lookup"))
-    env.run(records.project_application, snap(5, "SUBMITTED", [], **person))
+    await env.run(records.project_application, snap(5, "SUBMITTED", [], **person))
     moved = sealed_row(any_engine)
     assert moved.id_number_enc.startswith("pii1:k2:") and moved.name_enc.startswith("pii1:k2:")
     assert rotated.decrypt(moved.id_number_enc, field="id_number") == person["id_number"]
     assert moved.id_number_hash == first.id_number_hash  # lookups survive a rotation
 
-    env.run(records.project_application, snap(6, "SUBMITTED", [], **(person | {"name": "欧阳娜"})))
+    await env.run(
+        records.project_application, snap(6, "SUBMITTED", [], **(person | {"name": "欧阳娜"}))
+    )
     renamed = sealed_row(any_engine)
     assert rotated.decrypt(renamed.name_enc, field="name") == "欧阳娜"
     assert renamed.name_hash != moved.name_hash
     assert renamed.id_number_enc == moved.id_number_enc
 
-    env.run(records.project_application, snap(5, "SUBMITTED", [], **person))  # late and older
+    await env.run(records.project_application, snap(5, "SUBMITTED", [], **person))  # late and older
     assert rotated.decrypt(sealed_row(any_engine).name_enc, field="name") == "欧阳娜"
 
 
-def test_documents_follow_the_newest_snapshot(any_engine):
+async def test_documents_follow_the_newest_snapshot(any_engine):
     records, env = RecordActivities(any_engine, pii_sealer()), ActivityEnvironment()
 
     def doc(kind: str, key: str) -> DocumentEntry:
@@ -104,11 +106,11 @@ def test_documents_follow_the_newest_snapshot(any_engine):
             return {(d.kind, d.object_key) for d in s.exec(select(Document))}
 
     first_try = [doc("id_front", "a/f1.jpg"), doc("portrait", "a/p1.jpg")]
-    env.run(records.project_application, snap(1, "ID_PENDING", [], first_try))
+    await env.run(records.project_application, snap(1, "ID_PENDING", [], first_try))
     assert kept() == {("id_front", "a/f1.jpg"), ("portrait", "a/p1.jpg")}
     retaken = [doc("id_front", "a/f2.jpg"), doc("portrait", "a/p2.jpg"), doc("photo", "a/x.jpg")]
-    env.run(records.project_application, snap(2, "PHOTO_PENDING", [], retaken))
-    env.run(records.project_application, snap(1, "ID_PENDING", [], first_try))  # late, older
+    await env.run(records.project_application, snap(2, "PHOTO_PENDING", [], retaken))
+    await env.run(records.project_application, snap(1, "ID_PENDING", [], first_try))  # late, older
     assert kept() == {("id_front", "a/f2.jpg"), ("portrait", "a/p2.jpg"), ("photo", "a/x.jpg")}
-    env.run(records.project_application, snap(3, "REGISTERED", [], []))
+    await env.run(records.project_application, snap(3, "REGISTERED", [], []))
     assert kept() == set()

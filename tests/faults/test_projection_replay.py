@@ -22,11 +22,13 @@ def snap(version: int, status: str, portrait: str) -> ApplicationSnapshot:
     return snapshot(version, status, [], [doc])
 
 
-def test_commit_made_again_after_a_lost_task_replaces_the_discarded_one(any_engine):
+async def test_commit_made_again_after_a_lost_task_replaces_the_discarded_one(any_engine):
     records, env = RecordActivities(any_engine, pii_sealer()), ActivityEnvironment()
-    env.run(records.project_application, snap(4, "ID_PENDING", "w/id/portrait-lost.jpg"))
-    env.run(records.project_application, snap(4, "ID_PENDING", "w/id/portrait-kept.jpg"))
-    env.run(records.project_application, snap(3, "REGISTERED", "w/id/portrait-old.jpg"))  # late
+    await env.run(records.project_application, snap(4, "ID_PENDING", "w/id/portrait-lost.jpg"))
+    await env.run(records.project_application, snap(4, "ID_PENDING", "w/id/portrait-kept.jpg"))
+    await env.run(
+        records.project_application, snap(3, "REGISTERED", "w/id/portrait-old.jpg")
+    )  # late
     with Session(any_engine) as s:
         keys = s.exec(select(Document.object_key).where(Document.workflow_id == "enroll-x-1"))
         assert list(keys) == ["w/id/portrait-kept.jpg"]

@@ -5,6 +5,7 @@ everything."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -68,7 +69,7 @@ def _project(engine, sealer: PiiSealer, store: LocalObjectStore) -> None:
                 DocumentEntry(kind="id_front", file=front),
             ],
         )
-        env.run(records.project_application, snap)
+        asyncio.run(env.run(records.project_application, snap))
     with Session(engine) as session:
         for wid, (_, ended, (_, name, phone)) in CASES.items():
             row = session.get(Application, wid)
