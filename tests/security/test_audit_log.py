@@ -33,15 +33,15 @@ def _snap(version: int, audit: list[AuditEntry]) -> ApplicationSnapshot:
     )
 
 
-def test_projection_never_rewrites_an_audit_row(any_engine) -> None:
+async def test_projection_never_rewrites_an_audit_row(any_engine) -> None:
     records = RecordActivities(
         any_engine, PiiSealer(FieldCipher(parse_key_ring(new_key_entry("t"))), "k")
     )
-    records.project_application(
+    await records.project_application(
         _snap(1, [AuditEntry(seq=1, at=AT, actor="candidate", action="registered")])
     )
     forged = AuditEntry(seq=1, at=AT, actor="examiner:mallory", action="approved")
-    records.project_application(
+    await records.project_application(
         _snap(2, [forged, AuditEntry(seq=2, at=AT, actor="candidate", action="submitted")])
     )
     with Session(any_engine) as s:
@@ -81,7 +81,7 @@ def test_audit_columns_hold_no_personal_data() -> None:
     }
 
 
-def test_a_discarded_attempts_row_gives_way_to_the_commit_the_history_kept(any_engine) -> None:
+async def test_a_discarded_attempts_row_gives_way_to_the_commit_the_history_kept(any_engine):
     """M5. A workflow task ran its projection (audit seq 5: photo_refused) and then failed (the
     refusal's payload was too large), so the history never got that commit. The update that did
     land made its own seq 5 (photo_accepted) in a later task, later in workflow time: the log
@@ -90,10 +90,10 @@ def test_a_discarded_attempts_row_gives_way_to_the_commit_the_history_kept(any_e
         any_engine, PiiSealer(FieldCipher(parse_key_ring(new_key_entry("t"))), "k")
     )
     later = AT.replace(minute=5)
-    records.project_application(
+    await records.project_application(
         _snap(5, [AuditEntry(seq=5, at=AT, actor="candidate", action="photo_refused")])
     )
-    records.project_application(
+    await records.project_application(
         _snap(
             5,
             [

@@ -16,7 +16,7 @@ from temporalio.worker._command_aware_visitor import CommandInfo
 from temporalio.worker.workflow_sandbox._runner import _Instance
 
 from infra.keyring import parse_key_ring
-from infra.sandbox_runner import DirectContextSandboxRunner, _DirectContextInstance
+from infra.sandbox_runner import DirectContextSandboxRunner, _compiled, _DirectContextInstance
 from infra.temporal import workflow_runner
 from tests.replay.record_histories import RECORDING_PROOF_KEY, WORKFLOW_IDS
 from workflows.enrollment import EnrollmentWorkflow
@@ -78,3 +78,11 @@ async def test_direct_lookups_answer_as_the_sandbox_does():
 async def test_histories_replay_under_the_worker_runner():
     for name in ("lean_enrollment_ticket", "lean_period_issued", "enrollment_claim_moves"):
         await _replay(name, workflow_runner())
+
+
+async def test_the_sandbox_snippets_are_compiled_once_per_text():
+    _compiled.cache_clear()
+    await _replay("lean_enrollment_ticket", workflow_runner())
+    made = _compiled.cache_info()
+    assert made.misses <= 4  # the instance's set-up snippets and the activation's
+    assert made.hits >= 20  # one per activation after the first
