@@ -51,6 +51,8 @@ class GroupCommit(Generic[T]):
         await done
 
     def _ensure_writer(self) -> None:
+        """Started at the first write. It never stops (a write's failure of any kind answers
+        its batch and the writer goes on), so no write queues with nobody to take it."""
         if self._thread is None:
             with self._starting:
                 if self._thread is None:
@@ -65,15 +67,23 @@ class GroupCommit(Generic[T]):
                     batch.append(self._queue.get_nowait())
                 except queue.Empty:
                     break
-            outcomes = self._commit([item for item, _, _ in batch])
-            by_loop: dict[asyncio.AbstractEventLoop, _Settled] = defaultdict(list)
-            for (_, done, loop), outcome in zip(batch, outcomes, strict=True):
-                by_loop[loop].append((done, outcome))
-            for loop, settled in by_loop.items():  # one wake-up of each loop per transaction
-                try:
-                    loop.call_soon_threadsafe(_settle, settled)
-                except RuntimeError:  # that loop has closed: nobody waits any more
-                    pass
+            try:
+                outcomes = self._commit([item for item, _, _ in batch])
+            except BaseException as fatal:  # not an Exception (a SystemExit): the writer goes on
+                failed = RuntimeError(f"{self.name}: {fatal!r}")
+                outcomes = [failed] * len(batch)
+            self._settle_all(batch, outcomes)
+
+    @staticmethod
+    def _settle_all(batch: list[_Waiting[T]], outcomes: list[BaseException | None]) -> None:
+        by_loop: dict[asyncio.AbstractEventLoop, _Settled] = defaultdict(list)
+        for (_, done, loop), outcome in zip(batch, outcomes, strict=True):
+            by_loop[loop].append((done, outcome))
+        for loop, settled in by_loop.items():  # one wake-up of each loop per transaction
+            try:
+                loop.call_soon_threadsafe(_settle, settled)
+            except RuntimeError:  # that loop has closed: nobody waits any more
+                pass
 
     def _commit(self, items: list[T]) -> list[BaseException | None]:
         try:

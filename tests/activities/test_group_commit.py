@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import threading
 
+import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
@@ -71,3 +72,22 @@ async def test_a_failing_write_fails_its_own_caller_only(any_engine):
     assert outcomes[0] is None and outcomes[1] is None and outcomes[3] is None
     assert isinstance(outcomes[2], ValueError)
     assert _committed(any_engine) == ["a", "c", "first"]
+
+
+class _Fatal(BaseException):
+    """Not an Exception: what kills a thread (as SystemExit would)."""
+
+
+async def test_a_write_that_would_kill_the_writer_fails_alone_and_the_writer_goes_on(any_engine):
+    _probe_table(any_engine)
+
+    def write(conn: Connection, v: str) -> None:
+        if v == "fatal":
+            raise _Fatal
+        conn.execute(text("INSERT INTO gc_probe (v) VALUES (:v)"), {"v": v})
+
+    writes = GroupCommit(any_engine, write, name="test-writer")
+    with pytest.raises(RuntimeError, match="test-writer: _Fatal"):
+        await asyncio.wait_for(writes.submit("fatal"), timeout=10)
+    await asyncio.wait_for(writes.submit("after"), timeout=10)
+    assert _committed(any_engine) == ["after"]
