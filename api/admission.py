@@ -3,13 +3,17 @@
 On the morning a window opens most candidates arrive together and retry when something is slow.
 Past a kind's limit a request is answered at once with 429 TOO_MANY_CONCURRENT and Retry-After,
 before its body is read, so the requests already admitted finish in their usual time and every
-other route keeps answering. The limits are per process (settings `concurrent_*`); the rates per
-address, phone and token are api/throttling.py's. Sizes: docs/capacity.md.
+other route keeps answering. An upload gives its slot back once its files are stored and the
+workflow has accepted it (`release_slot`): the wait for the vision answer is the vision queue's
+business. The limits are per process (settings `concurrent_*`); the rates per address, phone and
+token are api/throttling.py's. Sizes: docs/capacity.md.
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
+from contextvars import ContextVar
 from enum import StrEnum
 
 from starlette.datastructures import Headers
@@ -51,6 +55,20 @@ BODY_DEADLINE_S: dict[RequestKind, float] = {
 
 class _BodyLate(Exception):
     pass
+
+
+#: frees the slot of the request this context serves (set by AdmissionControl for admitted ones)
+_slot_release: ContextVar[Callable[[], None] | None] = ContextVar("slot_release", default=None)
+
+
+def release_slot() -> None:
+    """Give back the current request's slot before it ends. An upload does once its files are
+    stored and the workflow has accepted it: what it then waits for is the vision queue, which
+    has its own line (api/vision_backpressure.py), and a slot held meanwhile would refuse other
+    candidates' uploads (429) that the API could take at once."""
+    release = _slot_release.get()
+    if release is not None:
+        release()
 
 
 def kind_of(scope: Scope) -> RequestKind | None:
@@ -107,11 +125,13 @@ class AdmissionControl:
                 release()
             await send(message)
 
+        token = _slot_release.set(release)
         try:
             await _with_body_deadline(
                 self.app, scope, receive, send_then_free, BODY_DEADLINE_S[kind]
             )
         finally:
+            _slot_release.reset(token)
             release()
 
 

@@ -30,6 +30,7 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 from temporalio.workflow import UpdateMethodMultiParam
 
+from api.admission import release_slot
 from api.deps import Services, run_db
 from api.errors import ApiError, ApiRefusal, from_update_failure
 from api.idempotency import client_update_id
@@ -329,6 +330,7 @@ async def run_upload_update(
             pending = await handle.start_update(
                 update, arg, id=update_id, wait_for_stage=WorkflowUpdateStage.ACCEPTED
             )
+        release_slot()  # stored and accepted: the wait for vision holds no upload slot
         if await answer_within(pending, wait_s):
             with update_errors_mapped():
                 return await pending.result()

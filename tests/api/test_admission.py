@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from types import SimpleNamespace
 
 import httpx
 from starlette.requests import Request
@@ -17,11 +18,13 @@ from api.admission import (
     AdmissionControl,
     RequestKind,
 )
+from api.applications import run_upload_update
 from api.errors import ApiRefusal
 from infra.config import Settings
 from infra.keyring import new_key_entry
 from tests.api.peak_stack import SlowTemporal, add_application, peak_api, until_waiting
 from tests.security.test_authorization import app_routes
+from workflows.enrollment import EnrollmentWorkflow
 
 UPLOAD = {"files": {"photo": ("p.jpg", b"\xff\xd8", "image/jpeg")}}
 
@@ -137,3 +140,65 @@ async def test_a_client_that_never_finishes_its_body_loses_its_slot(monkeypatch)
     assert cut.json()["code"] == ApiRefusal.BODY_TIMEOUT.value
     assert cut.json()["message"] == ApiRefusal.BODY_TIMEOUT.message
     assert after.status_code == 200
+
+
+class StoredThenWaiting(Held):
+    """An upload route that has stored its files and gives its slot back, then waits for vision."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        admission.release_slot()
+        await super().__call__(scope, receive, send)
+
+
+async def test_an_upload_waiting_for_vision_holds_no_slot() -> None:
+    waiting = StoredThenWaiting()
+    limits = {RequestKind.SIGN_IN: 1, RequestKind.UPLOAD: 1, RequestKind.STAFF_LOGIN: 1}
+    app = AdmissionControl(waiting, limits=limits)
+    async with _client(app) as http:
+        first = asyncio.ensure_future(http.post("/api/v1/me/photo", **UPLOAD))
+        while waiting.entered < 1:
+            await asyncio.sleep(0.01)
+        second = asyncio.ensure_future(http.post("/api/v1/me/liveness", **UPLOAD))
+        while waiting.entered < 2 and not second.done():  # refused, it would be done at once
+            await asyncio.sleep(0.01)
+        assert waiting.entered == 2  # both admitted, though the limit is one at a time
+        waiting.release.set()
+        assert [(await r).status_code for r in (first, second)] == [200, 200]
+    assert app.in_flight[RequestKind.UPLOAD] == 0  # given back once each, not twice
+
+
+async def test_run_upload_update_gives_the_slot_back_once_the_workflow_accepted() -> None:
+    released: list[str] = []
+    answer = asyncio.Event()
+
+    class Pending:
+        id = "upload-1"
+
+        async def result(self) -> str:  # awaited again once known, as the real handle is
+            if "awaited the vision answer" not in released:
+                released.append("awaited the vision answer")
+            await answer.wait()
+            return "view"
+
+    class Handle:
+        async def start_update(self, *_args: object, **_kwargs: object) -> Pending:
+            return Pending()
+
+    class Queue:
+        async def place(self) -> None:
+            return None
+
+    services = SimpleNamespace(settings=SimpleNamespace(upload_wait_s=5), vision_queue=Queue())
+    token = admission._slot_release.set(lambda: released.append("slot given back"))
+    try:
+        call = asyncio.ensure_future(
+            run_upload_update(services, Handle(), EnrollmentWorkflow.submit_photo, None, [])  # type: ignore[arg-type]
+        )
+        while "awaited the vision answer" not in released:
+            await asyncio.sleep(0.01)
+        assert released == ["slot given back", "awaited the vision answer"]
+        answer.set()
+        assert await call == "view"
+    finally:
+        admission._slot_release.reset(token)
+    assert released == ["slot given back", "awaited the vision answer"]
