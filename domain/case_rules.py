@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from domain.attachments import ChsiResult, check_old_identity
+from domain.attachments import DOCUMENTS, ChsiResult, check_old_identity
 from domain.case_completeness import missing_for_submit
 from domain.case_steps import answering_return, apply_form, remove_attachment
 from domain.catalogs import PROVINCES
@@ -93,15 +93,11 @@ def pending_name(case: EnrollmentState, item: str) -> str:
         return STEP_NAMES[item]
     if _form_field(item):
         return f"{STEP_NAMES['form']}（{field_label(item.partition('.')[2])}）"
+    if item in DOCUMENTS:
+        return f"附件：{DOCUMENTS[item]}"
     plan = attachment_plan(case.form, case.chsi.status) if case.form else None
-    for requirement in plan.required if plan else ():
-        if requirement.code == item:
-            return f"附件：{requirement.title}"
-        for option in requirement.options:
-            for document in option.documents:
-                if document.code == item:
-                    return f"附件：{document.name}"
-    return "附件材料"
+    titles = {r.code: r.title for r in (plan.required if plan else ())}
+    return f"附件：{titles[item]}" if item in titles else "附件材料"
 
 
 def return_pending(case: EnrollmentState) -> list[str]:
