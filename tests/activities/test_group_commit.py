@@ -48,7 +48,8 @@ class HeldWriter:
         first = asyncio.create_task(self.writes.submit("first"))
         await asyncio.to_thread(self.first_in.wait, 10)
         queued = [asyncio.create_task(self.writes.submit(v)) for v in values]
-        await asyncio.sleep(0.05)  # all of them are in the queue while the first is held
+        while self.writes._queue.qsize() < len(values):  # all in line while the first is held
+            await asyncio.sleep(0.001)
         assert not any(task.done() for task in queued)
         self.release.set()
         return await asyncio.gather(first, *queued, return_exceptions=True)
