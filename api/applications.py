@@ -417,6 +417,9 @@ async def store_upload(
     `keep_original` stores the bytes as sent: the ID-photo checker reads quality tables and dpi
     from the original file. Everything else is stored with its metadata (EXIF, GPS) stripped."""
     data = await read_capped(upload, policy.max_bytes)
+    # its spooled copy goes now, not when the request ends: the request may then wait for vision
+    # without an admission slot (api/admission.py `release_slot`), and must hold nothing meanwhile
+    await upload.close()
     await check_storage_quota(services, key_prefix.split("/", 1)[0], len(data))
 
     def screen_and_store() -> StoredObject:

@@ -4,10 +4,13 @@ and a Chinese message, while the admitted ones and every other route carry on.""
 from __future__ import annotations
 
 import asyncio
+import io
 from collections.abc import AsyncIterator
 from types import SimpleNamespace
 
 import httpx
+from fastapi import UploadFile
+from PIL import Image
 from starlette.requests import Request
 from starlette.types import Receive, Scope, Send
 
@@ -18,10 +21,12 @@ from api.admission import (
     AdmissionControl,
     RequestKind,
 )
-from api.applications import run_upload_update
+from api.applications import run_upload_update, store_upload
 from api.errors import ApiRefusal
 from infra.config import Settings
 from infra.keyring import new_key_entry
+from infra.storage import LocalObjectStore
+from infra.uploads import DOCUMENT_POLICY
 from tests.api.peak_stack import SlowTemporal, add_application, peak_api, until_waiting
 from tests.security.test_authorization import app_routes
 from workflows.enrollment import EnrollmentWorkflow
@@ -202,3 +207,18 @@ async def test_run_upload_update_gives_the_slot_back_once_the_workflow_accepted(
     finally:
         admission._slot_release.reset(token)
     assert released == ["slot given back", "awaited the vision answer"]
+
+
+async def test_a_stored_upload_keeps_no_spooled_copy_while_it_waits(tmp_path) -> None:
+    """What a request waiting for vision without a slot still holds: nothing of the upload."""
+    image = io.BytesIO()
+    Image.new("RGB", (64, 64), "white").save(image, "JPEG")
+    upload = UploadFile(
+        io.BytesIO(image.getvalue()), filename="card.jpg", size=len(image.getvalue())
+    )
+    services = SimpleNamespace(
+        store=LocalObjectStore(tmp_path), settings=SimpleNamespace(storage_quota_bytes=10**8)
+    )
+    stored, _ = await store_upload(services, upload, DOCUMENT_POLICY, "enroll-x/id/front")  # type: ignore[arg-type]
+    assert stored.size > 0
+    assert upload.file.closed
