@@ -23,4 +23,5 @@ class RetentionReport(BaseModel):
     objects: int = 0
     sms_messages: int = 0
     sms_codes: int = 0
+    sign_ins: int = 0
     dry_run: bool = False

@@ -290,3 +290,19 @@ class ChsiNonce(SQLModel, table=True):
 
     nonce: str = Field(primary_key=True, max_length=128)
     expires_at: datetime
+
+
+class RefreshSession(SQLModel, table=True):
+    """A candidate's sign-in (SMS verify or login) and the one refresh token of it that works
+    now (infra/refresh_sessions.py): each refresh replaces it, logout revokes the sign-in."""
+
+    id: str = Field(primary_key=True, max_length=32)
+    application_id: str = Field(index=True, max_length=80)
+    token_id: str = Field(max_length=32)
+    #: the token the last refresh replaced: presented again within the grace, it is the phone
+    #: retrying a refresh whose answer it lost, not a copy
+    previous_id: str = Field(default="", max_length=32)
+    rotated_at: datetime
+    expires_at: datetime
+    revoked_at: datetime | None = None
+    revoked_why: str = Field(default="", max_length=20)

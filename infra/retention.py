@@ -22,7 +22,7 @@ from sqlmodel import Session, col, select
 from domain.retention import RetentionReport
 from domain.states import AppState
 from infra.admin_audit import audit_change
-from infra.db import Application, AuditEvent, Document, SmsCode, SmsMessage
+from infra.db import Application, AuditEvent, Document, RefreshSession, SmsCode, SmsMessage
 from infra.storage import ObjectStore
 
 log = logging.getLogger("ruji.retention")
@@ -127,6 +127,9 @@ def run_retention(
         # one-time codes are useless minutes after they were sent; nothing ties them to a case
         old_codes = delete(SmsCode).where(col(SmsCode.expires_at) < cutoff)
         report.sms_codes = session.exec(old_codes).rowcount or 0
+        # sign-ins ended or expired long ago: no token of theirs can work again
+        old_sign_ins = delete(RefreshSession).where(col(RefreshSession.expires_at) < cutoff)
+        report.sign_ins = session.exec(old_sign_ins).rowcount or 0
         audit_change(session, actor, "retention_run", **report.model_dump(mode="json"))
         session.commit()
     log.info("retention run: %s", report.model_dump_json())

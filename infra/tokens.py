@@ -15,8 +15,8 @@ from domain.roles import Role
 
 CANDIDATE_TOKEN_TTL_S = 2 * 3600
 STAFF_TOKEN_TTL_S = 30 * 60
-#: A candidate keeps his place for a week without a new SMS code; tokens are stateless, so a
-#: leaked refresh token works until it expires (the application's own checks still apply).
+#: A candidate keeps his place for a week without a new SMS code. A refresh token names its
+#: sign-in (`sid`) and itself (`jti`); the server keeps which one works (infra/refresh_sessions.py).
 CANDIDATE_REFRESH_TTL_S = 7 * 24 * 3600
 CANDIDATE_REFRESH = Role.CANDIDATE_REFRESH
 
@@ -26,6 +26,9 @@ class Principal(BaseModel):
     role: Role
     regions: list[str] = []
     exp: int
+    #: refresh tokens only: the sign-in they belong to and which of its tokens they are
+    sid: str = ""
+    jti: str = ""
 
 
 class TokenError(Exception):
@@ -41,21 +44,33 @@ def _unb64(text: str) -> bytes:
 
 
 def issue_token(
-    secret: str, sub: str, role: Role, regions: list[str] | None = None, ttl_s: int | None = None
+    secret: str,
+    sub: str,
+    role: Role,
+    regions: list[str] | None = None,
+    ttl_s: int | None = None,
+    *,
+    sid: str = "",
+    jti: str = "",
 ) -> str:
     ttl = (
         ttl_s
         if ttl_s is not None
         else (CANDIDATE_TOKEN_TTL_S if role == Role.CANDIDATE else STAFF_TOKEN_TTL_S)
     )
-    body = Principal(sub=sub, role=role, regions=regions or [], exp=int(time.time()) + ttl)
-    payload = _b64(body.model_dump_json().encode())
+    body = Principal(
+        sub=sub, role=role, regions=regions or [], exp=int(time.time()) + ttl, sid=sid, jti=jti
+    )
+    unset = {name for name in ("sid", "jti") if not getattr(body, name)}
+    payload = _b64(body.model_dump_json(exclude=unset).encode())
     sig = _b64(hmac.new(secret.encode(), payload.encode(), hashlib.sha256).digest())
     return f"{payload}.{sig}"
 
 
-def issue_refresh_token(secret: str, application_id: str) -> str:
-    return issue_token(secret, application_id, CANDIDATE_REFRESH, ttl_s=CANDIDATE_REFRESH_TTL_S)
+def issue_refresh_token(secret: str, application_id: str, sid: str, jti: str) -> str:
+    return issue_token(
+        secret, application_id, CANDIDATE_REFRESH, ttl_s=CANDIDATE_REFRESH_TTL_S, sid=sid, jti=jti
+    )
 
 
 def read_token(secret: str, token: str, now: float | None = None) -> Principal:

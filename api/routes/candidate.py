@@ -54,11 +54,11 @@ from domain.states import PRE_SUBMIT, AppState
 from domain.vision import FixPhotoResult
 from infra.db import Application, Period, as_utc
 from infra.majors import resolve_choice
+from infra.refresh_sessions import RefreshRefused, open_sign_in, rotate, sign_out
 from infra.tokens import (
     CANDIDATE_REFRESH,
     CANDIDATE_TOKEN_TTL_S,
     TokenError,
-    issue_refresh_token,
     issue_token,
     read_token,
 )
@@ -134,13 +134,28 @@ def _check_phone(phone: str) -> None:
         raise ApiError(CaseRefusal.PHONE_INVALID)
 
 
+async def _signed_in_session(
+    services: ServicesDep,
+    db: SessionDep,
+    application: ApplicationView,
+    applications: list[str] | None = None,
+) -> Session:
+    """A new sign-in of the application (an SMS code proved the phone): its first token pair."""
+    key, app_id = services.settings.secret_key, application.application_id
+    refresh = await run_db(db, open_sign_in, key, app_id)
+    return _session(services, application, refresh, applications)
+
+
 def _session(
-    services: ServicesDep, application: ApplicationView, applications: list[str] | None = None
+    services: ServicesDep,
+    application: ApplicationView,
+    refresh_token: str,
+    applications: list[str] | None = None,
 ) -> Session:
     key, app_id = services.settings.secret_key, application.application_id
     return Session(
         token=issue_token(key, app_id, Role.CANDIDATE),
-        refresh_token=issue_refresh_token(key, app_id),
+        refresh_token=refresh_token,
         application=application,
         applications=applications or [],
     )
@@ -199,7 +214,9 @@ async def register(
 
 
 @router.post("/candidate/verify")
-async def verify(body: VerifyRequest, request: Request, services: ServicesDep) -> Session:
+async def verify(
+    body: VerifyRequest, request: Request, services: ServicesDep, session: SessionDep
+) -> Session:
     services.limits.probe(request, f"application:{body.application_id}")
     handle = application_handle(services.client(), body.application_id)
     # the retry of a lost answer is the same key with the same code; the key alone (readable in
@@ -208,20 +225,36 @@ async def verify(body: VerifyRequest, request: Request, services: ServicesDep) -
     view = await run_update(
         handle, EnrollmentWorkflow.verify_phone, VerifyPhoneInput(code=body.code), bound_to=code_tag
     )
-    return _session(services, view)
+    return await _signed_in_session(services, session, view)
 
 
 @router.post("/candidate/token/refresh")
-async def refresh_session(body: RefreshRequest, services: ServicesDep) -> Session:
-    """A new token pair for the same application, without a new SMS code: the place is kept."""
+async def refresh_session(
+    body: RefreshRequest, services: ServicesDep, session: SessionDep
+) -> Session:
+    """A new token pair for the same application, without a new SMS code: the place is kept.
+    The refresh token given is replaced by the new one (infra/refresh_sessions.py): given again
+    later, it ends the sign-in."""
+    key = services.settings.secret_key
     try:
-        principal = read_token(services.settings.secret_key, body.refresh_token)
+        principal = read_token(key, body.refresh_token)
     except TokenError:
         raise ApiError(AccessRefusal.AUTH_INVALID) from None
     if principal.role != CANDIDATE_REFRESH:
         raise ApiError(AccessRefusal.AUTH_INVALID)
+    try:
+        refresh = await run_db(session, rotate, key, principal)
+    except RefreshRefused:
+        raise ApiError(AccessRefusal.AUTH_INVALID) from None
     handle = application_handle(services.client(), principal.sub)
-    return _session(services, await run_query(handle, EnrollmentWorkflow.view))
+    return _session(services, await run_query(handle, EnrollmentWorkflow.view), refresh)
+
+
+@router.post("/candidate/logout", status_code=204)
+async def logout(body: RefreshRequest, services: ServicesDep, session: SessionDep) -> None:
+    """「退出登录」: the sign-in of this refresh token ends, so neither it nor a copy of it gets
+    a new access token. Answered alike for any token."""
+    await run_db(session, sign_out, services.settings.secret_key, body.refresh_token)
 
 
 def _send_code(session: SessionDep, services: ServicesDep, phone: str, ip: str) -> int:
@@ -256,7 +289,7 @@ async def login(
     view = await run_query(
         application_handle(services.client(), chosen.workflow_id), EnrollmentWorkflow.view
     )
-    return _session(services, view, [a.workflow_id for a in apps])
+    return await _signed_in_session(services, session, view, [a.workflow_id for a in apps])
 
 
 def _signed_in(

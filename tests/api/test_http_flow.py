@@ -73,6 +73,12 @@ async def test_candidate_to_examiner_decision_over_http(api, engine):
     )
     assert r.status_code == 200 and r.json()["application"]["application_id"] == app_id, r.text
     me = {"authorization": f"Bearer {r.json()['token']}"}
+    # 「退出登录」 ends the sign-in: its refresh token no longer renews (the access token lives on
+    # to its two hours; the steps below go on with it)
+    newest = {"refresh_token": r.json()["refresh_token"]}
+    assert (await http.post("/api/v1/candidate/logout", json=newest)).status_code == 204
+    r = await http.post("/api/v1/candidate/token/refresh", json=newest)
+    assert r.status_code == 401 and r.json()["code"] == "AUTH_INVALID", r.text
 
     files = {
         "front": ("front.jpg", jpeg_bytes(seed=1), "image/jpeg"),

@@ -15,11 +15,13 @@ from temporalio.testing import ActivityEnvironment
 
 from activities.records import RecordActivities
 from domain.read_model import ApplicationSnapshot, AuditEntry, DocumentEntry
-from infra.db import Application, AuditEvent, Document, SmsMessage
+from infra.db import Application, AuditEvent, Document, RefreshSession, SmsMessage
 from infra.keyring import new_key_entry, parse_key_ring
 from infra.pii import FieldCipher, PiiSealer
+from infra.refresh_sessions import open_sign_in
 from infra.retention import purge_case, run_retention
 from infra.storage import LocalObjectStore
+from infra.tokens import read_token
 
 NOW = datetime(2027, 6, 1, 12, 0, tzinfo=UTC)
 OLD, RECENT = NOW - timedelta(days=200), NOW - timedelta(days=10)
@@ -175,3 +177,16 @@ def test_a_case_that_came_back_to_life_is_left_alone(any_engine, tmp_path, seale
     assert store.usage(wid) > 0
     with Session(any_engine) as session:
         assert session.get(Application, wid).id_number_enc
+
+
+def test_a_retention_run_removes_sign_ins_expired_before_the_cutoff(any_engine, tmp_path):
+    with Session(any_engine) as session:
+        long_ago = open_sign_in(session, "k", "enroll-2026-2-old", NOW - timedelta(days=400))
+        recent = open_sign_in(session, "k", "enroll-2026-2-new", NOW - timedelta(days=2))
+        session.commit()
+    store = LocalObjectStore(tmp_path / "objects")
+    report = run_retention(any_engine, store, retention_days=180, now=NOW, actor="test")
+    assert report.sign_ins == 1
+    with Session(any_engine) as session:
+        left = set(session.exec(select(RefreshSession.id)).all())
+    assert left == {read_token("k", recent).sid} and read_token("k", long_ago).sid not in left

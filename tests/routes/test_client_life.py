@@ -17,8 +17,9 @@ from domain.enrollment import CaseFile, EnrollmentState, Identity
 from domain.objects import StoredObject
 from domain.states import AppState
 from infra.db import Period
+from infra.refresh_sessions import open_sign_in
 from tests.api.server import jpeg_bytes
-from tests.routes.conftest import CASE, MINE, PERIOD, bearer, view
+from tests.routes.conftest import CASE, MINE, PERIOD, SECRET_KEY, bearer, view
 from tests.routes.temporal_double import Scripted, TemporalDouble, refused
 
 NUMBER = "430104199903120012"
@@ -83,13 +84,20 @@ def test_the_period_gives_its_dates(http: TestClient, open_period: Period) -> No
     )
 
 
+@pytest.fixture
+def refresh_token(app_services: tuple[TestClient, Services]) -> str:
+    """A refresh token of a sign-in of MINE, as verify and login open one."""
+    with Session(app_services[1].engine) as db:
+        token = open_sign_in(db, SECRET_KEY, MINE)
+        db.commit()
+    return token
+
+
 def test_a_refresh_token_renews_the_session_on_the_same_application(
-    http: TestClient, temporal: TemporalDouble
+    http: TestClient, temporal: TemporalDouble, refresh_token: str
 ) -> None:
     temporal.answers["view"] = view(state=AppState.DRAFT)
-    from infra.tokens import issue_refresh_token
-
-    refresh = issue_refresh_token("routes-test-key", MINE)
+    refresh = refresh_token
     r = http.post("/api/v1/candidate/token/refresh", json={"refresh_token": refresh})
     assert r.status_code == 200, r.text
     session = r.json()
@@ -98,13 +106,29 @@ def test_a_refresh_token_renews_the_session_on_the_same_application(
     assert me.status_code == 200 and me.json()["state"] == "DRAFT"
 
 
-def test_tokens_are_not_interchangeable(http: TestClient, temporal: TemporalDouble) -> None:
-    from infra.tokens import issue_refresh_token
+def test_logout_ends_the_sign_in_of_the_refresh_token(
+    http: TestClient, temporal: TemporalDouble, refresh_token: str
+) -> None:
+    temporal.answers["view"] = view(state=AppState.DRAFT)
+    refresh = refresh_token
+    renewed = http.post("/api/v1/candidate/token/refresh", json={"refresh_token": refresh})
+    assert renewed.status_code == 200, renewed.text
+    newest = renewed.json()["refresh_token"]
+    assert http.post("/api/v1/candidate/logout", json={"refresh_token": newest}).status_code == 204
+    for token in (newest, refresh):  # neither the last token nor the one it replaced
+        r = http.post("/api/v1/candidate/token/refresh", json={"refresh_token": token})
+        assert r.status_code == 401 and r.json()["code"] == "AUTH_INVALID"
+    # any token is answered alike: logout tells a prober nothing
+    assert http.post("/api/v1/candidate/logout", json={"refresh_token": "x.y"}).status_code == 204
 
+
+def test_tokens_are_not_interchangeable(
+    http: TestClient, temporal: TemporalDouble, refresh_token: str
+) -> None:
     access = bearer(MINE, "candidate")["authorization"][7:]
     r = http.post("/api/v1/candidate/token/refresh", json={"refresh_token": access})
     assert r.status_code == 401 and r.json()["code"] == "AUTH_INVALID"
-    refresh = issue_refresh_token("routes-test-key", MINE)
+    refresh = refresh_token
     r = http.get("/api/v1/me", headers={"authorization": f"Bearer {refresh}"})
     assert r.status_code == 401 and r.json()["code"] == "AUTH_INVALID"
     assert not temporal.calls

@@ -78,6 +78,7 @@ MATRIX: dict[str, dict[str, object]] = {
     "POST /api/v1/candidate/login/code": PUBLIC,
     "POST /api/v1/candidate/login": PUBLIC,
     "POST /api/v1/candidate/token/refresh": PUBLIC,  # the refresh token in the body is the key
+    "POST /api/v1/candidate/logout": PUBLIC,  # as refresh: the refresh token is the key
     "POST /api/v1/staff/login": PUBLIC,
     "GET /api/v1/staff/codec-session": PUBLIC,
     "POST /api/v1/staff/codec-session": PUBLIC,

@@ -416,6 +416,16 @@ def test_a_candidate_withdraws_only_after_confirming(stack: DevStack, browser: B
     screen(h5, "mine")
     expect(h5.locator("#state-label")).to_have_text(STATE_LABELS[AppState.WITHDRAWN])
     expect(h5.locator("#withdraw")).to_be_hidden()
+    # 「退出登录」 ends the sign-in on the server, not only on the phone
+    refresh = h5.evaluate("localStorage.getItem('ruji.h5.refresh')")
+    with h5.expect_response("**/api/v1/candidate/logout") as logged_out:
+        h5.click("#logout")
+    assert logged_out.value.status == 204
+    assert h5.evaluate("localStorage.getItem('ruji.h5.refresh')") is None
+    renewed = httpx.post(
+        f"{stack.url}/api/v1/candidate/token/refresh", json={"refresh_token": refresh}
+    )
+    assert renewed.status_code == 401 and renewed.json()["code"] == "AUTH_INVALID"
     assert h5.js_errors == []
 
 

@@ -1,6 +1,7 @@
 // The candidate API: JSON in and out, errors thrown as {code, message, details} from the server.
 // The access token lives 2 hours; on a 401 the refresh token (7 days) is exchanged once for a new
-// pair, so a candidate who comes back later keeps his place without a new SMS code.
+// pair, so a candidate who comes back later keeps his place without a new SMS code. Logout ends
+// the sign-in on the server too.
 
 import { ApiError, request } from "../common/http.js";
 
@@ -36,7 +37,16 @@ export const session = {
   },
 };
 
-async function renew() {
+/** Each refresh token works once: the server replaces it, and a replaced one shown again ends
+ * the sign-in. So requests that meet a 401 together share one renewal. */
+let renewing = null;
+
+function renew() {
+  renewing ??= renewOnce().finally(() => (renewing = null));
+  return renewing;
+}
+
+async function renewOnce() {
   const refresh = session.refresh;
   if (!refresh) return false;
   try {
@@ -46,6 +56,15 @@ async function renew() {
     session.refresh = null;
     return false;
   }
+}
+
+/** 「退出登录」: the server ends the sign-in (its refresh token and any copy of it), then the
+ * phone forgets both tokens, also when the server could not be told. */
+export async function logOut() {
+  const refresh = session.refresh;
+  session.token = null;
+  session.refresh = null;
+  if (refresh) await request("POST", "/candidate/logout", { refresh_token: refresh }).catch(() => {});
 }
 
 /** Every step the phone sends carries an Idempotency-Key, kept for its retries: the server

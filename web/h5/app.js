@@ -1,7 +1,7 @@
 // The candidate's path R1–R14: which screen to show is decided by the application's state; the
 // screens inside the form step (form, CHSI, attachments, submit) are chosen by the URL hash.
 
-import { api, session } from "./api.js";
+import { api, logOut, session } from "./api.js";
 import { clear, h } from "../common/dom.js";
 import { nextDraftScreen } from "./flow.js";
 import { isReturned, nextReturnScreen, redoScreens } from "./returned.js";
@@ -115,8 +115,7 @@ export function render() {
 async function boot() {
   withdraw.addEventListener("click", () => confirmWithdraw(ctx));
   logout.addEventListener("click", () => {
-    session.token = null;
-    session.refresh = null;
+    logOut();
     ctx.view = null;
     ctx.noticeAccepted = null;
     ctx.go("");
