@@ -416,16 +416,29 @@ def test_a_candidate_withdraws_only_after_confirming(stack: DevStack, browser: B
     screen(h5, "mine")
     expect(h5.locator("#state-label")).to_have_text(STATE_LABELS[AppState.WITHDRAWN])
     expect(h5.locator("#withdraw")).to_be_hidden()
-    # 「退出登录」 ends the sign-in on the server, not only on the phone
+    # an access token past its life (here: spoilt) is renewed once by the refresh token, which the
+    # server replaces; the candidate stays where he was
+    first_refresh = h5.evaluate("localStorage.getItem('ruji.h5.refresh')")
+    h5.evaluate("localStorage.setItem('ruji.h5.token', 'spoilt.token')")
+    renewals: list[str] = []
+    h5.on("request", lambda r: "/candidate/token/refresh" in r.url and renewals.append(r.url))
+    with h5.expect_response("**/api/v1/candidate/token/refresh") as renewed_once:
+        h5.reload()
+    assert renewed_once.value.status == 200
+    screen(h5, "mine")
+    expect(h5.locator("#state-label")).to_have_text(STATE_LABELS[AppState.WITHDRAWN])
     refresh = h5.evaluate("localStorage.getItem('ruji.h5.refresh')")
+    assert len(renewals) == 1 and refresh != first_refresh
+    # 「退出登录」 ends the sign-in on the server, not only on the phone
     with h5.expect_response("**/api/v1/candidate/logout") as logged_out:
         h5.click("#logout")
     assert logged_out.value.status == 204
     assert h5.evaluate("localStorage.getItem('ruji.h5.refresh')") is None
-    renewed = httpx.post(
-        f"{stack.url}/api/v1/candidate/token/refresh", json={"refresh_token": refresh}
-    )
-    assert renewed.status_code == 401 and renewed.json()["code"] == "AUTH_INVALID"
+    for token in (refresh, first_refresh):  # nor the token the renewal replaced
+        renewed = httpx.post(
+            f"{stack.url}/api/v1/candidate/token/refresh", json={"refresh_token": token}
+        )
+        assert renewed.status_code == 401 and renewed.json()["code"] == "AUTH_INVALID"
     assert h5.js_errors == []
 
 

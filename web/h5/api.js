@@ -50,10 +50,12 @@ async function renewOnce() {
   const refresh = session.refresh;
   if (!refresh) return false;
   try {
-    session.adopt(await request("POST", "/candidate/token/refresh", { refresh_token: refresh }));
+    const answer = await request("POST", "/candidate/token/refresh", { refresh_token: refresh });
+    if (session.refresh !== refresh) return false; // logged out meanwhile: keep it that way
+    session.adopt(answer);
     return true;
   } catch {
-    session.refresh = null;
+    if (session.refresh === refresh) session.refresh = null;
     return false;
   }
 }
