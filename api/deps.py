@@ -25,7 +25,7 @@ from api.vision_backpressure import VisionQueue
 from domain.messages import AccessRefusal
 from domain.roles import Role
 from infra.config import Settings
-from infra.db import Account
+from infra.db import Account, as_utc
 from infra.otp import OtpService
 from infra.passwords import verify_password_or_dummy
 from infra.storage import ObjectStore
@@ -172,11 +172,15 @@ def _active_account(session: Session, username: str) -> Account | None:
 
 def _current_staff(session: Session, principal: Principal) -> Principal:
     """Staff tokens live 30 minutes, but what an account may do is read at each request (one
-    primary-key lookup): a disabled or deleted account stops at its next request, and changed
-    regions or role apply at once rather than when the token expires."""
+    primary-key lookup): a disabled or deleted account stops at its next request, changed
+    regions or role apply at once rather than when the token expires, and a logout ends every
+    token issued before it."""
     account = session.get(Account, principal.sub)
     if account is None or not account.active:
         raise ApiError(AccessRefusal.ACCOUNT_DISABLED)
+    out = account.signed_out_at
+    if out is not None and principal.iat_ms <= as_utc(out).timestamp() * 1000:
+        raise ApiError(AccessRefusal.AUTH_INVALID)  # issued before the account's logout
     return principal.model_copy(update={"role": account.role, "regions": account.region_codes})
 
 

@@ -137,6 +137,8 @@ class Account(SQLModel, table=True):
     role: str = Field(max_length=20)  # examiner | admin | operator
     regions: str = ""  # comma-separated region codes for examiners
     active: bool = True
+    #: 「退出」: the account's tokens issued until then are refused (every device signs out)
+    signed_out_at: datetime | None = None
 
     @property
     def region_codes(self) -> list[str]:

@@ -29,6 +29,8 @@ class Principal(BaseModel):
     #: refresh tokens only: the sign-in they belong to and which of its tokens they are
     sid: str = ""
     jti: str = ""
+    #: when it was issued (ms): a staff account's logout refuses the tokens issued until then
+    iat_ms: int = 0
 
 
 class TokenError(Exception):
@@ -58,8 +60,15 @@ def issue_token(
         if ttl_s is not None
         else (CANDIDATE_TOKEN_TTL_S if role == Role.CANDIDATE else STAFF_TOKEN_TTL_S)
     )
+    now = time.time()
     body = Principal(
-        sub=sub, role=role, regions=regions or [], exp=int(time.time()) + ttl, sid=sid, jti=jti
+        sub=sub,
+        role=role,
+        regions=regions or [],
+        exp=int(now) + ttl,
+        sid=sid,
+        jti=jti,
+        iat_ms=int(now * 1000),
     )
     unset = {name for name in ("sid", "jti") if not getattr(body, name)}
     payload = _b64(body.model_dump_json(exclude=unset).encode())

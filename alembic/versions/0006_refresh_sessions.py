@@ -1,4 +1,4 @@
-"""candidate sign-ins: refresh tokens that rotate and can be revoked
+"""sign-ins that end: candidate refresh tokens that rotate and can be revoked, staff logout
 
 Revision ID: 0006_refresh_sessions
 Revises: 0005_office_admin
@@ -33,8 +33,12 @@ def upgrade() -> None:
     op.create_index(
         op.f("ix_refreshsession_application_id"), "refreshsession", ["application_id"], unique=False
     )
+    op.add_column(
+        "account", sa.Column("signed_out_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True)
+    )
 
 
 def downgrade() -> None:
+    op.drop_column("account", "signed_out_at")
     op.drop_index(op.f("ix_refreshsession_application_id"), table_name="refreshsession")
     op.drop_table("refreshsession")

@@ -13,13 +13,20 @@ from sqlmodel import col, select
 from temporalio.workflow import UpdateMethodMultiParam
 
 from api.applications import application_handle, run_query, run_update
-from api.deps import ExaminerDep, ServicesDep, SessionDep, authenticate_staff, run_db
+from api.deps import (
+    ExaminerDep,
+    ServicesDep,
+    SessionDep,
+    StaffDep,
+    authenticate_staff,
+    run_db,
+)
 from api.errors import ApiError
 from api.text_fields import CleanText
 from domain.enrollment import ApplicationView, CaseFile, ExaminerAction, ReviewItem
 from domain.messages import AccessRefusal, CaseRefusal
 from domain.roles import Role
-from infra.db import Application, AuditEvent
+from infra.db import Account, Application, AuditEvent
 from infra.storage import sign_object_url
 from infra.tokens import Principal, issue_token
 from workflows.enrollment import EnrollmentWorkflow
@@ -92,6 +99,17 @@ async def staff_login(
     regions = account.region_codes
     token = issue_token(services.settings.secret_key, account.id, Role(account.role), regions)
     return StaffSession(token=token, role=account.role, regions=regions)
+
+
+@router.post("/staff/logout", status_code=204)
+def staff_logout(session: SessionDep, me: StaffDep) -> None:
+    """「退出」: every token of the account issued until now is refused from its next request
+    (this browser's, another device's, a Web UI codec cookie's); a new login works at once."""
+    account = session.get(Account, me.sub)
+    if account is not None:
+        account.signed_out_at = datetime.now(UTC)
+        session.add(account)
+        session.commit()
 
 
 #: 10k cases a page of 200 would be 50 pages; far beyond it an offset overflows the database's

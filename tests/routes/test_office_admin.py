@@ -74,6 +74,27 @@ def test_an_admin_creates_an_examiner_who_can_then_log_in(http, app_services):
     assert "lin.examiner" in actions
 
 
+def test_a_staff_logout_ends_the_accounts_tokens_and_a_new_login_works(http):
+    issued = http.post(
+        "/api/v1/admin/accounts",
+        json={"username": "he.examiner", "role": "examiner", "regions": ["01"]},
+        headers=ADMIN,
+    ).json()
+    login = {"username": "he.examiner", "password": issued["password"]}
+    office, laptop = (
+        {"authorization": f"Bearer {http.post('/api/v1/staff/login', json=login).json()['token']}"}
+        for _ in range(2)
+    )
+    queue = "/api/v1/examiner/applications"
+    assert http.get(queue, headers=laptop).status_code == 200
+    assert http.post("/api/v1/staff/logout", headers=office).status_code == 204
+    for device in (office, laptop):  # the other device's token ends too
+        r = http.get(queue, headers=device)
+        assert (r.status_code, r.json()["code"]) == (401, "AUTH_INVALID")
+    again = http.post("/api/v1/staff/login", json=login).json()["token"]
+    assert http.get(queue, headers={"authorization": f"Bearer {again}"}).status_code == 200
+
+
 @pytest.mark.parametrize(
     ("body", "status", "code"),
     [

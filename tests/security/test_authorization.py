@@ -80,6 +80,7 @@ MATRIX: dict[str, dict[str, object]] = {
     "POST /api/v1/candidate/token/refresh": PUBLIC,  # the refresh token in the body is the key
     "POST /api/v1/candidate/logout": PUBLIC,  # as refresh: the refresh token is the key
     "POST /api/v1/staff/login": PUBLIC,
+    "POST /api/v1/staff/logout": STAFF,  # asked last: it ends the callers' staff tokens
     "GET /api/v1/staff/codec-session": PUBLIC,
     "POST /api/v1/staff/codec-session": PUBLIC,
     "DELETE /api/v1/staff/codec-session": PUBLIC,
@@ -206,7 +207,10 @@ def _request_kwargs(route: str) -> dict:
 
 
 def _order(route: str) -> int:
-    """Examiner decisions before the candidate can withdraw; withdraw last of all."""
+    """Examiner decisions before the candidate can withdraw; withdraw, then staff logout (which
+    ends the staff callers' tokens), last of all."""
+    if route.endswith("/staff/logout"):
+        return 4
     if route.endswith("/withdraw"):
         return 3
     if "/examiner/" in route:

@@ -1,7 +1,7 @@
 // The examiner console: login, the queue, one case, and (admins, operators) the periods.
 // Routes live in the hash: #/login, #/queue?filters, #/case/<id>, #/periods, #/stats, #/admin.
 
-import { api, staff } from "./api.js";
+import { api, logOut, staff } from "./api.js";
 import { busy, clear, errorBox, field, h } from "../common/dom.js";
 import * as caseView from "./case.js";
 import * as officeAdmin from "./admin.js";
@@ -114,8 +114,8 @@ function onKey(event) {
 }
 
 async function boot() {
-  document.getElementById("logout").addEventListener("click", () => {
-    staff.session = null;
+  document.getElementById("logout").addEventListener("click", async () => {
+    await logOut();
     location.hash = "#/login";
   });
   const help = document.getElementById("keys-help");
