@@ -9,7 +9,7 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import DateTime
 from sqlmodel import Session, SQLModel, select
 from temporalio.testing import ActivityEnvironment
 
@@ -88,13 +88,19 @@ def _project(engine, sealer: PiiSealer, store: LocalObjectStore) -> None:
         session.commit()
 
 
+def _is_time(kind) -> bool:
+    return isinstance(getattr(kind, "impl", kind), DateTime)  # UTCDateTime decorates DateTime
+
+
 def _database_text(engine) -> str:
-    """Every value of every table, as text: what a search of the database would find."""
+    """Every value of every table, as text: what a search of the database would find. Times
+    left out: they hold no personal data, and a phone's last four digits can turn up among the
+    digits of a timestamp's microseconds (it did: a flaky failure)."""
     with engine.connect() as conn:
         return "\n".join(
             str(tuple(row))
             for table in SQLModel.metadata.sorted_tables
-            for row in conn.execute(text(f'SELECT * FROM "{table.name}"'))
+            for row in conn.execute(select(*(c for c in table.columns if not _is_time(c.type))))
         )
 
 
