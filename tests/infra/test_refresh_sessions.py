@@ -86,12 +86,20 @@ def test_the_phones_retry_of_a_lost_answer_is_answered_within_the_grace(
     rotated_at = T0 + timedelta(hours=3)
     _lost = _rotate(any_engine, sent, rotated_at)
     retried = _rotate(any_engine, sent, rotated_at + REUSE_GRACE - timedelta(seconds=1))
-    # the retry's token is the one that works now; the lost one is a replaced token
+    # the retry's token is the one that works now
     after = _rotate(any_engine, retried, rotated_at + timedelta(hours=1))
     assert _row(any_engine, after).revoked_at is None
-    # the grace counts from the rotation, not from the retry: no stretching it by asking again
+
+
+def test_the_grace_counts_from_the_rotation_not_from_a_retry(any_engine: Engine) -> None:
+    sent = _open(any_engine)
+    rotated_at = T0 + timedelta(hours=3)
+    _rotate(any_engine, sent, rotated_at)
+    _rotate(any_engine, sent, rotated_at + REUSE_GRACE - timedelta(seconds=10))
+    # 11 s after the retry but past the grace of the rotation: a copy, not the phone
     with pytest.raises(RefreshRefused):
-        _rotate(any_engine, retried, rotated_at + timedelta(hours=2))
+        _rotate(any_engine, sent, rotated_at + REUSE_GRACE + timedelta(seconds=1))
+    assert _row(any_engine, sent).revoked_why == "reused"
 
 
 def test_logout_ends_the_sign_in(any_engine: Engine) -> None:
