@@ -11,7 +11,7 @@ from enum import StrEnum
 
 from domain.attachments import DOCUMENTS, ChsiResult, check_old_identity
 from domain.case_completeness import missing_for_submit
-from domain.case_steps import answering_return, apply_form, remove_attachment
+from domain.case_steps import answering_return, apply_form, is_form_field, remove_attachment
 from domain.catalogs import PROVINCES
 from domain.enrollment import (
     EnrollmentForm,
@@ -91,7 +91,7 @@ def pending_name(case: EnrollmentState, item: str) -> str:
     """The candidate's name of a pending return item, for the refusal of a resubmission."""
     if item in STEP_NAMES:
         return STEP_NAMES[item]
-    if _form_field(item):
+    if is_form_field(item):
         return f"{STEP_NAMES['form']}（{field_label(item.partition('.')[2])}）"
     if item in DOCUMENTS:
         return f"附件：{DOCUMENTS[item]}"
@@ -332,16 +332,10 @@ def check_return_items(case: EnrollmentState, items: list[ReviewItem]) -> None:
     unknown = [
         i.item
         for i in items
-        if i.item not in RETURN_REOPENS and i.item not in documents and not _form_field(i.item)
+        if i.item not in RETURN_REOPENS and i.item not in documents and not is_form_field(i.item)
     ]
     if unknown:
         raise refuse(CaseRefusal.RETURN_ITEM_UNKNOWN, "、".join(unknown), measured=unknown)
-
-
-def _form_field(item: str) -> bool:
-    """「form.<field>」 names one field of the form, e.g. form.postal_code."""
-    head, _, field = item.partition(".")
-    return head == "form" and field in EnrollmentForm.model_fields
 
 
 def check_face_attempts_left(case: EnrollmentState, now: datetime) -> None:

@@ -79,8 +79,14 @@ def answer_return_with_form(case: EnrollmentState) -> None:
     it): the candidate went back to it. A change is not required: the examiner may have asked
     to check a value that was right, and a case must never be unable to go in again."""
     for item in case.review.answers_tracked:
-        if item == "form" or item.startswith("form."):
+        if item == "form" or is_form_field(item):
             _redone(case, item)
+
+
+def is_form_field(item: str) -> bool:
+    """「form.<field>」 names one field of the form, e.g. form.postal_code (a return item)."""
+    head, _, field = item.partition(".")
+    return head == "form" and field in EnrollmentForm.model_fields
 
 
 def level_of(case: EnrollmentState) -> Level | None:
