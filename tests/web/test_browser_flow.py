@@ -420,6 +420,13 @@ def test_a_candidate_withdraws_only_after_confirming(stack: DevStack, browser: B
     # server replaces; the candidate stays where he was
     first_refresh = h5.evaluate("localStorage.getItem('ruji.h5.refresh')")
     h5.evaluate("localStorage.setItem('ruji.h5.token', 'spoilt.token')")
+    # a renewal lost to the network keeps the refresh token for the next try
+    renew_route = "**/api/v1/candidate/token/refresh"
+    h5.route(renew_route, lambda route: route.abort())
+    with h5.expect_event("requestfailed", lambda r: "/candidate/token/refresh" in r.url):
+        h5.reload()
+    h5.unroute(renew_route)
+    assert h5.evaluate("localStorage.getItem('ruji.h5.refresh')") == first_refresh
     renewals: list[str] = []
     h5.on("request", lambda r: "/candidate/token/refresh" in r.url and renewals.append(r.url))
     with h5.expect_response("**/api/v1/candidate/token/refresh") as renewed_once:

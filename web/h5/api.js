@@ -54,8 +54,10 @@ async function renewOnce() {
     if (session.refresh !== refresh) return false; // logged out meanwhile: keep it that way
     session.adopt(answer);
     return true;
-  } catch {
-    if (session.refresh === refresh) session.refresh = null;
+  } catch (err) {
+    // only a refusal ends it: after a dropped connection the same token is sent again later (the
+    // server answers it for a minute after replacing it, in case its answer was what got lost)
+    if (err.status === 401 && session.refresh === refresh) session.refresh = null;
     return false;
   }
 }

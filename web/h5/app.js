@@ -50,7 +50,9 @@ export const ctx = {
   /** A fresh view from the server, then render. */
   async reload() {
     ctx.view = null;
-    if (session.token) {
+    // a refresh token alone (the access token dropped after a renewal the network lost) still
+    // opens the application: /me answers 401 and the renewal is tried again
+    if (session.token || session.refresh) {
       try {
         ctx.view = await api.get("/me");
         await loadMajors(ctx.view.period_id);
