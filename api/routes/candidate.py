@@ -242,6 +242,8 @@ async def refresh_session(
         raise ApiError(AccessRefusal.AUTH_INVALID) from None
     if principal.role != CANDIDATE_REFRESH:
         raise ApiError(AccessRefusal.AUTH_INVALID)
+    # counted with the application's other requests: a loop of refreshes is no way around them
+    services.limits.candidate_request(principal.sub)
     try:
         refresh = await run_db(session, rotate, key, principal)
     except RefreshRefused:

@@ -8,11 +8,13 @@ import sqlite3
 import pytest
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
+from sqlmodel import Session
 from temporalio.service import RPCError, RPCStatusCode
 
 from api.errors import ApiRefusal
 from api.overload import is_load
 from domain.roles import Role
+from infra.refresh_sessions import open_sign_in
 from infra.tokens import issue_token
 from tests.api.peak_stack import SlowTemporal, add_application, peak_api, small_pool
 from tests.api.server import seed
@@ -49,6 +51,24 @@ async def test_a_candidate_retrying_in_a_loop_is_held_back(engine, tmp_path) -> 
     assert answers[-1].json()["code"] == "TOO_MANY_REQUESTS"
     assert 0 < int(answers[-1].headers["retry-after"]) <= 60
     assert others.status_code == 200
+
+
+async def test_refreshing_in_a_loop_is_held_back_like_the_candidates_other_requests(
+    engine, tmp_path
+) -> None:
+    mine = add_application(engine, "13900006666")
+    with Session(engine) as db:
+        token = open_sign_in(db, API_SECRET, mine)
+        db.commit()
+    codes = []
+    async with peak_api(engine, tmp_path, SlowTemporal(), candidate_requests_per_minute=3) as peak:
+        for _ in range(4):
+            r = await peak.http.post(
+                "/api/v1/candidate/token/refresh", json={"refresh_token": token}
+            )
+            codes.append(r.status_code)
+            token = r.json().get("refresh_token", token)
+    assert codes == [200, 200, 200, 429]
 
 
 async def test_a_resend_too_soon_says_when_in_retry_after(engine, tmp_path) -> None:
