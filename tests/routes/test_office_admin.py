@@ -95,6 +95,26 @@ def test_a_staff_logout_ends_the_accounts_tokens_and_a_new_login_works(http):
     assert http.get(queue, headers={"authorization": f"Bearer {again}"}).status_code == 200
 
 
+def test_a_staff_logout_ends_the_web_uis_codec_cookie_too(http):
+    issued = http.post(
+        "/api/v1/admin/accounts",
+        json={"username": "qi.operator", "role": "operator"},
+        headers=ADMIN,
+    ).json()
+    login = {"username": "qi.operator", "password": issued["password"]}
+    try:
+        assert http.post("/api/v1/staff/codec-session", data=login).status_code == 200
+        empty = {"payloads": []}
+        assert http.post("/codec/decode", json=empty).status_code == 200  # the cookie opens it
+        token = http.post("/api/v1/staff/login", json=login).json()["token"]
+        out = http.post("/api/v1/staff/logout", headers={"authorization": f"Bearer {token}"})
+        assert out.status_code == 204
+        r = http.post("/codec/decode", json=empty)
+        assert (r.status_code, r.json()["code"]) == (401, "AUTH_INVALID")
+    finally:
+        http.cookies.clear()  # the client is shared by the package's tests
+
+
 @pytest.mark.parametrize(
     ("body", "status", "code"),
     [
