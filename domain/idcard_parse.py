@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from statistics import median
 
+from domain.card_characters import card_characters
 from domain.ethnicities import CARD_NAMES, normalize_ethnicity, simplified
 from domain.identity import IdCardFields, check_character
 
@@ -316,11 +317,11 @@ def parse_front(lines: list[OcrLine]) -> Parsed:
     if birth is None:
         conf["birth_date"] = 0.0
     fields = IdCardFields(
-        name=found.get("name", ""),
+        name=card_characters(found.get("name", "")),
         sex=found.get("sex", ""),
         ethnicity=found.get("ethnicity", ""),
         birth_date=birth,
-        address="".join(address),
+        address=card_characters("".join(address)),
         id_number=number,
     )
     for key in ("name", "sex", "ethnicity", "birth_date", "address"):
@@ -345,7 +346,10 @@ def parse_back(lines: list[OcrLine]) -> Parsed:
             ok = valid_from is not None and (long_term or valid_until is not None)
             conf["validity"] = row.score if ok else 0.0
     fields = IdCardFields(
-        issuer=issuer, valid_from=valid_from, valid_until=valid_until, long_term=long_term
+        issuer=card_characters(issuer),
+        valid_from=valid_from,
+        valid_until=valid_until,
+        long_term=long_term,
     )
     return Parsed(fields=fields, confidence=conf)
 

@@ -159,3 +159,25 @@ def test_a_block_letter_at_either_end_of_an_address_line_is_kept():
     for clutter in ("大道100号Receipt", "大道100号l", "C大道100号"):  # a capital beside no number
         lines = front_lines(addr2=[(clutter, 180, 374)])
         assert parse_front(lines).fields.address == "湖南省长沙市芙蓉区五一大道100号"
+
+
+def test_characters_read_in_another_script_come_back_in_the_cards_simplified_form():
+    # what PP-OCR returned for cards printed in a TC or JP face (the third generator's held-out
+    # split): the card prints 瑶, 门, 黄
+    lines = front_lines(
+        name=[("姓名", 60, 90), ("黃詩瑤", 180, 88)],
+        addr1=[("住址", 60, 324), ("湖南省長沙市開福區", 180, 324)],
+        addr2=[("東門路100號", 180, 374)],
+    )
+    f = parse_front(lines).fields
+    assert (f.name, f.address) == ("黄诗瑶", "湖南省长沙市开福区东门路100号")
+    back = parse_back([line("签发机关長沙市公安局開福分局", 60, 400)])
+    assert back.fields.issuer == "长沙市公安局开福分局"
+
+
+def test_characters_of_the_cards_own_set_stay_as_read():
+    # 乾, 於, 後 are GB 2312 characters of their own (a phrase-level converter turns 乾 into 干);
+    # 堃, 喆, 祎 are rare simplified name characters; the 通用规范汉字表 keeps 昇, 陞 for names
+    for name in ("乾坤", "於梅", "後鑫", "王堃", "李喆", "张祎", "林昇", "陈陞", "阿依古丽·买买提"):
+        lines = front_lines(name=[("姓名", 60, 90), (name, 180, 88)])
+        assert parse_front(lines).fields.name == name
