@@ -117,6 +117,20 @@ def revoke(db: Session, sid: str, why: str, now: datetime | None = None) -> None
     )
 
 
+def sign_out_everywhere(db: Session, application_id: str, now: datetime | None = None) -> int:
+    """End every sign-in of the application: the copies on a lost or shared phone stop renewing
+    (they otherwise slide on week after week). How many were open."""
+    return _changed(
+        db,
+        update(RefreshSession)
+        .where(
+            col(RefreshSession.application_id) == application_id,
+            col(RefreshSession.revoked_at).is_(None),
+        )
+        .values(revoked_at=now or datetime.now(UTC), revoked_why="logout_everywhere"),
+    )
+
+
 def sign_out(db: Session, secret: str, refresh_token: str) -> None:
     """Logout: end the sign-in this refresh token belongs to. Any token, even a bad one, is
     answered alike, so logout tells nobody anything."""

@@ -54,7 +54,13 @@ from domain.states import PRE_SUBMIT, AppState
 from domain.vision import FixPhotoResult
 from infra.db import Application, Period, as_utc
 from infra.majors import resolve_choice
-from infra.refresh_sessions import RefreshRefused, open_sign_in, rotate, sign_out
+from infra.refresh_sessions import (
+    RefreshRefused,
+    open_sign_in,
+    rotate,
+    sign_out,
+    sign_out_everywhere,
+)
 from infra.tokens import (
     CANDIDATE_REFRESH,
     CANDIDATE_TOKEN_TTL_S,
@@ -257,6 +263,14 @@ async def logout(body: RefreshRequest, services: ServicesDep, session: SessionDe
     """「退出登录」: the sign-in of this refresh token ends, so neither it nor a copy of it gets
     a new access token. Answered alike for any token."""
     await run_db(session, sign_out, services.settings.secret_key, body.refresh_token)
+
+
+@router.post("/me/sign-out-everywhere", status_code=204)
+async def logout_everywhere(me: CandidateDep, session: SessionDep) -> None:
+    """「退出所有设备」 (a lost or shared phone): every sign-in of the application ends, this one
+    too, so no refresh token of it renews any more. Access tokens already issued live on to
+    their 2 h; the candidate logs in again by SMS."""
+    await run_db(session, sign_out_everywhere, me.sub)
 
 
 def _send_code(session: SessionDep, services: ServicesDep, phone: str, ip: str) -> int:

@@ -18,6 +18,7 @@ from infra.refresh_sessions import (
     open_sign_in,
     rotate,
     sign_out,
+    sign_out_everywhere,
 )
 from infra.tokens import Principal, read_token
 
@@ -26,9 +27,9 @@ APP = "enroll-2026-2-mine"
 T0 = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
 
 
-def _open(engine: Engine, now: datetime = T0) -> str:
+def _open(engine: Engine, now: datetime = T0, app: str = APP) -> str:
     with Session(engine) as db:
-        token = open_sign_in(db, KEY, APP, now)
+        token = open_sign_in(db, KEY, app, now)
         db.commit()
     return token
 
@@ -111,6 +112,22 @@ def test_logout_ends_the_sign_in(any_engine: Engine) -> None:
     assert _row(any_engine, token).revoked_why == "logout"
     with pytest.raises(RefreshRefused):
         _rotate(any_engine, token, T0 + timedelta(minutes=1))
+
+
+def test_logout_everywhere_ends_every_sign_in_of_the_application_and_no_other(
+    any_engine: Engine,
+) -> None:
+    phone, tablet = _open(any_engine), _open(any_engine)
+    renewed = _rotate(any_engine, tablet, T0 + timedelta(minutes=5))  # the tablet in use
+    neighbour = _open(any_engine, app="enroll-2026-2-other")
+    with Session(any_engine) as db:
+        assert sign_out_everywhere(db, APP, T0 + timedelta(minutes=10)) == 2
+        db.commit()
+    for token in (phone, renewed):
+        with pytest.raises(RefreshRefused):
+            _rotate(any_engine, token, T0 + timedelta(minutes=11))
+    assert _row(any_engine, phone).revoked_why == "logout_everywhere"
+    _rotate(any_engine, neighbour, T0 + timedelta(minutes=11))  # another candidate's goes on
 
 
 def test_an_expired_sign_in_or_a_token_from_before_sign_ins_were_kept_is_refused(

@@ -122,6 +122,21 @@ def test_logout_ends_the_sign_in_of_the_refresh_token(
     assert http.post("/api/v1/candidate/logout", json={"refresh_token": "x.y"}).status_code == 204
 
 
+def test_logout_everywhere_ends_every_sign_in_of_the_candidate(
+    http: TestClient, app_services: tuple[TestClient, Services], refresh_token: str
+) -> None:
+    with Session(app_services[1].engine) as db:  # a second device, signed in by SMS too
+        other_device = open_sign_in(db, SECRET_KEY, MINE)
+        db.commit()
+    r = http.post("/api/v1/me/sign-out-everywhere", headers=bearer(MINE, "candidate"))
+    assert r.status_code == 204, r.text
+    for token in (refresh_token, other_device):
+        r = http.post("/api/v1/candidate/token/refresh", json={"refresh_token": token})
+        assert r.status_code == 401 and r.json()["code"] == "AUTH_INVALID"
+    # only a candidate's own access token opens it
+    assert http.post("/api/v1/me/sign-out-everywhere").status_code == 401
+
+
 def test_tokens_are_not_interchangeable(
     http: TestClient, temporal: TemporalDouble, refresh_token: str
 ) -> None:

@@ -89,6 +89,7 @@ MATRIX: dict[str, dict[str, object]] = {
     "GET /files/{key:path}": SIGNED,
     # the candidate's own application
     "GET /api/v1/me": CANDIDATE,
+    "POST /api/v1/me/sign-out-everywhere": CANDIDATE,  # ends refresh tokens, not access tokens
     "GET /api/v1/me/id-card": CANDIDATE,
     "GET /api/v1/me/photo/{which}.jpg": CANDIDATE,
     "POST /api/v1/me/id-card": CANDIDATE,

@@ -449,6 +449,39 @@ def test_a_candidate_withdraws_only_after_confirming(stack: DevStack, browser: B
     assert h5.js_errors == []
 
 
+def test_signing_out_everywhere_ends_every_sign_in(stack: DevStack, browser: Browser) -> None:
+    """「退出所有设备」 (a lost or shared phone), behind a dialog that can be dismissed: the server
+    ends the application's sign-ins, this page's too, and the page forgets its tokens."""
+    phone, number = "13900002470", valid_id_number(89)
+    h5 = new_page(browser, H5, stack.url)
+    h5.goto("/h5/")
+    h5.fill("#register [name=id_number]", number)
+    h5.fill("#register [name=phone]", phone)
+    h5.click("#send-code")
+    expect(h5.locator("#register .ok")).to_contain_text("验证码已发送")
+    text = httpx.get(f"{stack.url}/dev/outbox", params={"phone": phone}).json()[0]["text"]
+    h5.fill("#register [name=code]", code_in_message(text))
+    h5.click("#register-next")
+    screen(h5, "idcard")
+    refresh = h5.evaluate("localStorage.getItem('ruji.h5.refresh')")
+    h5.click("#logout-all")
+    h5.click("#logout-all-cancel")  # dismissed: still signed in
+    screen(h5, "idcard")
+    h5.click("#logout-all")
+    snap(h5, "00-h5-sign-out-everywhere")
+    with h5.expect_response("**/api/v1/me/sign-out-everywhere") as ended:
+        h5.click("#logout-all-confirm")
+    assert ended.value.status == 204
+    screen(h5, "welcome")
+    assert h5.evaluate("localStorage.getItem('ruji.h5.refresh')") is None
+    expect(h5.locator("#logout-all")).to_be_hidden()
+    renewed = httpx.post(
+        f"{stack.url}/api/v1/candidate/token/refresh", json={"refresh_token": refresh}
+    )
+    assert renewed.status_code == 401 and renewed.json()["code"] == "AUTH_INVALID"
+    assert h5.js_errors == []
+
+
 def test_candidate_to_ticket_in_the_browser(stack: DevStack, browser: Browser) -> None:
     pair = make_card_pair(seed=7, face_path=FACE, today=date.today())
     h5 = new_page(browser, H5, stack.url)

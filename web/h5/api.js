@@ -71,6 +71,15 @@ export async function logOut() {
   if (refresh) await request("POST", "/candidate/logout", { refresh_token: refresh }).catch(() => {});
 }
 
+/** 「退出所有设备」 (a lost or shared phone): the server ends every sign-in of the application,
+ * this one too, then the phone forgets its tokens. Unlike 「退出登录」 a failure is not hidden:
+ * the candidate must know the other devices were not signed out. */
+export async function logOutEverywhere() {
+  await call("POST", "/me/sign-out-everywhere");
+  session.token = null;
+  session.refresh = null;
+}
+
 /** Every step the phone sends carries an Idempotency-Key, kept for its retries: the server
  * answers a retry with the first attempt's outcome (the step is not done twice), so a step whose
  * answer was lost on a dropped connection is sent once more at once. */

@@ -15,6 +15,7 @@ import * as notice from "./screens/notice.js";
 import * as photo from "./screens/photo.js";
 import * as submit from "./screens/submit.js";
 import * as welcome from "./screens/welcome.js";
+import { confirmSignOutEverywhere } from "./signout.js";
 import { canWithdraw, confirmWithdraw } from "./withdraw.js";
 
 const SCREENS = { welcome, idcard, photo, face, notice, form, chsi, attachments, submit, mine };
@@ -33,6 +34,7 @@ const AFTER_SUBMIT_SCREENS = ["form", "attachments", "submit"];
 const main = document.getElementById("app");
 const stepper = document.getElementById("steps");
 const logout = document.getElementById("logout");
+const logoutAll = document.getElementById("logout-all");
 const withdraw = document.getElementById("withdraw");
 
 export const ctx = {
@@ -106,6 +108,7 @@ export function render() {
   const name = screenName();
   renderSteps(name);
   logout.hidden = !session.token;
+  logoutAll.hidden = !session.token;
   withdraw.hidden = !(session.token && canWithdraw(ctx.view));
   main.dataset.screen = name;
   main.dataset.state = ctx.view?.state || "";
@@ -116,6 +119,7 @@ export function render() {
 
 async function boot() {
   withdraw.addEventListener("click", () => confirmWithdraw(ctx));
+  logoutAll.addEventListener("click", () => confirmSignOutEverywhere(ctx));
   logout.addEventListener("click", () => {
     logOut();
     ctx.view = null;

@@ -2,8 +2,8 @@
 // always behind a confirmation that says what it means.
 
 import { api } from "./api.js";
-import { busy, errorBox, h } from "../common/dom.js";
-import { modal } from "./screens/submit.js";
+import { h } from "../common/dom.js";
+import { confirmAction } from "./confirm.js";
 
 /** States from which the workflow accepts a withdrawal (domain/case_rules.check_withdraw). */
 const WITHDRAWABLE = ["REGISTERED", "ID_PENDING", "PHOTO_PENDING", "FACE_PENDING", "NOTICE_PENDING", "DRAFT", "SUBMITTED", "RETURNED"];
@@ -13,25 +13,20 @@ export function canWithdraw(view) {
 }
 
 export function confirmWithdraw(ctx) {
-  const err = errorBox();
-  const ok = h("button", { type: "button", class: "danger", id: "withdraw-confirm", text: "确认撤回" });
-  const cancel = h("button", { type: "button", class: "secondary", id: "withdraw-cancel", text: "暂不撤回" });
-  const dialog = modal(
-    h("h2", { text: "撤回入籍申请" }),
-    h("p", { text: "撤回后本次入籍申请即结束，已填写的信息和上传的材料不再审核。如需入籍，须在入籍时间内重新注册并完成全部步骤。" }),
-    h("p", { class: "muted", text: "确定要撤回吗？" }),
-    err,
-    ok,
-    cancel,
-  );
-  const close = () => dialog.remove();
-  ctx.onLeave(close);
-  cancel.addEventListener("click", close);
-  ok.addEventListener("click", () =>
-    busy(ok, "撤回中…", async () => {
+  confirmAction(ctx, {
+    id: "withdraw",
+    title: "撤回入籍申请",
+    lines: [
+      h("p", { text: "撤回后本次入籍申请即结束，已填写的信息和上传的材料不再审核。如需入籍，须在入籍时间内重新注册并完成全部步骤。" }),
+      h("p", { class: "muted", text: "确定要撤回吗？" }),
+    ],
+    confirm: "确认撤回",
+    cancel: "暂不撤回",
+    doing: "撤回中…",
+    act: async (close) => {
       const view = await api.post("/me/withdraw");
       close();
       ctx.adopt(view, "mine");
-    }, err),
-  );
+    },
+  });
 }
