@@ -19,6 +19,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 from temporalio.client import Client
 
+from api.ended_sign_ins import EndedSignIns
 from api.errors import ApiError, ApiRefusal
 from api.throttling import Limits, client_ip
 from api.vision_backpressure import VisionQueue
@@ -43,12 +44,14 @@ class Services:
     otp: OtpService
     temporal: Client | None = None
     limits: Limits = field(init=False)
+    ended_sign_ins: EndedSignIns = field(init=False)
     vision_queue: VisionQueue = field(init=False)
     #: work an answered request left behind (the clean-up of an upload answered 202)
     follow_ups: set[asyncio.Task[None]] = field(init=False, default_factory=set)
 
     def __post_init__(self) -> None:
         self.limits = Limits(self.settings)
+        self.ended_sign_ins = EndedSignIns(self.engine, self.settings.ended_sign_ins_poll_s)
         self.vision_queue = VisionQueue(
             self.client, self.settings.vision_task_queue, self.settings.vision_task_s
         )
@@ -195,6 +198,8 @@ def _role(
     ) -> Principal:
         if principal.role == Role.CANDIDATE:
             services.limits.candidate_request(principal.sub)
+            if services.ended_sign_ins.ended(principal.sid):  # logged out, or a copy was seen
+                raise ApiError(AccessRefusal.AUTH_INVALID)
         else:
             principal = released(session, _current_staff, principal)
         if principal.role not in roles:

@@ -159,6 +159,9 @@ class Settings(BaseSettings):
     #: /me every 3 s is 20, a whole application a few dozen; a client retrying in a loop is held
     #: back here
     candidate_requests_per_minute: int = Field(default=120, ge=1)
+    #: how stale an API process's list of ended candidate sign-ins may be: a logout's access
+    #: tokens stop within this (api/ended_sign_ins.py); one indexed query per interval
+    ended_sign_ins_poll_s: float = Field(default=5.0, ge=0)
     #: admission control (api/admission.py): requests of each kind one API process works on at
     #: once; the next ones answer 429 TOO_MANY_CONCURRENT with Retry-After instead of queueing.
     #: Sign-ins (register, verify, login, login code) wait on Temporal and the SMS gateway;

@@ -4,8 +4,9 @@ Each refresh replaces the token it was given (rotation); a replaced token presen
 a copy is in other hands, and ends the whole sign-in for both holders; logout ends it at once.
 A phone that lost the answer to its refresh (a dropped connection) sends the replaced token once
 more: within `REUSE_GRACE` of that rotation it gets a new token instead of being signed out.
-Access tokens (2 hours) stay stateless: they are not looked up per request, so one outlives a
-logout by at most its own lifetime.
+Access tokens (2 hours) name their sign-in too, and are not looked up per request: each API
+process reads the sign-ins ended within an access token's lifetime every few seconds
+(`ended_since`, api/ended_sign_ins.py), so an ended sign-in's access tokens stop within seconds.
 
 Functions take the caller's session and leave the commit to it, except where a refusal must
 stick: `rotate` commits the revocation before it raises (the caller rolls back on errors)."""
@@ -16,7 +17,7 @@ import secrets
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Update, update
-from sqlmodel import Session, col
+from sqlmodel import Session, col, select
 
 from infra.db import RefreshSession, as_utc
 from infra.tokens import (
@@ -129,6 +130,12 @@ def sign_out_everywhere(db: Session, application_id: str, now: datetime | None =
         )
         .values(revoked_at=now or datetime.now(UTC), revoked_why="logout_everywhere"),
     )
+
+
+def ended_since(db: Session, since: datetime) -> set[str]:
+    """The ids of the sign-ins ended (logout, reuse, everywhere) at or after `since`."""
+    ended = select(RefreshSession.id).where(col(RefreshSession.revoked_at) >= since)
+    return set(db.exec(ended))
 
 
 def sign_out(db: Session, secret: str, refresh_token: str) -> None:

@@ -26,7 +26,8 @@ class Principal(BaseModel):
     role: Role
     regions: list[str] = []
     exp: int
-    #: refresh tokens only: the sign-in they belong to and which of its tokens they are
+    #: candidate tokens: the sign-in they belong to (an access token ends with it); refresh
+    #: tokens also name which of the sign-in's tokens they are
     sid: str = ""
     jti: str = ""
     #: when it was issued (ms): a staff account's logout refuses the tokens issued until then

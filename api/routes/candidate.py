@@ -159,8 +159,9 @@ def _session(
     applications: list[str] | None = None,
 ) -> Session:
     key, app_id = services.settings.secret_key, application.application_id
+    sid = read_token(key, refresh_token).sid  # the access token ends with its sign-in
     return Session(
-        token=issue_token(key, app_id, Role.CANDIDATE),
+        token=issue_token(key, app_id, Role.CANDIDATE, sid=sid),
         refresh_token=refresh_token,
         application=application,
         applications=applications or [],

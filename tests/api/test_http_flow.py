@@ -3,6 +3,7 @@ login, the steps as updates, a query, an examiner decision, and the errors peopl
 
 from __future__ import annotations
 
+import asyncio
 import io
 from datetime import timedelta
 
@@ -73,12 +74,6 @@ async def test_candidate_to_examiner_decision_over_http(api, engine):
     )
     assert r.status_code == 200 and r.json()["application"]["application_id"] == app_id, r.text
     me = {"authorization": f"Bearer {r.json()['token']}"}
-    # 「退出登录」 ends the sign-in: its refresh token no longer renews (the access token lives on
-    # to its two hours; the steps below go on with it)
-    newest = {"refresh_token": r.json()["refresh_token"]}
-    assert (await http.post("/api/v1/candidate/logout", json=newest)).status_code == 204
-    r = await http.post("/api/v1/candidate/token/refresh", json=newest)
-    assert r.status_code == 401 and r.json()["code"] == "AUTH_INVALID", r.text
 
     files = {
         "front": ("front.jpg", jpeg_bytes(seed=1), "image/jpeg"),
@@ -186,6 +181,20 @@ async def test_candidate_to_examiner_decision_over_http(api, engine):
     )
     assert r.status_code == 200 and r.json()["application"]["application_id"] == app_id
     assert r.json()["application"]["state"] == "APPROVED"
+
+    # 「退出登录」 ends the sign-in: its refresh token no longer renews, and its access token
+    # stops once this API process has read the ended sign-ins (every 5 s)
+    signed_in = {"authorization": f"Bearer {r.json()['token']}"}
+    newest = {"refresh_token": r.json()["refresh_token"]}
+    assert (await http.get("/api/v1/me", headers=signed_in)).status_code == 200
+    assert (await http.post("/api/v1/candidate/logout", json=newest)).status_code == 204
+    r = await http.post("/api/v1/candidate/token/refresh", json=newest)
+    assert r.status_code == 401 and r.json()["code"] == "AUTH_INVALID", r.text
+    for _ in range(30):
+        if (r := await http.get("/api/v1/me", headers=signed_in)).status_code != 200:
+            break
+        await asyncio.sleep(0.5)
+    assert r.status_code == 401 and r.json()["code"] == "AUTH_INVALID", r.text
 
 
 def pdf_bytes() -> bytes:

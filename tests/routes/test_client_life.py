@@ -122,17 +122,61 @@ def test_logout_ends_the_sign_in_of_the_refresh_token(
     assert http.post("/api/v1/candidate/logout", json={"refresh_token": "x.y"}).status_code == 204
 
 
-def test_logout_everywhere_ends_every_sign_in_of_the_candidate(
-    http: TestClient, app_services: tuple[TestClient, Services], refresh_token: str
+def _signed_in(http: TestClient, services: Services) -> tuple[str, str]:
+    """A device signed in by SMS: its access token (naming the sign-in) and refresh token."""
+    with Session(services.engine) as db:
+        first = open_sign_in(db, SECRET_KEY, MINE)
+        db.commit()
+    r = http.post("/api/v1/candidate/token/refresh", json={"refresh_token": first})
+    assert r.status_code == 200, r.text
+    return r.json()["token"], r.json()["refresh_token"]
+
+
+def _me(http: TestClient, access: str) -> int:
+    return http.get("/api/v1/me", headers={"authorization": f"Bearer {access}"}).status_code
+
+
+def test_the_access_tokens_of_an_ended_sign_in_are_refused(
+    http: TestClient,
+    temporal: TemporalDouble,
+    app_services: tuple[TestClient, Services],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    with Session(app_services[1].engine) as db:  # a second device, signed in by SMS too
+    services = app_services[1]
+    monkeypatch.setattr(services.ended_sign_ins, "poll_s", 0.0)  # read at each request here
+    temporal.answers["view"] = view(state=AppState.DRAFT)
+    phone, phone_refresh = _signed_in(http, services)
+    laptop, _ = _signed_in(http, services)
+    assert _me(http, phone) == 200
+    r = http.post("/api/v1/candidate/logout", json={"refresh_token": phone_refresh})
+    assert r.status_code == 204
+    r = http.get("/api/v1/me", headers={"authorization": f"Bearer {phone}"})
+    assert r.status_code == 401 and r.json()["code"] == "AUTH_INVALID"
+    assert _me(http, laptop) == 200  # the candidate's other device is still signed in
+
+
+def test_logout_everywhere_ends_every_sign_in_of_the_candidate(
+    http: TestClient,
+    temporal: TemporalDouble,
+    app_services: tuple[TestClient, Services],
+    refresh_token: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    services = app_services[1]
+    monkeypatch.setattr(services.ended_sign_ins, "poll_s", 0.0)
+    temporal.answers["view"] = view(state=AppState.DRAFT)
+    with Session(services.engine) as db:  # a second device, signed in by SMS too
         other_device = open_sign_in(db, SECRET_KEY, MINE)
         db.commit()
-    r = http.post("/api/v1/me/sign-out-everywhere", headers=bearer(MINE, "candidate"))
+    this_device, _ = _signed_in(http, services)
+    r = http.post(
+        "/api/v1/me/sign-out-everywhere", headers={"authorization": f"Bearer {this_device}"}
+    )
     assert r.status_code == 204, r.text
     for token in (refresh_token, other_device):
         r = http.post("/api/v1/candidate/token/refresh", json={"refresh_token": token})
         assert r.status_code == 401 and r.json()["code"] == "AUTH_INVALID"
+    assert _me(http, this_device) == 401
     # only a candidate's own access token opens it
     assert http.post("/api/v1/me/sign-out-everywhere").status_code == 401
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import re
+import time
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -464,6 +465,7 @@ def test_signing_out_everywhere_ends_every_sign_in(stack: DevStack, browser: Bro
     h5.click("#register-next")
     screen(h5, "idcard")
     refresh = h5.evaluate("localStorage.getItem('ruji.h5.refresh')")
+    access = h5.evaluate("localStorage.getItem('ruji.h5.token')")
     h5.click("#logout-all")
     h5.click("#logout-all-cancel")  # dismissed: still signed in
     screen(h5, "idcard")
@@ -479,6 +481,13 @@ def test_signing_out_everywhere_ends_every_sign_in(stack: DevStack, browser: Bro
         f"{stack.url}/api/v1/candidate/token/refresh", json={"refresh_token": refresh}
     )
     assert renewed.status_code == 401 and renewed.json()["code"] == "AUTH_INVALID"
+    # the access token a copy of this page would hold stops too, once the API reads the list of
+    # ended sign-ins (every 5 s)
+    deadline, mine = time.monotonic() + 15, {"authorization": f"Bearer {access}"}
+    while (me := httpx.get(f"{stack.url}/api/v1/me", headers=mine)).status_code == 200:
+        assert time.monotonic() < deadline, "the ended sign-in's access token still works"
+        time.sleep(0.5)
+    assert me.status_code == 401 and me.json()["code"] == "AUTH_INVALID"
     assert h5.js_errors == []
 
 
