@@ -19,7 +19,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, Route, expect, sync_playwright
 from pypdf import PdfWriter
 
 from domain.case_rules import RETURN_REOPENS
@@ -450,6 +450,46 @@ def test_a_candidate_withdraws_only_after_confirming(stack: DevStack, browser: B
     assert h5.js_errors == []
 
 
+def tabs_share_one_renewal(h5: Page, base: str) -> None:
+    """Two tabs of the H5 share the tokens. Both meet a spoilt access token; the renewal of the
+    first is held until the second has met its 401 too: the second waits for the first's
+    renewal instead of renewing at the same time, and the refresh token the tabs keep is the one
+    the server holds now (a replaced one would end the sign-in at its next use)."""
+    other = h5.context.new_page()
+    errors: list[str] = []
+    other.on("pageerror", lambda e: errors.append(str(e)))
+    other.goto("/h5/")
+    screen(other, "idcard")
+    held: list[Route] = []
+    renewals: list[str] = []
+    h5.context.on(
+        "request", lambda r: "/candidate/token/refresh" in r.url and renewals.append(r.url)
+    )
+    h5.context.route("**/api/v1/candidate/token/refresh", lambda route: held.append(route))
+    h5.evaluate("localStorage.setItem('ruji.h5.token', 'spoilt.token')")
+    with h5.expect_request("**/api/v1/candidate/token/refresh"):
+        h5.reload(wait_until="commit")
+    with other.expect_response(lambda r: r.url.endswith("/api/v1/me") and r.status == 401):
+        other.reload(wait_until="commit")
+    other.wait_for_timeout(1000)  # where it would send a renewal of its own
+    assert len(renewals) == 1
+    held[0].continue_()
+    h5.context.unroute("**/api/v1/candidate/token/refresh")
+    screen(h5, "idcard")
+    screen(other, "idcard")
+    assert errors == []
+    other.close()
+    h5.wait_for_timeout(500)  # what a tab stored reaches the others a moment later
+    kept = h5.evaluate("localStorage.getItem('ruji.h5.refresh')")
+    renewed = httpx.post(f"{base}/api/v1/candidate/token/refresh", json={"refresh_token": kept})
+    assert renewed.status_code == 200, renewed.text  # the server's current token
+    h5.evaluate(
+        "([token, refresh]) => { localStorage.setItem('ruji.h5.token', token);"
+        " localStorage.setItem('ruji.h5.refresh', refresh); }",
+        [renewed.json()["token"], renewed.json()["refresh_token"]],
+    )
+
+
 def test_signing_out_everywhere_ends_every_sign_in(stack: DevStack, browser: Browser) -> None:
     """「退出所有设备」 (a lost or shared phone), behind a dialog that can be dismissed: the server
     ends the application's sign-ins, this page's too, and the page forgets its tokens."""
@@ -464,6 +504,7 @@ def test_signing_out_everywhere_ends_every_sign_in(stack: DevStack, browser: Bro
     h5.fill("#register [name=code]", code_in_message(text))
     h5.click("#register-next")
     screen(h5, "idcard")
+    tabs_share_one_renewal(h5, stack.url)
     refresh = h5.evaluate("localStorage.getItem('ruji.h5.refresh')")
     access = h5.evaluate("localStorage.getItem('ruji.h5.token')")
     h5.click("#logout-all")

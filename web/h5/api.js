@@ -38,20 +38,43 @@ export const session = {
 };
 
 /** Each refresh token works once: the server replaces it, and a replaced one shown again ends
- * the sign-in. So requests that meet a 401 together share one renewal. */
+ * the sign-in. So requests that meet a 401 together share one renewal, and so do the H5's tabs
+ * (they share the tokens): one renews at a time, and a tab that waited finds the pair another
+ * tab got instead of renewing with the token that tab replaced. Otherwise the tab that wrote
+ * last could keep the replaced token, and its next renewal, hours later, would end the sign-in. */
 let renewing = null;
 
-function renew() {
-  renewing ??= renewOnce().finally(() => (renewing = null));
+function renew(refused) {
+  renewing ??= acrossTabs(() => renewOnce(refused)).finally(() => (renewing = null));
   return renewing;
 }
 
-async function renewOnce() {
+/** The sign-in a refresh token names (`sid` in its payload; the server checks the signature). */
+function signInOf(token) {
+  try {
+    const payload = token.split(".")[0].replace(/-/g, "+").replace(/_/g, "/");
+    return JSON.parse(atob(payload)).sid || null;
+  } catch {
+    return null;
+  }
+}
+
+function acrossTabs(work) {
+  return navigator.locks ? navigator.locks.request("ruji.h5.renew", work) : work();
+}
+
+/** `refused`: the access token the server refused; another one stored means another tab renewed
+ * meanwhile. A tab may still read the tokens from before another tab's renewal (localStorage
+ * reaches other tabs a moment later): the server answers the replaced token within its grace,
+ * and that answer, the newest, is kept while the stored tokens are of the same sign-in. */
+async function renewOnce(refused) {
+  if (session.token && session.token !== refused) return true;
   const refresh = session.refresh;
   if (!refresh) return false;
   try {
     const answer = await request("POST", "/candidate/token/refresh", { refresh_token: refresh });
-    if (session.refresh !== refresh) return false; // logged out meanwhile: keep it that way
+    // logged out (or signed in afresh) meanwhile: keep it that way
+    if (signInOf(session.refresh) !== signInOf(refresh)) return false;
     session.adopt(answer);
     return true;
   } catch (err) {
@@ -85,12 +108,13 @@ export async function logOutEverywhere() {
  * answer was lost on a dropped connection is sent once more at once. */
 async function call(method, path, body, headers) {
   const keyed = method === "POST" ? { "idempotency-key": newKey(), ...headers } : headers;
+  const token = session.token;
   try {
-    return await request(method, path, body, session.token, keyed);
+    return await request(method, path, body, token, keyed);
   } catch (err) {
     if (err.code === "NETWORK" && method === "POST") return retried(method, path, body, keyed);
     if (err.status !== 401 || !path.startsWith("/me")) throw err;
-    if (await renew()) return request(method, path, body, session.token, keyed);
+    if (await renew(token)) return request(method, path, body, session.token, keyed);
     session.token = null;
     throw err;
   }
