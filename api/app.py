@@ -84,7 +84,11 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
                 otp=OtpService(engine, provider, settings.identity_hmac_key),
                 temporal=await connect(settings, signs_as="api"),
             )
+        metrics_port = app.state.services.settings.observability.metrics_port
+        stop_metrics = app.state.services.metrics.serve(metrics_port) if metrics_port else None
         yield
+        if stop_metrics is not None:
+            stop_metrics()
         await app.state.services.close()
 
     app = FastAPI(

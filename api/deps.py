@@ -27,8 +27,10 @@ from domain.messages import AccessRefusal
 from domain.roles import Role
 from infra.config import Settings
 from infra.db import Account, as_utc
+from infra.metrics import ApiMetrics
 from infra.otp import OtpService
 from infra.passwords import verify_password_or_dummy
+from infra.readiness import CachedReadiness
 from infra.storage import ObjectStore
 from infra.tokens import CANDIDATE_REFRESH, Principal, TokenError, read_token
 
@@ -45,6 +47,8 @@ class Services:
     temporal: Client | None = None
     limits: Limits = field(init=False)
     ended_sign_ins: EndedSignIns = field(init=False)
+    metrics: ApiMetrics = field(init=False)
+    readiness: CachedReadiness = field(init=False, default_factory=CachedReadiness)
     vision_queue: VisionQueue = field(init=False)
     #: work an answered request left behind (the clean-up of an upload answered 202)
     follow_ups: set[asyncio.Task[None]] = field(init=False, default_factory=set)
@@ -52,6 +56,7 @@ class Services:
     def __post_init__(self) -> None:
         self.limits = Limits(self.settings)
         self.ended_sign_ins = EndedSignIns(self.engine, self.settings.ended_sign_ins_poll_s)
+        self.metrics = ApiMetrics(self.engine)
         self.vision_queue = VisionQueue(
             self.client, self.settings.vision_task_queue, self.settings.vision_task_s
         )

@@ -1,6 +1,6 @@
-"""Operations endpoints and request metrics: `/readyz` (dependencies), `/metrics` (Prometheus).
-`/healthz` (liveness: the process answers) stays in api/app.py. Keep both behind the ingress:
-they are for the orchestrator and Prometheus, not for the internet."""
+"""Operations endpoints and request metrics: `/readyz` (dependencies), `/metrics` (Prometheus, in
+development; elsewhere on `RUJI_METRICS_PORT`). `/healthz` (liveness: the process answers) stays
+in api/app.py. Keep `/readyz` behind the ingress: it is for the orchestrator, not the internet."""
 
 from __future__ import annotations
 
@@ -9,10 +9,11 @@ import time
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from infra.metrics import HTTP_LATENCY, HTTP_REQUESTS, exposition
-from infra.readiness import Readiness, check_readiness
+from infra.metrics import HTTP_LATENCY, HTTP_REQUESTS
+from infra.readiness import Readiness
 
 router = APIRouter(tags=["ops"])
 
@@ -20,14 +21,18 @@ router = APIRouter(tags=["ops"])
 @router.get("/readyz", responses={503: {"model": Readiness}})
 async def readyz(request: Request) -> JSONResponse:
     services = request.app.state.services
-    report = await check_readiness(services.engine, services.temporal, services.store)
+    report = await services.readiness.check(services.engine, services.temporal, services.store)
     return JSONResponse(report.model_dump(), status_code=200 if report.ready else 503)
 
 
 @router.get("/metrics", include_in_schema=False)
 def metrics(request: Request) -> Response:
-    body = exposition(request.app.state.services.engine)
-    return Response(body, media_type=CONTENT_TYPE_LATEST)
+    """Development only: where `RUJI_METRICS_PORT` is set (compose) the metrics are served on
+    that port, not published, and this answers 404 like any unknown path."""
+    services = request.app.state.services
+    if services.settings.observability.metrics_port:
+        raise StarletteHTTPException(status_code=404)
+    return Response(services.metrics.body(), media_type=CONTENT_TYPE_LATEST)
 
 
 class RequestMetrics:

@@ -3,9 +3,9 @@
 Three sources, one naming scheme (`ruji_*`):
 - counters kept by the process that sees the event — HTTP requests and refusals in the API,
   ticket numbers in the enrollment worker — in prometheus_client's default registry;
-- gauges read from the read model at scrape time (applications by state, tickets issued): the
-  read model is shared by every replica, so a restart loses nothing and replicas agree (query
-  them with `max by`, not `sum by`);
+- gauges read from the read model at scrape time, at most every 5 s (applications by state,
+  tickets issued): the read model is shared by every replica, so a restart loses nothing and
+  replicas agree (query them with `max by`, not `sum by`);
 - the Temporal SDK's own metrics (task slots, schedule-to-start latency, polls), which the Rust
   core serves on its own port: one `Runtime` per process, set before the client connects.
 
@@ -16,9 +16,20 @@ names, nothing else.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+import math
+import threading
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
 
-from prometheus_client import REGISTRY, Counter, Histogram, generate_latest, start_http_server
+from prometheus_client import (
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+    start_http_server,
+)
 from prometheus_client.core import GaugeMetricFamily, Metric
 from sqlalchemy import func
 from sqlalchemy.engine import Engine
@@ -45,35 +56,41 @@ TICKETS_NUMBERED = Counter(
 )
 
 
+#: the read-model gauges are read at most this often per process (Prometheus scrapes every 15 s):
+#: a scrape runs two aggregate queries over the read model, and whoever can reach /metrics
+#: could otherwise have the database run them as fast as he can ask
+READ_MODEL_FRESH_S = 5.0
+
+_Counts = tuple[list[Any], list[Any]]
+
+
 class ReadModelMetrics:
     """A collector: `ruji_applications{period,status}` and `ruji_tickets_issued{period}`, counted
-    in the read model when Prometheus scrapes. A database that does not answer yields
+    in the read model, at most every `fresh_s` (a failed read too: an outage does not turn each
+    scrape into a connection attempt). A database that does not answer yields
     `ruji_read_model_up 0` instead of failing the whole scrape."""
 
-    def __init__(self, engine: Engine):
+    def __init__(
+        self,
+        engine: Engine,
+        fresh_s: float = READ_MODEL_FRESH_S,
+        clock: Callable[[], float] = time.monotonic,
+    ):
         self.engine = engine
+        self.fresh_s = fresh_s
+        self.clock = clock
+        self._counts: _Counts | None = None
+        self._read_at = -math.inf
+        self._reading = threading.Lock()
 
     def collect(self) -> Iterator[Metric]:
-        from infra.db import Application, Ticket
-
+        counts = self._latest()
         up = GaugeMetricFamily("ruji_read_model_up", "1 when the read model answered the scrape")
-        try:
-            with Session(self.engine) as session:
-                by_state = session.exec(
-                    select(Application.period_id, Application.status, func.count()).group_by(
-                        Application.period_id, Application.status
-                    )
-                ).all()
-                tickets = session.exec(
-                    select(Ticket.period_id, func.count()).group_by(Ticket.period_id)
-                ).all()
-        except Exception as exc:  # a scrape must not fail because the DB does
-            log.warning("read-model metrics unavailable: %s", type(exc).__name__)
-            up.add_metric([], 0)
-            yield up
-            return
-        up.add_metric([], 1)
+        up.add_metric([], 0 if counts is None else 1)
         yield up
+        if counts is None:
+            return
+        by_state, tickets = counts
         apps = GaugeMetricFamily(
             "ruji_applications", "Applications by period and state", labels=["period", "status"]
         )
@@ -87,10 +104,56 @@ class ReadModelMetrics:
             issued.add_metric([period], count)
         yield issued
 
+    def _latest(self) -> _Counts | None:
+        with self._reading:  # concurrent scrapes share one read
+            if self.clock() - self._read_at >= self.fresh_s:
+                self._counts = self._read()
+                self._read_at = self.clock()
+            return self._counts
 
-def exposition(engine: Engine) -> bytes:
-    """The API's /metrics body: this process's counters, then the read-model gauges."""
-    return generate_latest(REGISTRY) + generate_latest(ReadModelMetrics(engine))
+    def _read(self) -> _Counts | None:
+        from infra.db import Application, Ticket
+
+        try:
+            with Session(self.engine) as session:
+                by_state = session.exec(
+                    select(Application.period_id, Application.status, func.count()).group_by(
+                        Application.period_id, Application.status
+                    )
+                ).all()
+                tickets = session.exec(
+                    select(Ticket.period_id, func.count()).group_by(Ticket.period_id)
+                ).all()
+        except Exception as exc:  # a scrape must not fail because the DB does
+            log.warning("read-model metrics unavailable: %s", type(exc).__name__)
+            return None
+        return list(by_state), list(tickets)
+
+
+class _ProcessCounters:
+    """prometheus_client's default registry (this process's counters) as one collector."""
+
+    def collect(self) -> Iterator[Metric]:
+        yield from REGISTRY.collect()
+
+
+class ApiMetrics:
+    """What an API process exposes: its counters and the read-model gauges. On the API's own
+    port as /metrics in development; where `RUJI_METRICS_PORT` is set (compose), only on that
+    port, which is not published: the internet reaches the API's port."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.registry = CollectorRegistry(auto_describe=False)
+        self.registry.register(_ProcessCounters())
+        self.registry.register(ReadModelMetrics(engine))
+
+    def body(self) -> bytes:
+        return generate_latest(self.registry)
+
+    def serve(self, port: int) -> Callable[[], None]:
+        """Serves them on `port` (all interfaces of the container); returns the stop."""
+        server, _ = start_http_server(port, registry=self.registry)
+        return server.shutdown
 
 
 def install_worker_metrics(settings: ObservabilitySettings) -> None:

@@ -13,6 +13,7 @@ import re
 import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
+from sqlalchemy import event
 from temporalio import activity
 from temporalio.client import Client
 from temporalio.testing import ActivityEnvironment
@@ -24,6 +25,7 @@ from domain.tickets import NumberPageInput
 from infra.config import ObservabilitySettings, Settings
 from infra.db import make_engine
 from infra.logmask import install_log_masking
+from infra.metrics import ReadModelMetrics
 from infra.otp import OtpService
 from infra.sms import OutboxProvider
 from infra.storage import LocalObjectStore
@@ -52,6 +54,16 @@ async def scrape(http: httpx.AsyncClient) -> dict:
     r = await http.get("/metrics")
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/plain")
     return samples(r.text)
+
+
+async def scrape_until(http: httpx.AsyncClient, name: str, **labels: str) -> dict:
+    """Scrapes until the gauge `name{labels}` is 1 (10 s at most)."""
+    for _ in range(100):
+        metrics = await scrape(http)
+        if value(metrics, name, **labels) == 1:
+            return metrics
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"{name}{labels} never reached 1")
 
 
 async def approved_over_http(http, client, h) -> str:
@@ -90,13 +102,9 @@ async def test_metrics_expose_business_counters_after_an_application(
         before = await scrape(http)
         app_id = await approved_over_http(http, dev_env.client, h)
 
-        metrics = await scrape(http)
-        for _ in range(100):  # the projection activity writes the read model after the update
-            if value(metrics, "ruji_applications", period=PERIOD, status="APPROVED") == 1:
-                break
-            await asyncio.sleep(0.1)
-            metrics = await scrape(http)
-        assert value(metrics, "ruji_applications", period=PERIOD, status="APPROVED") == 1
+        # the projection writes the read model after the update, and the API reads the read
+        # model's gauges at most every 5 s
+        metrics = await scrape_until(http, "ruji_applications", period=PERIOD, status="APPROVED")
         assert value(metrics, "ruji_read_model_up") == 1
 
         refusals = "ruji_step_refusals_total"
@@ -115,8 +123,7 @@ async def test_metrics_expose_business_counters_after_an_application(
         result = ActivityEnvironment().run(tickets.number_ticket_page, page)
         assert [g.workflow_id for g in result.grants] == [app_id]
 
-        after = await scrape(http)
-        assert value(after, "ruji_tickets_issued", period=PERIOD) == 1
+        after = await scrape_until(http, "ruji_tickets_issued", period=PERIOD)
         numbered = "ruji_tickets_numbered_total"
         assert value(after, numbered, period=PERIOD) == value(before, numbered, period=PERIOD) + 1
 
@@ -127,6 +134,49 @@ def _services(tmp_path, engine, temporal: Client | None) -> tuple[Settings, Serv
     store = LocalObjectStore(tmp_path / "objects")
     otp = OtpService(engine, provider, SECRET)
     return settings, Services(settings, engine, store, otp, temporal=temporal)
+
+
+async def test_where_a_metrics_port_is_set_the_metrics_are_served_there_only(engine, tmp_path):
+    """Compose publishes the API's port to the internet and gives the API a metrics port it does
+    not publish: the API's own /metrics answers 404 like an unknown path."""
+    settings, services = _services(tmp_path, engine, None)
+    port = free_port()
+    settings.observability.metrics_port = port
+    async with serve_app(create_app(settings, services), free_port()) as url:
+        async with httpx.AsyncClient(base_url=url) as http:
+            public, unknown = await http.get("/metrics"), await http.get("/no-such-path")
+            assert public.status_code == 404 and public.json() == unknown.json()
+            internal = await http.get(f"http://127.0.0.1:{port}/metrics")
+    assert internal.status_code == 200
+    metrics = samples(internal.text)
+    assert value(metrics, "ruji_read_model_up") == 1
+    assert any(name.startswith("ruji_http_requests") for name, _ in metrics)
+
+
+def test_the_read_model_gauges_are_read_at_most_every_few_seconds(engine):
+    """Whoever reaches /metrics must not make the database run its aggregates at will; an
+    outage is kept as long as a good read (no connection attempt per scrape either)."""
+    clock = [100.0]
+    gauges = ReadModelMetrics(engine, fresh_s=5.0, clock=lambda: clock[0])
+    reads: list[str] = []
+
+    def read(conn, cursor, statement: str, *args: object) -> None:
+        if "count(" in statement.lower():
+            reads.append(statement)
+
+    event.listen(engine, "before_cursor_execute", read)
+    try:
+        for _ in range(3):
+            list(gauges.collect())
+        assert len(reads) == 2  # applications by state, tickets: once
+        clock[0] += 4.9
+        list(gauges.collect())
+        assert len(reads) == 2
+        clock[0] += 0.2
+        list(gauges.collect())
+        assert len(reads) == 4
+    finally:
+        event.remove(engine, "before_cursor_execute", read)
 
 
 async def readyz(tmp_path, engine, temporal: Client | None) -> httpx.Response:
@@ -203,3 +253,26 @@ async def test_json_logs_carry_the_workflow_id_and_mask_pii(json_root_logger):
     assert line["workflow_id"] == "enroll-2026-2-abc"
     assert line["activity_type"] == "log_something"
     assert "13812345678" not in line["message"] and re.search(r"138\*+5678", line["message"])
+
+
+async def test_readiness_is_checked_at_most_every_few_seconds(engine, tmp_path, monkeypatch):
+    """/readyz probes the database, Temporal and the store; whoever reaches the API's port must
+    not make it do so at will."""
+    import infra.readiness as readiness
+
+    checks: list[int] = []
+    real = readiness.check_readiness
+
+    async def counted(*args):
+        checks.append(1)
+        return await real(*args)
+
+    monkeypatch.setattr(readiness, "check_readiness", counted)
+    clock = [100.0]
+    cached = readiness.CachedReadiness(fresh_s=2.0, clock=lambda: clock[0])
+    store = LocalObjectStore(tmp_path / "objects")
+    answers = await asyncio.gather(*(cached.check(engine, None, store) for _ in range(5)))
+    assert len(checks) == 1 and all(a.failing == ["temporal"] for a in answers)
+    clock[0] += 2.1
+    await cached.check(engine, None, store)
+    assert len(checks) == 2
