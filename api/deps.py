@@ -203,12 +203,12 @@ def _role(
     ) -> Principal:
         if principal.role == Role.CANDIDATE:
             services.limits.candidate_request(principal.sub)
-            if services.ended_sign_ins.ended(principal.sid):  # logged out, or a copy was seen
-                raise ApiError(AccessRefusal.AUTH_INVALID)
         else:
             principal = released(session, _current_staff, principal)
         if principal.role not in roles:
             raise ApiError(AccessRefusal.FORBIDDEN)
+        if principal.role == Role.CANDIDATE and services.ended_sign_ins.ended(principal.sid):
+            raise ApiError(AccessRefusal.AUTH_INVALID)  # logged out, or a copy was seen
         return principal
 
     return check

@@ -269,8 +269,8 @@ async def logout(body: RefreshRequest, services: ServicesDep, session: SessionDe
 @router.post("/me/sign-out-everywhere", status_code=204)
 async def logout_everywhere(me: CandidateDep, session: SessionDep) -> None:
     """「退出所有设备」 (a lost or shared phone): every sign-in of the application ends, this one
-    too, so no refresh token of it renews any more. Access tokens already issued live on to
-    their 2 h; the candidate logs in again by SMS."""
+    too: no refresh token of it renews any more, and their access tokens stop within seconds
+    (api/ended_sign_ins.py). The candidate logs in again by SMS."""
     await run_db(session, sign_out_everywhere, me.sub)
 
 

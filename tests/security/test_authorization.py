@@ -89,7 +89,7 @@ MATRIX: dict[str, dict[str, object]] = {
     "GET /files/{key:path}": SIGNED,
     # the candidate's own application
     "GET /api/v1/me": CANDIDATE,
-    "POST /api/v1/me/sign-out-everywhere": CANDIDATE,  # ends refresh tokens, not access tokens
+    "POST /api/v1/me/sign-out-everywhere": CANDIDATE,  # asked last: it ends the caller's sign-ins
     "GET /api/v1/me/id-card": CANDIDATE,
     "GET /api/v1/me/photo/{which}.jpg": CANDIDATE,
     "POST /api/v1/me/id-card": CANDIDATE,
@@ -208,9 +208,12 @@ def _request_kwargs(route: str) -> dict:
 
 
 def _order(route: str) -> int:
-    """Examiner decisions before the candidate can withdraw; withdraw, then staff logout (which
-    ends the staff callers' tokens), last of all."""
+    """Examiner decisions before the candidate can withdraw; withdraw, then 「退出所有设备」 (it
+    ends the candidates' tokens), then staff logout (the staff callers'), last of all. A
+    candidate token asked for a staff route is refused for its role first (403)."""
     if route.endswith("/staff/logout"):
+        return 5
+    if route.endswith("/sign-out-everywhere"):
         return 4
     if route.endswith("/withdraw"):
         return 3
