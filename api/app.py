@@ -6,6 +6,7 @@ import logging
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
@@ -64,6 +65,13 @@ UPLOAD_PATHS = re.compile(
 )
 
 
+NO_API_DOCS: dict[str, Any] = {"docs_url": None, "redoc_url": None, "openapi_url": None}
+
+
+def _serves_api_docs(settings: Settings) -> bool:
+    return settings.api_docs if settings.api_docs is not None else settings.env != "prod"
+
+
 def create_app(settings: Settings | None = None, services: Services | None = None) -> FastAPI:
     """`services` lets tests hand in their own DB/Temporal; otherwise the lifespan builds them."""
     settings = settings or get_settings()
@@ -97,6 +105,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         description="Back end of Hunan's self-study-exam new-candidate enrollment. Errors are "
         "`{code, message}` with a Chinese message.",
         lifespan=lifespan,
+        **({} if _serves_api_docs(settings) else NO_API_DOCS),
     )
     app.add_exception_handler(ApiError, api_error_handler)
     app.add_exception_handler(RefusedError, refused_handler)

@@ -79,6 +79,9 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="RUJI_", env_file=".env", extra="ignore")
 
     env: str = "dev"  # dev | test | prod
+    #: the OpenAPI document and its pages (/docs, /redoc, /openapi.json); unset: everywhere but
+    #: prod, where the published port would hand every route and field to whoever asks
+    api_docs: bool | None = None
     var_dir: Path = Path("var")
 
     temporal_address: str = "127.0.0.1:7233"
