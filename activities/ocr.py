@@ -28,6 +28,7 @@ from activities.idcard_image import (
 )
 from activities.idcard_legibility import field_window, unreadable_refusal, whole_photo_refusal
 from activities.idcard_text_region import balanced, detect_text, line_images, recognize
+from domain.card_characters import load_card_forms
 from domain.errors import Refusal
 from domain.idcard_fields import complete_fields, illegible_fields
 from domain.idcard_parse import (
@@ -99,6 +100,7 @@ class EnginePool:
 class IdCardReader:
     def __init__(self, store: ObjectStore, engine: RapidOCR | None = None, engines: int = ENGINES):
         self.store = store
+        load_card_forms()
         self.engines = EnginePool([engine] if engine else [build_engine() for _ in range(engines)])
         self._sides = ThreadPoolExecutor(self.engines.size, thread_name_prefix="ocr-side")
 

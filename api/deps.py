@@ -27,10 +27,11 @@ from domain.messages import AccessRefusal
 from domain.roles import Role
 from infra.config import Settings
 from infra.db import Account, as_utc
+from infra.kept import Kept
 from infra.metrics import ApiMetrics
 from infra.otp import OtpService
 from infra.passwords import verify_password_or_dummy
-from infra.readiness import CachedReadiness
+from infra.readiness import READY_FRESH_S, Readiness, check_readiness
 from infra.storage import ObjectStore
 from infra.tokens import CANDIDATE_REFRESH, Principal, TokenError, read_token
 
@@ -48,7 +49,7 @@ class Services:
     limits: Limits = field(init=False)
     ended_sign_ins: EndedSignIns = field(init=False)
     metrics: ApiMetrics = field(init=False)
-    readiness: CachedReadiness = field(init=False, default_factory=CachedReadiness)
+    readiness: Kept[Readiness] = field(init=False)
     vision_queue: VisionQueue = field(init=False)
     #: work an answered request left behind (the clean-up of an upload answered 202)
     follow_ups: set[asyncio.Task[None]] = field(init=False, default_factory=set)
@@ -57,6 +58,9 @@ class Services:
         self.limits = Limits(self.settings)
         self.ended_sign_ins = EndedSignIns(self.engine, self.settings.ended_sign_ins_poll_s)
         self.metrics = ApiMetrics(self.engine)
+        self.readiness = Kept(
+            lambda: check_readiness(self.engine, self.temporal, self.store), READY_FRESH_S
+        )
         self.vision_queue = VisionQueue(
             self.client, self.settings.vision_task_queue, self.settings.vision_task_s
         )

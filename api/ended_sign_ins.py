@@ -14,8 +14,6 @@ and sign-ins ended meanwhile are refused once it can be read again.
 from __future__ import annotations
 
 import logging
-import math
-import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -23,6 +21,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from infra.kept import KeptInThreads
 from infra.refresh_sessions import ended_since
 from infra.tokens import CANDIDATE_TOKEN_TTL_S
 
@@ -36,31 +35,18 @@ class EndedSignIns:
         self, engine: Engine, poll_s: float, clock: Callable[[], float] = time.monotonic
     ) -> None:
         self.engine = engine
-        self.poll_s = poll_s
-        self.clock = clock
         self._ended: frozenset[str] = frozenset()
-        self._read_at = -math.inf
-        self._reading = threading.Lock()
+        self.kept = KeptInThreads(self._read, poll_s, clock)
 
     def ended(self, sid: str) -> bool:
         """Tokens issued before access tokens named their sign-in have no `sid`: they expire."""
-        if not sid:
-            return False
-        if self.clock() - self._read_at >= self.poll_s:
-            # the first read is waited for; later, one request reads and the others use the set
-            # they have, so no request queues behind the query
-            if self._reading.acquire(blocking=self._read_at == -math.inf):
-                try:
-                    self.read()
-                finally:
-                    self._reading.release()
-        return sid in self._ended
+        return bool(sid) and sid in self.kept.get()
 
-    def read(self) -> None:
+    def _read(self) -> frozenset[str]:
         since = datetime.now(UTC) - ACCESS_TOKEN_LIFE
         try:
             with Session(self.engine) as db:
                 self._ended = frozenset(ended_since(db, since))
         except Exception:
             log.warning("ended sign-ins not read; the last set stays in use", exc_info=True)
-        self._read_at = self.clock()
+        return self._ended

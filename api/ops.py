@@ -21,7 +21,7 @@ router = APIRouter(tags=["ops"])
 @router.get("/readyz", responses={503: {"model": Readiness}})
 async def readyz(request: Request) -> JSONResponse:
     services = request.app.state.services
-    report = await services.readiness.check(services.engine, services.temporal, services.store)
+    report = await services.readiness.get()
     return JSONResponse(report.model_dump(), status_code=200 if report.ready else 503)
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -24,6 +23,8 @@ from temporalio.api.enums.v1 import TaskQueueKind, TaskQueueType
 from temporalio.api.taskqueue.v1 import TaskQueue
 from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
 from temporalio.client import Client, WorkflowUpdateHandle, WorkflowUpdateRPCTimeoutOrCancelledError
+
+from infra.kept import Kept
 
 log = logging.getLogger("ruji.api")
 
@@ -83,17 +84,11 @@ class VisionQueue:
 
     def __init__(self, client: Callable[[], Client], task_queue: str, task_s: float) -> None:
         self._client, self._task_queue, self._task_s = client, task_queue, task_s
-        self._lock = asyncio.Lock()
-        self._place: QueuePlace | None = None
-        self._at = 0.0
+        self._kept = Kept(self._ask, QUEUE_STATS_TTL_S)
 
     async def place(self) -> QueuePlace | None:
         """None when Temporal cannot say (an older server, an outage): the wait bound holds."""
-        async with self._lock:
-            if time.monotonic() - self._at > QUEUE_STATS_TTL_S:
-                self._place = await self._ask()
-                self._at = time.monotonic()
-            return self._place
+        return await self._kept.get()
 
     async def _ask(self) -> QueuePlace | None:
         request = DescribeTaskQueueRequest(

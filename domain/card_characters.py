@@ -11,8 +11,8 @@ read (乾, 於, 後 are characters of their own in names and places: a phrase-le
 turn 乾 into 干). Names may still hold rare characters outside GB 2312; these are simplified
 characters OpenCC maps to nothing else (堃, 喆, 祎), and the four variants that the
 通用规范汉字表 (2013) keeps as characters of their own for names (昇, 陞, 蒐, 劄) stay too.
-OpenCC's character table is the source (its `t2s` configuration), read once, on first use, into
-a translate table.
+OpenCC's character table is the source (its `t2s` configuration), read once into a translate
+table, when the vision worker starts (`load_card_forms`).
 """
 
 from __future__ import annotations
@@ -29,9 +29,15 @@ def card_characters(text: str) -> str:
     return text.translate(_card_forms())
 
 
+def load_card_forms() -> None:
+    """Build the table now (the vision worker's start-up): a missing OpenCC fails there, and the
+    first card read does not pay for it."""
+    _card_forms()
+
+
 @functools.cache
 def _card_forms() -> dict[int, str]:
-    import opencc  # only the vision worker reads cards; workflows and the API never load it
+    import opencc  # only the vision worker reads cards: workflows and the API never load it
 
     convert = opencc.OpenCC("t2s.json").convert
     forms: dict[int, str] = {}

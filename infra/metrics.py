@@ -16,8 +16,6 @@ names, nothing else.
 from __future__ import annotations
 
 import logging
-import math
-import threading
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -36,6 +34,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from infra.config import ObservabilitySettings
+from infra.kept import KeptInThreads
 
 log = logging.getLogger(__name__)
 
@@ -77,14 +76,10 @@ class ReadModelMetrics:
         clock: Callable[[], float] = time.monotonic,
     ):
         self.engine = engine
-        self.fresh_s = fresh_s
-        self.clock = clock
-        self._counts: _Counts | None = None
-        self._read_at = -math.inf
-        self._reading = threading.Lock()
+        self._counts = KeptInThreads(self._read, fresh_s, clock)
 
     def collect(self) -> Iterator[Metric]:
-        counts = self._latest()
+        counts = self._counts.get()
         up = GaugeMetricFamily("ruji_read_model_up", "1 when the read model answered the scrape")
         up.add_metric([], 0 if counts is None else 1)
         yield up
@@ -103,13 +98,6 @@ class ReadModelMetrics:
         for period, count in tickets:
             issued.add_metric([period], count)
         yield issued
-
-    def _latest(self) -> _Counts | None:
-        with self._reading:  # concurrent scrapes share one read
-            if self.clock() - self._read_at >= self.fresh_s:
-                self._counts = self._read()
-                self._read_at = self.clock()
-            return self._counts
 
     def _read(self) -> _Counts | None:
         from infra.db import Application, Ticket

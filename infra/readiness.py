@@ -10,10 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import math
 import os
-import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
 from datetime import timedelta
 
 from pydantic import BaseModel
@@ -77,25 +75,7 @@ async def check_readiness(engine: Engine, client: Client | None, store: ObjectSt
     return Readiness(ready=not failing, checks=checks, failing=failing)
 
 
-#: a readiness answer is reused this long: each check probes the database, Temporal and the
-#: object store, and whoever reaches the API's port can ask for /readyz as fast as he likes
+#: a readiness answer is reused this long (infra/kept.py): each check probes the database,
+#: Temporal and the object store, and whoever reaches the API's port can ask for /readyz as fast
+#: as he likes; orchestrators ask every few seconds, and an answer 2 s old serves them as well
 READY_FRESH_S = 2.0
-
-
-class CachedReadiness:
-    """`check_readiness` at most every `fresh_s` per process; requests meanwhile share the last
-    answer (orchestrators ask every few seconds: an answer 2 s old serves them as well)."""
-
-    def __init__(self, fresh_s: float = READY_FRESH_S, clock: Callable[[], float] = time.monotonic):
-        self.fresh_s = fresh_s
-        self.clock = clock
-        self._last: Readiness | None = None
-        self._at = -math.inf
-        self._checking = asyncio.Lock()
-
-    async def check(self, engine: Engine, client: Client | None, store: ObjectStore) -> Readiness:
-        async with self._checking:  # concurrent requests share one check
-            if self._last is None or self.clock() - self._at >= self.fresh_s:
-                self._last = await check_readiness(engine, client, store)
-                self._at = self.clock()
-            return self._last

@@ -258,21 +258,21 @@ async def test_json_logs_carry_the_workflow_id_and_mask_pii(json_root_logger):
 async def test_readiness_is_checked_at_most_every_few_seconds(engine, tmp_path, monkeypatch):
     """/readyz probes the database, Temporal and the store; whoever reaches the API's port must
     not make it do so at will."""
-    import infra.readiness as readiness
+    import api.deps as deps
 
     checks: list[int] = []
-    real = readiness.check_readiness
+    real = deps.check_readiness
 
     async def counted(*args):
         checks.append(1)
         return await real(*args)
 
-    monkeypatch.setattr(readiness, "check_readiness", counted)
+    monkeypatch.setattr(deps, "check_readiness", counted)
+    _, services = _services(tmp_path, engine, None)
     clock = [100.0]
-    cached = readiness.CachedReadiness(fresh_s=2.0, clock=lambda: clock[0])
-    store = LocalObjectStore(tmp_path / "objects")
-    answers = await asyncio.gather(*(cached.check(engine, None, store) for _ in range(5)))
+    services.readiness.clock = lambda: clock[0]
+    answers = await asyncio.gather(*(services.readiness.get() for _ in range(5)))
     assert len(checks) == 1 and all(a.failing == ["temporal"] for a in answers)
     clock[0] += 2.1
-    await cached.check(engine, None, store)
+    await services.readiness.get()
     assert len(checks) == 2

@@ -143,7 +143,7 @@ def test_the_access_tokens_of_an_ended_sign_in_are_refused(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     services = app_services[1]
-    monkeypatch.setattr(services.ended_sign_ins, "poll_s", 0.0)  # read at each request here
+    monkeypatch.setattr(services.ended_sign_ins.kept, "ttl_s", 0.0)  # read at each request here
     temporal.answers["view"] = view(state=AppState.DRAFT)
     phone, phone_refresh = _signed_in(http, services)
     laptop, _ = _signed_in(http, services)
@@ -163,7 +163,7 @@ def test_logout_everywhere_ends_every_sign_in_of_the_candidate(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     services = app_services[1]
-    monkeypatch.setattr(services.ended_sign_ins, "poll_s", 0.0)
+    monkeypatch.setattr(services.ended_sign_ins.kept, "ttl_s", 0.0)
     temporal.answers["view"] = view(state=AppState.DRAFT)
     with Session(services.engine) as db:  # a second device, signed in by SMS too
         other_device = open_sign_in(db, SECRET_KEY, MINE)
