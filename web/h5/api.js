@@ -74,7 +74,7 @@ async function renewOnce(refused) {
   try {
     const answer = await request("POST", "/candidate/token/refresh", { refresh_token: refresh });
     // logged out (or signed in afresh) meanwhile: keep it that way
-    if (signInOf(session.refresh) !== signInOf(refresh)) return false;
+    if (!session.refresh || signInOf(session.refresh) !== signInOf(refresh)) return false;
     session.adopt(answer);
     return true;
   } catch (err) {

@@ -49,6 +49,12 @@ export const ctx = {
     if (location.hash.slice(1) === name) render();
     else location.hash = name;
   },
+  /** After a logout: nothing of the application stays on the screen. */
+  signedOut() {
+    ctx.view = null;
+    ctx.noticeAccepted = null;
+    ctx.go("");
+  },
   /** A fresh view from the server, then render. */
   async reload() {
     ctx.view = null;
@@ -122,9 +128,7 @@ async function boot() {
   logoutAll.addEventListener("click", () => confirmSignOutEverywhere(ctx));
   logout.addEventListener("click", () => {
     logOut();
-    ctx.view = null;
-    ctx.noticeAccepted = null;
-    ctx.go("");
+    ctx.signedOut();
   });
   window.addEventListener("hashchange", render);
   try {

@@ -19,9 +19,7 @@ export function confirmSignOutEverywhere(ctx) {
     act: async (close) => {
       await logOutEverywhere();
       close();
-      ctx.view = null;
-      ctx.noticeAccepted = null;
-      ctx.go("");
+      ctx.signedOut();
     },
   });
 }
