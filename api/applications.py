@@ -91,6 +91,9 @@ class Landing:
     #: the caller's own claim, should the seat turn out to be another phone's after all (a
     #: registration of a moment ago, not projected yet)
     claim: EnrollmentInput
+    #: the read model's version per workflow ID of the identity: a run started where an ended
+    #: one stood numbers on from it (`start_memo`)
+    versions: dict[str, int]
 
 
 async def landing(
@@ -131,6 +134,7 @@ async def landing(
         running=any(h.status not in NOT_HOLDING for h in mine),
         ended=any(h.status in KEEPS_IDENTITY for h in mine),
         claim=inp.model_copy(update={"application_id": claimant_id, "claims_from": seat_id}),
+        versions={h.workflow_id: h.version for h in holdings},
     )
 
 
@@ -168,7 +172,7 @@ async def start_or_resume(
     to = await landing(services, session, period, id_type, id_number, phone)
 
     async def start(inp: EnrollmentInput, resume: bool) -> WorkflowHandle[Any, Any]:
-        return await _start(services, inp, resume=resume)
+        return await _start(services, inp, resume, to.versions.get(inp.application_id, 0))
 
     async def as_is(handle: WorkflowHandle[Any, Any]) -> WorkflowHandle[Any, Any]:
         return handle
@@ -194,7 +198,8 @@ async def register_with(
     async def start(
         inp: EnrollmentInput, resume: bool
     ) -> tuple[WorkflowHandle[Any, Any], R | ApiError]:
-        return await _start_with(services, inp, update, arg, resume=resume)
+        numbered_from = to.versions.get(inp.application_id, 0)
+        return await _start_with(services, inp, update, arg, resume, numbered_from)
 
     async def updated(
         handle: WorkflowHandle[Any, Any],
@@ -211,10 +216,12 @@ async def _outcome(call: Awaitable[R]) -> R | ApiError:
         return exc
 
 
-def _start_options(services: Services, inp: EnrollmentInput, *, resume: bool) -> dict[str, Any]:
+def _start_options(
+    services: Services, inp: EnrollmentInput, resume: bool, numbered_from: int
+) -> dict[str, Any]:
     """`resume`: a running workflow of that ID is the one asked for; otherwise a conflict. The
-    start carries the search attributes known now, so the run need not upsert them, and the
-    shape the run is to take (workflows/shape.py)."""
+    start carries the search attributes known now, so the run need not upsert them, the shape
+    the run is to take (workflows/shape.py), and where its numbering starts (`start_memo`)."""
     policy = WorkflowIDConflictPolicy.USE_EXISTING if resume else WorkflowIDConflictPolicy.FAIL
     return {
         "id": inp.application_id,
@@ -222,15 +229,15 @@ def _start_options(services: Services, inp: EnrollmentInput, *, resume: bool) ->
         "id_conflict_policy": policy,
         "id_reuse_policy": WorkflowIDReusePolicy.ALLOW_DUPLICATE,
         "search_attributes": start_search_attributes(inp.period_id),
-        "memo": start_memo(),
+        "memo": start_memo(numbered_from),
     }
 
 
 async def _start(
-    services: Services, inp: EnrollmentInput, *, resume: bool
+    services: Services, inp: EnrollmentInput, resume: bool, numbered_from: int
 ) -> WorkflowHandle[Any, Any]:
     return await services.client().start_workflow(
-        EnrollmentWorkflow.run, inp, **_start_options(services, inp, resume=resume)
+        EnrollmentWorkflow.run, inp, **_start_options(services, inp, resume, numbered_from)
     )
 
 
@@ -239,11 +246,11 @@ async def _start_with(
     inp: EnrollmentInput,
     update: UpdateMethodMultiParam[[Any, Any], R],
     arg: Any,
-    *,
     resume: bool,
+    numbered_from: int,
 ) -> tuple[WorkflowHandle[Any, Any], R | ApiError]:
     start = WithStartWorkflowOperation(
-        EnrollmentWorkflow.run, inp, **_start_options(services, inp, resume=resume)
+        EnrollmentWorkflow.run, inp, **_start_options(services, inp, resume, numbered_from)
     )
     call = services.client().execute_update_with_start_workflow(
         update, arg, start_workflow_operation=start, id=client_update_id(update)

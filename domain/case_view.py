@@ -91,13 +91,20 @@ def documents(case: EnrollmentState) -> list[DocumentEntry]:
 def snapshot(
     params: EnrollmentInput, case: EnrollmentState, audit_from: int
 ) -> ApplicationSnapshot:
-    """The read model's copy; `audit_from` is how many history entries are projected already."""
+    """The read model's copy; `audit_from` is how many history entries are projected already.
+    Every commit adds one version and one history entry, so the run's first entry is numbered
+    from where its versions began (`start_memo`'s `numbered_from`, 0 for most)."""
     form = case.form
+    numbered_from = case.version - len(case.history)
     level = level_of(case)
     name = case.id_card.confirmed.name if case.id_card.confirmed else ""
     audit = [
         AuditEntry(
-            seq=i + 1, at=at, actor=actor, action=action, update_id=case.update_ids.get(i + 1, "")
+            seq=numbered_from + i + 1,
+            at=at,
+            actor=actor,
+            action=action,
+            update_id=case.update_ids.get(i + 1, ""),
         )
         for i, (at, actor, action) in enumerate(case.history)
         if i >= audit_from
@@ -119,7 +126,7 @@ def snapshot(
         level=level,
         submitted_at=case.submitted_at,
         needs_manual_review=case.needs_manual_review,
-        claimed_by=case.review.examiner,
+        claimed_by=case.review.examiner if case.state in HELD_OR_DECIDED else None,
         decision=case.review.decision,
         ticket_number=case.ticket_number,
         audit=audit,
@@ -157,16 +164,37 @@ def start_search_values(period_id: str) -> dict[Any, Any]:
     return {search.STATUS: search.APPLYING, search.PERIOD: period_id}
 
 
+#: Where the case's examiner is the one who holds or decided it. A case returned and submitted
+#: again waits for any examiner, so the read model shows nobody holding it (the queue's 「我」 /
+#: 「其他审核员」 and the office's `mine` filter read this).
+HELD_OR_DECIDED = frozenset(
+    {
+        AppState.UNDER_REVIEW,
+        AppState.RETURNED,
+        AppState.APPROVED,
+        AppState.REJECTED,
+        AppState.TICKET_ISSUED,
+    }
+)
+
 #: The memo key naming the shape a case was started in (workflows/shape.py). Given with the start,
 #: so the run learns its shape without a patch marker (and the TemporalChangeVersion upsert the
 #: SDK adds to every marker).
 SHAPE_MEMO_KEY = "ruji_shape"
+#: Given with a start where an ended application stood: its last version in the read model. In
+#: the memo, not the input, so the input the caller proof covers is unchanged (docs/decisions.md).
+NUMBERED_FROM_MEMO_KEY = "ruji_numbered_from"
 #: 2: the liveness challenge comes with the accepted photo, the notice with the first form save.
 CURRENT_SHAPE = 2
 
 
-def start_memo() -> dict[str, int]:
-    return {SHAPE_MEMO_KEY: CURRENT_SHAPE}
+def start_memo(numbered_from: int = 0) -> dict[str, int]:
+    """`numbered_from`: the version the read model holds for the workflow ID, where an ended
+    application stood (withdrawn, expired): the new run numbers its commits on from there."""
+    memo = {SHAPE_MEMO_KEY: CURRENT_SHAPE}
+    if numbered_from:
+        memo[NUMBERED_FROM_MEMO_KEY] = numbered_from
+    return memo
 
 
 def start_search_attributes(period_id: str) -> TypedSearchAttributes:

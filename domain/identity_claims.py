@@ -85,6 +85,8 @@ class Holding(BaseModel):
     workflow_id: str
     status: AppState
     phone_hash: str
+    #: the row's version: where a new application at this workflow ID numbers on from
+    version: int = 0
 
 
 def claimant_workflow_id(period_id: str, secret: str, identity_digest: str, phone: str) -> str:

@@ -17,6 +17,11 @@ def identity_holdings(session: Session, period_id: str, identity_digest: str) ->
         )
     )
     return [
-        Holding(workflow_id=r.workflow_id, status=AppState(r.status), phone_hash=r.phone_hash)
+        Holding(
+            workflow_id=r.workflow_id,
+            status=AppState(r.status),
+            phone_hash=r.phone_hash,
+            version=r.version,
+        )
         for r in rows
     ]

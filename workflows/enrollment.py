@@ -21,6 +21,7 @@ with workflow.unsafe.imports_passed_through():
     from domain import closeout as closing
     from domain.attachments import ChsiResult
     from domain.case_rules import Deadline
+    from domain.case_view import NUMBERED_FROM_MEMO_KEY
     from domain.chsi import (
         ISSUE_CHSI_CODES,
         ChsiCallback,
@@ -88,7 +89,10 @@ class EnrollmentWorkflow(IdentityStepHandlers):
     @workflow.init
     def __init__(self, params: EnrollmentInput) -> None:
         self.params = params
-        self.case = params.state or EnrollmentState(created_at=workflow.now())
+        self.case = params.state or EnrollmentState(
+            created_at=workflow.now(),
+            version=workflow.memo_value(NUMBERED_FROM_MEMO_KEY, 0, type_hint=int),
+        )
         self.closes_at = params.closes_at
         self.lock = CaseLock(lambda: self.case.state == AppState.SUPERSEDED)
         self.projected_audit = len(self.case.history) if params.state else 0

@@ -10,10 +10,10 @@ from sqlmodel import Session, col, select
 from temporalio.client import WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 
-from domain.enrollment import ExaminerAction, Reassignment
+from domain.enrollment import ExaminerAction, Reassignment, ReviewItem
 from domain.states import AppState
 from infra.db import Application, AuditEvent
-from tests.workflows.flow import to_submitted
+from tests.workflows.flow import to_submitted, zhuanke_form
 from tests.workflows.harness import Harness, valid_id_number
 from workflows.enrollment import EnrollmentWorkflow
 
@@ -126,3 +126,29 @@ async def test_the_holder_claiming_again_records_one_claim(harness, time_env, en
         ("examiner:ex1", "approved"),
     ]
     assert [a for _, a in trail(engine, handle.id)].count("claimed") == 1
+
+
+async def test_a_case_returned_and_submitted_again_is_held_by_nobody(harness, time_env, engine):
+    """The queue's 「我」/「其他审核员」 and the office's `mine` filter read the row's holder: a
+    case the candidate answered waits for any examiner, though its review remembers who returned
+    it."""
+    handle = await submitted_case(harness, time_env, 704)
+    ex1 = ExaminerAction(examiner="ex1")
+    await handle.execute_update(EnrollmentWorkflow.claim, ex1)
+    items = [ReviewItem(item="form.postal_code", reason="邮编有误")]
+    returned = ExaminerAction(examiner="ex1", items=items)
+    await handle.execute_update(EnrollmentWorkflow.return_for_changes, returned)
+    assert held_by(engine, handle.id) == ("RETURNED", "ex1")
+    await handle.execute_update(EnrollmentWorkflow.modify, zhuanke_form(postal_code="410100"))
+    view = await handle.execute_update(EnrollmentWorkflow.submit)
+    assert view.state == AppState.SUBMITTED
+    assert held_by(engine, handle.id) == ("SUBMITTED", None)
+    await handle.execute_update(EnrollmentWorkflow.claim, ExaminerAction(examiner="ex2"))
+    assert held_by(engine, handle.id) == ("UNDER_REVIEW", "ex2")
+
+
+def held_by(engine, workflow_id: str) -> tuple[str, str | None]:
+    with Session(engine) as s:
+        row = s.get(Application, workflow_id)
+        assert row is not None
+        return row.status, row.claimed_by
