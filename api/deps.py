@@ -169,8 +169,7 @@ async def authenticate_staff(
     ok = await asyncio.to_thread(
         verify_password_or_dummy, account.password_hash if account else None, password
     )
-    if not ok or account is None:
-        services.limits.staff_failed(username)
+    if not ok or account is None:  # its failure was counted before the check
         security_log.warning("staff login failed: user=%r ip=%s", username[:60], ip)
         raise ApiError(AccessRefusal.LOGIN_FAILED)
     services.limits.staff_succeeded(username)
@@ -185,8 +184,8 @@ def _active_account(session: Session, username: str) -> Account | None:
 def _current_staff(session: Session, principal: Principal) -> Principal:
     """Staff tokens live 30 minutes, but what an account may do is read at each request (one
     primary-key lookup): a disabled or deleted account stops at its next request, changed
-    regions or role apply at once rather than when the token expires, and a logout ends every
-    token issued before it."""
+    regions or role apply at once rather than when the token expires, and a logout or an admin's
+    change of the account (infra/accounts.py) ends every token issued before it."""
     account = session.get(Account, principal.sub)
     if account is None or not account.active:
         raise ApiError(AccessRefusal.ACCOUNT_DISABLED)

@@ -57,17 +57,19 @@ class Limits:
         _refuse_if(self.candidate.hit(f"app:{application_id}"), AccessRefusal.TOO_MANY_REQUESTS)
 
     def staff_attempt(self, request: Request, username: str) -> None:
-        """Before checking a staff password: the IP's budget, and the account's lockout."""
+        """Before checking a staff password: the IP's budget, then one of the account's failure
+        slots, taken (under the throttle's lock) before argon2 runs. A wrong password keeps its
+        slot and a right one gives the count back (`staff_succeeded`). Counting only after the
+        check let every concurrent guess pass the same read: 4 at a time checked 8, not 5."""
         _refuse_if(self.staff_ip.hit(f"ip:{client_ip(request)}"), AccessRefusal.LOGIN_LOCKED)
-        _refuse_if(
-            self.staff_account.retry_after(f"user:{username.lower()}"), AccessRefusal.LOGIN_LOCKED
-        )
-
-    def staff_failed(self, username: str) -> None:
-        self.staff_account.hit(f"user:{username.lower()}")
+        _refuse_if(self.staff_account.hit(_account_key(username)), AccessRefusal.LOGIN_LOCKED)
 
     def staff_succeeded(self, username: str) -> None:
-        self.staff_account.clear(f"user:{username.lower()}")
+        self.staff_account.clear(_account_key(username))
+
+
+def _account_key(username: str) -> str:
+    return f"user:{username.lower()}"
 
 
 def _refuse_if(retry_after: int, code: AccessRefusal) -> None:

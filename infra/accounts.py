@@ -2,12 +2,15 @@
 console's account administration. Every change is written with its StaffAudit row in the same
 transaction (actor, action, the account's name — staff names are not candidates' data), so an
 account change without a trace cannot happen. Disabling keeps the row: audit entries that name
-the account stay meaningful. Every staff request reads the account again (api/deps.py), so a
-change applies at the next request, tokens already issued included."""
+the account stay meaningful. Every change of an existing account (password, disabling or
+enabling, role or regions) also ends the account's sign-ins: api/deps.py reads the account at
+each staff request and refuses a token issued before `signed_out_at`, as after a logout, so a
+token taken before a reset, a disabling or a demotion never works again."""
 
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.engine import Engine
@@ -59,10 +62,13 @@ def create(
 def _change(
     engine: Engine, username: str, action: str, *, actor: str, shown: dict[str, Any], **values: Any
 ) -> Account:
+    """One audited change, which also ends the account's sign-ins; re-enabling included, so a
+    token held through a disabling does not come back with the account."""
     with Session(engine) as session:
         account = _find(session, username)
         for name, value in values.items():
             setattr(account, name, value)
+        account.signed_out_at = datetime.now(UTC)
         session.add(account)
         audit_change(session, actor, action, account=username, **shown)
         session.commit()

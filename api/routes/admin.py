@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from fastapi import APIRouter
@@ -40,8 +40,40 @@ def periods(session: SessionDep, _: OperatorDep) -> list[PeriodSnapshot]:
     return [p.snapshot() for p in session.exec(select(Period).order_by(col(Period.opens_at)))]
 
 
+#: How far ahead a period's times may lie. A period is planned months ahead, never years; a time
+#: such as 9999-12-31 was accepted, then its close-out (review deadline + `close_out_after`) was
+#: past the last representable time and the read model's upsert failed for good, with the
+#: period's id taken.
+PERIOD_HORIZON = timedelta(days=5 * 365)
+OUT_OF_RANGE = "考期时间超出范围：须注明时区，且各时间（含审核截止后的关闭期）不能晚于五年之后"
+
+
+def _refuse_out_of_range(close_out_after: timedelta, *times: datetime | None) -> None:
+    """Each time given must carry a zone, convert to UTC, and, with the close-out after it, lie
+    within PERIOD_HORIZON: checked for every time, as each may become the period's latest."""
+    latest = datetime.now(UTC) + PERIOD_HORIZON
+    for at in times:
+        if at is not None and not _within(at, close_out_after, latest):
+            raise ApiError(PeriodRefusal.PERIOD_INVALID, OUT_OF_RANGE)
+
+
+def _within(at: datetime, close_out_after: timedelta, latest: datetime) -> bool:
+    if at.utcoffset() is None:
+        return False  # a time without zone would be read in the server's
+    try:
+        return at.astimezone(UTC) + close_out_after <= latest
+    except OverflowError:  # 9999-12-31T23:59:59-14:00, 0001-01-01T00:00:00+14:00
+        return False
+
+
+def _close_out_after(services: ServicesDep) -> timedelta:
+    return timedelta(days=services.settings.close_out_after_days)
+
+
 @router.post("/periods", status_code=201)
 async def create_period(body: NewPeriod, services: ServicesDep, me: AdminDep) -> PeriodView:
+    close_out_after = _close_out_after(services)
+    _refuse_out_of_range(close_out_after, body.opens_at, body.closes_at, body.review_deadline)
     if not body.opens_at < body.closes_at <= body.review_deadline:
         raise ApiError(PeriodRefusal.PERIOD_INVALID)
     year, window = body.period_id.split("-")[:2]
@@ -52,7 +84,7 @@ async def create_period(body: NewPeriod, services: ServicesDep, me: AdminDep) ->
         opens_at=body.opens_at,
         closes_at=body.closes_at,
         review_deadline=body.review_deadline,
-        close_out_after=timedelta(days=services.settings.close_out_after_days),
+        close_out_after=close_out_after,
     )
     handle = await services.client().start_workflow(
         EnrollmentPeriodWorkflow.run,
@@ -84,6 +116,7 @@ async def move_review_deadline(
     period_id: str, body: DeadlineChange, services: ServicesDep, me: OperatorDep
 ) -> PeriodView:
     """Extend (or bring forward) the review deadline, without a redeploy."""
+    _refuse_out_of_range(_close_out_after(services), body.review_deadline)
     view = await run_update(
         _period(services, period_id), EnrollmentPeriodWorkflow.set_review_deadline, body
     )
@@ -95,6 +128,7 @@ async def move_review_deadline(
 async def move_window(
     period_id: str, body: WindowChange, services: ServicesDep, me: AdminDep
 ) -> PeriodView:
+    _refuse_out_of_range(_close_out_after(services), body.opens_at, body.closes_at)
     view = await run_update(_period(services, period_id), EnrollmentPeriodWorkflow.set_window, body)
     await _audit(services, me, "window_moved", period_id=period_id, **_times(body))
     return view

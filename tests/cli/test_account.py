@@ -53,21 +53,24 @@ async def login(engine, tmp_path, username: str, password: str) -> int:
         return r.status_code
 
 
-async def test_new_regions_and_disabling_apply_to_a_token_already_issued(
-    database, tmp_path, capsys
-):
+async def test_new_regions_and_disabling_end_the_tokens_already_issued(database, tmp_path, capsys):
     _, out, _ = cli(capsys, "create", "zhou", "--role", "examiner", "--regions", "01")
+    login = {"username": "zhou", "password": printed_password(out)}
     async with serve(None, database, tmp_path, "q", "vq") as url, httpx.AsyncClient() as http:
-        r = await http.post(
-            f"{url}/api/v1/staff/login",
-            json={"username": "zhou", "password": printed_password(out)},
-        )
+
+        async def signed_in() -> dict:
+            r = await http.post(f"{url}/api/v1/staff/login", json=login)
+            return {"authorization": f"Bearer {r.json()['token']}"}
+
         queue = f"{url}/api/v1/examiner/applications"
-        me = {"authorization": f"Bearer {r.json()['token']}"}
+        me = await signed_in()
         assert (await http.get(queue, headers=me)).status_code == 200
         r = await http.get(queue, params={"region": "03"}, headers=me)
         assert r.status_code == 403 and r.json()["code"] == "REGION_FORBIDDEN"
         assert cli(capsys, "set-regions", "zhou", "01,03")[0] == 0
+        r = await http.get(queue, params={"region": "03"}, headers=me)
+        assert r.status_code == 401 and r.json()["code"] == "AUTH_INVALID"
+        me = await signed_in()
         assert (await http.get(queue, params={"region": "03"}, headers=me)).status_code == 200
         cli(capsys, "disable", "zhou")
         r = await http.get(queue, headers=me)

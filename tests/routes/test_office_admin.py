@@ -142,16 +142,14 @@ def test_an_admin_cannot_lock_himself_out(http):
     assert http.get("/api/v1/admin/accounts", headers=ADMIN).status_code == 200  # still admin
 
 
-def test_a_changed_role_applies_at_the_next_request(http):
+def test_a_changed_role_ends_the_old_tokens_and_a_new_login_carries_it(http):
     made = http.post(
         "/api/v1/admin/accounts",
         json={"username": "he.ops", "role": "operator", "regions": []},
         headers=ADMIN,
     ).json()
-    token = http.post(
-        "/api/v1/staff/login", json={"username": "he.ops", "password": made["password"]}
-    ).json()["token"]
-    ops = {"authorization": f"Bearer {token}"}
+    login = {"username": "he.ops", "password": made["password"]}
+    ops = _signed_in(http, login)
     assert http.get("/api/v1/stats", params={"period_id": PERIOD}, headers=ops).status_code == 200
     r = http.put(
         "/api/v1/admin/accounts/he.ops/access",
@@ -166,7 +164,80 @@ def test_a_changed_role_applies_at_the_next_request(http):
         "active": True,
     }
     r = http.get("/api/v1/stats", params={"period_id": PERIOD}, headers=ops)
+    assert (r.status_code, r.json()["code"]) == (401, "AUTH_INVALID")
+    r = http.get("/api/v1/stats", params={"period_id": PERIOD}, headers=_signed_in(http, login))
     assert (r.status_code, r.json()["code"]) == (403, "FORBIDDEN")
+
+
+QUEUE = "/api/v1/examiner/applications"
+
+
+def _signed_in(http, login: dict) -> dict:
+    r = http.post("/api/v1/staff/login", json=login)
+    assert r.status_code == 200, r.text
+    return {"authorization": f"Bearer {r.json()['token']}"}
+
+
+def _new_examiner(http, username: str) -> dict:
+    made = http.post(
+        "/api/v1/admin/accounts",
+        json={"username": username, "role": "examiner", "regions": ["01"]},
+        headers=ADMIN,
+    ).json()
+    return {"username": username, "password": made["password"]}
+
+
+def _assert_ended(r, code: str = "AUTH_INVALID") -> None:
+    assert (r.status_code, r.json()["code"]) == (401, code), r.text
+
+
+@pytest.mark.parametrize(
+    ("method", "action", "body"),
+    [
+        ("POST", "password", None),
+        ("PUT", "access", {"role": "examiner", "regions": ["01", "02"]}),
+        ("POST", "enable", None),
+    ],
+)
+def test_an_admins_change_of_an_account_ends_the_tokens_issued_before_it(
+    http, method, action, body
+):
+    login = _new_examiner(http, f"ex9-{action}")
+    before = _signed_in(http, login)
+    assert http.get(QUEUE, headers=before).status_code == 200
+    r = http.request(
+        method, f"/api/v1/admin/accounts/{login['username']}/{action}", json=body, headers=ADMIN
+    )
+    assert r.status_code == 200, r.text
+    _assert_ended(http.get(QUEUE, headers=before))
+    if action == "password":
+        login["password"] = r.json()["password"]
+    assert http.get(QUEUE, headers=_signed_in(http, login)).status_code == 200
+
+
+def test_a_token_held_through_a_disabling_does_not_come_back_with_the_account(http):
+    login = _new_examiner(http, "ex9-disabled")
+    before = _signed_in(http, login)
+    http.post("/api/v1/admin/accounts/ex9-disabled/disable", headers=ADMIN)
+    _assert_ended(http.get(QUEUE, headers=before), "ACCOUNT_DISABLED")
+    http.post("/api/v1/admin/accounts/ex9-disabled/enable", headers=ADMIN)
+    _assert_ended(http.get(QUEUE, headers=before))
+    assert http.get(QUEUE, headers=_signed_in(http, login)).status_code == 200
+
+
+def test_a_password_reset_ends_the_web_uis_codec_cookie(http):
+    made = http.post(
+        "/api/v1/admin/accounts", json={"username": "ex9.ops", "role": "operator"}, headers=ADMIN
+    ).json()
+    login = {"username": "ex9.ops", "password": made["password"]}
+    empty = {"payloads": []}
+    try:
+        assert http.post("/api/v1/staff/codec-session", data=login).status_code == 200
+        assert http.post("/codec/decode", json=empty).status_code == 200
+        assert http.post("/api/v1/admin/accounts/ex9.ops/password", headers=ADMIN).is_success
+        _assert_ended(http.post("/codec/decode", json=empty))
+    finally:
+        http.cookies.clear()  # the client is shared by the package's tests
 
 
 # --- majors ------------------------------------------------------------------------------------
@@ -328,6 +399,58 @@ def test_a_refused_period_change_leaves_no_audit_row(http, temporal, app_service
     r = http.put("/api/v1/admin/periods/2027-2/window", json=closes, headers=ADMIN)
     assert r.json()["code"] == "DEADLINE_INVALID"
     assert [r for r in audit_rows(app_services, "window_moved") if r["period_id"] == "2027-2"] == []
+
+
+def _times_from_now(**days: int) -> dict[str, str]:
+    now = datetime.now(UTC)
+    return {name: (now + timedelta(days=d)).isoformat() for name, d in days.items()}
+
+
+LAST_OF_TIME = "9999-12-31T23:59:59-14:00"  # past datetime.max once in UTC
+#: the horizon is five years; a review deadline just inside it leaves no room for its close-out
+FAR = 5 * 365 - 1
+
+
+@pytest.mark.parametrize(
+    "times",
+    [
+        {"opens_at": "9999-12-31T00:00:00+00:00", "closes_at": LAST_OF_TIME,
+         "review_deadline": LAST_OF_TIME},
+        {"opens_at": "0001-01-01T00:00:00+14:00"} | _times_from_now(closes_at=10,
+                                                                    review_deadline=20),
+        _times_from_now(opens_at=6 * 365, closes_at=6 * 365 + 10, review_deadline=6 * 365 + 20),
+        _times_from_now(opens_at=10, closes_at=20, review_deadline=FAR),
+    ],
+    ids=["last-of-time", "before-time", "six-years-ahead", "close-out-beyond"],
+)  # fmt: skip
+def test_a_period_at_unusable_times_is_refused_and_nothing_started(
+    http, temporal, app_services, times
+):
+    r = http.post("/api/v1/admin/periods", json={"period_id": "2099-1", **times}, headers=ADMIN)
+    assert (r.status_code, r.json()["code"]) == (422, "PERIOD_INVALID"), r.text
+    assert any("\u4e00" <= ch <= "\u9fff" for ch in r.json()["message"])
+    assert temporal.calls == []
+    created = audit_rows(app_services, "period_created")
+    assert [row for row in created if row["period_id"] == "2099-1"] == []
+
+
+@pytest.mark.parametrize(
+    ("move", "body"),
+    [
+        ("review-deadline", {"review_deadline": LAST_OF_TIME}),
+        ("review-deadline", _times_from_now(review_deadline=FAR)),
+        ("review-deadline", {"review_deadline": "2027-05-01T00:00:00"}),  # no zone
+        ("window", {"closes_at": LAST_OF_TIME}),
+        ("window", {"opens_at": "0001-01-01T00:00:00+14:00"}),
+        ("window", _times_from_now(closes_at=6 * 365)),
+    ],
+)
+def test_moving_a_period_to_unusable_times_is_refused_before_the_workflow(
+    http, temporal, move, body
+):
+    r = http.put(f"/api/v1/admin/periods/{PERIOD}/{move}", json=body, headers=ADMIN)
+    assert (r.status_code, r.json()["code"]) == (422, "PERIOD_INVALID"), r.text
+    assert temporal.calls == []
 
 
 def _submitted_050101(app_services, workflow_id: str) -> None:

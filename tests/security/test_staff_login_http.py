@@ -3,8 +3,10 @@ passwords, limit attempts per client address, and leave an audit line for each f
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
+from collections import Counter
 
 import pytest
 
@@ -59,3 +61,34 @@ async def test_one_address_trying_many_accounts_is_throttled(api) -> None:
     answers = [await _console(http, f"guess-{i}", "123456") for i in range(13)]
     assert {r.json()["code"] for r in answers[:12]} == {"LOGIN_FAILED"}
     _assert_locked(answers[12])
+
+
+@pytest.fixture
+async def all_admitted(engine, tmp_path):
+    """Ten logins at once all admitted (not answered TOO_MANY_CONCURRENT), so they race."""
+    async with api_only(
+        engine,
+        tmp_path,
+        staff_failures_per_account=5,
+        staff_attempts_per_ip=30,
+        concurrent_staff_logins=10,
+    ) as http:
+        yield http
+
+
+async def test_concurrent_wrong_passwords_check_no_more_than_the_budget(all_admitted) -> None:
+    """Each attempt takes its failure slot before argon2 runs: counted only after the check,
+    four rounds of four concurrent guesses had eight passwords checked."""
+    http = all_admitted
+    answers = await asyncio.gather(*(_console(http, "examiner", f"wrong-{i}") for i in range(10)))
+    codes = Counter(r.json()["code"] for r in answers)
+    assert codes == {"LOGIN_FAILED": 5, "LOGIN_LOCKED": 5}, codes
+    _assert_locked(await _console(http, "examiner", "pw-examiner"))
+
+
+async def test_right_passwords_use_none_of_the_failure_budget(api) -> None:
+    for _ in range(7):
+        assert (await _console(api, "examiner", "pw-examiner")).status_code == 200
+    for i in range(5):
+        assert (await _console(api, "examiner", f"wrong-{i}")).json()["code"] == "LOGIN_FAILED"
+    _assert_locked(await _console(api, "examiner", "pw-examiner"))
