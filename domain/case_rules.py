@@ -9,10 +9,17 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from domain.attachments import DOCUMENTS, ChsiResult, check_old_identity
-from domain.case_completeness import missing_for_submit
+from domain.attachments import DOCUMENTS, ChsiResult
+from domain.case_completeness import (
+    card_of,
+    card_problems,
+    check_old_identity_against_card,
+    form_contradicts_card,
+    form_invalid,
+    missing_for_choices,
+    missing_for_submit,
+)
 from domain.case_steps import answering_return, apply_form, is_form_field, remove_attachment
-from domain.catalogs import PROVINCES
 from domain.enrollment import (
     EnrollmentForm,
     EnrollmentInput,
@@ -21,8 +28,8 @@ from domain.enrollment import (
     ReviewItem,
     form_problems,
 )
-from domain.errors import Refusal, RefusedError, refuse
-from domain.identity import IdentityRefusal, province_of_address
+from domain.errors import RefusedError, refuse
+from domain.identity import IdentityRefusal
 from domain.liveness import MAX_ATTEMPTS_PER_DAY, SHANGHAI, FaceRefusal, shanghai_day
 from domain.messages import STEP_NAMES, CaseRefusal
 from domain.office import OfficeRefusal
@@ -139,38 +146,9 @@ def check_form(case: EnrollmentState, form: EnrollmentForm, id_number: str) -> N
     rules never accept."""
     problems = form_problems(form) + card_problems(case, form)
     if problems:
-        raise refuse(
-            CaseRefusal.FORM_INVALID,
-            "；".join(p.message for p in problems),
-            details=[p.model_dump() for p in problems],
-        )
+        raise form_invalid(problems)
     attachment_plan(form, ChsiResult.PENDING)
-    if form.identity_changed:
-        card = case.id_card.confirmed or case.id_card.ocr
-        check_old_identity(
-            form.old_name,
-            form.old_id_number,
-            current_name=card.name if card else "",
-            current_id_number=id_number,
-        )
-
-
-def card_problems(case: EnrollmentState, form: EnrollmentForm) -> list[Refusal]:
-    """The household province is where the card says the candidate is registered: a non-Hunan
-    card cannot claim a Hunan household to skip the proofs, nor the other way round."""
-    card = case.id_card.confirmed or case.id_card.ocr
-    on_card = province_of_address(card.address) if card else None
-    declared = form.household_province.strip()[:2]
-    if on_card is None or on_card == declared or declared not in PROVINCES:
-        return []
-    return [
-        Refusal(
-            code="FORM_HOUSEHOLD_PROVINCE",
-            message=f"户籍所在省份应与身份证住址一致（身份证住址为{PROVINCES[on_card]}）",
-            measured=declared,
-            expected=on_card,
-        )
-    ]
+    check_old_identity_against_card(case, form, id_number)
 
 
 def check_modify(case: EnrollmentState, form: EnrollmentForm, id_number: str) -> None:
@@ -192,7 +170,7 @@ def late_modify(
         return None
     changed = case.model_copy(deep=True)
     apply_form(changed, form)
-    if missing_for_submit(changed):
+    if missing_for_choices(changed):
         return refuse(
             CaseRefusal.WINDOW_CLOSED, "入籍已截止，修改后的选择需要补充材料，不能再这样修改"
         )
@@ -230,7 +208,7 @@ def late_removal(
         return None
     changed = case.model_copy(deep=True)
     remove_attachment(changed, code, key)
-    if missing_for_submit(changed):
+    if missing_for_choices(changed):
         return refuse(CaseRefusal.WINDOW_CLOSED, "入籍已截止，不能再删除需要的材料")
     return None
 
@@ -250,9 +228,12 @@ def check_submit(case: EnrollmentState, now: datetime, closes_at: datetime) -> N
 def check_approvable(case: EnrollmentState, act: ExaminerAction, now: datetime) -> None:
     """Approving an incomplete case needs the examiner's reason (e.g. the proof was seen on
     site); it is kept on the case and in the audit log. A card expired meanwhile is not a
-    missing proof: no reason lets it through (the case would keep the old card's data)."""
+    missing proof: no reason lets it through (the case would keep the old card's data); nor
+    does one let through a form that contradicts the card (the case would keep a household or
+    an old name the card denies)."""
     check_claimed_by(case, act.examiner)
     check_card_still_valid(case, now)
+    check_form_agrees_with_card(case)
     missing = missing_for_submit(case)
     if missing and not act.override_reason.strip():
         raise refuse(
@@ -262,10 +243,18 @@ def check_approvable(case: EnrollmentState, act: ExaminerAction, now: datetime) 
         )
 
 
+def check_form_agrees_with_card(case: EnrollmentState) -> None:
+    """The form rule's own refusal (FORM_INVALID naming the field, OLD_IDENTITY_UNCHANGED): the
+    examiner returns the form, an override reason cannot change what the card says."""
+    contradiction = form_contradicts_card(case)
+    if contradiction:
+        raise contradiction
+
+
 def check_card_still_valid(case: EnrollmentState, now: datetime) -> None:
     """The card was valid when it was read; a case may wait weeks for its examiner. Judged on
     the Beijing day, like the card's printed dates."""
-    card = case.id_card.confirmed or case.id_card.ocr
+    card = card_of(case)
     if card is None or card.long_term or card.valid_until is None:
         return
     today = now.astimezone(SHANGHAI).date()

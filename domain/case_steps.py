@@ -8,7 +8,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from domain.attachments import ChsiResult
-from domain.case_completeness import missing_for_submit
+from domain.case_completeness import missing_for_choices
 from domain.catalogs import Level
 from domain.chsi import (
     TOKEN_TTL,
@@ -312,7 +312,7 @@ def reopen_if_incomplete(case: EnrollmentState) -> bool:
     """A change after submit that needs more (proofs of a restricted major, the CHSI step of a
     专升本 major) puts the case back to the candidate's steps: it cannot be claimed until it is
     submitted again, and every step it now needs is open."""
-    if case.state in (AppState.SUBMITTED, AppState.RETURNED) and missing_for_submit(case):
+    if case.state in (AppState.SUBMITTED, AppState.RETURNED) and missing_for_choices(case):
         case.state = AppState.DRAFT
         return True
     return False
