@@ -117,6 +117,9 @@ MATRIX: dict[str, dict[str, object]] = {
     "POST /api/v1/examiner/applications/{application_id}/approve": EXAMINER_CASE,
     "POST /api/v1/examiner/applications/{application_id}/reject": EXAMINER_CASE,
     "POST /api/v1/examiner/applications/{application_id}/return": EXAMINER_CASE,
+    # 「现场核验」: a case in its face step, found by ID number (test_face_on_site_http.py)
+    "GET /api/v1/examiner/face-on-site": EXAMINER_QUEUE,  # lists only what the caller may reach
+    "POST /api/v1/examiner/applications/{application_id}/face-on-site": EXAMINER_CASE,
     # periods: operators run them, admins also create and move windows
     "GET /api/v1/admin/periods": OPERATOR,
     "POST /api/v1/admin/periods": ADMIN,
@@ -199,6 +202,10 @@ def _request_kwargs(route: str) -> dict:
         },
         "POST /api/v1/examiner/applications/{application_id}/reject": {"json": {"items": []}},
         "POST /api/v1/examiner/applications/{application_id}/return": {"json": {"items": []}},
+        "GET /api/v1/examiner/face-on-site": {"params": {"id_number": valid_id_number(501)}},
+        "POST /api/v1/examiner/applications/{application_id}/face-on-site": {
+            "json": {"reason": "现场核验本人与身份证一致"}
+        },
         "GET /files/{key:path}": {"params": {"exp": 1, "sig": "0" * 32}},
         "POST /api/v1/office/cases/{application_id}/reassign": {"json": {"examiner": "admin"}},
         "POST /api/v1/office/bulk-approve": {"json": {"application_ids": ["enroll-2027-1-none"]}},

@@ -82,8 +82,9 @@ function face(c, files) {
     "人脸实人核验",
     h("div", { class: "imgs" }, img(files.face_frame, "核验帧")),
     kv([
-      ["结果", f.passed ? "通过" : c.state.needs_manual_review ? "未通过（转人工复核）" : "未通过"],
+      ["结果", f.on_site ? "现场核验通过" : f.passed ? "通过" : c.state.needs_manual_review ? "未通过（转人工复核）" : "未通过"],
       ["尝试次数", String(f.attempts)],
+      ...(f.on_site ? [["现场核验", `${f.on_site.examiner}，${formatTime(f.on_site.at)}`], ["核验说明", f.on_site.reason]] : []),
     ]),
     h(
       "table",

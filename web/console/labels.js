@@ -75,6 +75,7 @@ const ACTIONS = {
   face_verified: "人脸核验通过",
   face_refused: "人脸核验未通过",
   face_manual_review: "人脸核验多次未通过，转人工复核",
+  face_verified_on_site: "审核员现场核验本人，人脸核验通过",
   notice_accepted: "同意入籍须知",
   form_saved: "保存报名信息",
   chsi_codes_issued: "生成学信网二维码",
