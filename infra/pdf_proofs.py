@@ -10,7 +10,11 @@ a page. What a page costs to draw is not in its size, though: 3 KB of deflated c
 30,000 full-page fills (~25 s of a core) and 150 KB five million operations (~1.8 GB while PDFium
 parses them). So the render runs in a child process (`python -m infra.pdf_proofs`) under a
 memory limit, killed at `RENDER_TIMEOUT_S`; either ends in UPLOAD_PDF_TOO_COMPLEX. At most
-`MAX_RENDERS` children run at once, each a thread of the API's pool waiting on it.
+`MAX_RENDERS` children run at once. The API waits for its child, and for a free slot, with an
+await, never in a thread of the event loop's default pool: that pool (min(32, cores + 4)
+threads) runs every database call, password hash and object-store call of the API, and 8 uploads
+of slow pages that held its threads stalled every sign-in for 18 s. A render that finds no slot
+within `RENDER_QUEUE_S` raises `RendersBusy`, for the caller to say "busy, come back soon".
 
 The PDF is stored as sent (it is the evidence); the examiner reads the rendered pages, so the
 console never opens a PDF in the browser.
@@ -18,12 +22,14 @@ console never opens a PDF in the browser.
 
 from __future__ import annotations
 
+import asyncio
 import io
 import resource
-import subprocess
 import sys
-import threading
+import weakref
 import zipfile
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 import pypdfium2 as pdfium
@@ -63,9 +69,22 @@ RENDER_TIMEOUT_S = 10.0
 #: the child's address space: a 10-page A4 preview needs ~300 MB
 RENDER_MEMORY_BYTES = 1 << 30
 MAX_RENDERS = 2
-_RENDERS = threading.BoundedSemaphore(MAX_RENDERS)
+#: How long a render waits for a slot. An ordinary proof takes 0.3–3 s with the child's start,
+#: so a candidate arriving behind one or two of them still gets his preview; slots held by pages
+#: drawn until `RENDER_TIMEOUT_S` are not waited out (the caller is told to come back).
+RENDER_QUEUE_S = 3.0
+#: the child that draws (`_child`)
+RENDER_CHILD = (sys.executable, "-m", "infra.pdf_proofs")
+#: the slots of each event loop (the API runs one; asyncio's semaphores belong to one loop)
+_SLOTS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
+    weakref.WeakKeyDictionary()
+)
 #: the child's exit status for a refusal of its own (its code on stderr)
 _REFUSED_EXIT = 3
+
+
+class RendersBusy(Exception):
+    """Every render slot stayed taken for `RENDER_QUEUE_S`."""
 
 
 @dataclass(frozen=True)
@@ -155,27 +174,54 @@ def _check_passive(root: PdfObject) -> None:
             stack.extend(node)
 
 
-def render_preview(data: bytes) -> bytes:
+async def render_preview(data: bytes) -> bytes:
     """Every page, top to bottom, as one JPEG of `PREVIEW_WIDTH_PX`, drawn in a child process
     with a time and a memory limit. Call only with data that `screen_pdf` accepted (its page
     count and sizes bound the image)."""
-    with _RENDERS:
-        try:
-            child = subprocess.run(
-                [sys.executable, "-m", "infra.pdf_proofs"],
-                input=data,
-                capture_output=True,
-                timeout=RENDER_TIMEOUT_S,
-                check=False,
-            )
-        except subprocess.TimeoutExpired:  # the child is killed
-            raise _refuse(UploadRefusal.UPLOAD_PDF_TOO_COMPLEX, expected=RENDER_TIMEOUT_S) from None
-    refused = UploadRefusal.parse(child.stderr.decode(errors="replace").strip())
-    if child.returncode == _REFUSED_EXIT and refused is not None:
+    async with render_slot():
+        returncode, out, err = await _draw_in_child(data)
+    refused = UploadRefusal.parse(err.decode(errors="replace").strip())
+    if returncode == _REFUSED_EXIT and refused is not None:
         raise _refuse(refused)
-    if child.returncode != 0 or not child.stdout:  # out of memory, or PDFium gave up
-        raise _refuse(UploadRefusal.UPLOAD_PDF_TOO_COMPLEX, measured=child.returncode)
-    return child.stdout
+    if returncode != 0 or not out:  # out of memory, or PDFium gave up
+        raise _refuse(UploadRefusal.UPLOAD_PDF_TOO_COMPLEX, measured=returncode)
+    return out
+
+
+@asynccontextmanager
+async def render_slot() -> AsyncIterator[None]:
+    """One of `MAX_RENDERS` slots, waited for at most `RENDER_QUEUE_S` (then `RendersBusy`)."""
+    slots = _SLOTS.setdefault(asyncio.get_running_loop(), asyncio.Semaphore(MAX_RENDERS))
+    try:
+        async with asyncio.timeout(RENDER_QUEUE_S):
+            await slots.acquire()
+    except TimeoutError:
+        raise RendersBusy from None
+    try:
+        yield
+    finally:
+        slots.release()
+
+
+async def _draw_in_child(data: bytes) -> tuple[int, bytes, bytes]:
+    """The child's exit status, stdout and stderr. It is killed at `RENDER_TIMEOUT_S`, and when
+    the request is cancelled first (the client gone): no drawing outlives its slot."""
+    child = await asyncio.create_subprocess_exec(
+        *RENDER_CHILD,
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        async with asyncio.timeout(RENDER_TIMEOUT_S):
+            out, err = await child.communicate(data)
+    except TimeoutError:
+        raise _refuse(UploadRefusal.UPLOAD_PDF_TOO_COMPLEX, expected=RENDER_TIMEOUT_S) from None
+    finally:
+        if child.returncode is None:
+            child.kill()
+            await child.wait()
+    return await child.wait(), out, err
 
 
 def _draw_preview(data: bytes) -> bytes:

@@ -1,12 +1,18 @@
 """R9–R12: the candidate's own attachments — upload (images or PDF proofs, idempotent with an
-`Idempotency-Key`), list, delete while the case is editable and not under review."""
+`Idempotency-Key`), list, delete while the case is editable and not under review.
+
+An upload is judged cheapest first: the file's own checks, then whether the case takes it at all
+(the workflow's rule, asked of the case as queried), and only then a PDF's render, the store and
+the workflow's update. A render costs up to `RENDER_TIMEOUT_S` of a core; a case under review
+or a code off the checklist must not buy one."""
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, File, Header, Path, UploadFile
@@ -14,17 +20,27 @@ from pydantic import BaseModel
 
 from api.applications import application_handle, check_storage_quota, run_query, run_update
 from api.deps import CandidateDep, Services, ServicesDep
-from api.errors import ApiError, ApiRefusal
+from api.errors import ApiError, ApiRefusal, retry_after_s
 from api.idempotency import KEY_PATTERN
+from domain.case_rules import check_attachment_wanted
 from domain.enrollment import (
     ApplicationView,
     AttachmentRemoval,
     AttachmentUpload,
     CaseFile,
+    EnrollmentState,
 )
 from domain.messages import CaseRefusal
 from domain.objects import StoredObject
-from infra.pdf_proofs import PDF_CONTENT_TYPE, is_pdf, render_preview, screen_pdf
+from domain.states import AppState
+from infra.pdf_proofs import (
+    MAX_RENDERS,
+    PDF_CONTENT_TYPE,
+    RendersBusy,
+    is_pdf,
+    render_preview,
+    screen_pdf,
+)
 from infra.uploads import DOCUMENT_POLICY, read_capped, screen_image, strip_metadata
 from workflows.enrollment import EnrollmentWorkflow
 
@@ -38,6 +54,8 @@ FILE_ID = r"^[a-z0-9_]{2,40}-[0-9a-f]{12}(-[0-9a-f]{8})?\.(jpg|png|pdf)$"
 IDEMPOTENCY_KEY = KEY_PATTERN
 
 CodeParam = Annotated[str, Path(pattern=DOCUMENT_CODE)]
+#: a window close no clock reaches (see `_refuse_unwanted`)
+_WINDOW_OPEN = datetime.max.replace(tzinfo=UTC)
 
 
 class AttachmentFile(BaseModel):
@@ -61,14 +79,51 @@ class Prepared:
         return hashlib.sha256(self.data).hexdigest()
 
 
-def _prepare(data: bytes, filename: str | None, content_type: str | None) -> Prepared:
-    """A PDF is screened and rendered; an image is screened and stored without its metadata."""
+def _screened(data: bytes, filename: str | None, content_type: str | None) -> Prepared:
+    """A PDF is screened (its preview comes later: `_with_preview`); an image is screened and
+    stored without its metadata."""
     if is_pdf(data):
         screen_pdf(data)
-        return Prepared(data, PDF_CONTENT_TYPE, "pdf", render_preview(data))
+        return Prepared(data, PDF_CONTENT_TYPE, "pdf")
     screened = screen_image(data, DOCUMENT_POLICY, filename=filename, content_type=content_type)
     ext = "jpg" if screened.format == "JPEG" else screened.format.lower()
     return Prepared(strip_metadata(data, screened), screened.content_type, ext)
+
+
+async def _with_preview(prepared: Prepared) -> Prepared:
+    """A PDF's pages rendered for the examiner. With every render slot taken for a few seconds
+    (pages built to be slow hold theirs up to `RENDER_TIMEOUT_S`) the candidate is asked to come
+    back, as the admission control asks him when uploads are at their limit."""
+    if prepared.content_type != PDF_CONTENT_TYPE:
+        return prepared
+    try:
+        preview = await render_preview(prepared.data)
+    except RendersBusy:
+        raise ApiError(
+            ApiRefusal.TOO_MANY_CONCURRENT,
+            headers={"Retry-After": retry_after_s()},
+            expected=MAX_RENDERS,
+        ) from None
+    return replace(prepared, preview=preview)
+
+
+def _refuse_unwanted(case: EnrollmentState, code: str) -> None:
+    """The workflow validator's own rule (`check_attachment_wanted`), asked before any render or
+    store; the workflow still judges the upload. The window's close is the workflow's (moved by
+    an extension) and needs no asking here: a case before submit still runs only while its window
+    is open (the workflow expires it at the close), and past submit the rule does not look at the
+    window. An expired case is left to the workflow: a closed window and a missed step deadline
+    look alike from here, and are refused with different codes."""
+    if case.state != AppState.EXPIRED:
+        check_attachment_wanted(case, code, datetime.now(UTC), _WINDOW_OPEN)
+
+
+def _landed(case: EnrollmentState, code: str, stem: str, prepared: Prepared) -> bool:
+    """Whether the upload of this key is in the case already; with another file it is refused."""
+    landed = [o for o in case.attachments.get(code, []) if _file_id(o).startswith(stem)]
+    if landed and landed[0].sha256 != prepared.sha256:
+        raise ApiError(ApiRefusal.IDEMPOTENCY_KEY_REUSED)
+    return bool(landed)
 
 
 def _stem(application_id: str, code: str, idempotency_key: str | None) -> str:
@@ -132,18 +187,18 @@ async def upload_attachment(
 ) -> ApplicationView:
     """One document of the checklist, tagged with its document code. Sent again with the same
     `Idempotency-Key` and the same file, it is answered as before without a second attachment;
-    the same key with another file is refused (`IDEMPOTENCY_KEY_REUSED`)."""
+    the same key with another file is refused (`IDEMPOTENCY_KEY_REUSED`). A PDF waits a few
+    seconds at most for one of the renderer's slots, then is answered 429 `TOO_MANY_CONCURRENT`
+    with `Retry-After`."""
     data = await read_capped(file, DOCUMENT_POLICY.max_bytes)
-    prepared = await asyncio.to_thread(_prepare, data, file.filename, file.content_type)
+    prepared = await asyncio.to_thread(_screened, data, file.filename, file.content_type)
+    case = (await _case(services, me.sub)).state
     stem = _stem(me.sub, code, idempotency_key)
     handle = application_handle(services.client(), me.sub)
-    if idempotency_key is not None:
-        case = await _case(services, me.sub)
-        landed = [o for o in case.state.attachments.get(code, []) if _file_id(o).startswith(stem)]
-        if landed and landed[0].sha256 != prepared.sha256:
-            raise ApiError(ApiRefusal.IDEMPOTENCY_KEY_REUSED)
-        if landed:
-            return await run_query(handle, EnrollmentWorkflow.view)
+    if idempotency_key is not None and _landed(case, code, stem, prepared):
+        return await run_query(handle, EnrollmentWorkflow.view)
+    _refuse_unwanted(case, code)
+    prepared = await _with_preview(prepared)
     await check_storage_quota(services, me.sub, len(prepared.data) + len(prepared.preview or b""))
     # the content in the name: two files sent at once under one key never overwrite each other's
     # bytes, so a stored object always matches the hash the case records for it

@@ -1,10 +1,15 @@
 """PDF proofs: a plain document is accepted and rendered for the examiner; anything active,
-hidden, locked, oversized or not really a PDF is refused with its code."""
+hidden, locked, oversized or not really a PDF is refused with its code. Renders past the slots
+wait without a thread of the API's pool, and are told busy past a short wait."""
 
 from __future__ import annotations
 
+import asyncio
 import io
+import sys
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import AsyncExitStack
 
 import pytest
 from PIL import Image
@@ -13,7 +18,15 @@ from pypdf.generic import DictionaryObject, NameObject, StreamObject, TextString
 
 from domain.errors import Refusal, RefusedError
 from infra import pdf_proofs
-from infra.pdf_proofs import MAX_PDF_PAGES, PREVIEW_WIDTH_PX, render_preview, screen_pdf
+from infra.pdf_proofs import (
+    MAX_PDF_PAGES,
+    MAX_RENDERS,
+    PREVIEW_WIDTH_PX,
+    RendersBusy,
+    render_preview,
+    render_slot,
+    screen_pdf,
+)
 
 
 def pdf(pages: int = 1, size: tuple[float, float] = (595, 842), **extra: object) -> bytes:
@@ -42,10 +55,10 @@ def code_of(data: bytes) -> str:
     return refused.value.refusal.code
 
 
-def test_a_plain_document_is_accepted_and_rendered_page_by_page() -> None:
+async def test_a_plain_document_is_accepted_and_rendered_page_by_page() -> None:
     data = pdf(pages=2)
     assert screen_pdf(data).pages == 2
-    with Image.open(io.BytesIO(render_preview(data))) as preview:
+    with Image.open(io.BytesIO(await render_preview(data))) as preview:
         assert preview.format == "JPEG" and preview.width == PREVIEW_WIDTH_PX
         assert preview.height > 2 * PREVIEW_WIDTH_PX  # two A4 pages, one under the other
 
@@ -109,27 +122,93 @@ def drawn(ops: bytes, times: int) -> bytes:
     return out.getvalue()
 
 
-def rendering_refusal(data: bytes) -> Refusal:
+async def rendering_refusal(data: bytes) -> Refusal:
     screen_pdf(data)  # the screen passes: these are plain, small, ordinary pages
     with pytest.raises(RefusedError) as refused:
-        render_preview(data)
+        await render_preview(data)
     return refused.value.refusal
 
 
-def rendering_code(data: bytes) -> str:
-    return rendering_refusal(data).code
-
-
-def test_a_page_built_to_be_slow_to_draw_is_refused_within_the_time_limit(monkeypatch) -> None:
+async def test_a_page_built_to_be_slow_to_draw_is_refused_within_the_time_limit(
+    monkeypatch,
+) -> None:
     # 30k full-page fills, 3 KB of PDF: ~25 s of one core, holding every other candidate's PDF.
     # The refusal names the time limit only when the child was killed at it (no clock here).
     monkeypatch.setattr(pdf_proofs, "RENDER_TIMEOUT_S", 2.0)
-    refusal = rendering_refusal(drawn(b"10 10 500 800 re f\n", 30_000))
+    refusal = await rendering_refusal(drawn(b"10 10 500 800 re f\n", 30_000))
     assert (refusal.code, refusal.expected) == ("UPLOAD_PDF_TOO_COMPLEX", 2.0)
 
 
-def test_a_page_built_to_fill_memory_is_refused() -> None:
+async def test_a_page_built_to_fill_memory_is_refused() -> None:
     # 5M tiny rectangles from ~130 KB of PDF: PDFium's parse alone would take ~1.8 GB
     data = drawn(b"0 0 1 1 re f\n", 5_000_000)
     assert len(data) < 200_000
-    assert rendering_code(data) == "UPLOAD_PDF_TOO_COMPLEX"
+    assert (await rendering_refusal(data)).code == "UPLOAD_PDF_TOO_COMPLEX"
+
+
+#: a child that draws until it is killed: a page built to be slow, without burning a core
+NEVER_DONE = (sys.executable, "-c", "import signal; signal.pause()")
+
+
+def test_renders_hold_no_thread_of_the_pool_and_one_past_the_slots_is_told_busy(
+    monkeypatch,
+) -> None:
+    """The outsider's report: 8 slow PDFs at once held the default pool's threads (one each
+    while drawing, one each waiting for a slot), and every sign-in queued behind them. Here the
+    pool has one thread, and it must still answer while the slots are full."""
+    monkeypatch.setattr(pdf_proofs, "RENDER_CHILD", NEVER_DONE)
+    monkeypatch.setattr(pdf_proofs, "RENDER_QUEUE_S", 0.2)
+
+    async def full_slots() -> None:
+        asyncio.get_running_loop().set_default_executor(ThreadPoolExecutor(max_workers=1))
+        # tasks start in the order made: the first MAX_RENDERS take the slots, the last waits
+        renders = [asyncio.create_task(render_preview(pdf())) for _ in range(MAX_RENDERS + 1)]
+        try:
+            assert await asyncio.wait_for(asyncio.to_thread(lambda: "answered"), 5) == "answered"
+            with pytest.raises(RendersBusy):
+                await renders[-1]
+            assert not any(render.done() for render in renders[:-1])  # still drawing
+        finally:
+            for render in renders:
+                render.cancel()
+            await asyncio.gather(*renders, return_exceptions=True)
+
+    asyncio.run(full_slots())
+
+
+async def test_a_render_waits_for_a_slot_that_frees_within_the_wait(monkeypatch) -> None:
+    """An ordinary proof behind another one still gets its preview, not a refusal."""
+    monkeypatch.setattr(pdf_proofs, "RENDER_QUEUE_S", 30.0)
+    async with AsyncExitStack() as held:
+        for _ in range(MAX_RENDERS):
+            await held.enter_async_context(render_slot())
+        render = asyncio.create_task(render_preview(pdf()))
+        done, _ = await asyncio.wait({render}, timeout=0.2)
+        assert not done  # waiting for a slot
+    with Image.open(io.BytesIO(await render)) as preview:
+        assert preview.format == "JPEG"
+
+
+async def test_a_render_cancelled_with_its_request_kills_its_child(monkeypatch) -> None:
+    """A client gone mid-render frees the slot and the core at once, not at the time limit."""
+    monkeypatch.setattr(pdf_proofs, "RENDER_CHILD", NEVER_DONE)
+    children: list[asyncio.subprocess.Process] = []
+    child_started = asyncio.Event()
+    spawn = asyncio.create_subprocess_exec
+
+    async def spawned(*args, **kwargs):
+        child = await spawn(*args, **kwargs)
+        children.append(child)
+        child_started.set()
+        return child
+
+    monkeypatch.setattr(asyncio, "create_subprocess_exec", spawned)
+    render = asyncio.create_task(render_preview(pdf()))
+    await child_started.wait()
+    render.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await render
+    assert children[0].returncode is not None  # killed and reaped
+    async with AsyncExitStack() as held:  # every slot is free again (else RendersBusy)
+        for _ in range(MAX_RENDERS):
+            await held.enter_async_context(render_slot())

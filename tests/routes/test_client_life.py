@@ -13,16 +13,19 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session
 
 from api.deps import Services
-from domain.enrollment import CaseFile, EnrollmentState, Identity
+from domain.enrollment import CaseFile, EnrollmentForm, EnrollmentState, Identity
 from domain.objects import StoredObject
 from domain.states import AppState
 from infra.db import Period
 from infra.refresh_sessions import open_sign_in
+from synthetic.forms import form_fields
 from tests.api.server import jpeg_bytes
 from tests.routes.conftest import CASE, MINE, PERIOD, SECRET_KEY, bearer, view
 from tests.routes.temporal_double import Scripted, TemporalDouble, refused
 
 NUMBER = "430104199903120012"
+#: a proof the case of `_case_file` asks for
+PROOF = "/api/v1/me/attachments/NURSE_QUALIFICATION_CERT"
 
 
 @pytest.fixture
@@ -198,7 +201,12 @@ def _case_file(**attachments: list[StoredObject]) -> CaseFile:
         application_id=MINE,
         period_id=PERIOD,
         identity=Identity(id_number=NUMBER, phone="13900001111"),
-        state=EnrollmentState(state=AppState.DRAFT, attachments=attachments),
+        # a restricted major (护理): its checklist asks for NURSE_QUALIFICATION_CERT among others
+        state=EnrollmentState(
+            state=AppState.DRAFT,
+            form=EnrollmentForm(**form_fields(major="520201")),
+            attachments=attachments,
+        ),
     )
 
 
@@ -289,18 +297,20 @@ def test_an_upload_retried_with_its_idempotency_key_is_answered_without_a_second
     def uploaded() -> list[StoredObject]:
         return [c.args[0].file for c in temporal.calls if c.name == "upload_attachment"]
 
-    temporal.answers["case_file"] = Scripted(lambda: _case_file(SHEBAO=uploaded()))
-    r = http.post("/api/v1/me/attachments/SHEBAO", files={"file": ("a.jpg", photo)}, headers=me)
+    temporal.answers["case_file"] = Scripted(
+        lambda: _case_file(NURSE_QUALIFICATION_CERT=uploaded())
+    )
+    r = http.post(PROOF, files={"file": ("a.jpg", photo)}, headers=me)
     assert r.status_code == 200, r.text
     (first,) = uploaded()
     assert hashlib.sha256(services.store.get(first.key)).hexdigest() == first.sha256
 
     temporal.calls.clear()
-    temporal.answers["case_file"] = _case_file(SHEBAO=[first])
-    r = http.post("/api/v1/me/attachments/SHEBAO", files={"file": ("a.jpg", photo)}, headers=me)
+    temporal.answers["case_file"] = _case_file(NURSE_QUALIFICATION_CERT=[first])
+    r = http.post(PROOF, files={"file": ("a.jpg", photo)}, headers=me)
     assert r.status_code == 200, r.text
     assert [c.name for c in temporal.calls] == ["case_file", "view"]  # no second upload
 
     other = jpeg_bytes(seed=6)
-    r = http.post("/api/v1/me/attachments/SHEBAO", files={"file": ("b.jpg", other)}, headers=me)
+    r = http.post(PROOF, files={"file": ("b.jpg", other)}, headers=me)
     assert r.status_code == 409 and r.json()["code"] == "IDEMPOTENCY_KEY_REUSED"

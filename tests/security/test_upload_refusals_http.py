@@ -10,13 +10,20 @@ from pathlib import Path
 
 import pytest
 from temporalio import activity
+from temporalio.client import WorkflowUpdateFailedError
 
+from api.errors import from_update_failure
+from api.routes import attachments
+from domain.enrollment import AttachmentUpload
 from domain.errors import Refusal
+from domain.objects import StoredObject
 from domain.vision import READ_ID_CARD, ReadIdCardInput, ReadIdCardResult
 from tests import stand_ins
 from tests.api.server import jpeg_bytes
+from tests.infra.test_pdf_proofs import pdf
 from tests.security.stack import FORM, api_only, register, running_stack, seeded_database
 from tests.workflows.harness import valid_id_number
+from workflows.enrollment import EnrollmentWorkflow
 
 UNREADABLE = valid_id_number(881)  # the stand-in OCR cannot read this candidate's card
 
@@ -197,3 +204,42 @@ async def test_two_files_sent_at_once_under_one_key_keep_their_own_bytes(world) 
     listed = (await http.get("/api/v1/me/attachments", headers=me)).json()
     assert len(listed) == 1
     assert _stored_files(objects, app_id) == {listed[0]["id"]: listed[0]["sha256"]}
+
+
+async def _workflow_answer(dev_env, app_id: str, code: str) -> tuple[int, str, str]:
+    """What the workflow's own validator answers an upload of `code` (a file it never keeps)."""
+    handle = dev_env.client.get_workflow_handle(app_id)
+    never = StoredObject(key=f"{app_id}/attachments/x.pdf", sha256="0" * 64, size=1)
+    with pytest.raises(WorkflowUpdateFailedError) as failed:
+        await handle.execute_update(
+            EnrollmentWorkflow.upload_attachment, AttachmentUpload(code=code, file=never)
+        )
+    answer = from_update_failure(failed.value)
+    return answer.status, answer.body.code, answer.body.message
+
+
+async def test_a_pdf_the_case_cannot_take_is_refused_as_the_workflow_would_without_a_render(
+    world, dev_env, monkeypatch
+) -> None:
+    """Before its step, and off the checklist of a draft: the route's early refusal is the
+    workflow's, word for word, and no page is drawn for it."""
+    http, sms, objects = world
+
+    async def render_preview(_data: bytes) -> bytes:
+        raise AssertionError("rendered a PDF the case cannot take")
+
+    monkeypatch.setattr(attachments, "render_preview", render_preview)
+    proof = {"file": ("证明.pdf", pdf(), "application/pdf")}
+    app_id, me = await _to_the_face_step(http, sms, 885, "13744440885")
+    r = await http.post("/api/v1/me/attachments/DIPLOMA", files=proof, headers=me)
+    answer = (r.status_code, r.json()["code"], r.json()["message"])
+    assert answer == await _workflow_answer(dev_env, app_id, "DIPLOMA")
+    assert answer[1] == "STEP_NOT_REACHED"
+
+    app_id, me, wanted = await _to_a_required_attachment(http, sms, 886, "13744440886")
+    assert wanted != "DIPLOMA"  # the restricted major's checklist asks for other proofs
+    r = await http.post("/api/v1/me/attachments/DIPLOMA", files=proof, headers=me)
+    answer = (r.status_code, r.json()["code"], r.json()["message"])
+    assert answer == await _workflow_answer(dev_env, app_id, "DIPLOMA")
+    assert answer[1] == "ATTACHMENT_NOT_REQUIRED"
+    assert _bytes_of(objects, app_id, "attachments") == 0
