@@ -46,7 +46,13 @@ from domain.states import AppState
 from infra.db import Period, as_utc
 from infra.holdings import identity_holdings
 from infra.upload_structure import UploadRefusal
-from infra.uploads import UploadPolicy, read_capped, screen_image, strip_metadata
+from infra.uploads import (
+    UploadPolicy,
+    read_capped,
+    screen_image,
+    strip_metadata,
+    strip_metadata_exact,
+)
 from workflows.enrollment import EnrollmentWorkflow
 
 R = TypeVar("R")
@@ -417,12 +423,14 @@ async def store_upload(
     policy: UploadPolicy,
     key_prefix: str,
     *,
-    keep_original: bool = False,
+    exact_picture: bool = False,
 ) -> tuple[StoredObject, str]:
-    """Screen an upload and store it. Returns the stored object and the client's filename.
+    """Screen an upload and store it without its metadata (EXIF, GPS). Returns the stored object
+    and the client's filename.
 
-    `keep_original` stores the bytes as sent: the ID-photo checker reads quality tables and dpi
-    from the original file. Everything else is stored with its metadata (EXIF, GPS) stripped."""
+    `exact_picture` keeps the compressed picture byte for byte (the ID-photo checker reads the
+    quantization tables, dpi and pixels of the stored file); otherwise a JPEG that an EXIF
+    orientation turns is stored re-encoded upright."""
     data = await read_capped(upload, policy.max_bytes)
     # its spooled copy goes now, not when the request ends: the request may then wait for vision
     # without an admission slot (api/admission.py `release_slot`), and must hold nothing meanwhile
@@ -433,7 +441,8 @@ async def store_upload(
         screened = screen_image(
             data, policy, filename=upload.filename, content_type=upload.content_type
         )
-        stored_bytes = data if keep_original else strip_metadata(data, screened)
+        strip = strip_metadata_exact if exact_picture else strip_metadata
+        stored_bytes = strip(data, screened)
         ext = "jpg" if screened.format == "JPEG" else screened.format.lower()
         key = f"{key_prefix}-{uuid.uuid4().hex[:12]}.{ext}"
         return services.store.put(key, stored_bytes, screened.content_type)

@@ -7,10 +7,12 @@ decompression bomb is refused from its header and never decoded.
 
 Which function where:
 - ``screen_image`` validates and returns facts; it never changes the bytes. Use it on every
-  upload. The ID photo (寸照) is then stored **byte-exact**: the photo checker reads quality
-  and dpi from the original file.
+  upload.
 - ``strip_metadata`` returns the clean copy to store for documents (ID-card sides, proofs):
   EXIF/XMP/comments and anything after the image dropped, orientation applied.
+- ``strip_metadata_exact`` returns the clean copy of the ID photo (寸照): the same metadata
+  dropped, but the picture's bytes kept exactly — the photo checker reads quality, dpi and
+  pixels from the stored file (``infra.image_metadata``).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from domain.errors import RefusedError, refuse
 from infra import upload_structure as structure
 from infra.heif import heif_size, is_heif, register_heif
+from infra.image_metadata import without_metadata
 from infra.upload_structure import UploadDefect, UploadRefusal
 
 MIB = 1024 * 1024
@@ -292,6 +295,16 @@ def strip_metadata(data: bytes, screened: ScreenedImage) -> bytes:
         return _reencode_upright(data)
     info = structure.walk_jpeg(data)
     return b"\xff\xd8" + b"".join(view[a:b] for a, b in info.kept) + b"\xff\xd9"
+
+
+def strip_metadata_exact(data: bytes, screened: ScreenedImage) -> bytes:
+    """A copy for storage without EXIF (GPS, device serials), XMP, comments or trailing data, whose
+    compressed picture is the original's byte for byte; an EXIF orientation and resolution are
+    carried in a new EXIF of only those tags. Call only with data ``screen_image`` accepted."""
+    try:
+        return without_metadata(data, screened.format)
+    except UploadDefect as defect:
+        raise refuse(defect.code) from None
 
 
 def _exif_orientation(data: bytes) -> int | None:

@@ -417,7 +417,7 @@ async def upload_photo(
 ) -> ApplicationView | JSONResponse:
     """R4: checked rule by rule against Attachment 2; a refusal lists every failing rule."""
     obj, filename = await store_upload(
-        services, photo, ID_PHOTO_POLICY, f"{me.sub}/photo/upload", keep_original=True
+        services, photo, ID_PHOTO_POLICY, f"{me.sub}/photo/upload", exact_picture=True
     )
     return await run_upload_update(
         services,
