@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 from statistics import median
@@ -66,7 +67,18 @@ class Row:
 
     @property
     def text(self) -> str:
-        return "".join(line.text for _, line in sorted(self.lines, key=lambda p: p[0]))
+        """The boxes left to right; where a box begins inside the one before with the characters
+        that one ends with, they are read once (`_read_twice`)."""
+        ordered = sorted(self.lines, key=lambda p: p[0])
+        text = ""
+        for i, (x, line) in enumerate(ordered):
+            if i == 0:
+                text = line.text
+                continue
+            before_x, before = ordered[i - 1]
+            shared = before_x + before.width - x
+            text += line.text[_read_twice(before.text, line.text, shared, line.width) :]
+        return text
 
     @property
     def score(self) -> float:
@@ -137,6 +149,26 @@ def rows_of(lines: list[OcrLine]) -> list[Row]:
         else:
             row.lines.append((left, line))
     return sorted(rows, key=lambda r: r.y)
+
+
+def _read_twice(before: str, text: str, shared: float, width: float) -> int:
+    """How many leading characters of `text` repeat the end of `before` within the `shared`
+    stretch of the two boxes (px): print the detector cut twice. A character's width is its share
+    of its box, wide (CJK) characters counting two narrow ones; it counts as shared when its
+    middle is. Only a repeat is dropped: boxes of a label and its value overlap by as much where
+    the detector drew the label's box wide (「有效期限」 over the 2 of 「2025.10.17-…」)."""
+    if shared <= 0 or not text:
+        return 0
+    units = [2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text]
+    unit_px = width / sum(units)
+    repeated, covered = 0, 0.0
+    for n, u in enumerate(units, start=1):
+        if covered + u * unit_px / 2 > shared:
+            break
+        covered += u * unit_px
+        if before.endswith(text[:n]):
+            repeated = n
+    return repeated
 
 
 def _overlap(left: float, width: float, other_left: float, other_width: float) -> bool:

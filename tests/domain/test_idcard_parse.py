@@ -181,3 +181,45 @@ def test_characters_of_the_cards_own_set_stay_as_read():
     for name in ("乾坤", "於梅", "後鑫", "王堃", "李喆", "张祎", "林昇", "陈陞", "阿依古丽·买买提"):
         lines = front_lines(name=[("姓名", 60, 90), (name, 180, 88)])
         assert parse_front(lines).fields.name == name
+
+
+def box(text: str, left: float, right: float, y: float, h: float = 30) -> OcrLine:
+    return OcrLine(text, 0.95, ((left, y), (right, y), (right, y + h), (left, y + h)))
+
+
+def test_print_the_detector_cut_twice_is_read_once():
+    """A fourth generator's card (4000079): the date row came back as 「1975」 and 「5年5月31日」,
+    the second box starting inside the first over the same 5; joined as it came it read
+    1975-05-05 and the card was refused for a birth date its number contradicts."""
+    birth = [box("出生", 60, 124, 246), box("1975", 347, 428, 246)]
+    birth.append(box("5年5月31日", 413, 633, 246))
+    assert parse_front(front_lines(birth=[]) + birth).fields.birth_date == date(1975, 5, 31)
+
+
+def test_a_label_box_drawn_over_its_value_takes_nothing_from_it():
+    """The third generator's card 1018: the detector drew 「有效期限」 wide, over the 2 of its
+    value; a character not repeated is the value's own."""
+    lines = [
+        box("中华人民共和国", 575, 916, 361),
+        box("居民身份证", 573, 987, 437),
+        box("签发机关 祁东县公安局", 452, 771, 636),
+        box("有效期限", 455, 593, 696),
+        box("2025.10.17-2035.10.17", 575, 904, 696),
+    ]
+    assert parse_back(lines).fields.valid_from == date(2025, 10, 17)
+
+
+def test_boxes_side_by_side_keep_every_character():
+    """Only characters whose middle lies inside the box before are read once: boxes that touch
+    or overlap by less than half a character keep everything, a repeated character too."""
+    address = [
+        box("住址", 60, 124, 324),
+        box("湖南省长沙市五一路", 180, 468, 324),
+        box("路口100号", 470, 662, 324),
+    ]
+    lines = front_lines(addr1=[], addr2=[]) + address
+    assert parse_front(lines).fields.address == "湖南省长沙市五一路路口100号"
+    overlapping = [box("住址", 60, 124, 324), box("湖南省长沙市", 180, 372, 324)]
+    overlapping.append(box("芙蓉区", 360, 456, 324))  # 12 px of a 32-px character inside
+    lines = front_lines(addr1=[], addr2=[]) + overlapping
+    assert parse_front(lines).fields.address == "湖南省长沙市芙蓉区"
