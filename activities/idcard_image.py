@@ -21,10 +21,6 @@ from domain.vision import CardSide, IdImageRefusal, QualityWarning
 ALLOWED_FORMATS = ("JPEG", "PNG", "WEBP")
 MAX_PIXELS = 40_000_000  # decompression-bomb limit: far above any phone camera
 WORKING_LONG_SIDE = 1280  # OCR and checks run on this size: enough for 18 digits, fast on 2 cores
-# The card lies across the photo whichever way the phone is held, so its print has the photo's
-# width: a portrait photo is scaled by its width too (up to this many times as tall, 9:16),
-# instead of giving the card three quarters of a landscape photo's pixels or less.
-TALLEST = 16 / 9
 # Warning levels (the examiner sees them; they refuse nothing on their own).
 MIN_SHORT_SIDE = 480  # below this the portrait is small for the face match
 MIN_SHARPNESS = 30.0  # variance of the Laplacian at 1000 px long side
@@ -58,7 +54,7 @@ def id_image_refusal(
 
 @dataclass(frozen=True)
 class Photo:
-    rgb: np.ndarray  # working copy: `across_scale`
+    rgb: np.ndarray  # working copy, long side at most WORKING_LONG_SIDE
     original_size: tuple[int, int]  # width, height as uploaded
 
 
@@ -70,26 +66,19 @@ def decode(data: bytes) -> Photo | None:
                 return None
             size = opened.size
             if opened.format == "JPEG":  # decode at 1/2, 1/4 … while still above the working size
-                # (either way up: EXIF may turn it after decoding)
-                k = max(across_scale(*size), across_scale(size[1], size[0]))
+                k = WORKING_LONG_SIDE / max(size)
                 opened.draft("RGB", (int(size[0] * k) + 1, int(size[1] * k) + 1))
             image = ImageOps.exif_transpose(opened).convert("RGB")
     except (OSError, ValueError, Image.DecompressionBombError):
         return None
     if (image.width < image.height) != (size[0] < size[1]):
         size = (size[1], size[0])  # EXIF turned it: the uploaded size, upright
-    scale = across_scale(image.width, image.height)
+    scale = WORKING_LONG_SIDE / max(image.size)
     if scale < 1:
         image = image.resize(
             (round(image.width * scale), round(image.height * scale)), Image.Resampling.BILINEAR
         )
     return Photo(rgb=np.asarray(image), original_size=size)
-
-
-def across_scale(width: int, height: int, across: int = WORKING_LONG_SIDE) -> float:
-    """The scale that makes a photo `across` px wide and no taller than TALLEST × `across`: a
-    landscape photo's long side at `across`, a portrait photo's width."""
-    return min(across / width, across * TALLEST / height)
 
 
 FLATTEN_KERNEL = 31  # px at the working size: wider than a character's strokes, narrower than glare

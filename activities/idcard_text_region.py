@@ -16,10 +16,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import cv2
 import numpy as np
-
-from activities.idcard_image import across_scale
 
 if TYPE_CHECKING:
     from rapidocr import RapidOCR
@@ -66,22 +63,12 @@ def detection_shrink(boxes: np.ndarray | None) -> float:
     return min(1.0, MIN_LINE_PX / max(median_line_height(boxes), 1.0))
 
 
-def detector_input(rgb: np.ndarray, det_side: int) -> np.ndarray | None:
-    """What the whole pipeline detects on: the photo at most `det_side` across (rapidocr's
-    "max" limit, which for a portrait photo would shrink the card to its height's measure:
-    activities/idcard_image.TALLEST), sides on the network's GRID."""
-    height, width = rgb.shape[:2]
-    ratio = min(1.0, across_scale(width, height, det_side))
-    size = (round(int(width * ratio) / GRID) * GRID, round(int(height * ratio) / GRID) * GRID)
-    if min(size) <= 0:
-        return None
-    return cv2.resize(rgb, size)
-
-
 def detect_text(engine: RapidOCR, rgb: np.ndarray, det_side: int) -> np.ndarray:
     """The boxes (n × 4 × 2, in `rgb` pixels) of every text line the detector finds."""
+    from rapidocr.ch_ppocr_det.utils import DetPreProcess
+
     detector = engine._load_det_model()  # type: ignore[no-untyped-call]
-    scaled = detector_input(rgb, det_side)
+    scaled = DetPreProcess(det_side, "max").resize(rgb)  # what the whole pipeline detects on
     if scaled is None:
         return np.zeros((0, 4, 2), np.float32)
     try:
