@@ -24,6 +24,9 @@ _OVERLOADED_RPC = {
     RPCStatusCode.RESOURCE_EXHAUSTED,
     RPCStatusCode.DEADLINE_EXCEEDED,
 }
+#: a query to a case whose workers are all down (restarting, scaled to zero): the server answers
+#: FAILED_PRECONDITION at once after waiting for a poller, the same request works when they are back
+_NO_WORKER = "no poller seen"
 #: PostgreSQL SQLSTATE classes: connection lost (08), out of resources such as too many clients
 #: (53), shutting down or not accepting connections yet (57), serialization failure or deadlock
 #: (40, the same request again succeeds)
@@ -34,6 +37,8 @@ def is_load(exc: Exception) -> bool:
     if isinstance(exc, PoolTimeout):  # no pooled connection within RUJI_DB_POOL_TIMEOUT_S
         return True
     if isinstance(exc, RPCError):
+        if exc.status == RPCStatusCode.FAILED_PRECONDITION:
+            return _NO_WORKER in exc.message
         return exc.status in _OVERLOADED_RPC
     if isinstance(exc, OperationalError):
         if exc.connection_invalidated:

@@ -88,6 +88,10 @@ class _PgError(Exception):
         self.sqlstate = sqlstate
 
 
+#: what the dev server answers a query to a workflow whose task queue has no worker
+NO_WORKER_MESSAGE = "no poller seen for task queue recently, worker may be down"
+
+
 @pytest.mark.parametrize(
     ("error", "load"),
     [
@@ -100,6 +104,8 @@ class _PgError(Exception):
         (OperationalError("SELECT 1", {}, sqlite3.OperationalError("no such table: x")), False),
         (RPCError("busy", RPCStatusCode.RESOURCE_EXHAUSTED, b""), True),
         (RPCError("bad", RPCStatusCode.INVALID_ARGUMENT, b""), False),
+        (RPCError(NO_WORKER_MESSAGE, RPCStatusCode.FAILED_PRECONDITION, b""), True),
+        (RPCError("not running", RPCStatusCode.FAILED_PRECONDITION, b""), False),
     ],
 )
 def test_only_load_is_called_load(error: Exception, load: bool) -> None:
