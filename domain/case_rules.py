@@ -77,15 +77,29 @@ def reopened_by_return(case: EnrollmentState, step: AppState) -> bool:
 
 def redo_pending(case: EnrollmentState) -> list[str]:
     """What a return asked for that the candidate has not done again yet: its steps, then its
-    other items (the form saved again, an attachment uploaded again) where they are tracked."""
+    other items (the form saved again, an attachment uploaded again) where they are tracked. An
+    attachment the case's choices no longer ask for (another major chosen since) is not waited
+    for: its upload is refused as not required, so the case could never go in again."""
     steps = {
         _REDONE_AS.get(step, "face")
         for item in case.review.items
         for step in RETURN_REOPENS.get(item.item, ())
     }
     done = set(case.review.redone)
-    others = [item for item in case.review.answers_tracked if item not in done]
+    asked = attachment_items(case)
+    others = [
+        item
+        for item in case.review.answers_tracked
+        if item not in done and (is_form_field(item) or item == "form" or item in asked)
+    ]
     return sorted(steps - done) + sorted(set(others))
+
+
+def attachment_items(case: EnrollmentState) -> set[str]:
+    """The attachment items a return may name now: each requirement of the case's checklist and
+    each document that can meet one."""
+    plan = attachment_plan(case.form, case.chsi.status) if case.form else None
+    return {code for r in (plan.required if plan else ()) for code in (r.code, *r.document_codes)}
 
 
 def answer_tracked(item: str) -> bool:
@@ -314,10 +328,7 @@ def check_return_items(case: EnrollmentState, items: list[ReviewItem]) -> None:
     """A return names only what the candidate can act on: a step to redo, the form, or one of
     the case's attachments (a requirement or a document of it)."""
     check_reasons(items)
-    plan = attachment_plan(case.form, case.chsi.status) if case.form else None
-    documents = {
-        code for r in (plan.required if plan else ()) for code in (r.code, *r.document_codes)
-    }
+    documents = attachment_items(case)
     unknown = [
         i.item
         for i in items

@@ -1,0 +1,78 @@
+"""The guide's paths walked over HTTP as a candidate and an examiner would, against the real
+workflows on the dev server: detours the straight path never takes (a return answered by a
+change of choice, an ended application looked up again). Identities of area 430121 (长沙县),
+which no other test uses."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from synthetic.forms import ZHUANKE_MAJOR, form_fields
+from tests.api.server import jpeg_bytes
+from tests.security.stack import (
+    bearer,
+    reach_draft,
+    register,
+    running_stack,
+    seeded_database,
+    staff_token,
+)
+from tests.workflows.harness import valid_id_number
+
+AREA = "430121"
+NURSING = "520201"  # 护理 (专科), Attachment 1: a 中专 nursing diploma, or licence + in service
+PROOF = "NURSING_SECONDARY_DIPLOMA"
+
+
+def number(serial: int) -> str:
+    return valid_id_number(serial, area=AREA)
+
+
+@pytest.fixture(scope="module")
+async def world(dev_env, tmp_path_factory):
+    tmp_path = tmp_path_factory.mktemp("guide-paths")
+    engine = seeded_database(tmp_path)
+    async with running_stack(dev_env.client, engine, tmp_path) as (http, _settings, sms):
+        examiner = bearer(await staff_token(http, "examiner"))
+        yield http, sms, examiner
+
+
+async def upload(http: httpx.AsyncClient, me: dict, code: str, seed: int) -> httpx.Response:
+    files = {"file": (f"{code}.jpg", jpeg_bytes(seed=seed), "image/jpeg")}
+    return await http.post(f"/api/v1/me/attachments/{code}", files=files, headers=me)
+
+
+async def examiner_call(
+    http: httpx.AsyncClient, examiner: dict, app_id: str, action: str, body: dict | None = None
+) -> httpx.Response:
+    path = f"/api/v1/examiner/applications/{app_id}/{action}"
+    return await http.post(path, json=body, headers=examiner)
+
+
+async def test_a_return_for_a_proof_the_candidate_no_longer_needs_does_not_hold_the_case(world):
+    """Returned for the nursing diploma of 护理, the candidate chooses a major without
+    conditions instead: the proof is no longer asked for (its upload is refused as not
+    required), so the return must not wait for it — he resubmits with the new major."""
+    http, sms, examiner = world
+    app_id, me = await register(http, sms, number(1), "13712100001")
+    await reach_draft(http, me, number(1), None)
+    r = await http.put("/api/v1/me/form", json=form_fields(major=NURSING), headers=me)
+    assert r.status_code == 200, r.text
+    assert (await upload(http, me, PROOF, 60)).status_code == 200
+    r = await http.post("/api/v1/me/submit", headers=me)
+    assert r.status_code == 200 and r.json()["state"] == "SUBMITTED", r.text
+
+    assert (await examiner_call(http, examiner, app_id, "claim")).status_code == 200
+    reasons = {"items": [{"item": PROOF, "reason": "毕业证书照片模糊，请重新上传"}]}
+    r = await examiner_call(http, examiner, app_id, "return", reasons)
+    assert r.status_code == 200 and r.json()["state"] == "RETURNED", r.text
+
+    r = await http.put("/api/v1/me/form", json=form_fields(major=ZHUANKE_MAJOR), headers=me)
+    assert r.status_code == 200 and r.json()["state"] == "RETURNED", r.text
+    assert r.json()["required_attachments"] == []
+    assert r.json()["return_pending"] == []  # what the H5 lists as still to do
+    refused = await upload(http, me, PROOF, 61)
+    assert refused.json()["code"] == "ATTACHMENT_NOT_REQUIRED", refused.text
+    r = await http.post("/api/v1/me/submit", headers=me)
+    assert r.status_code == 200 and r.json()["state"] == "SUBMITTED", r.text
