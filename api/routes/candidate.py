@@ -52,7 +52,7 @@ from domain.objects import StoredObject
 from domain.roles import Role
 from domain.states import PRE_SUBMIT, AppState
 from domain.vision import FixPhotoResult
-from infra.db import Application, Period, as_utc
+from infra.db import Application, AuditEvent, Period, as_utc
 from infra.majors import resolve_choice
 from infra.refresh_sessions import (
     RefreshRefused,
@@ -318,25 +318,46 @@ def _signed_in(
     return _verified_applications(session, services, phone)
 
 
-#: states in which the application's phone has not been proven by its code
-_PHONE_UNPROVEN = (AppState.REGISTERED.value, AppState.EXPIRED.value)
+#: the audit actions that tell whether a run's phone was proven by its code: the last of them
+#: in a case's trail is the current run's (a run started where an ended one stood numbers on)
+_PHONE_TRAIL = ("registered", "phone_verified")
 
 
 def _verified_applications(
     session: SessionDep, services: ServicesDep, phone: str
 ) -> list[Application]:
+    """The phone's applications whose run proved it by its code. A never verified one (typed
+    by someone else) is left out, ended or not; an EXPIRED one that was verified is the
+    candidate's: closed out, or ended by the window, he logs in to read why (the close-out's
+    SMS sends him there)."""
     phone_hash = keyed_hash(services.settings.identity_hmac_key, phone)
-    return list(
+    rows = list(
         session.exec(
             select(Application)
             .where(
                 Application.phone_hash == phone_hash,
-                col(Application.status).not_in(_PHONE_UNPROVEN),
+                Application.status != AppState.REGISTERED.value,
             )
             .order_by(col(Application.updated_at).desc())
             .limit(20)
         )
     )
+    expired = [r.workflow_id for r in rows if r.status == AppState.EXPIRED.value]
+    proven = _phone_proven(session, expired) if expired else set()
+    return [r for r in rows if r.status != AppState.EXPIRED.value or r.workflow_id in proven]
+
+
+def _phone_proven(session: SessionDep, workflow_ids: list[str]) -> set[str]:
+    trail = session.exec(
+        select(AuditEvent.workflow_id, AuditEvent.action)
+        .where(
+            col(AuditEvent.workflow_id).in_(workflow_ids),
+            col(AuditEvent.action).in_(_PHONE_TRAIL),
+        )
+        .order_by(col(AuditEvent.seq))
+    )
+    last = dict(trail.all())
+    return {workflow_id for workflow_id, action in last.items() if action == "phone_verified"}
 
 
 async def _store_all(

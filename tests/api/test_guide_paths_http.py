@@ -5,9 +5,16 @@ which no other test uses."""
 
 from __future__ import annotations
 
+import asyncio
+from datetime import timedelta
+
 import httpx
 import pytest
+from sqlmodel import Session, select
 
+from domain.closeout import CLOSED_OUT_REASON, CloseOutNotice
+from domain.states import AppState
+from infra.db import SmsCode
 from synthetic.forms import ZHUANKE_MAJOR, form_fields
 from tests.api.server import jpeg_bytes
 from tests.security.stack import (
@@ -19,6 +26,7 @@ from tests.security.stack import (
     staff_token,
 )
 from tests.workflows.harness import valid_id_number
+from workflows.enrollment import EnrollmentWorkflow
 
 AREA = "430121"
 NURSING = "520201"  # 护理 (专科), Attachment 1: a 中专 nursing diploma, or licence + in service
@@ -35,7 +43,7 @@ async def world(dev_env, tmp_path_factory):
     engine = seeded_database(tmp_path)
     async with running_stack(dev_env.client, engine, tmp_path) as (http, _settings, sms):
         examiner = bearer(await staff_token(http, "examiner"))
-        yield http, sms, examiner
+        yield http, sms, examiner, engine, dev_env.client
 
 
 async def upload(http: httpx.AsyncClient, me: dict, code: str, seed: int) -> httpx.Response:
@@ -54,7 +62,7 @@ async def test_a_return_for_a_proof_the_candidate_no_longer_needs_does_not_hold_
     """Returned for the nursing diploma of 护理, the candidate chooses a major without
     conditions instead: the proof is no longer asked for (its upload is refused as not
     required), so the return must not wait for it — he resubmits with the new major."""
-    http, sms, examiner = world
+    http, sms, examiner, _engine, _client = world
     app_id, me = await register(http, sms, number(1), "13712100001")
     await reach_draft(http, me, number(1), None)
     r = await http.put("/api/v1/me/form", json=form_fields(major=NURSING), headers=me)
@@ -76,3 +84,51 @@ async def test_a_return_for_a_proof_the_candidate_no_longer_needs_does_not_hold_
     assert refused.json()["code"] == "ATTACHMENT_NOT_REQUIRED", refused.text
     r = await http.post("/api/v1/me/submit", headers=me)
     assert r.status_code == 200 and r.json()["state"] == "SUBMITTED", r.text
+
+
+def cooldown_passed(engine) -> None:
+    """The phone's last code as if sent two minutes ago (the 60 s resend cooldown is over)."""
+    with Session(engine) as s:
+        for row in s.exec(select(SmsCode)):
+            row.created_at = row.created_at - timedelta(minutes=2)
+            s.add(row)
+        s.commit()
+
+
+async def state_of(http: httpx.AsyncClient, me: dict, wanted: AppState) -> dict:
+    for _ in range(60):
+        view = (await http.get("/api/v1/me", headers=me)).json()
+        if view["state"] == wanted:
+            return view
+        await asyncio.sleep(0.25)
+    raise AssertionError(f"still {view['state']}, not {wanted}")
+
+
+async def test_a_candidate_whose_case_was_closed_out_logs_in_and_reads_why(world):
+    """The close-out's SMS says 「详情请登录入籍系统查看」: the candidate who submitted and was
+    never reviewed logs in by phone + code and lands on his ended application with its reason
+    — not on 「未找到入籍申请」."""
+    http, sms, _examiner, engine, client = world
+    phone = "13712100002"
+    app_id, me = await register(http, sms, number(2), phone)
+    await reach_draft(http, me, number(2), None)
+    assert (await http.put("/api/v1/me/form", json=form_fields(), headers=me)).status_code == 200
+    assert (await http.post("/api/v1/me/submit", headers=me)).json()["state"] == "SUBMITTED"
+
+    # what the period's close-out activity sends every case still waiting
+    handle = client.get_workflow_handle(app_id)
+    await handle.signal(EnrollmentWorkflow.close_out, CloseOutNotice(period_id="2026-2"))
+    await state_of(http, me, AppState.EXPIRED)
+    await handle.result()  # the run has ended: what the login finds is its history
+
+    cooldown_passed(engine)
+    r = await http.post("/api/v1/candidate/login/code", json={"phone": phone})
+    assert r.status_code == 200, r.text
+    r = await http.post(
+        "/api/v1/candidate/login", json={"phone": phone, "code": sms.last_code(phone)}
+    )
+    assert r.status_code == 200, r.text
+    application = r.json()["application"]
+    assert application["application_id"] == app_id
+    assert (application["state"], application["state_label"]) == ("EXPIRED", "已失效")
+    assert application["closed_reason"] == CLOSED_OUT_REASON[AppState.SUBMITTED]
