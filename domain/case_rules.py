@@ -34,7 +34,14 @@ from domain.liveness import MAX_ATTEMPTS_PER_DAY, SHANGHAI, FaceRefusal, shangha
 from domain.messages import STEP_NAMES, CaseRefusal
 from domain.office import OfficeRefusal
 from domain.requirements import attachment_plan
-from domain.states import EDITABLE_AFTER_SUBMIT, FINAL, PRE_SUBMIT, AppState, step_index
+from domain.states import (
+    EDITABLE_AFTER_SUBMIT,
+    FINAL,
+    PRE_SUBMIT,
+    STATE_LABELS,
+    AppState,
+    step_index,
+)
 from domain.text_limits import field_label
 
 #: States in which an examiner holds or has decided the case: the candidate may not change it.
@@ -44,8 +51,22 @@ REVIEW_LOCKED = (
     AppState.REJECTED,
     AppState.TICKET_ISSUED,
 )
+#: An examiner's decision on a case nobody has claimed yet.
+UNCLAIMED_MESSAGE = "该申请尚未领取，请先领取再审核"
 #: States from which a candidate may still change the form and the attachments.
 FORM_EDITABLE = (AppState.DRAFT, *EDITABLE_AFTER_SUBMIT)
+
+
+def refused_in_state(
+    case: EnrollmentState, code: CaseRefusal = CaseRefusal.WRONG_STATE
+) -> RefusedError:
+    """A step the case no longer takes: the code's own text would not say why, so the refusal
+    names where the case stands (and, for a submitted or returned case, where changes are
+    made)."""
+    text = f"申请当前为「{STATE_LABELS[case.state]}」，{code.message.removeprefix('当前状态')}"
+    if case.state in EDITABLE_AFTER_SUBMIT:
+        text += "；报名信息和附件请在「我的考籍信息」中点击「修改」"
+    return refuse(code, message=text, measured=case.state.value)
 
 
 def require_open_window(case: EnrollmentState, now: datetime, closes_at: datetime) -> None:
@@ -142,8 +163,8 @@ def require_step(
         return
     require_open_window(case, now, closes_at)
     if case.state not in PRE_SUBMIT:
-        raise refuse(
-            CaseRefusal.NOT_EDITABLE if case.state not in FINAL else CaseRefusal.WRONG_STATE
+        raise refused_in_state(
+            case, CaseRefusal.NOT_EDITABLE if case.state not in FINAL else CaseRefusal.WRONG_STATE
         )
     if step_index(case.state) < step_index(minimum):
         raise refuse(CaseRefusal.STEP_NOT_REACHED)
@@ -151,7 +172,7 @@ def require_step(
 
 def require_not_ended(case: EnrollmentState) -> None:
     if case.state in (AppState.EXPIRED, AppState.WITHDRAWN, AppState.SUPERSEDED):
-        raise refuse(CaseRefusal.WRONG_STATE)
+        raise refused_in_state(case)
 
 
 def check_form(case: EnrollmentState, form: EnrollmentForm, id_number: str) -> None:
@@ -284,22 +305,24 @@ def check_card_still_valid(case: EnrollmentState, now: datetime) -> None:
 
 def check_withdraw(case: EnrollmentState) -> None:
     if case.state not in (*PRE_SUBMIT, AppState.SUBMITTED, AppState.RETURNED):
-        raise refuse(CaseRefusal.WRONG_STATE)
+        raise refused_in_state(case)
 
 
 def check_claim(case: EnrollmentState, examiner: str) -> None:
     if case.state == AppState.UNDER_REVIEW and case.review.examiner != examiner:
         raise refuse(CaseRefusal.ALREADY_CLAIMED)
     if case.state not in (AppState.SUBMITTED, AppState.UNDER_REVIEW):
-        raise refuse(CaseRefusal.WRONG_STATE)
+        raise refused_in_state(case)
     missing = missing_for_submit(case) if case.state == AppState.SUBMITTED else None
     if missing:
         raise refuse(CaseRefusal.CHECKLIST_INCOMPLETE, missing.refusal.message)
 
 
 def check_claimed_by(case: EnrollmentState, examiner: str) -> None:
+    if case.state == AppState.SUBMITTED:
+        raise refuse(CaseRefusal.WRONG_STATE, message=UNCLAIMED_MESSAGE, measured=case.state.value)
     if case.state != AppState.UNDER_REVIEW:
-        raise refuse(CaseRefusal.WRONG_STATE)
+        raise refused_in_state(case)
     if case.review.examiner != examiner:
         raise refuse(CaseRefusal.NOT_CLAIMED_BY_YOU)
 
@@ -314,7 +337,7 @@ def check_review_not_held(case: EnrollmentState) -> None:
 def check_reassign(case: EnrollmentState, to_examiner: str) -> None:
     """Only a claimed case has a claim to move; to its own holder it would move nothing."""
     if case.state != AppState.UNDER_REVIEW:
-        raise refuse(CaseRefusal.WRONG_STATE)
+        raise refused_in_state(case)
     if case.review.examiner == to_examiner:
         raise refuse(OfficeRefusal.REASSIGN_SAME_EXAMINER)
 
@@ -361,8 +384,15 @@ def check_on_site_face(case: EnrollmentState, now: datetime, closes_at: datetime
 
 
 def check_chsi_pending(case: EnrollmentState, now: datetime, closes_at: datetime) -> None:
+    """The QR step is open only while pending; otherwise the candidate is told which way his
+    step went (verified, or the manual upload), not only that it takes no codes."""
     require_step(case, AppState.DRAFT, now, closes_at)
-    if case.chsi.status != ChsiResult.PENDING:
+    status = case.chsi.status
+    if status == ChsiResult.VERIFIED:
+        raise refuse(CaseRefusal.CHSI_ALREADY_VERIFIED)
+    if status == ChsiResult.FAILED:
+        raise refuse(CaseRefusal.CHSI_CLOSED)
+    if status != ChsiResult.PENDING:
         raise refuse(CaseRefusal.CHSI_NOT_NEEDED)
 
 

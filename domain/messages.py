@@ -28,6 +28,11 @@ class CaseRefusal(RefusalCode):
     ATTACHMENT_NOT_REQUIRED = "ATTACHMENT_NOT_REQUIRED", "无需上传该材料"
     ATTACHMENT_NOT_FOUND = "ATTACHMENT_NOT_FOUND", "该附件不存在或已删除"
     CHSI_NOT_NEEDED = "CHSI_NOT_NEEDED", "该层次无需学信网校验"
+    CHSI_ALREADY_VERIFIED = "CHSI_ALREADY_VERIFIED", "学信网校验已通过，无需再次校验"
+    CHSI_CLOSED = (
+        "CHSI_CLOSED",
+        "学信网校验已结束（已选择「学信网校验失败」或校验超时），请在附件中上传学历或学籍证明材料",
+    )
     CHSI_UNAVAILABLE = (
         "CHSI_UNAVAILABLE",
         "学信网暂时无法连接，请稍后重试，或选择「学信网校验失败」后上传学历或学籍证明",

@@ -15,7 +15,7 @@ from sqlmodel import Session, select
 from domain.closeout import CLOSED_OUT_REASON, CloseOutNotice
 from domain.states import AppState
 from infra.db import SmsCode
-from synthetic.forms import ZHUANKE_MAJOR, form_fields
+from synthetic.forms import BENKE_MAJOR, ZHUANKE_MAJOR, form_fields
 from tests.api.server import jpeg_bytes
 from tests.security.stack import (
     bearer,
@@ -132,3 +132,31 @@ async def test_a_candidate_whose_case_was_closed_out_logs_in_and_reads_why(world
     assert application["application_id"] == app_id
     assert (application["state"], application["state_label"]) == ("EXPIRED", "已失效")
     assert application["closed_reason"] == CLOSED_OUT_REASON[AppState.SUBMITTED]
+
+
+async def test_a_refusal_says_why_for_where_the_case_stands(world):
+    """Steps pressed where they no longer apply: each refusal keeps its stable code and says,
+    in Chinese, where the case stands — not only 「当前状态不能进行此操作」."""
+    http, sms, examiner, _engine, _client = world
+    app_id, me = await register(http, sms, number(4), "13712100004")
+    await reach_draft(http, me, number(4), None)
+    r = await http.put("/api/v1/me/form", json=form_fields(major=BENKE_MAJOR), headers=me)
+    assert r.status_code == 200 and r.json()["chsi_status"] == "pending", r.text
+
+    # R9: 「学信网校验失败」, then the QR codes asked again (or the button pressed twice)
+    assert (await http.post("/api/v1/me/chsi/failed", headers=me)).status_code == 200
+    for path in ("/api/v1/me/chsi/codes", "/api/v1/me/chsi/failed"):
+        r = await http.post(path, headers=me)
+        assert r.json()["code"] == "CHSI_CLOSED", r.text
+        assert "上传" in r.json()["message"] and "无需" not in r.json()["message"]
+
+    assert (await upload(http, me, "DIPLOMA", 62)).status_code == 200
+    assert (await http.post("/api/v1/me/submit", headers=me)).json()["state"] == "SUBMITTED"
+    r = await http.post("/api/v1/me/submit", headers=me)
+    assert r.json()["code"] == "NOT_EDITABLE" and "已提交" in r.json()["message"], r.text
+
+    r = await examiner_call(http, examiner, app_id, "approve", {})
+    assert r.json()["code"] == "WRONG_STATE" and "领取" in r.json()["message"], r.text
+    assert (await examiner_call(http, examiner, app_id, "claim")).status_code == 200
+    r = await http.post("/api/v1/me/withdraw", headers=me)
+    assert r.json()["code"] == "WRONG_STATE" and "审核中" in r.json()["message"], r.text
