@@ -15,6 +15,7 @@ from domain.case_rules import return_pending
 from domain.case_steps import level_of
 from domain.enrollment import ApplicationView, EnrollmentInput, EnrollmentState
 from domain.masking import mask_id_number, mask_name, mask_phone
+from domain.messages import EXPIRY_REASONS
 from domain.read_model import ApplicationSnapshot, AuditEntry, DocumentEntry
 from domain.requirements import attachment_plan
 from domain.states import EDITABLE_AFTER_SUBMIT, PRE_SUBMIT, STATE_LABELS, AppState
@@ -65,8 +66,16 @@ def candidate_view(params: EnrollmentInput, case: EnrollmentState) -> Applicatio
         ticket_number=case.ticket_number,
         needs_manual_review=case.needs_manual_review,
         editable=case.state in (*PRE_SUBMIT, *EDITABLE_AFTER_SUBMIT),
-        closed_reason=case.closed_reason,
+        closed_reason=case.closed_reason or expiry_reason(case),
     )
+
+
+def expiry_reason(case: EnrollmentState) -> str:
+    """A case its own deadline ended says why (the window closed before it was submitted…),
+    read from the action that ended it, so cases ended before this was shown say it too."""
+    if case.state != AppState.EXPIRED or not case.history:
+        return ""
+    return EXPIRY_REASONS.get(case.history[-1][2], "")
 
 
 def documents(case: EnrollmentState) -> list[DocumentEntry]:

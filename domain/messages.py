@@ -55,6 +55,17 @@ class CaseRefusal(RefusalCode):
     APPLICATION_NOT_FOUND = "APPLICATION_NOT_FOUND", "未找到入籍申请"
 
 
+#: Why a case ended by a deadline of its own, as the candidate reads it in 「我的考籍信息」;
+#: keyed by the audit action that ended it (the close-out writes its own reason on the case).
+EXPIRY_REASONS = {
+    "expired:window_closed": "入籍时间已截止，您的申请在截止前未提交，已失效。"
+    "如需入籍，请在下一次入籍时间内重新申请。",
+    "expired:face_not_verified": "您的申请在登记后规定时间内未完成人脸核验，已失效。"
+    "如需入籍，请在入籍时间内重新登记。",
+    "expired:phone_not_verified": "手机号未在规定时间内验证，登记已失效，请重新登记。",
+}
+
+
 class PeriodRefusal(RefusalCode):
     """The operator's steering of an enrollment period."""
 

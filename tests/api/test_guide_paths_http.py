@@ -6,15 +6,16 @@ which no other test uses."""
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
 from sqlmodel import Session, select
 
-from domain.closeout import CLOSED_OUT_REASON, CloseOutNotice
+from domain.closeout import CLOSED_OUT_REASON, CloseOutNotice, WindowClosedNotice
 from domain.states import AppState
-from infra.db import SmsCode
+from infra.db import Period, SmsCode
 from synthetic.forms import BENKE_MAJOR, ZHUANKE_MAJOR, form_fields
 from tests.api.server import jpeg_bytes
 from tests.security.stack import (
@@ -160,3 +161,39 @@ async def test_a_refusal_says_why_for_where_the_case_stands(world):
     assert (await examiner_call(http, examiner, app_id, "claim")).status_code == 200
     r = await http.post("/api/v1/me/withdraw", headers=me)
     assert r.json()["code"] == "WRONG_STATE" and "审核中" in r.json()["message"], r.text
+
+
+@contextmanager
+def window_closed_at(engine, closes_at: datetime):
+    """The period's window as an admin shortened it (the read model the case asks), put back
+    afterwards for the module's other registrations."""
+    with Session(engine) as s:
+        period = s.get(Period, "2026-2")
+        assert period is not None
+        before, period.closes_at = period.closes_at, closes_at
+        s.add(period)
+        s.commit()
+    try:
+        yield
+    finally:
+        with Session(engine) as s:
+            period = s.get(Period, "2026-2")
+            assert period is not None
+            period.closes_at = before
+            s.add(period)
+            s.commit()
+
+
+async def test_a_draft_the_window_closed_on_tells_its_candidate_why(world):
+    """Mid-form when the window closes: the case ends, and 「我的考籍信息」 says why — the
+    window closed before it was submitted — not a bare 「已失效」."""
+    http, sms, _examiner, engine, client = world
+    app_id, me = await register(http, sms, number(5), "13712100005")
+    await reach_draft(http, me, number(5), None)
+    closes_at = datetime.now(UTC) - timedelta(seconds=1)
+    with window_closed_at(engine, closes_at):
+        notice = WindowClosedNotice(period_id="2026-2", closes_at=closes_at)
+        await client.get_workflow_handle(app_id).signal(EnrollmentWorkflow.window_closed, notice)
+        view = await state_of(http, me, AppState.EXPIRED)
+    assert view["state_label"] == "已失效"
+    assert "截止" in view["closed_reason"] and "未提交" in view["closed_reason"], view
