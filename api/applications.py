@@ -152,11 +152,13 @@ async def _land(
     resume: Callable[[WorkflowHandle[Any, Any]], Awaitable[T]],
 ) -> T:
     """`start(inp, resume)` the application a registration lands on, or `resume(handle)` the one
-    already there: an ended one that keeps the identity, or a start that met a running run of
-    the same phone. A running run of another phone: the caller's own claim is started."""
+    already there: a start that met a running run of the same phone. A running run of another
+    phone: the caller's own claim is started. An ended one that keeps the identity (rejected,
+    numbered) is refused with what it means: no new application in the period, the result is
+    read after logging in (its run has completed, so an update would only meet an ended run)."""
     client = services.client()
     if to.ended:
-        return await resume(client.get_workflow_handle(to.inp.application_id))
+        raise ApiError(CaseRefusal.APPLICATION_CONCLUDED)
     try:
         return await start(to.inp, to.running)
     except WorkflowAlreadyStartedError:

@@ -119,6 +119,7 @@ _STATUS_EXCEPTIONS: dict[RefusalCode, int] = {
     SmsRefusal.SMS_CODE_LOCKED: 429,
     SmsRefusal.SMS_UNAVAILABLE: 503,
     CaseRefusal.WRONG_STATE: 409,
+    CaseRefusal.APPLICATION_CONCLUDED: 409,
     CaseRefusal.ALREADY_CLAIMED: 409,
     CaseRefusal.REVIEW_CLOSED: 409,
     CaseRefusal.UNDER_REVIEW_LOCKED: 409,

@@ -53,6 +53,13 @@ class CaseRefusal(RefusalCode):
         "材料不完整，不能审核通过；如已核实，请填写通过理由",
     )
     APPLICATION_NOT_FOUND = "APPLICATION_NOT_FOUND", "未找到入籍申请"
+    #: one text for a rejected and a numbered application: registration answers before the
+    #: phone is proven, so it does not tell which
+    APPLICATION_CONCLUDED = (
+        "APPLICATION_CONCLUDED",
+        "该证件本考期的入籍申请已办结（审核不通过或已生成准考证号），本考期不能再次申请；"
+        "请使用手机号登录「我的考籍信息」查看结果",
+    )
 
 
 #: Why a case ended by a deadline of its own, as the candidate reads it in 「我的考籍信息」;

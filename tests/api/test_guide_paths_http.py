@@ -197,3 +197,26 @@ async def test_a_draft_the_window_closed_on_tells_its_candidate_why(world):
         view = await state_of(http, me, AppState.EXPIRED)
     assert view["state_label"] == "已失效"
     assert "截止" in view["closed_reason"] and "未提交" in view["closed_reason"], view
+
+
+async def test_a_rejected_candidate_registering_again_is_told_his_application_stands(world):
+    """REJECTED keeps the identity for the period (DESIGN.md). Registering again with the same
+    card and phone must say so — and where to read the result — not 「该申请已结束，不能再操作」."""
+    http, sms, examiner, _engine, _client = world
+    phone = "13712100006"
+    app_id, me = await register(http, sms, number(6), phone)
+    await reach_draft(http, me, number(6), None)
+    assert (await http.put("/api/v1/me/form", json=form_fields(), headers=me)).status_code == 200
+    assert (await http.post("/api/v1/me/submit", headers=me)).status_code == 200
+    assert (await examiner_call(http, examiner, app_id, "claim")).status_code == 200
+    reasons = {"items": [{"item": "其他", "reason": "不符合报考条件"}]}
+    r = await examiner_call(http, examiner, app_id, "reject", reasons)
+    assert r.status_code == 200 and r.json()["state"] == "REJECTED", r.text
+
+    texts = len(sms.sent[phone])
+    r = await http.post("/api/v1/candidate/register", json={"id_number": number(6), "phone": phone})
+    assert (r.status_code, r.json()["code"]) == (409, "APPLICATION_CONCLUDED"), r.text
+    assert "审核不通过" in r.json()["message"] and "登录" in r.json()["message"]
+    assert len(sms.sent[phone]) == texts  # no code texted for a registration refused
+    r = await http.get("/api/v1/me", headers=me)  # the result stays readable
+    assert r.json()["state_label"] == "审核不通过", r.text
