@@ -207,7 +207,9 @@ def late_modify(
     apply_form(changed, form)
     if missing_for_choices(changed):
         return refuse(
-            CaseRefusal.WINDOW_CLOSED, "入籍已截止，修改后的选择需要补充材料，不能再这样修改"
+            CaseRefusal.WINDOW_CLOSED,
+            message="入籍已截止，修改后的选择需要补充材料，不能再这样修改；"
+            "如需修改，请保留原来的专业等选择",
         )
     return None
 
@@ -244,7 +246,11 @@ def late_removal(
     changed = case.model_copy(deep=True)
     remove_attachment(changed, code, key)
     if missing_for_choices(changed):
-        return refuse(CaseRefusal.WINDOW_CLOSED, "入籍已截止，不能再删除需要的材料")
+        return refuse(
+            CaseRefusal.WINDOW_CLOSED,
+            message="入籍已截止，不能删除申请需要的唯一一份材料；如需更换，请先上传新的材料，"
+            "再删除原材料",
+        )
     return None
 
 

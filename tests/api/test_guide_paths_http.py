@@ -220,3 +220,40 @@ async def test_a_rejected_candidate_registering_again_is_told_his_application_st
     assert len(sms.sent[phone]) == texts  # no code texted for a registration refused
     r = await http.get("/api/v1/me", headers=me)  # the result stays readable
     assert r.json()["state_label"] == "审核不通过", r.text
+
+
+async def test_a_proof_returned_after_the_window_closed_is_replaced_upload_first(world):
+    """Review comes after the window: returned for a blurry diploma, the candidate cannot
+    delete the only copy first (the case could not go in again, 「入籍已截止」) — the refusal says
+    how to replace it — uploads the new one, deletes the old, and resubmits."""
+    http, sms, examiner, engine, client = world
+    app_id, me = await register(http, sms, number(7), "13712100007")
+    await reach_draft(http, me, number(7), None)
+    r = await http.put("/api/v1/me/form", json=form_fields(major=NURSING), headers=me)
+    assert r.status_code == 200, r.text
+    assert (await upload(http, me, PROOF, 70)).status_code == 200
+    assert (await http.post("/api/v1/me/submit", headers=me)).json()["state"] == "SUBMITTED"
+    [old] = (await http.get("/api/v1/me/attachments", headers=me)).json()
+
+    closes_at = datetime.now(UTC) - timedelta(seconds=1)
+    with window_closed_at(engine, closes_at):
+        notice = WindowClosedNotice(period_id="2026-2", closes_at=closes_at)
+        await client.get_workflow_handle(app_id).signal(EnrollmentWorkflow.window_closed, notice)
+        assert (await examiner_call(http, examiner, app_id, "claim")).status_code == 200
+        reasons = {"items": [{"item": PROOF, "reason": "毕业证书照片模糊，请重新上传"}]}
+        r = await examiner_call(http, examiner, app_id, "return", reasons)
+        assert r.json()["state"] == "RETURNED", r.text
+
+        r = await http.delete(f"/api/v1/me/attachments/{PROOF}/{old['id']}", headers=me)
+        assert r.json()["code"] == "WINDOW_CLOSED", r.text
+        assert "先上传" in r.json()["message"], r.text
+        assert "等待入籍考期开启" not in r.json()["message"]  # the window is not what he waits for
+        assert (await upload(http, me, PROOF, 71)).status_code == 200
+        r = await http.delete(f"/api/v1/me/attachments/{PROOF}/{old['id']}", headers=me)
+        assert r.status_code == 200 and r.json()["state"] == "RETURNED", r.text
+        r = await http.post("/api/v1/me/submit", headers=me)
+        assert r.status_code == 200 and r.json()["state"] == "SUBMITTED", r.text
+        # 「修改」 to a choice that needs more (a 专升本 major: the CHSI step) cannot be undone now
+        r = await http.put("/api/v1/me/form", json=form_fields(major=BENKE_MAJOR), headers=me)
+        assert r.json()["code"] == "WINDOW_CLOSED", r.text
+        assert "等待入籍考期开启" not in r.json()["message"] and "修改" in r.json()["message"]
