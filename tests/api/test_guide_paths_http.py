@@ -59,18 +59,24 @@ async def examiner_call(
     return await http.post(path, json=body, headers=examiner)
 
 
+async def submitted_for_nursing(http: httpx.AsyncClient, sms, serial: int) -> tuple[str, dict]:
+    """A candidate of 护理 (520201) who submitted with the nursing diploma as his proof."""
+    app_id, me = await register(http, sms, number(serial), f"1371210{serial:04d}")
+    await reach_draft(http, me, number(serial), None)
+    r = await http.put("/api/v1/me/form", json=form_fields(major=NURSING), headers=me)
+    assert r.status_code == 200, r.text
+    assert (await upload(http, me, PROOF, 60 + serial)).status_code == 200
+    r = await http.post("/api/v1/me/submit", headers=me)
+    assert r.status_code == 200 and r.json()["state"] == "SUBMITTED", r.text
+    return app_id, me
+
+
 async def test_a_return_for_a_proof_the_candidate_no_longer_needs_does_not_hold_the_case(world):
     """Returned for the nursing diploma of 护理, the candidate chooses a major without
     conditions instead: the proof is no longer asked for (its upload is refused as not
     required), so the return must not wait for it — he resubmits with the new major."""
     http, sms, examiner, _engine, _client = world
-    app_id, me = await register(http, sms, number(1), "13712100001")
-    await reach_draft(http, me, number(1), None)
-    r = await http.put("/api/v1/me/form", json=form_fields(major=NURSING), headers=me)
-    assert r.status_code == 200, r.text
-    assert (await upload(http, me, PROOF, 60)).status_code == 200
-    r = await http.post("/api/v1/me/submit", headers=me)
-    assert r.status_code == 200 and r.json()["state"] == "SUBMITTED", r.text
+    app_id, me = await submitted_for_nursing(http, sms, 1)
 
     assert (await examiner_call(http, examiner, app_id, "claim")).status_code == 200
     reasons = {"items": [{"item": PROOF, "reason": "毕业证书照片模糊，请重新上传"}]}
@@ -81,7 +87,7 @@ async def test_a_return_for_a_proof_the_candidate_no_longer_needs_does_not_hold_
     assert r.status_code == 200 and r.json()["state"] == "RETURNED", r.text
     assert r.json()["required_attachments"] == []
     assert r.json()["return_pending"] == []  # what the H5 lists as still to do
-    refused = await upload(http, me, PROOF, 61)
+    refused = await upload(http, me, PROOF, 91)
     assert refused.json()["code"] == "ATTACHMENT_NOT_REQUIRED", refused.text
     r = await http.post("/api/v1/me/submit", headers=me)
     assert r.status_code == 200 and r.json()["state"] == "SUBMITTED", r.text
@@ -227,12 +233,7 @@ async def test_a_proof_returned_after_the_window_closed_is_replaced_upload_first
     delete the only copy first (the case could not go in again, 「入籍已截止」) — the refusal says
     how to replace it — uploads the new one, deletes the old, and resubmits."""
     http, sms, examiner, engine, client = world
-    app_id, me = await register(http, sms, number(7), "13712100007")
-    await reach_draft(http, me, number(7), None)
-    r = await http.put("/api/v1/me/form", json=form_fields(major=NURSING), headers=me)
-    assert r.status_code == 200, r.text
-    assert (await upload(http, me, PROOF, 70)).status_code == 200
-    assert (await http.post("/api/v1/me/submit", headers=me)).json()["state"] == "SUBMITTED"
+    app_id, me = await submitted_for_nursing(http, sms, 7)
     [old] = (await http.get("/api/v1/me/attachments", headers=me)).json()
 
     closes_at = datetime.now(UTC) - timedelta(seconds=1)
