@@ -167,7 +167,7 @@ def require_step(
             case, CaseRefusal.NOT_EDITABLE if case.state not in FINAL else CaseRefusal.WRONG_STATE
         )
     if step_index(case.state) < step_index(minimum):
-        raise refuse(CaseRefusal.STEP_NOT_REACHED)
+        raise refused_in_state(case, CaseRefusal.STEP_NOT_REACHED)
 
 
 def require_not_ended(case: EnrollmentState) -> None:

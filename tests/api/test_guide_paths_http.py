@@ -146,6 +146,10 @@ async def test_a_refusal_says_why_for_where_the_case_stands(world):
     in Chinese, where the case stands — not only 「当前状态不能进行此操作」."""
     http, sms, examiner, _engine, _client = world
     app_id, me = await register(http, sms, number(4), "13712100004")
+    # the 寸照 before the ID card: which step is next
+    photo = {"photo": ("p.jpg", jpeg_bytes(seed=3), "image/jpeg")}
+    r = await http.post("/api/v1/me/photo", files=photo, headers=me)
+    assert r.json()["code"] == "STEP_NOT_REACHED" and "待上传身份证" in r.json()["message"], r.text
     await reach_draft(http, me, number(4), None)
     r = await http.put("/api/v1/me/form", json=form_fields(major=BENKE_MAJOR), headers=me)
     assert r.status_code == 200 and r.json()["chsi_status"] == "pending", r.text
