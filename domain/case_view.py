@@ -15,7 +15,7 @@ from domain.case_rules import return_pending
 from domain.case_steps import level_of
 from domain.enrollment import ApplicationView, EnrollmentInput, EnrollmentState
 from domain.masking import mask_id_number, mask_name, mask_phone
-from domain.messages import EXPIRY_REASONS
+from domain.messages import EXPIRED_AFTER_REOPENING, EXPIRY_REASONS
 from domain.read_model import ApplicationSnapshot, AuditEntry, DocumentEntry
 from domain.requirements import attachment_plan
 from domain.states import EDITABLE_AFTER_SUBMIT, PRE_SUBMIT, STATE_LABELS, AppState
@@ -75,7 +75,10 @@ def expiry_reason(case: EnrollmentState) -> str:
     read from the action that ended it, so cases ended before this was shown say it too."""
     if case.state != AppState.EXPIRED or not case.history:
         return ""
-    return EXPIRY_REASONS.get(case.history[-1][2], "")
+    ended_by = case.history[-1][2]
+    if ended_by == "expired:window_closed" and case.submitted_at is not None:
+        return EXPIRED_AFTER_REOPENING
+    return EXPIRY_REASONS.get(ended_by, "")
 
 
 def documents(case: EnrollmentState) -> list[DocumentEntry]:

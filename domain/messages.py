@@ -71,6 +71,12 @@ EXPIRY_REASONS = {
     "如需入籍，请在入籍时间内重新登记。",
     "expired:phone_not_verified": "手机号未在规定时间内验证，登记已失效，请重新登记。",
 }
+#: The window's close ended a case that had been submitted and was changed back to the
+#: candidate's steps (a change that needed more): he had submitted, but not again.
+EXPIRED_AFTER_REOPENING = (
+    "入籍时间已截止：您提交后修改的内容需要补充材料，申请退回待提交状态后未在截止前重新提交，已失效。"
+    "如需入籍，请在下一次入籍时间内重新申请。"
+)
 
 
 class PeriodRefusal(RefusalCode):
