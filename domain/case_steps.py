@@ -248,11 +248,27 @@ def drops_chsi_verification(case: EnrollmentState, form: EnrollmentForm) -> bool
     return case.chsi.status == ChsiResult.VERIFIED and form_level(form) != Level.BENKE
 
 
+def codes_reopen_qr(case: EnrollmentState) -> bool:
+    """Codes asked for a step whose QR screen was closed before: given up (「学信网校验失败」) or
+    timed out, then opened again by a 专升本 choice after a 专科 one."""
+    return case.chsi.qr is not None and case.chsi.qr.closed
+
+
 def record_chsi_codes(
-    case: EnrollmentState, codes: list[ChsiCode], application_id: str, now: datetime
+    case: EnrollmentState,
+    codes: list[ChsiCode],
+    application_id: str,
+    now: datetime,
+    *,
+    reopens: bool = True,
 ) -> None:
+    """New codes open the QR screen of the pending step: a scan of them counts (`reopens=False`:
+    the first rule, kept for runs recorded under it, which took every scan of a step closed
+    once as late, so the reopened step could only time out to the manual upload)."""
     chsi = case.chsi
     qr = chsi.qr or QrState(application_ref=application_id)
+    if reopens and qr.closed:
+        qr = qr.model_copy(update={"closed": False})
     for code in codes:
         qr = qr.with_token(
             QrToken(

@@ -82,6 +82,8 @@ WINDOW_ASKED_AT_LATE_CHANGE = "window-asked-at-late-change"
 HELD_AT_CLOSE_OUT = "held-at-close-out"
 #: a return's form and attachment items are answered by a new save or upload, not only its steps
 RETURN_ANSWERS_TRACKED = "return-answers-tracked"
+#: codes asked for a CHSI step closed once and opened again open its QR screen again
+CHSI_CODES_REOPEN = "chsi-codes-reopen"
 
 
 @workflow.defn
@@ -297,7 +299,10 @@ class EnrollmentWorkflow(IdentityStepHandlers):
                 fault=Refusal.of(CaseRefusal.CHSI_UNAVAILABLE),
             )
             app_id = self.params.application_id
-            steps.record_chsi_codes(self.case, issued.codes, app_id, workflow.now())
+            reopens = steps.codes_reopen_qr(self.case) and workflow.patched(CHSI_CODES_REOPEN)
+            steps.record_chsi_codes(
+                self.case, issued.codes, app_id, workflow.now(), reopens=reopens
+            )
             await self._commit("candidate", "chsi_codes_issued")
             return self.view()
 

@@ -372,6 +372,7 @@ class Model:
                 self.chsi.retired.add(self.chsi.tokens[kind][0])
             self.chsi.tokens[kind] = ("?", now + CHSI_TOKEN_TTL)  # the token is learnt later
         self.chsi.requested_at = now
+        self.chsi.closed = False  # new codes of a pending step count, whatever closed it before
         return True
 
     def _chsi_failed(self, _arg, now) -> bool:

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from domain.chsi import ChsiCallback, ChsiKind, ChsiOutcome
 from domain.enrollment import PhotoUpload
 from domain.states import AppState
 from tests.workflows.flow import obj, zhuanke_form
 from tests.workflows.harness import Harness
-from tests.workflows.test_lifecycle_model import issue_chsi_codes
+from tests.workflows.test_lifecycle_model import issue_chsi_codes, record
 from tests.workflows.test_lifecycle_paths import pass_face
 from tests.workflows.test_steps_behind_the_lock import draft
 from workflows.enrollment import EnrollmentWorkflow
@@ -61,3 +62,36 @@ async def test_a_benke_major_chosen_again_days_later_opens_the_chsi_step_afresh(
         assert (await handle.query(EnrollmentWorkflow.view)).chsi_status == "pending"
         view = await handle.execute_update(EnrollmentWorkflow.request_chsi_codes)
         assert view.chsi_status == "pending" and len(view.chsi_codes) == 2
+
+
+async def test_a_chsi_step_given_up_then_opened_again_is_verified_by_a_new_scan(
+    module_time_env, engine, task_queue
+):
+    """「学信网校验失败」 pressed for a 专升本 major; the candidate moved to a 专科 major and back
+    to a 专升本 one, asked for new codes and scanned one: CHSI confirms his record, and the step
+    is verified — the codes of the reopened step are not taken as late scans of the step he
+    gave up on (kept for the examiner only, the case waiting for the timeout and the upload)."""
+    time_env = module_time_env
+    async with Harness(time_env, engine, task_queue, extra_activities=[issue_chsi_codes]) as h:
+        handle = await draft(h, 903)
+        benke = zhuanke_form(major="120203K")
+        await handle.execute_update(EnrollmentWorkflow.save_form, benke)
+        await handle.execute_update(EnrollmentWorkflow.request_chsi_codes)  # no answer came
+        await handle.execute_update(EnrollmentWorkflow.chsi_failed)
+        await handle.execute_update(EnrollmentWorkflow.save_form, zhuanke_form())
+        view = await handle.execute_update(EnrollmentWorkflow.save_form, benke)
+        assert view.chsi_status == "pending"
+
+        codes = (await handle.execute_update(EnrollmentWorkflow.request_chsi_codes)).chsi_codes
+        xueli = next(c for c in codes if c.kind == ChsiKind.XUELI.value)
+        callback = ChsiCallback(
+            token=xueli.token,
+            kind=ChsiKind.XUELI,
+            application_ref=handle.id,
+            outcome=ChsiOutcome.VERIFIED,
+            scanned_at=xueli.expires_at - timedelta(minutes=5),
+            record=record(ChsiKind.XUELI.value),
+        )
+        assert await handle.execute_update(EnrollmentWorkflow.chsi_callback, callback) == "VERIFIED"
+        view = await handle.query(EnrollmentWorkflow.view)
+        assert view.chsi_status == "verified" and view.required_attachments == []
