@@ -160,6 +160,20 @@ def record(kind: str) -> ChsiRecord:
     )
 
 
+async def scanned_verified(handle: WorkflowHandle, codes: list[ChsiCode]) -> str:
+    """CHSI's answer to the 学历 code scanned in time, the candidate's record found."""
+    xueli = next(c for c in codes if c.kind == ChsiKind.XUELI.value)
+    callback = ChsiCallback(
+        token=xueli.token,
+        kind=ChsiKind.XUELI,
+        application_ref=handle.id,
+        outcome=ChsiOutcome.VERIFIED,
+        scanned_at=xueli.expires_at - timedelta(minutes=5),
+        record=record(ChsiKind.XUELI.value),
+    )
+    return await handle.execute_update(EnrollmentWorkflow.chsi_callback, callback)
+
+
 # --- the machine ---------------------------------------------------------------------------------
 class Refused(Exception):
     """The workflow refused the action: its validator, its handler, or the run had ended."""

@@ -11,7 +11,6 @@ from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 
 from domain.case_rules import check_face_attempts_left
-from domain.chsi import ChsiCallback, ChsiKind, ChsiOutcome
 from domain.enrollment import (
     ApplicationView,
     AttachmentUpload,
@@ -32,7 +31,7 @@ from domain.states import AppState
 from synthetic.forms import form_fields
 from tests.workflows.flow import obj, to_draft, to_submitted, zhuanke_form
 from tests.workflows.harness import Harness, valid_id_number
-from tests.workflows.test_lifecycle_model import issue_chsi_codes, record
+from tests.workflows.test_lifecycle_model import issue_chsi_codes, scanned_verified
 from workflows.enrollment import EnrollmentWorkflow
 
 RESTRICTED_NURSING = "520201"  # 护理 (专科): proofs of Attachment 1 needed
@@ -350,16 +349,7 @@ async def test_a_chsi_verification_survives_a_detour_through_a_zhuanke_major(
         benke = zhuanke_form(major=BENKE_ACCOUNTING)
         await handle.execute_update(EnrollmentWorkflow.save_form, benke)
         codes = (await handle.execute_update(EnrollmentWorkflow.request_chsi_codes)).chsi_codes
-        xueli = next(c for c in codes if c.kind == ChsiKind.XUELI.value)
-        callback = ChsiCallback(
-            token=xueli.token,
-            kind=ChsiKind.XUELI,
-            application_ref=handle.id,
-            outcome=ChsiOutcome.VERIFIED,
-            scanned_at=xueli.expires_at - timedelta(minutes=5),
-            record=record(ChsiKind.XUELI.value),
-        )
-        assert await handle.execute_update(EnrollmentWorkflow.chsi_callback, callback) == "VERIFIED"
+        assert await scanned_verified(handle, codes) == "VERIFIED"
 
         await handle.execute_update(EnrollmentWorkflow.save_form, zhuanke_form())
         view = await handle.execute_update(EnrollmentWorkflow.save_form, benke)

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from domain.chsi import ChsiCallback, ChsiKind, ChsiOutcome
 from domain.enrollment import PhotoUpload
 from domain.states import AppState
 from tests.workflows.flow import obj, zhuanke_form
 from tests.workflows.harness import Harness
-from tests.workflows.test_lifecycle_model import issue_chsi_codes, record
+from tests.workflows.test_lifecycle_model import issue_chsi_codes, scanned_verified
 from tests.workflows.test_lifecycle_paths import pass_face
 from tests.workflows.test_steps_behind_the_lock import draft
 from workflows.enrollment import EnrollmentWorkflow
@@ -83,15 +82,6 @@ async def test_a_chsi_step_given_up_then_opened_again_is_verified_by_a_new_scan(
         assert view.chsi_status == "pending"
 
         codes = (await handle.execute_update(EnrollmentWorkflow.request_chsi_codes)).chsi_codes
-        xueli = next(c for c in codes if c.kind == ChsiKind.XUELI.value)
-        callback = ChsiCallback(
-            token=xueli.token,
-            kind=ChsiKind.XUELI,
-            application_ref=handle.id,
-            outcome=ChsiOutcome.VERIFIED,
-            scanned_at=xueli.expires_at - timedelta(minutes=5),
-            record=record(ChsiKind.XUELI.value),
-        )
-        assert await handle.execute_update(EnrollmentWorkflow.chsi_callback, callback) == "VERIFIED"
+        assert await scanned_verified(handle, codes) == "VERIFIED"
         view = await handle.query(EnrollmentWorkflow.view)
         assert view.chsi_status == "verified" and view.required_attachments == []
