@@ -135,6 +135,29 @@ def has_number_shape(number: str, id_type: IdType) -> bool:
     return shape.fullmatch(number) is not None
 
 
+def type_mismatch(expected: str) -> Refusal:
+    """The number belongs to another ID type: which one, so the candidate can choose it."""
+    return Refusal.of(
+        IdentityRefusal.ID_TYPE_MISMATCH,
+        message=f"证件号码与所选证件类型不符：该号码是{expected}号码，请选择证件类型「{expected}」",
+        expected=expected,
+    )
+
+
+def check_registered_number(raw: str, id_type: IdType, today: date) -> list[Refusal]:
+    """R2, before a code is texted: the number's own rules, so a mistyped number is caught while
+    the candidate still sees it. A pass/permit number that is a valid 18-digit ID number is the
+    ID type mistaken: an application is keyed by type and number, so the same person's number
+    typed as a pass would hold a second application in the period (and a pass is read by an
+    examiner, not by OCR against the number)."""
+    number = normalize_id_number(raw)
+    if id_type is IdType.PASSPORT:
+        as_id = IdType.HMT_RESIDENCE if is_hmt_number(number) else IdType.RESIDENT_ID
+        if has_number_shape(number, as_id) and not check_id_number(number, as_id):
+            return [type_mismatch("港澳台居民居住证" if is_hmt_number(number) else "居民身份证")]
+    return check_id_number(number, id_type, today)
+
+
 def check_id_number(raw: str, id_type: IdType, today: date | None = None) -> list[Refusal]:
     """Rules on the number alone — usable as soon as the candidate types it (R2)."""
     number = normalize_id_number(raw)
@@ -153,7 +176,7 @@ def check_id_number(raw: str, id_type: IdType, today: date | None = None) -> lis
         refusals.append(Refusal.of(IdentityRefusal.ID_REGION, measured=number[:6]))
     elif is_hmt_number(number) != (id_type is IdType.HMT_RESIDENCE):
         expected = "港澳台居民居住证" if is_hmt_number(number) else "居民身份证"
-        refusals.append(Refusal.of(IdentityRefusal.ID_TYPE_MISMATCH, expected=expected))
+        refusals.append(type_mismatch(expected))
     born = birth_date_of(number)
     if born is None or born.year < OLDEST_BIRTH_YEAR or (today is not None and born > today):
         refusals.append(Refusal.of(IdentityRefusal.ID_BIRTH_DATE, measured=number[6:14]))

@@ -42,9 +42,9 @@ from domain.enrollment import (
     RequestCodeInput,
     VerifyPhoneInput,
 )
-from domain.identity import IdType, has_number_shape
+from domain.identity import IdType, check_registered_number, has_number_shape
 from domain.ids import ENROLLMENT_ID_PATTERN, keyed_hash
-from domain.liveness import check_answer
+from domain.liveness import SHANGHAI, check_answer
 from domain.masking import mask_phone
 from domain.messages import AccessRefusal, CaseRefusal, SmsRefusal
 from domain.notice import NOTICE_VERSION, NoticeAcceptance, NoticeRefusal
@@ -83,7 +83,7 @@ VISION_UPLOAD: dict[str, Any] = {
 
 class RegisterRequest(BaseModel):
     id_type: IdType = IdType.RESIDENT_ID
-    id_number: str = Field(min_length=6, max_length=20, examples=["430104199903120012"])
+    id_number: str = Field(min_length=6, max_length=20, examples=["430104199903120014"])
     phone: str = Field(examples=["13900001111"])
 
 
@@ -204,6 +204,11 @@ async def register(
     number = body.id_number.strip().upper()
     if not has_number_shape(number, body.id_type):
         raise ApiError(CaseRefusal.ID_NUMBER_INVALID)
+    today = datetime.now(SHANGHAI).date()
+    refusals = check_registered_number(number, body.id_type, today)
+    if refusals:
+        first = refusals[0]
+        raise ApiError(first.code, first.message, measured=first.measured, expected=first.expected)
     period = await run_db(session, open_period)
     handle, sent = await register_with(
         services, session, period, body.id_type, number, body.phone,

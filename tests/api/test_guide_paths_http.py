@@ -262,3 +262,26 @@ async def test_a_proof_returned_after_the_window_closed_is_replaced_upload_first
         r = await http.put("/api/v1/me/form", json=form_fields(major=BENKE_MAJOR), headers=me)
         assert r.json()["code"] == "WINDOW_CLOSED", r.text
         assert "等待入籍考期开启" not in r.json()["message"] and "修改" in r.json()["message"]
+
+
+async def test_an_id_number_typed_under_another_id_type_is_refused_at_registration(world):
+    """The identity key is (ID type, number): the same resident ID number typed as a pass or
+    permit (护照/通行证, read by an examiner, no OCR) started a second application of the same
+    person in the period — beside his live one, or after his rejection. A valid 18-digit ID
+    number under another type is refused at once, as is a mistyped check digit: before any
+    SMS is sent, with the rule's own code and Chinese text."""
+    http, sms, _examiner, _engine, _client = world
+    phone = "13712100008"
+    await register(http, sms, number(8), phone)  # his application, as a resident ID card
+    texts = len(sms.sent[phone])
+    for id_type in ("passport", "hmt_residence"):
+        r = await http.post(
+            "/api/v1/candidate/register",
+            json={"id_type": id_type, "id_number": number(8), "phone": "13712100009"},
+        )
+        assert (r.status_code, r.json()["code"]) == (422, "ID_TYPE_MISMATCH"), r.text
+        assert "居民身份证" in r.json()["message"], r.text
+    typo = number(8)[:-1] + ("1" if number(8)[-1] != "1" else "2")
+    r = await http.post("/api/v1/candidate/register", json={"id_number": typo, "phone": phone})
+    assert (r.status_code, r.json()["code"]) == (422, "ID_CHECK_DIGIT"), r.text
+    assert len(sms.sent[phone]) == texts and "13712100009" not in sms.sent

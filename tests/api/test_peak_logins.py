@@ -136,7 +136,7 @@ async def test_a_request_waiting_on_temporal_holds_no_connection(
         elif route == "register":
             waiting = peak.http.post(
                 "/api/v1/candidate/register",
-                json={"id_number": "430104199903120012", "phone": "13900006666"},
+                json={"id_number": "430104199903120014", "phone": "13900006666"},
             )
         else:
             token = issue_token(API_SECRET, "ex-changsha", Role.EXAMINER, ["01"])

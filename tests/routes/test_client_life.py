@@ -23,7 +23,7 @@ from tests.api.server import jpeg_bytes
 from tests.routes.conftest import CASE, MINE, PERIOD, SECRET_KEY, bearer, view
 from tests.routes.temporal_double import Scripted, TemporalDouble, refused
 
-NUMBER = "430104199903120012"
+NUMBER = "430104199903120014"
 #: a proof the case of `_case_file` asks for
 PROOF = "/api/v1/me/attachments/NURSE_QUALIFICATION_CERT"
 

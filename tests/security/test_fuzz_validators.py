@@ -154,7 +154,7 @@ ROUTES = [
     (
         "POST",
         "/api/v1/candidate/register",
-        {"id_number": "430104199903120012", "phone": "13900001111"},
+        {"id_number": "430104199903120014", "phone": "13900001111"},
         None,
     ),
     ("POST", "/api/v1/candidate/verify", {"application_id": APP_ID, "code": "123456"}, None),
