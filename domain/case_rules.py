@@ -69,6 +69,17 @@ def refused_in_state(
     return refuse(code, message=text, measured=case.state.value)
 
 
+def review_locked(case: EnrollmentState) -> RefusedError:
+    """「审核已开始，不能修改」 while claimed; once decided, the decision is named instead."""
+    if case.state == AppState.UNDER_REVIEW:
+        return refuse(CaseRefusal.UNDER_REVIEW_LOCKED)
+    return refuse(
+        CaseRefusal.UNDER_REVIEW_LOCKED,
+        message=f"申请当前为「{STATE_LABELS[case.state]}」，审核已结束，不能修改",
+        measured=case.state.value,
+    )
+
+
 def require_open_window(case: EnrollmentState, now: datetime, closes_at: datetime) -> None:
     if now >= closes_at and case.state in (*PRE_SUBMIT, AppState.EXPIRED):
         raise refuse(CaseRefusal.WINDOW_CLOSED)
@@ -190,7 +201,7 @@ def check_modify(case: EnrollmentState, form: EnrollmentForm, id_number: str) ->
     """The closed window is judged in the handler (`late_modify`): an operator may have
     extended it, which only the period knows."""
     if case.state in REVIEW_LOCKED:
-        raise refuse(CaseRefusal.UNDER_REVIEW_LOCKED)
+        raise review_locked(case)
     if case.state not in FORM_EDITABLE:
         raise refuse(CaseRefusal.NOT_EDITABLE)
     check_form(case, form, id_number)
@@ -229,7 +240,7 @@ def check_attachment_removable(
 ) -> None:
     """Editable as for an upload; the closed window is judged in the handler (`late_removal`)."""
     if case.state in REVIEW_LOCKED:
-        raise refuse(CaseRefusal.UNDER_REVIEW_LOCKED)
+        raise review_locked(case)
     if case.state not in FORM_EDITABLE:
         require_step(case, AppState.DRAFT, now, closes_at)
     if not any(f.key == key for f in case.attachments.get(code, [])):

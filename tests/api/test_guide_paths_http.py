@@ -171,6 +171,14 @@ async def test_a_refusal_says_why_for_where_the_case_stands(world):
     assert (await examiner_call(http, examiner, app_id, "claim")).status_code == 200
     r = await http.post("/api/v1/me/withdraw", headers=me)
     assert r.json()["code"] == "WRONG_STATE" and "审核中" in r.json()["message"], r.text
+    r = await http.put("/api/v1/me/form", json=form_fields(major=BENKE_MAJOR), headers=me)
+    assert (r.json()["code"], r.json()["message"]) == (
+        "UNDER_REVIEW_LOCKED",
+        "审核已开始，不能修改",
+    )
+    assert (await examiner_call(http, examiner, app_id, "approve", {})).status_code == 200
+    r = await http.put("/api/v1/me/form", json=form_fields(major=BENKE_MAJOR), headers=me)
+    assert r.json()["code"] == "UNDER_REVIEW_LOCKED" and "审核通过" in r.json()["message"], r.text
 
 
 @contextmanager
