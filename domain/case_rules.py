@@ -19,7 +19,14 @@ from domain.case_completeness import (
     missing_for_choices,
     missing_for_submit,
 )
-from domain.case_steps import answering_return, apply_form, is_form_field, remove_attachment
+from domain.case_steps import (
+    answering_return,
+    apply_form,
+    is_form_field,
+    level_of,
+    remove_attachment,
+)
+from domain.catalogs import Level
 from domain.enrollment import (
     EnrollmentForm,
     EnrollmentInput,
@@ -405,12 +412,13 @@ def check_chsi_pending(case: EnrollmentState, now: datetime, closes_at: datetime
     step went (verified, or the manual upload), not only that it takes no codes."""
     require_step(case, AppState.DRAFT, now, closes_at)
     status = case.chsi.status
+    if status == ChsiResult.PENDING:
+        return
+    if level_of(case) != Level.BENKE:  # a 专科 case keeps what CHSI said before, needs nothing
+        raise refuse(CaseRefusal.CHSI_NOT_NEEDED)
     if status == ChsiResult.VERIFIED:
         raise refuse(CaseRefusal.CHSI_ALREADY_VERIFIED)
-    if status == ChsiResult.FAILED:
-        raise refuse(CaseRefusal.CHSI_CLOSED)
-    if status != ChsiResult.PENDING:
-        raise refuse(CaseRefusal.CHSI_NOT_NEEDED)
+    raise refuse(CaseRefusal.CHSI_CLOSED)
 
 
 # --- deadlines -----------------------------------------------------------------------------------
