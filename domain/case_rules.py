@@ -68,10 +68,10 @@ def refused_in_state(
     case: EnrollmentState, code: CaseRefusal = CaseRefusal.WRONG_STATE
 ) -> RefusedError:
     """A step the case no longer takes: the code's own text would not say why, so the refusal
-    names where the case stands (and, for a submitted or returned case, where changes are
-    made)."""
+    names where the case stands (and, to a candidate whose submitted or returned case refuses a
+    step, where changes are made; an examiner's WRONG_STATE gets no such hint)."""
     text = f"申请当前为「{STATE_LABELS[case.state]}」，{code.message.removeprefix('当前状态')}"
-    if case.state in EDITABLE_AFTER_SUBMIT:
+    if code == CaseRefusal.NOT_EDITABLE and case.state in EDITABLE_AFTER_SUBMIT:
         text += "；报名信息和附件请在「我的考籍信息」中点击「修改」"
     return refuse(code, message=text, measured=case.state.value)
 
