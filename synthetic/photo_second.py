@@ -517,7 +517,7 @@ VARIANTS: dict[str, Recipe] = {
     "bg_side_gradient": Recipe(
         (C.PHOTO_BG_UNIFORM,), look=_look(gradient=(0.45, 0.7), gradient_kind="horizontal")
     ),
-    "bg_shadow": Recipe((C.PHOTO_BG_OBJECTS,), paint_wall=_shadow),
+    "bg_shadow": Recipe((C.PHOTO_BG_OBJECTS, C.PHOTO_BG_UNIFORM), paint_wall=_shadow),
     "bg_door_edge": Recipe((C.PHOTO_BG_OBJECTS,), paint_wall=_door_edge),
     "bg_text": Recipe((C.PHOTO_BG_OBJECTS, C.PHOTO_BORDER), paint_wall=_text),
     # light and image
