@@ -262,6 +262,14 @@ def face_mask(shape: tuple[int, int], face: FaceGeometry) -> np.ndarray:
     return mask.astype(bool)
 
 
+def mouth_mask(shape: tuple[int, int], face: FaceGeometry) -> np.ndarray:
+    """The mouth inside the outer lip line (landmarks 48–59), grown by 2 px."""
+    mask = np.zeros(shape, np.uint8)
+    cv2.fillPoly(mask, [face.points[48:60].astype(np.int32)], 1)
+    grown: np.ndarray = cv2.dilate(mask, np.ones((5, 5), np.uint8)) > 0
+    return grown
+
+
 def blur_metric(grey: np.ndarray) -> float:
     """Crété-Roffet: how much a strong re-blur still removes; a blurred face loses little."""
     if grey.shape[0] < 12 or grey.shape[1] < 12:
@@ -289,7 +297,10 @@ def light_stats(
     split[:, : int(face.points[27:31, 0].mean())] = True
     left, right = lightness[mask & split], lightness[mask & ~split]
     side = abs(float(left.mean()) - float(right.mean())) if left.size and right.size else 0.0
-    clipped = float((rgb[mask].min(axis=1) >= spec.HIGHLIGHT_MIN_VALUE).mean())
+    skin = mask & ~mouth_mask(rgb.shape[:2], face)  # teeth in a smile are white, not a highlight
+    clipped = (
+        float((rgb[skin].min(axis=1) >= spec.HIGHLIGHT_MIN_VALUE).mean()) if skin.any() else 0.0
+    )
     ys, xs = np.nonzero(mask)
     grey = cv2.cvtColor(rgb[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1], cv2.COLOR_RGB2GRAY)
     return float(lightness[mask].mean()), side, clipped, blur_metric(grey)

@@ -87,6 +87,14 @@ def test_a_shadow_on_the_wall_beside_the_head_is_refused(photos, large_head):
     assert failing & {spec.PhotoRefusal.PHOTO_BG_OBJECTS, spec.PhotoRefusal.PHOTO_BG_UNIFORM}
 
 
+def test_teeth_in_a_smile_are_not_a_highlight(photos):
+    """White teeth are clipped in a well-exposed photo; a highlight is light on the skin."""
+    rgb = _decode(cached_photo(OBAMA, 0))
+    points = shared_landmark_model().faces(rgb)[0].points
+    cv2.fillPoly(rgb, [points[60:68].astype(np.int32)], (255, 255, 255))
+    assert spec.PhotoRefusal.PHOTO_HIGHLIGHTS not in _failing(photos, rgb)
+
+
 def test_a_gradient_down_the_wall_is_judged_over_the_whole_wall(photos, large_head):
     """Light falling off from 1.2 to 0.7 top to bottom: above the head the wall looks even;
     beside the neck and shoulders it does not."""
