@@ -20,6 +20,13 @@ from infra.landmarks import FaceFinder
 HEAD_EDGE_DELTA_E = 20.0  # a pixel this far from the backdrop colour belongs to the head
 BLOCK_PX = 16
 CORNER_PX = 28
+WALL_RUN_PX = 6  # this many wall-like pixels in a row end the head
+HEAD_MARGIN_PX = 4  # left out next to the head: the hair's soft edge
+EAR_FW = 0.2  # face widths an ear reaches beyond the jaw line's top points
+BESIDE_HEAD_BELOW_EYES = 0.2  # face widths: lower down, shoulders of a large head reach the sides
+SHADOW_HUE_DEG = 20.0
+SHADOW_CHROMA_SHARE = 0.5
+SHADOW_MIN_WALL_CHROMA = 10.0  # a white or grey wall has no hue to keep
 
 
 @dataclass(frozen=True)
@@ -133,25 +140,98 @@ def backdrop_colour(lab_img: np.ndarray) -> np.ndarray:
     return colour
 
 
-def background_region(shape: tuple[int, int], face: FaceGeometry) -> np.ndarray:
-    h, w = shape
+def wall_like(lab_img: np.ndarray, backdrop: np.ndarray) -> np.ndarray:
+    """The backdrop lit or in shadow: near its colour, or — on a coloured wall — darker with its
+    hue and at least half its chroma (a shadow dims a wall, it does not change its colour; hair,
+    skin and dark clothes have another hue or far less chroma)."""
+    near = delta_e(lab_img, backdrop) <= HEAD_EDGE_DELTA_E
+    wall_chroma = float(np.hypot(backdrop[1], backdrop[2]))
+    if wall_chroma < SHADOW_MIN_WALL_CHROMA:
+        return near
+    a, b = lab_img[..., 1], lab_img[..., 2]
+    chroma = np.hypot(a, b)
+    cos = (a * backdrop[1] + b * backdrop[2]) / np.maximum(chroma * wall_chroma, 1e-6)
+    shaded = (
+        (cos >= np.cos(np.radians(SHADOW_HUE_DEG)))
+        & (chroma >= SHADOW_CHROMA_SHARE * wall_chroma)
+        & (lab_img[..., 0] < backdrop[0])
+    )
+    out: np.ndarray = near | shaded
+    return out
+
+
+def beside_head(wall: np.ndarray, face: FaceGeometry, top: float) -> np.ndarray:
+    """The wall left and right of the head, row by row from the head top to below the eyes:
+    walking out, everything past the first run of wall-like pixels (less a margin for the hair's
+    soft edge). A shadow cast beside the head lies there. Above the brows the walk starts at the
+    face centre; lower down, beyond the ears (the jaw line's top points and 0.2 face widths),
+    since the wall shows between an ear's rim and the head."""
+    h, w = wall.shape
+    region = np.zeros((h, w), bool)
+    pts, fw = face.points, face.face_width
+    centre = int(round(min(max(face.centre_x, 0), w - 1)))
+    ears = (
+        int(max(0, min(centre, pts[0:3, 0].min() - EAR_FW * fw))),
+        int(min(w - 1, max(centre, pts[14:17, 0].max() + EAR_FW * fw))),
+    )
+    brows = float(pts[17:27, 1].min())
+    kernel = np.ones(WALL_RUN_PX, np.int32)
+    for y in range(max(0, int(top)), min(h, int(face.eye_y + BESIDE_HEAD_BELOW_EYES * fw))):
+        left_from, right_from = (centre, centre) if y < brows else ears
+        runs = np.convolve(wall[y].astype(np.int32), kernel, mode="valid") >= WALL_RUN_PX
+        right = np.nonzero(runs[right_from:])[0]
+        if right.size:
+            region[y, right_from + right[0] + HEAD_MARGIN_PX :] = True
+        left = np.nonzero(runs[: max(0, left_from - WALL_RUN_PX + 1)])[0]
+        if left.size:
+            region[y, : max(0, left[-1] + WALL_RUN_PX - HEAD_MARGIN_PX)] = True
+    return region
+
+
+def wall_below(wall: np.ndarray, face: FaceGeometry) -> np.ndarray:
+    """Below the eyes the wall beside neck and shoulders: wall-like pixels (a margin away from
+    anything else) connected to the left or right edge — a light shirt inside the jacket is not
+    connected, the shoulders are not wall-like. Lets a top-to-bottom gradient be seen."""
+    h, w = wall.shape
+    region = np.zeros((h, w), bool)
+    y0 = max(0, min(h, int(face.eye_y + 0.4 * face.face_width)))
+    if y0 >= h:
+        return region
+    size = 2 * HEAD_MARGIN_PX + 1
+    kept = cv2.erode(wall[y0:].astype(np.uint8), np.ones((size, size), np.uint8))
+    _, labels = cv2.connectedComponents(kept, connectivity=4)
+    sides = np.union1d(labels[:, 0], labels[:, -1])
+    region[y0:] = np.isin(labels, sides[sides > 0])
+    return region
+
+
+def background_region(
+    lab_img: np.ndarray, backdrop: np.ndarray, face: FaceGeometry
+) -> tuple[np.ndarray, np.ndarray]:
+    """(the wall around the head — above it and beside it down to below the eyes, where objects,
+    text and shadows are counted; that and the wall below — for its colour and evenness). The
+    share of "something else" keeps its extent, so a mark of a given size counts as much as
+    before; a gradient is judged over the whole height."""
+    h, w = lab_img.shape[:2]
     yy, xx = np.mgrid[0:h, 0:w]
     top = face.head_top if face.head_top is not None else face.eye_y - 0.8 * face.face_width
     beside = (np.abs(xx - face.centre_x) > 0.95 * face.face_width) & (
         yy < face.eye_y + 0.4 * face.face_width
     )
-    region: np.ndarray = (yy < top - 6) | beside
-    if region.sum() < 2000:
-        region[:CORNER_PX, :CORNER_PX] = region[:CORNER_PX, -CORNER_PX:] = True
-    return region
+    wall = wall_like(lab_img, backdrop)
+    around: np.ndarray = (yy < top - 6) | beside | beside_head(wall, face, top)
+    if around.sum() < 2000:
+        around[:CORNER_PX, :CORNER_PX] = around[:CORNER_PX, -CORNER_PX:] = True
+    return around, around | wall_below(wall, face)
 
 
-def background_stats(lab_img: np.ndarray, region: np.ndarray) -> tuple[float, float, float]:
-    """(ΔE of its median to the reference, 95th-percentile block ΔE to that median, share of
-    outlier pixels)."""
-    px = lab_img[region]
-    median = np.median(px, axis=0)
-    outliers = float((delta_e(px, median) > spec.BG_OUTLIER_DELTA_E).mean())
+def background_stats(
+    lab_img: np.ndarray, around: np.ndarray, region: np.ndarray
+) -> tuple[float, float, float]:
+    """(ΔE of the median of `region` to the reference, 95th-percentile block ΔE to that median,
+    share of outlier pixels in `around`)."""
+    median = np.median(lab_img[region], axis=0)
+    outliers = float((delta_e(lab_img[around], median) > spec.BG_OUTLIER_DELTA_E).mean())
     h, w = region.shape
     hb, wb = h // BLOCK_PX, w // BLOCK_PX
     cov = (
@@ -182,6 +262,14 @@ def face_mask(shape: tuple[int, int], face: FaceGeometry) -> np.ndarray:
     return mask.astype(bool)
 
 
+def mouth_mask(shape: tuple[int, int], face: FaceGeometry) -> np.ndarray:
+    """The mouth inside the outer lip line (landmarks 48–59), grown by 2 px."""
+    mask = np.zeros(shape, np.uint8)
+    cv2.fillPoly(mask, [face.points[48:60].astype(np.int32)], 1)
+    grown: np.ndarray = cv2.dilate(mask, np.ones((5, 5), np.uint8)) > 0
+    return grown
+
+
 def blur_metric(grey: np.ndarray) -> float:
     """Crété-Roffet: how much a strong re-blur still removes; a blurred face loses little."""
     if grey.shape[0] < 12 or grey.shape[1] < 12:
@@ -209,7 +297,10 @@ def light_stats(
     split[:, : int(face.points[27:31, 0].mean())] = True
     left, right = lightness[mask & split], lightness[mask & ~split]
     side = abs(float(left.mean()) - float(right.mean())) if left.size and right.size else 0.0
-    clipped = float((rgb[mask].min(axis=1) >= spec.HIGHLIGHT_MIN_VALUE).mean())
+    skin = mask & ~mouth_mask(rgb.shape[:2], face)  # teeth in a smile are white, not a highlight
+    clipped = (
+        float((rgb[skin].min(axis=1) >= spec.HIGHLIGHT_MIN_VALUE).mean()) if skin.any() else 0.0
+    )
     ys, xs = np.nonzero(mask)
     grey = cv2.cvtColor(rgb[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1], cv2.COLOR_RGB2GRAY)
     return float(lightness[mask].mean()), side, clipped, blur_metric(grey)
@@ -267,8 +358,9 @@ def measure(rgb_source: np.ndarray, model: FaceFinder) -> ImageFacts:
             face_count=len(faces),
             border_sides=border_sides(lab_img, None),
         )
-    face = geometry(faces[0].points, lab_img, backdrop_colour(lab_img))
-    bg = background_stats(lab_img, background_region(lab_img.shape[:2], face))
+    backdrop = backdrop_colour(lab_img)
+    face = geometry(faces[0].points, lab_img, backdrop)
+    bg = background_stats(lab_img, *background_region(lab_img, backdrop, face))
     lightness, side, clipped, blur = light_stats(rgb, lab_img, face)
     return ImageFacts(
         frame_scale=k,
