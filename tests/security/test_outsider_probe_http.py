@@ -1,0 +1,75 @@
+"""Findings of the outsider probe of 2026-12-01 (docs/decisions.md, "security probe"), each over
+HTTP against the real app and the real enrollment workflow. Identities of area 431302, which no
+other test module uses."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.api.test_http_flow import age_codes
+from tests.security.stack import bearer, register, running_stack, seeded_database
+from tests.workflows.harness import valid_id_number
+
+AREA = "431302"
+
+
+@pytest.fixture(scope="module")
+async def world(dev_env, tmp_path_factory):
+    tmp_path = tmp_path_factory.mktemp("outsider")
+    engine = seeded_database(tmp_path)
+    # ended sign-ins are read at every request here, not every 5 s
+    stack = running_stack(
+        dev_env.client, engine, tmp_path, probe_limit_per_ip=100, ended_sign_ins_poll_s=0
+    )
+    async with stack as (http, _settings, sms):
+        yield http, sms, engine
+
+
+async def _signed_in(http, sms, number: str, phone: str) -> dict:
+    """Registration and SMS verification; the session answered (tokens and application)."""
+    r = await http.post("/api/v1/candidate/register", json={"id_number": number, "phone": phone})
+    assert r.status_code == 201, r.text
+    r = await http.post(
+        "/api/v1/candidate/verify",
+        json={"application_id": r.json()["application_id"], "code": sms.last_code(phone)},
+    )
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+async def test_a_token_of_a_withdrawn_application_acts_on_nothing_of_the_next_one(world) -> None:
+    """The seat of an ID number is started again by the next registration of the number when its
+    run was withdrawn or expired, from any phone. The first phone's tokens named the workflow
+    ID, so they read the next person's application (its unmasked card, its photos) and could
+    withdraw it; now the sign-ins of the ended run end before the new run starts."""
+    http, sms, _engine = world
+    number = valid_id_number(1, area=AREA)
+    first = await _signed_in(http, sms, number, "13731300001")
+    first_me = bearer(first["token"])
+    assert (await http.post("/api/v1/me/withdraw", headers=first_me)).status_code == 200
+
+    second_id, second_me = await register(http, sms, number, "13731300002")
+    assert second_id == first["application"]["application_id"]  # the seat, started again
+
+    r = await http.get("/api/v1/me", headers=first_me)
+    assert (r.status_code, r.json()["code"]) == (401, "AUTH_INVALID"), r.text
+    assert (await http.post("/api/v1/me/withdraw", headers=first_me)).status_code == 401
+    r = await http.post(
+        "/api/v1/candidate/token/refresh", json={"refresh_token": first["refresh_token"]}
+    )
+    assert r.status_code == 401, r.text
+    # the second phone's application went on untouched
+    r = await http.get("/api/v1/me", headers=second_me)
+    assert (r.status_code, r.json()["state"]) == (200, "ID_PENDING"), r.text
+
+
+async def test_the_same_phone_registering_again_after_withdrawing_signs_in_anew(world) -> None:
+    http, sms, engine = world
+    number = valid_id_number(2, area=AREA)
+    app_id, me = await register(http, sms, number, "13731300003")
+    assert (await http.post("/api/v1/me/withdraw", headers=me)).status_code == 200
+    age_codes(engine, 2)  # past the phone's resend cooldown
+    again_id, again = await register(http, sms, number, "13731300003")
+    assert again_id == app_id
+    assert (await http.get("/api/v1/me", headers=again)).json()["state"] == "ID_PENDING"
+    assert (await http.get("/api/v1/me", headers=me)).status_code == 401
