@@ -176,8 +176,9 @@ class Settings(BaseSettings):
     #: admission control (api/admission.py): requests of each kind one API process works on at
     #: once; the next ones answer 429 TOO_MANY_CONCURRENT with Retry-After instead of queueing.
     #: Sign-ins (register, verify, login, login code) wait on Temporal and the SMS gateway;
-    #: uploads (any multipart POST) hold their body and a decode thread; a staff login is an
-    #: argon2 hash (64 MiB, ~0.1 s of a core). Sizes per process in docs/capacity.md.
+    #: uploads (a multipart POST to an upload route, with a candidate token) hold their body and
+    #: a decode thread; a staff login is an argon2 hash (64 MiB, ~0.1 s of a core). Sizes per
+    #: process in docs/capacity.md.
     concurrent_sign_ins: int = Field(default=32, ge=1)
     concurrent_uploads: int = Field(default=16, ge=1)
     concurrent_staff_logins: int = Field(default=4, ge=1)

@@ -4,13 +4,19 @@ other test module uses."""
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
+from domain.roles import Role
+from infra.tokens import issue_token
+from tests.api.server import seed
 from tests.api.test_http_flow import age_codes
-from tests.security.stack import bearer, register, running_stack, seeded_database
+from tests.security.stack import API_SECRET, bearer, register, running_stack, seeded_database
 from tests.workflows.harness import valid_id_number
 
 AREA = "431302"
+APP_PREFIX = "enroll-2026-2-431302abcdef0123456"
 
 
 @pytest.fixture(scope="module")
@@ -73,3 +79,57 @@ async def test_the_same_phone_registering_again_after_withdrawing_signs_in_anew(
     assert again_id == app_id
     assert (await http.get("/api/v1/me", headers=again)).json()["state"] == "ID_PENDING"
     assert (await http.get("/api/v1/me", headers=me)).status_code == 401
+
+
+async def _trickling_upload(http, headers: dict[str, str]) -> asyncio.StreamWriter:
+    """An upload whose body never arrives (slowloris): its headers and nothing more."""
+    reader, writer = await asyncio.open_connection(http.base_url.host, http.base_url.port)
+    head = "".join(f"{k}: {v}\r\n" for k, v in headers.items())
+    writer.write(
+        f"POST /api/v1/me/photo HTTP/1.1\r\nHost: t\r\n{head}Content-Length: 1000000\r\n"
+        "Content-Type: multipart/form-data; boundary=x\r\n\r\n".encode()
+    )
+    await writer.drain()
+    writer.answer = asyncio.ensure_future(reader.readline())  # type: ignore[attr-defined]
+    return writer
+
+
+async def _status(writer: asyncio.StreamWriter) -> bytes:
+    """The status line if the request was answered at once; admitted, it waits for its body."""
+    try:
+        return await asyncio.wait_for(asyncio.shield(writer.answer), 2)  # type: ignore[attr-defined]
+    except TimeoutError:
+        return b"admitted"
+
+
+async def test_an_upload_slot_is_held_only_by_a_candidate_and_two_per_application(
+    engine, tmp_path
+) -> None:
+    """Anonymous clients trickling bodies to an upload route held every upload slot of the
+    process for the uploads' body deadline (300 s): no candidate could upload. Now an upload
+    takes a slot only with a candidate's token, at most two per application."""
+    seed(engine, "2026-2")
+    mine = bearer(issue_token(API_SECRET, f"{APP_PREFIX}1", Role.CANDIDATE))
+    other = bearer(issue_token(API_SECRET, f"{APP_PREFIX}2", Role.CANDIDATE))
+    photo = {"photo": ("p.jpg", b"\xff\xd8\xff not really a picture", "image/jpeg")}
+    opened: list[asyncio.StreamWriter] = []
+    async with running_stack(None, engine, tmp_path, concurrent_uploads=3) as (http, _s, _sms):
+        try:
+            opened += [await _trickling_upload(http, {}) for _ in range(3)]
+            assert [(await _status(w))[:12] for w in opened] == [b"HTTP/1.1 401"] * 3
+            r = await http.post("/api/v1/me/photo", files=photo, headers=mine)
+            assert r.status_code == 422, r.text  # admitted, and refused for what it is
+
+            opened += [await _trickling_upload(http, mine) for _ in range(3)]
+            assert [(await _status(w))[:12] for w in opened[3:]] == [
+                b"admitted",
+                b"admitted",
+                b"HTTP/1.1 429",
+            ]
+            r = await http.post("/api/v1/me/photo", files=photo, headers=other)
+            assert r.status_code == 422, r.text  # another application's upload gets a slot
+        finally:
+            for writer in opened:  # the server stops only once its connections are gone
+                writer.answer.cancel()  # type: ignore[attr-defined]
+                writer.close()
+                await writer.wait_closed()
