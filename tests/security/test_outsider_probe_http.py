@@ -12,7 +12,14 @@ from domain.roles import Role
 from infra.tokens import issue_token
 from tests.api.server import seed
 from tests.api.test_http_flow import age_codes
-from tests.security.stack import API_SECRET, bearer, register, running_stack, seeded_database
+from tests.security.stack import (
+    API_SECRET,
+    bearer,
+    register,
+    running_stack,
+    seeded_database,
+    staff_token,
+)
 from tests.workflows.harness import valid_id_number
 
 AREA = "431302"
@@ -133,3 +140,30 @@ async def test_an_upload_slot_is_held_only_by_a_candidate_and_two_per_applicatio
                 writer.answer.cancel()  # type: ignore[attr-defined]
                 writer.close()
                 await writer.wait_closed()
+
+
+async def test_the_codec_cookies_token_opens_the_codec_and_nothing_else(engine, tmp_path) -> None:
+    """The Web UI's codec cookie held an ordinary operator token: copied into a bearer header it
+    downloaded the export of names and ID numbers and every other operator route. Its token now
+    names its audience; a console token does not open the codec as a cookie either."""
+    seed(engine, "2026-2")
+    async with running_stack(None, engine, tmp_path) as (http, _settings, _sms):
+        login = {"username": "operator", "password": "pw-operator"}
+        r = await http.post("/api/v1/staff/codec-session", data=login)
+        assert r.status_code == 200, r.text
+        cookie = r.cookies["ruji_codec"]
+        empty = {"payloads": []}
+        r = await http.post("/codec/decode", json=empty)  # the cookie, as the Web UI sends it
+        assert r.status_code == 200, r.text
+        for path in ("/api/v1/office/exports/approved.csv", "/api/v1/admin/periods"):
+            r = await http.get(path, headers=bearer(cookie))
+            assert r.status_code == 401, (path, r.status_code, r.text[:80])
+            assert r.json()["code"] == "AUTH_INVALID"
+        console = await staff_token(http, "operator")
+        assert (await http.get("/api/v1/admin/periods", headers=bearer(console))).status_code == 200
+        r = await http.post("/codec/decode", json=empty, headers=bearer(console))
+        assert r.status_code == 200  # scripts and the CLI call the codec with a bearer token
+        http.cookies.clear()
+        http.cookies.set("ruji_codec", console)
+        r = await http.post("/codec/decode", json=empty)
+        assert (r.status_code, r.json()["code"]) == (401, "AUTH_INVALID"), r.text
