@@ -169,7 +169,8 @@ async def run(kinds: list[str], settings: Settings) -> None:
 
 
 def main(kinds: list[str] | None = None) -> None:
-    settings = get_settings()
+    # a vision-only worker holds no signing secret (infra/config.Settings.holds_secrets)
+    settings = Settings(holds_secrets=False) if kinds == ["vision"] else get_settings()
     logging.basicConfig(level=logging.INFO)
     install_log_masking(json_format=settings.observability.json_logs)
     asyncio.run(run(kinds or ["enrollment", "vision"], settings))

@@ -12,6 +12,7 @@ token are api/throttling.py's. Sizes: docs/capacity.md.
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Callable
 from contextvars import ContextVar
 from enum import StrEnum
@@ -19,8 +20,11 @@ from enum import StrEnum
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.errors import ApiRefusal, retry_after_s, send_refusal
+from api.errors import ApiError, ApiRefusal, retry_after_s, send_refusal
+from domain.messages import AccessRefusal
+from domain.roles import Role
 from infra.config import Settings
+from infra.tokens import TokenError, read_token
 
 
 class RequestKind(StrEnum):
@@ -71,8 +75,11 @@ def release_slot() -> None:
         release()
 
 
-def kind_of(scope: Scope) -> RequestKind | None:
-    """Every upload is a multipart POST, whatever its route: a new upload route is covered."""
+def kind_of(scope: Scope, upload_paths: re.Pattern[str] | None = None) -> RequestKind | None:
+    """An upload is a multipart POST to one of `upload_paths` (every multipart POST without
+    them). A multipart body sent elsewhere gets the JSON budget (api/body_limit.py), as a JSON
+    body does, and no slot: it would otherwise hold one of the uploads' slots for their long
+    deadline without being one."""
     if scope["method"] != "POST":
         return None
     path = scope["path"]
@@ -80,9 +87,38 @@ def kind_of(scope: Scope) -> RequestKind | None:
         return RequestKind.SIGN_IN
     if path in STAFF_LOGIN_PATHS:
         return RequestKind.STAFF_LOGIN
-    if Headers(scope=scope).get("content-type", "").lower().startswith("multipart/"):
+    if Headers(scope=scope).get("content-type", "").lower().startswith("multipart/") and (
+        upload_paths is None or upload_paths.fullmatch(path)
+    ):
         return RequestKind.UPLOAD
     return None
+
+
+#: an upload's sender: the application of a valid candidate token, or why it has none
+Uploader = Callable[[Scope], "str | ApiError"]
+#: uploads one application may have in flight at once: the H5 sends one at a time (both ID-card
+#: sides in one request); a second covers a retry while the first is still being read
+UPLOADS_PER_APPLICATION = 2
+
+
+def candidate_uploader(secret: str) -> Uploader:
+    """The token is checked as the route will check it (signature, expiry, role), before any byte
+    of the body is read: the upload slots are few and a body may take `BODY_DEADLINE_S` to
+    arrive. Whether the sign-in has ended is the route's check."""
+
+    def uploader(scope: Scope) -> str | ApiError:
+        header = Headers(scope=scope).get("authorization", "")
+        if not header.lower().startswith("bearer "):
+            return ApiError(AccessRefusal.AUTH_REQUIRED)
+        try:
+            principal = read_token(secret, header[7:].strip())
+        except TokenError:
+            return ApiError(AccessRefusal.AUTH_INVALID)
+        if principal.role != Role.CANDIDATE:
+            return ApiError(AccessRefusal.FORBIDDEN)
+        return principal.sub
+
+    return uploader
 
 
 def limits_from(settings: Settings) -> dict[RequestKind, int]:
@@ -96,26 +132,56 @@ def limits_from(settings: Settings) -> dict[RequestKind, int]:
 class AdmissionControl:
     """ASGI middleware. The counts live on the process's one event loop: no lock needed."""
 
-    def __init__(self, app: ASGIApp, *, limits: dict[RequestKind, int]) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        limits: dict[RequestKind, int],
+        upload_paths: re.Pattern[str] | None = None,
+        uploader: Uploader | None = None,
+    ) -> None:
+        """With `uploader`, an upload takes a slot only for a candidate's token, and at most
+        `UPLOADS_PER_APPLICATION` per application: anonymous clients trickling bodies to an
+        upload route held every slot for `BODY_DEADLINE_S` (300 s), and no candidate could
+        upload (docs/decisions.md, "An upload slot is a candidate's")."""
         self.app = app
         self.limits = limits
+        self.upload_paths = upload_paths
+        self.uploader = uploader
         self.in_flight = dict.fromkeys(RequestKind, 0)
+        self.uploads_of: dict[str, int] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        kind = kind_of(scope) if scope["type"] == "http" else None
+        kind = kind_of(scope, self.upload_paths) if scope["type"] == "http" else None
         if kind is None:
             await self.app(scope, receive, send)
             return
+        sender = ""
+        if kind is RequestKind.UPLOAD and self.uploader is not None:
+            who = self.uploader(scope)
+            if isinstance(who, ApiError):
+                await send_refusal(send, who.status, who.body.model_dump(exclude_none=True))
+                return
+            if self.uploads_of.get(who, 0) >= UPLOADS_PER_APPLICATION:
+                await _refuse(send, UPLOADS_PER_APPLICATION)
+                return
+            sender = who
         if self.in_flight[kind] >= self.limits[kind]:
             await _refuse(send, self.limits[kind])
             return
         self.in_flight[kind] += 1
+        if sender:
+            self.uploads_of[sender] = self.uploads_of.get(sender, 0) + 1
         held = True
 
         def release() -> None:
             nonlocal held
             if held:
                 held, self.in_flight[kind] = False, self.in_flight[kind] - 1
+                if sender:
+                    left = self.uploads_of.pop(sender) - 1
+                    if left:
+                        self.uploads_of[sender] = left
 
         async def send_then_free(message: Message) -> None:
             # Free the slot before the last byte of the answer leaves: a client that sends its

@@ -13,7 +13,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from api.admission import AdmissionControl, limits_from
+from api.admission import AdmissionControl, candidate_uploader, limits_from
 from api.body_limit import BodySizeLimit
 from api.codec_server import codec_router
 from api.deps import Services, require_codec_operator
@@ -124,7 +124,12 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     )
     # inside CORS, so a refusal carries the UI's CORS headers; outside the body limit, so a
     # refused upload is not read at all
-    app.add_middleware(AdmissionControl, limits=limits_from(settings))
+    app.add_middleware(
+        AdmissionControl,
+        limits=limits_from(settings),
+        upload_paths=UPLOAD_PATHS,
+        uploader=candidate_uploader(settings.secret_key),
+    )
     app.add_middleware(
         CORSMiddleware,
         allow_origins=[settings.ui_origin],

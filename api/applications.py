@@ -45,6 +45,7 @@ from domain.objects import StoredObject
 from domain.states import AppState
 from infra.db import Period, as_utc
 from infra.holdings import identity_holdings
+from infra.refresh_sessions import sign_out_everywhere
 from infra.upload_structure import UploadRefusal
 from infra.uploads import (
     UploadPolicy,
@@ -100,6 +101,9 @@ class Landing:
     #: the read model's version per workflow ID of the identity: a run started where an ended
     #: one stood numbers on from it (`start_memo`)
     versions: dict[str, int]
+    #: workflow IDs of the identity whose run has ended and may be started again (withdrawn,
+    #: expired, superseded): a new run there is not the sign-ins' application (`_land`)
+    ended_runs: frozenset[str] = frozenset()
 
 
 async def landing(
@@ -141,11 +145,13 @@ async def landing(
         ended=any(h.status in KEEPS_IDENTITY for h in mine),
         claim=inp.model_copy(update={"application_id": claimant_id, "claims_from": seat_id}),
         versions={h.workflow_id: h.version for h in holdings},
+        ended_runs=frozenset(h.workflow_id for h in holdings if h.status in NOT_HOLDING),
     )
 
 
 async def _land(
     services: Services,
+    session: Session,
     to: Landing,
     phone: str,
     start: Callable[[EnrollmentInput, bool], Awaitable[T]],
@@ -160,12 +166,24 @@ async def _land(
     if to.ended:
         raise ApiError(CaseRefusal.APPLICATION_CONCLUDED)
     try:
+        await _sign_ins_of_ended_run_ended(session, to, to.inp.application_id)
         return await start(to.inp, to.running)
     except WorkflowAlreadyStartedError:
         started = client.get_workflow_handle(to.inp.application_id)
         if (await started.query(EnrollmentWorkflow.case_file)).identity.phone == phone:
             return await resume(started)
+        await _sign_ins_of_ended_run_ended(session, to, to.claim.application_id)
         return await start(to.claim, True)
+
+
+async def _sign_ins_of_ended_run_ended(session: Session, to: Landing, workflow_id: str) -> None:
+    """A candidate token names the workflow ID, and a withdrawn or expired seat is started again
+    by the next registration of the number, from any phone: the sign-ins of the run that ended
+    there end before the new run starts, or the earlier phone's tokens would read and act on the
+    next person's application (docs/decisions.md, "A new run at an ended seat ends its
+    sign-ins")."""
+    if workflow_id in to.ended_runs:
+        await run_db(session, sign_out_everywhere, workflow_id, None, "new_run")
 
 
 async def start_or_resume(
@@ -185,7 +203,7 @@ async def start_or_resume(
     async def as_is(handle: WorkflowHandle[Any, Any]) -> WorkflowHandle[Any, Any]:
         return handle
 
-    return await _land(services, to, phone, start, as_is)
+    return await _land(services, session, to, phone, start, as_is)
 
 
 async def register_with(
@@ -214,7 +232,7 @@ async def register_with(
     ) -> tuple[WorkflowHandle[Any, Any], R | ApiError]:
         return handle, await _outcome(run_update(handle, update, arg))
 
-    return await _land(services, to, phone, start, updated)
+    return await _land(services, session, to, phone, start, updated)
 
 
 async def _outcome(call: Awaitable[R]) -> R | ApiError:

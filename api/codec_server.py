@@ -18,8 +18,9 @@ import binascii
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from fastapi import APIRouter, Depends, HTTPException, status
-from pydantic import BaseModel, Field
+from fastapi import APIRouter, Depends, HTTPException, Request, status
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, Field, ValidationError
 from temporalio.api.common.v1 import Payload, Payloads
 from temporalio.converter import PayloadCodec
 
@@ -42,6 +43,26 @@ class CodecPayloads(BaseModel):
 def _refuse(code: ApiRefusal, detail: str | None = None) -> HTTPException:
     message = f"{code.message}：{detail}" if detail else code.message
     return HTTPException(status.HTTP_400_BAD_REQUEST, detail={"code": code, "message": message})
+
+
+#: the body as the OpenAPI document shows it (the routes read it themselves: `_payloads`)
+_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/CodecPayloads"}}},
+    }
+}
+
+
+async def _payloads(request: Request) -> CodecPayloads:
+    """The body, read only once the operator dependency has passed. A body parameter would be
+    read and parsed before any dependency runs: 4 MiB of `{}` is ~75 MB of Python objects, and
+    16 anonymous calls at once took the API from 230 MB to 1.46 GB."""
+    try:
+        return CodecPayloads.model_validate_json(await request.body())
+    except ValidationError as invalid:
+        errors = [{**e, "loc": ("body", *e["loc"])} for e in invalid.errors(include_url=False)]
+        raise RequestValidationError(errors) from None
 
 
 def _b64decode(text: str) -> bytes:
@@ -91,8 +112,9 @@ def codec_router(
     """Routes under ``/codec``; ``require_operator`` is a FastAPI dependency that refuses others."""
     router = APIRouter(prefix="/codec", tags=["codec"], dependencies=[Depends(require_operator)])
 
-    @router.post("/encode", response_model=CodecPayloads)
-    async def encode(body: CodecPayloads) -> CodecPayloads:
+    @router.post("/encode", response_model=CodecPayloads, openapi_extra=_BODY)
+    async def encode(request: Request) -> CodecPayloads:
+        body = await _payloads(request)
         if body.payloads:
             raise HTTPException(
                 status.HTTP_403_FORBIDDEN,
@@ -103,9 +125,9 @@ def codec_router(
             )
         return CodecPayloads()
 
-    @router.post("/decode", response_model=CodecPayloads)
-    async def decode(body: CodecPayloads) -> CodecPayloads:
-        payloads = _to_proto(body)
+    @router.post("/decode", response_model=CodecPayloads, openapi_extra=_BODY)
+    async def decode(request: Request) -> CodecPayloads:
+        payloads = _to_proto(await _payloads(request))
         try:
             await codec.decode_wrapper(payloads)
         except UnknownKeyError as exc:

@@ -10,6 +10,7 @@ get_settings().
 
 from __future__ import annotations
 
+import secrets
 from functools import lru_cache
 from pathlib import Path
 
@@ -19,6 +20,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from domain.liveness import LivenessThresholds
 
 DEV_PLACEHOLDER = "dev-only-change-me"
+#: what signs or keys tokens, file links, lookups and CHSI callbacks: the dev placeholder is
+#: refused outside dev, and a process that holds no secrets (`holds_secrets`) has none of them
+SIGNING_SECRETS = ("secret_key", "identity_hmac_key", "chsi_callback_secret")
 
 
 class FaceSettings(BaseSettings):
@@ -104,6 +108,10 @@ class Settings(BaseSettings):
     sms_http_secret: str = ""  # shared HMAC key: the gateway checks X-Ruji-Signature
     sms_http_timeout_s: float = 5.0
     chsi_callback_secret: str = DEV_PLACEHOLDER
+    #: False in a vision-only worker (`worker.main`): it parses every upload, the code most
+    #: exposed to a hostile file, and needs none of `SIGNING_SECRETS` (compose gives it none).
+    #: Each becomes a random value of this process, so nothing it signs is believed anywhere.
+    holds_secrets: bool = True
 
     #: the reverse proxies whose X-Forwarded-For names the client ("10.0.0.5,10.0.0.6" or "*"
     #: behind an ingress that is the only way in); empty: the TCP peer is the client
@@ -168,8 +176,9 @@ class Settings(BaseSettings):
     #: admission control (api/admission.py): requests of each kind one API process works on at
     #: once; the next ones answer 429 TOO_MANY_CONCURRENT with Retry-After instead of queueing.
     #: Sign-ins (register, verify, login, login code) wait on Temporal and the SMS gateway;
-    #: uploads (any multipart POST) hold their body and a decode thread; a staff login is an
-    #: argon2 hash (64 MiB, ~0.1 s of a core). Sizes per process in docs/capacity.md.
+    #: uploads (a multipart POST to an upload route, with a candidate token) hold their body and
+    #: a decode thread; a staff login is an argon2 hash (64 MiB, ~0.1 s of a core). Sizes per
+    #: process in docs/capacity.md.
     concurrent_sign_ins: int = Field(default=32, ge=1)
     concurrent_uploads: int = Field(default=16, ge=1)
     concurrent_staff_logins: int = Field(default=4, ge=1)
@@ -183,8 +192,11 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _refuse_placeholders_outside_dev(self) -> Settings:
-        if self.env not in ("dev", "test"):
-            for name in ("secret_key", "identity_hmac_key", "chsi_callback_secret"):
+        if not self.holds_secrets:
+            for name in SIGNING_SECRETS:
+                setattr(self, name, secrets.token_urlsafe(32))
+        elif self.env not in ("dev", "test"):
+            for name in SIGNING_SECRETS:
                 if getattr(self, name) == DEV_PLACEHOLDER:
                     raise ValueError(f"RUJI_{name.upper()} must be set outside dev")
         if self.sms_provider == "http" and not (self.sms_http_url and self.sms_http_secret):

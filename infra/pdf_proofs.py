@@ -8,8 +8,11 @@ import actions, embedded files, rich media, XFA forms. Only a file that passed a
 rendered, by PDFium (pypdfium2's wheel bundles it; no system libraries): a proof takes ~0.1–0.3 s
 a page. What a page costs to draw is not in its size, though: 3 KB of deflated content can be
 30,000 full-page fills (~25 s of a core) and 150 KB five million operations (~1.8 GB while PDFium
-parses them). So the render runs in a child process (`python -m infra.pdf_proofs`) under a
-memory limit, killed at `RENDER_TIMEOUT_S`; either ends in UPLOAD_PDF_TOO_COMPLEX. At most
+parses them), and what a file costs to parse is not in its size either: 1.4 MB of object
+streams inflate to 1.4 GB that pypdf reads for minutes. So the API process checks only the
+envelope (size, magic, ZIP); the parse, the screen and the render run in a child process
+(`python -m infra.pdf_proofs`) under a memory limit, killed at `RENDER_TIMEOUT_S`; either ends
+in UPLOAD_PDF_TOO_COMPLEX (or UPLOAD_CORRUPT when pypdf meets the memory limit). At most
 `MAX_RENDERS` children run at once. The API waits for its child, and for a free slot, with an
 await, never in a thread of the event loop's default pool: that pool (min(32, cores + 4)
 threads) runs every database call, password hash and object-store call of the API, and 8 uploads
@@ -104,8 +107,11 @@ def _refuse(
     return refuse(code, message=message, measured=measured, expected=expected)
 
 
-def screen_pdf(data: bytes) -> ScreenedPdf:
-    """Refuse anything but a plain, readable document of a few ordinary pages."""
+def check_pdf_envelope(data: bytes) -> None:
+    """What the API process checks itself: size, magic bytes, not also a ZIP. Parsing is the
+    child's (`render_preview`): 1.4 MB of object streams that inflate to 70 MB of blanks each
+    kept pypdf busy for minutes and took 1.5 GB (docs/decisions.md, "A PDF is parsed in the
+    child that draws it")."""
     if len(data) > MAX_PDF_BYTES:
         raise refuse(
             UploadRefusal.UPLOAD_TOO_LARGE,
@@ -117,6 +123,12 @@ def screen_pdf(data: bytes) -> ScreenedPdf:
         raise _refuse(UploadRefusal.UPLOAD_BAD_TYPE)
     if zipfile.is_zipfile(io.BytesIO(data)):
         raise _refuse(UploadRefusal.UPLOAD_POLYGLOT)
+
+
+def screen_pdf(data: bytes) -> ScreenedPdf:
+    """Refuse anything but a plain, readable document of a few ordinary pages. It parses the
+    whole file: run it where time and memory are limited (the child of `render_preview`)."""
+    check_pdf_envelope(data)
     try:
         reader = PdfReader(io.BytesIO(data), strict=False)
         if reader.is_encrypted and reader.decrypt("") == PasswordType.NOT_DECRYPTED:
@@ -175,9 +187,9 @@ def _check_passive(root: PdfObject) -> None:
 
 
 async def render_preview(data: bytes) -> bytes:
-    """Every page, top to bottom, as one JPEG of `PREVIEW_WIDTH_PX`, drawn in a child process
-    with a time and a memory limit. Call only with data that `screen_pdf` accepted (its page
-    count and sizes bound the image)."""
+    """The PDF screened (`screen_pdf`) and every page, top to bottom, drawn as one JPEG of
+    `PREVIEW_WIDTH_PX`, both in a child process with a time and a memory limit; a refusal of the
+    screen is raised with its code."""
     async with render_slot():
         returncode, out, err = await _draw_in_child(data)
     refused = UploadRefusal.parse(err.decode(errors="replace").strip())
@@ -250,10 +262,13 @@ def _draw_preview(data: bytes) -> bytes:
 
 
 def _child() -> int:
-    """`python -m infra.pdf_proofs`: the PDF on stdin, the preview JPEG on stdout."""
+    """`python -m infra.pdf_proofs`: the PDF on stdin, screened, and the preview JPEG on stdout
+    (a refusal's code on stderr)."""
     resource.setrlimit(resource.RLIMIT_AS, (RENDER_MEMORY_BYTES, RENDER_MEMORY_BYTES))
     try:
-        preview = _draw_preview(sys.stdin.buffer.read())
+        data = sys.stdin.buffer.read()
+        screen_pdf(data)  # its page count and sizes bound the image
+        preview = _draw_preview(data)
     except RefusedError as refused:
         sys.stderr.write(refused.refusal.code)
         return _REFUSED_EXIT

@@ -118,9 +118,12 @@ def revoke(db: Session, sid: str, why: str, now: datetime | None = None) -> None
     )
 
 
-def sign_out_everywhere(db: Session, application_id: str, now: datetime | None = None) -> int:
+def sign_out_everywhere(
+    db: Session, application_id: str, now: datetime | None = None, why: str = "logout_everywhere"
+) -> int:
     """End every sign-in of the application: the copies on a lost or shared phone stop renewing
-    (they otherwise slide on week after week). How many were open."""
+    (they otherwise slide on week after week). How many were open. Also when a new run starts
+    where the application's ended run stood (`why` "new_run", api/applications.py)."""
     return _changed(
         db,
         update(RefreshSession)
@@ -128,7 +131,7 @@ def sign_out_everywhere(db: Session, application_id: str, now: datetime | None =
             col(RefreshSession.application_id) == application_id,
             col(RefreshSession.revoked_at).is_(None),
         )
-        .values(revoked_at=now or datetime.now(UTC), revoked_why="logout_everywhere"),
+        .values(revoked_at=now or datetime.now(UTC), revoked_why=why),
     )
 
 

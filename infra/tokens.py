@@ -32,6 +32,13 @@ class Principal(BaseModel):
     jti: str = ""
     #: when it was issued (ms): a staff account's logout refuses the tokens issued until then
     iat_ms: int = 0
+    #: where the token is good: "" for a bearer token; `CODEC_AUDIENCE` for the Web UI's codec
+    #: cookie, which opens the codec endpoints and nothing else (api/deps.py)
+    aud: str = ""
+
+
+#: the audience of the codec-session cookie's token
+CODEC_AUDIENCE = "codec"
 
 
 class TokenError(Exception):
@@ -55,6 +62,7 @@ def issue_token(
     *,
     sid: str = "",
     jti: str = "",
+    aud: str = "",
 ) -> str:
     ttl = (
         ttl_s
@@ -70,6 +78,7 @@ def issue_token(
         sid=sid,
         jti=jti,
         iat_ms=int(now * 1000),
+        aud=aud,
     )
     payload = _b64(body.model_dump_json(exclude_defaults=True).encode())  # no empty sid/jti
     sig = _b64(hmac.new(secret.encode(), payload.encode(), hashlib.sha256).digest())

@@ -37,9 +37,9 @@ from infra.pdf_proofs import (
     MAX_RENDERS,
     PDF_CONTENT_TYPE,
     RendersBusy,
+    check_pdf_envelope,
     is_pdf,
     render_preview,
-    screen_pdf,
 )
 from infra.uploads import DOCUMENT_POLICY, read_capped, screen_image, strip_metadata
 from workflows.enrollment import EnrollmentWorkflow
@@ -80,10 +80,10 @@ class Prepared:
 
 
 def _screened(data: bytes, filename: str | None, content_type: str | None) -> Prepared:
-    """A PDF is screened (its preview comes later: `_with_preview`); an image is screened and
-    stored without its metadata."""
+    """A PDF's envelope is checked here; it is parsed and drawn in the renderer's child
+    (`_with_preview`). An image is screened and stored without its metadata."""
     if is_pdf(data):
-        screen_pdf(data)
+        check_pdf_envelope(data)
         return Prepared(data, PDF_CONTENT_TYPE, "pdf")
     screened = screen_image(data, DOCUMENT_POLICY, filename=filename, content_type=content_type)
     ext = "jpg" if screened.format == "JPEG" else screened.format.lower()

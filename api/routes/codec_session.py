@@ -26,7 +26,7 @@ from api.deps import (
 from api.errors import ApiError
 from domain.messages import AccessRefusal
 from domain.roles import Role
-from infra.tokens import STAFF_TOKEN_TTL_S, issue_token
+from infra.tokens import CODEC_AUDIENCE, STAFF_TOKEN_TTL_S, issue_token
 
 router = APIRouter(prefix="/api/v1/staff", tags=["staff"])
 
@@ -69,7 +69,9 @@ async def open_codec_session(
     account = await authenticate_staff(services, request, session, username, password)
     if account.role not in OPERATOR_ROLES:
         raise ApiError(AccessRefusal.FORBIDDEN)
-    token = issue_token(services.settings.secret_key, account.id, Role(account.role))
+    token = issue_token(
+        services.settings.secret_key, account.id, Role(account.role), aud=CODEC_AUDIENCE
+    )
     response.set_cookie(
         CODEC_COOKIE,
         token,

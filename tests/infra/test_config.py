@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from infra.config import Settings
+from infra.config import DEV_PLACEHOLDER, SIGNING_SECRETS, Settings
 
 
 def test_sections_read_the_names_operators_already_set(monkeypatch, tmp_path):
@@ -45,3 +45,16 @@ def test_placeholder_secrets_are_refused_outside_dev(monkeypatch, tmp_path):
         monkeypatch.delenv(name, raising=False)
     with pytest.raises(ValueError, match="RUJI_SECRET_KEY must be set outside dev"):
         Settings()
+
+
+def test_a_process_without_secrets_starts_in_prod_with_secrets_of_its_own(monkeypatch, tmp_path):
+    """The vision-only worker (compose gives it no signing secret): it starts, and what would
+    have been the placeholder is a random value of its own, believed nowhere."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("RUJI_ENV", "prod")
+    for name in ("RUJI_SECRET_KEY", "RUJI_IDENTITY_HMAC_KEY", "RUJI_CHSI_CALLBACK_SECRET"):
+        monkeypatch.delenv(name, raising=False)
+    one, two = Settings(holds_secrets=False), Settings(holds_secrets=False)
+    for name in SIGNING_SECRETS:
+        assert getattr(one, name) not in (DEV_PLACEHOLDER, getattr(two, name))
+        assert len(getattr(one, name)) >= 32

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import asyncio
 import io
+import struct
 import sys
 import zipfile
+import zlib
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AsyncExitStack
 
@@ -16,6 +18,7 @@ from PIL import Image
 from pypdf import PdfWriter
 from pypdf.generic import DictionaryObject, NameObject, StreamObject, TextStringObject
 
+from api.routes.attachments import _screened
 from domain.errors import Refusal, RefusedError
 from infra import pdf_proofs
 from infra.pdf_proofs import (
@@ -212,3 +215,61 @@ async def test_a_render_cancelled_with_its_request_kills_its_child(monkeypatch) 
     async with AsyncExitStack() as held:  # every slot is free again (else RendersBusy)
         for _ in range(MAX_RENDERS):
             await held.enter_async_context(render_slot())
+
+
+def inflating(streams: int, blanks: int) -> bytes:
+    """One ordinary page, plus `streams` object streams of one object each, deflated from
+    `blanks` spaces of padding and reachable from the catalog (the screen walks them all):
+    ~68 KB each on disk, `blanks` bytes each once pypdf has read them."""
+    packed = zlib.compress(b"10 0 << /A 1 >>" + b" " * blanks, 9)
+    parts, offsets = [b"%PDF-1.5\n"], {}
+
+    def add(number: int, body: bytes) -> None:
+        offsets[number] = sum(map(len, parts))
+        parts.append(b"%d 0 obj\n%s\nendobj\n" % (number, body))
+
+    members = b" ".join(b"%d 0 R" % (1000 + i) for i in range(streams))
+    add(1, b"<< /Type /Catalog /Pages 2 0 R /Extra [%s] >>" % members)
+    add(2, b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>")
+    add(3, b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>")
+    for i in range(streams):
+        head = b"<< /Type /ObjStm /N 1 /First 5 /Filter /FlateDecode /Length %d >>" % len(packed)
+        add(100 + i, head + b"\nstream\n" + packed + b"\nendstream")
+    xref_at, size = sum(map(len, parts)), 1000 + streams + 1
+    rows = [
+        struct.pack(">BIH", 1, offsets[n], 0)
+        if n in offsets
+        else struct.pack(">BIH", 2, 100 + n - 1000, 0)
+        if n >= 1000
+        else struct.pack(">BIH", 0, 0, 0)
+        for n in range(size)
+    ]
+    table = zlib.compress(b"".join(rows))
+    parts.append(
+        b"%d 0 obj\n<< /Type /XRef /Size %d /W [1 4 2] /Root 1 0 R /Filter /FlateDecode "
+        b"/Length %d >>\nstream\n%s\nendstream\nendobj\nstartxref\n%d\n%%%%EOF\n"
+        % (size, size + 1, len(table), table, xref_at)
+    )
+    return b"".join(parts)
+
+
+async def test_a_pdf_that_inflates_to_more_than_memory_is_refused_by_the_child() -> None:
+    """Security probe 2026-12-01: 1.4 MB whose object streams inflate to 1.4 GB passed the screen
+    after minutes of pypdf in a thread of the API process (1.5 GB; a few at once and the process
+    is gone). The screen now runs in the renderer's child, under its memory and time limits."""
+    data = inflating(streams=20, blanks=70_000_000)
+    assert len(data) < 2_000_000
+    with pytest.raises(RefusedError) as refused:
+        await render_preview(data)
+    assert refused.value.refusal.code in {"UPLOAD_PDF_TOO_COMPLEX", "UPLOAD_CORRUPT"}
+
+
+def test_the_api_process_checks_a_pdfs_envelope_without_parsing_it(monkeypatch) -> None:
+    """The attachment route's own check of a PDF reads no object: pypdf runs in the child."""
+
+    def parsed(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError("a PDF parsed in the API process")
+
+    monkeypatch.setattr(pdf_proofs, "PdfReader", parsed)
+    prepared = _screened(inflating(streams=20, blanks=70_000_000), "proof.pdf", "application/pdf")
+    assert (prepared.content_type, prepared.ext) == ("application/pdf", "pdf")

@@ -5,6 +5,7 @@ the Prometheus and Grafana files compose mounts."""
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import re
 from pathlib import Path
@@ -232,3 +233,44 @@ def test_prometheus_scrapes_services_that_exist_and_grafana_shows_our_metrics(se
         "temporal_worker_task_slots_available",
     ):
         assert metric in exprs, metric
+
+
+def test_every_published_port_is_bound_to_the_host_loopback(services):
+    """Security probe 2026-12-01: the API (plain HTTP, /readyz) and Grafana were published on
+    every interface; the ingress on the host (TLS, login) is the only way in from outside."""
+    published = {name: _host_port_mappings(svc) for name, svc in services.items()}
+    assert published["api"] and published["grafana"]
+    for name, mappings in published.items():
+        for mapping in mappings:
+            assert mapping.startswith("127.0.0.1:"), f"{name} published beyond the host: {mapping}"
+
+
+def test_the_api_believes_forwarded_addresses_from_the_host_ingress_only():
+    """Behind the ingress every request reaches the API from the compose network's gateway: with
+    no trusted proxy named, every per-address limit (staff logins, registrations, SMS per
+    address) was one budget for everyone, spent by one attacker."""
+    api = interpolated_compose()["services"]["api"]["environment"]
+    subnet = interpolated_compose()["networks"]["default"]["ipam"]["config"][0]["subnet"]
+    gateway = str(next(ipaddress.ip_network(subnet).hosts()))
+    assert api["RUJI_FORWARDED_ALLOW_IPS"] == gateway == env_example()["RUJI_FORWARDED_ALLOW_IPS"]
+
+
+#: what a vision worker must not hold: it parses every upload
+NOT_FOR_VISION = (
+    "RUJI_SECRET_KEY",
+    "RUJI_IDENTITY_HMAC_KEY",
+    "RUJI_CHSI_CALLBACK_SECRET",
+    "RUJI_PII_KEYS",
+    "RUJI_CALLER_PROOF_KEYS",
+    "RUJI_DATABASE_URL",
+    "RUJI_SMS_HTTP_SECRET",
+)
+
+
+def test_the_vision_worker_holds_no_signing_secret_and_no_database_password(services):
+    """Security probe 2026-12-01: with RUJI_SECRET_KEY a decoder exploit in one uploaded image
+    would mint admin tokens; with the database URL read and change the read model."""
+    env = services["vision-worker"]["environment"]
+    assert sorted(k for k in NOT_FOR_VISION if k in env) == []
+    assert env["RUJI_CODEC_KEYS"] and env["AWS_SECRET_ACCESS_KEY"]  # what it does need
+    assert services["api"]["environment"]["RUJI_SECRET_KEY"]
