@@ -81,6 +81,18 @@ def decode(data: bytes) -> Photo | None:
     return Photo(rgb=np.asarray(image), original_size=size)
 
 
+def turned(photo: Photo, quarters: int) -> Photo:
+    """The photo turned `quarters` quarter turns counter-clockwise (np.rot90), its uploaded size
+    with it."""
+    if quarters % 4 == 0:
+        return photo
+    width, height = photo.original_size
+    return Photo(
+        rgb=np.ascontiguousarray(np.rot90(photo.rgb, quarters)),
+        original_size=(height, width) if quarters % 2 else (width, height),
+    )
+
+
 FLATTEN_KERNEL = 31  # px at the working size: wider than a character's strokes, narrower than glare
 FLATTEN_GAIN = 2.5  # ink's shortfall from the paper, amplified: faded print back to dark
 

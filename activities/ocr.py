@@ -25,9 +25,16 @@ from activities.idcard_image import (
     id_image_refusal,
     portrait_jpeg,
     quality_warnings,
+    turned,
 )
 from activities.idcard_legibility import field_window, unreadable_refusal, whole_photo_refusal
-from activities.idcard_text_region import balanced, detect_text, line_images, recognize
+from activities.idcard_text_region import (
+    balanced,
+    detect_text,
+    line_images,
+    quarter_turns,
+    recognize,
+)
 from domain.card_characters import load_card_forms
 from domain.errors import Refusal
 from domain.idcard_fields import complete_fields, illegible_fields
@@ -139,6 +146,32 @@ class IdCardReader:
                 )
         return lines
 
+    def upright_reads(
+        self, photos: dict[CardSide, Photo]
+    ) -> tuple[dict[CardSide, Photo], dict[CardSide, list[OcrLine]], dict[CardSide, int]]:
+        """Each photo turned so the card's print is level and upright, and its lines. Phones
+        shoot portrait: a card turned a quarter to fill the frame is levelled first (its lines
+        run up and down); a card that then shows none of its labels, upside down or turned the
+        other way, is read again turned half round and kept that way if more labels are read."""
+        turns = self.each(self.quarter_turns, [photo.rgb for photo in photos.values()])
+        quarters = dict(zip(photos, turns, strict=True))
+        photos = {
+            side: turned(photo, k) for (side, photo), k in zip(photos.items(), turns, strict=True)
+        }
+        lines = dict(zip(photos, self.ocr_sides([p.rgb for p in photos.values()]), strict=True))
+        unplaced = [side for side, found in lines.items() if side_of(found) is None]
+        flipped = {side: turned(photos[side], 2) for side in unplaced}
+        again = self.ocr_sides([flipped[side].rgb for side in unplaced])
+        for side, found in zip(unplaced, again, strict=True):
+            if labels_read(found) > labels_read(lines[side]):
+                photos[side], lines[side] = flipped[side], found
+                quarters[side] += 2
+        return photos, lines, quarters
+
+    def quarter_turns(self, rgb: np.ndarray) -> int:
+        with self.engines.borrowed() as engine:
+            return quarter_turns(engine, rgb)
+
     def detect(self, rgb: np.ndarray) -> np.ndarray:
         with self.engines.borrowed() as engine:
             return detect_text(engine, rgb, DET_SIDE)
@@ -173,7 +206,7 @@ class IdCardReader:
                 result.fields, inp.id_type, inp.typed_id_number, inp.check_date
             )
             return result
-        lines = dict(zip(photos, self.ocr_sides([p.rgb for p in photos.values()]), strict=True))
+        photos, lines, _ = self.upright_reads(photos)
         refusals = side_refusals(lines, photos)
         if refusals:
             return result.model_copy(update={"refusals": refusals})
@@ -223,6 +256,10 @@ class IdCardReader:
         else:
             result.portrait = self.store.put(inp.portrait_key, portrait, "image/jpeg")
         return result
+
+
+def labels_read(lines: list[OcrLine]) -> int:
+    return max(label_hits(lines, FRONT_LABELS), label_hits(lines, BACK_LABELS))
 
 
 def side_of(lines: list[OcrLine]) -> CardSide | None:
