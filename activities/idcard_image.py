@@ -56,6 +56,11 @@ def id_image_refusal(
 class Photo:
     rgb: np.ndarray  # working copy, long side at most WORKING_LONG_SIDE
     original_size: tuple[int, int]  # width, height as uploaded
+    upload_px: float = 0.0  # uploaded pixels per working pixel; 0: the whole photo, scaled
+
+    @property
+    def upload_per_px(self) -> float:
+        return self.upload_px or max(self.original_size) / max(self.rgb.shape[:2])
 
 
 def decode(data: bytes) -> Photo | None:
@@ -79,6 +84,59 @@ def decode(data: bytes) -> Photo | None:
             (round(image.width * scale), round(image.height * scale)), Image.Resampling.BILINEAR
         )
     return Photo(rgb=np.asarray(image), original_size=size)
+
+
+def turned(photo: Photo, quarters: int) -> Photo:
+    """The photo turned `quarters` quarter turns counter-clockwise (np.rot90), its uploaded size
+    with it."""
+    if quarters % 4 == 0:
+        return photo
+    width, height = photo.original_size
+    return Photo(
+        rgb=np.ascontiguousarray(np.rot90(photo.rgb, quarters)),
+        original_size=(height, width) if quarters % 2 else (width, height),
+        upload_px=photo.upload_px,
+    )
+
+
+CLOSEUP_MARGIN = 0.25  # of the printed area's long side, each way: the card's edges, its portrait
+MIN_CLOSEUP_GAIN = 1.5  # a second decode and read for less than half again the pixels: not worth it
+
+
+def closeup_gain(photo: Photo, area: tuple[int, int, int, int]) -> float:
+    """How many times more pixels per side the card would get read from the upload, its area
+    (working px) scaled to WORKING_LONG_SIDE but never beyond the pixels it was uploaded with."""
+    x0, y0, x1, y1 = area
+    return min(photo.upload_per_px, WORKING_LONG_SIDE / max(x1 - x0, y1 - y0, 1))
+
+
+def card_closeup(
+    data: bytes, photo: Photo, quarters: int, area: tuple[int, int, int, int]
+) -> Photo | None:
+    """The card's area (working px of `photo`, which is the upload turned `quarters` quarter
+    turns) decoded again from the upload at `closeup_gain` times the working scale: the working
+    copy scales the whole photo to WORKING_LONG_SIDE, so a card filling part of a large photo —
+    a phone's portrait frame above all — is read from a fraction of the pixels it was sent
+    with. None when the gain is below MIN_CLOSEUP_GAIN."""
+    gain = closeup_gain(photo, area)
+    if gain < MIN_CLOSEUP_GAIN:
+        return None
+    x0, y0, x1, y1 = area
+    try:
+        with Image.open(io.BytesIO(data), formats=ALLOWED_FORMATS) as opened:
+            if opened.format == "JPEG":
+                k = gain / photo.upload_per_px
+                opened.draft("RGB", (int(opened.width * k) + 1, int(opened.height * k) + 1))
+            image = ImageOps.exif_transpose(opened).convert("RGB")
+    except (OSError, ValueError, Image.DecompressionBombError):
+        return None
+    upload = np.rot90(np.asarray(image), quarters)
+    f = upload.shape[1] / photo.rgb.shape[1]  # decoded px per working px
+    rows, cols = slice(round(y0 * f), round(y1 * f)), slice(round(x0 * f), round(x1 * f))
+    crop = np.ascontiguousarray(upload[rows, cols])
+    size = (round((x1 - x0) * gain), round((y1 - y0) * gain))
+    rgb = cv2.resize(crop, size, interpolation=cv2.INTER_AREA if f > gain else cv2.INTER_LINEAR)
+    return Photo(rgb=rgb, original_size=photo.original_size, upload_px=photo.upload_per_px / gain)
 
 
 FLATTEN_KERNEL = 31  # px at the working size: wider than a character's strokes, narrower than glare

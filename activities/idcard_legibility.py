@@ -112,7 +112,7 @@ def field_quality(photo: Photo, matrix: np.ndarray, field: str) -> FieldQuality:
     gray = cv2.cvtColor(photo.rgb, cv2.COLOR_RGB2GRAY)
     sharp = float(cv2.Laplacian(gray, cv2.CV_64F)[area].var())
     card_scale = float(np.hypot(matrix[0, 0], matrix[1, 0]))  # working px per card width
-    upload_per_working = max(photo.original_size) / max(width, height)
+    upload_per_working = photo.upload_per_px
     char_px = CHAR_HEIGHT * card_scale * upload_per_working
     return FieldQuality(glare, sharp, char_px, inside)
 

@@ -55,6 +55,42 @@ def median_line_height(boxes: np.ndarray) -> float:
     return float(np.median([np.ptp(np.asarray(box, np.float32)[:, 1]) for box in boxes]))
 
 
+def runs_across(boxes: np.ndarray | None) -> bool:
+    """The card lies turned a quarter in the photo (a portrait frame filled by the card): most of
+    its lines — boxes at least twice as long as they are high, so two characters or more — run
+    up and down. Single characters and square blobs say nothing either way."""
+    across = along = 0
+    for box in np.asarray(boxes if boxes is not None else [], np.float32).reshape(-1, 4, 2):
+        first, second = box[1] - box[0], box[2] - box[1]
+        long, short = (first, second) if np.hypot(*first) >= np.hypot(*second) else (second, first)
+        if np.hypot(*long) < 2 * np.hypot(*short):
+            continue
+        if abs(long[1]) > abs(long[0]):
+            across += 1
+        else:
+            along += 1
+    return across > along
+
+
+def quarter_turns(engine: RapidOCR, rgb: np.ndarray) -> int:
+    """Quarter turns (np.rot90's k) that bring the card's lines level, from a pass at COARSE_SIDE:
+    1 when they run up and down, else 0. Which way up is not told here: a card read upside down
+    finds none of its labels, and the caller reads it turned half round (activities/ocr.py)."""
+    from rapidocr.ch_ppocr_det.utils import DetPreProcess
+
+    detector = engine._load_det_model()  # type: ignore[no-untyped-call]
+    scaled = DetPreProcess(COARSE_SIDE, "max").resize(rgb)
+    if scaled is None:
+        return 0
+    before = detector.limit_side_len
+    try:
+        detector.limit_side_len = COARSE_SIDE
+        boxes = detector(scaled).boxes
+    finally:
+        detector.limit_side_len = before
+    return 1 if runs_across(boxes) else 0
+
+
 def detection_shrink(boxes: np.ndarray | None) -> float:
     """How much smaller than the working scale the full pass can look: down to MIN_LINE_PX
     lines, never up."""

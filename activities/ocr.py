@@ -19,15 +19,24 @@ from temporalio import activity
 
 from activities.heartbeat import heartbeating
 from activities.idcard_image import (
+    CLOSEUP_MARGIN,
     Photo,
+    card_closeup,
     decode,
     flatten_light,
     id_image_refusal,
     portrait_jpeg,
     quality_warnings,
+    turned,
 )
 from activities.idcard_legibility import field_window, unreadable_refusal, whole_photo_refusal
-from activities.idcard_text_region import balanced, detect_text, line_images, recognize
+from activities.idcard_text_region import (
+    balanced,
+    detect_text,
+    line_images,
+    quarter_turns,
+    recognize,
+)
 from domain.card_characters import load_card_forms
 from domain.errors import Refusal
 from domain.idcard_fields import complete_fields, illegible_fields
@@ -139,6 +148,61 @@ class IdCardReader:
                 )
         return lines
 
+    def upright_reads(
+        self, photos: dict[CardSide, Photo]
+    ) -> tuple[dict[CardSide, Photo], dict[CardSide, list[OcrLine]], dict[CardSide, int]]:
+        """Each photo turned so the card's print is level and upright, and its lines. Phones
+        shoot portrait: a card turned a quarter to fill the frame is levelled first (its lines
+        run up and down); a card that then shows none of its labels, upside down or turned the
+        other way, is read again turned half round and kept that way if more labels are read."""
+        turns = self.each(self.quarter_turns, [photo.rgb for photo in photos.values()])
+        quarters = dict(zip(photos, turns, strict=True))
+        photos = {
+            side: turned(photo, k) for (side, photo), k in zip(photos.items(), turns, strict=True)
+        }
+        lines = dict(zip(photos, self.ocr_sides([p.rgb for p in photos.values()]), strict=True))
+        unplaced = [side for side, found in lines.items() if side_of(found) is None]
+        flipped = {side: turned(photos[side], 2) for side in unplaced}
+        again = self.ocr_sides([flipped[side].rgb for side in unplaced])
+        for side, found in zip(unplaced, again, strict=True):
+            if labels_read(found) > labels_read(lines[side]):
+                photos[side], lines[side] = flipped[side], found
+                quarters[side] += 2
+        return photos, lines, quarters
+
+    def closeup_reads(
+        self,
+        uploads: dict[CardSide, bytes],
+        photos: dict[CardSide, Photo],
+        lines: dict[CardSide, list[OcrLine]],
+        quarters: dict[CardSide, int],
+    ) -> list[CardSide]:
+        """The sides of `uploads` whose card lies on a small part of a large photo, read again
+        from the upload's own pixels (`card_closeup`); the close-up and its lines replace the
+        photo's in `photos` and `lines` when the same side's labels are read on it."""
+        placed = [side for side in uploads if side_of(lines[side]) is not None]
+        closeups = self.each(
+            lambda side: card_closeup(
+                uploads[side],
+                photos[side],
+                quarters[side],
+                printed_area(lines[side], photos[side].rgb.shape),
+            ),
+            placed,
+        )
+        found = {side: c for side, c in zip(placed, closeups, strict=True) if c is not None}
+        again = self.ocr_sides([closeup.rgb for closeup in found.values()])
+        kept = []
+        for (side, closeup), read in zip(found.items(), again, strict=True):
+            if side_of(read) == side_of(lines[side]):
+                photos[side], lines[side] = closeup, read
+                kept.append(side)
+        return kept
+
+    def quarter_turns(self, rgb: np.ndarray) -> int:
+        with self.engines.borrowed() as engine:
+            return quarter_turns(engine, rgb)
+
     def detect(self, rgb: np.ndarray) -> np.ndarray:
         with self.engines.borrowed() as engine:
             return detect_text(engine, rgb, DET_SIDE)
@@ -155,9 +219,11 @@ class IdCardReader:
         measured cause. Blemishes that hid nothing become warnings; the identity rules run on
         every field that was read."""
         photos: dict[CardSide, Photo] = {}
+        uploads: dict[CardSide, bytes] = {}
         refusals: list[Refusal] = []
         for side, stored in ((CardSide.FRONT, inp.front), (CardSide.BACK, inp.back)):
-            photo = decode(self.store.get(stored.key))
+            uploads[side] = self.store.get(stored.key)
+            photo = decode(uploads[side])
             if photo is None:
                 refusals.append(id_image_refusal(IdImageRefusal.ID_IMAGE_UNREADABLE, side))
                 continue
@@ -173,13 +239,20 @@ class IdCardReader:
                 result.fields, inp.id_type, inp.typed_id_number, inp.check_date
             )
             return result
-        lines = dict(zip(photos, self.ocr_sides([p.rgb for p in photos.values()]), strict=True))
+        photos, lines, quarters = self.upright_reads(photos)
         refusals = side_refusals(lines, photos)
         if refusals:
             return result.model_copy(update={"refusals": refusals})
         parsed = {side: PARSERS[side](found) for side, found in lines.items()}
         missed = sorted({side for side, _ in illegible_fields(*merged(parsed))})
-        # a second read with the light flattened, only where a field was missed
+        # only where a field was missed: a read from the upload's own pixels, then one with the
+        # light flattened
+        closer = self.closeup_reads(
+            {side: uploads[side] for side in missed}, photos, lines, quarters
+        )
+        for side in closer:
+            parsed[side] = PARSERS[side](lines[side])
+        missed = sorted({side for side, _ in illegible_fields(*merged(parsed))})
         again = self.ocr_sides([flatten_light(photos[side].rgb) for side in missed])
         for side, found in zip(missed, again, strict=True):
             parsed[side] = best_reading(parsed[side], PARSERS[side](found))
@@ -223,6 +296,24 @@ class IdCardReader:
         else:
             result.portrait = self.store.put(inp.portrait_key, portrait, "image/jpeg")
         return result
+
+
+def printed_area(lines: list[OcrLine], shape: tuple[int, ...]) -> tuple[int, int, int, int]:
+    """The box around every line read, widened by CLOSEUP_MARGIN of its long side each way (the
+    card's blank edges and its portrait), clipped to the photo."""
+    points = np.array([p for line in lines for p in line.box], np.float32)
+    (x0, y0), (x1, y1) = points.min(axis=0), points.max(axis=0)
+    margin = CLOSEUP_MARGIN * max(x1 - x0, y1 - y0)
+    return (
+        max(int(x0 - margin), 0),
+        max(int(y0 - margin), 0),
+        min(int(x1 + margin), shape[1]),
+        min(int(y1 + margin), shape[0]),
+    )
+
+
+def labels_read(lines: list[OcrLine]) -> int:
+    return max(label_hits(lines, FRONT_LABELS), label_hits(lines, BACK_LABELS))
 
 
 def side_of(lines: list[OcrLine]) -> CardSide | None:

@@ -1,8 +1,10 @@
-"""The production ID step on the third generator (synthetic/idcard_third.py), and, for a before /
-after comparison, on a few cards of the other two: `python -m benchmarks.ocr_third third 0 60`.
+"""The production ID step on the third generator (synthetic/idcard_third.py) or the phone one
+(synthetic/idcard_phone.py), and, for a before / after comparison, on a few cards of the other
+two: `python -m benchmarks.ocr_third third 0 60`, `… phone 5000000 60`.
 
-Every third-generator card is legible to a person, so each refusal is a false one. Prints the
-cards read wrong or refused (to stderr) and the same summary as `ruji bench ocr` (to stdout).
+Every third- and phone-generator card is legible to a person, so each refusal is a false one.
+Prints the cards read wrong or refused (to stderr) and the same summary as `ruji bench ocr` (to
+stdout).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from pathlib import Path
 from activities.ocr import IdCardReader
 from benchmarks.ocr import TODAY, Case, Outcome, current_case, hard_case, run_step, summary
 from infra.storage import LocalObjectStore
+from synthetic.idcard_phone import make_phone_pair
 from synthetic.idcard_third import make_third_pair
 
 
@@ -24,8 +27,14 @@ def third_case(seed: int) -> Case:
     return Case(pair.person.fields(), pair.front_jpeg, pair.back_jpeg, legible=True)
 
 
+def phone_case(seed: int) -> Case:
+    pair = make_phone_pair(seed, TODAY)
+    return Case(pair.holder.fields(), pair.front_jpeg, pair.back_jpeg, legible=True)
+
+
 SETS: dict[str, Callable[[int], Case]] = {
     "third": third_case,
+    "phone": phone_case,
     "hard": hard_case,
     "current": current_case,
 }

@@ -1,10 +1,13 @@
 """The real RapidOCR engine on a handful of synthetic cards: one engine for the module."""
 
+import io
 import threading
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
 import pytest
+from PIL import Image
 from temporalio.testing import ActivityEnvironment
 
 from activities.idcard_text_region import balanced
@@ -67,6 +70,31 @@ def test_the_portrait_is_stored_for_the_face_check(reader, good_read):
     assert good_read.portrait is not None
     stored = reader.store.get(good_read.portrait.key)
     assert stored[:3] == b"\xff\xd8\xff" and len(stored) == good_read.portrait.size
+
+
+def _turned_jpeg(data: bytes, turn: Image.Transpose) -> bytes:
+    buffer = io.BytesIO()
+    Image.open(io.BytesIO(data)).transpose(turn).save(buffer, "JPEG", quality=92)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("front_turn", "back_turn"),
+    [
+        (Image.Transpose.ROTATE_90, Image.Transpose.ROTATE_270),  # a portrait frame filled
+        (Image.Transpose.ROTATE_180, Image.Transpose.ROTATE_180),  # upside down
+    ],
+)
+def test_a_card_photographed_turned_is_read_upright(reader, good_pair, front_turn, back_turn):
+    pair = replace(
+        good_pair,
+        front_jpeg=_turned_jpeg(good_pair.front_jpeg, front_turn),
+        back_jpeg=_turned_jpeg(good_pair.back_jpeg, back_turn),
+    )
+    result = read(reader, pair)
+    assert result.ok, result.refusals
+    assert result.fields == good_pair.identity.fields()
+    assert result.portrait is not None
 
 
 def test_swapped_sides_are_refused(reader):

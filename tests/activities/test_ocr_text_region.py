@@ -1,6 +1,12 @@
 import numpy as np
 
-from activities.idcard_text_region import GRID, MIN_LINE_PX, detection_shrink, text_region
+from activities.idcard_text_region import (
+    GRID,
+    MIN_LINE_PX,
+    detection_shrink,
+    runs_across,
+    text_region,
+)
 
 
 def box(left: float, top: float, right: float, bottom: float) -> list[list[float]]:
@@ -36,3 +42,14 @@ def test_large_print_is_detected_shrunk_to_the_smallest_line_height_that_reads()
     small = np.array([box(0, 0, 300, MIN_LINE_PX / 2)])
     assert detection_shrink(small) == 1.0  # never enlarged
     assert detection_shrink(None) == 1.0 and detection_shrink(np.zeros((0, 4, 2))) == 1.0
+
+
+def test_a_card_turned_a_quarter_is_told_by_its_lines_running_up_and_down() -> None:
+    level = [box(100, 100, 400, 130), box(100, 150, 300, 180), box(100, 200, 130, 230)]
+    assert not runs_across(np.array(level))
+    upright = [[[y, x] for x, y in corners] for corners in level]  # the same lines, transposed
+    assert runs_across(np.array(upright))
+    # single characters (square boxes) do not outvote the lines
+    squares = [box(500 + 40 * k, 500, 530 + 40 * k, 530) for k in range(5)]
+    assert runs_across(np.array(upright + squares))
+    assert not runs_across(None) and not runs_across(np.zeros((0, 4, 2)))
