@@ -15,11 +15,10 @@ import re
 import time
 from collections.abc import Iterator
 from datetime import date
-from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, Route, expect, sync_playwright
+from playwright.sync_api import Browser, Page, Route, expect
 from pypdf import PdfWriter
 
 from domain.case_rules import RETURN_REOPENS
@@ -32,17 +31,6 @@ from synthetic.photo_camera import Wall, camera_photo
 from tests.devstack import ROOT, DevStack
 from tests.workflows.harness import valid_id_number
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--lang=zh-CN",
-    # a synthetic camera for the getUserMedia path (it shows no face, so the check refuses it)
-    "--use-fake-device-for-media-stream",
-    "--use-fake-ui-for-media-stream",
-]
 FACE = ROOT / "tests" / "fixtures" / "faces" / "obama.jpg"
 ARTIFACTS = ROOT / "tests" / "artifacts" / "web"
 # The first start on a cold disk imports the vision models as well; the CLI test allows 60 s.
@@ -62,15 +50,6 @@ def stack(tmp_path_factory) -> Iterator[DevStack]:
         yield running
     finally:
         running.stop()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    assert Path(CHROMIUM).exists(), "Debian's chromium is missing: run scripts/setup.sh"
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield chromium
-        chromium.close()
 
 
 def snap(page: Page, name: str) -> None:

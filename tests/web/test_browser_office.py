@@ -24,7 +24,8 @@ from tests.security.stack import (
     running_stack,
     seeded_database,
 )
-from tests.web.test_browser_flow import ARTIFACTS, CHROMIUM, CONSOLE, H5
+from tests.web.conftest import CHROMIUM
+from tests.web.test_browser_flow import ARTIFACTS, CONSOLE, H5
 from tests.workflows.harness import valid_id_number
 
 NURSING = "520201"  # 护理 (专科), restricted by Attachment 1

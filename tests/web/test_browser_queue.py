@@ -17,7 +17,6 @@ from tests.web.test_browser_flow import (
     H5,
     START_TIMEOUT,
     VISION_WAIT_MS,
-    browser,  # noqa: F401 - the module's Chromium
     jpeg,
     new_page,
     register_with_wrong_code_first,
@@ -39,7 +38,7 @@ def queued_stack(tmp_path_factory) -> Iterator[DevStack]:
         running.stop()
 
 
-def test_the_h5_shows_the_queue_and_carries_on(queued_stack: DevStack, browser: Browser) -> None:  # noqa: F811
+def test_the_h5_shows_the_queue_and_carries_on(queued_stack: DevStack, browser: Browser) -> None:
     pair = make_card_pair(31, face_path=FACE, today=date.today())
     page = new_page(browser, H5, queued_stack.url)
     register_with_wrong_code_first(page, pair.identity.id_number, queued_stack.url)

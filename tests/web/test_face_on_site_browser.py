@@ -14,7 +14,8 @@ from playwright.async_api import async_playwright, expect
 
 from tests.security.stack import running_stack, seeded_database
 from tests.security.test_face_on_site_http import at_face_step
-from tests.web.test_browser_flow import ARGS, ARTIFACTS, CHROMIUM, CONSOLE
+from tests.web.conftest import ARGS, CHROMIUM
+from tests.web.test_browser_flow import ARTIFACTS, CONSOLE
 from tests.workflows.harness import valid_id_number
 
 WAIT_MS = 30_000

@@ -30,7 +30,8 @@ from tests.security.stack import (
     staff_token,
     submit_application,
 )
-from tests.web.test_browser_flow import ARGS, ARTIFACTS, CHROMIUM
+from tests.web.conftest import ARGS, CHROMIUM
+from tests.web.test_browser_flow import ARTIFACTS
 from tests.workflows.harness import valid_id_number
 
 PERIOD = "2026-2-office"  # its own period workflow on the shared dev server

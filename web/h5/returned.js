@@ -78,11 +78,24 @@ function actionFor(view, item) {
   const step = REDO_STEPS.find(([code]) => code === item);
   if (step) return { screen: step[1], label: step[3] };
   if (item === "form" || item.startsWith("form.")) return { screen: "form", label: "修改报名信息" };
+  if (isAttachment(item) && !attachmentAsked(view, item)) return null;
   if (view.required_attachments.length) return { screen: "attachments", label: "修改附件材料" };
   return null;
 }
 
+/** Whether the case's choices still ask for this attachment (a new major may not). */
+function attachmentAsked(view, code) {
+  return view.required_attachments.some((req) => req.code === code || req.options.flat().some((d) => d.code === code));
+}
+
+function isAttachment(item) {
+  return !SCREEN_OF[item] && item !== "form" && !item.startsWith("form.") && item !== "chsi" && item !== "other";
+}
+
 function stepState(view, item) {
+  // a proof the examiner named that the case no longer needs (another major): the server no
+  // longer waits for it, and 「已完成」 would say it had been uploaded
+  if (isAttachment(item) && !attachmentAsked(view, item)) return h("span", { class: "state ok", text: "已无需提交" });
   // a step, or an item answered by a new upload or a saved form (returns made since that rule)
   if (!SCREEN_OF[item] && !(view.review.answers_tracked || []).includes(item)) return null;
   const done = !view.return_pending.includes(item);
