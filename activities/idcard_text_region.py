@@ -60,16 +60,26 @@ def runs_across(boxes: np.ndarray | None) -> bool:
     its lines — boxes at least twice as long as they are high, so two characters or more — run
     up and down. Single characters and square blobs say nothing either way."""
     across = along = 0
-    for box in np.asarray(boxes if boxes is not None else [], np.float32).reshape(-1, 4, 2):
+    for box in lines_of(boxes):
         first, second = box[1] - box[0], box[2] - box[1]
-        long, short = (first, second) if np.hypot(*first) >= np.hypot(*second) else (second, first)
-        if np.hypot(*long) < 2 * np.hypot(*short):
-            continue
+        long = first if np.hypot(*first) >= np.hypot(*second) else second
         if abs(long[1]) > abs(long[0]):
             across += 1
         else:
             along += 1
     return across > along
+
+
+def lines_of(boxes: np.ndarray | None) -> list[np.ndarray]:
+    """The boxes at least twice as long as they are high: two characters or more of one line.
+    A single character is square; so is a small card's whole print, merged into one blob by a
+    pass at a coarse scale."""
+    found = []
+    for box in np.asarray(boxes if boxes is not None else [], np.float32).reshape(-1, 4, 2):
+        first, second = np.hypot(*(box[1] - box[0])), np.hypot(*(box[2] - box[1]))
+        if max(first, second) >= 2 * min(first, second):
+            found.append(box)
+    return found
 
 
 def quarter_turns(engine: RapidOCR, rgb: np.ndarray) -> int:
@@ -93,8 +103,11 @@ def quarter_turns(engine: RapidOCR, rgb: np.ndarray) -> int:
 
 def detection_shrink(boxes: np.ndarray | None) -> float:
     """How much smaller than the working scale the full pass can look: down to MIN_LINE_PX
-    lines, never up."""
-    if boxes is None or len(boxes) == 0:
+    lines, never up. A coarse pass that found no line (`lines_of`) has not measured the print:
+    a small card in a large frame shows it its print as one blob as tall as the card, and
+    shrinking the full pass by that blob merged the card into one box again — no label read, the
+    side refused. Such a pass leaves the full pass at the working scale."""
+    if boxes is None or not lines_of(boxes):
         return 1.0
     return min(1.0, MIN_LINE_PX / max(median_line_height(boxes), 1.0))
 

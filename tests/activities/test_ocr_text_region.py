@@ -44,6 +44,18 @@ def test_large_print_is_detected_shrunk_to_the_smallest_line_height_that_reads()
     assert detection_shrink(None) == 1.0 and detection_shrink(np.zeros((0, 4, 2))) == 1.0
 
 
+def test_a_small_cards_print_merged_into_one_blob_does_not_shrink_the_full_pass() -> None:
+    # a card on 40 % of a 1080 × 1920 portrait frame: at the coarse scale its print is one box
+    # as tall as the card (held-out phone cards 5100040 and 5100074); shrinking the full pass by
+    # it merged the card into one box again and no label was read
+    blob = box(125, 100, 433, 292)
+    assert detection_shrink(np.array([blob])) == 1.0
+    # where lines were found, they and the single characters measure the print as before
+    one_character = box(0, 0, 2 * MIN_LINE_PX, 2 * MIN_LINE_PX)
+    tall = box(0, 100, 300, 100 + 2 * MIN_LINE_PX)
+    assert detection_shrink(np.array([one_character, tall])) == 0.5
+
+
 def test_a_card_turned_a_quarter_is_told_by_its_lines_running_up_and_down() -> None:
     level = [box(100, 100, 400, 130), box(100, 150, 300, 180), box(100, 200, 130, 230)]
     assert not runs_across(np.array(level))
