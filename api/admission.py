@@ -20,11 +20,11 @@ from enum import StrEnum
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.bearer import read_bearer
 from api.errors import ApiError, ApiRefusal, retry_after_s, send_refusal
 from domain.messages import AccessRefusal
 from domain.roles import Role
 from infra.config import Settings
-from infra.tokens import TokenError, read_token
 
 
 class RequestKind(StrEnum):
@@ -107,13 +107,10 @@ def candidate_uploader(secret: str) -> Uploader:
     arrive. Whether the sign-in has ended is the route's check."""
 
     def uploader(scope: Scope) -> str | ApiError:
-        header = Headers(scope=scope).get("authorization", "")
-        if not header.lower().startswith("bearer "):
-            return ApiError(AccessRefusal.AUTH_REQUIRED)
         try:
-            principal = read_token(secret, header[7:].strip())
-        except TokenError:
-            return ApiError(AccessRefusal.AUTH_INVALID)
+            principal = read_bearer(secret, Headers(scope=scope).get("authorization", ""))
+        except ApiError as refused:
+            return refused
         if principal.role != Role.CANDIDATE:
             return ApiError(AccessRefusal.FORBIDDEN)
         return principal.sub

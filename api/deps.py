@@ -19,6 +19,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 from temporalio.client import Client
 
+from api.bearer import read_bearer, read_principal
 from api.ended_sign_ins import EndedSignIns
 from api.errors import ApiError, ApiRefusal
 from api.throttling import Limits, client_ip
@@ -33,7 +34,7 @@ from infra.otp import OtpService
 from infra.passwords import verify_password_or_dummy
 from infra.readiness import READY_FRESH_S, Readiness, check_readiness
 from infra.storage import ObjectStore
-from infra.tokens import CANDIDATE_REFRESH, CODEC_AUDIENCE, Principal, TokenError, read_token
+from infra.tokens import CODEC_AUDIENCE, Principal
 
 security_log = logging.getLogger("ruji.security")
 R = TypeVar("R")
@@ -121,26 +122,8 @@ CODEC_COOKIE = "ruji_codec"
 CODEC_COOKIE_PATH = "/codec"
 
 
-def _read(services: Services, token: str, audience: str = "") -> Principal:
-    """A token of this audience: the codec cookie's token is no bearer token (it would give
-    every operator route, the exports of names and ID numbers among them, to whoever copied the
-    cookie), and a bearer token is no codec cookie."""
-    try:
-        principal = read_token(services.settings.secret_key, token)
-    except TokenError:
-        raise ApiError(AccessRefusal.AUTH_INVALID) from None
-    if principal.role == CANDIDATE_REFRESH:  # only POST /candidate/token/refresh takes these
-        raise ApiError(AccessRefusal.AUTH_INVALID)
-    if principal.aud != audience:
-        raise ApiError(AccessRefusal.AUTH_INVALID)
-    return principal
-
-
 def _principal(request: Request, services: ServicesDep) -> Principal:
-    header = request.headers.get("authorization", "")
-    if not header.lower().startswith("bearer "):
-        raise ApiError(AccessRefusal.AUTH_REQUIRED)
-    return _read(services, header[7:].strip())
+    return read_bearer(services.settings.secret_key, request.headers.get("authorization", ""))
 
 
 def _bearer_or_codec_cookie(request: Request, services: ServicesDep) -> Principal:
@@ -151,7 +134,7 @@ def _bearer_or_codec_cookie(request: Request, services: ServicesDep) -> Principa
     cookie = request.cookies.get(CODEC_COOKIE)
     if not cookie:
         raise ApiError(AccessRefusal.AUTH_REQUIRED)
-    return _read(services, cookie, CODEC_AUDIENCE)
+    return read_principal(services.settings.secret_key, cookie, CODEC_AUDIENCE)
 
 
 async def authenticate_staff(
