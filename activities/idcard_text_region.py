@@ -14,6 +14,7 @@ or an area that is nearly the whole photo, sends the full pass over the whole ph
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -82,23 +83,36 @@ def lines_of(boxes: np.ndarray | None) -> list[np.ndarray]:
     return found
 
 
-def quarter_turns(engine: RapidOCR, rgb: np.ndarray) -> int:
-    """Quarter turns (np.rot90's k) that bring the card's lines level, from a pass at COARSE_SIDE:
-    1 when they run up and down, else 0. Which way up is not told here: a card read upside down
-    finds none of its labels, and the caller reads it turned half round (activities/ocr.py)."""
+@dataclass(frozen=True)
+class Located:
+    """The locating pass over one photo: the photo as the whole pipeline detects on it (scaled to
+    the detection side) and the boxes a pass at COARSE_SIDE finds there (None: nothing)."""
+
+    scaled: np.ndarray
+    coarse: np.ndarray | None
+
+
+def locate(engine: RapidOCR, rgb: np.ndarray, det_side: int) -> Located | None:
+    """The coarse pass, once per photo: it tells whether the card lies turned (`quarter_turns`)
+    and, for a photo read as it is, where and at what scale the full pass looks (`detect_text`)."""
     from rapidocr.ch_ppocr_det.utils import DetPreProcess
 
     detector = engine._load_det_model()  # type: ignore[no-untyped-call]
-    scaled = DetPreProcess(COARSE_SIDE, "max").resize(rgb)
+    scaled = DetPreProcess(det_side, "max").resize(rgb)  # what the whole pipeline detects on
     if scaled is None:
-        return 0
-    before = detector.limit_side_len
+        return None
     try:
         detector.limit_side_len = COARSE_SIDE
-        boxes = detector(scaled).boxes
+        return Located(scaled, detector(scaled).boxes)
     finally:
-        detector.limit_side_len = before
-    return 1 if runs_across(boxes) else 0
+        detector.limit_side_len = det_side
+
+
+def quarter_turns(located: Located | None) -> int:
+    """Quarter turns (np.rot90's k) that bring the card's lines level: 1 when they run up and
+    down, else 0. Which way up is not told here: a card read upside down finds none of its
+    labels, and the caller reads it turned half round (activities/ocr.py)."""
+    return 1 if located is not None and runs_across(located.coarse) else 0
 
 
 def detection_shrink(boxes: np.ndarray | None) -> float:
@@ -112,20 +126,20 @@ def detection_shrink(boxes: np.ndarray | None) -> float:
     return min(1.0, MIN_LINE_PX / max(median_line_height(boxes), 1.0))
 
 
-def detect_text(engine: RapidOCR, rgb: np.ndarray, det_side: int) -> np.ndarray:
-    """The boxes (n × 4 × 2, in `rgb` pixels) of every text line the detector finds."""
-    from rapidocr.ch_ppocr_det.utils import DetPreProcess
-
-    detector = engine._load_det_model()  # type: ignore[no-untyped-call]
-    scaled = DetPreProcess(det_side, "max").resize(rgb)  # what the whole pipeline detects on
-    if scaled is None:
+def detect_text(
+    engine: RapidOCR, rgb: np.ndarray, det_side: int, located: Located | None = None
+) -> np.ndarray:
+    """The boxes (n × 4 × 2, in `rgb` pixels) of every text line the detector finds; `located`:
+    the locating pass already run over this very `rgb`."""
+    located = located or locate(engine, rgb, det_side)
+    if located is None:
         return np.zeros((0, 4, 2), np.float32)
+    scaled, coarse = located.scaled, located.coarse
+    detector = engine._load_det_model()  # type: ignore[no-untyped-call]
+    region = text_region(coarse, scaled.shape)
+    left, top, right, bottom = region or (0, 0, scaled.shape[1], scaled.shape[0])
+    crop = np.ascontiguousarray(scaled[top:bottom, left:right])
     try:
-        detector.limit_side_len = COARSE_SIDE
-        coarse = detector(scaled).boxes
-        region = text_region(coarse, scaled.shape)
-        left, top, right, bottom = region or (0, 0, scaled.shape[1], scaled.shape[0])
-        crop = np.ascontiguousarray(scaled[top:bottom, left:right])
         # the detector resizes to this long side (on its grid) and answers in `crop` pixels
         detector.limit_side_len = round(max(crop.shape[:2]) * detection_shrink(coarse))
         boxes = detector(crop).boxes

@@ -31,9 +31,11 @@ from activities.idcard_image import (
 )
 from activities.idcard_legibility import field_window, unreadable_refusal, whole_photo_refusal
 from activities.idcard_text_region import (
+    Located,
     balanced,
     detect_text,
     line_images,
+    locate,
     quarter_turns,
     recognize,
 )
@@ -120,13 +122,16 @@ class IdCardReader:
     def ocr_lines(self, rgb: np.ndarray) -> list[OcrLine]:
         return self.ocr_sides([rgb])[0]
 
-    def ocr_sides(self, images: list[np.ndarray]) -> list[list[OcrLine]]:
+    def ocr_sides(
+        self, images: list[np.ndarray], located: list[Located | None] | None = None
+    ) -> list[list[OcrLine]]:
         """Each image's confident, non-empty lines, boxes in its pixels. Detection runs on the
         printed area only (activities/idcard_text_region.py), one image per engine; then the
         lines of all images are recognised in groups of equal width, one per engine, so the
         back's few lines do not leave an engine idle while the front's many are read."""
         images = [np.ascontiguousarray(rgb) for rgb in images]
-        boxes = self.each(self.detect, images)
+        passes = located or [None] * len(images)
+        boxes = self.each(lambda pair: self.detect(*pair), zip(images, passes, strict=True))
         crops = [
             (side, box, crop)
             for side, (rgb, found) in enumerate(zip(images, boxes, strict=True))
@@ -155,12 +160,17 @@ class IdCardReader:
         shoot portrait: a card turned a quarter to fill the frame is levelled first (its lines
         run up and down); a card that then shows none of its labels, upside down or turned the
         other way, is read again turned half round and kept that way if more labels are read."""
-        turns = self.each(self.quarter_turns, [photo.rgb for photo in photos.values()])
+        images = [np.ascontiguousarray(photo.rgb) for photo in photos.values()]
+        located = self.each(self.locate, images)
+        turns = [quarter_turns(found) for found in located]
         quarters = dict(zip(photos, turns, strict=True))
         photos = {
             side: turned(photo, k) for (side, photo), k in zip(photos.items(), turns, strict=True)
         }
-        lines = dict(zip(photos, self.ocr_sides([p.rgb for p in photos.values()]), strict=True))
+        # a photo read as it came reuses its locating pass; a turned one is located anew
+        reused = [found if k == 0 else None for found, k in zip(located, turns, strict=True)]
+        read = self.ocr_sides([p.rgb for p in photos.values()], reused)
+        lines = dict(zip(photos, read, strict=True))
         unplaced = [side for side, found in lines.items() if side_of(found) is None]
         flipped = {side: turned(photos[side], 2) for side in unplaced}
         again = self.ocr_sides([flipped[side].rgb for side in unplaced])
@@ -199,13 +209,13 @@ class IdCardReader:
                 kept.append(side)
         return kept
 
-    def quarter_turns(self, rgb: np.ndarray) -> int:
+    def locate(self, rgb: np.ndarray) -> Located | None:
         with self.engines.borrowed() as engine:
-            return quarter_turns(engine, rgb)
+            return locate(engine, rgb, DET_SIDE)
 
-    def detect(self, rgb: np.ndarray) -> np.ndarray:
+    def detect(self, rgb: np.ndarray, located: Located | None = None) -> np.ndarray:
         with self.engines.borrowed() as engine:
-            return detect_text(engine, rgb, DET_SIDE)
+            return detect_text(engine, rgb, DET_SIDE, located)
 
     def recognize(self, crops: list[np.ndarray]) -> list[tuple[str, float]]:
         with self.engines.borrowed() as engine:

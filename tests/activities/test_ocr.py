@@ -164,9 +164,9 @@ def test_the_two_sides_are_read_at_once_on_engines_of_their_own(reader, monkeypa
     detections, recognitions = threading.Barrier(2, timeout=60), threading.Barrier(2, timeout=60)
     detect_alone, recognize_alone = reader.detect, reader.recognize
 
-    def detect(rgb):
+    def detect(rgb, located=None):
         detections.wait()
-        return detect_alone(rgb)
+        return detect_alone(rgb, located)
 
     def recognize(crops):
         recognitions.wait()
