@@ -19,6 +19,7 @@ from sqlmodel import Session, col, select
 from temporalio.client import (
     Client,
     WithStartWorkflowOperation,
+    WorkflowExecutionStatus,
     WorkflowHandle,
     WorkflowUpdateFailedError,
     WorkflowUpdateHandle,
@@ -101,9 +102,6 @@ class Landing:
     #: the read model's version per workflow ID of the identity: a run started where an ended
     #: one stood numbers on from it (`start_memo`)
     versions: dict[str, int]
-    #: workflow IDs of the identity whose run has ended and may be started again (withdrawn,
-    #: expired, superseded): a new run there is not the sign-ins' application (`_land`)
-    ended_runs: frozenset[str] = frozenset()
 
 
 async def landing(
@@ -145,7 +143,6 @@ async def landing(
         ended=any(h.status in KEEPS_IDENTITY for h in mine),
         claim=inp.model_copy(update={"application_id": claimant_id, "claims_from": seat_id}),
         versions={h.workflow_id: h.version for h in holdings},
-        ended_runs=frozenset(h.workflow_id for h in holdings if h.status in NOT_HOLDING),
     )
 
 
@@ -166,24 +163,54 @@ async def _land(
     if to.ended:
         raise ApiError(CaseRefusal.APPLICATION_CONCLUDED)
     try:
-        await _sign_ins_of_ended_run_ended(session, to, to.inp.application_id)
-        return await start(to.inp, to.running)
+        return await _start_alone(services, session, to.inp, lambda: start(to.inp, to.running))
     except WorkflowAlreadyStartedError:
         started = client.get_workflow_handle(to.inp.application_id)
         if (await started.query(EnrollmentWorkflow.case_file)).identity.phone == phone:
             return await resume(started)
-        await _sign_ins_of_ended_run_ended(session, to, to.claim.application_id)
-        return await start(to.claim, True)
+        return await _start_alone(services, session, to.claim, lambda: start(to.claim, True))
 
 
-async def _sign_ins_of_ended_run_ended(session: Session, to: Landing, workflow_id: str) -> None:
-    """A candidate token names the workflow ID, and a withdrawn or expired seat is started again
-    by the next registration of the number, from any phone: the sign-ins of the run that ended
-    there end before the new run starts, or the earlier phone's tokens would read and act on the
-    next person's application (docs/decisions.md, "A new run at an ended seat ends its
-    sign-ins")."""
-    if workflow_id in to.ended_runs:
+async def _start_alone(
+    services: Services,
+    session: Session,
+    inp: EnrollmentInput,
+    start: Callable[[], Awaitable[T]],
+) -> T:
+    """`start()` at `inp`'s workflow ID so that no sign-in of a run that ended there reaches a
+    new run: a candidate token names the workflow ID, and a withdrawn or expired seat is started
+    again by the next registration of the number, from any phone (docs/decisions.md, "A new run
+    at an ended seat ends its sign-ins" and "No sign-in of an ended run reaches the next").
+
+    What runs there is asked of Temporal, not the read model: a row can still show the run
+    going (its withdrawal projected in the same milliseconds) or no longer name the identity (the
+    retention run scrubbed it). With no chain running, the sign-ins end before the start. With one
+    running, the start resumes it, unless it ended in between and the start began another: then
+    they end at once after (the new run has none of its own yet: they need its SMS code)."""
+    client = services.client()
+    workflow_id = inp.application_id
+    before = await running_chain(client, workflow_id)
+    if not before:
         await run_db(session, sign_out_everywhere, workflow_id, None, "new_run")
+    started = await start()
+    if await running_chain(client, workflow_id) != before:
+        # a sign-in opened in between (a login reading the ended case) ends too
+        await run_db(session, sign_out_everywhere, workflow_id, None, "new_run")
+    return started
+
+
+async def running_chain(client: Client, workflow_id: str) -> str:
+    """The first run ID of the chain running at `workflow_id` (a continue-as-new keeps it), or
+    "" when none runs there."""
+    try:
+        described = await client.get_workflow_handle(workflow_id).describe()
+    except RPCError as exc:
+        if exc.status == RPCStatusCode.NOT_FOUND:
+            return ""
+        raise
+    if described.status != WorkflowExecutionStatus.RUNNING:
+        return ""
+    return described.raw_description.workflow_execution_info.first_run_id or described.run_id
 
 
 async def start_or_resume(

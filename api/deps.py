@@ -56,7 +56,7 @@ class Services:
     follow_ups: set[asyncio.Task[None]] = field(init=False, default_factory=set)
 
     def __post_init__(self) -> None:
-        self.limits = Limits(self.settings)
+        self.limits = Limits(self.settings, self.engine)
         self.ended_sign_ins = EndedSignIns(self.engine, self.settings.ended_sign_ins_poll_s)
         self.metrics = ApiMetrics(self.engine)
         self.readiness = Kept(
@@ -149,7 +149,7 @@ async def authenticate_staff(
     logged on `ruji.security` with the account name and address (staff names are not PII)."""
     ip = client_ip(request)
     try:
-        services.limits.staff_attempt(request, username)
+        await services.limits.staff_attempt(request, username)
     except ApiError:
         security_log.warning("staff login locked: user=%r ip=%s", username[:60], ip)
         raise
@@ -160,7 +160,7 @@ async def authenticate_staff(
     if not ok or account is None:  # its failure was counted before the check
         security_log.warning("staff login failed: user=%r ip=%s", username[:60], ip)
         raise ApiError(AccessRefusal.LOGIN_FAILED)
-    services.limits.staff_succeeded(username)
+    await services.limits.staff_succeeded(username)
     security_log.info("staff login: user=%r ip=%s", username[:60], ip)
     return account
 

@@ -1,5 +1,6 @@
 """The API's request limits (infra/throttle.py) as the routes use them: 429 TOO_MANY_REQUESTS
-with Retry-After, and the staff-login lockout (429 LOGIN_LOCKED). Rates per client IP and per
+with Retry-After, and the staff-login lockout (429 LOGIN_LOCKED, counted in the database so it
+holds across API processes: infra/login_attempts.py). Rates per client IP and per
 phone on the routes that can probe who is enrolled, per candidate token on the rest; how many
 requests run at once is api/admission.py's. Every figure is a setting (docs/capacity.md)."""
 
@@ -8,10 +9,12 @@ from __future__ import annotations
 import ipaddress
 
 from fastapi import Request
+from sqlalchemy.engine import Engine
 
 from api.errors import ApiError
 from domain.messages import AccessRefusal
 from infra.config import Settings
+from infra.login_attempts import SharedThrottle
 from infra.throttle import Throttle
 
 PROBE_WINDOW_S = 60
@@ -37,11 +40,12 @@ def client_ip(request: Request) -> str:
 
 
 class Limits:
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, engine: Engine) -> None:
         self.probe_ip = Throttle(settings.probe_limit_per_ip, PROBE_WINDOW_S)
         self.probe_phone = Throttle(settings.probe_limit_per_phone, PHONE_WINDOW_S)
-        self.staff_ip = Throttle(settings.staff_attempts_per_ip, settings.staff_lockout_s)
-        self.staff_account = Throttle(settings.staff_failures_per_account, settings.staff_lockout_s)
+        lockout_s = settings.staff_lockout_s
+        self.staff_ip = SharedThrottle(engine, settings.staff_attempts_per_ip, lockout_s)
+        self.staff_account = SharedThrottle(engine, settings.staff_failures_per_account, lockout_s)
         self.candidate = Throttle(settings.candidate_requests_per_minute, CANDIDATE_WINDOW_S)
 
     def probe(self, request: Request, *subjects: str) -> None:
@@ -56,16 +60,17 @@ class Limits:
         many phones share one carrier address."""
         _refuse_if(self.candidate.hit(f"app:{application_id}"), AccessRefusal.TOO_MANY_REQUESTS)
 
-    def staff_attempt(self, request: Request, username: str) -> None:
+    async def staff_attempt(self, request: Request, username: str) -> None:
         """Before checking a staff password: the IP's budget, then one of the account's failure
-        slots, taken (under the throttle's lock) before argon2 runs. A wrong password keeps its
-        slot and a right one gives the count back (`staff_succeeded`). Counting only after the
-        check let every concurrent guess pass the same read: 4 at a time checked 8, not 5."""
-        _refuse_if(self.staff_ip.hit(f"ip:{client_ip(request)}"), AccessRefusal.LOGIN_LOCKED)
-        _refuse_if(self.staff_account.hit(_account_key(username)), AccessRefusal.LOGIN_LOCKED)
+        slots, taken (under the key's lock in the database) before argon2 runs. A wrong password
+        keeps its slot and a right one gives the count back (`staff_succeeded`). Counting only
+        after the check let every concurrent guess pass the same read: 4 at a time checked 8."""
+        by_ip = await self.staff_ip.hit(f"ip:{client_ip(request)}")
+        _refuse_if(by_ip, AccessRefusal.LOGIN_LOCKED)
+        _refuse_if(await self.staff_account.hit(_account_key(username)), AccessRefusal.LOGIN_LOCKED)
 
-    def staff_succeeded(self, username: str) -> None:
-        self.staff_account.clear(_account_key(username))
+    async def staff_succeeded(self, username: str) -> None:
+        await self.staff_account.clear(_account_key(username))
 
 
 def _account_key(username: str) -> str:

@@ -294,6 +294,17 @@ class ChsiNonce(SQLModel, table=True):
     expires_at: datetime
 
 
+class StaffLoginAttempt(SQLModel, table=True):
+    """One staff-login attempt counted against a key (an account name, a client address) within
+    the lockout window (infra/login_attempts.py): every API process counts in this one table."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    #: `user:` and an account name of up to 60 characters, lower-cased (which can lengthen it)
+    key: str = Field(index=True, max_length=255)
+    #: indexed: the sweep drops every attempt that has left the window
+    at: datetime = Field(index=True)
+
+
 class RefreshSession(SQLModel, table=True):
     """A candidate's sign-in (SMS verify or login) and the one refresh token of it that works
     now (infra/refresh_sessions.py): each refresh replaces it, logout revokes the sign-in."""

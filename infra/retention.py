@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, and_, delete, func
+from sqlalchemy import ColumnElement, String, and_, cast, delete, func, literal
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
@@ -124,9 +124,13 @@ def run_retention(
         if purged == 0:
             break  # every due row changed under us: do not spin
     with Session(engine) as session:
-        # one-time codes are useless minutes after they were sent; nothing ties them to a case
-        old_codes = delete(SmsCode).where(col(SmsCode.expires_at) < cutoff)
-        report.sms_codes = session.exec(old_codes).rowcount or 0
+        # one-time codes are useless minutes after they were sent; nothing ties them to a case.
+        # Their texts go with them: kept, a text's key (`otp:{id}`) met the next code SQLite
+        # numbered with a deleted code's id, and that code was never sent.
+        old = col(SmsCode.expires_at) < cutoff
+        old_texts = select(literal("otp:").concat(cast(col(SmsCode.id), String))).where(old)
+        session.exec(delete(SmsMessage).where(col(SmsMessage.dedupe_key).in_(old_texts)))
+        report.sms_codes = session.exec(delete(SmsCode).where(old)).rowcount or 0
         # sign-ins ended or expired long ago: no token of theirs can work again
         old_sign_ins = delete(RefreshSession).where(col(RefreshSession.expires_at) < cutoff)
         report.sign_ins = session.exec(old_sign_ins).rowcount or 0

@@ -1,7 +1,8 @@
 """Sliding-window request limits, kept in the API process's memory.
 
-Used on the routes that can probe who is enrolled (candidate register, verify, login) and on
-staff logins. Per process: with N API replicas an address gets N times the budget, which still
+Used on the routes that can probe who is enrolled (candidate register, verify, login) and per
+candidate token; the staff-login lockout is counted in the database (infra/login_attempts.py).
+Per process: with N API replicas an address gets N times the budget, which still
 turns "200 phones in 0.26 s" into minutes per phone; the SMS daily caps (infra/otp.py) are in
 the database and hold across replicas.
 """

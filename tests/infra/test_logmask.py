@@ -108,3 +108,21 @@ def test_the_office_search_keys_leave_no_value_in_the_access_log(query, kept) ->
     masked = mask_text(line)
     assert kept not in masked
     assert "period=2026-2&" in masked and "&page=1 HTTP/1.1" in masked
+
+
+@pytest.mark.parametrize(
+    ("url", "secret"),
+    [
+        ("/files/enroll-2026-2-abc/photo/x.jpg?exp=1796103945&sig=4c6304fcca6a71f6", "4c6304fc"),
+        (
+            "https://s3.example/ruji/enroll-x/a.jpg?X-Amz-Algorithm=AWS4-HMAC-SHA256"
+            "&X-Amz-Credential=AKIAEXAMPLE%2F20261201%2Fus-east-1&X-Amz-Signature=9f8e7d6c",
+            "9f8e7d6c",
+        ),
+        ("https://s3.example/ruji/a.jpg?AWSAccessKeyId=AKIAEXAMPLE&Signature=abc%2Bdef", "abc%2B"),
+    ],
+)
+def test_a_links_credential_leaves_no_value_in_a_log_line(url, secret) -> None:
+    masked = mask_text(f'"GET {url} HTTP/1.1" 200')
+    assert secret not in masked and "AKIAEXAMPLE" not in masked
+    assert url.split("?")[0] in masked  # the route stays for operators

@@ -16,7 +16,9 @@ from domain.ids import keyed_hash
 from domain.otp import code_in_message
 from infra.db import SmsCode
 from infra.otp import OtpService
+from infra.retention import run_retention
 from infra.sms import OutboxProvider, last_outbox_text
+from infra.storage import LocalObjectStore
 
 SECRET = "otp-test"
 PHONE = "13912345678"
@@ -205,3 +207,23 @@ def test_a_run_killed_between_the_code_and_its_text_sends_a_code_on_retry(any_en
     service.check_code(PHONE, last_code(service), now=now)
     with Session(any_engine) as s:
         assert len(s.exec(select(SmsCode)).all()) == 1  # the one whose text went out
+
+
+def test_a_code_is_sent_after_the_retention_run_dropped_the_old_ones(service, tmp_path):
+    """The retention run deleted every old code; SQLite then gave the next code the id of a
+    deleted one, and its text's key (`otp:{id}`) met the old text still kept: the API answered
+    「验证码已发送」 and no text left. On PostgreSQL ids are never reused."""
+    then = datetime.now(UTC) - timedelta(days=3)
+    service.send_code(PHONE, "1.1.1.1", now=then)
+    run_retention(
+        service.engine,
+        LocalObjectStore(tmp_path),
+        retention_days=1,
+        now=then + timedelta(days=2),
+        actor="test",
+    )
+    other = "13912340000"
+    service.send_code(other, "1.1.1.1")
+    assert last_outbox_text(service.engine, keyed_hash(SECRET, other)) is not None
+    # and the phone the old text was sent to is not kept past the retention either
+    assert last_outbox_text(service.engine, keyed_hash(SECRET, PHONE)) is None
