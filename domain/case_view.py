@@ -13,6 +13,7 @@ from domain.attachments import ChecklistItem, ChsiResult, checklist
 from domain.case_completeness import uploaded_codes
 from domain.case_rules import return_pending
 from domain.case_steps import level_of
+from domain.chsi import scans_on_screen
 from domain.enrollment import ApplicationView, EnrollmentInput, EnrollmentState
 from domain.masking import mask_id_number, mask_name, mask_phone
 from domain.messages import EXPIRED_AFTER_REOPENING, EXPIRY_REASONS
@@ -57,6 +58,9 @@ def candidate_view(params: EnrollmentInput, case: EnrollmentState) -> Applicatio
         form=case.form,
         chsi_status=case.chsi.status,
         chsi_codes=case.chsi.codes if case.chsi.status == ChsiResult.PENDING else [],
+        chsi_scans=scans_on_screen(case.chsi.qr, case.chsi.outcomes)
+        if case.chsi.status == ChsiResult.PENDING
+        else [],
         chsi_records=case.chsi.records,
         required_attachments=required_attachments(case),
         uploaded_attachments=sorted(case.attachments),

@@ -23,7 +23,7 @@ from domain.catalogs import (
     PROVINCES,
     REGIONS,
 )
-from domain.chsi import ChsiCode, ChsiRecord, QrState
+from domain.chsi import ChsiCode, ChsiRecord, ChsiScan, QrState
 from domain.errors import Refusal
 from domain.identity import IdCardFields, IdType
 from domain.majors import MajorChoice, major_of
@@ -331,6 +331,8 @@ class ApplicationView(BaseModel):
     form: EnrollmentForm | None = None
     chsi_status: ChsiResult = ChsiResult.NOT_NEEDED
     chsi_codes: list[ChsiCode] = Field(default_factory=list)
+    #: CHSI's answer to each of those codes already scanned (a spent code takes no other scan)
+    chsi_scans: list[ChsiScan] = Field(default_factory=list)
     chsi_records: dict[str, ChsiRecord] = Field(default_factory=dict)
     required_attachments: list[ChecklistItem] = Field(default_factory=list)
     uploaded_attachments: list[str] = Field(default_factory=list)

@@ -18,14 +18,7 @@ from domain.states import AppState
 from infra.db import Period, SmsCode
 from synthetic.forms import BENKE_MAJOR, ZHUANKE_MAJOR, form_fields
 from tests.api.server import jpeg_bytes
-from tests.security.stack import (
-    bearer,
-    reach_draft,
-    register,
-    running_stack,
-    seeded_database,
-    staff_token,
-)
+from tests.security.stack import reach_draft, register, walked_stack
 from tests.workflows.harness import valid_id_number
 from workflows.enrollment import EnrollmentWorkflow
 
@@ -41,9 +34,7 @@ def number(serial: int) -> str:
 @pytest.fixture(scope="module")
 async def world(dev_env, tmp_path_factory):
     tmp_path = tmp_path_factory.mktemp("guide-paths")
-    engine = seeded_database(tmp_path)
-    async with running_stack(dev_env.client, engine, tmp_path) as (http, _settings, sms):
-        examiner = bearer(await staff_token(http, "examiner"))
+    async with walked_stack(dev_env.client, tmp_path) as (http, sms, examiner, engine):
         yield http, sms, examiner, engine, dev_env.client
 
 

@@ -1,0 +1,104 @@
+"""More of the guide's paths walked over HTTP on the real workflows (after
+test_guide_paths_http.py): a CHSI scan that confirms nothing. Identities of area 430181
+(浏阳市), which no other test uses."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import UTC, datetime
+
+import httpx
+import pytest
+
+from domain.chsi import callback_headers
+from infra.config import DEV_PLACEHOLDER
+from synthetic.forms import BENKE_MAJOR, form_fields
+from tests.security.stack import reach_draft, register, walked_stack
+from tests.workflows.harness import valid_id_number
+from tests.workflows.test_lifecycle_model import issue_chsi_codes
+
+AREA = "430181"
+
+
+def number(serial: int) -> str:
+    return valid_id_number(serial, area=AREA)
+
+
+@pytest.fixture(scope="module")
+async def world(dev_env, tmp_path_factory):
+    tmp_path = tmp_path_factory.mktemp("candidate-paths")
+    chsi = [issue_chsi_codes]
+    async with walked_stack(dev_env.client, tmp_path, extra_activities=chsi) as world:
+        yield world
+
+
+async def chsi_scanned(
+    http: httpx.AsyncClient, app_id: str, token: str, kind: str, outcome: str
+) -> httpx.Response:
+    """CHSI's signed callback for one scan, as the CHSI app's scan sends it."""
+    record = {
+        "kind": kind,
+        "name": "张三",
+        "id_number_masked": "4301**********0000",
+        "school": "湖南财经工业职业技术学院",
+        "major_name": "大数据与会计",
+        "level": "专科",
+    }
+    body = json.dumps(
+        {
+            "token": token,
+            "kind": kind,
+            "application_ref": app_id,
+            "outcome": outcome,
+            "scanned_at": datetime.now(UTC).isoformat(),
+            "record": record if outcome == "verified" else None,
+        }
+    ).encode()
+    headers = callback_headers(DEV_PLACEHOLDER, body, now=datetime.now(UTC), nonce=uuid.uuid4().hex)
+    return await http.post(
+        "/api/v1/chsi/callback",
+        content=body,
+        headers={**headers, "content-type": "application/json"},
+    )
+
+
+async def qr_codes(http: httpx.AsyncClient, me: dict) -> dict[str, str]:
+    r = await http.post("/api/v1/me/chsi/codes", headers=me)
+    assert r.status_code == 200, r.text
+    return {code["kind"]: code["token"] for code in r.json()["chsi_codes"]}
+
+
+async def test_a_scan_that_confirms_nothing_is_shown_under_its_code(world):
+    """R8: the candidate scans the left code (学籍) from a relative's CHSI app; refreshed, he
+    scans it with his own, and CHSI has no 学籍 of his (he graduated). Each code is spent by its
+    scan and CHSI's answer went to CHSI only: his screen kept showing the code as valid and
+    waited. A spent code now says what CHSI answered and what to do next."""
+    http, sms, _examiner, _engine = world
+    app_id, me = await register(http, sms, number(1), "13918100001")
+    await reach_draft(http, me, number(1), None)
+    r = await http.put("/api/v1/me/form", json=form_fields(major=BENKE_MAJOR), headers=me)
+    assert r.status_code == 200 and r.json()["chsi_status"] == "pending", r.text
+    tokens = await qr_codes(http, me)
+
+    r = await chsi_scanned(http, app_id, tokens["xueji"], "xueji", "identity_mismatch")
+    assert r.json()["result"] == "CHSI_IDENTITY_MISMATCH", r.text
+    view = (await http.get("/api/v1/me", headers=me)).json()
+    assert view["chsi_status"] == "pending"
+    [scan] = view["chsi_scans"]
+    assert (scan["kind"], scan["code"]) == ("xueji", "CHSI_IDENTITY_MISMATCH"), scan
+    assert "本人" in scan["message"] and "刷新" in scan["message"], scan
+
+    tokens = await qr_codes(http, me)  # new codes: nothing spent shows under them
+    assert (await http.get("/api/v1/me", headers=me)).json()["chsi_scans"] == []
+    r = await chsi_scanned(http, app_id, tokens["xueji"], "xueji", "no_record")
+    assert r.json()["result"] == "CHSI_NO_RECORD", r.text
+    view = (await http.get("/api/v1/me", headers=me)).json()
+    [scan] = view["chsi_scans"]
+    assert (scan["kind"], scan["code"]) == ("xueji", "CHSI_NO_RECORD"), scan
+    assert "右侧" in scan["message"] and "学信网校验失败" in scan["message"], scan
+
+    r = await chsi_scanned(http, app_id, tokens["xueli"], "xueli", "verified")
+    assert r.json()["result"] == "VERIFIED", r.text
+    view = (await http.get("/api/v1/me", headers=me)).json()
+    assert (view["chsi_status"], view["chsi_scans"]) == ("verified", []), view
