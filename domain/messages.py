@@ -117,6 +117,13 @@ class SmsRefusal(RefusalCode):
     SMS_REJECTED = "SMS_REJECTED", "短信无法发送到该号码，请核对手机号码"
 
 
+#: A login whose phone is proven but holds no verified application: most often a registration
+#: whose SMS code was never typed, which registering again (same ID number, same phone) resumes.
+LOGIN_NOTHING_VERIFIED = (
+    "该手机号下没有已完成注册的入籍申请。新考生请在「新生注册」中填写证件号码和本手机号，"
+    "获取验证码完成注册"
+)
+
 #: The steps a return can name, as the candidate reads them.
 STEP_NAMES = {"id_card": "身份证", "photo": "寸照", "face": "人脸核验", "form": "报名信息"}
 

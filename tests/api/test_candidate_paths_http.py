@@ -1,6 +1,7 @@
 """More of the guide's paths walked over HTTP on the real workflows (after
-test_guide_paths_http.py): a CHSI scan that confirms nothing. Identities of area 430181
-(浏阳市), which no other test uses."""
+test_guide_paths_http.py): a CHSI scan that confirms nothing, a login before the registration
+was verified. Identities of area 430181 (浏阳市), which
+no other test uses."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import pytest
 from domain.chsi import callback_headers
 from infra.config import DEV_PLACEHOLDER
 from synthetic.forms import BENKE_MAJOR, form_fields
+from tests.api.test_guide_paths_http import cooldown_passed
 from tests.security.stack import reach_draft, register, walked_stack
 from tests.workflows.harness import valid_id_number
 from tests.workflows.test_lifecycle_model import issue_chsi_codes
@@ -102,3 +104,26 @@ async def test_a_scan_that_confirms_nothing_is_shown_under_its_code(world):
     assert r.json()["result"] == "VERIFIED", r.text
     view = (await http.get("/api/v1/me", headers=me)).json()
     assert (view["chsi_status"], view["chsi_scans"]) == ("verified", []), view
+
+
+async def login(http: httpx.AsyncClient, sms, engine, phone: str) -> httpx.Response:
+    cooldown_passed(engine)
+    r = await http.post("/api/v1/candidate/login/code", json={"phone": phone})
+    assert r.status_code == 200, r.text
+    return await http.post(
+        "/api/v1/candidate/login", json={"phone": phone, "code": sms.last_code(phone)}
+    )
+
+
+async def test_a_login_before_the_registration_was_verified_says_to_register(world):
+    """R2 left half-way: the code of the registration never typed, the candidate comes back
+    and logs in by phone instead. His phone is proven, but it has no verified application:
+    the refusal says to finish the registration, not a bare 「未找到入籍申请」."""
+    http, sms, _examiner, engine = world
+    phone = "13918100002"
+    r = await http.post("/api/v1/candidate/register", json={"id_number": number(2), "phone": phone})
+    assert r.status_code == 201, r.text
+
+    r = await login(http, sms, engine, phone)
+    assert (r.status_code, r.json()["code"]) == (404, "APPLICATION_NOT_FOUND"), r.text
+    assert "新生注册" in r.json()["message"] and "验证码" in r.json()["message"], r.text
