@@ -327,9 +327,25 @@ def check_card_still_valid(case: EnrollmentState, now: datetime) -> None:
         )
 
 
+#: what a candidate whose case can no longer be withdrawn does instead, by where it stands
+WITHDRAW_INSTEAD = {
+    AppState.UNDER_REVIEW: "请等待审核结果",
+    AppState.APPROVED: "如需放弃入籍，请联系所报市州自考办",
+    AppState.TICKET_ISSUED: "如需放弃入籍，请联系所报市州自考办",
+}
+
+
 def check_withdraw(case: EnrollmentState) -> None:
-    if case.state not in (*PRE_SUBMIT, AppState.SUBMITTED, AppState.RETURNED):
-        raise refused_in_state(case)
+    """Refused once an examiner holds or has decided the case, and saying what to do instead;
+    an ended case has nothing left to withdraw."""
+    if case.state in (*PRE_SUBMIT, AppState.SUBMITTED, AppState.RETURNED):
+        return
+    instead = WITHDRAW_INSTEAD.get(case.state, "申请已结束，无需撤回")
+    raise refuse(
+        CaseRefusal.WRONG_STATE,
+        message=f"申请当前为「{STATE_LABELS[case.state]}」，不能撤回；{instead}",
+        measured=case.state.value,
+    )
 
 
 def check_claim(case: EnrollmentState, examiner: str) -> None:

@@ -1,6 +1,6 @@
 """More of the guide's paths walked over HTTP on the real workflows (after
 test_guide_paths_http.py): a CHSI scan that confirms nothing, a login before the registration
-was verified. Identities of area 430181 (浏阳市), which
+was verified, a withdrawal the case no longer allows. Identities of area 430181 (浏阳市), which
 no other test uses."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import pytest
 from domain.chsi import callback_headers
 from infra.config import DEV_PLACEHOLDER
 from synthetic.forms import BENKE_MAJOR, form_fields
-from tests.api.test_guide_paths_http import cooldown_passed
+from tests.api.test_guide_paths_http import cooldown_passed, examiner_call
 from tests.security.stack import reach_draft, register, walked_stack
 from tests.workflows.harness import valid_id_number
 from tests.workflows.test_lifecycle_model import issue_chsi_codes
@@ -127,3 +127,21 @@ async def test_a_login_before_the_registration_was_verified_says_to_register(wor
     r = await login(http, sms, engine, phone)
     assert (r.status_code, r.json()["code"]) == (404, "APPLICATION_NOT_FOUND"), r.text
     assert "新生注册" in r.json()["message"] and "验证码" in r.json()["message"], r.text
+
+
+async def test_a_withdrawal_refused_after_the_decision_says_what_to_do(world):
+    """「撤回」 on an approved case: it is refused (the decision stands), and the refusal says
+    so and where to turn — not 「不能进行此操作」."""
+    http, sms, examiner, _engine = world
+    app_id, me = await register(http, sms, number(3), "13918100003")
+    await reach_draft(http, me, number(3), None)
+    assert (await http.put("/api/v1/me/form", json=form_fields(), headers=me)).status_code == 200
+    assert (await http.post("/api/v1/me/submit", headers=me)).status_code == 200
+    assert (await examiner_call(http, examiner, app_id, "claim")).status_code == 200
+    assert (await examiner_call(http, examiner, app_id, "approve", {})).status_code == 200
+
+    r = await http.post("/api/v1/me/withdraw", headers=me)
+    assert (r.status_code, r.json()["code"]) == (409, "WRONG_STATE"), r.text
+    message = r.json()["message"]
+    assert "审核通过" in message and "不能撤回" in message and "自考办" in message, message
+    assert "不能进行此操作" not in message
