@@ -208,6 +208,8 @@ class Review(BaseModel):
     #: they were tracked (those went in again on their steps alone)
     answers_tracked: list[str] = Field(default_factory=list)
     decided_at: datetime | None = None
+    #: approved after the period's review deadline: the number comes from a supplementary run
+    after_deadline: bool = False
 
 
 class EnrollmentState(BaseModel):
@@ -341,6 +343,8 @@ class ApplicationView(BaseModel):
     #: steps a return reopened that must be redone before resubmitting (id_card, photo, face)
     return_pending: list[str] = Field(default_factory=list)
     ticket_number: str | None = None
+    #: when an approved case's ticket number comes (R16), as the candidate reads it
+    ticket_note: str = ""
     needs_manual_review: bool = False
     editable: bool = False
     closed_reason: str = ""

@@ -133,6 +133,16 @@ DECISION_SMS = {
     "rejected": "【湖南自考】您的新生入籍申请审核未通过，请登录查看原因。",
     "returned": "【湖南自考】您的新生入籍申请被退回修改，请登录查看并修改后重新提交。",
 }
+#: An approval after the review deadline: the deadline's issuing run has passed it by.
+APPROVED_AFTER_DEADLINE_SMS = (
+    "【湖南自考】您的新生入籍申请已审核通过。本期审核截止后通过的申请，准考证号由自考办另行生成，"
+    "生成后将短信通知您。"
+)
+#: What an approved candidate reads of his admission-ticket number (R16), by when he was approved.
+TICKET_AT_DEADLINE = "审核已通过，准考证号将在审核截止时间后生成。"
+TICKET_AFTER_DEADLINE = (
+    "审核已通过。本期审核截止后通过的申请，准考证号由自考办另行生成，生成后将短信通知您。"
+)
 
 #: To the phone an application was registered with, when the card's owner took the ID number over.
 IDENTITY_TAKEN_OVER_SMS = (

@@ -1,13 +1,14 @@
 """More of the guide's paths walked over HTTP on the real workflows (after
 test_guide_paths_http.py): a CHSI scan that confirms nothing, a login before the registration
-was verified, a withdrawal the case no longer allows. Identities of area 430181 (浏阳市), which
+was verified, a withdrawal the case no longer allows, an approval after the review deadline.
+Identities of area 430181 (浏阳市), which
 no other test uses."""
 
 from __future__ import annotations
 
 import json
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -15,7 +16,7 @@ import pytest
 from domain.chsi import callback_headers
 from infra.config import DEV_PLACEHOLDER
 from synthetic.forms import BENKE_MAJOR, form_fields
-from tests.api.test_guide_paths_http import cooldown_passed, examiner_call
+from tests.api.test_guide_paths_http import cooldown_passed, examiner_call, period_moved
 from tests.security.stack import reach_draft, register, walked_stack
 from tests.workflows.harness import valid_id_number
 from tests.workflows.test_lifecycle_model import issue_chsi_codes
@@ -129,15 +130,22 @@ async def test_a_login_before_the_registration_was_verified_says_to_register(wor
     assert "新生注册" in r.json()["message"] and "验证码" in r.json()["message"], r.text
 
 
-async def test_a_withdrawal_refused_after_the_decision_says_what_to_do(world):
-    """「撤回」 on an approved case: it is refused (the decision stands), and the refusal says
-    so and where to turn — not 「不能进行此操作」."""
+async def claimed_case(world, id_number: str, phone: str) -> tuple[str, dict]:
+    """A 专科 candidate's case submitted and claimed by the examiner of region 01."""
     http, sms, examiner, _engine = world
-    app_id, me = await register(http, sms, number(3), "13918100003")
-    await reach_draft(http, me, number(3), None)
+    app_id, me = await register(http, sms, id_number, phone)
+    await reach_draft(http, me, id_number, None)
     assert (await http.put("/api/v1/me/form", json=form_fields(), headers=me)).status_code == 200
     assert (await http.post("/api/v1/me/submit", headers=me)).status_code == 200
     assert (await examiner_call(http, examiner, app_id, "claim")).status_code == 200
+    return app_id, me
+
+
+async def test_a_withdrawal_refused_after_the_decision_says_what_to_do(world):
+    """「撤回」 on an approved case: it is refused (the decision stands), and the refusal says
+    so and where to turn — not 「不能进行此操作」."""
+    http, _sms, examiner, _engine = world
+    app_id, me = await claimed_case(world, number(3), "13918100003")
     assert (await examiner_call(http, examiner, app_id, "approve", {})).status_code == 200
 
     r = await http.post("/api/v1/me/withdraw", headers=me)
@@ -145,3 +153,20 @@ async def test_a_withdrawal_refused_after_the_decision_says_what_to_do(world):
     message = r.json()["message"]
     assert "审核通过" in message and "不能撤回" in message and "自考办" in message, message
     assert "不能进行此操作" not in message
+
+
+async def test_a_case_approved_after_the_review_deadline_is_not_promised_its_number_then(world):
+    """R16: numbers are issued at the review deadline to the cases approved by then. A case
+    approved later (returned and resubmitted late, held at the close-out) gets its number from a
+    supplementary run an operator starts — the SMS and 「我的考籍信息」 promised it 「在审核截止
+    时间后」, a time already past. Both now say it comes separately, by SMS."""
+    http, sms, examiner, engine = world
+    phone = "13918100004"
+    app_id, me = await claimed_case(world, number(4), phone)
+
+    with period_moved(engine, "review_deadline", datetime.now(UTC) - timedelta(seconds=1)):
+        r = await examiner_call(http, examiner, app_id, "approve", {})
+    assert r.status_code == 200 and r.json()["state"] == "APPROVED", r.text
+    note = (await http.get("/api/v1/me", headers=me)).json()["ticket_note"]
+    assert "另行生成" in note and "审核截止时间后生成" not in note, note
+    assert "另行生成" in sms.sent[phone][-1], sms.sent[phone]

@@ -173,13 +173,14 @@ async def test_a_refusal_says_why_for_where_the_case_stands(world):
 
 
 @contextmanager
-def window_closed_at(engine, closes_at: datetime):
-    """The period's window as an admin shortened it (the read model the case asks), put back
+def period_moved(engine, field: str, when: datetime):
+    """One date of period 2026-2 as an admin moved it (the read model the case asks), put back
     afterwards for the module's other registrations."""
     with Session(engine) as s:
         period = s.get(Period, "2026-2")
         assert period is not None
-        before, period.closes_at = period.closes_at, closes_at
+        before = getattr(period, field)
+        setattr(period, field, when)
         s.add(period)
         s.commit()
     try:
@@ -188,9 +189,13 @@ def window_closed_at(engine, closes_at: datetime):
         with Session(engine) as s:
             period = s.get(Period, "2026-2")
             assert period is not None
-            period.closes_at = before
+            setattr(period, field, before)
             s.add(period)
             s.commit()
+
+
+def window_closed_at(engine, closes_at: datetime):
+    return period_moved(engine, "closes_at", closes_at)
 
 
 async def test_a_draft_the_window_closed_on_tells_its_candidate_why(world):
