@@ -1,6 +1,7 @@
 """More of the guide's paths walked over HTTP on the real workflows (after
 test_guide_paths_http.py): a CHSI scan that confirms nothing, a login before the registration
-was verified, a withdrawal the case no longer allows, an approval after the review deadline.
+was verified, a withdrawal the case no longer allows, an approval after the review deadline, a
+step the return did not reopen.
 Identities of area 430181 (浏阳市), which
 no other test uses."""
 
@@ -16,6 +17,7 @@ import pytest
 from domain.chsi import callback_headers
 from infra.config import DEV_PLACEHOLDER
 from synthetic.forms import BENKE_MAJOR, form_fields
+from tests.api.server import jpeg_bytes
 from tests.api.test_guide_paths_http import cooldown_passed, examiner_call, period_moved
 from tests.security.stack import reach_draft, register, walked_stack
 from tests.workflows.harness import valid_id_number
@@ -170,3 +172,19 @@ async def test_a_case_approved_after_the_review_deadline_is_not_promised_its_num
     note = (await http.get("/api/v1/me", headers=me)).json()["ticket_note"]
     assert "另行生成" in note and "审核截止时间后生成" not in note, note
     assert "另行生成" in sms.sent[phone][-1], sms.sent[phone]
+
+
+async def test_a_step_the_return_did_not_reopen_says_so(world):
+    """Returned for the form, the candidate also tries a new 寸照: the return reopened only
+    what it names, so the photo is refused — saying that the return did not ask for it, not
+    only 「不能修改；报名信息和附件请在…「修改」」, which does not say why the photo is closed."""
+    http, _sms, examiner, _engine = world
+    app_id, me = await claimed_case(world, number(5), "13918100005")
+    reasons = {"items": [{"item": "form", "reason": "邮政编码有误"}]}
+    r = await examiner_call(http, examiner, app_id, "return", reasons)
+    assert r.json()["state"] == "RETURNED", r.text
+
+    photo = {"photo": ("p.jpg", jpeg_bytes(seed=31), "image/jpeg")}
+    r = await http.post("/api/v1/me/photo", files=photo, headers=me)
+    assert (r.status_code, r.json()["code"]) == (409, "NOT_EDITABLE"), r.text
+    assert "退回意见未要求" in r.json()["message"] and "寸照" in r.json()["message"], r.text
