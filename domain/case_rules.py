@@ -101,6 +101,8 @@ RETURN_REOPENS: dict[str, tuple[AppState, ...]] = {
     "form": (),
 }
 _REDONE_AS = {AppState.ID_PENDING: "id_card", AppState.PHOTO_PENDING: "photo"}
+#: the steps a return can reopen (the form is changed through 「修改」, not as a step)
+_RETURNABLE_STEPS = (AppState.ID_PENDING, AppState.PHOTO_PENDING, AppState.FACE_PENDING)
 
 
 def reopened_by_return(case: EnrollmentState, step: AppState) -> bool:
@@ -180,12 +182,26 @@ def require_step(
     if reopened_by_return(case, minimum):
         return
     require_open_window(case, now, closes_at)
+    if case.state == AppState.RETURNED and minimum in _RETURNABLE_STEPS:
+        raise not_returned(case, minimum)
     if case.state not in PRE_SUBMIT:
         raise refused_in_state(
             case, CaseRefusal.NOT_EDITABLE if case.state not in FINAL else CaseRefusal.WRONG_STATE
         )
     if step_index(case.state) < step_index(minimum):
         raise refused_in_state(case, CaseRefusal.STEP_NOT_REACHED)
+
+
+def not_returned(case: EnrollmentState, step: AppState) -> RefusedError:
+    """A step of a returned case that the return did not reopen: saying only 「不能修改」 left the
+    candidate to guess why the step he meant to redo is closed while his case is open again."""
+    name = STEP_NAMES[_REDONE_AS.get(step, "face")]
+    return refuse(
+        CaseRefusal.NOT_EDITABLE,
+        message=f"申请当前为「{STATE_LABELS[case.state]}」，退回意见未要求重新办理{name}，"
+        "不能修改；请按退回意见修改后重新提交",
+        measured=case.state.value,
+    )
 
 
 def require_not_ended(case: EnrollmentState) -> None:
@@ -327,9 +343,25 @@ def check_card_still_valid(case: EnrollmentState, now: datetime) -> None:
         )
 
 
+#: what a candidate whose case can no longer be withdrawn does instead, by where it stands
+WITHDRAW_INSTEAD = {
+    AppState.UNDER_REVIEW: "请等待审核结果",
+    AppState.APPROVED: "如需放弃入籍，请联系所报市州自考办",
+    AppState.TICKET_ISSUED: "如需放弃入籍，请联系所报市州自考办",
+}
+
+
 def check_withdraw(case: EnrollmentState) -> None:
-    if case.state not in (*PRE_SUBMIT, AppState.SUBMITTED, AppState.RETURNED):
-        raise refused_in_state(case)
+    """Refused once an examiner holds or has decided the case, and saying what to do instead;
+    an ended case has nothing left to withdraw."""
+    if case.state in (*PRE_SUBMIT, AppState.SUBMITTED, AppState.RETURNED):
+        return
+    instead = WITHDRAW_INSTEAD.get(case.state, "申请已结束，无需撤回")
+    raise refuse(
+        CaseRefusal.WRONG_STATE,
+        message=f"申请当前为「{STATE_LABELS[case.state]}」，不能撤回；{instead}",
+        measured=case.state.value,
+    )
 
 
 def check_claim(case: EnrollmentState, examiner: str) -> None:

@@ -13,9 +13,15 @@ from domain.attachments import ChecklistItem, ChsiResult, checklist
 from domain.case_completeness import uploaded_codes
 from domain.case_rules import return_pending
 from domain.case_steps import level_of
+from domain.chsi import scans_on_screen
 from domain.enrollment import ApplicationView, EnrollmentInput, EnrollmentState
 from domain.masking import mask_id_number, mask_name, mask_phone
-from domain.messages import EXPIRED_AFTER_REOPENING, EXPIRY_REASONS
+from domain.messages import (
+    EXPIRED_AFTER_REOPENING,
+    EXPIRY_REASONS,
+    TICKET_AFTER_DEADLINE,
+    TICKET_AT_DEADLINE,
+)
 from domain.read_model import ApplicationSnapshot, AuditEntry, DocumentEntry
 from domain.requirements import attachment_plan
 from domain.states import EDITABLE_AFTER_SUBMIT, PRE_SUBMIT, STATE_LABELS, AppState
@@ -57,6 +63,9 @@ def candidate_view(params: EnrollmentInput, case: EnrollmentState) -> Applicatio
         form=case.form,
         chsi_status=case.chsi.status,
         chsi_codes=case.chsi.codes if case.chsi.status == ChsiResult.PENDING else [],
+        chsi_scans=scans_on_screen(case.chsi.qr, case.chsi.outcomes)
+        if case.chsi.status == ChsiResult.PENDING
+        else [],
         chsi_records=case.chsi.records,
         required_attachments=required_attachments(case),
         uploaded_attachments=sorted(case.attachments),
@@ -64,10 +73,17 @@ def candidate_view(params: EnrollmentInput, case: EnrollmentState) -> Applicatio
         review=case.review,
         return_pending=return_pending(case),
         ticket_number=case.ticket_number,
+        ticket_note=ticket_note(case),
         needs_manual_review=case.needs_manual_review,
         editable=case.state in (*PRE_SUBMIT, *EDITABLE_AFTER_SUBMIT),
         closed_reason=case.closed_reason or expiry_reason(case),
     )
+
+
+def ticket_note(case: EnrollmentState) -> str:
+    if case.state != AppState.APPROVED:
+        return ""
+    return TICKET_AFTER_DEADLINE if case.review.after_deadline else TICKET_AT_DEADLINE
 
 
 def expiry_reason(case: EnrollmentState) -> str:

@@ -214,6 +214,54 @@ def check_subject(callback: ChsiCallback) -> ChsiRecord:
     return callback.record
 
 
+class ChsiScan(BaseModel):
+    """CHSI's answer to the scan of a code still on the candidate's screen. The answer itself
+    goes back to CHSI; the candidate reads it here, under the code his scan has spent."""
+
+    kind: ChsiKind
+    scanned_at: datetime
+    outcome: ChsiOutcome
+    code: str = ""  # the refusal's code when CHSI confirmed nothing
+    message: str
+
+
+def _scan_message(kind: ChsiKind, outcome: ChsiOutcome) -> tuple[str, str]:
+    if outcome is ChsiOutcome.VERIFIED:
+        return "", f"学信网已确认您的{kind.label}信息"
+    if outcome is ChsiOutcome.IDENTITY_MISMATCH:
+        return ChsiRefusal.CHSI_IDENTITY_MISMATCH.value, (
+            "扫码的学信网账号不是本人。请使用本人身份信息登录学信网APP，刷新二维码后重新扫码"
+        )
+    other = ChsiKind.XUELI if kind is ChsiKind.XUEJI else ChsiKind.XUEJI
+    side = "右侧" if other is ChsiKind.XUELI else "左侧"
+    return ChsiRefusal.CHSI_NO_RECORD.value, (
+        f"学信网未查询到您的{kind.label}信息，请扫描{side}（{other.label}）二维码；"
+        "均未查询到时，请点击「学信网校验失败」后上传证明材料"
+    )
+
+
+def scans_on_screen(qr: QrState | None, outcomes: list[str]) -> list[ChsiScan]:
+    """The current codes already scanned, with CHSI's answer (`outcomes` as the workflow
+    records them, "kind:outcome" in order): a code is redeemed once, so the last outcome of its
+    kind is its own; a refreshed code is unscanned and shows nothing."""
+    if qr is None:
+        return []
+    latest = dict(outcome.split(":", 1) for outcome in outcomes)
+    scans = []
+    for kind in ChsiKind:
+        token = qr.current.get(kind)
+        if token is None or token.used_at is None or kind.value not in latest:
+            continue
+        outcome = ChsiOutcome(latest[kind.value])
+        code, message = _scan_message(kind, outcome)
+        scans.append(
+            ChsiScan(
+                kind=kind, scanned_at=token.used_at, outcome=outcome, code=code, message=message
+            )
+        )
+    return scans
+
+
 # --- callback signature -------------------------------------------------------------------------
 def _signed_message(body: bytes, timestamp: int, nonce: str) -> bytes:
     return f"{SIGNATURE_SCHEME}:{timestamp}:{nonce}:".encode() + body

@@ -23,7 +23,7 @@ from domain.catalogs import (
     PROVINCES,
     REGIONS,
 )
-from domain.chsi import ChsiCode, ChsiRecord, QrState
+from domain.chsi import ChsiCode, ChsiRecord, ChsiScan, QrState
 from domain.errors import Refusal
 from domain.identity import IdCardFields, IdType
 from domain.majors import MajorChoice, major_of
@@ -208,6 +208,8 @@ class Review(BaseModel):
     #: they were tracked (those went in again on their steps alone)
     answers_tracked: list[str] = Field(default_factory=list)
     decided_at: datetime | None = None
+    #: approved after the period's review deadline: the number comes from a supplementary run
+    after_deadline: bool = False
 
 
 class EnrollmentState(BaseModel):
@@ -331,6 +333,8 @@ class ApplicationView(BaseModel):
     form: EnrollmentForm | None = None
     chsi_status: ChsiResult = ChsiResult.NOT_NEEDED
     chsi_codes: list[ChsiCode] = Field(default_factory=list)
+    #: CHSI's answer to each of those codes already scanned (a spent code takes no other scan)
+    chsi_scans: list[ChsiScan] = Field(default_factory=list)
     chsi_records: dict[str, ChsiRecord] = Field(default_factory=dict)
     required_attachments: list[ChecklistItem] = Field(default_factory=list)
     uploaded_attachments: list[str] = Field(default_factory=list)
@@ -339,6 +343,8 @@ class ApplicationView(BaseModel):
     #: steps a return reopened that must be redone before resubmitting (id_card, photo, face)
     return_pending: list[str] = Field(default_factory=list)
     ticket_number: str | None = None
+    #: when an approved case's ticket number comes (R16), as the candidate reads it
+    ticket_note: str = ""
     needs_manual_review: bool = False
     editable: bool = False
     closed_reason: str = ""

@@ -117,6 +117,13 @@ class SmsRefusal(RefusalCode):
     SMS_REJECTED = "SMS_REJECTED", "短信无法发送到该号码，请核对手机号码"
 
 
+#: A login whose phone is proven but holds no verified application: most often a registration
+#: whose SMS code was never typed, which registering again (same ID number, same phone) resumes.
+LOGIN_NOTHING_VERIFIED = (
+    "该手机号下没有已完成注册的入籍申请。新考生请在「新生注册」中填写证件号码和本手机号，"
+    "获取验证码完成注册"
+)
+
 #: The steps a return can name, as the candidate reads them.
 STEP_NAMES = {"id_card": "身份证", "photo": "寸照", "face": "人脸核验", "form": "报名信息"}
 
@@ -126,6 +133,16 @@ DECISION_SMS = {
     "rejected": "【湖南自考】您的新生入籍申请审核未通过，请登录查看原因。",
     "returned": "【湖南自考】您的新生入籍申请被退回修改，请登录查看并修改后重新提交。",
 }
+#: An approval after the review deadline: the deadline's issuing run has passed it by.
+APPROVED_AFTER_DEADLINE_SMS = (
+    "【湖南自考】您的新生入籍申请已审核通过。本期审核截止后通过的申请，准考证号由自考办另行生成，"
+    "生成后将短信通知您。"
+)
+#: What an approved candidate reads of his admission-ticket number (R16), by when he was approved.
+TICKET_AT_DEADLINE = "审核已通过，准考证号将在审核截止时间后生成。"
+TICKET_AFTER_DEADLINE = (
+    "审核已通过。本期审核截止后通过的申请，准考证号由自考办另行生成，生成后将短信通知您。"
+)
 
 #: To the phone an application was registered with, when the card's owner took the ID number over.
 IDENTITY_TAKEN_OVER_SMS = (

@@ -45,7 +45,12 @@ with workflow.unsafe.imports_passed_through():
         TicketAssigned,
     )
     from domain.errors import Refusal, RefusedError, refuse, to_application_error
-    from domain.messages import DECISION_SMS, CaseRefusal, ticket_sms
+    from domain.messages import (
+        APPROVED_AFTER_DEADLINE_SMS,
+        DECISION_SMS,
+        CaseRefusal,
+        ticket_sms,
+    )
     from domain.read_model import READ_PERIOD, PeriodSnapshot
     from domain.states import FINAL, AppState, Decision
     from workflows import shape
@@ -84,6 +89,8 @@ HELD_AT_CLOSE_OUT = "held-at-close-out"
 RETURN_ANSWERS_TRACKED = "return-answers-tracked"
 #: codes asked for a CHSI step closed once and opened again open its QR screen again
 CHSI_CODES_REOPEN = "chsi-codes-reopen"
+#: an approval after the review deadline asks the period, and tells that its number comes later
+APPROVAL_AFTER_DEADLINE_TOLD = "approval-after-deadline-told"
 
 
 @workflow.defn
@@ -189,8 +196,8 @@ class EnrollmentWorkflow(IdentityStepHandlers):
             face_until_verified=self._face_until_verified(),
         )
 
-    async def _window_extended(self, now: datetime) -> bool:
-        """Whether an operator moved the window's close past `now` (the case learns it here)."""
+    async def _read_period(self) -> PeriodSnapshot | None:
+        """The period as operators last set it: the case learns of a moved date only here."""
         period: PeriodSnapshot | None = await workflow.execute_local_activity(
             READ_PERIOD,
             self.params.period_id,
@@ -198,6 +205,11 @@ class EnrollmentWorkflow(IdentityStepHandlers):
             start_to_close_timeout=PROJECTION_TIMEOUT,
             retry_policy=PROJECTION_RETRY,
         )
+        return period
+
+    async def _window_extended(self, now: datetime) -> bool:
+        """Whether an operator moved the window's close past `now` (the case learns it here)."""
+        period = await self._read_period()
         if period and period.closes_at > now:
             self.closes_at = period.closes_at
             return True
@@ -509,9 +521,22 @@ class EnrollmentWorkflow(IdentityStepHandlers):
             if decision == Decision.RETURNED and workflow.patched(RETURN_ANSWERS_TRACKED):
                 tracked = [i.item for i in act.items if rules.answer_tracked(i.item)]
                 self.case.review.answers_tracked = list(dict.fromkeys(tracked))
+            text = DECISION_SMS[decision]
+            if decision == Decision.APPROVED and await self._past_review_deadline():
+                self.case.review.after_deadline = True
+                text = APPROVED_AFTER_DEADLINE_SMS
             await self._commit(f"examiner:{act.examiner}", action)
-            await self._notify(f"decision:{decision}:{self.case.version}", DECISION_SMS[decision])
+            await self._notify(f"decision:{decision}:{self.case.version}", text)
             return self.view()
+
+    async def _past_review_deadline(self) -> bool:
+        """An approval after the period's review deadline misses the issuing run: its number
+        comes from a supplementary run an operator starts, which the SMS and the view say
+        instead of 「审核截止后生成」. Runs recorded before approved without asking."""
+        if not workflow.patched(APPROVAL_AFTER_DEADLINE_TOLD):
+            return False
+        period = await self._read_period()
+        return period is not None and workflow.now() >= period.review_deadline
 
     # --- R16: ticket ----------------------------------------------------------------------------
     @workflow.signal

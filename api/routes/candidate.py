@@ -46,7 +46,7 @@ from domain.identity import IdType, check_registered_number, has_number_shape
 from domain.ids import ENROLLMENT_ID_PATTERN, keyed_hash
 from domain.liveness import SHANGHAI, check_answer
 from domain.masking import mask_phone
-from domain.messages import AccessRefusal, CaseRefusal, SmsRefusal
+from domain.messages import LOGIN_NOTHING_VERIFIED, AccessRefusal, CaseRefusal, SmsRefusal
 from domain.notice import NOTICE_VERSION, NoticeAcceptance, NoticeRefusal
 from domain.objects import StoredObject
 from domain.roles import Role
@@ -306,7 +306,7 @@ async def login(
     services.limits.probe(request, f"phone:{body.phone}")
     apps = await run_db(session, _signed_in, services, body.phone, body.code)
     if not apps:
-        raise ApiError(CaseRefusal.APPLICATION_NOT_FOUND)
+        raise ApiError(CaseRefusal.APPLICATION_NOT_FOUND, LOGIN_NOTHING_VERIFIED)
     chosen = next((a for a in apps if a.workflow_id == body.application_id), apps[0])
     view = await run_query(
         application_handle(services.client(), chosen.workflow_id), EnrollmentWorkflow.view

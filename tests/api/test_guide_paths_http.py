@@ -18,14 +18,7 @@ from domain.states import AppState
 from infra.db import Period, SmsCode
 from synthetic.forms import BENKE_MAJOR, ZHUANKE_MAJOR, form_fields
 from tests.api.server import jpeg_bytes
-from tests.security.stack import (
-    bearer,
-    reach_draft,
-    register,
-    running_stack,
-    seeded_database,
-    staff_token,
-)
+from tests.security.stack import reach_draft, register, walked_stack
 from tests.workflows.harness import valid_id_number
 from workflows.enrollment import EnrollmentWorkflow
 
@@ -41,9 +34,7 @@ def number(serial: int) -> str:
 @pytest.fixture(scope="module")
 async def world(dev_env, tmp_path_factory):
     tmp_path = tmp_path_factory.mktemp("guide-paths")
-    engine = seeded_database(tmp_path)
-    async with running_stack(dev_env.client, engine, tmp_path) as (http, _settings, sms):
-        examiner = bearer(await staff_token(http, "examiner"))
+    async with walked_stack(dev_env.client, tmp_path) as (http, sms, examiner, engine):
         yield http, sms, examiner, engine, dev_env.client
 
 
@@ -182,13 +173,14 @@ async def test_a_refusal_says_why_for_where_the_case_stands(world):
 
 
 @contextmanager
-def window_closed_at(engine, closes_at: datetime):
-    """The period's window as an admin shortened it (the read model the case asks), put back
+def period_moved(engine, field: str, when: datetime):
+    """One date of period 2026-2 as an admin moved it (the read model the case asks), put back
     afterwards for the module's other registrations."""
     with Session(engine) as s:
         period = s.get(Period, "2026-2")
         assert period is not None
-        before, period.closes_at = period.closes_at, closes_at
+        before = getattr(period, field)
+        setattr(period, field, when)
         s.add(period)
         s.commit()
     try:
@@ -197,9 +189,13 @@ def window_closed_at(engine, closes_at: datetime):
         with Session(engine) as s:
             period = s.get(Period, "2026-2")
             assert period is not None
-            period.closes_at = before
+            setattr(period, field, before)
             s.add(period)
             s.commit()
+
+
+def window_closed_at(engine, closes_at: datetime):
+    return period_moved(engine, "closes_at", closes_at)
 
 
 async def test_a_draft_the_window_closed_on_tells_its_candidate_why(world):

@@ -84,11 +84,12 @@ async def running_stack(
     tmp_path: Path,
     vision_activities: list | None = None,
     vision_slots: int | None = None,
+    extra_activities: list | None = None,
     **settings_kw,
 ):
     """Yields (http client, settings, sms). Workers run only when a Temporal client is given;
     the vision worker runs `vision_activities` (the stand-ins unless given), `vision_slots` at
-    a time when given."""
+    a time when given; `extra_activities` join the enrollment worker's own list."""
     task_queue = f"tq-{uuid.uuid4().hex[:10]}"
     settings = settings_for(tmp_path, task_queue, **settings_kw)
     sms = MemorySms()
@@ -104,7 +105,7 @@ async def running_stack(
                     client,
                     task_queue=task_queue,
                     workflows=[EnrollmentWorkflow, EnrollmentPeriodWorkflow],
-                    activities=activities,
+                    activities=[*activities, *(extra_activities or [])],
                     activity_executor=executor,
                     interceptors=proof_checkers(client),
                 ),
@@ -146,6 +147,15 @@ def seeded_database(tmp_path: Path) -> Engine:
     create_schema(engine)
     seed(engine, "2026-2")
     return engine
+
+
+@asynccontextmanager
+async def walked_stack(client: Client, tmp_path: Path, **stack_kw):
+    """What the walks of the guide's paths share: a read model of their own, the stack on it
+    and the examiner of region 01 signed in. Yields (http client, sms, examiner headers, engine)."""
+    engine = seeded_database(tmp_path)
+    async with running_stack(client, engine, tmp_path, **stack_kw) as (http, _settings, sms):
+        yield http, sms, bearer(await staff_token(http, "examiner")), engine
 
 
 def bearer(token: str) -> dict[str, str]:

@@ -40,7 +40,10 @@ export function render(ctx, root) {
       KINDS.map(async ([kind, label]) => {
         const code = v.chsi_codes.find((c) => c.kind === kind);
         const img = code ? h("img", { src: await imageUrl(`/me/chsi/qr/${kind}.png`), alt: `${label}校验二维码`, "data-kind": kind }) : null;
-        return h("figure", {}, img, h("figcaption", { text: `${label}校验` }));
+        // a scanned code takes no other scan: CHSI's answer replaces the code's promise
+        const scan = (v.chsi_scans || []).find((s) => s.kind === kind);
+        const answer = scan ? h("p", { class: scan.code ? "err-msg" : "ok", "data-scan": kind, text: scan.message }) : null;
+        return h("figure", { class: scan ? "spent" : "" }, img, h("figcaption", { text: `${label}校验` }), answer);
       }),
     );
     const until = new Date(Math.min(...v.chsi_codes.map((c) => new Date(c.expires_at).getTime())));
@@ -90,9 +93,15 @@ export function render(ctx, root) {
     showCodes(view).catch((e) => err.show(e));
   }
   // CHSI confirms by its own callback: watch for the result while the codes are shown.
+  let scans = JSON.stringify(view.chsi_scans || []);
   const timer = setInterval(async () => {
     try {
       const v = await api.get("/me");
+      if (v.chsi_status === "pending" && JSON.stringify(v.chsi_scans || []) !== scans) {
+        scans = JSON.stringify(v.chsi_scans || []);
+        ctx.view = v;
+        await showCodes(v);
+      }
       if (v.chsi_status !== "pending") {
         clearInterval(timer);
         ctx.adopt(v, v.chsi_status === "verified" ? "chsi" : nextDraftScreen(v));

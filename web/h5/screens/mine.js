@@ -62,7 +62,7 @@ export function render(ctx, root) {
       at >= 0
         ? h("ol", { class: "steps progress" }, PROGRESS.map(([, label], i) => h("li", { class: i < at ? "done" : i === at ? "current" : "", text: label })))
         : null,
-      view.state === "APPROVED" ? h("p", { class: "ok", text: "审核已通过，准考证号将在审核截止时间后生成。" }) : null,
+      view.ticket_note ? h("p", { class: "ok", id: "ticket-note", text: view.ticket_note }) : null,
       view.state === "SUPERSEDED" ? h("p", { class: "err-msg", id: "superseded", text: SUPERSEDED_TEXT }) : null,
       view.closed_reason ? h("p", { class: "notice-box", id: "closed-reason", text: view.closed_reason }) : null,
       ticket,
