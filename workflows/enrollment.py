@@ -532,7 +532,13 @@ class EnrollmentWorkflow(IdentityStepHandlers):
     async def _past_review_deadline(self) -> bool:
         """An approval after the period's review deadline misses the issuing run: its number
         comes from a supplementary run an operator starts, which the SMS and the view say
-        instead of 「审核截止后生成」. Runs recorded before approved without asking."""
+        instead of 「审核截止后生成」. Runs recorded before approved without asking.
+
+        Before the window's close the answer is known without asking: the period never sets its
+        review deadline before the close (workflows/period.py), and a close moved earlier is told
+        to the case when it comes. So an approval in the window costs no history event (#18)."""
+        if workflow.now() < self.closes_at:
+            return False
         if not workflow.patched(APPROVAL_AFTER_DEADLINE_TOLD):
             return False
         period = await self._read_period()

@@ -15,6 +15,7 @@ import httpx
 import pytest
 
 from domain.chsi import callback_headers
+from domain.closeout import WindowClosedNotice
 from infra.config import DEV_PLACEHOLDER
 from synthetic.forms import BENKE_MAJOR, form_fields
 from tests.api.server import jpeg_bytes
@@ -22,6 +23,7 @@ from tests.api.test_guide_paths_http import cooldown_passed, examiner_call, peri
 from tests.security.stack import reach_draft, register, walked_stack
 from tests.workflows.harness import valid_id_number
 from tests.workflows.test_lifecycle_model import issue_chsi_codes
+from workflows.enrollment import EnrollmentWorkflow
 
 AREA = "430181"
 
@@ -157,7 +159,9 @@ async def test_a_withdrawal_refused_after_the_decision_says_what_to_do(world):
     assert "不能进行此操作" not in message
 
 
-async def test_a_case_approved_after_the_review_deadline_is_not_promised_its_number_then(world):
+async def test_a_case_approved_after_the_review_deadline_is_not_promised_its_number_then(
+    world, dev_env
+):
     """R16: numbers are issued at the review deadline to the cases approved by then. A case
     approved later (returned and resubmitted late, held at the close-out) gets its number from a
     supplementary run an operator starts — the SMS and 「我的考籍信息」 promised it 「在审核截止
@@ -166,7 +170,16 @@ async def test_a_case_approved_after_the_review_deadline_is_not_promised_its_num
     phone = "13918100004"
     app_id, me = await claimed_case(world, number(4), phone)
 
-    with period_moved(engine, "review_deadline", datetime.now(UTC) - timedelta(seconds=1)):
+    # the window closed (the period tells the case), then the review deadline passed
+    closes_at = datetime.now(UTC) - timedelta(seconds=2)
+    with (
+        period_moved(engine, "closes_at", closes_at),
+        period_moved(engine, "review_deadline", closes_at + timedelta(seconds=1)),
+    ):
+        notice = WindowClosedNotice(period_id="2026-2", closes_at=closes_at)
+        await dev_env.client.get_workflow_handle(app_id).signal(
+            EnrollmentWorkflow.window_closed, notice
+        )
         r = await examiner_call(http, examiner, app_id, "approve", {})
     assert r.status_code == 200 and r.json()["state"] == "APPROVED", r.text
     note = (await http.get("/api/v1/me", headers=me)).json()["ticket_note"]
