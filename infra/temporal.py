@@ -12,6 +12,7 @@ from infra.caller_proof import CallerProofSigner, caller_proof_ring
 from infra.codec import EncryptionCodec, build_data_converter, dev_codec_key_path
 from infra.config import Settings
 from infra.keyring import resolve_key_ring
+from infra.payload_passes import install as walk_payloads_once
 from infra.sandbox_runner import DirectContextSandboxRunner
 
 
@@ -45,7 +46,10 @@ def workflow_runner() -> SandboxedWorkflowRunner:
     re-importing modules for each new workflow run cost ~15 % of the worker's CPU (py-spy, see
     docs/benchmarks.md). Determinism of our own modules is kept by the layering rule: workflows
     import only domain/ (pure) and temporalio. Payload-context lookups bypass the sandbox
-    (infra/sandbox_runner.py): they run SDK code only, and cost more than the workflows."""
+    (infra/sandbox_runner.py): they run SDK code only, and cost more than the workflows. Every
+    worker takes its runner from here, so this is also where the workers' payloads are set to be
+    walked once per workflow task (infra/payload_passes.py)."""
+    walk_payloads_once()
     return DirectContextSandboxRunner(
         restrictions=SandboxRestrictions.default.with_passthrough_all_modules()
     )

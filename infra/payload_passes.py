@@ -1,0 +1,83 @@
+"""One walk over a workflow task's payloads instead of three.
+
+temporalio 1.35 walks every activation it decodes and every completion it encodes three times
+(`temporalio.bridge.worker.decode_activation` / `encode_completion`): once for codec-encoded
+storage references, once for external storage, once for the codec. The split exists so that
+external-storage transfers can run concurrently; we configure no external storage, so two of the
+walks change nothing, yet the walking itself was ~2/3 of the visitor's share of the worker's
+Python time (py-spy, docs/decisions.md). Without external storage the three steps are applied to
+each payload sequence in one walk, in the SDK's own order (as `DataConverter.decode`/`encode`
+do); with it, the SDK's functions run unchanged. Relies on private SDK names (temporalio pinned in
+uv.lock): tests/infra/test_payload_passes.py compares both ways on every kind of payload holder."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+
+import temporalio.bridge.worker as bridge_worker
+from temporalio.api.common.v1 import Payload
+from temporalio.bridge.proto.workflow_activation import WorkflowActivation
+from temporalio.bridge.proto.workflow_completion import WorkflowActivationCompletion
+from temporalio.converter import DataConverter
+from temporalio.converter._extstore import StorageOperationMetrics
+from temporalio.worker._command_aware_visitor import CommandAwarePayloadVisitor
+
+Transform = Callable[[Sequence[Payload]], Awaitable[list[Payload]]]
+
+SDK_DECODE_ACTIVATION = bridge_worker.decode_activation
+SDK_ENCODE_COMPLETION = bridge_worker.encode_completion
+
+
+async def decode_activation(
+    activation: WorkflowActivation,
+    data_converter: DataConverter,
+    decode_headers: bool,
+    storage_concurrency_limit: int,
+) -> StorageOperationMetrics:
+    if data_converter.external_storage is not None:
+        return await SDK_DECODE_ACTIVATION(
+            activation, data_converter, decode_headers, storage_concurrency_limit
+        )
+
+    async def decode(payloads: Sequence[Payload]) -> list[Payload]:
+        payloads = await data_converter._decode_reference_payload_sequence(payloads)
+        payloads = await data_converter._external_retrieve_payload_sequence(payloads)
+        return await data_converter._decode_payload_sequence(payloads)
+
+    await _walk(activation, decode, decode_headers)
+    return StorageOperationMetrics()
+
+
+async def encode_completion(
+    completion: WorkflowActivationCompletion,
+    data_converter: DataConverter,
+    encode_headers: bool,
+    storage_concurrency_limit: int,
+) -> StorageOperationMetrics:
+    if data_converter.external_storage is not None:
+        return await SDK_ENCODE_COMPLETION(
+            completion, data_converter, encode_headers, storage_concurrency_limit
+        )
+
+    async def encode(payloads: Sequence[Payload]) -> list[Payload]:
+        payloads = await data_converter._encode_payload_sequence(payloads)
+        payloads = await data_converter._external_store_payload_sequence(payloads)
+        return await data_converter._encode_reference_payload_sequence(payloads)
+
+    await _walk(completion, encode, encode_headers)
+    return StorageOperationMetrics()
+
+
+async def _walk(
+    root: WorkflowActivation | WorkflowActivationCompletion,
+    transform: Transform,
+    headers: bool,
+) -> None:
+    visitor = CommandAwarePayloadVisitor(skip_search_attributes=True, skip_headers=not headers)
+    await visitor.visit(bridge_worker._Visitor(transform), root)
+
+
+def install() -> None:
+    """For every worker of this process (the SDK looks the functions up at each call)."""
+    bridge_worker.decode_activation = decode_activation
+    bridge_worker.encode_completion = encode_completion
