@@ -330,10 +330,12 @@ class FaceVerifier:
         largest = max(faces, key=lambda f: (f.box[2] - f.box[0]) * (f.box[3] - f.box[1]))
         return self._embed(rgb, largest)
 
+    def _reference_embedding(self, data: bytes) -> np.ndarray:
+        return self._embed_reference(_decode(data, REFERENCE_MAX_SIDE))
+
     def _match(self, live: np.ndarray, reference: str, data: bytes) -> FaceMatch:
         try:
-            rgb = _decode(data, REFERENCE_MAX_SIDE)
-            embedding = self._embed_reference(rgb)
+            embedding = self._reference_embedding(data)
         except (OSError, ValueError, RefusedError) as exc:
             name = REFERENCE_NAMES_ZH[reference]
             raise refuse(
