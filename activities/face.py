@@ -38,6 +38,10 @@ from infra.landmarks import Face, shared_landmark_model
 from infra.storage import ObjectNotFound, ObjectStore
 
 MIN_FRAMES, MAX_FRAMES = 3, 40
+# A head turned past ~40° or a frame smeared by a quick move leaves dlib's frontal detector
+# (docs/decisions.md, "Face pairs from a second generator"): up to this share of a burst may
+# show no face and is skipped; the actions must still be seen in the frames that show one.
+MAX_LOST_SHARE = 0.25
 FRAME_MAX_SIDE = 640  # frames are analysed at phone-preview size; larger ones are shrunk
 FRAME_MAX_PIXELS = 4096 * 4096  # decompression-bomb guard
 REFERENCE_MAX_SIDE = 400  # ID portraits and 寸照 are shrunk to this before detection
@@ -158,7 +162,7 @@ class FaceVerifier:
             frames, best, live_embedding = self._liveness(request)
         except RefusedError as refused:
             return VerifyFaceResult(refusals=[refused.refusal])
-        content_type = request.frames[best].content_type
+        content_type = next(f.content_type for f in request.frames if f.key == frames[best].key)
         stored = self.store.put(request.best_frame_key, frames[best].data, content_type)
         refusals: list[Refusal] = []
         matches: list[FaceMatch] = []
@@ -203,12 +207,20 @@ class FaceVerifier:
             raise refuse(
                 FaceRefusal.FACE_REPLAY,
             )
-        frames = [
+        found = [
             self._frame(number, obj.key, data, rgb)
             for number, (obj, data, rgb) in enumerate(
                 zip(request.frames, datas, images, strict=True), start=1
             )
         ]
+        lost = [number for number, frame in enumerate(found, start=1) if frame is None]
+        frames = [frame for frame in found if frame is not None]
+        if len(lost) > MAX_LOST_SHARE * len(found) or len(frames) < MIN_FRAMES:
+            raise refuse(
+                FaceRefusal.FACE_LOST,
+                message=f"第 {lost[0]} 帧未检测到人脸，请保持面部在取景框内。",
+                measured=lost[0],
+            )
         geometries = [f.geometry for f in frames]
         action_frames = locate_actions(geometries, request.challenge.actions, self.config.liveness)
         best = self._best_frame(frames)
@@ -216,14 +228,11 @@ class FaceVerifier:
         self._passive_check(frames[best])
         return frames, best, best_embedding
 
-    def _frame(self, number: int, key: str, data: bytes, rgb: np.ndarray) -> _Frame:
+    def _frame(self, number: int, key: str, data: bytes, rgb: np.ndarray) -> _Frame | None:
+        """The frame's one face and its geometry; None when it shows no face."""
         faces = self._landmarks.faces(rgb)
         if not faces:
-            raise refuse(
-                FaceRefusal.FACE_LOST,
-                message=f"第 {number} 帧未检测到人脸，请保持面部在取景框内。",
-                measured=number,
-            )
+            return None
         if sum(f.score >= SECOND_FACE_MIN_SCORE for f in faces[1:]):
             raise refuse(
                 FaceRefusal.FACE_MULTIPLE,

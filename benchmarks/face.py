@@ -94,6 +94,7 @@ def match_distances(verifier: FaceVerifier) -> tuple[list[float], list[float]]:
         for seed in range(3):
             still = burst(FACES / name, [], seed=seed)[0]
             frame = verifier._frame(1, name, still, _decode(still, FRAME_MAX_SIDE))
+            assert frame is not None, f"no face in the rest frame of {name}"
             lives.append((PEOPLE[name], verifier._embed(frame.rgb, frame.face)))
     references = []
     for name in PEOPLE:

@@ -17,7 +17,7 @@ from domain.vision import LivenessChallenge, VerifyFaceInput
 from infra.config import FaceSettings
 from infra.face_models import provision_weights
 from infra.storage import LocalObjectStore
-from synthetic.liveness import burst
+from synthetic.liveness import _camera, _framed, _jpeg, action_frame, burst
 
 pytestmark = pytest.mark.slow
 
@@ -175,3 +175,31 @@ def test_small_id_portrait_is_found_at_twice_the_size(verifier, store):
     face = verifier._landmarks.faces(frame)[0]
     distance = _cosine_distance(verifier._embed(frame, face), verifier._embed_reference(rgb))
     assert distance <= verifier.config.match_threshold  # ...the upsampled one finds and matches it
+
+
+def test_a_frame_that_loses_the_face_at_the_peak_of_a_turn_is_skipped(verifier, store, references):
+    """A real head turned past ~40° leaves dlib's frontal detector: the turn is still seen in the
+    frames either side of the peak, so the frame without a face is skipped, not the burst."""
+    rgb, points = _framed(FACES / "biden.jpg")
+    rng = np.random.default_rng(7)
+    plan = [0.0, 0.0, 0.5, 1.0, 1.8, 1.0, 0.5, 0.0, 0.0]
+    frames = [
+        _jpeg(_camera(rgb if amount == 0 else action_frame(rgb, points, A.TURN_LEFT, amount), rng))
+        for amount in plan
+    ]
+    assert verifier._landmarks.faces(np.asarray(Image.open(io.BytesIO(frames[4])))) == []
+    biden_refs = (
+        store.put("biden/portrait.jpg", id_card_portrait(FACES / "biden.jpg"), "image/jpeg"),
+        store.put("biden/photo.jpg", (FACES / "biden.jpg").read_bytes(), "image/jpeg"),
+    )
+    result = run(verifier, answer(store, biden_refs, frames, [A.TURN_LEFT], "far-turn"))
+    assert result.refusals == [] and result.live and result.ok
+    assert result.best_frame is not None and result.best_frame.content_type == "image/jpeg"
+
+
+def test_a_burst_that_mostly_loses_the_face_is_refused(verifier, store, references, obama_burst):
+    blank = io.BytesIO()
+    Image.new("RGB", (480, 640), (40, 40, 40)).save(blank, format="JPEG")
+    frames = [blank.getvalue() if i % 3 == 1 else f for i, f in enumerate(obama_burst)]
+    refusal = run(verifier, answer(store, references, frames, [A.BLINK], "lost")).refusals[0]
+    assert refusal.code == "FACE_LOST" and "第 2 帧" in refusal.message
