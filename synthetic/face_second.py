@@ -13,7 +13,8 @@ What differs from `ruji bench face`, on purpose:
   exist for obama.jpg, Hopper and Collins only.
 - **live burst**: synthetic/liveness.py's actions, then one phone per burst: white balance
   ±15 % a channel, exposure 0.6–1.25 with a gamma, light from one side, noise growing in the
-  dark, Gaussian or motion blur, frames shrunk to 0.55–1.0 of their size, JPEG 40–85 at 4:2:0.
+  dark, Gaussian or motion blur, frames shrunk to 0.55–1.0 of their size, JPEG 40–85 at 4:2:0;
+  two bursts in five wear glasses (dark frames drawn on each frame's landmarks) the card lacks.
 - **pairs**: every live burst of a split against every reference of that split (another seed's
   rendering, and for Obama another of his three photos).
 """
@@ -199,6 +200,7 @@ class LivePhone:
     motion: int  # motion-blur length, px (0: none)
     scale: float
     quality: int
+    glasses: int  # frame thickness, px (0: none); the ID portrait shows none
 
     @classmethod
     def draw(cls, rng: random.Random) -> LivePhone:
@@ -212,10 +214,14 @@ class LivePhone:
             motion=rng.choice((0, 0, 0, 3, 5)),
             scale=rng.uniform(0.55, 1.0),
             quality=rng.choice((40, 55, 65, 75, 85)),
+            glasses=rng.choice((0, 0, 0, 2, 3)),
         )
 
     def shoot(self, frame: bytes, rng: np.random.Generator) -> bytes:
-        rgb = np.asarray(Image.open(io.BytesIO(frame)).convert("RGB")).astype(np.float32) / 255
+        rgb = np.asarray(Image.open(io.BytesIO(frame)).convert("RGB")).copy()
+        if self.glasses:
+            _put_on_glasses(rgb, self.glasses)
+        rgb = rgb.astype(np.float32) / 255
         h, w = rgb.shape[:2]
         ramp = np.linspace(-0.5, 0.5, w, dtype=np.float32)[None, :, None]
         lit = rgb * self.exposure * (1 - self.side_light * ramp) * np.array(self.gains, np.float32)
@@ -230,6 +236,27 @@ class LivePhone:
         out = np.clip(lit, 0, 255).astype(np.uint8)
         size = (round(w * self.scale), round(h * self.scale))
         return _jpeg(cv2.resize(out, size, interpolation=cv2.INTER_AREA), self.quality)
+
+
+def _put_on_glasses(rgb: np.ndarray, thickness: int) -> None:
+    """Dark frames around both eyes and a bridge, placed on the frame's own landmarks."""
+    from infra.landmarks import shared_landmark_model
+
+    faces = shared_landmark_model().faces(rgb)
+    if not faces:
+        return
+    points = faces[0].points
+    eye_width = float(np.linalg.norm(points[39] - points[36]))
+    centres = [points[36:42].mean(axis=0), points[42:48].mean(axis=0)]
+    axes = (round(eye_width * 0.95), round(eye_width * 0.7))
+    tilt = math.degrees(math.atan2(*(centres[1] - centres[0])[::-1]))
+    for cx, cy in centres:
+        cv2.ellipse(rgb, (round(cx), round(cy)), axes, tilt, 0, 360, (25, 22, 20), thickness)
+    inner = [
+        c + (c2 - c) / np.linalg.norm(c2 - c) * axes[0]
+        for c, c2 in zip(centres, centres[::-1], strict=True)
+    ]
+    cv2.line(rgb, tuple(map(round, inner[0])), tuple(map(round, inner[1])), (25, 22, 20), thickness)
 
 
 def live_burst(name: str, seed: int) -> tuple[list[str], list[bytes]]:
