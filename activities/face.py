@@ -308,8 +308,14 @@ class FaceVerifier:
         left, top, right, bottom = face.box
         parts = [dlib.point(int(x), int(y)) for x, y in face.points]
         shape = dlib.full_object_detection(dlib.rectangle(left, top, right, bottom), parts)
-        chip = dlib.get_face_chip(rgb, shape, size=150, padding=0.25)
-        return _unit(self._recognizer.forward(chip[:, :, ::-1]))
+        chip = dlib.get_face_chip(rgb, shape, size=150, padding=0.25)[:, :, ::-1]
+        # The chip and its mirror image: light from one side, a slight turn or a frame of glasses
+        # is not symmetric, the person is. On the second generator's pairs this brought the
+        # farthest genuine pairs ~12 % closer and the closest impostors ~4 % (docs/decisions.md).
+        mirrored = np.ascontiguousarray(chip[:, ::-1])
+        return _unit(
+            _unit(self._recognizer.forward(chip)) + _unit(self._recognizer.forward(mirrored))
+        )
 
     def _embed_with_deepface(self, rgb: np.ndarray) -> np.ndarray:
         from deepface import DeepFace

@@ -17,6 +17,7 @@ from domain.vision import LivenessChallenge, VerifyFaceInput
 from infra.config import FaceSettings
 from infra.face_models import provision_weights
 from infra.storage import LocalObjectStore
+from synthetic.face_second import id_portrait, live_burst, official_photo
 from synthetic.liveness import _camera, _framed, _jpeg, action_frame, burst
 
 pytestmark = pytest.mark.slow
@@ -203,3 +204,31 @@ def test_a_burst_that_mostly_loses_the_face_is_refused(verifier, store, referenc
     frames = [blank.getvalue() if i % 3 == 1 else f for i, f in enumerate(obama_burst)]
     refusal = run(verifier, answer(store, references, frames, [A.BLINK], "lost")).refusals[0]
     assert refusal.code == "FACE_LOST" and "第 2 帧" in refusal.message
+
+
+def test_a_candidate_in_glasses_lit_from_one_side_matches_a_card_a_phone_photographed(
+    verifier, store
+):
+    """Second generator, calibration seeds: Obama in thick glasses, side light, against the
+    portrait production cut from a phone photo of a card with another photo of him (cosine
+    0.091 with the plain chip, over the threshold)."""
+    actions, frames = live_burst("obama3.jpg", 1)
+    card = id_portrait("obama2.jpg", 0)
+    photo = official_photo("obama.jpg", 3)
+    assert card is not None and photo is not None
+    refs = (store.put("glasses/card.jpg", card), store.put("glasses/photo.jpg", photo))
+    result = run(verifier, answer(store, refs, frames, [A(a) for a in actions], "glasses"))
+    assert result.refusals == [] and result.ok
+
+
+def test_the_closest_impostors_of_the_second_generator_stay_refused(verifier, store, references):
+    """Hopper's live face against cards of Collins: the closest impostor pairs of the second
+    generator's calibration split (cosine 0.098–0.104 with the plain chip)."""
+    actions, frames = live_burst("grace_hopper_512x512.jpg", 1)
+    request = answer(store, references, frames, [A(a) for a in actions], "hopper")
+    _, _, live = verifier._liveness(request)
+    for seed in range(4):
+        card = id_portrait("astronaut.png", seed)
+        assert card is not None
+        match = verifier._match(live, "id_portrait", card)
+        assert not match.matched, (seed, match.distance)
