@@ -94,7 +94,7 @@ def run(split: str, seeds: int, details: Path | None) -> dict[str, object]:
                     faces = verifier._landmarks.faces(rgb)
                     if not faces:
                         continue
-                    embedding = verifier._embed(rgb, faces[0])
+                    embedding = verifier._match_embedding(rgb, faces[0])
                 lives.append((name, seed, embedding, live_ok))
                 for kind, data in (
                     ("id_portrait", id_portrait(name, seed)),
