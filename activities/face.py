@@ -311,7 +311,7 @@ class FaceVerifier:
     ) -> np.ndarray:
         """The embedding the 1:1 match compares: with `Dlib`, the chip's and its mirror image's,
         averaged. Light from one side, a slight turn or a frame of glasses is not symmetric, the
-        person is: on the second generator's pairs the farthest genuine card pairs came 10–13 %
+        person is: on the second generator's pairs the farthest genuine card pairs came 11–13 %
         closer, the closest impostors 1–9 % (docs/decisions.md). The burst's identity check
         keeps the plain chip its threshold was set on; `plain`, when given, is this face's."""
         if plain is None:
