@@ -94,7 +94,8 @@ def match_distances(verifier: FaceVerifier) -> tuple[list[float], list[float]]:
         for seed in range(3):
             still = burst(FACES / name, [], seed=seed)[0]
             frame = verifier._frame(1, name, still, _decode(still, FRAME_MAX_SIDE))
-            lives.append((PEOPLE[name], verifier._embed(frame.rgb, frame.face)))
+            assert frame is not None, f"no face in the rest frame of {name}"
+            lives.append((PEOPLE[name], verifier._match_embedding(frame.rgb, frame.face)))
     references = []
     for name in PEOPLE:
         images = [id_portrait(FACES / name, *variant) for variant in PORTRAIT_VARIANTS]
@@ -166,7 +167,7 @@ def main(argv: list[str]) -> int:
     for k in range(args.n):
         frame = live_frames[k % len(live_frames)]
         start = time.perf_counter()
-        live = verifier._embed(frame.rgb, frame.face)
+        live = verifier._match_embedding(frame.rgb, frame.face)
         verifier._match(live, "id_portrait", ref_bytes)
         verify_ms.append((time.perf_counter() - start) * 1000)
     worker_rss = rss_mb()

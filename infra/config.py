@@ -35,7 +35,8 @@ class FaceSettings(BaseSettings):
     # deepface's detector, for models other than Dlib (Dlib embeds dlib's aligned chips);
     # `dlib` beat `opencv` on ID-portrait-sized crops (docs/decisions.md)
     detector: str = "dlib"
-    match_threshold: float = 0.080  # cosine; fixtures: genuine <= 0.062, impostor >= 0.099
+    # cosine; second generator (mirror-averaged chips): genuine <= 0.081, impostor >= 0.090
+    match_threshold: float = 0.080
     identity_threshold: float = 0.12  # burst frames vs best frame: looser, heads are turned
     replay_max_diff: float = 1.0  # mean grey-level change below which two frames are one still
     anti_spoofing: str = "auto"  # auto: when the Fasnet weights are in place | on | off

@@ -17,7 +17,8 @@ from domain.vision import LivenessChallenge, VerifyFaceInput
 from infra.config import FaceSettings
 from infra.face_models import provision_weights
 from infra.storage import LocalObjectStore
-from synthetic.liveness import burst
+from synthetic.face_second import id_portrait, live_burst, official_photo
+from synthetic.liveness import _camera, _framed, _jpeg, action_frame, burst
 
 pytestmark = pytest.mark.slow
 
@@ -173,5 +174,63 @@ def test_small_id_portrait_is_found_at_twice_the_size(verifier, store):
     live = burst(FACES / "obama.jpg", [], seed=3)[0]
     frame = np.asarray(Image.open(io.BytesIO(live)).convert("RGB"))
     face = verifier._landmarks.faces(frame)[0]
-    distance = _cosine_distance(verifier._embed(frame, face), verifier._embed_reference(rgb))
+    distance = _cosine_distance(
+        verifier._match_embedding(frame, face), verifier._embed_reference(rgb)
+    )
     assert distance <= verifier.config.match_threshold  # ...the upsampled one finds and matches it
+
+
+def test_a_frame_that_loses_the_face_at_the_peak_of_a_turn_is_skipped(verifier, store, references):
+    """A real head turned past ~40° leaves dlib's frontal detector: the turn is still seen in the
+    frames either side of the peak, so the frame without a face is skipped, not the burst."""
+    rgb, points = _framed(FACES / "biden.jpg")
+    rng = np.random.default_rng(7)
+    plan = [0.0, 0.0, 0.5, 1.0, 1.8, 1.0, 0.5, 0.0, 0.0]
+    frames = [
+        _jpeg(_camera(rgb if amount == 0 else action_frame(rgb, points, A.TURN_LEFT, amount), rng))
+        for amount in plan
+    ]
+    assert verifier._landmarks.faces(np.asarray(Image.open(io.BytesIO(frames[4])))) == []
+    biden_refs = (
+        store.put("biden/portrait.jpg", id_card_portrait(FACES / "biden.jpg"), "image/jpeg"),
+        store.put("biden/photo.jpg", (FACES / "biden.jpg").read_bytes(), "image/jpeg"),
+    )
+    result = run(verifier, answer(store, biden_refs, frames, [A.TURN_LEFT], "far-turn"))
+    assert result.refusals == [] and result.live and result.ok
+    assert result.best_frame is not None and result.best_frame.content_type == "image/jpeg"
+
+
+def test_a_burst_that_mostly_loses_the_face_is_refused(verifier, store, references, obama_burst):
+    blank = io.BytesIO()
+    Image.new("RGB", (480, 640), (40, 40, 40)).save(blank, format="JPEG")
+    frames = [blank.getvalue() if i % 3 == 1 else f for i, f in enumerate(obama_burst)]
+    refusal = run(verifier, answer(store, references, frames, [A.BLINK], "lost")).refusals[0]
+    assert refusal.code == "FACE_LOST" and "第 2 帧" in refusal.message
+
+
+def test_a_candidate_in_glasses_lit_from_one_side_matches_a_card_a_phone_photographed(
+    verifier, store
+):
+    """Second generator, calibration seeds: Obama in thick glasses, side light, against the
+    portrait production cut from a phone photo of a card with another photo of him (cosine
+    0.091 with the plain chip, over the threshold)."""
+    actions, frames = live_burst("obama3.jpg", 1)
+    card = id_portrait("obama2.jpg", 0)
+    photo = official_photo("obama.jpg", 3)
+    assert card is not None and photo is not None
+    refs = (store.put("glasses/card.jpg", card), store.put("glasses/photo.jpg", photo))
+    result = run(verifier, answer(store, refs, frames, [A(a) for a in actions], "glasses"))
+    assert result.refusals == [] and result.ok
+
+
+def test_the_closest_impostors_of_the_second_generator_stay_refused(verifier, store, references):
+    """Hopper's live face against cards of Collins: the closest impostor pairs of the second
+    generator's calibration split (cosine 0.098–0.104 with the plain chip)."""
+    actions, frames = live_burst("grace_hopper_512x512.jpg", 1)
+    request = answer(store, references, frames, [A(a) for a in actions], "hopper")
+    _, _, live = verifier._liveness(request)
+    for seed in range(4):
+        card = id_portrait("astronaut.png", seed)
+        assert card is not None
+        match = verifier._match(live, "id_portrait", card)
+        assert not match.matched, (seed, match.distance)
