@@ -85,6 +85,12 @@ class PhotoRefusal(RefusalCode):
     PHOTO_SHARPNESS = "PHOTO_SHARPNESS", "照片模糊，请对焦清晰后重新拍摄"
     PHOTO_BORDER = "PHOTO_BORDER", "照片不能添加边框、文字或图案"
     PHOTO_GLASSES_GLARE = "PHOTO_GLASSES_GLARE", "眼镜镜片有反光，请调整角度或光线后重新拍摄"
+    PHOTO_GLASSES_TINTED = "PHOTO_GLASSES_TINTED", "不能佩戴墨镜或有色眼镜，镜片应无色透明"
+    PHOTO_RED_EYE = "PHOTO_RED_EYE", "照片有红眼，请关闭闪光灯或调整光线后重新拍摄"
+    PHOTO_CLOTHING = (
+        "PHOTO_CLOTHING",
+        "服装颜色应与背景颜色区分明显，请勿穿浅蓝色等与背景相近颜色的衣服",
+    )
     PHOTO_NOT_FIXABLE = "PHOTO_NOT_FIXABLE", "照片无法自动修正，请重新拍摄"
     PHOTO_OBJECT_MISMATCH = "PHOTO_OBJECT_MISMATCH", "照片文件已失效，请重新上传"
 
