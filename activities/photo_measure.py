@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from activities.photo_wear import clothes_like_backdrop, lens_transmission, red_pupil_share
 from domain import photo_spec as spec
 from infra.landmarks import FaceFinder
 
@@ -44,7 +45,7 @@ class FaceGeometry:
 @dataclass(frozen=True)
 class FaceFacts:
     """What can only be measured around exactly one face: its geometry, the backdrop beside it,
-    the light on it and the glare on its glasses."""
+    the light on it, the glare on and tint of its glasses, red eye, the clothes' colour."""
 
     geometry: FaceGeometry
     bg_delta_e: float
@@ -55,6 +56,9 @@ class FaceFacts:
     highlight_share: float
     blur: float
     glare_pixels: int
+    lens_transmission: float
+    red_pupil_share: float
+    clothes_backdrop_share: float
 
 
 @dataclass(frozen=True)
@@ -378,5 +382,10 @@ def measure(rgb_source: np.ndarray, model: FaceFinder) -> ImageFacts:
             highlight_share=clipped,
             blur=blur,
             glare_pixels=glare_pixels(rgb, face),
+            lens_transmission=lens_transmission(rgb, face),
+            red_pupil_share=red_pupil_share(rgb, face, spec.RED_EYE_MIN_RED_RATIO),
+            clothes_backdrop_share=clothes_like_backdrop(
+                lab_img, backdrop, face, spec.CLOTHING_MAX_DELTA_E
+            ),
         ),
     )

@@ -49,6 +49,11 @@ BORDER_MIN_DELTA_E = 12.0  # outer strip vs the strip just inside, per side
 BORDER_MIN_SIDES = 2  # of top, left, right (the bottom is clothing)
 GLARE_MIN_VALUE = 245  # near-white pixels on a lens, outside the eye itself
 GLARE_MAX_PIXELS = 40  # calibrated: per face, in the 480×640 frame
+LENS_MIN_TRANSMISSION = 0.41  # calibrated: bright quarter round the clearer eye / its cheek
+RED_EYE_MIN_RED_RATIO = 2.6  # a pupil pixel is lit-retina red when R ≥ this × max(G, B), R ≥ 150
+RED_EYE_MAX_SHARE = 0.05  # calibrated: of the pupil's place in the redder eye
+CLOTHING_MAX_DELTA_E = 20.0  # a chest pixel this near the backdrop colour merges with it
+CLOTHING_MAX_SHARE = 0.35  # calibrated: of the chest below the neck
 
 # --- auto-fix targets (inside the ranges, so rounding never tips a fixed photo over) ------------
 FIX_EYES_PX = 250.0
@@ -120,6 +125,9 @@ RULE_EXPECTED: dict[PhotoRefusal, str] = {
     PhotoRefusal.PHOTO_SHARPNESS: "图像清晰",
     PhotoRefusal.PHOTO_BORDER: "无边框、无添加内容",
     PhotoRefusal.PHOTO_GLASSES_GLARE: "镜片无反光",
+    PhotoRefusal.PHOTO_GLASSES_TINTED: "镜片无色透明",
+    PhotoRefusal.PHOTO_RED_EYE: "无红眼",
+    PhotoRefusal.PHOTO_CLOTHING: "服装与背景颜色区分明显",
 }
 
 # Rules a crop, a scale and a re-encode can make pass without touching what the photo shows.
