@@ -43,7 +43,6 @@ def lens_transmission(rgb: np.ndarray, face: FaceGeometry) -> float:
     the brighter quarter is lid and under-eye skin, near the cheek's brightness (0.68–1.0 on the
     fixtures); a tinted lens or sunglasses darken all of it. The clearer of the two eyes, so one
     eye in shadow does not decide it."""
-    luminance = _luminance(rgb)
     pts = face.points
     nose_mid, nose_base = float(pts[29, 1]), float(pts[33, 1])
     shares = []
@@ -54,8 +53,8 @@ def lens_transmission(rgb: np.ndarray, face: FaceGeometry) -> float:
         cheek = _box(rgb.shape, x0, x1, nose_mid, nose_base)
         if lens is None or cheek is None:
             continue
-        skin = float(np.median(luminance[cheek]))
-        lit = float(np.percentile(luminance[lens], LENS_PERCENTILE))
+        skin = float(np.median(_luminance(rgb[cheek])))
+        lit = float(np.percentile(_luminance(rgb[lens]), LENS_PERCENTILE))
         shares.append(lit / skin if skin > 0 else 1.0)
     return max(shares) if shares else 1.0
 
@@ -65,15 +64,21 @@ def red_pupil_share(rgb: np.ndarray, face: FaceGeometry, min_red_ratio: float) -
     mean of the lids' middle points) whose red is `min_red_ratio` times its green and blue — a
     retina lit by the flash, and bright. Only the centre: red lid rims and eye corners (an older
     face) lie mostly outside it. The redder of the two eyes."""
-    colour = rgb.astype(np.float32)
-    r, g, b = colour[..., 0], colour[..., 1], colour[..., 2]
-    red = (r >= min_red_ratio * np.maximum(g, b)) & (r >= MIN_PUPIL_RED)
     worst = 0.0
     for eye in (face.points[36:42], face.points[42:48]):
-        opening = np.zeros(rgb.shape[:2], np.uint8)
-        cv2.fillPoly(opening, [eye.astype(np.int32)], 1)
+        x0, y0 = np.floor(eye.min(axis=0)).astype(int)
+        x1, y1 = np.ceil(eye.max(axis=0)).astype(int) + 1
+        x0, y0 = max(0, x0), max(0, y0)
+        patch = rgb[y0:y1, x0:x1].astype(np.float32)
+        if patch.size == 0:
+            continue
+        r, g, b = patch[..., 0], patch[..., 1], patch[..., 2]
+        red = (r >= min_red_ratio * np.maximum(g, b)) & (r >= MIN_PUPIL_RED)
+        local = eye - (x0, y0)
+        opening = np.zeros(patch.shape[:2], np.uint8)
+        cv2.fillPoly(opening, [local.astype(np.int32)], 1)
         pupil = np.zeros_like(opening)
-        cx, cy = (eye[1] + eye[2] + eye[4] + eye[5]) / 4
+        cx, cy = (local[1] + local[2] + local[4] + local[5]) / 4
         radius = PUPIL_RADIUS_EW * float(np.linalg.norm(eye[3] - eye[0]))
         cv2.circle(pupil, (int(round(cx)), int(round(cy))), max(1, int(round(radius))), 1, -1)
         inside = (opening > 0) & (pupil > 0)
