@@ -53,9 +53,13 @@ def test_the_other_generators_compliant_photo_passes_the_wear_rules(photos, seed
     assert not _failing(photos, s.data, s.filename) & WEAR_RULES
 
 
-@pytest.mark.parametrize("variant", ["compliant", "glasses_glare", "highlight", "bg_shadow"])
-def test_clear_glasses_and_red_lid_rims_are_neither_tint_nor_red_eye(photos, variant):
-    """Hopper wears clear glasses, and her lids' rims are red."""
-    failing = _failing(photos, cached_photo(HOPPER, 3, variant))
+@pytest.mark.parametrize(
+    ("seed", "variant"),
+    [(5019, "compliant"), (5001, "bg_shadow"), (5016, "highlight"), (3, "glasses_glare")],
+)
+def test_clear_glasses_and_red_lid_rims_are_neither_tint_nor_red_eye(photos, seed, variant):
+    """Hopper wears clear glasses, and her lids' rims are red: dark red, which a red-eye rule
+    that took any red of R ≥ 100 refused (these photos, 5.6–30 % of the pupil's place)."""
+    failing = _failing(photos, cached_photo(HOPPER, seed, variant))
     assert spec.PhotoRefusal.PHOTO_GLASSES_TINTED not in failing
     assert spec.PhotoRefusal.PHOTO_RED_EYE not in failing
