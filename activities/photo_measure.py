@@ -310,6 +310,15 @@ def light_stats(
     return float(lightness[mask].mean()), side, clipped, blur_metric(grey)
 
 
+def backdrop_behind_clothes(backdrop: np.ndarray, wall_delta_e: float) -> np.ndarray:
+    """The wall the clothes must stand apart from: the photo's own when its colour passes, else
+    the reference light blue it is to be replaced with — a white shirt on a white wall is the
+    wall's fault (and replaceable), a light-blue one there would merge once it is replaced."""
+    if wall_delta_e <= spec.BG_MAX_DELTA_E:
+        return backdrop
+    return REFERENCE_LAB
+
+
 def border_sides(lab_img: np.ndarray, face: FaceGeometry | None) -> int:
     rows = int(face.eye_y) if face else lab_img.shape[0] // 2
     strips = {
@@ -385,7 +394,7 @@ def measure(rgb_source: np.ndarray, model: FaceFinder) -> ImageFacts:
             lens_transmission=lens_transmission(rgb, face),
             red_pupil_share=red_pupil_share(rgb, face, spec.RED_EYE_MIN_RED_RATIO),
             clothes_backdrop_share=clothes_like_backdrop(
-                lab_img, backdrop, face, spec.CLOTHING_MAX_DELTA_E
+                lab_img, backdrop_behind_clothes(backdrop, bg[0]), face, spec.CLOTHING_MAX_DELTA_E
             ),
         ),
     )

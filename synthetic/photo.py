@@ -23,7 +23,7 @@ import numpy as np
 from PIL import Image
 
 from synthetic.photo_cutout import Cutout, cutout
-from synthetic.photo_wear import paint_red_eye, paint_sunglasses, wearing_backdrop_blue
+from synthetic.photo_wear import dressed_like, paint_red_eye, paint_sunglasses
 
 Variant = Callable[[Cutout, np.random.Generator], bytes]
 Point = tuple[float, float]
@@ -212,7 +212,7 @@ def _worn(wear: Wear) -> Variant:
 
 def _shirt_like_backdrop(cut: Cutout, rng: np.random.Generator) -> bytes:
     scene = _random_scene(cut, rng)
-    dressed = wearing_backdrop_blue(cut, BACKDROP_RGB, rng)
+    dressed = dressed_like(cut, BACKDROP_RGB, rng)
     return _jpeg(render(dressed, scene, rng), rng)
 
 

@@ -57,9 +57,9 @@ def paint_red_eye(img: np.ndarray, pts: np.ndarray, _fw: float, rng: np.random.G
         cv2.circle(img, glint, max(1, radius // 3), (255, 255, 255), -1)
 
 
-def wearing_backdrop_blue(cut: Cutout, backdrop: np.ndarray, rng: np.random.Generator) -> Cutout:
-    """The clothes below the neck dyed the backdrop's light blue (within ~ΔE 3–12), their folds
-    kept as lightness changes around the dye."""
+def dressed_like(cut: Cutout, colour: np.ndarray, rng: np.random.Generator) -> Cutout:
+    """The clothes below the neck dyed near `colour` (−18…+12 per channel; the backdrop's light
+    blue for the variant), their folds kept as lightness changes around the dye."""
     rgb = cut.rgb.astype(np.float64)
     chin = float(cut.points[8, 1]) + float(rng.uniform(0.05, 0.15)) * cut.face_width
     rows = np.arange(rgb.shape[0])[:, None] >= chin
@@ -68,7 +68,7 @@ def wearing_backdrop_blue(cut: Cutout, backdrop: np.ndarray, rng: np.random.Gene
         return cut
     grey = rgb.mean(axis=2)
     folds = (grey - grey[clothes].mean()) / max(1.0, grey[clothes].std())
-    dye = backdrop + rng.uniform(-18, 12, 3)
+    dye = colour + rng.uniform(-18, 12, 3)
     shaded = dye[None, None, :] * (1 + 0.06 * np.clip(folds, -2, 2))[..., None]
     out = rgb.copy()
     out[clothes] = shaded[clothes]
