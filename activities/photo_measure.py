@@ -314,9 +314,8 @@ def backdrop_behind_clothes(backdrop: np.ndarray, wall_delta_e: float) -> np.nda
     """The wall the clothes must stand apart from: the photo's own when its colour passes, else
     the reference light blue it is to be replaced with — a white shirt on a white wall is the
     wall's fault (and replaceable), a light-blue one there would merge once it is replaced."""
-    if wall_delta_e <= spec.BG_MAX_DELTA_E:
-        return backdrop
-    return REFERENCE_LAB
+    wall: np.ndarray = backdrop if wall_delta_e <= spec.BG_MAX_DELTA_E else REFERENCE_LAB
+    return wall
 
 
 def border_sides(lab_img: np.ndarray, face: FaceGeometry | None) -> int:
