@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from activities.photo_wear import clothes_like_backdrop, lens_transmission, red_pupil_share
 from domain import photo_spec as spec
 from infra.landmarks import FaceFinder
 
@@ -44,7 +45,7 @@ class FaceGeometry:
 @dataclass(frozen=True)
 class FaceFacts:
     """What can only be measured around exactly one face: its geometry, the backdrop beside it,
-    the light on it and the glare on its glasses."""
+    the light on it, the glare on and tint of its glasses, red eye, the clothes' colour."""
 
     geometry: FaceGeometry
     bg_delta_e: float
@@ -55,6 +56,9 @@ class FaceFacts:
     highlight_share: float
     blur: float
     glare_pixels: int
+    lens_transmission: float
+    red_pupil_share: float
+    clothes_backdrop_share: float
 
 
 @dataclass(frozen=True)
@@ -306,6 +310,14 @@ def light_stats(
     return float(lightness[mask].mean()), side, clipped, blur_metric(grey)
 
 
+def backdrop_behind_clothes(backdrop: np.ndarray, wall_delta_e: float) -> np.ndarray:
+    """The wall the clothes must stand apart from: the photo's own when its colour passes, else
+    the reference light blue it is to be replaced with — a white shirt on a white wall is the
+    wall's fault (and replaceable), a light-blue one there would merge once it is replaced."""
+    wall: np.ndarray = backdrop if wall_delta_e <= spec.BG_MAX_DELTA_E else REFERENCE_LAB
+    return wall
+
+
 def border_sides(lab_img: np.ndarray, face: FaceGeometry | None) -> int:
     rows = int(face.eye_y) if face else lab_img.shape[0] // 2
     strips = {
@@ -378,5 +390,10 @@ def measure(rgb_source: np.ndarray, model: FaceFinder) -> ImageFacts:
             highlight_share=clipped,
             blur=blur,
             glare_pixels=glare_pixels(rgb, face),
+            lens_transmission=lens_transmission(rgb, face),
+            red_pupil_share=red_pupil_share(rgb, face, spec.RED_EYE_MIN_RED_RATIO),
+            clothes_backdrop_share=clothes_like_backdrop(
+                lab_img, backdrop_behind_clothes(backdrop, bg[0]), face, spec.CLOTHING_MAX_DELTA_E
+            ),
         ),
     )

@@ -5,7 +5,7 @@ out rather than reported with made-up values: the face-count rule says why."""
 from __future__ import annotations
 
 from activities.photo_file import FileFacts
-from activities.photo_measure import ImageFacts
+from activities.photo_measure import FaceFacts, ImageFacts
 from domain import photo_spec as spec
 from domain.vision import PhotoRule
 
@@ -151,4 +151,25 @@ def image_rules(image: ImageFacts) -> list[PhotoRule]:
             float(facts.glare_pixels),
         ),
     ]
-    return rules
+    return rules + wear_rules(facts)
+
+
+def _at_most(code: spec.PhotoRefusal, value: float, limit: float) -> PhotoRule:
+    return rule(code, value <= limit, value)
+
+
+def wear_rules(facts: FaceFacts) -> list[PhotoRule]:
+    """Tinted lenses, red eye, clothes that merge with the backdrop (activities/photo_wear.py)."""
+    return [
+        rule(
+            spec.PhotoRefusal.PHOTO_GLASSES_TINTED,
+            facts.lens_transmission >= spec.LENS_MIN_TRANSMISSION,
+            facts.lens_transmission,
+        ),
+        _at_most(spec.PhotoRefusal.PHOTO_RED_EYE, facts.red_pupil_share, spec.RED_EYE_MAX_SHARE),
+        _at_most(
+            spec.PhotoRefusal.PHOTO_CLOTHING,
+            facts.clothes_backdrop_share,
+            spec.CLOTHING_MAX_SHARE,
+        ),
+    ]

@@ -49,6 +49,11 @@ BORDER_MIN_DELTA_E = 12.0  # outer strip vs the strip just inside, per side
 BORDER_MIN_SIDES = 2  # of top, left, right (the bottom is clothing)
 GLARE_MIN_VALUE = 245  # near-white pixels on a lens, outside the eye itself
 GLARE_MAX_PIXELS = 40  # calibrated: per face, in the 480×640 frame
+LENS_MIN_TRANSMISSION = 0.41  # calibrated: bright quarter round the clearer eye / its cheek
+RED_EYE_MIN_RED_RATIO = 2.6  # a pupil pixel is lit-retina red when R ≥ this × max(G, B), R ≥ 150
+RED_EYE_MAX_SHARE = 0.05  # calibrated: of the pupil's place in the redder eye
+CLOTHING_MAX_DELTA_E = 20.0  # a chest pixel this near the backdrop colour merges with it
+CLOTHING_MAX_SHARE = 0.35  # calibrated: of the chest below the neck
 
 # --- auto-fix targets (inside the ranges, so rounding never tips a fixed photo over) ------------
 FIX_EYES_PX = 250.0
@@ -85,6 +90,12 @@ class PhotoRefusal(RefusalCode):
     PHOTO_SHARPNESS = "PHOTO_SHARPNESS", "照片模糊，请对焦清晰后重新拍摄"
     PHOTO_BORDER = "PHOTO_BORDER", "照片不能添加边框、文字或图案"
     PHOTO_GLASSES_GLARE = "PHOTO_GLASSES_GLARE", "眼镜镜片有反光，请调整角度或光线后重新拍摄"
+    PHOTO_GLASSES_TINTED = "PHOTO_GLASSES_TINTED", "不能佩戴墨镜或有色眼镜，镜片应无色透明"
+    PHOTO_RED_EYE = "PHOTO_RED_EYE", "照片有红眼，请关闭闪光灯或调整光线后重新拍摄"
+    PHOTO_CLOTHING = (
+        "PHOTO_CLOTHING",
+        "服装颜色应与背景颜色区分明显，请勿穿浅蓝色等与背景相近颜色的衣服",
+    )
     PHOTO_NOT_FIXABLE = "PHOTO_NOT_FIXABLE", "照片无法自动修正，请重新拍摄"
     PHOTO_OBJECT_MISMATCH = "PHOTO_OBJECT_MISMATCH", "照片文件已失效，请重新上传"
 
@@ -114,6 +125,9 @@ RULE_EXPECTED: dict[PhotoRefusal, str] = {
     PhotoRefusal.PHOTO_SHARPNESS: "图像清晰",
     PhotoRefusal.PHOTO_BORDER: "无边框、无添加内容",
     PhotoRefusal.PHOTO_GLASSES_GLARE: "镜片无反光",
+    PhotoRefusal.PHOTO_GLASSES_TINTED: "镜片无色透明",
+    PhotoRefusal.PHOTO_RED_EYE: "无红眼",
+    PhotoRefusal.PHOTO_CLOTHING: "服装与背景颜色区分明显",
 }
 
 # Rules a crop, a scale and a re-encode can make pass without touching what the photo shows.

@@ -23,6 +23,7 @@ import numpy as np
 from PIL import Image
 
 from synthetic.photo_cutout import Cutout, cutout
+from synthetic.photo_wear import dressed_like, paint_red_eye, paint_sunglasses
 
 Variant = Callable[[Cutout, np.random.Generator], bytes]
 Point = tuple[float, float]
@@ -64,6 +65,7 @@ class Scene:
 
 
 Paint = Callable[[np.ndarray, Cutout, Scene], None]
+Wear = Callable[[np.ndarray, np.ndarray, float, np.random.Generator], None]
 
 
 def _backdrop(scene: Scene, rng: np.random.Generator) -> np.ndarray:
@@ -193,6 +195,25 @@ def _painted(paint: Paint, **changes: Any) -> Variant:
         return _jpeg(np.clip(img, 0, 255).astype(np.uint8), rng)
 
     return make
+
+
+def _worn(wear: Wear) -> Variant:
+    """Painted at the landmarks in the output frame, with the variant's own draws."""
+
+    def make(cut: Cutout, rng: np.random.Generator) -> bytes:
+        scene = _random_scene(cut, rng)
+        img = render(cut, scene, rng).astype(np.float64)
+        pts, fw = _face_frame(cut, scene)
+        wear(img, pts, fw, rng)
+        return _jpeg(np.clip(img, 0, 255).astype(np.uint8), rng)
+
+    return make
+
+
+def _shirt_like_backdrop(cut: Cutout, rng: np.random.Generator) -> bytes:
+    scene = _random_scene(cut, rng)
+    dressed = dressed_like(cut, BACKDROP_RGB, rng)
+    return _jpeg(render(dressed, scene, rng), rng)
 
 
 def _face_frame(cut: Cutout, scene: Scene) -> tuple[np.ndarray, float]:
@@ -359,6 +380,9 @@ VARIANTS: dict[str, Variant] = {
     "tilted": _scene_variant(roll_deg=12.0),
     "two_people": _two_people,
     "no_person": _no_person,
+    "sunglasses": _worn(paint_sunglasses),
+    "red_eye": _worn(paint_red_eye),
+    "shirt_like_backdrop": _shirt_like_backdrop,
 }
 FIXABLE_VARIANTS = (
     "png",

@@ -34,6 +34,7 @@ import numpy as np
 from PIL import Image
 
 from domain import photo_spec as spec
+from synthetic import photo_flaws as flaws
 from synthetic.photo_matte import Matte, matte
 
 C = spec.PhotoRefusal
@@ -558,6 +559,10 @@ VARIANTS: dict[str, Recipe] = {
     "png": Recipe((C.PHOTO_FORMAT,), file=_file(fmt="PNG"), kb=(0, 1e9)),
     "extension_jpeg": Recipe((C.PHOTO_EXTENSION,), filename="photo.jpeg"),
     "grey": Recipe((C.PHOTO_COLOR_MODE,), file=_file(grey=True)),
+    # what the person wears, the flash
+    "tinted_lenses": Recipe((C.PHOTO_GLASSES_TINTED,), paint_face=flaws.tinted_lenses),
+    "red_eye": Recipe((C.PHOTO_RED_EYE,), paint_face=flaws.red_eye),
+    "shirt_like_wall": Recipe((C.PHOTO_CLOTHING,), paint_face=flaws.shirt_like_wall),
 }
 COMPLIANT_VARIANTS = ("compliant", "compliant_upper_ext")
 BROKEN = tuple(v for v in VARIANTS if v not in COMPLIANT_VARIANTS)

@@ -51,6 +51,9 @@ FAILING = {
     spec.PhotoRefusal.PHOTO_SHARPNESS: (OBAMA, 0, "blurred", "photo.jpg"),
     spec.PhotoRefusal.PHOTO_BORDER: (OBAMA, 0, "border", "photo.jpg"),
     spec.PhotoRefusal.PHOTO_GLASSES_GLARE: (HOPPER, 0, "glasses_glare", "photo.jpg"),
+    spec.PhotoRefusal.PHOTO_GLASSES_TINTED: (OBAMA, 0, "sunglasses", "photo.jpg"),
+    spec.PhotoRefusal.PHOTO_RED_EYE: (OBAMA, 0, "red_eye", "photo.jpg"),
+    spec.PhotoRefusal.PHOTO_CLOTHING: (OBAMA, 0, "shirt_like_backdrop", "photo.jpg"),
 }
 
 
