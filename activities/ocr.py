@@ -42,6 +42,7 @@ from activities.idcard_text_region import (
 from domain.card_characters import load_card_forms
 from domain.errors import Refusal
 from domain.idcard_fields import complete_fields, illegible_fields
+from domain.idcard_layout import front_marks, read_back, read_front
 from domain.idcard_parse import (
     BACK_LABELS,
     FRONT_LABELS,
@@ -49,8 +50,6 @@ from domain.idcard_parse import (
     Parsed,
     best_reading,
     label_hits,
-    parse_back,
-    parse_front,
 )
 from domain.identity import IdCardFields, IdType, check_card
 from domain.vision import READ_ID_CARD, CardSide, IdImageRefusal, ReadIdCardInput, ReadIdCardResult
@@ -340,7 +339,8 @@ def labels_read(lines: list[OcrLine]) -> int:
 
 
 def side_of(lines: list[OcrLine]) -> CardSide | None:
-    front, back = label_hits(lines, FRONT_LABELS), label_hits(lines, BACK_LABELS)
+    front = label_hits(lines, FRONT_LABELS) + front_marks(lines)
+    back = label_hits(lines, BACK_LABELS)
     if max(front, back) < 2:
         return None
     return CardSide.FRONT if front > back else CardSide.BACK
@@ -349,7 +349,8 @@ def side_of(lines: list[OcrLine]) -> CardSide | None:
 def side_refusals(
     lines: dict[CardSide, list[OcrLine]], photos: dict[CardSide, Photo]
 ) -> list[Refusal]:
-    """Swapped, wrong or unreadable sides: the labels printed on each side tell them apart."""
+    """Swapped, wrong or unreadable sides: the labels printed on each side tell them apart (on
+    the front its number and birth row count too: a photocopy loses the pale labels)."""
     seen = {side: side_of(found) for side, found in lines.items()}
     if seen == {CardSide.FRONT: CardSide.BACK, CardSide.BACK: CardSide.FRONT}:
         return [id_image_refusal(IdImageRefusal.ID_SIDES_SWAPPED, CardSide.FRONT)]
@@ -366,7 +367,7 @@ def side_refusals(
     return refusals
 
 
-PARSERS = {CardSide.FRONT: parse_front, CardSide.BACK: parse_back}
+PARSERS = {CardSide.FRONT: read_front, CardSide.BACK: read_back}
 
 
 def merged(parsed: dict[CardSide, Parsed]) -> tuple[IdCardFields, dict[str, float]]:
