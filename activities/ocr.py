@@ -42,7 +42,7 @@ from activities.idcard_text_region import (
 from domain.card_characters import load_card_forms
 from domain.errors import Refusal
 from domain.idcard_fields import complete_fields, illegible_fields
-from domain.idcard_layout import front_marks, read_back, read_front
+from domain.idcard_layout import back_by_layout, front_by_layout, front_marks
 from domain.idcard_parse import (
     BACK_LABELS,
     FRONT_LABELS,
@@ -50,6 +50,8 @@ from domain.idcard_parse import (
     Parsed,
     best_reading,
     label_hits,
+    parse_back,
+    parse_front,
 )
 from domain.identity import IdCardFields, IdType, check_card
 from domain.vision import READ_ID_CARD, CardSide, IdImageRefusal, ReadIdCardInput, ReadIdCardResult
@@ -276,6 +278,11 @@ class IdCardReader:
         again = self.ocr_sides([flatten_light(photos[side].rgb) for side in missed])
         for side, found in zip(missed, again, strict=True):
             parsed[side] = best_reading(parsed[side], PARSERS[side](found))
+        # last, where a field was still not read at all: told by where it is printed (the pale
+        # labels a photocopy or a worn card lost), flagged for confirmation
+        missed = sorted({side for side, _ in illegible_fields(*merged(parsed))})
+        for side in missed:
+            parsed[side] = BY_LAYOUT[side](parsed[side], lines[side])
         fields, confidence = merged(parsed)
         fields, flags = complete_fields(fields, confidence)
         illegible = illegible_fields(fields, confidence)
@@ -367,7 +374,8 @@ def side_refusals(
     return refusals
 
 
-PARSERS = {CardSide.FRONT: read_front, CardSide.BACK: read_back}
+PARSERS = {CardSide.FRONT: parse_front, CardSide.BACK: parse_back}
+BY_LAYOUT = {CardSide.FRONT: front_by_layout, CardSide.BACK: back_by_layout}
 
 
 def merged(parsed: dict[CardSide, Parsed]) -> tuple[IdCardFields, dict[str, float]]:

@@ -82,7 +82,7 @@ def _front_by_layout(rows: list[Row]) -> Parsed | None:
         found["ethnicity"], conf["ethnicity"] = ethnicity, sex_row.score * POSITIONAL
     if sex:
         found["sex"], conf["sex"] = sex, sex_row.score * POSITIONAL
-    name = name_text(compact(name_row.text))
+    name = without_label(name_text(compact(name_row.text)), "姓名")
     if name and not any(label in compact(name_row.text) for label in FRONT_LABELS):
         found["name"], conf["name"] = card_characters(name), name_row.score * POSITIONAL
     found["birth_date"] = parse_date(compact(rows[birth_at].text))
@@ -93,6 +93,14 @@ def _front_by_layout(rows: list[Row]) -> Parsed | None:
         found["address"] = card_characters(_from_province(text))
         conf["address"] = min(r.value_score for r in between) * POSITIONAL
     return Parsed(fields=parse_front([]).fields.model_copy(update=found), confidence=conf)
+
+
+def without_label(text: str, label: str) -> str:
+    """`text` without a misread `label` in front of it: as many leading characters as the
+    label has, when at least half of them are the label's own, in place (「签发祝关…」)."""
+    head = text[: len(label)]
+    same = sum(a == b for a, b in zip(head, label, strict=False))
+    return text[len(label) :] if same * 2 >= len(label) and len(text) > len(label) else text
 
 
 def _ethnicity_at_end(text: str) -> str:
@@ -114,7 +122,7 @@ def _issuer_by_layout(rows: list[Row]) -> tuple[str, float]:
     for i, row in enumerate(rows):
         if i > 0 and _VALIDITY.search(compact(row.text)):
             above = rows[i - 1]
-            issuer = name_text(compact(above.text))
+            issuer = without_label(name_text(compact(above.text)), "签发机关")
             if issuer.endswith(_ISSUER_END):
                 return card_characters(issuer), above.value_score * POSITIONAL
     return "", 0.0
@@ -130,14 +138,13 @@ def _filled(read: Parsed, layout: Parsed) -> Parsed:
     return Parsed(fields=fields, confidence=confidence)
 
 
-def read_front(lines: list[OcrLine]) -> Parsed:
-    read = parse_front(lines)
+def front_by_layout(read: Parsed, lines: list[OcrLine]) -> Parsed:
+    """`read` (parse_front's) with the fields it found nothing for taken from the layout."""
     layout = _front_by_layout(rows_of(lines))
     return read if layout is None else _filled(read, layout)
 
 
-def read_back(lines: list[OcrLine]) -> Parsed:
-    read = parse_back(lines)
+def back_by_layout(read: Parsed, lines: list[OcrLine]) -> Parsed:
     if read.confidence.get("issuer", 0.0) > 0:
         return read
     issuer, score = _issuer_by_layout(rows_of(lines))
@@ -145,3 +152,11 @@ def read_back(lines: list[OcrLine]) -> Parsed:
         return read
     fields = read.fields.model_copy(update={"issuer": issuer})
     return Parsed(fields=fields, confidence={**read.confidence, "issuer": score})
+
+
+def read_front(lines: list[OcrLine]) -> Parsed:
+    return front_by_layout(parse_front(lines), lines)
+
+
+def read_back(lines: list[OcrLine]) -> Parsed:
+    return back_by_layout(parse_back(lines), lines)

@@ -286,3 +286,11 @@ def test_a_misread_label_left_on_an_unlabelled_row_is_not_part_of_the_value():
     ]
     f = read_front(lines).fields
     assert (f.ethnicity, f.address) == ("朝鲜", "湖南省长沙市芙蓉区五一大道100号")
+
+
+def test_a_misread_issuer_label_is_not_part_of_the_issuer():
+    lines = [
+        line("签发祝关衡阳市公安局珠晖分局", 170, 440),
+        line("2015.06.02-2035.06.02", 350, 520),
+    ]
+    assert read_back(lines).fields.issuer == "衡阳市公安局珠晖分局"
