@@ -193,9 +193,10 @@ class IdCardReader:
         from the upload's own pixels (`card_closeup`) around the lines read; the close-up and its
         lines replace the photo's in `photos` and `lines` when labels are read on it — the same
         side's, or any side's where the photo showed too few to tell (a small card whose labels
-        the working copy had merged: only its bold number was read). Around lines that did not
-        place the card, the area is widened by their whole long side each way: no line of the
-        card is longer than the card is wide, and none lies further than that from the rest."""
+        the working copy had merged: only its bold number was read). Around lines with fewer
+        than two labels, which do not show where the card's edges are, the area is widened by
+        their whole long side each way: no line of the card is longer than the card is wide, and
+        none lies further than that from the rest."""
         placed = [side for side in uploads if lines[side]]
         closeups = self.each(
             lambda side: card_closeup(
@@ -205,7 +206,7 @@ class IdCardReader:
                 printed_area(
                     lines[side],
                     photos[side].rgb.shape,
-                    CLOSEUP_MARGIN if side_of(lines[side]) else UNPLACED_MARGIN,
+                    CLOSEUP_MARGIN if labels_read(lines[side]) >= 2 else UNPLACED_MARGIN,
                 ),
             ),
             placed,
