@@ -18,6 +18,7 @@ from domain.catalogs import PROVINCES
 from domain.ethnicities import CARD_NAMES, normalize_ethnicity, simplified
 from domain.idcard_parse import (
     FRONT_LABELS,
+    FULL_ADDRESS_LINE,
     POSITIONAL,
     OcrLine,
     Parsed,
@@ -89,9 +90,14 @@ def _front_by_layout(rows: list[Row]) -> Parsed | None:
     conf["birth_date"] = rows[birth_at].score * POSITIONAL
     between = rows[birth_at + 1 : number_at]
     if 0 < len(between) <= MAX_ADDRESS_ROWS:
-        text = "".join(address_line(compact(r.text)) for r in between)
-        found["address"] = card_characters(_from_province(text))
+        parts = [address_line(compact(r.text)) for r in between]
+        text = _from_province("".join(parts))
+        found["address"] = card_characters(text)
         conf["address"] = min(r.value_score for r in between) * POSITIONAL
+        if not text.startswith(tuple(PROVINCES.values())) or any(
+            len(part) < FULL_ADDRESS_LINE for part in parts[:-1]
+        ):
+            conf["address"] /= 2  # its start or a wrapped line's end was lost (glare, an edge)
     return Parsed(fields=parse_front([]).fields.model_copy(update=found), confidence=conf)
 
 

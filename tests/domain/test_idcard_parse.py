@@ -294,3 +294,17 @@ def test_a_misread_issuer_label_is_not_part_of_the_issuer():
         line("2015.06.02-2035.06.02", 350, 520),
     ]
     assert read_back(lines).fields.issuer == "衡阳市公安局珠晖分局"
+
+
+def test_an_address_that_lost_its_start_or_a_lines_end_is_not_taken_by_position():
+    """Hard 950001: glare took 住址 and part of the address; the rows left are no address."""
+    for first, second in (("北省武汉市洪山区五一大", "道730号"), ("湖南省长沙市芙蓉", "大道100号")):
+        lines = [
+            line("张三丰", 180, 88),
+            line("男汉", 180, 168),
+            line("1990年1月2日", 180, 246),
+            line(first, 180, 324),
+            line(second, 180, 374),
+            line(NUMBER, 300, 514),
+        ]
+        assert read_front(lines).confidence["address"] < 0.5
