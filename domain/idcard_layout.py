@@ -84,7 +84,7 @@ def _front_by_layout(rows: list[Row]) -> Parsed | None:
     if sex:
         found["sex"], conf["sex"] = sex, sex_row.score * POSITIONAL
     name = without_label(name_text(compact(name_row.text)), "姓名")
-    if name and not any(label in compact(name_row.text) for label in FRONT_LABELS):
+    if name and not _sex_row_shaped(name) and not any(lb in name for lb in FRONT_LABELS):
         found["name"], conf["name"] = card_characters(name), name_row.score * POSITIONAL
     found["birth_date"] = parse_date(compact(rows[birth_at].text))
     conf["birth_date"] = rows[birth_at].score * POSITIONAL
@@ -106,7 +106,14 @@ def without_label(text: str, label: str) -> str:
     label has, when at least half of them are the label's own, in place (「签发祝关…」)."""
     head = text[: len(label)]
     same = sum(a == b for a, b in zip(head, label, strict=False))
-    return text[len(label) :] if same * 2 >= len(label) and len(text) > len(label) else text
+    rest = text[len(label) :]
+    return rest if same * 2 >= len(label) and len(rest) >= 2 else text  # 李名扬 stays
+
+
+def _sex_row_shaped(text: str) -> bool:
+    """「男维吾尔」: the 性别 + 民族 row, which a missed row would otherwise put in the name's
+    place."""
+    return text[:1] in ("男", "女") and bool(_ethnicity_at_end(text[1:]))
 
 
 def _ethnicity_at_end(text: str) -> str:

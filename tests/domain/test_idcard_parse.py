@@ -308,3 +308,18 @@ def test_an_address_that_lost_its_start_or_a_lines_end_is_not_taken_by_position(
             line(NUMBER, 300, 514),
         ]
         assert read_front(lines).confidence["address"] < 0.5
+
+
+def test_a_positional_name_is_neither_the_sex_row_nor_cut_short():
+    def name_of(first: str, second: str) -> str:
+        lines = [
+            line(first, 180, 88),
+            line(second, 180, 168),
+            line("1990年1月2日", 180, 246),
+            line("湖南省长沙市芙蓉区五一", 180, 324),
+            line(NUMBER, 300, 514),
+        ]
+        return read_front(lines).fields.name
+
+    assert name_of("男维吾尔", "生") == ""  # the 性别 / 民族 row, one row off
+    assert name_of("李名扬", "男汉") == "李名扬"  # a 名 in a name is no label
