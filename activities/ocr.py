@@ -42,6 +42,7 @@ from activities.idcard_text_region import (
 from domain.card_characters import load_card_forms
 from domain.errors import Refusal
 from domain.idcard_fields import complete_fields, illegible_fields
+from domain.idcard_layout import back_by_layout, front_by_layout, front_marks
 from domain.idcard_parse import (
     BACK_LABELS,
     FRONT_LABELS,
@@ -59,6 +60,7 @@ from infra.storage import ObjectStore
 if TYPE_CHECKING:
     from rapidocr import RapidOCR  # heavy: imported when the engine is built
 
+UNPLACED_MARGIN = 1.0  # around lines that showed too few labels: a card width each way
 MIN_TEXT_SCORE = 0.5  # rapidocr's own: lines below it are dropped, as the whole pipeline does
 DET_SIDE = 960  # 18 digits stay legible; twice as fast as the default 736-min
 OCR_PARAMS = {
@@ -188,15 +190,24 @@ class IdCardReader:
         quarters: dict[CardSide, int],
     ) -> list[CardSide]:
         """The sides of `uploads` whose card lies on a small part of a large photo, read again
-        from the upload's own pixels (`card_closeup`); the close-up and its lines replace the
-        photo's in `photos` and `lines` when the same side's labels are read on it."""
-        placed = [side for side in uploads if side_of(lines[side]) is not None]
+        from the upload's own pixels (`card_closeup`) around the lines read; the close-up and its
+        lines replace the photo's in `photos` and `lines` when labels are read on it — the same
+        side's, or any side's where the photo showed too few to tell (a small card whose labels
+        the working copy had merged: only its bold number was read). Around lines with fewer
+        than two labels, which do not show where the card's edges are, the area is widened by
+        their whole long side each way: no line of the card is longer than the card is wide, and
+        none lies further than that from the rest."""
+        placed = [side for side in uploads if lines[side]]
         closeups = self.each(
             lambda side: card_closeup(
                 uploads[side],
                 photos[side],
                 quarters[side],
-                printed_area(lines[side], photos[side].rgb.shape),
+                printed_area(
+                    lines[side],
+                    photos[side].rgb.shape,
+                    CLOSEUP_MARGIN if labels_read(lines[side]) >= 2 else UNPLACED_MARGIN,
+                ),
             ),
             placed,
         )
@@ -204,7 +215,7 @@ class IdCardReader:
         again = self.ocr_sides([closeup.rgb for closeup in found.values()])
         kept = []
         for (side, closeup), read in zip(found.items(), again, strict=True):
-            if side_of(read) == side_of(lines[side]):
+            if side_of(read) is not None and side_of(lines[side]) in (None, side_of(read)):
                 photos[side], lines[side] = closeup, read
                 kept.append(side)
         return kept
@@ -250,6 +261,8 @@ class IdCardReader:
             )
             return result
         photos, lines, quarters = self.upright_reads(photos)
+        unplaced = [side for side, found in lines.items() if side_of(found) is None]
+        self.closeup_reads({side: uploads[side] for side in unplaced}, photos, lines, quarters)
         refusals = side_refusals(lines, photos)
         if refusals:
             return result.model_copy(update={"refusals": refusals})
@@ -266,6 +279,11 @@ class IdCardReader:
         again = self.ocr_sides([flatten_light(photos[side].rgb) for side in missed])
         for side, found in zip(missed, again, strict=True):
             parsed[side] = best_reading(parsed[side], PARSERS[side](found))
+        # last, where a field was still not read at all: told by where it is printed (the pale
+        # labels a photocopy or a worn card lost), flagged for confirmation
+        missed = sorted({side for side, _ in illegible_fields(*merged(parsed))})
+        for side in missed:
+            parsed[side] = BY_LAYOUT[side](parsed[side], lines[side])
         fields, confidence = merged(parsed)
         fields, flags = complete_fields(fields, confidence)
         illegible = illegible_fields(fields, confidence)
@@ -308,12 +326,14 @@ class IdCardReader:
         return result
 
 
-def printed_area(lines: list[OcrLine], shape: tuple[int, ...]) -> tuple[int, int, int, int]:
-    """The box around every line read, widened by CLOSEUP_MARGIN of its long side each way (the
-    card's blank edges and its portrait), clipped to the photo."""
+def printed_area(
+    lines: list[OcrLine], shape: tuple[int, ...], widen: float = CLOSEUP_MARGIN
+) -> tuple[int, int, int, int]:
+    """The box around every line read, widened by `widen` of its long side each way (by default
+    the card's blank edges and its portrait), clipped to the photo."""
     points = np.array([p for line in lines for p in line.box], np.float32)
     (x0, y0), (x1, y1) = points.min(axis=0), points.max(axis=0)
-    margin = CLOSEUP_MARGIN * max(x1 - x0, y1 - y0)
+    margin = widen * max(x1 - x0, y1 - y0)
     return (
         max(int(x0 - margin), 0),
         max(int(y0 - margin), 0),
@@ -327,7 +347,8 @@ def labels_read(lines: list[OcrLine]) -> int:
 
 
 def side_of(lines: list[OcrLine]) -> CardSide | None:
-    front, back = label_hits(lines, FRONT_LABELS), label_hits(lines, BACK_LABELS)
+    front = label_hits(lines, FRONT_LABELS) + front_marks(lines)
+    back = label_hits(lines, BACK_LABELS)
     if max(front, back) < 2:
         return None
     return CardSide.FRONT if front > back else CardSide.BACK
@@ -336,7 +357,8 @@ def side_of(lines: list[OcrLine]) -> CardSide | None:
 def side_refusals(
     lines: dict[CardSide, list[OcrLine]], photos: dict[CardSide, Photo]
 ) -> list[Refusal]:
-    """Swapped, wrong or unreadable sides: the labels printed on each side tell them apart."""
+    """Swapped, wrong or unreadable sides: the labels printed on each side tell them apart (on
+    the front its number and birth row count too: a photocopy loses the pale labels)."""
     seen = {side: side_of(found) for side, found in lines.items()}
     if seen == {CardSide.FRONT: CardSide.BACK, CardSide.BACK: CardSide.FRONT}:
         return [id_image_refusal(IdImageRefusal.ID_SIDES_SWAPPED, CardSide.FRONT)]
@@ -354,6 +376,7 @@ def side_refusals(
 
 
 PARSERS = {CardSide.FRONT: parse_front, CardSide.BACK: parse_back}
+BY_LAYOUT = {CardSide.FRONT: front_by_layout, CardSide.BACK: back_by_layout}
 
 
 def merged(parsed: dict[CardSide, Parsed]) -> tuple[IdCardFields, dict[str, float]]:

@@ -1,8 +1,10 @@
-"""The production ID step on the third generator (synthetic/idcard_third.py) or the phone one
-(synthetic/idcard_phone.py), and, for a before / after comparison, on a few cards of the other
-two: `python -m benchmarks.ocr_third third 0 60`, `… phone 5000000 60`.
+"""The production ID step on the third generator (synthetic/idcard_third.py), the phone one
+(synthetic/idcard_phone.py) or the uploads one (synthetic/idcard_upload.py), and, for a before /
+after comparison, on a few cards of the other two: `python -m benchmarks.ocr_third third 0 60`,
+`… phone 5000000 60`, `… upload 6000000 40`.
 
-Every third- and phone-generator card is legible to a person, so each refusal is a false one.
+Every third- and phone-generator card is legible to a person, and every uploads pair that says
+so, so each refusal of one is a false one.
 Prints the cards read wrong or refused (to stderr) and the same summary as `ruji bench ocr` (to
 stdout).
 """
@@ -20,6 +22,7 @@ from benchmarks.ocr import TODAY, Case, Outcome, current_case, hard_case, run_st
 from infra.storage import LocalObjectStore
 from synthetic.idcard_phone import make_phone_pair
 from synthetic.idcard_third import make_third_pair
+from synthetic.idcard_upload import make_upload_pair
 
 
 def third_case(seed: int) -> Case:
@@ -32,9 +35,15 @@ def phone_case(seed: int) -> Case:
     return Case(pair.holder.fields(), pair.front_jpeg, pair.back_jpeg, legible=True)
 
 
+def upload_case(seed: int) -> Case:
+    pair = make_upload_pair(seed, TODAY)
+    return Case(pair.holder.fields(), pair.front.jpeg, pair.back.jpeg, pair.legible)
+
+
 SETS: dict[str, Callable[[int], Case]] = {
     "third": third_case,
     "phone": phone_case,
+    "upload": upload_case,
     "hard": hard_case,
     "current": current_case,
 }

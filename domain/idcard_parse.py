@@ -214,7 +214,7 @@ def parse_date(text: str) -> date | None:
         return None
 
 
-def _closest_ethnicity(raw: str) -> tuple[str, bool]:
+def closest_ethnicity(raw: str) -> tuple[str, bool]:
     """The printed 民族, snapped to the 56 when OCR dropped or swapped one character."""
     normal = normalize_ethnicity(raw)
     if normal:
@@ -260,7 +260,7 @@ _LATIN_EDGES = re.compile(r"([A-Za-z.,:;]*)(.*?)([A-Za-z.,:;]*)")
 _BLOCK_NEIGHBOURS = set("0123456789号栋幢座楼区单元室")
 
 
-def _address_line(text: str) -> str:
+def address_line(text: str) -> str:
     """One printed address line without the clutter OCR glues to its ends (「Receipt」, a
     stray 「l」, 「C」 or period); a lone capital beside a number or a building word is the
     address's block letter and stays."""
@@ -315,12 +315,12 @@ def parse_front(lines: list[OcrLine]) -> Parsed:
             in_address = False
         elif "住址" in text:
             in_address = True
-            rest = _address_line(_after(text, "住址"))
+            rest = address_line(_after(text, "住址"))
             address.extend([rest] if len(rest) > 1 else [])
             conf["address"] = row.value_score
             continue
         elif in_address:
-            address.append(_address_line(text))
+            address.append(address_line(text))
             conf["address"] = min(conf["address"], row.value_score)
             continue
         if "姓名" in text:
@@ -334,7 +334,7 @@ def parse_front(lines: list[OcrLine]) -> Parsed:
             conf["sex"] = row.score
         if "民族" in text:
             raw = "".join(_CJK.findall(_after(text, "民族")))
-            found["ethnicity"], exact = _closest_ethnicity(raw)
+            found["ethnicity"], exact = closest_ethnicity(raw)
             conf["ethnicity"] = row.score if exact else row.score / 2
         if "出生" in text:
             found["birth"] = _after(text, "出生")

@@ -16,6 +16,8 @@ from domain.identity import IdType
 from domain.vision import ReadIdCardInput, ReadIdCardResult
 from infra.storage import LocalObjectStore
 from synthetic.idcard import CardPair, Defect, make_card_pair
+from synthetic.idcard_phone import make_phone_pair
+from synthetic.idcard_upload import make_upload_pair
 
 TODAY = date(2026, 3, 1)
 pytestmark = pytest.mark.slow
@@ -186,3 +188,36 @@ def test_lines_are_shared_out_by_width() -> None:
     loads = [sum([10.0, 1.0, 9.0, 2.0, 3.0][i] for i in group) for group in groups]
     assert max(loads) - min(loads) <= 1.0
     assert balanced([], 2) == [] and balanced([4.0], 2) == [[0]]
+
+
+def test_a_small_card_that_showed_only_its_number_is_read_from_the_uploads_pixels(reader):
+    """Phone 5200071: the card on 40 % of a 2160 × 3840 frame; the working copy merges its
+    labels, only the bold number is read, so the side was refused ID_CARD_NOT_FOUND although
+    the upload holds the card at three times those pixels."""
+    pair = make_phone_pair(5200071, TODAY)
+    inp = ReadIdCardInput(
+        front=reader.store.put("phone-5200071/front.jpg", pair.front_jpeg, "image/jpeg"),
+        back=reader.store.put("phone-5200071/back.jpg", pair.back_jpeg, "image/jpeg"),
+        typed_id_number=pair.holder.number,
+        check_date=TODAY,
+        portrait_key="phone-5200071/portrait.jpg",
+    )
+    result = ActivityEnvironment().run(reader.read_id_card, inp)
+    assert result.ok, result.refusals
+    assert result.fields == pair.holder.fields()
+
+
+def test_a_portrait_in_a_dark_rooms_noise_is_found(reader):
+    """Upload 6000035: a worn card shot in low light; the pushed noise hid the face from the
+    detector's sharp search and the side was refused ID_PORTRAIT_NOT_FOUND."""
+    pair = make_upload_pair(6000035, TODAY)
+    inp = ReadIdCardInput(
+        front=reader.store.put("upload-6000035/front.jpg", pair.front.jpeg, "image/jpeg"),
+        back=reader.store.put("upload-6000035/back.jpg", pair.back.jpeg, "image/jpeg"),
+        typed_id_number=pair.holder.number,
+        check_date=TODAY,
+        portrait_key="upload-6000035/portrait.jpg",
+    )
+    result = ActivityEnvironment().run(reader.read_id_card, inp)
+    assert result.ok, result.refusals
+    assert result.portrait is not None

@@ -1,5 +1,6 @@
 from datetime import date
 
+from domain.idcard_layout import front_marks, read_back, read_front
 from domain.idcard_parse import (
     BACK_LABELS,
     FRONT_LABELS,
@@ -223,3 +224,102 @@ def test_boxes_side_by_side_keep_every_character():
     overlapping.append(box("芙蓉区", 360, 456, 324))  # 12 px of a 32-px character inside
     lines = front_lines(addr1=[], addr2=[]) + overlapping
     assert parse_front(lines).fields.address == "湖南省长沙市芙蓉区"
+
+
+def test_a_front_whose_labels_were_lost_is_read_by_where_its_values_stand():
+    """A photocopy or a worn card loses the pale-blue labels; the values are read, placed by
+    the number and the birth row that matches it, and flagged for the candidate to confirm."""
+    lines = [
+        line("张三丰", 180, 88),
+        line("男汉", 180, 168),
+        line("1990年1月2日", 180, 246),
+        line("湖南省长沙市芙蓉区五一", 180, 324),
+        line("大道100号", 180, 374),
+        line(NUMBER, 300, 514),
+    ]
+    parsed = read_front(lines)
+    f = parsed.fields
+    assert (f.name, f.sex, f.ethnicity, f.birth_date) == ("张三丰", "男", "汉", date(1990, 1, 2))
+    assert (f.address, f.id_number) == ("湖南省长沙市芙蓉区五一大道100号", NUMBER)
+    assert 0.5 <= parsed.confidence["name"] < 0.8  # legible, to be confirmed
+    assert front_marks(lines) == 2
+
+
+def test_the_layout_needs_a_birth_row_that_matches_the_number():
+    lines = [
+        line("张三丰", 180, 88),
+        line("男汉", 180, 168),
+        line("1991年1月2日", 180, 246),
+        line("湖南省长沙市芙蓉区五一", 180, 324),
+        line(NUMBER, 300, 514),
+    ]
+    assert read_front(lines).fields.name == ""
+
+
+def test_a_label_read_keeps_its_value():
+    parsed = read_front(front_lines())
+    assert parsed.fields.name == "张三丰" and parsed.confidence["name"] > 0.9
+
+
+def test_a_back_whose_issuer_label_was_lost_takes_the_row_above_the_validity():
+    lines = [
+        line("中华人民共和国", 300, 60),
+        line("居民身份证", 260, 150),
+        line("长沙市公安局芙蓉分局", 350, 440),
+        line("有效期限", 170, 520),
+        line("2015.06.02-长期", 350, 520),
+    ]
+    parsed = read_back(lines)
+    assert parsed.fields.issuer == "长沙市公安局芙蓉分局"
+    assert 0.5 <= parsed.confidence["issuer"] < 0.8
+    assert parsed.fields.long_term
+
+
+def test_a_misread_label_left_on_an_unlabelled_row_is_not_part_of_the_value():
+    lines = [
+        line("郑俊贤", 180, 88),
+        line("男氏族朝鲜", 180, 168),
+        line("1990年1月2日", 180, 246),
+        line("住耻湖南省长沙市芙蓉区五一", 120, 324),
+        line("大道100号", 180, 374),
+        line(NUMBER, 300, 514),
+    ]
+    f = read_front(lines).fields
+    assert (f.ethnicity, f.address) == ("朝鲜", "湖南省长沙市芙蓉区五一大道100号")
+
+
+def test_a_misread_issuer_label_is_not_part_of_the_issuer():
+    lines = [
+        line("签发祝关衡阳市公安局珠晖分局", 170, 440),
+        line("2015.06.02-2035.06.02", 350, 520),
+    ]
+    assert read_back(lines).fields.issuer == "衡阳市公安局珠晖分局"
+
+
+def test_an_address_that_lost_its_start_or_a_lines_end_is_not_taken_by_position():
+    """Hard 950001: glare took 住址 and part of the address; the rows left are no address."""
+    for first, second in (("北省武汉市洪山区五一大", "道730号"), ("湖南省长沙市芙蓉", "大道100号")):
+        lines = [
+            line("张三丰", 180, 88),
+            line("男汉", 180, 168),
+            line("1990年1月2日", 180, 246),
+            line(first, 180, 324),
+            line(second, 180, 374),
+            line(NUMBER, 300, 514),
+        ]
+        assert read_front(lines).confidence["address"] < 0.5
+
+
+def test_a_positional_name_is_neither_the_sex_row_nor_cut_short():
+    def name_of(first: str, second: str) -> str:
+        lines = [
+            line(first, 180, 88),
+            line(second, 180, 168),
+            line("1990年1月2日", 180, 246),
+            line("湖南省长沙市芙蓉区五一", 180, 324),
+            line(NUMBER, 300, 514),
+        ]
+        return read_front(lines).fields.name
+
+    assert name_of("男维吾尔", "生") == ""  # the 性别 / 民族 row, one row off
+    assert name_of("李名扬", "男汉") == "李名扬"  # a 名 in a name is no label
