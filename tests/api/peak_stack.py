@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
+from temporalio.service import RPCError, RPCStatusCode
 
 from api.app import create_app
 from api.deps import Services
@@ -102,6 +103,12 @@ class _Handle:
         self, update: Any, *_args: Any, **_options: Any
     ) -> ApplicationView | CodeSent:
         return await self.temporal.answer(self.id, update.__name__)
+
+    async def describe(self) -> None:
+        """Registration asks what runs at the ID before it starts one: nothing, here."""
+        self.temporal.asked.set()
+        await self.temporal.gate.wait()
+        raise RPCError("workflow not found", RPCStatusCode.NOT_FOUND, b"")
 
 
 def add_application(engine: Engine, phone: str, submitted: bool = False) -> str:

@@ -83,6 +83,13 @@ class HandleDouble:
     async def query(self, query: Any, *args: Any) -> Any:
         return self.temporal.reply(self.id, query, args)
 
+    async def describe(self) -> Any:
+        """What runs at the ID (registration asks before a start): nothing, unless scripted."""
+        answer = self.temporal.answers.get("describe", workflow_not_found())
+        if isinstance(answer, BaseException):
+            raise answer
+        return answer
+
     async def start_update(
         self, update: Any, arg: Any, *, id: str, **_options: Any
     ) -> UpdateHandleDouble:
@@ -97,6 +104,10 @@ class HandleDouble:
         self.temporal.calls.append(Call(self.id, "poll_update", (id,)))
         answer = self.temporal.answers.get("poll_update", self.temporal.answer)
         return self.temporal.updates.get(id, UpdateHandleDouble(id, answer))
+
+
+def workflow_not_found() -> RPCError:
+    return RPCError("workflow not found", RPCStatusCode.NOT_FOUND, b"")
 
 
 def update_not_found() -> RPCError:
