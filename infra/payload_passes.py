@@ -39,12 +39,13 @@ async def decode_activation(
             activation, data_converter, decode_headers, storage_concurrency_limit
         )
 
-    async def decode(payloads: Sequence[Payload]) -> list[Payload]:
-        payloads = await data_converter._decode_reference_payload_sequence(payloads)
-        payloads = await data_converter._external_retrieve_payload_sequence(payloads)
-        return await data_converter._decode_payload_sequence(payloads)
-
-    await _walk(activation, decode, decode_headers)
+    dc = data_converter
+    steps = _in_turn(
+        dc._decode_reference_payload_sequence,
+        dc._external_retrieve_payload_sequence,
+        dc._decode_payload_sequence,
+    )
+    await _walk(activation, steps, decode_headers)
     return StorageOperationMetrics()
 
 
@@ -59,13 +60,25 @@ async def encode_completion(
             completion, data_converter, encode_headers, storage_concurrency_limit
         )
 
-    async def encode(payloads: Sequence[Payload]) -> list[Payload]:
-        payloads = await data_converter._encode_payload_sequence(payloads)
-        payloads = await data_converter._external_store_payload_sequence(payloads)
-        return await data_converter._encode_reference_payload_sequence(payloads)
-
-    await _walk(completion, encode, encode_headers)
+    dc = data_converter
+    steps = _in_turn(
+        dc._encode_payload_sequence,
+        dc._external_store_payload_sequence,
+        dc._encode_reference_payload_sequence,
+    )
+    await _walk(completion, steps, encode_headers)
     return StorageOperationMetrics()
+
+
+def _in_turn(*steps: Transform) -> Transform:
+    """The SDK's separate walks as one transform of each payload sequence, in the same order."""
+
+    async def run(payloads: Sequence[Payload]) -> list[Payload]:
+        for step in steps:
+            payloads = await step(payloads)
+        return list(payloads)
+
+    return run
 
 
 async def _walk(
