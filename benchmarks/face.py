@@ -25,20 +25,12 @@ import numpy as np
 from PIL import Image, ImageEnhance
 
 from benchmarks.report import record
+from synthetic.face_fixtures import FACES, PEOPLE
 
 if TYPE_CHECKING:
     from activities.face import FaceVerifier
     from domain.objects import StoredObject
 
-FACES = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "faces"
-PEOPLE = {
-    "obama.jpg": "obama",
-    "obama2.jpg": "obama",
-    "obama3.jpg": "obama",
-    "biden.jpg": "biden",
-    "grace_hopper_512x512.jpg": "hopper",
-    "astronaut.png": "collins",
-}
 # (still, actions); the synthetic blink is read unreliably on Hopper's still, so she nods instead
 BURSTS = [
     ("obama.jpg", ["blink", "turn_left"]),

@@ -27,7 +27,8 @@ from pathlib import Path
 
 import numpy as np
 
-from synthetic.face_second import PEOPLE, SPLITS, id_portrait, live_burst, official_photo
+from synthetic.face_fixtures import PEOPLE
+from synthetic.face_second import SPLITS, id_portrait, live_burst, official_photo
 
 
 def _verifier(store_dir: Path):  # type: ignore[no-untyped-def]

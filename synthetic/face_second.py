@@ -27,23 +27,14 @@ import random
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
-from pathlib import Path
 
 import cv2
 import numpy as np
 from PIL import Image
 
 from synthetic import idcard_phone
+from synthetic.face_fixtures import FACES
 
-FACES = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "faces"
-PEOPLE = {
-    "obama.jpg": "obama",
-    "obama2.jpg": "obama",
-    "obama3.jpg": "obama",
-    "biden.jpg": "biden",
-    "grace_hopper_512x512.jpg": "hopper",
-    "astronaut.png": "collins",
-}
 SPLITS = {"calibration": 0, "held_out": 500_000}
 ACTIONS = ("blink", "turn_left", "turn_right", "nod", "open_mouth")
 PORTRAIT_MM = (27.0, 33.2)  # printed photo, width × height: covers the phone generator's own
