@@ -314,11 +314,12 @@ class FaceVerifier:
         person is: on the second generator's pairs the farthest genuine card pairs came 11–13 %
         closer, the closest impostors 1–9 % (docs/decisions.md). The burst's identity check
         keeps the plain chip its threshold was set on; `plain`, when given, is this face's."""
-        if plain is None:
-            plain = self._embed(rgb, face)
         if self.config.model != "Dlib":
-            return plain
-        mirrored = np.ascontiguousarray(_chip(rgb, face)[:, ::-1])
+            return plain if plain is not None else self._embed(rgb, face)
+        chip = _chip(rgb, face)  # cut once for both passes where no plain embedding came in
+        if plain is None:
+            plain = _unit(self._recognizer.forward(chip))
+        mirrored = np.ascontiguousarray(chip[:, ::-1])
         return _unit(plain + _unit(self._recognizer.forward(mirrored)))
 
     def _embed_with_deepface(self, rgb: np.ndarray) -> np.ndarray:
