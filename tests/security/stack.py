@@ -230,3 +230,18 @@ async def reach_draft(http: httpx.AsyncClient, me: dict, number: str, name: str 
     r = await through_face(http, me, number, name)
     assert r.status_code == 200, r.text
     assert (await http.post("/api/v1/me/notice/accept", headers=me)).status_code == 200
+
+
+@asynccontextmanager
+async def two_apis_over_one_database(engine: Engine, tmp_path: Path, **settings_kw):
+    """Two API processes without Temporal over one database, period 2026-2 open, as two
+    replicas behind one ingress: for the limits that must hold across them. Yields both HTTP
+    clients."""
+    seed(engine, "2026-2")
+    async with AsyncExitStack() as stack:
+        apis = []
+        for name in ("a", "b"):
+            running = running_stack(None, engine, tmp_path / name, **settings_kw)
+            http, _settings, _sms = await stack.enter_async_context(running)
+            apis.append(http)
+        yield apis
