@@ -25,6 +25,7 @@ from infra.db import create_schema, make_engine
 from infra.otp import OtpService
 from infra.pii import pii_sealer_for
 from infra.storage import LocalObjectStore
+from ruji_cli.api import server_options
 from ruji_cli.dev_procs import free_port
 from synthetic.forms import form_fields
 from tests.api.server import jpeg_bytes, seed, serve_app
@@ -126,7 +127,7 @@ async def running_stack(
             temporal=client,
         )
         url = await stack.enter_async_context(
-            serve_app(create_app(settings, services), free_port())
+            serve_app(create_app(settings, services), free_port(), **server_options(settings))
         )
         http = await stack.enter_async_context(httpx.AsyncClient(base_url=url, timeout=30))
         yield http, settings, sms
