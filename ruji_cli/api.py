@@ -29,6 +29,7 @@ def server_options(settings: Settings) -> dict[str, Any]:
         # each request head within `request_head_timeout_s` of its first byte: uvicorn has no
         # such deadline, so a client trickling heads held its connections for good (slowloris)
         "http": with_head_deadline(settings.request_head_timeout_s),
+        "server_header": False,  # `server: uvicorn` tells a prober which parser to try
     }
 
 

@@ -117,3 +117,13 @@ async def test_a_huge_request_head_is_refused_before_it_is_all_held(api) -> None
     answer = json.loads(got.split(b"\r\n\r\n", 1)[1])
     assert answer["code"] == "HEAD_TOO_LARGE" and "请求" in answer["message"]
     writer.close()
+
+
+async def test_the_server_does_not_name_itself(api) -> None:
+    """`server: uvicorn` told a prober which parser and which of its bugs to try."""
+    reader, writer = await asyncio.open_connection(*api)
+    writer.write(b"GET /healthz HTTP/1.1\r\nHost: ruji\r\nConnection: close\r\n\r\n")
+    await writer.drain()
+    head = (await asyncio.wait_for(reader.read(), 5)).split(b"\r\n\r\n", 1)[0].lower()
+    assert head.startswith(b"http/1.1 200") and b"\r\nserver:" not in head, head
+    writer.close()
