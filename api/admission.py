@@ -106,10 +106,13 @@ Uploader = Callable[[Scope], "str | ApiError"]
 UPLOADS_PER_APPLICATION = 2
 
 
-def candidate_uploader(secret: str) -> Uploader:
+def candidate_uploader(secret: str, ended: Callable[[str], bool] = lambda _sid: False) -> Uploader:
     """The token is checked as the route will check it (signature, expiry, role), before any byte
     of the body is read: the upload slots are few and a body may take `BODY_DEADLINE_S` to
-    arrive. Whether the sign-in has ended is the route's check."""
+    arrive. `ended` tells a sign-in ended as last read (without reading: this runs on the event
+    loop); the route checks again in the database. A stolen phone signed out by 「退出所有设备」
+    kept its token's 2 h and, trickling two bodies, held the application's slots against its
+    owner."""
 
     def uploader(scope: Scope) -> str | ApiError:
         try:
@@ -118,6 +121,8 @@ def candidate_uploader(secret: str) -> Uploader:
             return refused
         if principal.role != Role.CANDIDATE:
             return ApiError(AccessRefusal.FORBIDDEN)
+        if principal.sid and ended(principal.sid):
+            return ApiError(AccessRefusal.AUTH_INVALID)
         return principal.sub
 
     return uploader
