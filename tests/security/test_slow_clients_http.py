@@ -127,3 +127,20 @@ async def test_the_server_does_not_name_itself(api) -> None:
     head = (await asyncio.wait_for(reader.read(), 5)).split(b"\r\n\r\n", 1)[0].lower()
     assert head.startswith(b"http/1.1 200") and b"\r\nserver:" not in head, head
     writer.close()
+
+
+def test_ruji_api_runs_uvicorn_with_these_options(monkeypatch) -> None:
+    """The tests above serve the app with `server_options`; `ruji api` must pass the same."""
+    import ruji_cli.api
+    from infra.config import get_settings
+
+    seen: dict = {}
+    monkeypatch.setattr(ruji_cli.api.uvicorn, "run", lambda *a, **kw: seen.update(kw))
+    monkeypatch.setenv("RUJI_REQUEST_HEAD_TIMEOUT_S", "7")
+    get_settings.cache_clear()
+    try:
+        ruji_cli.api.main([])
+    finally:
+        get_settings.cache_clear()
+    assert seen["http"].head_timeout_s == 7
+    assert seen["server_header"] is False
