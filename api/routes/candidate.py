@@ -24,6 +24,7 @@ from api.applications import (
     run_upload_update,
     store_upload,
 )
+from api.deadline_notes import with_deadlines
 from api.deps import CandidateDep, ServicesDep, SessionDep, run_db
 from api.errors import ApiError, ApiRefusal
 from api.idempotency import secret_tag
@@ -149,7 +150,8 @@ async def _signed_in_session(
     """A new sign-in of the application (an SMS code proved the phone): its first token pair."""
     key, app_id = services.settings.secret_key, application.application_id
     refresh = await run_db(db, open_sign_in, key, app_id)
-    return _session(services, application, refresh, applications)
+    told = await with_deadlines(services, db, application)
+    return _session(services, told, refresh, applications)
 
 
 def _session(
@@ -261,7 +263,8 @@ async def refresh_session(
     except RefreshRefused:
         raise ApiError(AccessRefusal.AUTH_INVALID) from None
     handle = application_handle(services.client(), principal.sub)
-    return _session(services, await run_query(handle, EnrollmentWorkflow.view), refresh)
+    view = await with_deadlines(services, session, await run_query(handle, EnrollmentWorkflow.view))
+    return _session(services, view, refresh)
 
 
 @router.post("/candidate/logout", status_code=204)
@@ -386,9 +389,13 @@ def _mine(services: ServicesDep, me: CandidateDep) -> WorkflowHandle[Any, Any]:
 
 
 @router.get("/me")
-async def my_application(services: ServicesDep, me: CandidateDep) -> ApplicationView:
-    """R14: review progress and result; the ticket number once issued."""
-    return await run_query(_mine(services, me), EnrollmentWorkflow.view)
+async def my_application(
+    services: ServicesDep, session: SessionDep, me: CandidateDep
+) -> ApplicationView:
+    """R14: review progress and result; the ticket number once issued; by when a returned case
+    must go in again."""
+    view = await run_query(_mine(services, me), EnrollmentWorkflow.view)
+    return await with_deadlines(services, session, view)
 
 
 @router.get("/me/uploads/{update_id}", **VISION_UPLOAD)
