@@ -27,7 +27,7 @@ from api.applications import (
 from api.deadline_notes import with_deadlines
 from api.deps import CandidateDep, ServicesDep, SessionDep, run_db
 from api.errors import ApiError, ApiRefusal
-from api.idempotency import secret_tag
+from api.idempotency import request_key, secret_tag
 from api.text_fields import FormRequest, IdCardConfirmRequest
 from api.throttling import client_ip
 from api.vision_backpressure import UPLOAD_ID_PATTERN, UploadQueued
@@ -307,7 +307,8 @@ async def login(
     else, never verified, does not count) or on the one he names; `applications` lists them."""
     _check_phone(body.phone)
     services.limits.probe(request, f"phone:{body.phone}")
-    apps = await run_db(session, _signed_in, services, body.phone, body.code)
+    retry = _login_retry(services, body)
+    apps = await run_db(session, _signed_in, services, body.phone, body.code, retry)
     if not apps:
         raise ApiError(CaseRefusal.APPLICATION_NOT_FOUND, LOGIN_NOTHING_VERIFIED)
     chosen = next((a for a in apps if a.workflow_id == body.application_id), apps[0])
@@ -318,12 +319,24 @@ async def login(
 
 
 def _signed_in(
-    session: SessionDep, services: ServicesDep, phone: str, code: str
+    session: SessionDep, services: ServicesDep, phone: str, code: str, retry: str
 ) -> list[Application]:
     """The code check and the lookup in one transaction of the request's one connection,
     committed before the route asks Temporal for the view."""
-    services.otp.check_code(phone, code, session=session)
+    services.otp.check_code(phone, code, request_key=retry, session=session)
     return _verified_applications(session, services, phone)
+
+
+def _login_retry(services: ServicesDep, body: LoginRequest) -> str:
+    """Names the login for its retry: the H5 sends a login whose answer a dropped connection
+    lost again with the same Idempotency-Key, and the code it consumed must let that retry in
+    (as it lets a verification's retry in), not answer 「请先获取验证码」 behind a 60 s cooldown.
+    Only the same key with the same code is let in again; the tag is keyed, since the code
+    must not be readable from it."""
+    key = request_key()
+    if key is None:
+        return ""
+    return f"login:{secret_tag(services.settings.secret_key, body.phone, key, body.code)}"
 
 
 #: the audit actions that tell whether a run's phone was proven by its code: the last of them

@@ -207,3 +207,26 @@ async def test_wrong_tries_count_across_the_registration_and_the_login_code(worl
     assert r.json()["code"] == "SMS_CODE_LOCKED", r.text
     r = await http.post("/api/v1/candidate/login", json={"phone": phone, "code": login})
     assert r.json()["code"] == "SMS_CODE_LOCKED", r.text
+
+
+async def test_a_login_whose_answer_was_lost_is_let_in_on_its_retry(world):
+    """The H5 sends a login whose answer a dropped connection lost once more, with the same
+    Idempotency-Key: the code it consumed lets that retry in — not 「请先获取验证码」 behind the
+    60 s cooldown. Only that retry: the same code under another key stays used."""
+    http, sms, _examiner, engine, _client = world
+    phone = phone_of(8)
+    app_id, _me = await register(http, sms, number(8), phone)
+    assert (await login_code(http, engine, phone)).status_code == 200
+    code = sms.last_code(phone)
+    body = {"phone": phone, "code": code}
+    key = {"idempotency-key": "login-retry-0008"}
+
+    first = await http.post("/api/v1/candidate/login", json=body, headers=key)
+    assert first.status_code == 200, first.text
+    retry = await http.post("/api/v1/candidate/login", json=body, headers=key)
+    assert retry.status_code == 200 and retry.json()["application"]["application_id"] == app_id
+    assert (await http.get("/api/v1/me", headers=bearer(retry.json()["token"]))).status_code == 200
+
+    other = {"idempotency-key": "login-other-0008"}
+    r = await http.post("/api/v1/candidate/login", json=body, headers=other)
+    assert r.json()["code"] == "SMS_NO_CODE", r.text
