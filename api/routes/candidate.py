@@ -504,6 +504,11 @@ async def liveness_answer(
     handle = _mine(services, me)
     # up to 40 frames: ask first whether a challenge is open, before writing any of them
     view: ApplicationView = await run_query(handle, EnrollmentWorkflow.view)
+    if view.liveness_challenge is None and view.face_passed:
+        # the H5 sends an answer whose reply a dropped connection lost once more: it passed, and
+        # no challenge is open to judge frames against. Its reply is where the case stands, not
+        # 「请先开始人脸核验」, which sent the candidate to a check he had passed.
+        return view
     if view.liveness_challenge is None:
         raise ApiError(CaseRefusal.FACE_NO_CHALLENGE)
     stale = check_answer(view.liveness_challenge, nonce, datetime.now(UTC))

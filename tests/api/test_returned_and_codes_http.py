@@ -17,7 +17,7 @@ from domain.liveness import SHANGHAI
 from infra.db import Period
 from synthetic.forms import form_fields
 from tests.api.test_guide_paths_http import cooldown_passed, examiner_call, period_moved
-from tests.security.stack import bearer, reach_draft, register, walked_stack
+from tests.security.stack import bearer, reach_draft, register, through_face, walked_stack
 from tests.workflows.harness import valid_id_number
 from workflows.enrollment import EnrollmentWorkflow
 
@@ -37,7 +37,10 @@ def phone_of(serial: int) -> str:
 @pytest.fixture(scope="module")
 async def world(dev_env, tmp_path_factory):
     tmp_path = tmp_path_factory.mktemp("returned-paths")
-    async with walked_stack(dev_env.client, tmp_path) as (http, sms, examiner, engine):
+    # every walk registers and logs in from the one test address: the per-address limit of
+    # those routes (30 a window) is not what these walks are about
+    stack = walked_stack(dev_env.client, tmp_path, probe_limit_per_ip=1000)
+    async with stack as (http, sms, examiner, engine):
         yield http, sms, examiner, engine, dev_env.client
 
 
@@ -230,3 +233,24 @@ async def test_a_login_whose_answer_was_lost_is_let_in_on_its_retry(world):
     other = {"idempotency-key": "login-other-0008"}
     r = await http.post("/api/v1/candidate/login", json=body, headers=other)
     assert r.json()["code"] == "SMS_NO_CODE", r.text
+
+
+async def test_a_face_answer_sent_again_after_it_passed_answers_where_the_case_stands(world):
+    """The liveness frames are the largest upload, the one a weak network most often loses the
+    reply of; the H5 then sends the answer once more. The check had passed and its challenge is
+    spent: the retry answers the case as it stands (the notice is next), not 「请先开始人脸核验」,
+    which sent the candidate back to a check he had passed. Nothing is judged or stored again."""
+    http, sms, _examiner, _engine, _client = world
+    _app_id, me = await register(http, sms, number(9), phone_of(9))
+    r = await http.post("/api/v1/me/liveness/challenge", headers=me)  # before the face step
+    assert r.json()["code"] == "STEP_NOT_REACHED", r.text
+    first = await through_face(http, me, number(9), None)
+    assert first.status_code == 200 and first.json()["state"] == "NOTICE_PENDING", first.text
+    body = first.request.read()  # the same multipart body (nonce, frames), sent once more
+    again = await http.post(
+        "/api/v1/me/liveness",
+        content=body,
+        headers={**me, "content-type": first.request.headers["content-type"]},
+    )
+    assert again.status_code == 200, again.text
+    assert (again.json()["state"], again.json()["face_passed"]) == ("NOTICE_PENDING", True)
