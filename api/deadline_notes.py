@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from sqlmodel import Session
 
 from api.deps import ServicesDep, SessionDep, run_db
-from domain.deadline_notes import resubmit_note, submit_note
+from domain.deadline_notes import reopened_note, resubmit_note, submit_note
 from domain.enrollment import ApplicationView
 from domain.period import close_out_at
 from domain.states import PRE_SUBMIT, AppState
@@ -43,8 +43,8 @@ async def return_deadline(
 async def with_deadlines(
     services: ServicesDep, session: SessionDep, view: ApplicationView
 ) -> ApplicationView:
-    """The view with what the candidate is told of the dates now: by when a returned case must
-    go in again, what the submit dialog says."""
+    """The view with what the candidate is told of the dates now: by when a returned case (or a
+    submitted one a change put back to its steps) must go in again, what the submit dialog says."""
     if view.state not in _SUBMITTABLE:
         return view
     period = await run_db(session, _period, view.period_id)
@@ -57,4 +57,7 @@ async def with_deadlines(
     if view.state == AppState.RETURNED:
         by = resubmit_by(period, _close_out_after(services))
         told |= {"resubmit_by": by, "resubmit_note": resubmit_note(by)}
+    elif view.submitted_at is not None:  # submitted, then put back to its steps by a change
+        closes_at = as_utc(period.closes_at)
+        told |= {"resubmit_by": closes_at, "resubmit_note": reopened_note(closes_at)}
     return view.model_copy(update=told)

@@ -25,6 +25,15 @@ def resubmit_note(resubmit_by: datetime) -> str:
     )
 
 
+def reopened_note(closes_at: datetime) -> str:
+    """A submitted case a change put back to its steps (a proof deleted, a choice that needs
+    more): it is a draft again, which the window's close ends — sooner than a return's close-out."""
+    return (
+        "您提交后的修改需要补充材料，申请已回到待提交状态：请于"
+        f"{beijing(closes_at)}（北京时间，入籍截止）前补齐并重新提交；逾期未重新提交，申请将失效。"
+    )
+
+
 def returned_sms(resubmit_by: datetime | None) -> str:
     """The return's SMS; without a date for returns sent before the date was told."""
     if resubmit_by is None:

@@ -16,6 +16,7 @@ from domain.closeout import WindowClosedNotice
 from domain.liveness import SHANGHAI
 from infra.db import Period
 from synthetic.forms import form_fields
+from tests.api.server import jpeg_bytes
 from tests.api.test_guide_paths_http import cooldown_passed, examiner_call, period_moved
 from tests.security.stack import bearer, reach_draft, register, through_face, walked_stack
 from tests.workflows.harness import valid_id_number
@@ -254,3 +255,29 @@ async def test_a_face_answer_sent_again_after_it_passed_answers_where_the_case_s
     )
     assert again.status_code == 200, again.text
     assert (again.json()["state"], again.json()["face_passed"]) == ("NOTICE_PENDING", True)
+
+
+async def test_a_submitted_case_put_back_to_its_steps_is_told_the_window_s_close(world):
+    """A submitted 护理 case deletes its only nursing diploma (to replace it) while the window is
+    open: it is a draft again, and a draft ends at the window's close — sooner than a return's
+    close-out. The view (which the submit dialog asks for) says by when it must go in again."""
+    http, sms, _examiner, engine, _client = world
+    _app_id, me = await register(http, sms, number(10), phone_of(10))
+    await reach_draft(http, me, number(10), None)
+    form = form_fields(major="520201")
+    assert (await http.put("/api/v1/me/form", json=form, headers=me)).status_code == 200
+    files = {"file": ("d.jpg", jpeg_bytes(seed=110), "image/jpeg")}
+    r = await http.post("/api/v1/me/attachments/NURSING_SECONDARY_DIPLOMA", files=files, headers=me)
+    assert r.status_code == 200, r.text
+    assert (await http.post("/api/v1/me/submit", headers=me)).json()["state"] == "SUBMITTED"
+    [proof] = (await http.get("/api/v1/me/attachments", headers=me)).json()
+    r = await http.delete(f"/api/v1/me/attachments/{proof['code']}/{proof['id']}", headers=me)
+    assert r.json()["state"] == "DRAFT", r.text
+
+    view = (await http.get("/api/v1/me", headers=me)).json()
+    with Session(engine) as s:
+        period = s.get(Period, "2026-2")
+        assert period is not None
+        closes_at = period.closes_at.replace(tzinfo=UTC)
+    assert datetime.fromisoformat(view["resubmit_by"]) == closes_at, view
+    assert beijing(closes_at) in view["resubmit_note"] and "失效" in view["resubmit_note"], view

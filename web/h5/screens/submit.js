@@ -35,7 +35,7 @@ function confirmDialog(ctx) {
   // what may still change and when the number comes depend on the period's dates now (the
   // window, the review deadline): the server words it (view.submit_note), asked afresh here
   const dates = h("p", { id: "submit-note", text: ctx.view.submit_note || "提交后将进入审核。" });
-  api.get("/me").then((fresh) => { if (fresh.submit_note) dates.textContent = fresh.submit_note; }).catch(() => {});
+  api.get("/me").then((fresh) => { if (fresh.submit_note) dates.textContent = [fresh.resubmit_note, fresh.submit_note].join(""); }).catch(() => {});
   const dialog = modal(
     h("h2", { text: "温馨提示" }),
     h("p", { text: "请确认所填信息和所传材料真实、准确。" }),
