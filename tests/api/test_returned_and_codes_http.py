@@ -155,6 +155,9 @@ async def test_a_login_code_asked_meanwhile_does_not_void_the_registration_code(
     r = await http.post("/api/v1/candidate/register", json={"id_number": number(4), "phone": phone})
     assert r.status_code == 201, r.text
     app_id, registration_code = r.json()["application_id"], sms.last_code(phone)
+    r = await http.post("/api/v1/candidate/login/code", json={"phone": phone})
+    assert (r.status_code, r.json()["code"]) == (429, "SMS_COOLDOWN"), r.text
+    assert "有效" in r.json()["message"], r.text  # the code just texted is the one to type
     assert (await login_code(http, engine, phone)).status_code == 200
     login = sms.last_code(phone)
     assert login != registration_code
