@@ -49,6 +49,14 @@ class IdempotencyKey:
             _request_key.reset(token)
 
 
+def request_key() -> str | None:
+    """The step's key as the phone sent it (checked), or None."""
+    key = _request_key.get()
+    if key is not None and not _KEY.match(key):
+        raise ApiError(ApiRefusal.IDEMPOTENCY_KEY_INVALID)
+    return key
+
+
 def client_update_id(update: Callable[..., Any], bound_to: str = "") -> str | None:
     """The update ID the phone chose for this step, or None (the SDK then makes one up).
 
@@ -56,11 +64,9 @@ def client_update_id(update: Callable[..., Any], bound_to: str = "") -> str | No
     completed update's answer goes to anyone who sends its ID again, and IDs are in the clear in
     the case's history (Web UI, gRPC): a step whose answer is a session (SMS verification) must
     not be answered to someone who read the key there but does not know the code."""
-    key = _request_key.get()
+    key = request_key()
     if key is None:
         return None
-    if not _KEY.match(key):
-        raise ApiError(ApiRefusal.IDEMPOTENCY_KEY_INVALID)
     return f"{update.__name__}:{key}:{bound_to}" if bound_to else f"{update.__name__}:{key}"
 
 

@@ -414,7 +414,29 @@ def check_return_items(case: EnrollmentState, items: list[ReviewItem]) -> None:
         if i.item not in RETURN_REOPENS and i.item not in documents and not is_form_field(i.item)
     ]
     if unknown:
-        raise refuse(CaseRefusal.RETURN_ITEM_UNKNOWN, "、".join(unknown), measured=unknown)
+        names = "、".join(f"「{unreturnable_name(item)}」" for item in unknown)
+        raise refuse(
+            CaseRefusal.RETURN_ITEM_UNKNOWN,
+            message=f"{names}不能退回考生修改：退回只能针对身份证、寸照、人脸核验、报名信息"
+            "或本申请需要的附件材料；其他问题请写在这些项目的退回意见中，或审核不通过并写明原因",
+            measured=unknown,
+        )
+
+
+#: Review items a rejection may name that a return cannot (the console's REJECT_ITEMS).
+_NOT_RETURNABLE = {"chsi": "学信网校验", "other": "其他"}
+
+
+def unreturnable_name(item: str) -> str:
+    """The examiner's name of an item a return cannot name: the item codes are the console's,
+    not words he reads (an attachment the case's choices do not ask for, a field unknown)."""
+    if item in _NOT_RETURNABLE:
+        return _NOT_RETURNABLE[item]
+    if item in DOCUMENTS:
+        return f"{DOCUMENTS[item]}（本申请不需要该材料）"
+    if item.partition(".")[0] == "form":
+        return "报名信息中不存在的项目"
+    return item[:40]
 
 
 def check_face_attempts_left(case: EnrollmentState, now: datetime) -> None:

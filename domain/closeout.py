@@ -25,7 +25,7 @@ CLOSED_OUT = "closed_out"
 CLOSED_OUT_REASON = {
     AppState.SUBMITTED: "审核截止时您的申请尚未完成审核，本次入籍已结束，申请已关闭。"
     "如有疑问，请联系所报市州自考办。",
-    AppState.RETURNED: "审核截止时您的申请仍处于退回修改状态，未重新提交，"
+    AppState.RETURNED: "重新提交期限届满时您的申请仍处于退回修改状态，未重新提交，"
     "本次入籍已结束，申请已关闭。"
     "如需入籍，请在下一次入籍时间内重新申请。",
 }

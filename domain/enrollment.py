@@ -293,6 +293,9 @@ class ExaminerAction(BaseModel):
     items: list[ReviewItem] = Field(default_factory=list)
     #: approve although required items are missing: the examiner says why (e.g. checked on site)
     override_reason: str = Field(default="", max_length=500)
+    #: a return: when the period's close-out ends the case if it is still returned, as the API
+    #: read it from the period; the SMS tells the candidate (domain/deadline_notes.py)
+    resubmit_by: datetime | None = None
 
 
 class Reassignment(BaseModel):
@@ -348,6 +351,11 @@ class ApplicationView(BaseModel):
     needs_manual_review: bool = False
     editable: bool = False
     closed_reason: str = ""
+    #: filled by the API from the period's current dates (domain/deadline_notes.py): a returned
+    #: case's last moment to go in again, and what the submit dialog says at this date
+    resubmit_by: datetime | None = None
+    resubmit_note: str = ""
+    submit_note: str = ""
 
 
 class CaseFile(BaseModel):

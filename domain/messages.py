@@ -110,7 +110,11 @@ class SmsRefusal(RefusalCode):
     SMS_CODE_WRONG = "SMS_CODE_WRONG", "验证码错误"
     SMS_CODE_EXPIRED = "SMS_CODE_EXPIRED", "验证码已过期，请重新获取"
     SMS_CODE_LOCKED = "SMS_CODE_LOCKED", "验证码错误次数过多，请重新获取"
-    SMS_COOLDOWN = "SMS_COOLDOWN", "验证码发送过于频繁，请稍后再试"
+    #: the code sent last is still live (a registration's and a login's both work: infra/otp.py)
+    SMS_COOLDOWN = (
+        "SMS_COOLDOWN",
+        "验证码刚刚已发送，10分钟内有效（注册和登录均可使用），请查看短信；如未收到，请稍后再获取",
+    )
     SMS_DAILY_CAP = "SMS_DAILY_CAP", "今日获取验证码次数已达上限"
     SMS_NO_CODE = "SMS_NO_CODE", "请先获取验证码"
     SMS_UNAVAILABLE = "SMS_UNAVAILABLE", "短信服务暂不可用，请稍后再试"

@@ -21,7 +21,13 @@ class PeriodConfig(BaseModel):
 
     @property
     def close_out_at(self) -> datetime:
-        return self.review_deadline + self.close_out_after
+        return close_out_at(self.review_deadline, self.close_out_after)
+
+
+def close_out_at(review_deadline: datetime, close_out_after: timedelta) -> datetime:
+    """When the period closes out the cases still submitted or returned (domain/closeout.py):
+    the last moment a returned case can go in again."""
+    return review_deadline + close_out_after
 
 
 class PeriodPhase(StrEnum):

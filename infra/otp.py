@@ -140,65 +140,99 @@ class OtpService:
         request_key: str = "",
         session: Session | None = None,
     ) -> None:
-        """Consume the latest code if it matches. A re-run of the activity that consumed it (same
-        `request_key`) succeeds again.
+        """Consume a live code of the phone if it matches: the newest registration code and the
+        newest login code are both live (`_newest_of_each_kind`), so a login code asked on
+        another tab does not void the registration's (or the reverse). A re-run of the activity
+        that consumed it (same `request_key`) succeeds again.
 
-        Each try first takes one of the code's tries in a single conditional UPDATE (`attempts <
-        MAX_WRONG_TRIES`), which holds the row (Postgres) or the database (SQLite) until the
-        transaction ends; only then is the code compared. Concurrent tries therefore queue on
-        the row and can never compare more than five codes. A wrong try is committed before its
-        refusal is raised, so it always counts. With the caller's `session` (the API's login) a
-        right code is consumed in the caller's transaction, committed with the caller's lookups:
-        a failure before that commit leaves the code usable and its tries as they were."""
+        Each try first takes one try of every live code in a single conditional UPDATE
+        (`attempts < MAX_WRONG_TRIES`), which holds the rows (Postgres) or the database (SQLite)
+        until the transaction ends; only then is the code compared. The tries are shared: two
+        live codes give no more wrong guesses than one, and concurrent tries queue on the rows
+        and never compare more than five guesses against a code. A wrong try is committed before
+        its refusal is raised, so it always counts. With the caller's `session` (the API's login)
+        a right code is consumed in the caller's transaction, committed with the caller's
+        lookups: a failure before that commit leaves the code usable and its tries as they were."""
         now = now or datetime.now(UTC)
         phone_hash = keyed_hash(self.secret, phone)
         with self._within(session) as db:
-            row = db.exec(
-                select(SmsCode)
-                .where(SmsCode.phone_hash == phone_hash)
-                .order_by(col(SmsCode.created_at).desc())
-            ).first()
-            if row is not None and row.used and request_key and row.used_by == request_key:
+            newest = self._newest_of_each_kind(db, phone_hash)
+            if request_key and any(r.used and r.used_by == request_key for r in newest):
                 return
-            if row is None or row.used:
+            unused = [r for r in newest if not r.used]
+            if not unused:
                 raise refuse(SmsRefusal.SMS_NO_CODE)
-            if row.attempts >= otp.MAX_WRONG_TRIES:
-                raise refuse(SmsRefusal.SMS_CODE_LOCKED)
-            if now > _as_utc(row.expires_at):
+            fresh = [r for r in unused if now <= _as_utc(r.expires_at)]
+            if not fresh:
                 raise refuse(SmsRefusal.SMS_CODE_EXPIRED)
+            if all(r.attempts >= otp.MAX_WRONG_TRIES for r in fresh):
+                raise refuse(SmsRefusal.SMS_CODE_LOCKED)
             taken = db.execute(
                 update(SmsCode)
                 .where(
-                    col(SmsCode.id) == row.id,
+                    col(SmsCode.id).in_([r.id for r in fresh]),
                     col(SmsCode.attempts) < otp.MAX_WRONG_TRIES,
                     col(SmsCode.used).is_(False),
                 )
                 .values(attempts=col(SmsCode.attempts) + 1)
-                .returning(col(SmsCode.attempts))
-            ).first()
-            if taken is None:  # another try took the last one, or the code was just used
+                .returning(col(SmsCode.id), col(SmsCode.attempts))
+            )
+            tried: dict[int, int] = {row[0]: row[1] for row in taken}
+            if not tried:  # other tries took the last ones, or the code was just used
                 raise refuse(SmsRefusal.SMS_CODE_LOCKED)
+            live = [r for r in fresh if r.id in tried]
             try:
-                self._consume(db, row, phone_hash, code, taken[0], request_key)
+                right = self._matching(live, phone_hash, code)
+                if right is None:
+                    raise wrong_try(list(tried.values()))
+                self._mark_used(db, right, live, request_key)
             except RefusedError:
                 db.commit()  # the try counts, whatever the caller does next
                 raise
             if session is None:
                 db.commit()
 
-    def _consume(
-        self, session: Session, row: SmsCode, phone_hash: str, code: str, attempts: int, key: str
-    ) -> None:
-        """Compare the code of a try already taken; mark the code used if it is right."""
-        if not hmac.compare_digest(row.code_hash, self._code_hash(phone_hash, code.strip())):
-            if attempts >= otp.MAX_WRONG_TRIES:
-                raise refuse(SmsRefusal.SMS_CODE_LOCKED)
-            raise refuse(SmsRefusal.SMS_CODE_WRONG, measured=attempts, expected=otp.MAX_WRONG_TRIES)
+    @staticmethod
+    def _newest_of_each_kind(db: Session, phone_hash: str) -> list[SmsCode]:
+        """The registration's code (sent by its workflow's activity, `sent_for` set) and the
+        login's (sent by the API): a newer code of a kind replaces the older one of that kind."""
+        found = []
+        for registration in (True, False):
+            kind = col(SmsCode.sent_for) != "" if registration else col(SmsCode.sent_for) == ""
+            row = db.exec(
+                select(SmsCode)
+                .where(SmsCode.phone_hash == phone_hash, kind)
+                .order_by(col(SmsCode.created_at).desc())
+            ).first()
+            if row is not None:
+                found.append(row)
+        return found
+
+    def _matching(self, rows: list[SmsCode], phone_hash: str, code: str) -> SmsCode | None:
+        typed = self._code_hash(phone_hash, code.strip())
+        return next((r for r in rows if hmac.compare_digest(r.code_hash, typed)), None)
+
+    @staticmethod
+    def _mark_used(session: Session, right: SmsCode, live: list[SmsCode], key: str) -> None:
+        """The right code is used; the try this took from every live code is given back (it was
+        not a wrong guess)."""
         used = session.execute(
             update(SmsCode)
-            .where(col(SmsCode.id) == row.id, col(SmsCode.used).is_(False))
-            .values(used=True, used_by=key, attempts=col(SmsCode.attempts) - 1)
+            .where(col(SmsCode.id) == right.id, col(SmsCode.used).is_(False))
+            .values(used=True, used_by=key)
             .returning(col(SmsCode.id))
         ).first()
         if used is None:  # a concurrent right try consumed it first
             raise refuse(SmsRefusal.SMS_NO_CODE)
+        session.execute(
+            update(SmsCode)
+            .where(col(SmsCode.id).in_([r.id for r in live]))
+            .values(attempts=col(SmsCode.attempts) - 1)
+        )
+
+
+def wrong_try(attempts: list[int]) -> RefusedError:
+    """A try that matched no live code: locked once it took the last try of each."""
+    if all(n >= otp.MAX_WRONG_TRIES for n in attempts):
+        return refuse(SmsRefusal.SMS_CODE_LOCKED)
+    return refuse(SmsRefusal.SMS_CODE_WRONG, measured=max(attempts), expected=otp.MAX_WRONG_TRIES)

@@ -31,6 +31,7 @@ with workflow.unsafe.imports_passed_through():
         redeem_token,
     )
     from domain.closeout import CloseOutNotice, WindowClosedNotice
+    from domain.deadline_notes import returned_sms
     from domain.enrollment import (
         ApplicationView,
         AttachmentRemoval,
@@ -522,6 +523,8 @@ class EnrollmentWorkflow(IdentityStepHandlers):
                 tracked = [i.item for i in act.items if rules.answer_tracked(i.item)]
                 self.case.review.answers_tracked = list(dict.fromkeys(tracked))
             text = DECISION_SMS[decision]
+            if decision == Decision.RETURNED:
+                text = returned_sms(act.resubmit_by)
             if decision == Decision.APPROVED and await self._past_review_deadline():
                 self.case.review.after_deadline = True
                 text = APPROVED_AFTER_DEADLINE_SMS

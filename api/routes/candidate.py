@@ -24,9 +24,10 @@ from api.applications import (
     run_upload_update,
     store_upload,
 )
+from api.deadline_notes import with_deadlines
 from api.deps import CandidateDep, ServicesDep, SessionDep, run_db
 from api.errors import ApiError, ApiRefusal
-from api.idempotency import secret_tag
+from api.idempotency import request_key, secret_tag
 from api.text_fields import FormRequest, IdCardConfirmRequest
 from api.throttling import client_ip
 from api.vision_backpressure import UPLOAD_ID_PATTERN, UploadQueued
@@ -149,7 +150,8 @@ async def _signed_in_session(
     """A new sign-in of the application (an SMS code proved the phone): its first token pair."""
     key, app_id = services.settings.secret_key, application.application_id
     refresh = await run_db(db, open_sign_in, key, app_id)
-    return _session(services, application, refresh, applications)
+    told = await with_deadlines(services, db, application)
+    return _session(services, told, refresh, applications)
 
 
 def _session(
@@ -261,7 +263,8 @@ async def refresh_session(
     except RefreshRefused:
         raise ApiError(AccessRefusal.AUTH_INVALID) from None
     handle = application_handle(services.client(), principal.sub)
-    return _session(services, await run_query(handle, EnrollmentWorkflow.view), refresh)
+    view = await with_deadlines(services, session, await run_query(handle, EnrollmentWorkflow.view))
+    return _session(services, view, refresh)
 
 
 @router.post("/candidate/logout", status_code=204)
@@ -304,7 +307,8 @@ async def login(
     else, never verified, does not count) or on the one he names; `applications` lists them."""
     _check_phone(body.phone)
     await services.limits.probe(request, f"phone:{body.phone}")
-    apps = await run_db(session, _signed_in, services, body.phone, body.code)
+    retry = _login_retry(services, body)
+    apps = await run_db(session, _signed_in, services, body.phone, body.code, retry)
     if not apps:
         raise ApiError(CaseRefusal.APPLICATION_NOT_FOUND, LOGIN_NOTHING_VERIFIED)
     chosen = next((a for a in apps if a.workflow_id == body.application_id), apps[0])
@@ -315,12 +319,24 @@ async def login(
 
 
 def _signed_in(
-    session: SessionDep, services: ServicesDep, phone: str, code: str
+    session: SessionDep, services: ServicesDep, phone: str, code: str, retry: str
 ) -> list[Application]:
     """The code check and the lookup in one transaction of the request's one connection,
     committed before the route asks Temporal for the view."""
-    services.otp.check_code(phone, code, session=session)
+    services.otp.check_code(phone, code, request_key=retry, session=session)
     return _verified_applications(session, services, phone)
+
+
+def _login_retry(services: ServicesDep, body: LoginRequest) -> str:
+    """Names the login for its retry: the H5 sends a login whose answer a dropped connection
+    lost again with the same Idempotency-Key, and the code it consumed must let that retry in
+    (as it lets a verification's retry in), not answer 「请先获取验证码」 behind a 60 s cooldown.
+    Only the same key with the same code is let in again; the tag is keyed, since the code
+    must not be readable from it."""
+    key = request_key()
+    if key is None:
+        return ""
+    return f"login:{secret_tag(services.settings.secret_key, body.phone, key, body.code)}"
 
 
 #: the audit actions that tell whether a run's phone was proven by its code: the last of them
@@ -386,9 +402,13 @@ def _mine(services: ServicesDep, me: CandidateDep) -> WorkflowHandle[Any, Any]:
 
 
 @router.get("/me")
-async def my_application(services: ServicesDep, me: CandidateDep) -> ApplicationView:
-    """R14: review progress and result; the ticket number once issued."""
-    return await run_query(_mine(services, me), EnrollmentWorkflow.view)
+async def my_application(
+    services: ServicesDep, session: SessionDep, me: CandidateDep
+) -> ApplicationView:
+    """R14: review progress and result; the ticket number once issued; by when a returned case
+    must go in again."""
+    view = await run_query(_mine(services, me), EnrollmentWorkflow.view)
+    return await with_deadlines(services, session, view)
 
 
 @router.get("/me/uploads/{update_id}", **VISION_UPLOAD)
@@ -484,6 +504,11 @@ async def liveness_answer(
     handle = _mine(services, me)
     # up to 40 frames: ask first whether a challenge is open, before writing any of them
     view: ApplicationView = await run_query(handle, EnrollmentWorkflow.view)
+    if view.liveness_challenge is None and view.face_passed:
+        # the H5 sends an answer whose reply a dropped connection lost once more: it passed, and
+        # no challenge is open to judge frames against. Its reply is where the case stands, not
+        # 「请先开始人脸核验」, which sent the candidate to a check he had passed.
+        return view
     if view.liveness_challenge is None:
         raise ApiError(CaseRefusal.FACE_NO_CHALLENGE)
     stale = check_answer(view.liveness_challenge, nonce, datetime.now(UTC))

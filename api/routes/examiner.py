@@ -13,6 +13,7 @@ from sqlmodel import col, select
 from temporalio.workflow import UpdateMethodMultiParam
 
 from api.applications import application_handle, run_query, run_update
+from api.deadline_notes import return_deadline
 from api.deps import (
     ExaminerDep,
     ServicesDep,
@@ -261,10 +262,13 @@ async def _decide(
     update: UpdateMethodMultiParam[[EnrollmentWorkflow, ExaminerAction], ApplicationView],
     items: list[ReviewItem],
     override_reason: str = "",
+    resubmit_by: datetime | None = None,
 ) -> ApplicationView:
     await run_db(session, _scoped_row, me, application_id)
     handle = application_handle(services.client(), application_id)
-    act = ExaminerAction(examiner=me.sub, items=items, override_reason=override_reason)
+    act = ExaminerAction(
+        examiner=me.sub, items=items, override_reason=override_reason, resubmit_by=resubmit_by
+    )
     return await run_update(handle, update, act)
 
 
@@ -302,6 +306,15 @@ async def reject(
 async def return_for_changes(
     application_id: str, body: Decision, services: ServicesDep, session: SessionDep, me: ExaminerDep
 ) -> ApplicationView:
+    """The candidate is texted by when to go in again: the period's close-out."""
+    row = await run_db(session, _scoped_row, me, application_id)
+    by = await return_deadline(services, session, row.period_id)
     return await _decide(
-        services, session, me, application_id, EnrollmentWorkflow.return_for_changes, body.items
+        services,
+        session,
+        me,
+        application_id,
+        EnrollmentWorkflow.return_for_changes,
+        body.items,
+        resubmit_by=by,
     )

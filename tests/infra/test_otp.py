@@ -63,6 +63,31 @@ def test_sixth_try_fails_even_when_right(service):
     assert code_of(err) == "SMS_CODE_LOCKED"
 
 
+def test_a_registration_and_a_login_code_are_both_live_and_share_their_tries(service):
+    """The registration's code (sent by its workflow's activity) and a login code asked on
+    another tab are both live: each works where it is typed. Their wrong tries are shared, so
+    two live codes give no more wrong guesses than one; the right code gives its try back."""
+    now = datetime.now(UTC)
+    service.send_code(PHONE, "", now=now, request_key="register-run")
+    registration = last_code(service)
+    later = now + otp.RESEND_COOLDOWN
+    service.send_code(PHONE, "", now=later)
+    login = last_code(service)
+    wrong = next(f"{n:06d}" for n in range(10) if f"{n:06d}" not in (registration, login))
+    for _ in range(otp.MAX_WRONG_TRIES - 1):
+        with pytest.raises(RefusedError) as err:
+            service.check_code(PHONE, wrong, now=later)
+        assert code_of(err) == "SMS_CODE_WRONG"
+    service.check_code(PHONE, registration, now=later, request_key="verify-run")
+    service.check_code(PHONE, registration, now=later, request_key="verify-run")  # its re-run
+    with pytest.raises(RefusedError) as err:
+        service.check_code(PHONE, wrong, now=later)
+    assert code_of(err) == "SMS_CODE_LOCKED"  # the fifth wrong try, shared with the login code
+    with pytest.raises(RefusedError) as err:
+        service.check_code(PHONE, login, now=later)
+    assert code_of(err) == "SMS_CODE_LOCKED"
+
+
 def test_code_expires_after_ten_minutes(service):
     now = datetime.now(UTC)
     service.send_code(PHONE, "", now=now)

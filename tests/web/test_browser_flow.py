@@ -216,6 +216,8 @@ def submit_with_countdown(page: Page) -> None:
     confirm = page.locator("#submit-confirm")
     expect(confirm).to_be_disabled()
     expect(confirm).to_contain_text("秒")
+    # the period's dates as they stand now, not a fixed promise (api/deadline_notes.py)
+    expect(page.locator("#submit-note")).to_contain_text("准考证号在审核截止时间（")
     snap(page, "13-h5-submit-countdown")
     expect(confirm).to_be_enabled(timeout=10_000)
     confirm.click()
@@ -299,6 +301,7 @@ def candidate_redoes_the_photo(page: Page) -> None:
     expect(page.locator('#review-reasons [data-item="face"] .state')).to_have_text("待完成")
     expect(page.locator("#resubmit")).to_be_disabled()
     expect(page.locator("#resubmit-hint")).to_have_text("请先完成：寸照、人脸核验，再重新提交。")
+    expect(page.locator("#resubmit-by")).to_contain_text("前按退回意见修改并重新提交")
     snap(page, "19-h5-returned")
 
     photo_item.locator("[data-redo=photo]").click()
@@ -328,6 +331,8 @@ def candidate_redoes_the_photo(page: Page) -> None:
     expect(photo_item.locator(".state")).to_have_text("✓ 已完成")
     expect(page.locator('#review-reasons [data-item="face"] .state')).to_have_text("✓ 已完成")
     expect(page.locator("#resubmit-hint")).to_be_hidden()
+    # shown from an update's answer, which carries no dates: asked of /me
+    expect(page.locator("#resubmit-by")).to_contain_text("前按退回意见修改并重新提交")
     snap(page, "21-h5-return-answered")
     page.click("#resubmit")
     screen(page, "submit")

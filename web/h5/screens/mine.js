@@ -31,10 +31,19 @@ function reviewBox(ctx, view) {
   );
 }
 
+/** By when the case must go in again (the period's close-out): the server words it from the
+ * period's current dates; an update's answer does not carry it, so /me is asked then. */
+function resubmitBy(view) {
+  const note = h("p", { class: "err-msg", id: "resubmit-by", text: view.resubmit_note || "" });
+  if (!view.resubmit_note) api.get("/me").then((fresh) => { note.textContent = fresh.resubmit_note || ""; }).catch(() => {});
+  return note;
+}
+
 /** 「重新提交」 opens only when every step the return reopened is redone; it says what is left. */
 function resubmit(ctx, view) {
   const left = pendingNames(view);
   return [
+    resubmitBy(view),
     left.length ? h("p", { class: "muted", id: "resubmit-hint", text: `请先完成：${left.join("、")}，再重新提交。` }) : null,
     h("button", { type: "button", class: "primary", id: "resubmit", text: "重新提交", disabled: left.length > 0, onclick: () => ctx.go("submit") }),
   ];

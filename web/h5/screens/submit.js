@@ -32,10 +32,14 @@ function confirmDialog(ctx) {
   const err = errorBox();
   const ok = h("button", { type: "button", class: "primary", id: "submit-confirm", disabled: true });
   const cancel = h("button", { type: "button", class: "secondary", text: "返回检查" });
+  // what may still change and when the number comes depend on the period's dates now (the
+  // window, the review deadline): the server words it (view.submit_note), asked afresh here
+  const dates = h("p", { id: "submit-note", text: ctx.view.submit_note || "提交后将进入审核。" });
+  api.get("/me").then((fresh) => { if (fresh.submit_note) dates.textContent = [fresh.resubmit_note, fresh.submit_note].join(""); }).catch(() => {});
   const dialog = modal(
     h("h2", { text: "温馨提示" }),
-    h("p", { text: "请确认所填信息和所传材料真实、准确。提交后将进入审核；审核开始前可在「我的考籍信息」中修改，审核开始后不能修改。" }),
-    h("p", { class: "muted", text: "准考证号在审核截止时间后生成。" }),
+    h("p", { text: "请确认所填信息和所传材料真实、准确。" }),
+    dates,
     err,
     ok,
     cancel,
