@@ -11,6 +11,8 @@ guards capacity, not a secret, and a write per request would cost more than it s
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import ipaddress
 
 from fastapi import Request
@@ -47,22 +49,31 @@ def client_ip(request: Request) -> str:
 
 class ProbeLimit:
     """A limit of the identity routes: this process's memory first, so a flood past the budget
-    is refused without touching the database; then the count all processes share."""
+    is refused without touching the database; then the count all processes share. The database
+    keeps the key's kind and a keyed hash of the rest: a phone number or a candidate's address
+    is personal data, and the read model holds none in the clear (tests/security/test_at_rest)."""
 
-    def __init__(self, engine: Engine, limit: int, window_s: int) -> None:
+    def __init__(self, engine: Engine, secret: str, limit: int, window_s: int) -> None:
+        self.secret = secret.encode()
         self.here = Throttle(limit, window_s)
         self.everywhere = SharedThrottle(
             engine, limit, window_s, table=ProbeAttempt, kept_s=PHONE_WINDOW_S
         )
 
     async def hit(self, key: str) -> int:
-        return self.here.hit(key) or await self.everywhere.hit(key)
+        return self.here.hit(key) or await self.everywhere.hit(self.stored(key))
+
+    def stored(self, key: str) -> str:
+        kind = key.partition(":")[0]
+        digest = hmac.new(self.secret, f"probe-limit|{key}".encode(), hashlib.sha256)
+        return f"{kind}:{digest.hexdigest()[:40]}"
 
 
 class Limits:
     def __init__(self, settings: Settings, engine: Engine) -> None:
-        self.probe_ip = ProbeLimit(engine, settings.probe_limit_per_ip, PROBE_WINDOW_S)
-        self.probe_phone = ProbeLimit(engine, settings.probe_limit_per_phone, PHONE_WINDOW_S)
+        key = settings.secret_key
+        self.probe_ip = ProbeLimit(engine, key, settings.probe_limit_per_ip, PROBE_WINDOW_S)
+        self.probe_phone = ProbeLimit(engine, key, settings.probe_limit_per_phone, PHONE_WINDOW_S)
         lockout_s = settings.staff_lockout_s
         self.staff_ip = SharedThrottle(engine, settings.staff_attempts_per_ip, lockout_s)
         self.staff_account = SharedThrottle(engine, settings.staff_failures_per_account, lockout_s)
