@@ -73,6 +73,12 @@ def _serves_api_docs(settings: Settings) -> bool:
     return settings.api_docs if settings.api_docs is not None else settings.env != "prod"
 
 
+def _ended_as_read(app: FastAPI, sid: str) -> bool:
+    """The upload admission's view of ended sign-ins: none before the lifespan built services."""
+    services: Services | None = getattr(app.state, "services", None)
+    return services is not None and services.ended_sign_ins.ended_as_read(sid)
+
+
 def create_app(settings: Settings | None = None, services: Services | None = None) -> FastAPI:
     """`services` lets tests hand in their own DB/Temporal; otherwise the lifespan builds them."""
     settings = settings or get_settings()
@@ -128,7 +134,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         AdmissionControl,
         limits=limits_from(settings),
         upload_paths=UPLOAD_PATHS,
-        uploader=candidate_uploader(settings.secret_key),
+        uploader=candidate_uploader(settings.secret_key, lambda sid: _ended_as_read(app, sid)),
     )
     app.add_middleware(
         CORSMiddleware,

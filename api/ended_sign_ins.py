@@ -42,6 +42,11 @@ class EndedSignIns:
         """Tokens issued before access tokens named their sign-in have no `sid`: they expire."""
         return bool(sid) and sid in self.kept.get()
 
+    def ended_as_read(self, sid: str) -> bool:
+        """`ended` by the set last read, never reading: for the event loop, where a read would
+        stall every request. The candidate requests that read keep the set fresh."""
+        return bool(sid) and sid in self._ended
+
     def _read(self) -> frozenset[str]:
         since = datetime.now(UTC) - ACCESS_TOKEN_LIFE
         try:

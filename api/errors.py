@@ -75,6 +75,10 @@ class ApiRefusal(RefusalCode):
     TOO_MANY_CONCURRENT = "TOO_MANY_CONCURRENT", "当前办理人数较多，请稍候几秒再试"
     #: admission control: an admitted request's body did not arrive in time (api/admission.py)
     BODY_TIMEOUT = "BODY_TIMEOUT", "网络较慢，请求未能及时发送完毕，请检查网络后重试"
+    #: a request head not complete within `request_head_timeout_s` (api/request_head_deadline.py)
+    HEAD_TIMEOUT = "HEAD_TIMEOUT", "网络较慢，请求未能及时发送，请检查网络后重试"
+    #: a request head over `MAX_HEAD_BYTES` (api/request_head_deadline.py)
+    HEAD_TOO_LARGE = "HEAD_TOO_LARGE", "请求头过大，请退出后重新登录再试"
     #: the database or Temporal is saturated (no pooled connection in time, too many clients)
     SERVICE_OVERLOADED = "SERVICE_OVERLOADED", "系统繁忙，请稍后重试"
 
@@ -110,6 +114,8 @@ _STATUS_EXCEPTIONS: dict[RefusalCode, int] = {
     ApiRefusal.IDEMPOTENCY_KEY_REUSED: 409,
     ApiRefusal.TOO_MANY_CONCURRENT: 429,
     ApiRefusal.BODY_TIMEOUT: 408,
+    ApiRefusal.HEAD_TIMEOUT: 408,
+    ApiRefusal.HEAD_TOO_LARGE: 431,
     ApiRefusal.SERVICE_OVERLOADED: 503,
     PeriodRefusal.PERIOD_NOT_FOUND: 404,
     SmsRefusal.SMS_COOLDOWN: 429,

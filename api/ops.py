@@ -35,6 +35,11 @@ def metrics(request: Request) -> Response:
     return Response(services.metrics.body(), media_type=CONTENT_TYPE_LATEST)
 
 
+#: the methods counted by name; any other (h11 takes any token as a method) is one `other`
+#: series, or each made-up method would be a new series kept for good
+HTTP_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+
+
 class RequestMetrics:
     """Count and time every HTTP request by its route *template* (`/api/v1/x/{id}`), so the
     label set stays small; paths that match no route are one `unmatched` series."""
@@ -58,6 +63,6 @@ class RequestMetrics:
             await self.app(scope, receive, send_with_status)
         finally:
             route = getattr(scope.get("route"), "path", "unmatched")
-            method = scope["method"]
+            method = scope["method"] if scope["method"] in HTTP_METHODS else "other"
             HTTP_REQUESTS.labels(method, route, str(status)).inc()
             HTTP_LATENCY.labels(method, route).observe(time.perf_counter() - started)

@@ -1,11 +1,18 @@
-"""The API's request limits (infra/throttle.py) as the routes use them: 429 TOO_MANY_REQUESTS
-with Retry-After, and the staff-login lockout (429 LOGIN_LOCKED, counted in the database so it
-holds across API processes: infra/login_attempts.py). Rates per client IP and per
-phone on the routes that can probe who is enrolled, per candidate token on the rest; how many
-requests run at once is api/admission.py's. Every figure is a setting (docs/capacity.md)."""
+"""The API's request limits as the routes use them: 429 TOO_MANY_REQUESTS with Retry-After, and
+the staff-login lockout (429 LOGIN_LOCKED). Rates per client IP and per phone or application on
+the routes that can probe who is enrolled or guess an SMS code, per candidate token on the rest;
+how many requests run at once is api/admission.py's. Every figure is a setting
+(docs/capacity.md).
+
+The limits against guessing (staff passwords, SMS codes, who is enrolled) are counted in the
+database every API process shares (infra/login_attempts.py): in memory, N replicas gave N times
+the guesses. The per-token rate of ordinary requests stays in memory (infra/throttle.py): it
+guards capacity, not a secret, and a write per request would cost more than it saves."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import ipaddress
 
 from fastapi import Request
@@ -14,6 +21,7 @@ from sqlalchemy.engine import Engine
 from api.errors import ApiError
 from domain.messages import AccessRefusal
 from infra.config import Settings
+from infra.db import ProbeAttempt
 from infra.login_attempts import SharedThrottle
 from infra.throttle import Throttle
 
@@ -39,21 +47,45 @@ def client_ip(request: Request) -> str:
     return host
 
 
+class ProbeLimit:
+    """A limit of the identity routes: this process's memory first, so a flood past the budget
+    is refused without touching the database; then the count all processes share. The database
+    keeps the key's kind and a keyed hash of the rest: a phone number or a candidate's address
+    is personal data, and the read model holds none in the clear (tests/security/test_at_rest)."""
+
+    def __init__(self, engine: Engine, secret: str, limit: int, window_s: int) -> None:
+        self.secret = secret.encode()
+        self.here = Throttle(limit, window_s)
+        self.everywhere = SharedThrottle(
+            engine, limit, window_s, table=ProbeAttempt, kept_s=PHONE_WINDOW_S
+        )
+
+    async def hit(self, key: str) -> int:
+        return self.here.hit(key) or await self.everywhere.hit(self.stored(key))
+
+    def stored(self, key: str) -> str:
+        kind = key.partition(":")[0]
+        digest = hmac.new(self.secret, f"probe-limit|{key}".encode(), hashlib.sha256)
+        return f"{kind}:{digest.hexdigest()[:40]}"
+
+
 class Limits:
     def __init__(self, settings: Settings, engine: Engine) -> None:
-        self.probe_ip = Throttle(settings.probe_limit_per_ip, PROBE_WINDOW_S)
-        self.probe_phone = Throttle(settings.probe_limit_per_phone, PHONE_WINDOW_S)
+        key = settings.secret_key
+        self.probe_ip = ProbeLimit(engine, key, settings.probe_limit_per_ip, PROBE_WINDOW_S)
+        self.probe_phone = ProbeLimit(engine, key, settings.probe_limit_per_phone, PHONE_WINDOW_S)
         lockout_s = settings.staff_lockout_s
         self.staff_ip = SharedThrottle(engine, settings.staff_attempts_per_ip, lockout_s)
         self.staff_account = SharedThrottle(engine, settings.staff_failures_per_account, lockout_s)
         self.candidate = Throttle(settings.candidate_requests_per_minute, CANDIDATE_WINDOW_S)
 
-    def probe(self, request: Request, *subjects: str) -> None:
-        """One request of a route that can tell who is enrolled: counted per client IP and per
-        phone or application named in it."""
-        _refuse_if(self.probe_ip.hit(f"ip:{client_ip(request)}"), AccessRefusal.TOO_MANY_REQUESTS)
+    async def probe(self, request: Request, *subjects: str) -> None:
+        """One request of a route that can tell who is enrolled or try an SMS code: counted per
+        client IP and per phone or application named in it (keys `phone:`, `application:`)."""
+        by_ip = await self.probe_ip.hit(f"ip:{client_ip(request)}")
+        _refuse_if(by_ip, AccessRefusal.TOO_MANY_REQUESTS)
         for subject in subjects:
-            _refuse_if(self.probe_phone.hit(subject), AccessRefusal.TOO_MANY_REQUESTS)
+            _refuse_if(await self.probe_phone.hit(subject), AccessRefusal.TOO_MANY_REQUESTS)
 
     def candidate_request(self, application_id: str) -> None:
         """One request of a candidate's token: keyed by the application, not the address, as

@@ -174,6 +174,10 @@ class Settings(BaseSettings):
     #: how stale an API process's list of ended candidate sign-ins may be: a logout's access
     #: tokens stop within this (api/ended_sign_ins.py); one indexed query per interval
     ended_sign_ins_poll_s: float = Field(default=5.0, ge=0)
+    #: seconds from a connection's first byte (or its opening) to a complete request head, per
+    #: request; then it is closed (api/request_head_deadline.py). The ingress sends a head whole,
+    #: a phone's is a round trip; a client trickling it (slowloris) holds no connection longer.
+    request_head_timeout_s: float = Field(default=10.0, gt=0)
     #: admission control (api/admission.py): requests of each kind one API process works on at
     #: once; the next ones answer 429 TOO_MANY_CONCURRENT with Retry-After instead of queueing.
     #: Sign-ins (register, verify, login, login code) wait on Temporal and the SMS gateway;

@@ -294,15 +294,25 @@ class ChsiNonce(SQLModel, table=True):
     expires_at: datetime
 
 
-class StaffLoginAttempt(SQLModel, table=True):
-    """One staff-login attempt counted against a key (an account name, a client address) within
-    the lockout window (infra/login_attempts.py): every API process counts in this one table."""
+class Attempt(SQLModel):
+    """One attempt counted against a key within a limit's window (infra/login_attempts.py):
+    every API process counts in one table, so a limit holds across them."""
 
     id: int | None = Field(default=None, primary_key=True)
-    #: `user:` and an account name of up to 60 characters, lower-cased (which can lengthen it)
+    #: e.g. `user:` and an account name of up to 60 characters, lower-cased (which can lengthen
+    #: it)
     key: str = Field(index=True, max_length=255)
     #: indexed: the sweep drops every attempt that has left the window
     at: datetime = Field(index=True)
+
+
+class StaffLoginAttempt(Attempt, table=True):
+    """A staff-login attempt, against an account name or a client address."""
+
+
+class ProbeAttempt(Attempt, table=True):
+    """A request of a candidate identity route (register, verify, login and its code), against
+    the client address and the phone or application it names (api/throttling.py)."""
 
 
 class RefreshSession(SQLModel, table=True):

@@ -1,6 +1,7 @@
-"""Sliding-window limits of staff-login attempts, counted in the database every API process
-shares. In each process's memory (infra/throttle.py) N replicas or uvicorn workers gave an
-attacker N times the password guesses of an account.
+"""Sliding-window limits counted in the database every API process shares: staff-login
+attempts, and the candidate identity routes' requests (api/throttling.py). In each process's
+memory (infra/throttle.py) N replicas or uvicorn workers gave an attacker N times the password
+or SMS-code guesses.
 
 A hit is counted under a lock of its key held to the commit (a transaction-scoped advisory lock
 on PostgreSQL; on SQLite the first statement is a write, so one writer at a time), so concurrent
@@ -18,7 +19,7 @@ from sqlalchemy import delete, func
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from infra.db import StaffLoginAttempt, as_utc
+from infra.db import Attempt, StaffLoginAttempt, as_utc
 
 log = logging.getLogger("ruji.security")
 
@@ -28,7 +29,9 @@ def _utcnow() -> datetime:
 
 
 class SharedThrottle:
-    """At most `limit` hits per key within `window_s` seconds, across every process."""
+    """At most `limit` hits per key within `window_s` seconds, across every process, counted in
+    `table`. Limits sharing a table keep their keys apart (a prefix each); `kept_s` is the longest
+    window among them, as the sweep drops the attempts of every key of the table."""
 
     def __init__(
         self,
@@ -36,11 +39,15 @@ class SharedThrottle:
         limit: int,
         window_s: float,
         clock: Callable[[], datetime] = _utcnow,
+        table: type[Attempt] = StaffLoginAttempt,
+        kept_s: float = 0,
     ) -> None:
         self.engine = engine
         self.limit = limit
         self.window = timedelta(seconds=window_s)
+        self.kept = timedelta(seconds=max(kept_s, window_s))
         self.clock = clock
+        self.table = table
         self._swept_at: datetime | None = None
 
     async def hit(self, key: str) -> int:
@@ -55,19 +62,13 @@ class SharedThrottle:
         now = self.clock()
         with Session(self.engine) as db:
             self._lock(db, key)
-            ours = col(StaffLoginAttempt.key) == key
-            db.exec(
-                delete(StaffLoginAttempt).where(
-                    ours, col(StaffLoginAttempt.at) <= now - self.window
-                )
-            )
-            count, oldest = db.exec(
-                select(func.count(), func.min(StaffLoginAttempt.at)).where(ours)
-            ).one()
+            ours = col(self.table.key) == key
+            db.exec(delete(self.table).where(ours, col(self.table.at) <= now - self.window))
+            count, oldest = db.exec(select(func.count(), func.min(self.table.at)).where(ours)).one()
             if count >= self.limit and oldest is not None:
                 db.commit()
                 return max(1, math.ceil((as_utc(oldest) + self.window - now).total_seconds()))
-            db.add(StaffLoginAttempt(key=key, at=now))
+            db.add(self.table(key=key, at=now))
             db.commit()
         self._sweep_now_and_then(now)
         return 0
@@ -75,7 +76,7 @@ class SharedThrottle:
     def _clear(self, key: str) -> None:
         with Session(self.engine) as db:
             self._lock(db, key)
-            db.exec(delete(StaffLoginAttempt).where(col(StaffLoginAttempt.key) == key))
+            db.exec(delete(self.table).where(col(self.table.key) == key))
             db.commit()
 
     def _lock(self, db: Session, key: str) -> None:
@@ -86,14 +87,12 @@ class SharedThrottle:
         """Once a window per process, the attempts of every key that have left it: names typed
         once (a spray of guesses) would otherwise stay for good. Its own transaction, after the
         key's lock is released; a failure only postpones it."""
-        if self._swept_at is not None and now - self._swept_at < self.window:
+        if self._swept_at is not None and now - self._swept_at < self.kept:
             return
         self._swept_at = now
         try:
             with Session(self.engine) as db:
-                db.exec(
-                    delete(StaffLoginAttempt).where(col(StaffLoginAttempt.at) <= now - self.window)
-                )
+                db.exec(delete(self.table).where(col(self.table.at) <= now - self.kept))
                 db.commit()
         except Exception:
-            log.warning("old staff-login attempts not swept", exc_info=True)
+            log.warning("old attempts not swept: %s", self.table.__name__, exc_info=True)

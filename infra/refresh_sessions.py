@@ -4,9 +4,10 @@ Each refresh replaces the token it was given (rotation); a replaced token presen
 a copy is in other hands, and ends the whole sign-in for both holders; logout ends it at once.
 A phone that lost the answer to its refresh (a dropped connection) sends the replaced token once
 more: within `REUSE_GRACE` of that rotation it gets a new token instead of being signed out.
-Access tokens (2 hours) name their sign-in too, and are not looked up per request: each API
-process reads the sign-ins ended within an access token's lifetime every few seconds
-(`ended_since`, api/ended_sign_ins.py), so an ended sign-in's access tokens stop within seconds.
+Access tokens (2 hours) name their sign-in too. A request that changes something looks its
+sign-in up (`has_ended`), so a token of an ended sign-in changes nothing from that moment; reads
+are not looked up per request: each API process reads the sign-ins ended within an access
+token's lifetime every few seconds (`ended_since`, api/ended_sign_ins.py).
 
 Functions take the caller's session and leave the commit to it, except where a refusal must
 stick: `rotate` commits the revocation before it raises (the caller rolls back on errors)."""
@@ -133,6 +134,15 @@ def sign_out_everywhere(
         )
         .values(revoked_at=now or datetime.now(UTC), revoked_why=why),
     )
+
+
+def has_ended(db: Session, sid: str) -> bool:
+    """Whether the sign-in `sid` has ended, read now (a primary-key lookup): for the requests
+    that change a case, which must not wait for the list read every few seconds. A sign-in no
+    longer kept (the retention run removed it) counts as ended: its token is signed, so it was
+    real, and whatever it was it is over."""
+    row = db.get(RefreshSession, sid)
+    return row is None or row.revoked_at is not None
 
 
 def ended_since(db: Session, since: datetime) -> set[str]:

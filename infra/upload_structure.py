@@ -174,6 +174,32 @@ def _skip_entropy(data: bytes, pos: int) -> int:
             return found
 
 
+#: the top-level ISO-BMFF boxes that hold a HEIF picture: anything else (free, skip, uuid, …)
+#: carries no pixel, so markup in it is a polyglot; the coded data in `mdat` is not searched
+#: (a two-byte marker such as `<%` turns up in megabytes of it by chance)
+_HEIF_PICTURE_BOXES = {b"ftyp", b"meta", b"mdat", b"moov"}
+
+
+def walk_heif(data: bytes) -> int:
+    """The offset just past the last whole top-level box of a HEIF file: what follows is
+    trailing (`_check_trailing`). A box that is not part of the picture may not carry markup."""
+    pos = 0
+    while pos + 8 <= len(data):
+        size, kind = struct.unpack(">I4s", data[pos : pos + 8])
+        header = 8
+        if size == 1 and pos + 16 <= len(data):
+            (size,) = struct.unpack(">Q", data[pos + 8 : pos + 16])
+            header = 16
+        elif size == 0:  # the last box, to the end of the file
+            size = len(data) - pos
+        if size < header or pos + size > len(data):
+            break  # not a box: trailing bytes
+        if kind not in _HEIF_PICTURE_BOXES and _has_markup(memoryview(data)[pos : pos + size]):
+            raise UploadDefect(UploadRefusal.UPLOAD_POLYGLOT, measured=kind.decode("latin-1"))
+        pos += size
+    return pos
+
+
 def walk_png(data: bytes, *, max_metadata_bytes: int) -> ImageStructure:
     """Chunks from IHDR to IEND with CRCs checked; compressed metadata inflated only up to the
     metadata limit, so a zTXt bomb is caught before Pillow inflates it."""

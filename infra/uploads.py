@@ -190,6 +190,7 @@ def _screen_heif(data: bytes, policy: UploadPolicy) -> ScreenedImage:
         raise UploadDefect(
             UploadRefusal.UPLOAD_BOMB, measured=f"{width}x{height}", expected=policy.max_pixels
         )
+    _check_trailing(data, structure.walk_heif(data), policy)
     if zipfile.is_zipfile(io.BytesIO(data)):
         raise UploadDefect(UploadRefusal.UPLOAD_POLYGLOT)
     try:

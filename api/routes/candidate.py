@@ -202,7 +202,7 @@ async def register(
     takes the number over if it passes the ID card and face checks before the holder has
     (domain/identity_claims.py; docs/security.md, candidate identity routes)."""
     _check_phone(body.phone)
-    services.limits.probe(request, f"phone:{body.phone}")
+    await services.limits.probe(request, f"phone:{body.phone}")
     number = body.id_number.strip().upper()
     if not has_number_shape(number, body.id_type):
         raise ApiError(CaseRefusal.ID_NUMBER_INVALID)
@@ -231,7 +231,7 @@ async def register(
 async def verify(
     body: VerifyRequest, request: Request, services: ServicesDep, session: SessionDep
 ) -> Session:
-    services.limits.probe(request, f"application:{body.application_id}")
+    await services.limits.probe(request, f"application:{body.application_id}")
     handle = application_handle(services.client(), body.application_id)
     # the retry of a lost answer is the same key with the same code; the key alone (readable in
     # the case's history) does not fetch the first answer's session
@@ -293,7 +293,7 @@ async def login_code(
     """A returning candidate logs in by phone + code. The code is sent whether or not the phone
     has an application: the answer never tells a stranger which phones are enrolled."""
     _check_phone(body.phone)
-    services.limits.probe(request, f"phone:{body.phone}")
+    await services.limits.probe(request, f"phone:{body.phone}")
     wait = await run_db(session, _send_code, services, body.phone, client_ip(request))
     return CodeSent(phone_masked=mask_phone(body.phone), resend_after_s=wait)
 
@@ -306,7 +306,7 @@ async def login(
     the newest application that this phone verified (one registered with his phone by someone
     else, never verified, does not count) or on the one he names; `applications` lists them."""
     _check_phone(body.phone)
-    services.limits.probe(request, f"phone:{body.phone}")
+    await services.limits.probe(request, f"phone:{body.phone}")
     retry = _login_retry(services, body)
     apps = await run_db(session, _signed_in, services, body.phone, body.code, retry)
     if not apps:

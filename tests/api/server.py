@@ -114,8 +114,10 @@ async def serve(
 
 
 @asynccontextmanager
-async def serve_app(app, port: int):
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+async def serve_app(app, port: int, **options):
+    """`options`: more of uvicorn's settings (`ruji api`'s own: ruji_cli/api.server_options)."""
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", **options)
+    server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
     while not server.started:
         if task.done():

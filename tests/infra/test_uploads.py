@@ -396,5 +396,31 @@ def test_a_jpeg_bomb_is_refused_under_the_camera_policy() -> None:
     assert _code(bomb, ID_PHOTO_POLICY) == "UPLOAD_BOMB"
 
 
+def _box(kind: bytes, body: bytes) -> bytes:
+    return struct.pack(">I", 8 + len(body)) + kind + body
+
+
+@pytest.mark.parametrize(
+    "hidden",
+    [
+        b"<html><script>alert(1)</script></html>",  # after the last box
+        b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF",
+        _box(b"free", b"<script>alert(1)</script>"),  # in a box that is not the picture
+        struct.pack(">I", 0) + b"skip<html><body>x</body></html>",  # a box to the end
+    ],
+    ids=["html", "pdf", "free box", "open-ended box"],
+)
+def test_a_heic_polyglot_is_refused_as_jpeg_and_png_ones_are(hidden: bytes) -> None:
+    """JPEG and PNG were walked to their end and refused with anything after it; a HEIC was
+    only checked for a ZIP, so HTML or a PDF after (or inside a padding box of) an iPhone
+    photo was accepted and stored."""
+    assert _code(_heic() + hidden, ID_PHOTO_POLICY, filename="x.heic") == "UPLOAD_POLYGLOT"
+
+
+def test_a_heic_with_padding_after_it_or_a_zeroed_free_box_still_passes() -> None:
+    for heic in (_heic() + b"\0" * 64, _heic() + _box(b"free", b"\0" * 32)):
+        assert screen_image(heic, ID_PHOTO_POLICY, filename="x.heic").format == "HEIF"
+
+
 def test_heic_is_not_a_document_format() -> None:
     assert _code(_heic(), DOCUMENT_POLICY, filename="scan.heic") == "UPLOAD_BAD_TYPE"

@@ -153,6 +153,31 @@ async def test_where_a_metrics_port_is_set_the_metrics_are_served_there_only(eng
     assert any(name.startswith("ruji_http_requests") for name, _ in metrics)
 
 
+async def test_methods_a_client_makes_up_add_no_series(engine, tmp_path):
+    """The method label was the request's own: h11 takes any token as a method (httptools some
+    35), so each made-up method was a new counter and histogram series, kept for good: a
+    client could grow the API's memory and Prometheus's without limit."""
+    settings, services = _services(tmp_path, engine, None)
+    async with serve_app(create_app(settings, services), free_port(), http="h11") as url:
+        async with httpx.AsyncClient(base_url=url) as http:
+            for i in range(20):
+                await http.request(f"PROBE4X{i}", "/no-such-path")
+            metrics = await scrape(http)
+    methods = {
+        dict(labels)["method"]
+        for name, labels in metrics
+        if name.startswith("ruji_http_request") and "method" in dict(labels)
+    }
+    assert not any(m.startswith("PROBE4X") for m in methods), sorted(methods)
+    assert (
+        value(metrics, "ruji_http_requests_total", method="other", route="unmatched", status="405")
+        + value(
+            metrics, "ruji_http_requests_total", method="other", route="unmatched", status="404"
+        )
+        >= 20
+    )
+
+
 def test_the_read_model_gauges_are_read_at_most_every_few_seconds(engine):
     """Whoever reaches /metrics must not make the database run its aggregates at will; an
     outage is kept as long as a good read (no connection attempt per scrape either)."""

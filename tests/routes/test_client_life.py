@@ -314,3 +314,25 @@ def test_an_upload_retried_with_its_idempotency_key_is_answered_without_a_second
     other = jpeg_bytes(seed=6)
     r = http.post(PROOF, files={"file": ("b.jpg", other)}, headers=me)
     assert r.status_code == 409 and r.json()["code"] == "IDEMPOTENCY_KEY_REUSED"
+
+
+def test_a_sign_in_ended_everywhere_changes_nothing_more_at_once(
+    http: TestClient, temporal: TemporalDouble, app_services: tuple[TestClient, Services]
+) -> None:
+    """「退出所有设备」 because the phone was stolen: the stolen phone's access token must not
+    withdraw or edit the case in the seconds the API's list of ended sign-ins (read every 5 s)
+    has not caught up. Writes ask the database; reads may lag."""
+    services = app_services[1]
+    temporal.answers["view"] = view(state=AppState.DRAFT)
+    stolen, _ = _signed_in(http, services)
+    mine, _ = _signed_in(http, services)
+    assert _me(http, stolen) == 200  # the list is read now; the next read is 5 s away
+    r = http.post("/api/v1/me/sign-out-everywhere", headers={"authorization": f"Bearer {mine}"})
+    assert r.status_code == 204, r.text
+    thief = {"authorization": f"Bearer {stolen}"}
+    for method, path in (("POST", "/api/v1/me/withdraw"), ("POST", "/api/v1/me/submit")):
+        r = http.request(method, path, headers=thief)
+        assert r.status_code == 401 and r.json()["code"] == "AUTH_INVALID", (path, r.text)
+    r = http.delete("/api/v1/me/attachments/NURSE_QUALIFICATION_CERT/f1", headers=thief)
+    assert r.status_code == 401 and r.json()["code"] == "AUTH_INVALID", r.text
+    assert not {"withdraw", "submit"} & {call.name for call in temporal.calls}

@@ -25,6 +25,7 @@ from infra.db import create_schema, make_engine
 from infra.otp import OtpService
 from infra.pii import pii_sealer_for
 from infra.storage import LocalObjectStore
+from ruji_cli.api import server_options
 from ruji_cli.dev_procs import free_port
 from synthetic.forms import form_fields
 from tests.api.server import jpeg_bytes, seed, serve_app
@@ -126,7 +127,7 @@ async def running_stack(
             temporal=client,
         )
         url = await stack.enter_async_context(
-            serve_app(create_app(settings, services), free_port())
+            serve_app(create_app(settings, services), free_port(), **server_options(settings))
         )
         http = await stack.enter_async_context(httpx.AsyncClient(base_url=url, timeout=30))
         yield http, settings, sms
@@ -230,3 +231,18 @@ async def reach_draft(http: httpx.AsyncClient, me: dict, number: str, name: str 
     r = await through_face(http, me, number, name)
     assert r.status_code == 200, r.text
     assert (await http.post("/api/v1/me/notice/accept", headers=me)).status_code == 200
+
+
+@asynccontextmanager
+async def two_apis_over_one_database(engine: Engine, tmp_path: Path, **settings_kw):
+    """Two API processes without Temporal over one database, period 2026-2 open, as two
+    replicas behind one ingress: for the limits that must hold across them. Yields both HTTP
+    clients."""
+    seed(engine, "2026-2")
+    async with AsyncExitStack() as stack:
+        apis = []
+        for name in ("a", "b"):
+            running = running_stack(None, engine, tmp_path / name, **settings_kw)
+            http, _settings, _sms = await stack.enter_async_context(running)
+            apis.append(http)
+        yield apis

@@ -7,32 +7,23 @@ from __future__ import annotations
 import asyncio
 import re
 from collections import Counter
-from contextlib import AsyncExitStack
 
 import pytest
 
-from tests.api.server import seed
-from tests.security.stack import running_stack
+from tests.security.stack import two_apis_over_one_database
 
 HAN = re.compile(r"[\u4e00-\u9fff]")
 
 
 @pytest.fixture
 async def two_apis(any_engine, tmp_path):
-    seed(any_engine, "2026-2")
-    async with AsyncExitStack() as stack:
-        apis = []
-        for name in ("a", "b"):
-            running = running_stack(
-                None,
-                any_engine,
-                tmp_path / name,
-                staff_failures_per_account=5,
-                staff_attempts_per_ip=12,
-                concurrent_staff_logins=10,
-            )
-            http, _settings, _sms = await stack.enter_async_context(running)
-            apis.append(http)
+    async with two_apis_over_one_database(
+        any_engine,
+        tmp_path,
+        staff_failures_per_account=5,
+        staff_attempts_per_ip=12,
+        concurrent_staff_logins=10,
+    ) as apis:
         yield apis
 
 
