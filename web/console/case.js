@@ -200,17 +200,19 @@ function actionBar(ctx, data, reload, err) {
   const canDecide = view.state === "UNDER_REVIEW" && mine;
   // held at the period's close-out: only a decision ends it (the API answers REVIEW_CLOSED)
   const canReturn = canDecide && !data.case.state.held_for_decision_at;
-  const act = (verb, body) => async () => {
+  const send = (path, body) => async () => {
     err.hide();
     try {
-      await api.post(`/examiner/applications/${encodeURIComponent(id)}/${verb}`, body);
+      await api.post(path, body);
       await reload();
     } catch (e) {
       err.show(e);
     }
   };
+  const act = (verb, body) => send(`/examiner/applications/${encodeURIComponent(id)}/${verb}`, body);
   const handlers = {
     claim: act("claim"),
+    release: () => confirmDialog("释放领取后，该申请回到待审核队列，其他审核员可以领取。确认释放？", send(`/office/cases/${encodeURIComponent(id)}/release`)),
     approve: () => {
       const missing = view.required_attachments.filter((r) => !r.satisfied).map((r) => r.title);
       if (view.chsi_status === "pending") missing.unshift("学信网校验未完成");
@@ -221,7 +223,7 @@ function actionBar(ctx, data, reload, err) {
     return: () => reasonsDialog("退回修改", reviewItems("return", view.required_attachments), (list) => act("return", { items: list })()),
   };
   const button = (key, label, shortcut, enabled, cls = "") =>
-    h("button", { type: "button", class: `btn ${cls}`, id: `act-${key}`, disabled: !enabled, onclick: handlers[key] }, label, h("kbd", { text: shortcut }));
+    h("button", { type: "button", class: `btn ${cls}`, id: `act-${key}`, disabled: !enabled, onclick: handlers[key] }, label, shortcut ? h("kbd", { text: shortcut }) : null);
   const queueHash = ctx.lastQueue?.hash || "#/queue";
   const neighbour = (step) => {
     const ids = ctx.lastQueue?.rows || [];
@@ -245,6 +247,8 @@ function actionBar(ctx, data, reload, err) {
     button("approve", "通过", "a", canDecide, "good"),
     button("reject", "不通过", "r", canDecide, "bad"),
     button("return", "退回修改", "t", canReturn),
+    button("release", "释放领取", null, canReturn), // held at the close-out: only a decision ends it
+    staff.session.role === "admin" && view.state === "UNDER_REVIEW" ? h("a", { class: "btn", id: "to-reassign", href: `#/office-case/${encodeURIComponent(id)}`, text: "改派…" }) : null,
   );
 }
 

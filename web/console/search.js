@@ -4,6 +4,8 @@
 import { api, staff } from "./api.js";
 import { busy, clear, errorBox, formatTime, h, select } from "../common/dom.js";
 
+const ROLE_LABELS = { examiner: "审核员", admin: "管理员" };
+
 const KEYS = [
   ["id_number", "证件号码"],
   ["phone", "手机号码"],
@@ -99,9 +101,20 @@ export function renderCase(ctx, root, applicationId) {
       actions.append(release);
     }
     if (s.role === "admin" && r.status === "UNDER_REVIEW") {
-      const to = h("input", { name: "examiner", placeholder: "审核员账号 ID", "aria-label": "改派给", size: 14 });
+      // the accounts that may take the case, by name: account ids are nowhere else on screen
+      const eligible = (await api.get("/admin/accounts")).filter(
+        (a) => a.active && a.id !== r.claimed_by && (a.role === "admin" || (a.role === "examiner" && a.regions.includes(r.region))),
+      );
+      const to = select("examiner", eligible.map((a) => [a.id, `${a.username}（${ROLE_LABELS[a.role]}）`]), "", "选择改派给的审核员");
+      to.setAttribute("aria-label", "改派给");
       const move = h("button", { type: "button", class: "btn", id: "reassign", text: "改派" });
-      move.addEventListener("click", () => busy(move, "改派中…", async () => { await api.post(`/office/cases/${encodeURIComponent(r.application_id)}/reassign`, { examiner: to.value.trim() }); await load(); }, err));
+      move.addEventListener("click", () =>
+        busy(move, "改派中…", async () => {
+          if (!to.value) throw new Error("请选择改派给的审核员");
+          await api.post(`/office/cases/${encodeURIComponent(r.application_id)}/reassign`, { examiner: to.value });
+          await load();
+        }, err),
+      );
       actions.append(h("span", { class: "inline" }, to, move));
     }
     actions.append(h("a", { class: "btn", id: "web-ui", href: c.web_ui_url, target: "_blank", rel: "noopener noreferrer", text: "在 Temporal Web UI 中查看流程" }));
