@@ -77,7 +77,7 @@ async def test_a_late_approval_gets_its_number_from_the_supplementary_run(world)
     await eventually(lambda: period_open(http), "the period opens")
 
     cases: list[tuple[str, dict]] = []
-    for serial in range(4):
+    for serial in range(40, 44):
         app_id, me = await register(http, sms, number(serial), f"1357012{serial:04d}")
         await submit_application(http, me, number(serial), None)
         assert (await examiner_call(http, examiner, app_id, "claim")).status_code == 200

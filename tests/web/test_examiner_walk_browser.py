@@ -15,8 +15,12 @@ import pytest
 from playwright.async_api import Browser, Page, async_playwright, expect
 from sqlmodel import Session, select
 
+from domain.roles import Role
 from infra.db import AuditEvent
+from infra.tokens import issue_token
+from tests.api.test_guide_paths_http import PROOF, submitted_for_nursing
 from tests.security.stack import (
+    API_SECRET,
     bearer,
     register,
     running_stack,
@@ -30,8 +34,8 @@ from tests.workflows.harness import valid_id_number
 
 AREA = "430121"
 WAIT_MS = 30_000
-#: approve, reject, return, release, contested
-CASES = ("approve", "reject", "return", "release", "contested")
+#: submitted clean, but for "typed"; one more for a restricted major with its proof
+CASES = ("approve", "reject", "return", "release", "contested", "typed", "expiry")
 
 
 def number(serial: int) -> str:
@@ -52,8 +56,10 @@ async def world(dev_env, tmp_path_factory) -> AsyncIterator[tuple]:
         cases = {}
         for serial, name in enumerate(CASES, start=20):
             app_id, me = await register(http, sms, number(serial), f"1357014{serial:04d}")
-            await submit_application(http, me, number(serial), None)
+            # "typed": the candidate typed another name over what the card read
+            await submit_application(http, me, number(serial), "李四" if name == "typed" else None)
             cases[name] = (app_id, me)
+        cases["nursing"] = await submitted_for_nursing(http, sms, 29)
         async with async_playwright() as p:
             browser = await p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
             yield http, engine, browser, cases, (second_id, second_login)
@@ -93,7 +99,7 @@ async def test_an_examiner_claims_reads_and_decides_in_the_console(world):
     http, engine, browser, cases, _ = world
     page = await console_as(browser, str(http.base_url), "examiner", "pw-examiner")
     queue = page.locator("#queue tbody tr[data-id]")
-    await expect(queue).to_have_count(len(CASES), timeout=WAIT_MS)
+    await expect(queue).to_have_count(len(cases), timeout=WAIT_MS)
     app_id, me = cases["approve"]
     await page.click(f'#queue tr[data-id="{app_id}"]')
     await state_is(page, "SUBMITTED")
@@ -233,3 +239,56 @@ async def test_a_second_examiner_cannot_act_until_an_admin_reassigns_the_case(wo
     await state_is(page, "APPROVED")
     assert (await http.get("/api/v1/me", headers=me)).json()["state"] == "APPROVED"
     assert page.errors == [] and admin.errors == []  # type: ignore[attr-defined]
+
+
+async def test_the_examiner_sees_what_was_typed_over_the_card_and_the_major_s_proof(world):
+    http, _engine, browser, cases, _ = world
+    page = await console_as(browser, str(http.base_url), "examiner", "pw-examiner")
+    await open_case(page, cases["typed"][0])
+    name = page.locator("#ocr-table tr[data-field=name]")
+    await expect(name).to_have_class("corrected")
+    await expect(name.locator("td").nth(2)).to_contain_text("李四")
+    await expect(name.locator("td").nth(2)).to_contain_text("考生修改")
+    await expect(page.locator("#case .case-head")).to_contain_text("需人工复核")
+
+    await open_case(page, cases["nursing"][0])
+    await expect(page.locator("#case")).to_contain_text("限制性专业")
+    proof = page.locator("#checklist > li.ok")
+    await expect(proof).to_have_count(1)
+    link = proof.locator("a.file")
+    await expect(link).to_have_count(1)
+    shown = await page.request.get(await link.get_attribute("href"))
+    assert (shown.status, shown.headers["content-type"]) == (200, "image/jpeg"), PROOF
+    assert page.errors == []  # type: ignore[attr-defined]
+
+
+async def test_a_sign_in_that_ran_out_mid_case_comes_back_to_the_case(world):
+    """Staff sign-ins last 30 minutes: one that runs out while he reads a case sends him to the
+    login form saying why, and signed in again he is back on that case, not at the queue."""
+    http, _engine, browser, cases, _ = world
+    app_id, me = cases["expiry"]
+    page = await console_as(browser, str(http.base_url), "examiner", "pw-examiner")
+    await open_case(page, app_id)
+    await page.click("#act-claim")
+    await state_is(page, "UNDER_REVIEW")
+    expired = issue_token(API_SECRET, "ex-changsha", Role.EXAMINER, ["01"], ttl_s=-1)
+    await page.evaluate(
+        """token => {
+            const s = JSON.parse(sessionStorage.getItem("ruji.console.session"));
+            sessionStorage.setItem("ruji.console.session", JSON.stringify({ ...s, token }));
+        }""",
+        expired,
+    )
+    await page.click("#act-approve")
+    await page.click("#dialog-ok")
+    await expect(page.locator("#login .err")).to_contain_text("登录已失效", timeout=WAIT_MS)
+    await page.fill("#login [name=username]", "examiner")
+    await page.fill("#login [name=password]", "pw-examiner")
+    await page.click("#login button[type=submit]")
+    await state_is(page, "UNDER_REVIEW")
+    assert page.url.endswith(f"#/case/{app_id}"), page.url
+    await page.click("#act-approve")
+    await page.click("#dialog-ok")
+    await state_is(page, "APPROVED")
+    assert (await http.get("/api/v1/me", headers=me)).json()["state"] == "APPROVED"
+    assert page.errors == []  # type: ignore[attr-defined]

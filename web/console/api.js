@@ -22,16 +22,28 @@ export const staff = {
   },
 };
 
+const RETURN_KEY = "ruji.console.return";
+
 async function call(method, path, body) {
   try {
     return await request(method, path, body, staff.session?.token);
   } catch (err) {
     if (err.status === 401 && path !== "/staff/login") {
+      // the 30-minute sign-in ran out (or was ended) mid-work: say so on the login form and,
+      // signed in again, come back to the page he was on rather than to the start
+      if (staff.session && !location.hash.startsWith("#/login")) sessionStorage.setItem(RETURN_KEY, JSON.stringify({ hash: location.hash, message: err.message, username: staff.session.username }));
       staff.session = null;
       location.hash = "#/login";
     }
     throw err;
   }
+}
+
+/** Where a sign-in that ran out left off ({hash, message, username}): read by the login form. */
+export function interrupted({ take = false } = {}) {
+  const back = JSON.parse(sessionStorage.getItem(RETURN_KEY) || "null");
+  if (take) sessionStorage.removeItem(RETURN_KEY);
+  return back;
 }
 
 /** 「退出」: the server refuses the account's tokens issued until now (here and on any other
