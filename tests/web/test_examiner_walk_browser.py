@@ -67,8 +67,13 @@ async def world(dev_env, tmp_path_factory) -> AsyncIterator[tuple]:
     engine.dispose()
 
 
-async def console_as(browser: Browser, base: str, username: str, password: str) -> Page:
-    context = await browser.new_context(viewport=CONSOLE, locale="zh-CN", base_url=base)
+async def console_as(
+    browser: Browser, base: str, username: str, password: str, **context_kw
+) -> Page:
+    """Signed in on the console's login form; the page keeps its script errors in `errors`."""
+    context = await browser.new_context(
+        viewport=CONSOLE, locale="zh-CN", base_url=base, **context_kw
+    )
     page = await context.new_page()
     page.errors = []  # type: ignore[attr-defined]
     page.on("pageerror", lambda exc: page.errors.append(str(exc)))  # type: ignore[attr-defined]

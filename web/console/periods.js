@@ -4,7 +4,7 @@
 import { api, staff } from "./api.js";
 import { busy, clear, errorBox, formatTime, h } from "../common/dom.js";
 
-const STATES = {
+export const STATES = {
   SCHEDULED: "未开始",
   OPEN: "入籍中",
   CLOSED: "入籍已截止，审核中",
