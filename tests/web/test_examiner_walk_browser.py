@@ -35,7 +35,7 @@ from tests.workflows.harness import valid_id_number
 AREA = "430121"
 WAIT_MS = 30_000
 #: submitted clean, but for "typed"; one more for a restricted major with its proof
-CASES = ("approve", "reject", "return", "release", "contested", "typed", "expiry")
+CASES = ("approve", "reject", "return", "release", "contested", "typed", "expiry", "bulk")
 
 
 def number(serial: int) -> str:
@@ -92,6 +92,18 @@ async def open_case(page: Page, app_id: str) -> None:
 
 async def state_is(page: Page, state: str) -> None:
     await expect(page.locator("#case")).to_have_attribute("data-state", state, timeout=WAIT_MS)
+
+
+async def sign_in_runs_out(page: Page, account: str, role: Role) -> None:
+    """The console's token swapped for the same account's, expired: as after 30 minutes."""
+    expired = issue_token(API_SECRET, account, role, ["01"], ttl_s=-1)
+    await page.evaluate(
+        """token => {
+            const s = JSON.parse(sessionStorage.getItem("ruji.console.session"));
+            sessionStorage.setItem("ruji.console.session", JSON.stringify({ ...s, token }));
+        }""",
+        expired,
+    )
 
 
 def trail(engine, app_id: str) -> list[tuple[str, str]]:
@@ -276,14 +288,7 @@ async def test_a_sign_in_that_ran_out_mid_case_comes_back_to_the_case(world):
     await open_case(page, app_id)
     await page.click("#act-claim")
     await state_is(page, "UNDER_REVIEW")
-    expired = issue_token(API_SECRET, "ex-changsha", Role.EXAMINER, ["01"], ttl_s=-1)
-    await page.evaluate(
-        """token => {
-            const s = JSON.parse(sessionStorage.getItem("ruji.console.session"));
-            sessionStorage.setItem("ruji.console.session", JSON.stringify({ ...s, token }));
-        }""",
-        expired,
-    )
+    await sign_in_runs_out(page, "ex-changsha", Role.EXAMINER)
     await page.click("#act-approve")
     await page.click("#dialog-ok")
     await expect(page.locator("#login .err")).to_contain_text("登录已失效", timeout=WAIT_MS)
@@ -295,5 +300,24 @@ async def test_a_sign_in_that_ran_out_mid_case_comes_back_to_the_case(world):
     await page.click("#act-approve")
     await page.click("#dialog-ok")
     await state_is(page, "APPROVED")
+    assert (await http.get("/api/v1/me", headers=me)).json()["state"] == "APPROVED"
+    assert page.errors == []  # type: ignore[attr-defined]
+
+
+async def test_bulk_approval_asks_before_it_approves(world):
+    http, _engine, browser, cases, _ = world
+    app_id, me = cases["bulk"]
+    page = await console_as(browser, str(http.base_url), "examiner", "pw-examiner")
+    await page.click('[data-nav="bulk"]')
+    await page.check(f'#bulk-list tr[data-id="{app_id}"] input')
+    await page.click("#bulk-approve")
+    await expect(page.locator(".dialog")).to_contain_text("确认批量审核通过已勾选的 1 件申请")
+    await page.keyboard.press("Escape")  # changed his mind: nothing sent
+    await expect(page.locator(".dialog")).to_have_count(0)
+    assert (await http.get("/api/v1/me", headers=me)).json()["state"] == "SUBMITTED"
+    await page.click("#bulk-approve")
+    await page.click("#dialog-ok")
+    status = page.locator("#bulk-status[data-done]")
+    await expect(status).to_have_text("完成：通过 1 件，未通过 0 件", timeout=WAIT_MS)
     assert (await http.get("/api/v1/me", headers=me)).json()["state"] == "APPROVED"
     assert page.errors == []  # type: ignore[attr-defined]

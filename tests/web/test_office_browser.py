@@ -168,6 +168,7 @@ async def test_an_examiner_approves_twenty_clean_cases_in_one_action(office, bro
     claim = f"/api/v1/examiner/applications/{contested}/claim"
     assert (await http.post(claim, headers=admin)).status_code == 200
     await page.click("#bulk-approve")
+    await page.click("#dialog-ok")  # asked first: many approvals at once are not undone
     status = page.locator("#bulk-status[data-done]")
     await expect(status).to_have_text(f"完成：通过 {CASES} 件，未通过 1 件", timeout=BULK_WAIT_MS)
     failure = page.locator("#bulk-failures li")

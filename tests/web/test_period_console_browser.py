@@ -14,9 +14,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from playwright.async_api import Page, async_playwright, expect
 
+from domain.roles import Role
 from tests.security.stack import bearer, running_stack, seeded_database, staff_token
 from tests.web.conftest import ARGS, CHROMIUM
-from tests.web.test_examiner_walk_browser import console_as
+from tests.web.test_examiner_walk_browser import console_as, sign_in_runs_out
 
 PERIOD = "2031-1-o4"  # its own period workflow on the session's dev server
 BEIJING = ZoneInfo("Asia/Shanghai")
@@ -87,3 +88,22 @@ async def test_an_admin_opens_a_period_an_operator_extends_it_and_closing_asks_f
     config = (await http.get(f"/api/v1/admin/periods/{PERIOD}", headers=op)).json()["config"]
     assert datetime.fromisoformat(config["closes_at"]) <= datetime.now(UTC), config
     assert admin.errors == [] and operator.errors == []  # type: ignore[attr-defined]
+
+
+async def test_a_download_after_the_sign_in_ran_out_goes_by_the_login_form_and_back(world):
+    """Downloads and the bulk stream fetch on their own: a 401 there was only a red line on the
+    page, the console still looking signed in; now it is the same as any other request's."""
+    http, browser = world
+    operator = await signed_in(browser, str(http.base_url), "operator")
+    await operator.click('[data-nav="exports"]')
+    await sign_in_runs_out(operator, "operator", Role.OPERATOR)
+    await operator.click("#export-csv")
+    await expect(operator.locator("#login .err")).to_contain_text("登录已失效", timeout=WAIT_MS)
+    await operator.fill("#login [name=username]", "operator")
+    await operator.fill("#login [name=password]", "pw-operator")
+    await operator.click("#login button[type=submit]")
+    await expect(operator.locator("#app")).to_have_attribute("data-view", "exports")
+    async with operator.expect_download(timeout=WAIT_MS) as download:
+        await operator.click("#export-csv")
+    assert (await download.value).suggested_filename.endswith(".csv")
+    assert operator.errors == []  # type: ignore[attr-defined]
