@@ -35,7 +35,7 @@ from tests.workflows.harness import valid_id_number
 AREA = "430121"
 WAIT_MS = 30_000
 #: submitted clean, but for "typed"; one more for a restricted major with its proof
-CASES = ("approve", "reject", "return", "release", "contested", "typed", "expiry", "bulk")
+CASES = ("approve", "reject", "return", "release", "contested", "typed", "expiry", "bulk", "draft")
 
 
 def number(serial: int) -> str:
@@ -104,6 +104,22 @@ async def sign_in_runs_out(page: Page, account: str, role: Role) -> None:
         }""",
         expired,
     )
+
+
+async def claimed_then_signed_out(page: Page, app_id: str) -> None:
+    """The examiner has claimed the case; then his 30 minutes are up."""
+    await open_case(page, app_id)
+    await page.click("#act-claim")
+    await state_is(page, "UNDER_REVIEW")
+    await sign_in_runs_out(page, "ex-changsha", Role.EXAMINER)
+
+
+async def signed_in_again(page: Page, username: str, password: str) -> None:
+    """On the login form a run-out sign-in led to, which says why."""
+    await expect(page.locator("#login .err")).to_contain_text("登录已失效", timeout=WAIT_MS)
+    await page.fill("#login [name=username]", username)
+    await page.fill("#login [name=password]", password)
+    await page.click("#login button[type=submit]")
 
 
 def trail(engine, app_id: str) -> list[tuple[str, str]]:
@@ -285,16 +301,10 @@ async def test_a_sign_in_that_ran_out_mid_case_comes_back_to_the_case(world):
     http, _engine, browser, cases, _ = world
     app_id, me = cases["expiry"]
     page = await console_as(browser, str(http.base_url), "examiner", "pw-examiner")
-    await open_case(page, app_id)
-    await page.click("#act-claim")
-    await state_is(page, "UNDER_REVIEW")
-    await sign_in_runs_out(page, "ex-changsha", Role.EXAMINER)
+    await claimed_then_signed_out(page, app_id)
     await page.click("#act-approve")
     await page.click("#dialog-ok")
-    await expect(page.locator("#login .err")).to_contain_text("登录已失效", timeout=WAIT_MS)
-    await page.fill("#login [name=username]", "examiner")
-    await page.fill("#login [name=password]", "pw-examiner")
-    await page.click("#login button[type=submit]")
+    await signed_in_again(page, "examiner", "pw-examiner")
     await state_is(page, "UNDER_REVIEW")
     assert page.url.endswith(f"#/case/{app_id}"), page.url
     await page.click("#act-approve")
@@ -320,4 +330,30 @@ async def test_bulk_approval_asks_before_it_approves(world):
     status = page.locator("#bulk-status[data-done]")
     await expect(status).to_have_text("完成：通过 1 件，未通过 0 件", timeout=WAIT_MS)
     assert (await http.get("/api/v1/me", headers=me)).json()["state"] == "APPROVED"
+    assert page.errors == []  # type: ignore[attr-defined]
+
+
+async def test_reasons_written_when_the_sign_in_ran_out_are_offered_again(world):
+    """He wrote why the form goes back, the sign-in had run out: the return was refused and the
+    dialog gone. Signed in again, the dialog reopens with what he wrote, and it goes through."""
+    http, _engine, browser, cases, _ = world
+    app_id, me = cases["draft"]
+    page = await console_as(browser, str(http.base_url), "examiner", "pw-examiner")
+    await claimed_then_signed_out(page, app_id)
+    reason = "联系电话与本人手机号不一致，请核对"
+    await page.click("#act-return")
+    await page.check('.dialog [data-item="form"]')
+    await page.fill('.dialog [data-reason="form"]', reason)
+    await page.click("#dialog-send")
+    await signed_in_again(page, "examiner", "pw-examiner")
+    await state_is(page, "UNDER_REVIEW")
+    await page.click("#act-return")
+    await expect(page.locator('.dialog [data-item="form"]')).to_be_checked()
+    await expect(page.locator('.dialog [data-reason="form"]')).to_have_value(reason)
+    await page.click("#dialog-send")
+    await state_is(page, "RETURNED")
+    mine = (await http.get("/api/v1/me", headers=me)).json()
+    assert mine["review"]["items"] == [{"item": "form", "reason": reason}], mine
+    kept = await page.evaluate("Object.keys(sessionStorage).filter(k => k.includes('draft'))")
+    assert kept == [], kept
     assert page.errors == []  # type: ignore[attr-defined]

@@ -17,7 +17,7 @@ from playwright.async_api import Page, async_playwright, expect
 from domain.roles import Role
 from tests.security.stack import bearer, running_stack, seeded_database, staff_token
 from tests.web.conftest import ARGS, CHROMIUM
-from tests.web.test_examiner_walk_browser import console_as, sign_in_runs_out
+from tests.web.test_examiner_walk_browser import console_as, sign_in_runs_out, signed_in_again
 
 PERIOD = "2031-1-o4"  # its own period workflow on the session's dev server
 BEIJING = ZoneInfo("Asia/Shanghai")
@@ -98,10 +98,7 @@ async def test_a_download_after_the_sign_in_ran_out_goes_by_the_login_form_and_b
     await operator.click('[data-nav="exports"]')
     await sign_in_runs_out(operator, "operator", Role.OPERATOR)
     await operator.click("#export-csv")
-    await expect(operator.locator("#login .err")).to_contain_text("登录已失效", timeout=WAIT_MS)
-    await operator.fill("#login [name=username]", "operator")
-    await operator.fill("#login [name=password]", "pw-operator")
-    await operator.click("#login button[type=submit]")
+    await signed_in_again(operator, "operator", "pw-operator")
     await expect(operator.locator("#app")).to_have_attribute("data-view", "exports")
     async with operator.expect_download(timeout=WAIT_MS) as download:
         await operator.click("#export-csv")

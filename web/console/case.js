@@ -8,6 +8,13 @@ import { actionLabel, actorLabel, CHSI_STATUS, ID_FIELDS, MATCH_REFERENCES, NON_
 import { STATUS } from "./queue.js";
 import { confirmDialog, overrideDialog, reasonsDialog, reviewItems } from "./dialogs.js";
 
+const drafts = {
+  key: (id, verb) => `ruji.console.draft.${verb}.${id}`,
+  read: (id, verb) => JSON.parse(sessionStorage.getItem(drafts.key(id, verb)) || "null"),
+  keep: (id, verb, list) => sessionStorage.setItem(drafts.key(id, verb), JSON.stringify(list)),
+  drop: (id, verb) => sessionStorage.removeItem(drafts.key(id, verb)),
+};
+
 const section = (title, ...children) => h("section", { class: "panel box" }, h("h3", { text: title }), children);
 const kv = (pairs) => h("dl", { class: "kv" }, pairs.filter(([, v]) => v !== undefined).map(([k, v]) => [h("dt", { text: k }), h("dd", {}, v ?? "")]));
 const img = (url, alt) =>
@@ -210,6 +217,13 @@ function actionBar(ctx, data, reload, err) {
     }
   };
   const act = (verb, body) => send(`/examiner/applications/${encodeURIComponent(id)}/${verb}`, body);
+  // the reasons he wrote outlive a refusal (a sign-in run out, a case moved meanwhile): kept until
+  // the decision is recorded, offered again when he reopens the dialog
+  const withDraft = (verb) => async (list) => {
+    drafts.keep(id, verb, list);
+    await act(verb, { items: list })();
+    if (!err.textContent) drafts.drop(id, verb);
+  };
   const handlers = {
     claim: act("claim"),
     release: () => confirmDialog("释放领取后，该申请回到待审核队列，其他审核员可以领取。确认释放？", send(`/office/cases/${encodeURIComponent(id)}/release`)),
@@ -219,8 +233,8 @@ function actionBar(ctx, data, reload, err) {
       if (!missing.length) return confirmDialog("确认审核通过该申请？", act("approve"));
       overrideDialog(missing, (reason) => act("approve", { override_reason: reason })());
     },
-    reject: () => reasonsDialog("审核不通过", reviewItems("reject", view.required_attachments), (list) => act("reject", { items: list })()),
-    return: () => reasonsDialog("退回修改", reviewItems("return", view.required_attachments), (list) => act("return", { items: list })()),
+    reject: () => reasonsDialog("审核不通过", reviewItems("reject", view.required_attachments), withDraft("reject"), drafts.read(id, "reject")),
+    return: () => reasonsDialog("退回修改", reviewItems("return", view.required_attachments), withDraft("return"), drafts.read(id, "return")),
   };
   const button = (key, label, shortcut, enabled, cls = "") =>
     h("button", { type: "button", class: `btn ${cls}`, id: `act-${key}`, disabled: !enabled, onclick: handlers[key] }, label, shortcut ? h("kbd", { text: shortcut }) : null);
