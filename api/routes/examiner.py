@@ -22,6 +22,7 @@ from api.deps import (
     run_db,
 )
 from api.errors import ApiError
+from api.staff_names import named_accounts, staff_names
 from api.text_fields import CleanText
 from domain.enrollment import ApplicationView, CaseFile, ExaminerAction, ReviewItem
 from domain.messages import AccessRefusal, CaseRefusal
@@ -80,6 +81,8 @@ class CaseView(BaseModel):
     view: ApplicationView
     files: dict[str, str]  # document kind -> short-lived signed URL
     audit: list[AuditRow]
+    #: account id -> username for the holder and the staff the trail names
+    staff: dict[str, str] = Field(default_factory=dict)
 
 
 class Decision(CleanText):
@@ -240,11 +243,13 @@ async def case(
                 services.settings.secret_key, shown.key
             )
     audit = await run_db(session, _audit_trail, application_id)
+    named = named_accounts(view.review.examiner, ((a.actor, a.action) for a in audit))
     return CaseView(
         case=case_file,
         view=view,
         files=files,
         audit=[AuditRow(seq=a.seq, at=a.at, actor=a.actor, action=a.action) for a in audit],
+        staff=await run_db(session, staff_names, named),
     )
 
 

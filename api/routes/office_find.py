@@ -22,6 +22,7 @@ from temporalio.service import RPCError
 from api.applications import application_handle, run_query, run_update
 from api.deps import AdminDep, ExaminerDep, ServicesDep, SessionDep, StaffDep
 from api.errors import ApiError
+from api.staff_names import named_accounts, staff_names
 from domain.enrollment import PHONE_RE, ApplicationView, ExaminerAction, Reassignment
 from domain.identity import IdType, normalize_id_number
 from domain.ids import PERIOD_ID_PATTERN, identity_hash, keyed_hash
@@ -80,6 +81,8 @@ class OfficeCase(BaseModel):
     view: ApplicationView | None
     audit: list[TrailRow]
     web_ui_url: str
+    #: account id -> username for the holder and the staff the trail names
+    staff: dict[str, str] = Field(default_factory=dict)
 
 
 class NewHolder(BaseModel):
@@ -231,11 +234,13 @@ async def office_case(
         .order_by(col(AuditEvent.seq))
     ).all()
     await asyncio.to_thread(record, services.engine, me.sub, "view", {"case": application_id}, 1)
+    named = named_accounts(row.claimed_by, ((a.actor, a.action) for a in trail))
     return OfficeCase(
         row=case_row(row),
         view=view,
         audit=[TrailRow(seq=a.seq, at=a.at, actor=a.actor, action=a.action) for a in trail],
         web_ui_url=web_ui_url(services.settings, application_id),
+        staff=await asyncio.to_thread(staff_names, session, named),
     )
 
 

@@ -9,6 +9,7 @@ sleeps."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 
 import pytest
@@ -122,6 +123,13 @@ async def signed_in_again(page: Page, username: str, password: str) -> None:
     await page.click("#login button[type=submit]")
 
 
+async def in_chinese(page: Page) -> None:
+    """The case's trail names who did what in Chinese: no action code, no account id."""
+    cells = await page.locator("#audit td:nth-child(n+3)").all_text_contents()
+    raw = [c for c in cells if re.search(r"[a-z]+_[a-z]+|acct-", c)]
+    assert cells and raw == [], raw
+
+
 def trail(engine, app_id: str) -> list[tuple[str, str]]:
     with Session(engine) as s:
         rows = s.exec(select(AuditEvent).where(AuditEvent.workflow_id == app_id)).all()
@@ -211,6 +219,8 @@ async def test_an_examiner_claims_reads_and_decides_in_the_console(world):
         ("examiner:ex-changsha", "claimed"),
         ("examiner:ex-changsha", "claim_released"),
     ]
+    await in_chinese(page)
+    await expect(page.locator("#audit tr").last).to_contain_text("审核员（我）释放领取")
     await page.goto("/console/#/queue")  # back in the queue, nobody's
     row = page.locator(f'#queue tr[data-id="{app_id}"]')
     await expect(row).to_be_visible(timeout=WAIT_MS)
@@ -228,7 +238,9 @@ async def test_a_second_examiner_cannot_act_until_an_admin_reassigns_the_case(wo
     page = await console_as(browser, str(http.base_url), **second_login)
     await open_case(page, app_id)
     await state_is(page, "UNDER_REVIEW")
-    await expect(page.locator("#case")).to_contain_text("领取人其他审核员")
+    await expect(page.locator("#case")).to_contain_text(
+        "领取人其他审核员（examiner）"
+    )  # whom to ask
     for action in ("claim", "approve", "reject", "return", "release"):
         await expect(page.locator(f"#act-{action}")).to_be_disabled()
     await expect(page.locator("#to-reassign")).to_have_count(0)  # an admin's move
@@ -261,12 +273,17 @@ async def test_a_second_examiner_cannot_act_until_an_admin_reassigns_the_case(wo
     assert "examiner3（审核员）" in labels and not any("examiner2" in t for t in labels), labels
     await target.select_option(label="examiner3（审核员）")
     await admin.click("#reassign")
-    await expect(admin.locator("#office-case")).to_contain_text(second_id, timeout=WAIT_MS)
+    await expect(admin.locator("#holder")).to_have_text("examiner3", timeout=WAIT_MS)
+    reassigned = admin.locator(f'#trail tr[data-action="claim_reassigned:{second_id}"]')
+    await expect(reassigned).to_contain_text("管理员（我）")
+    await expect(reassigned).to_contain_text("改派给 examiner3")
     assert trail(engine, app_id)[-1] == ("admin:admin", f"claim_reassigned:{second_id}")
 
     await page.reload()
     await state_is(page, "UNDER_REVIEW")
     await expect(page.locator("#case")).to_contain_text("领取人我")
+    await in_chinese(page)
+    await expect(page.locator("#audit tr").last).to_contain_text("管理员 admin改派给 examiner3")
     await page.click("#act-approve")
     await page.click("#dialog-ok")
     await state_is(page, "APPROVED")

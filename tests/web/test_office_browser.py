@@ -140,7 +140,7 @@ async def test_an_operator_finds_a_case_by_id_number_and_by_phone(office, browse
     await expect(web_ui).to_have_attribute(
         "href", f"http://127.0.0.1:8233/namespaces/default/workflows/{ids[3]}", timeout=WAIT_MS
     )
-    await expect(page.locator("#trail")).to_contain_text("submitted")
+    await expect(page.locator('#trail tr[data-action="submitted"]')).to_contain_text("提交申请")
     await expect(page.locator("#release")).to_have_count(0)  # operators read, never act
     await snap(page, "office-02-case")
     with Session(engine) as s:

@@ -194,7 +194,7 @@ function trail(data) {
       "table",
       { class: "grid compact", id: "audit" },
       h("thead", {}, h("tr", {}, ["#", "时间", "操作人", "操作"].map((t) => h("th", { text: t })))),
-      h("tbody", {}, data.audit.map((a) => h("tr", {}, h("td", { text: a.seq }), h("td", { text: formatTime(a.at) }), h("td", { text: actorLabel(a.actor, me) }), h("td", { text: actionLabel(a.action) })))),
+      h("tbody", {}, data.audit.map((a) => h("tr", {}, h("td", { text: a.seq }), h("td", { text: formatTime(a.at) }), h("td", { text: actorLabel(a.actor, me, data.staff) }), h("td", { text: actionLabel(a.action, data.staff) })))),
     ),
   );
 }
@@ -273,7 +273,9 @@ export function render(ctx, root, id) {
     const c = data.case;
     const v = data.view;
     const card = c.state.id_card.confirmed || c.state.id_card.ocr || {};
-    const claimedBy = v.review.examiner ? (v.review.examiner === staff.accountId ? "我" : "其他审核员") : "未领取";
+    // who holds it, by name: the one to ask for a release
+    const holder = v.review.examiner;
+    const claimedBy = holder ? (holder === staff.accountId ? "我" : `其他审核员（${data.staff[holder] || holder}）`) : "未领取";
     clear(
       root,
       h(

@@ -3,6 +3,7 @@
 
 import { api, staff } from "./api.js";
 import { busy, clear, errorBox, formatTime, h, select } from "../common/dom.js";
+import { actionLabel, actorLabel } from "./labels.js";
 
 const ROLE_LABELS = { examiner: "审核员", admin: "管理员" };
 
@@ -133,7 +134,7 @@ export function renderCase(ctx, root, applicationId) {
           h("dt", { text: "地区" }), h("dd", { text: ctx.catalogs.region[r.region] || "" }),
           h("dt", { text: "准考证号" }), h("dd", { class: "mono", text: r.ticket_number || "" }),
           h("dt", { text: "提交时间" }), h("dd", { text: formatTime(r.submitted_at) }),
-          h("dt", { text: "领取人" }), h("dd", { text: r.claimed_by || "" }),
+          h("dt", { text: "领取人" }), h("dd", { id: "holder", text: r.claimed_by ? c.staff[r.claimed_by] || r.claimed_by : "" }),
           h("dt", { text: "申请编号" }), h("dd", { class: "mono", text: r.application_id }),
         ),
         actions,
@@ -142,7 +143,7 @@ export function renderCase(ctx, root, applicationId) {
         "section",
         { class: "panel" },
         h("h3", { text: "处理记录" }),
-        h("table", { class: "grid compact", id: "trail" }, h("tbody", {}, c.audit.map((a) => h("tr", {}, h("td", { text: formatTime(a.at) }), h("td", { text: a.actor }), h("td", { class: "mono", text: a.action }))))),
+        h("table", { class: "grid compact", id: "trail" }, h("tbody", {}, c.audit.map((a) => h("tr", { "data-action": a.action }, h("td", { text: formatTime(a.at) }), h("td", { text: actorLabel(a.actor, staff.accountId, c.staff) }), h("td", { text: actionLabel(a.action, c.staff) }))))),
       ),
     );
   };
