@@ -67,6 +67,8 @@ class QueuePage(BaseModel):
     page: int
     size: int
     rows: list[QueueRow]
+    #: account id -> username of the rows' holders
+    staff: dict[str, str] = Field(default_factory=dict)
 
 
 class AuditRow(BaseModel):
@@ -202,6 +204,7 @@ def queue(
             )
             for r in rows
         ],
+        staff=staff_names(session, {r.claimed_by for r in rows if r.claimed_by}),
     )
 
 

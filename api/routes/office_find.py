@@ -64,6 +64,8 @@ class CasePage(BaseModel):
     page: int
     size: int
     rows: list[CaseRow]
+    #: account id -> username of the rows' holders
+    staff: dict[str, str] = Field(default_factory=dict)
 
 
 class TrailRow(BaseModel):
@@ -203,7 +205,14 @@ def find_cases(
     by = sorted(keys)
     audit = {"by": by, "period": period, "status": status, "mine": mine, "page": page}
     record(services.engine, me.sub, "search", audit, total)
-    return CasePage(total=total, page=page, size=size, rows=[case_row(r) for r in rows])
+    holders = {r.claimed_by for r in rows if r.claimed_by}
+    return CasePage(
+        total=total,
+        page=page,
+        size=size,
+        rows=[case_row(r) for r in rows],
+        staff=staff_names(session, holders),
+    )
 
 
 def scoped_case(session: Session, me: Principal, application_id: str) -> Application:

@@ -110,6 +110,8 @@ async def test_a_late_approval_gets_its_number_from_the_supplementary_run(world)
     late = await eventually(lambda: ticket_of(http, late_me), "the late case's number")
     mine = (await http.get("/api/v1/me", headers=late_me)).json()
     assert mine["state"] == "TICKET_ISSUED" and mine["ticket_number"] == late, mine
+    told = await eventually(lambda: told_by_sms(sms, "13570120043", late), "the SMS")
+    assert told == 1  # once, though the run was asked for twice
     assert late == max([*regular.values(), late]) and late not in regular.values()
     assert {app_id: await ticket_of(http, me) for app_id, me in cases[:3]} == regular
     with Session(engine) as s:
@@ -121,6 +123,10 @@ async def test_a_late_approval_gets_its_number_from_the_supplementary_run(world)
 
 async def period_open(http: httpx.AsyncClient) -> bool:
     return (await http.get("/api/v1/period")).json()["open"]
+
+
+async def told_by_sms(sms, phone: str, number: str) -> int:
+    return sum(number in text for text in sms.sent.get(phone, []))
 
 
 async def ticket_of(http: httpx.AsyncClient, me: dict) -> str | None:

@@ -234,6 +234,9 @@ async def test_a_second_examiner_cannot_act_until_an_admin_reassigns_the_case(wo
     first = bearer(await staff_token(http, "examiner"))
     path = f"/api/v1/examiner/applications/{app_id}"
     assert (await http.post(f"{path}/claim", headers=first)).status_code == 200
+    found = (await http.get("/api/v1/office/cases?mine=true", headers=first)).json()
+    assert app_id in [r["application_id"] for r in found["rows"]], found
+    assert found["staff"] == {"ex-changsha": "examiner"}, found  # the search shows names too
 
     page = await console_as(browser, str(http.base_url), **second_login)
     await open_case(page, app_id)
@@ -244,6 +247,9 @@ async def test_a_second_examiner_cannot_act_until_an_admin_reassigns_the_case(wo
     for action in ("claim", "approve", "reject", "return", "release"):
         await expect(page.locator(f"#act-{action}")).to_be_disabled()
     await expect(page.locator("#to-reassign")).to_have_count(0)  # an admin's move
+    await page.goto("/console/#/queue?status=UNDER_REVIEW")
+    holder = page.locator(f'#queue tr[data-id="{app_id}"] td').last
+    await expect(holder).to_have_text("examiner", timeout=WAIT_MS)
     # nor over HTTP, by any route that changes a case
     second = bearer((await http.post("/api/v1/staff/login", json=second_login)).json()["token"])
     items = {"items": [{"item": "form", "reason": "x"}]}
@@ -279,7 +285,7 @@ async def test_a_second_examiner_cannot_act_until_an_admin_reassigns_the_case(wo
     await expect(reassigned).to_contain_text("改派给 examiner3")
     assert trail(engine, app_id)[-1] == ("admin:admin", f"claim_reassigned:{second_id}")
 
-    await page.reload()
+    await open_case(page, app_id)
     await state_is(page, "UNDER_REVIEW")
     await expect(page.locator("#case")).to_contain_text("领取人我")
     await in_chinese(page)

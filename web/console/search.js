@@ -14,7 +14,7 @@ const KEYS = [
   ["ticket", "准考证号"],
 ];
 
-export function resultsTable(ctx, rows) {
+export function resultsTable(ctx, rows, staffNames = {}) {
   const major = (code) => ctx.catalogs.major.find((m) => m.code === code);
   return h(
     "table",
@@ -36,7 +36,7 @@ export function resultsTable(ctx, rows) {
               h("td", { text: ctx.catalogs.region[r.region] || "" }),
               h("td", { text: major(r.major) ? `${r.major} ${major(r.major).name}` : r.major || "" }),
               h("td", { class: "mono", text: r.ticket_number || "" }),
-              h("td", { text: r.claimed_by || "" }),
+              h("td", { text: r.claimed_by ? staffNames[r.claimed_by] || r.claimed_by : "" }),
             ),
           )
         : h("tr", {}, h("td", { colspan: 9, class: "empty", text: "没有找到符合条件的申请" })),
@@ -67,7 +67,7 @@ export function render(ctx, root, query) {
       const params = { period: period.value.trim(), mine: mine.checked ? "true" : "" };
       if (value.value.trim()) params[kind.value] = value.value.trim();
       const page = await api.get("/office/cases", params);
-      clear(out, h("p", { class: "muted", text: `共 ${page.total} 件` }), resultsTable(ctx, page.rows));
+      clear(out, h("p", { class: "muted", text: `共 ${page.total} 件` }), resultsTable(ctx, page.rows, page.staff));
       out.hidden = false;
     }, err);
   form.addEventListener("submit", (event) => {
