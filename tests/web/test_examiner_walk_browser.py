@@ -36,7 +36,10 @@ from tests.workflows.harness import valid_id_number
 AREA = "430121"
 WAIT_MS = 30_000
 #: submitted clean, but for "typed"; one more for a restricted major with its proof
-CASES = ("approve", "reject", "return", "release", "contested", "typed", "expiry", "bulk", "draft")
+CASES = (
+    *("approve", "reject", "return", "release", "contested"),
+    *("typed", "expiry", "bulk", "draft", "stale"),
+)
 
 
 def number(serial: int) -> str:
@@ -60,7 +63,7 @@ async def world(dev_env, tmp_path_factory) -> AsyncIterator[tuple]:
             # "typed": the candidate typed another name over what the card read
             await submit_application(http, me, number(serial), "李四" if name == "typed" else None)
             cases[name] = (app_id, me)
-        cases["nursing"] = await submitted_for_nursing(http, sms, 29)
+        cases["nursing"] = await submitted_for_nursing(http, sms, 39)
         async with async_playwright() as p:
             browser = await p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
             yield http, engine, browser, cases, (second_id, second_login)
@@ -379,4 +382,23 @@ async def test_reasons_written_when_the_sign_in_ran_out_are_offered_again(world)
     assert mine["review"]["items"] == [{"item": "form", "reason": reason}], mine
     kept = await page.evaluate("Object.keys(sessionStorage).filter(k => k.includes('draft'))")
     assert kept == [], kept
+    assert page.errors == []  # type: ignore[attr-defined]
+
+
+async def test_a_case_claimed_by_another_meanwhile_is_shown_as_it_now_is(world):
+    """He opened a waiting case; another examiner claimed it before he pressed 领取: he reads
+    why it was refused and the page shows the case as it now is, held by the other."""
+    http, _engine, browser, cases, (_, second_login) = world
+    app_id, _ = cases["stale"]
+    page = await console_as(browser, str(http.base_url), "examiner", "pw-examiner")
+    await open_case(page, app_id)
+    await state_is(page, "SUBMITTED")
+    second = bearer((await http.post("/api/v1/staff/login", json=second_login)).json()["token"])
+    r = await http.post(f"/api/v1/examiner/applications/{app_id}/claim", headers=second)
+    assert r.status_code == 200, r.text
+    await page.click("#act-claim")
+    await expect(page.locator("#case .err")).to_contain_text("已被其他审核员", timeout=WAIT_MS)
+    await state_is(page, "UNDER_REVIEW")
+    await expect(page.locator("#case")).to_contain_text("领取人其他审核员（examiner3）")
+    await expect(page.locator("#act-claim")).to_be_disabled()
     assert page.errors == []  # type: ignore[attr-defined]

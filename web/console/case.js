@@ -211,10 +211,12 @@ function actionBar(ctx, data, reload, err) {
     err.hide();
     try {
       await api.post(path, body);
-      await reload();
     } catch (e) {
       err.show(e);
+      if (e.status !== 409) return;
+      // refused for the case's state: someone else moved it meanwhile; show it as it is now
     }
+    await reload().catch((e) => err.show(e));
   };
   const act = (verb, body) => send(`/examiner/applications/${encodeURIComponent(id)}/${verb}`, body);
   // the reasons he wrote outlive a refusal (a sign-in run out, a case moved meanwhile): kept until
