@@ -15,7 +15,6 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from activities.ticket_projection import mark_delivered
 from domain.enrollment import TicketAssigned
-from domain.states import AppState
 from domain.tickets import (
     DELIVER_TICKETS,
     NUMBER_TICKET_PAGE,
@@ -25,6 +24,7 @@ from domain.tickets import (
     TicketGrant,
     ticket_number,
 )
+from infra.awaiting_tickets import awaiting_number
 from infra.db import Application, Ticket, TicketCounter
 from infra.metrics import TICKETS_NUMBERED
 
@@ -55,14 +55,9 @@ class TicketActivities:
                         TicketGrant(workflow_id=t.workflow_id, number=t.number) for t in pending
                     ]
                 )
-            numbered = select(Ticket.workflow_id)
             todo = session.exec(
                 select(Application)
-                .where(
-                    Application.period_id == inp.period_id,
-                    Application.status == AppState.APPROVED.value,
-                    col(Application.workflow_id).not_in(numbered),
-                )
+                .where(*awaiting_number(inp.period_id))
                 .order_by(
                     col(Application.region),
                     col(Application.submitted_at),

@@ -247,6 +247,8 @@ class EnrollmentPeriodWorkflow:
     @start_supplementary_issuing.validator
     @answers_refusals
     def _validate_supplementary(self) -> None:
+        if self.period.state == PeriodPhase.ISSUING:  # the deadline is past: say what is on
+            raise refuse(CaseRefusal.WRONG_STATE, "正在生成准考证号，请在本次生成完成后再补充生成")
         if self.period.state != PeriodPhase.ISSUED:
             raise refuse(CaseRefusal.WRONG_STATE, "审核截止后方可补充生成准考证号")
 

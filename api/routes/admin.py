@@ -20,6 +20,7 @@ from domain.messages import PeriodRefusal
 from domain.period import DeadlineChange, PeriodConfig, PeriodInput, PeriodView, WindowChange
 from domain.read_model import PeriodSnapshot
 from infra.admin_audit import audit_done
+from infra.awaiting_tickets import count_awaiting
 from infra.db import Period
 from infra.tokens import Principal
 from workflows.period import EnrollmentPeriodWorkflow
@@ -35,9 +36,17 @@ class NewPeriod(BaseModel):
     review_deadline: AwareDatetime
 
 
+class PeriodRow(PeriodSnapshot):
+    #: approved without a 准考证号 yet: after the deadline, what a supplementary run would number
+    awaiting_tickets: int = 0
+
+
 @router.get("/periods")
-def periods(session: SessionDep, _: OperatorDep) -> list[PeriodSnapshot]:
-    return [p.snapshot() for p in session.exec(select(Period).order_by(col(Period.opens_at)))]
+def periods(session: SessionDep, _: OperatorDep) -> list[PeriodRow]:
+    return [
+        PeriodRow(**p.snapshot().model_dump(), awaiting_tickets=count_awaiting(session, p.id))
+        for p in session.exec(select(Period).order_by(col(Period.opens_at)))
+    ]
 
 
 #: How far ahead a period's times may lie. A period is planned months ahead, never years; a time

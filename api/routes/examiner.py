@@ -23,6 +23,7 @@ from api.deps import (
     run_db,
 )
 from api.errors import ApiError
+from api.staff_names import named_accounts, staff_names
 from api.text_fields import CleanText
 from domain.enrollment import ApplicationView, CaseFile, ExaminerAction, ReviewItem
 from domain.messages import AccessRefusal, CaseRefusal
@@ -67,6 +68,8 @@ class QueuePage(BaseModel):
     page: int
     size: int
     rows: list[QueueRow]
+    #: account id -> username of the rows' holders
+    staff: dict[str, str] = Field(default_factory=dict)
 
 
 class AuditRow(BaseModel):
@@ -81,6 +84,8 @@ class CaseView(BaseModel):
     view: ApplicationView
     files: dict[str, str]  # document kind -> short-lived signed URL
     audit: list[AuditRow]
+    #: account id -> username for the holder and the staff the trail names
+    staff: dict[str, str] = Field(default_factory=dict)
 
 
 class Decision(CleanText):
@@ -200,6 +205,7 @@ def queue(
             )
             for r in rows
         ],
+        staff=staff_names(session, {r.claimed_by for r in rows if r.claimed_by}),
     )
 
 
@@ -241,11 +247,13 @@ async def case(
                 services.settings.secret_key, shown.key
             )
     audit = await run_db(session, _audit_trail, application_id)
+    named = named_accounts(view.review.examiner, ((a.actor, a.action) for a in audit))
     return CaseView(
         case=case_file,
         view=view,
         files=files,
         audit=[AuditRow(seq=a.seq, at=a.at, actor=a.actor, action=a.action) for a in audit],
+        staff=await run_db(session, staff_names, named),
     )
 
 

@@ -22,6 +22,7 @@ from temporalio.service import RPCError
 from api.applications import application_handle, run_query, run_update
 from api.deps import AdminDep, ExaminerDep, ServicesDep, SessionDep, StaffDep
 from api.errors import ApiError
+from api.staff_names import named_accounts, staff_names
 from domain.enrollment import PHONE_RE, ApplicationView, ExaminerAction, Reassignment
 from domain.identity import IdType, normalize_id_number
 from domain.ids import PERIOD_ID_PATTERN, identity_hash, keyed_hash
@@ -63,6 +64,8 @@ class CasePage(BaseModel):
     page: int
     size: int
     rows: list[CaseRow]
+    #: account id -> username of the rows' holders
+    staff: dict[str, str] = Field(default_factory=dict)
 
 
 class TrailRow(BaseModel):
@@ -80,6 +83,8 @@ class OfficeCase(BaseModel):
     view: ApplicationView | None
     audit: list[TrailRow]
     web_ui_url: str
+    #: account id -> username for the holder and the staff the trail names
+    staff: dict[str, str] = Field(default_factory=dict)
 
 
 class NewHolder(BaseModel):
@@ -200,7 +205,14 @@ def find_cases(
     by = sorted(keys)
     audit = {"by": by, "period": period, "status": status, "mine": mine, "page": page}
     record(services.engine, me.sub, "search", audit, total)
-    return CasePage(total=total, page=page, size=size, rows=[case_row(r) for r in rows])
+    holders = {r.claimed_by for r in rows if r.claimed_by}
+    return CasePage(
+        total=total,
+        page=page,
+        size=size,
+        rows=[case_row(r) for r in rows],
+        staff=staff_names(session, holders),
+    )
 
 
 def scoped_case(session: Session, me: Principal, application_id: str) -> Application:
@@ -231,11 +243,13 @@ async def office_case(
         .order_by(col(AuditEvent.seq))
     ).all()
     await asyncio.to_thread(record, services.engine, me.sub, "view", {"case": application_id}, 1)
+    named = named_accounts(row.claimed_by, ((a.actor, a.action) for a in trail))
     return OfficeCase(
         row=case_row(row),
         view=view,
         audit=[TrailRow(seq=a.seq, at=a.at, actor=a.actor, action=a.action) for a in trail],
         web_ui_url=web_ui_url(services.settings, application_id),
+        staff=await asyncio.to_thread(staff_names, session, named),
     )
 
 

@@ -140,7 +140,7 @@ async def test_an_operator_finds_a_case_by_id_number_and_by_phone(office, browse
     await expect(web_ui).to_have_attribute(
         "href", f"http://127.0.0.1:8233/namespaces/default/workflows/{ids[3]}", timeout=WAIT_MS
     )
-    await expect(page.locator("#trail")).to_contain_text("submitted")
+    await expect(page.locator('#trail tr[data-action="submitted"]')).to_contain_text("提交申请")
     await expect(page.locator("#release")).to_have_count(0)  # operators read, never act
     await snap(page, "office-02-case")
     with Session(engine) as s:
@@ -168,6 +168,7 @@ async def test_an_examiner_approves_twenty_clean_cases_in_one_action(office, bro
     claim = f"/api/v1/examiner/applications/{contested}/claim"
     assert (await http.post(claim, headers=admin)).status_code == 200
     await page.click("#bulk-approve")
+    await page.click("#dialog-ok")  # asked first: many approvals at once are not undone
     status = page.locator("#bulk-status[data-done]")
     await expect(status).to_have_text(f"完成：通过 {CASES} 件，未通过 1 件", timeout=BULK_WAIT_MS)
     failure = page.locator("#bulk-failures li")

@@ -3,6 +3,8 @@
 
 import { api } from "./api.js";
 import { busy, clear, errorBox, field, h } from "../common/dom.js";
+import { confirmDialog } from "./dialogs.js";
+import { STATES } from "./periods.js";
 
 const ROLES = { examiner: "审核员", admin: "管理员", operator: "运维人员" };
 const LEVELS = { zhuanke: "专科", benke: "专升本" };
@@ -169,13 +171,17 @@ function periodsPanel(periods, reload) {
   });
   const rows = periods.map((p) => {
     const close = h("button", { type: "button", class: "btn bad", text: "立即截止入籍", "data-close": p.period_id, hidden: p.state !== "OPEN" });
+    // not undone: every application of the period not yet submitted ends with the window
+    const ask = `确认立即截止考期 ${p.period_id} 的入籍？截止后，该考期尚未提交的申请将全部终止，且不能撤销。`;
     close.addEventListener("click", () =>
-      busy(close, "提交中…", async () => {
-        await api.put(`/admin/periods/${p.period_id}/window`, { closes_at: new Date().toISOString() });
-        await reload(`考期 ${p.period_id} 已截止入籍。`);
-      }, err),
+      confirmDialog(ask, () =>
+        busy(close, "提交中…", async () => {
+          await api.put(`/admin/periods/${p.period_id}/window`, { closes_at: new Date().toISOString() });
+          await reload(`考期 ${p.period_id} 已截止入籍。`);
+        }, err),
+      ),
     );
-    return h("li", { "data-period": p.period_id }, `${p.period_id}（${p.state}）`, close);
+    return h("li", { "data-period": p.period_id }, `${p.period_id}（${STATES[p.state] || p.state}）`, close);
   });
   return h("section", { class: "panel", id: "admin-periods" }, h("h3", { text: "考期" }), h("ul", {}, rows), form, err);
 }

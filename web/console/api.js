@@ -1,7 +1,7 @@
 // The staff API. The session (token, role, regions) lives in sessionStorage: closing the tab forgets
 // it; 「退出」 also ends it on the server.
 
-import { request } from "../common/http.js";
+import { ApiError, request } from "../common/http.js";
 
 const KEY = "ruji.console.session";
 
@@ -22,16 +22,42 @@ export const staff = {
   },
 };
 
+const RETURN_KEY = "ruji.console.return";
+
+/** The 30-minute sign-in ran out (or was ended) mid-work: say so on the login form and, signed
+ * in again, come back to the page he was on rather than to the start. */
+function signedOut(err) {
+  if (staff.session && !location.hash.startsWith("#/login")) sessionStorage.setItem(RETURN_KEY, JSON.stringify({ hash: location.hash, message: err.message, username: staff.session.username }));
+  staff.session = null;
+  location.hash = "#/login";
+}
+
 async function call(method, path, body) {
   try {
     return await request(method, path, body, staff.session?.token);
   } catch (err) {
-    if (err.status === 401 && path !== "/staff/login") {
-      staff.session = null;
-      location.hash = "#/login";
-    }
+    if (err.status === 401 && path !== "/staff/login") signedOut(err);
     throw err;
   }
+}
+
+/** The raw response (a download, a stream) with the staff token; refusals thrown as by `api`. */
+export async function staffFetch(path, init = {}) {
+  const headers = { ...init.headers, authorization: `Bearer ${staff.session?.token}` };
+  const res = await fetch(`/api/v1${path}`, { ...init, headers }).catch(() => {
+    throw new ApiError({ code: "NETWORK", message: "网络异常，请检查网络后重试" }, 0);
+  });
+  if (res.ok) return res;
+  const err = new ApiError(await res.json().catch(() => ({ message: "下载失败，请稍后重试" })), res.status);
+  if (res.status === 401) signedOut(err);
+  throw err;
+}
+
+/** Where a sign-in that ran out left off ({hash, message, username}): read by the login form. */
+export function interrupted({ take = false } = {}) {
+  const back = JSON.parse(sessionStorage.getItem(RETURN_KEY) || "null");
+  if (take) sessionStorage.removeItem(RETURN_KEY);
+  return back;
 }
 
 /** 「退出」: the server refuses the account's tokens issued until now (here and on any other

@@ -1,7 +1,7 @@
 // The examiner console: login, the queue, one case, and (admins, operators) the periods.
 // Routes live in the hash: #/login, #/queue?filters, #/case/<id>, #/periods, #/stats, #/admin.
 
-import { api, logOut, staff } from "./api.js";
+import { api, interrupted, logOut, staff } from "./api.js";
 import { busy, clear, errorBox, field, h } from "../common/dom.js";
 import * as caseView from "./case.js";
 import * as officeAdmin from "./admin.js";
@@ -42,10 +42,13 @@ function login(root) {
     busy(go, "登录中…", async () => {
       const s = await api.post("/staff/login", { username: username.value.trim(), password: password.value });
       staff.session = { ...s, username: username.value.trim() };
-      location.hash = s.role === "operator" ? "#/periods" : "#/queue";
+      const back = interrupted({ take: true }); // someone else at this desk starts afresh
+      location.hash = back?.username === staff.session.username ? back.hash : s.role === "operator" ? "#/periods" : "#/queue";
     }, err);
   });
   root.append(form);
+  const back = interrupted();
+  if (back) err.show({ message: `${back.message}（登录后回到刚才的页面）` });
   username.focus();
 }
 

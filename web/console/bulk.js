@@ -2,8 +2,9 @@
 // no document to read), approved in one action. The API answers one line per case as it is
 // decided; the page shows progress and lists each failure with its Chinese message.
 
-import { api, staff } from "./api.js";
+import { api, staff, staffFetch } from "./api.js";
 import { clear, errorBox, formatTime, h, select } from "../common/dom.js";
+import { confirmDialog } from "./dialogs.js";
 
 async function* lines(response) {
   const reader = response.body.getReader();
@@ -20,15 +21,11 @@ async function* lines(response) {
 }
 
 async function approveAll(ids, onLine) {
-  const res = await fetch("/api/v1/office/bulk-approve", {
+  const res = await staffFetch("/office/bulk-approve", {
     method: "POST",
-    headers: { "content-type": "application/json", authorization: `Bearer ${staff.session.token}` },
+    headers: { "content-type": "application/json" },
     body: JSON.stringify({ application_ids: ids }),
   });
-  if (!res.ok) {
-    const body = await res.json().catch(() => ({}));
-    throw Object.assign(new Error(body.message || "网络异常，请稍后重试"), { code: body.code });
-  }
   for await (const line of lines(res)) onLine(line);
 }
 
@@ -101,7 +98,9 @@ export async function render(ctx, root, query) {
       ),
     ),
   );
-  go.addEventListener("click", async () => {
+  // an approval is not undone, and here it is many at once: asked first, as a single one is
+  go.addEventListener("click", () => confirmDialog(`确认批量审核通过已勾选的 ${chosen().length} 件申请？审核通过后不能撤销。`, approveChosen));
+  const approveChosen = async () => {
     const ids = chosen().map((b) => b.value);
     const names = Object.fromEntries(page.rows.map((r) => [r.application_id, `${r.name} ${r.id_number}`]));
     go.disabled = true;
@@ -129,5 +128,5 @@ export async function render(ctx, root, query) {
     } finally {
       sync();
     }
-  });
+  };
 }

@@ -8,6 +8,13 @@ import { actionLabel, actorLabel, CHSI_STATUS, ID_FIELDS, MATCH_REFERENCES, NON_
 import { STATUS } from "./queue.js";
 import { confirmDialog, overrideDialog, reasonsDialog, reviewItems } from "./dialogs.js";
 
+const drafts = {
+  key: (id, verb) => `ruji.console.draft.${verb}.${id}`,
+  read: (id, verb) => JSON.parse(sessionStorage.getItem(drafts.key(id, verb)) || "null"),
+  keep: (id, verb, list) => sessionStorage.setItem(drafts.key(id, verb), JSON.stringify(list)),
+  drop: (id, verb) => sessionStorage.removeItem(drafts.key(id, verb)),
+};
+
 const section = (title, ...children) => h("section", { class: "panel box" }, h("h3", { text: title }), children);
 const kv = (pairs) => h("dl", { class: "kv" }, pairs.filter(([, v]) => v !== undefined).map(([k, v]) => [h("dt", { text: k }), h("dd", {}, v ?? "")]));
 const img = (url, alt) =>
@@ -187,7 +194,7 @@ function trail(data) {
       "table",
       { class: "grid compact", id: "audit" },
       h("thead", {}, h("tr", {}, ["#", "时间", "操作人", "操作"].map((t) => h("th", { text: t })))),
-      h("tbody", {}, data.audit.map((a) => h("tr", {}, h("td", { text: a.seq }), h("td", { text: formatTime(a.at) }), h("td", { text: actorLabel(a.actor, me) }), h("td", { text: actionLabel(a.action) })))),
+      h("tbody", {}, data.audit.map((a) => h("tr", {}, h("td", { text: a.seq }), h("td", { text: formatTime(a.at) }), h("td", { text: actorLabel(a.actor, me, data.staff) }), h("td", { text: actionLabel(a.action, data.staff) })))),
     ),
   );
 }
@@ -200,28 +207,39 @@ function actionBar(ctx, data, reload, err) {
   const canDecide = view.state === "UNDER_REVIEW" && mine;
   // held at the period's close-out: only a decision ends it (the API answers REVIEW_CLOSED)
   const canReturn = canDecide && !data.case.state.held_for_decision_at;
-  const act = (verb, body) => async () => {
+  const send = (path, body) => async () => {
     err.hide();
     try {
-      await api.post(`/examiner/applications/${encodeURIComponent(id)}/${verb}`, body);
-      await reload();
+      await api.post(path, body);
     } catch (e) {
       err.show(e);
+      if (e.status !== 409) return;
+      // refused for the case's state: someone else moved it meanwhile; show it as it is now
     }
+    await reload().catch((e) => err.show(e));
+  };
+  const act = (verb, body) => send(`/examiner/applications/${encodeURIComponent(id)}/${verb}`, body);
+  // the reasons he wrote outlive a refusal (a sign-in run out, a case moved meanwhile): kept until
+  // the decision is recorded, offered again when he reopens the dialog
+  const withDraft = (verb) => async (list) => {
+    drafts.keep(id, verb, list);
+    await act(verb, { items: list })();
+    if (!err.textContent) drafts.drop(id, verb);
   };
   const handlers = {
     claim: act("claim"),
+    release: () => confirmDialog("释放领取后，该申请回到待审核队列，其他审核员可以领取。确认释放？", send(`/office/cases/${encodeURIComponent(id)}/release`)),
     approve: () => {
       const missing = view.required_attachments.filter((r) => !r.satisfied).map((r) => r.title);
       if (view.chsi_status === "pending") missing.unshift("学信网校验未完成");
       if (!missing.length) return confirmDialog("确认审核通过该申请？", act("approve"));
       overrideDialog(missing, (reason) => act("approve", { override_reason: reason })());
     },
-    reject: () => reasonsDialog("审核不通过", reviewItems("reject", view.required_attachments), (list) => act("reject", { items: list })()),
-    return: () => reasonsDialog("退回修改", reviewItems("return", view.required_attachments), (list) => act("return", { items: list })()),
+    reject: () => reasonsDialog("审核不通过", reviewItems("reject", view.required_attachments), withDraft("reject"), drafts.read(id, "reject")),
+    return: () => reasonsDialog("退回修改", reviewItems("return", view.required_attachments), withDraft("return"), drafts.read(id, "return")),
   };
   const button = (key, label, shortcut, enabled, cls = "") =>
-    h("button", { type: "button", class: `btn ${cls}`, id: `act-${key}`, disabled: !enabled, onclick: handlers[key] }, label, h("kbd", { text: shortcut }));
+    h("button", { type: "button", class: `btn ${cls}`, id: `act-${key}`, disabled: !enabled, onclick: handlers[key] }, label, shortcut ? h("kbd", { text: shortcut }) : null);
   const queueHash = ctx.lastQueue?.hash || "#/queue";
   const neighbour = (step) => {
     const ids = ctx.lastQueue?.rows || [];
@@ -245,6 +263,8 @@ function actionBar(ctx, data, reload, err) {
     button("approve", "通过", "a", canDecide, "good"),
     button("reject", "不通过", "r", canDecide, "bad"),
     button("return", "退回修改", "t", canReturn),
+    button("release", "释放领取", null, canReturn), // held at the close-out: only a decision ends it
+    staff.session.role === "admin" && view.state === "UNDER_REVIEW" ? h("a", { class: "btn", id: "to-reassign", href: `#/office-case/${encodeURIComponent(id)}`, text: "改派…" }) : null,
   );
 }
 
@@ -255,7 +275,9 @@ export function render(ctx, root, id) {
     const c = data.case;
     const v = data.view;
     const card = c.state.id_card.confirmed || c.state.id_card.ocr || {};
-    const claimedBy = v.review.examiner ? (v.review.examiner === staff.accountId ? "我" : "其他审核员") : "未领取";
+    // who holds it, by name: the one to ask for a release
+    const holder = v.review.examiner;
+    const claimedBy = holder ? (holder === staff.accountId ? "我" : `其他审核员（${data.staff[holder] || holder}）`) : "未领取";
     clear(
       root,
       h(

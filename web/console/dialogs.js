@@ -68,9 +68,17 @@ function reasonRow({ code, label, hint, reasons }) {
   return { code, tick, reason, el: h("div", { class: "reason-item", "data-row": code }, h("label", { class: "reason-row" }, tick, name, reason), picks) };
 }
 
-export function reasonsDialog(title, items, onSubmit) {
+/** `draft`: the items and reasons of an attempt that did not go through, ticked and filled again. */
+export function reasonsDialog(title, items, onSubmit, draft = null) {
   const err = errorBox();
   const rows = items.map(reasonRow);
+  for (const { item, reason } of draft || []) {
+    const row = rows.find((r) => r.code === item);
+    if (!row) continue;
+    row.tick.checked = true;
+    row.tick.dispatchEvent(new Event("change"));
+    row.reason.value = reason;
+  }
   const send = h("button", { type: "button", class: "btn primary", id: "dialog-send", text: `${title}（Ctrl+Enter）` });
   const cancel = h("button", { type: "button", class: "btn", text: "取消（Esc）" });
   const submit = () => {

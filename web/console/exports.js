@@ -2,16 +2,12 @@
 // photo package named by ticket number. Downloads go through the API with the bearer token;
 // every download is recorded on the server (who, when, which filter, how many rows).
 
-import { staff } from "./api.js";
+import { staffFetch } from "./api.js";
 import { busy, errorBox, h, select } from "../common/dom.js";
 
 async function download(path, params, fallbackName) {
   const query = new URLSearchParams(Object.entries(params).filter(([, v]) => v));
-  const res = await fetch(`/api/v1/office/${path}?${query}`, { headers: { authorization: `Bearer ${staff.session.token}` } });
-  if (!res.ok) {
-    const body = await res.json().catch(() => ({}));
-    throw new Error(body.message || "下载失败，请稍后重试");
-  }
+  const res = await staffFetch(`/office/${path}?${query}`);
   const name = /filename="([^"]+)"/.exec(res.headers.get("content-disposition") || "")?.[1] || fallbackName;
   const url = URL.createObjectURL(await res.blob());
   const a = h("a", { href: url, download: name, hidden: true });

@@ -90,22 +90,40 @@ const ACTIONS = {
   rejected: "审核不通过",
   returned: "退回修改",
   ticket_issued: "生成准考证号",
+  claim_released: "释放领取",
+  identity_took_over: "人脸核验通过，接管该证件号码此前的申请",
+  identity_taken_over: "该证件号码已由本人核验通过的新申请接管，本申请终止",
+  identity_held_elsewhere: "该证件号码已由本人核验通过的其他申请占用，本申请终止",
+  "held_for_decision:closed_out": "考期关闭：已领取的申请保留待审核员决定",
 };
 
-export function actionLabel(action) {
+const EXPIRED = {
+  closed_out: "考期关闭",
+  window_closed: "入籍截止时未提交",
+  phone_not_verified: "手机号未验证",
+  face_not_verified: "人脸核验未完成",
+  chsi_timeout: "学信网校验超时",
+};
+
+export function actionLabel(action, names = {}) {
   const [head, tail] = action.split(":");
   if (ACTIONS[action]) return ACTIONS[action];
+  if (head === "claim_reassigned") return `改派给 ${names[tail] || tail}`;
   if (head === "attachment") return `上传附件 ${tail}`;
   if (head === "attachment_removed") return `删除附件 ${tail}`;
-  if (head === "expired") return `申请失效（${tail}）`;
+  if (head === "expired") return `申请失效（${EXPIRED[tail] || tail}）`;
   if (head.startsWith("chsi_")) return `学信网回调 ${head.slice(5)}（${tail === "xueji" ? "学籍" : "学历"}）`;
   return action;
 }
 
-export function actorLabel(actor, me) {
+/** `names`: account id → username, as the case's answer gives them. */
+export function actorLabel(actor, me, names = {}) {
   if (actor === "candidate") return "考生";
   if (actor === "system") return "系统";
   if (actor === "chsi") return "学信网";
-  if (actor.startsWith("examiner:")) return actor.slice(9) === me ? "审核员（我）" : "审核员";
+  const [kind, who] = [actor.slice(0, actor.indexOf(":")), actor.slice(actor.indexOf(":") + 1)];
+  if (kind === "examiner") return who === me ? "审核员（我）" : `审核员 ${names[who] || who}`;
+  if (kind === "admin") return who === me ? "管理员（我）" : `管理员 ${names[who] || who}`;
+  if (kind === "application") return "该证件号码的新申请";
   return actor;
 }

@@ -4,7 +4,7 @@
 import { api, staff } from "./api.js";
 import { busy, clear, errorBox, formatTime, h } from "../common/dom.js";
 
-const STATES = {
+export const STATES = {
   SCHEDULED: "未开始",
   OPEN: "入籍中",
   CLOSED: "入籍已截止，审核中",
@@ -51,7 +51,8 @@ function periodCard(p, refresh) {
       await refresh("已保存。审核截止时间到达后，系统自动为审核通过的申请生成准考证号。", p.period_id);
     }, err),
   );
-  const supplementary = h("button", { type: "button", class: "btn", text: "补充生成准考证号", hidden: p.state !== "ISSUED" });
+  save.hidden = closes.input.disabled && deadline.input.disabled; // nothing left to adjust
+  const supplementary = h("button", { type: "button", class: "btn", "data-supplementary": "", text: "补充生成准考证号", hidden: p.state !== "ISSUED" });
   supplementary.addEventListener("click", () =>
     busy(supplementary, "提交中…", async () => {
       await api.post(`/admin/periods/${p.period_id}/supplementary-issuing`);
@@ -69,6 +70,8 @@ function periodCard(p, refresh) {
       h("dt", { text: "入籍截止" }), h("dd", { text: formatTime(p.closes_at) }),
       h("dt", { text: "审核截止" }), h("dd", { text: formatTime(p.review_deadline) }),
       h("dt", { text: "已生成准考证号" }), h("dd", { class: "issued", text: String(p.issued ?? "") }),
+      // after the run, approvals still without a number: what 「补充生成准考证号」 would issue
+      h("dt", { text: "审核通过待生成" }), h("dd", { "data-waiting": "", class: p.state === "ISSUED" && p.awaiting_tickets ? "warn" : "", text: String(p.awaiting_tickets ?? 0) }),
     ),
     h("div", { class: "period-form" }, closes.el, deadline.el, save, supplementary),
     admin ? null : h("p", { class: "muted", text: "调整入籍截止时间需要管理员权限。" }),

@@ -135,7 +135,7 @@ export function render(ctx, root, q) {
                 h("td", { text: LEVELS[r.level] || "" }),
                 h("td", {}, r.needs_manual_review ? h("span", { class: "tag warn", text: "需人工复核" }) : ""),
                 h("td", {}, h("span", { class: `tag s-${r.status}`, text: STATUS[r.status] || r.status }), resubmitted(r) ? h("span", { class: "tag warn", "data-resubmitted": "", text: "退回后重新提交" }) : null),
-                h("td", { text: r.claimed_by ? (r.claimed_by === me ? "我" : "其他审核员") : "" }),
+                h("td", { text: r.claimed_by ? (r.claimed_by === me ? "我" : data.staff[r.claimed_by] || "其他审核员") : "" }),
               ),
             )
           : h("tr", {}, h("td", { colspan: 9, class: "empty", text: "没有符合条件的申请" })),

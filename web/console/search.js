@@ -3,6 +3,9 @@
 
 import { api, staff } from "./api.js";
 import { busy, clear, errorBox, formatTime, h, select } from "../common/dom.js";
+import { actionLabel, actorLabel } from "./labels.js";
+
+const ROLE_LABELS = { examiner: "审核员", admin: "管理员" };
 
 const KEYS = [
   ["id_number", "证件号码"],
@@ -11,7 +14,7 @@ const KEYS = [
   ["ticket", "准考证号"],
 ];
 
-export function resultsTable(ctx, rows) {
+export function resultsTable(ctx, rows, staffNames = {}) {
   const major = (code) => ctx.catalogs.major.find((m) => m.code === code);
   return h(
     "table",
@@ -33,7 +36,7 @@ export function resultsTable(ctx, rows) {
               h("td", { text: ctx.catalogs.region[r.region] || "" }),
               h("td", { text: major(r.major) ? `${r.major} ${major(r.major).name}` : r.major || "" }),
               h("td", { class: "mono", text: r.ticket_number || "" }),
-              h("td", { text: r.claimed_by || "" }),
+              h("td", { text: r.claimed_by ? staffNames[r.claimed_by] || r.claimed_by : "" }),
             ),
           )
         : h("tr", {}, h("td", { colspan: 9, class: "empty", text: "没有找到符合条件的申请" })),
@@ -64,7 +67,7 @@ export function render(ctx, root, query) {
       const params = { period: period.value.trim(), mine: mine.checked ? "true" : "" };
       if (value.value.trim()) params[kind.value] = value.value.trim();
       const page = await api.get("/office/cases", params);
-      clear(out, h("p", { class: "muted", text: `共 ${page.total} 件` }), resultsTable(ctx, page.rows));
+      clear(out, h("p", { class: "muted", text: `共 ${page.total} 件` }), resultsTable(ctx, page.rows, page.staff));
       out.hidden = false;
     }, err);
   form.addEventListener("submit", (event) => {
@@ -99,9 +102,20 @@ export function renderCase(ctx, root, applicationId) {
       actions.append(release);
     }
     if (s.role === "admin" && r.status === "UNDER_REVIEW") {
-      const to = h("input", { name: "examiner", placeholder: "审核员账号 ID", "aria-label": "改派给", size: 14 });
+      // the accounts that may take the case, by name: account ids are nowhere else on screen
+      const eligible = (await api.get("/admin/accounts")).filter(
+        (a) => a.active && a.id !== r.claimed_by && (a.role === "admin" || (a.role === "examiner" && a.regions.includes(r.region))),
+      );
+      const to = select("examiner", eligible.map((a) => [a.id, `${a.username}（${ROLE_LABELS[a.role]}）`]), "", "选择改派给的审核员");
+      to.setAttribute("aria-label", "改派给");
       const move = h("button", { type: "button", class: "btn", id: "reassign", text: "改派" });
-      move.addEventListener("click", () => busy(move, "改派中…", async () => { await api.post(`/office/cases/${encodeURIComponent(r.application_id)}/reassign`, { examiner: to.value.trim() }); await load(); }, err));
+      move.addEventListener("click", () =>
+        busy(move, "改派中…", async () => {
+          if (!to.value) throw new Error("请选择改派给的审核员");
+          await api.post(`/office/cases/${encodeURIComponent(r.application_id)}/reassign`, { examiner: to.value });
+          await load();
+        }, err),
+      );
       actions.append(h("span", { class: "inline" }, to, move));
     }
     actions.append(h("a", { class: "btn", id: "web-ui", href: c.web_ui_url, target: "_blank", rel: "noopener noreferrer", text: "在 Temporal Web UI 中查看流程" }));
@@ -120,7 +134,7 @@ export function renderCase(ctx, root, applicationId) {
           h("dt", { text: "地区" }), h("dd", { text: ctx.catalogs.region[r.region] || "" }),
           h("dt", { text: "准考证号" }), h("dd", { class: "mono", text: r.ticket_number || "" }),
           h("dt", { text: "提交时间" }), h("dd", { text: formatTime(r.submitted_at) }),
-          h("dt", { text: "领取人" }), h("dd", { text: r.claimed_by || "" }),
+          h("dt", { text: "领取人" }), h("dd", { id: "holder", text: r.claimed_by ? c.staff[r.claimed_by] || r.claimed_by : "" }),
           h("dt", { text: "申请编号" }), h("dd", { class: "mono", text: r.application_id }),
         ),
         actions,
@@ -129,7 +143,7 @@ export function renderCase(ctx, root, applicationId) {
         "section",
         { class: "panel" },
         h("h3", { text: "处理记录" }),
-        h("table", { class: "grid compact", id: "trail" }, h("tbody", {}, c.audit.map((a) => h("tr", {}, h("td", { text: formatTime(a.at) }), h("td", { text: a.actor }), h("td", { class: "mono", text: a.action }))))),
+        h("table", { class: "grid compact", id: "trail" }, h("tbody", {}, c.audit.map((a) => h("tr", { "data-action": a.action }, h("td", { text: formatTime(a.at) }), h("td", { text: actorLabel(a.actor, staff.accountId, c.staff) }), h("td", { text: actionLabel(a.action, c.staff) }))))),
       ),
     );
   };

@@ -2,17 +2,14 @@
 // how long submitted cases wait, each examiner's decisions and registrations per day — as charts,
 // each with its numbers as CSV (the same figures, computed by the server).
 
-import { api, staff } from "./api.js";
+import { api, staffFetch } from "./api.js";
 import { busy, clear, errorBox, formatTime, h } from "../common/dom.js";
 import { COLORS, columns, lines, stackedBars } from "./charts.js";
 
 const STATE_SERIES = ["待审/退回", "通过", "不通过"];
 
 async function downloadCsv(table, periodId) {
-  const res = await fetch(`/api/v1/stats/${table}.csv?period_id=${encodeURIComponent(periodId)}`, {
-    headers: { authorization: `Bearer ${staff.session.token}` },
-  });
-  if (!res.ok) throw new Error((await res.json().catch(() => ({}))).message || "下载失败，请稍后重试");
+  const res = await staffFetch(`/stats/${table}.csv?period_id=${encodeURIComponent(periodId)}`);
   const link = h("a", { href: URL.createObjectURL(await res.blob()), download: `stats-${periodId}-${table}.csv` });
   document.body.append(link);
   link.click();
