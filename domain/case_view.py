@@ -14,7 +14,7 @@ from domain.case_completeness import uploaded_codes
 from domain.case_rules import return_pending
 from domain.case_steps import level_of
 from domain.chsi import scans_on_screen
-from domain.enrollment import ApplicationView, EnrollmentInput, EnrollmentState
+from domain.enrollment import ApplicationView, EnrollmentInput, EnrollmentState, Review
 from domain.masking import mask_id_number, mask_name, mask_phone
 from domain.messages import (
     EXPIRED_AFTER_REOPENING,
@@ -70,7 +70,7 @@ def candidate_view(params: EnrollmentInput, case: EnrollmentState) -> Applicatio
         required_attachments=required_attachments(case),
         uploaded_attachments=sorted(case.attachments),
         submitted_at=case.submitted_at,
-        review=case.review,
+        review=review_for_candidate(case.review),
         return_pending=return_pending(case),
         ticket_number=case.ticket_number,
         ticket_note=ticket_note(case),
@@ -78,6 +78,13 @@ def candidate_view(params: EnrollmentInput, case: EnrollmentState) -> Applicatio
         editable=case.state in (*PRE_SUBMIT, *EDITABLE_AFTER_SUBMIT),
         closed_reason=case.closed_reason or expiry_reason(case),
     )
+
+
+def review_for_candidate(review: Review) -> Review:
+    """The review as the candidate reads it: the decision, its items and reasons, without the
+    staff account that holds or decided the case and the note an examiner wrote when approving an
+    incomplete case. Staff read both from the case file (the console's case page)."""
+    return review.model_copy(update={"examiner": None, "override_reason": ""})
 
 
 def ticket_note(case: EnrollmentState) -> str:

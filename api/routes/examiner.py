@@ -247,7 +247,7 @@ async def case(
                 services.settings.secret_key, shown.key
             )
     audit = await run_db(session, _audit_trail, application_id)
-    named = named_accounts(view.review.examiner, ((a.actor, a.action) for a in audit))
+    named = named_accounts(s.review.examiner, ((a.actor, a.action) for a in audit))
     return CaseView(
         case=case_file,
         view=view,

@@ -166,9 +166,19 @@ async def test_candidate_to_examiner_decision_over_http(api, engine):
     ] == "UNDER_REVIEW"
     r = await http.put("/api/v1/me/form", json=FORM, headers=me)
     assert r.status_code == 409 and r.json()["message"] == "审核已开始，不能修改"
-    assert (await http.post(f"/api/v1/examiner/applications/{app_id}/approve", headers=ex)).json()[
-        "state"
-    ] == "APPROVED"
+    note = "原件已现场核验"  # an examiner's note is for staff, as is who decided
+    r = await http.post(
+        f"/api/v1/examiner/applications/{app_id}/approve",
+        json={"override_reason": note},
+        headers=ex,
+    )
+    assert r.status_code == 200 and r.json()["state"] == "APPROVED", r.text
+    mine = (await http.get("/api/v1/me", headers=me)).json()
+    assert mine["review"]["decision"] == "approved"
+    assert mine["review"]["examiner"] is None and note not in str(mine), mine
+    staff_page = (await http.get(f"/api/v1/examiner/applications/{app_id}", headers=ex)).json()
+    review = staff_page["case"]["state"]["review"]
+    assert review["examiner"] and review["override_reason"] == note
 
     # a returning candidate logs in by phone + code and lands on the same application
     r = await http.post("/api/v1/candidate/login/code", json={"phone": phone})

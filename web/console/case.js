@@ -202,7 +202,7 @@ function trail(data) {
 function actionBar(ctx, data, reload, err) {
   const view = data.view;
   const id = data.case.application_id;
-  const mine = view.review.examiner === staff.accountId;
+  const mine = data.case.state.review.examiner === staff.accountId;
   const canClaim = view.state === "SUBMITTED";
   const canDecide = view.state === "UNDER_REVIEW" && mine;
   // held at the period's close-out: only a decision ends it (the API answers REVIEW_CLOSED)
@@ -276,7 +276,7 @@ export function render(ctx, root, id) {
     const v = data.view;
     const card = c.state.id_card.confirmed || c.state.id_card.ocr || {};
     // who holds it, by name: the one to ask for a release
-    const holder = v.review.examiner;
+    const holder = c.state.review.examiner;
     const claimedBy = holder ? (holder === staff.accountId ? "我" : `其他审核员（${data.staff[holder] || holder}）`) : "未领取";
     clear(
       root,
