@@ -253,3 +253,21 @@ def test_a_burst_that_turns_is_no_nod(verifier, store, references):
     assert "nod" not in actions
     refusal = run(verifier, answer(store, references, frames, [A.NOD], "turn-no-nod")).refusals[0]
     assert refusal.code == "FACE_ACTION_MISSING"
+
+
+def test_someone_else_blinking_mid_burst_is_a_changed_identity(verifier, store, references):
+    """Hopper at rest and turning, Collins' face in the frames of the blink: the closest pair of
+    people of the fixtures, 0.105 apart here — under the first identity level (0.12), over the
+    1:1 match's (0.08) that a blink keeps."""
+    hopper = burst(FACES / "grace_hopper_512x512.jpg", [A.BLINK, A.TURN_LEFT], seed=1)
+    collins = burst(FACES / "astronaut.png", [A.BLINK, A.TURN_LEFT], seed=1)
+    frames = hopper[:2] + collins[2:6] + hopper[6:]
+    request = answer(store, references, frames, [A.BLINK, A.TURN_LEFT], "swap")
+    refusal = run(verifier, request).refusals[0]
+    assert refusal.code == "FACE_IDENTITY_CHANGED", refusal
+
+
+def test_the_same_person_blinking_and_turning_is_no_identity_change(verifier, store, references):
+    frames = burst(FACES / "grace_hopper_512x512.jpg", [A.BLINK, A.TURN_LEFT], seed=1)
+    request = answer(store, references, frames, [A.BLINK, A.TURN_LEFT], "no-swap")
+    assert run(verifier, request).live
