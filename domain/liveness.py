@@ -171,13 +171,17 @@ def frame_geometry(points: Sequence[Point]) -> FrameGeometry:
     face_height = (mouth_mid[0] - eye_mid[0]) * down[0] + (mouth_mid[1] - eye_mid[1]) * down[1]
     pitch = nose_drop / max(face_height, 1e-9)
 
+    return FrameGeometry(ear=ear, yaw=yaw, pitch=pitch, mouth=mouth_opening(points))
+
+
+def mouth_opening(points: Sequence[Point]) -> float:
+    """Inner-lip gap over mouth width (68 landmarks): ~0 closed, ~0.2 a smile showing teeth."""
     gap = (
         _dist(points[61], points[67])
         + _dist(points[62], points[66])
         + _dist(points[63], points[65])
     ) / 3
-    mouth = gap / max(_dist(points[48], points[54]), 1e-9)
-    return FrameGeometry(ear=ear, yaw=yaw, pitch=pitch, mouth=mouth)
+    return gap / max(_dist(points[48], points[54]), 1e-9)
 
 
 def rest_pose(frames: Sequence[FrameGeometry]) -> FrameGeometry:
