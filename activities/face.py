@@ -31,7 +31,13 @@ from domain.liveness import (
     locate_actions,
     rest_pose,
 )
-from domain.vision import VERIFY_FACE, FaceMatch, VerifyFaceInput, VerifyFaceResult
+from domain.vision import (
+    VERIFY_FACE,
+    FaceMatch,
+    LivenessAction,
+    VerifyFaceInput,
+    VerifyFaceResult,
+)
 from infra import face_models
 from infra.config import FaceSettings
 from infra.landmarks import Face, shared_landmark_model
@@ -224,7 +230,8 @@ class FaceVerifier:
         geometries = [f.geometry for f in frames]
         action_frames = locate_actions(geometries, request.challenge.actions, self.config.liveness)
         best = self._best_frame(frames)
-        best_embedding = self._same_person(frames, best, action_frames)
+        by_frame = dict(zip(action_frames, request.challenge.actions, strict=True))
+        best_embedding = self._same_person(frames, best, by_frame)
         self._passive_check(frames[best])
         return frames, best, best_embedding
 
@@ -263,19 +270,29 @@ class FaceVerifier:
 
         return min(range(len(frames)), key=lambda i: distance(frames[i]))
 
-    def _same_person(self, frames: list[_Frame], best: int, action_frames: list[int]) -> np.ndarray:
+    def _same_person(
+        self, frames: list[_Frame], best: int, action_frames: dict[int, LivenessAction]
+    ) -> np.ndarray:
         """The face doing the actions must be the face in the kept frame (no swap mid-burst).
-        Returns the kept frame's match embedding."""
+        Returns the kept frame's match embedding.
+
+        As strict as the 1:1 match for every action but a nod: a blink, an open mouth or a turn
+        keeps the face the network knows, a bowed head does not (docs/decisions.md)."""
         kept = frames[best]
         reference = self._embed(kept.rgb, kept.face)
         for index in sorted(set(action_frames) - {best}):
             frame = frames[index]
             distance = _cosine_distance(reference, self._embed(frame.rgb, frame.face))
-            if distance > self.config.identity_threshold:
+            threshold = (
+                self.config.identity_threshold_nod
+                if action_frames[index] is LivenessAction.NOD
+                else self.config.identity_threshold
+            )
+            if distance > threshold:
                 raise refuse(
                     FaceRefusal.FACE_IDENTITY_CHANGED,
                     measured=round(distance, 4),
-                    expected=f"<= {self.config.identity_threshold}",
+                    expected=f"<= {threshold}",
                 )
         return self._match_embedding(kept.rgb, kept.face, plain=reference)
 

@@ -16,6 +16,7 @@ import numpy as np
 
 from activities.photo_wear import clothes_like_backdrop, lens_transmission, red_pupil_share
 from domain import photo_spec as spec
+from domain.liveness import mouth_opening
 from infra.landmarks import FaceFinder
 
 HEAD_EDGE_DELTA_E = 20.0  # a pixel this far from the backdrop colour belongs to the head
@@ -38,6 +39,7 @@ class FaceGeometry:
     face_width: float
     head_top: float | None
     eye_ratio: float
+    mouth_opening: float  # inner-lip gap over mouth width
     roll_deg: float
     yaw: float
 
@@ -126,6 +128,7 @@ def geometry(points: np.ndarray, lab_img: np.ndarray, backdrop: np.ndarray) -> F
         face_width=fw,
         head_top=_head_top(lab_img, backdrop, centre_x, eye_y, fw),
         eye_ratio=min(_eye_ratio(left_eye), _eye_ratio(right_eye)),
+        mouth_opening=mouth_opening(points.tolist()),
         roll_deg=float(np.degrees(np.arctan2(ry - ly, rx - lx))),
         yaw=float((to_left - to_right) / max(1.0, to_left + to_right)),
     )

@@ -109,6 +109,7 @@ def image_rules(image: ImageFacts) -> list[PhotoRule]:
             face.eye_ratio >= spec.EYE_OPEN_MIN_RATIO,
             face.eye_ratio,
         ),
+        _at_most(spec.PhotoRefusal.PHOTO_MOUTH_OPEN, face.mouth_opening, spec.MOUTH_MAX_OPENING),
         rule(
             spec.PhotoRefusal.PHOTO_POSE,
             abs(face.roll_deg) <= spec.ROLL_MAX_DEG and abs(face.yaw) <= spec.YAW_MAX,

@@ -24,6 +24,7 @@ import time
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -43,13 +44,33 @@ def _verifier(store_dir: Path):  # type: ignore[no-untyped-def]
     return FaceVerifier(store, FaceSettings()), store
 
 
+def burst_request(objs: list[Any], actions: list[str], best_frame_key: str) -> Any:
+    """A fresh challenge of `actions` answered by the stored frames; the burst's first frame
+    stands in for the references (liveness alone does not read them)."""
+    from domain.vision import LivenessAction, LivenessChallenge, VerifyFaceInput
+
+    now = datetime(2026, 3, 1, tzinfo=UTC)
+    challenge = LivenessChallenge(
+        nonce="n",
+        actions=[LivenessAction(a) for a in actions],
+        expires_at=now + timedelta(minutes=1),
+    )
+    return VerifyFaceInput(
+        challenge=challenge,
+        answered_nonce="n",
+        answered_at=now,
+        frames=objs,
+        id_portrait=objs[0],
+        official_photo=objs[0],
+        best_frame_key=best_frame_key,
+    )
+
+
 def run(split: str, seeds: int, details: Path | None) -> dict[str, object]:
     from activities.face import FRAME_MAX_SIDE, _cosine_distance, _decode
     from domain.errors import RefusedError
-    from domain.vision import LivenessAction, LivenessChallenge, VerifyFaceInput
 
     base = SPLITS[split]
-    now = datetime(2026, 3, 1, tzinfo=UTC)
     with tempfile.TemporaryDirectory() as tmp:
         verifier, store = _verifier(Path(tmp))
         lives: list[tuple[str, int, np.ndarray, bool]] = []
@@ -62,20 +83,7 @@ def run(split: str, seeds: int, details: Path | None) -> dict[str, object]:
             for name in PEOPLE:
                 actions, frames = live_burst(name, seed)
                 objs = [store.put(f"{seed}/{name}/{k}.jpg", f) for k, f in enumerate(frames)]
-                challenge = LivenessChallenge(
-                    nonce="n",
-                    actions=[LivenessAction(a) for a in actions],
-                    expires_at=now + timedelta(minutes=1),
-                )
-                request = VerifyFaceInput(
-                    challenge=challenge,
-                    answered_nonce="n",
-                    answered_at=now,
-                    frames=objs,
-                    id_portrait=objs[0],
-                    official_photo=objs[0],
-                    best_frame_key="best.jpg",
-                )
+                request = burst_request(objs, actions, "best.jpg")
                 live_ok = True
                 try:
                     _, _, embedding = verifier._liveness(request)

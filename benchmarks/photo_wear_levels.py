@@ -1,7 +1,8 @@
 """`python -m benchmarks.photo_wear_levels --n 30`: the tinted-lens, red-eye and clothing measures
-(activities/photo_wear.py) on the FIRST generator, seeds 5000…, per variant (min–max) — the
-figures the levels in domain/photo_spec.py were set from (docs/decisions.md, 2026-12-01). The
-second generator (benchmarks/photo_second.py) judges them and must not be used here.
+(activities/photo_wear.py) and the mouth's opening on the FIRST generator, seeds 5000…, per
+variant (min–max) — the figures the levels in domain/photo_spec.py were set from
+(docs/decisions.md, 2026-12-01). The second generator (benchmarks/photo_second.py) judges
+them and must not be used here.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ def run(n: int, variants: list[str]) -> dict[str, dict[str, list[float]]]:
             seen[variant]["lens"].append(facts.lens_transmission)
             seen[variant]["red_eye"].append(facts.red_pupil_share)
             seen[variant]["clothes"].append(facts.clothes_backdrop_share)
+            seen[variant]["mouth"].append(facts.geometry.mouth_opening)
     return {
         v: {k: [round(min(x), 3), round(max(x), 3)] for k, x in m.items()} for v, m in seen.items()
     }

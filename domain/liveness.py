@@ -124,7 +124,7 @@ DEFAULT_THRESHOLDS = LivenessThresholds()
 class FrameGeometry:
     ear: float  # eye aspect ratio, both eyes averaged; ~0.3 open, ~0.1 shut
     yaw: float  # > 0: nose towards image right (candidate turned to their left)
-    pitch: float  # nose drop below the eye line over eye-to-brow height; grows when nodding down
+    pitch: float  # nose drop below the eye line over eye-line-to-mouth-corners; grows nodding down
     mouth: float  # inner-lip gap over mouth width; ~0 closed
 
 
@@ -147,7 +147,12 @@ def _eye_aspect_ratio(eye: Sequence[Point]) -> float:
 
 
 def frame_geometry(points: Sequence[Point]) -> FrameGeometry:
-    """Measures from 68 landmarks; pitch is taken across the eye line so head roll cancels."""
+    """Measures from 68 landmarks; pitch is taken across the eye line so head roll cancels.
+
+    Pitch compares the nose tip, which stands out of the face, with the mouth corners, which lie
+    in its plane: a nod moves one against the other. The brows (the first measure) rise and fall
+    with the candidate's expression and moved 8 % in a 30° synthetic nod of Collins; the mouth
+    corners stay put when the mouth opens (docs/decisions.md, 2026-12-01 face3)."""
     if len(points) != 68:
         raise ValueError(f"expected 68 landmarks, got {len(points)}")
     ear = (_eye_aspect_ratio(points[36:42]) + _eye_aspect_ratio(points[42:48])) / 2.0
@@ -161,18 +166,22 @@ def frame_geometry(points: Sequence[Point]) -> FrameGeometry:
     ux, uy = (eye_r[0] - eye_l[0]) / axis_len, (eye_r[1] - eye_l[1]) / axis_len
     down = (-uy, ux)
     eye_mid = ((eye_l[0] + eye_r[0]) / 2, (eye_l[1] + eye_r[1]) / 2)
-    brow_mid = _mean(points[17:27])
+    mouth_mid = _mean([points[48], points[54]])
     nose_drop = (nose[0] - eye_mid[0]) * down[0] + (nose[1] - eye_mid[1]) * down[1]
-    brow_height = (eye_mid[0] - brow_mid[0]) * down[0] + (eye_mid[1] - brow_mid[1]) * down[1]
-    pitch = nose_drop / max(brow_height, 1e-9)
+    face_height = (mouth_mid[0] - eye_mid[0]) * down[0] + (mouth_mid[1] - eye_mid[1]) * down[1]
+    pitch = nose_drop / max(face_height, 1e-9)
 
+    return FrameGeometry(ear=ear, yaw=yaw, pitch=pitch, mouth=mouth_opening(points))
+
+
+def mouth_opening(points: Sequence[Point]) -> float:
+    """Inner-lip gap over mouth width (68 landmarks): ~0 closed, ~0.2 a smile showing teeth."""
     gap = (
         _dist(points[61], points[67])
         + _dist(points[62], points[66])
         + _dist(points[63], points[65])
     ) / 3
-    mouth = gap / max(_dist(points[48], points[54]), 1e-9)
-    return FrameGeometry(ear=ear, yaw=yaw, pitch=pitch, mouth=mouth)
+    return gap / max(_dist(points[48], points[54]), 1e-9)
 
 
 def rest_pose(frames: Sequence[FrameGeometry]) -> FrameGeometry:

@@ -54,6 +54,7 @@ RED_EYE_MIN_RED_RATIO = 2.6  # a pupil pixel is lit-retina red when R ≥ this �
 RED_EYE_MAX_SHARE = 0.05  # calibrated: of the pupil's place in the redder eye
 CLOTHING_MAX_DELTA_E = 20.0  # a chest pixel this near the backdrop colour merges with it
 CLOTHING_MAX_SHARE = 0.35  # calibrated: of the chest below the neck
+MOUTH_MAX_OPENING = 0.23  # calibrated: inner-lip gap / mouth width (a smile showing teeth ~0.2)
 
 # --- auto-fix targets (inside the ranges, so rounding never tips a fixed photo over) ------------
 FIX_EYES_PX = 250.0
@@ -80,6 +81,7 @@ class PhotoRefusal(RefusalCode):
     PHOTO_EYES_HEIGHT = "PHOTO_EYES_HEIGHT", "双眼到照片上边的距离应为 200–300 像素"
     PHOTO_FACE_WIDTH = "PHOTO_FACE_WIDTH", "脸部宽度（两颊之间）应为 180–300 像素"
     PHOTO_EYES_OPEN = "PHOTO_EYES_OPEN", "请双眼自然睁开，目视前方"
+    PHOTO_MOUTH_OPEN = "PHOTO_MOUTH_OPEN", "请嘴唇自然闭合，不要张嘴"
     PHOTO_POSE = "PHOTO_POSE", "头部应端正、不歪不侧，面向镜头，左右对称"
     PHOTO_BG_COLOR = "PHOTO_BG_COLOR", "背景颜色应为浅蓝色 RGB(100,197,255)"
     PHOTO_BG_UNIFORM = "PHOTO_BG_UNIFORM", "背景应颜色均匀，不能有渐变或明暗不均"
@@ -115,6 +117,7 @@ RULE_EXPECTED: dict[PhotoRefusal, str] = {
     PhotoRefusal.PHOTO_EYES_HEIGHT: "双眼距上边 200–300 像素",
     PhotoRefusal.PHOTO_FACE_WIDTH: "脸宽 180–300 像素",
     PhotoRefusal.PHOTO_EYES_OPEN: "双眼自然睁开",
+    PhotoRefusal.PHOTO_MOUTH_OPEN: "嘴唇自然闭合",
     PhotoRefusal.PHOTO_POSE: f"头部端正（倾斜 ≤ {ROLL_MAX_DEG:g}°，左右对称）",
     PhotoRefusal.PHOTO_BG_COLOR: "浅蓝色背景 RGB(100,197,255)",
     PhotoRefusal.PHOTO_BG_UNIFORM: "背景均匀、无渐变",

@@ -37,7 +37,10 @@ class FaceSettings(BaseSettings):
     detector: str = "dlib"
     # cosine; second generator (mirror-averaged chips): genuine <= 0.081, impostor >= 0.090
     match_threshold: float = 0.080
-    identity_threshold: float = 0.12  # burst frames vs best frame: looser, heads are turned
+    # an action frame vs the kept frame, plain chips (docs/decisions.md, 2026-12-01 face3): on
+    # the second generator genuine action frames <= 0.058 but a full nod's, impostors >= 0.092
+    identity_threshold: float = 0.080
+    identity_threshold_nod: float = 0.12  # a face bowed 30° is foreshortened: genuine <= 0.118
     replay_max_diff: float = 1.0  # mean grey-level change below which two frames are one still
     anti_spoofing: str = "auto"  # auto: when the Fasnet weights are in place | on | off
     liveness: LivenessThresholds = LivenessThresholds()

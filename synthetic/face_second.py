@@ -260,3 +260,48 @@ def live_burst(name: str, seed: int) -> tuple[list[str], list[bytes]]:
     noise = np.random.default_rng(rng.randrange(2**32))
     frames = burst(FACES / name, actions, seed=rng.randrange(2**31))
     return actions, [phone.shoot(f, noise) for f in frames]
+
+
+def _swung(rgb: np.ndarray, forward_deg: float, aside_deg: float) -> np.ndarray:
+    """A flat print of the frame tilted forward and turned aside in front of the camera."""
+    h, w = rgb.shape[:2]
+    focal = 1.2 * w
+    rx = cv2.Rodrigues(np.array([math.radians(forward_deg), 0.0, 0.0]))[0]
+    ry = cv2.Rodrigues(np.array([0.0, math.radians(aside_deg), 0.0]))[0]
+    corners = np.array([[0, 0], [w, 0], [w, h], [0, h]], np.float64)
+    plane = np.c_[corners - (w / 2, h / 2), np.zeros(4)] @ (rx @ ry).T + (0, 0, focal)
+    seen = plane[:, :2] / plane[:, 2:] * focal + (w / 2, h / 2)
+    matrix = cv2.getPerspectiveTransform(corners.astype(np.float32), seen.astype(np.float32))
+    out: np.ndarray = cv2.warpPerspective(rgb, matrix, (w, h), borderMode=cv2.BORDER_REPLICATE)
+    return out
+
+
+#: forward tilt, turn aside (degrees) of the print per frame: nodded, then turned both ways
+SWING = (
+    [(0.0, 0.0)] * 3
+    + [(12.0, 0.0), (25.0, 0.0), (12.0, 0.0)]
+    + [(0.0, 0.0)] * 2
+    + [(0.0, a) for a in (15.0, 30.0, 15.0)]
+    + [(0.0, 0.0)] * 2
+    + [(0.0, -a) for a in (15.0, 30.0, 15.0)]
+    + [(0.0, 0.0)]
+)
+
+
+def attack_burst(name: str, seed: int, kind: str) -> list[bytes]:
+    """Bursts that must not pass liveness, through one phone: `still` — the person sitting
+    still for 12 frames; `swung_photo` — a print of the still nodded and turned (SWING)."""
+    from synthetic.liveness import _camera, _framed, _jpeg, burst
+
+    rng = random.Random(f"face-second-attack-{kind}-{name}-{seed}")
+    phone = LivePhone.draw(rng)
+    noise = np.random.default_rng(rng.randrange(2**32))
+    if kind == "still":
+        frames = burst(FACES / name, [], seed=rng.randrange(2**31), rest_frames=11)
+    elif kind == "swung_photo":
+        rgb, _ = _framed(FACES / name)
+        jitter = np.random.default_rng(rng.randrange(2**32))
+        frames = [_jpeg(_camera(_swung(rgb, fwd, aside), jitter)) for fwd, aside in SWING]
+    else:
+        raise ValueError(f"unknown attack {kind!r}")
+    return [phone.shoot(f, noise) for f in frames]

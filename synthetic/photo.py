@@ -23,7 +23,7 @@ import numpy as np
 from PIL import Image
 
 from synthetic.photo_cutout import Cutout, cutout
-from synthetic.photo_wear import dressed_like, paint_red_eye, paint_sunglasses
+from synthetic.photo_wear import dressed_like, mouth_opened, paint_red_eye, paint_sunglasses
 
 Variant = Callable[[Cutout, np.random.Generator], bytes]
 Point = tuple[float, float]
@@ -216,6 +216,11 @@ def _shirt_like_backdrop(cut: Cutout, rng: np.random.Generator) -> bytes:
     return _jpeg(render(dressed, scene, rng), rng)
 
 
+def _mouth_open(cut: Cutout, rng: np.random.Generator) -> bytes:
+    scene = _random_scene(cut, rng)
+    return _jpeg(render(mouth_opened(cut, rng), scene, rng), rng)
+
+
 def _face_frame(cut: Cutout, scene: Scene) -> tuple[np.ndarray, float]:
     """Landmarks of the cutout in the output frame (no roll) and the face width there."""
     m = _transform(cut, scene)
@@ -383,6 +388,7 @@ VARIANTS: dict[str, Variant] = {
     "sunglasses": _worn(paint_sunglasses),
     "red_eye": _worn(paint_red_eye),
     "shirt_like_backdrop": _shirt_like_backdrop,
+    "mouth_open": _mouth_open,
 }
 FIXABLE_VARIANTS = (
     "png",

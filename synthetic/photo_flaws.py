@@ -9,7 +9,8 @@ in linear light, after the person is composed on the wall, as light acts.
   at the iris's place, strongest in the middle;
 - a shirt near the wall's colour: the person's clothes below the collar replaced by a cloth the
   colour of the wall behind them (read from the wall's top corners) ±8 % per channel, with
-  vertical folds.
+  vertical folds;
+- an open mouth: the lower lip and the chin slid down, the gap dark, teeth in half of them.
 """
 
 from __future__ import annotations
@@ -97,3 +98,43 @@ def shirt_like_wall(
     folds = 1 + 0.07 * np.sin(x / (0.09 * fw) + rng.uniform(0, 6.3))[None, :] * np.ones((h, 1))
     shirt = cloth[None, None, :] * folds[..., None]
     img[:] = img * (1 - weight[..., None]) + shirt * weight[..., None]
+
+
+def open_mouth(
+    img: np.ndarray, _a: np.ndarray, pts: np.ndarray, lay: Layout, rng: np.random.Generator
+) -> None:
+    """The jaw dropped 0.09–0.16 face widths: everything below the lips' meeting line slides
+    down (fading out towards the cheeks and below the chin), and the gap shows the dark mouth,
+    the upper teeth in half of the photos."""
+    fw = lay.face_width
+    drop = float(rng.uniform(0.09, 0.16)) * fw
+    lip_y = float(np.mean(pts[[60, 61, 62, 63, 64, 65, 66, 67], 1]))
+    left, right = float(pts[48, 0]), float(pts[54, 0])
+    cx, half = (left + right) / 2, (right - left) / 2
+    chin = float(pts[8, 1])
+    h, w = img.shape[:2]
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    across = np.exp(-(((xx - cx) / (1.6 * half)) ** 4))
+    down = np.clip((yy - lip_y) / 3.0, 0, 1) * np.clip(1 - (yy - chin) / (0.5 * fw), 0, 1)
+    shift = drop * across * down
+    moved = cv2.remap(img.astype(np.float32), xx, yy - shift, cv2.INTER_LINEAR)
+    img[:] = moved
+    hole = np.zeros((h, w), np.float32)
+    cv2.ellipse(
+        hole, (int(cx), int(lip_y + drop / 2)), (int(half * 0.8), int(drop / 2)), 0, 0, 360, 1, -1
+    )
+    gap = cv2.GaussianBlur(hole, (0, 0), 1.2)
+    inside = np.array((0.03, 0.01, 0.01)) * rng.uniform(0.6, 1.4)
+    img[:] = img * (1 - gap[..., None]) + inside * gap[..., None]
+    if rng.random() < 0.5:
+        teeth = np.zeros((h, w), np.float32)
+        top = int(lip_y + 1)
+        cv2.rectangle(
+            teeth,
+            (int(cx - half * 0.55), top),
+            (int(cx + half * 0.55), top + int(drop * 0.3)),
+            1,
+            -1,
+        )
+        teeth = cv2.GaussianBlur(teeth, (0, 0), 1.0) * gap
+        img[:] = img * (1 - teeth[..., None]) + 0.6 * teeth[..., None]

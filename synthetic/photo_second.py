@@ -563,6 +563,7 @@ VARIANTS: dict[str, Recipe] = {
     "tinted_lenses": Recipe((C.PHOTO_GLASSES_TINTED,), paint_face=flaws.tinted_lenses),
     "red_eye": Recipe((C.PHOTO_RED_EYE,), paint_face=flaws.red_eye),
     "shirt_like_wall": Recipe((C.PHOTO_CLOTHING,), paint_face=flaws.shirt_like_wall),
+    "mouth_open": Recipe((C.PHOTO_MOUTH_OPEN,), paint_face=flaws.open_mouth),
 }
 COMPLIANT_VARIANTS = ("compliant", "compliant_upper_ext")
 BROKEN = tuple(v for v in VARIANTS if v not in COMPLIANT_VARIANTS)

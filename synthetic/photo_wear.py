@@ -1,5 +1,5 @@
 """What a candidate wears or the flash does that Attachment 2 forbids, for the first generator
-(synthetic/photo.py): tinted lenses, red eye, a shirt the colour of the backdrop.
+(synthetic/photo.py): tinted lenses, red eye, a shirt the colour of the backdrop, an open mouth.
 
 Painted in sRGB on the rendered photo at the landmarks carried into the output frame (lenses,
 pupils), or on the cut-out before it is placed (the shirt), so the person's outline is the
@@ -73,3 +73,14 @@ def dressed_like(cut: Cutout, colour: np.ndarray, rng: np.random.Generator) -> C
     out = rgb.copy()
     out[clothes] = shaded[clothes]
     return replace(cut, rgb=np.clip(out, 0, 255).astype(np.uint8))
+
+
+def mouth_opened(cut: Cutout, rng: np.random.Generator) -> Cutout:
+    """The jaw dropped (0.6–1.0 of the liveness bursts' open mouth: the lower lip down by up to
+    0.7 mouth widths, the chin following) and the gap painted dark, on the cut-out."""
+    from domain.vision import LivenessAction
+    from synthetic.liveness import action_frame
+
+    amount = float(rng.uniform(0.6, 1.0))
+    opened = action_frame(cut.rgb, cut.points, LivenessAction.OPEN_MOUTH, amount)
+    return replace(cut, rgb=opened)

@@ -234,3 +234,40 @@ def test_the_closest_impostors_of_the_second_generator_stay_refused(verifier, st
         assert card is not None
         match = verifier._match(live, "id_portrait", card)
         assert not match.matched, (seed, match.distance)
+
+
+def test_a_nod_is_read_though_the_brows_hardly_move(verifier, store, references):
+    """Second generator, calibration seed 0: Collins nods 30° then opens his mouth. The brows
+    move with the head, so the first pitch measure (nose over eye-to-brow height) moved 8 % of
+    its 18 %; against the mouth corners the nose moves 32 %."""
+    actions, frames = live_burst("astronaut.png", 0)
+    assert actions == ["nod", "open_mouth"]
+    result = run(verifier, answer(store, references, frames, [A.NOD, A.OPEN_MOUTH], "nod"))
+    assert not any(r.code == "FACE_ACTION_MISSING" for r in result.refusals), result.refusals
+    assert result.live
+
+
+def test_a_burst_that_turns_is_no_nod(verifier, store, references):
+    """The same generator's Hopper turns left and blinks: asked to nod, she is refused."""
+    actions, frames = live_burst("grace_hopper_512x512.jpg", 1)
+    assert "nod" not in actions
+    refusal = run(verifier, answer(store, references, frames, [A.NOD], "turn-no-nod")).refusals[0]
+    assert refusal.code == "FACE_ACTION_MISSING"
+
+
+def test_someone_else_blinking_mid_burst_is_a_changed_identity(verifier, store, references):
+    """Hopper at rest and turning, Collins' face in the frames of the blink: the closest pair of
+    people of the fixtures, 0.105 apart here — under the first identity level (0.12), over the
+    1:1 match's (0.08) that a blink keeps."""
+    hopper = burst(FACES / "grace_hopper_512x512.jpg", [A.BLINK, A.TURN_LEFT], seed=1)
+    collins = burst(FACES / "astronaut.png", [A.BLINK, A.TURN_LEFT], seed=1)
+    frames = hopper[:2] + collins[2:6] + hopper[6:]
+    request = answer(store, references, frames, [A.BLINK, A.TURN_LEFT], "swap")
+    refusal = run(verifier, request).refusals[0]
+    assert refusal.code == "FACE_IDENTITY_CHANGED", refusal
+
+
+def test_the_same_person_blinking_and_turning_is_no_identity_change(verifier, store, references):
+    frames = burst(FACES / "grace_hopper_512x512.jpg", [A.BLINK, A.TURN_LEFT], seed=1)
+    request = answer(store, references, frames, [A.BLINK, A.TURN_LEFT], "no-swap")
+    assert run(verifier, request).live

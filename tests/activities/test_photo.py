@@ -54,6 +54,7 @@ FAILING = {
     spec.PhotoRefusal.PHOTO_GLASSES_TINTED: (OBAMA, 0, "sunglasses", "photo.jpg"),
     spec.PhotoRefusal.PHOTO_RED_EYE: (OBAMA, 0, "red_eye", "photo.jpg"),
     spec.PhotoRefusal.PHOTO_CLOTHING: (OBAMA, 0, "shirt_like_backdrop", "photo.jpg"),
+    spec.PhotoRefusal.PHOTO_MOUTH_OPEN: (OBAMA, 0, "mouth_open", "photo.jpg"),
 }
 
 

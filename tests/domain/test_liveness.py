@@ -133,3 +133,13 @@ def test_blink_is_not_read_from_a_turned_head():
     turned_and_squinting = face(yaw=1.0, blink=0.9)
     burst = geoms(REST, REST, turned_and_squinting, REST, REST)
     assert check_actions(burst, [A.BLINK]).code == "FACE_ACTION_MISSING"
+
+
+def test_raised_brows_are_no_nod():
+    """Surprise lifts the brows, not the head: the nose keeps its place between the eyes and the
+    mouth. Read against the brows (the first pitch measure) this was a 29 % change — a nod."""
+    raised = list(face())
+    for i in range(17, 27):
+        raised[i] = (raised[i][0], raised[i][1] - 8)
+    burst = geoms(REST, REST, raised, REST, REST)
+    assert check_actions(burst, [A.NOD]).code == "FACE_ACTION_MISSING"
