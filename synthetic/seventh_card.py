@@ -2,7 +2,7 @@
 
 Written apart from the six before it: its own holders and its own drawing. Text is set the way
 a card printer's raster does it rather than as a font's outline: each string is rasterised on
-its own, condensed or widened (0.84–1.06), given a weight of its own (thinned, plain, or spread
+its own, condensed (0.84–1.0), given a weight of its own (thinned, plain, or spread
 like ink on a retransfer film), and laid on the card with the colour planes slightly out of
 register. Number faces none of the others use (Liberation Serif / Sans Narrow, DejaVu Sans
 Condensed and Serif Condensed); the value faces are the SC cuts only (a TC or JP cut draws other
@@ -27,6 +27,9 @@ from domain.identity import IdCardFields, check_character
 PX = 14.0  # card pixels per mm
 CARD_W, CARD_H = round(85.6 * PX), round(54.0 * PX)
 VALUE_MM = 3.2  # a value character's body height
+EM_PER_BODY = 1.08  # a CJK face's em over its characters' ink height
+# where a value's column ends (mm): the front's values stop short of the portrait
+COLUMN_END_MM = {"name": 54.0, "address": 54.0, "ethnicity": 54.0}
 NUMBER_MM = 46.0  # the 18 digits' width
 FONTS = Path("/usr/share/fonts")
 _SANS, _SERIF = "opentype/noto/NotoSansCJK-Regular.ttc", "opentype/noto/NotoSerifCJK-Bold.ttc"
@@ -140,7 +143,7 @@ class Style:
     def drawn(cls, rng: random.Random) -> Style:
         grey = rng.randint(0, 45)
         return cls(
-            rng.choice(VALUE_FACES), rng.choice(NUMBER_FACES), rng.uniform(0.84, 1.06),
+            rng.choice(VALUE_FACES), rng.choice(NUMBER_FACES), rng.uniform(0.84, 1.0),
             rng.choice((-1, 0, 0, 1)), (grey, grey + rng.randint(0, 8), grey + rng.randint(0, 12)),
             (rng.randint(70, 125), rng.randint(135, 170), rng.randint(185, 220)),
             (rng.randint(-3, 3), rng.randint(-3, 3)),
@@ -151,7 +154,7 @@ def _raster(
     text: str, face: tuple[str, int], mm: float, condense: float, weight: int
 ) -> np.ndarray:
     """`text` as coverage (0–1), `mm` high, squeezed or widened, thinned or spread."""
-    font = _font(face[0], face[1], round(mm * PX * 1.25))
+    font = _font(face[0], face[1], round(mm * PX * EM_PER_BODY))
     left, top, right, bottom = font.getbbox(text)
     sheet = Image.new("L", (int(right) + 8, int(bottom) + 8), 0)
     ImageDraw.Draw(sheet).text((4, 4), text, font=font, fill=255)
@@ -200,8 +203,13 @@ class Face:
     def value(
         self, at: tuple[float, float], text: str, field: str = "", mm: float = VALUE_MM
     ) -> None:
+        """A value, squeezed where it would run past its column (into the portrait)."""
         s = self.style
-        box = self.put(_raster(text, s.value_face, mm, s.condense, s.weight), at, s.ink)
+        cover = _raster(text, s.value_face, mm, s.condense, s.weight)
+        room = round((COLUMN_END_MM.get(field, 84.0) - at[0]) * PX)
+        if cover.shape[1] > room:
+            cover = cv2.resize(cover, (room, cover.shape[0]), interpolation=cv2.INTER_AREA)
+        box = self.put(cover, at, s.ink)
         if field:
             old = self.boxes.get(field, box)
             self.boxes[field] = (min(old[0], box[0]), min(old[1], box[1]), max(old[2], box[2]),
