@@ -26,6 +26,9 @@ MIN_SHORT_SIDE = 480  # below this the portrait is small for the face match
 MIN_SHARPNESS = 30.0  # variance of the Laplacian at 1000 px long side
 MAX_GLARE_AREA = 0.02  # largest blown-out blob, as a fraction of the photo
 MAX_CARD_ON_BORDER = 0.03  # share of the photo's edge the card may touch (a corner, a shadow)
+# A card the frame cut touches one or two of its edges: under half of its length, even a card
+# cut on three sides of a landscape frame (its long sides and one short: 3/7 of the edge).
+MAX_PAGE_ON_BORDER = 0.5
 SIDE_NAMES = {"front": "头像面", "back": "国徽面"}
 
 
@@ -163,12 +166,19 @@ def sharpness(rgb: np.ndarray) -> float:
 
 
 def glare_area(rgb: np.ndarray) -> float:
-    """The largest connected blown-out region: a reflection saturates every channel."""
+    """The largest connected blown-out region inside the frame: a reflection saturates every
+    channel, and lies on the card. A blown region reaching the frame's edge is what lies around
+    the card — a photocopy's or a scan's white page, a white desk, a window — not glare."""
     blown = cv2.inRange(rgb, (250, 250, 250), (255, 255, 255))  # numpy's min is 10x slower
     count, _, stats, _ = cv2.connectedComponentsWithStats(blown, connectivity=8)
-    if count <= 1:
+    height, width = blown.shape
+    left, top = stats[1:, cv2.CC_STAT_LEFT], stats[1:, cv2.CC_STAT_TOP]
+    right = left + stats[1:, cv2.CC_STAT_WIDTH]
+    bottom = top + stats[1:, cv2.CC_STAT_HEIGHT]
+    inside = (left > 0) & (top > 0) & (right < width) & (bottom < height)
+    if not inside.any():
         return 0.0
-    return float(stats[1:, cv2.CC_STAT_AREA].max()) / float(blown.size)
+    return float(stats[1:, cv2.CC_STAT_AREA][inside].max()) / float(blown.size)
 
 
 def card_region(rgb: np.ndarray) -> tuple[float, float]:
@@ -190,8 +200,10 @@ def card_region(rgb: np.ndarray) -> tuple[float, float]:
 
 
 def card_on_border(photo: Photo) -> bool:
-    """Only asked when OCR missed fields: pale clutter touching the edge would fool it alone."""
-    return card_region(photo.rgb)[1] > MAX_CARD_ON_BORDER
+    """Only asked when OCR missed fields: pale clutter touching the edge would fool it alone.
+    A pale region along most of the frame's edge is a page (a photocopy, a scan) or a white desk
+    the card lies on, not a card the frame cut."""
+    return MAX_CARD_ON_BORDER < card_region(photo.rgb)[1] <= MAX_PAGE_ON_BORDER
 
 
 def quality_warnings(photo: Photo, side: CardSide) -> list[QualityWarning]:
