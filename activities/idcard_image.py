@@ -244,11 +244,12 @@ NOISY_FACE_SIGMA = 1.0
 PORTRAIT_WINDOW_PX = 360  # the portrait's window is scaled to this width: the face ~140 px
 
 
-# A photocopy prints the portrait as a halftone screen at hard contrast: the skin goes to paper
-# white, the dots break every gradient the HOG detector reads. Averaged over a few dots (σ at the
-# window's scale) the face's outline comes back, but only as a weak detection; it is taken where
-# a second detector of another kind (OpenCV's Haar cascade, at its default strictness) finds the
-# same face. Asked only where both searches above found none: a card main refused.
+# A photocopy prints the portrait as a halftone screen at hard contrast (the skin goes to paper
+# white, the dots break every gradient the HOG detector reads); a photo of a screen lays the
+# screen's moiré over it in colour. In grey, as it is or averaged over a few dots (σ at the
+# window's scale), the face's outline comes back, but only as a weak detection; it is taken
+# where a second detector of another kind (OpenCV's Haar cascade, at its default strictness)
+# finds the same face. Asked only where both searches above found none: a card main refused.
 DESCREEN_SIGMA = 1.5
 WEAK_FACE = -0.8  # dlib's detection threshold offset: its default is 0
 SAME_FACE_IOU = 0.3
@@ -271,30 +272,41 @@ def _iou(a: tuple[float, ...], b: tuple[float, ...]) -> float:
     return both / ((a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - both)
 
 
-def screened_faces(
-    rgb: np.ndarray, window: tuple[int, int, int, int] | None
-) -> list[tuple[float, float, float, float]]:
-    """Faces in a halftone-screened portrait (in `window`, else the whole photo): weak dlib
-    detections on the descreened grey picture that the Haar cascade confirms."""
+def _confirmed_faces(grey: np.ndarray) -> list[tuple[float, float, float, float]]:
     from infra.landmarks import shared_landmark_model
 
-    x0, y0, x1, y1 = window or (0, 0, rgb.shape[1], rgb.shape[0])
-    scale = PORTRAIT_WINDOW_PX / max(x1 - x0, 1) if window else 1.0
-    grey = cv2.cvtColor(rgb[y0:y1, x0:x1], cv2.COLOR_RGB2GRAY)
-    grey = cv2.resize(grey, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
-    grey = cv2.GaussianBlur(grey, (0, 0), DESCREEN_SIGMA)
     weak = shared_landmark_model().faces(
         np.ascontiguousarray(np.repeat(grey[..., None], 3, axis=2)), upsample=1, threshold=WEAK_FACE
     )
-    confirmed = [
+    others = [
         (float(x), float(y), float(x + w), float(y + h))
         for x, y, w, h in _haar().detectMultiScale(grey, 1.1, 3, minSize=(40, 40))
     ]
     return [
-        (x0 + a / scale, y0 + b / scale, x0 + c / scale, y0 + d / scale)
-        for a, b, c, d in (f.box for f in weak)
-        if any(_iou((a, b, c, d), other) >= SAME_FACE_IOU for other in confirmed)
+        tuple(map(float, f.box))  # type: ignore[misc]
+        for f in weak
+        if any(_iou(f.box, other) >= SAME_FACE_IOU for other in others)
     ]
+
+
+def screened_faces(
+    rgb: np.ndarray, window: tuple[int, int, int, int] | None
+) -> list[tuple[float, float, float, float]]:
+    """Faces under a halftone screen or a screen's moiré (in `window`, else the whole photo):
+    weak dlib detections on the grey picture, as it is and descreened, that the Haar cascade
+    confirms."""
+    x0, y0, x1, y1 = window or (0, 0, rgb.shape[1], rgb.shape[0])
+    scale = PORTRAIT_WINDOW_PX / max(x1 - x0, 1) if window else 1.0
+    grey = cv2.cvtColor(rgb[y0:y1, x0:x1], cv2.COLOR_RGB2GRAY)
+    grey = cv2.resize(grey, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    for picture in (grey, cv2.GaussianBlur(grey, (0, 0), DESCREEN_SIGMA)):
+        faces = _confirmed_faces(picture)
+        if faces:
+            return [
+                (x0 + a / scale, y0 + b / scale, x0 + c / scale, y0 + d / scale)
+                for a, b, c, d in faces
+            ]
+    return []
 
 
 def portrait_jpeg(rgb: np.ndarray, window: tuple[int, int, int, int] | None = None) -> bytes | None:

@@ -19,6 +19,7 @@ from domain.vision import ReadIdCardInput, ReadIdCardResult
 from infra.storage import LocalObjectStore
 from synthetic.idcard import CardPair, Defect, make_card_pair
 from synthetic.idcard_phone import make_phone_pair
+from synthetic.idcard_seventh import make_seventh_pair
 from synthetic.idcard_upload import make_upload_pair
 
 TODAY = date(2026, 3, 1)
@@ -259,3 +260,14 @@ def test_a_photocopy_whose_portrait_was_covered_is_still_refused(reader):
     inp = upload_input(reader, 6000039, covered.getvalue(), pair.back.jpeg, pair.holder.number)
     result = ActivityEnvironment().run(reader.read_id_card, inp)
     assert "ID_PORTRAIT_NOT_FOUND" in codes(result)
+
+
+def test_a_portrait_under_a_screens_moire_is_found(reader):
+    """Seventh generator 7000023: the card on a laptop's screen, photographed; the moiré's
+    coloured stripes across the portrait hid the face and the side was refused
+    ID_PORTRAIT_NOT_FOUND."""
+    pair = make_seventh_pair(7000023, TODAY)
+    inp = upload_input(reader, 7000023, pair.front.jpeg, pair.back.jpeg, pair.holder.number)
+    result = ActivityEnvironment().run(reader.read_id_card, inp)
+    assert "ID_PORTRAIT_NOT_FOUND" not in codes(result)
+    assert result.portrait is not None
