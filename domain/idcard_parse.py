@@ -181,8 +181,10 @@ def _after(text: str, label: str) -> str:
 
 
 def normalize_number(text: str) -> str:
-    """Digits from OCR text where letters stand in for digits; the final X is kept."""
-    return re.sub(r"[^0-9X]", "", compact(text).translate(_DIGIT_LOOKALIKES))
+    """Digits from OCR text where letters stand in for digits; the final X is kept. Full-width
+    forms (「１」, 「Ｘ」, which OCR returns at times) count as their ASCII digit or letter."""
+    folded = unicodedata.normalize("NFKC", compact(text))
+    return re.sub(r"[^0-9X]", "", folded.translate(_DIGIT_LOOKALIKES))
 
 
 def find_id_number(candidates: list[tuple[str, float]]) -> tuple[str, float]:

@@ -351,3 +351,19 @@ def test_a_misread_name_label_is_not_part_of_a_name_found_by_position():
     assert name_of(("何怡宇", 180)) == "何怡宇"
     assert name_of(("李名扬", 180)) == "李名扬"  # a 名 in a name is no label
     assert name_of(("欧阳", 180), ("娜娜", 260)) == "欧阳娜娜"  # two boxes of one value
+
+
+def test_full_width_digits_in_the_number_are_digits():
+    """Seventh generator 7000040 and 7000038 (photocopies): OCR returned two of the number's ones
+    as 「１」 (U+FF11); dropped as non-digits, the number failed its check character and the
+    front was refused (ID_CARD_NOT_FOUND: a copy shows no label, only the number and the birth
+    row place it)."""
+    wide = NUMBER[:10] + "".join(chr(ord(c) + 0xFEE0) for c in NUMBER[10:12]) + NUMBER[12:]
+    assert normalize_number(wide) == NUMBER
+    assert (
+        parse_front(
+            front_lines(number=[("公民身份号码", 60, 520), (wide, 300, 514)])
+        ).fields.id_number
+        == NUMBER
+    )
+    assert front_marks([line(wide, 300, 514)]) == 1
