@@ -6,7 +6,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from activities.idcard_image import Photo
+from activities.idcard_image import Photo, id_image_refusal
 from activities.idcard_legibility import (
     ANCHORS,
     ASPECT,
@@ -91,3 +91,15 @@ def test_glare_inside_the_frame_and_a_card_the_frame_cut_keep_their_codes():
     cut = desk.copy()
     cut[200:600, 400:1000] = 215  # the frame's right edge cuts the card
     assert whole_photo_code(cut) == "ID_CARD_CROPPED"
+
+
+def test_a_refusal_for_the_portrait_names_it_in_chinese():
+    """Seventh 7000064 was refused 「头像面照片模糊，portrait无法识别…」: the field's key, not
+    its name, reached the candidate."""
+    for code in (
+        IdImageRefusal.ID_BLURRY,
+        IdImageRefusal.ID_GLARE,
+        IdImageRefusal.ID_LOW_RESOLUTION,
+    ):
+        message = id_image_refusal(code, "front", field="portrait", expected=12).message
+        assert "portrait" not in message and "人像" in message, message
