@@ -289,6 +289,17 @@ def _confirmed_faces(grey: np.ndarray) -> list[tuple[float, float, float, float]
     ]
 
 
+# The window is placed by the labels read; on a copy or a screen few are, and faintly, and the
+# face may stand past the window's edge: the last search looks this share of it further each way.
+WINDOW_SLACK = 0.25
+
+
+def widened(window: tuple[int, int, int, int], shape: tuple[int, ...]) -> tuple[int, int, int, int]:
+    x0, y0, x1, y1 = window
+    dx, dy = round((x1 - x0) * WINDOW_SLACK), round((y1 - y0) * WINDOW_SLACK)
+    return max(x0 - dx, 0), max(y0 - dy, 0), min(x1 + dx, shape[1]), min(y1 + dy, shape[0])
+
+
 def screened_faces(
     rgb: np.ndarray, window: tuple[int, int, int, int] | None
 ) -> list[tuple[float, float, float, float]]:
@@ -339,7 +350,7 @@ def portrait_jpeg(rgb: np.ndarray, window: tuple[int, int, int, int] | None = No
     if not faces:
         faces = [tuple(map(float, f.box)) for f in model.faces(rgb, upsample=0)]  # type: ignore[misc]
     if not faces:
-        faces = screened_faces(rgb, window)
+        faces = screened_faces(rgb, widened(window, rgb.shape) if window else None)
     if not faces:
         return None
     left, top, right, bottom = faces[0]
