@@ -26,6 +26,9 @@ MIN_SHORT_SIDE = 480  # below this the portrait is small for the face match
 MIN_SHARPNESS = 30.0  # variance of the Laplacian at 1000 px long side
 MAX_GLARE_AREA = 0.02  # largest blown-out blob, as a fraction of the photo
 MAX_CARD_ON_BORDER = 0.03  # share of the photo's edge the card may touch (a corner, a shadow)
+# A card the frame cut touches one or two of its edges: under half of its length, even a card
+# cut on three sides of a landscape frame (its long sides and one short: 3/7 of the edge).
+MAX_PAGE_ON_BORDER = 0.5
 SIDE_NAMES = {"front": "头像面", "back": "国徽面"}
 
 
@@ -163,12 +166,19 @@ def sharpness(rgb: np.ndarray) -> float:
 
 
 def glare_area(rgb: np.ndarray) -> float:
-    """The largest connected blown-out region: a reflection saturates every channel."""
+    """The largest connected blown-out region inside the frame: a reflection saturates every
+    channel, and lies on the card. A blown region reaching the frame's edge is what lies around
+    the card — a photocopy's or a scan's white page, a white desk, a window — not glare."""
     blown = cv2.inRange(rgb, (250, 250, 250), (255, 255, 255))  # numpy's min is 10x slower
     count, _, stats, _ = cv2.connectedComponentsWithStats(blown, connectivity=8)
-    if count <= 1:
+    height, width = blown.shape
+    left, top = stats[1:, cv2.CC_STAT_LEFT], stats[1:, cv2.CC_STAT_TOP]
+    right = left + stats[1:, cv2.CC_STAT_WIDTH]
+    bottom = top + stats[1:, cv2.CC_STAT_HEIGHT]
+    inside = (left > 0) & (top > 0) & (right < width) & (bottom < height)
+    if not inside.any():
         return 0.0
-    return float(stats[1:, cv2.CC_STAT_AREA].max()) / float(blown.size)
+    return float(stats[1:, cv2.CC_STAT_AREA][inside].max()) / float(blown.size)
 
 
 def card_region(rgb: np.ndarray) -> tuple[float, float]:
@@ -190,8 +200,10 @@ def card_region(rgb: np.ndarray) -> tuple[float, float]:
 
 
 def card_on_border(photo: Photo) -> bool:
-    """Only asked when OCR missed fields: pale clutter touching the edge would fool it alone."""
-    return card_region(photo.rgb)[1] > MAX_CARD_ON_BORDER
+    """Only asked when OCR missed fields: pale clutter touching the edge would fool it alone.
+    A pale region along most of the frame's edge is a page (a photocopy, a scan) or a white desk
+    the card lies on, not a card the frame cut."""
+    return MAX_CARD_ON_BORDER < card_region(photo.rgb)[1] <= MAX_PAGE_ON_BORDER
 
 
 def quality_warnings(photo: Photo, side: CardSide) -> list[QualityWarning]:
@@ -232,6 +244,82 @@ NOISY_FACE_SIGMA = 1.0
 PORTRAIT_WINDOW_PX = 360  # the portrait's window is scaled to this width: the face ~140 px
 
 
+# A photocopy prints the portrait as a halftone screen at hard contrast (the skin goes to paper
+# white, the dots break every gradient the HOG detector reads); a photo of a screen lays the
+# screen's moiré over it in colour. In grey, as it is or averaged over a few dots (σ at the
+# window's scale), the face's outline comes back, but only as a weak detection; it is taken
+# where a second detector of another kind (OpenCV's Haar cascade, at its default strictness)
+# finds the same face. Asked only where both searches above found none: a card main refused.
+DESCREEN_SIGMA = 1.5
+WEAK_FACE = -0.8  # dlib's detection threshold offset: its default is 0
+SAME_FACE_IOU = 0.3
+
+
+def _haar() -> cv2.CascadeClassifier:
+    from pathlib import Path
+
+    return cv2.CascadeClassifier(
+        str(Path(cv2.__file__).parent / "data" / "haarcascade_frontalface_alt2.xml")
+    )
+
+
+def _iou(a: tuple[float, ...], b: tuple[float, ...]) -> float:
+    w = min(a[2], b[2]) - max(a[0], b[0])
+    h = min(a[3], b[3]) - max(a[1], b[1])
+    if w <= 0 or h <= 0:
+        return 0.0
+    both = w * h
+    return both / ((a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - both)
+
+
+def _confirmed_faces(grey: np.ndarray) -> list[tuple[float, float, float, float]]:
+    from infra.landmarks import shared_landmark_model
+
+    weak = shared_landmark_model().faces(
+        np.ascontiguousarray(np.repeat(grey[..., None], 3, axis=2)), upsample=1, threshold=WEAK_FACE
+    )
+    others = [
+        (float(x), float(y), float(x + w), float(y + h))
+        for x, y, w, h in _haar().detectMultiScale(grey, 1.1, 3, minSize=(40, 40))
+    ]
+    return [
+        tuple(map(float, f.box))  # type: ignore[misc]
+        for f in weak
+        if any(_iou(f.box, other) >= SAME_FACE_IOU for other in others)
+    ]
+
+
+# The window is placed by the labels read; on a copy or a screen few are, and faintly, and the
+# face may stand past the window's edge: the last search looks this share of it further each way.
+WINDOW_SLACK = 0.25
+
+
+def widened(window: tuple[int, int, int, int], shape: tuple[int, ...]) -> tuple[int, int, int, int]:
+    x0, y0, x1, y1 = window
+    dx, dy = round((x1 - x0) * WINDOW_SLACK), round((y1 - y0) * WINDOW_SLACK)
+    return max(x0 - dx, 0), max(y0 - dy, 0), min(x1 + dx, shape[1]), min(y1 + dy, shape[0])
+
+
+def screened_faces(
+    rgb: np.ndarray, window: tuple[int, int, int, int] | None
+) -> list[tuple[float, float, float, float]]:
+    """Faces under a halftone screen or a screen's moiré (in `window`, else the whole photo):
+    weak dlib detections on the grey picture, as it is and descreened, that the Haar cascade
+    confirms."""
+    x0, y0, x1, y1 = window or (0, 0, rgb.shape[1], rgb.shape[0])
+    scale = PORTRAIT_WINDOW_PX / max(x1 - x0, 1) if window else 1.0
+    grey = cv2.cvtColor(rgb[y0:y1, x0:x1], cv2.COLOR_RGB2GRAY)
+    grey = cv2.resize(grey, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    for picture in (grey, cv2.GaussianBlur(grey, (0, 0), DESCREEN_SIGMA)):
+        faces = _confirmed_faces(picture)
+        if faces:
+            return [
+                (x0 + a / scale, y0 + b / scale, x0 + c / scale, y0 + d / scale)
+                for a, b, c, d in faces
+            ]
+    return []
+
+
 def portrait_jpeg(rgb: np.ndarray, window: tuple[int, int, int, int] | None = None) -> bytes | None:
     """The face on the card with the margin of the printed portrait (358 × 441 proportions).
 
@@ -261,6 +349,8 @@ def portrait_jpeg(rgb: np.ndarray, window: tuple[int, int, int, int] | None = No
                 break
     if not faces:
         faces = [tuple(map(float, f.box)) for f in model.faces(rgb, upsample=0)]  # type: ignore[misc]
+    if not faces:
+        faces = screened_faces(rgb, widened(window, rgb.shape) if window else None)
     if not faces:
         return None
     left, top, right, bottom = faces[0]

@@ -2,10 +2,12 @@
 
 The labels OCR found (姓名, 公民身份号码, 签发机关 …) sit at fixed places on every card, so two or
 more of them fix a similarity transform from the card's layout to the photo. Each needed field's
-printed area is then measured in the photo: blown-out pixels (glare, over-exposure), local
-sharpness, and the height of its characters in the uploaded pixels. The first that explains the
-miss names the refusal; none does → the field is simply unreadable (or outside the frame). The
-levels below only pick the code and the advice — the decision to refuse is the failed read.
+printed area is then measured in the photo: blown-out pixels (glare, over-exposure) beyond the
+share the card's paper shows as a whole (a photocopy's or a scan's paper is white everywhere:
+no glare), local sharpness, and the height of its characters in the uploaded pixels. The first
+that explains the miss names the refusal; none does → the field is simply unreadable (or
+outside the frame). The levels below only pick the code and the advice — the decision to refuse
+is the failed read.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ REGIONS: dict[str, tuple[float, float, float, float]] = {
     "address": (0.16, 0.48, 0.64, 0.77), "id_number": (0.27, 0.78, 0.95, 0.91),
     "issuer": (0.34, 0.66, 0.95, 0.78), "validity": (0.34, 0.79, 0.95, 0.91),
     "portrait": (0.58, 0.03, 1.0, 0.9), "face": (0.68, 0.15, 0.9, 0.55),
+    "card": (0.0, 0.0, 1.0, 1.0),
 }  # fmt: skip
 MEASURED_AT = {"portrait": "face"}  # the portrait is judged by its face, not its margin
 ASPECT = 0.631  # card height / width: y fractions become card-width units (a similarity)
@@ -52,6 +55,7 @@ class FieldQuality:
     sharpness: float
     char_px: float
     inside: bool  # the field's area lies within the photo
+    card_glare: float = 0.0  # the same share over the whole card: its paper's own brightness
 
 
 def card_transform(lines: list[OcrLine], side: CardSide) -> np.ndarray | None:
@@ -108,13 +112,17 @@ def field_quality(photo: Photo, matrix: np.ndarray, field: str) -> FieldQuality:
     area = mask.astype(bool)
     if not area.any():
         return FieldQuality(0.0, 0.0, 0.0, inside=False)
-    glare = float((photo.rgb.min(axis=2)[area] >= 245).mean())
+    blown = photo.rgb.min(axis=2) >= 245
+    glare = float(blown[area].mean())
+    card = np.zeros((height, width), np.uint8)
+    cv2.fillConvexPoly(card, _placed(matrix, "card").astype(np.int32), 1)
+    card_glare = float(blown[card.astype(bool)].mean()) if card.any() else 0.0
     gray = cv2.cvtColor(photo.rgb, cv2.COLOR_RGB2GRAY)
     sharp = float(cv2.Laplacian(gray, cv2.CV_64F)[area].var())
     card_scale = float(np.hypot(matrix[0, 0], matrix[1, 0]))  # working px per card width
     upload_per_working = photo.upload_per_px
     char_px = CHAR_HEIGHT * card_scale * upload_per_working
-    return FieldQuality(glare, sharp, char_px, inside)
+    return FieldQuality(glare, sharp, char_px, inside, card_glare)
 
 
 def whole_photo_refusal(
@@ -154,7 +162,12 @@ def unreadable_refusal(
             MIN_CHAR_PX,
             q.char_px < MIN_CHAR_PX,
         ),
-        (IdImageRefusal.ID_GLARE, round(q.glare, 3), GLARE_SHARE, q.glare > GLARE_SHARE),
+        (
+            IdImageRefusal.ID_GLARE,
+            round(q.glare, 3),
+            GLARE_SHARE,
+            q.glare - q.card_glare > GLARE_SHARE,
+        ),
         (
             IdImageRefusal.ID_BLURRY,
             round(q.sharpness, 1),

@@ -25,6 +25,7 @@ DERIVABLE: dict[str, CardSide] = {"sex": CardSide.FRONT, "birth_date": CardSide.
 FIELD_NAMES = {
     "name": "姓名", "sex": "性别", "ethnicity": "民族", "birth_date": "出生日期", "address": "住址",
     "id_number": "公民身份号码", "issuer": "签发机关", "validity": "有效期限", "card": "证件",
+    "portrait": "人像",
 }  # fmt: skip
 _DERIVED_MESSAGE = "{label}未能从证件上识别，已按公民身份号码填写为「{value}」，请核对。"
 _UNCERTAIN_MESSAGE = "{label}识别把握不大（「{value}」），请核对。"

@@ -181,8 +181,10 @@ def _after(text: str, label: str) -> str:
 
 
 def normalize_number(text: str) -> str:
-    """Digits from OCR text where letters stand in for digits; the final X is kept."""
-    return re.sub(r"[^0-9X]", "", compact(text).translate(_DIGIT_LOOKALIKES))
+    """Digits from OCR text where letters stand in for digits; the final X is kept. Full-width
+    forms (「１」, 「Ｘ」, which OCR returns at times) count as their ASCII digit or letter."""
+    folded = unicodedata.normalize("NFKC", compact(text))
+    return re.sub(r"[^0-9X]", "", folded.translate(_DIGIT_LOOKALIKES))
 
 
 def find_id_number(candidates: list[tuple[str, float]]) -> tuple[str, float]:
@@ -223,6 +225,18 @@ def closest_ethnicity(raw: str) -> tuple[str, bool]:
         if name in simplified(raw):
             return name, False
     return raw, False
+
+
+def _misread_ethnicity(text: str) -> str:
+    """The 民族 after its label misread (「长族汉」: a photocopy's broken 民): two characters, one
+    of them the label's own in place, then a value that is exactly one of the 56 and ends the
+    row. Asked only of the 性别 row."""
+    for i in range(len(text) - 2):
+        if sum(a == b for a, b in zip(text[i : i + 2], "民族", strict=True)) == 1:
+            value = normalize_ethnicity("".join(_CJK.findall(text[i + 2 :])))
+            if value:
+                return value
+    return ""
 
 
 def within_card(rows: list[Row]) -> list[Row]:
@@ -280,16 +294,46 @@ POSITIONAL = 0.75  # a value found by where it sits, its label unread: legible, 
 
 def _name_by_position(rows: list[Row]) -> tuple[str, float]:
     """No 姓名 label read (washed out, it is printed in pale blue): the name is the unlabelled
-    row just above the first of the 性别 / 民族 / 出生 rows."""
+    row just above the first of the 性别 / 民族 / 出生 rows, without what is left of its label."""
     for index, row in enumerate(rows):
         text = compact(row.text)
         if any(label in text for label in ("性别", "民族", "出生")) and index > 0:
             above = rows[index - 1]
-            name = name_text(compact(above.text))
+            name = name_without_label(above, _label_column(rows))
             if name and not any(label in compact(above.text) for label in FRONT_LABELS):
                 return name, above.score * POSITIONAL
             break
     return "", 0.0
+
+
+def _label_column(rows: list[Row]) -> float | None:
+    """Where the labels read begin (deskewed x): every front label is printed there."""
+    lefts = [
+        x for row in rows for x, line in row.lines if compact(line.text).startswith(FRONT_LABELS)
+    ]
+    return median(lefts) if lefts else None
+
+
+def name_without_label(row: Row, label_column: float | None) -> str:
+    """The name on a row whose 姓名 label was misread (「连名」, 「性名」, 「姓」). A box of at most
+    two characters standing in the labels' column, with more of the row after it, is the label;
+    in a box that runs on into the value, a leading 姓, or two characters whose second is 名,
+    are — when at least two characters are left (李名扬 stays)."""
+    boxes = sorted(row.lines, key=lambda pair: pair[0])
+    x, first = boxes[0]
+    if (
+        label_column is not None
+        and len(boxes) > 1
+        and len(compact(first.text)) <= 2
+        and abs(x - label_column) < first.height
+    ):
+        boxes = boxes[1:]
+    text = name_text(compact("".join(line.text for _, line in boxes)))
+    for cut in (2, 1):
+        label_like = text[1:2] == "名" if cut == 2 else text[:1] == "姓"
+        if label_like and len(text) - cut >= 2:
+            return text[cut:]
+    return text
 
 
 def _unlabelled_neighbour(rows: list[Row], row: Row) -> tuple[str, float]:
@@ -336,6 +380,9 @@ def parse_front(lines: list[OcrLine]) -> Parsed:
             raw = "".join(_CJK.findall(_after(text, "民族")))
             found["ethnicity"], exact = closest_ethnicity(raw)
             conf["ethnicity"] = row.score if exact else row.score / 2
+        elif ("性别" in text or sex) and not conf.get("ethnicity") and _misread_ethnicity(text):
+            found["ethnicity"] = _misread_ethnicity(text)
+            conf["ethnicity"] = row.score * POSITIONAL
         if "出生" in text:
             found["birth"] = _after(text, "出生")
             conf["birth_date"] = row.score

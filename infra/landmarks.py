@@ -57,10 +57,11 @@ class LandmarkModel:
         # photo checker and the face verifier share this model in one vision worker.
         self._lock = threading.Lock()
 
-    def faces(self, rgb: np.ndarray, upsample: int = 0) -> list[Face]:
-        """All faces in an RGB uint8 image, best score first."""
+    def faces(self, rgb: np.ndarray, upsample: int = 0, threshold: float = 0.0) -> list[Face]:
+        """All faces in an RGB uint8 image, best score first; `threshold` below 0 admits weaker
+        detections (for a caller that confirms them otherwise)."""
         with self._lock:
-            rects, scores, _ = self._detector.run(rgb, upsample, 0.0)
+            rects, scores, _ = self._detector.run(rgb, upsample, threshold)
             shapes = [self._predictor(rgb, rect) for rect in rects]
         found = []
         for rect, score, shape in zip(rects, scores, shapes, strict=True):

@@ -6,10 +6,12 @@ from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
+import numpy as np
 import pytest
 from PIL import Image
 from temporalio.testing import ActivityEnvironment
 
+from activities.idcard_image import screened_faces
 from activities.idcard_text_region import balanced
 from activities.ocr import IdCardReader
 from domain.identity import IdType
@@ -17,6 +19,7 @@ from domain.vision import ReadIdCardInput, ReadIdCardResult
 from infra.storage import LocalObjectStore
 from synthetic.idcard import CardPair, Defect, make_card_pair
 from synthetic.idcard_phone import make_phone_pair
+from synthetic.idcard_seventh import make_seventh_pair
 from synthetic.idcard_upload import make_upload_pair
 
 TODAY = date(2026, 3, 1)
@@ -221,3 +224,62 @@ def test_a_portrait_in_a_dark_rooms_noise_is_found(reader):
     result = ActivityEnvironment().run(reader.read_id_card, inp)
     assert result.ok, result.refusals
     assert result.portrait is not None
+
+
+def upload_input(reader: IdCardReader, seed: int, front: bytes, back: bytes, number: str):
+    return ReadIdCardInput(
+        front=reader.store.put(f"upload-{seed}/front.jpg", front, "image/jpeg"),
+        back=reader.store.put(f"upload-{seed}/back.jpg", back, "image/jpeg"),
+        typed_id_number=number,
+        check_date=TODAY,
+        portrait_key=f"upload-{seed}/portrait.jpg",
+    )
+
+
+def test_a_photocopys_halftone_portrait_is_found(reader):
+    """Upload 6000039: a grey photocopy; the halftone screen hid the face from both searches and
+    the side was refused ID_PORTRAIT_NOT_FOUND."""
+    pair = make_upload_pair(6000039, TODAY)
+    inp = upload_input(reader, 6000039, pair.front.jpeg, pair.back.jpeg, pair.holder.number)
+    result = ActivityEnvironment().run(reader.read_id_card, inp)
+    assert result.ok, result.refusals
+    assert result.portrait is not None
+
+
+def test_a_photocopy_whose_portrait_was_covered_is_still_refused(reader):
+    """The same copy with white paper over the face: no face, screened or not."""
+    pair = make_upload_pair(6000039, TODAY)
+    rgb = np.asarray(Image.open(io.BytesIO(pair.front.jpeg)).convert("RGB")).copy()
+    faces = screened_faces(rgb, None)
+    assert len(faces) == 1
+    left, top, right, bottom = (int(v) for v in faces[0])
+    pad = (right - left) // 2
+    rgb[max(top - pad, 0) : bottom + pad, max(left - pad, 0) : right + pad] = 250
+    covered = io.BytesIO()
+    Image.fromarray(rgb).save(covered, "JPEG", quality=90)
+    inp = upload_input(reader, 6000039, covered.getvalue(), pair.back.jpeg, pair.holder.number)
+    result = ActivityEnvironment().run(reader.read_id_card, inp)
+    assert "ID_PORTRAIT_NOT_FOUND" in codes(result)
+
+
+def test_a_portrait_under_a_screens_moire_is_found(reader):
+    """Seventh generator 7000023: the card on a laptop's screen, photographed; the moiré's
+    coloured stripes across the portrait hid the face and the side was refused
+    ID_PORTRAIT_NOT_FOUND."""
+    pair = make_seventh_pair(7000023, TODAY)
+    inp = upload_input(reader, 7000023, pair.front.jpeg, pair.back.jpeg, pair.holder.number)
+    result = ActivityEnvironment().run(reader.read_id_card, inp)
+    assert "ID_PORTRAIT_NOT_FOUND" not in codes(result)
+    assert result.portrait is not None
+
+
+def test_a_copys_portrait_past_the_window_the_labels_placed_is_found(reader):
+    """Seventh 7000064, a photocopy on a desk: its few faint labels placed the portrait's window
+    short of the face, and the side was refused (ID_BLURRY, measured in that window)."""
+    pair = make_seventh_pair(7000064, TODAY)
+    inp = upload_input(reader, 7000064, pair.front.jpeg, pair.back.jpeg, pair.holder.number)
+    result = ActivityEnvironment().run(reader.read_id_card, inp)
+    assert result.ok, result.refusals
+    assert result.fields == pair.holder.fields()
+    face = np.asarray(Image.open(io.BytesIO(reader.store.get(result.portrait.key))).convert("RGB"))
+    assert screened_faces(face, None)  # the crop holds the face

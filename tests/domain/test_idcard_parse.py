@@ -323,3 +323,47 @@ def test_a_positional_name_is_neither_the_sex_row_nor_cut_short():
 
     assert name_of("男维吾尔", "生") == ""  # the 性别 / 民族 row, one row off
     assert name_of("李名扬", "男汉") == "李名扬"  # a 名 in a name is no label
+
+
+def test_a_misread_ethnicity_label_on_the_sex_row_keeps_its_value():
+    """Upload 6200009 (a photocopy): 民族 read as 「长族」 and 男 on a row of its own; the value
+    after a label with one character in place that is exactly one of the 56 is the 民族, flagged
+    for the candidate to confirm."""
+    sex_row = [("性别", 60, 168), ("男", 180, 182), ("长族汉", 330, 168)]
+    parsed = parse_front(front_lines(sex=sex_row))
+    assert parsed.fields.ethnicity == "汉"
+    assert 0.5 <= parsed.confidence["ethnicity"] < 0.8
+    for unread in ("长旅汉", "民旅", "长族汉字"):  # no label left, no value, not one of the 56
+        parsed = parse_front(front_lines(sex=[("性别男", 60, 168), (unread, 330, 168)]))
+        assert parsed.confidence["ethnicity"] == 0.0, unread
+
+
+def test_a_misread_name_label_is_not_part_of_a_name_found_by_position():
+    """Upload 6200034: 姓名 read as 「连名」 in a box of its own in the labels' column; a box merged
+    with its value (「性名贾天宇」, 「姓郭源萱」) loses the label's characters, no more."""
+
+    def name_of(*boxes: tuple[str, int]) -> str:
+        return parse_front(front_lines(name=[(text, x, 90) for text, x in boxes])).fields.name
+
+    assert name_of(("连名", 60), ("何怡宇", 180)) == "何怡宇"
+    assert name_of(("性名贾天宇", 60)) == "贾天宇"
+    assert name_of(("姓郭源萱", 60)) == "郭源萱"
+    assert name_of(("何怡宇", 180)) == "何怡宇"
+    assert name_of(("李名扬", 180)) == "李名扬"  # a 名 in a name is no label
+    assert name_of(("欧阳", 180), ("娜娜", 260)) == "欧阳娜娜"  # two boxes of one value
+
+
+def test_full_width_digits_in_the_number_are_digits():
+    """Seventh generator 7000040 and 7000038 (photocopies): OCR returned two of the number's ones
+    as 「１」 (U+FF11); dropped as non-digits, the number failed its check character and the
+    front was refused (ID_CARD_NOT_FOUND: a copy shows no label, only the number and the birth
+    row place it)."""
+    wide = NUMBER[:10] + "".join(chr(ord(c) + 0xFEE0) for c in NUMBER[10:12]) + NUMBER[12:]
+    assert normalize_number(wide) == NUMBER
+    assert (
+        parse_front(
+            front_lines(number=[("公民身份号码", 60, 520), (wide, 300, 514)])
+        ).fields.id_number
+        == NUMBER
+    )
+    assert front_marks([line(wide, 300, 514)]) == 1
