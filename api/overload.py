@@ -18,11 +18,14 @@ log = logging.getLogger("ruji.api")
 
 #: the exception types to look at; `is_load` says which of their instances are load
 OVERLOAD_ERRORS: tuple[type[Exception], ...] = (PoolTimeout, OperationalError, RPCError)
-#: Temporal: no frontend, a rate limit, a query nobody answered in time
+#: Temporal: no frontend, a rate limit, a query nobody answered in time (DEADLINE_EXCEEDED, or
+#: CANCELLED "context canceled" when the frontend gives up on a query a busy worker has not
+#: answered: seen on a saturated dev server, a 500 until then)
 _OVERLOADED_RPC = {
     RPCStatusCode.UNAVAILABLE,
     RPCStatusCode.RESOURCE_EXHAUSTED,
     RPCStatusCode.DEADLINE_EXCEEDED,
+    RPCStatusCode.CANCELLED,
 }
 #: a query to a case whose workers are all down (restarting, scaled to zero): the server answers
 #: FAILED_PRECONDITION at once after waiting for a poller, the same request works when they are back

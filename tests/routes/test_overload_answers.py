@@ -18,6 +18,7 @@ CANDIDATE = CALLERS["candidate"]
         RPCStatusCode.UNAVAILABLE,
         RPCStatusCode.RESOURCE_EXHAUSTED,
         RPCStatusCode.DEADLINE_EXCEEDED,
+        RPCStatusCode.CANCELLED,  # "context canceled": the frontend gave up on a busy worker
     ],
 )
 def test_a_temporal_too_busy_to_answer_is_a_503_with_retry_after(http, temporal, status):
