@@ -54,24 +54,27 @@ class ProbeLimit:
     is personal data, and the read model holds none in the clear (tests/security/test_at_rest)."""
 
     def __init__(self, engine: Engine, secret: str, limit: int, window_s: int) -> None:
-        self.secret = secret.encode()
+        self.secret = secret
         self.here = Throttle(limit, window_s)
         self.everywhere = SharedThrottle(
             engine, limit, window_s, table=ProbeAttempt, kept_s=PHONE_WINDOW_S
         )
 
     async def hit(self, key: str) -> int:
-        return self.here.hit(key) or await self.everywhere.hit(self.stored(key))
+        return self.here.hit(key) or await self.everywhere.hit(stored_key(self.secret, key))
 
-    def stored(self, key: str) -> str:
-        kind = key.partition(":")[0]
-        digest = hmac.new(self.secret, f"probe-limit|{key}".encode(), hashlib.sha256)
-        return f"{kind}:{digest.hexdigest()[:40]}"
+
+def stored_key(secret: str, key: str) -> str:
+    """A limit's key as the database keeps it: its kind (`ip`, `phone`, `user` …) and a keyed
+    hash of the rest, so the attempt tables hold no client address, phone or name in the clear."""
+    kind = key.partition(":")[0]
+    digest = hmac.new(secret.encode(), f"probe-limit|{key}".encode(), hashlib.sha256)
+    return f"{kind}:{digest.hexdigest()[:40]}"
 
 
 class Limits:
     def __init__(self, settings: Settings, engine: Engine) -> None:
-        key = settings.secret_key
+        key = self.secret = settings.secret_key
         self.probe_ip = ProbeLimit(engine, key, settings.probe_limit_per_ip, PROBE_WINDOW_S)
         self.probe_phone = ProbeLimit(engine, key, settings.probe_limit_per_phone, PHONE_WINDOW_S)
         lockout_s = settings.staff_lockout_s
@@ -97,16 +100,16 @@ class Limits:
         slots, taken (under the key's lock in the database) before argon2 runs. A wrong password
         keeps its slot and a right one gives the count back (`staff_succeeded`). Counting only
         after the check let every concurrent guess pass the same read: 4 at a time checked 8."""
-        by_ip = await self.staff_ip.hit(f"ip:{client_ip(request)}")
+        by_ip = await self.staff_ip.hit(stored_key(self.secret, f"ip:{client_ip(request)}"))
         _refuse_if(by_ip, AccessRefusal.LOGIN_LOCKED)
-        _refuse_if(await self.staff_account.hit(_account_key(username)), AccessRefusal.LOGIN_LOCKED)
+        by_account = await self.staff_account.hit(self._account_key(username))
+        _refuse_if(by_account, AccessRefusal.LOGIN_LOCKED)
 
     async def staff_succeeded(self, username: str) -> None:
-        await self.staff_account.clear(_account_key(username))
+        await self.staff_account.clear(self._account_key(username))
 
-
-def _account_key(username: str) -> str:
-    return f"user:{username.lower()}"
+    def _account_key(self, username: str) -> str:
+        return stored_key(self.secret, f"user:{username.lower()}")
 
 
 def _refuse_if(retry_after: int, code: AccessRefusal) -> None:

@@ -9,7 +9,9 @@ import re
 from collections import Counter
 
 import pytest
+from sqlmodel import Session, select
 
+from infra.db import StaffLoginAttempt
 from tests.security.stack import two_apis_over_one_database
 
 HAN = re.compile(r"[\u4e00-\u9fff]")
@@ -77,3 +79,14 @@ async def test_a_long_name_that_lower_casing_lengthens_is_counted_like_any_other
     a, _b = two_apis
     r = await _login(a, "İ" * 60, "123456")
     assert (r.status_code, r.json()["code"]) == (401, "LOGIN_FAILED"), r.text
+
+
+async def test_the_lockout_keeps_no_address_or_name_in_the_clear(two_apis, any_engine) -> None:
+    """A staff client's address and the names tried are personal data (and a list of who was
+    tried); the shared table keeps a keyed hash of each, as the candidate routes' limits do."""
+    a, _b = two_apis
+    assert (await _login(a, "examiner", "wrong")).json()["code"] == "LOGIN_FAILED"
+    with Session(any_engine) as db:
+        keys = [row.key for row in db.exec(select(StaffLoginAttempt))]
+    assert sorted(k.partition(":")[0] for k in keys) == ["ip", "user"], keys
+    assert all(re.fullmatch(r"(ip|user):[0-9a-f]{40}", k) for k in keys), keys
