@@ -80,13 +80,21 @@ function periodCard(p, refresh) {
   );
 }
 
+const VIEW_WAIT_MS = 5000;
+
+function soon(promise) {
+  return Promise.race([promise, new Promise((resolve) => setTimeout(() => resolve(null), VIEW_WAIT_MS))]);
+}
+
 export function render(ctx, root) {
   const err = errorBox();
   const list = h("div", { id: "periods" });
   root.append(h("section", { class: "panel" }, h("h2", { text: "考期管理" }), h("p", { class: "muted", text: "审核截止时间不能早于入籍截止时间；到达审核截止时间后自动生成准考证号。" }), err, list));
   const refresh = async (message, periodId) => {
     const rows = await api.get("/admin/periods");
-    const views = await Promise.all(rows.map((r) => api.get(`/admin/periods/${r.period_id}`).catch(() => null)));
+    // a period whose workflow does not answer soon (its workers down, a busy server) is shown
+    // from the read model's row instead of holding up every other card and the save's answer
+    const views = await Promise.all(rows.map((r) => soon(api.get(`/admin/periods/${r.period_id}`).catch(() => null))));
     clear(
       list,
       rows
