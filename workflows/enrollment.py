@@ -115,7 +115,7 @@ class EnrollmentWorkflow(IdentityStepHandlers):
     # --- lifecycle ------------------------------------------------------------------------------
     @workflow.run
     async def run(self, params: EnrollmentInput) -> str:
-        if params.state is None:
+        if params.state is None and not self.case.history:  # shape 3: the first contact did
             await self._commit("system", "registered")
         if shape.lean():
             await self._until_final()
