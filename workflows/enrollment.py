@@ -115,8 +115,15 @@ class EnrollmentWorkflow(IdentityStepHandlers):
     # --- lifecycle ------------------------------------------------------------------------------
     @workflow.run
     async def run(self, params: EnrollmentInput) -> str:
-        if params.state is None and not self.case.history:  # shape 3: the first contact did
-            await self._commit("system", "registered")
+        if params.state is None:
+            if shape.one_call_per_step():
+                # The first contact's update, delivered with the start, waits for the start's
+                # caller proof (workflows/interceptors.py), which has just passed: one round of
+                # the conditions lets it record the registration and write it with its code's
+                # send (an SMS call fewer). A start without it records the registration here.
+                await workflow.wait_condition(lambda: True)
+            if not self.case.history:
+                await self._commit("system", "registered")
         if shape.lean():
             await self._until_final()
         while self.case.state not in FINAL:
