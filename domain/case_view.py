@@ -224,10 +224,11 @@ NUMBERED_FROM_MEMO_KEY = "ruji_numbered_from"
 CURRENT_SHAPE = 3
 
 
-def start_memo(numbered_from: int = 0) -> dict[str, int]:
+def start_memo(numbered_from: int = 0, shape: int = CURRENT_SHAPE) -> dict[str, int]:
     """`numbered_from`: the version the read model holds for the workflow ID, where an ended
-    application stood (withdrawn, expired): the new run numbers its commits on from there."""
-    memo = {SHAPE_MEMO_KEY: CURRENT_SHAPE}
+    application stood (withdrawn, expired): the new run numbers its commits on from there.
+    `shape`: an earlier shape, for tests that record or replay runs started in it."""
+    memo = {SHAPE_MEMO_KEY: shape}
     if numbered_from:
         memo[NUMBERED_FROM_MEMO_KEY] = numbered_from
     return memo

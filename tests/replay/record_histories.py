@@ -4,7 +4,8 @@ Run it when a workflow change is *meant* to be incompatible (then patch instead,
 docs/operations.md), or to add a scenario: `uv run python -m tests.replay.record_histories`
 (with `takeover`: only the identity-takeover pair, the others stay as they were recorded; with
 `lean`: the first scenarios again, in the lean shape, as `lean_*`; with `fewer`: again, in
-shape 2 as the API starts cases and the H5 walks them, as `fewer_*`).
+shape 2 as the API starts cases and the H5 walks them, as `fewer_*`; with `onecall`: again in
+shape 3, as `onecall_*`, and a first contact on the dev server, `onecall_first_contact`).
 Histories are recorded without the payload codec so they replay without keys; the data in
 them is synthetic."""
 
@@ -22,13 +23,14 @@ from pathlib import Path
 
 from temporalio.api.enums.v1 import IndexedValueType
 from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
-from temporalio.client import WorkflowHandle
+from temporalio.client import WithStartWorkflowOperation, WorkflowHandle
+from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from domain import search
-from domain.case_view import start_memo
-from domain.enrollment import ExaminerAction, ReviewItem
+from domain.case_view import start_memo, start_search_attributes
+from domain.enrollment import ExaminerAction, RequestCodeInput, ReviewItem
 from infra.caller_proof import CallerProofSigner
 from infra.db import create_schema, make_engine
 from infra.keyring import parse_key_ring
@@ -37,6 +39,7 @@ from tests.workflows.flow import (
     to_draft,
     to_submitted,
     to_submitted_as_the_h5_does,
+    to_submitted_in_one_call_steps,
     verify_phone,
     zhuanke_form,
 )
@@ -94,8 +97,11 @@ async def record(prefix: str = "") -> None:
     beside the ones recorded before it; "fewer_": again, started as the API starts them now
     (shape 2, its memo) and walked as the H5 walks them."""
     recorded_ids = json.loads(WORKFLOW_IDS.read_text()) if WORKFLOW_IDS.exists() else {}
-    memo = start_memo() if prefix == "fewer_" else None
-    walk = to_submitted_as_the_h5_does if prefix == "fewer_" else to_submitted
+    shaped = prefix in ("fewer_", "onecall_")
+    memo = start_memo(shape=2) if prefix == "fewer_" else start_memo() if shaped else None
+    walk = {"fewer_": to_submitted_as_the_h5_does, "onecall_": to_submitted_in_one_call_steps}.get(
+        prefix, to_submitted
+    )
     async with recording() as (env, h):
         now = await env.get_current_time()
         period = await open_for_ten_days(h, "2026-2", now)
@@ -125,6 +131,8 @@ async def record(prefix: str = "") -> None:
         await returned.execute_update(
             EnrollmentWorkflow.return_for_changes, ExaminerAction(examiner="ex1", items=items)
         )
+        if prefix == "onecall_":  # the return's items are tracked now: the form is answered
+            await returned.execute_update(EnrollmentWorkflow.modify, zhuanke_form(region="03"))
         await returned.execute_update(EnrollmentWorkflow.submit)
         await returned.execute_update(EnrollmentWorkflow.claim, ExaminerAction(examiner="ex1"))
         await returned.execute_update(
@@ -147,8 +155,8 @@ async def record(prefix: str = "") -> None:
             ("enrollment_expired", expired),
             ("period_issued", period),
         ):
-            if prefix == "fewer_" and handle is period:
-                continue  # the period's workflow has no shape 2: `lean_period_issued` is it
+            if shaped and handle is period:
+                continue  # the period's workflow has no shapes: `lean_period_issued` is it
             history = await handle.fetch_history()
             (HISTORIES / f"{prefix}{name}.json").write_text(history.to_json())
             recorded_ids[f"{prefix}{name}"] = handle.id
@@ -176,6 +184,48 @@ async def record_takeover() -> None:
             await handle.terminate(reason="recorded")
 
 
+async def record_first_contact() -> None:
+    """Shape 3's first contact as the API makes it (the start and the code's request in one
+    call) on the dev server, where the update delivered with the start runs before the run
+    begins (the time-skipping server hands it over after): the registration is written by the
+    call that sends its code. Walked to the approval, then terminated."""
+    binary = shutil.which("temporal") or ".venv/bin/temporal"
+    env = await WorkflowEnvironment.start_local(
+        dev_server_existing_path=binary,
+        data_converter=pydantic_data_converter,
+        interceptors=[CallerProofSigner(parse_key_ring(RECORDING_PROOF_KEY), "test")],
+        search_attributes=list(search.ALL),
+        ui=False,
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        engine = make_engine(f"sqlite:///{tmp}/read.db")
+        create_schema(engine)
+        async with Harness(env, engine, "replay-recording") as h:
+            now = await env.get_current_time()
+            phone = "13900009994"
+            inp = h.enrollment_input("2026-2", valid_id_number(905), phone, now + timedelta(10))
+            start = WithStartWorkflowOperation(
+                EnrollmentWorkflow.run, inp, id=inp.application_id, task_queue=h.task_queue,
+                id_conflict_policy=WorkflowIDConflictPolicy.FAIL, memo=start_memo(),
+                search_attributes=start_search_attributes(inp.period_id),
+            )  # fmt: skip
+            await env.client.execute_update_with_start_workflow(
+                EnrollmentWorkflow.request_phone_code,
+                RequestCodeInput(client_ip="10.0.9.5"),
+                start_workflow_operation=start,
+            )
+            handle = await start.workflow_handle()
+            await to_submitted_in_one_call_steps(h, handle, phone, code_requested=True)
+            await claim_and_approve(handle)
+            history = await handle.fetch_history()
+            (HISTORIES / "onecall_first_contact.json").write_text(history.to_json())
+            recorded_ids = json.loads(WORKFLOW_IDS.read_text())
+            recorded_ids["onecall_first_contact"] = handle.id
+            WORKFLOW_IDS.write_text(json.dumps(recorded_ids, indent=1, sort_keys=True) + "\n")
+            await handle.terminate(reason="recorded")
+    await env.shutdown()
+
+
 if __name__ == "__main__":
     match sys.argv[1:]:
         case ["takeover"]:
@@ -184,5 +234,8 @@ if __name__ == "__main__":
             asyncio.run(record("lean_"))
         case ["fewer"]:
             asyncio.run(record("fewer_"))
+        case ["onecall"]:
+            asyncio.run(record("onecall_"))
+            asyncio.run(record_first_contact())
         case _:
             asyncio.run(record())

@@ -44,6 +44,11 @@ def test_histories_are_committed():
         "fewer_enrollment_ticket",
         "fewer_enrollment_rejected",
         "fewer_enrollment_expired",
+        # shape 3: one call per step, the merged updates (record_histories.py onecall)
+        "onecall_enrollment_ticket",
+        "onecall_enrollment_rejected",
+        "onecall_enrollment_expired",
+        "onecall_first_contact",
     } <= names
 
 

@@ -9,10 +9,12 @@ from domain.enrollment import (
     ConfirmIdCardInput,
     EnrollmentForm,
     ExaminerAction,
+    FormSubmitted,
     IdCardUpload,
     LivenessAnswer,
     NoticeWithForm,
     PhotoUpload,
+    PhotoWithCardConfirmed,
     RequestCodeInput,
     VerifyPhoneInput,
 )
@@ -103,6 +105,42 @@ async def to_submitted_as_the_h5_does(
     view = await handle.execute_update(EnrollmentWorkflow.accept_notice_with_form, both)
     assert view.state == AppState.DRAFT
     return await handle.execute_update(EnrollmentWorkflow.submit)
+
+
+async def to_submitted_in_one_call_steps(
+    h: Harness,
+    handle: WorkflowHandle,
+    phone: str,
+    form: EnrollmentForm | None = None,
+    *,
+    code_requested: bool = False,
+) -> ApplicationView:
+    """A case started in shape 3 (workflows/shape.py), walked as the H5 walks it now: the card's
+    confirmation with the photo, the notice and the form with the submit. `code_requested`: the
+    start came with the code's request (the API's first contact)."""
+    if code_requested:
+        code = VerifyPhoneInput(code=h.last_code(phone))
+        await handle.execute_update(EnrollmentWorkflow.verify_phone, code)
+    else:
+        await verify_phone(h, handle, phone)
+    card = IdCardUpload(front=obj("a/id/front.jpg"), back=obj("a/id/back.jpg"))
+    read = (await handle.execute_update(EnrollmentWorkflow.submit_id_card, card)).id_card_read
+    assert read is not None
+    both = PhotoWithCardConfirmed(
+        confirm=ConfirmIdCardInput(fields=read),
+        photo=PhotoUpload(photo=obj("a/photo.jpg"), filename="photo.jpg"),
+    )
+    view = await handle.execute_update(EnrollmentWorkflow.submit_photo_card_confirmed, both)
+    assert view.liveness_challenge is not None
+    frames = [obj("a/face/0.jpg"), obj("a/face/1.jpg")]
+    answer = LivenessAnswer(nonce=view.liveness_challenge.nonce, frames=frames)
+    await handle.execute_update(EnrollmentWorkflow.submit_liveness, answer)
+    submitted = FormSubmitted(
+        notice=NoticeAcceptance(version=NOTICE_VERSION), form=form or zhuanke_form()
+    )
+    view = await handle.execute_update(EnrollmentWorkflow.submit_with_form, submitted)
+    assert view.state == AppState.SUBMITTED
+    return view
 
 
 async def claim_and_approve(handle: WorkflowHandle, examiner: str = "ex1") -> ApplicationView:
