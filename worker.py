@@ -21,6 +21,7 @@ from temporalio.worker import Worker
 from activities.chsi import ChsiActivities
 from activities.closeout import CloseOutActivities
 from activities.identity_claims import IdentityClaimActivities
+from activities.project_and_notify import ProjectAndNotify
 from activities.records import RecordActivities
 from activities.retention import RetentionActivities
 from activities.sms import SmsActivities
@@ -74,6 +75,7 @@ def enrollment_activities(
         sms.check_sms_code,
         sms.notify_candidate,
         records.project_application,
+        ProjectAndNotify(records, sms).project_and_notify,
         records.upsert_period,
         records.read_period,
         tickets.number_ticket_page,

@@ -30,12 +30,16 @@ class CleanText(BaseModel):
 
 class FormRequest(EnrollmentForm, CleanText):
     """The enrollment form as the candidate sends it (R7, R10, R12). `notice_version`: the
-    notice the candidate accepted on the screen before (R6), sent with the first save."""
+    notice the candidate accepted on the screen before (R6), sent with the first save;
+    `submit`: R13 confirmed in its dialog, with this save."""
 
     notice_version: str | None = Field(default=None, min_length=1, max_length=20)
+    #: R13 with the form (first pass): saved and submitted in one step; a case not ready to
+    #: submit keeps the form saved and is refused as `POST /me/submit` refuses
+    submit: bool = False
 
     def to_domain(self) -> EnrollmentForm:
-        return EnrollmentForm.model_validate(self.model_dump(exclude={"notice_version"}))
+        return EnrollmentForm.model_validate(self.model_dump(exclude={"notice_version", "submit"}))
 
 
 class IdCardConfirmRequest(IdCardFields, CleanText):

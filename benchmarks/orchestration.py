@@ -1,5 +1,5 @@
 """`ruji bench orchestration [--apps 200] [--concurrency 50]`: whole application lifecycles
-(registration → approval as the H5 walks it: 10 updates each) through the real enrollment
+(registration → approval as the H5 walks it: 8 updates each) through the real enrollment
 workflow, worker and read model, with the vision activities answered instantly (**bench mode**),
 beside the ceiling of the same dev server in the same run: a no-op workflow taking the 12
 updates of the guide's steps one message each (the issue's reference: the same server taking
@@ -33,11 +33,12 @@ from domain.enrollment import (
     EnrollmentForm,
     EnrollmentInput,
     ExaminerAction,
+    FormSubmitted,
     IdCardUpload,
     Identity,
     LivenessAnswer,
-    NoticeWithForm,
     PhotoUpload,
+    PhotoWithCardConfirmed,
     RequestCodeInput,
     VerifyPhoneInput,
 )
@@ -118,18 +119,19 @@ async def lifecycle(
     read = (await timed(lat, u(EnrollmentWorkflow.submit_id_card, card))).id_card_read
     if read is None:
         raise RuntimeError("the OCR stand-in returned no fields")
-    await timed(lat, u(EnrollmentWorkflow.confirm_id_card, ConfirmIdCardInput(fields=read)))
+    # the card confirmed on its screen goes with the photo (shape 3, as the H5 goes on), and the
+    # accepted photo answers with the liveness challenge (shape 2)
     photo = PhotoUpload(photo=_obj("p.jpg"), filename="p.jpg")
-    # the accepted photo answers with the liveness challenge (shape 2, as the H5 goes on)
-    challenge = (await timed(lat, u(EnrollmentWorkflow.submit_photo, photo))).liveness_challenge
+    confirmed = PhotoWithCardConfirmed(confirm=ConfirmIdCardInput(fields=read), photo=photo)
+    view = await timed(lat, u(EnrollmentWorkflow.submit_photo_card_confirmed, confirmed))
+    challenge = view.liveness_challenge
     if challenge is None:
         raise RuntimeError("the accepted photo answered without a liveness challenge")
     answer = LivenessAnswer(nonce=challenge.nonce, frames=[_obj("0.jpg"), _obj("1.jpg")])
     await timed(lat, u(EnrollmentWorkflow.submit_liveness, answer))
-    # the notice accepted on its screen goes with the form's first save
-    notice = NoticeWithForm(notice=NoticeAcceptance(version=NOTICE_VERSION), form=FORM)
-    await timed(lat, u(EnrollmentWorkflow.accept_notice_with_form, notice))
-    await timed(lat, u(EnrollmentWorkflow.submit))
+    # the notice accepted on its screen and the form go with the submit confirmed in its dialog
+    submitted = FormSubmitted(notice=NoticeAcceptance(version=NOTICE_VERSION), form=FORM)
+    await timed(lat, u(EnrollmentWorkflow.submit_with_form, submitted))
     if stop_before == "claim":
         return
     await timed(lat, u(EnrollmentWorkflow.claim, ExaminerAction(examiner="bench")))

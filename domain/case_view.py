@@ -220,7 +220,8 @@ SHAPE_MEMO_KEY = "ruji_shape"
 #: the memo, not the input, so the input the caller proof covers is unchanged (docs/decisions.md).
 NUMBERED_FROM_MEMO_KEY = "ruji_numbered_from"
 #: 2: the liveness challenge comes with the accepted photo, the notice with the first form save.
-CURRENT_SHAPE = 2
+#: 3: a decision's read-model write and its SMS in one local activity (workflows/shape.py).
+CURRENT_SHAPE = 3
 
 
 def start_memo(numbered_from: int = 0) -> dict[str, int]:

@@ -96,6 +96,14 @@ class NoticeWithForm(BaseModel):
     form: EnrollmentForm
 
 
+class FormSubmitted(BaseModel):
+    """Shape 3: R7's form saved and R13's submit confirmed in its dialog, in one step (with R6's
+    notice on the first pass). A case not ready to submit keeps the form saved."""
+
+    notice: NoticeAcceptance | None = None
+    form: EnrollmentForm
+
+
 def form_problems(form: EnrollmentForm) -> list[Refusal]:
     """Every problem of a form at once, so the candidate fixes them in one go."""
     problems: list[Refusal] = []
@@ -271,6 +279,14 @@ class ConfirmIdCardInput(BaseModel):
 class PhotoUpload(BaseModel):
     photo: StoredObject
     filename: str
+
+
+class PhotoWithCardConfirmed(BaseModel):
+    """Shape 3: R3's confirmation, pressed on its screen, sent with R4's photo (an update fewer).
+    The confirmation is recorded first and stands if the photo is refused."""
+
+    confirm: ConfirmIdCardInput
+    photo: PhotoUpload
 
 
 class LivenessAnswer(BaseModel):

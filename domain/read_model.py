@@ -8,6 +8,7 @@ from datetime import datetime
 from pydantic import BaseModel, Field
 
 from domain.catalogs import Level
+from domain.messages import Notification
 from domain.objects import StoredObject
 from domain.period import PeriodPhase
 from domain.states import AppState, Decision
@@ -15,6 +16,8 @@ from domain.states import AppState, Decision
 PROJECT_APPLICATION = "project_application"
 UPSERT_PERIOD = "upsert_period"
 READ_PERIOD = "read_period"
+#: shape 3: a commit that the candidate is told of by SMS (a decision, the close-out)
+PROJECT_AND_NOTIFY = "project_and_notify"
 
 
 class AuditEntry(BaseModel):
@@ -66,3 +69,11 @@ class PeriodSnapshot(BaseModel):
     closes_at: datetime
     review_deadline: datetime
     state: PeriodPhase
+
+
+class ProjectionWithNotice(BaseModel):
+    """A commit's snapshot and the SMS that tells the candidate of it, in one local activity: the
+    read model first (it is what the SMS sends him to look at), then the message."""
+
+    snapshot: ApplicationSnapshot
+    notification: Notification

@@ -30,7 +30,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from domain.errors import refuse, to_application_error
     from domain.messages import NOTIFY_CANDIDATE, CaseRefusal, Notification
-    from domain.read_model import PROJECT_APPLICATION
+    from domain.read_model import PROJECT_AND_NOTIFY, PROJECT_APPLICATION, ProjectionWithNotice
     from domain.states import AppState
     from workflows.support import (
         PROJECTION_RETRY,
@@ -105,6 +105,33 @@ class CaseWorkflow:
         elif not shape.lean() or projection_due(self.projected_state, self.case):
             await self._project()
 
+    async def _commit_and_notify(
+        self, actor: str, action: str, text: str, event: Callable[[int], str]
+    ) -> None:
+        """A commit the candidate is told of by SMS; `event` names the message by the commit's
+        version (one SMS per event). Shape 3 writes the read model and sends the SMS in one local
+        activity: a marker fewer."""
+        if not shape.one_call_per_step():
+            await self._commit(actor, action)
+            await self._notify(event(self.case.version), text)
+            return
+        self._record(actor, action)
+        self._publish()
+        if not projection_due(self.projected_state, self.case):
+            await self._notify(event(self.case.version), text)
+            return
+        await workflow.execute_local_activity(
+            PROJECT_AND_NOTIFY,
+            ProjectionWithNotice(
+                snapshot=snapshot(self.params, self.case, self.projected_audit),
+                notification=self._notification(event(self.case.version), text),
+            ),
+            start_to_close_timeout=PROJECTION_TIMEOUT,
+            retry_policy=PROJECTION_RETRY,
+        )
+        self.projected_audit = len(self.case.history)
+        self.projected_state = self.case.state
+
     def _record(self, actor: str, action: str) -> None:
         """One step of the case's history: a version and an audit row. `_commit` records its own;
         a step recorded with another in one commit calls this first."""
@@ -176,16 +203,19 @@ class CaseWorkflow:
             heartbeat_timeout=VISION_HEARTBEAT_TIMEOUT,
         )
 
+    def _notification(self, event: str, text: str) -> Notification:
+        return Notification(
+            workflow_id=self.params.application_id,
+            event=event,
+            phone=self.params.identity.phone,
+            phone_hash=self.params.phone_hash,
+            text=text,
+        )
+
     async def _notify(self, event: str, text: str) -> None:
         await workflow.execute_local_activity(
             NOTIFY_CANDIDATE,
-            Notification(
-                workflow_id=self.params.application_id,
-                event=event,
-                phone=self.params.identity.phone,
-                phone_hash=self.params.phone_hash,
-                text=text,
-            ),
+            self._notification(event, text),
             start_to_close_timeout=SHORT_CALL_TIMEOUT,
             retry_policy=SHORT_CALL_RETRY,
         )

@@ -41,6 +41,7 @@ with workflow.unsafe.imports_passed_through():
         EnrollmentInput,
         EnrollmentState,
         ExaminerAction,
+        FormSubmitted,
         NoticeWithForm,
         Reassignment,
         TicketAssigned,
@@ -403,6 +404,38 @@ class EnrollmentWorkflow(IdentityStepHandlers):
         rules.check_submit(self.case, workflow.now(), self.closes_at)
 
     @workflow.update
+    async def submit_with_form(self, inp: FormSubmitted) -> ApplicationView:
+        """R7 and R13 as the H5 sends them on the first pass: the form filled, checked on the
+        summary and confirmed in the submit dialog, in one step (with R6's notice when it is
+        still open). A case that cannot be submitted yet (CHSI, attachments) keeps the form
+        saved and is refused as `submit` refuses, so the H5 goes on to what is missing."""
+        async with self.lock:
+            self._recheck(self._validate_submit_with_form, inp)
+            if inp.notice is not None:
+                steps.accept_notice(self.case, workflow.now())
+                self.case.notice_version = inp.notice.version
+                self._record("candidate", "notice_accepted")
+            self._apply_form(inp.form)
+            try:
+                rules.check_submit(self.case, workflow.now(), self.closes_at)
+            except RefusedError as not_yet:
+                await self._commit("candidate", "form_saved")
+                raise to_application_error(not_yet) from None
+            self._record("candidate", "form_saved")
+            steps.submit(self.case, workflow.now())
+            await self._commit("candidate", "submitted")
+            return self.view()
+
+    @submit_with_form.validator
+    @answers_refusals
+    def _validate_submit_with_form(self, inp: FormSubmitted) -> None:
+        self._require_step(AppState.DRAFT if inp.notice is None else AppState.NOTICE_PENDING)
+        if self.case.state not in (AppState.NOTICE_PENDING, AppState.DRAFT):
+            # a returned case answers its return through 「修改」 (modify), then `submit`
+            raise rules.refused_in_state(self.case, CaseRefusal.NOT_EDITABLE)
+        rules.check_form(self.case, inp.form, self.params.identity.id_number)
+
+    @workflow.update
     async def modify(self, form: EnrollmentForm) -> ApplicationView:
         async with self.lock:
             self._recheck(self._validate_modify, form)
@@ -528,8 +561,9 @@ class EnrollmentWorkflow(IdentityStepHandlers):
             if decision == Decision.APPROVED and await self._past_review_deadline():
                 self.case.review.after_deadline = True
                 text = APPROVED_AFTER_DEADLINE_SMS
-            await self._commit(f"examiner:{act.examiner}", action)
-            await self._notify(f"decision:{decision}:{self.case.version}", text)
+            await self._commit_and_notify(
+                f"examiner:{act.examiner}", action, text, lambda v: f"decision:{decision}:{v}"
+            )
             return self.view()
 
     async def _past_review_deadline(self) -> bool:
@@ -565,8 +599,12 @@ class EnrollmentWorkflow(IdentityStepHandlers):
         """The period's close-out (domain/closeout.py): a case still waiting ends, with a reason."""
         async with self.lock:
             if closing.close_out(self.case, workflow.now()):
-                await self._commit("system", f"expired:{closing.CLOSED_OUT}")
-                await self._notify(closing.CLOSED_OUT, closing.CLOSED_OUT_SMS)
+                await self._commit_and_notify(
+                    "system",
+                    f"expired:{closing.CLOSED_OUT}",
+                    closing.CLOSED_OUT_SMS,
+                    lambda _: closing.CLOSED_OUT,
+                )
             elif closing.holds_for_decision(self.case) and workflow.patched(HELD_AT_CLOSE_OUT):
                 self.case.held_for_decision_at = workflow.now()
                 await self._commit("system", closing.HELD_FOR_DECISION)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from temporalio import workflow
+from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from domain import case_rules as rules
@@ -15,6 +16,7 @@ with workflow.unsafe.imports_passed_through():
         LivenessAnswer,
         OnSiteFaceCheck,
         PhotoUpload,
+        PhotoWithCardConfirmed,
         RequestCodeInput,
         VerifyPhoneInput,
     )
@@ -148,20 +150,46 @@ class IdentityStepHandlers(IdentityClaimHandlers):
     async def submit_photo(self, inp: PhotoUpload) -> ApplicationView:
         async with self.lock:
             self._recheck(self._validate_submit_photo, inp)
-            request = CheckPhotoInput(photo=inp.photo, filename=inp.filename)
-            report = await self._vision(CHECK_PHOTO, request, PhotoReport)
-            if not steps.record_photo_check(self.case, inp, report):
-                await self._commit("candidate", "photo_refused")
-                refused = Refusal.of(CaseRefusal.PHOTO_NOT_COMPLIANT)
-                raise with_report(refused, report.model_dump(mode="json"))
-            self._offer_challenge()
-            await self._commit("candidate", "photo_accepted")
-            return self.view()
+            return await self._check_photo(inp)
 
     @submit_photo.validator
     @answers_refusals
     def _validate_submit_photo(self, inp: PhotoUpload) -> None:
         self._require_step(AppState.PHOTO_PENDING)
+
+    @workflow.update
+    async def submit_photo_card_confirmed(self, inp: PhotoWithCardConfirmed) -> ApplicationView:
+        """R3's 「确认无误」 with R4's photo, as the H5 sends them on the first pass (an update
+        fewer). The confirmation is recorded first: a refused photo, or a photo check that
+        could not run, leaves the card confirmed and the case at the photo step."""
+        async with self.lock:
+            self._recheck(self._validate_submit_photo_card_confirmed, inp)
+            steps.confirm_id_card(self.case, inp.confirm)
+            self._record("candidate", "id_card_confirmed")
+            try:
+                return await self._check_photo(inp.photo)
+            except (ApplicationError, ActivityError):
+                self._publish()  # the confirmation stands: the read model gets it all the same
+                await self._project_rest()
+                raise
+
+    @submit_photo_card_confirmed.validator
+    @answers_refusals
+    def _validate_submit_photo_card_confirmed(self, inp: PhotoWithCardConfirmed) -> None:
+        self._validate_confirm_id_card(inp.confirm)
+        if self.case.state != AppState.ID_PENDING:  # confirming there opens the photo step
+            self._require_step(AppState.PHOTO_PENDING)
+
+    async def _check_photo(self, inp: PhotoUpload) -> ApplicationView:
+        request = CheckPhotoInput(photo=inp.photo, filename=inp.filename)
+        report = await self._vision(CHECK_PHOTO, request, PhotoReport)
+        if not steps.record_photo_check(self.case, inp, report):
+            await self._commit("candidate", "photo_refused")
+            refused = Refusal.of(CaseRefusal.PHOTO_NOT_COMPLIANT)
+            raise with_report(refused, report.model_dump(mode="json"))
+        self._offer_challenge()
+        await self._commit("candidate", "photo_accepted")
+        return self.view()
 
     @workflow.update
     async def fix_photo(self) -> FixPhotoResult:

@@ -10,6 +10,11 @@
   form save, two updates fewer per application. The memo costs no event; the lean patch's
   marker and the SDK's TemporalChangeVersion upsert (two events) are not recorded.
 
+- **One call per step** (shape 3): a commit followed by an SMS (a decision, the close-out)
+  writes the read model and sends the SMS in one local activity, one marker instead of two.
+  The merged updates of this shape (the ID card's confirmation with the photo, the form with the
+  submit) are new update names, which any run can take: the H5 decides, not the shape.
+
 Runs recorded before keep their shape on replay: no memo, so the lean patch is asked as before.
 Deploy order: workers before the API (a worker without this code would take a shape-2 start for
 a lean one and record the marker; it would still run correctly, in the lean shape).
@@ -24,6 +29,7 @@ with workflow.unsafe.imports_passed_through():
 
 LEAN_SHAPE = "lean-shape"
 FEWER_ROUND_TRIPS = 2
+ONE_CALL_PER_STEP = 3
 
 
 def started_as() -> int:
@@ -34,6 +40,10 @@ def started_as() -> int:
 
 def fewer_round_trips() -> bool:
     return started_as() >= FEWER_ROUND_TRIPS
+
+
+def one_call_per_step() -> bool:
+    return started_as() >= ONE_CALL_PER_STEP
 
 
 def lean() -> bool:

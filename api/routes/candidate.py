@@ -8,8 +8,9 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Path, Request, UploadFile
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 from sqlmodel import col, select
 from temporalio.client import WorkflowHandle
 
@@ -36,10 +37,12 @@ from domain.enrollment import (
     ApplicationView,
     CodeSent,
     ConfirmIdCardInput,
+    FormSubmitted,
     IdCardUpload,
     LivenessAnswer,
     NoticeWithForm,
     PhotoUpload,
+    PhotoWithCardConfirmed,
     RequestCodeInput,
     VerifyPhoneInput,
 )
@@ -457,21 +460,48 @@ async def confirm_id_card(
     )
 
 
+#: the confirmed ID-card fields as JSON text: a few hundred bytes; the cap bounds the parse
+MAX_CONFIRM_CHARS = 4096
+
+
 @router.post("/me/photo", **VISION_UPLOAD)
 async def upload_photo(
-    services: ServicesDep, me: CandidateDep, photo: Annotated[UploadFile, File()]
+    services: ServicesDep,
+    me: CandidateDep,
+    photo: Annotated[UploadFile, File()],
+    confirm: Annotated[str | None, Form(max_length=MAX_CONFIRM_CHARS)] = None,
 ) -> ApplicationView | JSONResponse:
-    """R4: checked rule by rule against Attachment 2; a refusal lists every failing rule."""
+    """R4: checked rule by rule against Attachment 2; a refusal lists every failing rule.
+    `confirm` (first pass): R3's confirmed card fields, as `POST /me/id-card/confirm` takes
+    them, recorded first in the same step; a refused photo leaves them confirmed."""
+    confirmed = _card_confirmed(confirm)
     obj, filename = await store_upload(
         services, photo, ID_PHOTO_POLICY, f"{me.sub}/photo/upload", exact_picture=True
     )
+    upload = PhotoUpload(photo=obj, filename=filename)
+    if confirmed is None:
+        return await run_upload_update(
+            services, _mine(services, me), EnrollmentWorkflow.submit_photo, upload, [obj]
+        )
     return await run_upload_update(
         services,
         _mine(services, me),
-        EnrollmentWorkflow.submit_photo,
-        PhotoUpload(photo=obj, filename=filename),
+        EnrollmentWorkflow.submit_photo_card_confirmed,
+        PhotoWithCardConfirmed(confirm=confirmed, photo=upload),
         [obj],
     )
+
+
+def _card_confirmed(text: str | None) -> ConfirmIdCardInput | None:
+    """Refused as the confirm route's body would be, before the photo is stored."""
+    if text is None:
+        return None
+    try:
+        fields = IdCardConfirmRequest.model_validate_json(text)
+    except ValidationError as exc:
+        errors = [{**e, "loc": ("body", "confirm", *e["loc"])} for e in exc.errors()]
+        raise RequestValidationError(errors) from None
+    return ConfirmIdCardInput(fields=fields.to_domain())
 
 
 @router.post("/me/photo/fix")
@@ -560,8 +590,14 @@ async def save_form(
     )
     if view.state not in PRE_SUBMIT:
         return await run_update(handle, EnrollmentWorkflow.modify, form)
+    notice = None
     if view.state == AppState.NOTICE_PENDING and body.notice_version is not None:
-        accepted = NoticeWithForm(notice=current_notice(body.notice_version), form=form)
+        notice = current_notice(body.notice_version)
+    if body.submit:
+        submitted = FormSubmitted(notice=notice, form=form)
+        return await run_update(handle, EnrollmentWorkflow.submit_with_form, submitted)
+    if notice is not None:
+        accepted = NoticeWithForm(notice=notice, form=form)
         return await run_update(handle, EnrollmentWorkflow.accept_notice_with_form, accepted)
     return await run_update(handle, EnrollmentWorkflow.save_form, form)
 
