@@ -130,6 +130,9 @@ export function render(ctx, root) {
     event.preventDefault();
     const body = formBody();
     if (straight()) {
+      // nothing is sent before 「提交」: what the phone can check is checked here, in the server's words
+      const problems = typedProblems(body);
+      if (problems.length) return err.show({ message: problems.join("；") });
       hold(view, "form", { form: body, notice_version: noticeVersion });
       return ctx.go("submit");
     }
@@ -142,6 +145,19 @@ export function render(ctx, root) {
     }, err);
   });
   root.append(h("section", { class: "card" }, form));
+}
+
+/** The form's own rules the phone can check (domain/enrollment.form_problems has them all). */
+function typedProblems(body) {
+  const problems = [];
+  if (!/^[0-9]{6}$/.test(body.postal_code)) problems.push("邮政编码应为6位数字");
+  if (!body.household_type) problems.push("请选择户口类型");
+  if (!body.occupation) problems.push("请选择职业");
+  if (!body.political_status) problems.push("请选择政治面貌");
+  if (body.email && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(body.email)) problems.push("电子邮箱格式不正确");
+  if (!/^1[3-9][0-9]{9}$/.test(body.contact_phone)) problems.push("联系电话格式不正确");
+  if (!body.region) problems.push("请选择入籍地区");
+  return problems;
 }
 
 function nextAfterModify(view) {

@@ -63,7 +63,7 @@ function fixOffer(ctx, slot, err, report) {
 }
 
 /** Refusals of the confirmation carried with the photo: given before the photo is looked at. */
-const CONFIRM_REFUSALS = ["ID_NUMBER_INVALID", "ID_NOT_READ", "WRONG_STATE", "STEP_NOT_REACHED", "INVALID_REQUEST", "FIELD_INVALID"];
+const CONFIRM_REFUSALS = ["ID_NUMBER_INVALID", "ID_NOT_READ", "WRONG_STATE", "STEP_NOT_REACHED", "NOT_EDITABLE", "INVALID_REQUEST", "FIELD_INVALID"];
 
 /** The confirmation was refused (nothing recorded): back to the card's values, as typed. */
 function confirmationRefused(ctx, card, refusal) {
@@ -79,6 +79,17 @@ function confirmationKept(ctx) {
   release(ctx.view, "id_card");
   const assumed = (ctx.view = { ...ctx.view, state: "PHOTO_PENDING" });
   api.get("/me").then((fresh) => ctx.view === assumed && (ctx.view = fresh)).catch(() => {});
+  return true;
+}
+
+/** Another failure (the photo check could not run, the network): the confirmation may stand
+ * all the same; the case says whether the phone still holds it. */
+async function confirmationStands(ctx) {
+  const fresh = await api.get("/me").catch(() => null);
+  if (!fresh || fresh.state === "ID_PENDING") return false;
+  release(ctx.view, "id_card");
+  ctx.view = fresh;
+  return true;
 }
 
 function backToCard(ctx, card) {
@@ -116,8 +127,8 @@ export function render(ctx, root) {
         ctx.adopt(await api.upload("/me/photo", data, inLine(go)));
       } catch (e) {
         if (card && CONFIRM_REFUSALS.includes(e.code)) return confirmationRefused(ctx, card, e);
-        if (card && e.code === "PHOTO_NOT_COMPLIANT") {
-          confirmationKept(ctx);
+        const stands = card && (e.code === "PHOTO_NOT_COMPLIANT" ? confirmationKept(ctx) : await confirmationStands(ctx));
+        if (stands) {
           card = null;
           back.remove();
         }

@@ -149,7 +149,7 @@ function heldForm(ctx, root, typed) {
       { class: "card", id: "submit" },
       h("h2", { text: "提交入籍申请" }),
       summary(ctx, asTyped),
-      h("p", { class: "muted", text: "报名信息尚未保存：请核对后提交；暂不提交可先暂存。" }),
+      h("p", { class: "muted", id: "submit-unsaved", text: "以上报名信息尚未提交，请核对无误后点击「提交」；暂不提交可点击「暂存」保存。" }),
       err,
       h("button", { type: "button", class: "secondary", id: "submit-edit", text: "修改报名信息", onclick: () => ctx.go("form") }),
       keep,
