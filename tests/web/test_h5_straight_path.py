@@ -48,13 +48,13 @@ def stack(tmp_path_factory) -> Iterator[DevStack]:
         running.stop()
 
 
-def register(page: Page, id_number: str, base: str) -> None:
+def register(page: Page, id_number: str, base: str, phone: str = PHONE) -> None:
     page.goto("/h5/")
     page.fill("#register [name=id_number]", id_number)
-    page.fill("#register [name=phone]", PHONE)
+    page.fill("#register [name=phone]", phone)
     page.click("#send-code")
     expect(page.locator("#register .ok")).to_contain_text("验证码已发送")
-    text = httpx.get(f"{base}/dev/outbox", params={"phone": PHONE}).json()[0]["text"]
+    text = httpx.get(f"{base}/dev/outbox", params={"phone": phone}).json()[0]["text"]
     page.fill("#register [name=code]", code_in_message(text))
     page.click("#register-next")
     screen(page, "idcard")
@@ -111,6 +111,30 @@ def card_refused_then_confirmed(page: Page, pair) -> None:
     confirmed = candidate_get(page, "/me/id-card")["confirmed"]
     assert confirmed["issuer"] == "长沙市公安局岳麓分局"
     assert confirmed["id_number"] == pair.identity.id_number
+
+
+def card_and_photo(page: Page, pair) -> None:
+    page.set_input_files("input[name=front]", jpeg("front.jpg", pair.front_jpeg))
+    page.set_input_files("input[name=back]", jpeg("back.jpg", pair.back_jpeg))
+    page.click("#upload-id")
+    number = page.locator("#confirm-id [name=id_number]")
+    expect(number).to_have_value(pair.identity.id_number, timeout=VISION_WAIT_MS)
+    page.click("#confirm-id-ok")
+    screen(page, "photo")
+    page.set_input_files("input[name=photo]", jpeg("photo.jpg", compliant_photo(FACE, seed=4)))
+    page.click("#upload-photo")
+    screen(page, "face", timeout=VISION_WAIT_MS)
+
+
+def fill_form(page: Page, phone: str) -> None:
+    form = page.locator("#enroll-form")
+    form.locator("[name=postal_code]").fill("410000")
+    form.locator("[name=household_type]").select_option("1")
+    form.locator("[name=occupation]").select_option("2")
+    form.locator("[name=political_status]").select_option("13")
+    form.locator("[name=contact_phone]").fill(phone)
+    form.locator("[name=region]").select_option("01")
+    form.locator("[name=major]").select_option("530302")
 
 
 def face_and_notice(page: Page) -> None:
@@ -189,4 +213,35 @@ def test_the_straight_path_sends_each_step_with_the_next(stack: DevStack, browse
     assert "POST /me/id-card/confirm" not in calls
     assert "POST /me/submit" not in calls and "POST /me/notice/accept" not in calls
     assert [c for c in calls if c.startswith("PUT /me/form")] == ["PUT /me/form submit"]
+    assert h5.js_errors == []  # type: ignore[attr-defined]
+
+
+def test_keep_saves_the_held_form_without_submitting(stack: DevStack, browser: Browser) -> None:
+    """「暂存」 on the summary saves the held form alone: the case is a draft, the candidate is told
+    so on the submit screen, and 「提交」 there submits the saved draft as before."""
+    phone = "13900002469"
+    pair = make_card_pair(seed=12, face_path=FACE, today=date.today())
+    h5 = new_page(browser, H5, stack.url)
+    calls: list[str] = []
+    h5.on("request", lambda r: "/api/v1/" in r.url and calls.append(api_call(r)))
+    register(h5, pair.identity.id_number, stack.url, phone)
+    card_and_photo(h5, pair)
+    face_and_notice(h5)
+    fill_form(h5, phone)
+    h5.click("#form-save")
+    screen(h5, "submit")
+    h5.click("#submit-keep")
+    expect(h5.locator("#carried-note")).to_have_text("报名信息已暂存，可稍后再提交。")
+    screen(h5, "submit")
+    expect(h5.locator("#app")).to_have_attribute("data-state", "DRAFT")
+    expect(h5.locator("#submit-keep")).to_have_count(0)  # the summary of the saved draft
+    assert h5.evaluate(HELD) == []
+    h5.click("#submit-open")
+    expect(h5.locator("#submit-confirm")).to_be_enabled(timeout=10_000)
+    h5.click("#submit-confirm")
+    h5.click("#submit-done")
+    screen(h5, "mine")
+    expect(h5.locator("#state-label")).to_have_text(STATE_LABELS[AppState.SUBMITTED])
+    assert [c for c in calls if c.startswith("PUT /me/form")] == ["PUT /me/form"]
+    assert "POST /me/submit" in calls and "POST /me/id-card/confirm" not in calls
     assert h5.js_errors == []  # type: ignore[attr-defined]
