@@ -21,7 +21,7 @@ from temporalio.worker import Worker
 from activities.chsi import ChsiActivities
 from activities.closeout import CloseOutActivities
 from activities.identity_claims import IdentityClaimActivities
-from activities.project_and_notify import ProjectAndNotify
+from activities.one_call_steps import OneCallSteps
 from activities.records import RecordActivities
 from activities.retention import RetentionActivities
 from activities.sms import SmsActivities
@@ -75,7 +75,7 @@ def enrollment_activities(
         sms.check_sms_code,
         sms.notify_candidate,
         records.project_application,
-        ProjectAndNotify(records, sms).project_and_notify,
+        *_one_call_steps(OneCallSteps(records, sms)),
         records.upsert_period,
         records.read_period,
         tickets.number_ticket_page,
@@ -84,6 +84,10 @@ def enrollment_activities(
         closeout.close_out_cases,
         closeout.tell_window_closed,
     ]
+
+
+def _one_call_steps(steps: OneCallSteps) -> list[Callable[..., Any]]:
+    return [steps.project_and_notify, steps.project_and_send_code, steps.check_code_and_project]
 
 
 def enrollment_worker(

@@ -16,21 +16,25 @@ from infra.db import make_engine
 from infra.keyring import parse_key_ring
 
 ENV_ADDRESS, ENV_DATABASE, ENV_KEYS = "BENCH_TEMPORAL", "BENCH_DATABASE_URL", "BENCH_CODEC_KEYS"
+ENV_PROOF_KEYS = "BENCH_PROOF_KEYS"
 
 
 async def serve() -> None:
     from benchmarks.orchestration import NoopWorkflow  # the ceiling's tasks come here too
-    from benchmarks.stack import enrollment_bench_worker
+    from benchmarks.stack import enrollment_bench_worker, proof_signer
 
     codec = EncryptionCodec(parse_key_ring(os.environ[ENV_KEYS]))
+    proof_keys = os.environ[ENV_PROOF_KEYS]
     client = await Client.connect(
-        os.environ[ENV_ADDRESS], data_converter=build_data_converter(codec)
+        os.environ[ENV_ADDRESS],
+        data_converter=build_data_converter(codec),
+        interceptors=[proof_signer(proof_keys)],
     )
     engine = make_engine(os.environ[ENV_DATABASE])
     stop = asyncio.Event()
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
     with ThreadPoolExecutor(max_workers=32) as executor:
-        async with enrollment_bench_worker(client, engine, executor, [NoopWorkflow]):
+        async with enrollment_bench_worker(client, engine, executor, [NoopWorkflow], proof_keys):
             await stop.wait()
     engine.dispose()
 

@@ -27,6 +27,7 @@ from domain import search
 from domain.identity import check_character
 from domain.ids import keyed_hash
 from domain.otp import code_in_message
+from infra.caller_proof import CallerProofSigner
 from infra.codec import EncryptionCodec, build_data_converter
 from infra.config import get_settings
 from infra.db import make_engine
@@ -37,6 +38,7 @@ from infra.sms import OutboxProvider, last_outbox_text
 from infra.temporal import workflow_runner
 from worker import CACHED_WORKFLOWS, WORKFLOW_TASK_SLOTS, enrollment_activities
 from workflows.enrollment import EnrollmentWorkflow
+from workflows.interceptors import CallerProofChecker
 from workflows.period import EnrollmentPeriodWorkflow
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -52,9 +54,14 @@ def bench_id_number(i: int) -> str:
 
 
 def enrollment_bench_worker(
-    client: Client, engine: Engine, executor: ThreadPoolExecutor, extra_workflows: list[type]
+    client: Client,
+    engine: Engine,
+    executor: ThreadPoolExecutor,
+    extra_workflows: list[type],
+    proof_keys: str,
 ) -> Worker:
-    """The enrollment worker as production configures it (worker.py), SMS to the outbox."""
+    """The enrollment worker as production configures it (worker.py), SMS to the outbox: it
+    checks the caller proof the stack's client signs, as production's checks the API's."""
     sealer = pii_sealer_for(get_settings())
     return Worker(
         client, task_queue=TASK_QUEUE, activity_executor=executor,
@@ -63,7 +70,13 @@ def enrollment_bench_worker(
         max_concurrent_workflow_tasks=WORKFLOW_TASK_SLOTS,
         max_cached_workflows=CACHED_WORKFLOWS,
         workflow_runner=workflow_runner(),
+        interceptors=[CallerProofChecker(parse_key_ring(proof_keys).keys)],
     )  # fmt: skip
+
+
+def proof_signer(proof_keys: str) -> CallerProofSigner:
+    """What the API's and the ticket coordinator's clients sign with."""
+    return CallerProofSigner(parse_key_ring(proof_keys), "api")
 
 
 def temporal_binary() -> str:
@@ -82,6 +95,7 @@ class Stack:
     workdir: Path
     database: str  # which read model the figures were measured on
     codec_keys: str  # the key ring, for processes that join this stack (e.g. an API)
+    proof_keys: str  # the caller proof's ring, likewise
 
     def env_for_api(self) -> dict[str, str]:
         """RUJI_* settings that make `ruji api` serve this stack."""
@@ -91,7 +105,7 @@ class Stack:
             "RUJI_DATABASE_URL": self.engine.url.render_as_string(hide_password=False),
             "RUJI_CODEC_KEYS": self.codec_keys, "RUJI_IDENTITY_HMAC_KEY": SECRET,
             "RUJI_SECRET_KEY": "bench-token-key", "RUJI_ENROLLMENT_TASK_QUEUE": TASK_QUEUE,
-            "RUJI_VISION_TASK_QUEUE": VISION_QUEUE,
+            "RUJI_VISION_TASK_QUEUE": VISION_QUEUE, "RUJI_CALLER_PROOF_KEYS": self.proof_keys,
         }  # fmt: skip
 
     @property
@@ -144,10 +158,12 @@ class BenchStack:
     async def __aenter__(self) -> Stack:
         workdir = Path(self._stack.enter_context(tempfile.TemporaryDirectory(prefix="ruji-bench-")))
         self.codec_keys = new_key_entry("bench")
+        self.proof_keys = new_key_entry("bench-proof")
         codec = EncryptionCodec(parse_key_ring(self.codec_keys))
         env = await WorkflowEnvironment.start_local(
             dev_server_existing_path=temporal_binary(),
             data_converter=build_data_converter(codec),
+            interceptors=[proof_signer(self.proof_keys)],
             search_attributes=list(search.ALL),
             ui=False,
             dev_server_extra_args=[
@@ -160,7 +176,11 @@ class BenchStack:
         upgrade(engine)  # migrated like production, so an API process may serve on it
         # the API process this stack starts reads the read model with the same (dev) PII keys
         executor = self._stack.enter_context(ThreadPoolExecutor(max_workers=32))
-        workers = [enrollment_bench_worker(env.client, engine, executor, self.extra_workflows)]
+        workers = [
+            enrollment_bench_worker(
+                env.client, engine, executor, self.extra_workflows, self.proof_keys
+            )
+        ]
         if self.vision:
             sys.path.insert(0, str(ROOT))
             from tests.stand_ins import VISION_STAND_INS  # bench mode: instant vision answers
@@ -174,7 +194,7 @@ class BenchStack:
             await asyncio.sleep(5)  # imported and polling before the measurement starts
         return Stack(
             env=env, engine=engine, workdir=workdir, database=self.database,
-            codec_keys=self.codec_keys,
+            codec_keys=self.codec_keys, proof_keys=self.proof_keys,
         )  # fmt: skip
 
     def _spawn_worker(self, client: Client, engine: Engine) -> None:
@@ -184,6 +204,7 @@ class BenchStack:
             extra.ENV_ADDRESS: client.service_client.config.target_host,
             extra.ENV_DATABASE: engine.url.render_as_string(hide_password=False),
             extra.ENV_KEYS: self.codec_keys,
+            extra.ENV_PROOF_KEYS: self.proof_keys,
         }
         process = subprocess.Popen(
             [sys.executable, "-m", "benchmarks.bench_worker"], env=env, cwd=ROOT

@@ -10,14 +10,17 @@ from pydantic import BaseModel, Field
 from domain.catalogs import Level
 from domain.messages import Notification
 from domain.objects import StoredObject
+from domain.otp import CheckCodeRequest, SendCodeRequest
 from domain.period import PeriodPhase
 from domain.states import AppState, Decision
 
 PROJECT_APPLICATION = "project_application"
 UPSERT_PERIOD = "upsert_period"
 READ_PERIOD = "read_period"
-#: shape 3: a commit that the candidate is told of by SMS (a decision, the close-out)
+#: shape 3: a commit and the SMS call that goes with it, in one local activity
 PROJECT_AND_NOTIFY = "project_and_notify"
+PROJECT_AND_SEND_CODE = "project_and_send_code"
+CHECK_CODE_AND_PROJECT = "check_code_and_project"
 
 
 class AuditEntry(BaseModel):
@@ -77,3 +80,17 @@ class ProjectionWithNotice(BaseModel):
 
     snapshot: ApplicationSnapshot
     notification: Notification
+
+
+class CodeSendWithProjection(BaseModel):
+    """The registration's snapshot, then its SMS code (the first contact)."""
+
+    snapshot: ApplicationSnapshot
+    send: SendCodeRequest
+
+
+class CodeCheckWithProjection(BaseModel):
+    """The phone's code, then the snapshot of the case it verifies (written only if right)."""
+
+    check: CheckCodeRequest
+    snapshot: ApplicationSnapshot

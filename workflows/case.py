@@ -30,7 +30,12 @@ with workflow.unsafe.imports_passed_through():
     )
     from domain.errors import refuse, to_application_error
     from domain.messages import NOTIFY_CANDIDATE, CaseRefusal, Notification
-    from domain.read_model import PROJECT_AND_NOTIFY, PROJECT_APPLICATION, ProjectionWithNotice
+    from domain.read_model import (
+        PROJECT_AND_NOTIFY,
+        PROJECT_APPLICATION,
+        ApplicationSnapshot,
+        ProjectionWithNotice,
+    )
     from domain.states import AppState
     from workflows.support import (
         PROJECTION_RETRY,
@@ -123,31 +128,43 @@ class CaseWorkflow:
         await workflow.execute_local_activity(
             PROJECT_AND_NOTIFY,
             ProjectionWithNotice(
-                snapshot=snapshot(self.params, self.case, self.projected_audit),
+                snapshot=self._snapshot(),
                 notification=self._notification(event(self.case.version), text),
             ),
             start_to_close_timeout=PROJECTION_TIMEOUT,
             retry_policy=PROJECTION_RETRY,
         )
-        self.projected_audit = len(self.case.history)
-        self.projected_state = self.case.state
+        self._mark_projected()
 
     def _record(self, actor: str, action: str) -> None:
         """One step of the case's history: a version and an audit row. `_commit` records its own;
         a step recorded with another in one commit calls this first."""
-        self.case.version += 1
-        self.case.history.append((workflow.now(), actor, action))
+        self._record_on(self.case, actor, action)
+
+    @staticmethod
+    def _record_on(case: EnrollmentState, actor: str, action: str) -> None:
+        """`_record` on a copy of the case, for a step kept only if its call succeeds."""
+        case.version += 1
+        case.history.append((workflow.now(), actor, action))
         update = workflow.current_update_info()
         if update is not None:  # the audit row names the update, so a retry cannot hide it
-            self.case.update_ids[len(self.case.history)] = update.id
+            case.update_ids[len(case.history)] = update.id
 
     async def _project(self) -> None:
         await workflow.execute_local_activity(
             PROJECT_APPLICATION,
-            snapshot(self.params, self.case, self.projected_audit),
+            self._snapshot(),
             start_to_close_timeout=PROJECTION_TIMEOUT,
             retry_policy=PROJECTION_RETRY,
         )
+        self._mark_projected()
+
+    def _snapshot(self, case: EnrollmentState | None = None) -> ApplicationSnapshot:
+        """The read model's row for the case as it is (or a copy of it about to be kept), with
+        the audit rows not written yet."""
+        return snapshot(self.params, case or self.case, self.projected_audit)
+
+    def _mark_projected(self) -> None:
         self.projected_audit = len(self.case.history)
         self.projected_state = self.case.state
 

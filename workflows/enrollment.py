@@ -116,7 +116,14 @@ class EnrollmentWorkflow(IdentityStepHandlers):
     @workflow.run
     async def run(self, params: EnrollmentInput) -> str:
         if params.state is None:
-            await self._commit("system", "registered")
+            if shape.one_call_per_step():
+                # The first contact's update, delivered with the start, waits for the start's
+                # caller proof (workflows/interceptors.py), which has just passed: one round of
+                # the conditions lets it record the registration and write it with its code's
+                # send (an SMS call fewer). A start without it records the registration here.
+                await workflow.wait_condition(lambda: True)
+            if not self.case.history:
+                await self._commit("system", "registered")
         if shape.lean():
             await self._until_final()
         while self.case.state not in FINAL:

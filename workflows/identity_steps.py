@@ -32,6 +32,12 @@ with workflow.unsafe.imports_passed_through():
         SendCodeRequest,
         SendCodeResult,
     )
+    from domain.read_model import (
+        CHECK_CODE_AND_PROJECT,
+        PROJECT_AND_SEND_CODE,
+        CodeCheckWithProjection,
+        CodeSendWithProjection,
+    )
     from domain.states import AppState
     from domain.vision import (
         CHECK_PHOTO,
@@ -70,8 +76,26 @@ class IdentityStepHandlers(IdentityClaimHandlers):
             self._recheck(self._validate_request_phone_code, inp)
             phone = self.params.identity.phone
             request = SendCodeRequest(phone=phone, client_ip=inp.client_ip)
-            sent = await run_short_call(SEND_SMS_CODE, request, SendCodeResult)
+            if self.case.history or not shape.one_call_per_step():
+                sent = await run_short_call(SEND_SMS_CODE, request, SendCodeResult)
+            else:
+                sent = await self._register_with_code(request)
             return CodeSent(phone_masked=mask_phone(phone), resend_after_s=sent.resend_after_s)
+
+    async def _register_with_code(self, request: SendCodeRequest) -> SendCodeResult:
+        """Shape 3's first contact (the handler runs before `run`): the registration is recorded
+        here and written to the read model by the call that sends its code; `run` then finds
+        it recorded. A refused send (cooldown, daily caps) leaves the registration projected."""
+        self._record("system", "registered")
+        self._publish()
+        step = CodeSendWithProjection(snapshot=self._snapshot(), send=request)
+        try:
+            sent = await run_short_call(PROJECT_AND_SEND_CODE, step, SendCodeResult)
+        except (ApplicationError, ActivityError):
+            await self._project_rest()
+            raise
+        self._mark_projected()
+        return sent
 
     @request_phone_code.validator
     @answers_refusals
@@ -84,12 +108,29 @@ class IdentityStepHandlers(IdentityClaimHandlers):
         async with self.lock:
             self._recheck(self._validate_verify_phone, inp)
             request = CheckCodeRequest(phone=self.params.identity.phone, code=inp.code)
+            if self.case.state == AppState.REGISTERED and shape.one_call_per_step():
+                await self._verify_with_code(request)
+                return self.view()
             await run_short_call(CHECK_SMS_CODE, request, type(None))
             if self.case.state == AppState.REGISTERED:
                 self.case.state = AppState.ID_PENDING
                 self.case.phone_verified_at = workflow.now()
                 await self._commit("candidate", "phone_verified")
             return self.view()
+
+    async def _verify_with_code(self, request: CheckCodeRequest) -> None:
+        """Shape 3: the verified case is written by the call that checks the code, so the step
+        is prepared on a copy and kept only if the code was right (until then the deadline's
+        wait sees the case unchanged: a wrong code re-arms no timer)."""
+        verified = self.case.model_copy(deep=True)
+        verified.state = AppState.ID_PENDING
+        verified.phone_verified_at = workflow.now()
+        self._record_on(verified, "candidate", "phone_verified")
+        step = CodeCheckWithProjection(check=request, snapshot=self._snapshot(verified))
+        await run_short_call(CHECK_CODE_AND_PROJECT, step, type(None))
+        self.case = verified
+        self._publish()
+        self._mark_projected()
 
     @verify_phone.validator
     @answers_refusals

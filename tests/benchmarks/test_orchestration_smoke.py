@@ -14,9 +14,9 @@ pytestmark = pytest.mark.timeout(300)
 async def test_four_lifecycles_report_every_figure() -> None:
     result = await measure(apps=4, concurrency=2)
 
-    assert result["updates_per_app"] == 10 and result["ceiling_updates_per_app"] == 12
-    assert 60 <= result["events_per_app"] <= 120, result["event_types"]
-    assert result["event_types"]["WORKFLOW_EXECUTION_UPDATE_COMPLETED"] == 10
+    assert result["updates_per_app"] == 8 and result["ceiling_updates_per_app"] == 12
+    assert 60 <= result["events_per_app"] <= 75, result["event_types"]  # shape 3: 73
+    assert result["event_types"]["WORKFLOW_EXECUTION_UPDATE_COMPLETED"] == 8
     assert 0 < result["actions_per_app"] < result["events_per_app"]
     for figure in ("apps_per_s", "ceiling_apps_per_s", "ratio", "update_p99_ms",
                    "ceiling_update_p99_ms", "bench_process_cpu_s_per_app",
