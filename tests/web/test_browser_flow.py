@@ -18,7 +18,7 @@ from datetime import date
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, Route, expect
+from playwright.sync_api import Browser, Page, Request, Route, expect
 from pypdf import PdfWriter
 
 from domain.case_rules import RETURN_REOPENS
@@ -84,6 +84,23 @@ def new_page(browser: Browser, viewport: dict, base: str) -> Page:
     return page
 
 
+def candidate_get(page: Page, path: str) -> dict:
+    """An API answer as the page's candidate gets it (his token, the page's origin)."""
+    return page.evaluate(
+        """async (path) => (await fetch(`/api/v1${path}`, {
+            headers: { authorization: `Bearer ${localStorage.getItem("ruji.h5.token")}` },
+        })).json()""",
+        path,
+    )
+
+
+def api_call(request: Request) -> str:
+    """`PUT /me/form`, with ` submit` when the form goes with the submission (issue 18)."""
+    path = request.url.split("/api/v1", 1)[1].split("?", 1)[0]
+    submits = request.method == "PUT" and '"submit":true' in (request.post_data or "")
+    return f"{request.method} {path}{' submit' if submits else ''}"
+
+
 def screen(page: Page, name: str, timeout: int = STEP_WAIT_MS) -> None:
     expect(page.locator("#app")).to_have_attribute("data-screen", name, timeout=timeout)
 
@@ -120,6 +137,10 @@ def id_card_and_photo(page: Page, pair) -> None:
     snap(page, "04-h5-id-card-check")
     page.click("#confirm-id-ok")
     screen(page, "photo")
+    # issue 18: the confirmation waits on the phone for the photo upload, also across a reload
+    page.reload()
+    screen(page, "photo")
+    expect(page.locator("#back-to-id-card")).to_be_visible()
 
     # the guidance is there before the camera opens
     expect(page.locator("#photo-guide")).to_be_visible()
@@ -130,6 +151,10 @@ def id_card_and_photo(page: Page, pair) -> None:
     page.set_input_files("input[name=photo]", jpeg("IMG_0001.jpg", camera))
     page.click("#upload-photo")
     expect(page.locator(".err .err-msg")).to_have_text("照片不符合要求", timeout=VISION_WAIT_MS)
+    # the refused photo kept the confirmation it carried: the card is no longer the phone's
+    expect(page.locator("#back-to-id-card")).to_have_count(0)
+    assert candidate_get(page, "/me")["state"] == AppState.PHOTO_PENDING
+    assert candidate_get(page, "/me/id-card")["confirmed"]["id_number"] == pair.identity.id_number
     expect(page.locator('#photo-rules [data-rule="PHOTO_SIZE_PX"]')).to_contain_text("3000 × 4000")
     expect(page.locator('#photo-rules [data-rule="PHOTO_BG_COLOR"]')).to_be_visible()
     expect(page.locator("#photo-bg-offer")).to_be_visible()
@@ -179,7 +204,10 @@ def notice_and_form(page: Page) -> None:
     form.locator("[name=region]").select_option("01")
 
     # first a 专升本 major: the CHSI screen with both QR codes, a refresh, then 「学信网校验失败」
+    form.locator("[name=major]").select_option("530302")
+    expect(page.locator("#form-save")).to_have_text("下一步")  # nothing more to ask: held
     form.locator("[name=major]").select_option("120203K")
+    expect(page.locator("#form-save")).to_have_text("保存并继续")  # CHSI first: saved now
     page.click("#form-save")
     screen(page, "chsi")
     page.click("#chsi-start")
@@ -206,6 +234,8 @@ def notice_and_form(page: Page) -> None:
     page.goto("/h5/#form")
     screen(page, "form")
     page.locator("#enroll-form [name=major]").select_option("530302")
+    # a case past the CHSI step keeps the old path (save, then submit): no guess at what it needs
+    expect(page.locator("#form-save")).to_have_text("保存并继续")
     snap(page, "12-h5-form")
     page.click("#form-save")
     screen(page, "submit")
@@ -520,6 +550,8 @@ def test_candidate_to_ticket_in_the_browser(stack: DevStack, browser: Browser) -
     pair = make_card_pair(seed=7, face_path=FACE, today=date.today())
     h5 = new_page(browser, H5, stack.url)
     step_keys: list[str | None] = []  # issue 18: each step names itself for the server's dedup
+    calls: list[str] = []
+    h5.on("request", lambda r: "/api/v1/" in r.url and calls.append(api_call(r)))
     h5.on(
         "request",
         lambda r: (
@@ -533,6 +565,10 @@ def test_candidate_to_ticket_in_the_browser(stack: DevStack, browser: Browser) -
     liveness_camera_then_file_burst(h5)
     notice_and_form(h5)
     submit_with_countdown(h5)
+    # the ID card's confirmation rode with the photo; this case (CHSI, then attachments) saved its
+    # form before submitting it, as before
+    assert "POST /me/id-card/confirm" not in calls
+    assert "POST /me/submit" in calls and "PUT /me/form submit" not in calls
     token = h5.evaluate("localStorage.getItem('ruji.h5.token')")
     me = httpx.get(f"{stack.url}/api/v1/me", headers={"authorization": f"Bearer {token}"})
     application_id = me.json()["application_id"]

@@ -2,8 +2,9 @@
 // screens inside the form step (form, CHSI, attachments, submit) are chosen by the URL hash.
 
 import { api, logOut, session } from "./api.js";
-import { clear, h } from "../common/dom.js";
+import { clear, errorBox, h } from "../common/dom.js";
 import { nextDraftScreen } from "./flow.js";
+import { held, release, releaseSettled } from "./held.js";
 import { isReturned, nextReturnScreen, redoScreens } from "./returned.js";
 import * as attachments from "./screens/attachments.js";
 import * as chsi from "./screens/chsi.js";
@@ -43,6 +44,10 @@ export const ctx = {
   view: null,
   /** The notice version accepted on its screen, sent with the form's first save. */
   noticeAccepted: null,
+  /** The ID card fields typed before the candidate went back to them (web/h5/held.js). */
+  idCardTyped: null,
+  /** A message for the next screen: a held step the server refused, or what a save did. */
+  carried: null,
   cleanups: [],
   /** Show another screen (or the state's own when `name` is empty). */
   go(name = "") {
@@ -51,8 +56,10 @@ export const ctx = {
   },
   /** After a logout: nothing of the application stays on the screen. */
   signedOut() {
+    release(ctx.view, "id_card");
+    release(ctx.view, "form");
     ctx.view = null;
-    ctx.noticeAccepted = null;
+    ctx.noticeAccepted = ctx.idCardTyped = null;
     ctx.go("");
   },
   /** A fresh view from the server, then render. */
@@ -63,6 +70,9 @@ export const ctx = {
     if (session.token || session.refresh) {
       try {
         ctx.view = await api.get("/me");
+        releaseSettled(ctx.view);
+        // a form typed after accepting the notice is held with that acceptance (web/h5/held.js)
+        if (ctx.view.state === "NOTICE_PENDING") ctx.noticeAccepted ||= held(ctx.view, "form")?.notice_version || null;
         await loadMajors(ctx.view.period_id);
       } catch (err) {
         if (err.status !== 401) throw err;
@@ -75,7 +85,12 @@ export const ctx = {
   adopt(view, next = "") {
     const redoing = isReturned(view) && redoScreens(view).includes(main.dataset.screen);
     ctx.view = view;
+    releaseSettled(view);
     ctx.go(next || (redoing ? nextReturnScreen(view) : ""));
+  },
+  /** Show `message` on top of `screen` when it is shown next (kind: "err" or "ok"). */
+  carry(screen, message, kind = "err") {
+    ctx.carried = { screen, message, kind };
   },
   onLeave(fn) {
     ctx.cleanups.push(fn);
@@ -93,7 +108,9 @@ function screenName() {
   const view = ctx.view;
   const wanted = location.hash.slice(1);
   if (!view) return "welcome";
-  if (view.state === "NOTICE_PENDING" && ctx.noticeAccepted) return "form";
+  // a step the phone holds for the next request moves the candidate on before the server does
+  if (view.state === "ID_PENDING" && held(view, "id_card")) return "photo";
+  if (view.state === "NOTICE_PENDING" && ctx.noticeAccepted) return wanted === "submit" && held(view, "form") ? "submit" : "form";
   if (BY_STATE[view.state]) return BY_STATE[view.state];
   if (view.state === "DRAFT") return DRAFT_SCREENS.includes(wanted) ? wanted : nextDraftScreen(view);
   const open = view.state === "SUBMITTED" ? AFTER_SUBMIT_SCREENS : isReturned(view) ? [...AFTER_SUBMIT_SCREENS, ...redoScreens(view)] : [];
@@ -120,7 +137,19 @@ export function render() {
   main.dataset.state = ctx.view?.state || "";
   clear(main);
   SCREENS[name].render(ctx, main);
+  showCarried(name);
   window.scrollTo(0, 0);
+}
+
+function showCarried(name) {
+  const carried = ctx.carried;
+  ctx.carried = null;
+  if (carried?.screen !== name) return;
+  if (carried.kind === "ok") return main.prepend(h("p", { class: "ok", id: "carried-note", role: "status", text: carried.message }));
+  const box = errorBox();
+  box.id = "carried-error";
+  main.prepend(box);
+  box.show({ message: carried.message });
 }
 
 async function boot() {

@@ -1,9 +1,12 @@
 // R7 (basic and enrollment info), R10 (non-Hunan household), R12 (changed identity data).
-// Before submission 「保存」 saves the draft; after it (until review starts) it is R14's 「修改」.
+// Before submission 「保存并继续」 saves the draft; after it (until review starts) it is R14's 「修改」.
+// A first-pass form that needs nothing more before submission is not saved here: 「下一步」 holds
+// it (web/h5/held.js) and 「提交」 saves and submits it in one request (issue #18).
 
 import { api } from "../api.js";
-import { nextDraftScreen } from "../flow.js";
+import { goesStraightToSubmit, nextDraftScreen } from "../flow.js";
 import { busy, clear, errorBox, field, h, select } from "../../common/dom.js";
+import { PRE_SUBMIT, held, hold, release } from "../held.js";
 import { returnNote } from "../returned.js";
 
 const HUNAN = "43";
@@ -39,12 +42,15 @@ export function render(ctx, root) {
   // the notice accepted on the screen before goes with the first save (one request fewer)
   const noticeVersion = view.state === "NOTICE_PENDING" ? ctx.noticeAccepted : null;
   const modifying = view.state !== "DRAFT" && !noticeVersion;
-  const f = view.form || {};
+  // a form typed and held for 「提交」 comes back as typed (「修改报名信息」, a reload)
+  const typed = PRE_SUBMIT.includes(view.state) ? held(view, "form")?.form : null;
+  const f = typed || view.form || {};
   const err = errorBox();
   const fromId = view.id_number.slice(0, 2);
   // a case keeps the edition of the major it chose (its condition text too), even one the office
   // has since edited or no longer offers to new choices
-  const kept = f.major_choice && { ...f.major_choice, level_label: LEVEL_LABELS[f.major_choice.level] };
+  const choice = view.form?.major_choice;
+  const kept = choice && { ...choice, level_label: LEVEL_LABELS[choice.level] };
   const majors = kept ? [...catalogs.major.filter((m) => m.code !== kept.code), kept] : catalogs.major;
   const el = {
     postal_code: h("input", { name: "postal_code", inputmode: "numeric", maxlength: 6, value: f.postal_code || "", placeholder: "6 位数字" }),
@@ -66,6 +72,8 @@ export function render(ctx, root) {
   const oldData = h("div", { id: "old-identity" }, field("原姓名", el.old_name), field("原证件号码", el.old_id_number), h("p", { class: "muted", text: "请在附件中上传公安机关出具的变更证明或户口簿变更页。" }));
   const majorNote = h("p", { class: "notice-box", hidden: true });
   const majorCondition = h("div", { class: "notice-box", id: "major-condition", role: "note", hidden: true });
+  const save = h("button", { type: "submit", class: "primary", id: "form-save", text: modifying ? "保存" : "保存并继续" });
+  const straight = () => !modifying && goesStraightToSubmit(ctx, formBody(), noticeVersion);
   const sync = () => {
     nonHunan.hidden = !el.household_province.value || el.household_province.value === HUNAN;
     monthsField.hidden = nonHunan.querySelector("input:checked")?.value !== "works";
@@ -79,11 +87,9 @@ export function render(ctx, root) {
     majorNote.hidden = !major;
     clear(majorCondition, h("strong", { text: "《附件1》报考条件" }), h("p", { text: major?.condition_text || "" }));
     majorCondition.hidden = !(major?.restricted && major.condition_text);
+    if (!modifying) save.textContent = straight() ? "下一步" : "保存并继续";
   };
   for (const control of [el.household_province, el.major, changed, nonHunan]) control.addEventListener("change", sync);
-  sync();
-
-  const save = h("button", { type: "submit", class: "primary", id: "form-save", text: modifying ? "保存" : "保存并继续" });
   const form = h(
     "form",
     { id: "enroll-form", novalidate: true },
@@ -110,22 +116,48 @@ export function render(ctx, root) {
     save,
     modifying ? h("button", { type: "button", class: "secondary", text: "取消", onclick: () => ctx.go("mine") }) : null,
   );
-  form.addEventListener("submit", (event) => {
-    event.preventDefault();
+  function formBody() {
     const body = {};
     for (const [key, control] of Object.entries(el)) body[key] = control.value.trim();
     body.identity_changed = changed.querySelector("input:checked")?.value === "yes";
     if (!body.identity_changed) body.old_name = body.old_id_number = "";
     body.non_hunan_category = nonHunan.hidden ? null : nonHunan.querySelector("input:checked")?.value || null;
     body.social_insurance_months = body.non_hunan_category === "works" && months.value !== "" ? Number(months.value) : null;
+    return body;
+  }
+  sync();
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const body = formBody();
+    if (straight()) {
+      // nothing is sent before 「提交」: what the phone can check is checked here, in the server's words
+      const problems = typedProblems(body);
+      if (problems.length) return err.show({ message: problems.join("；") });
+      hold(view, "form", { form: body, notice_version: noticeVersion });
+      return ctx.go("submit");
+    }
     if (noticeVersion) body.notice_version = noticeVersion;
     busy(save, "保存中…", async () => {
       const updated = await api.put("/me/form", body);
+      release(view, "form");
       ctx.noticeAccepted = null;
       ctx.adopt(updated, modifying ? nextAfterModify(updated) : nextDraftScreen(updated));
     }, err);
   });
   root.append(h("section", { class: "card" }, form));
+}
+
+/** The form's own rules the phone can check (domain/enrollment.form_problems has them all). */
+function typedProblems(body) {
+  const problems = [];
+  if (!/^[0-9]{6}$/.test(body.postal_code)) problems.push("邮政编码应为6位数字");
+  if (!body.household_type) problems.push("请选择户口类型");
+  if (!body.occupation) problems.push("请选择职业");
+  if (!body.political_status) problems.push("请选择政治面貌");
+  if (body.email && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(body.email)) problems.push("电子邮箱格式不正确");
+  if (!/^1[3-9][0-9]{9}$/.test(body.contact_phone)) problems.push("联系电话格式不正确");
+  if (!body.region) problems.push("请选择入籍地区");
+  return problems;
 }
 
 function nextAfterModify(view) {

@@ -1,7 +1,10 @@
 // R3: both sides of the ID card, photographed or from the album; then the OCR values to check.
+// On the first pass the values confirmed here go with the photo upload (web/h5/held.js): the
+// photo screen follows without a request of its own.
 
 import { api, inLine } from "../api.js";
 import { busy, errorBox, field, h } from "../../common/dom.js";
+import { confirmsAtPhoto, hold } from "../held.js";
 import { isReturned, returnNote } from "../returned.js";
 import { cardGuide, cardRefusals } from "./guide.js";
 
@@ -78,7 +81,9 @@ async function confirmStep(ctx, root) {
     card.remove();
     return uploadStep(ctx, root);
   }
-  const values = reading.confirmed || reading.ocr;
+  // the values typed before going back from the photo screen (or before a refused confirmation)
+  const values = ctx.idCardTyped || reading.confirmed || reading.ocr;
+  ctx.idCardTyped = null;
   const inputs = {};
   form.append(h("p", { class: "muted", text: "以下信息由系统从身份证照片识别，如有错误请直接修改（修改过的内容将由审核员核对）。" }));
   const flags = Object.fromEntries((reading.flags || []).map((f) => [f.field, f.message]));
@@ -89,7 +94,9 @@ async function confirmStep(ctx, root) {
       wrap.classList.add("flagged");
       wrap.append(h("p", { class: "err-msg", text: `请核对：${flags[key]}` }));
     }
-    input.addEventListener("input", () => wrap.classList.toggle("changed", input.value !== String(reading.ocr[key] ?? "")));
+    const mark = () => wrap.classList.toggle("changed", input.value !== String(reading.ocr[key] ?? ""));
+    input.addEventListener("input", mark);
+    mark();
     inputs[key] = input;
     form.append(wrap);
   }
@@ -107,8 +114,23 @@ async function confirmStep(ctx, root) {
     for (const [key] of FIELDS) fields[key] = inputs[key].value.trim() || null;
     for (const key of ["name", "sex", "ethnicity", "address", "id_number", "issuer"]) fields[key] ||= "";
     if (fields.long_term) fields.valid_until = null;
+    if (!registeredNumber(ctx.view.id_number, fields.id_number)) {
+      return err.show({ message: "公民身份号码与注册时填写的证件号码不一致，请核对" });
+    }
+    if (confirmsAtPhoto(ctx.view)) {
+      hold(ctx.view, "id_card", fields);
+      return ctx.go("photo");
+    }
     busy(ok, "提交中…", async () => ctx.adopt(await api.post("/me/id-card/confirm", fields)), err);
   });
+}
+
+/** Whether `typed` can be the number registered, of which the view shows only the ends
+ * (4301**********123X): the server checks it in full. */
+function registeredNumber(masked, typed) {
+  const number = typed.replace(/\s/g, "").toUpperCase();
+  if (!masked || !masked.includes("*")) return !masked || number === masked.toUpperCase();
+  return number.length === masked.length && [...masked.toUpperCase()].every((c, i) => c === "*" || c === number[i]);
 }
 
 export function render(ctx, root) {

@@ -1,6 +1,7 @@
 // R6: 《新生入籍须知》 as the server serves it (its version is kept on the case when accepted),
 // the commitment tick, then 「去入籍」: the form, which sends the accepted version with its first
-// save (the case records both at once; a reload before that shows the notice again).
+// save (the case records both at once; a reload before that shows the notice again, unless the
+// form was held for 「提交」 with the acceptance: web/h5/held.js).
 
 import { api } from "../api.js";
 import { clear, errorBox, h } from "../../common/dom.js";

@@ -1,8 +1,11 @@
 // R4: the ID photo (寸照), checked rule by rule; a refusal lists what is wrong, and when only size,
 // position or file format are off, the system offers an automatic fix to look at and accept.
+// On the first pass the upload carries the ID card confirmed on the screen before (`confirm`):
+// the server records it, then checks the photo.
 
 import { api, imageUrl, inLine } from "../api.js";
 import { busy, clear, errorBox, h } from "../../common/dom.js";
+import { held, release } from "../held.js";
 import { isReturned, returnNote } from "../returned.js";
 import { photoGuide } from "./guide.js";
 
@@ -59,7 +62,47 @@ function fixOffer(ctx, slot, err, report) {
   );
 }
 
+/** Refusals of the confirmation carried with the photo: given before the photo is looked at. */
+const CONFIRM_REFUSALS = ["ID_NUMBER_INVALID", "ID_NOT_READ", "WRONG_STATE", "STEP_NOT_REACHED", "NOT_EDITABLE", "INVALID_REQUEST", "FIELD_INVALID"];
+
+/** The confirmation was refused (nothing recorded): back to the card's values, as typed. */
+function confirmationRefused(ctx, card, refusal) {
+  release(ctx.view, "id_card");
+  ctx.idCardTyped = card;
+  ctx.carry("idcard", refusal.message);
+  return ctx.reload();
+}
+
+/** The photo was refused but the confirmation it carried is recorded (the case now waits for
+ * the photo): the phone stops holding it, and the case's state follows at once. */
+function confirmationKept(ctx) {
+  release(ctx.view, "id_card");
+  const assumed = (ctx.view = { ...ctx.view, state: "PHOTO_PENDING" });
+  api.get("/me").then((fresh) => ctx.view === assumed && (ctx.view = fresh)).catch(() => {});
+  return true;
+}
+
+/** Another failure (the photo check could not run, the network): the confirmation may stand
+ * all the same; the case says whether the phone still holds it. */
+async function confirmationStands(ctx) {
+  const fresh = await api.get("/me").catch(() => null);
+  if (!fresh || fresh.state === "ID_PENDING") return false;
+  release(ctx.view, "id_card");
+  ctx.view = fresh;
+  return true;
+}
+
+function backToCard(ctx, card) {
+  return h("button", { type: "button", class: "secondary", id: "back-to-id-card", text: "返回修改身份证信息", onclick: () => {
+    release(ctx.view, "id_card");
+    ctx.idCardTyped = card;
+    ctx.go("idcard");
+  } });
+}
+
 export function render(ctx, root) {
+  let card = ctx.view.state === "ID_PENDING" ? held(ctx.view, "id_card") : null;
+  const back = card ? backToCard(ctx, card) : null;
   const err = errorBox();
   const slot = h("div");
   const input = h("input", { type: "file", name: "photo", accept: ".jpg,.jpeg,.png,.heic,.heif,image/jpeg,image/png,image/heic,image/heif", "aria-label": "选择寸照" });
@@ -79,9 +122,16 @@ export function render(ctx, root) {
       if (!input.files[0]) throw { message: "请先选择照片" };
       const data = new FormData();
       data.append("photo", input.files[0]);
+      if (card) data.append("confirm", JSON.stringify(card));
       try {
         ctx.adopt(await api.upload("/me/photo", data, inLine(go)));
       } catch (e) {
+        if (card && CONFIRM_REFUSALS.includes(e.code)) return confirmationRefused(ctx, card, e);
+        const stands = card && (e.code === "PHOTO_NOT_COMPLIANT" ? confirmationKept(ctx) : await confirmationStands(ctx));
+        if (stands) {
+          card = null;
+          back.remove();
+        }
         if (e.code !== "PHOTO_NOT_COMPLIANT" || !e.details?.rules) throw e;
         err.show(e, ruleList(e.details));
         if (e.details.fixable) {
@@ -110,6 +160,7 @@ export function render(ctx, root) {
       err,
       slot,
       go,
+      back,
     ),
   );
 }

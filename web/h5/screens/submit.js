@@ -1,8 +1,11 @@
 // R13: 「提交」 opens a warning whose confirm button unlocks only after a countdown; then a
-// confirmation, then 「我的考籍信息」.
+// confirmation, then 「我的考籍信息」. A first-pass form held by the phone (web/h5/held.js) is
+// shown as typed, and 「提交」 saves and submits it in one request; 「暂存」 only saves it.
 
 import { api } from "../api.js";
+import { nextDraftScreen } from "../flow.js";
 import { busy, errorBox, h } from "../../common/dom.js";
+import { PRE_SUBMIT, held, hold, release } from "../held.js";
 import { pendingNames } from "../returned.js";
 
 export const COUNTDOWN_S = 5;
@@ -28,7 +31,9 @@ export function modal(...children) {
   return m;
 }
 
-function confirmDialog(ctx) {
+/** `send(close)`: the request; it answers the submitted view, or nothing when it has taken the
+ * candidate elsewhere (a refusal shown on another screen). */
+function confirmDialog(ctx, send) {
   const err = errorBox();
   const ok = h("button", { type: "button", class: "primary", id: "submit-confirm", disabled: true });
   const cancel = h("button", { type: "button", class: "secondary", text: "返回检查" });
@@ -60,7 +65,8 @@ function confirmDialog(ctx) {
   cancel.addEventListener("click", close);
   ok.addEventListener("click", () =>
     busy(ok, "提交中…", async () => {
-      const view = await api.post("/me/submit");
+      const view = await send(close);
+      if (!view) return;
       close();
       const done = modal(
         h("h2", { text: "提交成功" }),
@@ -75,11 +81,90 @@ function confirmDialog(ctx) {
   );
 }
 
+/** Refusals that mean the form was not saved (its own checks): back to the form. */
+const unsaved = (code) => code?.startsWith("FORM_") || ["INVALID_REQUEST", "FIELD_INVALID"].includes(code);
+/** Refusals of the submission itself, given after the form was saved (domain/case_completeness). */
+const SUBMIT_REFUSALS = ["ATTACHMENTS_MISSING"];
+
+/** Whether the case's saved form is the one typed (a refusal code this page does not know). */
+const sameForm = (saved, typed) => Object.keys(typed).every((key) => String(saved[key] ?? "") === String(typed[key] ?? ""));
+
+/** The held form saved and submitted in one request. A refusal of the submission (CHSI or an
+ * attachment still needed) has saved the form: the candidate goes on to what is missing. */
+async function saveAndSubmit(ctx, typed, close) {
+  const view = ctx.view;
+  const body = { ...typed.form, submit: true };
+  if (view.state === "NOTICE_PENDING" && typed.notice_version) body.notice_version = typed.notice_version;
+  const leave = (screen, refusal, fresh = null) => {
+    close();
+    ctx.carry(screen, refusal.message);
+    if (fresh) ctx.adopt(fresh, screen);
+    else ctx.go(screen);
+    return null;
+  };
+  try {
+    const submitted = await api.put("/me/form", body);
+    ctx.noticeAccepted = null;
+    return submitted;
+  } catch (e) {
+    if (unsaved(e.code)) return leave("form", e);
+    if (e.code === "NOTICE_OUTDATED") {
+      // the form stays held, without the notice, which is to be read again
+      hold(view, "form", { ...typed, notice_version: null });
+      ctx.noticeAccepted = null;
+      return leave("notice", e);
+    }
+    const fresh = await api.get("/me").catch(() => null);
+    if (fresh?.state === "SUBMITTED") return fresh; // the answer was lost, not the submission
+    const saved = fresh?.state === "DRAFT" && fresh.form && (SUBMIT_REFUSALS.includes(e.code) || sameForm(fresh.form, typed.form));
+    if (!saved) throw e;
+    release(view, "form");
+    ctx.noticeAccepted = null;
+    return leave(nextDraftScreen(fresh), e, fresh);
+  }
+}
+
+function heldForm(ctx, root, typed) {
+  const view = ctx.view;
+  const err = errorBox();
+  const asTyped = { ...view, form: typed.form, chsi_status: "not_needed", required_attachments: [] };
+  const submit = h("button", { type: "button", class: "primary", id: "submit-open", text: "提交" });
+  submit.addEventListener("click", () => confirmDialog(ctx, (close) => saveAndSubmit(ctx, typed, close)));
+  const keep = h("button", { type: "button", class: "secondary", id: "submit-keep", text: "暂存" });
+  keep.addEventListener("click", () =>
+    busy(keep, "保存中…", async () => {
+      const body = { ...typed.form };
+      if (view.state === "NOTICE_PENDING" && typed.notice_version) body.notice_version = typed.notice_version;
+      const saved = await api.put("/me/form", body);
+      release(view, "form");
+      ctx.noticeAccepted = null;
+      const next = nextDraftScreen(saved);
+      ctx.carry(next, "报名信息已暂存，可稍后再提交。", "ok");
+      ctx.adopt(saved, next);
+    }, err),
+  );
+  root.append(
+    h(
+      "section",
+      { class: "card", id: "submit" },
+      h("h2", { text: "提交入籍申请" }),
+      summary(ctx, asTyped),
+      h("p", { class: "muted", id: "submit-unsaved", text: "以上报名信息尚未提交，请核对无误后点击「提交」；暂不提交可点击「暂存」保存。" }),
+      err,
+      h("button", { type: "button", class: "secondary", id: "submit-edit", text: "修改报名信息", onclick: () => ctx.go("form") }),
+      keep,
+      submit,
+    ),
+  );
+}
+
 export function render(ctx, root) {
   const view = ctx.view;
+  const typed = PRE_SUBMIT.includes(view.state) ? held(view, "form") : null;
+  if (typed) return heldForm(ctx, root, typed);
   const left = pendingNames(view); // a return's steps not redone yet: the server would refuse
   const submit = h("button", { type: "button", class: "primary", id: "submit-open", text: "提交", disabled: left.length > 0 });
-  submit.addEventListener("click", () => confirmDialog(ctx));
+  submit.addEventListener("click", () => confirmDialog(ctx, () => api.post("/me/submit")));
   root.append(
     h(
       "section",
