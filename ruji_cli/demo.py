@@ -127,13 +127,15 @@ async def candidate(demo: Demo, n: int, seed: int) -> tuple[str, str]:
              "back": ("back.jpg", pair.back_jpeg, "image/jpeg")}  # fmt: skip
     view = await demo.call("R3 ID card", "POST", "/api/v1/me/id-card", token, files=files)
     read = view["id_card_read"]
-    await demo.call("R3 confirm", "POST", "/api/v1/me/id-card/confirm", token, json=read)
-    demo.say(who, "ID card read by OCR and confirmed")
+    demo.say(who, "ID card read by OCR")
 
+    # as the H5: the card's fields, confirmed on their screen, go with the photo
     photo = await generated(compliant_photo, face, seed)
-    files = {"photo": ("photo.jpg", photo, "image/jpeg")}
-    view = await demo.call("R4 photo", "POST", "/api/v1/me/photo", token, files=files)
-    demo.say(who, f"ID photo compliant ({len(photo) // 1024} KB, 480×640)")
+    files, confirm = {"photo": ("photo.jpg", photo, "image/jpeg")}, {"confirm": json.dumps(read)}
+    view = await demo.call(
+        "R3+R4 confirm, photo", "POST", "/api/v1/me/photo", token, data=confirm, files=files
+    )
+    demo.say(who, f"ID card confirmed, ID photo compliant ({len(photo) // 1024} KB, 480×640)")
 
     # as the H5: the accepted photo brings the liveness challenge
     await liveness(demo, who, token, face, seed, offered=view.get("liveness_challenge"))
