@@ -1,4 +1,4 @@
-"""Debian's Chromium for the browser tests, one per module."""
+"""Debian's Chromium for the browser tests, one per module; one `ruji dev` for the H5's walks."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, sync_playwright
+
+from tests.devstack import DevStack
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [
@@ -28,3 +30,18 @@ def browser() -> Iterator[Browser]:
         chromium = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         yield chromium
         chromium.close()
+
+
+@pytest.fixture(scope="package")
+def h5_stack(tmp_path_factory) -> Iterator[DevStack]:
+    """`ruji dev` with the real vision workers, started once for the H5's walks (a start is
+    ~30–60 s on 2 cores): test_browser_first_pass.py, then test_browser_flow.py, whose last test
+    closes the window (so the file names keep that order)."""
+    from tests.web.test_browser_flow import START_TIMEOUT
+
+    running = DevStack(tmp_path_factory.mktemp("web-stack"), START_TIMEOUT)
+    try:
+        running.start()
+        yield running
+    finally:
+        running.stop()

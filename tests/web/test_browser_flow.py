@@ -13,7 +13,6 @@ from __future__ import annotations
 import io
 import re
 import time
-from collections.abc import Iterator
 from datetime import date
 
 import httpx
@@ -43,13 +42,9 @@ CONSOLE = {"width": 1440, "height": 900}
 
 
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory) -> Iterator[DevStack]:
-    running = DevStack(tmp_path_factory.mktemp("web-stack"), START_TIMEOUT)
-    try:
-        running.start()
-        yield running
-    finally:
-        running.stop()
+def stack(h5_stack: DevStack) -> DevStack:
+    """The package's `ruji dev` (tests/web/conftest.py)."""
+    return h5_stack
 
 
 def snap(page: Page, name: str) -> None:

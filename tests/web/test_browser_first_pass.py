@@ -8,7 +8,6 @@ as typed on 「修改报名信息」 and after a reload of the summary."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import date
 
 import httpx
@@ -24,7 +23,6 @@ from tests.devstack import DevStack
 from tests.web.test_browser_flow import (
     FACE,
     H5,
-    START_TIMEOUT,
     VISION_WAIT_MS,
     api_call,
     candidate_get,
@@ -39,13 +37,9 @@ HELD = "Object.keys(sessionStorage).filter((k) => k.startsWith('ruji.h5.held.'))
 
 
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory) -> Iterator[DevStack]:
-    running = DevStack(tmp_path_factory.mktemp("straight-stack"), START_TIMEOUT)
-    try:
-        running.start()
-        yield running
-    finally:
-        running.stop()
+def stack(h5_stack: DevStack) -> DevStack:
+    """The package's `ruji dev` (tests/web/conftest.py)."""
+    return h5_stack
 
 
 def register(page: Page, id_number: str, base: str, phone: str = PHONE) -> None:
@@ -214,6 +208,7 @@ def test_the_straight_path_sends_each_step_with_the_next(stack: DevStack, browse
     assert "POST /me/submit" not in calls and "POST /me/notice/accept" not in calls
     assert [c for c in calls if c.startswith("PUT /me/form")] == ["PUT /me/form submit"]
     assert h5.js_errors == []  # type: ignore[attr-defined]
+    withdrawn_for_the_next_walk(h5, stack)
 
 
 def test_keep_saves_the_held_form_without_submitting(stack: DevStack, browser: Browser) -> None:
@@ -245,3 +240,12 @@ def test_keep_saves_the_held_form_without_submitting(stack: DevStack, browser: B
     assert [c for c in calls if c.startswith("PUT /me/form")] == ["PUT /me/form"]
     assert "POST /me/submit" in calls and "POST /me/id-card/confirm" not in calls
     assert h5.js_errors == []  # type: ignore[attr-defined]
+    withdrawn_for_the_next_walk(h5, stack)
+
+
+def withdrawn_for_the_next_walk(page: Page, stack: DevStack) -> None:
+    """The stack is shared with test_browser_flow.py, whose examiner expects its own case alone
+    in the queue: this one leaves it."""
+    token = page.evaluate("localStorage.getItem('ruji.h5.token')")
+    r = httpx.post(f"{stack.url}/api/v1/me/withdraw", headers={"authorization": f"Bearer {token}"})
+    assert r.status_code == 200 and r.json()["state"] == "WITHDRAWN", r.text
