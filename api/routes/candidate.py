@@ -588,14 +588,17 @@ async def save_form(
     form.major_choice = await asyncio.to_thread(
         resolve_choice, session, view.period_id, form.major, kept
     )
-    if view.state not in PRE_SUBMIT:
-        return await run_update(handle, EnrollmentWorkflow.modify, form)
     notice = None
     if view.state == AppState.NOTICE_PENDING and body.notice_version is not None:
         notice = current_notice(body.notice_version)
     if body.submit:
+        # whatever the state: a retry of a submit that went through (its answer lost) is the
+        # same update (Idempotency-Key) and gets its answer again; without the key, a submitted
+        # or returned case refuses it, and says where changes are made
         submitted = FormSubmitted(notice=notice, form=form)
         return await run_update(handle, EnrollmentWorkflow.submit_with_form, submitted)
+    if view.state not in PRE_SUBMIT:
+        return await run_update(handle, EnrollmentWorkflow.modify, form)
     if notice is not None:
         accepted = NoticeWithForm(notice=notice, form=form)
         return await run_update(handle, EnrollmentWorkflow.accept_notice_with_form, accepted)

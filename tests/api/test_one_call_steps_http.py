@@ -8,8 +8,10 @@ import json
 
 import httpx
 import pytest
+from sqlmodel import Session, select
 
 from domain.notice import NOTICE_VERSION
+from infra.db import AuditEvent
 from synthetic.forms import BENKE_MAJOR, form_fields
 from tests.api.server import jpeg_bytes, seed, serve
 from tests.api.test_http_flow import outbox_code
@@ -102,3 +104,31 @@ async def test_a_submit_with_a_form_that_needs_more_keeps_the_form(api):
     view = (await http.get("/api/v1/me", headers=me)).json()
     assert view["state"] == "DRAFT" and view["form"]["major"] == BENKE_MAJOR
     assert view["chsi_status"] == "pending"  # the H5 goes on to the CHSI step
+
+
+async def test_a_submit_sent_again_after_it_went_through_gets_its_answer_again(api, engine):
+    """The answer was lost on the way (a tunnel, a dropped connection): the H5 sends the same
+    request with the same Idempotency-Key. It is the same step, answered again; nothing is
+    recorded twice. Without the key the submitted case refuses it and says where changes go."""
+    http = api
+    me, read = await signed_in_with_card_read(http, 34)
+    r = await http.post(
+        "/api/v1/me/photo", data={"confirm": json.dumps(read)}, files=photo(), headers=me
+    )
+    nonce = r.json()["liveness_challenge"]["nonce"]
+    frames = [("frames", (f"{i}.jpg", jpeg_bytes(seed=10 + i), "image/jpeg")) for i in range(3)]
+    await http.post("/api/v1/me/liveness", data={"nonce": nonce}, files=frames, headers=me)
+    body = {**form_fields(), "notice_version": NOTICE_VERSION, "submit": True}
+    keyed = {**me, "idempotency-key": "submit-retry-0034"}
+    first = await http.put("/api/v1/me/form", json=body, headers=keyed)
+    again = await http.put("/api/v1/me/form", json=body, headers=keyed)
+    assert first.status_code == again.status_code == 200, again.text
+    assert first.json()["state"] == again.json()["state"] == "SUBMITTED"
+    app_id = first.json()["application_id"]
+    with Session(engine) as s:
+        trail = s.exec(select(AuditEvent.action).where(AuditEvent.workflow_id == app_id)).all()
+    assert trail.count("submitted") == 1 and "modified" not in trail
+
+    r = await http.put("/api/v1/me/form", json=body, headers=me)
+    assert r.status_code == 409 and r.json()["code"] == "NOT_EDITABLE", r.text
+    assert "修改" in r.json()["message"]
