@@ -6,6 +6,7 @@ code's send leaves the registration in the read model."""
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -262,3 +263,54 @@ async def test_a_refused_send_leaves_the_registration_in_the_read_model(harness,
             select(Application).where(Application.phone_hash == keyed_hash(SECRET, phone))
         ).all()
     assert [r.status for r in rows] == [AppState.REGISTERED]
+
+
+async def test_a_run_started_in_shape_2_keeps_its_calls_to_the_end(harness, time_env, engine):
+    """Started by the API before shape 3 (its memo says 2), the case runs on this worker as it
+    began: registration, code and decision each in calls of their own, as its history recorded
+    them before the upgrade (tests/replay/histories/fewer_*). The merged updates are open to it."""
+    now = await time_env.get_current_time()
+    phone = "13900030307"
+    inp = harness.enrollment_input("2026-3", valid_id_number(307), phone, now + timedelta(10))
+    start = WithStartWorkflowOperation(
+        EnrollmentWorkflow.run, inp, id=inp.application_id, task_queue=harness.task_queue,
+        id_conflict_policy=WorkflowIDConflictPolicy.FAIL, memo=start_memo(shape=2),
+        search_attributes=start_search_attributes(inp.period_id),
+    )  # fmt: skip
+    await time_env.client.execute_update_with_start_workflow(
+        EnrollmentWorkflow.request_phone_code,
+        RequestCodeInput(client_ip="10.0.3.7"),
+        start_workflow_operation=start,
+    )
+    handle = await start.workflow_handle()
+    code = VerifyPhoneInput(code=harness.last_code(phone))
+    await handle.execute_update(EnrollmentWorkflow.verify_phone, code)
+    confirm = await read_card(handle)
+    photo = PhotoUpload(photo=obj("a/photo.jpg"), filename="photo.jpg")
+    view = await handle.execute_update(
+        EnrollmentWorkflow.submit_photo_card_confirmed,
+        PhotoWithCardConfirmed(confirm=confirm, photo=photo),
+    )
+    assert view.liveness_challenge is not None
+    answer = LivenessAnswer(nonce=view.liveness_challenge.nonce, frames=[obj("a/face/0.jpg")])
+    await handle.execute_update(EnrollmentWorkflow.submit_liveness, answer)
+    await handle.execute_update(
+        EnrollmentWorkflow.submit_with_form, FormSubmitted(notice=NOTICE, form=zhuanke_form())
+    )
+    await handle.execute_update(EnrollmentWorkflow.claim, ExaminerAction(examiner="e1"))
+    view = await handle.execute_update(EnrollmentWorkflow.approve, ExaminerAction(examiner="e1"))
+    assert view.state == AppState.APPROVED and row(engine, handle.id).status == AppState.APPROVED
+
+    calls = [
+        json.loads(e.marker_recorded_event_attributes.details["data"].payloads[0].data)[
+            "activity_type"
+        ]
+        for e in await events(handle)
+        if e.event_type == EventType.EVENT_TYPE_MARKER_RECORDED
+    ]
+    assert sorted(calls[:2]) == ["project_application", "send_sms_code"]
+    assert calls[2:4] == ["check_sms_code", "project_application"]
+    assert calls[-2:] == ["project_application", "notify_candidate"]
+    assert not {"project_and_send_code", "check_code_and_project", "project_and_notify"} & set(
+        calls
+    )
