@@ -113,7 +113,8 @@ class CaseWorkflow:
     async def _commit_and_notify(
         self, actor: str, action: str, text: str, event: Callable[[int], str]
     ) -> None:
-        """A commit the candidate is told of by SMS; `event` names the message by the commit's
+        """A commit the candidate is told of by SMS (a decision, the close-out: both change the
+        state, so the read model always takes them); `event` names the message by the commit's
         version (one SMS per event). Shape 3 writes the read model and sends the SMS in one local
         activity: a marker fewer."""
         if not shape.one_call_per_step():
@@ -122,9 +123,6 @@ class CaseWorkflow:
             return
         self._record(actor, action)
         self._publish()
-        if not projection_due(self.projected_state, self.case):
-            await self._notify(event(self.case.version), text)
-            return
         await workflow.execute_local_activity(
             PROJECT_AND_NOTIFY,
             ProjectionWithNotice(

@@ -53,6 +53,7 @@ with workflow.unsafe.imports_passed_through():
         CaseRefusal,
         ticket_sms,
     )
+    from domain.notice import NoticeAcceptance
     from domain.read_model import READ_PERIOD, PeriodSnapshot
     from domain.states import FINAL, AppState, Decision
     from workflows import shape
@@ -274,12 +275,16 @@ class EnrollmentWorkflow(IdentityStepHandlers):
         in one commit."""
         async with self.lock:
             self._recheck(self._validate_accept_notice_with_form, inp)
-            steps.accept_notice(self.case, workflow.now())
-            self.case.notice_version = inp.notice.version
-            self._record("candidate", "notice_accepted")
+            self._record_notice(inp.notice)
             self._apply_form(inp.form)
             await self._commit("candidate", "form_saved")
             return self.view()
+
+    def _record_notice(self, notice: NoticeAcceptance) -> None:
+        """R6 recorded in the commit of the form it came with (its own version and audit row)."""
+        steps.accept_notice(self.case, workflow.now())
+        self.case.notice_version = notice.version
+        self._record("candidate", "notice_accepted")
 
     @accept_notice_with_form.validator
     @answers_refusals
@@ -419,9 +424,7 @@ class EnrollmentWorkflow(IdentityStepHandlers):
         async with self.lock:
             self._recheck(self._validate_submit_with_form, inp)
             if inp.notice is not None:
-                steps.accept_notice(self.case, workflow.now())
-                self.case.notice_version = inp.notice.version
-                self._record("candidate", "notice_accepted")
+                self._record_notice(inp.notice)
             self._apply_form(inp.form)
             try:
                 rules.check_submit(self.case, workflow.now(), self.closes_at)

@@ -83,9 +83,10 @@ class IdentityStepHandlers(IdentityClaimHandlers):
             return CodeSent(phone_masked=mask_phone(phone), resend_after_s=sent.resend_after_s)
 
     async def _register_with_code(self, request: SendCodeRequest) -> SendCodeResult:
-        """Shape 3's first contact (the handler runs before `run`): the registration is recorded
-        here and written to the read model by the call that sends its code; `run` then finds
-        it recorded. A refused send (cooldown, daily caps) leaves the registration projected."""
+        """Shape 3's first contact (an update delivered with the start, handled before `run`
+        records anything: `run` waits a round for it): the registration is recorded here and
+        written to the read model by the call that sends its code. A refused send (cooldown,
+        daily caps) leaves the registration projected."""
         self._record("system", "registered")
         self._publish()
         step = CodeSendWithProjection(snapshot=self._snapshot(), send=request)
