@@ -8,7 +8,6 @@ import io
 from datetime import timedelta
 
 import httpx
-import pytest
 from pypdf import PdfWriter
 from sqlmodel import Session, select
 
@@ -25,17 +24,6 @@ FORM = form_fields()
 async def outbox_code(http: httpx.AsyncClient, phone: str) -> str:
     messages = (await http.get("/dev/outbox", params={"phone": phone})).json()
     return code_in_message(messages[0]["text"])
-
-
-@pytest.fixture
-async def api(dev_env, engine, task_queue, tmp_path):
-    seed(engine, "2026-2")
-    async with (
-        Harness(dev_env, engine, task_queue) as h,
-        serve(dev_env.client, engine, tmp_path, task_queue, h.vision_queue) as url,
-    ):
-        async with httpx.AsyncClient(base_url=url, timeout=30) as http:
-            yield http
 
 
 async def test_candidate_to_examiner_decision_over_http(api, engine):

@@ -7,26 +7,14 @@ from __future__ import annotations
 import json
 
 import httpx
-import pytest
 from sqlmodel import Session, select
 
 from domain.notice import NOTICE_VERSION
 from infra.db import AuditEvent
 from synthetic.forms import BENKE_MAJOR, form_fields
-from tests.api.server import jpeg_bytes, seed, serve
+from tests.api.server import jpeg_bytes
 from tests.api.test_http_flow import outbox_code
-from tests.workflows.harness import Harness, valid_id_number
-
-
-@pytest.fixture
-async def api(dev_env, engine, task_queue, tmp_path):
-    seed(engine, "2026-2")
-    async with (
-        Harness(dev_env, engine, task_queue) as h,
-        serve(dev_env.client, engine, tmp_path, task_queue, h.vision_queue) as url,
-    ):
-        async with httpx.AsyncClient(base_url=url, timeout=30) as http:
-            yield http
+from tests.workflows.harness import valid_id_number
 
 
 async def signed_in_with_card_read(http: httpx.AsyncClient, serial: int) -> tuple[dict, dict]:
@@ -47,6 +35,21 @@ async def signed_in_with_card_read(http: httpx.AsyncClient, serial: int) -> tupl
     return me, r.json()["id_card_read"]
 
 
+async def at_the_form(http: httpx.AsyncClient, serial: int) -> dict:
+    """Signed in, the card confirmed with the photo, the face checked: the notice and the form
+    are next. Returns the sign-in's headers."""
+    me, read = await signed_in_with_card_read(http, serial)
+    r = await http.post(
+        "/api/v1/me/photo", data={"confirm": json.dumps(read)}, files=photo(), headers=me
+    )
+    assert r.status_code == 200 and r.json()["state"] == "FACE_PENDING", r.text
+    nonce = r.json()["liveness_challenge"]["nonce"]
+    frames = [("frames", (f"{i}.jpg", jpeg_bytes(seed=10 + i), "image/jpeg")) for i in range(3)]
+    r = await http.post("/api/v1/me/liveness", data={"nonce": nonce}, files=frames, headers=me)
+    assert r.json()["state"] == "NOTICE_PENDING", r.text
+    return me
+
+
 def photo() -> dict:
     return {"photo": ("p.jpg", jpeg_bytes(seed=3), "image/jpeg")}
 
@@ -57,15 +60,7 @@ async def state(http: httpx.AsyncClient, me: dict) -> str:
 
 async def test_the_card_confirmed_with_the_photo_and_the_form_with_the_submit(api):
     http = api
-    me, read = await signed_in_with_card_read(http, 31)
-    r = await http.post(
-        "/api/v1/me/photo", data={"confirm": json.dumps(read)}, files=photo(), headers=me
-    )
-    assert r.status_code == 200 and r.json()["state"] == "FACE_PENDING", r.text
-    nonce = r.json()["liveness_challenge"]["nonce"]
-    frames = [("frames", (f"{i}.jpg", jpeg_bytes(seed=10 + i), "image/jpeg")) for i in range(3)]
-    r = await http.post("/api/v1/me/liveness", data={"nonce": nonce}, files=frames, headers=me)
-    assert r.json()["state"] == "NOTICE_PENDING", r.text
+    me = await at_the_form(http, 31)
     body = {**form_fields(), "notice_version": NOTICE_VERSION, "submit": True}
     r = await http.put("/api/v1/me/form", json=body, headers=me)
     assert r.status_code == 200 and r.json()["state"] == "SUBMITTED", r.text
@@ -91,13 +86,7 @@ async def test_a_bad_confirmation_is_refused_before_the_photo_and_changes_nothin
 
 async def test_a_submit_with_a_form_that_needs_more_keeps_the_form(api):
     http = api
-    me, read = await signed_in_with_card_read(http, 33)
-    r = await http.post(
-        "/api/v1/me/photo", data={"confirm": json.dumps(read)}, files=photo(), headers=me
-    )
-    nonce = r.json()["liveness_challenge"]["nonce"]
-    frames = [("frames", (f"{i}.jpg", jpeg_bytes(seed=10 + i), "image/jpeg")) for i in range(3)]
-    await http.post("/api/v1/me/liveness", data={"nonce": nonce}, files=frames, headers=me)
+    me = await at_the_form(http, 33)
     body = {**form_fields(major=BENKE_MAJOR), "notice_version": NOTICE_VERSION, "submit": True}
     r = await http.put("/api/v1/me/form", json=body, headers=me)
     assert r.status_code == 422 and r.json()["code"] == "ATTACHMENTS_MISSING", r.text
@@ -111,13 +100,7 @@ async def test_a_submit_sent_again_after_it_went_through_gets_its_answer_again(a
     request with the same Idempotency-Key. It is the same step, answered again; nothing is
     recorded twice. Without the key the submitted case refuses it and says where changes go."""
     http = api
-    me, read = await signed_in_with_card_read(http, 34)
-    r = await http.post(
-        "/api/v1/me/photo", data={"confirm": json.dumps(read)}, files=photo(), headers=me
-    )
-    nonce = r.json()["liveness_challenge"]["nonce"]
-    frames = [("frames", (f"{i}.jpg", jpeg_bytes(seed=10 + i), "image/jpeg")) for i in range(3)]
-    await http.post("/api/v1/me/liveness", data={"nonce": nonce}, files=frames, headers=me)
+    me = await at_the_form(http, 34)
     body = {**form_fields(), "notice_version": NOTICE_VERSION, "submit": True}
     keyed = {**me, "idempotency-key": "submit-retry-0034"}
     first = await http.put("/api/v1/me/form", json=body, headers=keyed)

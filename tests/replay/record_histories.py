@@ -16,21 +16,20 @@ import json
 import shutil
 import sys
 import tempfile
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 
 from temporalio.api.enums.v1 import IndexedValueType
 from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
-from temporalio.client import WithStartWorkflowOperation, WorkflowHandle
-from temporalio.common import WorkflowIDConflictPolicy
+from temporalio.client import WorkflowHandle
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from domain import search
-from domain.case_view import start_memo, start_search_attributes
-from domain.enrollment import ExaminerAction, RequestCodeInput, ReviewItem
+from domain.case_view import start_memo
+from domain.enrollment import ExaminerAction, ReviewItem
 from infra.caller_proof import CallerProofSigner
 from infra.db import create_schema, make_engine
 from infra.keyring import parse_key_ring
@@ -76,8 +75,10 @@ async def recording_env() -> WorkflowEnvironment:
 
 
 @asynccontextmanager
-async def recording() -> AsyncIterator[tuple[WorkflowEnvironment, Harness]]:
-    env = await recording_env()
+async def recording(
+    make_env: Callable[[], Awaitable[WorkflowEnvironment]] = recording_env,
+) -> AsyncIterator[tuple[WorkflowEnvironment, Harness]]:
+    env = await make_env()
     with tempfile.TemporaryDirectory() as tmp:
         engine = make_engine(f"sqlite:///{tmp}/read.db")
         create_schema(engine)
@@ -184,46 +185,35 @@ async def record_takeover() -> None:
             await handle.terminate(reason="recorded")
 
 
-async def record_first_contact() -> None:
-    """Shape 3's first contact as the API makes it (the start and the code's request in one
-    call) on the dev server, where the update delivered with the start runs before the run
-    begins (the time-skipping server hands it over after): the registration is written by the
-    call that sends its code. Walked to the approval, then terminated."""
-    binary = shutil.which("temporal") or ".venv/bin/temporal"
-    env = await WorkflowEnvironment.start_local(
-        dev_server_existing_path=binary,
+async def dev_recording_env() -> WorkflowEnvironment:
+    """The dev server (no time skipping), signing as the recording client, without the codec."""
+    return await WorkflowEnvironment.start_local(
+        dev_server_existing_path=shutil.which("temporal") or ".venv/bin/temporal",
         data_converter=pydantic_data_converter,
         interceptors=[CallerProofSigner(parse_key_ring(RECORDING_PROOF_KEY), "test")],
         search_attributes=list(search.ALL),
         ui=False,
     )
-    with tempfile.TemporaryDirectory() as tmp:
-        engine = make_engine(f"sqlite:///{tmp}/read.db")
-        create_schema(engine)
-        async with Harness(env, engine, "replay-recording") as h:
-            now = await env.get_current_time()
-            phone = "13900009994"
-            inp = h.enrollment_input("2026-2", valid_id_number(905), phone, now + timedelta(10))
-            start = WithStartWorkflowOperation(
-                EnrollmentWorkflow.run, inp, id=inp.application_id, task_queue=h.task_queue,
-                id_conflict_policy=WorkflowIDConflictPolicy.FAIL, memo=start_memo(),
-                search_attributes=start_search_attributes(inp.period_id),
-            )  # fmt: skip
-            await env.client.execute_update_with_start_workflow(
-                EnrollmentWorkflow.request_phone_code,
-                RequestCodeInput(client_ip="10.0.9.5"),
-                start_workflow_operation=start,
-            )
-            handle = await start.workflow_handle()
-            await to_submitted_in_one_call_steps(h, handle, phone, code_requested=True)
-            await claim_and_approve(handle)
-            history = await handle.fetch_history()
-            (HISTORIES / "onecall_first_contact.json").write_text(history.to_json())
-            recorded_ids = json.loads(WORKFLOW_IDS.read_text())
-            recorded_ids["onecall_first_contact"] = handle.id
-            WORKFLOW_IDS.write_text(json.dumps(recorded_ids, indent=1, sort_keys=True) + "\n")
-            await handle.terminate(reason="recorded")
-    await env.shutdown()
+
+
+async def record_first_contact() -> None:
+    """Shape 3's first contact as the API makes it (the start and the code's request in one
+    call) on the dev server, where the update delivered with the start runs before the run
+    records anything (the time-skipping server hands it over later): the registration is written
+    by the call that sends its code. Walked to the approval, then terminated."""
+    async with recording(dev_recording_env) as (env, h):
+        now = await env.get_current_time()
+        phone = "13900009994"
+        inp = h.enrollment_input("2026-2", valid_id_number(905), phone, now + timedelta(10))
+        handle = await h.started_with_code_request(inp, start_memo(), "10.0.9.5")
+        await to_submitted_in_one_call_steps(h, handle, phone, code_requested=True)
+        await claim_and_approve(handle)
+        history = await handle.fetch_history()
+        (HISTORIES / "onecall_first_contact.json").write_text(history.to_json())
+        recorded_ids = json.loads(WORKFLOW_IDS.read_text())
+        recorded_ids["onecall_first_contact"] = handle.id
+        WORKFLOW_IDS.write_text(json.dumps(recorded_ids, indent=1, sort_keys=True) + "\n")
+        await handle.terminate(reason="recorded")
 
 
 if __name__ == "__main__":

@@ -12,9 +12,8 @@ from datetime import date
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Locator, Page, expect
 
-from domain.otp import code_in_message
 from domain.states import STATE_LABELS, AppState
 from synthetic.idcard import make_card_pair
 from synthetic.liveness import burst
@@ -28,6 +27,7 @@ from tests.web.test_browser_flow import (
     candidate_get,
     jpeg,
     new_page,
+    register,
     screen,
     snap,
 )
@@ -42,32 +42,26 @@ def stack(h5_stack: DevStack) -> DevStack:
     return h5_stack
 
 
-def register(page: Page, id_number: str, base: str, phone: str = PHONE) -> None:
-    page.goto("/h5/")
-    page.fill("#register [name=id_number]", id_number)
-    page.fill("#register [name=phone]", phone)
-    page.click("#send-code")
-    expect(page.locator("#register .ok")).to_contain_text("验证码已发送")
-    text = httpx.get(f"{base}/dev/outbox", params={"phone": phone}).json()[0]["text"]
-    page.fill("#register [name=code]", code_in_message(text))
-    page.click("#register-next")
-    screen(page, "idcard")
-
-
 def one_digit_off(number: str) -> str:
     """The same ends as the registered number (what the phone can check), another middle."""
     middle = str((int(number[8]) + 1) % 10)
     return number[:8] + middle + number[9:]
 
 
-def card_refused_then_confirmed(page: Page, pair) -> None:
-    """The card's values go with the photo; the server refuses a number that is not the one
-    registered, and the candidate is back on the values he typed, told why."""
+def card_read(page: Page, pair) -> Locator:
+    """Both sides uploaded; the number field, once the OCR's read fills it."""
     page.set_input_files("input[name=front]", jpeg("front.jpg", pair.front_jpeg))
     page.set_input_files("input[name=back]", jpeg("back.jpg", pair.back_jpeg))
     page.click("#upload-id")
     number = page.locator("#confirm-id [name=id_number]")
     expect(number).to_have_value(pair.identity.id_number, timeout=VISION_WAIT_MS)
+    return number
+
+
+def card_refused_then_confirmed(page: Page, pair) -> None:
+    """The card's values go with the photo; the server refuses a number that is not the one
+    registered, and the candidate is back on the values he typed, told why."""
+    number = card_read(page, pair)
     # a number the phone can tell from the registered one is refused on the spot
     number.fill("11010519491231002X")
     page.click("#confirm-id-ok")
@@ -108,11 +102,7 @@ def card_refused_then_confirmed(page: Page, pair) -> None:
 
 
 def card_and_photo(page: Page, pair) -> None:
-    page.set_input_files("input[name=front]", jpeg("front.jpg", pair.front_jpeg))
-    page.set_input_files("input[name=back]", jpeg("back.jpg", pair.back_jpeg))
-    page.click("#upload-id")
-    number = page.locator("#confirm-id [name=id_number]")
-    expect(number).to_have_value(pair.identity.id_number, timeout=VISION_WAIT_MS)
+    card_read(page, pair)
     page.click("#confirm-id-ok")
     screen(page, "photo")
     page.set_input_files("input[name=photo]", jpeg("photo.jpg", compliant_photo(FACE, seed=4)))
@@ -200,7 +190,7 @@ def test_the_straight_path_sends_each_step_with_the_next(stack: DevStack, browse
     h5 = new_page(browser, H5, stack.url)
     calls: list[str] = []
     h5.on("request", lambda r: "/api/v1/" in r.url and calls.append(api_call(r)))
-    register(h5, pair.identity.id_number, stack.url)
+    register(h5, pair.identity.id_number, stack.url, PHONE)
     card_refused_then_confirmed(h5, pair)
     face_and_notice(h5)
     form_held_then_submitted(h5)

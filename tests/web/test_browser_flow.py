@@ -105,6 +105,19 @@ def sms_code(base: str) -> str:
     return re.search(r"(\d{6})", text).group(1)
 
 
+def register(page: Page, id_number: str, base: str, phone: str) -> None:
+    """「新生注册」 with the code the dev outbox shows, on to the ID card's screen."""
+    page.goto("/h5/")
+    page.fill("#register [name=id_number]", id_number)
+    page.fill("#register [name=phone]", phone)
+    page.click("#send-code")
+    expect(page.locator("#register .ok")).to_contain_text("验证码已发送")
+    text = httpx.get(f"{base}/dev/outbox", params={"phone": phone}).json()[0]["text"]
+    page.fill("#register [name=code]", code_in_message(text))
+    page.click("#register-next")
+    screen(page, "idcard")
+
+
 def register_with_wrong_code_first(page: Page, id_number: str, base: str) -> None:
     page.goto("/h5/")
     page.fill("#register [name=id_number]", id_number)
@@ -504,15 +517,7 @@ def test_signing_out_everywhere_ends_every_sign_in(stack: DevStack, browser: Bro
     ends the application's sign-ins, this page's too, and the page forgets its tokens."""
     phone, number = "13900002470", valid_id_number(89)
     h5 = new_page(browser, H5, stack.url)
-    h5.goto("/h5/")
-    h5.fill("#register [name=id_number]", number)
-    h5.fill("#register [name=phone]", phone)
-    h5.click("#send-code")
-    expect(h5.locator("#register .ok")).to_contain_text("验证码已发送")
-    text = httpx.get(f"{stack.url}/dev/outbox", params={"phone": phone}).json()[0]["text"]
-    h5.fill("#register [name=code]", code_in_message(text))
-    h5.click("#register-next")
-    screen(h5, "idcard")
+    register(h5, number, stack.url, phone)
     tabs_share_one_renewal(h5, stack.url)
     refresh = h5.evaluate("localStorage.getItem('ruji.h5.refresh')")
     access = h5.evaluate("localStorage.getItem('ruji.h5.token')")

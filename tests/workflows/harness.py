@@ -11,13 +11,15 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy.engine import Engine
-from temporalio.client import Client, WorkflowHandle
+from temporalio.client import Client, WithStartWorkflowOperation, WorkflowHandle
+from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from api.deps import Services
 from domain.caller_proof import MAX_AGE
-from domain.enrollment import EnrollmentInput, Identity
+from domain.case_view import start_search_attributes
+from domain.enrollment import EnrollmentInput, Identity, RequestCodeInput
 from domain.identity import IdType, check_character
 from domain.ids import enrollment_workflow_id, identity_hash, keyed_hash
 from domain.otp import code_in_message
@@ -158,6 +160,23 @@ class Harness:
             task_queue=self.task_queue,
             memo=memo,
         )
+
+    async def started_with_code_request(
+        self, inp: EnrollmentInput, memo: dict[str, Any], client_ip: str = "10.0.3.1"
+    ) -> WorkflowHandle:
+        """The API's first contact: the start and the SMS code's request in one call
+        (update-with-start), with the start's search attributes and `memo`."""
+        start = WithStartWorkflowOperation(
+            EnrollmentWorkflow.run, inp, id=inp.application_id, task_queue=self.task_queue,
+            id_conflict_policy=WorkflowIDConflictPolicy.FAIL, memo=memo,
+            search_attributes=start_search_attributes(inp.period_id),
+        )  # fmt: skip
+        await self.env.client.execute_update_with_start_workflow(
+            EnrollmentWorkflow.request_phone_code,
+            RequestCodeInput(client_ip=client_ip),
+            start_workflow_operation=start,
+        )
+        return await start.workflow_handle()
 
     async def api_services(self, period_id: str, tmp_path: Path) -> tuple[Services, Period]:
         """What the API's registration needs (start_or_resume): its services on this server

@@ -13,13 +13,11 @@ import pytest
 from sqlmodel import Session, col, select
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import (
-    WithStartWorkflowOperation,
     WorkflowHandle,
     WorkflowUpdateFailedError,
 )
-from temporalio.common import WorkflowIDConflictPolicy
 
-from domain.case_view import start_memo, start_search_attributes
+from domain.case_view import start_memo
 from domain.enrollment import (
     ConfirmIdCardInput,
     ExaminerAction,
@@ -28,7 +26,6 @@ from domain.enrollment import (
     LivenessAnswer,
     PhotoUpload,
     PhotoWithCardConfirmed,
-    RequestCodeInput,
     VerifyPhoneInput,
 )
 from domain.ids import keyed_hash
@@ -64,17 +61,7 @@ async def first_contact(harness: Harness, time_env, serial: int) -> tuple[Workfl
     now = await time_env.get_current_time()
     phone = f"1390003{serial:04d}"
     inp = harness.enrollment_input("2026-3", valid_id_number(serial), phone, now + timedelta(10))
-    start = WithStartWorkflowOperation(
-        EnrollmentWorkflow.run, inp, id=inp.application_id, task_queue=harness.task_queue,
-        id_conflict_policy=WorkflowIDConflictPolicy.FAIL, memo=start_memo(),
-        search_attributes=start_search_attributes(inp.period_id),
-    )  # fmt: skip
-    await time_env.client.execute_update_with_start_workflow(
-        EnrollmentWorkflow.request_phone_code,
-        RequestCodeInput(client_ip="10.0.3.1"),
-        start_workflow_operation=start,
-    )
-    return await start.workflow_handle(), phone
+    return await harness.started_with_code_request(inp, start_memo()), phone
 
 
 async def read_card(handle: WorkflowHandle) -> ConfirmIdCardInput:
@@ -272,17 +259,7 @@ async def test_a_run_started_in_shape_2_keeps_its_calls_to_the_end(harness, time
     now = await time_env.get_current_time()
     phone = "13900030307"
     inp = harness.enrollment_input("2026-3", valid_id_number(307), phone, now + timedelta(10))
-    start = WithStartWorkflowOperation(
-        EnrollmentWorkflow.run, inp, id=inp.application_id, task_queue=harness.task_queue,
-        id_conflict_policy=WorkflowIDConflictPolicy.FAIL, memo=start_memo(shape=2),
-        search_attributes=start_search_attributes(inp.period_id),
-    )  # fmt: skip
-    await time_env.client.execute_update_with_start_workflow(
-        EnrollmentWorkflow.request_phone_code,
-        RequestCodeInput(client_ip="10.0.3.7"),
-        start_workflow_operation=start,
-    )
-    handle = await start.workflow_handle()
+    handle = await harness.started_with_code_request(inp, start_memo(shape=2), "10.0.3.7")
     code = VerifyPhoneInput(code=harness.last_code(phone))
     await handle.execute_update(EnrollmentWorkflow.verify_phone, code)
     confirm = await read_card(handle)
