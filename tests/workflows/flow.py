@@ -107,17 +107,12 @@ async def to_submitted_as_the_h5_does(
     return await handle.execute_update(EnrollmentWorkflow.submit)
 
 
-async def to_submitted_in_one_call_steps(
-    h: Harness,
-    handle: WorkflowHandle,
-    phone: str,
-    form: EnrollmentForm | None = None,
-    *,
-    code_requested: bool = False,
+async def to_the_notice_in_one_call_steps(
+    h: Harness, handle: WorkflowHandle, phone: str, *, code_requested: bool = False
 ) -> ApplicationView:
-    """A case started in shape 3 (workflows/shape.py), walked as the H5 walks it now: the card's
-    confirmation with the photo, the notice and the form with the submit. `code_requested`: the
-    start came with the code's request (the API's first contact)."""
+    """A case walked as the H5 walks it in shape 3 (workflows/shape.py), up to the notice: the
+    card's confirmation with the photo, the challenge with the accepted photo. `code_requested`:
+    the start came with the code's request (the API's first contact)."""
     if code_requested:
         code = VerifyPhoneInput(code=h.last_code(phone))
         await handle.execute_update(EnrollmentWorkflow.verify_phone, code)
@@ -134,7 +129,21 @@ async def to_submitted_in_one_call_steps(
     assert view.liveness_challenge is not None
     frames = [obj("a/face/0.jpg"), obj("a/face/1.jpg")]
     answer = LivenessAnswer(nonce=view.liveness_challenge.nonce, frames=frames)
-    await handle.execute_update(EnrollmentWorkflow.submit_liveness, answer)
+    view = await handle.execute_update(EnrollmentWorkflow.submit_liveness, answer)
+    assert view.state == AppState.NOTICE_PENDING
+    return view
+
+
+async def to_submitted_in_one_call_steps(
+    h: Harness,
+    handle: WorkflowHandle,
+    phone: str,
+    form: EnrollmentForm | None = None,
+    *,
+    code_requested: bool = False,
+) -> ApplicationView:
+    """…then the notice and the form with the submit."""
+    await to_the_notice_in_one_call_steps(h, handle, phone, code_requested=code_requested)
     submitted = FormSubmitted(
         notice=NoticeAcceptance(version=NOTICE_VERSION), form=form or zhuanke_form()
     )

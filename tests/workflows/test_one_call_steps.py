@@ -35,7 +35,7 @@ from infra.db import Application, AuditEvent
 from infra.otp import OtpService
 from infra.sms import OutboxProvider, last_outbox_text
 from synthetic.forms import BENKE_MAJOR
-from tests.workflows.flow import obj, zhuanke_form
+from tests.workflows.flow import obj, to_the_notice_in_one_call_steps, zhuanke_form
 from tests.workflows.harness import SECRET, Harness, valid_id_number
 from workflows.enrollment import EnrollmentWorkflow
 
@@ -190,17 +190,7 @@ async def test_a_case_not_ready_to_submit_keeps_its_form(harness, time_env, engi
     """A 专升本 major needs the CHSI check first: the form is saved, the refusal is the submit's,
     and the H5 goes on to the CHSI step."""
     handle, phone = await first_contact(harness, time_env, 304)
-    code = VerifyPhoneInput(code=harness.last_code(phone))
-    await handle.execute_update(EnrollmentWorkflow.verify_phone, code)
-    confirm = await read_card(handle)
-    photo = PhotoUpload(photo=obj("a/photo.jpg"), filename="photo.jpg")
-    view = await handle.execute_update(
-        EnrollmentWorkflow.submit_photo_card_confirmed,
-        PhotoWithCardConfirmed(confirm=confirm, photo=photo),
-    )
-    assert view.liveness_challenge is not None
-    answer = LivenessAnswer(nonce=view.liveness_challenge.nonce, frames=[obj("a/face/0.jpg")])
-    await handle.execute_update(EnrollmentWorkflow.submit_liveness, answer)
+    await to_the_notice_in_one_call_steps(harness, handle, phone, code_requested=True)
     form = zhuanke_form(major=BENKE_MAJOR)
     with pytest.raises(WorkflowUpdateFailedError) as err:
         await handle.execute_update(
@@ -260,17 +250,7 @@ async def test_a_run_started_in_shape_2_keeps_its_calls_to_the_end(harness, time
     phone = "13900030307"
     inp = harness.enrollment_input("2026-3", valid_id_number(307), phone, now + timedelta(10))
     handle = await harness.started_with_code_request(inp, start_memo(shape=2), "10.0.3.7")
-    code = VerifyPhoneInput(code=harness.last_code(phone))
-    await handle.execute_update(EnrollmentWorkflow.verify_phone, code)
-    confirm = await read_card(handle)
-    photo = PhotoUpload(photo=obj("a/photo.jpg"), filename="photo.jpg")
-    view = await handle.execute_update(
-        EnrollmentWorkflow.submit_photo_card_confirmed,
-        PhotoWithCardConfirmed(confirm=confirm, photo=photo),
-    )
-    assert view.liveness_challenge is not None
-    answer = LivenessAnswer(nonce=view.liveness_challenge.nonce, frames=[obj("a/face/0.jpg")])
-    await handle.execute_update(EnrollmentWorkflow.submit_liveness, answer)
+    await to_the_notice_in_one_call_steps(harness, handle, phone, code_requested=True)
     await handle.execute_update(
         EnrollmentWorkflow.submit_with_form, FormSubmitted(notice=NOTICE, form=zhuanke_form())
     )
