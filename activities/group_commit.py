@@ -8,6 +8,8 @@ activity hands its write to one writer thread and waits for the commit that carr
 writer takes whatever has queued meanwhile into the same transaction. Nothing is acknowledged
 before it is committed, so a projection is as durable as before when its activity returns.
 
+The writes of a transaction are handed to the writer function together, so it can make them in a
+few statements for the whole batch (`RecordActivities._write_all`) instead of a few per write.
 A transaction that fails is tried again one write at a time, so a write that cannot be made fails
 its own activity only (and is retried by it), never the others that happened to share it.
 """
@@ -18,7 +20,7 @@ import asyncio
 import queue
 import threading
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Generic, TypeVar
 
 from sqlalchemy.engine import Connection, Engine
@@ -32,10 +34,23 @@ _Waiting = tuple[T, asyncio.Future[None], asyncio.AbstractEventLoop]
 _Settled = list[tuple[asyncio.Future[None], BaseException | None]]
 
 
-class GroupCommit(Generic[T]):
-    """`await writes.submit(item)` returns once `write(conn, item)` is committed."""
+Write = Callable[[Connection, Sequence[T]], None]
 
-    def __init__(self, engine: Engine, write: Callable[[Connection, T], None], name: str) -> None:
+
+def one_by_one(write: Callable[[Connection, T], None]) -> Write[T]:
+    """A batch writer from a writer of one item."""
+
+    def each(conn: Connection, items: Sequence[T]) -> None:
+        for item in items:
+            write(conn, item)
+
+    return each
+
+
+class GroupCommit(Generic[T]):
+    """`await writes.submit(item)` returns once `write(conn, [..., item, ...])` is committed."""
+
+    def __init__(self, engine: Engine, write: Write[T], name: str) -> None:
         self.engine = engine
         self.write = write
         self.name = name
@@ -88,8 +103,7 @@ class GroupCommit(Generic[T]):
     def _commit(self, items: list[T]) -> list[BaseException | None]:
         try:
             with self.engine.begin() as conn:
-                for item in items:
-                    self.write(conn, item)
+                self.write(conn, items)
         except Exception as failed:
             if len(items) == 1:
                 return [failed]

@@ -6,7 +6,7 @@ as ciphertext plus keyed lookup hashes: the workflow holds no keys, this activit
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from functools import cached_property
 from typing import Any
@@ -18,7 +18,7 @@ from sqlalchemy.dialects.sqlite import dml as sqlite_dml
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.sql.expression import Executable
-from sqlmodel import Session, SQLModel
+from sqlmodel import Session
 from temporalio import activity
 
 from activities.group_commit import GroupCommit
@@ -29,7 +29,7 @@ from domain.read_model import (
     ApplicationSnapshot,
     PeriodSnapshot,
 )
-from infra.db import Application, AuditEvent, Document, Period, utcnow
+from infra.db import Application, AuditEvent, Document, Period, table_of, utcnow
 from infra.pii import PiiSealer
 
 _APPLICATION_FIELDS = (
@@ -61,11 +61,6 @@ class _Statements:
 Insert = Callable[[Table], postgresql_dml.Insert | sqlite_dml.Insert]
 
 
-def _table(model: type[SQLModel]) -> Table:
-    """The table a table model maps to (sqlmodel sets `__table__` without declaring it)."""
-    return SQLModel.metadata.tables[str(model.__tablename__)]
-
-
 def _audit_insert(insert: Insert) -> Executable:
     """Append the commit's audit rows. A row already at that seq stays, unless the new one is
     later in workflow time: then the old one came from a workflow task that ran its projection
@@ -75,8 +70,8 @@ def _audit_insert(insert: Insert) -> Executable:
     so the durable commit is always the later one; a replay or a forged snapshot with the same
     or an earlier time changes nothing. Only this projection rewrites, and only such a row: the
     ORM still refuses any update or delete of audit rows."""
-    stmt = insert(_table(AuditEvent))
-    row, new = _table(AuditEvent).c, stmt.excluded
+    stmt = insert(table_of(AuditEvent))
+    row, new = table_of(AuditEvent).c, stmt.excluded
     return stmt.on_conflict_do_update(
         index_elements=["workflow_id", "seq"],
         set_={name: new[name] for name in ("actor", "action", "at", "update_id")},
@@ -95,7 +90,7 @@ def _application_upsert(insert: Insert, current_prefix: str) -> Executable:
     done yet) keeps what is there. Documents follow the row: rows of an attempt the workflow
     discarded (its projection ran, its workflow task was lost) are dropped, or one card would
     show two ID portraits."""
-    table = _table(Application)
+    table = table_of(Application)
     stmt = insert(table)
     row, new = table.c, stmt.excluded
 
@@ -129,12 +124,66 @@ class RecordActivities:
 
     @cached_property
     def _writes(self) -> GroupCommit[ApplicationSnapshot]:
-        return GroupCommit(self.engine, self._write, name="read-model-projection")
+        return GroupCommit(self.engine, self._write_all, name="read-model-projection")
 
-    def _write(self, conn: Connection, snap: ApplicationSnapshot) -> None:
-        """One upsert guarded by the version, then the case's documents and new audit rows, as
-        plain SQL statements built once (so SQLAlchemy compiles them once)."""
+    def _write_all(self, conn: Connection, snaps: Sequence[ApplicationSnapshot]) -> None:
+        """One upsert per case guarded by its version, then the documents of the cases it
+        applied to and every new audit row: four statements for the whole batch, built once (so
+        SQLAlchemy compiles them once). A batch holding two snapshots of one case (a projection
+        retried while its first try still waits) is written one snapshot after the other, as
+        the case's own writes must be."""
+        if len({snap.workflow_id for snap in snaps}) < len(snaps):
+            for snap in snaps:
+                self._write_all(conn, [snap])
+            return
         statements = self._statements
+        rows = [self._application_row(snap) for snap in snaps]
+        upserted = conn.execute(statements.upsert, rows[0] if len(rows) == 1 else rows)
+        applied = set(upserted.scalars())
+        documents = [snap for snap in snaps if snap.workflow_id in applied]
+        if documents:
+            conn.execute(
+                statements.drop_documents,
+                {
+                    "workflow_ids": [snap.workflow_id for snap in documents],
+                    "wanted": [
+                        (snap.workflow_id, doc.kind, doc.file.key)
+                        for snap in documents
+                        for doc in snap.documents
+                    ],
+                },
+            )
+        now = utcnow()
+        added = [
+            {
+                "workflow_id": snap.workflow_id,
+                "kind": doc.kind,
+                "object_key": doc.file.key,
+                "sha256": doc.file.sha256,
+                "size": doc.file.size,
+                "created_at": now,
+            }
+            for snap in documents
+            for doc in snap.documents
+        ]
+        if added:
+            conn.execute(statements.add_document, added)
+        audit = [
+            {
+                "workflow_id": snap.workflow_id,
+                "seq": entry.seq,
+                "actor": entry.actor,
+                "action": entry.action,
+                "at": entry.at,
+                "update_id": entry.update_id,
+            }
+            for snap in snaps
+            for entry in snap.audit
+        ]
+        if audit:
+            conn.execute(statements.add_audit, audit)
+
+    def _application_row(self, snap: ApplicationSnapshot) -> dict[str, Any]:
         sealed = self.sealer.seal(id_number=snap.id_number, name=snap.name)
         values = {name: getattr(snap, name) for name in _APPLICATION_FIELDS}
         values.update(
@@ -144,42 +193,7 @@ class RecordActivities:
             updated_at=utcnow(),
             **asdict(sealed),
         )
-        if conn.execute(statements.upsert, values).first() is not None:
-            wanted = [(doc.kind, doc.file.key) for doc in snap.documents]
-            conn.execute(
-                statements.drop_documents, {"workflow_id": snap.workflow_id, "wanted": wanted}
-            )
-            if snap.documents:
-                now = utcnow()
-                conn.execute(
-                    statements.add_document,
-                    [
-                        {
-                            "workflow_id": snap.workflow_id,
-                            "kind": doc.kind,
-                            "object_key": doc.file.key,
-                            "sha256": doc.file.sha256,
-                            "size": doc.file.size,
-                            "created_at": now,
-                        }
-                        for doc in snap.documents
-                    ],
-                )
-        if snap.audit:
-            conn.execute(
-                statements.add_audit,
-                [
-                    {
-                        "workflow_id": snap.workflow_id,
-                        "seq": entry.seq,
-                        "actor": entry.actor,
-                        "action": entry.action,
-                        "at": entry.at,
-                        "update_id": entry.update_id,
-                    }
-                    for entry in snap.audit
-                ],
-            )
+        return values
 
     @cached_property
     def _statements(self) -> _Statements:
@@ -191,12 +205,12 @@ class RecordActivities:
             insert = sqlite_insert
         else:
             raise NotImplementedError(f"read model on {dialect}: PostgreSQL or SQLite")
-        documents = _table(Document)
+        documents = table_of(Document)
         return _Statements(
             upsert=_application_upsert(insert, self.sealer.cipher.current_prefix),
             drop_documents=delete(documents).where(
-                documents.c.workflow_id == bindparam("workflow_id"),
-                tuple_(documents.c.kind, documents.c.object_key).not_in(
+                documents.c.workflow_id.in_(bindparam("workflow_ids", expanding=True)),
+                tuple_(documents.c.workflow_id, documents.c.kind, documents.c.object_key).not_in(
                     bindparam("wanted", expanding=True)
                 ),
             ),

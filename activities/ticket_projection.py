@@ -10,19 +10,14 @@ is in its workflow's history; an APPROVED case has no other way out than TICKET_
 
 from __future__ import annotations
 
-from sqlalchemy import Table, select, update
+from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
-from sqlmodel import SQLModel
 
 from domain.states import AppState
 from domain.tickets import TICKET_ISSUED_ACTION, TicketGrant
-from infra.db import Application, AuditEvent, Ticket, utcnow
-
-
-def _table(model: type[SQLModel]) -> Table:
-    return SQLModel.metadata.tables[str(model.__tablename__)]
+from infra.db import Application, AuditEvent, Ticket, table_of, utcnow
 
 
 def mark_delivered(engine: Engine, grants: list[TicketGrant]) -> int:
@@ -30,7 +25,7 @@ def mark_delivered(engine: Engine, grants: list[TicketGrant]) -> int:
     ids = [g.workflow_id for g in grants]
     if not ids:
         return 0
-    tickets, apps, audit = _table(Ticket), _table(Application), _table(AuditEvent)
+    tickets, apps, audit = table_of(Ticket), table_of(Application), table_of(AuditEvent)
     now = utcnow()
     with engine.begin() as conn:
         conn.execute(update(tickets).where(tickets.c.workflow_id.in_(ids)).values(delivered=True))

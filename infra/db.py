@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Index, UniqueConstraint, event
+from sqlalchemy import Index, Table, UniqueConstraint, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlmodel import Field, Session, SQLModel, create_engine
@@ -20,6 +20,12 @@ from infra.config import DatabasePool
 
 if TYPE_CHECKING:
     from infra.config import Settings
+
+
+def table_of(model: type[SQLModel]) -> Table:
+    """The table a table model maps to, for Core statements (sqlmodel sets `__table__` without
+    declaring it)."""
+    return SQLModel.metadata.tables[str(model.__tablename__)]
 
 
 def utcnow() -> datetime:

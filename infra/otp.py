@@ -13,19 +13,29 @@ import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import func, update
+from sqlalchemy import Row, Select, delete, func, insert, literal, select, union_all, update
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from domain import otp
 from domain.errors import RefusedError, refuse
 from domain.ids import keyed_hash
 from domain.messages import SmsRefusal
-from infra.db import SmsCode, SmsMessage
+from infra.db import SmsCode, SmsMessage, table_of
 from infra.db import as_utc as _as_utc
 from infra.sms import send_once
 from infra.sms_provider import SmsProvider, SmsUnavailable
+
+#: Core statements on the tables (no ORM unit of work): these run at every registration and
+#: login, and the ORM's bookkeeping was most of their cost (docs/decisions.md)
+CODES = table_of(SmsCode)
+MESSAGES = table_of(SmsMessage)
+#: what a code check reads of each live code
+_CHECKED = tuple(
+    CODES.c[name] for name in ("id", "code_hash", "expires_at", "attempts", "used", "used_by")
+)
 
 
 class OtpService:
@@ -64,69 +74,68 @@ class OtpService:
         now = now or datetime.now(UTC)
         phone_hash = keyed_hash(self.secret, phone)
         day_start = now - timedelta(days=1)
-        with self._within(session) as session:
+        with self._within(session) as db:
             if request_key:
-                earlier = session.exec(
-                    select(SmsCode).where(SmsCode.sent_for == request_key)
-                ).first()
-                if earlier is not None:
-                    if session.exec(
-                        select(SmsMessage.id).where(SmsMessage.dedupe_key == f"otp:{earlier.id}")
-                    ).first():  # this activity run already sent it
+                earlier = db.execute(select(CODES.c.id).where(CODES.c.sent_for == request_key))
+                earlier_id = earlier.scalar()
+                if earlier_id is not None:
+                    sent = select(MESSAGES.c.id).where(MESSAGES.c.dedupe_key == f"otp:{earlier_id}")
+                    if db.execute(sent).first():  # this activity run already sent it
                         return int(otp.RESEND_COOLDOWN.total_seconds())
                     # The run died between the code and its text: only the code's hash is kept,
                     # so the retry issues a new one in its place (and it counts once).
-                    session.delete(earlier)
-                    session.commit()
-            last = session.exec(
-                select(SmsCode)
-                .where(SmsCode.phone_hash == phone_hash)
-                .order_by(col(SmsCode.created_at).desc())
-            ).first()
-            if last and now - _as_utc(last.created_at) < otp.RESEND_COOLDOWN:
-                wait = otp.RESEND_COOLDOWN - (now - _as_utc(last.created_at))
-                raise refuse(SmsRefusal.SMS_COOLDOWN, measured=int(wait.total_seconds()) + 1)
-            sent_phone = session.exec(
-                select(func.count()).where(
-                    SmsCode.phone_hash == phone_hash, SmsCode.created_at >= day_start
-                )
+                    db.execute(delete(CODES).where(CODES.c.id == earlier_id))
+                    db.commit()
+            # the newest code (cooldown) and the day's count (cap) of the phone, in one statement
+            last_at, sent_phone = db.execute(
+                select(
+                    func.max(CODES.c.created_at),
+                    func.count().filter(CODES.c.created_at >= day_start),
+                ).where(CODES.c.phone_hash == phone_hash)
             ).one()
+            if last_at is not None and now - _as_utc(last_at) < otp.RESEND_COOLDOWN:
+                wait = otp.RESEND_COOLDOWN - (now - _as_utc(last_at))
+                raise refuse(SmsRefusal.SMS_COOLDOWN, measured=int(wait.total_seconds()) + 1)
             if sent_phone >= otp.DAILY_CAP_PER_PHONE:
                 raise refuse(
                     SmsRefusal.SMS_DAILY_CAP, measured=sent_phone, expected=otp.DAILY_CAP_PER_PHONE
                 )
             if client_ip:
-                sent_ip = session.exec(
+                sent_ip = db.execute(
                     select(func.count()).where(
-                        SmsCode.client_ip == client_ip, SmsCode.created_at >= day_start
+                        CODES.c.client_ip == client_ip, CODES.c.created_at >= day_start
                     )
-                ).one()
+                ).scalar_one()
                 if sent_ip >= otp.DAILY_CAP_PER_IP:
                     raise refuse(
                         SmsRefusal.SMS_DAILY_CAP, measured=sent_ip, expected=otp.DAILY_CAP_PER_IP
                     )
             code = f"{secrets.randbelow(10**otp.CODE_DIGITS):0{otp.CODE_DIGITS}d}"
-            row = SmsCode(
-                phone_hash=phone_hash,
-                client_ip=client_ip,
-                code_hash=self._code_hash(phone_hash, code),
-                created_at=now,
-                expires_at=now + otp.CODE_TTL,
-                sent_for=request_key,
-            )
-            session.add(row)
-            session.flush()
-            code_id = row.id  # read before the commit expires it: no SELECT to reload the row
-            session.commit()
+            code_id = db.execute(
+                insert(CODES)
+                .values(
+                    phone_hash=phone_hash,
+                    client_ip=client_ip,
+                    code_hash=self._code_hash(phone_hash, code),
+                    created_at=now,
+                    expires_at=now + otp.CODE_TTL,
+                    attempts=0,
+                    used=False,
+                    sent_for=request_key,
+                    used_by="",
+                )
+                .returning(CODES.c.id)
+            ).scalar_one()
+            db.commit()
             text = otp.code_message(code)
             try:
-                send_once(session, self.provider, f"otp:{code_id}", phone_hash, phone, text)
+                send_once(db, self.provider, f"otp:{code_id}", phone_hash, phone, text)
             except (SmsUnavailable, RefusedError) as failed:
                 # Not sent: the code must not count against the cooldown or the daily cap, and
                 # the person waiting on the phone gets an answer now rather than a retry loop.
-                session.rollback()
-                session.delete(session.get(SmsCode, code_id))
-                session.commit()
+                db.rollback()
+                db.execute(delete(CODES).where(CODES.c.id == code_id))
+                db.commit()
                 if isinstance(failed, RefusedError):
                     raise
                 raise refuse(SmsRefusal.SMS_UNAVAILABLE) from failed
@@ -168,14 +177,14 @@ class OtpService:
             if all(r.attempts >= otp.MAX_WRONG_TRIES for r in fresh):
                 raise refuse(SmsRefusal.SMS_CODE_LOCKED)
             taken = db.execute(
-                update(SmsCode)
+                update(CODES)
                 .where(
-                    col(SmsCode.id).in_([r.id for r in fresh]),
-                    col(SmsCode.attempts) < otp.MAX_WRONG_TRIES,
-                    col(SmsCode.used).is_(False),
+                    CODES.c.id.in_([r.id for r in fresh]),
+                    CODES.c.attempts < otp.MAX_WRONG_TRIES,
+                    CODES.c.used.is_(False),
                 )
-                .values(attempts=col(SmsCode.attempts) + 1)
-                .returning(col(SmsCode.id), col(SmsCode.attempts))
+                .values(attempts=CODES.c.attempts + 1)
+                .returning(CODES.c.id, CODES.c.attempts)
             )
             tried: dict[int, int] = {row[0]: row[1] for row in taken}
             if not tried:  # other tries took the last ones, or the code was just used
@@ -193,41 +202,43 @@ class OtpService:
                 db.commit()
 
     @staticmethod
-    def _newest_of_each_kind(db: Session, phone_hash: str) -> list[SmsCode]:
+    def _newest_of_each_kind(db: Session, phone_hash: str) -> list[Row[Any]]:
         """The registration's code (sent by its workflow's activity, `sent_for` set) and the
-        login's (sent by the API): a newer code of a kind replaces the older one of that kind."""
-        found = []
-        for registration in (True, False):
-            kind = col(SmsCode.sent_for) != "" if registration else col(SmsCode.sent_for) == ""
-            row = db.exec(
-                select(SmsCode)
-                .where(SmsCode.phone_hash == phone_hash, kind)
-                .order_by(col(SmsCode.created_at).desc())
-            ).first()
-            if row is not None:
-                found.append(row)
-        return found
+        login's (sent by the API): a newer code of a kind replaces the older one of that kind.
+        One statement, registration's first."""
 
-    def _matching(self, rows: list[SmsCode], phone_hash: str, code: str) -> SmsCode | None:
+        def newest(registration: bool) -> Select[Any]:
+            kind = CODES.c.sent_for != "" if registration else CODES.c.sent_for == ""
+            return (
+                select(*_CHECKED, literal(0 if registration else 1).label("kind"))
+                .where(CODES.c.phone_hash == phone_hash, kind)
+                .order_by(CODES.c.created_at.desc())
+                .limit(1)
+            )
+
+        both = union_all(select(newest(True).subquery()), select(newest(False).subquery()))
+        return sorted(db.execute(both).all(), key=lambda row: row.kind)
+
+    def _matching(self, rows: list[Row[Any]], phone_hash: str, code: str) -> Row[Any] | None:
         typed = self._code_hash(phone_hash, code.strip())
         return next((r for r in rows if hmac.compare_digest(r.code_hash, typed)), None)
 
     @staticmethod
-    def _mark_used(session: Session, right: SmsCode, live: list[SmsCode], key: str) -> None:
+    def _mark_used(session: Session, right: Row[Any], live: list[Row[Any]], key: str) -> None:
         """The right code is used; the try this took from every live code is given back (it was
         not a wrong guess)."""
         used = session.execute(
-            update(SmsCode)
-            .where(col(SmsCode.id) == right.id, col(SmsCode.used).is_(False))
+            update(CODES)
+            .where(CODES.c.id == right.id, CODES.c.used.is_(False))
             .values(used=True, used_by=key)
-            .returning(col(SmsCode.id))
+            .returning(CODES.c.id)
         ).first()
         if used is None:  # a concurrent right try consumed it first
             raise refuse(SmsRefusal.SMS_NO_CODE)
         session.execute(
-            update(SmsCode)
-            .where(col(SmsCode.id).in_([r.id for r in live]))
-            .values(attempts=col(SmsCode.attempts) - 1)
+            update(CODES)
+            .where(CODES.c.id.in_([r.id for r in live]))
+            .values(attempts=CODES.c.attempts - 1)
         )
 
 

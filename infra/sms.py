@@ -5,14 +5,17 @@ the shape of the province's own SMS platform or a cloud SMS relay."""
 from __future__ import annotations
 
 import logging
+from functools import cache
 from typing import TYPE_CHECKING
 
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.sql.expression import Executable
 from sqlmodel import Session, col, select
 
 from domain.masking import mask_phone
-from infra.db import SmsMessage
+from infra.db import SmsMessage, table_of, utcnow
 from infra.sms_http import HttpSmsProvider
 from infra.sms_provider import SmsProvider
 
@@ -60,25 +63,31 @@ def send_once(
 
     The row is written first and committed after the provider accepts, so a crash between the
     two may send again on retry (at-least-once toward the provider) but never twice once recorded.
-    `session` has nothing pending: this commits or rolls back its transaction.
+    The row is claimed by one insert that yields to an existing key (a concurrent sender holding
+    it makes this wait for its outcome). `session` has nothing pending: this commits or rolls
+    back its transaction.
     """
     keeps = getattr(provider, "keeps_text", False)
-    if session.exec(select(SmsMessage.id).where(SmsMessage.dedupe_key == dedupe_key)).first():
-        session.rollback()
-        return False
-    session.add(
-        SmsMessage(
-            dedupe_key=dedupe_key,
-            phone_hash=phone_hash,
-            phone=phone if keeps else "",
-            text=text if keeps else "",
-        )
-    )
-    try:
-        session.flush()
-    except IntegrityError:
+    claimed = session.execute(
+        _claim(session.get_bind().dialect.name),
+        {
+            "dedupe_key": dedupe_key,
+            "phone_hash": phone_hash,
+            "phone": phone if keeps else "",
+            "text": text if keeps else "",
+            "created_at": utcnow(),
+        },
+    ).first()
+    if claimed is None:
         session.rollback()
         return False
     provider.send(phone, text, dedupe_key)
     session.commit()
     return True
+
+
+@cache
+def _claim(dialect: str) -> Executable:
+    messages = table_of(SmsMessage)
+    insert = postgresql_insert(messages) if dialect == "postgresql" else sqlite_insert(messages)
+    return insert.on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(messages.c.id)

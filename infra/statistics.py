@@ -12,11 +12,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import ColumnElement, Executable, Table, and_, case, func, select
-from sqlmodel import Session, SQLModel
+from sqlalchemy import ColumnElement, Executable, and_, case, func, select
+from sqlmodel import Session
 
 from domain.states import AppState
-from infra.db import Account, Application, AuditEvent, as_utc
+from infra.db import Account, Application, AuditEvent, as_utc, table_of
 
 #: what the bars of a breakdown split into (a case counts in one of them)
 PENDING = (AppState.SUBMITTED, AppState.UNDER_REVIEW, AppState.RETURNED)
@@ -80,11 +80,7 @@ class Statistics(BaseModel):
     daily: list[DayCount]
 
 
-def _table(model: type[SQLModel]) -> Table:
-    return SQLModel.metadata.tables[str(model.__tablename__)]
-
-
-APPS, AUDIT, ACCOUNTS = _table(Application), _table(AuditEvent), _table(Account)
+APPS, AUDIT, ACCOUNTS = table_of(Application), table_of(AuditEvent), table_of(Account)
 
 
 def _rows(session: Session, query: Executable) -> list[tuple[Any, ...]]:

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
-from activities.group_commit import GroupCommit
+from activities.group_commit import GroupCommit, one_by_one
 
 
 def _probe_table(engine) -> None:
@@ -32,7 +32,7 @@ class HeldWriter:
         _probe_table(engine)
         self.first_in, self.release = threading.Event(), threading.Event()
         self.transactions: dict[str, object] = {}  # kept alive, so their ids stay distinct
-        self.writes = GroupCommit(engine, self._write, name="test-writer")
+        self.writes = GroupCommit(engine, one_by_one(self._write), name="test-writer")
 
     def _write(self, conn: Connection, v: str) -> None:
         if v == "bad":
@@ -87,7 +87,7 @@ async def test_a_write_that_would_kill_the_writer_fails_alone_and_the_writer_goe
             raise _Fatal
         conn.execute(text("INSERT INTO gc_probe (v) VALUES (:v)"), {"v": v})
 
-    writes = GroupCommit(any_engine, write, name="test-writer")
+    writes = GroupCommit(any_engine, one_by_one(write), name="test-writer")
     with pytest.raises(RuntimeError, match="test-writer: _Fatal"):
         await asyncio.wait_for(writes.submit("fatal"), timeout=10)
     await asyncio.wait_for(writes.submit("after"), timeout=10)

@@ -114,3 +114,56 @@ async def test_documents_follow_the_newest_snapshot(any_engine):
     assert kept() == {("id_front", "a/f2.jpg"), ("portrait", "a/p2.jpg"), ("photo", "a/x.jpg")}
     await env.run(records.project_application, snap(3, "REGISTERED", [], []))
     assert kept() == set()
+
+
+def case(workflow_id: str, version: int, status: str, keys: list[str], seq: int | None = None):
+    at = datetime.now(UTC)
+    audit = [AuditEntry(seq=seq, at=at, actor="candidate", action=status)] if seq else []
+    docs = [
+        DocumentEntry(kind="photo", file=StoredObject(key=k, sha256="0" * 64, size=3)) for k in keys
+    ]
+    return snap(version, status, audit, docs).model_copy(update={"workflow_id": workflow_id})
+
+
+def read_model(engine) -> tuple[dict[str, str], set[tuple[str, str]], set[tuple[str, int]]]:
+    with Session(engine) as s:
+        return (
+            {a.workflow_id: a.status for a in s.exec(select(Application))},
+            {(d.workflow_id, d.object_key) for d in s.exec(select(Document))},
+            {(e.workflow_id, e.seq) for e in s.exec(select(AuditEvent))},
+        )
+
+
+async def test_a_batch_of_cases_lands_as_one_by_one_writes_would(any_engine):
+    """The projections that share a transaction are written in a few statements for all of them:
+    each case's version guard, documents and audit rows still hold case by case."""
+    records, env = RecordActivities(any_engine, pii_sealer()), ActivityEnvironment()
+    await env.run(records.project_application, case("a", 1, "ID_PENDING", ["a/f1"], seq=1))
+    await env.run(records.project_application, case("b", 2, "PHOTO_PENDING", ["b/p"], seq=1))
+
+    batch = [
+        case("a", 2, "PHOTO_PENDING", ["a/f2", "a/p2"], seq=2),  # newer: its documents replace
+        case("b", 1, "ID_PENDING", ["b/old"], seq=2),  # late and older: the row stays
+        case("c", 1, "REGISTERED", ["c/q"], seq=1),  # new case
+    ]
+    assert records._writes._commit(batch) == [None] * 3
+
+    statuses, documents, audit = read_model(any_engine)
+    assert statuses == {"a": "PHOTO_PENDING", "b": "PHOTO_PENDING", "c": "REGISTERED"}
+    assert documents == {("a", "a/f2"), ("a", "a/p2"), ("b", "b/p"), ("c", "c/q")}
+    assert audit == {("a", 1), ("a", 2), ("b", 1), ("b", 2), ("c", 1)}
+
+
+async def test_two_snapshots_of_one_case_in_a_batch_land_in_their_order(any_engine):
+    """A projection retried while its first try still waits can meet it in one transaction:
+    they are written in turn, so the documents are the newer one's only."""
+    records = RecordActivities(any_engine, pii_sealer())
+    batch = [
+        case("a", 1, "ID_PENDING", ["a/f1"], seq=1),
+        case("a", 2, "PHOTO_PENDING", ["a/p"], seq=2),
+    ]
+    assert records._writes._commit(batch) == [None, None]
+    statuses, documents, audit = read_model(any_engine)
+    assert statuses == {"a": "PHOTO_PENDING"}
+    assert documents == {("a", "a/p")}
+    assert audit == {("a", 1), ("a", 2)}

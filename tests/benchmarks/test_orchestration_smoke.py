@@ -1,5 +1,6 @@
-"""`ruji bench orchestration` keeps working: four lifecycles and four no-op ceilings through the
-real dev server, worker and read model, and every figure the issue asks for is reported. Figures
+"""`ruji bench orchestration` keeps working: two rounds of four lifecycles between two of four
+no-op ceilings through the real dev server, worker and read model, and every figure the issue
+asks for is reported. Figures
 of a smoke run mean nothing and are not recorded."""
 
 from __future__ import annotations
@@ -22,3 +23,4 @@ async def test_four_lifecycles_report_every_figure() -> None:
                    "ceiling_update_p99_ms", "bench_process_cpu_s_per_app",
                    "server_cpu_s_per_app", "ceiling_server_cpu_s_per_app"):  # fmt: skip
         assert result[figure] > 0, figure
+    assert len(result["round_ratios"]) == 2 and all(r > 0 for r in result["round_ratios"])
