@@ -134,8 +134,9 @@ def face_and_notice(page: Page) -> None:
 
 
 def form_held_then_submitted(page: Page) -> None:
-    """「下一步」 holds the form: the summary shows it, a reload keeps it, 「修改报名信息」 brings
-    it back as typed; 「提交」 saves and submits it in one request."""
+    """「下一步」 holds the form: the summary shows it, 「修改报名信息」 brings it back as typed;
+    「提交」 saves and submits it, with the notice, in one request. (A reload leaves the page,
+    which saves the held form: test_a_held_form_is_saved_when_the_candidate_leaves_the_page.)"""
     form = page.locator("#enroll-form")
     form.locator("[name=postal_code]").fill("4100")  # a typo the phone catches, as nothing is sent
     form.locator("[name=household_type]").select_option("1")
@@ -157,10 +158,6 @@ def form_held_then_submitted(page: Page) -> None:
     expect(page.locator("#submit dl")).to_contain_text("530302")
     snap(page, "41-h5-submit-held-form")
 
-    page.reload()  # the typed form and the notice accepted are both held
-    screen(page, "submit")
-    expect(page.locator("#submit dl")).to_contain_text("530302")
-    expect(page.locator("#submit-keep")).to_be_visible()
     page.click("#submit-edit")
     screen(page, "form")
     expect(form.locator("[name=postal_code]")).to_have_value("410000")
@@ -231,6 +228,67 @@ def test_keep_saves_the_held_form_without_submitting(stack: DevStack, browser: B
     assert "POST /me/submit" in calls and "POST /me/id-card/confirm" not in calls
     assert h5.js_errors == []  # type: ignore[attr-defined]
     withdrawn_for_the_next_walk(h5, stack)
+
+
+def test_a_held_form_is_saved_when_the_candidate_leaves_the_page(
+    stack: DevStack, browser: Browser
+) -> None:
+    """The form held on the summary lives in the tab only; a candidate who leaves it (another
+    app, the phone locked) could come back on another device, so leaving saves it once: the
+    server has the draft as typed. Back on the tab, 「提交」 submits it without the notice, which
+    went with the save, and nothing is sent twice."""
+    phone = "13900003571"
+    pair = make_card_pair(seed=13, face_path=FACE, today=date.today())
+    h5 = new_page(browser, H5, stack.url)
+    calls: list[str] = []
+    h5.on("request", lambda r: "/api/v1/" in r.url and calls.append(api_call(r)))
+    register(h5, pair.identity.id_number, stack.url, phone)
+    card_and_photo(h5, pair)
+    face_and_notice(h5)
+    fill_form(h5, phone)
+    h5.click("#form-save")
+    screen(h5, "submit")
+    assert candidate_get(h5, "/me")["state"] == AppState.NOTICE_PENDING  # held, not sent
+
+    saved_on_leave = lambda r: r.url.endswith("/api/v1/me/form") and r.request.method == "PUT"  # noqa: E731
+    with h5.expect_response(saved_on_leave) as saved:
+        visibility(h5, "hidden")
+    assert saved.value.ok, saved.value.text()
+    draft = candidate_get(h5, "/me")  # what another device of the candidate finds
+    assert draft["state"] == AppState.DRAFT
+    assert (draft["form"]["major"], draft["form"]["contact_phone"]) == ("530302", phone)
+    visibility(h5, "visible")
+    visibility(h5, "hidden")  # unchanged since: nothing is sent again
+    visibility(h5, "visible")
+    h5.reload()  # a leave too, with nothing new; the summary is still the held form
+    screen(h5, "submit")
+    expect(h5.locator("#submit dl")).to_contain_text("530302")
+    expect(h5.locator("#submit-keep")).to_be_visible()
+
+    h5.click("#submit-open")
+    expect(h5.locator("#submit-confirm")).to_be_enabled(timeout=10_000)
+    h5.click("#submit-confirm")
+    h5.click("#submit-done")
+    screen(h5, "mine")
+    expect(h5.locator("#state-label")).to_have_text(STATE_LABELS[AppState.SUBMITTED])
+    assert [c for c in calls if c.startswith("PUT /me/form")] == [
+        "PUT /me/form",
+        "PUT /me/form submit",
+    ]
+    assert "POST /me/submit" not in calls and "POST /me/notice/accept" not in calls
+    assert h5.js_errors == []  # type: ignore[attr-defined]
+    withdrawn_for_the_next_walk(h5, stack)
+
+
+def visibility(page: Page, state: str) -> None:
+    """What the browser does when the candidate switches apps or locks the phone, and back."""
+    page.evaluate(
+        """(state) => {
+            Object.defineProperty(document, "visibilityState", { value: state, configurable: true });
+            document.dispatchEvent(new Event("visibilitychange"));
+        }""",  # noqa: E501
+        state,
+    )
 
 
 def withdrawn_for_the_next_walk(page: Page, stack: DevStack) -> None:

@@ -5,6 +5,7 @@ import { api, logOut, session } from "./api.js";
 import { clear, errorBox, h } from "../common/dom.js";
 import { nextDraftScreen } from "./flow.js";
 import { held, release, releaseSettled } from "./held.js";
+import { saveHeldFormOnLeave } from "./keep_held.js";
 import { isReturned, nextReturnScreen, redoScreens } from "./returned.js";
 import * as attachments from "./screens/attachments.js";
 import * as chsi from "./screens/chsi.js";
@@ -160,6 +161,16 @@ async function boot() {
     ctx.signedOut();
   });
   window.addEventListener("hashchange", render);
+  // the answer to a held form saved on leaving is the case from then on, if the page lives on:
+  // its notice is recorded, so 「提交」 no longer sends it
+  saveHeldFormOnLeave(
+    () => ctx.view,
+    (saved) => {
+      if (saved.application_id !== ctx.view?.application_id) return;
+      ctx.view = saved;
+      ctx.noticeAccepted = null;
+    },
+  );
   try {
     [ctx.catalogs, ctx.period] = await Promise.all([api.get("/catalogs"), api.get("/period")]);
     await ctx.reload();

@@ -1,0 +1,40 @@
+// A form held on the first pass (web/h5/held.js) lives in this tab until 「暂存」 or 「提交」. A
+// candidate who fills it and leaves (another app, the phone locked, the tab closed) and comes
+// back on another device would find it gone, so leaving the page saves it: one PUT /me/form
+// with keepalive (it outlives the page), sent only when the held form changed since the last
+// time. The straight path, 「下一步」 then 「提交」 without leaving, sends nothing more.
+
+import { session } from "./api.js";
+import { held, PRE_SUBMIT } from "./held.js";
+
+let lastSent = null;
+
+/** `currentView()`: the view on screen; `saved(view)`: the server's answer, if the page lives on. */
+export function saveHeldFormOnLeave(currentView, saved) {
+  const save = () => {
+    const view = currentView();
+    const typed = PRE_SUBMIT.includes(view?.state) ? held(view, "form") : null;
+    if (!typed || !session.token) return;
+    const body = { ...typed.form };
+    if (view.state === "NOTICE_PENDING") {
+      if (!typed.notice_version) return; // the notice is to be read again: the server would refuse
+      body.notice_version = typed.notice_version;
+    }
+    const form = JSON.stringify(typed.form); // the notice goes once, with the first save
+    if (form === lastSent) return;
+    lastSent = form;
+    fetch("/api/v1/me/form", {
+      method: "PUT",
+      keepalive: true,
+      headers: { authorization: `Bearer ${session.token}`, "content-type": "application/json" },
+      body: JSON.stringify(body),
+    })
+      .then(async (res) => {
+        if (!res.ok) throw new Error(`${res.status}`);
+        saved(await res.json());
+      })
+      .catch(() => (lastSent = null)); // still held in this tab; tried again on the next leave
+  };
+  document.addEventListener("visibilitychange", () => document.visibilityState === "hidden" && save());
+  window.addEventListener("pagehide", save);
+}
