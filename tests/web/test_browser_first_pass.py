@@ -264,6 +264,8 @@ def test_a_held_form_is_saved_when_the_candidate_leaves_the_page(
     screen(h5, "submit")
     expect(h5.locator("#submit dl")).to_contain_text("530302")
     expect(h5.locator("#submit-keep")).to_be_visible()
+    visibility(h5, "hidden")  # the reloaded tab still knows the form was saved
+    visibility(h5, "visible")
 
     h5.click("#submit-open")
     expect(h5.locator("#submit-confirm")).to_be_enabled(timeout=10_000)

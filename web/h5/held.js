@@ -40,6 +40,27 @@ export function release(view, what) {
   } catch {
     // nothing stored
   }
+  if (what === "form") rememberSaved(view, null); // sent another way: compare with nothing
+}
+
+/** The held form last saved on leaving the page (web/h5/keep_held.js), across reloads. */
+const savedKey = (view) => `ruji.h5.saved.${view.application_id}`;
+
+export function savedOnLeave(view) {
+  try {
+    return sessionStorage.getItem(savedKey(view));
+  } catch {
+    return null;
+  }
+}
+
+export function rememberSaved(view, form) {
+  try {
+    if (form) sessionStorage.setItem(savedKey(view), form);
+    else sessionStorage.removeItem(savedKey(view));
+  } catch {
+    // storage refused: the next leave saves the same form again, nothing is lost
+  }
 }
 
 /** The ID card is held only while the case waits for its confirmation (first pass). */

@@ -5,9 +5,7 @@
 // time. The straight path, 「下一步」 then 「提交」 without leaving, sends nothing more.
 
 import { session } from "./api.js";
-import { held, PRE_SUBMIT } from "./held.js";
-
-let lastSent = null;
+import { held, PRE_SUBMIT, rememberSaved, savedOnLeave } from "./held.js";
 
 /** `currentView()`: the view on screen; `saved(view)`: the server's answer, if the page lives on. */
 export function saveHeldFormOnLeave(currentView, saved) {
@@ -21,8 +19,8 @@ export function saveHeldFormOnLeave(currentView, saved) {
       body.notice_version = typed.notice_version;
     }
     const form = JSON.stringify(typed.form); // the notice goes once, with the first save
-    if (form === lastSent) return;
-    lastSent = form;
+    if (form === savedOnLeave(view)) return;
+    rememberSaved(view, form);
     fetch("/api/v1/me/form", {
       method: "PUT",
       keepalive: true,
@@ -33,7 +31,7 @@ export function saveHeldFormOnLeave(currentView, saved) {
         if (!res.ok) throw new Error(`${res.status}`);
         saved(await res.json());
       })
-      .catch(() => (lastSent = null)); // still held in this tab; tried again on the next leave
+      .catch(() => rememberSaved(view, null)); // still held in this tab; tried again on the next leave
   };
   document.addEventListener("visibilitychange", () => document.visibilityState === "hidden" && save());
   window.addEventListener("pagehide", save);
