@@ -6,16 +6,12 @@ as ciphertext plus keyed lookup hashes: the workflow holds no keys, this activit
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from functools import cached_property
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table, bindparam, case, delete, tuple_
-from sqlalchemy.dialects.postgresql import dml as postgresql_dml
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import dml as sqlite_dml
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import ColumnElement, bindparam, case, delete, tuple_
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.sql.expression import Executable
 from sqlmodel import Session
@@ -29,7 +25,16 @@ from domain.read_model import (
     ApplicationSnapshot,
     PeriodSnapshot,
 )
-from infra.db import Application, AuditEvent, Document, Period, table_of, utcnow
+from infra.db import (
+    Application,
+    AuditEvent,
+    ConflictInsert,
+    Document,
+    Period,
+    conflict_insert,
+    table_of,
+    utcnow,
+)
 from infra.pii import PiiSealer
 
 _APPLICATION_FIELDS = (
@@ -58,10 +63,7 @@ class _Statements:
     add_audit: Executable
 
 
-Insert = Callable[[Table], postgresql_dml.Insert | sqlite_dml.Insert]
-
-
-def _audit_insert(insert: Insert) -> Executable:
+def _audit_insert(insert: ConflictInsert) -> Executable:
     """Append the commit's audit rows. A row already at that seq stays, unless the new one is
     later in workflow time: then the old one came from a workflow task that ran its projection
     (a local activity, before the task is durable) and then failed or was lost, and the history
@@ -79,7 +81,7 @@ def _audit_insert(insert: Insert) -> Executable:
     )
 
 
-def _application_upsert(insert: Insert, current_prefix: str) -> Executable:
+def _application_upsert(insert: ConflictInsert, current_prefix: str) -> Executable:
     """Insert, or update when the snapshot is not older than the row; returns a row only when it
     applied. Equal versions are the same commit made again: a retry, or the workflow re-running
     an update whose workflow task was lost (worker killed, server restarted) after this
@@ -197,14 +199,7 @@ class RecordActivities:
 
     @cached_property
     def _statements(self) -> _Statements:
-        dialect = self.engine.dialect.name
-        insert: Insert
-        if dialect == "postgresql":
-            insert = postgresql_insert
-        elif dialect == "sqlite":
-            insert = sqlite_insert
-        else:
-            raise NotImplementedError(f"read model on {dialect}: PostgreSQL or SQLite")
+        insert = conflict_insert(self.engine.dialect.name)
         documents = table_of(Document)
         return _Statements(
             upsert=_application_upsert(insert, self.sealer.cipher.current_prefix),

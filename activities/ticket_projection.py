@@ -11,13 +11,11 @@ is in its workflow's history; an APPROVED case has no other way out than TICKET_
 from __future__ import annotations
 
 from sqlalchemy import select, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
 
 from domain.states import AppState
 from domain.tickets import TICKET_ISSUED_ACTION, TicketGrant
-from infra.db import Application, AuditEvent, Ticket, table_of, utcnow
+from infra.db import Application, AuditEvent, Ticket, conflict_insert, table_of, utcnow
 
 
 def mark_delivered(engine: Engine, grants: list[TicketGrant]) -> int:
@@ -49,7 +47,7 @@ def mark_delivered(engine: Engine, grants: list[TicketGrant]) -> int:
             .returning(apps.c.workflow_id, apps.c.version)
         ).all()
         if projected:
-            insert = postgresql_insert if engine.dialect.name == "postgresql" else sqlite_insert
+            insert = conflict_insert(engine.dialect.name)
             # seq = the new version: each commit of a case appends one history entry and bumps
             # its version by one (workflows/case.py `_commit`)
             conn.execute(

@@ -3,13 +3,15 @@ search, ticket numbering and audit. Written by idempotent activities keyed by wo
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Index, Table, UniqueConstraint, event
+from sqlalchemy.dialects.postgresql import dml as postgresql_dml
+from sqlalchemy.dialects.sqlite import dml as sqlite_dml
 from sqlalchemy.engine import Engine
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlmodel import Field, Session, SQLModel, create_engine
@@ -20,6 +22,19 @@ from infra.config import DatabasePool
 
 if TYPE_CHECKING:
     from infra.config import Settings
+
+
+#: an INSERT with ON CONFLICT, as the dialect spells it
+ConflictInsert = Callable[[Table], postgresql_dml.Insert | sqlite_dml.Insert]
+
+
+def conflict_insert(dialect: str) -> ConflictInsert:
+    """The read model's two databases' INSERT … ON CONFLICT."""
+    if dialect == "postgresql":
+        return postgresql_dml.insert
+    if dialect == "sqlite":
+        return sqlite_dml.insert
+    raise NotImplementedError(f"read model on {dialect}: PostgreSQL or SQLite")
 
 
 def table_of(model: type[SQLModel]) -> Table:

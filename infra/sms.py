@@ -8,14 +8,12 @@ import logging
 from functools import cache
 from typing import TYPE_CHECKING
 
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
 from sqlalchemy.sql.expression import Executable
 from sqlmodel import Session, col, select
 
 from domain.masking import mask_phone
-from infra.db import SmsMessage, table_of, utcnow
+from infra.db import SmsMessage, conflict_insert, table_of, utcnow
 from infra.sms_http import HttpSmsProvider
 from infra.sms_provider import SmsProvider
 
@@ -89,5 +87,5 @@ def send_once(
 @cache
 def _claim(dialect: str) -> Executable:
     messages = table_of(SmsMessage)
-    insert = postgresql_insert(messages) if dialect == "postgresql" else sqlite_insert(messages)
+    insert = conflict_insert(dialect)(messages)
     return insert.on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(messages.c.id)
