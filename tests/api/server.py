@@ -7,6 +7,7 @@ import io
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 
+import httpx
 import numpy as np
 import uvicorn
 from PIL import Image
@@ -31,6 +32,15 @@ def jpeg_bytes(w: int = 480, h: int = 640, seed: int = 0) -> bytes:
     buf = io.BytesIO()
     img.save(buf, "JPEG", quality=80)
     return buf.getvalue()
+
+
+async def upload_card(http: httpx.AsyncClient, me: dict[str, str]) -> httpx.Response:
+    """Both sides of an ID card (noise JPEGs: the stand-in OCR reads the registered identity)."""
+    files = {
+        "front": ("front.jpg", jpeg_bytes(seed=1), "image/jpeg"),
+        "back": ("back.jpg", jpeg_bytes(seed=2), "image/jpeg"),
+    }
+    return await http.post("/api/v1/me/id-card", files=files, headers=me)
 
 
 def seed(engine: Engine, period_id: str, *, open_now: bool = True) -> None:

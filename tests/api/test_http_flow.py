@@ -15,7 +15,7 @@ from domain.notice import NOTICE_VERSION
 from domain.otp import code_in_message
 from infra.db import SmsCode
 from synthetic.forms import form_fields
-from tests.api.server import jpeg_bytes, seed, serve
+from tests.api.server import jpeg_bytes, seed, serve, upload_card
 from tests.workflows.harness import Harness, valid_id_number
 
 FORM = form_fields()
@@ -63,11 +63,7 @@ async def test_candidate_to_examiner_decision_over_http(api, engine):
     assert r.status_code == 200 and r.json()["application"]["application_id"] == app_id, r.text
     me = {"authorization": f"Bearer {r.json()['token']}"}
 
-    files = {
-        "front": ("front.jpg", jpeg_bytes(seed=1), "image/jpeg"),
-        "back": ("back.jpg", jpeg_bytes(seed=2), "image/jpeg"),
-    }
-    r = await http.post("/api/v1/me/id-card", files=files, headers=me)
+    r = await upload_card(http, me)
     assert r.status_code == 200, r.text
     fields = r.json()["id_card"]
     assert fields["id_number"].startswith("430") and "*" in fields["id_number"]  # masked view

@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 from domain.notice import NOTICE_VERSION
 from infra.db import AuditEvent
 from synthetic.forms import BENKE_MAJOR, form_fields
-from tests.api.server import jpeg_bytes
+from tests.api.server import jpeg_bytes, upload_card
 from tests.api.test_http_flow import outbox_code
 from tests.workflows.harness import valid_id_number
 
@@ -26,11 +26,7 @@ async def signed_in_with_card_read(http: httpx.AsyncClient, serial: int) -> tupl
         json={"application_id": r.json()["application_id"], "code": await outbox_code(http, phone)},
     )
     me = {"authorization": f"Bearer {r.json()['token']}"}
-    files = {
-        "front": ("front.jpg", jpeg_bytes(seed=1), "image/jpeg"),
-        "back": ("back.jpg", jpeg_bytes(seed=2), "image/jpeg"),
-    }
-    r = await http.post("/api/v1/me/id-card", files=files, headers=me)
+    r = await upload_card(http, me)
     assert r.status_code == 200, r.text
     return me, r.json()["id_card_read"]
 

@@ -14,7 +14,7 @@ from temporalio import activity
 from api.vision_backpressure import VisionQueue
 from domain.vision import CHECK_PHOTO, CheckPhotoInput, PhotoReport
 from tests import stand_ins
-from tests.api.server import jpeg_bytes
+from tests.api.server import jpeg_bytes, upload_card
 from tests.security.stack import register, running_stack, seeded_database
 from tests.workflows.harness import valid_id_number
 
@@ -37,14 +37,6 @@ class PhotoGate:
 
         others = [a for a in stand_ins.VISION_STAND_INS if a is not stand_ins.check_photo]
         return [*others, check_photo]
-
-
-async def upload_card(http, me):
-    files = {
-        "front": ("front.jpg", jpeg_bytes(seed=1), "image/jpeg"),
-        "back": ("back.jpg", jpeg_bytes(seed=2), "image/jpeg"),
-    }
-    return await http.post("/api/v1/me/id-card", files=files, headers=me)
 
 
 async def upload_photo(http, me):
