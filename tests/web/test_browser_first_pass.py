@@ -16,7 +16,6 @@ from playwright.sync_api import Browser, Locator, Page, expect
 
 from domain.states import STATE_LABELS, AppState
 from synthetic.idcard import make_card_pair
-from synthetic.liveness import burst
 from synthetic.photo import compliant_photo
 from tests.devstack import DevStack
 from tests.web.test_browser_flow import (
@@ -24,6 +23,7 @@ from tests.web.test_browser_flow import (
     H5,
     VISION_WAIT_MS,
     api_call,
+    burst_chosen_from_the_album,
     candidate_get,
     jpeg,
     new_page,
@@ -122,10 +122,7 @@ def fill_form(page: Page, phone: str) -> None:
 
 
 def face_and_notice(page: Page) -> None:
-    actions = page.locator("#liveness").get_attribute("data-actions").split(",")
-    page.click("text=无法使用摄像头？从相册选择连拍照片")
-    frames = burst(FACE, actions, seed=5)
-    page.set_input_files("#burst-files", [jpeg(f"{i:02d}.jpg", f) for i, f in enumerate(frames)])
+    burst_chosen_from_the_album(page, seed=5)
     page.click("#burst-send")
     screen(page, "notice", timeout=VISION_WAIT_MS)
     page.check("#notice-agree")
@@ -198,32 +195,45 @@ def test_the_straight_path_sends_each_step_with_the_next(stack: DevStack, browse
     withdrawn_for_the_next_walk(h5, stack)
 
 
+def at_the_held_summary(
+    stack: DevStack, browser: Browser, phone: str, seed: int
+) -> tuple[Page, list[str]]:
+    """A candidate on the first pass's summary, the form held in the tab and nothing of it sent;
+    the page and the API calls it makes (`api_call`), recorded from the start."""
+    pair = make_card_pair(seed=seed, face_path=FACE, today=date.today())
+    page = new_page(browser, H5, stack.url)
+    calls: list[str] = []
+    page.on("request", lambda r: "/api/v1/" in r.url and calls.append(api_call(r)))
+    register(page, pair.identity.id_number, stack.url, phone)
+    card_and_photo(page, pair)
+    face_and_notice(page)
+    fill_form(page, phone)
+    page.click("#form-save")
+    screen(page, "submit")
+    return page, calls
+
+
+def submitted_in_the_dialog(page: Page) -> None:
+    """「提交」, the dialog's countdown, its confirmation: the case is submitted."""
+    page.click("#submit-open")
+    expect(page.locator("#submit-confirm")).to_be_enabled(timeout=10_000)
+    page.click("#submit-confirm")
+    page.click("#submit-done")
+    screen(page, "mine")
+    expect(page.locator("#state-label")).to_have_text(STATE_LABELS[AppState.SUBMITTED])
+
+
 def test_keep_saves_the_held_form_without_submitting(stack: DevStack, browser: Browser) -> None:
     """「暂存」 on the summary saves the held form alone: the case is a draft, the candidate is told
     so on the submit screen, and 「提交」 there submits the saved draft as before."""
-    phone = "13900002469"
-    pair = make_card_pair(seed=12, face_path=FACE, today=date.today())
-    h5 = new_page(browser, H5, stack.url)
-    calls: list[str] = []
-    h5.on("request", lambda r: "/api/v1/" in r.url and calls.append(api_call(r)))
-    register(h5, pair.identity.id_number, stack.url, phone)
-    card_and_photo(h5, pair)
-    face_and_notice(h5)
-    fill_form(h5, phone)
-    h5.click("#form-save")
-    screen(h5, "submit")
+    h5, calls = at_the_held_summary(stack, browser, "13900002469", seed=12)
     h5.click("#submit-keep")
     expect(h5.locator("#carried-note")).to_have_text("报名信息已暂存，可稍后再提交。")
     screen(h5, "submit")
     expect(h5.locator("#app")).to_have_attribute("data-state", "DRAFT")
     expect(h5.locator("#submit-keep")).to_have_count(0)  # the summary of the saved draft
     assert h5.evaluate(HELD) == []
-    h5.click("#submit-open")
-    expect(h5.locator("#submit-confirm")).to_be_enabled(timeout=10_000)
-    h5.click("#submit-confirm")
-    h5.click("#submit-done")
-    screen(h5, "mine")
-    expect(h5.locator("#state-label")).to_have_text(STATE_LABELS[AppState.SUBMITTED])
+    submitted_in_the_dialog(h5)
     assert [c for c in calls if c.startswith("PUT /me/form")] == ["PUT /me/form"]
     assert "POST /me/submit" in calls and "POST /me/id-card/confirm" not in calls
     assert h5.js_errors == []  # type: ignore[attr-defined]
@@ -238,16 +248,7 @@ def test_a_held_form_is_saved_when_the_candidate_leaves_the_page(
     server has the draft as typed. Back on the tab, 「提交」 submits it without the notice, which
     went with the save, and nothing is sent twice."""
     phone = "13900003571"
-    pair = make_card_pair(seed=13, face_path=FACE, today=date.today())
-    h5 = new_page(browser, H5, stack.url)
-    calls: list[str] = []
-    h5.on("request", lambda r: "/api/v1/" in r.url and calls.append(api_call(r)))
-    register(h5, pair.identity.id_number, stack.url, phone)
-    card_and_photo(h5, pair)
-    face_and_notice(h5)
-    fill_form(h5, phone)
-    h5.click("#form-save")
-    screen(h5, "submit")
+    h5, calls = at_the_held_summary(stack, browser, phone, seed=13)
     assert candidate_get(h5, "/me")["state"] == AppState.NOTICE_PENDING  # held, not sent
 
     saved_on_leave = lambda r: r.url.endswith("/api/v1/me/form") and r.request.method == "PUT"  # noqa: E731
@@ -267,12 +268,7 @@ def test_a_held_form_is_saved_when_the_candidate_leaves_the_page(
     visibility(h5, "hidden")  # the reloaded tab still knows the form was saved
     visibility(h5, "visible")
 
-    h5.click("#submit-open")
-    expect(h5.locator("#submit-confirm")).to_be_enabled(timeout=10_000)
-    h5.click("#submit-confirm")
-    h5.click("#submit-done")
-    screen(h5, "mine")
-    expect(h5.locator("#state-label")).to_have_text(STATE_LABELS[AppState.SUBMITTED])
+    submitted_in_the_dialog(h5)
     assert [c for c in calls if c.startswith("PUT /me/form")] == [
         "PUT /me/form",
         "PUT /me/form submit",

@@ -175,6 +175,15 @@ def id_card_and_photo(page: Page, pair) -> None:
     screen(page, "face")
 
 
+def burst_chosen_from_the_album(page: Page, seed: int) -> None:
+    """The liveness challenge answered by a burst from the album (no camera in the test): frames
+    that make the challenge's actions, chosen but not sent."""
+    actions = page.locator("#liveness").get_attribute("data-actions").split(",")
+    page.click("text=无法使用摄像头？从相册选择连拍照片")
+    frames = burst(FACE, actions, seed=seed)
+    page.set_input_files("#burst-files", [jpeg(f"{i:02d}.jpg", f) for i, f in enumerate(frames)])
+
+
 def liveness_camera_then_file_burst(page: Page) -> None:
     # the accepted photo's answer brought the challenge: its actions show without asking
     expect(page.locator("#liveness")).to_be_visible()
@@ -187,10 +196,7 @@ def liveness_camera_then_file_burst(page: Page) -> None:
     snap(page, "07-h5-liveness-camera-refused")
     page.click("#liveness-again")  # a challenge is single use
     expect(page.locator("#liveness")).not_to_have_attribute("data-nonce", nonce)
-    actions = page.locator("#liveness").get_attribute("data-actions").split(",")
-    frames = burst(FACE, actions, seed=5)
-    page.click("text=无法使用摄像头？从相册选择连拍照片")
-    page.set_input_files("#burst-files", [jpeg(f"{i:02d}.jpg", f) for i, f in enumerate(frames)])
+    burst_chosen_from_the_album(page, seed=5)
     snap(page, "08-h5-liveness-burst")
     page.click("#burst-send")
     screen(page, "notice", timeout=VISION_WAIT_MS)
@@ -359,10 +365,7 @@ def candidate_redoes_the_photo(page: Page) -> None:
     screen(page, "face")  # the new photo voids the face check: the H5 goes on to it
     expect(page.locator("#return-note")).to_contain_text("须重新进行人脸核验")
     page.click("#liveness-start")
-    actions = page.locator("#liveness").get_attribute("data-actions").split(",")
-    page.click("text=无法使用摄像头？从相册选择连拍照片")
-    frames = burst(FACE, actions, seed=6)
-    page.set_input_files("#burst-files", [jpeg(f"{i:02d}.jpg", f) for i, f in enumerate(frames)])
+    burst_chosen_from_the_album(page, seed=6)
     page.click("#burst-send")
 
     screen(page, "mine", timeout=VISION_WAIT_MS)
