@@ -30,6 +30,7 @@ from tests.web.test_browser_flow import (
     register,
     screen,
     snap,
+    submitted_in_the_dialog,
 )
 
 PHONE = "13900001357"
@@ -179,11 +180,17 @@ def form_held_then_submitted(page: Page) -> None:
     assert page.evaluate(HELD) == []
 
 
+def recorded_page(stack: DevStack, browser: Browser) -> tuple[Page, list[str]]:
+    """The H5 on a phone, and the API calls it makes from now on (`api_call`)."""
+    page = new_page(browser, H5, stack.url)
+    calls: list[str] = []
+    page.on("request", lambda r: "/api/v1/" in r.url and calls.append(api_call(r)))
+    return page, calls
+
+
 def test_the_straight_path_sends_each_step_with_the_next(stack: DevStack, browser: Browser) -> None:
     pair = make_card_pair(seed=11, face_path=FACE, today=date.today())
-    h5 = new_page(browser, H5, stack.url)
-    calls: list[str] = []
-    h5.on("request", lambda r: "/api/v1/" in r.url and calls.append(api_call(r)))
+    h5, calls = recorded_page(stack, browser)
     register(h5, pair.identity.id_number, stack.url, PHONE)
     card_refused_then_confirmed(h5, pair)
     face_and_notice(h5)
@@ -201,9 +208,7 @@ def at_the_held_summary(
     """A candidate on the first pass's summary, the form held in the tab and nothing of it sent;
     the page and the API calls it makes (`api_call`), recorded from the start."""
     pair = make_card_pair(seed=seed, face_path=FACE, today=date.today())
-    page = new_page(browser, H5, stack.url)
-    calls: list[str] = []
-    page.on("request", lambda r: "/api/v1/" in r.url and calls.append(api_call(r)))
+    page, calls = recorded_page(stack, browser)
     register(page, pair.identity.id_number, stack.url, phone)
     card_and_photo(page, pair)
     face_and_notice(page)
@@ -211,16 +216,6 @@ def at_the_held_summary(
     page.click("#form-save")
     screen(page, "submit")
     return page, calls
-
-
-def submitted_in_the_dialog(page: Page) -> None:
-    """「提交」, the dialog's countdown, its confirmation: the case is submitted."""
-    page.click("#submit-open")
-    expect(page.locator("#submit-confirm")).to_be_enabled(timeout=10_000)
-    page.click("#submit-confirm")
-    page.click("#submit-done")
-    screen(page, "mine")
-    expect(page.locator("#state-label")).to_have_text(STATE_LABELS[AppState.SUBMITTED])
 
 
 def test_keep_saves_the_held_form_without_submitting(stack: DevStack, browser: Browser) -> None:

@@ -377,6 +377,11 @@ def candidate_redoes_the_photo(page: Page) -> None:
     snap(page, "21-h5-return-answered")
     page.click("#resubmit")
     screen(page, "submit")
+    submitted_in_the_dialog(page)
+
+
+def submitted_in_the_dialog(page: Page) -> None:
+    """「提交」, the dialog's countdown, its confirmation: the case is submitted."""
     page.click("#submit-open")
     expect(page.locator("#submit-confirm")).to_be_enabled(timeout=10_000)
     page.click("#submit-confirm")
