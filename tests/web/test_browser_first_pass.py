@@ -273,6 +273,30 @@ def test_a_held_form_is_saved_when_the_candidate_leaves_the_page(
     withdrawn_for_the_next_walk(h5, stack)
 
 
+def test_a_held_form_is_saved_on_leave_after_the_access_token_ran_out(
+    stack: DevStack, browser: Browser
+) -> None:
+    """The access token lives 2 hours; a candidate slow over the form leaves the page with one
+    the server refuses. The save on leave renews it as any other call does and goes again, so
+    the draft is on the server all the same, under the renewed sign-in."""
+    phone = "13900003572"
+    h5, calls = at_the_held_summary(stack, browser, phone, seed=17)
+    refresh = h5.evaluate("localStorage.getItem('ruji.h5.refresh')")
+    h5.evaluate("localStorage.setItem('ruji.h5.token', 'ran.out.token')")  # refused as expired
+
+    saved_on_leave = lambda r: r.url.endswith("/api/v1/me/form") and r.status == 200  # noqa: E731
+    with h5.expect_response(saved_on_leave) as saved:
+        visibility(h5, "hidden")
+    assert saved.value.ok, saved.value.text()
+    assert calls[-3:] == ["PUT /me/form", "POST /candidate/token/refresh", "PUT /me/form"]
+    assert h5.evaluate("localStorage.getItem('ruji.h5.refresh')") != refresh  # renewed
+    draft = candidate_get(h5, "/me")
+    assert draft["state"] == AppState.DRAFT and draft["form"]["contact_phone"] == phone
+    visibility(h5, "visible")
+    assert h5.js_errors == []  # type: ignore[attr-defined]
+    withdrawn_for_the_next_walk(h5, stack)
+
+
 def visibility(page: Page, state: str) -> None:
     """What the browser does when the candidate switches apps or locks the phone, and back."""
     page.evaluate(

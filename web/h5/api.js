@@ -49,6 +49,13 @@ function renew(refused) {
   return renewing;
 }
 
+/** The access token to send again after the server refused `refused` (it expired while the page
+ * was open): renewed as `call` renews, shared with any renewal under way; null when the sign-in
+ * is over. For requests made outside `call`, such as the keepalive save of a page being left. */
+export async function renewedToken(refused) {
+  return (await renew(refused)) ? session.token : null;
+}
+
 /** The sign-in a refresh token names (`sid` in its payload; the server checks the signature). */
 function signInOf(token) {
   try {

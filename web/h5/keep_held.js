@@ -4,7 +4,7 @@
 // with keepalive (it outlives the page), sent only when the held form changed since the last
 // time. The straight path, 「下一步」 then 「提交」 without leaving, sends nothing more.
 
-import { session } from "./api.js";
+import { renewedToken, session } from "./api.js";
 import { held, PRE_SUBMIT, rememberSaved, savedOnLeave } from "./held.js";
 
 /** `currentView()`: the view on screen; `saved(view)`: the server's answer, if the page lives on. */
@@ -21,13 +21,22 @@ export function saveHeldFormOnLeave(currentView, saved) {
     const form = JSON.stringify(typed.form); // the notice goes once, with the first save
     if (form === savedOnLeave(view)) return;
     rememberSaved(view, form);
-    fetch("/api/v1/me/form", {
-      method: "PUT",
-      keepalive: true,
-      headers: { authorization: `Bearer ${session.token}`, "content-type": "application/json" },
-      body: JSON.stringify(body),
-    })
+    const put = (token) =>
+      fetch("/api/v1/me/form", {
+        method: "PUT",
+        keepalive: true,
+        headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+        body: JSON.stringify(body),
+      });
+    const sentWith = session.token;
+    put(sentWith)
       .then(async (res) => {
+        // the access token ran out while the candidate typed (it lives 2 hours): renewed, the
+        // save goes again at once, as a hidden page still runs; a page being closed may not
+        if (res.status === 401) {
+          const token = await renewedToken(sentWith);
+          if (token) res = await put(token);
+        }
         if (!res.ok) throw new Error(`${res.status}`);
         saved(await res.json());
       })
