@@ -4,6 +4,8 @@ transaction; the latest version is what new choices get."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
@@ -48,6 +50,17 @@ def latest_editions(session: Session, period_id: str) -> list[MajorChoice]:
 def period_majors(session: Session, period_id: str) -> list[MajorChoice]:
     """Every major of the period, offered or not, as the admin edits them."""
     return effective_majors(latest_editions(session, period_id))
+
+
+def names_in_periods(session: Session, period_ids: Iterable[str]) -> dict[tuple[str, str], str]:
+    """The majors of each period named as its code table names them now (an admin's edit over
+    the seed table), by (period, code): what the office's lists show beside a case's code. One
+    lookup per period, and a page of cases is of one period or a few."""
+    return {
+        (period_id, major.code): major.name
+        for period_id in sorted(set(period_ids))
+        for major in period_majors(session, period_id)
+    }
 
 
 def offered_majors(session: Session, period_id: str) -> list[MajorChoice]:

@@ -29,6 +29,7 @@ from domain.enrollment import ApplicationView, CaseFile, ExaminerAction, ReviewI
 from domain.messages import AccessRefusal, CaseRefusal
 from domain.roles import Role
 from infra.db import Account, Application, AuditEvent
+from infra.majors import names_in_periods
 from infra.storage import sign_object_url
 from infra.tokens import Principal, issue_token
 from workflows.enrollment import EnrollmentWorkflow
@@ -52,6 +53,8 @@ class QueueRow(BaseModel):
     status: str
     region: str | None
     major: str | None
+    #: the major as its period's code table names it now (empty for a code it does not have)
+    major_name: str = ""
     level: str | None
     name: str
     id_number: str
@@ -184,6 +187,7 @@ def queue(
         .offset((page - 1) * size)
         .limit(size)
     ).all()
+    names = names_in_periods(session, {r.period_id for r in rows})
     return QueuePage(
         total=total,
         counts=counts,
@@ -195,6 +199,7 @@ def queue(
                 status=r.status,
                 region=r.region,
                 major=r.major,
+                major_name=names.get((r.period_id, r.major or ""), ""),
                 level=r.level,
                 name=r.name_masked,
                 id_number=r.id_masked,

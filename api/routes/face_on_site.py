@@ -12,6 +12,7 @@ action, only its region's examiners and admins."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -30,6 +31,7 @@ from domain.messages import AccessRefusal, CaseRefusal
 from domain.roles import Role
 from domain.states import AppState
 from infra.db import Application
+from infra.majors import names_in_periods
 from infra.staff_audit import AuditFilters, record
 from infra.storage import sign_object_url
 from infra.tokens import Principal
@@ -98,14 +100,18 @@ def _portraits(services: Services, case: EnrollmentState) -> dict[str, str]:
     return {kind: sign_object_url(key, obj.key) for kind, obj in shown if obj}
 
 
-async def _face_step_case(services: Services, row: Application) -> FaceStepCase | None:
+async def _face_step_case(
+    services: Services, row: Application, major_names: Mapping[tuple[str, str], str]
+) -> FaceStepCase | None:
     handle = application_handle(services.client(), row.workflow_id)
     case_file: CaseFile = await run_query(handle, EnrollmentWorkflow.case_file)
     case = case_file.state
     if not _needs_face(case):
         return None
     files = _portraits(services, case)
-    return FaceStepCase(row=case_row(row), face_attempts=case.face.attempts, files=files)
+    return FaceStepCase(
+        row=case_row(row, major_names), face_attempts=case.face.attempts, files=files
+    )
 
 
 @router.get("/face-on-site")
@@ -119,7 +125,8 @@ async def find_face_step_cases(
     it). The search is audited by its kind, never its value."""
     keys = key_filters(services.settings, id_number=id_number, phone=None, name=None, ticket=None)
     rows = await run_db(session, _face_step_rows, me, keys["id_number"])
-    found = [c for row in rows if (c := await _face_step_case(services, row)) is not None]
+    names = await run_db(session, names_in_periods, {row.period_id for row in rows})
+    found = [c for row in rows if (c := await _face_step_case(services, row, names)) is not None]
     audit: AuditFilters = {"by": ["id_number"], "for": "face_on_site"}
     await asyncio.to_thread(record, services.engine, me.sub, "search", audit, len(found))
     return FaceStepCases(cases=found)

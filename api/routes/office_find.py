@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Annotated
 from urllib.parse import quote
@@ -32,6 +33,7 @@ from domain.roles import Role
 from domain.states import STATE_LABELS, AppState
 from infra.config import Settings
 from infra.db import Account, Application, AuditEvent, Ticket
+from infra.majors import names_in_periods
 from infra.pii import id_number_lookup_hash, name_search_hashes
 from infra.staff_audit import record
 from infra.tokens import Principal
@@ -50,6 +52,8 @@ class CaseRow(BaseModel):
     status_label: str
     region: str | None
     major: str | None
+    #: the major as its period's code table names it now (empty for a code it does not have)
+    major_name: str = ""
     level: str | None
     name: str  # masked
     id_number: str  # masked
@@ -91,7 +95,8 @@ class NewHolder(BaseModel):
     examiner: str = Field(min_length=1, max_length=40, description="account id")
 
 
-def case_row(row: Application) -> CaseRow:
+def case_row(row: Application, major_names: Mapping[tuple[str, str], str]) -> CaseRow:
+    """`major_names`: `names_in_periods` of the row's period (of the page's periods)."""
     return CaseRow(
         application_id=row.workflow_id,
         period_id=row.period_id,
@@ -99,6 +104,7 @@ def case_row(row: Application) -> CaseRow:
         status_label=STATE_LABELS[AppState(row.status)],
         region=row.region,
         major=row.major,
+        major_name=major_names.get((row.period_id, row.major or ""), ""),
         level=row.level,
         name=row.name_masked,
         id_number=row.id_masked,
@@ -206,11 +212,12 @@ def find_cases(
     audit = {"by": by, "period": period, "status": status, "mine": mine, "page": page}
     record(services.engine, me.sub, "search", audit, total)
     holders = {r.claimed_by for r in rows if r.claimed_by}
+    names = names_in_periods(session, {r.period_id for r in rows})
     return CasePage(
         total=total,
         page=page,
         size=size,
-        rows=[case_row(r) for r in rows],
+        rows=[case_row(r, names) for r in rows],
         staff=staff_names(session, holders),
     )
 
@@ -245,7 +252,7 @@ async def office_case(
     await asyncio.to_thread(record, services.engine, me.sub, "view", {"case": application_id}, 1)
     named = named_accounts(row.claimed_by, ((a.actor, a.action) for a in trail))
     return OfficeCase(
-        row=case_row(row),
+        row=case_row(row, await asyncio.to_thread(names_in_periods, session, [row.period_id])),
         view=view,
         audit=[TrailRow(seq=a.seq, at=a.at, actor=a.actor, action=a.action) for a in trail],
         web_ui_url=web_ui_url(services.settings, application_id),

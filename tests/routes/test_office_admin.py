@@ -487,3 +487,28 @@ def test_a_major_name_typed_as_a_formula_stays_text_in_the_csv(http, app_service
     r = http.get("/api/v1/stats/majors.csv", params={"period_id": PERIOD}, headers=ADMIN)
     rows = list(csv.reader(io.StringIO(r.content.decode("utf-8-sig"))))
     assert [row[1] for row in rows if row[0] == "050101"] == ["'" + formula["name"]]
+
+
+def test_the_queue_names_a_cases_major_as_its_period_names_it_now(http, app_services):
+    """A major an admin renamed or added shows with its name in the examiners' list (the console
+    showed the seed table's name, or the bare code of a new major)."""
+    cases = {"enroll-2026-2-named1": "050101", "enroll-2026-2-named2": "080902"}
+    with Session(app_services[1].engine) as session:
+        for workflow_id, major in cases.items():
+            session.add(
+                Application(
+                    workflow_id=workflow_id, period_id=PERIOD, status="SUBMITTED",
+                    id_hash=workflow_id, phone_hash=workflow_id, region="02", major=major,
+                    level="benke", submitted_at=datetime.now(UTC),
+                )
+            )  # fmt: skip
+        session.commit()
+    path = f"/api/v1/admin/periods/{PERIOD}/majors"
+    renamed = {"name": "汉语言文学（师范方向）", "level": "benke"}
+    assert http.put(f"{path}/050101", json=renamed, headers=ADMIN).status_code == 200
+    added = {"name": "软件工程", "level": "benke", "restricted": False}
+    assert http.put(f"{path}/080902", json=added, headers=ADMIN).status_code == 200
+    r = http.get(QUEUE, params={"region": "02", "size": 200}, headers=ADMIN)
+    names = {row["application_id"]: row["major_name"] for row in r.json()["rows"]}
+    assert names["enroll-2026-2-named1"] == "汉语言文学（师范方向）"
+    assert names["enroll-2026-2-named2"] == "软件工程"

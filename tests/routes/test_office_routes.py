@@ -19,6 +19,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from api.app import create_app
 from api.deps import Services
+from domain.catalogs import MAJORS_BY_CODE
 from domain.enrollment import CaseFile, EnrollmentState, FaceStep, Identity, Review
 from domain.identity import IdType
 from domain.ids import identity_hash, keyed_hash
@@ -195,6 +196,14 @@ def test_each_key_finds_exactly_its_case_however_it_is_typed(http):
     assert found(http, "admin", ticket="260620000001") == ["enroll-2026-2-b"]
     assert found(http, "admin", name="张") == []  # exact, never a prefix
     assert found(http, "admin", phone="13900000001", period="2025-1") == []
+
+
+def test_a_found_case_names_its_major_from_the_periods_code_table(http):
+    r = http.get(
+        "/api/v1/office/cases", params={"ticket": "260620000001"}, headers=CALLERS["admin"]
+    )
+    [row] = r.json()["rows"]
+    assert (row["major"], row["major_name"]) == ("530302", MAJORS_BY_CODE["530302"].name)
 
 
 def test_an_answer_shows_masked_values_only(http):

@@ -4,10 +4,10 @@
 import { api } from "./api.js";
 import { busy, clear, errorBox, field, h } from "../common/dom.js";
 import { confirmDialog } from "./dialogs.js";
+import { LEVELS } from "./labels.js";
 import { STATES } from "./periods.js";
 
 const ROLES = { examiner: "审核员", admin: "管理员", operator: "运维人员" };
-const LEVELS = { zhuanke: "专科", benke: "专升本" };
 
 const options = (entries, value) => Object.entries(entries).map(([v, label]) => h("option", { value: v, text: label, selected: v === value }));
 

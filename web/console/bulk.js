@@ -5,6 +5,7 @@
 import { api, staff, staffFetch } from "./api.js";
 import { clear, errorBox, formatTime, h, select } from "../common/dom.js";
 import { confirmDialog } from "./dialogs.js";
+import { majorLabel } from "./labels.js";
 
 async function* lines(response) {
   const reader = response.body.getReader();
@@ -80,7 +81,6 @@ export async function render(ctx, root, query) {
     sync();
   });
   for (const b of boxes) b.addEventListener("change", sync);
-  const major = (code) => ctx.catalogs.major.find((m) => m.code === code);
   clear(
     list,
     h(
@@ -92,7 +92,7 @@ export async function render(ctx, root, query) {
         {},
         page.rows.length
           ? page.rows.map((r, i) =>
-              h("tr", { "data-id": r.application_id }, h("td", {}, boxes[i]), h("td", { text: r.name }), h("td", { class: "mono", text: r.id_number }), h("td", { text: ctx.catalogs.region[r.region] || "" }), h("td", { text: major(r.major) ? major(r.major).name : r.major || "" }), h("td", { text: formatTime(r.submitted_at) })),
+              h("tr", { "data-id": r.application_id }, h("td", {}, boxes[i]), h("td", { text: r.name }), h("td", { class: "mono", text: r.id_number }), h("td", { text: ctx.catalogs.region[r.region] || "" }), h("td", { text: majorLabel(ctx, r) }), h("td", { text: formatTime(r.submitted_at) })),
             )
           : h("tr", {}, h("td", { colspan: 6, class: "empty", text: "没有待审核的申请" })),
       ),

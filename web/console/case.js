@@ -4,7 +4,7 @@
 
 import { api, staff } from "./api.js";
 import { clear, errorBox, formatTime, h } from "../common/dom.js";
-import { actionLabel, actorLabel, CHSI_STATUS, ID_FIELDS, MATCH_REFERENCES, NON_HUNAN, reviewItemLabel } from "./labels.js";
+import { actionLabel, actorLabel, CHSI_STATUS, ID_FIELDS, LEVELS, MATCH_REFERENCES, NON_HUNAN, reviewItemLabel } from "./labels.js";
 import { STATUS } from "./queue.js";
 import { confirmDialog, overrideDialog, reasonsDialog, reviewItems } from "./dialogs.js";
 
@@ -150,7 +150,8 @@ function form(ctx, c) {
   const f = c.state.form;
   if (!f) return section("报名信息", h("p", { class: "muted", text: "未填写" }));
   const cat = ctx.catalogs;
-  const major = cat.major.find((m) => m.code === f.major);
+  // the edition the candidate chose (the API resolves it on saving), else the seed catalog's
+  const major = f.major_choice ? { ...f.major_choice, level_label: LEVELS[f.major_choice.level] } : cat.major.find((m) => m.code === f.major);
   return section(
     "报名信息",
     kv([

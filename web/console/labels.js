@@ -22,6 +22,9 @@ export const CHSI_STATUS = {
   failed: "未通过，转人工审核附件",
 };
 
+/** The two levels of study (domain/catalogs.Level.label). */
+export const LEVELS = { zhuanke: "专科", benke: "专升本" };
+
 export const NON_HUNAN = { works: "在我省工作", studies: "在我省学习", lives: "在我省居住" };
 
 /** What a return may name, each something the candidate can redo in the H5 (the workflow refuses
@@ -126,4 +129,12 @@ export function actorLabel(actor, me, names = {}) {
   if (kind === "admin") return who === me ? "管理员（我）" : `管理员 ${names[who] || who}`;
   if (kind === "application") return "该证件号码的新申请";
   return actor;
+}
+
+/** A case's major in a list: its code and its name as the row carries it (the period's code table
+ * now, admins' edits included), else the seed catalog's, else the code alone. */
+export function majorLabel(ctx, row) {
+  if (!row.major) return "";
+  const name = row.major_name || ctx.catalogs.major.find((m) => m.code === row.major)?.name;
+  return name ? `${row.major} ${name}` : row.major;
 }

@@ -3,6 +3,7 @@
 
 import { api, staff } from "./api.js";
 import { clear, errorBox, formatTime, h, select } from "../common/dom.js";
+import { LEVELS, majorLabel } from "./labels.js";
 
 export const STATUS = {
   SUBMITTED: "待审核",
@@ -14,7 +15,6 @@ export const STATUS = {
   WITHDRAWN: "已撤回",
 };
 const resubmitted = (r) => r.decision === "returned" && ["SUBMITTED", "UNDER_REVIEW"].includes(r.status);
-const LEVELS = { zhuanke: "专科", benke: "专升本" };
 const PAGE_SIZE = 50;
 const FILTERS = ["status", "region", "level", "major", "manual", "from", "to", "page"];
 
@@ -119,7 +119,6 @@ export function render(ctx, root, q) {
       ctx.lastQueue = { rows: rows.map((r) => r.application_id), hash: location.hash };
       const me = staff.accountId;
       clear(countsSlot, countsBar(q, data));
-      const major = (code) => ctx.catalogs.major.find((m) => m.code === code);
       clear(
         body,
         rows.length
@@ -131,7 +130,7 @@ export function render(ctx, root, q) {
                 h("td", { text: r.name }),
                 h("td", { class: "mono", text: r.id_number }),
                 h("td", { text: ctx.catalogs.region[r.region] || r.region || "" }),
-                h("td", { text: major(r.major) ? `${r.major} ${major(r.major).name}` : r.major || "" }),
+                h("td", { text: majorLabel(ctx, r) }),
                 h("td", { text: LEVELS[r.level] || "" }),
                 h("td", {}, r.needs_manual_review ? h("span", { class: "tag warn", text: "需人工复核" }) : ""),
                 h("td", {}, h("span", { class: `tag s-${r.status}`, text: STATUS[r.status] || r.status }), resubmitted(r) ? h("span", { class: "tag warn", "data-resubmitted": "", text: "退回后重新提交" }) : null),

@@ -3,7 +3,7 @@
 
 import { api, staff } from "./api.js";
 import { busy, clear, errorBox, formatTime, h, select } from "../common/dom.js";
-import { actionLabel, actorLabel } from "./labels.js";
+import { actionLabel, actorLabel, majorLabel } from "./labels.js";
 
 const ROLE_LABELS = { examiner: "审核员", admin: "管理员" };
 
@@ -15,7 +15,6 @@ const KEYS = [
 ];
 
 export function resultsTable(ctx, rows, staffNames = {}) {
-  const major = (code) => ctx.catalogs.major.find((m) => m.code === code);
   return h(
     "table",
     { class: "grid", id: "search-results" },
@@ -34,7 +33,7 @@ export function resultsTable(ctx, rows, staffNames = {}) {
               h("td", { text: r.period_id }),
               h("td", {}, h("span", { class: `tag s-${r.status}`, text: r.status_label })),
               h("td", { text: ctx.catalogs.region[r.region] || "" }),
-              h("td", { text: major(r.major) ? `${r.major} ${major(r.major).name}` : r.major || "" }),
+              h("td", { text: majorLabel(ctx, r) }),
               h("td", { class: "mono", text: r.ticket_number || "" }),
               h("td", { text: r.claimed_by ? staffNames[r.claimed_by] || r.claimed_by : "" }),
             ),
