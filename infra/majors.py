@@ -13,7 +13,7 @@ from domain.catalogs import Level
 from domain.errors import refuse
 from domain.majors import MajorChoice, MajorEdit, MajorRefusal, check_edit, effective_majors
 from infra.admin_audit import audit_change
-from infra.db import MajorEdition
+from infra.db import MajorEdition, Period
 
 
 def edition_choice(row: MajorEdition) -> MajorChoice:
@@ -61,6 +61,16 @@ def names_in_periods(session: Session, period_ids: Iterable[str]) -> dict[tuple[
         for period_id in sorted(set(period_ids))
         for major in period_majors(session, period_id)
     }
+
+
+def majors_of_every_period(session: Session) -> list[MajorChoice]:
+    """Every major any period has (offered or withdrawn), each as the newest period names it:
+    what the office filters its lists by, across the periods its cases come from."""
+    periods = session.exec(select(Period.id).order_by(col(Period.opens_at))).all()
+    newest: dict[str, MajorChoice] = {}
+    for period_id in periods:
+        newest.update((major.code, major) for major in period_majors(session, period_id))
+    return list(newest.values()) if newest else effective_majors([])
 
 
 def offered_majors(session: Session, period_id: str) -> list[MajorChoice]:

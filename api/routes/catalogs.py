@@ -17,6 +17,7 @@ from domain.catalogs import (
     POLITICAL_STATUS,
     PROVINCES,
     REGIONS,
+    Major,
 )
 from domain.ethnicities import ETHNICITIES
 from domain.ids import PERIOD_ID_PATTERN
@@ -42,6 +43,16 @@ class MajorEntry(BaseModel):
     restricted: bool
 
 
+def major_entry(m: Major | MajorChoice) -> MajorEntry:
+    return MajorEntry(
+        code=m.code,
+        name=m.name,
+        level=m.level.value,
+        level_label=m.level.label,
+        restricted=m.restricted,
+    )
+
+
 class Catalogs(BaseModel):
     region: dict[str, str]
     major: list[MajorEntry]
@@ -60,16 +71,7 @@ def catalogs(response: Response) -> Catalogs:
     response.headers["Cache-Control"] = "public, max-age=300"
     return Catalogs(
         region=REGIONS,
-        major=[
-            MajorEntry(
-                code=m.code,
-                name=m.name,
-                level=m.level.value,
-                level_label=m.level.label,
-                restricted=m.restricted,
-            )
-            for m in MAJORS
-        ],
+        major=[major_entry(m) for m in MAJORS],
         political_status=POLITICAL_STATUS,
         occupation=OCCUPATIONS,
         household_type=HOUSEHOLD_TYPES,
@@ -88,13 +90,7 @@ class PeriodMajor(MajorEntry):
 
 def _period_major(m: MajorChoice) -> PeriodMajor:
     return PeriodMajor(
-        code=m.code,
-        name=m.name,
-        level=m.level.value,
-        level_label=m.level.label,
-        restricted=m.restricted,
-        condition_text=m.condition_text,
-        version=m.version,
+        **major_entry(m).model_dump(), condition_text=m.condition_text, version=m.version
     )
 
 

@@ -23,6 +23,7 @@ from temporalio.service import RPCError
 from api.applications import application_handle, run_query, run_update
 from api.deps import AdminDep, ExaminerDep, ServicesDep, SessionDep, StaffDep
 from api.errors import ApiError
+from api.routes.catalogs import MajorEntry, major_entry
 from api.staff_names import named_accounts, staff_names
 from domain.enrollment import PHONE_RE, ApplicationView, ExaminerAction, Reassignment
 from domain.identity import IdType, normalize_id_number
@@ -33,7 +34,7 @@ from domain.roles import Role
 from domain.states import STATE_LABELS, AppState
 from infra.config import Settings
 from infra.db import Account, Application, AuditEvent, Ticket
-from infra.majors import names_in_periods
+from infra.majors import majors_of_every_period, names_in_periods
 from infra.pii import id_number_lookup_hash, name_search_hashes
 from infra.staff_audit import record
 from infra.tokens import Principal
@@ -113,6 +114,13 @@ def case_row(row: Application, major_names: Mapping[tuple[str, str], str]) -> Ca
         claimed_by=row.claimed_by,
         ticket_number=row.ticket_number,
     )
+
+
+@router.get("/majors")
+def every_periods_majors(session: SessionDep, _: StaffDep) -> list[MajorEntry]:
+    """The majors the office's lists filter by: every period's, as the newest period names them
+    (a major added this period too, which the public catalog's seed table does not have)."""
+    return [major_entry(m) for m in majors_of_every_period(session)]
 
 
 def web_ui_url(settings: Settings, workflow_id: str) -> str:

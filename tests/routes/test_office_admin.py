@@ -512,3 +512,21 @@ def test_the_queue_names_a_cases_major_as_its_period_names_it_now(http, app_serv
     names = {row["application_id"]: row["major_name"] for row in r.json()["rows"]}
     assert names["enroll-2026-2-named1"] == "汉语言文学（师范方向）"
     assert names["enroll-2026-2-named2"] == "软件工程"
+
+
+def test_staff_filter_by_every_periods_majors_as_the_newest_period_names_them(http):
+    """The console's filters list the majors of every period: one added this period, one
+    renamed, with the seed table's others; staff only."""
+    path = f"/api/v1/admin/periods/{PERIOD}/majors"
+    added = {"name": "数据科学与大数据技术", "level": "benke", "restricted": False}
+    assert http.put(f"{path}/080910", json=added, headers=ADMIN).status_code == 200
+    renamed = {"name": "汉语言文学（师范方向）", "level": "benke"}
+    assert http.put(f"{path}/050101", json=renamed, headers=ADMIN).status_code == 200
+    r = http.get("/api/v1/office/majors", headers=CALLERS["ex-changsha"])
+    assert r.status_code == 200, r.text
+    majors = {m["code"]: (m["name"], m["level_label"]) for m in r.json()}
+    assert majors["080910"] == ("数据科学与大数据技术", "专升本")
+    assert majors["050101"] == ("汉语言文学（师范方向）", "专升本")
+    assert majors["530302"][0]  # the seed table's
+    r = http.get("/api/v1/office/majors")
+    assert (r.status_code, r.json()["code"]) == (401, "AUTH_REQUIRED")

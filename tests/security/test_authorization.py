@@ -142,6 +142,7 @@ MATRIX: dict[str, dict[str, object]] = {
     "GET /api/v1/admin/periods/{period_id}/majors/{code}/versions": ADMIN,
     # the back office: finding cases, claim moves, bulk approval, exports
     "GET /api/v1/office/cases": STAFF,
+    "GET /api/v1/office/majors": STAFF,
     "GET /api/v1/office/cases/{application_id}": STAFF_CASE,
     "POST /api/v1/office/cases/{application_id}/release": EXAMINER_CASE,
     "POST /api/v1/office/cases/{application_id}/reassign": ADMIN,

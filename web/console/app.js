@@ -15,6 +15,7 @@ const ROLE_LABELS = { examiner: "审核员", admin: "管理员", operator: "运�
 
 export const ctx = {
   catalogs: null,
+  officeMajors: null, // the load of every period's majors, once signed in
   keys: {}, // the current view's keyboard shortcuts
   cleanups: [],
   lastQueue: null, // the rows of the last queue page, for j/k inside a case
@@ -65,7 +66,24 @@ function header() {
   document.getElementById("who").textContent = s ? `${s.username}（${ROLE_LABELS[s.role] || s.role}${regions ? `：${regions}` : ""}）` : "";
 }
 
-function route() {
+/** The majors the lists name and filter by: every period's as the newest names them (a major
+ * an admin added, renamed), over the public catalog's seed table. Once per page, after sign-in. */
+function officeMajors() {
+  ctx.officeMajors ??= api
+    .get("/office/majors")
+    .then((majors) => {
+      ctx.catalogs.major = majors;
+    })
+    .catch(() => {
+      ctx.officeMajors = null; // the seed table meanwhile; asked again on the next page
+    });
+  return ctx.officeMajors;
+}
+
+async function route() {
+  const hash = location.hash;
+  if (staff.session) await officeMajors();
+  if (location.hash !== hash) return; // moved on meanwhile: that route renders
   for (const fn of ctx.cleanups.splice(0)) fn();
   ctx.keys = {};
   const [path, query = ""] = location.hash.replace(/^#\/?/, "").split("?");
