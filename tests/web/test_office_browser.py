@@ -155,11 +155,16 @@ async def test_an_examiner_approves_twenty_clean_cases_in_one_action(office, bro
     """21 ticked; one is claimed by an admin meanwhile: 20 approved, that one listed as failed
     with its Chinese reason and left with its holder."""
     http, engine, admin, ids, contested = office
+    # a major the admin adds this period is one the examiner can filter by
+    added = {"name": "数据科学与大数据技术", "level": "benke", "restricted": False}
+    edit = f"/api/v1/admin/periods/{PERIOD}/majors/080910"
+    assert (await http.put(edit, json=added, headers=admin)).status_code == 200
     page = await console_as(browser, str(http.base_url), "examiner")
     await page.click('#nav a[data-nav="bulk"]')
     listed = page.locator("#bulk-list tbody tr[data-id]")
     await expect(listed).to_have_count(CASES + 1, timeout=WAIT_MS)
-    await page.select_option("select[name=major]", "120203K")  # nobody chose it
+    await expect(listed.first).to_contain_text("530302 ")  # code and name
+    await page.select_option("select[name=major]", "080910")  # nobody chose it
     await expect(page.locator("#bulk-list .empty")).to_be_visible(timeout=WAIT_MS)
     await page.select_option("select[name=major]", "530302")
     await expect(listed).to_have_count(CASES + 1, timeout=WAIT_MS)
