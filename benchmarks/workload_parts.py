@@ -83,9 +83,13 @@ async def one(stack: Stack, part: str, name: str) -> None:
         await handle.execute_update(PartsWorkflow.step, k == UPDATES - 1)
 
 
-def workflows(stack: Stack, part: str, run_id: str, k: int) -> Callable[[int], Awaitable[None]]:
+def workflow_id(part: str, run_id: str, k: int, i: int) -> str:
     """The i-th workflow of variant `part` in its k-th place of the run."""
-    return lambda i: one(stack, part, f"{part}-{run_id}-{k}-{i}")
+    return f"{part}-{run_id}-{k}-{i}"
+
+
+def workflows(stack: Stack, part: str, run_id: str, k: int) -> Callable[[int], Awaitable[None]]:
+    return lambda i: one(stack, part, workflow_id(part, run_id, k, i))
 
 
 #: workflows of a variant whose histories are counted
@@ -93,11 +97,12 @@ SHAPE_SAMPLE = 5
 
 
 async def shape_events(stack: Stack, workflow_ids: list[str]) -> int:
-    """The variant's events: the fewest of a few of its workflows. A busy machine adds events to
-    some (a workflow task that timed out is three more), which are not the variant's shape."""
+    """The variant's events: the fewest of a few of its workflows (`SHAPE_SAMPLE`). A busy
+    machine adds events to some (a workflow task that timed out is three more), which are not
+    the variant's shape."""
     counts = []
-    for workflow_id in workflow_ids[:SHAPE_SAMPLE]:
-        handle = stack.client.get_workflow_handle(workflow_id)
+    for each in workflow_ids:
+        handle = stack.client.get_workflow_handle(each)
         counts.append(len([e async for e in handle.fetch_history_events()]))
     return min(counts)
 
@@ -116,10 +121,10 @@ async def measure(apps: int, concurrency: int) -> dict[str, Any]:
             for k, part in enumerate(VARIANTS):
                 with CpuMeter() as cpu:
                     seconds = await in_waves(apps, concurrency, workflows(stack, part, run_id, k))
-                ids = [f"{part}-{run_id}-{k}-{i}" for i in range(apps)]
+                ids = [workflow_id(part, run_id, k, i) for i in range(SHAPE_SAMPLE)]
                 rows.append({
                     "part": part, "apps_per_s": round(apps / seconds, 2),
-                    "events": await shape_events(stack, ids),
+                    "events": await shape_events(stack, ids[:apps]),
                     "worker_cpu_ms": round(1000 * cpu.own_s / apps, 1),
                     "server_cpu_ms": round(1000 * cpu.children_s / apps, 1),
                 })  # fmt: skip

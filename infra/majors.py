@@ -4,7 +4,7 @@ transaction; the latest version is what new choices get."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
@@ -13,7 +13,7 @@ from domain.catalogs import Level
 from domain.errors import refuse
 from domain.majors import MajorChoice, MajorEdit, MajorRefusal, check_edit, effective_majors
 from infra.admin_audit import audit_change
-from infra.db import MajorEdition, Period
+from infra.db import Application, MajorEdition, Period
 
 
 def edition_choice(row: MajorEdition) -> MajorChoice:
@@ -61,6 +61,11 @@ def names_in_periods(session: Session, period_ids: Iterable[str]) -> dict[tuple[
         for period_id in sorted(set(period_ids))
         for major in period_majors(session, period_id)
     }
+
+
+def name_on(names: Mapping[tuple[str, str], str], case: Application) -> str:
+    """A case's major as `names` (`names_in_periods` of its period) names it; empty without."""
+    return names.get((case.period_id, case.major or ""), "")
 
 
 def majors_of_every_period(session: Session) -> list[MajorChoice]:

@@ -29,7 +29,7 @@ from domain.enrollment import ApplicationView, CaseFile, ExaminerAction, ReviewI
 from domain.messages import AccessRefusal, CaseRefusal
 from domain.roles import Role
 from infra.db import Account, Application, AuditEvent
-from infra.majors import names_in_periods
+from infra.majors import name_on, names_in_periods
 from infra.storage import sign_object_url
 from infra.tokens import Principal, issue_token
 from workflows.enrollment import EnrollmentWorkflow
@@ -199,7 +199,7 @@ def queue(
                 status=r.status,
                 region=r.region,
                 major=r.major,
-                major_name=names.get((r.period_id, r.major or ""), ""),
+                major_name=name_on(names, r),
                 level=r.level,
                 name=r.name_masked,
                 id_number=r.id_masked,

@@ -34,7 +34,7 @@ from domain.roles import Role
 from domain.states import STATE_LABELS, AppState
 from infra.config import Settings
 from infra.db import Account, Application, AuditEvent, Ticket
-from infra.majors import majors_of_every_period, names_in_periods
+from infra.majors import majors_of_every_period, name_on, names_in_periods
 from infra.pii import id_number_lookup_hash, name_search_hashes
 from infra.staff_audit import record
 from infra.tokens import Principal
@@ -105,7 +105,7 @@ def case_row(row: Application, major_names: Mapping[tuple[str, str], str]) -> Ca
         status_label=STATE_LABELS[AppState(row.status)],
         region=row.region,
         major=row.major,
-        major_name=major_names.get((row.period_id, row.major or ""), ""),
+        major_name=name_on(major_names, row),
         level=row.level,
         name=row.name_masked,
         id_number=row.id_masked,

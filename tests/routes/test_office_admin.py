@@ -453,7 +453,10 @@ def test_moving_a_period_to_unusable_times_is_refused_before_the_workflow(
     assert temporal.calls == []
 
 
-def _submitted_050101(app_services, workflow_id: str) -> None:
+def _submitted(
+    app_services, workflow_id: str, major: str = "050101", at: datetime | None = None
+) -> None:
+    """A SUBMITTED row of region 02 (`at`: its submission time, which the queue lists by)."""
     with Session(app_services[1].engine) as session:
         session.add(
             Application(
@@ -463,15 +466,16 @@ def _submitted_050101(app_services, workflow_id: str) -> None:
                 id_hash=workflow_id,
                 phone_hash=workflow_id,
                 region="02",
-                major="050101",
+                major=major,
                 level="benke",
+                submitted_at=at,
             )
         )
         session.commit()
 
 
 def test_the_csv_names_majors_as_the_period_names_them_now(http, app_services):
-    _submitted_050101(app_services, "enroll-2026-2-benke1")
+    _submitted(app_services, "enroll-2026-2-benke1")
     path = f"/api/v1/admin/periods/{PERIOD}/majors/050101"
     renamed = {"name": "汉语言文学（师范方向）", "level": "benke"}
     assert http.put(path, json=renamed, headers=ADMIN).status_code == 200
@@ -480,7 +484,7 @@ def test_the_csv_names_majors_as_the_period_names_them_now(http, app_services):
 
 
 def test_a_major_name_typed_as_a_formula_stays_text_in_the_csv(http, app_services):
-    _submitted_050101(app_services, "enroll-2026-2-benke2")
+    _submitted(app_services, "enroll-2026-2-benke2")
     path = f"/api/v1/admin/periods/{PERIOD}/majors/050101"
     formula = {"name": '=HYPERLINK("http://x","汉语言")', "level": "benke"}
     assert http.put(path, json=formula, headers=ADMIN).status_code == 200
@@ -493,16 +497,8 @@ def test_the_queue_names_a_cases_major_as_its_period_names_it_now(http, app_serv
     """A major an admin renamed or added shows with its name in the examiners' list (the console
     showed the seed table's name, or the bare code of a new major)."""
     cases = {"enroll-2026-2-named1": "050101", "enroll-2026-2-named2": "080902"}
-    with Session(app_services[1].engine) as session:
-        for workflow_id, major in cases.items():
-            session.add(
-                Application(
-                    workflow_id=workflow_id, period_id=PERIOD, status="SUBMITTED",
-                    id_hash=workflow_id, phone_hash=workflow_id, region="02", major=major,
-                    level="benke", submitted_at=datetime.now(UTC),
-                )
-            )  # fmt: skip
-        session.commit()
+    for workflow_id, major in cases.items():
+        _submitted(app_services, workflow_id, major, at=datetime.now(UTC))
     path = f"/api/v1/admin/periods/{PERIOD}/majors"
     renamed = {"name": "汉语言文学（师范方向）", "level": "benke"}
     assert http.put(f"{path}/050101", json=renamed, headers=ADMIN).status_code == 200
