@@ -228,6 +228,8 @@ class RecordActivities:
             )
             row.opens_at, row.closes_at = snap.opens_at, snap.closes_at
             row.review_deadline, row.state = snap.review_deadline, snap.state
+            if snap.close_out_after is not None:
+                row.close_out_after_s = int(snap.close_out_after.total_seconds())
             row.updated_at = utcnow()
             session.add(row)
             session.commit()

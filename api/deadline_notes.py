@@ -23,21 +23,21 @@ def _period(session: Session, period_id: str) -> Period | None:
     return session.get(Period, period_id)
 
 
-def resubmit_by(period: Period, close_out_after: timedelta) -> datetime:
-    """The close-out of the period (RUJI_CLOSE_OUT_AFTER_DAYS, which the period was created
-    with, after its current review deadline): a returned case still returned then ends."""
+def resubmit_by(period: Period, services: ServicesDep) -> datetime:
+    """The close-out of the period (RUJI_CLOSE_OUT_AFTER_DAYS as the period was created with it,
+    after its current review deadline): a returned case still returned then ends. A period row
+    projected before it kept that distance is told today's setting."""
+    close_out_after = period.close_out_after() or timedelta(
+        days=services.settings.close_out_after_days
+    )
     return close_out_at(as_utc(period.review_deadline), close_out_after)
-
-
-def _close_out_after(services: ServicesDep) -> timedelta:
-    return timedelta(days=services.settings.close_out_after_days)
 
 
 async def return_deadline(
     services: ServicesDep, session: SessionDep, period_id: str
 ) -> datetime | None:
     period = await run_db(session, _period, period_id)
-    return resubmit_by(period, _close_out_after(services)) if period else None
+    return resubmit_by(period, services) if period else None
 
 
 async def with_deadlines(
@@ -55,7 +55,7 @@ async def with_deadlines(
         "submit_note": submit_note(now, as_utc(period.closes_at), as_utc(period.review_deadline))
     }
     if view.state == AppState.RETURNED:
-        by = resubmit_by(period, _close_out_after(services))
+        by = resubmit_by(period, services)
         told |= {"resubmit_by": by, "resubmit_note": resubmit_note(by)}
     elif view.submitted_at is not None:  # submitted, then put back to its steps by a change
         closes_at = as_utc(period.closes_at)

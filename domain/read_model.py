@@ -3,7 +3,7 @@ and the period's row (task queue `ruji-enrollment`)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from pydantic import BaseModel, Field
 
@@ -72,6 +72,9 @@ class PeriodSnapshot(BaseModel):
     closes_at: datetime
     review_deadline: datetime
     state: PeriodPhase
+    #: the close-out's distance from the review deadline, as the period was created with it;
+    #: None from a period workflow that ran before it was sent
+    close_out_after: timedelta | None = None
 
 
 class ProjectionWithNotice(BaseModel):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
@@ -175,6 +175,12 @@ class Period(SQLModel, table=True):
     review_deadline: datetime
     state: str = Field(default="SCHEDULED", max_length=20)
     updated_at: datetime = Field(default_factory=utcnow)
+    #: RUJI_CLOSE_OUT_AFTER_DAYS as the period was created with it, in seconds (what its
+    #: workflow closes out by); None on rows projected before it was
+    close_out_after_s: int | None = None
+
+    def close_out_after(self) -> timedelta | None:
+        return None if self.close_out_after_s is None else timedelta(seconds=self.close_out_after_s)
 
     def snapshot(self) -> PeriodSnapshot:
         return PeriodSnapshot(
@@ -185,6 +191,7 @@ class Period(SQLModel, table=True):
             closes_at=as_utc(self.closes_at),
             review_deadline=as_utc(self.review_deadline),
             state=PeriodPhase(self.state),
+            close_out_after=self.close_out_after(),
         )
 
 

@@ -188,6 +188,7 @@ class EnrollmentPeriodWorkflow:
                 closes_at=self.config.closes_at,
                 review_deadline=self.config.review_deadline,
                 state=self.period.state,
+                close_out_after=self.config.close_out_after,
             ),
             start_to_close_timeout=PROJECTION_TIMEOUT,
             retry_policy=PROJECTION_RETRY,

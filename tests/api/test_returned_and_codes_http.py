@@ -93,6 +93,18 @@ async def test_a_returned_case_is_told_by_when_it_must_go_in_again(world):
     assert datetime.fromisoformat(view["resubmit_by"]) == later + CLOSE_OUT_AFTER, view
 
 
+async def test_a_returned_case_is_told_the_close_out_its_period_was_created_with(world):
+    """The period's workflow closes out by the distance it was created with; an operator who
+    changes RUJI_CLOSE_OUT_AFTER_DAYS later changes new periods, not this one, so the candidate
+    is told the date this period's workflow will act on, not today's setting."""
+    http, _sms, _examiner, engine, _client = world
+    _app_id, me = await returned_case(world, 11, FORM_RETURN)
+    created_with = timedelta(days=5)
+    with period_moved(engine, "close_out_after_s", int(created_with.total_seconds())):
+        view = (await http.get("/api/v1/me", headers=me)).json()
+    assert datetime.fromisoformat(view["resubmit_by"]) == review_deadline(engine) + created_with
+
+
 async def test_the_submit_texts_follow_the_window_and_the_review_deadline(world):
     """The submit dialog said, whatever the date, 「审核开始前可…修改」 and 「准考证号在审核截止
     时间后生成」. A returned case resubmitted after the window closed may no longer change to a

@@ -9,6 +9,7 @@ import uuid
 from datetime import timedelta
 
 import pytest
+from sqlmodel import Session
 from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 
@@ -19,6 +20,7 @@ from domain.majors import MajorChoice
 from domain.notice import NoticeAcceptance
 from domain.period import PeriodConfig, PeriodInput
 from domain.states import AppState
+from infra.db import Period
 from infra.sms import last_outbox_text
 from tests.workflows.flow import claim_and_approve, to_draft, to_submitted, zhuanke_form
 from tests.workflows.harness import SECRET, Harness, valid_id_number
@@ -82,6 +84,9 @@ async def test_the_close_out_ends_what_still_waits_and_nothing_else(harness, tim
     await time_env.sleep(timedelta(days=4))  # past the deadline, before the close-out
     view = await period.query(EnrollmentPeriodWorkflow.view)
     assert (view.state.issued, view.state.closed_out) == (1, False)
+    with Session(harness.engine) as s:  # what the API tells a returned case to resubmit by
+        row = s.get(Period, PERIOD)
+        assert row is not None and row.close_out_after() == timedelta(days=3)
     assert (await waiting.query(EnrollmentWorkflow.view)).state == AppState.SUBMITTED
 
     await time_env.sleep(timedelta(days=2))
