@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Annotated
 from urllib.parse import quote
@@ -252,11 +252,7 @@ async def office_case(
     except (ApiError, RPCError) as exc:
         # the page an operator opens when something is wrong: the row and trail still show
         log.warning("case view of %s without the workflow's view: %s", application_id, exc)
-    trail = session.exec(
-        select(AuditEvent)
-        .where(AuditEvent.workflow_id == application_id)
-        .order_by(col(AuditEvent.seq))
-    ).all()
+    trail = await asyncio.to_thread(_trail, session, application_id)
     await asyncio.to_thread(record, services.engine, me.sub, "view", {"case": application_id}, 1)
     named = named_accounts(row.claimed_by, ((a.actor, a.action) for a in trail))
     return OfficeCase(
@@ -266,6 +262,14 @@ async def office_case(
         web_ui_url=web_ui_url(services.settings, application_id),
         staff=await asyncio.to_thread(staff_names, session, named),
     )
+
+
+def _trail(session: Session, application_id: str) -> Sequence[AuditEvent]:
+    return session.exec(
+        select(AuditEvent)
+        .where(AuditEvent.workflow_id == application_id)
+        .order_by(col(AuditEvent.seq))
+    ).all()
 
 
 @router.post("/cases/{application_id}/release")
