@@ -10,7 +10,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlmodel import Session
 from temporalio import workflow
+from temporalio.api.common.v1 import Payload, Payloads, WorkflowExecution
 from temporalio.api.enums.v1 import EventType
+from temporalio.api.workflowservice.v1 import SignalWorkflowExecutionRequest
 from temporalio.client import WorkflowFailureError, WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 from temporalio.worker import Worker
@@ -28,6 +30,7 @@ from domain.enrollment import (
 from domain.messages import AccessRefusal
 from domain.period import PeriodConfig, PeriodInput
 from domain.states import AppState
+from infra.codec import ENCODING, KEY_ID_METADATA
 from infra.db import Application
 from infra.sms import last_outbox_text
 from infra.temporal import workflow_runner
@@ -258,3 +261,44 @@ async def test_a_workflows_own_continue_as_new_is_signed_and_goes_on(
             ContinuesTwice.run, 0, id=f"continues-{task_queue}", task_queue=task_queue
         )
         assert await asyncio.wait_for(handle.result(), RESULT_TIMEOUT) == 2
+
+
+# --- payloads the worker cannot decrypt ----------------------------------------------------------
+
+
+def undecryptable(key_id: str) -> Payload:
+    """What anyone can put in a message: our encoding and a key ID, but no valid ciphertext."""
+    return Payload(
+        metadata={"encoding": ENCODING, KEY_ID_METADATA: key_id.encode()},
+        data=b"\0" * 40,
+    )
+
+
+async def test_a_message_the_worker_cannot_decrypt_does_not_wedge_the_case(
+    dev_env, engine, task_queue, test_codec
+):
+    """Before: decoding a workflow task's payloads stopped at the first one that would not
+    decrypt, so the whole task failed, and failed again at every retry, as the signal stays in
+    the history: one unsigned signal sent through the Web UI stopped a case for good (every
+    update and query of the candidate and the examiner timed out). Now such a payload reaches
+    the workflow as an unreadable one: the signal is dropped, an update refused, and the case
+    goes on."""
+    async with Harness(dev_env, engine, task_queue) as h:
+        now = datetime.now(UTC)
+        phone = "13900005040"
+        inp = h.enrollment_input("p-proof", valid_id_number(504), phone, now + timedelta(days=5))
+        handle = await h.start_application(inp)
+        client = h.env.client
+        for key_id in (test_codec.current_key_id, "no-such-key"):
+            for signal in ("ticket_assigned", "close_out", "no_such_signal"):
+                await client.workflow_service.signal_workflow_execution(
+                    SignalWorkflowExecutionRequest(
+                        namespace=client.namespace,
+                        workflow_execution=WorkflowExecution(workflow_id=inp.application_id),
+                        signal_name=signal,
+                        input=Payloads(payloads=[undecryptable(key_id)]),
+                        identity="outsider",
+                    )
+                )
+        view = await asyncio.wait_for(to_submitted(h, handle, phone), RESULT_TIMEOUT)
+        assert view.state == AppState.SUBMITTED
