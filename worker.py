@@ -111,7 +111,7 @@ def enrollment_worker(
         max_concurrent_workflow_tasks=WORKFLOW_TASK_SLOTS,
         max_cached_workflows=CACHED_WORKFLOWS,
         # starts, updates and signals without the API's caller proof are refused
-        interceptors=[CallerProofChecker(caller_proof_ring(settings).keys)],
+        interceptors=[CallerProofChecker(caller_proof_ring(settings))],
     )
 
 

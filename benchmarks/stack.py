@@ -70,7 +70,7 @@ def enrollment_bench_worker(
         max_concurrent_workflow_tasks=WORKFLOW_TASK_SLOTS,
         max_cached_workflows=CACHED_WORKFLOWS,
         workflow_runner=workflow_runner(),
-        interceptors=[CallerProofChecker(parse_key_ring(proof_keys).keys)],
+        interceptors=[CallerProofChecker(parse_key_ring(proof_keys))],
     )  # fmt: skip
 
 

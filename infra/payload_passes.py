@@ -8,7 +8,15 @@ walks change nothing, yet the walking itself was ~2/3 of the visitor's share of 
 Python time (py-spy, docs/decisions.md). Without external storage the three steps are applied to
 each payload sequence in one walk, in the SDK's own order (as `DataConverter.decode`/`encode`
 do); with it, the SDK's functions run unchanged. Relies on private SDK names (temporalio pinned in
-uv.lock): tests/infra/test_payload_passes.py compares both ways on every kind of payload holder."""
+uv.lock): tests/infra/test_payload_passes.py compares both ways on every kind of payload holder.
+
+Decrypting is also where a payload nobody signed can stop a case: the codec raises on an
+encrypted payload that will not decrypt, and one raise fails the whole workflow task, again at
+every retry while the message stays in the history. Anyone who reaches the frontend can send
+such a signal (our encoding, a key ID, no valid ciphertext). So the activation's payloads that do
+not decrypt reach the workflow as unreadable ones (`UNREADABLE`): the converter refuses them
+where they are used — a signal is dropped (the SDK logs it), an update refused, and a workflow
+input or activity result that cannot be read fails the workflow task as the raise did."""
 
 from __future__ import annotations
 
@@ -22,9 +30,14 @@ from temporalio.converter import DataConverter
 from temporalio.converter._extstore import StorageOperationMetrics
 from temporalio.worker._command_aware_visitor import CommandAwarePayloadVisitor
 
+from infra.codec import PayloadDecryptionError
+from infra.keyring import UnknownKeyError
+
 Transform = Callable[[Sequence[Payload]], Awaitable[list[Payload]]]
 
 SDK_DECODE_ACTIVATION = bridge_worker.decode_activation
+#: what an activation holds in place of a payload that did not decrypt: no converter reads it
+UNREADABLE = Payload(metadata={"encoding": b"binary/undecryptable"})
 SDK_ENCODE_COMPLETION = bridge_worker.encode_completion
 
 
@@ -43,7 +56,7 @@ async def decode_activation(
     steps = _in_turn(
         dc._decode_reference_payload_sequence,
         dc._external_retrieve_payload_sequence,
-        dc._decode_payload_sequence,
+        _unreadable_marked(dc._decode_payload_sequence),
     )
     await _walk(activation, steps, decode_headers)
     return StorageOperationMetrics()
@@ -68,6 +81,24 @@ async def encode_completion(
     )
     await _walk(completion, steps, encode_headers)
     return StorageOperationMetrics()
+
+
+def _unreadable_marked(decode: Transform) -> Transform:
+    """``decode``, with each payload that does not decrypt replaced by ``UNREADABLE``."""
+
+    async def one(payload: Payload) -> Payload:
+        try:
+            return (await decode([payload]))[0]
+        except (PayloadDecryptionError, UnknownKeyError):
+            return UNREADABLE
+
+    async def run(payloads: Sequence[Payload]) -> list[Payload]:
+        try:
+            return await decode(payloads)
+        except (PayloadDecryptionError, UnknownKeyError):
+            return [await one(p) for p in payloads]
+
+    return run
 
 
 def _in_turn(*steps: Transform) -> Transform:

@@ -5,9 +5,12 @@ a workflow believe only messages signed by the API or the ticket coordinator.
   and a rejected update leaves no event in the history. Validators do not run on replay, so this
   check needs no patch.
 - **Starts** are checked before the workflow's code runs; a forged one fails the run at once
-  (`UNTRUSTED_CALLER`) before it projects, texts or numbers anything. A continue-as-new run
-  inherits the trust of the run that continued it; cron and retry runs (which a forged start
-  could request) are checked like any start.
+  (`UNTRUSTED_CALLER`) before it projects, texts or numbers anything. Cron and retry runs (which a
+  forged start could request) are checked like any start, and so are continue-as-new runs: this
+  worker signs every continue-as-new its workflows ask for (issuer "worker"). A continued run
+  used to inherit trust, but anyone who reaches the frontend can run a workflow of ruji's type
+  name on his own task queue and continue it onto ruji's queue with the input he wrote. Runs
+  continued before the signing (no `SIGNED_CONTINUE_PATCH` marker) replay as they ran.
 - **Signals** cannot be answered: a forged one is dropped and logged. Signal handlers run again on
   replay, so the drop is behind `workflow.patched(SIGNAL_PATCH)`: histories recorded before the
   check replay as they ran.
@@ -19,48 +22,85 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from temporalio import workflow
 from temporalio.worker import (
+    ContinueAsNewInput,
     ExecuteWorkflowInput,
     HandleSignalInput,
     HandleUpdateInput,
     Interceptor,
     WorkflowInboundInterceptor,
     WorkflowInterceptorClassInput,
+    WorkflowOutboundInterceptor,
 )
 
 with workflow.unsafe.imports_passed_through():
     from domain.caller_proof import (
+        HEADER,
         MAX_AGE,
         CallerProof,
         ProofKind,
         digest_of,
         refusal_reason,
+        sign,
         update_proof_name,
     )
     from domain.errors import refuse, to_application_error
     from domain.messages import AccessRefusal
     from workflows.shape import patched
 
+if TYPE_CHECKING:
+    from infra.keyring import KeyRing
+
 START_PATCH = "caller-proof-start"
 SIGNAL_PATCH = "caller-proof-signals"
+#: continued runs are checked like starts (their predecessor signed the continue-as-new)
+SIGNED_CONTINUE_PATCH = "caller-proof-continue-as-new"
+CONTINUE_ISSUER = "worker"
 
 
 class CallerProofChecker(Interceptor):
-    """Worker interceptor: ``Worker(..., interceptors=[CallerProofChecker(ring.keys)])``."""
+    """Worker interceptor: ``Worker(..., interceptors=[CallerProofChecker(ring)])``. It checks
+    with every key of the ring and signs its workflows' continue-as-new with the current one."""
 
-    def __init__(self, keys: Mapping[str, bytes], max_age: timedelta | None = MAX_AGE):
+    def __init__(self, ring: KeyRing, max_age: timedelta | None = MAX_AGE):
         """``max_age`` None: no age check, for the time-skipping test server only (its workflow
         clock runs days ahead of the wall clock the signer reads)."""
-        self.keys, self.max_age = dict(keys), max_age
+        self.keys, self.max_age = dict(ring.keys), max_age
+        self.signing_key = (ring.current_id, ring.current_key)
 
     def workflow_interceptor_class(
         self, input: WorkflowInterceptorClassInput
     ) -> type[WorkflowInboundInterceptor]:
-        attrs = {"keys": self.keys, "max_age": self.max_age}
+        attrs = {"keys": self.keys, "max_age": self.max_age, "signing_key": self.signing_key}
         return type("CallerProofInbound", (_CallerProofInbound,), attrs)
+
+
+class _ContinueAsNewSigner(WorkflowOutboundInterceptor):
+    """Signs the next run's start as the API signs a start: kind, workflow ID, type, arguments,
+    at workflow time (the server starts the next run when this task completes)."""
+
+    def __init__(self, next: WorkflowOutboundInterceptor, signing_key: tuple[str, bytes]):
+        super().__init__(next)
+        self.signing_key = signing_key
+
+    def continue_as_new(self, input: ContinueAsNewInput) -> Any:
+        info = workflow.info()
+        key_id, key = self.signing_key
+        proof = sign(
+            key_id,
+            key,
+            kind=ProofKind.START,
+            workflow_id=info.workflow_id,
+            name=input.workflow or info.workflow_type,
+            issuer=CONTINUE_ISSUER,
+            issued_at=int(workflow.now().timestamp()),
+            digest=digest_of(input.args),
+        )
+        input.headers = {**input.headers, HEADER: proof.to_payload()}
+        return super().continue_as_new(input)
 
 
 class _CallerProofInbound(WorkflowInboundInterceptor):
@@ -70,7 +110,11 @@ class _CallerProofInbound(WorkflowInboundInterceptor):
 
     keys: dict[str, bytes]
     max_age: timedelta | None
+    signing_key: tuple[str, bytes]
     start_checked = False
+
+    def init(self, outbound: WorkflowOutboundInterceptor) -> None:
+        super().init(_ContinueAsNewSigner(outbound, self.signing_key))
 
     async def _after_start_check(self) -> None:
         if not self.start_checked:
@@ -92,10 +136,10 @@ class _CallerProofInbound(WorkflowInboundInterceptor):
 
     async def execute_workflow(self, input: ExecuteWorkflowInput) -> Any:
         info = workflow.info()
-        # continue-as-new: only workflow code can ask for it, after its own start was checked.
         # Cron and retry runs also name a previous run; a forged start could ask for those.
-        inherited = bool(info.continued_run_id) and not info.cron_schedule and info.attempt == 1
-        if patched(START_PATCH) and not inherited:
+        continued = bool(info.continued_run_id) and not info.cron_schedule and info.attempt == 1
+        # A continued run recorded before continue-as-new was signed inherited its trust.
+        if patched(START_PATCH) and (not continued or workflow.patched(SIGNED_CONTINUE_PATCH)):
             why = self._reason(
                 ProofKind.START,
                 info.workflow_type,

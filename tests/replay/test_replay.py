@@ -60,7 +60,7 @@ async def test_replays_with_current_code(path: Path):
     replayer = Replayer(
         workflows=[EnrollmentWorkflow, EnrollmentPeriodWorkflow, RetentionWorkflow],
         data_converter=pydantic_data_converter,
-        interceptors=[CallerProofChecker(parse_key_ring(RECORDING_PROOF_KEY).keys, max_age=None)],
+        interceptors=[CallerProofChecker(parse_key_ring(RECORDING_PROOF_KEY), max_age=None)],
     )
     workflow_id = json.loads(WORKFLOW_IDS.read_text()).get(path.stem, path.stem)
     history = WorkflowHistory.from_json(workflow_id, path.read_text())

@@ -50,7 +50,7 @@ def proof_checkers(client: Client, *, time_skipping: bool = False) -> list[Calle
     on the time-skipping server without the age check (its clock runs ahead of the signer's)."""
     signers = [i for i in client.config()["interceptors"] if isinstance(i, CallerProofSigner)]
     max_age = None if time_skipping else MAX_AGE
-    return [CallerProofChecker(s.ring.keys, max_age) for s in signers]
+    return [CallerProofChecker(s.ring, max_age) for s in signers]
 
 
 def unsigned(client: Client) -> Client:

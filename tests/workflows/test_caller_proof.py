@@ -10,19 +10,34 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlmodel import Session
 from temporalio import workflow
+from temporalio.api.common.v1 import Payload, Payloads, WorkflowExecution
 from temporalio.api.enums.v1 import EventType
+from temporalio.api.workflowservice.v1 import SignalWorkflowExecutionRequest
 from temporalio.client import WorkflowFailureError, WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
+from temporalio.worker import Worker
 
-from domain.enrollment import EnrollmentState, ExaminerAction, Review, TicketAssigned
+from domain.attachments import ChsiResult
+from domain.enrollment import (
+    ChsiStep,
+    EnrollmentForm,
+    EnrollmentInput,
+    EnrollmentState,
+    ExaminerAction,
+    Review,
+    TicketAssigned,
+)
 from domain.messages import AccessRefusal
 from domain.period import PeriodConfig, PeriodInput
 from domain.states import AppState
+from infra.codec import ENCODING, KEY_ID_METADATA
 from infra.db import Application
 from infra.sms import last_outbox_text
+from infra.temporal import workflow_runner
 from tests.workflows.flow import claim_and_approve, to_submitted
 from tests.workflows.harness import Harness, unsigned, valid_id_number
 from workflows.enrollment import EnrollmentWorkflow
+from workflows.interceptors import CallerProofChecker
 from workflows.period import EnrollmentPeriodWorkflow
 
 UNTRUSTED = "UNTRUSTED_CALLER"
@@ -129,3 +144,161 @@ def test_every_update_has_a_validator():
         defn = workflow._Definition.must_from_class(cls)
         missing = [name for name, u in defn.updates.items() if u.validator is None]
         assert missing == [], f"{cls.__name__}: updates without a validator: {missing}"
+
+
+# --- continue-as-new: a run's trust is not inherited from a run the outsider ran himself --------
+
+
+@workflow.defn(name="EnrollmentWorkflow", sandboxed=False)
+class OutsidersEnrollment:
+    """What anyone who reaches the frontend can run: his own worker on his own task queue, with
+    a workflow of ruji's type name whose only act is to continue-as-new onto ruji's queue with the
+    input he wrote. The new run names a previous run (``continued_run_id``) like a real one."""
+
+    @workflow.run
+    async def run(self, forged: EnrollmentInput, onto: str) -> None:
+        workflow.continue_as_new(forged, task_queue=onto)
+
+
+@workflow.defn(name="EnrollmentPeriodWorkflow", sandboxed=False)
+class OutsidersPeriod:
+    @workflow.run
+    async def run(self, forged: PeriodInput, onto: str) -> None:
+        workflow.continue_as_new(forged, task_queue=onto)
+
+
+def self_projecting_approval(now: datetime) -> EnrollmentState:
+    """APPROVED, with a CHSI check pending since two days: its timeout commits (and projects)
+    the case at once, so the office's read model and the ticket run would take it as approved."""
+    return EnrollmentState(
+        state=AppState.APPROVED,
+        created_at=now - timedelta(days=3),
+        submitted_at=now - timedelta(days=2),
+        review=Review(examiner="x", decision="approved"),
+        form=EnrollmentForm(
+            postal_code="410000",
+            household_type="urban",
+            household_province="43",
+            occupation="x",
+            political_status="x",
+            contact_phone="13900005030",
+            region="01",
+            major="520201",
+        ),
+        chsi=ChsiStep(status=ChsiResult.PENDING, requested_at=now - timedelta(days=2)),
+    )
+
+
+async def test_a_continue_as_new_from_an_outsiders_run_is_not_trusted(dev_env, engine, task_queue):
+    """Before: the run continued from the outsider's own run inherited trust (only workflow
+    code can continue-as-new — but anyone can run workflow code of that name on his own queue):
+    an application APPROVED from birth was projected into the read model, and a period whose
+    review deadline had passed would have numbered every approved application."""
+    async with Harness(dev_env, engine, task_queue) as h:
+        now = datetime.now(UTC)
+        outsider = unsigned(h.env.client)
+        outsiders_queue = f"outsider-{task_queue}"
+        inp = h.enrollment_input(
+            "p-proof", valid_id_number(503), "13900005030", now + timedelta(days=5)
+        )
+        inp.state = self_projecting_approval(now)
+        config = PeriodConfig(
+            period_id="p-forged-can",
+            year=2026,
+            window=2,
+            opens_at=now - timedelta(days=2),
+            closes_at=now - timedelta(days=1),
+            review_deadline=now - timedelta(minutes=1),
+        )
+        async with Worker(
+            outsider, task_queue=outsiders_queue, workflows=[OutsidersEnrollment, OutsidersPeriod]
+        ):
+            case = await outsider.start_workflow(
+                "EnrollmentWorkflow",
+                args=[inp, h.task_queue],
+                id=inp.application_id,
+                task_queue=outsiders_queue,
+            )
+            period = await outsider.start_workflow(
+                "EnrollmentPeriodWorkflow",
+                args=[PeriodInput(config=config), h.task_queue],
+                id=f"period-p-forged-can-{task_queue}",
+                task_queue=outsiders_queue,
+            )
+            for forged in (case, period):
+                with pytest.raises(WorkflowFailureError) as failed:
+                    await asyncio.wait_for(
+                        h.env.client.get_workflow_handle(forged.id).result(), RESULT_TIMEOUT
+                    )
+                assert_untrusted(failed.value)
+        with Session(engine) as s:
+            assert s.get(Application, inp.application_id) is None, "the forged case was projected"
+        assert last_outbox_text(engine, inp.phone_hash) is None, "the forged case sent an SMS"
+
+
+@workflow.defn(name="ContinuesTwice")
+class ContinuesTwice:
+    @workflow.run
+    async def run(self, runs: int) -> int:
+        if runs < 2:
+            workflow.continue_as_new(runs + 1)
+        return runs
+
+
+async def test_a_workflows_own_continue_as_new_is_signed_and_goes_on(
+    dev_env, test_proof_ring, task_queue
+):
+    """The checking worker signs each continue-as-new its workflows ask for, so their next runs
+    pass the start check as any signed start does."""
+    async with Worker(
+        dev_env.client,
+        task_queue=task_queue,
+        workflows=[ContinuesTwice],
+        workflow_runner=workflow_runner(),
+        interceptors=[CallerProofChecker(test_proof_ring)],
+    ):
+        handle = await dev_env.client.start_workflow(
+            ContinuesTwice.run, 0, id=f"continues-{task_queue}", task_queue=task_queue
+        )
+        assert await asyncio.wait_for(handle.result(), RESULT_TIMEOUT) == 2
+
+
+# --- payloads the worker cannot decrypt ----------------------------------------------------------
+
+
+def undecryptable(key_id: str) -> Payload:
+    """What anyone can put in a message: our encoding and a key ID, but no valid ciphertext."""
+    return Payload(
+        metadata={"encoding": ENCODING, KEY_ID_METADATA: key_id.encode()},
+        data=b"\0" * 40,
+    )
+
+
+async def test_a_message_the_worker_cannot_decrypt_does_not_wedge_the_case(
+    dev_env, engine, task_queue, test_codec
+):
+    """Before: decoding a workflow task's payloads stopped at the first one that would not
+    decrypt, so the whole task failed, and failed again at every retry, as the signal stays in
+    the history: one unsigned signal sent through the Web UI stopped a case for good (every
+    update and query of the candidate and the examiner timed out). Now such a payload reaches
+    the workflow as an unreadable one: the signal is dropped, an update refused, and the case
+    goes on."""
+    async with Harness(dev_env, engine, task_queue) as h:
+        now = datetime.now(UTC)
+        phone = "13900005040"
+        inp = h.enrollment_input("p-proof", valid_id_number(504), phone, now + timedelta(days=5))
+        handle = await h.start_application(inp)
+        client = h.env.client
+        for key_id in (test_codec.current_key_id, "no-such-key"):
+            for signal in ("ticket_assigned", "close_out", "no_such_signal"):
+                await client.workflow_service.signal_workflow_execution(
+                    SignalWorkflowExecutionRequest(
+                        namespace=client.namespace,
+                        workflow_execution=WorkflowExecution(workflow_id=inp.application_id),
+                        signal_name=signal,
+                        input=Payloads(payloads=[undecryptable(key_id)]),
+                        identity="outsider",
+                    )
+                )
+        view = await asyncio.wait_for(to_submitted(h, handle, phone), RESULT_TIMEOUT)
+        assert view.state == AppState.SUBMITTED

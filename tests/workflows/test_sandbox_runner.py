@@ -55,7 +55,7 @@ async def _replay(name: str, runner: DirectContextSandboxRunner) -> None:
     replayer = Replayer(
         workflows=[EnrollmentWorkflow, EnrollmentPeriodWorkflow],
         data_converter=pydantic_data_converter,
-        interceptors=[CallerProofChecker(parse_key_ring(RECORDING_PROOF_KEY).keys, max_age=None)],
+        interceptors=[CallerProofChecker(parse_key_ring(RECORDING_PROOF_KEY), max_age=None)],
         workflow_runner=runner,
     )
     workflow_id = json.loads(WORKFLOW_IDS.read_text()).get(name, name)
