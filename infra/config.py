@@ -18,10 +18,12 @@ from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from domain.liveness import LivenessThresholds
+from infra.dev_secrets import dev_signing_secrets
 
 DEV_PLACEHOLDER = "dev-only-change-me"
-#: what signs or keys tokens, file links, lookups and CHSI callbacks: the dev placeholder is
-#: refused outside dev, and a process that holds no secrets (`holds_secrets`) has none of them
+#: what signs or keys tokens, file links, lookups and CHSI callbacks: the placeholder is refused
+#: in prod, replaced by the var dir's own in dev (infra/dev_secrets.py), kept only by the tests'
+#: stacks; a process that holds no secrets (`holds_secrets`) has none of them
 SIGNING_SECRETS = ("secret_key", "identity_hmac_key", "chsi_callback_secret")
 
 
@@ -203,7 +205,12 @@ class Settings(BaseSettings):
         if not self.holds_secrets:
             for name in SIGNING_SECRETS:
                 setattr(self, name, secrets.token_urlsafe(32))
-        elif self.env not in ("dev", "test"):
+        elif self.env == "dev":  # the var dir's own, never the public placeholder
+            stored = dev_signing_secrets(self.var_dir, SIGNING_SECRETS)
+            for name in SIGNING_SECRETS:
+                if getattr(self, name) == DEV_PLACEHOLDER:
+                    setattr(self, name, stored[name])
+        elif self.env != "test":
             for name in SIGNING_SECRETS:
                 if getattr(self, name) == DEV_PLACEHOLDER:
                     raise ValueError(f"RUJI_{name.upper()} must be set outside dev")

@@ -17,9 +17,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
-import secrets
 import signal
 import sys
 from datetime import UTC, datetime
@@ -48,7 +46,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 def configure_environment(args: argparse.Namespace) -> None:
     """The ports chosen here are the truth for this process and every child (settings read
     RUJI_* from the environment), so a second stack on other ports never talks to the first.
-    So are the stack's signing secrets (`dev_signing_secrets`)."""
+    Its signing secrets are var/secrets' own (infra/dev_secrets.py), for every child alike."""
     host = "127.0.0.1"
     var_dir = Path(os.environ.get("RUJI_VAR_DIR", "var")).resolve()
     os.environ.update(
@@ -59,29 +57,9 @@ def configure_environment(args: argparse.Namespace) -> None:
         RUJI_UI_ORIGIN=f"http://{host}:{args.ui_port}",
         PYTHONUNBUFFERED="1",
     )
-    for name, value in dev_signing_secrets(var_dir).items():
-        os.environ.setdefault(f"RUJI_{name.upper()}", value)  # one set by hand wins
     from infra.config import get_settings
 
     get_settings.cache_clear()
-
-
-def dev_signing_secrets(var_dir: Path) -> dict[str, str]:
-    """The stack's token, lookup-hash and CHSI-callback secrets, generated once (mode 0600) in
-    var/secrets/signing-secrets.json. Left at infra/config.py's placeholder, which anyone can
-    read, they let an outsider sign an admin's or examiner's token for the demo accounts'
-    predictable IDs and approve cases without signing in, or sign CHSI callbacks."""
-    from infra.config import SIGNING_SECRETS
-
-    path = var_dir / "secrets" / "signing-secrets.json"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fresh = {name: secrets.token_urlsafe(32) for name in SIGNING_SECRETS}
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as handle:
-            json.dump(fresh, handle)
-    stored: dict[str, str] = json.loads(path.read_text())
-    return {name: stored[name] for name in SIGNING_SECRETS}
 
 
 def temporal_child(args: argparse.Namespace, var_dir: Path) -> Child:

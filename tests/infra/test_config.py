@@ -1,5 +1,6 @@
 """One Settings for every process: the face and observability sections still read the variable
-names operators already set (compose, Dockerfile, docs), and placeholders are refused in prod."""
+names operators already set (compose, Dockerfile, docs), placeholders are refused in prod and
+replaced by the var dir's own in dev."""
 
 from __future__ import annotations
 
@@ -58,3 +59,29 @@ def test_a_process_without_secrets_starts_in_prod_with_secrets_of_its_own(monkey
     for name in SIGNING_SECRETS:
         assert getattr(one, name) not in (DEV_PLACEHOLDER, getattr(two, name))
         assert len(getattr(one, name)) >= 32
+
+
+def test_a_dev_install_signs_with_its_var_dirs_own_secrets(monkeypatch, tmp_path):
+    """Not the public placeholder: a `ruji api` or `ruji demo` started by hand, every child of
+    `ruji dev`, and an install that forgot RUJI_ENV=prod sign with the secrets of their var dir,
+    the same for every process of it and kept across restarts; one set by hand wins."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("RUJI_ENV", "dev")
+    monkeypatch.setenv("RUJI_VAR_DIR", str(tmp_path / "var"))
+    for name in ("RUJI_SECRET_KEY", "RUJI_IDENTITY_HMAC_KEY", "RUJI_CHSI_CALLBACK_SECRET"):
+        monkeypatch.delenv(name, raising=False)
+
+    one, two = Settings(), Settings()
+    for name in SIGNING_SECRETS:
+        assert getattr(one, name) == getattr(two, name) != DEV_PLACEHOLDER
+        assert len(getattr(one, name)) >= 32
+    assert len({getattr(one, name) for name in SIGNING_SECRETS}) == 3
+    stored = tmp_path / "var" / "secrets" / "signing-secrets.json"
+    assert oct(stored.stat().st_mode & 0o777) == "0o600"
+    assert list(stored.parent.iterdir()) == [stored]  # no draft left behind
+
+    monkeypatch.setenv("RUJI_SECRET_KEY", "set-by-hand")
+    assert Settings().secret_key == "set-by-hand"
+    assert Settings().identity_hmac_key == one.identity_hmac_key
+    monkeypatch.setenv("RUJI_VAR_DIR", str(tmp_path / "other"))
+    assert Settings().identity_hmac_key != one.identity_hmac_key
