@@ -474,7 +474,10 @@ class EnrollmentWorkflow(IdentityStepHandlers):
     @modify.validator
     @answers_refusals
     def _validate_modify(self, form: EnrollmentForm) -> None:
-        rules.check_modify(self.case, form, self.params.identity.id_number)
+        now, closes_at = self._clock()
+        rules.check_modify(
+            self.case, form, self.params.identity.id_number, now=now, closes_at=closes_at
+        )
 
     @workflow.update
     async def withdraw(self) -> ApplicationView:
