@@ -182,6 +182,9 @@ def record_face_check(
         face.passed = True
         case.identity_proved_at = case.identity_proved_at or now
         _redone(case, "face")
+        if not any(m.reference == "id_portrait" for m in result.matches):
+            # matched with the 寸照 only (a passport): the examiner compares the document
+            case.needs_manual_review = True
     elif daily_limit:
         today = shanghai_day(now)
         face.day_failures = face.day_failures + 1 if face.day == today else 1
