@@ -177,7 +177,8 @@ class FaceVerifier:
                 ("id_portrait", request.id_portrait),
                 ("official_photo", request.official_photo),
             ):
-                matches.append(self._match(live_embedding, reference, self.store.get(obj.key)))
+                if obj is not None:  # a passport has no portrait cut from it
+                    matches.append(self._match(live_embedding, reference, self.store.get(obj.key)))
         except RefusedError as refused:
             refusals.append(refused.refusal)
         for match in matches:

@@ -30,6 +30,7 @@ from domain.messages import AccessRefusal, CaseRefusal, PeriodRefusal, SmsRefusa
 from domain.notice import NoticeRefusal
 from domain.office import OfficeRefusal
 from domain.photo_spec import PhotoRefusal
+from domain.text_limits import field_named
 from domain.vision import IdImageRefusal
 from infra.metrics import REFUSALS
 from infra.upload_structure import UploadRefusal
@@ -312,10 +313,17 @@ async def validation_handler(_request: Request, exc: Exception) -> JSONResponse:
         )
         REFUSALS.labels(body.code).inc()
         return JSONResponse(body.model_dump(exclude_none=True), status_code=422)
-    fields = [".".join(str(p) for p in e["loc"][1:]) for e in exc.errors()]
+    errors = exc.errors()
+    fields = [".".join(str(p) for p in e["loc"][1:]) for e in errors]
+    # a body field by its Chinese name (the form's fields: what the person typed); a path or
+    # query parameter by its own name (a path's `code` is a document's, not the SMS code)
+    named = [
+        field_named(f) if e["loc"][:1] == ("body",) else f
+        for e, f in zip(errors, fields, strict=True)
+    ]
     body = ErrorBody(
         code=ApiRefusal.INVALID_REQUEST,
-        message=f"{ApiRefusal.INVALID_REQUEST.message}：" + "、".join(fields),
+        message=f"{ApiRefusal.INVALID_REQUEST.message}：" + "、".join(dict.fromkeys(named)),
         details=fields,
     )
     REFUSALS.labels(body.code).inc()

@@ -220,12 +220,21 @@ def check_form(case: EnrollmentState, form: EnrollmentForm, id_number: str) -> N
     check_old_identity_against_card(case, form, id_number)
 
 
-def check_modify(case: EnrollmentState, form: EnrollmentForm, id_number: str) -> None:
+def check_modify(
+    case: EnrollmentState,
+    form: EnrollmentForm,
+    id_number: str,
+    *,
+    now: datetime,
+    closes_at: datetime,
+) -> None:
     """The closed window is judged in the handler (`late_modify`): an operator may have
-    extended it, which only the period knows."""
+    extended it, which only the period knows. A case that takes no changes any more is refused
+    as the steps refuse it: R1's sentence once the window closed, else where it stands."""
     if case.state in REVIEW_LOCKED:
         raise review_locked(case)
     if case.state not in FORM_EDITABLE:
+        require_step(case, AppState.DRAFT, now, closes_at)
         raise refuse(CaseRefusal.NOT_EDITABLE)
     check_form(case, form, id_number)
 

@@ -15,6 +15,7 @@ from domain.chsi import (
     ChsiCallback,
     ChsiCode,
     ChsiKind,
+    ChsiOutcome,
     QrState,
     QrToken,
     check_subject,
@@ -181,6 +182,9 @@ def record_face_check(
         face.passed = True
         case.identity_proved_at = case.identity_proved_at or now
         _redone(case, "face")
+        if not any(m.reference == "id_portrait" for m in result.matches):
+            # matched with the 寸照 only (a passport): the examiner compares the document
+            case.needs_manual_review = True
     elif daily_limit:
         today = shanghai_day(now)
         face.day_failures = face.day_failures + 1 if face.day == today else 1
@@ -283,13 +287,21 @@ def record_chsi_codes(
 
 
 def record_chsi_callback(
-    case: EnrollmentState, callback: ChsiCallback, *, per_code: bool = True
+    case: EnrollmentState,
+    callback: ChsiCallback,
+    *,
+    per_code: bool = True,
+    mismatch_keeps_step: bool = True,
 ) -> tuple[str, str]:
     """CHSI's verdict on one scanned code -> (audit action, answer to CHSI). Each code keeps its
     own result: a verified record of either kind verifies the step, in any order; the manual
     path opens by itself only when both codes came back without a record (`per_code=False` is
     the first version's rule, kept for runs recorded under it: the first refusal closed the
-    step). A callback after the candidate gave up on CHSI changes no step."""
+    step). A scan from another person's CHSI account says nothing of the candidate's records:
+    it never closes the step, which waits for his own scan of a refreshed code, the timeout or
+    「学信网校验失败」 (`mismatch_keeps_step=False`: the rule before, kept for runs recorded
+    under it, which counted it as no record). A callback after the candidate gave up on CHSI
+    changes no step."""
     chsi = case.chsi
     assert chsi.qr is not None  # guaranteed by the validator
     redemption = redeem_token(
@@ -301,7 +313,9 @@ def record_chsi_callback(
     try:
         record = check_subject(callback)
     except RefusedError as exc:
-        if not redemption.late and (not per_code or _every_code_refused(case)):
+        if not redemption.late and (
+            not per_code or _every_code_refused(case, mismatch_keeps_step=mismatch_keeps_step)
+        ):
             close_chsi(case, ChsiResult.FAILED)
         return f"chsi_{outcome}:{kind}", exc.refusal.code
     chsi.records[kind] = record
@@ -312,9 +326,25 @@ def record_chsi_callback(
     return f"chsi_verified:{kind}", "VERIFIED"
 
 
-def _every_code_refused(case: EnrollmentState) -> bool:
-    latest = dict(outcome.split(":", 1) for outcome in case.chsi.outcomes)
-    return all(latest.get(kind.value, "verified") != "verified" for kind in ChsiKind)
+def _latest_outcomes(case: EnrollmentState) -> dict[str, str]:
+    """Each kind's last CHSI outcome ("xueji" -> "no_record"), from the recorded "kind:outcome"."""
+    return dict(outcome.split(":", 1) for outcome in case.chsi.outcomes)
+
+
+def _every_code_refused(case: EnrollmentState, *, mismatch_keeps_step: bool) -> bool:
+    latest = _latest_outcomes(case)
+    refused = all(latest.get(kind.value, "verified") != "verified" for kind in ChsiKind)
+    return refused and not (mismatch_keeps_step and scanned_by_someone_else(case))
+
+
+def scanned_by_someone_else(case: EnrollmentState, callback: ChsiCallback | None = None) -> bool:
+    """Whether a code's last answer (`callback`'s, when given, as the latest of its kind) is
+    CHSI_IDENTITY_MISMATCH, a scan from another person's CHSI account: the only case where the
+    two rules of `record_chsi_callback` differ."""
+    latest = _latest_outcomes(case)
+    if callback is not None:
+        latest[callback.kind.value] = callback.outcome.value
+    return ChsiOutcome.IDENTITY_MISMATCH.value in latest.values()
 
 
 def close_chsi(case: EnrollmentState, status: ChsiResult) -> None:

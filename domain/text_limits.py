@@ -53,6 +53,8 @@ FIELD_LABELS: dict[str, str] = {
     "region": "入籍地区",
     "major": "入籍专业",
     "non_hunan_category": "在湘情形",
+    "social_insurance_months": "在我省缴纳社保的月数",
+    "identity_changed": "姓名或身份证号是否变更",
     "old_name": "原姓名",
     "old_id_number": "原证件号码",
     "name": "姓名",
@@ -65,6 +67,11 @@ FIELD_LABELS: dict[str, str] = {
     "reason": "原因",
     "override_reason": "通过说明",
     "nonce": "核验编号",
+    "application_id": "申请编号",
+    "code": "验证码",
+    "phone": "手机号码",
+    "id_type": "证件类型",
+    "notice_version": "须知版本",
 }
 
 #: Unicode categories refused anywhere: controls (NUL, CR, LF, ESC …), format characters (the
@@ -88,8 +95,17 @@ def text_problem(field: str, value: str) -> str | None:
 
 def field_label(path: str) -> str:
     """「住址」 for "address", 「原因」 for "items.0.reason"."""
-    name = next((p for p in reversed(path.split(".")) if not p.isdigit()), path)
-    return FIELD_LABELS.get(name, "填写内容")
+    return FIELD_LABELS.get(_last_name(path), "填写内容")
+
+
+def field_named(path: str) -> str:
+    """The field's Chinese name where it has one, else the path itself (a refusal listing
+    several fields must still tell them apart)."""
+    return FIELD_LABELS.get(_last_name(path), path)
+
+
+def _last_name(path: str) -> str:
+    return next((p for p in reversed(path.split(".")) if not p.isdigit()), path)
 
 
 def first_text_problem(values: Mapping[str, object], prefix: str = "") -> tuple[str, str] | None:

@@ -171,7 +171,9 @@ class VerifyFaceInput(BaseModel):
     answered_nonce: str
     answered_at: datetime
     frames: list[StoredObject]
-    id_portrait: StoredObject
+    #: None for a passport or pass (IdType.PASSPORT): no portrait is cut from a document an
+    #: examiner reads, so the burst is matched with the 寸照 only
+    id_portrait: StoredObject | None
     official_photo: StoredObject
     best_frame_key: str  # where to keep the chosen frame; the rest of the burst is deleted
 

@@ -94,6 +94,8 @@ RETURN_ANSWERS_TRACKED = "return-answers-tracked"
 CHSI_CODES_REOPEN = "chsi-codes-reopen"
 #: an approval after the review deadline asks the period, and tells that its number comes later
 APPROVAL_AFTER_DEADLINE_TOLD = "approval-after-deadline-told"
+#: a code scanned from another person's CHSI account leaves the step open for the candidate's own
+CHSI_MISMATCH_KEEPS_STEP = "chsi-mismatch-keeps-step"
 
 
 @workflow.defn
@@ -358,9 +360,21 @@ class EnrollmentWorkflow(IdentityStepHandlers):
         async with self.lock:
             self._recheck(self._validate_chsi_callback, callback)
             per_code = shape.patched(CHSI_PER_CODE)
-            action, answer = steps.record_chsi_callback(self.case, callback, per_code=per_code)
+            action, answer = steps.record_chsi_callback(
+                self.case,
+                callback,
+                per_code=per_code,
+                mismatch_keeps_step=self._mismatch_keeps_step(callback),
+            )
             await self._commit("chsi", action)
             return answer
+
+    def _mismatch_keeps_step(self, callback: ChsiCallback) -> bool:
+        """Asked only where the two rules differ (a code's last answer, this one's included, came
+        from another person's account), so a straight run records no marker for it."""
+        return steps.scanned_by_someone_else(self.case, callback) and workflow.patched(
+            CHSI_MISMATCH_KEEPS_STEP
+        )
 
     @chsi_callback.validator
     @answers_refusals
@@ -460,7 +474,10 @@ class EnrollmentWorkflow(IdentityStepHandlers):
     @modify.validator
     @answers_refusals
     def _validate_modify(self, form: EnrollmentForm) -> None:
-        rules.check_modify(self.case, form, self.params.identity.id_number)
+        now, closes_at = self._clock()
+        rules.check_modify(
+            self.case, form, self.params.identity.id_number, now=now, closes_at=closes_at
+        )
 
     @workflow.update
     async def withdraw(self) -> ApplicationView:

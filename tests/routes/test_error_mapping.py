@@ -117,26 +117,46 @@ def test_without_temporal_the_api_answers_503(app_services):
 
 
 @pytest.mark.parametrize(
-    ("method", "path", "body", "fields"),
+    ("method", "path", "body", "fields", "named"),
     [
         (
             "POST",
             "/api/v1/candidate/verify",
             {"application_id": "x", "code": "1"},
             ["application_id"],
+            "申请编号",
         ),
-        ("POST", "/api/v1/candidate/verify", {}, ["application_id", "code"]),
-        ("POST", "/api/v1/candidate/register", {"phone": "13900001111"}, ["id_number"]),
+        ("POST", "/api/v1/candidate/verify", {}, ["application_id", "code"], "申请编号、验证码"),
+        ("POST", "/api/v1/candidate/register", {"phone": "13900001111"}, ["id_number"], "证件号码"),
+        (
+            "PUT",
+            "/api/v1/me/form",
+            {"postal_code": "410000", "social_insurance_months": "three"},
+            [
+                "household_type",
+                "household_province",
+                "occupation",
+                "political_status",
+                "contact_phone",
+                "region",
+                "major",
+                "social_insurance_months",
+            ],
+            "户口类型、户籍所在省份、职业、政治面貌、联系电话、入籍地区、入籍专业、在我省缴纳社保的月数",
+        ),
     ],
 )
 def test_a_malformed_request_names_its_fields_and_reaches_no_workflow(
-    http, temporal, method, path, body, fields
+    http, temporal, method, path, body, fields, named
 ):
+    """The message is for the person: a body field by its Chinese name (it read English keys,
+    「请求数据不完整或格式不正确：household_type、household_province…」); `details` keeps the
+    keys."""
     r = http.request(method, path, json=body, headers=CANDIDATE)
     assert r.status_code == 422
     got = r.json()
     assert (got["code"], got["details"]) == ("INVALID_REQUEST", fields)
-    assert got["message"] == "请求数据不完整或格式不正确：" + "、".join(fields)
+    assert got["message"] == "请求数据不完整或格式不正确：" + named
     assert temporal.calls == []
 
 

@@ -144,6 +144,44 @@ async def test_wrong_person_scanning_is_refused_and_the_owner_can_still_scan(sta
     assert (await handle.query(EnrollmentWorkflow.view)).chsi_status == "verified"
 
 
+async def test_both_codes_scanned_from_another_account_leave_the_step_to_the_owner(stack):
+    """Scanned from a relative's CHSI app, both codes come back `identity_mismatch`: CHSI said
+    nothing about the candidate's own records, and its answer tells him to log in as himself,
+    refresh and scan again. The step stays open for that (it closed, and the refresh the
+    answer asks for was refused with CHSI_CLOSED: only the manual upload was left)."""
+    h, sim, _ = stack
+    handle = await benke_draft(h, "police")
+    tokens = await codes(handle)
+    for kind in ("xueji", "xueli"):
+        r = await sim.post("/scan", json={"token": tokens[kind], "identity_key": "clinical"})
+        assert r.json()["outcome"] == "identity_mismatch"
+    view = await handle.query(EnrollmentWorkflow.view)
+    assert view.chsi_status == "pending"
+    assert {s.code for s in view.chsi_scans} == {"CHSI_IDENTITY_MISMATCH"}
+    assert all("刷新二维码后重新扫码" in s.message for s in view.chsi_scans)
+    fresh = await codes(handle)  # the refresh the answer asks for
+    r = await sim.post("/scan", json={"token": fresh["xueli"], "identity_key": "police"})
+    assert r.json()["delivered"]
+    assert (await handle.query(EnrollmentWorkflow.view)).chsi_status == "verified"
+
+
+async def test_no_record_after_a_scan_from_another_account_keeps_the_step_open(stack):
+    """One code scanned from another account, the other without a record: the candidate's own
+    学籍 or 学历 was never asked about, so the step waits for his scan of a refreshed code."""
+    h, sim, _ = stack
+    handle = await benke_draft(h, "veteran")
+    tokens = await codes(handle)
+    r = await sim.post("/scan", json={"token": tokens["xueli"], "identity_key": "clinical"})
+    assert r.json()["outcome"] == "identity_mismatch"
+    r = await sim.post("/scan", json={"token": tokens["xueji"], "identity_key": "veteran"})
+    assert r.json()["outcome"] == "no_record"
+    assert (await handle.query(EnrollmentWorkflow.view)).chsi_status == "pending"
+    fresh = await codes(handle)
+    r = await sim.post("/scan", json={"token": fresh["xueli"], "identity_key": "veteran"})
+    assert r.json()["delivered"]
+    assert (await handle.query(EnrollmentWorkflow.view)).chsi_status == "verified"
+
+
 async def test_a_graduate_without_xueji_who_scans_left_first_is_verified_by_the_right(stack):
     """The guide: unsure candidates scan the left (学籍) code first, then the right (学历)."""
     h, sim, _ = stack

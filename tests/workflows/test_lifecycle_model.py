@@ -702,7 +702,10 @@ def forward_moves(case, now: datetime, closes: datetime):
             form = case.form
             card = case.id_card.confirmed or case.id_card.ocr
             number = card.id_number if card else ""
-            yield "save the form again", ok(lambda: rules.check_modify(case, form, number))
+            yield (
+                "save the form again",
+                ok(lambda: rules.check_modify(case, form, number, now=now, closes_at=closes)),
+            )
     if state == AppState.SUBMITTED:
         yield "claim", ok(lambda: rules.check_claim(case, "ex-new"))
     if state == AppState.UNDER_REVIEW:

@@ -5,6 +5,7 @@ with their codes."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -14,6 +15,7 @@ from activities.face import FaceVerifier
 from activities.ocr import IdCardReader
 from activities.photo import PhotoActivities
 from domain.enrollment import ConfirmIdCardInput, IdCardUpload, LivenessAnswer, PhotoUpload
+from domain.identity import IdType
 from domain.states import AppState
 from infra.config import get_settings
 from infra.face_models import export_deepface_home
@@ -88,6 +90,54 @@ async def test_real_vision_path_reaches_the_notice(dev_env, engine, task_queue, 
         case = await handle.query(EnrollmentWorkflow.case_file)
         assert {m.reference for m in case.state.face.matches} == {"id_portrait", "official_photo"}
         assert all(m.matched and m.distance < m.threshold for m in case.state.face.matches)
+
+
+async def test_a_passport_candidate_passes_the_live_check_against_the_photo(
+    dev_env, engine, task_queue, store, vision
+):
+    """证件类型「护照/通行证」 (offered by the H5): the document is read by an examiner, so no
+    portrait is cut from it. The live check compared the burst with that missing portrait: an
+    assertion failed the workflow task on every retry, and the case answered nothing ever after
+    (500 「Workflow Task in failed state」 to the candidate, no deadline, no close-out). Now the
+    burst is matched with the accepted 寸照 and the case stays marked for the examiner, who
+    compares the document's own picture."""
+    pair = make_card_pair(seed=13, face_path=FACE, today=date.today())
+    passport = "E12345678"
+    async with Harness(dev_env, engine, task_queue, vision_activities=vision) as h:
+        inp = h.enrollment_input(
+            "2026-v", passport, "13300003333", datetime.now(UTC) + timedelta(days=10)
+        )
+        inp.identity.id_type = IdType.PASSPORT
+        handle = await h.start_application(inp)
+        await verify_phone(h, handle, "13300003333")
+        app = inp.application_id
+        page = store.put(f"{app}/id/front.jpg", pair.front_jpeg, "image/jpeg")
+        back = store.put(f"{app}/id/back.jpg", pair.back_jpeg, "image/jpeg")
+        await handle.execute_update(
+            EnrollmentWorkflow.submit_id_card, IdCardUpload(front=page, back=back)
+        )
+        typed = pair.identity.fields().model_copy(update={"id_number": passport})
+        await handle.execute_update(
+            EnrollmentWorkflow.confirm_id_card, ConfirmIdCardInput(fields=typed)
+        )
+        photo = store.put(f"{app}/photo/upload.jpg", compliant_photo(FACE, seed=3), "image/jpeg")
+        await handle.execute_update(
+            EnrollmentWorkflow.submit_photo, PhotoUpload(photo=photo, filename="me.jpg")
+        )
+        view = await handle.execute_update(EnrollmentWorkflow.start_liveness)
+        challenge = view.liveness_challenge
+        frames = [
+            store.put(f"{app}/face/frame-{i}.jpg", jpeg, "image/jpeg")
+            for i, jpeg in enumerate(burst(FACE, challenge.actions, seed=5))
+        ]
+        answer = LivenessAnswer(nonce=challenge.nonce, frames=frames)
+        view = await asyncio.wait_for(
+            handle.execute_update(EnrollmentWorkflow.submit_liveness, answer), timeout=90
+        )
+        assert view.state == AppState.NOTICE_PENDING and view.face_passed
+        case = await handle.query(EnrollmentWorkflow.case_file)
+        assert [m.reference for m in case.state.face.matches] == ["official_photo"]
+        assert case.state.needs_manual_review
 
 
 @pytest.mark.parametrize("defect", [Defect.SWAPPED, Defect.BLURRED])
