@@ -7,7 +7,7 @@ from domain.attachments import ChsiResult, check_attachments_complete, check_old
 from domain.catalogs import PROVINCES
 from domain.enrollment import EnrollmentForm, EnrollmentState
 from domain.errors import Refusal, RefusedError, refuse
-from domain.identity import IdCardFields, province_of_address
+from domain.identity import IdCardFields, permit_household, province_of_address
 from domain.messages import CaseRefusal
 from domain.requirements import attachment_plan
 
@@ -25,16 +25,19 @@ def card_problems(case: EnrollmentState, form: EnrollmentForm) -> list[Refusal]:
     """The household province is where the card says the candidate is registered: a non-Hunan
     card cannot claim a Hunan household to skip the proofs, nor the other way round."""
     card = card_of(case)
-    on_card = province_of_address(card.address) if card else None
+    permit = permit_household(card.id_number) if card and case.household_by_permit else None
+    on_card = permit or (province_of_address(card.address) if card else None)
     declared = form.household_province.strip()[:2]
     if on_card is None or on_card == declared or declared not in PROVINCES:
         return []
+    message = (
+        f"港澳台居民居住证持有人的户籍所在地为{PROVINCES[on_card]}，请按居住证号码选择"
+        if permit
+        else f"户籍所在省份应与身份证住址一致（身份证住址为{PROVINCES[on_card]}）"
+    )
     return [
         Refusal(
-            code="FORM_HOUSEHOLD_PROVINCE",
-            message=f"户籍所在省份应与身份证住址一致（身份证住址为{PROVINCES[on_card]}）",
-            measured=declared,
-            expected=on_card,
+            code="FORM_HOUSEHOLD_PROVINCE", message=message, measured=declared, expected=on_card
         )
     ]
 

@@ -222,13 +222,22 @@ NUMBERED_FROM_MEMO_KEY = "ruji_numbered_from"
 #: 2: the liveness challenge comes with the accepted photo, the notice with the first form save.
 #: 3: a decision's read-model write and its SMS in one local activity (workflows/shape.py).
 CURRENT_SHAPE = 3
+#: The memo key naming the rules a case was started under, where a rule's outcome changed for a
+#: case it already judged (a patch marker would cost each run an event; recorded runs keep theirs)
+RULES_MEMO_KEY = "ruji_rules"
+#: 1: an HMT residence permit's household is Hong Kong, Macao or Taiwan, as its number says
+#: (domain/case_completeness.household_on_card), not the mainland address printed on it
+HOUSEHOLD_BY_PERMIT = 1
+CURRENT_RULES = HOUSEHOLD_BY_PERMIT
 
 
-def start_memo(numbered_from: int = 0, shape: int = CURRENT_SHAPE) -> dict[str, int]:
+def start_memo(
+    numbered_from: int = 0, shape: int = CURRENT_SHAPE, rules: int = CURRENT_RULES
+) -> dict[str, int]:
     """`numbered_from`: the version the read model holds for the workflow ID, where an ended
     application stood (withdrawn, expired): the new run numbers its commits on from there.
-    `shape`: an earlier shape, for tests that record or replay runs started in it."""
-    memo = {SHAPE_MEMO_KEY: shape}
+    `shape`, `rules`: earlier ones, for tests that record or replay runs started under them."""
+    memo = {SHAPE_MEMO_KEY: shape, RULES_MEMO_KEY: rules}
     if numbered_from:
         memo[NUMBERED_FROM_MEMO_KEY] = numbered_from
     return memo

@@ -238,6 +238,9 @@ class EnrollmentState(BaseModel):
     review: Review = Field(default_factory=Review)
     ticket_number: str | None = None
     needs_manual_review: bool = False
+    #: the household of an HMT residence permit is the one its number names (rules 1, the start's
+    #: memo); False on runs started before, which judged the address printed on it
+    household_by_permit: bool = False
     #: when the card was confirmed and the face matched it (or was checked on site): from then on
     #: the application holds its ID number firmly (domain/identity_claims.py)
     identity_proved_at: datetime | None = None

@@ -283,6 +283,17 @@ def mask(number: str) -> str:
     return number[:3] + "*" * max(len(number) - 7, 0) + number[-4:] if len(number) > 7 else "***"
 
 
+#: an HMT residence permit's number starts with its holder's household: 81 Hong Kong, 82 Macao,
+#: 83 Taiwan (GB/T 2260 codes 81, 82, 71); the address printed on it is the mainland residence
+_PERMIT_HOUSEHOLDS = {"81": "81", "82": "82", "83": "71"}
+
+
+def permit_household(id_number: str) -> str | None:
+    """The province code of an HMT residence permit holder's household, None for other numbers
+    (a resident ID's first two digits are a mainland province)."""
+    return _PERMIT_HOUSEHOLDS.get(id_number[:2])
+
+
 def province_of_address(address: str) -> str | None:
     """The GB/T 2260 province code an ID card's address starts with (「湖南省长沙市…」 -> "43"),
     or None when the address names no province. Two characters tell every province apart."""

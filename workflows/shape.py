@@ -25,7 +25,7 @@ from __future__ import annotations
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from domain.case_view import SHAPE_MEMO_KEY
+    from domain.case_view import RULES_MEMO_KEY, SHAPE_MEMO_KEY
 
 LEAN_SHAPE = "lean-shape"
 FEWER_ROUND_TRIPS = 2
@@ -35,6 +35,12 @@ ONE_CALL_PER_STEP = 3
 def started_as() -> int:
     """The shape the start named (0: none, a run started before shapes were named)."""
     value = workflow.memo_value(SHAPE_MEMO_KEY, 0, type_hint=int)
+    return value if isinstance(value, int) else 0
+
+
+def started_under() -> int:
+    """The rules the start named (domain/case_view.RULES_MEMO_KEY; 0: a run started before)."""
+    value = workflow.memo_value(RULES_MEMO_KEY, 0, type_hint=int)
     return value if isinstance(value, int) else 0
 
 

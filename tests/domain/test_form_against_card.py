@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from domain.attachments import NonHunanCategory
 from domain.bulk_review import reasons_not_clean
 from domain.case_completeness import missing_for_submit
 from domain.case_rules import check_approvable, check_claim
@@ -88,3 +89,35 @@ def test_an_old_name_the_card_does_not_bear_asks_only_for_its_proof():
     case = submitted_case(card(), **OLD_NAME_LISI)
     missing = missing_for_submit(case)
     assert missing is not None and missing.refusal.code == "ATTACHMENTS_MISSING"
+
+
+#: a Hong Kong resident's permit (港澳台居民居住证): the address is where he lives in Hunan
+HK_PERMIT = {"address": "湖南省长沙市岳麓区某路1号", "id_number": "810000199903120016"}
+
+
+def permit_case(household: str, *, by_permit: bool = True, **form: object) -> EnrollmentState:
+    case = submitted_case(card(**HK_PERMIT), household_province=household, **form)
+    case.household_by_permit = by_permit
+    return case
+
+
+def test_an_hmt_permit_holder_cannot_claim_a_hunan_household_from_the_address_on_it():
+    """The permit's address is his mainland residence, not his household: declaring Hunan from
+    it would skip R10's proofs and list the case as clean for bulk approval."""
+    case = permit_case("43")
+    missing = missing_for_submit(case)
+    assert missing is not None and missing.refusal.code == "FORM_INVALID"
+    assert [p["expected"] for p in missing.refusal.details] == ["81"]
+    assert "港澳台居民居住证持有人的户籍所在地为香港特别行政区" in missing.refusal.message
+    assert reasons_not_clean(case, "ex1", NOW) != []
+
+
+def test_an_hmt_permit_holder_declaring_his_household_is_asked_for_r10s_proofs():
+    case = permit_case("81", non_hunan_category=NonHunanCategory.LIVES)
+    missing = missing_for_submit(case)
+    assert missing is not None and missing.refusal.code == "ATTACHMENTS_MISSING", missing
+    assert "FORM_HOUSEHOLD_PROVINCE" not in str(missing.refusal.details)
+
+
+def test_a_run_started_before_keeps_judging_the_permit_by_its_address():
+    assert missing_for_submit(permit_case("43", by_permit=False)) is None

@@ -12,6 +12,7 @@ import pytest
 from temporalio import activity
 from temporalio.client import WorkflowHandle
 
+from domain.case_view import HOUSEHOLD_BY_PERMIT, RULES_MEMO_KEY
 from domain.enrollment import (
     ConfirmIdCardInput,
     EnrollmentState,
@@ -203,3 +204,32 @@ async def test_a_case_that_went_in_with_the_contradiction_cannot_be_claimed_or_a
     guangdong = zhuanke_form(household_province="44", non_hunan_category="lives")
     view = await claimed.execute_update(EnrollmentWorkflow.modify, guangdong)
     assert view.state == AppState.DRAFT and view.required_attachments
+
+
+async def test_an_hmt_permit_holder_declares_the_household_his_permit_names(harness, time_env):
+    """A Hong Kong resident's permit (number 81…) gives his Hunan residence as its address. A
+    case started under the rules of today (the API's start memo) takes his household from the
+    number: Hunan is refused, 香港 asks for R10's proofs. A run started before keeps judging the
+    address, as it did when it was recorded."""
+    now = await time_env.get_current_time()
+    for serial, rules in ((361, HOUSEHOLD_BY_PERMIT), (362, 0)):
+        phone = f"1390000{serial:04d}"
+        number = valid_id_number(serial, area="810000")
+        inp = harness.enrollment_input("2026-2", number, phone, now + timedelta(days=10))
+        handle = await harness.start_application(inp, memo={RULES_MEMO_KEY: rules})
+        await to_draft(harness, handle, phone)
+        assert (await handle.query(EnrollmentWorkflow.case_file)).state.id_card.ocr.id_number[
+            :2
+        ] == "81"
+        if rules:
+            cause = await refused(handle, EnrollmentWorkflow.save_form, zhuanke_form())
+            assert problem_codes(cause) == ["FORM_HOUSEHOLD_PROVINCE"], cause
+            assert "户籍所在地为香港特别行政区" in cause.message
+            hong_kong = zhuanke_form(household_province="81", non_hunan_category="lives")
+            await handle.execute_update(EnrollmentWorkflow.save_form, hong_kong)
+            assert (await refused(handle, EnrollmentWorkflow.submit)).type == "ATTACHMENTS_MISSING"
+        else:
+            await handle.execute_update(EnrollmentWorkflow.save_form, zhuanke_form())
+            assert (await handle.execute_update(EnrollmentWorkflow.submit)).state == (
+                AppState.SUBMITTED
+            )
