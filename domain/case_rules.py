@@ -260,6 +260,9 @@ def late_modify(
 def check_attachment_wanted(
     case: EnrollmentState, code: str, now: datetime, closes_at: datetime
 ) -> None:
+    """Refused while claimed or decided as a removal is (UNDER_REVIEW_LOCKED, naming it)."""
+    if case.state in REVIEW_LOCKED:
+        raise review_locked(case)
     if case.state not in FORM_EDITABLE:
         require_step(case, AppState.DRAFT, now, closes_at)
     plan = attachment_plan(case.form, case.chsi.status) if case.form else None

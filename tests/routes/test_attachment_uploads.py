@@ -64,8 +64,9 @@ def no_render(monkeypatch) -> None:
 @pytest.mark.parametrize(
     ("state", "code", "refusal", "status"),
     [
-        (AppState.UNDER_REVIEW, WANTED, CaseRefusal.NOT_EDITABLE, 409),
-        (AppState.APPROVED, WANTED, CaseRefusal.NOT_EDITABLE, 409),
+        # as a removal answers (both said 「不能修改」 with different codes)
+        (AppState.UNDER_REVIEW, WANTED, CaseRefusal.UNDER_REVIEW_LOCKED, 409),
+        (AppState.APPROVED, WANTED, CaseRefusal.UNDER_REVIEW_LOCKED, 409),
         (AppState.WITHDRAWN, WANTED, CaseRefusal.WRONG_STATE, 409),
         (AppState.PHOTO_PENDING, WANTED, CaseRefusal.STEP_NOT_REACHED, 422),
         (AppState.DRAFT, "XUELI_PROOF", CaseRefusal.ATTACHMENT_NOT_REQUIRED, 422),
@@ -87,8 +88,9 @@ def test_what_the_case_cannot_take_is_refused_before_any_render(
     stored = _stored(app_services[1])
     r = _upload(http, code)
     assert (r.status_code, r.json()["code"]) == (status, refusal.value), r.text
-    # a refusal for where the case stands names it (「申请当前为「审核中」，不能修改」)
-    assert refusal.message.removeprefix("当前状态") in r.json()["message"], r.text
+    # a refusal for where the case stands names it (「…审核已结束，不能修改」)
+    told = "不能修改" if refusal == CaseRefusal.UNDER_REVIEW_LOCKED else refusal.message
+    assert told.removeprefix("当前状态") in r.json()["message"], r.text
     assert [c.name for c in temporal.calls] == ["case_file"]  # no update
     assert _stored(app_services[1]) == stored
 
