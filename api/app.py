@@ -21,6 +21,7 @@ from api.errors import (
     ERROR_RESPONSES,
     ApiError,
     api_error_handler,
+    fault_handler,
     http_error_handler,
     refused_handler,
     validation_handler,
@@ -120,6 +121,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.add_exception_handler(StarletteHTTPException, http_error_handler)
     for overload in OVERLOAD_ERRORS:
         app.add_exception_handler(overload, overloaded_handler)
+    app.add_exception_handler(Exception, fault_handler)
     # added before CORS, so CORS wraps it: even a 413 carries the UI's CORS headers
     app.add_middleware(
         BodySizeLimit,

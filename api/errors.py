@@ -82,6 +82,8 @@ class ApiRefusal(RefusalCode):
     HEAD_TOO_LARGE = "HEAD_TOO_LARGE", "请求头过大，请退出后重新登录再试"
     #: the database or Temporal is saturated (no pooled connection in time, too many clients)
     SERVICE_OVERLOADED = "SERVICE_OVERLOADED", "系统繁忙，请稍后重试"
+    #: a fault of ours (its traceback is in the API's log): still the JSON every client reads
+    INTERNAL_ERROR = "INTERNAL_ERROR", "系统出现异常，请稍后重试；如多次出现，请联系考试院"
 
 
 #: The usual status of each concern's refusals: a rule broken by what was sent is 422.
@@ -118,6 +120,7 @@ _STATUS_EXCEPTIONS: dict[RefusalCode, int] = {
     ApiRefusal.HEAD_TIMEOUT: 408,
     ApiRefusal.HEAD_TOO_LARGE: 431,
     ApiRefusal.SERVICE_OVERLOADED: 503,
+    ApiRefusal.INTERNAL_ERROR: 500,
     PeriodRefusal.PERIOD_NOT_FOUND: 404,
     SmsRefusal.SMS_COOLDOWN: 429,
     AccessRefusal.TOO_MANY_REQUESTS: 429,
@@ -257,6 +260,13 @@ async def api_error_handler(_request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(
         exc.body.model_dump(exclude_none=True), status_code=exc.status, headers=headers
     )
+
+
+async def fault_handler(request: Request, _exc: Exception) -> JSONResponse:
+    """Any exception no other handler answered: Starlette's server-error middleware logs it
+    with its traceback after this answer, which is a coded Chinese 500 instead of the plain-text
+    「Internal Server Error」 the H5 and the console could not show."""
+    return await api_error_handler(request, ApiError(ApiRefusal.INTERNAL_ERROR))
 
 
 async def refused_handler(_request: Request, exc: Exception) -> JSONResponse:
