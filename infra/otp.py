@@ -95,7 +95,12 @@ class OtpService:
             ).one()
             if last_at is not None and now - _as_utc(last_at) < otp.RESEND_COOLDOWN:
                 wait = otp.RESEND_COOLDOWN - (now - _as_utc(last_at))
-                raise refuse(SmsRefusal.SMS_COOLDOWN, measured=int(wait.total_seconds()) + 1)
+                live = self._any_live(db, phone_hash, now)
+                raise refuse(
+                    SmsRefusal.SMS_COOLDOWN,
+                    measured=int(wait.total_seconds()) + 1,
+                    details={"code_live": live},
+                )
             if sent_phone >= otp.DAILY_CAP_PER_PHONE:
                 raise refuse(
                     SmsRefusal.SMS_DAILY_CAP, measured=sent_phone, expected=otp.DAILY_CAP_PER_PHONE
@@ -200,6 +205,14 @@ class OtpService:
                 raise
             if session is None:
                 db.commit()
+
+    def _any_live(self, db: Session, phone_hash: str, now: datetime) -> bool:
+        """Whether a code sent before can still be typed: the cooldown's answer says so, as a
+        candidate told 「请查收」 would otherwise type a code already used or locked."""
+        return any(
+            not r.used and now <= _as_utc(r.expires_at) and r.attempts < otp.MAX_WRONG_TRIES
+            for r in self._newest_of_each_kind(db, phone_hash)
+        )
 
     @staticmethod
     def _newest_of_each_kind(db: Session, phone_hash: str) -> list[Row[Any]]:

@@ -97,6 +97,9 @@ class RegisterResponse(BaseModel):
     #: false when a code was sent within the cooldown: that code is still the one to type, and
     #: `code_sent.resend_after_s` says when a new one may be asked for
     new_code: bool = True
+    #: with `new_code` false: whether that code can still be typed (false: used, or locked by
+    #: wrong tries; wait `resend_after_s` for a new one)
+    code_live: bool = True
 
 
 class VerifyRequest(BaseModel):
@@ -227,7 +230,13 @@ async def register(
     view = await run_query(handle, EnrollmentWorkflow.view)
     wait = sent.body.measured if isinstance(sent.body.measured, int) else 0
     resent = CodeSent(phone_masked=view.phone, resend_after_s=wait)
-    return RegisterResponse(application_id=handle.id, code_sent=resent, new_code=False)
+    details = sent.body.details if isinstance(sent.body.details, dict) else {}
+    return RegisterResponse(
+        application_id=handle.id,
+        code_sent=resent,
+        new_code=False,
+        code_live=details.get("code_live", True) is not False,
+    )
 
 
 @router.post("/candidate/verify")

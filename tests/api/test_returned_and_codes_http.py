@@ -228,6 +228,31 @@ async def test_wrong_tries_count_across_the_registration_and_the_login_code(worl
     assert r.json()["code"] == "SMS_CODE_LOCKED", r.text
 
 
+async def test_a_registration_asked_again_is_told_whether_the_code_sent_can_still_be_typed(
+    world,
+):
+    """Within the 60 s cooldown no new code is sent and the H5 said 「请查收」 — also when that
+    code was locked by five wrong tries, so the candidate typed a dead code until the countdown
+    ended. The answer now says whether it can still be typed."""
+    http, sms, _examiner, _engine, _client = world
+    phone, body = phone_of(12), {"id_number": number(12), "phone": phone_of(12)}
+    r = await http.post("/api/v1/candidate/register", json=body)
+    app_id, code = r.json()["application_id"], sms.last_code(phone)
+    again = await http.post("/api/v1/candidate/register", json=body)
+    assert (again.json()["new_code"], again.json()["code_live"]) == (False, True), again.text
+
+    wrong = "000000" if code != "000000" else "111111"
+    for _ in range(5):
+        r = await http.post(
+            "/api/v1/candidate/verify", json={"application_id": app_id, "code": wrong}
+        )
+    assert r.json()["code"] == "SMS_CODE_LOCKED", r.text
+    again = await http.post("/api/v1/candidate/register", json=body)
+    assert again.status_code == 201, again.text
+    assert (again.json()["new_code"], again.json()["code_live"]) == (False, False), again.text
+    assert 0 < again.json()["code_sent"]["resend_after_s"] <= 60
+
+
 async def test_a_login_whose_answer_was_lost_is_let_in_on_its_retry(world):
     """The H5 sends a login whose answer a dropped connection lost once more, with the same
     Idempotency-Key: the code it consumed lets that retry in — not 「请先获取验证码」 behind the

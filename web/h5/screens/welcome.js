@@ -46,10 +46,13 @@ function registerForm(ctx) {
         phone: phone.value.trim(),
       });
       applicationId = r.application_id;
-      // within the cooldown the code sent before is still the one to type
+      // within the cooldown the code sent before is the one to type, unless it is spent
+      const wait = r.code_sent.resend_after_s;
       sent.textContent = r.new_code
         ? `验证码已发送至 ${r.code_sent.phone_masked}`
-        : `验证码已于稍早发送至 ${r.code_sent.phone_masked}，请查收；${r.code_sent.resend_after_s} 秒后可重新获取`;
+        : r.code_live === false
+          ? `稍早发送的验证码已使用或已锁定，请于 ${wait} 秒后重新获取`
+          : `验证码已于稍早发送至 ${r.code_sent.phone_masked}，请查收；${wait} 秒后可重新获取`;
       sent.hidden = false;
       return r.code_sent.resend_after_s;
     } catch (e) {
