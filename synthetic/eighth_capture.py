@@ -69,7 +69,8 @@ def ground(kind: str, rng: random.Random, size: Frame) -> np.ndarray:
         dots = ((np.sin(xx / 3.0) * np.sin(yy / 3.0)) > 0.8).astype(np.float32) * 25
         img = base * fold[..., None] + dots[..., None]
     img = img + g.normal(0, 3, img.shape)
-    return cv2.resize(np.clip(img, 0, 255).astype(np.float32), size, interpolation=cv2.INTER_CUBIC)
+    ground: np.ndarray = np.clip(img, 0, 255).astype(np.float32)
+    return cv2.resize(ground, size, interpolation=cv2.INTER_CUBIC)
 
 
 def _form(rng: random.Random, w: int, h: int) -> np.ndarray:
@@ -116,7 +117,8 @@ def place(rng: random.Random, size: Frame, share: float, keystone: float) -> np.
     pts, span = pts * fit, span * fit
     room = np.array([w, h]) - span
     at = np.array([rng.uniform(0.08, 0.92), rng.uniform(0.08, 0.92)]) * room
-    return (pts - pts.min(0) + at).astype(np.float32)
+    corners: np.ndarray = (pts - pts.min(0) + at).astype(np.float32)
+    return corners
 
 
 def _soft(mask: np.ndarray, sigma: float) -> np.ndarray:
@@ -175,8 +177,8 @@ def warm_low_light(img: np.ndarray, rng: random.Random) -> np.ndarray:
     dark = img * cast
     noise = g.normal(0, rng.uniform(4, 7), img.shape[:2]).astype(np.float32)[..., None]
     chroma = g.normal(0, 2.5, img.shape).astype(np.float32)
-    lifted = (np.clip(dark + noise + chroma, 0, 255) / 255) ** 0.8 * 255  # the phone lifts it
-    return cv2.GaussianBlur(lifted.astype(np.float32), (0, 0), 0.7)  # and denoises a little
+    lifted: np.ndarray = (np.clip(dark + noise + chroma, 0, 255) / 255) ** 0.8 * 255  # lifted
+    return cv2.GaussianBlur(lifted.astype(np.float32), (0, 0), 0.7)  # and denoised a little
 
 
 def hdr(img: np.ndarray, rng: random.Random, char: float) -> np.ndarray:
@@ -186,16 +188,18 @@ def hdr(img: np.ndarray, rng: random.Random, char: float) -> np.ndarray:
     local = img + rng.uniform(0.5, 0.9) * (img - wide)
     local = 128 + (local - 128) * 0.85
     fine = cv2.GaussianBlur(local, (0, 0), max(1.0, char * 0.08))
-    return local + rng.uniform(1.2, 2.2) * (local - fine)
+    sharpened: np.ndarray = local + rng.uniform(1.2, 2.2) * (local - fine)
+    return sharpened
 
 
 def beauty(img: np.ndarray, rng: random.Random) -> np.ndarray:
     """A front camera's beauty filter: edge-keeping smoothing, lifted, pinkish, less contrast."""
-    out = img.astype(np.float32)
+    out: np.ndarray = img.astype(np.float32)
     for _ in range(rng.randint(1, 2)):
         out = cv2.bilateralFilter(out, 9, rng.uniform(30, 50), 6)
     out = 255 * (out / 255) ** 0.85
-    return 30 + out * 0.86 * np.array([1.03, 0.99, 1.0], np.float32)
+    smoothed: np.ndarray = 30 + out * 0.86 * np.array([1.03, 0.99, 1.0], np.float32)
+    return smoothed
 
 
 def defocus(img: np.ndarray, sigma: float) -> np.ndarray:

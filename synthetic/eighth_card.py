@@ -175,7 +175,7 @@ class Card:
         path, index, stroke = face
         font = _font(path, index, self._px(mm * 1.16))  # em over a CJK character's ink
         x, y = self._px(at[0]), self._px(at[1])
-        left, top, right, bottom = x, y, x, y
+        left, top, right, bottom = float(x), float(y), float(x), float(y)
         for ch in text:  # character by character: the printer's own spacing
             self.draw.text((x, y), ch, font=font, fill=ink, stroke_width=stroke, stroke_fill=ink)
             b = self.draw.textbbox((x, y), ch, font=font, stroke_width=stroke)
@@ -246,7 +246,8 @@ def _security(rng: random.Random, w: int, h: int) -> np.ndarray:
     band = np.exp(-(((yy - h * rng.uniform(0.45, 0.6)) / (0.07 * h)) ** 2))  # light-variable ink
     hue = np.stack([np.sin(xx / w * 9 + k) for k in (0, 2.1, 4.2)], -1) * 8
     out = out + band[..., None] * hue
-    return np.clip(out, 0, 255).astype(np.uint8)
+    printed: np.ndarray = np.clip(out, 0, 255).astype(np.uint8)
+    return printed
 
 
 @cache
@@ -261,7 +262,8 @@ def _portrait(name: str, w: int, h: int) -> np.ndarray:
     keep = np.exp(-((((xx - w / 2) / (0.45 * w)) ** 2 + ((yy - h * 0.55) / (0.6 * h)) ** 2) ** 3))
     grey = out.mean(axis=2, keepdims=True)
     soft = out * 0.7 + grey * 0.3  # the card's portrait is printed paler than the photo
-    return np.clip(soft * keep[..., None] + 236 * (1 - keep[..., None]), 0, 255).astype(np.uint8)
+    printed: np.ndarray = np.clip(soft * keep[..., None] + 236 * (1 - keep[..., None]), 0, 255)
+    return printed.astype(np.uint8)
 
 
 def draw_front(holder: Holder, rng: random.Random) -> tuple[np.ndarray, Boxes]:
