@@ -170,9 +170,9 @@ def test_the_two_sides_are_read_at_once_on_engines_of_their_own(reader, monkeypa
     detections, recognitions = threading.Barrier(2, timeout=60), threading.Barrier(2, timeout=60)
     detect_alone, recognize_alone = reader.detect, reader.recognize
 
-    def detect(rgb, located=None):
+    def detect(rgb, located=None, **kwargs):
         detections.wait()
-        return detect_alone(rgb, located)
+        return detect_alone(rgb, located, **kwargs)
 
     def recognize(crops):
         recognitions.wait()
