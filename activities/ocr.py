@@ -20,6 +20,7 @@ from temporalio import activity
 from activities.heartbeat import heartbeating
 from activities.idcard_image import (
     CLOSEUP_MARGIN,
+    WORKING_LONG_SIDE,
     Photo,
     card_closeup,
     decode,
@@ -125,7 +126,10 @@ class IdCardReader:
         return self.ocr_sides([rgb])[0]
 
     def ocr_sides(
-        self, images: list[np.ndarray], located: list[Located | None] | None = None
+        self,
+        images: list[np.ndarray],
+        located: list[Located | None] | None = None,
+        det_side: int = DET_SIDE,
     ) -> list[list[OcrLine]]:
         """Each image's confident, non-empty lines, boxes in its pixels. Detection runs on the
         printed area only (activities/idcard_text_region.py), one image per engine; then the
@@ -133,7 +137,9 @@ class IdCardReader:
         back's few lines do not leave an engine idle while the front's many are read."""
         images = [np.ascontiguousarray(rgb) for rgb in images]
         passes = located or [None] * len(images)
-        boxes = self.each(lambda pair: self.detect(*pair), zip(images, passes, strict=True))
+        boxes = self.each(
+            lambda pair: self.detect(*pair, det_side=det_side), zip(images, passes, strict=True)
+        )
         crops = [
             (side, box, crop)
             for side, (rgb, found) in enumerate(zip(images, boxes, strict=True))
@@ -220,13 +226,34 @@ class IdCardReader:
                 kept.append(side)
         return kept
 
+    def finer_reads(
+        self, photos: dict[CardSide, Photo], lines: dict[CardSide, list[OcrLine]]
+    ) -> list[CardSide]:
+        """The sides that showed too few labels to tell them, read again with the detector
+        looking at the working copy at its own scale (DET_SIDE shrinks it by a quarter): a card
+        taken from far, small in a large frame, prints characters the shrunk pass does not see
+        at all, so not one line was read and no close-up could be placed. Kept where labels
+        are read; the close-up from those lines follows (`closeup_reads`)."""
+        unplaced = [side for side, found in lines.items() if side_of(found) is None]
+        sizes = [max(photos[side].rgb.shape[:2]) for side in unplaced]
+        finer = [side for side, size in zip(unplaced, sizes, strict=True) if size > DET_SIDE]
+        again = self.ocr_sides([photos[side].rgb for side in finer], det_side=WORKING_LONG_SIDE)
+        kept = []
+        for side, found in zip(finer, again, strict=True):
+            if side_of(found) is not None:
+                lines[side] = found
+                kept.append(side)
+        return kept
+
     def locate(self, rgb: np.ndarray) -> Located | None:
         with self.engines.borrowed() as engine:
             return locate(engine, rgb, DET_SIDE)
 
-    def detect(self, rgb: np.ndarray, located: Located | None = None) -> np.ndarray:
+    def detect(
+        self, rgb: np.ndarray, located: Located | None = None, det_side: int = DET_SIDE
+    ) -> np.ndarray:
         with self.engines.borrowed() as engine:
-            return detect_text(engine, rgb, DET_SIDE, located)
+            return detect_text(engine, rgb, det_side, located)
 
     def recognize(self, crops: list[np.ndarray]) -> list[tuple[str, float]]:
         with self.engines.borrowed() as engine:
@@ -263,6 +290,8 @@ class IdCardReader:
         photos, lines, quarters = self.upright_reads(photos)
         unplaced = [side for side, found in lines.items() if side_of(found) is None]
         self.closeup_reads({side: uploads[side] for side in unplaced}, photos, lines, quarters)
+        for side in self.finer_reads(photos, lines):
+            self.closeup_reads({side: uploads[side]}, photos, lines, quarters)
         refusals = side_refusals(lines, photos)
         if refusals:
             return result.model_copy(update={"refusals": refusals})

@@ -1,7 +1,8 @@
 """The production ID step on the third generator (synthetic/idcard_third.py), the phone one
 (synthetic/idcard_phone.py), the uploads one (synthetic/idcard_upload.py) or the seventh
 (synthetic/idcard_seventh.py; `seventh_bad`: its blurred, cut-off, wrong-side and no-card
-pairs, every one to be refused), and, for a before /
+pairs, every one to be refused) or the eighth (synthetic/idcard_eighth.py; `eighth_bad` likewise),
+and, for a before /
 after comparison, on a few cards of the other two: `python -m benchmarks.ocr_third third 0 60`,
 `… phone 5000000 60`, `… upload 6000000 40`.
 
@@ -22,6 +23,7 @@ from pathlib import Path
 from activities.ocr import IdCardReader
 from benchmarks.ocr import TODAY, Case, Outcome, current_case, hard_case, run_step, summary
 from infra.storage import LocalObjectStore
+from synthetic.idcard_eighth import make_eighth_bad, make_eighth_pair
 from synthetic.idcard_phone import make_phone_pair
 from synthetic.idcard_seventh import make_seventh_bad, make_seventh_pair
 from synthetic.idcard_third import make_third_pair
@@ -54,12 +56,25 @@ def seventh_bad_case(seed: int) -> Case:
     return Case(pair.holder.fields(), pair.front.jpeg, pair.back.jpeg, pair.legible)
 
 
+def eighth_case(seed: int) -> Case:
+    pair = make_eighth_pair(seed, TODAY)
+    return Case(pair.holder.fields(), pair.front.jpeg, pair.back.jpeg, pair.legible)
+
+
+def eighth_bad_case(seed: int) -> Case:
+    """Out of focus, cut off, the back twice, no ID card: every one should be refused."""
+    pair = make_eighth_bad(seed, TODAY)
+    return Case(pair.holder.fields(), pair.front.jpeg, pair.back.jpeg, pair.legible)
+
+
 SETS: dict[str, Callable[[int], Case]] = {
     "third": third_case,
     "phone": phone_case,
     "upload": upload_case,
     "seventh": seventh_case,
     "seventh_bad": seventh_bad_case,
+    "eighth": eighth_case,
+    "eighth_bad": eighth_bad_case,
     "hard": hard_case,
     "current": current_case,
 }

@@ -20,6 +20,7 @@ from domain.ethnicities import CARD_NAMES, normalize_ethnicity, simplified
 from domain.identity import IdCardFields, check_character
 
 LABEL_START, NUMBER_END = 0.06, 0.86  # front layout, fractions of the card width
+PORTRAIT_START = 0.62  # the portrait's left edge (≈ 0.64): no value begins right of it
 HOLE = 2.0  # a gap wider than this many box heights inside one value
 FULL_ADDRESS_LINE = 9  # the card wraps the address at 11 characters; fewer means text was lost
 FRONT_LABELS = ("姓名", "性别", "民族", "出生", "住址", "公民身份号码")
@@ -86,17 +87,31 @@ class Row:
 
     @property
     def value_score(self) -> float:
-        """The score, halved when the value has a hole: two of its boxes far apart on one
-        printed line (a glare spot erased the text between them; cards print no such gaps)."""
-        boxes = sorted(
-            (x, line)
-            for x, line in self.lines
-            if compact(line.text) not in FRONT_LABELS + BACK_LABELS
-        )
+        """The score of the label's box and what follows it, halved when the value has a hole:
+        two of its boxes far apart on one printed line (a glare spot erased the text between
+        them; cards print no such gaps). Boxes before the label are not the value: print
+        beside the card (a form it lies on) stands level with its rows."""
+        kept = self.from_label()
+        boxes = [
+            (x, line) for x, line in kept if compact(line.text) not in FRONT_LABELS + BACK_LABELS
+        ]
+        score = min(line.score for _, line in kept)
         for (x, line), (next_x, other) in zip(boxes, boxes[1:], strict=False):
-            if next_x - (x + line.width) > HOLE * max(line.height, other.height):
-                return self.score / 2
-        return self.score
+            if _hole(x, line, next_x, other):
+                return score / 2
+        return score
+
+    def from_label(self) -> list[tuple[float, OcrLine]]:
+        """The boxes left to right from the first that holds a label (all when none does)."""
+        ordered = sorted(self.lines, key=lambda p: p[0])
+        for i, (_, line) in enumerate(ordered):
+            if any(label in compact(line.text) for label in FRONT_LABELS + BACK_LABELS):
+                return ordered[i:]
+        return ordered
+
+
+def _hole(x: float, line: OcrLine, next_x: float, other: OcrLine) -> bool:
+    return next_x - (x + line.width) > HOLE * max(line.height, other.height)
 
 
 @dataclass
@@ -256,12 +271,23 @@ def within_card(rows: list[Row]) -> list[Row]:
     left = median(label_lefts)
     card = (max(number_ends) - left) / (NUMBER_END - LABEL_START)
     low, high = left - 0.04 * card, left + (1 - LABEL_START) * card
+    # beside the portrait, above the number, no value begins: what does is the portrait's own
+    # shapes or print around the card (a form it lies on), not the end of a name or an address
+    portrait = left + (PORTRAIT_START - LABEL_START) * card
+    number_y = min(row.y for row in rows if len(normalize_number(row.text)) >= 15)
     kept = []
     for row in rows:
-        row.lines = [(x, line) for x, line in row.lines if low <= x and x + line.width / 2 <= high]
+        end = portrait if row.y < number_y - row_height(row) else high
+        row.lines = [
+            (x, line) for x, line in row.lines if low <= x < end and x + line.width / 2 <= high
+        ]
         if row.lines:
             kept.append(row)
     return kept
+
+
+def row_height(row: Row) -> float:
+    return max(line.height for _, line in row.lines)
 
 
 def name_text(text: str) -> str:
@@ -414,16 +440,21 @@ def parse_back(lines: list[OcrLine]) -> Parsed:
     for row in rows_of(lines):
         text = compact(row.text)
         if "签发机关" in text:
-            issuer = "".join(_CJK.findall(_after(text, "签发机关")))
+            row = _issuer_alone(row)
+            issuer = "".join(_CJK.findall(_after(compact(row.text), "签发机关")))
             conf["issuer"] = row.value_score if issuer else 0.0
         if "有效期限" in text or re.search(r"\d{4}\D?\d{2}\D?\d{2}\D+(\d{4}|长)", text):
             value = re.sub("[—–一~～_]", "-", _after(text, "有效期限") or text)
             start, _, end = value.partition("-") if "-" in value else (value[:10], "", value[10:])
-            valid_from = parse_date(start)
-            long_term = "长" in end or "期" in end
-            valid_until = None if long_term else parse_date(end)
-            ok = valid_from is not None and (long_term or valid_until is not None)
-            conf["validity"] = row.score if ok else 0.0
+            begins = parse_date(start)
+            ends = parse_date(end)  # a date read is the date, whatever follows it
+            endless = ends is None and ("长" in end or "期" in end)
+            ok = begins is not None and (endless or ends is not None)
+            # a row with the label and no dates (the dates grouped into a row of their own, the
+            # label's box drawn over them) does not undo the dates read on another row
+            if ok or not conf["validity"]:
+                valid_from, valid_until, long_term = begins, ends, endless
+                conf["validity"] = row.score if ok else 0.0
     fields = IdCardFields(
         issuer=card_characters(issuer),
         valid_from=valid_from,
@@ -431,6 +462,21 @@ def parse_back(lines: list[OcrLine]) -> Parsed:
         long_term=long_term,
     )
     return Parsed(fields=fields, confidence=conf)
+
+
+ISSUER_ENDS = ("公安局", "分局")  # every issuing authority is a public security bureau
+
+
+def _issuer_alone(row: Row) -> Row:
+    """The issuer's row up to the end of a whole issuer: a box that stands beyond a hole after
+    text ending in 公安局 / 分局 is print beside the card (a form it lies on), not the issuer.
+    A hole before the issuer is complete still counts against it (`value_score`)."""
+    boxes = row.from_label()
+    for i, ((x, line), (next_x, other)) in enumerate(zip(boxes, boxes[1:], strict=False)):
+        so_far = "".join(_CJK.findall(_after(compact(Row(row.y, boxes[: i + 1]).text), "签发机关")))
+        if _hole(x, line, next_x, other) and so_far.endswith(ISSUER_ENDS):
+            return Row(row.y, boxes[: i + 1])
+    return Row(row.y, boxes)
 
 
 _ATTRIBUTES = {"validity": ("valid_from", "valid_until", "long_term")}

@@ -367,3 +367,77 @@ def test_full_width_digits_in_the_number_are_digits():
         == NUMBER
     )
     assert front_marks([line(wide, 300, 514)]) == 1
+
+
+# The eighth generator (ocr8): cards lying on a printed form, whose print stands level with the
+# card's rows on either side of it.
+BACK = [box("中华人民共和国", 575, 916, 361), box("居民身份证", 573, 987, 437)]
+
+
+def test_print_before_the_issuer_label_is_not_a_hole_in_the_issuer():
+    """Eighth 8000025: a form's line 「讯记学生考号」 left of the card on the issuer's row; the gap
+    between it and the label counted as a hole in the value and halved a clean read."""
+    lines = [
+        *BACK,
+        box("讯记学生考号", 36, 240, 636),
+        box("签发机关澧县公安局", 452, 771, 636),
+        box("有效期限", 455, 593, 696),
+        box("2021.04.01-2031.04.01", 610, 904, 696),
+    ]
+    parsed = parse_back(lines)
+    assert parsed.fields.issuer == "澧县公安局"
+    assert parsed.confidence["issuer"] > 0.9
+
+
+def test_print_past_a_whole_issuer_is_not_part_of_it():
+    """Eighth 8000021 and 8000022: a form's character beyond the card read on as the issuer's
+    (「沅陵县公安局号」); a hole before the issuer is whole still counts against it."""
+    lines = [
+        *BACK,
+        box("签发机关", 452, 590, 636),
+        box("沅陵县公安局", 620, 820, 636),
+        box("号", 1100, 1130, 636),
+        box("有效期限", 455, 593, 696),
+        box("2021.04.01-2031.04.01", 610, 904, 696),
+    ]
+    parsed = parse_back(lines)
+    assert parsed.fields.issuer == "沅陵县公安局"
+    assert parsed.confidence["issuer"] > 0.9
+    lines[3] = box("沅陵县", 620, 720, 636)  # glare took 公安局: the hole keeps it unsure
+    lines[4] = box("公安局", 1000, 1100, 636)
+    assert parse_back(lines).confidence["issuer"] < 0.5
+
+
+def test_a_validity_label_alone_does_not_undo_the_dates_read():
+    """Eighth 8000028: the label's box drawn over the dates put them on a row of their own; the
+    label's row, read after it with a form's 「…期…」, was taken for 长期 with no start."""
+    lines = [
+        *BACK,
+        box("签发机关", 452, 590, 636),
+        box("临湘市公安局", 620, 820, 636),
+        box("2010.08.31-2030.08.31", 610, 904, 690),
+        box("名讯讯址专报身电系", 36, 300, 722),
+        box("有效期限", 455, 640, 720),
+    ]
+    f = parse_back(lines).fields
+    assert (f.valid_from, f.valid_until, f.long_term) == (
+        date(2010, 8, 31),
+        date(2030, 8, 31),
+        False,
+    )
+
+
+def test_a_date_read_is_not_long_term():
+    lines = [*BACK, box("签发机关 临湘市公安局", 452, 820, 636)]
+    lines.append(box("有效期限 2010.08.31-2030.08.31期", 455, 940, 696))
+    f = parse_back(lines).fields
+    assert (f.valid_until, f.long_term) == (date(2030, 8, 31), False)
+
+
+def test_nothing_beside_the_portrait_is_part_of_a_name():
+    """Eighth 8000008: a form's 「号」 past the card's edge on the name's row was read as the
+    name's end (「周红号」) and the hole before it refused the name."""
+    lines = front_lines(name=[("姓名", 60, 90), ("周红", 180, 88), ("号", 900, 88)])
+    parsed = parse_front(lines)
+    assert parsed.fields.name == "周红"
+    assert parsed.confidence["name"] > 0.9
