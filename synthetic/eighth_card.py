@@ -26,7 +26,8 @@ import cv2
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from domain.identity import IdCardFields, check_character
+from domain.identity import check_character
+from synthetic.seventh_card import Holder  # the same record of a card's fields
 
 PX = 12.0  # card pixels per mm
 SUPER = 2  # drawn at twice the size, then averaged down
@@ -72,27 +73,6 @@ _AREAS = tuple(
 )
 _TOWNS = ("城关镇", "桃花江镇", "杨家坪乡", "白沙镇", "青山桥镇", "龙潭镇", "石门乡", "金鸡村")
 _VILLAGES = ("竹金坡村", "新华村", "长岭村", "枫树村", "荷塘村", "双江口村", "大坪村")
-
-
-@dataclass(frozen=True)
-class Holder:
-    name: str
-    sex: str
-    ethnicity: str
-    birth: date
-    address: str
-    number: str
-    issuer: str
-    issued: date
-    until: date | None  # None: 长期
-    portrait: str
-
-    def fields(self) -> IdCardFields:
-        return IdCardFields(
-            name=self.name, sex=self.sex, ethnicity=self.ethnicity, birth_date=self.birth,
-            address=self.address, id_number=self.number, issuer=self.issuer,
-            valid_from=self.issued, valid_until=self.until, long_term=self.until is None,
-        )  # fmt: skip
 
 
 def make_holder(rng: random.Random, today: date) -> Holder:

@@ -36,12 +36,12 @@ from synthetic.eighth_card import (
     NUMBER_FACES,
     PX,
     Boxes,
-    Holder,
     _font,
     draw_back,
     draw_front,
     make_holder,
 )
+from synthetic.seventh_card import Holder
 
 MIN_CHAR_PX = 16
 BLUR_SHARE = 0.05
