@@ -9,13 +9,18 @@ Here a connection must complete each request head within `seconds` of the connec
 or of the first byte after the previous answer, and within `MAX_HEAD_BYTES`; otherwise it gets
 408 (431) and is closed. The body
 has its own deadlines (api/admission.py); the ingress limits connections per address
-(docs/operations.md)."""
+(docs/operations.md).
+
+An answer given before the request's body was all read (a refusal of api/admission.py: a body
+too slow, too many uploads at once) closes the connection as nginx's `lingering_close` does:
+uvicorn closed it at once, and the bytes the client was still sending made the socket reset,
+so a slow phone saw a network error instead of the answer's message."""
 
 from __future__ import annotations
 
 import asyncio
 import json
-from typing import Any
+from typing import Any, cast
 
 from uvicorn.protocols.http.auto import AutoHTTPProtocol
 
@@ -55,6 +60,7 @@ class _HeadDeadline:
 
     def connection_made(self, transport: asyncio.Transport) -> None:
         super().connection_made(transport)  # type: ignore[misc]
+        self.transport = cast(asyncio.Transport, _LingeringClose(transport, self))
         self._head_timer = None
         self._refused = False
         self._arm()
@@ -101,11 +107,38 @@ class _HeadDeadline:
     def _refuse(self, answer: bytes) -> None:
         if self.transport.is_closing():
             return
-        self._refused = True
         self.transport.write(answer)
-        if self.transport.can_write_eof():
-            self.transport.write_eof()
-        asyncio.get_running_loop().call_later(LINGER_S, self.transport.close)
+        self._linger()
+
+    def _linger(self) -> None:
+        """Our side is done: what the client still sends is dropped, the close waits for its
+        own close or `LINGER_S`."""
+        transport = cast(_LingeringClose, self.transport).raw
+        self._refused = True
+        if transport.can_write_eof():
+            transport.write_eof()
+        asyncio.get_running_loop().call_later(LINGER_S, transport.close)
+
+    def _body_unread(self) -> bool:
+        return self.cycle is not None and bool(getattr(self.cycle, "more_body", False))
+
+
+class _LingeringClose:
+    """The transport uvicorn is handed: its close lingers while the request's body is unread."""
+
+    def __init__(self, raw: asyncio.Transport, protocol: _HeadDeadline):
+        self.raw, self._protocol = raw, protocol
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.raw, name)
+
+    def close(self) -> None:
+        if self._protocol._refused or self.raw.is_closing():
+            return
+        if self._protocol._body_unread():
+            self._protocol._linger()
+        else:
+            self.raw.close()
 
 
 def with_head_deadline(seconds: float) -> type[asyncio.Protocol]:

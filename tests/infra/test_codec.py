@@ -114,6 +114,7 @@ async def _plain_payloads(value: str):
         (f"k1:{base64.b64encode(b'short').decode()}", "32 bytes"),
         (f"{K1},{K1}", "twice"),
     ],
+    ids=["empty", "no key", "not base64", "short", "twice"],  # K1 is random: xdist needs ids
 )
 def test_bad_key_ring_is_refused_without_echoing_keys(text: str, problem: str) -> None:
     with pytest.raises(KeyRingError, match=problem) as info:

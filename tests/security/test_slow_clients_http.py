@@ -95,7 +95,10 @@ async def test_a_body_trickled_to_an_ordinary_route_is_refused(api, monkeypatch)
     )
     await writer.drain()
     trickle = asyncio.create_task(_trickle(writer, body, 0.05))  # 10 s for the whole body
-    got = await _closed_within(reader, 4)
+    # read late, as a busy phone does: bytes sent after the answer reset a socket closed at once
+    # (nginx's lingering close), and the client lost the answer to ECONNRESET
+    await asyncio.sleep(1.6)
+    got = await _closed_within(reader, 3)
     assert got.startswith(b"HTTP/1.1 408"), got[:300]
     answer = json.loads(got.split(b"\r\n\r\n", 1)[1])
     assert answer["code"] == "BODY_TIMEOUT" and "网络" in answer["message"]
