@@ -6,8 +6,10 @@ setup:
 dev: setup
 	uv run --frozen ruji dev
 
+# two workers, a test file each (its module fixtures stay on one): much of the suite waits on
+# servers, browsers and timers, so two cores do 29 min of it in ~17 (docs/decisions.md)
 test: setup
-	uv run --frozen pytest
+	uv run --frozen pytest -n 2 --dist loadfile
 
 lint: setup
 	uv run --frozen ruff check .

@@ -178,3 +178,26 @@ def empty_engine(request, tmp_path) -> Iterator[Engine]:
     """Like `any_engine`, but nothing created: migrations start from an empty database."""
     with fresh_database(request, tmp_path, "m") as eng:
         yield eng
+
+
+#: The files that take a minute or more, started first: `make test` hands files to two workers in
+#: this order, and one of them left for the end kept the other idle (e.g. the model test, ~2 min)
+LONGEST_FIRST = (
+    "tests/workflows/test_lifecycle_model.py",
+    "tests/web/",
+    "tests/faults/",
+    "tests/workflows/test_ticket_issuing.py",
+    "tests/benchmarks/test_peak_smoke.py",
+    "tests/cli/test_dev_stack.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The longest files first (a stable sort: each keeps its own order). Schemathesis gives
+    every operation's item the function's node id; pytest-xdist keys its scheduling by node id,
+    so all but one operation would silently not run: named by operation."""
+    items.sort(key=lambda item: not item.nodeid.startswith(LONGEST_FIRST))
+    for item in items:
+        if item.__class__.__name__ == "SchemathesisFunction" and "[" not in item.nodeid:
+            named = f"{item.nodeid}[{item.name.split('[', 1)[1]}"
+            item._id = type(item._id).parse(named)  # type: ignore[attr-defined]
