@@ -115,6 +115,8 @@ class _HeadDeadline:
         own close or `LINGER_S`."""
         transport = cast(_LingeringClose, self.transport).raw
         self._refused = True
+        if not transport.is_reading():
+            transport.resume_reading()  # uvicorn pauses a body it has not consumed: drop it here
         if transport.can_write_eof():
             transport.write_eof()
         asyncio.get_running_loop().call_later(LINGER_S, transport.close)
