@@ -78,10 +78,20 @@ def _obj(key: str) -> StoredObject:
     return StoredObject(key=key, sha256="0" * 64, size=1)
 
 
-async def timed(latencies: list[float], call: Awaitable[T]) -> T:
+class Latencies(list[float]):
+    """Update latencies in seconds, also kept by step: where the tail comes from."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.by_step: dict[str, list[float]] = {}
+
+
+async def timed(latencies: list[float], call: Awaitable[T], step: str = "") -> T:
     started = time.perf_counter()
     result = await call
     latencies.append(time.perf_counter() - started)
+    if isinstance(latencies, Latencies):
+        latencies.by_step.setdefault(step, []).append(latencies[-1])
     return result
 
 
@@ -108,34 +118,41 @@ async def lifecycle(
         stack.client.execute_update_with_start_workflow(
             EnrollmentWorkflow.request_phone_code, code_request, start_workflow_operation=start
         ),
+        "request_phone_code (with start)",
     )
     h = await start.workflow_handle()
     u = h.execute_update
-    await timed(
-        lat, u(EnrollmentWorkflow.verify_phone, VerifyPhoneInput(code=stack.last_code(phone)))
-    )
+    code = VerifyPhoneInput(code=stack.last_code(phone))
+    await timed(lat, u(EnrollmentWorkflow.verify_phone, code), "verify_phone")
     # the fields read come back with the upload's answer, as the H5 shows them to confirm
     card = IdCardUpload(front=_obj("f.jpg"), back=_obj("b.jpg"))
-    read = (await timed(lat, u(EnrollmentWorkflow.submit_id_card, card))).id_card_read
+    read = (
+        await timed(lat, u(EnrollmentWorkflow.submit_id_card, card), "submit_id_card")
+    ).id_card_read
     if read is None:
         raise RuntimeError("the OCR stand-in returned no fields")
     # the card confirmed on its screen goes with the photo (shape 3, as the H5 goes on), and the
     # accepted photo answers with the liveness challenge (shape 2)
     photo = PhotoUpload(photo=_obj("p.jpg"), filename="p.jpg")
     confirmed = PhotoWithCardConfirmed(confirm=ConfirmIdCardInput(fields=read), photo=photo)
-    view = await timed(lat, u(EnrollmentWorkflow.submit_photo_card_confirmed, confirmed))
+    view = await timed(
+        lat,
+        u(EnrollmentWorkflow.submit_photo_card_confirmed, confirmed),
+        "submit_photo (card confirmed)",
+    )
     challenge = view.liveness_challenge
     if challenge is None:
         raise RuntimeError("the accepted photo answered without a liveness challenge")
     answer = LivenessAnswer(nonce=challenge.nonce, frames=[_obj("0.jpg"), _obj("1.jpg")])
-    await timed(lat, u(EnrollmentWorkflow.submit_liveness, answer))
+    await timed(lat, u(EnrollmentWorkflow.submit_liveness, answer), "submit_liveness")
     # the notice accepted on its screen and the form go with the submit confirmed in its dialog
     submitted = FormSubmitted(notice=NoticeAcceptance(version=NOTICE_VERSION), form=FORM)
-    await timed(lat, u(EnrollmentWorkflow.submit_with_form, submitted))
+    await timed(lat, u(EnrollmentWorkflow.submit_with_form, submitted), "submit_with_form")
     if stop_before == "claim":
         return
-    await timed(lat, u(EnrollmentWorkflow.claim, ExaminerAction(examiner="bench")))
-    await timed(lat, u(EnrollmentWorkflow.approve, ExaminerAction(examiner="bench")))
+    examiner = ExaminerAction(examiner="bench")
+    await timed(lat, u(EnrollmentWorkflow.claim, examiner), "claim")
+    await timed(lat, u(EnrollmentWorkflow.approve, examiner), "approve")
 
 
 def lifecycles(
@@ -206,6 +223,11 @@ async def measure(apps: int, concurrency: int, worker_processes: int = 1) -> dic
         "update_p99_ms": percentile_ms(real.lat, 0.99),
         "ceiling_update_p50_ms": percentile_ms(ceiling.lat, 0.5),
         "ceiling_update_p99_ms": percentile_ms(ceiling.lat, 0.99),
+        # the vision steps wait for two workflow tasks and an activity, the others for one task
+        "update_p50_p99_ms_by_step": {
+            step: [percentile_ms(xs, 0.5), percentile_ms(xs, 0.99)]
+            for step, xs in real.lat.by_step.items()
+        },
         # the client, the worker and its activities share this process (and the CPU); with
         # more worker processes theirs is not counted here but in the server's figure
         "bench_process_cpu_s_per_app": round(real.own_s / real.apps, 3),
@@ -220,7 +242,7 @@ class Phase:
     """One kind of workload over its rounds: latencies, time and CPU summed."""
 
     def __init__(self) -> None:
-        self.lat: list[float] = []
+        self.lat = Latencies()
         self.rates: list[float] = []
         self.apps = 0
         self.seconds = self.own_s = self.children_s = 0.0
