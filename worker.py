@@ -26,7 +26,7 @@ from activities.records import RecordActivities
 from activities.retention import RetentionActivities
 from activities.sms import SmsActivities
 from activities.tickets import TicketActivities
-from infra import face_models
+from infra import event_loop, face_models
 from infra.caller_proof import caller_proof_ring
 from infra.chsi_gateway import build_chsi_gateway
 from infra.config import Settings, get_settings
@@ -179,7 +179,7 @@ def main(kinds: list[str] | None = None) -> None:
     settings = Settings(holds_secrets=False) if kinds == ["vision"] else get_settings()
     logging.basicConfig(level=logging.INFO)
     install_log_masking(json_format=settings.observability.json_logs)
-    asyncio.run(run(kinds or ["enrollment", "vision"], settings))
+    event_loop.run(run(kinds or ["enrollment", "vision"], settings))
 
 
 if __name__ == "__main__":

@@ -21,6 +21,7 @@ from benchmarks.orchestration import FORM, lifecycle
 from benchmarks.report import record
 from benchmarks.stack import BenchStack, Stack
 from domain.roles import Role
+from infra import event_loop
 from infra.tokens import issue_token
 from ruji_cli.dev_procs import free_port
 from workflows.enrollment import EnrollmentWorkflow
@@ -130,6 +131,6 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--rate", type=float, default=20.0, help="requests per second")
     parser.add_argument("--seconds", type=float, default=60.0)
     args = parser.parse_args(argv)
-    result = asyncio.run(measure(args.rate, args.seconds))
+    result = event_loop.run(measure(args.rate, args.seconds))
     record("api", result, {"errors": "= 0"})
     return 0

@@ -11,6 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from temporalio.client import Client
 
+from infra import event_loop
 from infra.codec import EncryptionCodec, build_data_converter
 from infra.db import make_engine
 from infra.keyring import parse_key_ring
@@ -40,4 +41,4 @@ async def serve() -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(serve())
+    event_loop.run(serve())

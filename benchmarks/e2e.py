@@ -22,6 +22,7 @@ from typing import Any
 import httpx
 
 from benchmarks.report import record
+from infra import event_loop
 from ruji_cli import demo as demo_cli
 from ruji_cli.dev_procs import descendants, free_ports, process_stats
 
@@ -121,5 +122,5 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="ruji bench e2e")
     parser.add_argument("--candidates", type=int, default=4)
     args = parser.parse_args(argv)
-    record("e2e", asyncio.run(measure(args.candidates)))
+    record("e2e", event_loop.run(measure(args.candidates)))
     return 0

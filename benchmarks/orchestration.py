@@ -46,6 +46,7 @@ from domain.identity import IdType
 from domain.ids import identity_hash, keyed_hash
 from domain.notice import NOTICE_VERSION, NoticeAcceptance
 from domain.objects import StoredObject
+from infra import event_loop
 from synthetic.forms import form_fields
 from workflows.enrollment import EnrollmentWorkflow
 
@@ -308,6 +309,6 @@ def main(argv: list[str]) -> int:
         help="enrollment worker processes sharing the task queue (capacity model: 1 vs 2)",
     )  # fmt: skip
     args = parser.parse_args(argv)
-    result = asyncio.run(measure(args.apps, args.concurrency, args.worker_processes))
+    result = event_loop.run(measure(args.apps, args.concurrency, args.worker_processes))
     record("orchestration", result, TARGETS)
     return 0

@@ -31,6 +31,7 @@ from domain.identity import IdType
 from domain.ids import identity_hash, keyed_hash
 from domain.period import PeriodConfig, PeriodInput
 from domain.states import AppState, Decision
+from infra import event_loop
 from infra.db import Application, Ticket
 from workflows.enrollment import EnrollmentWorkflow
 from workflows.period import DELIVERY_CONCURRENCY, EnrollmentPeriodWorkflow
@@ -136,7 +137,7 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="ruji bench tickets")
     parser.add_argument("--n", type=int, default=10_000)
     args = parser.parse_args(argv)
-    result = asyncio.run(measure(args.n))
+    result = event_loop.run(measure(args.n))
     record("tickets", result, TARGETS)
     met = result["duplicates"] == 0 and result["missing"] == 0 and result["all_ticket_issued"]
     return 0 if met and result["ratio"] >= MIN_RATIO else 1

@@ -26,6 +26,7 @@ from benchmarks.report import record
 from benchmarks.stack import BenchStack, Stack
 from domain import search
 from domain.case_view import start_memo
+from infra import event_loop
 
 UPDATES = 12
 PARTS_QUEUE = "bench-parts"
@@ -149,5 +150,5 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--apps", type=int, default=200)
     parser.add_argument("--concurrency", type=int, default=50)
     args = parser.parse_args(argv)
-    record("workload_parts", asyncio.run(measure(args.apps, args.concurrency)), {})
+    record("workload_parts", event_loop.run(measure(args.apps, args.concurrency)), {})
     return 0
