@@ -129,7 +129,14 @@ def confirm_id_card(case: EnrollmentState, inp: ConfirmIdCardInput) -> None:
     _redone(case, "id_card")
     if card.corrections:
         case.needs_manual_review = True
-    if case.state == AppState.ID_PENDING:
+    if case.state != AppState.ID_PENDING:
+        return
+    if case.keeps_later_steps and case.photo.official is not None:
+        # a card redone from a later step: the 寸照 stands, the face check matched the old
+        # card's portrait and is to be done again
+        case.face.passed = False
+        case.state = AppState.FACE_PENDING
+    else:
         case.state = AppState.PHOTO_PENDING
 
 
@@ -195,8 +202,7 @@ def record_face_check(
     else:
         # Never block forever: an examiner looks at the recorded frame and scores instead.
         case.needs_manual_review = True
-    if case.state == AppState.FACE_PENDING:
-        case.state = AppState.NOTICE_PENDING
+    _past_face(case)
     return FaceOutcome.VERIFIED if result.ok else FaceOutcome.MANUAL_REVIEW
 
 
@@ -208,8 +214,16 @@ def record_on_site_face(case: EnrollmentState, check: OnSiteFaceCheck, now: date
     case.identity_proved_at = case.identity_proved_at or now
     case.needs_manual_review = True
     _redone(case, "face")
-    if case.state == AppState.FACE_PENDING:
-        case.state = AppState.NOTICE_PENDING
+    _past_face(case)
+
+
+def _past_face(case: EnrollmentState) -> None:
+    """The face step done: on to the notice, or past it where it was accepted before (a step
+    redone from a later one) and the rules keep it."""
+    if case.state != AppState.FACE_PENDING:
+        return
+    kept = case.keeps_later_steps and case.notice_accepted_at is not None
+    case.state = AppState.DRAFT if kept else AppState.NOTICE_PENDING
 
 
 def accept_notice(case: EnrollmentState, now: datetime) -> None:

@@ -228,7 +228,9 @@ RULES_MEMO_KEY = "ruji_rules"
 #: 1: an HMT residence permit's household is Hong Kong, Macao or Taiwan, as its number says
 #: (domain/case_completeness.household_on_card), not the mainland address printed on it
 HOUSEHOLD_BY_PERMIT = 1
-CURRENT_RULES = HOUSEHOLD_BY_PERMIT
+#: 2: a step redone from a later one asks again only for what it voided (domain/case_steps.py)
+LATER_STEPS_KEPT = 2
+CURRENT_RULES = LATER_STEPS_KEPT
 
 
 def start_memo(

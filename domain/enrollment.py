@@ -241,6 +241,10 @@ class EnrollmentState(BaseModel):
     #: the household of an HMT residence permit is the one its number names (rules 1, the start's
     #: memo); False on runs started before, which judged the address printed on it
     household_by_permit: bool = False
+    #: a step redone from a later one asks again only for what it voided (rules 2): a new ID card
+    #: the face check, not the 寸照; a new face check not the notice accepted before. False on runs
+    #: started before, which walked every step after the one redone again
+    keeps_later_steps: bool = False
     #: when the card was confirmed and the face matched it (or was checked on site): from then on
     #: the application holds its ID number firmly (domain/identity_claims.py)
     identity_proved_at: datetime | None = None

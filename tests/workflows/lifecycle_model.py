@@ -150,12 +150,14 @@ class Model:
     state: S = S.REGISTERED
     card_read: bool = False
     photo_uploaded: bool = False
+    photo_official: bool = False  # a compliant 寸照 was accepted once
     fix_ready: bool = False
     challenge: bool = False
     face_passed: bool = False
     face_fresh: bool = False  # the face check came after the latest photo and ID card
     face_failures: dict[str, int] = field(default_factory=dict)  # Shanghai day -> failures
     proved: bool = False  # the face matched the confirmed card once: the ID number is held firmly
+    notice_accepted: bool = False
     choice: Choice | None = None
     chsi: Chsi = field(default_factory=Chsi)
     uploaded: set[str] = field(default_factory=set)
@@ -251,7 +253,10 @@ class Model:
             return False
         self.manual_review = self.manual_review or corrected == "corrected"
         self._redone("id_card")
-        if self.state == S.ID_PENDING:
+        if self.state == S.ID_PENDING and self.photo_official:  # redone later: the 寸照 stands
+            self.face_passed = False
+            self.state = S.FACE_PENDING
+        elif self.state == S.ID_PENDING:
             self.state = S.PHOTO_PENDING
         return True
 
@@ -280,6 +285,7 @@ class Model:
     def _new_photo(self) -> None:
         """A new official photo needs a new face check (from the photo step or any later)."""
         self.face_passed = self.face_fresh = False
+        self.photo_official = True
         self._redone("photo")
         if self.state != S.RETURNED:
             self.state = S.FACE_PENDING
@@ -316,8 +322,8 @@ class Model:
     def _face_passed(self) -> None:
         self.face_passed = self.face_fresh = self.proved = True
         self._redone("face")
-        if self.state == S.FACE_PENDING:
-            self.state = S.NOTICE_PENDING
+        if self.state == S.FACE_PENDING:  # past the notice where it was accepted before
+            self.state = S.DRAFT if self.notice_accepted else S.NOTICE_PENDING
 
     def _taken_over(self, _claimant, _now) -> bool:
         """Another phone's application of the number passed the ID card and face checks and
@@ -330,6 +336,7 @@ class Model:
     def _notice(self, _arg, now) -> bool:
         if not self.at_step(S.NOTICE_PENDING, now):
             return False
+        self.notice_accepted = True
         if self.state == S.NOTICE_PENDING:
             self.state = S.DRAFT
         return True
