@@ -35,6 +35,7 @@ from infra.db import create_schema, make_engine
 from infra.keyring import parse_key_ring
 from tests.workflows.flow import (
     claim_and_approve,
+    obj,
     to_draft,
     to_submitted,
     to_submitted_as_the_h5_does,
@@ -216,6 +217,46 @@ async def record_first_contact() -> None:
         await handle.terminate(reason="recorded")
 
 
+async def record_card_redone(rules: int) -> None:
+    """A card redone from DRAFT, the form saved, then submitted and approved, in a run started
+    under `rules` (`ruji_rules`): 1 walks the 寸照, the face and the notice again, 2 the face
+    only (domain/case_steps.confirm_id_card). Rules 1's was recorded by the code before rules 2."""
+    from domain.enrollment import ConfirmIdCardInput, IdCardUpload, LivenessAnswer, PhotoUpload
+    from domain.states import AppState
+
+    async with recording() as (env, h):
+        now = await env.get_current_time()
+        phone = f"1390000{9990 + rules}"
+        inp = h.enrollment_input("2026-2", valid_id_number(906 + rules), phone, now + timedelta(10))
+        handle = await h.start_application(inp, start_memo(rules=rules))
+        await to_draft(h, handle, phone)
+        await handle.execute_update(EnrollmentWorkflow.save_form, zhuanke_form())
+        card = IdCardUpload(front=obj("a/new/front.jpg"), back=obj("a/new/back.jpg"))
+        await handle.execute_update(EnrollmentWorkflow.submit_id_card, card)
+        read = (await handle.query(EnrollmentWorkflow.case_file)).state.id_card.ocr
+        view = await handle.execute_update(
+            EnrollmentWorkflow.confirm_id_card, ConfirmIdCardInput(fields=read)
+        )
+        if view.state == AppState.PHOTO_PENDING:
+            photo = PhotoUpload(photo=obj("a/photo2.jpg"), filename="p.jpg")
+            await handle.execute_update(EnrollmentWorkflow.submit_photo, photo)
+        view = await handle.execute_update(EnrollmentWorkflow.start_liveness)
+        assert view.liveness_challenge is not None
+        answer = LivenessAnswer(nonce=view.liveness_challenge.nonce, frames=[obj("a/face/0.jpg")])
+        view = await handle.execute_update(EnrollmentWorkflow.submit_liveness, answer)
+        if view.state == AppState.NOTICE_PENDING:
+            await handle.execute_update(EnrollmentWorkflow.accept_notice)
+        await handle.execute_update(EnrollmentWorkflow.submit)
+        await claim_and_approve(handle)
+        name = f"rules{rules}_card_redone"
+        history = await handle.fetch_history()
+        (HISTORIES / f"{name}.json").write_text(history.to_json())
+        recorded_ids = json.loads(WORKFLOW_IDS.read_text())
+        recorded_ids[name] = handle.id
+        WORKFLOW_IDS.write_text(json.dumps(recorded_ids, indent=1, sort_keys=True) + "\n")
+        await handle.terminate(reason="recorded")
+
+
 if __name__ == "__main__":
     match sys.argv[1:]:
         case ["takeover"]:
@@ -227,5 +268,7 @@ if __name__ == "__main__":
         case ["onecall"]:
             asyncio.run(record("onecall_"))
             asyncio.run(record_first_contact())
+        case ["card-redone", rules]:
+            asyncio.run(record_card_redone(int(rules)))
         case _:
             asyncio.run(record())
