@@ -58,6 +58,7 @@ def candidate_view(params: EnrollmentInput, case: EnrollmentState) -> Applicatio
         id_card=masked_card,
         id_card_flags=case.id_card.flags,
         photo_report=case.photo.last_report,
+        photo_kept=case.keeps_later_steps and case.photo.official is not None,
         liveness_challenge=case.face.challenge,
         face_passed=case.face.passed,
         form=case.form,

@@ -354,6 +354,9 @@ class ApplicationView(BaseModel):
     id_card_confidence: dict[str, float] = Field(default_factory=dict)
     id_card_flags: list[FieldFlag] = Field(default_factory=list)
     photo_report: PhotoReport | None = None
+    #: a card confirmed now keeps the 寸照 held (rules 2, a card redone from a later step): the H5
+    #: confirms it on its own instead of holding it for a photo upload (web/h5/held.js)
+    photo_kept: bool = False
     liveness_challenge: LivenessChallenge | None = None
     face_passed: bool = False
     form: EnrollmentForm | None = None

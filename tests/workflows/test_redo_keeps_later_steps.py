@@ -59,6 +59,7 @@ async def test_a_new_card_from_the_form_asks_for_the_face_check_only(harness, ti
 
     assert await new_card(handle) == AppState.FACE_PENDING
     view = await handle.query(EnrollmentWorkflow.view)
+    assert view.photo_kept  # what the H5 confirms the card on its own by
     assert not view.face_passed  # it matched the old card's portrait
     assert (await refused(handle, EnrollmentWorkflow.submit)).type == "STEP_NOT_REACHED"
 
@@ -85,12 +86,17 @@ async def test_a_card_redone_on_the_first_pass_still_leads_to_the_photo(harness,
     inp = harness.enrollment_input("2026-2", valid_id_number(383), phone, now + timedelta(days=10))
     handle = await harness.start_application(inp, memo={RULES_MEMO_KEY: LATER_STEPS_KEPT})
     await verify_phone(harness, handle, phone)
+    upload = IdCardUpload(front=obj("a/id/front.jpg"), back=obj("a/id/back.jpg"))
+    view = await handle.execute_update(EnrollmentWorkflow.submit_id_card, upload)
+    assert not view.photo_kept  # the H5 holds the confirmation for the photo upload
     assert await new_card(handle) == AppState.PHOTO_PENDING
 
 
 @pytest.mark.parametrize("rules", [HOUSEHOLD_BY_PERMIT, 0])
 async def test_runs_started_before_walk_every_later_step_again(harness, time_env, rules):
     handle = await drafted(harness, time_env, 384 + rules, rules)
+    upload = IdCardUpload(front=obj("a/new/front.jpg"), back=obj("a/new/back.jpg"))
+    assert not (await handle.execute_update(EnrollmentWorkflow.submit_id_card, upload)).photo_kept
 
     assert await new_card(handle) == AppState.PHOTO_PENDING
     upload = PhotoUpload(photo=obj("a/photo2.jpg"), filename="p.jpg")

@@ -63,8 +63,9 @@ export function rememberSaved(view, form) {
   }
 }
 
-/** The ID card is held only while the case waits for its confirmation (first pass). */
-export const confirmsAtPhoto = (view) => view?.state === "ID_PENDING" && Boolean(view.id_card);
+/** The ID card is held only while the case waits for its confirmation and a photo to carry it
+ * (first pass); a card redone with the 寸照 kept is confirmed on its own, and goes to the face. */
+export const confirmsAtPhoto = (view) => view?.state === "ID_PENDING" && Boolean(view.id_card) && !view.photo_kept;
 
 /** The form is held only before the first submission. */
 export const PRE_SUBMIT = ["NOTICE_PENDING", "DRAFT"];
