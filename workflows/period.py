@@ -53,6 +53,10 @@ CLOSE_OUT_TIMEOUT = timedelta(minutes=30)
 CLOSE_OUT_PATCH = "period-close-out"
 #: A window shortened while open is told to the cases started before (asked only then).
 TELL_SHORTENED_WINDOW = "tell-shortened-window"
+#: A period created with its opening time already past starts open: its first projection says
+#: so, and the admin's list (read at once after the creation) shows it open. Runs recorded before
+#: projected SCHEDULED first and opened a moment later, which the list did not show until reloaded.
+OPEN_AT_START = "period-open-at-start"
 
 
 @workflow.defn
@@ -68,6 +72,11 @@ class EnrollmentPeriodWorkflow:
 
     @workflow.run
     async def run(self, inp: PeriodInput) -> PeriodView:
+        opened = (
+            self.period.state == PeriodPhase.SCHEDULED and workflow.now() >= self.config.opens_at
+        )
+        if opened and workflow.patched(OPEN_AT_START):
+            self.period.state = PeriodPhase.OPEN
         await self._project()
         await self._wait_until(lambda: self.config.opens_at, PeriodPhase.OPEN)
         await self._wait_until(lambda: self.config.closes_at, PeriodPhase.CLOSED)
