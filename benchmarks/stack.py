@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AsyncExitStack, contextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy.engine import Engine
@@ -162,6 +163,8 @@ class BenchStack:
         codec = EncryptionCodec(parse_key_ring(self.codec_keys))
         env = await WorkflowEnvironment.start_local(
             dev_server_existing_path=temporal_binary(),
+            # the SDK's default of a few seconds: a host that stalls for a moment failed a run
+            dev_server_startup_timeout=timedelta(seconds=60),
             data_converter=build_data_converter(codec),
             interceptors=[proof_signer(self.proof_keys)],
             search_attributes=list(search.ALL),

@@ -7,6 +7,7 @@ import shutil
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -24,6 +25,11 @@ from infra.keyring import KeyRing, new_key_entry, parse_key_ring
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures"
 os.environ.setdefault("RUJI_ENV", "test")
+
+
+#: The SDK waits a few seconds for a test server to answer; a host that stalls for a moment (seen:
+#: a 4 s file taking 54 s) failed a module's setup with "did not start within 5s".
+SERVER_STARTUP = timedelta(seconds=60)
 
 
 def _binary(name: str) -> str:
@@ -51,6 +57,7 @@ async def time_skipping_env(
 ) -> AsyncIterator[WorkflowEnvironment]:
     env = await WorkflowEnvironment.start_time_skipping(
         test_server_existing_path=_binary("temporal-test-server"),
+        test_server_startup_timeout=SERVER_STARTUP,
         data_converter=build_data_converter(codec),
         interceptors=[CallerProofSigner(proof_ring, "test")],
     )
@@ -90,6 +97,7 @@ async def dev_env(
     db_file = tmp_path_factory.mktemp("temporal") / "temporal.db"
     env = await WorkflowEnvironment.start_local(
         dev_server_existing_path=_binary("temporal"),
+        dev_server_startup_timeout=SERVER_STARTUP,
         data_converter=build_data_converter(test_codec),
         interceptors=[CallerProofSigner(test_proof_ring, "test")],
         search_attributes=list(search.ALL),
