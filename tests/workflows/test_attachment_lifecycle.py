@@ -25,12 +25,6 @@ def time_env(module_time_env):
     return module_time_env
 
 
-@pytest.fixture
-async def harness(time_env, engine, task_queue):
-    async with Harness(time_env, engine, task_queue) as h:
-        yield h
-
-
 async def nursing_draft(h: Harness, time_env, serial: int) -> tuple[WorkflowHandle, list[str]]:
     """A DRAFT case of a restricted major, and the document codes of its first proof option."""
     now = await time_env.get_current_time()

@@ -14,14 +14,8 @@ from domain.enrollment import ExaminerAction, Reassignment, ReviewItem
 from domain.states import AppState
 from infra.db import Application, AuditEvent
 from tests.workflows.flow import to_submitted, zhuanke_form
-from tests.workflows.harness import Harness, valid_id_number
+from tests.workflows.harness import valid_id_number
 from workflows.enrollment import EnrollmentWorkflow
-
-
-@pytest.fixture
-async def harness(time_env, engine, task_queue):
-    async with Harness(time_env, engine, task_queue) as h:
-        yield h
 
 
 async def submitted_case(harness, time_env, serial: int):

@@ -28,7 +28,7 @@ from tests.workflows.flow import (
     verify_phone,
     zhuanke_form,
 )
-from tests.workflows.harness import SECRET, Harness, valid_id_number
+from tests.workflows.harness import SECRET, valid_id_number
 from workflows.enrollment import EnrollmentWorkflow
 
 
@@ -36,12 +36,6 @@ def refusal_of(exc_info) -> ApplicationError:
     cause = exc_info.value.cause
     assert isinstance(cause, ApplicationError)
     return cause
-
-
-@pytest.fixture
-async def harness(time_env, engine, task_queue):
-    async with Harness(time_env, engine, task_queue) as h:
-        yield h
 
 
 async def test_whole_path_from_registration_to_ticket(harness, time_env, engine):

@@ -31,12 +31,6 @@ def time_env(module_time_env):
     return module_time_env
 
 
-@pytest.fixture
-async def harness(time_env, engine, task_queue):
-    async with Harness(time_env, engine, task_queue) as h:
-        yield h
-
-
 async def started(harness: Harness, time_env, serial: int, *, shape_in_memo: bool):
     now = await time_env.get_current_time()
     phone = f"1390001{serial:04d}"

@@ -43,12 +43,6 @@ def time_env(module_time_env):
     return module_time_env
 
 
-@pytest.fixture
-async def harness(time_env, engine, task_queue):
-    async with Harness(time_env, engine, task_queue) as h:
-        yield h
-
-
 async def refused(handle: WorkflowHandle, update, arg=None) -> ApplicationError:
     with pytest.raises(WorkflowUpdateFailedError) as exc_info:
         if arg is None:

@@ -35,12 +35,6 @@ def time_env(module_time_env):
     return module_time_env
 
 
-@pytest.fixture
-async def harness(time_env, engine, task_queue):
-    async with Harness(time_env, engine, task_queue) as h:
-        yield h
-
-
 async def application(h: Harness, time_env, serial: int) -> tuple[WorkflowHandle, str]:
     now = await time_env.get_current_time()
     phone = f"1391111{serial:04d}"

@@ -50,12 +50,6 @@ def time_env(dev_env):
     return dev_env
 
 
-@pytest.fixture
-async def harness(time_env, engine, task_queue):
-    async with Harness(time_env, engine, task_queue) as h:
-        yield h
-
-
 async def first_contact(harness: Harness, time_env, serial: int) -> tuple[WorkflowHandle, str]:
     """As the API registers: the start and the code's request in one call, shape in the memo."""
     now = await time_env.get_current_time()

@@ -25,12 +25,6 @@ def time_env(module_time_env):
     return module_time_env
 
 
-@pytest.fixture
-async def harness(time_env, engine, task_queue):
-    async with Harness(time_env, engine, task_queue) as h:
-        yield h
-
-
 async def drafted(h: Harness, time_env, serial: int, rules: int) -> WorkflowHandle:
     """At DRAFT with a saved form and its proofs: ready to submit."""
     now = await time_env.get_current_time()
