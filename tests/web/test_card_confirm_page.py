@@ -7,25 +7,20 @@ from __future__ import annotations
 
 from playwright.sync_api import Browser
 
-from tests.web.test_return_items_page import ORIGIN, _serve_web
+from tests.web.served_modules import evaluated
 
 CARD = {"name": "张*", "id_number": "4301**********123X"}
 
 
 def _held_for_photo(browser: Browser, views: list[dict]) -> list[bool]:
-    page = browser.new_page()
-    try:
-        page.route(f"{ORIGIN}/**", _serve_web)
-        page.goto(f"{ORIGIN}/")
-        return page.evaluate(
-            """async (views) => {
-                const { confirmsAtPhoto } = await import("/h5/held.js");
-                return views.map((view) => confirmsAtPhoto(view));
-            }""",
-            views,
-        )
-    finally:
-        page.close()
+    return evaluated(
+        browser,
+        """async (views) => {
+            const { confirmsAtPhoto } = await import("/h5/held.js");
+            return views.map((view) => confirmsAtPhoto(view));
+        }""",
+        views,
+    )
 
 
 def test_a_card_is_held_for_the_photo_only_where_a_photo_is_still_to_come(browser) -> None:

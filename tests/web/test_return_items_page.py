@@ -5,24 +5,11 @@ to the attachments."""
 
 from __future__ import annotations
 
-import mimetypes
+from playwright.sync_api import Browser
 
-from playwright.sync_api import Browser, Route
+from tests.web.served_modules import evaluated
 
-from tests.devstack import ROOT
-
-ORIGIN = "http://h5.test"
 DIPLOMA = "NURSING_SECONDARY_DIPLOMA"
-
-
-def _serve_web(route: Route) -> None:
-    path = route.request.url.removeprefix(ORIGIN).split("?")[0]
-    if path == "/":
-        route.fulfill(body="<!doctype html><body></body>", content_type="text/html")
-        return
-    file = ROOT / "web" / path.lstrip("/")
-    type_, _ = mimetypes.guess_type(file.name)
-    route.fulfill(body=file.read_bytes(), content_type=type_ or "application/octet-stream")
 
 
 def _returned_view(required: list[dict], pending: list[str]) -> dict:
@@ -40,22 +27,17 @@ def _returned_view(required: list[dict], pending: list[str]) -> dict:
 
 def _drawn(browser: Browser, view: dict) -> tuple[str, int]:
     """The item's state text and how many buttons its row has."""
-    page = browser.new_page()
-    try:
-        page.route(f"{ORIGIN}/**", _serve_web)
-        page.goto(f"{ORIGIN}/")
-        return page.evaluate(
-            """async ([view, item]) => {
-                const { returnedItems } = await import("/h5/returned.js");
-                const box = returnedItems({ go: () => {} }, view);
-                const row = box.querySelector(`li[data-item="${item}"]`);
-                const buttons = row.querySelectorAll("button").length;
-                return [row.querySelector(".state").textContent, buttons];
-            }""",
-            [view, DIPLOMA],
-        )
-    finally:
-        page.close()
+    return evaluated(
+        browser,
+        """async ([view, item]) => {
+            const { returnedItems } = await import("/h5/returned.js");
+            const box = returnedItems({ go: () => {} }, view);
+            const row = box.querySelector(`li[data-item="${item}"]`);
+            const buttons = row.querySelectorAll("button").length;
+            return [row.querySelector(".state").textContent, buttons];
+        }""",
+        [view, DIPLOMA],
+    )
 
 
 def test_a_proof_the_new_major_does_not_ask_for_is_shown_as_not_needed(browser) -> None:
