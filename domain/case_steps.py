@@ -119,6 +119,12 @@ def void_card_redo(case: EnrollmentState) -> None:
     case.review.redone = [item for item in case.review.redone if item not in ("id_card", "face")]
 
 
+def photo_kept(case: EnrollmentState) -> bool:
+    """Whether a card confirmed now keeps the 寸照 held (rules 2: a card redone from a later
+    step), so the case goes on to the face check, not the photo step."""
+    return case.keeps_later_steps and case.photo.official is not None
+
+
 def confirm_id_card(case: EnrollmentState, inp: ConfirmIdCardInput) -> None:
     """What the candidate corrected against the OCR goes to the examiner."""
     card = case.id_card
@@ -131,9 +137,7 @@ def confirm_id_card(case: EnrollmentState, inp: ConfirmIdCardInput) -> None:
         case.needs_manual_review = True
     if case.state != AppState.ID_PENDING:
         return
-    if case.keeps_later_steps and case.photo.official is not None:
-        # a card redone from a later step: the 寸照 stands, the face check matched the old
-        # card's portrait and is to be done again
+    if photo_kept(case):  # the face check matched the old card's portrait: done again
         case.face.passed = False
         case.state = AppState.FACE_PENDING
     else:

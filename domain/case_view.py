@@ -12,7 +12,7 @@ from domain import search
 from domain.attachments import ChecklistItem, ChsiResult, checklist
 from domain.case_completeness import uploaded_codes
 from domain.case_rules import return_pending
-from domain.case_steps import level_of
+from domain.case_steps import level_of, photo_kept
 from domain.chsi import scans_on_screen
 from domain.enrollment import ApplicationView, EnrollmentInput, EnrollmentState, Review
 from domain.masking import mask_id_number, mask_name, mask_phone
@@ -58,7 +58,7 @@ def candidate_view(params: EnrollmentInput, case: EnrollmentState) -> Applicatio
         id_card=masked_card,
         id_card_flags=case.id_card.flags,
         photo_report=case.photo.last_report,
-        photo_kept=case.keeps_later_steps and case.photo.official is not None,
+        photo_kept=photo_kept(case),
         liveness_challenge=case.face.challenge,
         face_passed=case.face.passed,
         form=case.form,
