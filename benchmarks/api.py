@@ -17,7 +17,7 @@ from typing import Any
 
 import httpx
 
-from benchmarks.orchestration import FORM, lifecycle
+from benchmarks.orchestration import FORM, Latencies, lifecycle
 from benchmarks.report import record
 from benchmarks.stack import BenchStack, Stack
 from domain.roles import Role
@@ -48,7 +48,7 @@ async def _submitted_applications(stack: Stack) -> list[str]:
     run_id = uuid.uuid4().hex[:6]
     ids = []
     for i in range(APPLICATIONS):
-        await lifecycle(stack, 50_000 + i, run_id, [], stop_before="claim")
+        await lifecycle(stack, 50_000 + i, run_id, Latencies(), stop_before="claim")
         ids.append(f"enroll-bench-{run_id}-{50_000 + i}")
     return ids
 

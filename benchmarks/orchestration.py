@@ -87,17 +87,16 @@ class Latencies(list[float]):
         self.by_step: dict[str, list[float]] = {}
 
 
-async def timed(latencies: list[float], call: Awaitable[T], step: str = "") -> T:
+async def timed(latencies: Latencies, call: Awaitable[T], step: str = "") -> T:
     started = time.perf_counter()
     result = await call
     latencies.append(time.perf_counter() - started)
-    if isinstance(latencies, Latencies):
-        latencies.by_step.setdefault(step, []).append(latencies[-1])
+    latencies.by_step.setdefault(step, []).append(latencies[-1])
     return result
 
 
 async def lifecycle(
-    stack: Stack, i: int, run_id: str, lat: list[float], stop_before: str | None = None
+    stack: Stack, i: int, run_id: str, lat: Latencies, stop_before: str | None = None
 ) -> None:
     number, phone = bench_id_number(i), f"137{i:08d}"
     digest = identity_hash(SECRET, IdType.RESIDENT_ID, number)
@@ -157,13 +156,13 @@ async def lifecycle(
 
 
 def lifecycles(
-    stack: Stack, first: int, run_id: str, lat: list[float]
+    stack: Stack, first: int, run_id: str, lat: Latencies
 ) -> Callable[[int], Awaitable[None]]:
     """The i-th of a round of lifecycles numbered from `first`."""
     return lambda i: lifecycle(stack, first + i, run_id, lat)
 
 
-async def noop(stack: Stack, i: int, run_id: str, lat: list[float]) -> None:
+async def noop(stack: Stack, i: int, run_id: str, lat: Latencies) -> None:
     # started as the API starts a case (memo), so the caller proof's check records no patch
     # marker in the ceiling's history either
     h = await stack.client.start_workflow(
@@ -193,7 +192,7 @@ async def measure(apps: int, concurrency: int, worker_processes: int = 1) -> dic
     async with stack_of as stack:
         run_id = uuid.uuid4().hex[:6]
         await in_waves(
-            min(20, apps), concurrency, lambda i: lifecycle(stack, 10_000 + i, run_id, [])
+            min(20, apps), concurrency, lambda i: lifecycle(stack, 10_000 + i, run_id, Latencies())
         )  # warm-up
         ceiling, real = Phase(), Phase()
         await ceiling.round(apps, concurrency, lambda i: noop(stack, i, run_id, ceiling.lat))
