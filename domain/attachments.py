@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, field_validator
 
 from domain.catalogs import HUNAN, PROVINCES, Level
 from domain.errors import RefusalCode, refuse
+from domain.identity import old_id_number_problem
 from domain.messages import CaseRefusal
 
 
@@ -40,6 +41,7 @@ class AttachmentRefusal(RefusalCode):
         "OLD_IDENTITY_UNCHANGED",
         "填写的原姓名和原身份证号与当前信息相同，请核对或选择「否」",
     )
+    OLD_ID_NUMBER_INVALID = "OLD_ID_NUMBER_INVALID", "原证件号码格式不正确，请核对"
 
 
 class NonHunanCategory(StrEnum):
@@ -430,12 +432,22 @@ def check_attachments_complete(
 
 
 def check_old_identity(
-    old_name: str, old_id_number: str, *, current_name: str, current_id_number: str
+    old_name: str,
+    old_id_number: str,
+    *,
+    current_name: str,
+    current_id_number: str,
+    number_checked: bool = True,
 ) -> None:
-    """R12: at least one old value must be given, and what is given must differ from today's."""
+    """R12: at least one old value must be given, a number given must be a well-formed one
+    (`number_checked`: False for cases started under rules before 3, which took any), and what
+    is given must differ from today's."""
     old_name, old_id_number = old_name.strip(), old_id_number.strip().upper()
     if not old_name and not old_id_number:
         raise refuse(AttachmentRefusal.OLD_IDENTITY_MISSING)
+    problem = old_id_number_problem(old_id_number) if number_checked else None
+    if problem:
+        raise refuse(AttachmentRefusal.OLD_ID_NUMBER_INVALID, message=problem)
     if (old_name or current_name) == current_name and (
         old_id_number or current_id_number.upper()
     ) == current_id_number.upper():

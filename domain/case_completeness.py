@@ -62,6 +62,7 @@ def check_old_identity_against_card(
             form.old_id_number,
             current_name=card.name if card else "",
             current_id_number=id_number,
+            number_checked=case.checks_old_id_number,
         )
 
 

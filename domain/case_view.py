@@ -231,7 +231,9 @@ RULES_MEMO_KEY = "ruji_rules"
 HOUSEHOLD_BY_PERMIT = 1
 #: 2: a step redone from a later one asks again only for what it voided (domain/case_steps.py)
 LATER_STEPS_KEPT = 2
-CURRENT_RULES = LATER_STEPS_KEPT
+#: 3: R12's old ID number must be well formed (domain/identity.old_id_number_problem)
+OLD_ID_NUMBER_CHECKED = 3
+CURRENT_RULES = OLD_ID_NUMBER_CHECKED
 
 
 def start_memo(

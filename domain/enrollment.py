@@ -245,6 +245,9 @@ class EnrollmentState(BaseModel):
     #: the face check, not the 寸照; a new face check not the notice accepted before. False on runs
     #: started before, which walked every step after the one redone again
     keeps_later_steps: bool = False
+    #: R12's old ID number is judged as a number (rules 3); False on runs started before, which
+    #: took any text there, so a form they accepted is not refused at submit or claim
+    checks_old_id_number: bool = False
     #: when the card was confirmed and the face matched it (or was checked on site): from then on
     #: the application holds its ID number firmly (domain/identity_claims.py)
     identity_proved_at: datetime | None = None

@@ -183,6 +183,38 @@ def check_id_number(raw: str, id_type: IdType, today: date | None = None) -> lis
     return refusals
 
 
+#: R12's old number written as a resident ID number: digits, perhaps ending in X, of about an ID
+#: number's length (a 15- or 18-digit number with a digit missing or doubled is a typo)
+_LOOKS_LIKE_ID = re.compile(r"[0-9]{13,18}[0-9X]")
+#: any other document an earlier diploma named (passport, pass, 军官证 「南字第1234567号」)
+_OLD_DOC_SHAPE = re.compile(r"[0-9A-Z()（）\-\u4e00-\u9fff]{4,32}")
+
+
+def old_id_number_problem(raw: str) -> str | None:
+    """What is wrong with R12's 「原证件号码」, or None. A number shaped like an ID number must be
+    one: 18 digits with its check character and birth date, or a first-generation card's 15
+    (birth date 19YYMMDD, no check character). Its region is not judged: the divisions of an old
+    card may have been abolished since. Other documents are only held to their characters."""
+    number = normalize_id_number(raw)
+    if not number:
+        return None
+    if _LOOKS_LIKE_ID.fullmatch(number):
+        if len(number) == 15 and number.isdigit():
+            born = birth_date_of(f"{number[:6]}19{number[6:12]}")
+            return None if born else "原身份证号码有误：15位号码的第7至12位应为出生年月日，请核对"
+        if len(number) != 18:
+            return f"原身份证号码应为15位或18位，填写的是{len(number)}位，请核对"
+        if check_character(number[:17]) != number[17]:
+            return "原身份证号码校验位不正确，请核对号码是否填写有误"
+        born = birth_date_of(number)
+        if born is None or born.year < OLDEST_BIRTH_YEAR:
+            return "原身份证号码有误：第7至14位应为出生年月日，请核对"
+        return None
+    if not _OLD_DOC_SHAPE.fullmatch(number):
+        return "原证件号码只能由字母、数字、汉字和括号组成，长度为4至32位"
+    return None
+
+
 # The card field each rule is about, for `details` (side, field) of the refusal.
 FIELD_OF: dict[str, tuple[str, str]] = {
     **dict.fromkeys(

@@ -21,7 +21,12 @@ with workflow.unsafe.imports_passed_through():
     from domain import closeout as closing
     from domain.attachments import ChsiResult
     from domain.case_rules import Deadline
-    from domain.case_view import HOUSEHOLD_BY_PERMIT, LATER_STEPS_KEPT, NUMBERED_FROM_MEMO_KEY
+    from domain.case_view import (
+        HOUSEHOLD_BY_PERMIT,
+        LATER_STEPS_KEPT,
+        NUMBERED_FROM_MEMO_KEY,
+        OLD_ID_NUMBER_CHECKED,
+    )
     from domain.chsi import (
         ISSUE_CHSI_CODES,
         ChsiCallback,
@@ -108,6 +113,7 @@ class EnrollmentWorkflow(IdentityStepHandlers):
             version=workflow.memo_value(NUMBERED_FROM_MEMO_KEY, 0, type_hint=int),
             household_by_permit=shape.started_under() >= HOUSEHOLD_BY_PERMIT,
             keeps_later_steps=shape.started_under() >= LATER_STEPS_KEPT,
+            checks_old_id_number=shape.started_under() >= OLD_ID_NUMBER_CHECKED,
         )
         self.closes_at = params.closes_at
         self.lock = CaseLock(lambda: self.case.state == AppState.SUPERSEDED)

@@ -220,15 +220,15 @@ def test_non_hunan_workers_enter_three_months_of_social_insurance(months, proble
     [
         ("", "", "OLD_IDENTITY_MISSING"),
         ("张三", "", "OLD_IDENTITY_UNCHANGED"),
-        ("", "43010219900307001x", "OLD_IDENTITY_UNCHANGED"),
+        ("", "43010219900307008x", "OLD_IDENTITY_UNCHANGED"),
         ("张小三", "", None),
-        ("", "430102199003070028", None),
+        ("", "430102199003070020", None),
     ],
 )
 def test_old_identity_must_be_given_and_differ(old_name, old_number, code):
     def check():
         check_old_identity(
-            old_name, old_number, current_name="张三", current_id_number="43010219900307001X"
+            old_name, old_number, current_name="张三", current_id_number="43010219900307008X"
         )
 
     if code is None:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from temporalio.client import WorkflowHandle
 
+from domain.case_view import RULES_MEMO_KEY
 from domain.enrollment import (
     ApplicationView,
     ConfirmIdCardInput,
@@ -22,7 +25,7 @@ from domain.notice import NOTICE_VERSION, NoticeAcceptance
 from domain.objects import StoredObject
 from domain.states import AppState
 from synthetic.forms import form_fields
-from tests.workflows.harness import Harness
+from tests.workflows.harness import Harness, valid_id_number
 from workflows.enrollment import EnrollmentWorkflow
 
 
@@ -46,6 +49,16 @@ async def verify_phone(h: Harness, handle: WorkflowHandle, phone: str) -> Applic
 async def to_draft(h: Harness, handle: WorkflowHandle, phone: str) -> ApplicationView:
     await verify_phone(h, handle, phone)
     return await from_id_step_to_draft(handle)
+
+
+async def at_draft_under_rules(h: Harness, time_env, serial: int, rules: int) -> WorkflowHandle:
+    """A case started under the given rules (its start's memo), walked to DRAFT."""
+    now = await time_env.get_current_time()
+    phone = f"1390000{serial:04d}"
+    inp = h.enrollment_input("2026-2", valid_id_number(serial), phone, now + timedelta(days=10))
+    handle = await h.start_application(inp, memo={RULES_MEMO_KEY: rules})
+    await to_draft(h, handle, phone)
+    return handle
 
 
 async def from_id_step_to_draft(handle: WorkflowHandle) -> ApplicationView:

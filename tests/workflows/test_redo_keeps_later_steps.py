@@ -14,7 +14,7 @@ from temporalio.client import WorkflowHandle
 from domain.case_view import HOUSEHOLD_BY_PERMIT, LATER_STEPS_KEPT, RULES_MEMO_KEY
 from domain.enrollment import ConfirmIdCardInput, IdCardUpload, PhotoUpload
 from domain.states import AppState
-from tests.workflows.flow import obj, to_draft, verify_phone, zhuanke_form
+from tests.workflows.flow import at_draft_under_rules, obj, verify_phone, zhuanke_form
 from tests.workflows.harness import Harness, valid_id_number
 from tests.workflows.test_lifecycle_paths import pass_face, refused, upload_missing
 from workflows.enrollment import EnrollmentWorkflow
@@ -27,11 +27,7 @@ def time_env(module_time_env):
 
 async def drafted(h: Harness, time_env, serial: int, rules: int) -> WorkflowHandle:
     """At DRAFT with a saved form and its proofs: ready to submit."""
-    now = await time_env.get_current_time()
-    phone = f"1390000{serial:04d}"
-    inp = h.enrollment_input("2026-2", valid_id_number(serial), phone, now + timedelta(days=10))
-    handle = await h.start_application(inp, memo={RULES_MEMO_KEY: rules})
-    await to_draft(h, handle, phone)
+    handle = await at_draft_under_rules(h, time_env, serial, rules)
     view = await handle.execute_update(EnrollmentWorkflow.save_form, zhuanke_form())
     await upload_missing(handle, view)
     return handle
