@@ -169,7 +169,13 @@ function periodsPanel(periods, reload) {
       await reload(`考期 ${id.value.trim()} 已创建。`);
     }, err);
   });
-  const rows = periods.map((p) => {
+  const list = h("ul", { id: "admin-period-list" }, periodRows(periods, reload, err));
+  return h("section", { class: "panel", id: "admin-periods" }, h("h3", { text: "考期" }), list, form, err);
+}
+
+/** A period's line: its state in Chinese, and 「立即截止入籍」 while it is open. */
+function periodRows(periods, reload, err) {
+  return periods.map((p) => {
     const close = h("button", { type: "button", class: "btn bad", text: "立即截止入籍", "data-close": p.period_id, hidden: p.state !== "OPEN" });
     // not undone: every application of the period not yet submitted ends with the window
     const ask = `确认立即截止考期 ${p.period_id} 的入籍？截止后，该考期尚未提交的申请将全部终止，且不能撤销。`;
@@ -183,7 +189,6 @@ function periodsPanel(periods, reload) {
     );
     return h("li", { "data-period": p.period_id }, `${p.period_id}（${STATES[p.state] || p.state}）`, close);
   });
-  return h("section", { class: "panel", id: "admin-periods" }, h("h3", { text: "考期" }), h("ul", {}, rows), form, err);
 }
 
 export function render(ctx, root) {
@@ -200,4 +205,17 @@ export function render(ctx, root) {
   };
   root.append(h("section", { class: "panel" }, h("h2", { text: "系统管理" }), ok, err), accountsPanel(ctx), majorsBox, periodsBox);
   reload().catch((e) => err.show(e));
+  // a period opens and closes at its own times: its line follows without a reload, as 考期管理's
+  // cards do (the form above it and the majors panel are left as the admin is filling them)
+  const timer = setInterval(async () => {
+    const list = periodsBox.querySelector("#admin-period-list");
+    if (!list || list.querySelector("button:disabled")) return; // a close on its way: left as it is
+    try {
+      const periods = (await api.get("/admin/periods")).slice().reverse();
+      clear(list, periodRows(periods, reload, periodsBox.querySelector("#admin-periods > .err")));
+    } catch {
+      // the next tick tries again; a failed read says nothing the page must show
+    }
+  }, 5000);
+  ctx.onLeave(() => clearInterval(timer));
 }
