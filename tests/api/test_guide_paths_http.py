@@ -289,3 +289,28 @@ async def test_an_id_number_typed_under_another_id_type_is_refused_at_registrati
     r = await http.post("/api/v1/candidate/register", json={"id_number": typo, "phone": phone})
     assert (r.status_code, r.json()["code"]) == (422, "ID_CHECK_DIGIT"), r.text
     assert len(sms.sent[phone]) == texts and "13712100009" not in sms.sent
+
+
+async def test_a_mistyped_old_id_number_is_refused_on_the_form_with_what_to_check(world):
+    """R12 as the candidate meets it: 「是」, the old number typed a digit short. The save answers
+    422 with a stable code and the reason in Chinese, and keeps nothing; the number typed whole
+    (a first-generation card's 15 digits) is saved and asks for the police certificate."""
+    http, sms, _examiner, _engine, _client = world
+    app_id, me = await register(http, sms, number(9), "13712100009")
+    await reach_draft(http, me, number(9), None)
+    renamed = form_fields() | {"identity_changed": True, "old_name": "", "old_id_number": ""}
+
+    r = await http.put(
+        "/api/v1/me/form", json=renamed | {"old_id_number": "43012185061100"}, headers=me
+    )
+    assert r.status_code == 422, r.text
+    assert r.json()["code"] == "OLD_ID_NUMBER_INVALID"
+    assert "15位或18位" in r.json()["message"]
+    assert (await http.get("/api/v1/me", headers=me)).json()["form"] is None
+
+    r = await http.put(
+        "/api/v1/me/form", json=renamed | {"old_id_number": "430121850611002"}, headers=me
+    )
+    assert r.status_code == 200, r.text
+    assert r.json()["form"]["old_id_number"] == "430121850611002"
+    assert "POLICE_IDENTITY_CHANGE_CERT" in str(r.json()["required_attachments"])

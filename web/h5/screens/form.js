@@ -63,7 +63,7 @@ export function render(ctx, root) {
     region: select("region", Object.entries(catalogs.region), f.region, "请选择入籍地区"),
     major: majorSelect(majors, f.major),
     old_name: h("input", { name: "old_name", value: f.old_name || "" }),
-    old_id_number: h("input", { name: "old_id_number", value: f.old_id_number || "", maxlength: 20 }),
+    old_id_number: h("input", { name: "old_id_number", value: f.old_id_number || "", maxlength: 32 }),
   };
   const months = h("input", { name: "social_insurance_months", type: "number", inputmode: "numeric", min: 0, max: 1200, value: f.social_insurance_months ?? "", placeholder: "须满 3 个月" });
   const monthsField = field("在我省缴纳社保月数", months);
