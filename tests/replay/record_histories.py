@@ -34,6 +34,7 @@ from infra.caller_proof import CallerProofSigner
 from infra.db import create_schema, make_engine
 from infra.keyring import parse_key_ring
 from tests.workflows.flow import (
+    at_draft_under_rules,
     claim_and_approve,
     obj,
     to_draft,
@@ -197,6 +198,16 @@ async def dev_recording_env() -> WorkflowEnvironment:
     )
 
 
+async def kept(handle: WorkflowHandle, name: str) -> None:
+    """The run's history written as `name`, under the workflow ID it ran as; then ended."""
+    history = await handle.fetch_history()
+    (HISTORIES / f"{name}.json").write_text(history.to_json())
+    recorded_ids = json.loads(WORKFLOW_IDS.read_text())
+    recorded_ids[name] = handle.id
+    WORKFLOW_IDS.write_text(json.dumps(recorded_ids, indent=1, sort_keys=True) + "\n")
+    await handle.terminate(reason="recorded")
+
+
 async def record_first_contact() -> None:
     """Shape 3's first contact as the API makes it (the start and the code's request in one
     call) on the dev server, where the update delivered with the start runs before the run
@@ -209,12 +220,7 @@ async def record_first_contact() -> None:
         handle = await h.started_with_code_request(inp, start_memo(), "10.0.9.5")
         await to_submitted_in_one_call_steps(h, handle, phone, code_requested=True)
         await claim_and_approve(handle)
-        history = await handle.fetch_history()
-        (HISTORIES / "onecall_first_contact.json").write_text(history.to_json())
-        recorded_ids = json.loads(WORKFLOW_IDS.read_text())
-        recorded_ids["onecall_first_contact"] = handle.id
-        WORKFLOW_IDS.write_text(json.dumps(recorded_ids, indent=1, sort_keys=True) + "\n")
-        await handle.terminate(reason="recorded")
+        await kept(handle, "onecall_first_contact")
 
 
 async def record_card_redone(rules: int) -> None:
@@ -225,11 +231,7 @@ async def record_card_redone(rules: int) -> None:
     from domain.states import AppState
 
     async with recording() as (env, h):
-        now = await env.get_current_time()
-        phone = f"1390000{9990 + rules}"
-        inp = h.enrollment_input("2026-2", valid_id_number(906 + rules), phone, now + timedelta(10))
-        handle = await h.start_application(inp, start_memo(rules=rules))
-        await to_draft(h, handle, phone)
+        handle = await at_draft_under_rules(h, env, 906 + rules, rules)
         await handle.execute_update(EnrollmentWorkflow.save_form, zhuanke_form())
         card = IdCardUpload(front=obj("a/new/front.jpg"), back=obj("a/new/back.jpg"))
         await handle.execute_update(EnrollmentWorkflow.submit_id_card, card)
@@ -248,13 +250,26 @@ async def record_card_redone(rules: int) -> None:
             await handle.execute_update(EnrollmentWorkflow.accept_notice)
         await handle.execute_update(EnrollmentWorkflow.submit)
         await claim_and_approve(handle)
-        name = f"rules{rules}_card_redone"
-        history = await handle.fetch_history()
-        (HISTORIES / f"{name}.json").write_text(history.to_json())
-        recorded_ids = json.loads(WORKFLOW_IDS.read_text())
-        recorded_ids[name] = handle.id
-        WORKFLOW_IDS.write_text(json.dumps(recorded_ids, indent=1, sort_keys=True) + "\n")
-        await handle.terminate(reason="recorded")
+        await kept(handle, f"rules{rules}_card_redone")
+
+
+async def record_old_number(rules: int, old_id_number: str) -> None:
+    """R12 with an old ID number, the form saved with its police certificate, then submitted and
+    approved, in a run started under `rules`: under 2 any text was taken as the number (the form
+    is judged again at submit and claim, so a run of rules 2 must not start refusing it), under
+    3 it must be well formed (domain/identity.old_id_number_problem)."""
+    from tests.workflows.test_lifecycle_paths import upload_missing
+
+    async with recording() as (env, h):
+        handle = await at_draft_under_rules(h, env, 916 + rules, rules)
+        renamed = zhuanke_form(old_id_number=old_id_number).model_copy(
+            update={"identity_changed": True}
+        )
+        view = await handle.execute_update(EnrollmentWorkflow.save_form, renamed)
+        await upload_missing(handle, view)
+        await handle.execute_update(EnrollmentWorkflow.submit)
+        await claim_and_approve(handle)
+        await kept(handle, f"rules{rules}_old_id_number")
 
 
 if __name__ == "__main__":
@@ -270,5 +285,7 @@ if __name__ == "__main__":
             asyncio.run(record_first_contact())
         case ["card-redone", rules]:
             asyncio.run(record_card_redone(int(rules)))
+        case ["old-id-number", rules, old_id_number]:
+            asyncio.run(record_old_number(int(rules), old_id_number))
         case _:
             asyncio.run(record())

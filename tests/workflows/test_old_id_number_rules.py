@@ -11,7 +11,7 @@ from domain.enrollment import EnrollmentForm
 from domain.states import AppState
 from tests.workflows.flow import at_draft_under_rules, zhuanke_form
 from tests.workflows.harness import valid_id_number
-from tests.workflows.test_lifecycle_paths import refused
+from tests.workflows.test_lifecycle_paths import refused, upload_missing
 from workflows.enrollment import EnrollmentWorkflow
 
 
@@ -38,8 +38,11 @@ async def test_a_mistyped_old_id_number_is_refused_with_its_reason(harness, time
 
 
 async def test_runs_started_before_keep_taking_any_old_number(harness, time_env):
+    """Saved, and submitted: the submit judges the saved form again (it may predate a new card)."""
     handle = await at_draft_under_rules(harness, time_env, 396, LATER_STEPS_KEPT)
-    view = await handle.execute_update(EnrollmentWorkflow.save_form, renamed("12345"))
+    view = await handle.execute_update(EnrollmentWorkflow.save_form, renamed("43010419850611"))
     assert view.state == AppState.DRAFT
     case = (await handle.query(EnrollmentWorkflow.case_file)).state
-    assert case.form is not None and case.form.old_id_number == "12345"
+    assert case.form is not None and case.form.old_id_number == "43010419850611"
+    await upload_missing(handle, view)
+    assert (await handle.execute_update(EnrollmentWorkflow.submit)).state == AppState.SUBMITTED
