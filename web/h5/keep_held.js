@@ -7,6 +7,10 @@
 import { renewedToken, session } from "./api.js";
 import { held, PRE_SUBMIT, rememberSaved, savedOnLeave } from "./held.js";
 
+/** A refusal of the form itself or of the step (a rule it breaks, the case submitted on another
+ * device): unlike a lost connection or a busy server, sending the same form again cannot help. */
+const REFUSED = (status) => status >= 400 && status < 500 && ![401, 408, 429].includes(status);
+
 /** `currentView()`: the view on screen; `saved(view)`: the server's answer, if the page lives on. */
 export function saveHeldFormOnLeave(currentView, saved) {
   const save = () => {
@@ -37,6 +41,7 @@ export function saveHeldFormOnLeave(currentView, saved) {
           const token = await renewedToken(sentWith);
           if (token) res = await put(token);
         }
+        if (REFUSED(res.status)) return; // the same form would be refused on every leave: sent again once changed
         if (!res.ok) throw new Error(`${res.status}`);
         saved(await res.json());
       })
