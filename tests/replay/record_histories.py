@@ -5,7 +5,10 @@ docs/operations.md), or to add a scenario: `uv run python -m tests.replay.record
 (with `takeover`: only the identity-takeover pair, the others stay as they were recorded; with
 `lean`: the first scenarios again, in the lean shape, as `lean_*`; with `fewer`: again, in
 shape 2 as the API starts cases and the H5 walks them, as `fewer_*`; with `onecall`: again in
-shape 3, as `onecall_*`, and a first contact on the dev server, `onecall_first_contact`).
+shape 3, as `onecall_*`, and a first contact on the dev server, `onecall_first_contact`; with
+`card-redone N` or `old-id-number N NUMBER`: one path in a run started under rules N, as
+`rulesN_card_redone` / `rulesN_old_id_number` — run the older rules' from a worktree of the code
+before the rule changed, `git worktree add`, so the history is what that code did).
 Histories are recorded without the payload codec so they replay without keys; the data in
 them is synthetic."""
 
