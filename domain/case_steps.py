@@ -4,6 +4,7 @@ The clock and the workflow's identifiers come in as arguments."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from enum import StrEnum
 
@@ -38,6 +39,10 @@ from domain.objects import StoredObject
 from domain.requirements import attachment_plan
 from domain.states import PRE_SUBMIT, AppState, Decision, step_index
 from domain.vision import PhotoReport, ReadIdCardResult, VerifyFaceResult
+
+
+def _never() -> bool:
+    return False
 
 
 def rewind(case: EnrollmentState, to: AppState) -> None:
@@ -372,12 +377,15 @@ def close_chsi(case: EnrollmentState, status: ChsiResult) -> None:
         chsi.qr = chsi.qr.close()
 
 
-def reopen_if_incomplete(case: EnrollmentState) -> bool:
+def reopen_if_incomplete(case: EnrollmentState, at_face: Callable[[], bool] = _never) -> bool:
     """A change after submit that needs more (proofs of a restricted major, the CHSI step of a
     专升本 major) puts the case back to the candidate's steps: it cannot be claimed until it is
-    submitted again, and every step it now needs is open."""
+    submitted again, and every step it now needs is open. A returned case whose face check a
+    new 寸照 or card voided goes back to the face step, not past it to DRAFT (`at_face`, asked
+    only then: runs that reopened to DRAFT before replay as they ran)."""
     if case.state in (AppState.SUBMITTED, AppState.RETURNED) and missing_for_choices(case):
-        case.state = AppState.DRAFT
+        face_open = case.state == AppState.RETURNED and not case.face.passed
+        case.state = AppState.FACE_PENDING if face_open and at_face() else AppState.DRAFT
         return True
     return False
 
@@ -392,14 +400,16 @@ def add_attachment(case: EnrollmentState, code: str, file: StoredObject) -> bool
     return True
 
 
-def remove_attachment(case: EnrollmentState, code: str, key: str) -> None:
+def remove_attachment(
+    case: EnrollmentState, code: str, key: str, at_face: Callable[[], bool] = _never
+) -> None:
     """A submitted case that now lacks a proof goes back to the candidate's steps."""
     files = [f for f in case.attachments.get(code, []) if f.key != key]
     if files:
         case.attachments[code] = files
     else:
         case.attachments.pop(code, None)
-    reopen_if_incomplete(case)
+    reopen_if_incomplete(case, at_face)
 
 
 def submit(case: EnrollmentState, now: datetime) -> None:

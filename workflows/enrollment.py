@@ -101,6 +101,9 @@ CHSI_CODES_REOPEN = "chsi-codes-reopen"
 APPROVAL_AFTER_DEADLINE_TOLD = "approval-after-deadline-told"
 #: a code scanned from another person's CHSI account leaves the step open for the candidate's own
 CHSI_MISMATCH_KEEPS_STEP = "chsi-mismatch-keeps-step"
+#: a returned case a change puts back to its steps reopens at the face step where a new 寸照 or
+#: card voided the face check (domain/case_steps.reopen_if_incomplete)
+REOPENED_AT_FACE = "reopened-at-face"
 
 
 @workflow.defn
@@ -413,7 +416,7 @@ class EnrollmentWorkflow(IdentityStepHandlers):
             await self._window_allows(
                 lambda: rules.late_removal(self.case, inp.code, inp.key, *self._clock())
             )
-            steps.remove_attachment(self.case, inp.code, inp.key)
+            steps.remove_attachment(self.case, inp.code, inp.key, at_face=self._reopens_at_face)
             await self._commit("candidate", f"attachment_removed:{inp.code}")
             return self.view()
 
@@ -475,7 +478,7 @@ class EnrollmentWorkflow(IdentityStepHandlers):
             self._apply_form(form)
             steps.answer_return_with_form(self.case)
             if shape.patched(MODIFY_RECHECKS):
-                steps.reopen_if_incomplete(self.case)
+                steps.reopen_if_incomplete(self.case, at_face=self._reopens_at_face)
             await self._commit("candidate", "modified")
             return self.view()
 
@@ -486,6 +489,10 @@ class EnrollmentWorkflow(IdentityStepHandlers):
         rules.check_modify(
             self.case, form, self.params.identity.id_number, now=now, closes_at=closes_at
         )
+
+    @staticmethod
+    def _reopens_at_face() -> bool:
+        return workflow.patched(REOPENED_AT_FACE)
 
     @workflow.update
     async def withdraw(self) -> ApplicationView:

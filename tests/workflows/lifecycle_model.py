@@ -105,6 +105,17 @@ CHOICES = {
         Choice("外省·无情形", AWAY, household="44", valid=False),
         Choice("曾用名", {"identity_changed": True, "old_name": "李四"}, needs=RENAMED),
         Choice("曾用名=现名", {"identity_changed": True, "old_name": "张三"}, valid=False),
+        # R12's old number (rules 3): a first-generation card's 15 digits, and one a digit short
+        Choice(
+            "原身份证号",
+            {"identity_changed": True, "old_id_number": "430104850611007"},
+            needs=RENAMED,
+        ),
+        Choice(
+            "原身份证号少一位",
+            {"identity_changed": True, "old_id_number": "43010485061100"},
+            valid=False,
+        ),
     )
 }
 #: Documents a candidate may try to upload: every one some choice needs, and one none does.
@@ -366,7 +377,10 @@ class Model:
             if not self.open(now):  # too late to gather more: the change is refused
                 self.choice, self.chsi.status = before
                 return False
-            self.state = S.DRAFT  # back to the candidate until it is complete again
+            # back to the candidate until it is complete again: at the face step where a new
+            # 寸照 or card of the return voided the face check, else at DRAFT
+            face_open = self.state == S.RETURNED and not self.face_passed
+            self.state = S.FACE_PENDING if face_open else S.DRAFT
         if self.answering_return():
             self.answers_wanted.clear()  # the form saved again answers the return's form items
         return True
