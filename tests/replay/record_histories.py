@@ -7,8 +7,9 @@ docs/operations.md), or to add a scenario: `uv run python -m tests.replay.record
 shape 2 as the API starts cases and the H5 walks them, as `fewer_*`; with `onecall`: again in
 shape 3, as `onecall_*`, and a first contact on the dev server, `onecall_first_contact`; with
 `card-redone N` or `old-id-number N NUMBER`: one path in a run started under rules N, as
-`rulesN_card_redone` / `rulesN_old_id_number` — run the older rules' from a worktree of the code
-before the rule changed, `git worktree add`, so the history is what that code did).
+`rulesN_card_redone` / `rulesN_old_id_number`; with `reopened-with-face-open NAME`: a returned
+case reopened by a change while its face check is voided — run the older code's from a worktree
+of the code before the change, `git worktree add`, so the history is what that code did).
 Histories are recorded without the payload codec so they replay without keys; the data in
 them is synthetic."""
 
@@ -275,6 +276,41 @@ async def record_old_number(rules: int, old_id_number: str) -> None:
         await kept(handle, f"rules{rules}_old_id_number")
 
 
+async def record_reopened_with_face_open(name: str) -> None:
+    """Returned for the 寸照, a new one taken (the face check voided), then a change that needs a
+    proof (护理) reopens the case: at DRAFT by the code before `reopened-at-face`, at the face step
+    since. The face passed, the notice read again where it asks, the proof, submit, approval."""
+    from domain.enrollment import EnrollmentForm, LivenessAnswer, PhotoUpload
+    from domain.states import AppState
+    from synthetic.forms import form_fields
+    from tests.workflows.test_lifecycle_paths import upload_missing
+
+    async with recording() as (env, h):
+        now = await env.get_current_time()
+        phone = "13900009970"
+        inp = h.enrollment_input("2026-2", valid_id_number(930), phone, now + timedelta(10))
+        handle = await h.start_application(inp, start_memo(shape=0))
+        await to_submitted(h, handle, phone)
+        await handle.execute_update(EnrollmentWorkflow.claim, ExaminerAction(examiner="ex1"))
+        item = ReviewItem(item="photo", reason="寸照不清")
+        act = ExaminerAction(examiner="ex1", items=[item])
+        await handle.execute_update(EnrollmentWorkflow.return_for_changes, act)
+        photo = PhotoUpload(photo=obj("a/photo3.jpg"), filename="p.jpg")
+        await handle.execute_update(EnrollmentWorkflow.submit_photo, photo)
+        nursing = EnrollmentForm(**form_fields(major="520201"))
+        await handle.execute_update(EnrollmentWorkflow.modify, nursing)
+        view = await handle.execute_update(EnrollmentWorkflow.start_liveness)
+        assert view.liveness_challenge is not None
+        answer = LivenessAnswer(nonce=view.liveness_challenge.nonce, frames=[obj("a/face/0.jpg")])
+        view = await handle.execute_update(EnrollmentWorkflow.submit_liveness, answer)
+        if view.state == AppState.NOTICE_PENDING:
+            view = await handle.execute_update(EnrollmentWorkflow.accept_notice)
+        await upload_missing(handle, view)
+        await handle.execute_update(EnrollmentWorkflow.submit)
+        await claim_and_approve(handle)
+        await kept(handle, name)
+
+
 if __name__ == "__main__":
     match sys.argv[1:]:
         case ["takeover"]:
@@ -288,6 +324,8 @@ if __name__ == "__main__":
             asyncio.run(record_first_contact())
         case ["card-redone", rules]:
             asyncio.run(record_card_redone(int(rules)))
+        case ["reopened-with-face-open", name]:
+            asyncio.run(record_reopened_with_face_open(name))
         case ["old-id-number", rules, old_id_number]:
             asyncio.run(record_old_number(int(rules), old_id_number))
         case _:
