@@ -41,10 +41,6 @@ from domain.states import PRE_SUBMIT, AppState, Decision, step_index
 from domain.vision import PhotoReport, ReadIdCardResult, VerifyFaceResult
 
 
-def _never() -> bool:
-    return False
-
-
 def rewind(case: EnrollmentState, to: AppState) -> None:
     """Redoing an earlier step puts the application back to the step after it; a returned case
     stays returned while the candidate redoes what the return named."""
@@ -377,15 +373,17 @@ def close_chsi(case: EnrollmentState, status: ChsiResult) -> None:
         chsi.qr = chsi.qr.close()
 
 
-def reopen_if_incomplete(case: EnrollmentState, at_face: Callable[[], bool] = _never) -> bool:
+def reopen_if_incomplete(
+    case: EnrollmentState, open_step: Callable[[], AppState] = lambda: AppState.DRAFT
+) -> bool:
     """A change after submit that needs more (proofs of a restricted major, the CHSI step of a
     专升本 major) puts the case back to the candidate's steps: it cannot be claimed until it is
-    submitted again, and every step it now needs is open. A returned case whose face check a
-    new 寸照 or card voided goes back to the face step, not past it to DRAFT (`at_face`, asked
-    only then: runs that reopened to DRAFT before replay as they ran)."""
+    submitted again, and every step it now needs is open. A returned case goes back to the first
+    step its return still waits for (`open_step`, asked of returned cases only: the return's
+    pending steps are the rules' to tell), so it never stands at DRAFT past a face check a new
+    寸照 or card voided; a submitted one, and runs that reopened to DRAFT before, at DRAFT."""
     if case.state in (AppState.SUBMITTED, AppState.RETURNED) and missing_for_choices(case):
-        face_open = case.state == AppState.RETURNED and not case.face.passed
-        case.state = AppState.FACE_PENDING if face_open and at_face() else AppState.DRAFT
+        case.state = open_step() if case.state == AppState.RETURNED else AppState.DRAFT
         return True
     return False
 
@@ -401,7 +399,10 @@ def add_attachment(case: EnrollmentState, code: str, file: StoredObject) -> bool
 
 
 def remove_attachment(
-    case: EnrollmentState, code: str, key: str, at_face: Callable[[], bool] = _never
+    case: EnrollmentState,
+    code: str,
+    key: str,
+    open_step: Callable[[], AppState] = lambda: AppState.DRAFT,
 ) -> None:
     """A submitted case that now lacks a proof goes back to the candidate's steps."""
     files = [f for f in case.attachments.get(code, []) if f.key != key]
@@ -409,7 +410,7 @@ def remove_attachment(
         case.attachments[code] = files
     else:
         case.attachments.pop(code, None)
-    reopen_if_incomplete(case, at_face)
+    reopen_if_incomplete(case, open_step)
 
 
 def submit(case: EnrollmentState, now: datetime) -> None:

@@ -101,9 +101,14 @@ CHSI_CODES_REOPEN = "chsi-codes-reopen"
 APPROVAL_AFTER_DEADLINE_TOLD = "approval-after-deadline-told"
 #: a code scanned from another person's CHSI account leaves the step open for the candidate's own
 CHSI_MISMATCH_KEEPS_STEP = "chsi-mismatch-keeps-step"
-#: a returned case a change puts back to its steps reopens at the face step where a new 寸照 or
-#: card voided the face check (domain/case_steps.reopen_if_incomplete)
-REOPENED_AT_FACE = "reopened-at-face"
+#: a returned case a change puts back to its steps reopens at the first step its return still
+#: waits for, not at DRAFT past it (domain/case_steps.reopen_if_incomplete)
+REOPENED_AT_STEP = "reopened-at-step"
+REOPENED_AT = (
+    ("id_card", AppState.ID_PENDING),
+    ("photo", AppState.PHOTO_PENDING),
+    ("face", AppState.FACE_PENDING),
+)
 
 
 @workflow.defn
@@ -416,7 +421,7 @@ class EnrollmentWorkflow(IdentityStepHandlers):
             await self._window_allows(
                 lambda: rules.late_removal(self.case, inp.code, inp.key, *self._clock())
             )
-            steps.remove_attachment(self.case, inp.code, inp.key, at_face=self._reopens_at_face)
+            steps.remove_attachment(self.case, inp.code, inp.key, open_step=self._reopened_at)
             await self._commit("candidate", f"attachment_removed:{inp.code}")
             return self.view()
 
@@ -478,7 +483,7 @@ class EnrollmentWorkflow(IdentityStepHandlers):
             self._apply_form(form)
             steps.answer_return_with_form(self.case)
             if shape.patched(MODIFY_RECHECKS):
-                steps.reopen_if_incomplete(self.case, at_face=self._reopens_at_face)
+                steps.reopen_if_incomplete(self.case, open_step=self._reopened_at)
             await self._commit("candidate", "modified")
             return self.view()
 
@@ -490,9 +495,14 @@ class EnrollmentWorkflow(IdentityStepHandlers):
             self.case, form, self.params.identity.id_number, now=now, closes_at=closes_at
         )
 
-    @staticmethod
-    def _reopens_at_face() -> bool:
-        return workflow.patched(REOPENED_AT_FACE)
+    def _reopened_at(self) -> AppState:
+        """Where a returned case a change reopens stands: the first step its return still waits
+        for (the ID card, the 寸照, the face check), else DRAFT, as runs before the patch did."""
+        pending = rules.return_pending(self.case)
+        step = next((s for item, s in REOPENED_AT if item in pending), AppState.DRAFT)
+        if step != AppState.DRAFT and workflow.patched(REOPENED_AT_STEP):
+            return step
+        return AppState.DRAFT
 
     @workflow.update
     async def withdraw(self) -> ApplicationView:

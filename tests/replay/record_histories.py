@@ -278,7 +278,7 @@ async def record_old_number(rules: int, old_id_number: str) -> None:
 
 async def record_reopened_with_face_open(name: str) -> None:
     """Returned for the 寸照, a new one taken (the face check voided), then a change that needs a
-    proof (护理) reopens the case: at DRAFT by the code before `reopened-at-face`, at the face step
+    proof (护理) reopens the case: at DRAFT by the code before `reopened-at-step`, at the face step
     since. The face passed, the notice read again where it asks, the proof, submit, approval."""
     from domain.enrollment import EnrollmentForm, LivenessAnswer, PhotoUpload
     from domain.states import AppState

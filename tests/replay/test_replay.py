@@ -58,9 +58,9 @@ def test_histories_are_committed():
         "rules2_old_id_number",
         "rules3_old_id_number",
         # a returned case reopened by a change while its face check is voided: at DRAFT by the
-        # code before `reopened-at-face`, at the face step since (record_histories.py)
+        # code before `reopened-at-step`, at the face step since (record_histories.py)
         "reopened_at_draft_face_open",
-        "reopened_at_face",
+        "reopened_at_step",
     } <= names
 
 

@@ -227,6 +227,13 @@ class Model:
     def redo_wanted(self) -> set[str]:
         return {REDO[step] for step in self.reopened} if self.answering_return() else set()
 
+    def first_step_wanted(self) -> S:
+        wanted = self.redo_wanted() - self.redone
+        if not self.face_fresh:
+            wanted.add("face")
+        steps = (("id_card", S.ID_PENDING), ("photo", S.PHOTO_PENDING), ("face", S.FACE_PENDING))
+        return next((step for item, step in steps if item in wanted), S.DRAFT)
+
     def _redone(self, item: str) -> None:
         if self.answering_return():
             self.redone.add(item)
@@ -377,10 +384,9 @@ class Model:
             if not self.open(now):  # too late to gather more: the change is refused
                 self.choice, self.chsi.status = before
                 return False
-            # back to the candidate until it is complete again: at the face step where a new
-            # 寸照 or card of the return voided the face check, else at DRAFT
-            face_open = self.state == S.RETURNED and not self.face_passed
-            self.state = S.FACE_PENDING if face_open else S.DRAFT
+            # back to the candidate until it is complete again: a returned case at the first
+            # step its return still waits for (the card, the 寸照, the face), else at DRAFT
+            self.state = self.first_step_wanted() if self.state == S.RETURNED else S.DRAFT
         if self.answering_return():
             self.answers_wanted.clear()  # the form saved again answers the return's form items
         return True

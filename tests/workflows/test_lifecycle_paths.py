@@ -311,23 +311,24 @@ async def test_a_return_answered_through_a_change_that_reopens_still_needs_its_s
     harness, time_env
 ):
     """Returned for the photo, the candidate also picks a restricted major, which puts the case
-    back to its steps (DRAFT) for the proofs. Submitting again still waits for the new
-    photo and its face check the return asked for; they can be redone from there."""
+    back to its steps for the proofs: at the first step the return still waits for (the 寸照),
+    not at DRAFT past it and past the face check a new 寸照 voids. Then the face check, the
+    notice (the rules before 2 walk it again), the proofs, and it goes in again."""
     handle = await returned(harness, time_env, 312, "photo", "寸照背景不是浅蓝色")
     view = await handle.execute_update(
         EnrollmentWorkflow.modify, zhuanke_form(major=RESTRICTED_NURSING)
     )
-    assert view.state == AppState.DRAFT
-    view = await upload_missing(handle, view)
-    assert view.return_pending == ["face", "photo"]
+    assert (view.state, view.return_pending) == (AppState.PHOTO_PENDING, ["face", "photo"])
     cause = await refused(handle, EnrollmentWorkflow.submit)
-    assert cause.type == "RETURN_NOT_ANSWERED" and "寸照" in cause.message
+    assert cause.type == "STEP_NOT_REACHED"
 
     photo = PhotoUpload(photo=obj("redo.jpg"), filename="redo.jpg")
-    assert (await handle.execute_update(EnrollmentWorkflow.submit_photo, photo)).return_pending
+    view = await handle.execute_update(EnrollmentWorkflow.submit_photo, photo)
+    assert (view.state, view.return_pending) == (AppState.FACE_PENDING, ["face"])
     await pass_face(handle)
     view = await handle.execute_update(EnrollmentWorkflow.accept_notice)
     assert (view.state, view.return_pending) == (AppState.DRAFT, [])
+    view = await upload_missing(handle, view)
     assert (await handle.execute_update(EnrollmentWorkflow.submit)).state == AppState.SUBMITTED
 
 
