@@ -33,7 +33,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from domain import search
 from domain.case_view import start_memo
-from domain.enrollment import ExaminerAction, ReviewItem
+from domain.enrollment import ApplicationView, ExaminerAction, ReviewItem
 from infra.caller_proof import CallerProofSigner
 from infra.db import create_schema, make_engine
 from infra.keyring import parse_key_ring
@@ -227,11 +227,25 @@ async def record_first_contact() -> None:
         await kept(handle, "onecall_first_contact")
 
 
+async def face_passed(handle: WorkflowHandle) -> ApplicationView:
+    """The face step passed, and the notice read again where the case asks for it."""
+    from domain.enrollment import LivenessAnswer
+    from domain.states import AppState
+
+    view = await handle.execute_update(EnrollmentWorkflow.start_liveness)
+    assert view.liveness_challenge is not None
+    answer = LivenessAnswer(nonce=view.liveness_challenge.nonce, frames=[obj("a/face/0.jpg")])
+    view = await handle.execute_update(EnrollmentWorkflow.submit_liveness, answer)
+    if view.state == AppState.NOTICE_PENDING:
+        view = await handle.execute_update(EnrollmentWorkflow.accept_notice)
+    return view
+
+
 async def record_card_redone(rules: int) -> None:
     """A card redone from DRAFT, the form saved, then submitted and approved, in a run started
     under `rules` (`ruji_rules`): 1 walks the 寸照, the face and the notice again, 2 the face
     only (domain/case_steps.confirm_id_card). Rules 1's was recorded by the code before rules 2."""
-    from domain.enrollment import ConfirmIdCardInput, IdCardUpload, LivenessAnswer, PhotoUpload
+    from domain.enrollment import ConfirmIdCardInput, IdCardUpload, PhotoUpload
     from domain.states import AppState
 
     async with recording() as (env, h):
@@ -246,12 +260,7 @@ async def record_card_redone(rules: int) -> None:
         if view.state == AppState.PHOTO_PENDING:
             photo = PhotoUpload(photo=obj("a/photo2.jpg"), filename="p.jpg")
             await handle.execute_update(EnrollmentWorkflow.submit_photo, photo)
-        view = await handle.execute_update(EnrollmentWorkflow.start_liveness)
-        assert view.liveness_challenge is not None
-        answer = LivenessAnswer(nonce=view.liveness_challenge.nonce, frames=[obj("a/face/0.jpg")])
-        view = await handle.execute_update(EnrollmentWorkflow.submit_liveness, answer)
-        if view.state == AppState.NOTICE_PENDING:
-            await handle.execute_update(EnrollmentWorkflow.accept_notice)
+        await face_passed(handle)
         await handle.execute_update(EnrollmentWorkflow.submit)
         await claim_and_approve(handle)
         await kept(handle, f"rules{rules}_card_redone")
@@ -280,8 +289,7 @@ async def record_reopened_with_face_open(name: str) -> None:
     """Returned for the 寸照, a new one taken (the face check voided), then a change that needs a
     proof (护理) reopens the case: at DRAFT by the code before `reopened-at-step`, at the face step
     since. The face passed, the notice read again where it asks, the proof, submit, approval."""
-    from domain.enrollment import EnrollmentForm, LivenessAnswer, PhotoUpload
-    from domain.states import AppState
+    from domain.enrollment import EnrollmentForm, PhotoUpload
     from synthetic.forms import form_fields
     from tests.workflows.test_lifecycle_paths import upload_missing
 
@@ -299,13 +307,7 @@ async def record_reopened_with_face_open(name: str) -> None:
         await handle.execute_update(EnrollmentWorkflow.submit_photo, photo)
         nursing = EnrollmentForm(**form_fields(major="520201"))
         await handle.execute_update(EnrollmentWorkflow.modify, nursing)
-        view = await handle.execute_update(EnrollmentWorkflow.start_liveness)
-        assert view.liveness_challenge is not None
-        answer = LivenessAnswer(nonce=view.liveness_challenge.nonce, frames=[obj("a/face/0.jpg")])
-        view = await handle.execute_update(EnrollmentWorkflow.submit_liveness, answer)
-        if view.state == AppState.NOTICE_PENDING:
-            view = await handle.execute_update(EnrollmentWorkflow.accept_notice)
-        await upload_missing(handle, view)
+        await upload_missing(handle, await face_passed(handle))
         await handle.execute_update(EnrollmentWorkflow.submit)
         await claim_and_approve(handle)
         await kept(handle, name)
