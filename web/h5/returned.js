@@ -33,6 +33,14 @@ const FORM_FIELDS = {
 
 export const isReturned = (view) => view?.state === "RETURNED";
 
+const BEFORE_SUBMIT = ["REGISTERED", "ID_PENDING", "PHOTO_PENDING", "FACE_PENDING", "NOTICE_PENDING", "DRAFT"];
+
+/** Returned, or put back to its steps by a change made while returned (a new major asking for a
+ * proof): the server's `answering_return`. The examiner's reasons stand until it goes in again,
+ * so the step screens show them in both. */
+export const answersReturn = (view) =>
+  isReturned(view) || (view?.review?.decision === "returned" && BEFORE_SUBMIT.includes(view.state));
+
 /** Redo screens a return opened: the steps still pending and those redone (he may redo again). */
 export function redoScreens(view) {
   if (!isReturned(view)) return [];
@@ -76,7 +84,9 @@ export function itemLabel(view, item) {
 /** Where the candidate acts on an item: a redo step, the form, or the attachments. */
 function actionFor(view, item) {
   const step = REDO_STEPS.find(([code]) => code === item);
-  if (step) return { screen: step[1], label: step[3] };
+  // a case a change put back to its steps walks them in order; the app opens redo screens of
+  // returned cases only
+  if (step) return isReturned(view) ? { screen: step[1], label: step[3] } : null;
   if (item === "form" || item.startsWith("form.")) return { screen: "form", label: "修改报名信息" };
   if (isAttachment(item) && !attachmentAsked(view, item)) return null;
   if (view.required_attachments.length) return { screen: "attachments", label: "修改附件材料" };
@@ -134,9 +144,21 @@ export function returnedItems(ctx, view) {
 /** On the screen where an item is redone: the examiner's reasons for it (「form」 also gathers the
  * form's fields), so the candidate knows what to fix; for a voided face check, why it is asked. */
 export function returnNote(view, item) {
-  if (!isReturned(view)) return null;
+  if (!answersReturn(view)) return null;
   const named = view.review.items.filter((i) => i.item === item || i.item.startsWith(`${item}.`));
   const lines = named.map((i) => `审核意见：${i.reason}`);
   if (!lines.length && item === "face" && view.return_pending.includes("face")) lines.push("您更换了寸照或身份证，须重新进行人脸核验。");
   return lines.length ? h("div", { class: "notice-box", id: "return-note" }, lines.map((text) => h("p", { text }))) : null;
+}
+
+/** On the attachments screen: the examiner's reasons for the proofs the case still has to give. */
+export function attachmentNotes(view) {
+  if (!answersReturn(view)) return null;
+  const named = view.review.items.filter((i) => isAttachment(i.item) && attachmentAsked(view, i.item));
+  if (!named.length) return null;
+  return h(
+    "div",
+    { class: "notice-box", id: "return-note" },
+    named.map((i) => h("p", { "data-item": i.item, text: `${itemLabel(view, i.item)}　审核意见：${i.reason}` })),
+  );
 }

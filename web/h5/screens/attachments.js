@@ -5,6 +5,7 @@
 
 import { api } from "../api.js";
 import { errorBox, h } from "../../common/dom.js";
+import { attachmentNotes } from "../returned.js";
 
 const RULES = { R9: "学信网校验失败", R10: "非本省户籍", R11: "限制性专业", R12: "身份信息变更" };
 
@@ -96,6 +97,7 @@ export async function render(ctx, root) {
       "section",
       { class: "card", id: "attachments" },
       h("h2", { text: "上传附件材料" }),
+      attachmentNotes(view),
       list.length ? list : h("p", { class: "ok", text: "您无需上传附件材料。" }),
       missing ? h("p", { class: "muted", text: `还有 ${missing} 项材料未上传。支持 JPG、PNG 图片或 PDF 文件（不超过 10 页），每个文件不超过 10 MB。` }) : null,
       err,

@@ -5,7 +5,7 @@
 import { api, inLine } from "../api.js";
 import { busy, errorBox, field, h } from "../../common/dom.js";
 import { confirmsAtPhoto, hold } from "../held.js";
-import { isReturned, returnNote } from "../returned.js";
+import { answersReturn, isReturned, returnNote } from "../returned.js";
 import { cardGuide, cardRefusals } from "./guide.js";
 
 const FIELDS = [
@@ -53,7 +53,7 @@ function uploadStep(ctx, root) {
     h(
       "section",
       { class: "card" },
-      h("h2", { text: isReturned(ctx.view) ? "重新上传身份证" : "上传身份证" }),
+      h("h2", { text: answersReturn(ctx.view) ? "重新上传身份证" : "上传身份证" }),
       returnNote(ctx.view, "id_card"),
       h("p", { class: "muted", text: "请将证件平放、四角完整、避免反光，分别上传头像面和国徽面。" }),
       cardGuide(),
@@ -76,8 +76,9 @@ async function confirmStep(ctx, root) {
     form.append(err);
     return err.show(e);
   }
-  if (isReturned(ctx.view) && reading.confirmed) {
-    // a return asks for the card again: the one confirmed before is not read anew until uploaded
+  if (reading.confirmed && (isReturned(ctx.view) || (answersReturn(ctx.view) && ctx.view.return_pending.includes("id_card")))) {
+    // a return asks for the card again (also when a change since put the case back to this
+    // step): the one confirmed before is not read anew until uploaded
     card.remove();
     return uploadStep(ctx, root);
   }

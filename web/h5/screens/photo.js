@@ -6,7 +6,7 @@
 import { api, imageUrl, inLine } from "../api.js";
 import { busy, clear, errorBox, h } from "../../common/dom.js";
 import { held, release } from "../held.js";
-import { isReturned, returnNote } from "../returned.js";
+import { answersReturn, returnNote } from "../returned.js";
 import { photoGuide } from "./guide.js";
 
 function measured(rule) {
@@ -145,7 +145,7 @@ export function render(ctx, root) {
     h(
       "section",
       { class: "card" },
-      h("h2", { text: isReturned(ctx.view) ? "重新上传个人寸照" : "上传个人寸照" }),
+      h("h2", { text: answersReturn(ctx.view) ? "重新上传个人寸照" : "上传个人寸照" }),
       returnNote(ctx.view, "photo"),
       h("p", { class: "muted", text: "照片将用于准考证和毕业证书，请上传本人近期电子证件照。不符合要求的照片会影响考试及毕业。" }),
       h(

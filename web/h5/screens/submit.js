@@ -6,7 +6,7 @@ import { api } from "../api.js";
 import { nextDraftScreen } from "../flow.js";
 import { busy, errorBox, h } from "../../common/dom.js";
 import { PRE_SUBMIT, held, hold, release } from "../held.js";
-import { pendingNames } from "../returned.js";
+import { answersReturn, isReturned, pendingNames, returnedItems } from "../returned.js";
 
 export const COUNTDOWN_S = 5;
 
@@ -169,10 +169,17 @@ export function render(ctx, root) {
     h(
       "section",
       { class: "card", id: "submit" },
-      h("h2", { text: view.state === "RETURNED" ? "重新提交入籍申请" : "提交入籍申请" }),
+      h("h2", { text: answersReturn(view) ? "重新提交入籍申请" : "提交入籍申请" }),
+      // a returned case a change put back to its steps has no 「我的考籍信息」 to read them on
+      answersReturn(view) && !isReturned(view) ? returnedItems(ctx, view) : null,
       summary(ctx, view),
       left.length
-        ? h("div", { class: "err", id: "resubmit-hint" }, h("p", { class: "err-msg", text: `请先按退回意见完成：${left.join("、")}。` }), h("button", { type: "button", class: "link", text: "查看退回意见", onclick: () => ctx.go("mine") }))
+        ? h(
+            "div",
+            { class: "err", id: "resubmit-hint" },
+            h("p", { class: "err-msg", text: `请先按退回意见完成：${left.join("、")}。` }),
+            isReturned(view) ? h("button", { type: "button", class: "link", text: "查看退回意见", onclick: () => ctx.go("mine") }) : null,
+          )
         : null,
       h("button", { type: "button", class: "secondary", text: "修改报名信息", onclick: () => ctx.go("form") }),
       view.required_attachments.length
