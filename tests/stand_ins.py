@@ -46,6 +46,7 @@ async def read_id_card(inp: ReadIdCardInput) -> ReadIdCardResult:
             refusals=[Refusal(code="OCR_BLURRY", message="身份证照片模糊，请重新拍摄")]
         )
     n = inp.typed_id_number
+    read_on = inp.check_date.replace(day=1)
     fields = IdCardFields(
         name="张三",
         sex="男" if int(n[16]) % 2 else "女",
@@ -54,8 +55,11 @@ async def read_id_card(inp: ReadIdCardInput) -> ReadIdCardResult:
         address="湖南省长沙市岳麓区某路1号",
         id_number=n,
         issuer="长沙市公安局岳麓分局",
-        valid_from=date(2020, 1, 1),
-        valid_until=date(2040, 1, 1),
+        # valid from six years before the read to twenty after, on the workflow's day: a
+        # time-skipping run (the lifecycle model's long ones pass 2040) never holds a card that
+        # expires under it; expiry has tests of its own (tests/workflows/test_card_expiry.py)
+        valid_from=read_on.replace(year=read_on.year - 6),
+        valid_until=read_on.replace(year=read_on.year + 20),
     )
     return ReadIdCardResult(
         fields=fields, confidence={"name": 0.99}, portrait=_obj(inp.portrait_key)

@@ -21,7 +21,8 @@ OTP store's cooldown runs on wall time), plus wrong codes. The identity takeover
 explored from the seat's side: another phone's claim that passed the ID card and face checks
 asks this application to yield (the `yield_identity` update its activity sends; the claim's own
 workflow is tests/workflows/test_identity_takeover.py). Not covered: an operator extending the
-window, continue-as-new.
+window, continue-as-new, a card expiring under its case (the stand-in's cards stay valid for
+twenty years from the workflow's day; tests/workflows/test_card_expiry.py).
 
 One worker serves every sequence; each sequence starts its own workflow and terminates it at the
 end. `RUJI_MODEL_EXAMPLES` / `RUJI_MODEL_STEPS` set the budget; the nightly-style run:
@@ -388,14 +389,15 @@ class LifecycleMachine(RuleBasedStateMachine):
             arg = False
         before = self.case.state
         expected = self.model.step(action, arg, now)
+        refusal = ""
         try:
             self.run(self.perform(action, arg))
             allowed = True
-        except Refused:
-            allowed = False
+        except Refused as refused:
+            allowed, refusal = False, f" ({refused})"
         assert allowed == expected, (
             f"{action}({arg!r}) in {before.state}: the workflow "
-            f"{'allowed' if allowed else 'refused'} it, the model "
+            f"{'allowed' if allowed else 'refused'} it{refusal}, the model "
             f"{'allows' if expected else 'refuses'} it"
         )
         self.returns += action == "return" and allowed  # every other return: face first
@@ -488,7 +490,7 @@ class LifecycleMachine(RuleBasedStateMachine):
                     }[action]
                     await handle.execute_update(update)
         except (WorkflowUpdateFailedError, RPCError) as exc:
-            raise Refused(action) from exc
+            raise Refused(f"{action}: {getattr(exc, 'cause', None) or exc}") from exc
 
     async def confirmation(self, how: str) -> ConfirmIdCardInput:
         fields = self.case.state.id_card.ocr or await self.card_as_read()
