@@ -100,9 +100,16 @@ RETURN_REOPENS: dict[str, tuple[AppState, ...]] = {
     "face": (AppState.FACE_PENDING,),
     "form": (),
 }
-_REDONE_AS = {AppState.ID_PENDING: "id_card", AppState.PHOTO_PENDING: "photo"}
-#: the steps a return can reopen (the form is changed through 「修改」, not as a step)
-_RETURNABLE_STEPS = (AppState.ID_PENDING, AppState.PHOTO_PENDING, AppState.FACE_PENDING)
+#: The steps a return can reopen, in the order the candidate meets them, each with the name
+#: it has as a review item and in `Review.redone` (the form is changed through 「修改」, not as
+#: a step). The H5's REDO_STEPS (web/h5/returned.js) is held to it by tests/web.
+REDO_STEPS: tuple[tuple[str, AppState], ...] = (
+    ("id_card", AppState.ID_PENDING),
+    ("photo", AppState.PHOTO_PENDING),
+    ("face", AppState.FACE_PENDING),
+)
+_REDONE_AS = {step: item for item, step in REDO_STEPS}
+_RETURNABLE_STEPS = tuple(step for _, step in REDO_STEPS)
 
 
 def reopened_by_return(case: EnrollmentState, step: AppState) -> bool:
@@ -122,9 +129,7 @@ def redo_pending(case: EnrollmentState) -> list[str]:
     attachment the case's choices no longer ask for (another major chosen since) is not waited
     for: its upload is refused as not required, so the case could never go in again."""
     steps = {
-        _REDONE_AS.get(step, "face")
-        for item in case.review.items
-        for step in RETURN_REOPENS.get(item.item, ())
+        _REDONE_AS[step] for item in case.review.items for step in RETURN_REOPENS.get(item.item, ())
     }
     done = set(case.review.redone)
     asked = attachment_items(case)
@@ -195,7 +200,7 @@ def require_step(
 def not_returned(case: EnrollmentState, step: AppState) -> RefusedError:
     """A step of a returned case that the return did not reopen: saying only 「不能修改」 left the
     candidate to guess why the step he meant to redo is closed while his case is open again."""
-    name = STEP_NAMES[_REDONE_AS.get(step, "face")]
+    name = STEP_NAMES[_REDONE_AS[step]]
     return refuse(
         CaseRefusal.NOT_EDITABLE,
         message=f"申请当前为「{STATE_LABELS[case.state]}」，退回意见未要求重新办理{name}，"

@@ -104,11 +104,6 @@ CHSI_MISMATCH_KEEPS_STEP = "chsi-mismatch-keeps-step"
 #: a returned case a change puts back to its steps reopens at the first step its return still
 #: waits for, not at DRAFT past it (domain/case_steps.reopen_if_incomplete)
 REOPENED_AT_STEP = "reopened-at-step"
-REOPENED_AT = (
-    ("id_card", AppState.ID_PENDING),
-    ("photo", AppState.PHOTO_PENDING),
-    ("face", AppState.FACE_PENDING),
-)
 
 
 @workflow.defn
@@ -499,7 +494,7 @@ class EnrollmentWorkflow(IdentityStepHandlers):
         """Where a returned case a change reopens stands: the first step its return still waits
         for (the ID card, the 寸照, the face check), else DRAFT, as runs before the patch did."""
         pending = rules.return_pending(self.case)
-        step = next((s for item, s in REOPENED_AT if item in pending), AppState.DRAFT)
+        step = next((s for item, s in rules.REDO_STEPS if item in pending), AppState.DRAFT)
         if step != AppState.DRAFT and workflow.patched(REOPENED_AT_STEP):
             return step
         return AppState.DRAFT

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from domain.case_rules import RETURN_REOPENS, return_pending
+from domain.case_rules import REDO_STEPS, RETURN_REOPENS, return_pending
 from domain.enrollment import EnrollmentState, ReviewItem
 from domain.messages import STEP_NAMES
 from domain.states import AppState
@@ -42,6 +42,8 @@ def test_the_h5_can_redo_every_step_a_return_leaves_pending() -> None:
     rows = js_rows("h5/returned.js", "REDO_STEPS", 3)
     pending = {step for item in RETURN_REOPENS for step in pending_after_return_of(item)}
     assert {code for code, _, _ in rows} == pending == {"id_card", "photo", "face"}
+    # in the server's order too: the first pending one is where a reopened case stands
+    assert [code for code, _, _ in rows] == [item for item, _ in REDO_STEPS]
     for code, screen, label in rows:
         assert (WEB / "h5" / "screens" / f"{screen}.js").exists()
         assert label == STEP_NAMES[code]  # the name the resubmit refusal uses

@@ -231,8 +231,7 @@ class Model:
         wanted = self.redo_wanted() - self.redone
         if not self.face_fresh:
             wanted.add("face")
-        steps = (("id_card", S.ID_PENDING), ("photo", S.PHOTO_PENDING), ("face", S.FACE_PENDING))
-        return next((step for item, step in steps if item in wanted), S.DRAFT)
+        return next((step for step, item in REDO.items() if item in wanted), S.DRAFT)  # in order
 
     def _redone(self, item: str) -> None:
         if self.answering_return():
