@@ -21,8 +21,9 @@ async def test_four_lifecycles_report_every_figure() -> None:
     assert 0 < result["actions_per_app"] < result["events_per_app"]
     for figure in ("apps_per_s", "ceiling_apps_per_s", "ratio", "update_p99_ms",
                    "ceiling_update_p99_ms", "bench_process_cpu_s_per_app",
-                   "server_cpu_s_per_app", "ceiling_server_cpu_s_per_app"):  # fmt: skip
+                   "server_cpu_s_per_app", "ceiling_server_cpu_s_per_app",
+                   "history_kib_per_app", "update_p99_ms_after_first_wave"):  # fmt: skip
         assert result[figure] > 0, figure
     by_step = result["update_p50_p99_ms_by_step"]
-    assert len(by_step) == 8 and all(0 < p50 <= p99 for p50, p99 in by_step.values()), by_step
+    assert len(by_step) == 9 and all(0 < p50 <= p99 for p50, p99 in by_step.values()), by_step
     assert len(result["round_ratios"]) == 2 and all(r > 0 for r in result["round_ratios"])
