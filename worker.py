@@ -110,8 +110,9 @@ def enrollment_worker(
         workflow_runner=workflow_runner(),
         max_concurrent_workflow_tasks=WORKFLOW_TASK_SLOTS,
         max_cached_workflows=CACHED_WORKFLOWS,
-        # starts, updates and signals without the API's caller proof are refused
-        interceptors=[CallerProofChecker(caller_proof_ring(settings))],
+        # starts, updates and signals without the API's caller proof are refused, and so are
+        # activities no ruji workflow scheduled
+        interceptors=[caller_proof_checker(settings)],
     )
 
 
@@ -135,6 +136,13 @@ def vision_worker(client: Client, settings: Settings, executor: ThreadPoolExecut
         activities=vision_activities(settings),
         activity_executor=executor,
         max_concurrent_activities=2,  # CPU-bound: one per core
+    )
+
+
+def caller_proof_checker(settings: Settings) -> CallerProofChecker:
+    return CallerProofChecker(
+        caller_proof_ring(settings),
+        unsigned_activities_before=settings.unsigned_activities_before,
     )
 
 

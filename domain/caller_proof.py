@@ -40,6 +40,8 @@ class ProofKind(StrEnum):
     START = "start"
     UPDATE = "update"
     SIGNAL = "signal"
+    #: an activity a ruji workflow scheduled (signed by the worker that ran the workflow task)
+    ACTIVITY = "activity"
 
 
 @dataclass(frozen=True)

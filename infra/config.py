@@ -11,6 +11,7 @@ get_settings().
 from __future__ import annotations
 
 import secrets
+from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 
@@ -139,6 +140,10 @@ class Settings(BaseSettings):
     #: (infra/caller_proof.py); same format, its own ring; empty in dev: the generated
     #: var/secrets/caller-proof-keys
     caller_proof_keys: str = ""
+    #: an upgrade's grace for activities scheduled before workflows signed them (ISO time, e.g.
+    #: the deploy's): those run unsigned; every activity scheduled later needs the proof. Unset
+    #: (the default) once no activity from before the upgrade can still be pending or retrying
+    unsigned_activities_before: datetime | None = None
 
     #: request bodies larger than these are refused before they are read (413). One JSON body
     #: is one update's input: 64 KiB is far below Temporal's payload limit (2 MiB, warning from

@@ -1,5 +1,6 @@
 """The checking half of the caller proof (domain/caller_proof.py): a worker interceptor that lets
-a workflow believe only messages signed by the API or the ticket coordinator.
+a workflow believe only messages signed by the API or the ticket coordinator, and a worker run
+only activities its workflows scheduled.
 
 - **Updates** are checked before the workflow's own validator: a refusal is `UNTRUSTED_CALLER`,
   and a rejected update leaves no event in the history. Validators do not run on replay, so this
@@ -15,22 +16,35 @@ a workflow believe only messages signed by the API or the ticket coordinator.
   replay, so the drop is behind `workflow.patched(SIGNAL_PATCH)`: histories recorded before the
   check replay as they ran.
 
+- **Activities** run on the enrollment worker only when a ruji workflow scheduled them: the
+  workflow's outbound side signs every activity and local activity it schedules (issuer
+  "worker"), and the worker refuses one without a valid proof, `UNTRUSTED_CALLER`,
+  non-retryable. Any workflow in the namespace can schedule an activity on any task queue, so
+  this is what keeps an outsider's workflow from having ruji's worker act for it. Headers are
+  not part of the replay check: no patch. The vision worker does not check (it would need the
+  ring, which it is kept without: docs/security.md).
+
 Queries are read-only and stay open to operators.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from datetime import timedelta
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from temporalio import workflow
+from temporalio import activity, workflow
+from temporalio.api.common.v1 import Payload
 from temporalio.worker import (
+    ActivityInboundInterceptor,
     ContinueAsNewInput,
+    ExecuteActivityInput,
     ExecuteWorkflowInput,
     HandleSignalInput,
     HandleUpdateInput,
     Interceptor,
+    StartActivityInput,
+    StartLocalActivityInput,
     WorkflowInboundInterceptor,
     WorkflowInterceptorClassInput,
     WorkflowOutboundInterceptor,
@@ -58,18 +72,29 @@ START_PATCH = "caller-proof-start"
 SIGNAL_PATCH = "caller-proof-signals"
 #: continued runs are checked like starts (their predecessor signed the continue-as-new)
 SIGNED_CONTINUE_PATCH = "caller-proof-continue-as-new"
-CONTINUE_ISSUER = "worker"
+#: the issuer of what a workflow signs: its continue-as-new and its activities
+WORKER_ISSUER = "worker"
 
 
 class CallerProofChecker(Interceptor):
     """Worker interceptor: ``Worker(..., interceptors=[CallerProofChecker(ring)])``. It checks
-    with every key of the ring and signs its workflows' continue-as-new with the current one."""
+    with every key of the ring what the workflows are sent and the activities the worker is
+    asked to run, and signs its workflows' continue-as-new and activities with the current one."""
 
-    def __init__(self, ring: KeyRing, max_age: timedelta | None = MAX_AGE):
+    def __init__(
+        self,
+        ring: KeyRing,
+        max_age: timedelta | None = MAX_AGE,
+        unsigned_activities_before: datetime | None = None,
+    ):
         """``max_age`` None: no age check, for the time-skipping test server only (its workflow
         clock runs days ahead of the wall clock the signer reads)."""
         self.keys, self.max_age = dict(ring.keys), max_age
         self.signing_key = (ring.current_id, ring.current_key)
+        self.unsigned_activities_before = unsigned_activities_before
+
+    def intercept_activity(self, next: ActivityInboundInterceptor) -> ActivityInboundInterceptor:
+        return ActivityProofInbound(next, self.keys, self.unsigned_activities_before)
 
     def workflow_interceptor_class(
         self, input: WorkflowInterceptorClassInput
@@ -78,29 +103,88 @@ class CallerProofChecker(Interceptor):
         return type("CallerProofInbound", (_CallerProofInbound,), attrs)
 
 
-class _ContinueAsNewSigner(WorkflowOutboundInterceptor):
-    """Signs the next run's start as the API signs a start: kind, workflow ID, type, arguments,
-    at workflow time (the server starts the next run when this task completes)."""
+class _WorkflowSigner(WorkflowOutboundInterceptor):
+    """Signs, at workflow time, what the workflow asks of others: the next run's start (as the API
+    signs a start: kind, workflow ID, type, arguments; the server starts it when this task
+    completes) and every activity it schedules (kind activity, workflow ID, activity type,
+    arguments), which the enrollment worker checks (`ActivityProofInbound`)."""
 
     def __init__(self, next: WorkflowOutboundInterceptor, signing_key: tuple[str, bytes]):
         super().__init__(next)
         self.signing_key = signing_key
 
-    def continue_as_new(self, input: ContinueAsNewInput) -> Any:
-        info = workflow.info()
+    def _proof(self, kind: ProofKind, name: str, args: Sequence[Any]) -> Payload:
         key_id, key = self.signing_key
-        proof = sign(
+        return sign(
             key_id,
             key,
-            kind=ProofKind.START,
-            workflow_id=info.workflow_id,
-            name=input.workflow or info.workflow_type,
-            issuer=CONTINUE_ISSUER,
+            kind=kind,
+            workflow_id=workflow.info().workflow_id,
+            name=name,
+            issuer=WORKER_ISSUER,
             issued_at=int(workflow.now().timestamp()),
-            digest=digest_of(input.args),
-        )
-        input.headers = {**input.headers, HEADER: proof.to_payload()}
+            digest=digest_of(args),
+        ).to_payload()
+
+    def continue_as_new(self, input: ContinueAsNewInput) -> Any:
+        name = input.workflow or workflow.info().workflow_type
+        input.headers = {**input.headers, HEADER: self._proof(ProofKind.START, name, input.args)}
         return super().continue_as_new(input)
+
+    def start_activity(self, input: StartActivityInput) -> workflow.ActivityHandle[Any]:
+        proof = self._proof(ProofKind.ACTIVITY, input.activity, input.args)
+        input.headers = {**input.headers, HEADER: proof}
+        return super().start_activity(input)
+
+    def start_local_activity(self, input: StartLocalActivityInput) -> workflow.ActivityHandle[Any]:
+        proof = self._proof(ProofKind.ACTIVITY, input.activity, input.args)
+        input.headers = {**input.headers, HEADER: proof}
+        return super().start_local_activity(input)
+
+
+class ActivityProofInbound(ActivityInboundInterceptor):
+    """Runs an activity only when a ruji workflow scheduled it. Any workflow in the namespace may
+    schedule an activity on any task queue: without this, whoever reaches the frontend could run
+    a workflow of his own that asks ruji's workers to number tickets, deliver them (signed
+    signals), close out a period, purge for retention, text a phone or project a case as
+    APPROVED, with inputs he wrote. No age check: an activity may run hours after it was
+    scheduled (retries), and a proof copied from a history repeats the same activity with the
+    same input for the same workflow, which the activities take as a retry. Not a coroutine:
+    the SDK calls it on the executor's thread for a synchronous activity."""
+
+    def __init__(
+        self,
+        next: ActivityInboundInterceptor,
+        keys: Mapping[str, bytes],
+        unsigned_before: datetime | None,
+    ):
+        super().__init__(next)
+        self.keys, self.unsigned_before = keys, unsigned_before
+
+    def execute_activity(self, input: ExecuteActivityInput) -> Any:
+        info = activity.info()
+        proof = CallerProof.from_headers(input.headers)
+        if proof is None and self._scheduled_before_signing(info):
+            return super().execute_activity(input)
+        why = refusal_reason(
+            proof,
+            self.keys,
+            kind=ProofKind.ACTIVITY,
+            workflow_id=info.workflow_id or "",
+            name=info.activity_type,
+            digest=digest_of(input.args),
+            now=None,
+        )
+        if why is not None:
+            activity.logger.warning("refused activity %s: %s", info.activity_type, why)
+            raise to_application_error(refuse(AccessRefusal.UNTRUSTED_CALLER))
+        return super().execute_activity(input)
+
+    def _scheduled_before_signing(self, info: activity.Info) -> bool:
+        """An upgrade's grace (`RUJI_UNSIGNED_ACTIVITIES_BEFORE`): activities scheduled by the
+        workers before this change carry no proof; the server's schedule time is not the
+        caller's to choose."""
+        return self.unsigned_before is not None and info.scheduled_time < self.unsigned_before
 
 
 class _CallerProofInbound(WorkflowInboundInterceptor):
@@ -114,7 +198,7 @@ class _CallerProofInbound(WorkflowInboundInterceptor):
     start_checked = False
 
     def init(self, outbound: WorkflowOutboundInterceptor) -> None:
-        super().init(_ContinueAsNewSigner(outbound, self.signing_key))
+        super().init(_WorkflowSigner(outbound, self.signing_key))
 
     async def _after_start_check(self) -> None:
         if not self.start_checked:

@@ -8,12 +8,21 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
-from temporalio.client import Client
+from temporalio import workflow
+from temporalio.api.enums.v1 import EventType
+from temporalio.client import Client, WorkflowHandle
+from temporalio.common import RetryPolicy
+from temporalio.worker import Worker
 
+from domain.messages import NOTIFY_CANDIDATE, Notification
+from infra.config import Settings
+from infra.temporal import connect
 from ruji_cli.period import default_period
 from tests.devstack import UP_MARKER, DevStack, alive
 
@@ -25,6 +34,54 @@ def stack(tmp_path) -> Iterator[DevStack]:
     dev = DevStack(tmp_path, START_TIMEOUT)
     yield dev
     dev.stop()
+
+
+@workflow.defn(name="OutsidersErrand", sandboxed=False)
+class OutsidersErrand:
+    """Any client of the frontend: a workflow on its own queue that asks ruji's workers to run
+    one of their activities with an input it wrote."""
+
+    @workflow.run
+    async def run(self, name: str, arg: Notification, onto: str) -> None:
+        await workflow.execute_activity(
+            name,
+            arg,
+            task_queue=onto,
+            start_to_close_timeout=timedelta(seconds=30),
+            retry_policy=RetryPolicy(maximum_attempts=1),
+        )
+
+
+async def outsiders_errand(address: str, var_dir: Path) -> str:
+    """What `ruji dev`'s enrollment worker (worker.py) answers an outsider's errand: the
+    failure's type, or "ran". Read from the errand's history with the stack's own codec (an
+    outsider's errand needs no keys: the worker takes plaintext; it is the answer, encrypted,
+    that only ruji can read) and no caller proof."""
+    settings = Settings(var_dir=var_dir, env="dev", temporal_address=address)
+    client = await connect(settings)
+    note = Notification(workflow_id="w", event="e", phone="13900005050", phone_hash="h", text="x")
+    async with Worker(client, task_queue="outsider-errands", workflows=[OutsidersErrand]):
+        handle = await client.start_workflow(
+            "OutsidersErrand",
+            args=[NOTIFY_CANDIDATE, note, "ruji-enrollment"],
+            id="errand-ruji-enrollment",
+            task_queue="outsider-errands",
+        )
+        return await activity_outcome(client, handle)
+
+
+async def activity_outcome(client: Client, handle: WorkflowHandle) -> str:
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        async for event in handle.fetch_history_events():
+            if event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED:
+                return "ran"
+            if event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_FAILED:
+                failure = event.activity_task_failed_event_attributes.failure
+                error = await client.data_converter.decode_failure(failure)
+                return getattr(error, "type", None) or repr(error)
+        await asyncio.sleep(0.5)
+    return "no answer"
 
 
 async def period_run_id(address: str) -> str:
@@ -40,6 +97,10 @@ def test_dev_stack_starts_stops_and_keeps_its_data(stack: DevStack) -> None:
 
     stack.start()
     first_run = asyncio.run(period_run_id(address))
+    # worker.py's workers run only what ruji's own workflows scheduled
+    # the enrollment worker runs only what ruji's own workflows scheduled (it texted the
+    # outsider's phone before)
+    assert asyncio.run(outsiders_errand(address, stack.var_dir)) == "UNTRUSTED_CALLER"
     first_credentials = credentials.read_text()
     assert oct(credentials.stat().st_mode & 0o777) == "0o600"
     assert stack.children, "ruji dev started no child processes"

@@ -9,12 +9,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlmodel import Session
-from temporalio import workflow
+from temporalio import activity, workflow
 from temporalio.api.common.v1 import Payload, Payloads, WorkflowExecution
 from temporalio.api.enums.v1 import EventType
 from temporalio.api.workflowservice.v1 import SignalWorkflowExecutionRequest
 from temporalio.client import WorkflowFailureError, WorkflowHandle, WorkflowUpdateFailedError
-from temporalio.exceptions import ApplicationError
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ActivityError, ApplicationError
 from temporalio.worker import Worker
 
 from domain.attachments import ChsiResult
@@ -27,7 +28,8 @@ from domain.enrollment import (
     Review,
     TicketAssigned,
 )
-from domain.messages import AccessRefusal
+from domain.ids import keyed_hash
+from domain.messages import NOTIFY_CANDIDATE, AccessRefusal, Notification
 from domain.period import PeriodConfig, PeriodInput
 from domain.states import AppState
 from infra.codec import ENCODING, KEY_ID_METADATA
@@ -35,7 +37,7 @@ from infra.db import Application
 from infra.sms import last_outbox_text
 from infra.temporal import workflow_runner
 from tests.workflows.flow import claim_and_approve, to_submitted
-from tests.workflows.harness import Harness, unsigned, valid_id_number
+from tests.workflows.harness import SECRET, Harness, unsigned, valid_id_number
 from workflows.enrollment import EnrollmentWorkflow
 from workflows.interceptors import CallerProofChecker
 from workflows.period import EnrollmentPeriodWorkflow
@@ -261,6 +263,93 @@ async def test_a_workflows_own_continue_as_new_is_signed_and_goes_on(
             ContinuesTwice.run, 0, id=f"continues-{task_queue}", task_queue=task_queue
         )
         assert await asyncio.wait_for(handle.result(), RESULT_TIMEOUT) == 2
+
+
+# --- activities: run only for ruji's own workflows ---------------------------------------------
+
+
+@workflow.defn(name="OutsidersErrand", sandboxed=False)
+class OutsidersErrand:
+    """An outsider's own workflow on his own queue, asking ruji's worker to run one of its
+    activities with the input he wrote: any workflow may schedule any activity on any queue."""
+
+    @workflow.run
+    async def run(self, name: str, arg: Notification, onto: str) -> None:
+        await workflow.execute_activity(
+            name,
+            arg,
+            task_queue=onto,
+            start_to_close_timeout=timedelta(seconds=30),
+            retry_policy=RetryPolicy(maximum_attempts=1),
+        )
+
+
+async def test_an_outsiders_workflow_cannot_have_ruji_workers_run_activities(
+    dev_env, engine, task_queue
+):
+    """Before: the enrollment worker texted the phone the outsider chose with the text he wrote
+    (as a decision notice from the authority's gateway); with his own inputs he could as well
+    have numbered tickets, delivered them (signed signals), closed out a period, purged for
+    retention or projected a case as APPROVED."""
+    async with Harness(dev_env, engine, task_queue) as h:
+        outsider = unsigned(h.env.client)
+        outsiders_queue = f"outsider-errand-{task_queue}"
+        phone = "13900005040"
+        note = Notification(
+            workflow_id="enroll-anyone",
+            event="decision:approved",
+            phone=phone,
+            phone_hash=keyed_hash(SECRET, phone),
+            text="【湖南自考】您的入籍申请已审核通过，请点击链接缴费",
+        )
+        async with Worker(outsider, task_queue=outsiders_queue, workflows=[OutsidersErrand]):
+            with pytest.raises(WorkflowFailureError) as failed:
+                await outsider.execute_workflow(
+                    "OutsidersErrand",
+                    args=[NOTIFY_CANDIDATE, note, h.task_queue],
+                    id=f"errand-{task_queue}",
+                    task_queue=outsiders_queue,
+                    execution_timeout=timedelta(seconds=RESULT_TIMEOUT),
+                )
+            assert isinstance(failed.value.cause, ActivityError), repr(failed.value.cause)
+            assert_untrusted(failed.value.cause.cause)
+    assert last_outbox_text(engine, note.phone_hash) is None, "the outsider's text was sent"
+
+
+@activity.defn(name="errand")
+async def errand(arg: Notification) -> str:
+    return arg.text
+
+
+async def test_the_upgrade_grace_runs_unsigned_activities_scheduled_before_it_only(
+    dev_env, test_proof_ring, task_queue
+):
+    """`RUJI_UNSIGNED_ACTIVITIES_BEFORE`: activities the workers scheduled before workflows
+    signed them still run after the upgrade; one scheduled since does not."""
+    outsider = unsigned(dev_env.client)
+    note = Notification(workflow_id="w", event="e", phone="1", phone_hash="h", text="ran")
+    for since, runs in ((timedelta(hours=1), True), (timedelta(hours=-1), False)):
+        queue = f"{task_queue}-{runs}"
+        checker = CallerProofChecker(
+            test_proof_ring, unsigned_activities_before=datetime.now(UTC) + since
+        )
+        async with (
+            Worker(dev_env.client, task_queue=queue, activities=[errand], interceptors=[checker]),
+            Worker(outsider, task_queue=f"{queue}-outsider", workflows=[OutsidersErrand]),
+        ):
+            run = outsider.execute_workflow(
+                "OutsidersErrand",
+                args=["errand", note, queue],
+                id=f"errand-grace-{queue}",
+                task_queue=f"{queue}-outsider",
+                execution_timeout=timedelta(seconds=RESULT_TIMEOUT),
+            )
+            if runs:
+                await run
+            else:
+                with pytest.raises(WorkflowFailureError) as failed:
+                    await run
+                assert_untrusted(failed.value.cause.cause)
 
 
 # --- payloads the worker cannot decrypt ----------------------------------------------------------
