@@ -10,14 +10,12 @@ import asyncio
 import json
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from temporalio import workflow
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client, WorkflowHandle
-from temporalio.common import RetryPolicy
 from temporalio.worker import Worker
 
 from domain.messages import NOTIFY_CANDIDATE, Notification
@@ -25,6 +23,7 @@ from infra.config import Settings
 from infra.temporal import connect
 from ruji_cli.period import default_period
 from tests.devstack import UP_MARKER, DevStack, alive
+from tests.workflows.harness import OutsidersErrand
 
 START_TIMEOUT = 60.0
 
@@ -34,22 +33,6 @@ def stack(tmp_path) -> Iterator[DevStack]:
     dev = DevStack(tmp_path, START_TIMEOUT)
     yield dev
     dev.stop()
-
-
-@workflow.defn(name="OutsidersErrand", sandboxed=False)
-class OutsidersErrand:
-    """Any client of the frontend: a workflow on its own queue that asks ruji's workers to run
-    one of their activities with an input it wrote."""
-
-    @workflow.run
-    async def run(self, name: str, arg: Notification, onto: str) -> None:
-        await workflow.execute_activity(
-            name,
-            arg,
-            task_queue=onto,
-            start_to_close_timeout=timedelta(seconds=30),
-            retry_policy=RetryPolicy(maximum_attempts=1),
-        )
 
 
 async def outsiders_errand(address: str, var_dir: Path) -> str:

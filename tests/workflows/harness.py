@@ -11,8 +11,9 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy.engine import Engine
+from temporalio import workflow
 from temporalio.client import Client, WithStartWorkflowOperation, WorkflowHandle
-from temporalio.common import WorkflowIDConflictPolicy
+from temporalio.common import RetryPolicy, WorkflowIDConflictPolicy
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
@@ -22,6 +23,7 @@ from domain.case_view import start_search_attributes
 from domain.enrollment import EnrollmentInput, Identity, RequestCodeInput
 from domain.identity import IdType, check_character
 from domain.ids import enrollment_workflow_id, identity_hash, keyed_hash
+from domain.messages import Notification
 from domain.otp import code_in_message
 from domain.period import PeriodConfig, PeriodInput
 from infra.caller_proof import CallerProofSigner
@@ -60,6 +62,22 @@ def unsigned(client: Client) -> Client:
         i for i in config["interceptors"] if not isinstance(i, CallerProofSigner)
     ]
     return Client(**config)
+
+
+@workflow.defn(name="OutsidersErrand", sandboxed=False)
+class OutsidersErrand:
+    """An outsider's own workflow on his own queue, asking ruji's worker to run one of its
+    activities with the input he wrote: any workflow may schedule any activity on any queue."""
+
+    @workflow.run
+    async def run(self, name: str, arg: Notification, onto: str) -> None:
+        await workflow.execute_activity(
+            name,
+            arg,
+            task_queue=onto,
+            start_to_close_timeout=timedelta(seconds=30),
+            retry_policy=RetryPolicy(maximum_attempts=1),
+        )
 
 
 class Harness:

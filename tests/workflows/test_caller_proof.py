@@ -14,7 +14,6 @@ from temporalio.api.common.v1 import Payload, Payloads, WorkflowExecution
 from temporalio.api.enums.v1 import EventType
 from temporalio.api.workflowservice.v1 import SignalWorkflowExecutionRequest
 from temporalio.client import WorkflowFailureError, WorkflowHandle, WorkflowUpdateFailedError
-from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError
 from temporalio.worker import Worker
 
@@ -37,7 +36,7 @@ from infra.db import Application
 from infra.sms import last_outbox_text
 from infra.temporal import workflow_runner
 from tests.workflows.flow import claim_and_approve, to_submitted
-from tests.workflows.harness import SECRET, Harness, unsigned, valid_id_number
+from tests.workflows.harness import SECRET, Harness, OutsidersErrand, unsigned, valid_id_number
 from workflows.enrollment import EnrollmentWorkflow
 from workflows.interceptors import CallerProofChecker
 from workflows.period import EnrollmentPeriodWorkflow
@@ -266,22 +265,6 @@ async def test_a_workflows_own_continue_as_new_is_signed_and_goes_on(
 
 
 # --- activities: run only for ruji's own workflows ---------------------------------------------
-
-
-@workflow.defn(name="OutsidersErrand", sandboxed=False)
-class OutsidersErrand:
-    """An outsider's own workflow on his own queue, asking ruji's worker to run one of its
-    activities with the input he wrote: any workflow may schedule any activity on any queue."""
-
-    @workflow.run
-    async def run(self, name: str, arg: Notification, onto: str) -> None:
-        await workflow.execute_activity(
-            name,
-            arg,
-            task_queue=onto,
-            start_to_close_timeout=timedelta(seconds=30),
-            retry_policy=RetryPolicy(maximum_attempts=1),
-        )
 
 
 async def test_an_outsiders_workflow_cannot_have_ruji_workers_run_activities(
