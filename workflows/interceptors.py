@@ -30,7 +30,7 @@ Queries are read-only and stay open to operators.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from temporalio import activity, workflow
@@ -91,7 +91,10 @@ class CallerProofChecker(Interceptor):
         clock runs days ahead of the wall clock the signer reads)."""
         self.keys, self.max_age = dict(ring.keys), max_age
         self.signing_key = (ring.current_id, ring.current_key)
-        self.unsigned_activities_before = unsigned_activities_before
+        before = unsigned_activities_before
+        if before is not None and before.tzinfo is None:  # "2026-12-02T14:00" in the env: UTC
+            before = before.replace(tzinfo=UTC)
+        self.unsigned_activities_before = before
 
     def intercept_activity(self, next: ActivityInboundInterceptor) -> ActivityInboundInterceptor:
         return ActivityProofInbound(next, self.keys, self.unsigned_activities_before)

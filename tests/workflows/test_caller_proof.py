@@ -311,11 +311,11 @@ async def test_the_upgrade_grace_runs_unsigned_activities_scheduled_before_it_on
     signed them still run after the upgrade; one scheduled since does not."""
     outsider = unsigned(dev_env.client)
     note = Notification(workflow_id="w", event="e", phone="1", phone_hash="h", text="ran")
-    for since, runs in ((timedelta(hours=1), True), (timedelta(hours=-1), False)):
+    # the second as an operator may write it, without a zone: taken as UTC
+    now = datetime.now(UTC)
+    for before, runs in ((now + timedelta(hours=1), True), (now.replace(tzinfo=None), False)):
         queue = f"{task_queue}-{runs}"
-        checker = CallerProofChecker(
-            test_proof_ring, unsigned_activities_before=datetime.now(UTC) + since
-        )
+        checker = CallerProofChecker(test_proof_ring, unsigned_activities_before=before)
         async with (
             Worker(dev_env.client, task_queue=queue, activities=[errand], interceptors=[checker]),
             Worker(outsider, task_queue=f"{queue}-outsider", workflows=[OutsidersErrand]),
