@@ -15,7 +15,7 @@ from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from domain.liveness import LivenessThresholds
@@ -144,6 +144,12 @@ class Settings(BaseSettings):
     #: the deploy's): those run unsigned; every activity scheduled later needs the proof. Unset
     #: (the default) once no activity from before the upgrade can still be pending or retrying
     unsigned_activities_before: datetime | None = None
+
+    @field_validator("unsigned_activities_before", mode="before")
+    @classmethod
+    def _unset_when_empty(cls, value: object) -> object:
+        """Compose passes `${RUJI_UNSIGNED_ACTIVITIES_BEFORE:-}`: empty is unset."""
+        return None if value == "" else value
 
     #: request bodies larger than these are refused before they are read (413). One JSON body
     #: is one update's input: 64 KiB is far below Temporal's payload limit (2 MiB, warning from

@@ -4,6 +4,8 @@ replaced by the var dir's own in dev."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
 from infra.config import DEV_PLACEHOLDER, SIGNING_SECRETS, Settings
@@ -85,3 +87,13 @@ def test_a_dev_install_signs_with_its_var_dirs_own_secrets(monkeypatch, tmp_path
     assert Settings().identity_hmac_key == one.identity_hmac_key
     monkeypatch.setenv("RUJI_VAR_DIR", str(tmp_path / "other"))
     assert Settings().identity_hmac_key != one.identity_hmac_key
+
+
+def test_the_upgrade_grace_for_unsigned_activities_is_unset_when_empty(monkeypatch, tmp_path):
+    """docker-compose.yml passes `${RUJI_UNSIGNED_ACTIVITIES_BEFORE:-}` (empty unless an
+    operator sets it for an upgrade, docs/operations.md)."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("RUJI_UNSIGNED_ACTIVITIES_BEFORE", "")
+    assert Settings().unsigned_activities_before is None
+    monkeypatch.setenv("RUJI_UNSIGNED_ACTIVITIES_BEFORE", "2026-12-02T14:00:00Z")
+    assert Settings().unsigned_activities_before == datetime(2026, 12, 2, 14, tzinfo=UTC)
