@@ -17,7 +17,7 @@ only activities its workflows scheduled.
   check replay as they ran.
 
 - **Activities** run on the enrollment worker only when a ruji workflow scheduled them: the
-  workflow's outbound side signs every activity and local activity it schedules (issuer
+  workflow's outbound side signs every activity it schedules through the server (issuer
   "worker"), and the worker refuses one without a valid proof, `UNTRUSTED_CALLER`,
   non-retryable. Any workflow in the namespace can schedule an activity on any task queue, so
   this is what keeps an outsider's workflow from having ruji's worker act for it. Headers are
@@ -44,7 +44,6 @@ from temporalio.worker import (
     HandleUpdateInput,
     Interceptor,
     StartActivityInput,
-    StartLocalActivityInput,
     WorkflowInboundInterceptor,
     WorkflowInterceptorClassInput,
     WorkflowOutboundInterceptor,
@@ -109,8 +108,9 @@ class CallerProofChecker(Interceptor):
 class _WorkflowSigner(WorkflowOutboundInterceptor):
     """Signs, at workflow time, what the workflow asks of others: the next run's start (as the API
     signs a start: kind, workflow ID, type, arguments; the server starts it when this task
-    completes) and every activity it schedules (kind activity, workflow ID, activity type,
-    arguments), which the enrollment worker checks (`ActivityProofInbound`)."""
+    completes) and every activity it schedules through the server (kind activity, workflow ID,
+    activity type, arguments), which the enrollment worker checks (`ActivityProofInbound`); local
+    activities are not: no one outside the worker can ask for one."""
 
     def __init__(self, next: WorkflowOutboundInterceptor, signing_key: tuple[str, bytes]):
         super().__init__(next)
@@ -139,11 +139,6 @@ class _WorkflowSigner(WorkflowOutboundInterceptor):
         input.headers = {**input.headers, HEADER: proof}
         return super().start_activity(input)
 
-    def start_local_activity(self, input: StartLocalActivityInput) -> workflow.ActivityHandle[Any]:
-        proof = self._proof(ProofKind.ACTIVITY, input.activity, input.args)
-        input.headers = {**input.headers, HEADER: proof}
-        return super().start_local_activity(input)
-
 
 class ActivityProofInbound(ActivityInboundInterceptor):
     """Runs an activity only when a ruji workflow scheduled it. Any workflow in the namespace may
@@ -166,6 +161,10 @@ class ActivityProofInbound(ActivityInboundInterceptor):
 
     def execute_activity(self, input: ExecuteActivityInput) -> Any:
         info = activity.info()
+        # a local activity never passes through the server: only a workflow task this worker
+        # runs (a ruji workflow, its start checked) can ask for one
+        if info.is_local:
+            return super().execute_activity(input)
         proof = CallerProof.from_headers(input.headers)
         if proof is None and self._scheduled_before_signing(info):
             return super().execute_activity(input)
