@@ -147,8 +147,9 @@ class ActivityProofInbound(ActivityInboundInterceptor):
     signals), close out a period, purge for retention, text a phone or project a case as
     APPROVED, with inputs he wrote. No age check: an activity may run hours after it was
     scheduled (retries), and a proof copied from a history repeats the same activity with the
-    same input for the same workflow, which the activities take as a retry. Not a coroutine:
-    the SDK calls it on the executor's thread for a synchronous activity."""
+    same input for the same workflow, which the activities take as a retry. It returns the next
+    interceptor's awaitable, so a refusal is raised before the activity is even handed to its
+    executor."""
 
     def __init__(
         self,
