@@ -1,5 +1,6 @@
 """`ruji dev` as a developer uses it: it comes up, Ctrl-C stops everything it started, and a
-second start on the same var dir finds the same accounts and the same period workflow.
+second start on the same var dir finds the same accounts and the same period workflow; its
+enrollment worker (worker.py as deployed) runs no activity an outsider's workflow asks for.
 
 Runs on free non-default ports, so a developer's own stack on :7233/:8000 is never touched.
 """
