@@ -79,6 +79,10 @@ def _obj(key: str) -> StoredObject:
     return StoredObject(key=key, sha256="0" * 64, size=1)
 
 
+#: the label's suffix of a round's first registrations (`concurrency` of them at once)
+FIRST_WAVE = ", first wave"
+
+
 class Latencies(list[float]):
     """Update latencies in seconds, also kept by step: where the tail comes from."""
 
@@ -87,9 +91,7 @@ class Latencies(list[float]):
         self.by_step: dict[str, list[float]] = {}
 
     def after_first_wave(self) -> list[float]:
-        return [
-            x for step, xs in self.by_step.items() if not step.endswith("first wave") for x in xs
-        ]
+        return [x for step, xs in self.by_step.items() if not step.endswith(FIRST_WAVE) for x in xs]
 
 
 async def timed(latencies: Latencies, call: Awaitable[T], step: str = "") -> T:
@@ -130,7 +132,7 @@ async def lifecycle(
         stack.client.execute_update_with_start_workflow(
             EnrollmentWorkflow.request_phone_code, code_request, start_workflow_operation=start
         ),
-        "request_phone_code (with start)" + (", first wave" if first_wave else ""),
+        "request_phone_code (with start)" + (FIRST_WAVE if first_wave else ""),
     )
     h = await start.workflow_handle()
     u = h.execute_update

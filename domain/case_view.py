@@ -12,7 +12,7 @@ from domain import search
 from domain.attachments import ChecklistItem, ChsiResult, checklist
 from domain.case_completeness import uploaded_codes
 from domain.case_rules import return_pending
-from domain.case_steps import level_of, photo_kept
+from domain.case_steps import answering_return, level_of, photo_kept
 from domain.chsi import scans_on_screen
 from domain.enrollment import ApplicationView, EnrollmentInput, EnrollmentState, Review
 from domain.masking import mask_id_number, mask_name, mask_phone
@@ -73,6 +73,7 @@ def candidate_view(params: EnrollmentInput, case: EnrollmentState) -> Applicatio
         submitted_at=case.submitted_at,
         review=review_for_candidate(case.review),
         return_pending=return_pending(case),
+        answering_return=answering_return(case),
         ticket_number=case.ticket_number,
         ticket_note=ticket_note(case),
         needs_manual_review=case.needs_manual_review,

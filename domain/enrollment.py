@@ -374,6 +374,9 @@ class ApplicationView(BaseModel):
     review: Review = Field(default_factory=Review)
     #: steps a return reopened that must be redone before resubmitting (id_card, photo, face)
     return_pending: list[str] = Field(default_factory=list)
+    #: returned, or put back to its steps by a change made while returned: the examiner's
+    #: reasons still stand (the H5 shows them on the step screens)
+    answering_return: bool = False
     ticket_number: str | None = None
     #: when an approved case's ticket number comes (R16), as the candidate reads it
     ticket_note: str = ""

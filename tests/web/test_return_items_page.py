@@ -101,6 +101,7 @@ def _reopened_view() -> dict:
 def test_a_reopened_returned_case_shows_the_examiners_reasons_on_its_step_screens(browser):
     view = _reopened_view()
     assert view["state"] == "FACE_PENDING" and view["return_pending"] == ["face"]
+    assert view["answering_return"] is True
     notes = evaluated(
         browser,
         """async (view) => {
@@ -141,7 +142,7 @@ def test_a_reopened_returned_case_lists_its_items_without_step_buttons_it_cannot
 def test_a_case_never_returned_shows_no_return_notes(browser):
     view = _reopened_view()
     view["review"] = {"items": [], "redone": [], "answers_tracked": [], "decision": None}
-    view["return_pending"] = []
+    view["return_pending"], view["answering_return"] = [], False
     shown = evaluated(
         browser,
         """async (view) => {

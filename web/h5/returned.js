@@ -33,13 +33,10 @@ const FORM_FIELDS = {
 
 export const isReturned = (view) => view?.state === "RETURNED";
 
-const BEFORE_SUBMIT = ["REGISTERED", "ID_PENDING", "PHOTO_PENDING", "FACE_PENDING", "NOTICE_PENDING", "DRAFT"];
-
 /** Returned, or put back to its steps by a change made while returned (a new major asking for a
- * proof): the server's `answering_return`. The examiner's reasons stand until it goes in again,
- * so the step screens show them in both. */
-export const answersReturn = (view) =>
-  isReturned(view) || (view?.review?.decision === "returned" && BEFORE_SUBMIT.includes(view.state));
+ * proof): the server says so (`answering_return`). The examiner's reasons stand until it goes in
+ * again, so the step screens show them in both. */
+export const answersReturn = (view) => isReturned(view) || Boolean(view?.answering_return);
 
 /** Redo screens a return opened: the steps still pending and those redone (he may redo again). */
 export function redoScreens(view) {
